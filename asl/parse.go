@@ -1,0 +1,489 @@
+package asl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/statecraft/statecraft/asl/jsonpath"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// ParseError is a definition that could not be built into typed states.
+// Validate gives the full list of problems; Parse stops at the first.
+type ParseError struct {
+	Pointer string
+	Message string
+}
+
+func (e *ParseError) Error() string {
+	p := e.Pointer
+	if p == "" {
+		p = "/"
+	}
+	return p + ": " + e.Message
+}
+
+// Parse builds the typed form of a definition. It assumes nothing about the
+// document and fails cleanly on anything it cannot build, but it is not a
+// validator: run Validate first to report every problem to a user.
+func Parse(doc []byte) (*StateMachine, error) {
+	v, err := jsonv.Parse(doc)
+	if err != nil {
+		return nil, &ParseError{Message: "definition is not valid JSON: " + err.Error()}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, &ParseError{Message: "definition must be a JSON object"}
+	}
+	p := &parser{}
+	sm := p.machine(obj, "", JSONPath)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return sm, nil
+}
+
+type parser struct {
+	err *ParseError
+}
+
+func (p *parser) fail(ptr, format string, args ...any) {
+	if p.err == nil {
+		p.err = &ParseError{Pointer: ptr, Message: fmt.Sprintf(format, args...)}
+	}
+}
+
+func escape(s string) string {
+	s = strings.ReplaceAll(s, "~", "~0")
+	return strings.ReplaceAll(s, "/", "~1")
+}
+
+func (p *parser) machine(obj map[string]any, ptr, lang string) *StateMachine {
+	sm := &StateMachine{Pointer: ptr, QueryLanguage: lang, States: map[string]*State{}}
+	sm.Comment, _ = obj["Comment"].(string)
+	if ql, ok := obj["QueryLanguage"].(string); ok {
+		sm.QueryLanguage = ql
+	}
+	sm.StartAt = p.str(obj, "StartAt", ptr, true)
+	if t, ok := obj["TimeoutSeconds"]; ok {
+		sm.TimeoutSeconds = p.integer(t, ptr+"/TimeoutSeconds")
+	}
+	states, ok := obj["States"].(map[string]any)
+	if !ok {
+		p.fail(ptr+"/States", "States must be an object")
+		return sm
+	}
+	for name, raw := range states {
+		sptr := ptr + "/States/" + escape(name)
+		so, ok := raw.(map[string]any)
+		if !ok {
+			p.fail(sptr, "state must be an object")
+			continue
+		}
+		sm.States[name] = p.state(name, so, sptr, sm.QueryLanguage)
+	}
+	if _, ok := sm.States[sm.StartAt]; !ok && p.err == nil {
+		p.fail(ptr+"/StartAt", "StartAt names no state: %q", sm.StartAt)
+	}
+	return sm
+}
+
+func (p *parser) str(obj map[string]any, key, ptr string, required bool) string {
+	v, ok := obj[key]
+	if !ok {
+		if required {
+			p.fail(ptr, "missing required field '%s'", key)
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		p.fail(ptr+"/"+key, "'%s' must be a string", key)
+	}
+	return s
+}
+
+func (p *parser) integer(v any, ptr string) int64 {
+	i, ok := jsonv.Integer(v)
+	if !ok {
+		p.fail(ptr, "must be an integer")
+	}
+	return i
+}
+
+func (p *parser) path(v any, ptr string) *jsonpath.Path {
+	s, ok := v.(string)
+	if !ok {
+		p.fail(ptr, "must be a path string")
+		return nil
+	}
+	path, err := jsonpath.Parse(s)
+	if err != nil {
+		p.fail(ptr, "%v", err)
+		return nil
+	}
+	return path
+}
+
+func (p *parser) ioPath(obj map[string]any, key, ptr string) IOPath {
+	v, ok := obj[key]
+	if !ok {
+		return IOPath{}
+	}
+	if v == nil {
+		return IOPath{Set: true, Null: true}
+	}
+	return IOPath{Set: true, Path: p.path(v, ptr+"/"+key)}
+}
+
+func (p *parser) template(obj map[string]any, key, ptr string) *jsonpath.Template {
+	v, ok := obj[key]
+	if !ok {
+		return nil
+	}
+	t, err := jsonpath.CompileTemplate(v)
+	if err != nil {
+		var te *jsonpath.TemplateError
+		if errors.As(err, &te) {
+			p.fail(ptr+"/"+key, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", te.Field)
+		} else {
+			p.fail(ptr+"/"+key, "%v", err)
+		}
+		return nil
+	}
+	return t
+}
+
+func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State {
+	s := &State{Name: name, Pointer: ptr, Raw: obj}
+	s.Type = p.str(obj, "Type", ptr, true)
+	s.Comment, _ = obj["Comment"].(string)
+	s.QueryLanguage = lang
+	if ql, ok := obj["QueryLanguage"].(string); ok {
+		s.QueryLanguage = ql
+	}
+	s.Next, _ = obj["Next"].(string)
+	s.End, _ = obj["End"].(bool)
+	if s.QueryLanguage == JSONata {
+		// Kept raw: the JSONata engine is a separate piece of work.
+		p.jsonataChildren(s, obj, ptr)
+		return s
+	}
+	s.InputPath = p.ioPath(obj, "InputPath", ptr)
+	s.OutputPath = p.ioPath(obj, "OutputPath", ptr)
+	s.ResultPath = p.ioPath(obj, "ResultPath", ptr)
+	if s.ResultPath.Path != nil && !s.ResultPath.Path.IsReference() {
+		p.fail(ptr+"/ResultPath", "ResultPath must be a reference path")
+	}
+	s.Parameters = p.template(obj, "Parameters", ptr)
+	s.ResultSelector = p.template(obj, "ResultSelector", ptr)
+	s.Assign = p.template(obj, "Assign", ptr)
+	s.Result, s.HasResult = obj["Result"]
+
+	switch s.Type {
+	case TypeTask:
+		s.Resource = p.str(obj, "Resource", ptr, true)
+		if v, ok := obj["TimeoutSeconds"]; ok {
+			s.TimeoutSeconds = p.integer(v, ptr+"/TimeoutSeconds")
+		}
+		if v, ok := obj["TimeoutSecondsPath"]; ok {
+			s.TimeoutSecondsPath = p.path(v, ptr+"/TimeoutSecondsPath")
+		}
+		if v, ok := obj["HeartbeatSeconds"]; ok {
+			s.HeartbeatSeconds = p.integer(v, ptr+"/HeartbeatSeconds")
+		}
+		if v, ok := obj["HeartbeatSecondsPath"]; ok {
+			s.HeartbeatSecondsPath = p.path(v, ptr+"/HeartbeatSecondsPath")
+		}
+		s.Credentials = obj["Credentials"]
+		p.retryCatch(s, obj, ptr)
+	case TypeParallel:
+		p.retryCatch(s, obj, ptr)
+		branches, _ := obj["Branches"].([]any)
+		if len(branches) == 0 {
+			p.fail(ptr+"/Branches", "Parallel state needs a non-empty Branches array")
+		}
+		for i, b := range branches {
+			bo, ok := b.(map[string]any)
+			if !ok {
+				p.fail(fmt.Sprintf("%s/Branches/%d", ptr, i), "branch must be an object")
+				continue
+			}
+			s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), s.QueryLanguage))
+		}
+	case TypeMap:
+		p.retryCatch(s, obj, ptr)
+		p.mapFields(s, obj, ptr)
+	case TypeChoice:
+		s.Default, _ = obj["Default"].(string)
+		rules, _ := obj["Choices"].([]any)
+		if len(rules) == 0 {
+			p.fail(ptr+"/Choices", "Choice state needs a non-empty Choices array")
+		}
+		for i, r := range rules {
+			s.Choices = append(s.Choices, p.rule(r, fmt.Sprintf("%s/Choices/%d", ptr, i), true))
+		}
+	case TypeWait:
+		if v, ok := obj["Seconds"]; ok {
+			s.Seconds, s.HasSeconds = p.integer(v, ptr+"/Seconds"), true
+		}
+		if v, ok := obj["Timestamp"]; ok {
+			ts, _ := v.(string)
+			t, ok := ParseTimestamp(ts)
+			if !ok {
+				p.fail(ptr+"/Timestamp", "String does not match RFC3339 timestamp")
+			}
+			s.Timestamp, s.HasTimestamp = t, true
+		}
+		if v, ok := obj["SecondsPath"]; ok {
+			s.SecondsPath = p.path(v, ptr+"/SecondsPath")
+		}
+		if v, ok := obj["TimestampPath"]; ok {
+			s.TimestampPath = p.path(v, ptr+"/TimestampPath")
+		}
+	case TypeFail:
+		s.Error, s.HasError = obj["Error"].(string)
+		s.Cause, s.HasCause = obj["Cause"].(string)
+		s.ErrorPath = p.expr(obj, "ErrorPath", ptr)
+		s.CausePath = p.expr(obj, "CausePath", ptr)
+	case TypePass, TypeSucceed:
+	default:
+		p.fail(ptr+"/Type", "unknown state type %q", s.Type)
+	}
+	return s
+}
+
+func (p *parser) expr(obj map[string]any, key, ptr string) *jsonpath.Expr {
+	v, ok := obj[key]
+	if !ok {
+		return nil
+	}
+	str, ok := v.(string)
+	if !ok {
+		p.fail(ptr+"/"+key, "must be a string")
+		return nil
+	}
+	e, err := jsonpath.ParseExpr(str)
+	if err != nil {
+		p.fail(ptr+"/"+key, "%v", err)
+		return nil
+	}
+	return e
+}
+
+// jsonataChildren still parses nested scopes of a JSONata state so that the
+// machine's structure (and its transitions) is known.
+func (p *parser) jsonataChildren(s *State, obj map[string]any, ptr string) {
+	s.Resource, _ = obj["Resource"].(string)
+	s.Default, _ = obj["Default"].(string)
+	switch s.Type {
+	case TypeParallel:
+		branches, _ := obj["Branches"].([]any)
+		for i, b := range branches {
+			if bo, ok := b.(map[string]any); ok {
+				s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), JSONata))
+			}
+		}
+	case TypeMap:
+		for _, key := range []string{"ItemProcessor", "Iterator"} {
+			if po, ok := obj[key].(map[string]any); ok {
+				s.Processor = p.machine(po, ptr+"/"+key, JSONata)
+			}
+		}
+	}
+}
+
+func (p *parser) retryCatch(s *State, obj map[string]any, ptr string) {
+	if rs, ok := obj["Retry"].([]any); ok {
+		for i, r := range rs {
+			rp := fmt.Sprintf("%s/Retry/%d", ptr, i)
+			ro, ok := r.(map[string]any)
+			if !ok {
+				p.fail(rp, "retrier must be an object")
+				continue
+			}
+			rt := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
+			rt.ErrorEquals = p.strings(ro["ErrorEquals"], rp+"/ErrorEquals")
+			if v, ok := ro["IntervalSeconds"]; ok {
+				rt.IntervalSeconds = p.integer(v, rp+"/IntervalSeconds")
+			}
+			if v, ok := ro["MaxAttempts"]; ok {
+				rt.MaxAttempts = p.integer(v, rp+"/MaxAttempts")
+			}
+			if v, ok := ro["BackoffRate"]; ok {
+				f, ok := jsonv.Number(v)
+				if !ok || f < 1 || math.IsNaN(f) {
+					p.fail(rp+"/BackoffRate", "BackoffRate must be a number >= 1.0")
+				}
+				rt.BackoffRate = f
+			}
+			if v, ok := ro["MaxDelaySeconds"]; ok {
+				rt.MaxDelaySeconds = p.integer(v, rp+"/MaxDelaySeconds")
+			}
+			rt.JitterFull = ro["JitterStrategy"] == "FULL"
+			s.Retry = append(s.Retry, rt)
+		}
+	}
+	if cs, ok := obj["Catch"].([]any); ok {
+		for i, c := range cs {
+			cp := fmt.Sprintf("%s/Catch/%d", ptr, i)
+			co, ok := c.(map[string]any)
+			if !ok {
+				p.fail(cp, "catcher must be an object")
+				continue
+			}
+			ct := &Catcher{}
+			ct.ErrorEquals = p.strings(co["ErrorEquals"], cp+"/ErrorEquals")
+			ct.Next = p.str(co, "Next", cp, true)
+			ct.ResultPath = p.ioPath(co, "ResultPath", cp)
+			ct.Assign = p.template(co, "Assign", cp)
+			ct.Output = co["Output"]
+			s.Catch = append(s.Catch, ct)
+		}
+	}
+}
+
+func (p *parser) strings(v any, ptr string) []string {
+	arr, ok := v.([]any)
+	if !ok || len(arr) == 0 {
+		p.fail(ptr, "must be a non-empty array of strings")
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for _, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			p.fail(ptr, "must be a non-empty array of strings")
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
+	s.ItemsPath = p.ioPath(obj, "ItemsPath", ptr)
+	s.ItemSelector = p.template(obj, "ItemSelector", ptr)
+	if s.ItemSelector == nil {
+		// Legacy maps use Parameters for what ItemSelector now does.
+		s.ItemSelector = s.Parameters
+		s.Parameters = nil
+	}
+	key := "ItemProcessor"
+	po, ok := obj[key].(map[string]any)
+	if !ok {
+		key = "Iterator"
+		po, ok = obj[key].(map[string]any)
+	}
+	if !ok {
+		p.fail(ptr, "Map state needs an ItemProcessor")
+		return
+	}
+	s.Processor = p.machine(po, ptr+"/"+key, s.QueryLanguage)
+	if pc, ok := po["ProcessorConfig"].(map[string]any); ok {
+		s.Distributed = pc["Mode"] == "DISTRIBUTED"
+	}
+	if v, ok := obj["MaxConcurrency"]; ok {
+		s.MaxConcurrency = p.integer(v, ptr+"/MaxConcurrency")
+	}
+	if v, ok := obj["MaxConcurrencyPath"]; ok {
+		s.MaxConcurrencyPath = p.path(v, ptr+"/MaxConcurrencyPath")
+	}
+	if v, ok := obj["ToleratedFailureCount"]; ok {
+		s.ToleratedFailureCount, s.HasToleratedFailureCount = p.integer(v, ptr+"/ToleratedFailureCount"), true
+	}
+	if v, ok := obj["ToleratedFailureCountPath"]; ok {
+		s.ToleratedFailureCountPath = p.path(v, ptr+"/ToleratedFailureCountPath")
+	}
+	if v, ok := obj["ToleratedFailurePercentage"]; ok {
+		f, ok := jsonv.Number(v)
+		if !ok {
+			p.fail(ptr+"/ToleratedFailurePercentage", "must be a number")
+		}
+		s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f, true
+	}
+	if v, ok := obj["ToleratedFailurePercentagePath"]; ok {
+		s.ToleratedFailurePercentagePath = p.path(v, ptr+"/ToleratedFailurePercentagePath")
+	}
+	s.Label, _ = obj["Label"].(string)
+	s.ItemReader = obj["ItemReader"]
+	s.ItemBatcher = obj["ItemBatcher"]
+	s.ResultWriter = obj["ResultWriter"]
+}
+
+func (p *parser) rule(v any, ptr string, top bool) *ChoiceRule {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		p.fail(ptr, "choice rule must be an object")
+		return &ChoiceRule{}
+	}
+	r := &ChoiceRule{}
+	if top {
+		r.Next, _ = obj["Next"].(string)
+		r.Assign = p.template(obj, "Assign", ptr)
+	}
+	r.Condition = obj["Condition"]
+	if v, ok := obj["Variable"]; ok {
+		r.Variable = p.path(v, ptr+"/Variable")
+	}
+	for key, val := range obj {
+		name := key
+		isPath := false
+		op, ok := OpNames[name]
+		if !ok && strings.HasSuffix(key, "Path") {
+			name = strings.TrimSuffix(key, "Path")
+			op, ok = OpNames[name]
+			isPath = ok
+		}
+		if !ok {
+			continue
+		}
+		if r.Op != OpNone {
+			p.fail(ptr, "choice rule has more than one comparison operator")
+			return r
+		}
+		r.Op = op
+		kp := ptr + "/" + key
+		switch {
+		case op == OpAnd || op == OpOr:
+			arr, _ := val.([]any)
+			if len(arr) == 0 {
+				p.fail(kp, "%s needs a non-empty array of rules", key)
+			}
+			for i, c := range arr {
+				r.Children = append(r.Children, p.rule(c, fmt.Sprintf("%s/%d", kp, i), false))
+			}
+		case op == OpNot:
+			r.Children = []*ChoiceRule{p.rule(val, kp, false)}
+		case isPath:
+			r.ValuePath = p.path(val, kp)
+		default:
+			r.Value = val
+			switch op {
+			case OpStringMatches:
+				s, _ := val.(string)
+				pat, err := CompilePattern(s)
+				if err != nil {
+					p.fail(kp, "invalid pattern: %v", err)
+				}
+				r.Pattern = pat
+			case OpTimestampEquals, OpTimestampLessThan, OpTimestampGreaterThan, OpTimestampLessThanEquals, OpTimestampGreaterThanEquals:
+				s, _ := val.(string)
+				t, ok := ParseTimestamp(s)
+				if !ok {
+					p.fail(kp, "String does not match RFC3339 timestamp")
+				}
+				r.Time = t
+			}
+		}
+	}
+	if r.Op == OpNone && r.Condition == nil {
+		p.fail(ptr, "choice rule has no comparison operator")
+	}
+	if r.Op != OpNone && r.Op != OpAnd && r.Op != OpOr && r.Op != OpNot && r.Variable == nil {
+		p.fail(ptr, "choice rule needs a Variable")
+	}
+	return r
+}

@@ -1,0 +1,210 @@
+// Package asl parses and validates Amazon States Language definitions into
+// typed states. Validation (Validate) reports every problem with a JSON
+// pointer; Parse builds the typed form that the interpreter runs, compiling
+// paths, payload templates and intrinsic calls once so that running a state
+// never re-parses text.
+package asl
+
+import (
+	"time"
+
+	"github.com/statecraft/statecraft/asl/jsonpath"
+)
+
+// State types.
+const (
+	TypePass     = "Pass"
+	TypeTask     = "Task"
+	TypeChoice   = "Choice"
+	TypeWait     = "Wait"
+	TypeSucceed  = "Succeed"
+	TypeFail     = "Fail"
+	TypeParallel = "Parallel"
+	TypeMap      = "Map"
+)
+
+// Query languages.
+const (
+	JSONPath = "JSONPath"
+	JSONata  = "JSONata"
+)
+
+// StateMachine is a parsed definition, or one Parallel branch or Map
+// processor (a scope with its own StartAt and States).
+type StateMachine struct {
+	Comment        string
+	StartAt        string
+	States         map[string]*State
+	TimeoutSeconds int64 // 0: none
+	QueryLanguage  string
+	// Pointer is where this scope sits in the document ("" for the top).
+	Pointer string
+}
+
+// IOPath is an optional InputPath/OutputPath/ResultPath: unset means the
+// default ("$"), Null means the field was JSON null.
+type IOPath struct {
+	Set  bool
+	Null bool
+	Path *jsonpath.Path
+}
+
+// Retrier is one Retry entry.
+type Retrier struct {
+	ErrorEquals     []string
+	IntervalSeconds int64
+	MaxAttempts     int64
+	BackoffRate     float64
+	MaxDelaySeconds int64 // 0: none
+	JitterFull      bool
+}
+
+// Catcher is one Catch entry.
+type Catcher struct {
+	ErrorEquals []string
+	Next        string
+	ResultPath  IOPath
+	Assign      *jsonpath.Template
+	// JSONata
+	Output any
+}
+
+// State is one state of any type; fields that do not apply stay zero.
+type State struct {
+	Name          string
+	Type          string
+	Pointer       string
+	Comment       string
+	QueryLanguage string
+	Next          string
+	End           bool
+
+	InputPath      IOPath
+	OutputPath     IOPath
+	ResultPath     IOPath
+	Parameters     *jsonpath.Template
+	ResultSelector *jsonpath.Template
+	Result         any
+	HasResult      bool
+	Assign         *jsonpath.Template
+
+	// Task
+	Resource             string
+	TimeoutSeconds       int64 // 0: unset
+	TimeoutSecondsPath   *jsonpath.Path
+	HeartbeatSeconds     int64 // 0: unset
+	HeartbeatSecondsPath *jsonpath.Path
+	Credentials          any
+	Retry                []*Retrier
+	Catch                []*Catcher
+
+	// Choice
+	Choices []*ChoiceRule
+	Default string
+
+	// Wait
+	Seconds       int64
+	HasSeconds    bool
+	Timestamp     time.Time
+	HasTimestamp  bool
+	SecondsPath   *jsonpath.Path
+	TimestampPath *jsonpath.Path
+
+	// Fail
+	Error     string
+	HasError  bool
+	Cause     string
+	HasCause  bool
+	ErrorPath *jsonpath.Expr
+	CausePath *jsonpath.Expr
+
+	// Parallel
+	Branches []*StateMachine
+
+	// Map
+	Processor                      *StateMachine
+	Distributed                    bool
+	ItemsPath                      IOPath
+	ItemSelector                   *jsonpath.Template
+	MaxConcurrency                 int64
+	MaxConcurrencyPath             *jsonpath.Path
+	ToleratedFailureCount          int64
+	HasToleratedFailureCount       bool
+	ToleratedFailureCountPath      *jsonpath.Path
+	ToleratedFailurePercentage     float64
+	HasToleratedFailurePercentage  bool
+	ToleratedFailurePercentagePath *jsonpath.Path
+	Label                          string
+	ItemReader                     any
+	ItemBatcher                    any
+	ResultWriter                   any
+
+	// JSONata fields are kept raw until the JSONata engine lands.
+	Raw map[string]any
+}
+
+// Comparison operators of Choice rules.
+type Op uint8
+
+const (
+	OpNone Op = iota
+	OpAnd
+	OpOr
+	OpNot
+	OpStringEquals
+	OpStringLessThan
+	OpStringGreaterThan
+	OpStringLessThanEquals
+	OpStringGreaterThanEquals
+	OpStringMatches
+	OpNumericEquals
+	OpNumericLessThan
+	OpNumericGreaterThan
+	OpNumericLessThanEquals
+	OpNumericGreaterThanEquals
+	OpBooleanEquals
+	OpTimestampEquals
+	OpTimestampLessThan
+	OpTimestampGreaterThan
+	OpTimestampLessThanEquals
+	OpTimestampGreaterThanEquals
+	OpIsNull
+	OpIsPresent
+	OpIsNumeric
+	OpIsString
+	OpIsBoolean
+	OpIsTimestamp
+)
+
+// OpNames maps operator field names to operators; "<name>Path" variants map
+// to the same operator with ChoiceRule.ValuePath set.
+var OpNames = map[string]Op{
+	"And": OpAnd, "Or": OpOr, "Not": OpNot,
+	"StringEquals": OpStringEquals, "StringLessThan": OpStringLessThan, "StringGreaterThan": OpStringGreaterThan,
+	"StringLessThanEquals": OpStringLessThanEquals, "StringGreaterThanEquals": OpStringGreaterThanEquals,
+	"StringMatches": OpStringMatches,
+	"NumericEquals": OpNumericEquals, "NumericLessThan": OpNumericLessThan, "NumericGreaterThan": OpNumericGreaterThan,
+	"NumericLessThanEquals": OpNumericLessThanEquals, "NumericGreaterThanEquals": OpNumericGreaterThanEquals,
+	"BooleanEquals":   OpBooleanEquals,
+	"TimestampEquals": OpTimestampEquals, "TimestampLessThan": OpTimestampLessThan, "TimestampGreaterThan": OpTimestampGreaterThan,
+	"TimestampLessThanEquals": OpTimestampLessThanEquals, "TimestampGreaterThanEquals": OpTimestampGreaterThanEquals,
+	"IsNull": OpIsNull, "IsPresent": OpIsPresent, "IsNumeric": OpIsNumeric, "IsString": OpIsString,
+	"IsBoolean": OpIsBoolean, "IsTimestamp": OpIsTimestamp,
+}
+
+// ChoiceRule is a Choice rule or a nested boolean expression.
+type ChoiceRule struct {
+	Op        Op
+	Variable  *jsonpath.Path
+	Value     any            // literal operand
+	ValuePath *jsonpath.Path // operand of a ...Path operator
+	Children  []*ChoiceRule  // And, Or, Not
+	Next      string
+	Assign    *jsonpath.Template
+	// Pattern is the compiled StringMatches pattern.
+	Pattern *Pattern
+	// Time is the parsed Timestamp* literal operand.
+	Time time.Time
+	// Condition is the JSONata condition, kept raw.
+	Condition any
+}

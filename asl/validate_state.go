@@ -1,0 +1,584 @@
+package asl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// vdLang says which query language a field belongs to.
+type vdLang uint8
+
+const (
+	vdBoth     vdLang = iota
+	vdPathOnly        // JSONPath states only
+	vdAtaOnly         // JSONata states only
+)
+
+// vdStateFields lists, per state type, every field the type accepts and the
+// query language it belongs to; anything else is reported as unsupported.
+var vdStateFields = map[string]map[string]vdLang{
+	TypePass: {
+		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "Result": vdPathOnly,
+		"Output": vdAtaOnly,
+	},
+	TypeTask: {
+		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Resource": vdBoth, "Retry": vdBoth, "Catch": vdBoth,
+		"TimeoutSeconds": vdBoth, "HeartbeatSeconds": vdBoth, "Credentials": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
+		"TimeoutSecondsPath": vdPathOnly, "HeartbeatSecondsPath": vdPathOnly,
+		"Arguments": vdAtaOnly, "Output": vdAtaOnly,
+	},
+	TypeChoice: {
+		"Choices": vdBoth, "Default": vdBoth, "Assign": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly,
+		"Output": vdAtaOnly,
+	},
+	TypeWait: {
+		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Seconds": vdBoth, "Timestamp": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "SecondsPath": vdPathOnly, "TimestampPath": vdPathOnly,
+		"Output": vdAtaOnly,
+	},
+	TypeSucceed: {
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly,
+		"Output": vdAtaOnly,
+	},
+	TypeFail: {
+		"Error": vdBoth, "Cause": vdBoth,
+		"ErrorPath": vdPathOnly, "CausePath": vdPathOnly,
+	},
+	TypeParallel: {
+		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Branches": vdBoth, "Retry": vdBoth, "Catch": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
+		"Arguments": vdAtaOnly, "Output": vdAtaOnly,
+	},
+	TypeMap: {
+		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Retry": vdBoth, "Catch": vdBoth, "Label": vdBoth,
+		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemReader": vdBoth, "ItemBatcher": vdBoth,
+		"ResultWriter": vdBoth, "MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
+		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
+		"ItemsPath": vdPathOnly, "MaxConcurrencyPath": vdPathOnly, "ToleratedFailureCountPath": vdPathOnly,
+		"ToleratedFailurePercentagePath": vdPathOnly, "Items": vdAtaOnly, "Output": vdAtaOnly,
+	},
+}
+
+var vdStateTypes = []string{TypeChoice, TypeFail, TypeMap, TypePass, TypeParallel, TypeSucceed, TypeTask, TypeWait}
+
+// vdJSONataReplacement names what a JSONata state uses instead of a
+// JSONPath-only field, so the message can say what to write instead.
+var vdJSONataReplacement = map[string]string{
+	"InputPath":                      "'Arguments' or 'Output' with $states.input",
+	"OutputPath":                     "'Output'",
+	"Parameters":                     "'Arguments'",
+	"ResultSelector":                 "'Output' with $states.result",
+	"ResultPath":                     "'Output' or 'Assign'",
+	"Result":                         "'Output'",
+	"ItemsPath":                      "'Items'",
+	"SecondsPath":                    "'Seconds' with a JSONata expression",
+	"TimestampPath":                  "'Timestamp' with a JSONata expression",
+	"TimeoutSecondsPath":             "'TimeoutSeconds' with a JSONata expression",
+	"HeartbeatSecondsPath":           "'HeartbeatSeconds' with a JSONata expression",
+	"MaxConcurrencyPath":             "'MaxConcurrency' with a JSONata expression",
+	"ToleratedFailureCountPath":      "'ToleratedFailureCount' with a JSONata expression",
+	"ToleratedFailurePercentagePath": "'ToleratedFailurePercentage' with a JSONata expression",
+	"ErrorPath":                      "'Error' with a JSONata expression",
+	"CausePath":                      "'Cause' with a JSONata expression",
+}
+
+var vdJSONPathReplacement = map[string]string{
+	"Arguments": "'Parameters'",
+	"Output":    "'OutputPath', 'ResultSelector' or 'ResultPath'",
+	"Items":     "'ItemsPath'",
+}
+
+// vdState is what the scope needs to know about one state after checking it.
+type vdState struct {
+	name     string
+	ptr      string
+	depth    int
+	typ      string
+	jsonata  bool
+	obj      map[string]any
+	edges    []vdEdge
+	terminal bool
+}
+
+func (st *vdState) field(k string) string { return vdPointer(st.ptr, k) }
+
+func (v *defValidator) state(st *vdState, raw any) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(st.ptr, "State '%s' must be an object with a 'Type' field, got %s", st.name, vdDescribe(raw))
+		return
+	}
+	st.obj = obj
+	typVal, hasType := obj["Type"]
+	typ, _ := typVal.(string)
+	if !hasType {
+		v.schema(st.ptr, "Missing required field 'Type'; expected one of %s", strings.Join(vdStateTypes, ", "))
+		return
+	}
+	if _, known := vdStateFields[typ]; !known {
+		v.schema(st.field("Type"), "Field 'Type' must be one of %s, got %s", strings.Join(vdStateTypes, ", "), vdDescribe(typVal))
+		return
+	}
+	st.typ = typ
+
+	st.jsonata = v.jsonata
+	if qlVal, ok := obj["QueryLanguage"]; ok {
+		if ql, ok := v.queryLanguage(st.field("QueryLanguage"), qlVal); ok {
+			if v.jsonata && ql == JSONPath {
+				v.schema(st.field("QueryLanguage"), "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine; remove it and use JSONata fields, or make the state machine JSONPath")
+			}
+			st.jsonata = ql == JSONata
+		}
+	}
+
+	v.stateFields(st)
+	v.transitions(st)
+
+	switch typ {
+	case TypeTask:
+		v.task(st)
+	case TypeChoice:
+		v.choiceState(st)
+	case TypeWait:
+		v.wait(st)
+	case TypeFail:
+		v.fail(st)
+		st.terminal = true
+	case TypeSucceed:
+		st.terminal = true
+	case TypeParallel:
+		v.parallel(st)
+	case TypeMap:
+		v.mapState(st)
+	}
+	if typ == TypeTask || typ == TypeParallel || typ == TypeMap {
+		v.retry(st)
+		v.catch(st)
+	}
+}
+
+// stateFields reports fields the state type does not accept and checks the
+// fields that mean the same thing in every state type.
+func (v *defValidator) stateFields(st *vdState) {
+	allowed := vdStateFields[st.typ]
+	for _, k := range jsonv.SortedKeys(st.obj) {
+		val := st.obj[k]
+		ptr := st.field(k)
+		switch k {
+		case "Type", "QueryLanguage":
+			continue
+		case "Comment":
+			v.wantString(ptr, k, val)
+			continue
+		}
+		lang, ok := allowed[k]
+		switch {
+		case !ok:
+			v.schema(ptr, "Field '%s' is not supported by state type %s; supported fields are %s", k, st.typ, v.supportedFields(st))
+			continue
+		case lang == vdPathOnly && st.jsonata:
+			v.schema(ptr, "Field '%s' is not supported when QueryLanguage is JSONata; use %s instead", k, vdJSONataReplacement[k])
+			continue
+		case lang == vdAtaOnly && !st.jsonata:
+			v.schema(ptr, "Field '%s' is only supported when QueryLanguage is JSONata; in a JSONPath state use %s", k, vdJSONPathReplacement[k])
+			continue
+		}
+		switch k {
+		case "InputPath", "OutputPath":
+			v.pathField(ptr, k, val, true, false)
+		case "ResultPath":
+			v.pathField(ptr, k, val, true, true)
+		case "Parameters", "ResultSelector":
+			v.templateField(ptr, k, val, st.depth)
+		case "Assign":
+			v.assign(ptr, val, st.jsonata, st.depth)
+		case "Arguments":
+			v.objectOrExpr(ptr, k, val)
+		case "Output", "Result":
+			// Any JSON value.
+		}
+	}
+}
+
+// supportedFields lists what the state accepts in its own query language,
+// for messages about fields it does not.
+func (v *defValidator) supportedFields(st *vdState) string {
+	names := []string{"Comment", "QueryLanguage", "Type"}
+	for k, lang := range vdStateFields[st.typ] {
+		if lang == vdBoth || (lang == vdAtaOnly) == st.jsonata {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// transitions checks Next and End. Choice, Succeed and Fail have neither
+// (their allowed-field lists already reject them); every other state needs
+// exactly one.
+func (v *defValidator) transitions(st *vdState) {
+	if st.typ == TypeChoice || st.typ == TypeSucceed || st.typ == TypeFail {
+		return
+	}
+	nextVal, hasNext := st.obj["Next"]
+	endVal, hasEnd := st.obj["End"]
+	end := false
+	if hasEnd {
+		b, ok := endVal.(bool)
+		if !ok {
+			v.schema(st.field("End"), "Field 'End' must be a boolean (true for a terminal state), got %s", vdDescribe(endVal))
+		}
+		end = b
+	}
+	if hasNext {
+		name, ok := nextVal.(string)
+		if !ok {
+			v.schema(st.field("Next"), "Field 'Next' must be a string naming the next state, got %s", vdDescribe(nextVal))
+		} else {
+			st.edges = append(st.edges, vdEdge{target: name, ptr: st.field("Next")})
+		}
+	}
+	switch {
+	case hasNext && end:
+		v.schema(st.ptr, "State has both 'Next' and \"End\": true; expected exactly one of them")
+	case !hasNext && !end:
+		if hasEnd {
+			// "End": false (or a non-boolean) does not end the state.
+			v.schema(st.ptr, "Missing required field 'Next'; a %s state whose 'End' is not true needs 'Next'", st.typ)
+		} else {
+			v.schema(st.ptr, "Missing required field 'Next'; a %s state needs either 'Next' or \"End\": true", st.typ)
+		}
+	}
+	st.terminal = end && !hasNext
+}
+
+func (v *defValidator) task(st *vdState) {
+	obj := st.obj
+	res, hasRes := obj["Resource"]
+	if !hasRes {
+		v.schema(st.ptr, "Missing required field 'Resource'; expected the ARN of the activity, function or service integration to run")
+	} else if s, ok := res.(string); !ok {
+		v.schema(st.field("Resource"), "Field 'Resource' must be a string ARN, got %s", vdDescribe(res))
+	} else {
+		v.resource(st.field("Resource"), s)
+	}
+
+	timeout, hasTimeout := v.secondsField(st, "TimeoutSeconds", 1)
+	heartbeat, hasHeartbeat := v.secondsField(st, "HeartbeatSeconds", 1)
+	v.exclusive(st, "TimeoutSeconds", "TimeoutSecondsPath")
+	v.exclusive(st, "HeartbeatSeconds", "HeartbeatSecondsPath")
+	if hasTimeout && hasHeartbeat && heartbeat >= timeout {
+		v.schema(st.field("HeartbeatSeconds"), "HeartbeatSeconds (%d) must be smaller than TimeoutSeconds (%d)", heartbeat, timeout)
+	}
+	if !st.jsonata {
+		v.refPathField(st, "TimeoutSecondsPath")
+		v.refPathField(st, "HeartbeatSecondsPath")
+	}
+	if c, ok := obj["Credentials"]; ok {
+		v.objectOrExpr(st.field("Credentials"), "Credentials", c)
+	}
+}
+
+// resource checks that a Task resource is an ARN, and what EXPRESS machines
+// cannot run: they have no history to park a callback or a nested run on.
+func (v *defValidator) resource(ptr, s string) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+		v.add(ptr, CodeInvalidResource, "Field 'Resource' must be an ARN of the form arn:<partition>:<service>:<region>:<account>:<resource>, got %q", s)
+		return
+	}
+	if !v.opts.Express {
+		return
+	}
+	switch {
+	case parts[2] == "states" && strings.HasPrefix(parts[5], "activity:"):
+		v.schema(ptr, "Express state machine does not support Activity ARN %s; activities need a STANDARD state machine", s)
+	case strings.HasSuffix(s, ".sync") || strings.Contains(s, ".sync:"):
+		v.schema(ptr, "Express state machine does not support the '.sync' integration pattern (%s); use a STANDARD state machine or the request-response form of the resource", s)
+	case strings.HasSuffix(s, ".waitForTaskToken"):
+		v.schema(ptr, "Express state machine does not support the '.waitForTaskToken' integration pattern (%s); use a STANDARD state machine", s)
+	}
+}
+
+func (v *defValidator) wait(st *vdState) {
+	var present []string
+	for _, k := range []string{"Seconds", "SecondsPath", "Timestamp", "TimestampPath"} {
+		if _, ok := st.obj[k]; ok {
+			present = append(present, k)
+		}
+	}
+	switch {
+	case len(present) == 0:
+		if st.jsonata {
+			v.schema(st.ptr, "A Wait state needs exactly one of 'Seconds' or 'Timestamp'; found none")
+		} else {
+			v.schema(st.ptr, "A Wait state needs exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'; found none")
+		}
+	case len(present) > 1:
+		v.schema(st.ptr, "A Wait state needs exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'; found %s", vdQuoteList(present))
+	}
+	v.secondsField(st, "Seconds", 0)
+	if ts, ok := st.obj["Timestamp"]; ok {
+		s, isStr := ts.(string)
+		switch {
+		case isStr && st.jsonata && vdIsExpr(s):
+		case !isStr:
+			v.schema(st.field("Timestamp"), "Field 'Timestamp' must be an RFC3339 timestamp string such as \"2016-03-14T01:59:00Z\", got %s", vdDescribe(ts))
+		default:
+			if _, ok := ParseTimestamp(s); !ok {
+				v.schema(st.field("Timestamp"), "String does not match RFC3339 timestamp")
+			}
+		}
+	}
+	if !st.jsonata {
+		v.refPathField(st, "SecondsPath")
+		v.refPathField(st, "TimestampPath")
+	}
+}
+
+func (v *defValidator) fail(st *vdState) {
+	v.exclusive(st, "Error", "ErrorPath")
+	v.exclusive(st, "Cause", "CausePath")
+	for _, k := range []string{"Error", "Cause"} {
+		if val, ok := st.obj[k]; ok {
+			v.wantString(st.field(k), k, val)
+		}
+	}
+	if st.jsonata {
+		return
+	}
+	for _, k := range []string{"ErrorPath", "CausePath"} {
+		if val, ok := st.obj[k]; ok {
+			v.pathOrIntrinsic(st.field(k), k, val)
+		}
+	}
+}
+
+func (v *defValidator) parallel(st *vdState) {
+	raw, ok := st.obj["Branches"]
+	if !ok {
+		v.schema(st.ptr, "Missing required field 'Branches'; expected a non-empty array of {\"StartAt\", \"States\"} objects")
+		return
+	}
+	branches, isArr := raw.([]any)
+	if !isArr || len(branches) == 0 {
+		v.schema(st.field("Branches"), "Field 'Branches' must be a non-empty array of {\"StartAt\", \"States\"} objects, got %s", vdDescribe(raw))
+		return
+	}
+	for i, b := range branches {
+		bptr := vdPointer(st.field("Branches"), fmt.Sprint(i))
+		v.subMachine(bptr, "branch", b, vdScopeBranch, st.depth+1)
+	}
+}
+
+// subMachine checks a Parallel branch or Map processor: the fields it may
+// carry, then its scope.
+func (v *defValidator) subMachine(ptr, what string, raw any, kind vdScopeKind, depth int) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "A %s must be an object with 'StartAt' and 'States', got %s", what, vdDescribe(raw))
+		return
+	}
+	for _, k := range jsonv.SortedKeys(obj) {
+		val := obj[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "StartAt", "States":
+		case "Comment":
+			v.wantString(kptr, k, val)
+		case "ProcessorConfig":
+			if kind == vdScopeProcessor {
+				v.processorConfig(kptr, val)
+				continue
+			}
+			fallthrough
+		default:
+			expected := "StartAt, States and Comment"
+			if kind == vdScopeProcessor {
+				expected = "StartAt, States, ProcessorConfig and Comment"
+			}
+			v.schema(kptr, "Field '%s' is not supported in a %s; expected only %s", k, what, expected)
+		}
+	}
+	v.scope(ptr, obj, kind, depth)
+}
+
+func (v *defValidator) processorConfig(ptr string, raw any) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "Field 'ProcessorConfig' must be an object, got %s", vdDescribe(raw))
+		return
+	}
+	for _, k := range jsonv.SortedKeys(obj) {
+		val := obj[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "Mode":
+			if s, _ := val.(string); s != "INLINE" && s != "DISTRIBUTED" {
+				v.schema(kptr, "Field 'Mode' must be \"INLINE\" or \"DISTRIBUTED\", got %s", vdDescribe(val))
+			}
+		case "ExecutionType":
+			if s, _ := val.(string); s != "STANDARD" && s != "EXPRESS" {
+				v.schema(kptr, "Field 'ExecutionType' must be \"STANDARD\" or \"EXPRESS\", got %s", vdDescribe(val))
+			}
+		default:
+			v.schema(kptr, "Field '%s' is not supported in ProcessorConfig; expected only Mode and ExecutionType", k)
+		}
+	}
+}
+
+func (v *defValidator) mapState(st *vdState) {
+	obj := st.obj
+	_, hasProc := obj["ItemProcessor"]
+	_, hasIter := obj["Iterator"]
+	switch {
+	case hasProc && hasIter:
+		v.schema(st.ptr, "A Map state needs exactly one of 'ItemProcessor' or 'Iterator' (its older name); found both")
+	case !hasProc && !hasIter:
+		v.schema(st.ptr, "Missing required field 'ItemProcessor'; expected an object with 'StartAt' and 'States' to run for each item")
+	}
+	for _, k := range []string{"ItemProcessor", "Iterator"} {
+		if raw, ok := obj[k]; ok {
+			v.subMachine(st.field(k), k, raw, vdScopeProcessor, st.depth+1)
+		}
+	}
+	v.exclusive(st, "Parameters", "ItemSelector")
+	v.exclusive(st, "MaxConcurrency", "MaxConcurrencyPath")
+	v.exclusive(st, "ToleratedFailureCount", "ToleratedFailureCountPath")
+	v.exclusive(st, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
+
+	v.secondsField(st, "MaxConcurrency", 0)
+	v.secondsField(st, "ToleratedFailureCount", 0)
+	if val, ok := obj["ToleratedFailurePercentage"]; ok {
+		v.numberOrExpr(st, "ToleratedFailurePercentage", val, 0, 100)
+	}
+	if val, ok := obj["ItemSelector"]; ok {
+		if st.jsonata {
+			v.objectOrExpr(st.field("ItemSelector"), "ItemSelector", val)
+		} else {
+			v.templateField(st.field("ItemSelector"), "ItemSelector", val, st.depth)
+		}
+	}
+	if val, ok := obj["Items"]; ok && st.jsonata {
+		s, isStr := val.(string)
+		_, isArr := val.([]any)
+		_, isObj := val.(map[string]any)
+		if !(isArr || isObj || (isStr && vdIsExpr(s))) {
+			v.schema(st.field("Items"), "Field 'Items' must be an array or a JSONata expression \"{%% ... %%}\", got %s", vdDescribe(val))
+		}
+	}
+	if !st.jsonata {
+		for _, k := range []string{"ItemsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"} {
+			v.refPathField(st, k)
+		}
+	}
+	if val, ok := obj["Label"]; ok {
+		v.label(st.field("Label"), val)
+	}
+	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
+		if val, ok := obj[k]; ok {
+			v.mapConfig(st, k, val)
+		}
+	}
+}
+
+// mapConfig accepts the Distributed Map configuration objects structurally:
+// their contents depend on the integration, but payload templates inside
+// them follow the usual ".$" rules.
+func (v *defValidator) mapConfig(st *vdState, k string, val any) {
+	obj, ok := val.(map[string]any)
+	if !ok {
+		v.schema(st.field(k), "Field '%s' must be an object, got %s", k, vdDescribe(val))
+		return
+	}
+	if st.jsonata {
+		return
+	}
+	for _, sub := range []string{"Parameters", "BatchInput"} {
+		if t, ok := obj[sub]; ok {
+			v.templateField(vdPointer(st.field(k), sub), sub, t, st.depth)
+		}
+	}
+}
+
+const vdMaxLabel = 40
+
+// label checks a Map Label: it becomes part of Map Run ARNs, hence the
+// length limit and the characters ARNs and URLs cannot carry.
+func (v *defValidator) label(ptr string, val any) {
+	s, ok := val.(string)
+	if !ok {
+		v.schema(ptr, "Field 'Label' must be a string, got %s", vdDescribe(val))
+		return
+	}
+	if n := len([]rune(s)); n > vdMaxLabel || n == 0 {
+		v.add(ptr, CodeInvalidLabel, "Label '%s' is %d characters long; a Map label must be 1 to %d characters", s, n, vdMaxLabel)
+	}
+	for _, r := range s {
+		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029 {
+			v.add(ptr, CodeInvalidLabel, "Label '%s' contains %q; a Map label must not contain whitespace, control characters or any of < > { } [ ] ? * \" # %% \\ ^ | ~ ` $ & , ; : /", s, r)
+			break
+		}
+	}
+	if first, ok := v.labels[s]; ok {
+		v.add(ptr, CodeDuplicateLabel, "Label '%s' is already used at %s; Map labels must be unique within the state machine", s, first)
+	} else {
+		v.labels[s] = ptr
+	}
+}
+
+// exclusive reports a state that sets both a field and its alternative.
+func (v *defValidator) exclusive(st *vdState, a, b string) {
+	_, hasA := st.obj[a]
+	_, hasB := st.obj[b]
+	if hasA && hasB {
+		v.schema(st.ptr, "Fields '%s' and '%s' are mutually exclusive; set only one of them", a, b)
+	}
+}
+
+// secondsField checks an integer field with a lower bound that a JSONata
+// state may also give as an expression. It returns the literal value.
+func (v *defValidator) secondsField(st *vdState, k string, min int64) (int64, bool) {
+	val, ok := st.obj[k]
+	if !ok {
+		return 0, false
+	}
+	if s, isStr := val.(string); isStr && st.jsonata && vdIsExpr(s) {
+		return 0, false
+	}
+	return v.wantInt(st.field(k), k, val, min, vdNoMax, st.jsonata)
+}
+
+func (v *defValidator) numberOrExpr(st *vdState, k string, val any, min, max float64) {
+	if s, isStr := val.(string); isStr && st.jsonata && vdIsExpr(s) {
+		return
+	}
+	f, ok := vdFiniteNumber(val)
+	if !ok || f < min || f > max {
+		orExpr := ""
+		if st.jsonata {
+			orExpr = " or a JSONata expression \"{% ... %}\""
+		}
+		v.schema(st.field(k), "Field '%s' must be a number from %g to %g%s, got %s", k, min, max, orExpr, vdDescribe(val))
+	}
+}
+
+func (v *defValidator) refPathField(st *vdState, k string) {
+	if val, ok := st.obj[k]; ok {
+		v.pathField(st.field(k), k, val, false, true)
+	}
+}
+
+func vdQuoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "'" + n + "'"
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,289 @@
+package interp
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+func (x *Execution) startParallel(f *frame) bool {
+	st := f.state
+	f.last = x.emit(f, f.last, "ParallelStateStarted", nil)
+	n := len(st.Branches)
+	f.children = make([]*frame, n)
+	f.results = make([]any, n)
+	f.running = n
+	f.childErr = nil
+	f.phase = phaseChildren
+	for i, b := range st.Branches {
+		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: b.States[b.StartAt], input: f.taskInput, last: f.last}
+	}
+	// Branches run in order: the stack is LIFO, so push the last one first.
+	x.push(f)
+	for i := n - 1; i >= 0; i-- {
+		x.push(f.children[i])
+	}
+	return false
+}
+
+func (x *Execution) startMap(f *frame) bool {
+	st := f.state
+	sc := x.scope(f, f.taskInput)
+	items := f.taskInput
+	if st.ItemsPath.Set && !st.ItemsPath.Null && !st.ItemsPath.Path.IsRoot() {
+		v, ok := st.ItemsPath.Path.Get(sc)
+		if !ok {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s' : No results for path: %s", st.ItemsPath.Path.String(), st.ItemsPath.Path.Bracketed())))
+			return false
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		x.raise(f, x.runtimeErr(f, fmt.Sprintf("Item input path '%s' does not reference a JSON array: %s", itemsPathText(st), jsonv.String(items))))
+		return false
+	}
+	f.maxConc = int(st.MaxConcurrency)
+	if st.MaxConcurrencyPath != nil {
+		v, ok := st.MaxConcurrencyPath.Get(sc)
+		n, isInt := jsonv.Integer(v)
+		if !ok || !isInt || n < 0 || n > math.MaxInt32 {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.String())))
+			return false
+		}
+		f.maxConc = int(n)
+	}
+	f.last = x.emit(f, f.last, "MapStateStarted", &Details{Length: ptr(int64(len(arr)))})
+	f.tolerant = false
+	f.tolCount, f.tolPct = 0, 0
+	if st.HasToleratedFailureCount {
+		f.tolerant, f.tolCount = true, st.ToleratedFailureCount
+	}
+	if st.HasToleratedFailurePercentage {
+		f.tolerant, f.tolPct = true, st.ToleratedFailurePercentage
+	}
+	if st.ToleratedFailureCountPath != nil {
+		v, ok := st.ToleratedFailureCountPath.Get(sc)
+		n, isInt := jsonv.Integer(v)
+		if !ok || !isInt {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.ToleratedFailureCountPath.String())))
+			return false
+		}
+		if n < 0 {
+			x.raise(f, x.runtimeErr(f, "ToleratedFailureCount cannot be negative."))
+			return false
+		}
+		f.tolerant, f.tolCount = true, n
+	}
+	if st.ToleratedFailurePercentagePath != nil {
+		v, ok := st.ToleratedFailurePercentagePath.Get(sc)
+		p, isNum := jsonv.Number(v)
+		if !ok || !isNum {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", stringOf(v), st.ToleratedFailurePercentagePath.String())))
+			return false
+		}
+		if p < 0 || p > 100 {
+			x.raise(f, x.runtimeErr(f, "ToleratedFailurePercentage must be between 0 and 100."))
+			return false
+		}
+		f.tolerant, f.tolPct = true, p
+	}
+	if st.Distributed {
+		f.mapRunArn = x.mapRunArn(st)
+		f.last = x.emit(f, f.last, "MapRunStarted", &Details{MapRunArn: f.mapRunArn})
+	}
+	f.items = arr
+	f.results = make([]any, len(arr))
+	f.children = f.children[:0]
+	f.nextItem, f.running, f.failures = 0, 0, 0
+	f.childErr = nil
+	f.lastSucceed = f.last
+	f.phase = phaseChildren
+	return true
+}
+
+func itemsPathText(st *asl.State) string {
+	if st.ItemsPath.Path != nil {
+		return st.ItemsPath.Path.String()
+	}
+	return "$"
+}
+
+// pump starts Map iterations while concurrency allows and finishes the
+// state once every child is done. It reports whether f can keep running.
+func (x *Execution) pump(f *frame) bool {
+	st := f.state
+	if st.Type == asl.TypeMap && f.nextItem < len(f.items) && (f.maxConc <= 0 || f.running < f.maxConc) {
+		i := f.nextItem
+		f.nextItem++
+		started := f.last
+		if !st.Distributed {
+			started = x.emit(f, f.last, "MapIterationStarted", &Details{Name: st.Name, Index: ptr(int64(i))})
+		}
+		input := f.items[i]
+		if st.ItemSelector != nil {
+			sc := x.scope(f, f.taskInput)
+			item := map[string]any{"Index": int64(i), "Value": f.items[i]}
+			sc.Context = func() any { return x.contextObject(f, item) }
+			v, err := st.ItemSelector.Eval(sc)
+			if err != nil {
+				x.raise(f, x.evalErr(f, err, f.taskInput))
+				return false
+			}
+			input = v
+		}
+		p := st.Processor
+		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: p.States[p.StartAt], input: input, last: started, silent: f.silent || st.Distributed}
+		f.children = append(f.children, c)
+		f.running++
+		// The iteration runs first; f comes back to start the next one.
+		x.push(f)
+		x.push(c)
+		return false
+	}
+	if f.running > 0 {
+		return false
+	}
+	if f.childErr != nil {
+		return false
+	}
+	// Every child finished well.
+	prev := x.nextID
+	switch {
+	case st.Type == asl.TypeMap && st.Distributed:
+		prev = x.emit(f, f.last, "MapRunSucceeded", nil)
+		x.emit(f, prev, "MapStateSucceeded", nil)
+	case st.Type == asl.TypeMap:
+		prev = f.lastSucceed
+		x.emit(f, prev, "MapStateSucceeded", nil)
+	default:
+		x.emit(f, prev, "ParallelStateSucceeded", nil)
+	}
+	f.last = prev
+	f.children = nil
+	results := f.results
+	f.results, f.items = nil, nil
+	if x.m.limit > 0 && jsonv.Size(results, x.m.limit) > x.m.limit {
+		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name), hasCause: true})
+		return false
+	}
+	var result any = results
+	if st.ResultSelector != nil {
+		v, err := x.template(f, st.ResultSelector, results)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		result = v
+	}
+	f.phase = phaseEnter
+	return x.withResult(f, result)
+}
+
+// childDone records a finished branch or iteration.
+func (x *Execution) childDone(f *frame, c *frame) {
+	if f.phase != phaseChildren {
+		return // the parent already failed or was aborted
+	}
+	f.running--
+	st := f.state
+	if c.err != nil {
+		if st.Type == asl.TypeMap && !st.Distributed {
+			x.emit(f, c.last, "MapIterationFailed", &Details{Name: st.Name, Index: ptr(int64(c.index))})
+		}
+		if !st.Distributed {
+			f.last = c.last
+		}
+		err := c.err
+		if st.Type == asl.TypeMap && f.tolerant {
+			f.failures++
+			f.results[c.index] = map[string]any{"Error": c.err.name, "Cause": c.err.cause}
+			if !x.exceeded(f) {
+				x.push(f)
+				return
+			}
+			err = &stateError{name: ErrExceedToleratedFail, cause: "The specified tolerated failure threshold was exceeded", hasCause: true}
+		}
+		x.abortChildren(f)
+		if st.Distributed {
+			d := &Details{Error: ptr(err.name)}
+			if err.hasCause {
+				d.Cause = ptr(err.cause)
+			}
+			f.last = x.emit(f, f.last, "MapRunFailed", d)
+		}
+		f.childErr = err
+		f.childFailed = true
+		f.phase = phaseEnter
+		x.raise(f, err)
+		return
+	}
+	f.results[c.index] = c.out
+	if st.Type == asl.TypeMap && !st.Distributed {
+		f.lastSucceed = x.emit(f, c.last, "MapIterationSucceeded", &Details{Name: st.Name, Index: ptr(int64(c.index))})
+		f.last = c.last
+	}
+	x.push(f)
+}
+
+func (x *Execution) exceeded(f *frame) bool {
+	if f.state.HasToleratedFailureCount || f.state.ToleratedFailureCountPath != nil {
+		if int64(f.failures) > f.tolCount {
+			return true
+		}
+	}
+	if f.state.HasToleratedFailurePercentage || f.state.ToleratedFailurePercentagePath != nil {
+		n := len(f.items)
+		if n > 0 && float64(f.failures)*100/float64(n) > f.tolPct {
+			return true
+		}
+	}
+	return false
+}
+
+// abortChildren stops every unfinished child of f (and their children),
+// cancelling whatever they wait for.
+func (x *Execution) abortChildren(f *frame) {
+	for _, c := range f.children {
+		x.abortFrame(c)
+	}
+	f.children = nil
+	f.running = 0
+}
+
+func (x *Execution) abortFrame(c *frame) {
+	if c.phase == phaseDone {
+		return
+	}
+	switch c.phase {
+	case phaseTask, phaseWait, phaseRetry:
+		delete(x.waiting, c.ref)
+		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.ref})
+	case phaseChildren:
+		x.abortChildren(c)
+	}
+	c.phase = phaseDone
+}
+
+// mapRunArn names the Map Run of a Distributed Map:
+// arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID.
+func (x *Execution) mapRunArn(st *asl.State) string {
+	base := strings.Replace(x.Info.StateMachineArn, ":stateMachine:", ":mapRun:", 1)
+	id := x.uuid()
+	label := st.Label
+	if label == "" {
+		label = id[:8]
+	}
+	return base + "/" + label + ":" + id
+}
+
+// uuid is a version 4 UUID from the execution's deterministic randomness.
+func (x *Execution) uuid() string {
+	a, b := x.rand(), x.rand()
+	a = (a &^ (0xf << 12)) | (4 << 12)
+	b = (b &^ (0x3 << 62)) | (0x2 << 62)
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}

@@ -1,0 +1,377 @@
+package interp
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/asl/jsonpath"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// Execution is one run of a Machine. It is driven by Start and Apply only.
+type Execution struct {
+	Info   Info
+	Status Status
+	Output any
+	Error  string
+	Cause  string
+	// HasError distinguishes a failure with an empty error name from none.
+	HasError bool
+	HasCause bool
+	// History holds the events recorded so far when Options.History is set.
+	// A host may take and clear it between calls.
+	History []HistoryEvent
+	// Transitions counts states entered, retries included (what AWS bills).
+	Transitions int64
+
+	m         *Machine
+	nextID    int64
+	root      *frame
+	waiting   map[int64]*frame
+	now       time.Time
+	rng       uint64
+	work      []*frame
+	cmds      []Command
+	execTimer int64
+	timerSeq  int64
+}
+
+type phase uint8
+
+const (
+	phaseEnter    phase = iota // about to enter f.state with f.input
+	phaseTask                  // waiting for a task result
+	phaseWait                  // Wait state timer
+	phaseRetry                 // retry back-off timer
+	phaseChildren              // Parallel branches / Map iterations running
+	phaseDone
+)
+
+type frameKind uint8
+
+const (
+	frameRoot frameKind = iota
+	frameBranch
+	frameIteration
+)
+
+// frame is one thread of control: the top level, a Parallel branch or a Map
+// iteration. Nested frames are what make Parallel and Map part of the same
+// pure execution state.
+type frame struct {
+	parent *frame
+	kind   frameKind
+	index  int
+	scope  *asl.StateMachine
+
+	state     *asl.State
+	input     any // raw state input
+	eff       any // after InputPath
+	taskInput any // after Parameters
+	phase     phase
+	ref       int64
+	queued    bool
+
+	enteredID  int64
+	enteredAt  time.Time
+	last       int64 // previousEventId for the next event of this thread
+	retries    []int64
+	retryCount int
+
+	// Parallel and Map.
+	children     []*frame
+	results      []any
+	items        []any
+	nextItem     int
+	running      int
+	maxConc      int
+	failures     int
+	tolCount     int64
+	tolPct       float64
+	tolerant     bool
+	childErr     *stateError
+	lastSucceed  int64
+	lastChildEnd int64
+
+	// silent frames record no history (Distributed Map children).
+	silent bool
+	// childFailed marks a Parallel/Map error that came from a child, which
+	// AWS closes with a <Type>StateFailed event unless the state retries.
+	childFailed bool
+	mapRunArn   string
+
+	// Done frames report to their parent with these.
+	out any
+	err *stateError
+}
+
+// stateError is an error raised while running a state.
+type stateError struct {
+	name     string
+	cause    string
+	hasCause bool
+	// runtime errors are never retried and only caught explicitly.
+	runtime bool
+}
+
+func errorf(name, format string, args ...any) *stateError {
+	return &stateError{name: name, cause: fmt.Sprintf(format, args...), hasCause: true}
+}
+
+// Start begins an execution at time now; seed feeds its randomness.
+func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Command) {
+	if info.StartTime.IsZero() {
+		info.StartTime = now
+	}
+	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed}
+	x.emit(nil, 0, "ExecutionStarted", &Details{Input: x.text(info.Input), RoleArn: info.RoleArn})
+	if m.def.TimeoutSeconds > 0 {
+		x.execTimer = x.newTimerRef()
+		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
+	}
+	x.root = &frame{kind: frameRoot, scope: m.def, state: m.def.States[m.def.StartAt], input: info.Input}
+	x.push(x.root)
+	x.run()
+	return x, x.takeCommands()
+}
+
+// Apply feeds one event to a running execution and returns the commands it
+// produced. Events for unknown refs (a task that was cancelled, a timer that
+// was superseded) are ignored, which makes at-least-once delivery safe.
+func (x *Execution) Apply(ev Event) []Command {
+	if x.Status != Running {
+		return nil
+	}
+	x.now = ev.Time
+	if ev.Seed != 0 {
+		x.rng = ev.Seed
+	}
+	switch ev.Kind {
+	case Stop:
+		x.finishExecution(Aborted, nil, &stateError{name: ev.Error, cause: ev.Cause, hasCause: ev.Cause != ""}, "ExecutionAborted")
+		return x.takeCommands()
+	case TimerFired:
+		if ev.Ref == x.execTimer && ev.Ref != 0 {
+			x.finishExecution(TimedOut, nil, &stateError{name: "States.Timeout", cause: "", hasCause: false}, "ExecutionTimedOut")
+			return x.takeCommands()
+		}
+	}
+	f, ok := x.waiting[ev.Ref]
+	if !ok {
+		return nil
+	}
+	switch ev.Kind {
+	case TaskStarted:
+		if f.phase == phaseTask {
+			x.taskStarted(f, ev.WorkerName)
+		}
+		return x.takeCommands()
+	case TaskSucceeded:
+		if f.phase != phaseTask {
+			return nil
+		}
+		delete(x.waiting, ev.Ref)
+		x.taskSucceeded(f, ev.Output)
+	case TaskFailed, TaskTimedOut:
+		if f.phase != phaseTask {
+			return nil
+		}
+		delete(x.waiting, ev.Ref)
+		x.taskFailed(f, ev.Kind == TaskTimedOut, ev.Error, ev.Cause)
+	case TimerFired:
+		delete(x.waiting, ev.Ref)
+		switch f.phase {
+		case phaseWait:
+			x.waitDone(f)
+		case phaseRetry:
+			x.retryNow(f)
+		}
+	}
+	x.run()
+	return x.takeCommands()
+}
+
+func (x *Execution) takeCommands() []Command {
+	c := x.cmds
+	x.cmds = nil
+	return c
+}
+
+func (x *Execution) newRef() int64 {
+	x.nextID++
+	return x.nextID
+}
+
+func (x *Execution) push(f *frame) {
+	if !f.queued {
+		f.queued = true
+		x.work = append(x.work, f)
+	}
+}
+
+func (x *Execution) run() {
+	for len(x.work) > 0 && x.Status == Running {
+		f := x.work[len(x.work)-1]
+		x.work = x.work[:len(x.work)-1]
+		f.queued = false
+		x.advance(f)
+	}
+	if x.Status != Running {
+		x.work = x.work[:0]
+	}
+}
+
+func (x *Execution) wait(f *frame, ph phase, ref int64) {
+	f.phase = ph
+	f.ref = ref
+	if x.waiting == nil {
+		x.waiting = make(map[int64]*frame)
+	}
+	x.waiting[ref] = f
+}
+
+// emit appends a history event and returns its id. Ids are counted even
+// with history off, because causes quote them ("entered at the event id #2").
+func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
+	if f != nil && f.silent {
+		// Distributed Map children are executions of their own; they leave
+		// no trace in the parent's history.
+		return 0
+	}
+	x.nextID++
+	if x.m.opts.History {
+		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
+	}
+	return x.nextID
+}
+
+// text is the JSON text of v for a history event, or nil with history off.
+func (x *Execution) text(v any) *string {
+	if !x.m.opts.History {
+		return nil
+	}
+	s := jsonv.String(v)
+	return &s
+}
+
+// textFor is text for an event of frame f: nothing when f is silent.
+func (x *Execution) textFor(f *frame, v any) *string {
+	if !x.m.opts.History || f.silent {
+		return nil
+	}
+	s := jsonv.String(v)
+	return &s
+}
+
+func (x *Execution) history() bool { return x.m.opts.History }
+
+// rand is splitmix64 over the execution's seed: deterministic under replay.
+func (x *Execution) rand() uint64 {
+	x.rng += 0x9e3779b97f4a7c15
+	z := x.rng
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (x *Execution) finishExecution(st Status, out any, err *stateError, typ string) {
+	x.Status = st
+	prev := int64(0)
+	if x.root != nil {
+		prev = x.root.last
+	}
+	switch st {
+	case Succeeded:
+		x.Output = out
+		x.emit(nil, prev, "ExecutionSucceeded", &Details{Output: x.text(out)})
+	default:
+		d := &Details{}
+		if err != nil {
+			x.Error, x.Cause = err.name, err.cause
+			x.HasError = err.name != "" || st != Failed
+			x.HasCause = err.hasCause
+			if x.HasError {
+				d.Error = ptr(err.name)
+			}
+			if err.hasCause {
+				d.Cause = ptr(err.cause)
+			}
+		}
+		if st == Aborted {
+			prev = 0
+		}
+		x.emit(nil, prev, typ, d)
+	}
+	// Everything still pending is dropped: tell the host.
+	for ref := range x.waiting {
+		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: ref})
+	}
+	if x.execTimer != 0 && st != TimedOut {
+		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: x.execTimer})
+	}
+	x.waiting = nil
+}
+
+// frameDone is called when a frame reached a terminal state or failed.
+func (x *Execution) frameDone(f *frame, out any, err *stateError) {
+	f.phase = phaseDone
+	f.out, f.err = out, err
+	switch f.kind {
+	case frameRoot:
+		if err != nil {
+			x.finishExecution(Failed, nil, err, "ExecutionFailed")
+		} else {
+			x.finishExecution(Succeeded, out, nil, "")
+		}
+	default:
+		x.childDone(f.parent, f)
+	}
+}
+
+// scope builds the path scope for a frame's current state.
+func (x *Execution) scope(f *frame, input any) *jsonpath.Scope {
+	return &jsonpath.Scope{
+		Input:   input,
+		Context: func() any { return x.contextObject(f, nil) },
+		Rand:    x.rand,
+	}
+}
+
+func (x *Execution) contextObject(f *frame, item map[string]any) any {
+	info := &x.Info
+	state := map[string]any{
+		"Name":        f.state.Name,
+		"EnteredTime": formatTime(f.enteredAt),
+	}
+	switch f.state.Type {
+	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
+		state["RetryCount"] = int64(f.retryCount)
+	}
+	c := map[string]any{
+		"Execution": map[string]any{
+			"Id":           info.ExecutionArn,
+			"Input":        info.Input,
+			"Name":         info.Name,
+			"RoleArn":      info.RoleArn,
+			"StartTime":    formatTime(info.StartTime),
+			"RedriveCount": int64(0),
+		},
+		"StateMachine": map[string]any{
+			"Id":   info.StateMachineArn,
+			"Name": info.StateMachineName,
+		},
+		"State": state,
+	}
+	if f.state.Type == asl.TypeTask && info.TaskToken != nil && f.ref != 0 {
+		c["Task"] = map[string]any{"Token": info.TaskToken(f.ref)}
+	}
+	if item != nil {
+		c["Map"] = map[string]any{"Item": item}
+	}
+	return c
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

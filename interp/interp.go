@@ -1,0 +1,129 @@
+// Package interp is the pure step function at the heart of Statecraft: given
+// a parsed definition, an execution's state and one input event (a task
+// finished, a timer fired, a stop was requested), it advances the execution
+// as far as it can without outside help and returns the commands to carry out
+// (run a task, start a timer). It reads no clock, starts no goroutine and
+// does no I/O: time and randomness arrive with the events. Replaying the same
+// events therefore yields the same history, which is what makes tests exact
+// and lets the durable engine, the Express engine and `statecraft run` share
+// this code.
+package interp
+
+import (
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+)
+
+// Status is an execution's status as the Step Functions API names it.
+type Status string
+
+const (
+	Running   Status = "RUNNING"
+	Succeeded Status = "SUCCEEDED"
+	Failed    Status = "FAILED"
+	TimedOut  Status = "TIMED_OUT"
+	Aborted   Status = "ABORTED"
+)
+
+// DefaultMaxPayload is AWS's 256 KiB payload limit.
+const DefaultMaxPayload = 262144
+
+// Options tune a Machine.
+type Options struct {
+	// History records GetExecutionHistory events in Execution.History.
+	// Express-style runs leave it off and pay nothing for events.
+	History bool
+	// MaxPayload is the payload limit in bytes: 0 means AWS's 256 KiB,
+	// negative means no limit.
+	MaxPayload int
+}
+
+// Machine is a definition ready to run. It is safe for concurrent use: all
+// per-execution state lives in Execution.
+type Machine struct {
+	def   *asl.StateMachine
+	opts  Options
+	limit int
+}
+
+// New prepares a parsed definition for running.
+func New(def *asl.StateMachine, opts Options) *Machine {
+	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload}
+	if m.limit == 0 {
+		m.limit = DefaultMaxPayload
+	}
+	return m
+}
+
+// Definition returns the machine's definition.
+func (m *Machine) Definition() *asl.StateMachine { return m.def }
+
+// Info identifies an execution; it feeds the context object ($$).
+type Info struct {
+	ExecutionArn     string
+	Name             string
+	StateMachineArn  string
+	StateMachineName string
+	RoleArn          string
+	Region           string
+	StartTime        time.Time
+	Input            any
+	// TaskToken makes the token a Task state with a callback sees as
+	// $$.Task.Token; ref identifies the task. Nil means no tokens.
+	TaskToken func(ref int64) string
+}
+
+// EventKind says what happened outside the interpreter.
+type EventKind uint8
+
+const (
+	TaskStarted   EventKind = iota + 1 // a worker took the task (activities)
+	TaskSucceeded                      // Output holds the result
+	TaskFailed                         // Error and Cause say why
+	TaskTimedOut                       // Error is States.Timeout or States.HeartbeatTimeout
+	TimerFired                         // a StartTimer command's time came
+	Stop                               // StopExecution: Error and Cause as given
+)
+
+// Event is one input to Apply.
+type Event struct {
+	Kind       EventKind
+	Time       time.Time
+	Ref        int64 // the task or timer the event is about
+	Output     any
+	Error      string
+	Cause      string
+	WorkerName string
+	// Seed seeds the randomness used while applying this event (jitter,
+	// States.UUID, States.MathRandom). Record it to replay exactly.
+	Seed uint64
+}
+
+// CommandKind says what the interpreter asks its host to do.
+type CommandKind uint8
+
+const (
+	RunTask    CommandKind = iota + 1 // Task holds what to run
+	StartTimer                        // fire TimerFired with Ref at Due
+	Cancel                            // forget the task or timer Ref
+)
+
+// Command is one thing for the host to carry out.
+type Command struct {
+	Kind CommandKind
+	Ref  int64
+	Due  time.Time
+	Task *Task
+}
+
+// Task is a unit of work for a Task state.
+type Task struct {
+	Resource         string
+	Input            any
+	StateName        string
+	TimeoutSeconds   int64 // 0: none
+	HeartbeatSeconds int64 // 0: none
+	Attempt          int   // 0 for the first try, then 1, 2, ... on retries
+	Credentials      any
+}

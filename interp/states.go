@@ -1,0 +1,470 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/asl/jsonpath"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// Predefined error names.
+const (
+	ErrAll                 = "States.ALL"
+	ErrTimeout             = "States.Timeout"
+	ErrTaskFailed          = "States.TaskFailed"
+	ErrRuntime             = "States.Runtime"
+	ErrDataLimitExceeded   = "States.DataLimitExceeded"
+	ErrNoChoiceMatched     = "States.NoChoiceMatched"
+	ErrHeartbeatTimeout    = "States.HeartbeatTimeout"
+	ErrExceedToleratedFail = "States.ExceedToleratedFailureThreshold"
+)
+
+// advance runs a frame until it blocks, finishes or hands over to a child.
+func (x *Execution) advance(f *frame) {
+	for x.Status == Running {
+		switch f.phase {
+		case phaseEnter:
+			if !x.enter(f) {
+				return
+			}
+		case phaseChildren:
+			if !x.pump(f) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
+	return &stateError{
+		name:     ErrRuntime,
+		cause:    fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", f.state.Name, f.enteredID, detail),
+		hasCause: true,
+		runtime:  true,
+	}
+}
+
+// enter runs the state f.state on f.input. It reports whether the frame
+// moved on to its next state and can keep running inline.
+func (x *Execution) enter(f *frame) bool {
+	st := f.state
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.enteredID = x.emit(f, f.last, st.Type+"StateEntered", &Details{Name: st.Name, Input: x.textFor(f, f.input)})
+	f.last = f.enteredID
+
+	if st.QueryLanguage == asl.JSONata {
+		x.raise(f, x.runtimeErr(f, "JSONata states are not supported yet."))
+		return false
+	}
+	if st.Type == asl.TypeFail {
+		x.failState(f)
+		return false
+	}
+	eff, err := x.applyPath(f, st.InputPath, f.input)
+	if err != nil {
+		x.raise(f, err)
+		return false
+	}
+	f.eff = eff
+	switch st.Type {
+	case asl.TypePass:
+		result := eff
+		if st.Parameters != nil {
+			v, err := x.template(f, st.Parameters, eff)
+			if err != nil {
+				x.raise(f, err)
+				return false
+			}
+			result = v
+		}
+		if st.HasResult {
+			result = st.Result
+		}
+		return x.withResult(f, result)
+	case asl.TypeSucceed:
+		return x.complete(f, eff)
+	case asl.TypeChoice:
+		r, serr := x.choose(f, x.scope(f, eff))
+		if serr != nil {
+			x.raise(f, serr)
+			return false
+		}
+		next := st.Default
+		if r != nil {
+			next = r.Next
+		}
+		if next == "" {
+			x.raise(f, &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", st.Name, f.enteredID), hasCause: true})
+			return false
+		}
+		out, serr := x.applyPath(f, st.OutputPath, eff)
+		if serr != nil {
+			x.raise(f, serr)
+			return false
+		}
+		return x.exitTo(f, out, next)
+	case asl.TypeWait:
+		return x.startWait(f)
+	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
+		input := eff
+		if st.Parameters != nil {
+			v, err := x.template(f, st.Parameters, eff)
+			if err != nil {
+				x.raise(f, err)
+				return false
+			}
+			input = v
+		}
+		f.taskInput = input
+		return x.body(f)
+	}
+	x.raise(f, x.runtimeErr(f, "Unknown state type "+st.Type))
+	return false
+}
+
+// body runs the part of a Task, Parallel or Map state that a retry repeats.
+func (x *Execution) body(f *frame) bool {
+	switch f.state.Type {
+	case asl.TypeTask:
+		x.scheduleTask(f)
+		return false
+	case asl.TypeParallel:
+		return x.startParallel(f)
+	default:
+		return x.startMap(f)
+	}
+}
+
+// applyPath applies InputPath or OutputPath.
+func (x *Execution) applyPath(f *frame, p asl.IOPath, v any) (any, *stateError) {
+	if !p.Set || (p.Path != nil && p.Path.IsRoot()) {
+		return v, nil
+	}
+	if p.Null {
+		return map[string]any{}, nil
+	}
+	out, ok := p.Path.Get(x.scope(f, v))
+	if !ok {
+		return nil, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s' : No results for path: %s", p.Path.String(), p.Path.Bracketed()))
+	}
+	return out, nil
+}
+
+func (x *Execution) template(f *frame, t *jsonpath.Template, input any) (any, *stateError) {
+	v, err := t.Eval(x.scope(f, input))
+	if err != nil {
+		return nil, x.evalErr(f, err, input)
+	}
+	return v, nil
+}
+
+func (x *Execution) evalErr(f *frame, err error, input any) *stateError {
+	var fe *jsonpath.FieldError
+	var pe *jsonpath.PathNotFoundError
+	var je *jsonpath.Error
+	switch {
+	case errors.As(err, &fe):
+		return x.runtimeErr(f, fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", fe.Path, fe.Field, jsonv.String(input)))
+	case errors.As(err, &pe):
+		return x.runtimeErr(f, fmt.Sprintf("The JSONPath '%s' could not be found in the input '%s'", pe.Path, jsonv.String(input)))
+	case errors.As(err, &je):
+		if je.Name == ErrRuntime {
+			return x.runtimeErr(f, je.Cause)
+		}
+		return &stateError{name: je.Name, cause: je.Cause, hasCause: true}
+	}
+	return x.runtimeErr(f, err.Error())
+}
+
+// withResult applies ResultPath (onto the raw state input) and OutputPath.
+func (x *Execution) withResult(f *frame, result any) bool {
+	st := f.state
+	var merged any
+	switch {
+	case !st.ResultPath.Set:
+		merged = result
+	case st.ResultPath.Null:
+		merged = f.input
+	default:
+		v, err := st.ResultPath.Path.Set(f.input, result)
+		if err != nil {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s': Unable to apply ResultPath to the state input: %v", st.ResultPath.Path.String(), err)))
+			return false
+		}
+		merged = v
+	}
+	out, serr := x.applyPath(f, st.OutputPath, merged)
+	if serr != nil {
+		x.raise(f, serr)
+		return false
+	}
+	return x.complete(f, out)
+}
+
+// complete ends the current state with its output and moves on.
+func (x *Execution) complete(f *frame, out any) bool {
+	st := f.state
+	if st.Type == asl.TypeSucceed || st.End {
+		if !x.checkSize(f, out) {
+			return false
+		}
+		x.exitEvent(f, out)
+		x.frameDone(f, out, nil)
+		return false
+	}
+	return x.exitTo(f, out, st.Next)
+}
+
+func (x *Execution) checkSize(f *frame, out any) bool {
+	if x.m.limit > 0 && jsonv.Size(out, x.m.limit) > x.m.limit {
+		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.state.Name), hasCause: true})
+		return false
+	}
+	return true
+}
+
+func (x *Execution) exitEvent(f *frame, out any) {
+	f.last = x.emit(f, f.last, f.state.Type+"StateExited", &Details{Name: f.state.Name, Output: x.textFor(f, out)})
+}
+
+func (x *Execution) exitTo(f *frame, out any, next string) bool {
+	if !x.checkSize(f, out) {
+		return false
+	}
+	x.exitEvent(f, out)
+	return x.goTo(f, next, out)
+}
+
+func (x *Execution) goTo(f *frame, next string, input any) bool {
+	ns, ok := f.scope.States[next]
+	if !ok {
+		x.frameDone(f, nil, x.runtimeErr(f, "Missing 'Next' target: "+next))
+		return false
+	}
+	f.state = ns
+	f.input = input
+	f.phase = phaseEnter
+	return true
+}
+
+func (x *Execution) failState(f *frame) {
+	st := f.state
+	e := &stateError{}
+	sc := x.scope(f, f.input)
+	if st.HasError {
+		e.name = st.Error
+	}
+	if st.HasCause {
+		e.cause, e.hasCause = st.Cause, true
+	}
+	if st.ErrorPath != nil {
+		v, err := st.ErrorPath.Eval(sc)
+		if err != nil {
+			x.frameDone(f, nil, x.failPathErr(f, err, "ErrorPath"))
+			return
+		}
+		e.name = stringOf(v)
+	}
+	if st.CausePath != nil {
+		v, err := st.CausePath.Eval(sc)
+		if err != nil {
+			x.frameDone(f, nil, x.failPathErr(f, err, "CausePath"))
+			return
+		}
+		e.cause, e.hasCause = stringOf(v), true
+	}
+	x.frameDone(f, nil, e)
+}
+
+func (x *Execution) failPathErr(f *frame, err error, field string) *stateError {
+	var pe *jsonpath.PathNotFoundError
+	if errors.As(err, &pe) {
+		return x.runtimeErr(f, fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", pe.Path, field, jsonv.String(f.input)))
+	}
+	return x.evalErr(f, err, f.input)
+}
+
+func stringOf(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return jsonv.String(v)
+}
+
+// ---- Wait ----
+
+func (x *Execution) startWait(f *frame) bool {
+	st := f.state
+	sc := x.scope(f, f.eff)
+	var due time.Time
+	switch {
+	case st.HasSeconds:
+		due = x.now.Add(time.Duration(st.Seconds) * time.Second)
+	case st.HasTimestamp:
+		due = st.Timestamp
+	case st.SecondsPath != nil:
+		v, ok := st.SecondsPath.Get(sc)
+		if !ok {
+			x.raise(f, x.runtimeErr(f, "The SecondsPath parameter does not reference an input value: "+st.SecondsPath.String()))
+			return false
+		}
+		n, isInt := jsonv.Integer(v)
+		if _, isFloat := v.(float64); isFloat || !isInt {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.SecondsPath.String(), stringOf(v))))
+			return false
+		}
+		if n < 0 {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The SecondsPath parameter references a negative value: %s == %d", st.SecondsPath.String(), n)))
+			return false
+		}
+		if n >= 1<<31 {
+			x.raise(f, x.runtimeErr(f, "Wait state delay is too long."))
+			return false
+		}
+		due = x.now.Add(time.Duration(n) * time.Second)
+	case st.TimestampPath != nil:
+		v, ok := st.TimestampPath.Get(sc)
+		if !ok {
+			x.raise(f, x.runtimeErr(f, "The TimestampPath parameter does not reference an input value: "+st.TimestampPath.String()))
+			return false
+		}
+		s, _ := v.(string)
+		t, ok := asl.ParseTimestamp(s)
+		if !ok {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath.String(), stringOf(v))))
+			return false
+		}
+		due = t
+	}
+	if !due.After(x.now) {
+		return x.waitDone(f)
+	}
+	ref := x.newTimerRef()
+	x.wait(f, phaseWait, ref)
+	x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: ref, Due: due})
+	return false
+}
+
+// Timer refs live in their own (negative) space so they never shift the
+// history event ids, which must match AWS's.
+func (x *Execution) newTimerRef() int64 {
+	x.timerSeq--
+	return x.timerSeq
+}
+
+func (x *Execution) waitDone(f *frame) bool {
+	out, err := x.applyPath(f, f.state.OutputPath, f.eff)
+	if err != nil {
+		x.raise(f, err)
+		return false
+	}
+	f.phase = phaseEnter
+	if x.complete(f, out) {
+		x.push(f)
+	}
+	return false
+}
+
+// ---- Errors: Retry and Catch ----
+
+func matches(list []string, e *stateError) bool {
+	for _, n := range list {
+		switch {
+		case n == e.name:
+			return true
+		case n == ErrAll:
+			if e.name != ErrRuntime {
+				return true
+			}
+		case n == ErrTaskFailed:
+			if !strings.HasPrefix(e.name, "States.") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// raise handles an error in f's current state: retry, catch, or fail the
+// frame.
+func (x *Execution) raise(f *frame, e *stateError) {
+	st := f.state
+	if !e.runtime && len(st.Retry) > 0 {
+		if f.retries == nil {
+			f.retries = make([]int64, len(st.Retry))
+		}
+		for i, r := range st.Retry {
+			if !matches(r.ErrorEquals, e) {
+				continue
+			}
+			if f.retries[i] < r.MaxAttempts {
+				delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(f.retries[i]))
+				if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
+					delay = float64(r.MaxDelaySeconds)
+				}
+				if r.JitterFull {
+					delay *= float64(x.rand()>>11) / (1 << 53)
+				}
+				f.retries[i]++
+				f.retryCount++
+				f.childFailed = false
+				ref := x.newTimerRef()
+				x.wait(f, phaseRetry, ref)
+				x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: ref, Due: x.now.Add(time.Duration(delay * float64(time.Second)))})
+				return
+			}
+			break
+		}
+	}
+	if f.childFailed {
+		f.childFailed = false
+		f.last = x.emit(f, f.last, st.Type+"StateFailed", nil)
+	}
+	for _, c := range st.Catch {
+		if !matches(c.ErrorEquals, e) {
+			continue
+		}
+		errOut := map[string]any{"Error": e.name, "Cause": e.cause}
+		if !e.hasCause {
+			errOut["Cause"] = ""
+		}
+		var out any
+		switch {
+		case !c.ResultPath.Set:
+			out = errOut
+		case c.ResultPath.Null:
+			out = f.input
+		default:
+			v, err := c.ResultPath.Path.Set(f.input, errOut)
+			if err != nil {
+				x.frameDone(f, nil, x.runtimeErr(f, "Unable to apply the Catch ResultPath: "+err.Error()))
+				return
+			}
+			out = v
+		}
+		x.exitEvent(f, out)
+		if x.goTo(f, c.Next, out) {
+			x.push(f)
+		}
+		return
+	}
+	x.frameDone(f, nil, e)
+}
+
+func (x *Execution) retryNow(f *frame) {
+	x.Transitions++
+	f.phase = phaseEnter
+	if x.body(f) {
+		x.push(f)
+	}
+}

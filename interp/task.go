@@ -1,0 +1,166 @@
+package interp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// resourceKind says which family of history events a Task's Resource uses.
+type resourceKind uint8
+
+const (
+	resService  resourceKind = iota // arn:aws:states:::lambda:invoke and friends: Task* events
+	resLambda                       // arn:aws:lambda:...:function:NAME: LambdaFunction* events
+	resActivity                     // arn:aws:states:...:activity:NAME: Activity* events
+)
+
+type resourceInfo struct {
+	kind         resourceKind
+	resourceType string // "lambda" in arn:aws:states:::lambda:invoke
+	resource     string // "invoke"
+}
+
+func classify(arn string) resourceInfo {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) >= 6 {
+		switch {
+		case parts[2] == "lambda":
+			return resourceInfo{kind: resLambda}
+		case parts[2] == "states" && parts[5] == "activity":
+			return resourceInfo{kind: resActivity}
+		case parts[2] == "states" && len(parts) == 7:
+			return resourceInfo{kind: resService, resourceType: parts[5], resource: parts[6]}
+		}
+	}
+	return resourceInfo{kind: resService, resourceType: arn, resource: arn}
+}
+
+func (x *Execution) scheduleTask(f *frame) {
+	st := f.state
+	timeout, heartbeat := st.TimeoutSeconds, st.HeartbeatSeconds
+	sc := x.scope(f, f.eff)
+	if st.TimeoutSecondsPath != nil {
+		v, ok := st.TimeoutSecondsPath.Get(sc)
+		n, isInt := jsonv.Integer(v)
+		if !ok || !isInt || n <= 0 {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The TimeoutSecondsPath parameter does not reference a positive integer: %s", st.TimeoutSecondsPath.String())))
+			return
+		}
+		timeout = n
+	}
+	if st.HeartbeatSecondsPath != nil {
+		v, ok := st.HeartbeatSecondsPath.Get(sc)
+		n, isInt := jsonv.Integer(v)
+		if !ok || !isInt || n <= 0 {
+			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The HeartbeatSecondsPath parameter does not reference a positive integer: %s", st.HeartbeatSecondsPath.String())))
+			return
+		}
+		heartbeat = n
+	}
+	// The ref is the id the scheduling event is about to get, so that
+	// $$.Task.Token (evaluated in Parameters before the event exists) and the
+	// event agree without shifting AWS's event numbering.
+	ref := x.nextID + 1
+	if f.silent {
+		ref = x.newTimerRef()
+	}
+	f.ref = ref
+	input := f.taskInput
+	ri := classify(st.Resource)
+	d := &Details{}
+	if timeout > 0 {
+		d.TimeoutInSeconds = ptr(timeout)
+	}
+	if heartbeat > 0 {
+		d.HeartbeatInSecs = ptr(heartbeat)
+	}
+	var scheduled int64
+	switch ri.kind {
+	case resLambda:
+		d.Resource, d.Input = st.Resource, x.textFor(f, input)
+		d.HeartbeatInSecs = nil
+		scheduled = x.emit(f, f.last, "LambdaFunctionScheduled", d)
+		f.last = x.emit(f, scheduled, "LambdaFunctionStarted", nil)
+	case resActivity:
+		d.Resource, d.Input = st.Resource, x.textFor(f, input)
+		scheduled = x.emit(f, f.last, "ActivityScheduled", d)
+		f.last = scheduled
+	default:
+		d.ResourceType, d.Resource, d.Region, d.Parameters = ri.resourceType, ri.resource, x.Info.Region, x.textFor(f, input)
+		scheduled = x.emit(f, f.last, "TaskScheduled", d)
+		f.last = x.emit(f, scheduled, "TaskStarted", &Details{ResourceType: ri.resourceType, Resource: ri.resource})
+	}
+	_ = scheduled
+	x.wait(f, phaseTask, ref)
+	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
+		Resource:         st.Resource,
+		Input:            input,
+		StateName:        st.Name,
+		TimeoutSeconds:   timeout,
+		HeartbeatSeconds: heartbeat,
+		Attempt:          f.retryCount,
+		Credentials:      st.Credentials,
+	}})
+}
+
+func (x *Execution) taskStarted(f *frame, worker string) {
+	if classify(f.state.Resource).kind == resActivity {
+		f.last = x.emit(f, f.last, "ActivityStarted", &Details{WorkerName: worker})
+	}
+}
+
+func (x *Execution) taskSucceeded(f *frame, out any) {
+	st := f.state
+	ri := classify(st.Resource)
+	switch ri.kind {
+	case resLambda:
+		f.last = x.emit(f, f.last, "LambdaFunctionSucceeded", &Details{Output: x.textFor(f, out)})
+	case resActivity:
+		f.last = x.emit(f, f.last, "ActivitySucceeded", &Details{Output: x.textFor(f, out)})
+	default:
+		f.last = x.emit(f, f.last, "TaskSucceeded", &Details{ResourceType: ri.resourceType, Resource: ri.resource, Output: x.textFor(f, out)})
+	}
+	if x.m.limit > 0 && jsonv.Size(out, x.m.limit) > x.m.limit {
+		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name), hasCause: true})
+		return
+	}
+	result := out
+	if st.ResultSelector != nil {
+		v, err := x.template(f, st.ResultSelector, out)
+		if err != nil {
+			x.raise(f, err)
+			return
+		}
+		result = v
+	}
+	f.phase = phaseEnter
+	if x.withResult(f, result) {
+		x.push(f)
+	}
+}
+
+func (x *Execution) taskFailed(f *frame, timedOut bool, name, cause string) {
+	st := f.state
+	ri := classify(st.Resource)
+	d := &Details{Error: ptr(name), Cause: ptr(cause)}
+	if cause == "" {
+		d.Cause = nil
+	}
+	typ := "Failed"
+	if timedOut {
+		typ = "TimedOut"
+	}
+	switch ri.kind {
+	case resLambda:
+		f.last = x.emit(f, f.last, "LambdaFunction"+typ, d)
+	case resActivity:
+		f.last = x.emit(f, f.last, "Activity"+typ, d)
+	default:
+		d.ResourceType, d.Resource = ri.resourceType, ri.resource
+		f.last = x.emit(f, f.last, "Task"+typ, d)
+	}
+	f.phase = phaseEnter
+	x.raise(f, &stateError{name: name, cause: cause, hasCause: true})
+}

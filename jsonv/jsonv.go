@@ -1,0 +1,390 @@
+// Package jsonv holds the JSON value model that the rest of Statecraft shares:
+// a decoded document is a tree of map[string]any, []any, string, int64,
+// float64, bool and nil. Values are treated as immutable once built, so
+// states can share sub-trees without copying; anything that changes a value
+// builds new containers along the changed path.
+//
+// Parsing uses ohler55/ojg, which decodes integers to int64 (exact for IDs and
+// counters, unlike encoding/json's float64) and is several times faster than
+// encoding/json. Encoding is our own: AWS prints JSON without HTML escaping
+// and we want deterministic (sorted) object keys for histories and tests.
+package jsonv
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/ohler55/ojg"
+	"github.com/ohler55/ojg/oj"
+)
+
+// Parse decodes one JSON text. Numbers too large for int64 become float64.
+func Parse(data []byte) (any, error) {
+	v, err := oj.Parse(data, ojg.NumConvFloat64)
+	if err != nil {
+		return nil, errors.New(trimOjError(err.Error()))
+	}
+	return v, nil
+}
+
+// ParseString is Parse for a string.
+func ParseString(s string) (any, error) {
+	return Parse([]byte(s))
+}
+
+func trimOjError(s string) string { return s }
+
+// Marshal encodes v as compact JSON with sorted object keys and no HTML
+// escaping. Values outside the model (structs, other number types) are
+// handled for int, int32, uint and float32 by conversion; anything else
+// encodes as null.
+func Marshal(v any) []byte {
+	return Append(make([]byte, 0, 64), v)
+}
+
+// String is Marshal as a string.
+func String(v any) string { return string(Marshal(v)) }
+
+// Append appends the encoding of v to b.
+func Append(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		if x {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case string:
+		return AppendString(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10)
+	case uint64:
+		return strconv.AppendUint(b, x, 10)
+	case float64:
+		return AppendFloat(b, x)
+	case float32:
+		return AppendFloat(b, float64(x))
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = Append(b, e)
+		}
+		return append(b, ']')
+	case map[string]any:
+		b = append(b, '{')
+		keys := SortedKeys(x)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, k)
+			b = append(b, ':')
+			b = Append(b, x[k])
+		}
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
+
+// SortedKeys returns the keys of m in byte order.
+func SortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// AppendFloat formats like JavaScript and Jackson do for the common range:
+// integral values without a fraction, otherwise the shortest round-trip form.
+func AppendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.AppendFloat(b, f, 'E', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string literal.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Size returns the length in bytes of Marshal(v), stopping early once the
+// count passes limit (when limit > 0), so that checking small payloads
+// against the 256 KiB limit costs a walk, not an encoding.
+func Size(v any, limit int) int {
+	n := 0
+	size(v, &n, limit)
+	return n
+}
+
+func size(v any, n *int, limit int) {
+	if limit > 0 && *n > limit {
+		return
+	}
+	switch x := v.(type) {
+	case nil:
+		*n += 4
+	case bool:
+		if x {
+			*n += 4
+		} else {
+			*n += 5
+		}
+	case string:
+		*n += stringSize(x)
+	case int64:
+		*n += intSize(x)
+	case int:
+		*n += intSize(int64(x))
+	case float64:
+		var buf [32]byte
+		*n += len(AppendFloat(buf[:0], x))
+	case []any:
+		*n += 2
+		if len(x) > 0 {
+			*n += len(x) - 1
+		}
+		for _, e := range x {
+			size(e, n, limit)
+		}
+	case map[string]any:
+		*n += 2
+		if len(x) > 0 {
+			*n += len(x) - 1
+		}
+		for k, e := range x {
+			*n += stringSize(k) + 1
+			size(e, n, limit)
+		}
+	default:
+		*n += len(Marshal(v))
+	}
+}
+
+func intSize(i int64) int {
+	n := 1
+	if i < 0 {
+		n++
+		if i == math.MinInt64 {
+			return 20
+		}
+		i = -i
+	}
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
+}
+
+func stringSize(s string) int {
+	n := 2
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			n += 2
+		case c < 0x20:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// Equal reports whether a and b are the same JSON value; numbers compare by
+// value, so int64(1) equals float64(1).
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !Equal(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	if fa, ok := Number(a); ok {
+		fb, ok := Number(b)
+		if !ok {
+			return false
+		}
+		ia, aInt := a.(int64)
+		ib, bInt := b.(int64)
+		if aInt && bInt {
+			return ia == ib
+		}
+		return fa == fb
+	}
+	return false
+}
+
+// Number returns v as float64 when v is a JSON number.
+func Number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case float32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// IsNumber reports whether v is a JSON number.
+func IsNumber(v any) bool {
+	_, ok := Number(v)
+	return ok
+}
+
+// Integer returns v as int64 when v is a JSON number with no fraction.
+func Integer(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+			return int64(x), true
+		}
+	}
+	return 0, false
+}
+
+// Normalize converts a value built from Go literals or encoding/json
+// (float64, int, []map...) into the model: integral numbers become int64
+// where exact. It returns v itself when nothing needed changing.
+func Normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case []any:
+		for i, e := range x {
+			x[i] = Normalize(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = Normalize(e)
+		}
+	}
+	return v
+}
+
+// TypeName names v's JSON type as error messages use it.
+func TypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	if IsNumber(v) {
+		return "number"
+	}
+	return "unknown"
+}

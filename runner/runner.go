@@ -1,0 +1,205 @@
+// Package runner drives one execution of the interpreter to completion in
+// process: it resolves Task states through a Resolver, keeps timers in a
+// heap and either sleeps until they are due or, with FastForward, jumps the
+// clock. It is what `statecraft run`, the conformance suite and the
+// in-process benchmarks use; the durable engine is a different host of the
+// same interpreter.
+package runner
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/interp"
+)
+
+// Resolver runs Task states. Returning a *TaskFailure fails the task (it can
+// be retried and caught); any other error stops the run.
+type Resolver interface {
+	Resolve(ctx context.Context, task *interp.Task) (any, error)
+}
+
+// ResolverFunc adapts a function to Resolver.
+type ResolverFunc func(ctx context.Context, task *interp.Task) (any, error)
+
+// Resolve calls f.
+func (f ResolverFunc) Resolve(ctx context.Context, task *interp.Task) (any, error) {
+	return f(ctx, task)
+}
+
+// TaskFailure is returned by a Resolver to fail the task.
+type TaskFailure struct {
+	Name  string
+	Cause string
+}
+
+func (e *TaskFailure) Error() string { return e.Name + ": " + e.Cause }
+
+// Options configure Run.
+type Options struct {
+	Info        interp.Info
+	Resolver    Resolver
+	FastForward bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Seed seeds the execution's randomness; 0 picks one from the clock.
+	Seed uint64
+	// OnEvents sees history events as they are recorded (needs History on
+	// the machine).
+	OnEvents func([]interp.HistoryEvent)
+}
+
+// Result is how the execution ended.
+type Result struct {
+	Status      interp.Status
+	Output      any
+	Error       string
+	Cause       string
+	HasError    bool
+	HasCause    bool
+	History     []interp.HistoryEvent
+	Transitions int64
+}
+
+// ErrStuck means the execution waits for something this runner cannot give.
+var ErrStuck = errors.New("execution is waiting for an event that will never come")
+
+type timer struct {
+	ref int64
+	due time.Time
+	seq int64
+}
+
+type timerHeap []timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].due.Equal(h[j].due) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].due.Before(h[j].due)
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// Run executes m on opts.Info.Input until it ends.
+func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) {
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	now := clock()
+	virtual := now
+	current := func() time.Time {
+		if opts.FastForward {
+			return virtual
+		}
+		return clock()
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = uint64(now.UnixNano())
+	}
+	x, cmds := m.Start(opts.Info, now, seed)
+	var (
+		tasks    []interp.Command
+		timers   timerHeap
+		seq      int64
+		canceled = map[int64]bool{}
+		seen     int
+	)
+	flush := func() {
+		if opts.OnEvents != nil && len(x.History) > seen {
+			opts.OnEvents(x.History[seen:])
+			seen = len(x.History)
+		}
+	}
+	take := func(cs []interp.Command) {
+		for _, c := range cs {
+			switch c.Kind {
+			case interp.RunTask:
+				tasks = append(tasks, c)
+			case interp.StartTimer:
+				seq++
+				heap.Push(&timers, timer{ref: c.Ref, due: c.Due, seq: seq})
+			case interp.Cancel:
+				canceled[c.Ref] = true
+			}
+		}
+	}
+	take(cmds)
+	flush()
+	for x.Status == interp.Running {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var ev interp.Event
+		switch {
+		case len(tasks) > 0:
+			c := tasks[0]
+			tasks = tasks[1:]
+			if canceled[c.Ref] {
+				continue
+			}
+			if opts.Resolver == nil {
+				return nil, fmt.Errorf("state %q: no resolver for Task resource %s", c.Task.StateName, c.Task.Resource)
+			}
+			x.Apply(interp.Event{Kind: interp.TaskStarted, Time: current(), Ref: c.Ref, WorkerName: "statecraft-run"})
+			out, err := opts.Resolver.Resolve(ctx, c.Task)
+			ev = interp.Event{Time: current(), Ref: c.Ref}
+			var tf *TaskFailure
+			switch {
+			case err == nil:
+				ev.Kind, ev.Output = interp.TaskSucceeded, out
+			case errors.As(err, &tf):
+				ev.Kind, ev.Error, ev.Cause = interp.TaskFailed, tf.Name, tf.Cause
+				if tf.Name == interp.ErrTimeout || tf.Name == interp.ErrHeartbeatTimeout {
+					ev.Kind = interp.TaskTimedOut
+				}
+			default:
+				return nil, fmt.Errorf("state %q: %w", c.Task.StateName, err)
+			}
+		case timers.Len() > 0:
+			t := heap.Pop(&timers).(timer)
+			if canceled[t.ref] {
+				continue
+			}
+			if opts.FastForward {
+				if t.due.After(virtual) {
+					virtual = t.due
+				}
+			} else if d := time.Until(t.due); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			ev = interp.Event{Kind: interp.TimerFired, Time: current(), Ref: t.ref}
+		default:
+			return nil, ErrStuck
+		}
+		take(x.Apply(ev))
+		flush()
+	}
+	flush()
+	return &Result{
+		Status:      x.Status,
+		Output:      x.Output,
+		Error:       x.Error,
+		Cause:       x.Cause,
+		HasError:    x.HasError,
+		HasCause:    x.HasCause,
+		History:     x.History,
+		Transitions: x.Transitions,
+	}, nil
+}
