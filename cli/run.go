@@ -1,0 +1,235 @@
+// Package cli implements the statecraft subcommands. It turns flags into
+// calls on the other packages and their results into the output formats
+// that DESIGN.md fixes as contracts (run's JSON object, validate's
+// "POINTER: message" lines, the exit codes).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/mocks"
+	"github.com/statecraft/statecraft/runner"
+)
+
+// ExitError carries an exit code up to main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+// RunOptions are the flags of `statecraft run`.
+type RunOptions struct {
+	Definition   string
+	Input        string // JSON text, or @FILE
+	History      bool
+	Mocks        string
+	TestCase     string
+	StateMachine string // name to look up in the mock file; defaults to its only machine
+	FastForward  bool
+	MaxPayload   int
+	Name         string
+	Region       string
+	Account      string
+	Progress     bool // show states as they are entered (on stderr)
+}
+
+// Run runs one execution in process and writes the result object to stdout.
+func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
+	def, err := LoadDefinition(o.Definition, stderr)
+	if err != nil {
+		return err
+	}
+	input, err := readInput(o.Input)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	var resolver runner.Resolver
+	if o.Mocks != "" {
+		cfg, err := mocks.Load(o.Mocks)
+		if err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		if o.TestCase == "" {
+			return &ExitError{Code: 1, Err: errors.New("--mocks needs --test-case NAME")}
+		}
+		tc, err := cfg.TestCase(o.StateMachine, o.TestCase)
+		if err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		resolver = tc.Resolver()
+	}
+	machineName := o.StateMachine
+	if machineName == "" {
+		machineName = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Definition), ".json"), ".asl")
+	}
+	name := o.Name
+	if name == "" {
+		name = fmt.Sprintf("run-%d", time.Now().UnixNano())
+	}
+	arn := "arn:aws:states:" + o.Region + ":" + o.Account
+	info := interp.Info{
+		ExecutionArn:     arn + ":execution:" + machineName + ":" + name,
+		Name:             name,
+		StateMachineArn:  arn + ":stateMachine:" + machineName,
+		StateMachineName: machineName,
+		RoleArn:          "arn:aws:iam::" + o.Account + ":role/statecraft-run",
+		Region:           o.Region,
+		Input:            input,
+	}
+	maxPayload := o.MaxPayload
+	if maxPayload == 0 {
+		maxPayload = interp.DefaultMaxPayload
+	}
+	if maxPayload > 0 && jsonv.Size(input, maxPayload) > maxPayload {
+		return &ExitError{Code: 1, Err: fmt.Errorf("input is larger than the %d-byte payload limit (raise it with --max-payload)", maxPayload)}
+	}
+	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload})
+	ropts := runner.Options{Info: info, Resolver: resolver, FastForward: o.FastForward}
+	if o.Progress {
+		start := time.Now()
+		var virtualStart time.Time
+		ropts.OnEvents = func(evs []interp.HistoryEvent) {
+			for _, ev := range evs {
+				if virtualStart.IsZero() {
+					virtualStart = ev.Timestamp
+				}
+				progress(stderr, ev, ev.Timestamp.Sub(virtualStart), time.Since(start), o.FastForward)
+			}
+		}
+	}
+	res, err := runner.Run(ctx, m, ropts)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	return writeResult(stdout, res, o.History)
+}
+
+func progress(w io.Writer, ev interp.HistoryEvent, virtual, real time.Duration, ff bool) {
+	elapsed := fmt.Sprintf("+%s", real.Round(time.Millisecond))
+	if ff {
+		elapsed = fmt.Sprintf("+%s (clock +%s)", real.Round(time.Millisecond), virtual.Round(time.Millisecond))
+	}
+	d := ev.Details
+	switch {
+	case strings.HasSuffix(ev.Type, "StateEntered"):
+		fmt.Fprintf(w, "▶ %-28s %-9s %s\n", d.Name, strings.TrimSuffix(ev.Type, "StateEntered"), elapsed)
+	case strings.HasSuffix(ev.Type, "Failed") || strings.HasSuffix(ev.Type, "TimedOut"):
+		msg := ev.Type
+		if d != nil && d.Error != nil {
+			msg += " " + *d.Error
+		}
+		fmt.Fprintf(w, "  ✗ %s %s\n", msg, elapsed)
+	case ev.Type == "ExecutionSucceeded":
+		fmt.Fprintf(w, "✓ succeeded %s\n", elapsed)
+	}
+}
+
+
+func writeResult(w io.Writer, res *runner.Result, history bool) error {
+	b := []byte(`{"status":`)
+	b = jsonv.AppendString(b, string(res.Status))
+	if res.Status == interp.Succeeded {
+		b = append(b, `,"output":`...)
+		b = jsonv.Append(b, res.Output)
+	} else {
+		if res.HasError {
+			b = append(b, `,"error":`...)
+			b = jsonv.AppendString(b, res.Error)
+		}
+		if res.HasCause {
+			b = append(b, `,"cause":`...)
+			b = jsonv.AppendString(b, res.Cause)
+		}
+	}
+	if history {
+		b = append(b, `,"history":[`...)
+		for i := range res.History {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = res.History[i].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}', '\n')
+	_, err := w.Write(b)
+	return err
+}
+
+func readInput(s string) (any, error) {
+	if s == "" {
+		return map[string]any{}, nil
+	}
+	data := []byte(s)
+	if strings.HasPrefix(s, "@") {
+		var err error
+		data, err = os.ReadFile(s[1:])
+		if err != nil {
+			return nil, err
+		}
+	}
+	v, err := jsonv.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("--input is not valid JSON: %v", err)
+	}
+	return v, nil
+}
+
+// LoadDefinition reads, validates and parses a definition file. Problems
+// are written to stderr one per line and reported as exit code 2.
+func LoadDefinition(path string, stderr io.Writer) (*asl.StateMachine, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ExitError{Code: 1, Err: err}
+	}
+	if problems := asl.Validate(data, asl.ValidateOptions{}); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p.String())
+		}
+		return nil, &ExitError{Code: 2}
+	}
+	def, err := asl.Parse(data)
+	if err != nil {
+		fmt.Fprintln(stderr, err.Error())
+		return nil, &ExitError{Code: 2}
+	}
+	return def, nil
+}
+
+// Validate checks a definition file: nothing printed and nil when valid,
+// otherwise one "POINTER: message" line per problem and exit code 1.
+func Validate(path string, express bool, stdout io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	problems := asl.Validate(data, asl.ValidateOptions{Express: express})
+	if len(problems) == 0 {
+		if _, err := asl.Parse(data); err != nil {
+			fmt.Fprintln(stdout, err.Error())
+			return &ExitError{Code: 1}
+		}
+		return nil
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p.String())
+	}
+	return &ExitError{Code: 1}
+}

@@ -1,0 +1,29 @@
+package mocks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/runner"
+)
+
+// Resolver serves an execution's Task states from this test case: Return
+// becomes the task's result, Throw fails the task with its Error and Cause.
+// A Task state the test case does not mock stops the run with an error,
+// because `statecraft run` has no real service to call instead.
+func (t *TestCase) Resolver() runner.Resolver {
+	return runner.ResolverFunc(func(_ context.Context, task *interp.Task) (any, error) {
+		resp, ok, err := t.Next(task.StateName)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("test case %q does not mock Task state %q (resource %s)", t.Name, task.StateName, task.Resource)
+		}
+		if resp.Throw != nil {
+			return nil, &runner.TaskFailure{Name: resp.Throw.Error, Cause: resp.Throw.Cause}
+		}
+		return resp.Return, nil
+	})
+}
