@@ -141,7 +141,6 @@ func progress(w io.Writer, ev interp.HistoryEvent, virtual, real time.Duration, 
 	}
 }
 
-
 func writeResult(w io.Writer, res *runner.Result, history bool) error {
 	b := []byte(`{"status":`)
 	b = jsonv.AppendString(b, string(res.Status))
