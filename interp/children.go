@@ -126,8 +126,7 @@ func (x *Execution) pump(f *frame) bool {
 		input := f.items[i]
 		if st.ItemSelector != nil {
 			sc := x.scope(f, f.taskInput)
-			item := map[string]any{"Index": int64(i), "Value": f.items[i]}
-			sc.Context = func() any { return x.contextObject(f, item) }
+			x.scItem = map[string]any{"Index": int64(i), "Value": f.items[i]}
 			v, err := st.ItemSelector.Eval(sc)
 			if err != nil {
 				x.raise(f, x.evalErr(f, err, f.taskInput))

@@ -35,6 +35,9 @@ type Execution struct {
 	cmds      []Command
 	execTimer int64
 	timerSeq  int64
+	sc        *jsonpath.Scope
+	scFrame   *frame
+	scItem    map[string]any
 }
 
 type phase uint8
@@ -329,13 +332,26 @@ func (x *Execution) frameDone(f *frame, out any, err *stateError) {
 	}
 }
 
-// scope builds the path scope for a frame's current state.
+// scope returns the path scope for a frame's current state. The scope is
+// one reused struct per execution, bound once to its frame-reading
+// closures, because allocating one per evaluation dominated the cost of
+// simple states.
 func (x *Execution) scope(f *frame, input any) *jsonpath.Scope {
-	return &jsonpath.Scope{
-		Input:   input,
-		Context: func() any { return x.contextObject(f, nil) },
-		Rand:    x.rand,
+	if x.sc == nil {
+		x.sc = &jsonpath.Scope{
+			Context: func() any { return x.contextObject(x.scFrame, x.scItem) },
+			Rand:    x.rand,
+		}
 	}
+	x.sc.Input = input
+	x.scFrame = f
+	x.scItem = nil
+	return x.sc
+}
+
+// recording reports whether events of frame f are kept.
+func (x *Execution) recording(f *frame) bool {
+	return x.m.opts.History && (f == nil || !f.silent)
 }
 
 func (x *Execution) contextObject(f *frame, item map[string]any) any {

@@ -59,7 +59,11 @@ func (x *Execution) enter(f *frame) bool {
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
-	f.enteredID = x.emit(f, f.last, st.Type+"StateEntered", &Details{Name: st.Name, Input: x.textFor(f, f.input)})
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
+	}
+	f.enteredID = x.emit(f, f.last, enteredType[st.Type], d)
 	f.last = f.enteredID
 
 	if st.QueryLanguage == asl.JSONata {
@@ -234,11 +238,16 @@ func (x *Execution) checkSize(f *frame, out any) bool {
 }
 
 func (x *Execution) exitEvent(f *frame, out any) {
-	f.last = x.emit(f, f.last, f.state.Type+"StateExited", &Details{Name: f.state.Name, Output: x.textFor(f, out)})
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
+	}
+	f.last = x.emit(f, f.last, exitedType[f.state.Type], d)
 }
 
 func (x *Execution) exitTo(f *frame, out any, next string) bool {
-	if !x.checkSize(f, out) {
+	// Choice only selects from its input, which was already within limits.
+	if f.state.Type != asl.TypeChoice && !x.checkSize(f, out) {
 		return false
 	}
 	x.exitEvent(f, out)
@@ -428,7 +437,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 	}
 	if f.childFailed {
 		f.childFailed = false
-		f.last = x.emit(f, f.last, st.Type+"StateFailed", nil)
+		f.last = x.emit(f, f.last, failedType[st.Type], nil)
 	}
 	for _, c := range st.Catch {
 		if !matches(c.ErrorEquals, e) {
@@ -466,5 +475,21 @@ func (x *Execution) retryNow(f *frame) {
 	f.phase = phaseEnter
 	if x.body(f) {
 		x.push(f)
+	}
+}
+
+// Event type names per state type, built once: concatenating them per state
+// showed up as an allocation on every transition.
+var (
+	enteredType = map[string]string{}
+	exitedType  = map[string]string{}
+	failedType  = map[string]string{}
+)
+
+func init() {
+	for _, t := range []string{asl.TypePass, asl.TypeTask, asl.TypeChoice, asl.TypeWait, asl.TypeSucceed, asl.TypeFail, asl.TypeParallel, asl.TypeMap} {
+		enteredType[t] = t + "StateEntered"
+		exitedType[t] = t + "StateExited"
+		failedType[t] = t + "StateFailed"
 	}
 }
