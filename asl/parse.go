@@ -37,8 +37,11 @@ func Parse(doc []byte) (*StateMachine, error) {
 	if !ok {
 		return nil, &ParseError{Message: "definition must be a JSON object"}
 	}
-	p := &parser{}
-	sm := p.machine(obj, "", JSONPath)
+	p := &parser{top: JSONPath}
+	if ql, ok := obj["QueryLanguage"].(string); ok {
+		p.top = ql
+	}
+	sm := p.machine(obj, "", p.top)
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -47,6 +50,9 @@ func Parse(doc []byte) (*StateMachine, error) {
 
 type parser struct {
 	err *ParseError
+	// top is the machine's QueryLanguage: a state that names none uses it,
+	// even inside a Parallel or Map state of the other language.
+	top string
 }
 
 func (p *parser) fail(ptr, format string, args ...any) {
@@ -211,7 +217,7 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 				p.fail(fmt.Sprintf("%s/Branches/%d", ptr, i), "branch must be an object")
 				continue
 			}
-			s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), s.QueryLanguage))
+			s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), p.top))
 		}
 	case TypeMap:
 		p.retryCatch(s, obj, ptr)
@@ -283,13 +289,13 @@ func (p *parser) jsonataChildren(s *State, obj map[string]any, ptr string) {
 		branches, _ := obj["Branches"].([]any)
 		for i, b := range branches {
 			if bo, ok := b.(map[string]any); ok {
-				s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), JSONata))
+				s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), p.top))
 			}
 		}
 	case TypeMap:
 		for _, key := range []string{"ItemProcessor", "Iterator"} {
 			if po, ok := obj[key].(map[string]any); ok {
-				s.Processor = p.machine(po, ptr+"/"+key, JSONata)
+				s.Processor = p.machine(po, ptr+"/"+key, p.top)
 			}
 		}
 	}
@@ -381,7 +387,7 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 		p.fail(ptr, "Map state needs an ItemProcessor")
 		return
 	}
-	s.Processor = p.machine(po, ptr+"/"+key, s.QueryLanguage)
+	s.Processor = p.machine(po, ptr+"/"+key, p.top)
 	if pc, ok := po["ProcessorConfig"].(map[string]any); ok {
 		s.Distributed = pc["Mode"] == "DISTRIBUTED"
 	}

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -26,16 +27,28 @@ func Validate(doc []byte, opts ValidateOptions) (problems []Problem) {
 			problems = []Problem{{Code: CodeInternal, Message: fmt.Sprintf("internal validator error: %v; please report this definition", r)}}
 		}
 	}()
-	if len(strings.TrimSpace(string(doc))) == 0 {
+	if len(bytes.TrimSpace(doc)) == 0 {
 		return []Problem{{Code: CodeMissingDescription, Message: "The definition is empty; expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	root, err := jsonv.Parse(doc)
+	root, err := vdParseJSON(doc)
 	if err != nil {
 		return []Problem{{Code: CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
 	v := &defValidator{opts: opts, names: map[string]string{}, labels: map[string]string{}}
 	v.machine(root)
 	return sortProblems(v.problems)
+}
+
+// vdParseJSON is jsonv.Parse made safe: ojg v1.28.5 panics on some
+// malformed input (e.g. {"a":{"":},"":true), and malformed input is what a
+// validator is for.
+func vdParseJSON(doc []byte) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("malformed JSON")
+		}
+	}()
+	return jsonv.Parse(doc)
 }
 
 // vdMaxDepth bounds recursion into nested scopes, Choice rules and payload

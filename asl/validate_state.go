@@ -90,8 +90,27 @@ var vdJSONataReplacement = map[string]string{
 
 var vdJSONPathReplacement = map[string]string{
 	"Arguments": "'Parameters'",
-	"Output":    "'OutputPath', 'ResultSelector' or 'ResultPath'",
+	"Output":    "'ResultPath' and 'OutputPath'",
 	"Items":     "'ItemsPath'",
+}
+
+// vdReplacement names what to write instead of a field of the other query
+// language. A few depend on the state type: JSONata Pass and Map states have
+// no Arguments, and Succeed states have no ResultPath.
+func vdReplacement(typ, field string, toJSONata bool) string {
+	if toJSONata {
+		switch {
+		case field == "Parameters" && typ == TypePass:
+			return "'Output'"
+		case field == "Parameters" && typ == TypeMap:
+			return "'ItemSelector'"
+		}
+		return vdJSONataReplacement[field]
+	}
+	if field == "Output" && typ == TypeSucceed {
+		return "'OutputPath'"
+	}
+	return vdJSONPathReplacement[field]
 }
 
 // vdState is what the scope needs to know about one state after checking it.
@@ -183,10 +202,10 @@ func (v *defValidator) stateFields(st *vdState) {
 			v.schema(ptr, "Field '%s' is not supported by state type %s; supported fields are %s", k, st.typ, v.supportedFields(st))
 			continue
 		case lang == vdPathOnly && st.jsonata:
-			v.schema(ptr, "Field '%s' is not supported when QueryLanguage is JSONata; use %s instead", k, vdJSONataReplacement[k])
+			v.schema(ptr, "Field '%s' is not supported when QueryLanguage is JSONata; use %s instead", k, vdReplacement(st.typ, k, true))
 			continue
 		case lang == vdAtaOnly && !st.jsonata:
-			v.schema(ptr, "Field '%s' is only supported when QueryLanguage is JSONata; in a JSONPath state use %s", k, vdJSONPathReplacement[k])
+			v.schema(ptr, "Field '%s' is only supported when QueryLanguage is JSONata; in a JSONPath state use %s, or set \"QueryLanguage\": \"JSONata\"", k, vdReplacement(st.typ, k, false))
 			continue
 		}
 		switch k {
@@ -281,7 +300,11 @@ func (v *defValidator) task(st *vdState) {
 		v.refPathField(st, "HeartbeatSecondsPath")
 	}
 	if c, ok := obj["Credentials"]; ok {
-		v.objectOrExpr(st.field("Credentials"), "Credentials", c)
+		if st.jsonata {
+			v.objectOrExpr(st.field("Credentials"), "Credentials", c)
+		} else if _, isObj := c.(map[string]any); !isObj {
+			v.schema(st.field("Credentials"), "Field 'Credentials' must be an object such as {\"RoleArn\": \"arn:aws:iam::123456789012:role/name\"}, got %s", vdDescribe(c))
+		}
 	}
 }
 

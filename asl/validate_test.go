@@ -362,9 +362,14 @@ var invalidDefinitions = []struct {
 	}},
 
 	// Query languages.
-	{"JSONPath field in a JSONata state", single(`{"Type":"Pass","QueryLanguage":"JSONata","Parameters":{},"ResultPath":"$.r","End":true}`), ValidateOptions{}, []want{
+	{"JSONPath fields in a JSONata Task", single(`{"Type":"Task","Resource":"` + lambdaARN + `","QueryLanguage":"JSONata","Parameters":{},"ResultPath":"$.r","End":true}`), ValidateOptions{}, []want{
 		schemaAt("/States/A/Parameters", "Field 'Parameters' is not supported when QueryLanguage is JSONata; use 'Arguments' instead"),
-		schemaAt("/States/A/ResultPath", "Field 'ResultPath' is not supported when QueryLanguage is JSONata"),
+		schemaAt("/States/A/ResultPath", "Field 'ResultPath' is not supported when QueryLanguage is JSONata; use 'Output' or 'Assign' instead"),
+	}},
+	{"JSONPath fields in JSONata Pass and Map", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{},"Next":"M"},"M":{"Type":"Map","Parameters":{},"ItemsPath":"$.a","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}}}`, ValidateOptions{}, []want{
+		schemaAt("/States/M/ItemsPath", "use 'Items' instead"),
+		schemaAt("/States/M/Parameters", "use 'ItemSelector' instead"),
+		schemaAt("/States/P/Parameters", "use 'Output' instead"),
 	}},
 	{"JSONata field in a JSONPath state", taskWith(`"Arguments":{},"Output":{}`), ValidateOptions{}, []want{
 		schemaAt("/States/T/Arguments", "Field 'Arguments' is only supported when QueryLanguage is JSONata; in a JSONPath state use 'Parameters'"),

@@ -35,6 +35,7 @@ type Execution struct {
 	cmds      []Command
 	execTimer int64
 	timerSeq  int64
+	hist      bool
 	sc        *jsonpath.Scope
 	scFrame   *frame
 	scItem    map[string]any
@@ -75,6 +76,7 @@ type frame struct {
 	phase     phase
 	ref       int64
 	queued    bool
+	started   bool // the current task's TaskStarted was recorded
 
 	enteredID  int64
 	enteredAt  time.Time
@@ -127,7 +129,7 @@ func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Co
 	if info.StartTime.IsZero() {
 		info.StartTime = now
 	}
-	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed}
+	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: m.opts.History}
 	x.emit(nil, 0, "ExecutionStarted", &Details{Input: x.text(info.Input), RoleArn: info.RoleArn})
 	if m.def.TimeoutSeconds > 0 {
 		x.execTimer = x.newTimerRef()
@@ -201,11 +203,6 @@ func (x *Execution) takeCommands() []Command {
 	return c
 }
 
-func (x *Execution) newRef() int64 {
-	x.nextID++
-	return x.nextID
-}
-
 func (x *Execution) push(f *frame) {
 	if !f.queued {
 		f.queued = true
@@ -243,7 +240,7 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 		return 0
 	}
 	x.nextID++
-	if x.m.opts.History {
+	if x.hist {
 		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
 	}
 	return x.nextID
@@ -251,7 +248,7 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 
 // text is the JSON text of v for a history event, or nil with history off.
 func (x *Execution) text(v any) *string {
-	if !x.m.opts.History {
+	if !x.hist {
 		return nil
 	}
 	s := jsonv.String(v)
@@ -260,14 +257,23 @@ func (x *Execution) text(v any) *string {
 
 // textFor is text for an event of frame f: nothing when f is silent.
 func (x *Execution) textFor(f *frame, v any) *string {
-	if !x.m.opts.History || f.silent {
+	if !x.hist || f.silent {
 		return nil
 	}
 	s := jsonv.String(v)
 	return &s
 }
 
-func (x *Execution) history() bool { return x.m.opts.History }
+func (x *Execution) history() bool { return x.hist }
+
+// SetHistory turns event recording on or off for this execution. A host
+// that rebuilds an execution by replaying its inputs does so with history
+// off (the events are already stored) and then turns it on.
+func (x *Execution) SetHistory(on bool) { x.hist = on }
+
+// EventCount is the number of history events the execution has produced,
+// recorded or not; a replay must arrive at the stored count.
+func (x *Execution) EventCount() int64 { return x.nextID }
 
 // rand is splitmix64 over the execution's seed: deterministic under replay.
 func (x *Execution) rand() uint64 {
@@ -351,7 +357,7 @@ func (x *Execution) scope(f *frame, input any) *jsonpath.Scope {
 
 // recording reports whether events of frame f are kept.
 func (x *Execution) recording(f *frame) bool {
-	return x.m.opts.History && (f == nil || !f.silent)
+	return x.hist && (f == nil || !f.silent)
 }
 
 func (x *Execution) contextObject(f *frame, item map[string]any) any {

@@ -11,7 +11,9 @@
 package jsonv
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -22,8 +24,18 @@ import (
 )
 
 // Parse decodes one JSON text. Numbers too large for int64 become float64.
-func Parse(data []byte) (any, error) {
-	v, err := oj.Parse(data, ojg.NumConvFloat64)
+// It never panics: input comes from API callers and task workers, and the
+// underlying parser has been seen to panic on some malformed documents.
+func Parse(data []byte) (v any, err error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("unexpected end of JSON input")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
+		}
+	}()
+	v, err = oj.Parse(data, ojg.NumConvFloat64)
 	if err != nil {
 		return nil, errors.New(trimOjError(err.Error()))
 	}
@@ -107,7 +119,7 @@ func SortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// AppendFloat formats like JavaScript and Jackson do for the common range:
+// AppendFloat formats numbers the way JavaScript does:
 // integral values without a fraction, otherwise the shortest round-trip form.
 func AppendFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -115,7 +127,15 @@ func AppendFloat(b []byte, f float64) []byte {
 	}
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.AppendFloat(b, f, 'E', -1, 64)
+		// JavaScript's form: 1e-7, 1e+21 (Go pads the exponent: 1e-07).
+		n := len(b)
+		b = strconv.AppendFloat(b, f, 'e', -1, 64)
+		for i := n; i < len(b)-2; i++ {
+			if (b[i] == '-' || b[i] == '+') && b[i+1] == '0' {
+				return append(b[:i+1], b[i+2:]...)
+			}
+		}
+		return b
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }

@@ -1,0 +1,61 @@
+package jsonv
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestParseRejectsWithoutPanicking(t *testing.T) {
+	for _, in := range []string{"", "   ", `{"000000":{"":},"":true`, `{"a":`, `[1,2`, `nul`} {
+		if v, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%q) = %v, want an error", in, v)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	cases := []struct{ in, out string }{
+		{`{"b":1,"a":[true,false,null,"x"]}`, `{"a":[true,false,null,"x"],"b":1}`},
+		{`1.5`, `1.5`},
+		{`12345678901234`, `12345678901234`},
+		{`"<&>\u00e9\n"`, `"<&>é\n"`},
+		{`1e400`, `null`},
+		{`-0.000001`, `-0.000001`},
+		{`1e-7`, `1e-7`},
+		{`2.5e21`, `2.5e+21`},
+	}
+	for _, c := range cases {
+		v, err := ParseString(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if got := String(v); got != c.out {
+			t.Errorf("%s: got %s, want %s", c.in, got, c.out)
+		}
+	}
+}
+
+func TestSizeMatchesEncoding(t *testing.T) {
+	for _, in := range []string{`{"a":[1,2.5,"x\"y",null,true],"b":{"c":-12}}`, `"\u0001"`, `[]`, `{}`, `-9223372036854775808`} {
+		v, err := ParseString(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := Size(v, 0), len(Marshal(v)); got != want {
+			t.Errorf("%s: Size %d, encoding %d bytes", in, got, want)
+		}
+	}
+}
+
+func TestEqual(t *testing.T) {
+	a, _ := ParseString(`{"x":[1,2.0,{"y":null}]}`)
+	var b any
+	_ = json.Unmarshal([]byte(`{"x":[1.0,2,{"y":null}]}`), &b)
+	if !Equal(a, b) {
+		t.Error("values that differ only in number representation must be equal")
+	}
+	c, _ := ParseString(`{"x":[1,2,{"y":0}]}`)
+	if Equal(a, c) {
+		t.Error("different values compared equal")
+	}
+}
