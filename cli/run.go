@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ type RunOptions struct {
 	StateMachine string // name to look up in the mock file; defaults to its only machine
 	FastForward  bool
 	MaxPayload   int
+	MaxEvents    int64 // 0: AWS's 25,000; negative: no limit
 	Name         string
 	Region       string
 	Account      string
@@ -60,6 +62,10 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	// The state machine name, in the mock file and the ARNs: --state-machine,
+	// else the mock file's only state machine, else the file name.
+	machineName := o.StateMachine
+	fileName := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Definition), ".json"), ".asl")
 	var resolver runner.Resolver
 	if o.Mocks != "" {
 		cfg, err := mocks.Load(o.Mocks)
@@ -69,15 +75,19 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if o.TestCase == "" {
 			return &ExitError{Code: 1, Err: errors.New("--mocks needs --test-case NAME")}
 		}
-		tc, err := cfg.TestCase(o.StateMachine, o.TestCase)
+		lookup := o.StateMachine
+		if names := cfg.StateMachines(); lookup == "" && len(names) > 1 && slices.Contains(names, fileName) {
+			lookup = fileName
+		}
+		tc, err := cfg.TestCase(lookup, o.TestCase)
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
 		resolver = tc.Resolver()
+		machineName = tc.StateMachine
 	}
-	machineName := o.StateMachine
 	if machineName == "" {
-		machineName = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Definition), ".json"), ".asl")
+		machineName = fileName
 	}
 	name := o.Name
 	if name == "" {
@@ -100,7 +110,14 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	if maxPayload > 0 && jsonv.Size(input, maxPayload) > maxPayload {
 		return &ExitError{Code: 1, Err: fmt.Errorf("input is larger than the %d-byte payload limit (raise it with --max-payload)", maxPayload)}
 	}
-	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload})
+	maxEvents := o.MaxEvents
+	switch {
+	case maxEvents == 0:
+		maxEvents = interp.DefaultMaxEvents
+	case maxEvents < 0:
+		maxEvents = 0
+	}
+	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload, MaxEvents: maxEvents})
 	ropts := runner.Options{Info: info, Resolver: resolver, FastForward: o.FastForward}
 	if o.Progress {
 		start := time.Now()

@@ -129,6 +129,8 @@ func (x *Execution) pump(f *frame) bool {
 			x.scItem = map[string]any{"Index": int64(i), "Value": f.items[i]}
 			v, err := st.ItemSelector.Eval(sc)
 			if err != nil {
+				// Iterations already running die with the Map.
+				x.abortChildren(f)
 				x.raise(f, x.evalErr(f, err, f.taskInput))
 				return false
 			}

@@ -2,6 +2,8 @@ package interp
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
@@ -148,6 +150,15 @@ func (x *Execution) Apply(ev Event) []Command {
 	if x.Status != Running {
 		return nil
 	}
+	if ev.Kind != Stop && !(ev.Kind == TimerFired && ev.Ref == x.execTimer && ev.Ref != 0) {
+		// An event about a ref nothing waits for, or of the wrong kind for
+		// what waits (a timer event for a task), changes nothing: not the
+		// waiting set, not the clock, not the seed.
+		f, ok := x.waiting[ev.Ref]
+		if !ok || (ev.Kind == TimerFired) == (f.phase == phaseTask) {
+			return nil
+		}
+	}
 	x.now = ev.Time
 	if ev.Seed != 0 {
 		x.rng = ev.Seed
@@ -211,15 +222,23 @@ func (x *Execution) push(f *frame) {
 }
 
 func (x *Execution) run() {
-	for len(x.work) > 0 && x.Status == Running {
+	for len(x.work) > 0 && x.Status == Running && !x.overLimit() {
 		f := x.work[len(x.work)-1]
 		x.work = x.work[:len(x.work)-1]
 		f.queued = false
 		x.advance(f)
 	}
+	if x.Status == Running && x.overLimit() {
+		x.finishExecution(Failed, nil, &stateError{name: ErrRuntime, cause: fmt.Sprintf("The execution reached the limit of %d history events.", x.m.opts.MaxEvents), hasCause: true}, "ExecutionFailed")
+	}
 	if x.Status != Running {
 		x.work = x.work[:0]
 	}
+}
+
+func (x *Execution) overLimit() bool {
+	// One event is kept in reserve for the ExecutionFailed that reports it.
+	return x.m.opts.MaxEvents > 0 && x.nextID >= x.m.opts.MaxEvents
 }
 
 func (x *Execution) wait(f *frame, ph phase, ref int64) {
@@ -298,7 +317,9 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		d := &Details{}
 		if err != nil {
 			x.Error, x.Cause = err.name, err.cause
-			x.HasError = err.name != "" || st != Failed
+			// A Fail state may name no error and StopExecution may give
+			// none; a timeout always has one.
+			x.HasError = err.name != "" || st == TimedOut
 			x.HasCause = err.hasCause
 			if x.HasError {
 				d.Error = ptr(err.name)
@@ -313,7 +334,9 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		x.emit(nil, prev, typ, d)
 	}
 	// Everything still pending is dropped: tell the host.
-	for ref := range x.waiting {
+	// In ref order: map order would make the commands differ between
+	// replays of the same events.
+	for _, ref := range slices.Sorted(maps.Keys(x.waiting)) {
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: ref})
 	}
 	if x.execTimer != 0 && st != TimedOut {

@@ -37,7 +37,14 @@ type Options struct {
 	// MaxPayload is the payload limit in bytes: 0 means AWS's 256 KiB,
 	// negative means no limit.
 	MaxPayload int
+	// MaxEvents fails an execution whose history would grow past this many
+	// events, as AWS does at 25,000 for Standard executions; 0 means no
+	// limit (Express executions have none).
+	MaxEvents int64
 }
+
+// DefaultMaxEvents is AWS's history limit for a Standard execution.
+const DefaultMaxEvents = 25000
 
 // Machine is a definition ready to run. It is safe for concurrent use: all
 // per-execution state lives in Execution.

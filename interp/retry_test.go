@@ -346,3 +346,21 @@ func TestRetryCountInParameters(t *testing.T) {
 		}
 	}
 }
+
+// Huge computed delays must not overflow into the past.
+func TestRetryHugeDelay(t *testing.T) {
+	m := compile(t, taskDef(`[{"ErrorEquals":["Boom"],"IntervalSeconds":99999999,"BackoffRate":10,"MaxAttempts":5}]`, ""))
+	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	prev := t0
+	for i := 0; i < 5; i++ {
+		out := x.Apply(interp.Event{Kind: interp.TaskFailed, Time: prev, Ref: cmds[0].Ref, Error: "Boom"})
+		if len(out) != 1 || out[0].Kind != interp.StartTimer {
+			t.Fatalf("retry %d: commands %+v", i+1, out)
+		}
+		if !out[0].Due.After(prev.Add(99999999*time.Second - time.Second)) {
+			t.Fatalf("retry %d due %v, before the interval after %v", i+1, out[0].Due, prev)
+		}
+		prev = out[0].Due
+		cmds = x.Apply(interp.Event{Kind: interp.TimerFired, Time: prev, Ref: out[0].Ref})
+	}
+}

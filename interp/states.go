@@ -120,16 +120,6 @@ func (x *Execution) enter(f *frame) bool {
 	case asl.TypeWait:
 		return x.startWait(f)
 	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
-		input := eff
-		if st.Parameters != nil {
-			v, err := x.template(f, st.Parameters, eff)
-			if err != nil {
-				x.raise(f, err)
-				return false
-			}
-			input = v
-		}
-		f.taskInput = input
 		return x.body(f)
 	}
 	x.raise(f, x.runtimeErr(f, "Unknown state type "+st.Type))
@@ -137,8 +127,29 @@ func (x *Execution) enter(f *frame) bool {
 }
 
 // body runs the part of a Task, Parallel or Map state that a retry repeats.
+// Parameters are part of it: each attempt sees its own $$.State.RetryCount
+// (and, for a Task, its own $$.Task.Token).
 func (x *Execution) body(f *frame) bool {
-	switch f.state.Type {
+	st := f.state
+	if st.Type == asl.TypeTask {
+		// The ref is the id the scheduling event is about to get, so that
+		// $$.Task.Token (evaluated in Parameters before the event exists)
+		// and the event agree without shifting AWS's event numbering.
+		f.ref = x.nextID + 1
+		if f.silent {
+			f.ref = x.newTimerRef()
+		}
+	}
+	f.taskInput = f.eff
+	if st.Parameters != nil {
+		v, err := x.template(f, st.Parameters, f.eff)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		f.taskInput = v
+	}
+	switch st.Type {
 	case asl.TypeTask:
 		x.scheduleTask(f)
 		return false
@@ -421,6 +432,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
 					delay = float64(r.MaxDelaySeconds)
 				}
+				if !(delay <= maxRetryDelay) {
+					// Past ~292 years a time.Duration wraps into the past.
+					delay = maxRetryDelay
+				}
 				if r.JitterFull {
 					delay *= float64(x.rand()>>11) / (1 << 53)
 				}
@@ -469,6 +484,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 	}
 	x.frameDone(f, nil, e)
 }
+
+// maxRetryDelay (about 146 years, in seconds) bounds a computed retry
+// delay so that it always converts to a positive time.Duration.
+const maxRetryDelay = float64(1<<62) / float64(time.Second)
 
 func (x *Execution) retryNow(f *frame) {
 	x.Transitions++

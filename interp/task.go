@@ -59,14 +59,8 @@ func (x *Execution) scheduleTask(f *frame) {
 		}
 		heartbeat = n
 	}
-	// The ref is the id the scheduling event is about to get, so that
-	// $$.Task.Token (evaluated in Parameters before the event exists) and the
-	// event agree without shifting AWS's event numbering.
-	ref := x.nextID + 1
-	if f.silent {
-		ref = x.newTimerRef()
-	}
-	f.ref = ref
+	// body chose the ref before evaluating Parameters.
+	ref := f.ref
 	input := f.taskInput
 	ri := classify(st.Resource)
 	d := &Details{}
@@ -93,6 +87,7 @@ func (x *Execution) scheduleTask(f *frame) {
 		f.last = x.emit(f, scheduled, "TaskStarted", &Details{ResourceType: ri.resourceType, Resource: ri.resource})
 	}
 	_ = scheduled
+	f.started = false
 	x.wait(f, phaseTask, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
 		Resource:         st.Resource,
@@ -106,7 +101,9 @@ func (x *Execution) scheduleTask(f *frame) {
 }
 
 func (x *Execution) taskStarted(f *frame, worker string) {
-	if classify(f.state.Resource).kind == resActivity {
+	// At-least-once delivery may repeat TaskStarted: record it once.
+	if classify(f.state.Resource).kind == resActivity && !f.started {
+		f.started = true
 		f.last = x.emit(f, f.last, "ActivityStarted", &Details{WorkerName: worker})
 	}
 }
@@ -162,5 +159,5 @@ func (x *Execution) taskFailed(f *frame, timedOut bool, name, cause string) {
 		f.last = x.emit(f, f.last, "Task"+typ, d)
 	}
 	f.phase = phaseEnter
-	x.raise(f, &stateError{name: name, cause: cause, hasCause: true})
+	x.raise(f, &stateError{name: name, cause: cause, hasCause: cause != ""})
 }

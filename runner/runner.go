@@ -139,8 +139,11 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 	take(cmds)
 	flush()
 	for x.Status == interp.Running {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			// Interrupted: stop the execution as StopExecution would, so the
+			// caller still gets a result (ABORTED) and a complete history.
+			take(x.Apply(interp.Event{Kind: interp.Stop, Time: current()}))
+			break
 		}
 		var ev interp.Event
 		switch {
@@ -177,11 +180,14 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 				if t.due.After(virtual) {
 					virtual = t.due
 				}
-			} else if d := time.Until(t.due); d > 0 {
+			} else if d := t.due.Sub(clock()); d > 0 {
+				// Measured on the run's clock, not the wall clock: a custom
+				// Now far from time.Now must neither hang nor skip the wait.
 				select {
 				case <-time.After(d):
 				case <-ctx.Done():
-					return nil, ctx.Err()
+					heap.Push(&timers, t)
+					continue
 				}
 			}
 			ev = interp.Event{Kind: interp.TimerFired, Time: current(), Ref: t.ref}

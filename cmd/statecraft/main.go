@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := root().ExecuteContext(ctx)
 	if err != nil {
@@ -30,6 +31,9 @@ func main() {
 	}
 }
 
+// extraCommands are subcommands registered from their own files.
+var extraCommands []func() *cobra.Command
+
 func root() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           "statecraft",
@@ -38,6 +42,9 @@ func root() *cobra.Command {
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(runCmd(), validateCmd())
+	for _, c := range extraCommands {
+		cmd.AddCommand(c())
+	}
 	return cmd
 }
 
@@ -68,6 +75,7 @@ Task states are served from a Step Functions Local mock file (--mocks with
 	f.StringVar(&o.StateMachine, "state-machine", "", "state machine name (in the mock file and ARNs; default: the mock file's only one, else the file name)")
 	f.BoolVar(&o.FastForward, "fast-forward", false, "jump the clock over waits instead of sleeping")
 	f.IntVar(&o.MaxPayload, "max-payload", 0, "payload limit in bytes (default AWS's 262144; -1 for none)")
+	f.Int64Var(&o.MaxEvents, "max-events", 0, "history event limit (default AWS's 25000; -1 for none)")
 	f.StringVar(&o.Name, "name", "", "execution name")
 	f.StringVar(&o.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&o.Account, "account", "123456789012", "account id used in ARNs")

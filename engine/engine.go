@@ -1,0 +1,585 @@
+// Package engine runs executions durably on a store.Store. It feeds events
+// to the pure interpreter and carries out the commands it returns. For a
+// STANDARD execution, every step (the input applied, the history events
+// produced, the timers and tasks added or closed, the final status) is
+// committed in one store transaction before anything is acted on, so a
+// crash at any moment repeats no transition and loses no accepted
+// execution. Tasks are delivered at least once and are identified by their
+// token.
+//
+// Executions are event-sourced: the engine keeps recently used executions
+// in memory and rebuilds any other by replaying its stored inputs through
+// the deterministic interpreter. Waits, retry back-offs and task timeouts
+// are timer rows; one scheduler goroutine sleeps until the earliest is due,
+// so an execution waiting for a year costs a row, not a goroutine.
+package engine
+
+import (
+	"container/list"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/store"
+)
+
+// Errors the API maps to Step Functions errors.
+var (
+	ErrExecutionAlreadyExists = errors.New("execution already exists")
+	ErrExecutionDoesNotExist  = errors.New("execution does not exist")
+	ErrInvalidToken           = errors.New("invalid task token")
+	ErrTaskTimedOut           = errors.New("the task token has either expired or the task associated with the token has already been closed")
+	ErrInvalidOutput          = errors.New("invalid output")
+	ErrInvalidDefinition      = errors.New("invalid definition")
+	ErrInvalidInput           = errors.New("invalid execution input")
+
+	// errNotRunning and errIgnored are internal: the event had no effect.
+	errNotRunning = errors.New("execution is not running")
+	errIgnored    = errors.New("event ignored")
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+	// MaxLive bounds the executions kept in memory; the least recently used
+	// are dropped and replayed from the store when next needed.
+	MaxLive int
+	// Workers bounds how many timer firings are applied at once.
+	Workers int
+}
+
+// Engine runs executions. Create one with New, then call Run.
+type Engine struct {
+	st   store.Store
+	opts Options
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	live     map[string]*live
+	lru      *list.List
+	machines map[string]*machinePair
+	waiters  map[string]chan struct{} // activity ARN -> closed when a task arrives
+	done     map[string][]chan struct{}
+	inflight map[store.Timer]bool
+
+	wake     chan struct{}
+	sem      chan struct{}
+	stopping chan struct{} // closed when Run ends: long polls return at once
+	stopOnce sync.Once
+}
+
+type live struct {
+	mu   sync.Mutex
+	arn  string
+	x    *interp.Execution
+	seq  int64
+	seed uint64
+	elem *list.Element
+	gone bool // evicted: reload before use
+}
+
+type machinePair struct {
+	live, replay *interp.Machine
+}
+
+// New creates an engine on st.
+func New(st store.Store, opts Options) *Engine {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.MaxLive <= 0 {
+		opts.MaxLive = 10000
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 64
+	}
+	return &Engine{
+		st:       st,
+		opts:     opts,
+		log:      opts.Log,
+		live:     map[string]*live{},
+		lru:      list.New(),
+		machines: map[string]*machinePair{},
+		waiters:  map[string]chan struct{}{},
+		done:     map[string][]chan struct{}{},
+		inflight: map[store.Timer]bool{},
+		wake:     make(chan struct{}, 1),
+		stopping: make(chan struct{}),
+		sem:      make(chan struct{}, opts.Workers),
+	}
+}
+
+func (e *Engine) now() time.Time { return e.opts.Now().UTC() }
+
+// machine returns the parsed definition, cached by its text.
+func (e *Engine) machine(def string) (*machinePair, error) {
+	e.mu.Lock()
+	mp, ok := e.machines[def]
+	e.mu.Unlock()
+	if ok {
+		return mp, nil
+	}
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{}); len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidDefinition, problems[0].String())
+	}
+	sm, err := asl.Parse([]byte(def))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidDefinition, err)
+	}
+	opts := interp.Options{History: true, MaxEvents: interp.DefaultMaxEvents}
+	mp = &machinePair{live: interp.New(sm, opts)}
+	opts.History = false
+	mp.replay = interp.New(sm, opts)
+	e.mu.Lock()
+	if len(e.machines) > 1000 {
+		e.machines = map[string]*machinePair{}
+	}
+	e.machines[def] = mp
+	e.mu.Unlock()
+	return mp, nil
+}
+
+func randomSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	s := binary.LittleEndian.Uint64(b[:])
+	if s == 0 {
+		s = 1
+	}
+	return s
+}
+
+// ExecutionArn names an execution of a state machine.
+func ExecutionArn(stateMachineArn, name string) string {
+	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+func regionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) > 3 {
+		return parts[3]
+	}
+	return ""
+}
+
+// info builds the interpreter's view of an execution; replay must build
+// exactly the same.
+func (e *Engine) info(rec *store.Execution, input any, seed uint64) interp.Info {
+	smName := rec.StateMachineArn[strings.LastIndex(rec.StateMachineArn, ":")+1:]
+	return interp.Info{
+		ExecutionArn:     rec.Arn,
+		Name:             rec.Name,
+		StateMachineArn:  rec.StateMachineArn,
+		StateMachineName: smName,
+		RoleArn:          rec.RoleArn,
+		Region:           regionOf(rec.Arn),
+		StartTime:        rec.StartedAt,
+		Input:            input,
+		TaskToken:        func(ref int64) string { return TaskToken(rec.Arn, ref, seed) },
+	}
+}
+
+// TaskToken is the token of task ref of an execution: the execution and ref
+// in the clear (so a closed task can be told from a forged token) and a
+// hash keyed by the execution's secret seed.
+func TaskToken(executionArn string, ref int64, seed uint64) string {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(executionArn))
+	h.Write([]byte{0})
+	h.Write([]byte(strconv.FormatInt(ref, 10)))
+	sum := h.Sum(nil)
+	head := base64.RawURLEncoding.EncodeToString([]byte(executionArn + "\x00" + strconv.FormatInt(ref, 10)))
+	return head + "." + base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
+// parseToken splits a token into its execution and ref.
+func parseToken(token string) (string, int64, bool) {
+	head, _, ok := strings.Cut(token, ".")
+	if !ok {
+		return "", 0, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return "", 0, false
+	}
+	arn, refText, ok := strings.Cut(string(raw), "\x00")
+	if !ok {
+		return "", 0, false
+	}
+	ref, err := strconv.ParseInt(refText, 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return arn, ref, true
+}
+
+// StartExecution starts a STANDARD execution. Starting again with the same
+// name and input while the first is running returns the first (AWS's
+// idempotency); otherwise a used name is ErrExecutionAlreadyExists.
+func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name, input, traceHeader string) (*store.Execution, error) {
+	arn := ExecutionArn(sm.Arn, name)
+	if prev, err := e.st.GetExecution(ctx, arn); err == nil {
+		if prev.Status == "RUNNING" && prev.Input == input {
+			return prev, nil
+		}
+		return nil, ErrExecutionAlreadyExists
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	in, err := jsonv.ParseString(input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	mp, err := e.machine(sm.Definition)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now().Truncate(time.Millisecond)
+	rec := &store.Execution{
+		Arn:             arn,
+		StateMachineArn: sm.Arn,
+		Name:            name,
+		Definition:      sm.Definition,
+		RoleArn:         sm.RoleArn,
+		Input:           input,
+		Status:          "RUNNING",
+		TraceHeader:     traceHeader,
+		Seed:            randomSeed(),
+		StartedAt:       now,
+	}
+	x, cmds := mp.live.Start(e.info(rec, in, rec.Seed), now, rec.Seed)
+	l := &live{arn: arn, x: x, seed: rec.Seed}
+	step := e.buildStep(l, nil, cmds)
+	if err := e.st.StartExecution(ctx, rec, step); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input {
+				return prev, nil
+			}
+			return nil, ErrExecutionAlreadyExists
+		}
+		return nil, err
+	}
+	x.History = x.History[:0]
+	e.finishStep(l, cmds)
+	if x.Status == interp.Running {
+		e.keep(l)
+	}
+	return rec, nil
+}
+
+// keep puts an execution into the in-memory set, dropping the least
+// recently used beyond MaxLive.
+func (e *Engine) keep(l *live) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old, ok := e.live[l.arn]; ok && old != l {
+		e.lru.Remove(old.elem)
+	}
+	e.live[l.arn] = l
+	l.elem = e.lru.PushFront(l)
+	for e.lru.Len() > e.opts.MaxLive {
+		back := e.lru.Back()
+		v := back.Value.(*live)
+		e.lru.Remove(back)
+		delete(e.live, v.arn)
+		v.gone = true
+	}
+}
+
+func (e *Engine) evict(arn string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.live[arn]; ok {
+		e.lru.Remove(l.elem)
+		delete(e.live, arn)
+		l.gone = true
+	}
+}
+
+// acquire returns the execution locked, loading it when it is not in
+// memory.
+func (e *Engine) acquire(ctx context.Context, arn string) (*live, error) {
+	for {
+		e.mu.Lock()
+		l, ok := e.live[arn]
+		if ok {
+			e.lru.MoveToFront(l.elem)
+		}
+		e.mu.Unlock()
+		if !ok {
+			var err error
+			l, err = e.load(ctx, arn)
+			if err != nil {
+				return nil, err
+			}
+			e.mu.Lock()
+			if existing, ok := e.live[arn]; ok {
+				l = existing // someone else loaded it first
+				e.mu.Unlock()
+			} else {
+				e.mu.Unlock()
+				e.keep(l)
+			}
+		}
+		l.mu.Lock()
+		if !l.gone {
+			return l, nil
+		}
+		l.mu.Unlock()
+	}
+}
+
+// load rebuilds an execution by replaying its inputs.
+func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
+	rec, err := e.st.GetExecution(ctx, arn)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrExecutionDoesNotExist
+		}
+		return nil, err
+	}
+	if rec.Status != "RUNNING" {
+		return nil, errNotRunning
+	}
+	mp, err := e.machine(rec.Definition)
+	if err != nil {
+		return nil, err
+	}
+	in, err := jsonv.ParseString(rec.Input)
+	if err != nil {
+		return nil, err
+	}
+	x, _ := mp.replay.Start(e.info(rec, in, rec.Seed), rec.StartedAt, rec.Seed)
+	inputs, err := e.st.Inputs(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range inputs {
+		ev, err := decodeInput(raw.Body)
+		if err != nil {
+			return nil, fmt.Errorf("execution %s input %d: %w", arn, raw.Seq, err)
+		}
+		x.Apply(ev)
+	}
+	if x.EventCount() != rec.Events {
+		return nil, fmt.Errorf("execution %s: replay produced %d events, the store holds %d", arn, x.EventCount(), rec.Events)
+	}
+	x.SetHistory(true)
+	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed}, nil
+}
+
+// apply feeds one event to an execution and commits the step.
+func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event) error {
+	l, err := e.acquire(ctx, arn)
+	if err != nil {
+		return err
+	}
+	defer l.mu.Unlock()
+	x := l.x
+	if x.Status != interp.Running {
+		return errNotRunning
+	}
+	ev.Time = e.now()
+	ev.Seed = randomSeed()
+	cmds := x.Apply(ev)
+	if len(x.History) == 0 && len(cmds) == 0 && x.Status == interp.Running {
+		return errIgnored
+	}
+	step := e.buildStep(l, &ev, cmds)
+	if err := e.st.CommitStep(ctx, step); err != nil {
+		// Memory ran ahead of the store: forget it, the store is the truth.
+		l.gone = true
+		e.evict(arn)
+		return err
+	}
+	l.seq++
+	x.History = x.History[:0]
+	e.finishStep(l, cmds)
+	return nil
+}
+
+// buildStep turns what the interpreter produced into one store step.
+func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) store.StepParams {
+	x := l.x
+	sp := store.StepParams{ExecutionArn: l.arn, Seq: l.seq}
+	if ev != nil {
+		sp.Input = encodeInput(*ev)
+	}
+	for i := range x.History {
+		h := &x.History[i]
+		sp.Events = append(sp.Events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: h.AppendJSON(nil)})
+	}
+	now := e.now()
+	if ev != nil {
+		switch ev.Kind {
+		case interp.TaskSucceeded, interp.TaskFailed, interp.TaskTimedOut:
+			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, ev.Ref, l.seed))
+			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, ev.Ref)...)
+		case interp.TimerFired:
+			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: ev.Ref, Kind: store.TimerState})
+		}
+	}
+	for _, c := range cmds {
+		switch c.Kind {
+		case interp.RunTask:
+			t := c.Task
+			kind := taskKind(t.Resource)
+			if kind == kindActivity || kind == kindCallback {
+				task := store.Task{
+					Token:            TaskToken(l.arn, c.Ref, l.seed),
+					ExecutionArn:     l.arn,
+					Ref:              c.Ref,
+					Input:            jsonv.String(t.Input),
+					HeartbeatSeconds: t.HeartbeatSeconds,
+					CreatedAt:        now,
+				}
+				if kind == kindActivity {
+					task.ActivityArn = t.Resource
+				}
+				sp.AddTasks = append(sp.AddTasks, task)
+			}
+			if t.TimeoutSeconds > 0 {
+				sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerTask, Due: now.Add(time.Duration(t.TimeoutSeconds) * time.Second)})
+			}
+			if t.HeartbeatSeconds > 0 {
+				sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerHeartbeat, Due: now.Add(time.Duration(t.HeartbeatSeconds) * time.Second)})
+			}
+		case interp.StartTimer:
+			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState, Due: c.Due})
+		case interp.Cancel:
+			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState})
+			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, c.Ref)...)
+			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, c.Ref, l.seed))
+		}
+	}
+	if x.Status != interp.Running {
+		f := &store.Final{Status: string(x.Status), Error: x.Error, HasError: x.HasError, Cause: x.Cause, HasCause: x.HasCause, StoppedAt: now}
+		if x.Status == interp.Succeeded {
+			f.Output = jsonv.String(x.Output)
+		}
+		sp.Final = f
+	}
+	return sp
+}
+
+func taskTimers(arn string, ref int64) []store.Timer {
+	return []store.Timer{
+		{ExecutionArn: arn, Ref: ref, Kind: store.TimerTask},
+		{ExecutionArn: arn, Ref: ref, Kind: store.TimerHeartbeat},
+	}
+}
+
+type resourceKind int
+
+const (
+	kindOther resourceKind = iota
+	kindActivity
+	kindCallback
+)
+
+func taskKind(resource string) resourceKind {
+	parts := strings.SplitN(resource, ":", 7)
+	switch {
+	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		return kindActivity
+	case strings.HasSuffix(resource, ".waitForTaskToken"):
+		return kindCallback
+	}
+	return kindOther
+}
+
+// finishStep acts on a committed step: wakes pollers and the scheduler,
+// runs what this server runs itself, and reports finished executions.
+func (e *Engine) finishStep(l *live, cmds []interp.Command) {
+	var timers bool
+	for _, c := range cmds {
+		switch c.Kind {
+		case interp.RunTask:
+			switch taskKind(c.Task.Resource) {
+			case kindActivity:
+				e.notifyActivity(c.Task.Resource)
+			case kindCallback:
+			default:
+				// Resources this server cannot run yet fail at once, as an
+				// integration without permission would, so Retry/Catch apply.
+				arn, ref, res := l.arn, c.Ref, c.Task.Resource
+				go func() {
+					err := e.apply(context.Background(), arn, interp.Event{Kind: interp.TaskFailed, Ref: ref, Error: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + res + " yet."})
+					if err != nil && !errors.Is(err, errNotRunning) && !errors.Is(err, errIgnored) {
+						e.log.Error("failing unsupported task", "execution", arn, "err", err)
+					}
+				}()
+			}
+			if c.Task.TimeoutSeconds > 0 || c.Task.HeartbeatSeconds > 0 {
+				timers = true
+			}
+		case interp.StartTimer:
+			timers = true
+		}
+	}
+	if timers {
+		e.kick()
+	}
+	if l.x.Status != interp.Running {
+		e.evict(l.arn)
+		e.mu.Lock()
+		chans := e.done[l.arn]
+		delete(e.done, l.arn)
+		e.mu.Unlock()
+		for _, ch := range chans {
+			close(ch)
+		}
+	}
+}
+
+func (e *Engine) kick() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Done returns a channel closed when the execution has ended (at once when
+// it has already ended or does not exist).
+func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
+	ch := make(chan struct{})
+	e.mu.Lock()
+	e.done[arn] = append(e.done[arn], ch)
+	e.mu.Unlock()
+	if rec, err := e.st.GetExecution(ctx, arn); err != nil || rec.Status != "RUNNING" {
+		e.mu.Lock()
+		chans := e.done[arn]
+		for i, c := range chans {
+			if c == ch {
+				e.done[arn] = append(chans[:i], chans[i+1:]...)
+				break
+			}
+		}
+		if len(e.done[arn]) == 0 {
+			delete(e.done, arn)
+		}
+		e.mu.Unlock()
+		close(ch)
+	}
+	return ch
+}

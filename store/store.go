@@ -1,0 +1,220 @@
+// Package store defines how Statecraft persists state machines, activities,
+// executions and their histories. Store is one interface with one shared
+// conformance suite (store/storetest) that every driver must pass, in the
+// manner of River's driver tests; store/sqlite is the embedded default.
+//
+// Executions are event-sourced: a step commits the interpreter input it
+// applied, the history events it produced, and the timers and tasks it
+// created or closed, in one transaction. An execution that is not in memory
+// is rebuilt by replaying its inputs through the (deterministic)
+// interpreter, so nothing but rows is kept for a waiting execution.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every driver returns for the same conditions.
+var (
+	ErrNotFound      = errors.New("store: not found")
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrConflict means a step was committed against a stale sequence number:
+	// another writer applied an input to the execution first.
+	ErrConflict = errors.New("store: conflicting step")
+)
+
+// StateMachine is a stored state machine.
+type StateMachine struct {
+	Arn         string
+	Name        string
+	Type        string // STANDARD or EXPRESS
+	Definition  string
+	RoleArn     string
+	Status      string // ACTIVE or DELETING
+	RevisionID  string
+	Logging     string // JSON text of loggingConfiguration, "" when unset
+	Tracing     string // JSON text of tracingConfiguration, "" when unset
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Activity is a stored activity.
+type Activity struct {
+	Arn       string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Execution is a stored execution: its identity, what it runs, and how it
+// ended. Its history and inputs are stored as rows of their own.
+type Execution struct {
+	Arn             string
+	StateMachineArn string
+	Name            string
+	Definition      string // the definition as it was when the execution started
+	RoleArn         string
+	Input           string // JSON text
+	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+	Output          string // JSON text when SUCCEEDED
+	Error           string
+	HasError        bool
+	Cause           string
+	HasCause        bool
+	TraceHeader     string
+	Seed            uint64 // the interpreter's randomness seed, for replay
+	StartedAt       time.Time
+	StoppedAt       time.Time // zero while running
+	// Seq is the number of inputs applied so far; a step must name it.
+	Seq int64
+	// Events is the number of history events.
+	Events int64
+}
+
+// Event is one history event row. Body is the event's JSON as
+// GetExecutionHistory returns it.
+type Event struct {
+	ID        int64
+	Type      string
+	Timestamp time.Time
+	Body      []byte
+}
+
+// Input is one interpreter input applied to an execution, serialised by
+// the engine; Seq counts from 1.
+type Input struct {
+	Seq  int64
+	Body []byte
+}
+
+// Timer kinds.
+const (
+	TimerState     = "state"     // Wait states and retry back-offs (interpreter refs)
+	TimerTask      = "task"      // a task's TimeoutSeconds
+	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
+	TimerExecution = "execution" // reserved for engine-level deadlines
+)
+
+// Timer is a due time for an execution. Timers are rows ordered by due
+// time: nothing runs per waiting execution.
+type Timer struct {
+	ExecutionArn string
+	Ref          int64
+	Kind         string
+	Due          time.Time
+}
+
+// Task is a unit of work handed out by token: an activity task or a
+// callback (.waitForTaskToken) task.
+type Task struct {
+	Token            string
+	ExecutionArn     string
+	Ref              int64
+	ActivityArn      string // "" for callbacks
+	Input            string // JSON text handed to the worker
+	Started          bool
+	WorkerName       string
+	HeartbeatSeconds int64
+	CreatedAt        time.Time
+}
+
+// StepParams is one committed step of an execution.
+type StepParams struct {
+	ExecutionArn string
+	// Seq is the execution's Seq before this step; the commit fails with
+	// ErrConflict when it has moved on.
+	Seq          int64
+	Input        []byte // nil when the step applied no new input
+	Events       []Event
+	AddTimers    []Timer
+	DeleteTimers []Timer // matched on (Ref, Kind)
+	AddTasks     []Task
+	CloseTasks   []string // tokens
+	// Final is set when the execution ended in this step.
+	Final *Final
+}
+
+// Final is how an execution ended.
+type Final struct {
+	Status    string
+	Output    string
+	Error     string
+	HasError  bool
+	Cause     string
+	HasCause  bool
+	StoppedAt time.Time
+}
+
+// ListParams pages a listing. Token is opaque: what the previous page
+// returned as next.
+type ListParams struct {
+	Limit int
+	Token string
+}
+
+// ListExecutionsParams filters and pages executions, newest first.
+type ListExecutionsParams struct {
+	StateMachineArn string
+	Status          string // "" for all
+	Limit           int
+	Token           string
+}
+
+// HistoryParams pages a history.
+type HistoryParams struct {
+	ExecutionArn string
+	AfterID      int64 // ascending: events with id > AfterID; reverse: id < AfterID (0: from the end)
+	Reverse      bool
+	Limit        int
+}
+
+// Store is what the engine and the API need from persistence. Every
+// method is safe for concurrent use.
+type Store interface {
+	CreateStateMachine(ctx context.Context, sm *StateMachine) error
+	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
+	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
+	DeleteStateMachine(ctx context.Context, arn string) error
+	ListStateMachines(ctx context.Context, p ListParams) ([]*StateMachine, string, error)
+
+	CreateActivity(ctx context.Context, a *Activity) error
+	GetActivity(ctx context.Context, arn string) (*Activity, error)
+	DeleteActivity(ctx context.Context, arn string) error
+	ListActivities(ctx context.Context, p ListParams) ([]*Activity, string, error)
+
+	// StartExecution inserts a new execution together with its first step
+	// (step.Seq must be 0). ErrAlreadyExists when the ARN is taken.
+	StartExecution(ctx context.Context, e *Execution, step StepParams) error
+	GetExecution(ctx context.Context, arn string) (*Execution, error)
+	ListExecutions(ctx context.Context, p ListExecutionsParams) ([]*Execution, string, error)
+	// RunningExecutions lists the ARNs of executions still running.
+	RunningExecutions(ctx context.Context) ([]string, error)
+	// CommitStep applies one step atomically and durably.
+	CommitStep(ctx context.Context, step StepParams) error
+	Inputs(ctx context.Context, executionArn string) ([]Input, error)
+	History(ctx context.Context, p HistoryParams) ([]Event, error)
+
+	// DueTimers returns timers due at or before t, earliest first.
+	DueTimers(ctx context.Context, t time.Time, limit int) ([]Timer, error)
+	// NextTimer returns the earliest due time, ok=false when there is none.
+	NextTimer(ctx context.Context) (time.Time, bool, error)
+	// DeleteTimer removes a timer that fired without a step (a stale one).
+	DeleteTimer(ctx context.Context, t Timer) error
+	// SetTimer inserts or moves a timer (heartbeats move theirs).
+	SetTimer(ctx context.Context, t Timer) error
+
+	// ClaimTask hands the oldest unstarted task of an activity to a worker,
+	// ErrNotFound when there is none.
+	ClaimTask(ctx context.Context, activityArn, worker string) (*Task, error)
+	// GetTask finds an open task by token, ErrNotFound when it is closed or
+	// unknown.
+	GetTask(ctx context.Context, token string) (*Task, error)
+
+	TagResource(ctx context.Context, arn string, tags map[string]string) error
+	UntagResource(ctx context.Context, arn string, keys []string) error
+	ListTags(ctx context.Context, arn string) (map[string]string, error)
+
+	Close() error
+}
