@@ -38,7 +38,7 @@ type Execution struct {
 	execTimer int64
 	timerSeq  int64
 	hist      bool
-	sc        *jsonpath.Scope
+	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    map[string]any
 }
@@ -336,7 +336,7 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 	// Everything still pending is dropped: tell the host.
 	// In ref order: map order would make the commands differ between
 	// replays of the same events.
-	for _, ref := range slices.Sorted(maps.Keys(x.waiting)) {
+	for _, ref := range sortedRefs(x.waiting) {
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: ref})
 	}
 	if x.execTimer != 0 && st != TimedOut {
@@ -361,22 +361,29 @@ func (x *Execution) frameDone(f *frame, out any, err *stateError) {
 	}
 }
 
-// scope returns the path scope for a frame's current state. The scope is
-// one reused struct per execution, bound once to its frame-reading
-// closures, because allocating one per evaluation dominated the cost of
+// scope returns the path scope for a frame's current state. It is one
+// struct per execution, reused, with the execution itself as its Env:
+// allocating a scope and its closures per evaluation dominated the cost of
 // simple states.
 func (x *Execution) scope(f *frame, input any) *jsonpath.Scope {
-	if x.sc == nil {
-		x.sc = &jsonpath.Scope{
-			Context: func() any { return x.contextObject(x.scFrame, x.scItem) },
-			Rand:    x.rand,
-		}
-	}
 	x.sc.Input = input
+	x.sc.Env = x
 	x.scFrame = f
 	x.scItem = nil
-	return x.sc
+	return &x.sc
 }
+
+// ContextObject implements jsonpath.Env for the frame being evaluated.
+func (x *Execution) ContextObject() (any, bool) {
+	return x.contextObject(x.scFrame, x.scItem), true
+}
+
+// Variable implements jsonpath.Env. Variables (Assign) are not supported
+// yet, so no variable is ever in scope.
+func (x *Execution) Variable(string) (any, bool) { return nil, false }
+
+// Random implements jsonpath.Env.
+func (x *Execution) Random() (uint64, bool) { return x.rand(), true }
 
 // recording reports whether events of frame f are kept.
 func (x *Execution) recording(f *frame) bool {
@@ -419,4 +426,13 @@ func (x *Execution) contextObject(f *frame, item map[string]any) any {
 
 func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// sortedRefs lists what is pending in a stable order (map order is random,
+// and replays must produce the same commands).
+func sortedRefs(m map[int64]*frame) []int64 {
+	if len(m) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(m))
 }

@@ -897,10 +897,13 @@ func evalMathRandom(_ *Intrinsic, s *Scope, args []any) (any, error) {
 		}
 		r = splitmix64(uint64(seed))
 	} else {
-		if s.Rand == nil {
+		var ok bool
+		if s.Env != nil {
+			r, ok = s.Env.Random()
+		}
+		if !ok {
 			return nil, intrinsicFailure("%s has no random source", fn)
 		}
-		r = s.Rand()
 	}
 	hi, _ := bits.Mul64(r, uint64(end-start))
 	return start + int64(hi), nil
@@ -957,11 +960,16 @@ func evalStringSplit(_ *Intrinsic, _ *Scope, args []any) (any, error) {
 }
 
 func evalUUID(_ *Intrinsic, s *Scope, _ []any) (any, error) {
-	if s.Rand == nil {
+	var hi, lo uint64
+	ok := s.Env != nil
+	if ok {
+		hi, ok = s.Env.Random()
+		lo, _ = s.Env.Random()
+	}
+	if !ok {
 		return nil, intrinsicFailure("States.UUID has no random source")
 	}
 	var b [16]byte
-	hi, lo := s.Rand(), s.Rand()
 	for i := 0; i < 8; i++ {
 		b[i] = byte(hi >> (56 - 8*i))
 		b[8+i] = byte(lo >> (56 - 8*i))

@@ -306,15 +306,17 @@ func testScope(input any) *Scope {
 	}
 	var n uint64
 	return &Scope{
-		Input:   input,
-		Context: func() any { return ctx },
-		Var: func(name string) (any, bool) {
-			v, ok := vars[name]
-			return v, ok
-		},
-		Rand: func() uint64 {
-			n += 0x9e3779b97f4a7c15
-			return n
+		Input: input,
+		Env: FuncEnv{
+			Context: func() any { return ctx },
+			Var: func(name string) (any, bool) {
+				v, ok := vars[name]
+				return v, ok
+			},
+			Rand: func() uint64 {
+				n += 0x9e3779b97f4a7c15
+				return n
+			},
 		},
 	}
 }
@@ -679,7 +681,7 @@ func TestIntrinsicRandom(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := testScope(in)
-		s.Rand()
+		s.Env.Random()
 		if again, _ := seeded.Eval(s); again != first {
 			t.Errorf("seed %v: %v then %v", seed, first, again)
 		}

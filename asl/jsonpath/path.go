@@ -47,15 +47,51 @@ type Path struct {
 // Scope is what paths are evaluated against.
 type Scope struct {
 	Input any
-	// Context returns the context object ($$); it is a function so that the
+	// Env supplies the context object ($$), variables ($name) and
+	// randomness; nil means none of them. It is an interface so that the
+	// interpreter can pass itself without allocating closures per state.
+	Env Env
+}
+
+// Env is what a Scope needs beyond the input. Each method reports false
+// when it has nothing to give.
+type Env interface {
+	// ContextObject returns the context object; it is a method so that the
 	// object is only built when a definition actually reads it.
+	ContextObject() (any, bool)
+	Variable(name string) (any, bool)
+	// Random supplies randomness (States.UUID, States.MathRandom without a
+	// seed). The interpreter draws it from a generator seeded by the event
+	// being applied, so replaying an execution gives the same values.
+	Random() (uint64, bool)
+}
+
+// FuncEnv is an Env made of optional functions, for tests and simple hosts.
+type FuncEnv struct {
 	Context func() any
-	// Var looks up a variable; nil means no variables are in scope.
-	Var func(name string) (any, bool)
-	// Rand supplies randomness (States.UUID, States.MathRandom without a
-	// seed). The interpreter passes a generator seeded from the event being
-	// applied, so that replaying an execution gives the same values.
-	Rand func() uint64
+	Var     func(name string) (any, bool)
+	Rand    func() uint64
+}
+
+func (f FuncEnv) ContextObject() (any, bool) {
+	if f.Context == nil {
+		return nil, false
+	}
+	return f.Context(), true
+}
+
+func (f FuncEnv) Variable(name string) (any, bool) {
+	if f.Var == nil {
+		return nil, false
+	}
+	return f.Var(name)
+}
+
+func (f FuncEnv) Random() (uint64, bool) {
+	if f.Rand == nil {
+		return 0, false
+	}
+	return f.Rand(), true
 }
 
 // Parse compiles a path. It accepts every JSONPath form AWS accepts; the
@@ -178,15 +214,19 @@ func (p *Path) Get(s *Scope) (any, bool) {
 	case RootInput:
 		doc = s.Input
 	case RootContext:
-		if s.Context == nil {
+		if s.Env == nil {
 			return nil, false
 		}
-		doc = s.Context()
+		v, ok := s.Env.ContextObject()
+		if !ok {
+			return nil, false
+		}
+		doc = v
 	case RootVariable:
-		if s.Var == nil {
+		if s.Env == nil {
 			return nil, false
 		}
-		v, ok := s.Var(p.name)
+		v, ok := s.Env.Variable(p.name)
 		if !ok {
 			return nil, false
 		}

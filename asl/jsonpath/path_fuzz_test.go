@@ -47,13 +47,15 @@ func FuzzPath(f *testing.F) {
 		ctx, _ := jsonv.ParseString(`{"Execution":{"Input":` + fuzzPathDocJSON + `},"State":{"Name":"S"},"Map":{"Item":{"Index":0,"Value":[1]}}}`)
 		before := jsonv.String(doc)
 		scope := &Scope{
-			Input:   doc,
-			Context: func() any { return ctx },
-			Var: func(name string) (any, bool) {
-				if name == "var" {
-					return doc, true
-				}
-				return nil, false
+			Input: doc,
+			Env: FuncEnv{
+				Context: func() any { return ctx },
+				Var: func(name string) (any, bool) {
+					if name == "var" {
+						return doc, true
+					}
+					return nil, false
+				},
 			},
 		}
 		if v, ok := p.Get(scope); ok {
