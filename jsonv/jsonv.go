@@ -12,6 +12,7 @@ package jsonv
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -29,6 +30,15 @@ import (
 func Parse(data []byte) (v any, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("unexpected end of JSON input")
+	}
+	// ojg is lenient (it reads {"a":} as {}), so the text is checked
+	// strictly first; encoding/json's scanner does that without allocating.
+	if !json.Valid(data) {
+		var probe any
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseRejectsWithoutPanicking(t *testing.T) {
-	for _, in := range []string{"", "   ", `{"000000":{"":},"":true`, `{"a":`, `[1,2`, `nul`} {
+	for _, in := range []string{"", "   ", `{"000000":{"":},"":true`, `{"a":`, `[1,2`, `nul`, `{"a":}`, `[1,]`, `{"a":1,}`, `01`, `"\x"`} {
 		if v, err := Parse([]byte(in)); err == nil {
 			t.Errorf("Parse(%q) = %v, want an error", in, v)
 		}

@@ -7,6 +7,7 @@ package memstore
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -64,14 +65,39 @@ func (s *Store) next(key string) {
 
 func cp[T any](v *T) *T { c := *v; return &c }
 
-// page sorts keys by creation order and cuts one page after token.
-func (s *Store) page(keys []string, p store.ListParams) ([]string, string) {
-	sort.Slice(keys, func(i, j int) bool { return s.order[keys[i]] < s.order[keys[j]] })
+// utc normalises times on the way in, as the contract returns them in UTC.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// page sorts keys by creation time, then ARN, and cuts one page after the
+// token, which names the last key of the previous page.
+func page(keys []string, created func(string) time.Time, p store.ListParams) ([]string, string, error) {
+	less := func(a, b string) bool {
+		ca, cb := created(a), created(b)
+		if !ca.Equal(cb) {
+			return ca.Before(cb)
+		}
+		return a < b
+	}
+	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
 	start := 0
 	if p.Token != "" {
-		raw, _ := base64.RawURLEncoding.DecodeString(p.Token)
-		after, _ := strconv.ParseInt(string(raw), 10, 64)
-		for start < len(keys) && s.order[keys[start]] <= after {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
+		if err != nil || len(raw) < 9 || raw[0] != 'k' {
+			return nil, "", fmt.Errorf("memstore: invalid page token")
+		}
+		nanos, _ := strconv.ParseInt(string(raw[1:20]), 10, 64)
+		after := string(raw[20:])
+		at := time.Unix(0, nanos).UTC()
+		for start < len(keys) {
+			c := created(keys[start])
+			if c.After(at) || (c.Equal(at) && keys[start] > after) {
+				break
+			}
 			start++
 		}
 	}
@@ -81,10 +107,11 @@ func (s *Store) page(keys []string, p store.ListParams) ([]string, string) {
 	}
 	end := start + limit
 	if end >= len(keys) {
-		return keys[start:], ""
+		return keys[start:], "", nil
 	}
 	last := keys[end-1]
-	return keys[start:end], base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(s.order[last], 10)))
+	tok := fmt.Sprintf("k%019d%s", created(last).UnixNano(), last)
+	return keys[start:end], base64.RawURLEncoding.EncodeToString([]byte(tok)), nil
 }
 
 func (s *Store) CreateStateMachine(_ context.Context, sm *store.StateMachine) error {
@@ -93,7 +120,9 @@ func (s *Store) CreateStateMachine(_ context.Context, sm *store.StateMachine) er
 	if _, ok := s.machines[sm.Arn]; ok {
 		return store.ErrAlreadyExists
 	}
-	s.machines[sm.Arn] = cp(sm)
+	c := cp(sm)
+	c.CreatedAt, c.UpdatedAt = utc(c.CreatedAt), utc(c.UpdatedAt)
+	s.machines[sm.Arn] = c
 	s.next(sm.Arn)
 	return nil
 }
@@ -114,7 +143,9 @@ func (s *Store) UpdateStateMachine(_ context.Context, sm *store.StateMachine) er
 	if _, ok := s.machines[sm.Arn]; !ok {
 		return store.ErrNotFound
 	}
-	s.machines[sm.Arn] = cp(sm)
+	c := cp(sm)
+	c.CreatedAt, c.UpdatedAt = utc(c.CreatedAt), utc(c.UpdatedAt)
+	s.machines[sm.Arn] = c
 	return nil
 }
 
@@ -136,7 +167,10 @@ func (s *Store) ListStateMachines(_ context.Context, p store.ListParams) ([]*sto
 	for k := range s.machines {
 		keys = append(keys, k)
 	}
-	keys, next := s.page(keys, p)
+	keys, next, err := page(keys, func(k string) time.Time { return s.machines[k].CreatedAt }, p)
+	if err != nil {
+		return nil, "", err
+	}
 	out := make([]*store.StateMachine, len(keys))
 	for i, k := range keys {
 		out[i] = cp(s.machines[k])
@@ -150,7 +184,9 @@ func (s *Store) CreateActivity(_ context.Context, a *store.Activity) error {
 	if _, ok := s.acts[a.Arn]; ok {
 		return store.ErrAlreadyExists
 	}
-	s.acts[a.Arn] = cp(a)
+	c := cp(a)
+	c.CreatedAt = utc(c.CreatedAt)
+	s.acts[a.Arn] = c
 	s.next(a.Arn)
 	return nil
 }
@@ -183,7 +219,10 @@ func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.
 	for k := range s.acts {
 		keys = append(keys, k)
 	}
-	keys, next := s.page(keys, p)
+	keys, next, err := page(keys, func(k string) time.Time { return s.acts[k].CreatedAt }, p)
+	if err != nil {
+		return nil, "", err
+	}
 	out := make([]*store.Activity, len(keys))
 	for i, k := range keys {
 		out[i] = cp(s.acts[k])
@@ -202,6 +241,10 @@ func (s *Store) StartExecution(_ context.Context, e *store.Execution, step store
 	}
 	rec := cp(e)
 	rec.Seq, rec.Events = 0, 0
+	rec.StartedAt, rec.StoppedAt = utc(rec.StartedAt), utc(rec.StoppedAt)
+	if err := s.check(rec, step); err != nil {
+		return err
+	}
 	s.execs[e.Arn] = rec
 	s.next(e.Arn)
 	s.apply(rec, step)
@@ -286,7 +329,34 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 	if e.Seq != step.Seq {
 		return store.ErrConflict
 	}
+	if err := s.check(e, step); err != nil {
+		return err
+	}
 	s.apply(e, step)
+	return nil
+}
+
+// check rejects a step before anything is changed, so that a bad step
+// changes nothing (the contract's atomicity).
+func (s *Store) check(e *store.Execution, step store.StepParams) error {
+	if e.Status != "RUNNING" {
+		return store.ErrConflict
+	}
+	seen := map[int64]bool{}
+	for _, ev := range s.events[e.Arn] {
+		seen[ev.ID] = true
+	}
+	for _, ev := range step.Events {
+		if seen[ev.ID] {
+			return store.ErrConflict
+		}
+		seen[ev.ID] = true
+	}
+	for _, t := range step.AddTasks {
+		if _, ok := s.tasks[t.Token]; ok {
+			return store.ErrConflict
+		}
+	}
 	return nil
 }
 
@@ -297,6 +367,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 	}
 	for _, ev := range step.Events {
 		ev.Body = append([]byte(nil), ev.Body...)
+		ev.Timestamp = utc(ev.Timestamp)
 		s.events[e.Arn] = append(s.events[e.Arn], ev)
 		e.Events++
 	}
@@ -305,6 +376,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 	}
 	for _, t := range step.AddTimers {
 		t.ExecutionArn = e.Arn
+		t.Due = utc(t.Due)
 		s.timers[timerKey{e.Arn, t.Ref, t.Kind}] = t
 	}
 	for _, tok := range step.CloseTasks {
@@ -314,12 +386,24 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 	}
 	for _, t := range step.AddTasks {
 		s.seq++
+		t.CreatedAt = utc(t.CreatedAt)
 		s.tasks[t.Token] = &taskRow{Task: t, seq: s.seq}
 	}
 	if f := step.Final; f != nil {
 		e.Status, e.Output = f.Status, f.Output
 		e.Error, e.HasError, e.Cause, e.HasCause = f.Error, f.HasError, f.Cause, f.HasCause
-		e.StoppedAt = f.StoppedAt
+		e.StoppedAt = utc(f.StoppedAt)
+		// An ended execution waits for nothing.
+		for k := range s.timers {
+			if k.arn == e.Arn {
+				delete(s.timers, k)
+			}
+		}
+		for _, t := range s.tasks {
+			if t.ExecutionArn == e.Arn {
+				t.closed = true
+			}
+		}
 	}
 }
 
@@ -382,7 +466,7 @@ func (s *Store) DueTimers(_ context.Context, t time.Time, limit int) ([]store.Ti
 	defer s.mu.Unlock()
 	var out []store.Timer
 	for _, tm := range s.sortedTimers() {
-		if tm.Due.After(t) || len(out) >= limit {
+		if tm.Due.After(t) || (limit > 0 && len(out) >= limit) {
 			break
 		}
 		out = append(out, tm)
@@ -400,16 +484,22 @@ func (s *Store) NextTimer(_ context.Context) (time.Time, bool, error) {
 	return ts[0].Due, true, nil
 }
 
+// DeleteTimer deletes the timer only while it is still due when t says: a
+// heartbeat may have moved it after the timer loop read it.
 func (s *Store) DeleteTimer(_ context.Context, t store.Timer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.timers, timerKey{t.ExecutionArn, t.Ref, t.Kind})
+	k := timerKey{t.ExecutionArn, t.Ref, t.Kind}
+	if cur, ok := s.timers[k]; ok && (t.Due.IsZero() || cur.Due.Equal(t.Due)) {
+		delete(s.timers, k)
+	}
 	return nil
 }
 
 func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	t.Due = utc(t.Due)
 	s.timers[timerKey{t.ExecutionArn, t.Ref, t.Kind}] = t
 	return nil
 }
@@ -419,7 +509,7 @@ func (s *Store) ClaimTask(_ context.Context, activityArn, worker string) (*store
 	defer s.mu.Unlock()
 	var best *taskRow
 	for _, t := range s.tasks {
-		if !t.closed && !t.Started && t.ActivityArn == activityArn && (best == nil || t.seq < best.seq) {
+		if !t.closed && !t.Started && t.ActivityArn != "" && t.ActivityArn == activityArn && (best == nil || older(t, best)) {
 			best = t
 		}
 	}
@@ -476,3 +566,11 @@ func (s *Store) ListTags(_ context.Context, arn string) (map[string]string, erro
 func (s *Store) Close() error { return nil }
 
 var _ store.Store = (*Store)(nil)
+
+// older orders tasks for hand-out: first created first, ties by insertion.
+func older(a, b *taskRow) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	return a.seq < b.seq
+}

@@ -1,0 +1,44 @@
+// Package api serves the AWS Step Functions API (service "states", API
+// version 2016-11-23) on top of a store.Store and an engine.Engine, so that
+// unmodified AWS SDKs and the AWS CLI work against Statecraft with an
+// endpoint override.
+//
+// # Wire protocol
+//
+// Step Functions speaks awsJson1_0: every operation is a POST to "/" whose
+// X-Amz-Target header names it ("AWSStepFunctions.StartExecution") and whose
+// body is a JSON object of camelCase members. The Host header does not
+// matter: SDKs prepend "sync-" to the host for StartSyncExecution, even for a
+// custom endpoint, and such requests are served like any other. Requests are
+// not authenticated; the region is read from the SigV4 credential scope in
+// Authorization (Credential=AK/date/REGION/states/aws4_request) because that
+// is how a client says which region it thinks it is talking to, and new ARNs
+// carry it.
+//
+// Responses are application/x-amz-json-1.0 with an x-amzn-RequestId header.
+// Timestamps are JSON numbers of epoch seconds with millisecond fractions
+// (SDKs reject ISO strings); execution input/output and definitions are JSON
+// strings holding JSON text, not nested objects.
+//
+// # Errors
+//
+// Every error a request can cause is status 400 with {"__type":
+// "<namespace>#<Name>", "message": ...} and an X-Amzn-ErrorType header. SDKs turn the name into a
+// typed error only when it is one the operation's model lists, so each
+// operation answers only with the errors AWS models for it: a malformed ARN
+// is InvalidArn, a bad name InvalidName, an unknown execution
+// ExecutionDoesNotExist, with AWS's message texts. Violations of the model's
+// own constraints (missing required members, lengths, ranges, enums) are
+// com.amazon.coral.validate#ValidationException with AWS's "1 validation
+// error detected: ..." wording, as the real service's request validation
+// layer answers them whatever the operation; a body that is not JSON, or a
+// member of the wrong JSON type, is SerializationException, and an unknown
+// X-Amz-Target UnknownOperationException. Operations of the model that
+// Statecraft does not implement yet (versions, aliases, Map Runs, redrive,
+// TestState) answer a ValidationException naming themselves. Only a bug in
+// Statecraft or a failing store gives a 500 (InternalFailure), and a panic
+// is recovered into one and logged.
+//
+// Express executions run in memory (see express.go): like AWS, they are not
+// visible to DescribeExecution, GetExecutionHistory or ListExecutions.
+package api

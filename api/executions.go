@@ -1,0 +1,370 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/store"
+)
+
+var executionStatuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+
+func invalidInput(err error) *apiError {
+	return serviceError("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", err.Error())
+}
+
+// startArgs are the members StartExecution and StartSyncExecution share.
+type startArgs struct {
+	sm     *store.StateMachine
+	name   string
+	input  string
+	parsed any
+	trace  string
+}
+
+// readStart reads and checks what both start operations take, in the
+// order AWS reports problems: the model, the ARN, the name, the input, and
+// then the machine itself.
+func (s *server) readStart(c *call) (*startArgs, error) {
+	in := c.in
+	arnText, _ := in.str("stateMachineArn", arnStr.req())
+	name, nameGiven := in.str("name", nameStr)
+	input, inputGiven := in.str("input", dataStr)
+	trace, _ := in.str("traceHeader", traceHeaderStr)
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	a, aerr := parseStateMachineArn(arnText)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if a.label != "" {
+		return nil, labelledArn(arnText)
+	}
+	if nameGiven && !validName(name) {
+		return nil, invalidName(name)
+	}
+	if !nameGiven {
+		name = newUUID()
+	}
+	if !inputGiven {
+		input = "{}"
+	}
+	parsed, err := parseJSON(input)
+	if err != nil {
+		return nil, invalidInput(err)
+	}
+	sm, err := s.lookupStateMachine(c.ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Status == "DELETING" {
+		return nil, smDeleting(sm.Arn)
+	}
+	return &startArgs{sm: sm, name: name, input: input, parsed: parsed, trace: trace}, nil
+}
+
+type startExecutionOutput struct {
+	ExecutionArn string `json:"executionArn"`
+	StartDate    epoch  `json:"startDate"`
+}
+
+func (s *server) startExecution(c *call) (any, error) {
+	args, err := s.readStart(c)
+	if err != nil {
+		return nil, err
+	}
+	if args.sm.Type == typeExpress {
+		arn, start := s.startExpress(args)
+		return &startExecutionOutput{ExecutionArn: arn, StartDate: epoch(start)}, nil
+	}
+	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.input, args.trace)
+	switch {
+	case errors.Is(err, engine.ErrExecutionAlreadyExists):
+		return nil, serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", engine.ExecutionArn(args.sm.Arn, args.name))
+	case errors.Is(err, engine.ErrInvalidInput):
+		return nil, invalidInput(errors.Unwrap(err))
+	case err != nil:
+		return nil, err
+	}
+	return &startExecutionOutput{ExecutionArn: rec.Arn, StartDate: epoch(rec.StartedAt)}, nil
+}
+
+// lookupExecution resolves an execution ARN of a request.
+func (s *server) lookupExecution(ctx context.Context, arnText string) (*store.Execution, error) {
+	if _, err := parseExecutionArn(arnText); err != nil {
+		return nil, err
+	}
+	rec, err := s.st.GetExecution(ctx, arnText)
+	if isNotFound(err) {
+		return nil, execDoesNotExist(arnText)
+	}
+	return rec, err
+}
+
+type dataDetails struct {
+	Included bool `json:"included"`
+}
+
+type describeExecutionOutput struct {
+	ExecutionArn        string       `json:"executionArn"`
+	StateMachineArn     string       `json:"stateMachineArn"`
+	Name                string       `json:"name"`
+	Status              string       `json:"status"`
+	StartDate           epoch        `json:"startDate"`
+	StopDate            *epoch       `json:"stopDate,omitempty"`
+	Input               *string      `json:"input,omitempty"`
+	InputDetails        *dataDetails `json:"inputDetails,omitempty"`
+	Output              *string      `json:"output,omitempty"`
+	OutputDetails       *dataDetails `json:"outputDetails,omitempty"`
+	TraceHeader         string       `json:"traceHeader,omitempty"`
+	Error               *string      `json:"error,omitempty"`
+	Cause               *string      `json:"cause,omitempty"`
+	RedriveCount        int          `json:"redriveCount"`
+	RedriveStatus       string       `json:"redriveStatus"`
+	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+}
+
+func (s *server) describeExecution(c *call) (any, error) {
+	in := c.in
+	arnText, _ := in.str("executionArn", arnStr.req())
+	readIncludedData(in)
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	rec, err := s.lookupExecution(c.ctx, arnText)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeExecutionOutput{
+		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
+		StartDate: epoch(rec.StartedAt), Input: &rec.Input, InputDetails: &dataDetails{Included: true},
+		TraceHeader: rec.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+	}
+	switch rec.Status {
+	case "RUNNING", "SUCCEEDED":
+		out.RedriveStatusReason = "Execution is " + rec.Status + " and cannot be redriven"
+	default:
+		out.RedriveStatusReason = "Statecraft does not support redriving executions yet"
+	}
+	if rec.Status != "RUNNING" {
+		out.StopDate = epochPtr(rec.StoppedAt)
+	}
+	if rec.Status == "SUCCEEDED" {
+		out.Output, out.OutputDetails = &rec.Output, &dataDetails{Included: true}
+	}
+	if rec.HasError {
+		out.Error = &rec.Error
+	}
+	if rec.HasCause {
+		out.Cause = &rec.Cause
+	}
+	return out, nil
+}
+
+type stopExecutionOutput struct {
+	StopDate epoch `json:"stopDate"`
+}
+
+func (s *server) stopExecution(c *call) (any, error) {
+	in := c.in
+	arnText, _ := in.str("executionArn", arnStr.req())
+	errName, _ := in.str("error", errorStr)
+	cause, _ := in.str("cause", causeStr)
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	if _, err := parseExecutionArn(arnText); err != nil {
+		return nil, err
+	}
+	rec, err := s.eng.StopExecution(context.WithoutCancel(c.ctx), arnText, errName, cause)
+	if errors.Is(err, engine.ErrExecutionDoesNotExist) || isNotFound(err) {
+		return nil, execDoesNotExist(arnText)
+	}
+	if err != nil {
+		return nil, err
+	}
+	stop := rec.StoppedAt
+	if stop.IsZero() {
+		stop = s.stamp()
+	}
+	return &stopExecutionOutput{StopDate: epoch(stop)}, nil
+}
+
+type executionListItem struct {
+	ExecutionArn    string `json:"executionArn"`
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Status          string `json:"status"`
+	StartDate       epoch  `json:"startDate"`
+	StopDate        *epoch `json:"stopDate,omitempty"`
+}
+
+type listExecutionsOutput struct {
+	Executions []executionListItem `json:"executions"`
+	NextToken  string              `json:"nextToken,omitempty"`
+}
+
+func (s *server) listExecutions(c *call) (any, error) {
+	in := c.in
+	arnText, arnGiven := in.str("stateMachineArn", arnStr)
+	status, _ := in.enum("statusFilter", false, executionStatuses...)
+	n, nGiven := in.integer("maxResults", 0, maxPageSize)
+	tok, tokGiven := in.str("nextToken", execTokenStr)
+	_, mapRunGiven := in.str("mapRunArn", longArnStr)
+	redrive, _ := in.enum("redriveFilter", false, "REDRIVEN", "NOT_REDRIVEN")
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case arnGiven && mapRunGiven:
+		return nil, validationError("Specify either stateMachineArn or mapRunArn, not both")
+	case mapRunGiven:
+		return nil, unsupported("Map Runs (ListExecutions with mapRunArn)")
+	case !arnGiven:
+		e := validationError("Either stateMachineArn or mapRunArn must be specified")
+		e.reason = "MISSING_REQUIRED_PARAMETER"
+		return nil, e
+	}
+	a, aerr := parseStateMachineArn(arnText)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if status == "PENDING_REDRIVE" {
+		return nil, validationError("statusFilter PENDING_REDRIVE is only valid with mapRunArn")
+	}
+	const op = "ListExecutions"
+	scope := scopeOf(arnText, status, redrive)
+	var cursor string
+	if tokGiven {
+		t, err := s.decodeToken(tok, op, scope)
+		if err != nil {
+			return nil, err
+		}
+		cursor = t.Cursor
+	}
+	sm, err := s.lookupStateMachine(c.ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Type == typeExpress {
+		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	out := &listExecutionsOutput{Executions: []executionListItem{}}
+	if redrive == "REDRIVEN" {
+		return out, nil // nothing is ever redriven here
+	}
+	execs, next, err := s.st.ListExecutions(c.ctx, store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: status, Limit: pageSize(n, nGiven), Token: cursor})
+	if err != nil {
+		return nil, s.cursorError(err, cursor)
+	}
+	for _, e := range execs {
+		item := executionListItem{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status, StartDate: epoch(e.StartedAt)}
+		if e.Status != "RUNNING" {
+			item.StopDate = epochPtr(e.StoppedAt)
+		}
+		out.Executions = append(out.Executions, item)
+	}
+	if next != "" {
+		out.NextToken = s.encodeToken(pageToken{Op: op, Scope: scope, Cursor: next})
+	}
+	return out, nil
+}
+
+type historyOutput struct {
+	Events    []json.RawMessage `json:"events"`
+	NextToken string            `json:"nextToken,omitempty"`
+}
+
+func (s *server) getExecutionHistory(c *call) (any, error) {
+	in := c.in
+	arnText, _ := in.str("executionArn", arnStr.req())
+	n, nGiven := in.integer("maxResults", 0, maxPageSize)
+	reverse, _ := in.boolean("reverseOrder")
+	tok, tokGiven := in.str("nextToken", pageTokenStr)
+	includeData, includeGiven := in.boolean("includeExecutionData")
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	if !includeGiven {
+		includeData = true
+	}
+	rec, err := s.lookupExecution(c.ctx, arnText)
+	if err != nil {
+		return nil, err
+	}
+	const op = "GetExecutionHistory"
+	scope := scopeOf(rec.Arn, strconv.FormatBool(reverse))
+	var after int64
+	if tokGiven {
+		t, err := s.decodeToken(tok, op, scope)
+		if err != nil {
+			return nil, err
+		}
+		after = t.After
+	}
+	limit := pageSize(n, nGiven)
+	events, err := s.st.History(c.ctx, store.HistoryParams{ExecutionArn: rec.Arn, AfterID: after, Reverse: reverse, Limit: limit + 1})
+	if err != nil {
+		return nil, err
+	}
+	out := &historyOutput{Events: make([]json.RawMessage, 0, min(len(events), limit))}
+	more := len(events) > limit
+	if more {
+		events = events[:limit]
+	}
+	for _, ev := range events {
+		body := json.RawMessage(ev.Body)
+		if !includeData {
+			body = withoutData(body)
+		}
+		out.Events = append(out.Events, body)
+	}
+	if more {
+		out.NextToken = s.encodeToken(pageToken{Op: op, Scope: scope, After: events[len(events)-1].ID})
+	}
+	return out, nil
+}
+
+// withoutData drops the execution data (input and output) from an event's
+// details, leaving its metadata.
+func withoutData(body []byte) json.RawMessage {
+	var ev map[string]json.RawMessage
+	if json.Unmarshal(body, &ev) != nil {
+		return body
+	}
+	changed := false
+	for k, v := range ev {
+		if !strings.HasSuffix(k, "EventDetails") {
+			continue
+		}
+		var d map[string]json.RawMessage
+		if json.Unmarshal(v, &d) != nil {
+			continue
+		}
+		for _, field := range []string{"input", "output"} {
+			if _, ok := d[field]; ok {
+				delete(d, field)
+				changed = true
+			}
+		}
+		ev[k] = marshalRaw(d)
+	}
+	if !changed {
+		return body
+	}
+	return marshalRaw(ev)
+}
+
+func marshalRaw(v any) json.RawMessage {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}

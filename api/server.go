@@ -1,0 +1,284 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/store"
+)
+
+// Options configure the API.
+type Options struct {
+	// Region is used when a request's Authorization header names none;
+	// default "us-east-1".
+	Region string
+	// Account is the account id in every ARN; default "123456789012", the
+	// one Step Functions Local uses.
+	Account string
+	Log     *slog.Logger
+	// Now is the clock for creation dates and token expiry; nil means
+	// time.Now.
+	Now func() time.Time
+	// LongPoll is how long GetActivityTask waits for a task; 0 means AWS's
+	// 60 seconds.
+	LongPoll time.Duration
+}
+
+// maxBody bounds a request body. AWS caps requests at 1 MB, but a
+// definition may be 1,048,576 characters, which JSON escaping can inflate
+// several times; this is generous for any real request and still bounds
+// memory.
+const maxBody = 8 << 20
+
+const targetPrefix = "AWSStepFunctions."
+
+type server struct {
+	st   store.Store
+	eng  *engine.Engine
+	opts Options
+	log  *slog.Logger
+	ops  map[string]opFunc
+
+	mu       sync.Mutex
+	machines map[string]*interp.Machine // parsed Express definitions
+}
+
+// call is one request to an operation.
+type call struct {
+	ctx    context.Context
+	region string
+	in     *fields
+}
+
+// opFunc serves one operation. It returns the response (encoded as JSON)
+// or an error: an *apiError is answered as it is, anything else is a 500.
+type opFunc func(s *server, c *call) (any, error)
+
+// New returns the Step Functions API served on st and eng. eng must be
+// running (eng.Run) for timers to fire.
+func New(st store.Store, eng *engine.Engine, opts Options) http.Handler {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Account == "" {
+		opts.Account = "123456789012"
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LongPoll <= 0 {
+		opts.LongPoll = 60 * time.Second
+	}
+	s := &server{st: st, eng: eng, opts: opts, log: opts.Log, machines: map[string]*interp.Machine{}}
+	s.ops = map[string]opFunc{
+		"CreateStateMachine":               (*server).createStateMachine,
+		"DescribeStateMachine":             (*server).describeStateMachine,
+		"UpdateStateMachine":               (*server).updateStateMachine,
+		"DeleteStateMachine":               (*server).deleteStateMachine,
+		"ListStateMachines":                (*server).listStateMachines,
+		"DescribeStateMachineForExecution": (*server).describeStateMachineForExecution,
+		"ValidateStateMachineDefinition":   (*server).validateStateMachineDefinition,
+		"StartExecution":                   (*server).startExecution,
+		"StartSyncExecution":               (*server).startSyncExecution,
+		"DescribeExecution":                (*server).describeExecution,
+		"StopExecution":                    (*server).stopExecution,
+		"ListExecutions":                   (*server).listExecutions,
+		"GetExecutionHistory":              (*server).getExecutionHistory,
+		"CreateActivity":                   (*server).createActivity,
+		"DescribeActivity":                 (*server).describeActivity,
+		"DeleteActivity":                   (*server).deleteActivity,
+		"ListActivities":                   (*server).listActivities,
+		"GetActivityTask":                  (*server).getActivityTask,
+		"SendTaskSuccess":                  (*server).sendTaskSuccess,
+		"SendTaskFailure":                  (*server).sendTaskFailure,
+		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
+		"TagResource":                      (*server).tagResource,
+		"UntagResource":                    (*server).untagResource,
+		"ListTagsForResource":              (*server).listTagsForResource,
+	}
+	for _, op := range unsupportedOps {
+		s.ops[op] = func(*server, *call) (any, error) { return nil, unsupported(op) }
+	}
+	return recoverer(s.log, s)
+}
+
+// unsupportedOps are the rest of the model's operations.
+var unsupportedOps = []string{
+	"PublishStateMachineVersion", "ListStateMachineVersions", "DeleteStateMachineVersion",
+	"CreateStateMachineAlias", "DescribeStateMachineAlias", "UpdateStateMachineAlias",
+	"DeleteStateMachineAlias", "ListStateMachineAliases",
+	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
+	"RedriveExecution", "TestState",
+}
+
+func (s *server) now() time.Time { return s.opts.Now().UTC() }
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := newUUID()
+	w.Header().Set("x-amzn-RequestId", id)
+	target := r.Header.Get("X-Amz-Target")
+	op, _ := strings.CutPrefix(target, targetPrefix)
+	out, err := s.serve(r, target, op)
+	status := http.StatusOK
+	if err != nil {
+		ae, ok := err.(*apiError)
+		if !ok {
+			s.log.Error("internal failure", "op", op, "requestId", id, "err", err)
+			ae = internalFailure()
+		}
+		status = ae.status
+		writeError(w, ae)
+	} else {
+		writeJSON(w, http.StatusOK, out)
+	}
+	s.log.Debug("request", "op", op, "status", status, "requestId", id, "duration", time.Since(start))
+}
+
+func (s *server) serve(r *http.Request, target, op string) (any, error) {
+	if r.Method != http.MethodPost {
+		e := unknownOperation(target)
+		e.status = http.StatusMethodNotAllowed
+		e.message = "Step Functions operations are POST requests to /"
+		return nil, e
+	}
+	fn, ok := s.ops[op]
+	if !ok || !strings.HasPrefix(target, targetPrefix) {
+		return nil, unknownOperation(target)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, validationError("The request body is larger than the %d-byte limit", maxBody)
+		}
+		return nil, serializationError("Could not read the request body: %v", err)
+	}
+	in, aerr := parseBody(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	region := regionFrom(r.Header.Get("Authorization"))
+	if region == "" {
+		region = s.opts.Region
+	}
+	out, err := fn(s, &call{ctx: r.Context(), region: region, in: in})
+	if err == nil && out == nil {
+		out = struct{}{}
+	}
+	return out, err
+}
+
+// regionFrom reads the region of a SigV4 credential scope:
+// "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/states/aws4_request, ...".
+func regionFrom(auth string) string {
+	_, cred, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(cred, ", "); i >= 0 {
+		cred = cred[:i]
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 || !validRegion(parts[2]) {
+		return ""
+	}
+	return parts[2]
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// AWS does not escape HTML characters; definitions and payloads read
+	// back byte for byte as they were sent.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a bug can get here (every response is plain data).
+		panic(fmt.Sprintf("api: encoding response: %v", err))
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	body := map[string]string{"__type": e.namespace + "#" + e.name, "message": e.message}
+	if e.reason != "" {
+		body["reason"] = e.reason
+	}
+	if e.resourceName != "" {
+		body["resourceName"] = e.resourceName
+	}
+	w.Header().Set("X-Amzn-ErrorType", e.name)
+	writeJSON(w, e.status, body)
+}
+
+// recoverer turns a panic into a 500 InternalFailure and logs it with its
+// stack: one bad request must not take the server down, and a panic is
+// always a Statecraft bug to be found in the log.
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "target", r.Header.Get("X-Amz-Target"),
+					"requestId", w.Header().Get("x-amzn-RequestId"), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, internalFailure())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// epoch is a timestamp on the wire: epoch seconds with milliseconds.
+type epoch time.Time
+
+func (t epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	sec, frac := ms/1000, ms%1000
+	if frac < 0 {
+		sec, frac = sec-1, frac+1000
+	}
+	return []byte(fmt.Sprintf("%d.%03d", sec, frac)), nil
+}
+
+func epochPtr(t time.Time) *epoch {
+	if t.IsZero() {
+		return nil
+	}
+	e := epoch(t)
+	return &e
+}
+
+// isNotFound tells the store's "no such row", which each operation maps
+// to its own modelled error; any other store error is an internal failure.
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

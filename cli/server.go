@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/store/sqlite"
+)
+
+// ServerOptions are the settings of `statecraft server`.
+type ServerOptions struct {
+	Listen    string `json:"listen"`
+	Data      string `json:"data"`
+	Region    string `json:"region"`
+	Account   string `json:"account"`
+	NoSync    bool   `json:"noSync"`
+	LogFormat string `json:"logFormat"` // text or json
+	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
+}
+
+// DefaultServerOptions are what the server uses when nothing says otherwise.
+func DefaultServerOptions() ServerOptions {
+	return ServerOptions{
+		Listen:    "127.0.0.1:8083",
+		Data:      "./statecraft-data",
+		Region:    "us-east-1",
+		Account:   "123456789012",
+		LogFormat: "text",
+		LogLevel:  "info",
+	}
+}
+
+// ServerEnv maps environment variables to settings.
+var ServerEnv = map[string]func(*ServerOptions, string){
+	"STATECRAFT_LISTEN":     func(o *ServerOptions, v string) { o.Listen = v },
+	"STATECRAFT_DATA":       func(o *ServerOptions, v string) { o.Data = v },
+	"STATECRAFT_REGION":     func(o *ServerOptions, v string) { o.Region = v },
+	"STATECRAFT_ACCOUNT":    func(o *ServerOptions, v string) { o.Account = v },
+	"STATECRAFT_NO_SYNC":    func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
+	"STATECRAFT_LOG_FORMAT": func(o *ServerOptions, v string) { o.LogFormat = v },
+	"STATECRAFT_LOG_LEVEL":  func(o *ServerOptions, v string) { o.LogLevel = v },
+}
+
+// LoadServerConfig applies a JSON config file over o. Unknown keys are an
+// error, so a misspelt setting is not silently ignored.
+func LoadServerConfig(path string, o *ServerOptions) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(o); err != nil {
+		return fmt.Errorf("config %s: %v", path, err)
+	}
+	return nil
+}
+
+// ApplyServerEnv applies STATECRAFT_* variables over o.
+func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
+	for name, set := range ServerEnv {
+		if v := getenv(name); v != "" {
+			set(o, v)
+		}
+	}
+}
+
+func newLogger(o ServerOptions, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", o.LogLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch o.LogFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", o.LogFormat)
+}
+
+// Server runs the Step Functions API on an embedded SQLite store until ctx
+// is done, then shuts down gracefully: no new requests, requests in flight
+// finish (long polls are cut short), the store is closed cleanly.
+func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) error {
+	log, err := newLogger(o, stderr)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	if err := os.MkdirAll(o.Data, 0o755); err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	sopts := sqlite.DefaultOptions()
+	sopts.Sync = !o.NoSync
+	dbPath := filepath.Join(o.Data, "statecraft.db")
+	st, err := sqlite.Open(dbPath, sopts)
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("opening %s: %w", dbPath, err)}
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	eng := engine.New(st, engine.Options{Log: log})
+	handler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	runCtx, stopEngine := context.WithCancel(context.Background())
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		if err := eng.Run(runCtx); err != nil {
+			log.Error("engine stopped", "err", err)
+		}
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
+	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
+	log.Info("server started", "endpoint", endpoint, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopEngine()
+		<-engineDone
+		if !errors.Is(err, http.ErrServerClosed) {
+			return &ExitError{Code: 1, Err: err}
+		}
+		return nil
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stopEngine() // ends long polls and the timer loop first, so Shutdown is not held up
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	<-engineDone
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/statecraft/statecraft/cli"
+)
+
+func init() { extraCommands = append(extraCommands, serverCmd) }
+
+func serverCmd() *cobra.Command {
+	var configFile string
+	flags := cli.DefaultServerOptions()
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Step Functions API server with an embedded SQLite store",
+		Long: `Run the Step Functions API server. The AWS SDKs and CLI work against it with
+an endpoint override, e.g.
+
+  aws stepfunctions list-state-machines --endpoint-url http://127.0.0.1:8083
+
+Settings come from flags, then STATECRAFT_* environment variables
+(STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
+STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL), then the
+JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := cli.DefaultServerOptions()
+			if configFile != "" {
+				if err := cli.LoadServerConfig(configFile, &o); err != nil {
+					return &cli.ExitError{Code: 1, Err: err}
+				}
+			}
+			cli.ApplyServerEnv(&o, os.Getenv)
+			f := cmd.Flags()
+			for name, set := range map[string]func(){
+				"listen":     func() { o.Listen = flags.Listen },
+				"data":       func() { o.Data = flags.Data },
+				"region":     func() { o.Region = flags.Region },
+				"account":    func() { o.Account = flags.Account },
+				"no-sync":    func() { o.NoSync = flags.NoSync },
+				"log-format": func() { o.LogFormat = flags.LogFormat },
+				"log-level":  func() { o.LogLevel = flags.LogLevel },
+			} {
+				if f.Changed(name) {
+					set()
+				}
+			}
+			return cli.Server(cmd.Context(), o, os.Stdout, os.Stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel")
+	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
+	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
+	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
+	f.StringVar(&flags.Account, "account", flags.Account, "account id used in ARNs")
+	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
+	f.StringVar(&flags.LogFormat, "log-format", flags.LogFormat, "log format: text or json")
+	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
+	return cmd
+}

@@ -1,0 +1,14 @@
+package memstore
+
+import (
+	"testing"
+
+	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/storetest"
+)
+
+// The in-memory driver passes the same suite as SQLite: the suite tests the
+// contract, not one database.
+func TestStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return New() })
+}

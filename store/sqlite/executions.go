@@ -1,0 +1,426 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/store"
+)
+
+const statusRunning = "RUNNING"
+
+const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events`
+
+func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
+	var e store.Execution
+	var seed, started, stopped int64
+	err := sc.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
+		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
+		&seed, &started, &stopped, &e.Seq, &e.Events)
+	if err != nil {
+		return nil, err
+	}
+	e.Seed = uint64(seed)
+	e.StartedAt, e.StoppedAt = fromNanos(started), fromNanos(stopped)
+	return &e, nil
+}
+
+// StartExecution inserts e as RUNNING (e.Status must be "" or RUNNING;
+// Seq, Events and the ending fields are ignored) and applies step to it,
+// whose Final may end it at once.
+func (s *Store) StartExecution(ctx context.Context, e *store.Execution, step store.StepParams) error {
+	if e.Status != "" && e.Status != statusRunning {
+		return fmt.Errorf("store/sqlite: start execution %s: status %q, want RUNNING", e.Arn, e.Status)
+	}
+	if step.Seq != 0 {
+		return fmt.Errorf("store/sqlite: start execution %s: first step has Seq %d, want 0", e.Arn, step.Seq)
+	}
+	step.ExecutionArn = e.Arn
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0)`,
+			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
+			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt))
+		if isDuplicate(err) {
+			return store.ErrAlreadyExists
+		}
+		if err != nil {
+			return err
+		}
+		return applyStep(w, &step)
+	})
+}
+
+// CommitStep applies step if the execution is still at step.Seq and still
+// running; an ended execution takes no more steps (ErrConflict). The
+// step's timers, tasks and tokens are those of step.ExecutionArn, whatever
+// their own ExecutionArn fields say.
+func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
+	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
+}
+
+// applyStep is one step inside the committer's transaction. The seq check
+// comes first, so a conflicting step writes nothing and its savepoint has
+// nothing to undo.
+func applyStep(w *writer, st *store.StepParams) error {
+	arn := st.ExecutionArn
+	if f := st.Final; f != nil && (f.Status == "" || f.Status == statusRunning) {
+		return fmt.Errorf("store/sqlite: step of %s: final status %q", arn, f.Status)
+	}
+	seq := st.Seq
+	if st.Input != nil {
+		seq++
+	}
+	// Read, check, then write by rowid: the committer is the only writer,
+	// so nothing can move the row in between, and this is cheaper than an
+	// UPDATE ... WHERE seq = ? RETURNING.
+	var id, cur int64
+	var status string
+	err := w.queryRow(`SELECT id, seq, status FROM executions WHERE arn = ?`, arn).Scan(&id, &cur, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if cur != st.Seq || status != statusRunning {
+		return store.ErrConflict
+	}
+	if f := st.Final; f != nil {
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?,
+			status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
+			WHERE id = ?`,
+			seq, len(st.Events), f.Status, f.Output, f.Error, boolInt(f.HasError),
+			f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
+	} else {
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ? WHERE id = ?`,
+			seq, len(st.Events), id)
+	}
+	if err != nil {
+		return err
+	}
+
+	if st.Input != nil {
+		if _, err := w.exec(`INSERT INTO inputs (exec_id, seq, body) VALUES (?, ?, ?)`,
+			id, seq, st.Input); err != nil {
+			return err
+		}
+	}
+	for _, ev := range st.Events {
+		if _, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
+			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body)); err != nil {
+			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, err)
+		}
+	}
+	// Deletions before additions, so a step that deletes a timer and adds
+	// it back (a retry re-arming its back-off) ends with the timer set.
+	for _, t := range st.DeleteTimers {
+		if _, err := w.exec(`DELETE FROM timers WHERE exec_id = ? AND ref = ? AND kind = ?`,
+			id, t.Ref, t.Kind); err != nil {
+			return err
+		}
+	}
+	for _, t := range st.AddTimers {
+		if err := upsertTimer(w, id, t); err != nil {
+			return err
+		}
+	}
+	for _, tok := range st.CloseTasks {
+		if _, err := w.exec(`DELETE FROM tasks WHERE token = ? AND exec_id = ?`, tok, id); err != nil {
+			return err
+		}
+	}
+	for _, t := range st.AddTasks {
+		_, err := w.exec(`INSERT INTO tasks (token, exec_id, ref, activity_arn, input, started,
+			worker_name, heartbeat_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.Token, id, t.Ref, t.ActivityArn, t.Input, boolInt(t.Started), t.WorkerName,
+			t.HeartbeatSeconds, toNanos(t.CreatedAt))
+		if isDuplicate(err) {
+			return fmt.Errorf("store/sqlite: task token of %s: %w", arn, store.ErrAlreadyExists)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if st.Final != nil {
+		// An ended execution waits for nothing: its leftover timers would
+		// fire for nobody and its tokens must stop being accepted.
+		if _, err := w.exec(`DELETE FROM timers WHERE exec_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := w.exec(`DELETE FROM tasks WHERE exec_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nonNil keeps an empty body from being stored as NULL, which the NOT NULL
+// column would refuse.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// execID finds an execution's row id; ErrNotFound when there is none.
+func execID(w *writer, arn string) (int64, error) {
+	var id int64
+	err := w.queryRow(`SELECT id FROM executions WHERE arn = ?`, arn).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	return id, err
+}
+
+func upsertTimer(w *writer, id int64, t store.Timer) error {
+	_, err := w.exec(`INSERT INTO timers (exec_id, ref, kind, due) VALUES (?, ?, ?, ?)
+		ON CONFLICT (exec_id, ref, kind) DO UPDATE SET due = excluded.due`,
+		id, t.Ref, t.Kind, toNanos(t.Due))
+	return err
+}
+
+func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	e, err := scanExecution(s.rdb.QueryRowContext(ctx,
+		`SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return e, err
+}
+
+// ListExecutions lists newest first (StartedAt, then ARN, descending).
+// An empty StateMachineArn lists every execution, without an index to
+// help. Limit <= 0 means no limit.
+func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
+	query := `SELECT ` + execColumns + ` FROM executions WHERE 1`
+	var args []any
+	if p.StateMachineArn != "" {
+		query += ` AND state_machine_arn = ?`
+		args = append(args, p.StateMachineArn)
+	}
+	if p.Status != "" {
+		query += ` AND status = ?`
+		args = append(args, p.Status)
+	}
+	if p.Token != "" {
+		at, arn, err := decodeToken(p.Token)
+		if err != nil {
+			return nil, "", err
+		}
+		query += ` AND (started_at, arn) < (?, ?)`
+		args = append(args, at, arn)
+	}
+	query += ` ORDER BY started_at DESC, arn DESC LIMIT ?`
+	args = append(args, fetchLimit(p.Limit))
+	var out []*store.Execution
+	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
+		e, err := scanExecution(rows)
+		if err != nil {
+			return 0, "", err
+		}
+		out = append(out, e)
+		return toNanos(e.StartedAt), e.Arn, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+func (s *Store) RunningExecutions(ctx context.Context) ([]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY arn`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var arn string
+		if err := rows.Scan(&arn); err != nil {
+			return nil, err
+		}
+		out = append(out, arn)
+	}
+	return out, rows.Err()
+}
+
+// Inputs returns the execution's inputs by Seq; none for an unknown
+// execution.
+func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, body FROM inputs
+		WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, executionArn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Input
+	for rows.Next() {
+		var in store.Input
+		if err := rows.Scan(&in.Seq, &in.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// History pages an execution's events by ID; none for an unknown
+// execution. Limit <= 0 means no limit.
+func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Event, error) {
+	var rows *sql.Rows
+	var err error
+	switch {
+	case !p.Reverse:
+		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`,
+			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+	case p.AfterID <= 0:
+		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY id DESC LIMIT ?`,
+			p.ExecutionArn, limitArg(p.Limit))
+	default:
+		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
+			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var ev store.Event
+		var ts int64
+		if err := rows.Scan(&ev.ID, &ev.Type, &ts, &ev.Body); err != nil {
+			return nil, err
+		}
+		ev.Timestamp = fromNanos(ts)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// limitArg turns "no limit" into SQLite's LIMIT -1.
+func limitArg(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
+}
+
+// DueTimers returns timers due at or before t, earliest first (ties in
+// the order executions started, then by ref and kind). limit <= 0 means no
+// limit.
+func (s *Store) DueTimers(ctx context.Context, t time.Time, limit int) ([]store.Timer, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT x.arn, t.ref, t.kind, t.due
+		FROM timers t JOIN executions x ON x.id = t.exec_id
+		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT ?`, toNanos(t), limitArg(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Timer
+	for rows.Next() {
+		var tm store.Timer
+		var due int64
+		if err := rows.Scan(&tm.ExecutionArn, &tm.Ref, &tm.Kind, &due); err != nil {
+			return nil, err
+		}
+		tm.Due = fromNanos(due)
+		out = append(out, tm)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullInt64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT min(due) FROM timers`).Scan(&due); err != nil {
+		return time.Time{}, false, err
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromNanos(due.Int64), true, nil
+}
+
+// DeleteTimer deletes the timer only if it is still due when t says: a
+// timer moved since it was read (a heartbeat) is not stale and stays. A
+// zero t.Due deletes whatever the due time. Deleting a missing timer is not
+// an error.
+func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`DELETE FROM timers
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND ref = ? AND kind = ?
+			AND (? = 0 OR due = ?)`, t.ExecutionArn, t.Ref, t.Kind, toNanos(t.Due), toNanos(t.Due))
+		return err
+	})
+}
+
+// SetTimer inserts or moves a timer; ErrNotFound when the execution is
+// unknown.
+func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
+	return s.write(ctx, func(w *writer) error {
+		id, err := execID(w, t.ExecutionArn)
+		if err != nil {
+			return err
+		}
+		return upsertTimer(w, id, t)
+	})
+}
+
+// ClaimTask hands out the activity's oldest unstarted task (by CreatedAt,
+// then by the order tasks were added). Callback tasks have no activity and
+// are never claimed.
+func (s *Store) ClaimTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	if activityArn == "" {
+		return nil, store.ErrNotFound
+	}
+	var t store.Task
+	err := s.write(ctx, func(w *writer) error {
+		var id, created int64
+		err := w.queryRow(`UPDATE tasks SET started = 1, worker_name = ?
+			WHERE rowid = (SELECT rowid FROM tasks WHERE activity_arn = ? AND started = 0
+				ORDER BY created_at, rowid LIMIT 1)
+			RETURNING token, exec_id, ref, activity_arn, input, worker_name, heartbeat_seconds, created_at`,
+			worker, activityArn).
+			Scan(&t.Token, &id, &t.Ref, &t.ActivityArn, &t.Input, &t.WorkerName,
+				&t.HeartbeatSeconds, &created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		t.Started = true
+		t.CreatedAt = fromNanos(created)
+		return w.queryRow(`SELECT arn FROM executions WHERE id = ?`, id).Scan(&t.ExecutionArn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
+	var t store.Task
+	var created int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.started,
+		t.worker_name, t.heartbeat_seconds, t.created_at
+		FROM tasks t JOIN executions x ON x.id = t.exec_id WHERE t.token = ?`, token).
+		Scan(&t.Token, &t.ExecutionArn, &t.Ref, &t.ActivityArn, &t.Input, &t.Started,
+			&t.WorkerName, &t.HeartbeatSeconds, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromNanos(created)
+	return &t, nil
+}

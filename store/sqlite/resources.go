@@ -1,0 +1,295 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/statecraft/statecraft/store"
+)
+
+const smColumns = `arn, name, type, definition, role_arn, status, revision_id, logging, tracing, description, created_at, updated_at`
+
+func scanStateMachine(sc interface{ Scan(...any) error }) (*store.StateMachine, error) {
+	var sm store.StateMachine
+	var created, updated int64
+	err := sc.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Status,
+		&sm.RevisionID, &sm.Logging, &sm.Tracing, &sm.Description, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &sm, nil
+}
+
+func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`INSERT INTO state_machines (`+smColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID,
+			sm.Logging, sm.Tracing, sm.Description, toNanos(sm.CreatedAt), toNanos(sm.UpdatedAt))
+		if isDuplicate(err) {
+			return store.ErrAlreadyExists
+		}
+		return err
+	})
+}
+
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	sm, err := scanStateMachine(s.rdb.QueryRowContext(ctx,
+		`SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return sm, err
+}
+
+// UpdateStateMachine replaces every field but Arn and CreatedAt.
+func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.execN(`UPDATE state_machines SET name = ?, type = ?, definition = ?, role_arn = ?,
+			status = ?, revision_id = ?, logging = ?, tracing = ?, description = ?, updated_at = ?
+			WHERE arn = ?`,
+			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID,
+			sm.Logging, sm.Tracing, sm.Description, toNanos(sm.UpdatedAt), sm.Arn)
+		if err == nil && n == 0 {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+}
+
+// DeleteStateMachine deletes the state machine and its tags. Its
+// executions stay: each carries its own copy of the definition.
+func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.execN(`DELETE FROM state_machines WHERE arn = ?`, arn)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		_, err = w.exec(`DELETE FROM tags WHERE arn = ?`, arn)
+		return err
+	})
+}
+
+// ListStateMachines lists oldest first, ties by ARN. Limit <= 0 means no
+// limit.
+func (s *Store) ListStateMachines(ctx context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
+	var out []*store.StateMachine
+	next, err := s.listByCreation(ctx, "state_machines", smColumns, p, func(rows *sql.Rows) (int64, string, error) {
+		sm, err := scanStateMachine(rows)
+		if err != nil {
+			return 0, "", err
+		}
+		out = append(out, sm)
+		return toNanos(sm.CreatedAt), sm.Arn, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`INSERT INTO activities (arn, name, created_at) VALUES (?, ?, ?)`,
+			a.Arn, a.Name, toNanos(a.CreatedAt))
+		if isDuplicate(err) {
+			return store.ErrAlreadyExists
+		}
+		return err
+	})
+}
+
+func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+	var a store.Activity
+	var created int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn).
+		Scan(&a.Arn, &a.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.CreatedAt = fromNanos(created)
+	return &a, nil
+}
+
+// DeleteActivity deletes the activity and its tags. Tasks already
+// scheduled on it stay open until their executions close them.
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.execN(`DELETE FROM activities WHERE arn = ?`, arn)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		_, err = w.exec(`DELETE FROM tags WHERE arn = ?`, arn)
+		return err
+	})
+}
+
+// ListActivities lists oldest first, ties by ARN. Limit <= 0 means no
+// limit.
+func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*store.Activity, string, error) {
+	var out []*store.Activity
+	next, err := s.listByCreation(ctx, "activities", "arn, name, created_at", p, func(rows *sql.Rows) (int64, string, error) {
+		var a store.Activity
+		var created int64
+		if err := rows.Scan(&a.Arn, &a.Name, &created); err != nil {
+			return 0, "", err
+		}
+		a.CreatedAt = fromNanos(created)
+		out = append(out, &a)
+		return created, a.Arn, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// listByCreation pages a table by (created_at, arn) ascending. scan reads
+// one row and returns its sort key.
+func (s *Store) listByCreation(ctx context.Context, table, columns string, p store.ListParams,
+	scan func(*sql.Rows) (int64, string, error)) (string, error) {
+	query := `SELECT ` + columns + ` FROM ` + table
+	var args []any
+	if p.Token != "" {
+		at, arn, err := decodeToken(p.Token)
+		if err != nil {
+			return "", err
+		}
+		query += ` WHERE (created_at, arn) > (?, ?)`
+		args = append(args, at, arn)
+	}
+	query += ` ORDER BY created_at, arn LIMIT ?`
+	args = append(args, fetchLimit(p.Limit))
+	return pageRows(ctx, s.rdb, query, args, p.Limit, scan)
+}
+
+// fetchLimit asks for one row more than the page so the last page can say
+// there is no next one.
+func fetchLimit(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit + 1
+}
+
+func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit int,
+	scan func(*sql.Rows) (int64, string, error)) (string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var n int
+	var lastAt int64
+	var lastArn string
+	more := false
+	for rows.Next() {
+		if limit > 0 && n == limit {
+			more = true
+			break
+		}
+		if lastAt, lastArn, err = scan(rows); err != nil {
+			return "", err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if !more {
+		return "", nil
+	}
+	return encodeToken(lastAt, lastArn), nil
+}
+
+// ErrInvalidToken is returned for a page token this store did not issue.
+var ErrInvalidToken = errors.New("store/sqlite: invalid page token")
+
+// Tokens are the last row's sort key, so a page stays correct however many
+// rows were added or deleted before it. The "1." prefix versions the format.
+func encodeToken(at int64, arn string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("1." + strconv.FormatInt(at, 10) + "." + arn))
+}
+
+func decodeToken(tok string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, "", ErrInvalidToken
+	}
+	rest, ok := strings.CutPrefix(string(b), "1.")
+	if !ok {
+		return 0, "", ErrInvalidToken
+	}
+	num, arn, ok := strings.Cut(rest, ".")
+	at, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil {
+		return 0, "", ErrInvalidToken
+	}
+	return at, arn, nil
+}
+
+// TagResource sets tags on any ARN; the store does not check that the
+// resource exists (the API does, with the error its resource type needs).
+func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(w *writer) error {
+		for k, v := range tags {
+			if _, err := w.exec(`INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)
+				ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value`, arn, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(w *writer) error {
+		for _, k := range keys {
+			if _, err := w.exec(`DELETE FROM tags WHERE arn = ? AND key = ?`, arn, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListTags returns an empty map for an ARN without tags.
+func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT key, value FROM tags WHERE arn = ?`, arn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store/sqlite: tags: %w", err)
+	}
+	return out, nil
+}

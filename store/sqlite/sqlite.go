@@ -1,0 +1,515 @@
+// Package sqlite is the embedded store.Store: one SQLite database file in
+// WAL mode, through the pure-Go modernc.org/sqlite driver, so a Statecraft
+// binary needs neither cgo nor a database server.
+//
+// # Connections
+//
+// SQLite allows one writer at a time. Rather than let many connections
+// race for the write lock (and hand SQLITE_BUSY to callers when
+// busy_timeout runs out), the store owns exactly one writing connection,
+// driven by one committer goroutine, and a pool of read-only connections.
+// In WAL mode readers never wait for the writer and see every transaction
+// committed before they began, so a read that follows a write by the same
+// caller sees it.
+//
+// # Group commit
+//
+// Every write (CommitStep, StartExecution, and the small ones such as
+// CreateStateMachine or ClaimTask) is queued to the committer as an op.
+// The committer takes the first op waiting, drains whatever else is queued
+// (up to maxBatch), and applies the lot in one transaction, each op inside
+// its own SAVEPOINT: an op that fails, such as a step with a stale Seq, is
+// rolled back to its savepoint and fails alone while the others go on. The
+// transaction then commits once, which with Options.Sync costs one fsync
+// for the whole batch, and only then is each caller answered. So a caller
+// returns only once its write is durable, yet N executions writing at once
+// share the fsyncs: the batch grows by itself while the previous one is
+// being synced, with no timer or added latency when the store is idle.
+//
+// A caller whose context ends while its op is still queued gets the
+// context's error and the op is dropped; once the committer has taken the
+// op, the caller waits for its outcome (one batch at most), so a context
+// error from a write always means the write did not happen. Statements on
+// the writer never see a caller's context: cancelling one would abort the
+// transaction the whole batch shares.
+//
+// # Schema
+//
+// The schema lives in migrations/NNNN_*.sql, embedded in the binary and
+// applied at Open in one transaction, with PRAGMA user_version recording
+// the last one applied; a database whose schema is newer than the binary
+// is refused. Times are integer unix nanoseconds. Rows that belong to an
+// execution (events, inputs, timers, tasks) refer to it by an integer id,
+// not by its ARN.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/statecraft/statecraft/store"
+)
+
+// Options tunes a Store. Start from DefaultOptions: the zero value turns
+// Sync off.
+type Options struct {
+	// Sync fsyncs the write-ahead log at every commit (synchronous=FULL),
+	// so a committed step survives power loss. Without it
+	// (synchronous=NORMAL) a commit survives the process crashing but the
+	// last ones may be lost with the machine.
+	Sync bool
+	// BusyTimeout bounds how long a connection waits for a lock held by
+	// another process using the same file; 0 means 5s. Within one Store
+	// there is a single writer, so it is not hit in normal operation.
+	BusyTimeout time.Duration
+}
+
+// DefaultOptions returns durable settings.
+func DefaultOptions() Options {
+	return Options{Sync: true, BusyTimeout: 5 * time.Second}
+}
+
+// ErrClosed is returned by writes made after Close.
+var ErrClosed = errors.New("store/sqlite: closed")
+
+// maxBatch caps one group commit so a long queue cannot hold every op in
+// it hostage to one huge transaction.
+const maxBatch = 256
+
+// Store is a store.Store on one SQLite file.
+type Store struct {
+	wdb *sql.DB // one connection, owned by the committer
+	rdb *sql.DB // read-only pool
+
+	ops chan *op
+
+	mu     sync.RWMutex // guards closed against sends on ops
+	closed bool
+
+	done      chan struct{} // closed when the committer has exited
+	closeOnce sync.Once
+	closeErr  error
+
+	w *writer // the committer's; the store reads only its counters
+}
+
+var _ store.Store = (*Store)(nil)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		// The reader pool and the writer must open the same file; an
+		// in-memory or URI name would not give them that.
+		return nil, fmt.Errorf("store/sqlite: %q: need a file path", path)
+	}
+	wdb, err := sql.Open("sqlite", dsn(path, opts, false))
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+
+	ctx := context.Background()
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+	// journal_mode is persistent and takes the write lock, so it is set
+	// once here rather than by every reader connection.
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
+		conn.Close()
+		wdb.Close()
+		if err == nil {
+			err = fmt.Errorf("journal_mode is %q", mode)
+		}
+		return nil, fmt.Errorf("store/sqlite: open %s: WAL: %w", path, err)
+	}
+	if err := migrate(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+
+	rdb, err := sql.Open("sqlite", dsn(path, opts, true))
+	if err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+
+	s := &Store{
+		wdb:  wdb,
+		rdb:  rdb,
+		ops:  make(chan *op, 4*maxBatch),
+		done: make(chan struct{}),
+	}
+	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}}
+	go s.commitLoop(s.w)
+	return s, nil
+}
+
+// dsn builds the connection string. Pragmas go in the DSN so that every
+// connection the pools open gets them, including ones reopened later.
+func dsn(path string, opts Options, readOnly bool) string {
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 5 * time.Second
+	}
+	sync := "NORMAL"
+	if opts.Sync {
+		sync = "FULL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	// Savepoints journal the pages each op changes; in a batch of hundreds
+	// of steps that statement journal outgrows its in-memory default and
+	// would spill to a temp file, doubling the writes.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// The writer touches the leaf pages of every execution in flight
+		// in each batch; the default 2 MiB cache would reread them.
+		q.Add("_pragma", "cache_size(-32768)") // KiB
+	}
+	// The URI form keeps a path holding '?' or '#' from being cut short.
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + p + "?" + q.Encode()
+}
+
+// migrate applies the embedded migrations newer than the database's
+// user_version, all in one transaction. Files are named NNNN_what.sql;
+// NNNN is the version the schema has once the file has run. Add new files;
+// never edit one that has shipped.
+func migrate(ctx context.Context, conn *sql.Conn) error {
+	type migration struct {
+		version int
+		name    string
+	}
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return fmt.Errorf("migration %s: name must start with its version", e.Name())
+		}
+		ms = append(ms, migration{v, e.Name()})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return fmt.Errorf("migration %s: versions must run 1, 2, 3, ...", m.name)
+		}
+	}
+
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	err = func() error {
+		var cur int
+		if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+			return err
+		}
+		if cur > len(ms) {
+			return fmt.Errorf("schema version %d is newer than this binary's %d", cur, len(ms))
+		}
+		for _, m := range ms[cur:] {
+			body, err := migrationFS.ReadFile("migrations/" + m.name)
+			if err != nil {
+				return err
+			}
+			if _, err := conn.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if _, err := conn.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// Close waits for queued writes to commit, then closes the database.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.ops)
+		s.mu.Unlock()
+		<-s.done
+		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return s.closeErr
+}
+
+// op states: the committer and a caller whose context ended race to move
+// an op out of opQueued, so exactly one of them decides its fate.
+const (
+	opQueued int32 = iota
+	opTaken
+	opCancelled
+)
+
+type op struct {
+	fn    func(w *writer) error
+	state atomic.Int32
+	done  chan error // buffered: the committer never waits on a caller
+}
+
+// write runs fn on the committer inside the next group commit and returns
+// once that commit is durable (or fn failed).
+func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o := &op{fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		if o.state.CompareAndSwap(opQueued, opCancelled) {
+			return ctx.Err()
+		}
+		return <-o.done
+	}
+}
+
+func (s *Store) commitLoop(w *writer) {
+	defer close(s.done)
+	defer w.close()
+	batch := make([]*op, 0, maxBatch)
+	for o := range s.ops {
+		batch = append(batch[:0], o)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		w.commit(batch)
+		clear(batch) // let the ops' closures be collected
+	}
+}
+
+// writer is the committer's connection. Only the committer goroutine uses
+// it, so its statement cache needs no lock.
+type writer struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+	errs  []error
+
+	// Counted so tests and benchmarks can see how well commits group;
+	// updated before callers are answered.
+	batches, batched atomic.Int64
+}
+
+// The writer's statements run under a context that is never cancelled: a
+// cancelled statement would abort the transaction it shares with other
+// callers' ops.
+var bg = context.Background()
+
+func (w *writer) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := w.conn.PrepareContext(bg, query)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+func (w *writer) exec(query string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(bg, args...)
+}
+
+// execN runs query and returns how many rows it changed.
+func (w *writer) execN(query string, args ...any) (int64, error) {
+	res, err := w.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (w *writer) queryRow(query string, args ...any) *sql.Row {
+	st, err := w.stmt(query)
+	if err != nil {
+		// A Row carrying err is only made by QueryRow itself, so let the
+		// connection report the same failure.
+		return w.conn.QueryRowContext(bg, query, args...)
+	}
+	return st.QueryRowContext(bg, args...)
+}
+
+func (w *writer) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+	w.conn.Close()
+}
+
+// commit applies a batch of ops in one transaction and answers each.
+func (w *writer) commit(batch []*op) {
+	live := batch[:0]
+	for _, o := range batch {
+		if o.state.CompareAndSwap(opQueued, opTaken) {
+			live = append(live, o)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	errs := w.errs[:0]
+	for range live {
+		errs = append(errs, nil)
+	}
+	w.errs = errs
+
+	answer := func() {
+		w.batches.Add(1)
+		w.batched.Add(int64(len(live)))
+		for i, o := range live {
+			o.done <- errs[i]
+		}
+		clear(errs)
+	}
+	// failAll is for errors that leave the transaction unusable: nothing
+	// in the batch committed, whatever its own op said.
+	failAll := func(err error) {
+		w.exec("ROLLBACK")
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		answer()
+	}
+
+	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
+		failAll(fmt.Errorf("store/sqlite: begin: %w", err))
+		return
+	}
+	for i, o := range live {
+		if _, err := w.exec("SAVEPOINT op"); err != nil {
+			failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
+			return
+		}
+		if err := o.fn(w); err != nil {
+			errs[i] = err
+			// Some errors (I/O, full disk) make SQLite roll the whole
+			// transaction back, and then the savepoint is gone too.
+			if _, rerr := w.exec("ROLLBACK TO op"); rerr != nil {
+				failAll(fmt.Errorf("store/sqlite: after %w: %w", err, rerr))
+				return
+			}
+		}
+		if _, err := w.exec("RELEASE op"); err != nil {
+			failAll(fmt.Errorf("store/sqlite: release: %w", err))
+			return
+		}
+	}
+	if _, err := w.exec("COMMIT"); err != nil {
+		failAll(fmt.Errorf("store/sqlite: commit: %w", err))
+		return
+	}
+	answer()
+}
+
+// sqliteCode is the extended result code of a SQLite error, 0 for others.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func isDuplicate(err error) bool {
+	c := sqliteCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || c == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// Times are stored as unix nanoseconds; 0 is the zero time, so a time at
+// exactly the epoch does not round-trip (no state machine runs in 1970).
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
