@@ -531,12 +531,11 @@ func (s *server) listStateMachines(c *call) (any, error) {
 	return out, nil
 }
 
-// cursorError maps a listing's failure: with a cursor from the client, the
-// likeliest cause is that the store refused it (the wrapper is not signed,
-// so it can be forged); the store does not say, so the error is logged.
+// cursorError maps a listing's failure: a cursor the store refuses (the
+// wrapper is not signed, so a client can forge one) is InvalidToken; any
+// other failure is the server's.
 func (s *server) cursorError(err error, cursor string) error {
-	if cursor != "" && !errors.Is(err, context.Canceled) {
-		s.log.Warn("listing with a client's cursor failed", "err", err)
+	if cursor != "" && errors.Is(err, store.ErrInvalidToken) {
 		return invalidPageToken("Invalid token")
 	}
 	return err

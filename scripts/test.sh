@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite: the one command the README gives and CI runs.
-# It installs what the tests need when it is missing, so a fresh machine
-# with Go needs nothing else.
+# It installs what the tests need when it is missing, so a fresh Debian
+# machine with Go needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v aws >/dev/null 2>&1 || need_apt+=(awscli)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]} (apt-get)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
 
 echo "== go vet"
 go vet ./...
@@ -13,4 +22,4 @@ if [ -n "$unformatted" ]; then
 fi
 
 echo "== go test"
-go test -count=1 ./...
+go test -count=1 -timeout 20m ./...

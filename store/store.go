@@ -20,9 +20,12 @@ import (
 var (
 	ErrNotFound      = errors.New("store: not found")
 	ErrAlreadyExists = errors.New("store: already exists")
-	// ErrConflict means a step was committed against a stale sequence number:
-	// another writer applied an input to the execution first.
+	// ErrConflict means a step was committed against a stale sequence number
+	// (another writer applied an input to the execution first), repeated an
+	// event id, or came after the execution ended.
 	ErrConflict = errors.New("store: conflicting step")
+	// ErrInvalidToken is a page token this store did not issue.
+	ErrInvalidToken = errors.New("store: invalid page token")
 )
 
 // StateMachine is a stored state machine.
@@ -171,7 +174,20 @@ type HistoryParams struct {
 }
 
 // Store is what the engine and the API need from persistence. Every
-// method is safe for concurrent use.
+// method is safe for concurrent use. Rules every driver keeps (the shared
+// suite in storetest checks each):
+//   - times come back in UTC, equal to the millisecond at least;
+//   - listings: Limit <= 0 means the driver's default page, the next token
+//     is "" on the last page, a token the store did not issue is
+//     ErrInvalidToken; state machines and activities list by creation time
+//     then ARN, executions newest first;
+//   - Seq counts the inputs applied; a step with an Input advances it by one;
+//   - within a step, timer deletions happen before additions; a step with
+//     Final removes the execution's timers and open tasks, and an ended
+//     execution takes no more steps (ErrConflict);
+//   - DeleteTimer deletes only while the timer is still due when it says (a
+//     heartbeat may have moved it after the timer loop read it);
+//   - ClaimTask never hands out callback tasks (ActivityArn "").
 type Store interface {
 	CreateStateMachine(ctx context.Context, sm *StateMachine) error
 	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)

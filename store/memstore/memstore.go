@@ -88,7 +88,7 @@ func page(keys []string, created func(string) time.Time, p store.ListParams) ([]
 	if p.Token != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
 		if err != nil || len(raw) < 9 || raw[0] != 'k' {
-			return nil, "", fmt.Errorf("memstore: invalid page token")
+			return nil, "", store.ErrInvalidToken
 		}
 		nanos, _ := strconv.ParseInt(string(raw[1:20]), 10, 64)
 		after := string(raw[20:])
@@ -279,9 +279,15 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 	})
 	start := 0
 	if p.Token != "" {
-		raw, _ := base64.RawURLEncoding.DecodeString(p.Token)
+		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
+		if err != nil {
+			return nil, "", store.ErrInvalidToken
+		}
 		for start < len(all) && all[start].Arn != string(raw) {
 			start++
+		}
+		if start == len(all) {
+			return nil, "", store.ErrInvalidToken
 		}
 		start++
 	}

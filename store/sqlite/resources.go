@@ -217,7 +217,7 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 }
 
 // ErrInvalidToken is returned for a page token this store did not issue.
-var ErrInvalidToken = errors.New("store/sqlite: invalid page token")
+var ErrInvalidToken = store.ErrInvalidToken
 
 // Tokens are the last row's sort key, so a page stays correct however many
 // rows were added or deleted before it. The "1." prefix versions the format.
