@@ -92,6 +92,10 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 		<-e.sem
 		e.kick()
 	}()
+	if t.Kind == store.TimerNested {
+		e.nested(ctx, t)
+		return
+	}
 	ev := interp.Event{Kind: interp.TimerFired, Ref: t.Ref}
 	switch t.Kind {
 	case store.TimerTask:

@@ -67,7 +67,10 @@ type Execution struct {
 	Cause           string
 	HasCause        bool
 	TraceHeader     string
-	Seed            uint64 // the interpreter's randomness seed, for replay
+	// ParentToken is the task token of the Task state that started this
+	// execution (arn:aws:states:::states:startExecution), "" for none.
+	ParentToken string
+	Seed        uint64 // the interpreter's randomness seed, for replay
 	StartedAt       time.Time
 	StoppedAt       time.Time // zero while running
 	// Seq is the number of inputs applied so far; a step must name it.
@@ -98,6 +101,7 @@ const (
 	TimerTask      = "task"      // a task's TimeoutSeconds
 	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
 	TimerExecution = "execution" // reserved for engine-level deadlines
+	TimerNested    = "nested"    // starts a nested execution and watches it until the parent has its result
 )
 
 // Timer is a due time for an execution. Timers are rows ordered by due

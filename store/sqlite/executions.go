@@ -13,14 +13,14 @@ import (
 const statusRunning = "RUNNING"
 
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
-	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events`
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var seed, started, stopped int64
 	err := sc.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
-		&seed, &started, &stopped, &e.Seq, &e.Events)
+		&seed, &started, &stopped, &e.Seq, &e.Events, &e.ParentToken)
 	if err != nil {
 		return nil, err
 	}
@@ -42,9 +42,9 @@ func (s *Store) StartExecution(ctx context.Context, e *store.Execution, step sto
 	step.ExecutionArn = e.Arn
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0)`,
+			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?)`,
 			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
-			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt))
+			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt), e.ParentToken)
 		if isDuplicate(err) {
 			return store.ErrAlreadyExists
 		}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Execution/Start", testExecutionStart},
 		{"Execution/StartWithoutInput", testExecutionStartWithoutInput},
 		{"Execution/StartDuplicate", testExecutionStartDuplicate},
+		{"Execution/ParentToken", testExecutionParentToken},
 		{"Execution/StartFinal", testExecutionStartFinal},
 		{"Execution/Missing", testExecutionMissing},
 		{"Execution/List", testExecutionList},
@@ -1221,5 +1222,19 @@ func testConcurrencyMixedConflicts(t *testing.T, s store.Store) {
 		if len(tms) != 1 || tms[0].Ref != int64(winner) {
 			t.Errorf("%s: timers %+v, want only the winner's", e.Name, tms)
 		}
+	}
+}
+
+// A nested execution keeps the token of the Task state that started it.
+func testExecutionParentToken(t *testing.T, s store.Store) {
+	e := execution("child", at(0))
+	e.ParentToken = "parent-token.abc"
+	must(t, "StartExecution", s.StartExecution(ctxT(t), e, store.StepParams{ExecutionArn: e.Arn}))
+	if got := getExecution(t, s, e.Arn).ParentToken; got != e.ParentToken {
+		t.Fatalf("ParentToken = %q, want %q", got, e.ParentToken)
+	}
+	top := start(t, s, "top", at(1), 1)
+	if got := getExecution(t, s, top.Arn).ParentToken; got != "" {
+		t.Fatalf("ParentToken of a top-level execution = %q", got)
 	}
 }
