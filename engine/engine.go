@@ -93,11 +93,11 @@ type live struct {
 	mu     sync.Mutex
 	arn    string
 	parent string // the parent task's token for a nested execution
-	x    *interp.Execution
-	seq  int64
-	seed uint64
-	elem *list.Element
-	gone bool // evicted: reload before use
+	x      *interp.Execution
+	seq    int64
+	seed   uint64
+	elem   *list.Element
+	gone   bool // evicted: reload before use
 }
 
 type machinePair struct {

@@ -71,8 +71,8 @@ type Execution struct {
 	// execution (arn:aws:states:::states:startExecution), "" for none.
 	ParentToken string
 	Seed        uint64 // the interpreter's randomness seed, for replay
-	StartedAt       time.Time
-	StoppedAt       time.Time // zero while running
+	StartedAt   time.Time
+	StoppedAt   time.Time // zero while running
 	// Seq is the number of inputs applied so far; a step must name it.
 	Seq int64
 	// Events is the number of history events.
