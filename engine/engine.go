@@ -403,8 +403,19 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed, parent: rec.ParentToken}, nil
 }
 
-// apply feeds one event to an execution and commits the step.
+// apply feeds one event to an execution and commits the step. A conflict
+// means another engine node moved the execution on: the stale copy is
+// dropped, and the event is applied once more to the state replayed from
+// the store.
 func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event) error {
+	err := e.applyOnce(ctx, arn, ev)
+	if errors.Is(err, store.ErrConflict) {
+		err = e.applyOnce(ctx, arn, ev)
+	}
+	return err
+}
+
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
@@ -418,6 +429,13 @@ func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event) error {
 	ev.Seed = randomSeed()
 	cmds := x.Apply(ev)
 	if len(x.History) == 0 && len(cmds) == 0 && x.Status == interp.Running {
+		// Ignored: stale, or this copy is behind another engine node's
+		// steps. Only the store can tell, and only this rare path asks it.
+		if rec, err := e.st.GetExecution(ctx, arn); err == nil && rec.Seq != l.seq {
+			l.gone = true
+			e.evict(arn)
+			return store.ErrConflict
+		}
 		return errIgnored
 	}
 	step := e.buildStep(l, &ev, cmds)
@@ -550,6 +568,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command) {
 			switch taskKind(c.Task.Resource) {
 			case kindActivity:
 				e.notifyActivity(c.Task.Resource)
+				e.publish(store.ChannelActivity, c.Task.Resource)
 			case kindNested:
 				timers = true
 			case kindCallback:
@@ -573,6 +592,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command) {
 	}
 	if timers {
 		e.kick()
+		e.publish(store.ChannelTimers, "")
 	}
 	if l.x.Status != interp.Running {
 		if l.parent != "" {
@@ -587,6 +607,38 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command) {
 			close(ch)
 		}
 	}
+}
+
+// publish tells other engine nodes on a shared store, when the store can.
+func (e *Engine) publish(channel, payload string) {
+	n, ok := e.st.(store.Notifier)
+	if !ok {
+		return
+	}
+	if err := n.Notify(context.Background(), channel, payload); err != nil {
+		e.log.Warn("notifying other nodes", "channel", channel, "err", err)
+	}
+}
+
+// listen wakes this node's pollers and timer loop for other nodes' work.
+func (e *Engine) listen(ctx context.Context) {
+	n, ok := e.st.(store.Notifier)
+	if !ok {
+		return
+	}
+	go func() {
+		err := n.Listen(ctx, func(channel, payload string) {
+			switch channel {
+			case store.ChannelActivity:
+				e.notifyActivity(payload)
+			case store.ChannelTimers:
+				e.kick()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("listening for other nodes", "err", err)
+		}
+	}()
 }
 
 func (e *Engine) kick() {

@@ -13,6 +13,7 @@ import (
 // memory; the timers themselves are rows.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.stopOnce.Do(func() { close(e.stopping) })
+	e.listen(ctx)
 	for {
 		wait := time.Minute
 		next, ok, err := e.st.NextTimer(ctx)

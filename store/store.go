@@ -238,3 +238,24 @@ type Store interface {
 
 	Close() error
 }
+
+// Notifier is implemented by stores that several engine nodes share (on
+// PostgreSQL, LISTEN/NOTIFY). The engine publishes wake-ups, a task queued
+// for an activity or a timer added, and listens for other nodes' so that a
+// worker long-polling one node gets a task scheduled by another at once.
+// A store used by one process need not implement it.
+//
+// Nodes need no leases for correctness: every step names the execution's
+// Seq, so when two nodes apply an event to the same execution one commit
+// fails with ErrConflict, and that node drops its copy and replays.
+type Notifier interface {
+	Notify(ctx context.Context, channel, payload string) error
+	// Listen calls fn for every notification until ctx is done.
+	Listen(ctx context.Context, fn func(channel, payload string)) error
+}
+
+// Notification channels.
+const (
+	ChannelActivity = "statecraft_activity" // payload: the activity ARN
+	ChannelTimers   = "statecraft_timers"   // payload: empty
+)
