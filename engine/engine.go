@@ -67,6 +67,10 @@ type Options struct {
 	// such as the shared W3 workload with Retry IntervalSeconds 0, the way
 	// its peer figures were taken; never set it behind the API.
 	SkipValidation bool
+	// Invoker runs the Task resources that are neither activities,
+	// callbacks nor nested executions (local functions, HTTP tasks). Nil
+	// fails such tasks with Statecraft.ResourceNotSupported.
+	Invoker Invoker
 }
 
 // Engine runs executions. Create one with New, then call Run.
@@ -82,6 +86,7 @@ type Engine struct {
 	waiters  map[string]chan struct{} // activity ARN -> closed when a task arrives
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
+	invoking map[string]bool // task tokens whose invocation runs in this process
 
 	wake     chan struct{}
 	sem      chan struct{}
@@ -477,6 +482,18 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		case interp.RunTask:
 			t := c.Task
 			kind := taskKind(t.Resource)
+			if kind == kindOther {
+				// Same outbox as nested executions: the invocation survives a
+				// crash between this commit and running it.
+				sp.AddTasks = append(sp.AddTasks, store.Task{
+					Token:        TaskToken(l.arn, c.Ref, l.seed),
+					ExecutionArn: l.arn,
+					Ref:          c.Ref,
+					Input:        invokeTaskInput(t),
+					CreatedAt:    now,
+				})
+				sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerInvoke, Due: now})
+			}
 			if kind == kindNested {
 				// The task row and a timer due now are the durable outbox:
 				// firing the timer starts the child (idempotently) and keeps
@@ -533,6 +550,7 @@ func taskTimers(arn string, ref int64) []store.Timer {
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerTask},
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerHeartbeat},
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerNested},
+		{ExecutionArn: arn, Ref: ref, Kind: store.TimerInvoke},
 	}
 }
 
@@ -573,15 +591,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command) {
 				timers = true
 			case kindCallback:
 			default:
-				// Resources this server cannot run yet fail at once, as an
-				// integration without permission would, so Retry/Catch apply.
-				arn, ref, res := l.arn, c.Ref, c.Task.Resource
-				go func() {
-					err := e.apply(context.Background(), arn, interp.Event{Kind: interp.TaskFailed, Ref: ref, Error: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + res + " yet."})
-					if err != nil && !errors.Is(err, errNotRunning) && !errors.Is(err, errIgnored) {
-						e.log.Error("failing unsupported task", "execution", arn, "err", err)
-					}
-				}()
+				timers = true
 			}
 			if c.Task.TimeoutSeconds > 0 || c.Task.HeartbeatSeconds > 0 {
 				timers = true

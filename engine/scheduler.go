@@ -93,8 +93,12 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 		<-e.sem
 		e.kick()
 	}()
-	if t.Kind == store.TimerNested {
+	switch t.Kind {
+	case store.TimerNested:
 		e.nested(ctx, t)
+		return
+	case store.TimerInvoke:
+		e.invoke(ctx, t)
 		return
 	}
 	ev := interp.Event{Kind: interp.TimerFired, Ref: t.Ref}

@@ -102,6 +102,7 @@ const (
 	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
 	TimerExecution = "execution" // reserved for engine-level deadlines
 	TimerNested    = "nested"    // starts a nested execution and watches it until the parent has its result
+	TimerInvoke    = "invoke"    // runs a task this server runs itself (local functions, HTTP) and watches it
 )
 
 // Timer is a due time for an execution. Timers are rows ordered by due
