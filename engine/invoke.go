@@ -124,18 +124,19 @@ func (e *Engine) runInvoker(req InvokeRequest) interp.Event {
 	if e.opts.Invoker == nil {
 		return notSupported
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	life, stop := context.WithCancel(context.Background())
 	defer stop()
 	go func() {
 		select {
 		case <-e.stopping:
 			stop()
-		case <-ctx.Done():
+		case <-life.Done():
 		}
 	}()
+	ctx := life
 	if req.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+		ctx, cancel = context.WithTimeout(life, req.Timeout)
 		defer cancel()
 	}
 	out, err := e.opts.Invoker.Invoke(ctx, req)
