@@ -482,7 +482,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		case interp.RunTask:
 			t := c.Task
 			kind := taskKind(t.Resource)
-			if kind == kindOther {
+			if kind == kindOther || kind == kindCallback {
 				// Same outbox as nested executions: the invocation survives a
 				// crash between this commit and running it.
 				sp.AddTasks = append(sp.AddTasks, store.Task{
@@ -507,7 +507,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 				})
 				sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerNested, Due: now})
 			}
-			if kind == kindActivity || kind == kindCallback {
+			if kind == kindActivity {
 				task := store.Task{
 					Token:            TaskToken(l.arn, c.Ref, l.seed),
 					ExecutionArn:     l.arn,
@@ -516,9 +516,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 					HeartbeatSeconds: t.HeartbeatSeconds,
 					CreatedAt:        now,
 				}
-				if kind == kindActivity {
-					task.ActivityArn = t.Resource
-				}
+				task.ActivityArn = t.Resource
 				sp.AddTasks = append(sp.AddTasks, task)
 			}
 			if t.TimeoutSeconds > 0 {
@@ -589,7 +587,6 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command) {
 				e.publish(store.ChannelActivity, c.Task.Resource)
 			case kindNested:
 				timers = true
-			case kindCallback:
 			default:
 				timers = true
 			}

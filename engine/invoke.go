@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
@@ -107,6 +108,15 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 			e.mu.Unlock()
 		}()
 		ev := e.runInvoker(req)
+		if strings.HasSuffix(req.Resource, ".waitForTaskToken") {
+			// The callee answers later with SendTaskSuccess/Failure; only a
+			// failed call ends the task now. Nothing to call is fine too:
+			// someone else was handed the token.
+			if ev.Kind == interp.TaskSucceeded || ev.Error == "Statecraft.ResourceNotSupported" {
+				_ = e.st.DeleteTimer(context.Background(), store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke})
+				return
+			}
+		}
 		select {
 		case <-e.stopping:
 			// Cut short by shutdown: not the task's failure. The watchdog
