@@ -8,10 +8,12 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/ohler55/ojg v1.28.5
 	github.com/spf13/cobra v1.10.2
+	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.60.1
 )
 
 require (
+	github.com/aws/aws-lambda-go v1.55.1 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.4.25 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.7.25 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect

@@ -1,0 +1,134 @@
+// Package project loads a Statecraft project file: the local Lambda-style
+// functions, the state machines and the EventBridge-style connections that
+// `statecraft server --project FILE` starts with and that
+// `statecraft deploy FILE` sends to a running server.
+//
+// # Format
+//
+// A project file is one YAML document with up to three sections, each a
+// mapping from a name to a declaration. Every key is checked: an unknown key
+// anywhere is an error. A full example:
+//
+//	# statecraft.yaml
+//	functions:
+//	  SendMessage:
+//	    runtime: nodejs20.x            # nodejsNN.x, provided, provided.al2, provided.al2023 or go1.x
+//	    handler: sendMessage.handler   # nodejs: FILE.EXPORT; go1.x: the executable; provided*: optional
+//	    code: ./functions              # code directory, relative to this file
+//	    timeout: 10s                   # a duration or a number of seconds, 1s..900s; default 3s
+//	    memory: 256                    # MB, 128..10240; default 128
+//	    concurrency: 5                 # reserved concurrency, at least 1; default unreserved
+//	    environment:
+//	      GREETING: hello
+//	      ONBOARDING_ARN: ${UserOnboarding.Arn}
+//	      API_TOKEN: ${env:API_TOKEN}
+//	  FetchActivityCount:
+//	    runtime: nodejs20.x
+//	    handler: fetchActivityCount.handler
+//	    code: ./functions
+//
+//	stateMachines:
+//	  UserOnboarding:
+//	    definition: statemachine.asl.json   # ASL file, relative to this file
+//	    type: STANDARD                      # or EXPRESS; default STANDARD
+//	    roleArn: arn:aws:iam::123456789012:role/onboarding   # optional
+//	    substitutions:                      # ${Name} values besides the automatic ones
+//	      WaitSeconds: 3
+//	      Greeting: Welcome aboard
+//	    tags:
+//	      team: growth
+//
+//	connections:
+//	  PaymentsApi:
+//	    apiKey:
+//	      name: x-api-key
+//	      value: ${env:PAYMENTS_KEY}
+//	    invocation:                         # added to every HTTP task call
+//	      headers:
+//	        x-source: statecraft
+//	      queryParameters: {}
+//	      bodyParameters: {}
+//	  Crm:
+//	    basic:
+//	      username: bot
+//	      password: ${env:CRM_PASSWORD}
+//	  Billing:
+//	    oauth:                              # client credentials
+//	      tokenUrl: https://auth.example.com/oauth2/token
+//	      clientId: statecraft
+//	      clientSecret: ${env:BILLING_SECRET}
+//	      method: POST                      # GET, POST or PUT; default POST
+//	      scope: invoices.write             # optional
+//	      bodyParameters: { audience: billing }
+//	      headerParameters: {}
+//	      queryParameters: {}
+//
+// A value holding a placeholder must not stand unquoted inside a { } flow
+// mapping, whose braces YAML reads as its own: write
+// `{ name: x-api-key, value: "${env:KEY}" }` or use block style as above.
+//
+// # Functions
+//
+// A function's name is its key: 1 to 64 letters, digits, hyphens or
+// underscores, as in Lambda. runtime and code are required; code is a
+// directory that must exist. A nodejs function's handler is FILE.EXPORT
+// (a path below code is allowed, as in src/app.handler) and FILE.js, .mjs or
+// .cjs must exist in the code directory. A go1.x function's handler names
+// its executable. A provided* function may leave handler out; its code
+// directory holds a bootstrap executable. Environment variable names follow
+// Lambda's rules and may not be ones Lambda reserves (AWS_REGION, _HANDLER,
+// ...); scalars are taken as written, so PORT: 8080 is "8080".
+//
+// # State machines
+//
+// A state machine's name is its key: 1 to 80 characters, none of them
+// whitespace, a control character or one of < > { } [ ] ? * " # % \ ^ | ~ ` $
+// & , ; : /, as in Step Functions. definition is required and names a file
+// holding the Amazon States Language definition. The file's placeholders are
+// substituted (see below) and the result must be valid JSON; the ASL itself
+// is not validated here (the caller runs asl.Validate on Definition).
+//
+// # Connections
+//
+// A connection's name is its key: 1 to 64 letters, digits, dots, hyphens or
+// underscores, as in EventBridge. A connection has exactly one of apiKey,
+// basic or oauth. Each field inside them is required except oauth's method,
+// scope and parameter maps.
+//
+// # Placeholders
+//
+// Any ${...} in a string value of the project file, and any ${...} in a
+// definition file, is a placeholder. A placeholder that is not one of these is
+// an error:
+//
+//	${env:NAME}            the environment variable NAME (an error if it is unset)
+//	${F.Arn}, ${FArn}      function F:      arn:aws:lambda:REGION:ACCOUNT:function:F
+//	${M.Arn}               state machine M: arn:aws:states:REGION:ACCOUNT:stateMachine:M
+//	${C.Arn}               connection C:    arn:aws:events:REGION:ACCOUNT:connection/C
+//	${AWS::Region}         REGION
+//	${AWS::AccountId}      ACCOUNT
+//	${AWS::Partition}      aws
+//	${Name}                in a machine's definition only: its own substitutions.Name
+//
+// REGION and ACCOUNT come from Options. Because ${Name.Arn} must be
+// unambiguous, a name may be used by only one function, state machine or
+// connection. A machine's own substitutions take precedence over the automatic
+// values; their names are letters, digits, dots, hyphens and underscores. The
+// values in the project file are expanded once, when the file is read, and a
+// definition's placeholders are then replaced by those values as they are,
+// without JSON quoting, as SAM's DefinitionSubstitutions do: write
+// "Resource": "${SendMessage.Arn}" for a string and "Seconds": ${WaitSeconds}
+// for a number.
+//
+// # Errors
+//
+// Load reports every problem it finds at once in an *Error, one line per
+// problem, sorted by file and line:
+//
+//	statecraft.yaml:4: functions.SendMessage.timeout: must be between 1s and 900s
+//	statecraft.yaml:9: stateMachines.Onboarding.typ: unknown field (did you mean type?)
+//	statemachine.asl.json:12: stateMachines.Onboarding.definition: unknown placeholder ${SendMesage.Arn} (did you mean ${SendMessage.Arn}?)
+//
+// Paths in the returned Project (CodeDir, DefinitionFile) are absolute,
+// resolved against the directory of the project file.
+package project
