@@ -15,8 +15,14 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/functions"
+	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/lambdaapi"
+	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/sqlite"
+	"github.com/statecraft/statecraft/tasks"
 )
 
 // ServerOptions are the settings of `statecraft server`.
@@ -28,6 +34,7 @@ type ServerOptions struct {
 	NoSync    bool   `json:"noSync"`
 	LogFormat string `json:"logFormat"` // text or json
 	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
+	Project   string `json:"project"`   // project file applied at start-up
 }
 
 // DefaultServerOptions are what the server uses when nothing says otherwise.
@@ -51,6 +58,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_NO_SYNC":    func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
 	"STATECRAFT_LOG_FORMAT": func(o *ServerOptions, v string) { o.LogFormat = v },
 	"STATECRAFT_LOG_LEVEL":  func(o *ServerOptions, v string) { o.LogLevel = v },
+	"STATECRAFT_PROJECT":    func(o *ServerOptions, v string) { o.Project = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -115,9 +123,28 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	eng := engine.New(st, engine.Options{Log: log})
-	handler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
+	defer host.Close()
+	conns := &deploy.Connections{}
+	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}}
+	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
+	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account}
+	if o.Project != "" {
+		p, err := project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
+		if err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		rep, err := deploy.Apply(ctx, target, deploy.FromProject(p))
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.Project, err)}
+		}
+		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(lambdaapi.Prefix, lambdaapi.Handler(host, log))
+	mux.Handle(deploy.Path, deploy.Handler(target))
+	mux.Handle("/", api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	runCtx, stopEngine := context.WithCancel(context.Background())
 	engineDone := make(chan struct{})
@@ -154,5 +181,41 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	<-engineDone
 	log.Info("stopped")
+	return nil
+}
+
+// DeployOptions are the flags of `statecraft deploy`.
+type DeployOptions struct {
+	File     string
+	Endpoint string
+	Region   string
+	Account  string
+}
+
+// Deploy loads a project file and applies it to a running server.
+func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
+	p, err := project.Load(o.File, project.Options{Region: o.Region, Account: o.Account})
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	rep, err := deploy.Push(ctx, o.Endpoint, p)
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("deploying %s to %s: %w", o.File, o.Endpoint, err)}
+	}
+	for _, f := range rep.Functions {
+		fmt.Fprintf(stdout, "function       %s\n", f)
+	}
+	for _, c := range rep.Connections {
+		fmt.Fprintf(stdout, "connection     %s\n", c)
+	}
+	for _, arn := range rep.Created {
+		fmt.Fprintf(stdout, "created        %s\n", arn)
+	}
+	for _, arn := range rep.Updated {
+		fmt.Fprintf(stdout, "updated        %s\n", arn)
+	}
+	for _, arn := range rep.Unchanged {
+		fmt.Fprintf(stdout, "unchanged      %s\n", arn)
+	}
 	return nil
 }

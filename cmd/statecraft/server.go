@@ -8,7 +8,25 @@ import (
 	"github.com/statecraft/statecraft/cli"
 )
 
-func init() { extraCommands = append(extraCommands, serverCmd) }
+func init() { extraCommands = append(extraCommands, serverCmd, deployCmd) }
+
+func deployCmd() *cobra.Command {
+	o := cli.DeployOptions{Endpoint: "http://127.0.0.1:8083", Region: "us-east-1", Account: "123456789012"}
+	cmd := &cobra.Command{
+		Use:   "deploy FILE",
+		Short: "Apply a project file (functions, state machines, connections) to a running server",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			return cli.Deploy(cmd.Context(), o, os.Stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Endpoint, "endpoint", o.Endpoint, "the server's endpoint")
+	f.StringVar(&o.Region, "region", o.Region, "region used in the ARNs the project file's placeholders stand for (the server's)")
+	f.StringVar(&o.Account, "account", o.Account, "account id used in those ARNs (the server's)")
+	return cmd
+}
 
 func serverCmd() *cobra.Command {
 	var configFile string
@@ -43,6 +61,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 				"no-sync":    func() { o.NoSync = flags.NoSync },
 				"log-format": func() { o.LogFormat = flags.LogFormat },
 				"log-level":  func() { o.LogLevel = flags.LogLevel },
+				"project":    func() { o.Project = flags.Project },
 			} {
 				if f.Changed(name) {
 					set()
@@ -60,5 +79,6 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
 	f.StringVar(&flags.LogFormat, "log-format", flags.LogFormat, "log format: text or json")
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
+	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections")
 	return cmd
 }

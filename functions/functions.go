@@ -1,0 +1,459 @@
+// Package functions is Statecraft's local Lambda-compatible runtime host.
+//
+// Every registered function runs as ordinary local processes that speak the
+// public AWS Lambda Runtime API (GET /2018-06-01/runtime/invocation/next,
+// POST .../{id}/response, .../{id}/error and /runtime/init/error) and get the
+// standard Lambda environment (AWS_LAMBDA_RUNTIME_API, _HANDLER,
+// LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, ...). So:
+//
+//   - Go functions built with github.com/aws/aws-lambda-go run unchanged
+//     (runtime "go1.x", or "provided.al2023" with the binary named bootstrap);
+//   - any custom runtime bootstrap ("provided", "provided.al2",
+//     "provided.al2023") runs unchanged;
+//   - "nodejs" functions (nodejs18.x, nodejs20.x, ...) run under a small
+//     bootstrap embedded in the binary (nodejs/bootstrap.js) that loads
+//     module.exports[handler] and supports callback-style and async handlers
+//     and the Lambda context object.
+//
+// Process model: each process has its own loopback listener, so
+// AWS_LAMBDA_RUNTIME_API is a plain host:port as real runtimes expect and the
+// host knows which process is asking from the listener the request came in
+// on. A function's warm processes are reused (the most recently used first),
+// new ones are started up to Function.Concurrency, further invocations wait
+// for a free process, and a process that stays idle for
+// Function.IdleTimeout is stopped. A process that crashes or times out is
+// discarded; the next invocation starts a new one.
+//
+// Errors are reported the way Lambda reports them to its caller (and so to
+// Step Functions): see Result and the ErrorType constants.
+package functions
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Function is the configuration of one function.
+type Function struct {
+	Name string
+	// Runtime is "nodejs" or a Lambda nodejs runtime id ("nodejs18.x",
+	// "nodejs20.x", ...); "provided", "provided.al2" or "provided.al2023"
+	// (runs CodeDir/bootstrap); or "go1.x" (runs CodeDir/Handler).
+	Runtime string
+	// Handler is, for nodejs, "file.export" (e.g. "index.handler", or
+	// "dir/file.export"); ignored for provided runtimes; for go1.x, the name
+	// of the executable in CodeDir.
+	Handler string
+	// CodeDir is the function's code, the LAMBDA_TASK_ROOT and the working
+	// directory of its processes.
+	CodeDir string
+	// Env is added to the process environment. Lambda's reserved names
+	// (AWS_REGION, _HANDLER, ...) are rejected by Register.
+	Env map[string]string
+	// Timeout bounds one invocation (default 3s, like Lambda).
+	Timeout time.Duration
+	// MemoryMB is reported in AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the
+	// context (default 128). It is not enforced.
+	MemoryMB int
+	// Concurrency is the most processes the function runs at once, like
+	// reserved concurrency (default 10). Further invocations wait.
+	Concurrency int
+	// IdleTimeout stops a warm process after this long without an
+	// invocation (default 5m).
+	IdleTimeout time.Duration
+}
+
+// Defaults applied by Register to zero fields.
+const (
+	DefaultTimeout     = 3 * time.Second
+	DefaultMemoryMB    = 128
+	DefaultConcurrency = 10
+	DefaultIdleTimeout = 5 * time.Minute
+)
+
+// InitTimeout bounds a new process's initialisation (until it first asks
+// for an invocation), like Lambda's 10 s init phase.
+const InitTimeout = 10 * time.Second
+
+// MaxResponseSize is Lambda's synchronous response payload limit.
+const MaxResponseSize = 6291556
+
+// Error types reported in Result.ErrorType by the host itself (handler
+// errors carry the runtime's own errorType, e.g. "Error", "TypeError").
+const (
+	// ErrorTypeTimeout: the invocation ran past Function.Timeout; the process
+	// was killed. Message "RequestId: <id> Error: Task timed out after N.NN seconds".
+	ErrorTypeTimeout = "Sandbox.Timedout"
+	// ErrorTypeExit: the process exited (or was killed) before responding.
+	// Message "RequestId: <id> Error: Runtime exited with error: exit status 1"
+	// (or "... without providing a reason" for exit status 0).
+	ErrorTypeExit = "Runtime.ExitError"
+	// ErrorTypeInvalidEntrypoint: the bootstrap/executable could not be started.
+	ErrorTypeInvalidEntrypoint = "Runtime.InvalidEntrypoint"
+	// ErrorTypeInitError: the runtime reported /init/error without an errorType.
+	ErrorTypeInitError = "Runtime.InitError"
+	// ErrorTypeResponseTooLarge: the response was over MaxResponseSize.
+	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+	// ErrorTypeInvalidResponse: the runtime's response body is not JSON.
+	// Lambda itself passes such bytes through; Statecraft needs a JSON task
+	// result, so it fails the invocation with this Statecraft-specific name.
+	ErrorTypeInvalidResponse = "Runtime.InvalidResponse"
+	// ErrorTypeUnknown: the runtime reported an error without an errorType;
+	// Step Functions names such failures Lambda.Unknown.
+	ErrorTypeUnknown = "Lambda.Unknown"
+)
+
+// FunctionErrorUnhandled is Result.FunctionError for every failed
+// invocation, like Lambda's X-Amz-Function-Error header.
+const FunctionErrorUnhandled = "Unhandled"
+
+var (
+	// ErrFunctionNotFound is returned by Invoke for an unregistered name.
+	ErrFunctionNotFound = errors.New("functions: function not found")
+	// ErrInvalidRequestContent is returned by Invoke for a payload that is
+	// not JSON (Lambda's InvalidRequestContentException).
+	ErrInvalidRequestContent = errors.New("functions: could not parse request body into json")
+	// ErrClosed is returned once the host is closed.
+	ErrClosed = errors.New("functions: host closed")
+)
+
+// HostOptions configures a Host.
+type HostOptions struct {
+	Region   string       // default "us-east-1"
+	Account  string       // default "123456789012"
+	Log      *slog.Logger // default slog.Default()
+	NodePath string       // default "node" (looked up in PATH)
+}
+
+// InvokeMeta carries per-invocation metadata.
+type InvokeMeta struct {
+	// RequestID is the invocation's request id (a new UUID when empty).
+	RequestID string
+	// ClientContext and Identity are passed to the runtime as the
+	// Lambda-Runtime-Client-Context and Lambda-Runtime-Cognito-Identity
+	// headers (JSON text), when set.
+	ClientContext string
+	Identity      string
+}
+
+// Result is the outcome of one invocation.
+type Result struct {
+	// Payload is the response (JSON text) or, when FunctionError is set, the
+	// error document, e.g. {"errorType":"Error","errorMessage":"...","trace":[...]}
+	// as the runtime posted it, or {"errorType":"Sandbox.Timedout","errorMessage":"..."}
+	// for errors the host detects.
+	Payload []byte
+	// FunctionError is "" on success and "Unhandled" on any error.
+	FunctionError string
+	// ErrorType is the error name Step Functions uses: the errorType of the
+	// error document ("Error", "TypeError", "errorString", ...) or one of the
+	// ErrorType constants.
+	ErrorType    string
+	ErrorMessage string
+	// Logs is what the process wrote to stdout and stderr during the
+	// invocation (and, for a cold start, during its initialisation), at
+	// most the last 256 KiB.
+	Logs string
+	// Duration is the time from handing the event to the runtime until the
+	// outcome (not including a cold start's initialisation).
+	Duration time.Duration
+	// InitDuration is the cold start's initialisation time; 0 when a warm
+	// process was reused.
+	InitDuration time.Duration
+}
+
+// Host runs functions. It is safe for concurrent use.
+type Host struct {
+	opts HostOptions
+	log  *slog.Logger
+
+	setupOnce sync.Once
+	setupErr  error
+	dir       string // per-host temp dir: runtime files and process logs
+	nodeBoot  string // path of the written nodejs bootstrap
+
+	mu     sync.Mutex
+	pools  map[string]*pool
+	closed bool
+	procs  sync.WaitGroup
+}
+
+//go:embed nodejs/bootstrap.js
+var nodeBootstrap []byte
+
+// NewHost returns a host. It starts nothing until the first invocation.
+func NewHost(opts HostOptions) *Host {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Account == "" {
+		opts.Account = "123456789012"
+	}
+	if opts.NodePath == "" {
+		opts.NodePath = "node"
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Host{opts: opts, log: log.With("component", "functions"), pools: map[string]*pool{}}
+}
+
+// setup creates the host's directory and writes the nodejs bootstrap.
+func (h *Host) setup() error {
+	h.setupOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "statecraft-functions-")
+		if err != nil {
+			h.setupErr = fmt.Errorf("functions: %w", err)
+			return
+		}
+		h.dir = dir
+		rt := filepath.Join(dir, "runtime")
+		if err := os.MkdirAll(rt, 0o755); err != nil {
+			h.setupErr = fmt.Errorf("functions: %w", err)
+			return
+		}
+		h.nodeBoot = filepath.Join(rt, "bootstrap.js")
+		if err := os.WriteFile(h.nodeBoot, nodeBootstrap, 0o644); err != nil {
+			h.setupErr = fmt.Errorf("functions: %w", err)
+		}
+	})
+	return h.setupErr
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// reservedEnv are the variables Lambda does not let a function set.
+var reservedEnv = map[string]bool{
+	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_DEFAULT_REGION": true, "AWS_REGION": true,
+	"AWS_EXECUTION_ENV": true, "AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
+	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true,
+	"AWS_LAMBDA_LOG_GROUP_NAME": true, "AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_ACCESS_KEY": true,
+	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
+	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
+}
+
+type runtimeKind int
+
+const (
+	kindNode runtimeKind = iota
+	kindProvided
+)
+
+// normalize validates f and fills in defaults.
+func normalize(f Function) (Function, runtimeKind, error) {
+	if !nameRE.MatchString(f.Name) {
+		return f, 0, fmt.Errorf("functions: invalid function name %q", f.Name)
+	}
+	var kind runtimeKind
+	switch r := f.Runtime; {
+	case r == "nodejs" || strings.HasPrefix(r, "nodejs") && strings.HasSuffix(r, ".x"):
+		kind = kindNode
+		if f.Handler == "" {
+			return f, 0, fmt.Errorf("functions: %s: a nodejs function needs a Handler such as index.handler", f.Name)
+		}
+	case r == "provided" || r == "provided.al2" || r == "provided.al2023":
+		kind = kindProvided
+	case r == "go1.x":
+		kind = kindProvided
+		if f.Handler == "" || strings.ContainsAny(f.Handler, `/\`) {
+			return f, 0, fmt.Errorf("functions: %s: a go1.x function needs Handler set to the executable's name", f.Name)
+		}
+	default:
+		return f, 0, fmt.Errorf("functions: %s: unsupported runtime %q", f.Name, r)
+	}
+	if f.CodeDir == "" {
+		return f, 0, fmt.Errorf("functions: %s: CodeDir is required", f.Name)
+	}
+	dir, err := filepath.Abs(f.CodeDir)
+	if err != nil {
+		return f, 0, fmt.Errorf("functions: %s: %w", f.Name, err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return f, 0, fmt.Errorf("functions: %s: CodeDir %s is not a directory", f.Name, dir)
+	}
+	f.CodeDir = dir
+	var bad []string
+	for k := range f.Env {
+		if reservedEnv[k] || k == "" || strings.ContainsAny(k, "=\x00") {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return f, 0, fmt.Errorf("functions: %s: reserved or invalid environment variable names: %s", f.Name, strings.Join(bad, ", "))
+	}
+	env := make(map[string]string, len(f.Env))
+	for k, v := range f.Env {
+		env[k] = v
+	}
+	f.Env = env
+	if f.Timeout <= 0 {
+		f.Timeout = DefaultTimeout
+	}
+	if f.MemoryMB <= 0 {
+		f.MemoryMB = DefaultMemoryMB
+	}
+	if f.Concurrency <= 0 {
+		f.Concurrency = DefaultConcurrency
+	}
+	if f.IdleTimeout <= 0 {
+		f.IdleTimeout = DefaultIdleTimeout
+	}
+	return f, kind, nil
+}
+
+// Register adds a function, or replaces the one with the same name: the old
+// registration's idle processes are stopped at once and its busy ones as
+// soon as their current invocation ends.
+func (h *Host) Register(f Function) error {
+	nf, kind, err := normalize(f)
+	if err != nil {
+		return err
+	}
+	if err := h.setup(); err != nil {
+		return err
+	}
+	p := &pool{host: h, fn: nf, kind: kind, procs: map[*process]struct{}{}, changed: make(chan struct{})}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return ErrClosed
+	}
+	old := h.pools[nf.Name]
+	h.pools[nf.Name] = p
+	h.mu.Unlock()
+	if old != nil {
+		old.close(false)
+	}
+	return nil
+}
+
+// Unregister removes a function and stops its processes like Register does
+// when it replaces one.
+func (h *Host) Unregister(name string) error {
+	h.mu.Lock()
+	old := h.pools[name]
+	delete(h.pools, name)
+	h.mu.Unlock()
+	if old == nil {
+		return ErrFunctionNotFound
+	}
+	old.close(false)
+	return nil
+}
+
+// Processes returns how many processes the function has running (warm,
+// starting or busy).
+func (h *Host) Processes(name string) int {
+	h.mu.Lock()
+	p := h.pools[name]
+	h.mu.Unlock()
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.procs)
+}
+
+// Invoke runs the function once with payload (JSON; empty means {}) and
+// waits for the outcome. Function errors, crashes and timeouts are reported
+// in the Result; the error is only for a missing function, an invalid
+// payload, a cancelled ctx (the process running the invocation is then
+// stopped) or a closed host.
+func (h *Host) Invoke(ctx context.Context, name string, payload []byte, meta InvokeMeta) (*Result, error) {
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	} else if !json.Valid(payload) {
+		return nil, ErrInvalidRequestContent
+	}
+	if meta.RequestID == "" {
+		meta.RequestID = newUUID()
+	}
+	for {
+		h.mu.Lock()
+		closed, p := h.closed, h.pools[name]
+		h.mu.Unlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if p == nil {
+			return nil, ErrFunctionNotFound
+		}
+		res, err := p.invoke(ctx, payload, meta)
+		if errors.Is(err, errRetry) {
+			continue // the registration was replaced, or a warm process died before taking the event
+		}
+		return res, err
+	}
+}
+
+// Close stops every process and removes the host's temporary files.
+// Invocations in flight return ErrClosed.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	pools := h.pools
+	h.pools = map[string]*pool{}
+	h.mu.Unlock()
+	for _, p := range pools {
+		p.close(true)
+	}
+	h.procs.Wait()
+	if h.dir != "" {
+		return os.RemoveAll(h.dir)
+	}
+	return nil
+}
+
+func (h *Host) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+func (h *Host) functionARN(name string) string {
+	return "arn:aws:lambda:" + h.opts.Region + ":" + h.opts.Account + ":function:" + name
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func newTraceID() string {
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), randomHex(12), randomHex(8))
+}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package functions
+
+import "os/exec"
+
+func setProcessGroup(cmd *exec.Cmd) {}
+
+func killProcessGroup(cmd *exec.Cmd) { cmd.Process.Kill() }

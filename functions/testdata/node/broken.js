@@ -1,0 +1,3 @@
+'use strict';
+// A module that fails while it is being loaded.
+throw new Error('module init failed');

@@ -1,0 +1,2 @@
+// An ES module handler.
+export const handler = async (event) => ({ esm: true, n: event.n });
