@@ -24,8 +24,21 @@
 // Function.IdleTimeout is stopped. A process that crashes or times out is
 // discarded; the next invocation starts a new one.
 //
-// Errors are reported the way Lambda reports them to its caller (and so to
-// Step Functions): see Result and the ErrorType constants.
+// A process's stdout and stderr go to a file that the host reads when the
+// runtime posts an invocation's outcome (everything written before the post
+// is in it by then), so Result.Logs holds exactly that invocation's output;
+// a cold start's initialisation output goes with its first invocation.
+//
+// Errors are reported the way Lambda reports them to its caller, and so to
+// Step Functions, which names a failed Lambda task after the errorType of
+// the error document: a handler's error keeps the runtime's errorType
+// ("Error", "TypeError", a custom error.name, aws-lambda-go's Go type name
+// such as "errorString"); a timeout is Sandbox.Timedout, a process that
+// exits before answering Runtime.ExitError, an unstartable bootstrap
+// Runtime.InvalidEntrypoint, an oversized response
+// Function.ResponseSizeTooLarge; /init/error reports the runtime's own
+// errorType (Runtime.ImportModuleError, Runtime.HandlerNotFound, ...). See
+// Result and the ErrorType constants.
 package functions
 
 import (

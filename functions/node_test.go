@@ -516,3 +516,34 @@ func TestInvokeCancelled(t *testing.T) {
 	}
 	eventually(t, "the process is stopped", func() bool { return h.Processes("slow") == 0 })
 }
+
+// Under concurrent load every invocation gets exactly its own output.
+func TestNodeLogsPerInvocation(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	h := newTestHost(t)
+	nodeFunc(t, h, "marker", "handlers.marker", func(f *Function) { f.Concurrency = 2 })
+	const n = 12
+	var wg sync.WaitGroup
+	results := make([]*Result, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = h.Invoke(context.Background(), "marker", []byte(fmt.Sprintf(`{"i":%d,"ms":%d}`, i, i%3*20)), InvokeMeta{})
+		}()
+	}
+	wg.Wait()
+	markerRE := regexp.MustCompile(`marker (\d+) (start|end)`)
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		ok(t, results[i], nil)
+		got := markerRE.FindAllStringSubmatch(results[i].Logs, -1)
+		if len(got) != 2 || got[0][1] != fmt.Sprint(i) || got[1][1] != fmt.Sprint(i) {
+			t.Errorf("invocation %d logs:\n%s", i, results[i].Logs)
+		}
+	}
+}

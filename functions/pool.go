@@ -462,11 +462,11 @@ type process struct {
 	pool *pool
 	seq  int
 
-	cmd     *exec.Cmd
-	ln      net.Listener
-	srv     *http.Server
-	logPath string
-	logFile *os.File // the process's stdout+stderr (O_APPEND); read with ReadAt
+	cmd      *exec.Cmd
+	ln       net.Listener
+	srv      *http.Server
+	logPath  string
+	logFile  *os.File // the process's stdout+stderr (O_APPEND); read with ReadAt
 	logMu    sync.Mutex
 	logOff   int64
 	logCarry string // output taken from the file but not yet returned

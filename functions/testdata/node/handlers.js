@@ -148,3 +148,10 @@ module.exports.fail = (event, context) => {
 module.exports.nested = { deeper: { handler: async () => ({ nested: true }) } };
 
 module.exports.notAFunction = 42;
+
+module.exports.marker = async (event) => {
+  console.log(`marker ${event.i} start`);
+  await new Promise((r) => setTimeout(r, event.ms || 0));
+  console.log(`marker ${event.i} end`);
+  return { i: event.i };
+};
