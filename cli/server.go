@@ -126,7 +126,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
 	defer host.Close()
 	conns := &deploy.Connections{}
-	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}}
+	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
 	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account}
 	if o.Project != "" {

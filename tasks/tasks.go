@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/statecraft/statecraft/engine"
@@ -25,6 +26,10 @@ import (
 type Invoker struct {
 	Functions *functions.Host
 	HTTP      *httptask.Invoker
+	// Log receives each invocation's captured stdout and stderr, tagged
+	// with the execution and state, so a function's output can be read
+	// beside the execution that caused it. Nil discards it.
+	Log *slog.Logger
 }
 
 // Invoke implements engine.Invoker.
@@ -36,12 +41,12 @@ func (i *Invoker) Invoke(ctx context.Context, req engine.InvokeRequest) (any, er
 		if i.Functions == nil {
 			return nil, engine.ErrNotSupported
 		}
-		return i.legacy(ctx, res, functionName(parts[6]), req.Input)
+		return i.legacy(ctx, req, res, functionName(parts[6]), req.Input)
 	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] == "lambda" && parts[6] == "invoke":
 		if i.Functions == nil {
 			return nil, engine.ErrNotSupported
 		}
-		return i.invoke(ctx, req.Input)
+		return i.invoke(ctx, req, req.Input)
 	case len(parts) == 7 && parts[2] == "states" && parts[5] == "http":
 		if i.HTTP == nil {
 			return nil, engine.ErrNotSupported
@@ -70,8 +75,8 @@ func nameFromParameter(s string) string {
 
 // legacy invokes a function named by its ARN: the task's result is the
 // function's response itself.
-func (i *Invoker) legacy(ctx context.Context, arn, name string, input any) (any, error) {
-	res, err := i.call(ctx, arn, name, jsonv.Marshal(input))
+func (i *Invoker) legacy(ctx context.Context, req engine.InvokeRequest, arn, name string, input any) (any, error) {
+	res, err := i.call(ctx, req, arn, name, jsonv.Marshal(input))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +85,7 @@ func (i *Invoker) legacy(ctx context.Context, arn, name string, input any) (any,
 
 // invoke is the optimized integration: Parameters carry FunctionName and
 // Payload, and the result wraps the response the way the Lambda API does.
-func (i *Invoker) invoke(ctx context.Context, input any) (any, error) {
+func (i *Invoker) invoke(ctx context.Context, req engine.InvokeRequest, input any) (any, error) {
 	params, _ := input.(map[string]any)
 	fn, _ := params["FunctionName"].(string)
 	if fn == "" {
@@ -96,7 +101,7 @@ func (i *Invoker) invoke(ctx context.Context, input any) (any, error) {
 		go func() { _, _ = i.Functions.Invoke(context.Background(), name, payload, functions.InvokeMeta{}) }()
 		return map[string]any{"StatusCode": int64(202), "Payload": "", "SdkHttpMetadata": httpMetadata(202, ""), "SdkResponseMetadata": map[string]any{"RequestId": ""}}, nil
 	}
-	res, err := i.call(ctx, fn, name, payload)
+	res, err := i.call(ctx, req, fn, name, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +126,13 @@ type result struct {
 // call runs one invocation and turns a function error into the task error
 // Step Functions reports: the error's type is the error name and the
 // error document (errorMessage, errorType, stackTrace) is the cause.
-func (i *Invoker) call(ctx context.Context, ref, name string, payload []byte) (*result, error) {
+func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, name string, payload []byte) (*result, error) {
 	id := newRequestID()
 	res, err := i.Functions.Invoke(ctx, name, payload, functions.InvokeMeta{RequestID: id})
+	if err == nil && i.Log != nil {
+		i.Log.Info("function invoked", "execution", req.ExecutionArn, "state", req.StateName, "function", name,
+			"requestId", id, "duration", res.Duration, "error", res.ErrorType, "output", strings.TrimRight(res.Logs, "\n"))
+	}
 	switch {
 	case errors.Is(err, functions.ErrFunctionNotFound):
 		return nil, &engine.TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("Function not found: %s (Service: Lambda, Status Code: 404, Request ID: %s)", ref, id)}
