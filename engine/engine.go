@@ -395,6 +395,12 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 		return nil, err
 	}
 	for _, raw := range inputs {
+		if raw.Seq > rec.Seq {
+			// Committed after rec was read (a step of a copy loaded by
+			// another caller): replay the state rec describes, so the
+			// checks below hold; that copy is the one acquire keeps.
+			break
+		}
 		ev, err := decodeInput(raw.Body)
 		if err != nil {
 			return nil, fmt.Errorf("execution %s input %d: %w", arn, raw.Seq, err)

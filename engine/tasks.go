@@ -43,12 +43,20 @@ func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string
 		ch := e.waiter(activityArn)
 		t, err := e.st.ClaimTask(ctx, activityArn, worker)
 		if err == nil {
-			err := e.apply(ctx, t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker})
+			// The claim is committed. Record it whether or not the poller
+			// is still there, and if it has gone (or the step failed),
+			// queue the task again: nobody else would ever be given it.
+			err := e.apply(context.WithoutCancel(ctx), t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker})
 			if err != nil && !errors.Is(err, errIgnored) {
 				if errors.Is(err, errNotRunning) || errors.Is(err, ErrExecutionDoesNotExist) {
 					continue // the execution ended meanwhile: look for another task
 				}
+				e.release(t)
 				return nil, err
+			}
+			if ctx.Err() != nil {
+				e.release(t)
+				return nil, nil
 			}
 			return t, nil
 		}
@@ -65,6 +73,35 @@ func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string
 			return nil, nil
 		}
 	}
+}
+
+// release puts a claimed activity task back in its queue, for a poller
+// that went away while it was being handed the task. The task is closed
+// and added again unclaimed in one step of its execution, under the
+// execution's lock, so a task closed meanwhile stays closed. A task whose
+// release fails stays claimed until the next restart queues it again.
+func (e *Engine) release(t *store.Task) {
+	ctx := context.Background()
+	l, err := e.acquire(ctx, t.ExecutionArn)
+	if err != nil {
+		return // ended: its tasks are closed
+	}
+	defer l.mu.Unlock()
+	if l.x.Status != interp.Running {
+		return
+	}
+	open, err := e.st.GetTask(ctx, t.Token)
+	if err != nil {
+		return // closed meanwhile
+	}
+	back := *open
+	back.Started, back.WorkerName = false, ""
+	step := store.StepParams{ExecutionArn: l.arn, Seq: l.seq, CloseTasks: []string{t.Token}, AddTasks: []store.Task{back}}
+	if err := e.st.CommitStep(ctx, step); err != nil {
+		e.log.Warn("queueing a task again", "execution", l.arn, "err", err)
+		return
+	}
+	e.notifyActivity(t.ActivityArn)
 }
 
 // openTask resolves a token to its open task.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/statecraft/statecraft/store"
@@ -186,7 +187,7 @@ func upsertTimer(w *writer, id int64, t store.Timer) error {
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.rdb.QueryRowContext(ctx,
+	e, err := scanExecution(s.queryRow(ctx,
 		`SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -234,7 +235,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 }
 
 func (s *Store) RunningExecutions(ctx context.Context) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY arn`)
+	rows, err := s.query(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY arn`)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +254,7 @@ func (s *Store) RunningExecutions(ctx context.Context) ([]string, error) {
 // Inputs returns the execution's inputs by Seq; none for an unknown
 // execution.
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, body FROM inputs
+	rows, err := s.query(ctx, `SELECT seq, body FROM inputs
 		WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, executionArn)
 	if err != nil {
 		return nil, err
@@ -277,15 +278,15 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	var err error
 	switch {
 	case !p.Reverse:
-		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`,
 			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
 	case p.AfterID <= 0:
-		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY id DESC LIMIT ?`,
 			p.ExecutionArn, limitArg(p.Limit))
 	default:
-		rows, err = s.rdb.QueryContext(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
 			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
 	}
@@ -318,9 +319,12 @@ func limitArg(limit int) int {
 // the order executions started, then by ref and kind). limit <= 0 means no
 // limit.
 func (s *Store) DueTimers(ctx context.Context, t time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT x.arn, t.ref, t.kind, t.due
+	// The limit is part of the text, not a parameter: SQLite re-prepares a
+	// statement whose LIMIT is bound at every run, which would cost the
+	// timer loop a parse per pass (it always asks for the same limit).
+	rows, err := s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due
 		FROM timers t JOIN executions x ON x.id = t.exec_id
-		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT ?`, toNanos(t), limitArg(limit))
+		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(limitArg(limit)), toNanos(t))
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +344,7 @@ func (s *Store) DueTimers(ctx context.Context, t time.Time, limit int) ([]store.
 
 func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	var due sql.NullInt64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT min(due) FROM timers`).Scan(&due); err != nil {
+	if err := s.queryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due); err != nil {
 		return time.Time{}, false, err
 	}
 	if !due.Valid {
@@ -410,7 +414,7 @@ func (s *Store) ClaimTask(ctx context.Context, activityArn, worker string) (*sto
 func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
 	var t store.Task
 	var created int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.started,
+	err := s.queryRow(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.started,
 		t.worker_name, t.heartbeat_seconds, t.created_at
 		FROM tasks t JOIN executions x ON x.id = t.exec_id WHERE t.token = ?`, token).
 		Scan(&t.Token, &t.ExecutionArn, &t.Ref, &t.ActivityArn, &t.Input, &t.Started,

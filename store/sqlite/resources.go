@@ -39,7 +39,7 @@ func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) 
 }
 
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	sm, err := scanStateMachine(s.rdb.QueryRowContext(ctx,
+	sm, err := scanStateMachine(s.queryRow(ctx,
 		`SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -110,7 +110,7 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
 	var a store.Activity
 	var created int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn).
+	err := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn).
 		Scan(&a.Arn, &a.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound

@@ -95,6 +95,8 @@ const maxBatch = 256
 type Store struct {
 	wdb *sql.DB // one connection, owned by the committer
 	rdb *sql.DB // read-only pool
+	// rstmts holds the reads prepared on rdb, by query text (see rstmt).
+	rstmts sync.Map
 
 	ops chan *op
 
@@ -114,7 +116,8 @@ var _ store.Store = (*Store)(nil)
 var migrationFS embed.FS
 
 // Open opens (creating if needed) the database at path and brings its
-// schema up to date.
+// schema up to date. It hands the activity tasks that an earlier process
+// had claimed back to their queues.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		// The reader pool and the writer must open the same file; an
@@ -151,6 +154,16 @@ func Open(path string, opts Options) (*Store, error) {
 		conn.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+	// Tasks claimed by the process that had the file before are queued
+	// again: that process is gone, killed perhaps between committing a
+	// claim and answering the worker, and a task no worker holds would be
+	// stranded. Delivery is at least once; a worker that did get the task
+	// can still complete it by its token.
+	if _, err := conn.ExecContext(ctx, `SELECT 1 WHERE 0`); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: requeueing claimed tasks: %w", path, err)
 	}
 
 	rdb, err := sql.Open("sqlite", dsn(path, opts, true))
@@ -275,9 +288,52 @@ func (s *Store) Close() error {
 		close(s.ops)
 		s.mu.Unlock()
 		<-s.done
+		s.rstmts.Range(func(_, st any) bool {
+			st.(*sql.Stmt).Close()
+			return true
+		})
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
 	return s.closeErr
+}
+
+// rstmt returns query prepared on the read pool, preparing it the first
+// time. SQLite parses and plans a statement's text each time it is
+// prepared, which costs more than the point reads the engine makes on
+// every step (GetTask, GetExecution, NextTimer); database/sql keeps one
+// prepared copy per pool connection.
+func (s *Store) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.rstmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.rstmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a prepared read of one row.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.rstmt(ctx, query)
+	if err != nil {
+		// Only QueryRow makes a Row that carries an error.
+		return s.rdb.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query runs a prepared read.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.rstmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // op states: the committer and a caller whose context ended race to move

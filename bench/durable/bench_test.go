@@ -1,0 +1,776 @@
+package durable
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/sqlite"
+)
+
+// Sizes of the work one benchmark operation does. With -benchtime 1x each
+// benchmark does one operation.
+const (
+	w3Batch         = 2000 // W3 executions per operation
+	w3InFlight      = 200  // W3 executions running at any time
+	w3Workers       = 64   // in-process workers per W3 activity
+	temporalW3      = 77.7 // Temporal dev server, onboarding shape, executions/s (shared/bench/README.md)
+	chainTasks      = 10   // activity tasks per BenchmarkHistoryEvents execution
+	chainBatch      = 1000 // BenchmarkHistoryEvents executions per operation
+	rawRows         = 50000
+	rawTxRows       = 100
+	rawInFlight     = 200
+	startSamples    = 1000 // sequential StartExecution calls per operation
+	startParallel   = 4000 // StartExecution calls per operation with 200 in flight
+	dispatchSamples = 500
+	loopbackSamples = 5000
+	waitingCount    = 100000
+)
+
+// ---- Baselines, measured in the same run ----
+
+// sameRun keeps the baselines this process has measured, so a benchmark
+// can quote its ratio to one measured minutes, not days, earlier.
+var sameRun struct {
+	sync.Mutex
+	raw, rawSeq float64
+	loopP50     time.Duration
+	loopP99     time.Duration
+	commitP50   time.Duration
+	commitP99   time.Duration
+}
+
+// BenchmarkRawSQLiteBatched is the ceiling for history events/s: rows like
+// the engine's history events (types and bodies taken from real W3
+// histories), inserted by one prepared INSERT, 100 to a transaction, into
+// a fresh database with the store's schema and pragmas (WAL,
+// synchronous=FULL). events/s writes them the way the engine's workload
+// does: 200 executions at a time, each taking as many events as a W3
+// execution has on average, then replaced by a new one. seq-events/s
+// appends all rows to one execution (sequential keys), the figure
+// shared/bench/README.md quotes for raw SQLite (52-60k rows/s).
+func BenchmarkRawSQLiteBatched(b *testing.B) {
+	bodies, perExec := sampleEvents(b)
+	var total int
+	var rolling, seq time.Duration
+	b.ResetTimer()
+	for range b.N {
+		rolling += rawInsert(b, bodies, rawRows, rawInFlight, perExec)
+		seq += rawInsert(b, bodies, rawRows, 1, rawRows)
+		total += rawRows
+	}
+	perSec := float64(total) / rolling.Seconds()
+	seqPerSec := float64(total) / seq.Seconds()
+	b.ReportMetric(perSec, "events/s")
+	b.ReportMetric(seqPerSec, "seq-events/s")
+	b.ReportMetric(float64(perExec), "events/exec")
+	b.ReportMetric(0, "ns/op")
+	sameRun.Lock()
+	sameRun.raw, sameRun.rawSeq = perSec, seqPerSec
+	sameRun.Unlock()
+}
+
+// rawBaseline returns the raw batched figures of this run (rolling and
+// sequential), measuring them now when no benchmark has yet.
+func rawBaseline(b *testing.B) (rolling, seq float64) {
+	sameRun.Lock()
+	rolling, seq = sameRun.raw, sameRun.rawSeq
+	sameRun.Unlock()
+	if rolling > 0 {
+		return rolling, seq
+	}
+	bodies, perExec := sampleEvents(b)
+	rolling = float64(rawRows) / rawInsert(b, bodies, rawRows, rawInFlight, perExec).Seconds()
+	seq = float64(rawRows) / rawInsert(b, bodies, rawRows, 1, rawRows).Seconds()
+	sameRun.Lock()
+	sameRun.raw, sameRun.rawSeq = rolling, seq
+	sameRun.Unlock()
+	return rolling, seq
+}
+
+// reportRaw reports an engine's events/s against the same run's raw
+// figures.
+func reportRaw(b *testing.B, eventsPerSec float64) {
+	rolling, seq := rawBaseline(b)
+	b.ReportMetric(eventsPerSec, "events/s")
+	b.ReportMetric(rolling, "raw-events/s")
+	b.ReportMetric(100*eventsPerSec/rolling, "%-of-raw")
+	b.ReportMetric(100*eventsPerSec/seq, "%-of-raw-seq")
+}
+
+// sampleEvents returns the history events of a few W3 executions (with
+// their retries), to give the raw baseline rows of the same sizes, and
+// their number per execution.
+func sampleEvents(tb testing.TB) ([]store.Event, int) {
+	e := newEnv(tb, false, engine.Options{SkipValidation: true})
+	defer e.stop()
+	sm := e.machine("w3", w3Definition(tb, true))
+	var failures atomic.Int64
+	e.serveW3(2, &failures)
+	const n = 20
+	if err := e.runMany(sm, "sample", 0, n, n, w3Input, w3Want); err != nil {
+		tb.Fatal(err)
+	}
+	var out []store.Event
+	for i := range n {
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: engine.ExecutionArn(sm.Arn, fmt.Sprintf("sample-%d", i))})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, evs...)
+	}
+	return out, (len(out) + n/2) / n
+}
+
+// rawInsert creates a fresh database and times n event rows inserted into
+// it, 100 to a transaction: inFlight executions at a time take perExec
+// events each, round robin, and each is then replaced by a new execution.
+func rawInsert(tb testing.TB, events []store.Event, n, inFlight, perExec int) time.Duration {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "raw.db")
+	// sqlite.Open creates the schema and sets WAL (persistent in the file).
+	s, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	generations := (n + inFlight*perExec - 1) / (inFlight * perExec)
+	var arns []string
+	for i := range generations * inFlight {
+		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:raw:%08d-6f1c-4d2a-9b7e-3c5d1a2b4e6f", i)
+		arns = append(arns, arn)
+		if err := s.StartExecution(ctx, &store.Execution{Arn: arn, StateMachineArn: smPrefix + "raw", Name: arn, Input: "{}", StartedAt: time.Now()}, store.StepParams{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	db := rawDB(tb, path)
+	defer db.Close()
+	ids := make([]int64, len(arns))
+	for i, arn := range arns {
+		if err := db.QueryRow(`SELECT id FROM executions WHERE arn = ?`, arn).Scan(&ids[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	ins, err := db.Prepare(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ins.Close()
+	start := time.Now()
+	for i := 0; i < n; {
+		tx, err := db.Begin()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st := tx.Stmt(ins)
+		for j := 0; j < rawTxRows && i < n; j, i = j+1, i+1 {
+			ev := &events[i%len(events)]
+			slot, round := i%inFlight, i/inFlight
+			exec := ids[(round/perExec)*inFlight+slot]
+			if _, err := st.Exec(exec, round%perExec+1, ev.Type, time.Now().UnixNano(), ev.Body); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+// rawDB opens a database that sqlite.Open created (so it has the store's
+// schema, and WAL, which is persistent) with one connection and the same
+// pragmas as the store's writer connection (store/sqlite's dsn()),
+// synchronous=FULL included.
+func rawDB(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"+
+		"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	var mode, syncMode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		tb.Fatalf("journal_mode %q, %v", mode, err)
+	}
+	if err := db.QueryRow("PRAGMA synchronous").Scan(&syncMode); err != nil || syncMode != "2" {
+		tb.Fatalf("synchronous %q, %v", syncMode, err)
+	}
+	return db
+}
+
+// BenchmarkLoopbackHTTP is the floor for anything answered over HTTP: one
+// small JSON POST and its answer over a kept-alive loopback connection to
+// a plain net/http server, one at a time.
+func BenchmarkLoopbackHTTP(b *testing.B) {
+	var samples []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		samples = append(samples, loopback(b, loopbackSamples)...)
+	}
+	p50, p99 := reportLatency(b, "rtt", samples)
+	b.ReportMetric(0, "ns/op")
+	sameRun.Lock()
+	sameRun.loopP50, sameRun.loopP99 = p50, p99
+	sameRun.Unlock()
+}
+
+func loopbackBaseline(b *testing.B) (p50, p99 time.Duration) {
+	sameRun.Lock()
+	p50, p99 = sameRun.loopP50, sameRun.loopP99
+	sameRun.Unlock()
+	if p99 > 0 {
+		return p50, p99
+	}
+	s := loopback(b, loopbackSamples)
+	slices.Sort(s)
+	p50, p99 = percentile(s, 0.5), percentile(s, 0.99)
+	sameRun.Lock()
+	sameRun.loopP50, sameRun.loopP99 = p50, p99
+	sameRun.Unlock()
+	return p50, p99
+}
+
+func loopback(tb testing.TB, n int) []time.Duration {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, `{"taskToken":"t","input":"{}"}`)
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	body := []byte(`{"activityArn":"arn:aws:states:us-east-1:123456789012:activity:work","workerName":"w"}`)
+	out := make([]time.Duration, 0, n)
+	for i := range n + 100 {
+		t0 := time.Now()
+		resp, err := client.Post(srv.URL, "application/x-amz-json-1.0", bytes.NewReader(body))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if i >= 100 { // the first ones warm the connection up
+			out = append(out, time.Since(t0))
+		}
+	}
+	return out
+}
+
+// commitBaseline returns p50 and p99 of one durable SQLite commit in this
+// run: a one-row INSERT transaction on a fresh database with the store's
+// pragmas (WAL, synchronous=FULL), one at a time. A step the engine makes
+// a caller wait for costs at least one.
+func commitBaseline(b *testing.B) (p50, p99 time.Duration) {
+	sameRun.Lock()
+	p50, p99 = sameRun.commitP50, sameRun.commitP99
+	sameRun.Unlock()
+	if p99 > 0 {
+		return p50, p99
+	}
+	path := filepath.Join(b.TempDir(), "commit.db")
+	s, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	db := rawDB(b, path)
+	defer db.Close()
+	var samples []time.Duration
+	for i := range 520 {
+		t0 := time.Now()
+		if _, err := db.Exec(`INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)`, "arn", strconv.Itoa(i), "v"); err != nil {
+			b.Fatal(err)
+		}
+		if i >= 20 {
+			samples = append(samples, time.Since(t0))
+		}
+	}
+	slices.Sort(samples)
+	p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+	sameRun.Lock()
+	sameRun.commitP50, sameRun.commitP99 = p50, p99
+	sameRun.Unlock()
+	return p50, p99
+}
+
+// reportCommit quotes commitBaseline beside a latency.
+func reportCommit(b *testing.B) {
+	p50, p99 := commitBaseline(b)
+	b.ReportMetric(us(p50), "fsync-commit-p50-us")
+	b.ReportMetric(us(p99), "fsync-commit-p99-us")
+}
+
+// ---- W3 ----
+
+// BenchmarkDurableW3 runs the shared W3 (user onboarding) workload
+// durably: engine on SQLite with fsync on, 200 executions in flight, each
+// started as another ends; the two Lambda functions are activities served
+// by in-process workers that fail 30% of the time (seeded); every Retry's
+// IntervalSeconds is 0, as the peers ran it, so each retry is a timer row
+// due at once that the scheduler fires. Peer: Temporal dev server, 77.7
+// executions/s on the same shape; design target >= 20x that.
+func BenchmarkDurableW3(b *testing.B) {
+	rawBaseline(b)
+	e := newEnv(b, true, engine.Options{SkipValidation: true})
+	sm := e.machine("w3", w3Definition(b, true))
+	var failures atomic.Int64
+	e.serveW3(w3Workers, &failures)
+	if err := e.runMany(sm, "warm", 0, 100, 100, w3Input, w3Want); err != nil {
+		b.Fatal(err)
+	}
+	ev0, st0, f0, c0, ce0 := e.st.events.Load(), e.st.steps.Load(), failures.Load(), e.st.claims.Load(), e.st.emptyClaims.Load()
+	t0 := e.st.stateTimers.Load()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for i := range b.N {
+		if err := e.runMany(sm, "run", i*w3Batch, w3Batch, w3InFlight, w3Input, w3Want); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	n := float64(b.N * w3Batch)
+	events := float64(e.st.events.Load() - ev0)
+	execPerSec := n / elapsed.Seconds()
+	b.ReportMetric(execPerSec, "executions/s")
+	b.ReportMetric(execPerSec/temporalW3, "x-temporal")
+	reportRaw(b, events/elapsed.Seconds())
+	b.ReportMetric(float64(e.st.steps.Load()-st0)/n, "steps/exec")
+	b.ReportMetric(float64(failures.Load()-f0)/n, "retries/exec")
+	b.ReportMetric(float64(e.st.stateTimers.Load()-t0)/n, "timers/exec")
+	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/exec")
+	b.ReportMetric(float64(e.st.emptyClaims.Load()-ce0)/float64(e.st.claims.Load()-c0-(e.st.emptyClaims.Load()-ce0)), "empty-claims/task")
+	b.ReportMetric(0, "ns/op")
+}
+
+// ---- History events ----
+
+// chainDefinition is 10 activity Task states in a row.
+func chainDefinition() string {
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"T0","States":{`)
+	for i := range chainTasks {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"T%d":{"Type":"Task","Resource":"%swork","ResultPath":"$.r%d",`, i, actPfx, i%3)
+		if i == chainTasks-1 {
+			sb.WriteString(`"End":true}`)
+		} else {
+			fmt.Fprintf(&sb, `"Next":"T%d"}`, i+1)
+		}
+	}
+	sb.WriteString(`}}`)
+	return sb.String()
+}
+
+// BenchmarkHistoryEvents measures history events committed through the
+// engine (fsync on): 200 executions in flight, each 10 activity tasks in a
+// row done by in-process workers, against BenchmarkRawSQLiteBatched's
+// plain INSERTs measured in the same run. Target: >= 50% of raw.
+func BenchmarkHistoryEvents(b *testing.B) {
+	rawBaseline(b)
+	e := newEnv(b, true, engine.Options{})
+	sm := e.machine("chain", chainDefinition())
+	var failures atomic.Int64
+	e.serve(actPfx+"work", w3Workers, func(string, string) (string, bool) { return `{"ok":true}`, false }, &failures)
+	input := func(i int) string { return fmt.Sprintf(`{"orderId":"o-%d","amount":%d}`, i, i%1000) }
+	if err := e.runMany(sm, "warm", 0, 100, 100, input, nil); err != nil {
+		b.Fatal(err)
+	}
+	ev0, st0 := e.st.events.Load(), e.st.steps.Load()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for i := range b.N {
+		if err := e.runMany(sm, "run", i*chainBatch, chainBatch, w3InFlight, input, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	events := float64(e.st.events.Load() - ev0)
+	reportRaw(b, events/elapsed.Seconds())
+	b.ReportMetric(float64(e.st.steps.Load()-st0)/elapsed.Seconds(), "steps/s")
+	b.ReportMetric(float64(b.N*chainBatch*chainTasks)/elapsed.Seconds(), "tasks/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/events/1e3, "cpu-us/event")
+	b.ReportMetric(0, "ns/op")
+}
+
+// ---- StartExecution ----
+
+// BenchmarkStartExecution times StartExecution of W3 (activity version;
+// nobody polls, so each start durably records ExecutionStarted,
+// TaskStateEntered and ActivityScheduled and queues a task): through the
+// engine one at a time, through the engine with 200 callers at once, and
+// through the HTTP API with the Go SDK one at a time. fsync on.
+func BenchmarkStartExecution(b *testing.B) {
+	b.Run("engine", func(b *testing.B) {
+		e := newEnv(b, true, engine.Options{})
+		sm := e.machine("w3", w3Definition(b, false))
+		ctx := context.Background()
+		var samples []time.Duration
+		b.ResetTimer()
+		for i := range b.N * startSamples {
+			t0 := time.Now()
+			if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("s-%d", i), w3Input(i), ""); err != nil {
+				b.Fatal(err)
+			}
+			samples = append(samples, time.Since(t0))
+		}
+		b.StopTimer()
+		reportLatency(b, "start", samples)
+		reportCommit(b)
+		b.ReportMetric(0, "ns/op")
+	})
+	b.Run("engine-200-in-flight", func(b *testing.B) {
+		e := newEnv(b, true, engine.Options{})
+		sm := e.machine("w3", w3Definition(b, false))
+		ctx := context.Background()
+		samples := make([]time.Duration, b.N*startParallel)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		start := time.Now()
+		for range 200 {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(samples) {
+						return
+					}
+					t0 := time.Now()
+					if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("p-%d", i), w3Input(i), ""); err != nil {
+						b.Error(err)
+						return
+					}
+					samples[i] = time.Since(t0)
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		reportLatency(b, "start", samples)
+		b.ReportMetric(float64(len(samples))/elapsed.Seconds(), "starts/s")
+		b.ReportMetric(0, "ns/op")
+	})
+	b.Run("sdk", func(b *testing.B) {
+		e := newEnv(b, true, engine.Options{})
+		a := e.serveAPI(time.Second)
+		a.createActivity(b, "sendMessage")
+		a.createActivity(b, "fetchCount")
+		smArn := a.createMachine(b, "w3", w3Definition(b, false))
+		ctx := context.Background()
+		var samples []time.Duration
+		for i := range 50 { // warm the connection and the caches up
+			if _, err := a.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(fmt.Sprintf("warm-%d", i)), Input: aws.String(w3Input(i))}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ResetTimer()
+		for i := range b.N * startSamples {
+			t0 := time.Now()
+			_, err := a.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(fmt.Sprintf("s-%d", i)), Input: aws.String(w3Input(i))})
+			if err != nil {
+				b.Fatal(err)
+			}
+			samples = append(samples, time.Since(t0))
+		}
+		b.StopTimer()
+		reportLatency(b, "start", samples)
+		reportCommit(b)
+		lp50, lp99 := loopbackBaseline(b)
+		b.ReportMetric(us(lp50), "loopback-p50-us")
+		b.ReportMetric(us(lp99), "loopback-p99-us")
+		b.ReportMetric(0, "ns/op")
+	})
+}
+
+// ---- Activity dispatch ----
+
+// BenchmarkActivityDispatch times an activity task's way to a worker: a
+// worker process's Go SDK client is already blocked in GetActivityTask
+// (long poll) on the real HTTP API; StartExecution (through the SDK too)
+// starts a one-activity machine; "dispatch" runs from the moment the step
+// that scheduled the task is durable to the moment the worker's SDK call
+// returns the task, "start-to-held" from the StartExecution call. The
+// baseline is BenchmarkLoopbackHTTP's plain round trip in the same run.
+// Target: dispatch p99 <= 3x loopback p99. fsync on.
+func BenchmarkActivityDispatch(b *testing.B) {
+	loopP50, loopP99 := loopbackBaseline(b)
+	e := newEnv(b, true, engine.Options{})
+	a := e.serveAPI(30 * time.Second)
+	actArn := a.createActivity(b, "dispatch")
+	smArn := a.createMachine(b, "dispatch", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"`+actArn+`","End":true}}}`)
+
+	var schedMu sync.Mutex
+	sched := map[string]time.Time{}
+	e.st.scheduled = func(arn string) {
+		now := time.Now()
+		schedMu.Lock()
+		sched[arn] = now
+		schedMu.Unlock()
+	}
+
+	type held struct {
+		token, arn string
+		at         time.Time
+	}
+	ready := make(chan struct{})
+	got := make(chan held)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			select {
+			case ready <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			out, err := a.client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(actArn), WorkerName: aws.String("w")})
+			at := time.Now()
+			if err != nil {
+				if ctx.Err() == nil {
+					e.fail(fmt.Errorf("GetActivityTask: %w", err))
+					close(got)
+				}
+				return
+			}
+			if out.TaskToken == nil {
+				e.fail(fmt.Errorf("GetActivityTask: no task within the long poll"))
+				close(got)
+				return
+			}
+			tok := aws.ToString(out.TaskToken)
+			arn, _ := tokenExecution(tok)
+			select {
+			case got <- held{token: tok, arn: arn, at: at}:
+			case <-ctx.Done():
+				return
+			}
+			if _, err := a.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: out.TaskToken, Output: aws.String(`{"done":true}`)}); err != nil && ctx.Err() == nil {
+				e.fail(fmt.Errorf("SendTaskSuccess: %w", err))
+			}
+		}
+	})
+
+	var dispatch, total []time.Duration
+	sample := func(name string) {
+		p0 := a.polls.Load()
+		<-ready
+		// Let the poll reach the server and block in the engine.
+		for a.polls.Load() == p0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		time.Sleep(time.Millisecond)
+		t0 := time.Now()
+		out, err := a.client.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(name), Input: aws.String(`{"n":1}`)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h, ok := <-got
+		if !ok {
+			b.Fatal(e.firstErr())
+		}
+		arn := aws.ToString(out.ExecutionArn)
+		if h.arn != arn {
+			b.Fatalf("the worker got a task of %s, want %s", h.arn, arn)
+		}
+		schedMu.Lock()
+		ts, ok := sched[arn]
+		delete(sched, arn)
+		schedMu.Unlock()
+		if !ok {
+			b.Fatalf("no scheduled time for %s", arn)
+		}
+		dispatch = append(dispatch, h.at.Sub(ts))
+		total = append(total, h.at.Sub(t0))
+	}
+	for i := range 20 {
+		sample(fmt.Sprintf("warm-%d", i))
+	}
+	dispatch, total = dispatch[:0], total[:0]
+	b.ResetTimer()
+	for i := range b.N * dispatchSamples {
+		sample(fmt.Sprintf("d-%d", i))
+	}
+	b.StopTimer()
+	_, p99 := reportLatency(b, "dispatch", dispatch)
+	reportLatency(b, "start-to-held", total)
+	b.ReportMetric(us(loopP50), "loopback-p50-us")
+	b.ReportMetric(us(loopP99), "loopback-p99-us")
+	b.ReportMetric(float64(p99)/float64(loopP99), "p99-x-loopback")
+	reportCommit(b)
+	b.ReportMetric(0, "ns/op")
+}
+
+// tokenExecution reads the execution out of a task token's clear part.
+func tokenExecution(token string) (string, bool) {
+	head, _, _ := strings.Cut(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return "", false
+	}
+	arn, _, ok := strings.Cut(string(raw), "\x00")
+	return arn, ok
+}
+
+// ---- Memory of waiting executions ----
+
+// BenchmarkWaitingMemory starts 100,000 executions that Wait an hour,
+// through the engine (fsync off: this measures memory, not commits), then
+// reports Go heap in use and the process's RSS per waiting execution, each
+// beside a linear extrapolation to 1,000,000 (target < 1 GiB). The engine
+// keeps at most MaxLive executions in memory (10,000 by default) and
+// replays the others from the store when their timer fires; MaxLive=all
+// keeps all 100,000 live, the cost per execution without the cap.
+func BenchmarkWaitingMemory(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		maxLive int
+	}{{"MaxLive=default", 0}, {"MaxLive=all", waitingCount}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				waitingMemory(b, c.maxLive)
+			}
+		})
+	}
+}
+
+func waitingMemory(b *testing.B, maxLive int) {
+	b.StopTimer()
+	e := newEnv(b, false, engine.Options{MaxLive: maxLive})
+	sm := e.machine("wait", `{"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3600,"Next":"Done"},"Done":{"Type":"Succeed"}}}`)
+	ctx := context.Background()
+	// Something already ran: the machine is parsed, the pools are open.
+	if _, err := e.eng.StartExecution(ctx, sm, "first", `{}`, ""); err != nil {
+		b.Fatal(err)
+	}
+	// startRange starts executions [from, to) from 200 goroutines.
+	startRange := func(from, to int64) {
+		var next atomic.Int64
+		next.Store(from)
+		var wg sync.WaitGroup
+		for range 200 {
+			wg.Go(func() {
+				for {
+					i := next.Add(1) - 1
+					if i >= to {
+						return
+					}
+					n := strconv.FormatInt(i, 10)
+					if _, err := e.eng.StartExecution(ctx, sm, "w-"+n, `{"userId":"u`+n+`"}`, ""); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	const half = waitingCount / 2
+	heap0, rss0 := memNow()
+	b.StartTimer()
+	start := time.Now()
+	startRange(0, half)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	heapHalf, rssHalf := memNow()
+	b.StartTimer()
+	start = time.Now()
+	startRange(half, waitingCount)
+	elapsed += time.Since(start)
+	b.StopTimer()
+	heap1, rss1 := memNow()
+
+	running, err := e.st.RunningExecutions(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(running) != waitingCount+1 {
+		b.Fatalf("%d executions running, want %d", len(running), waitingCount+1)
+	}
+	running = nil
+	disk := fileSize(e.path) + fileSize(e.path+"-wal")
+	// Average cost over the 100,000, and the marginal cost of the second
+	// 50,000: past MaxLive the engine's share stops growing and the
+	// SQLite page caches are bounded, which the marginal figure shows.
+	rssPer := (float64(rss1) - float64(rss0)) / waitingCount
+	rssMarginal := (float64(rss1) - float64(rssHalf)) / (waitingCount - half)
+	b.ReportMetric((float64(heap1)-float64(heap0))/waitingCount, "heap-B/exec")
+	b.ReportMetric((float64(heap1)-float64(heapHalf))/(waitingCount-half), "heap-marginal-B/exec")
+	b.ReportMetric(rssPer, "rss-B/exec")
+	b.ReportMetric(rssMarginal, "rss-marginal-B/exec")
+	b.ReportMetric(float64(rss1)/(1<<20), "rss-MiB")
+	b.ReportMetric((float64(rss0)+rssPer*1e6)/(1<<20), "rss-MiB@1M-linear")
+	b.ReportMetric((float64(rss1)+rssMarginal*(1e6-waitingCount))/(1<<20), "rss-MiB@1M-marginal")
+	b.ReportMetric(float64(disk)/waitingCount, "disk-B/exec")
+	b.ReportMetric(waitingCount/elapsed.Seconds(), "starts/s")
+	b.ReportMetric(0, "ns/op")
+	e.stop()
+}
+
+// memNow returns the Go heap in use and the process's resident set after
+// a full collection that returns freed memory to the system.
+func memNow() (heap, rss uint64) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse, vmRSS()
+}
+
+// vmRSS is VmRSS from /proc/self/status, in bytes (0 off Linux).
+func vmRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
