@@ -38,6 +38,8 @@ type Execution struct {
 	execTimer int64
 	timerSeq  int64
 	hist      bool
+	rootFrame frame
+	workBuf   [4]*frame
 	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    map[string]any
@@ -137,7 +139,11 @@ func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Co
 		x.execTimer = x.newTimerRef()
 		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
 	}
-	x.root = &frame{kind: frameRoot, scope: m.def, state: m.def.States[m.def.StartAt], input: info.Input}
+	// The root frame and the first slots of the work stack live inside the
+	// Execution: one allocation instead of three for a simple execution.
+	x.rootFrame = frame{kind: frameRoot, scope: m.def, state: m.def.States[m.def.StartAt], input: info.Input}
+	x.root = &x.rootFrame
+	x.work = x.workBuf[:0]
 	x.push(x.root)
 	x.run()
 	return x, x.takeCommands()
