@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
@@ -143,8 +144,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	mux := http.NewServeMux()
 	mux.Handle(lambdaapi.Prefix, lambdaapi.Handler(host, log))
 	mux.Handle(deploy.Path, deploy.Handler(target))
-	mux.Handle("/", api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log}))
+	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
+	con := console.New(apiHandler, console.Options{Log: log})
+	mux.Handle(console.Prefix, con) // the web console and its live stream
+	mux.Handle("/", apiHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(con.Close)
 
 	runCtx, stopEngine := context.WithCancel(context.Background())
 	engineDone := make(chan struct{})
@@ -159,6 +164,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
+	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
 	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
 	log.Info("server started", "endpoint", endpoint, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
 

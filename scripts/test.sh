@@ -7,11 +7,21 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v aws >/dev/null 2>&1 || need_apt+=(awscli)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# sipp plays the phone's DTMF from a pcap, which needs raw sockets: root,
+# or the capability on the binary.
+if [ "$(id -u)" -ne 0 ] && command -v setcap >/dev/null 2>&1; then
+  sudo setcap cap_net_raw+ep "$(command -v sipp)" || true
 fi
 
 echo "== go vet"

@@ -1,0 +1,503 @@
+// app.js is the Statecraft console: a single-page application on the
+// public Step Functions API (same origin, POST / with X-Amz-Target) and the
+// console's live stream (/console/events, server-sent events made from
+// GetExecutionHistory). Routes live in the URL fragment:
+//
+//	#/                          state machines
+//	#/machines/<arn>            a state machine: graph, definition, start, executions
+//	#/executions/<arn>          an execution: live graph, state data, event log
+//	#/activities                activities
+
+import { Graph, statesOf } from './graph.js';
+import { Tracker, detailsOf } from './history.js';
+
+// ---- API ----
+
+export class ApiError extends Error {
+  constructor(type, message) {
+    super(`${type}: ${message}`);
+    this.type = type;
+    this.detail = message;
+  }
+}
+
+async function api(op, body = {}) {
+  const res = await fetch('/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AWSStepFunctions.' + op },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let out = {};
+  try { out = text ? JSON.parse(text) : {}; } catch { out = { message: text }; }
+  if (!res.ok) {
+    const type = String(out.__type || res.status).replace(/^.*#/, '');
+    throw new ApiError(type, out.message || out.Message || res.statusText);
+  }
+  return out;
+}
+
+// ---- DOM helpers ----
+
+function h(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (v === true) e.setAttribute(k, '');
+    else e.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+const main = () => document.getElementById('main');
+
+function toast(msg, kind = 'error') {
+  const t = document.getElementById('toast');
+  t.textContent = msg;
+  t.className = 'toast toast-' + kind;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
+}
+
+function fmtTime(epoch) {
+  if (epoch === undefined || epoch === null) return '';
+  const d = new Date(epoch * 1000);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+function fmtElapsed(sec) {
+  if (!isFinite(sec)) return '';
+  if (sec < 60) return `+${sec.toFixed(3)}s`;
+  const m = Math.floor(sec / 60);
+  return `+${m}m ${(sec - m * 60).toFixed(3)}s`;
+}
+
+function pretty(text) {
+  if (text === undefined || text === null) return '';
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return String(text); }
+}
+
+function statusBadge(status) {
+  return h('span', { class: `status status-${String(status || '').toLowerCase()}` }, status || '');
+}
+
+function nameOf(arn) {
+  return String(arn).split(':').at(-1);
+}
+
+const machineLink = (arn) => '#/machines/' + encodeURIComponent(arn);
+const executionLink = (arn) => '#/executions/' + encodeURIComponent(arn);
+
+// jsonProblem checks JSON text and says where it is wrong.
+export function jsonProblem(text) {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    let msg = String(e.message || e);
+    const m = /position (\d+)/.exec(msg);
+    if (m && !/line \d+/.test(msg)) {
+      const before = text.slice(0, Number(m[1]));
+      const line = before.split('\n').length;
+      const col = Number(m[1]) - before.lastIndexOf('\n');
+      msg += ` (line ${line}, column ${col})`;
+    }
+    return msg;
+  }
+}
+
+// ---- Routing ----
+
+let cleanup = [];
+function onLeave(fn) { cleanup.push(fn); }
+
+async function route() {
+  for (const fn of cleanup) { try { fn(); } catch { /* already gone */ } }
+  cleanup = [];
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [, page, arg] = /^\/([^/]*)\/?(.*)$/.exec(hash) || [];
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    a.classList.toggle('active', (a.dataset.nav === 'activities') === (page === 'activities'));
+  }
+  const m = main();
+  m.textContent = '';
+  m.dataset.page = page || 'machines';
+  try {
+    if (page === 'machines' && arg) await machinePage(m, decodeURIComponent(arg));
+    else if (page === 'executions' && arg) await executionPage(m, decodeURIComponent(arg));
+    else if (page === 'activities') await activitiesPage(m);
+    else await machinesPage(m);
+  } catch (e) {
+    m.appendChild(h('div', { class: 'error-box' }, String(e.message || e)));
+  }
+}
+
+// ---- Pager: Next/Previous over nextToken ----
+
+function pager(onPage) {
+  const tokens = [undefined];
+  let i = 0;
+  let next;
+  const prev = h('button', { class: 'secondary', 'data-test': 'prev', onclick: () => { if (i > 0) { i--; load(); } } }, '← Previous');
+  const nxt = h('button', { class: 'secondary', 'data-test': 'next', onclick: () => { if (next) { tokens[++i] = next; load(); } } }, 'Next →');
+  const info = h('span', { class: 'muted' });
+  const el = h('div', { class: 'pager' }, prev, info, nxt);
+  async function load() {
+    prev.disabled = nxt.disabled = true;
+    try {
+      next = await onPage(tokens[i]);
+    } catch (e) {
+      toast(e.message);
+    }
+    prev.disabled = i === 0;
+    nxt.disabled = !next;
+    info.textContent = `page ${i + 1}`;
+  }
+  return { el, load, reset() { tokens.length = 1; i = 0; return load(); } };
+}
+
+// ---- State machines ----
+
+async function machinesPage(m) {
+  const body = h('tbody');
+  const table = h('table', { class: 'list', id: 'machines' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'Created'))), body);
+  const p = pager(async (token) => {
+    const out = await api('ListStateMachines', { maxResults: 50, ...(token ? { nextToken: token } : {}) });
+    body.textContent = '';
+    for (const sm of out.stateMachines || []) {
+      body.appendChild(h('tr', {}, h('td', {}, h('a', { href: machineLink(sm.stateMachineArn), class: 'machine-link' }, sm.name)),
+        h('td', {}, sm.type), h('td', {}, fmtTime(sm.creationDate))));
+    }
+    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No state machines yet. Create one with the API, the AWS CLI or `statecraft deploy`.')));
+    return out.nextToken;
+  });
+  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'State machines'), h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh')), table, p.el);
+  await p.load();
+}
+
+// problemsByState maps validation diagnostics to the states they are
+// about, from their JSON Pointer location (/States/A/Next,
+// /States/P/Branches/0/States/B/Retry/0).
+function stateOfPointer(loc) {
+  const parts = String(loc || '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let name = null;
+  for (let i = 0; i + 1 < parts.length; i++) if (parts[i] === 'States') name = parts[i + 1];
+  return name;
+}
+
+async function machinePage(m, arn) {
+  const sm = await api('DescribeStateMachine', { stateMachineArn: arn });
+  let def = {};
+  try { def = JSON.parse(sm.definition); } catch { /* shown as text */ }
+  m.appendChild(h('div', { class: 'page-head' },
+    h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', { id: 'machine-name' }, sm.name)),
+    h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
+
+  // Graph and definition side by side.
+  const graphBox = h('div', { class: 'graph-box', id: 'graph' });
+  const selected = h('div', { class: 'muted small', id: 'selected-state' }, 'Click a state to find it in the definition.');
+  const defText = h('textarea', { class: 'code', id: 'definition', spellcheck: 'false', rows: 24 });
+  defText.value = pretty(sm.definition);
+  const problems = h('ul', { class: 'problems', id: 'problems' });
+  const validateBtn = h('button', { class: 'secondary', id: 'validate' }, 'Validate');
+  let graph;
+  const draw = (d) => {
+    graph = new Graph(graphBox, d, {
+      onSelect: (name) => {
+        graph.select(name);
+        selected.textContent = `State ${name}`;
+        const i = defText.value.indexOf(JSON.stringify(name) + ':');
+        if (i >= 0) { defText.focus(); defText.setSelectionRange(i, i + name.length + 2); }
+      },
+    });
+  };
+  draw(def);
+  async function validate() {
+    problems.textContent = '';
+    const text = defText.value;
+    const jp = jsonProblem(text);
+    let d = null;
+    if (!jp) { d = JSON.parse(text); draw(d); }
+    let out;
+    try {
+      out = await api('ValidateStateMachineDefinition', { definition: text, type: sm.type });
+    } catch (e) {
+      problems.appendChild(h('li', { class: 'problem' }, e.message));
+      return;
+    }
+    const byState = new Map();
+    for (const p of out.diagnostics || []) {
+      const st = stateOfPointer(p.location);
+      if (st) (byState.get(st) || byState.set(st, []).get(st)).push(p.message);
+      problems.appendChild(h('li', { class: 'problem', dataset: { state: st || '' }, onclick: () => st && graph.reveal(st) },
+        h('span', { class: 'code-name' }, p.code), ' ', st ? h('button', { type: 'button', class: 'link state-ref' }, st) : null, st ? ': ' : '', p.message,
+        p.location ? h('span', { class: 'muted small' }, ` at ${p.location}`) : null));
+    }
+    if (graph) graph.mark(byState);
+    if (!(out.diagnostics || []).length) problems.appendChild(h('li', { class: 'ok' }, '✓ The definition is valid.'));
+    if (out.truncated) problems.appendChild(h('li', { class: 'muted' }, 'More problems were left out.'));
+  }
+  validateBtn.addEventListener('click', validate);
+  m.appendChild(h('section', { class: 'split' },
+    h('div', { class: 'panel grow' }, h('h2', {}, 'Graph'), legend(), graphBox, selected),
+    h('div', { class: 'panel side' }, h('h2', {}, 'Definition'), defText,
+      h('div', { class: 'row' }, validateBtn, h('span', { class: 'muted small' }, 'Edits are checked and drawn here only; they do not change the state machine.')), problems)));
+  validate();
+
+  // Start an execution.
+  const nameIn = h('input', { id: 'exec-name', placeholder: 'generated when empty', maxlength: 80 });
+  const input = h('textarea', { class: 'code', id: 'exec-input', rows: 8, spellcheck: 'false' });
+  input.value = '{\n  \n}';
+  const inputMsg = h('div', { class: 'input-msg small', id: 'exec-input-msg' });
+  const startBtn = h('button', { id: 'start' }, 'Start execution');
+  const check = () => {
+    const p = jsonProblem(input.value);
+    input.classList.toggle('bad', !!p);
+    inputMsg.textContent = p ? 'Invalid JSON: ' + p : '✓ Valid JSON';
+    inputMsg.classList.toggle('bad', !!p);
+    startBtn.disabled = !!p;
+    return !p;
+  };
+  input.addEventListener('input', check);
+  check();
+  startBtn.addEventListener('click', async () => {
+    if (!check()) return;
+    startBtn.disabled = true;
+    try {
+      const body = { stateMachineArn: arn, input: input.value };
+      if (nameIn.value.trim()) body.name = nameIn.value.trim();
+      const out = await api('StartExecution', body);
+      location.hash = executionLink(out.executionArn);
+    } catch (e) {
+      toast(e.message);
+      startBtn.disabled = false;
+    }
+  });
+  const startPanel = h('section', { class: 'panel', id: 'start-panel' }, h('h2', {}, 'Start execution'),
+    h('label', {}, 'Name', nameIn), h('label', {}, 'Input (JSON)', input), inputMsg, h('div', { class: 'row' }, startBtn));
+  if (sm.type === 'EXPRESS') {
+    startPanel.appendChild(h('p', { class: 'muted small' }, 'Express executions are not recorded: they do not appear in the list below.'));
+  }
+
+  // Executions: status filter, name search, paging.
+  const status = h('select', { id: 'status-filter' }, ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].map((s) => h('option', { value: s }, s || 'All statuses')));
+  const search = h('input', { id: 'name-search', type: 'search', placeholder: 'Search by name' });
+  const body = h('tbody');
+  const pageSize = 20;
+  // A search reads pages of the API's listing until it has a page of
+  // matches, so a page token here is the API's.
+  const p = pager(async (token) => {
+    const q = search.value.trim().toLowerCase();
+    const rows = [];
+    let next = token;
+    let reads = 0;
+    do {
+      const out = await api('ListExecutions', { stateMachineArn: arn, maxResults: q ? 100 : pageSize, ...(status.value ? { statusFilter: status.value } : {}), ...(next ? { nextToken: next } : {}) });
+      for (const x of out.executions || []) if (!q || x.name.toLowerCase().includes(q)) rows.push(x);
+      next = out.nextToken;
+      reads++;
+    } while (q && next && rows.length < pageSize && reads < 20);
+    body.textContent = '';
+    for (const x of rows) {
+      body.appendChild(h('tr', { dataset: { name: x.name } }, h('td', {}, h('a', { href: executionLink(x.executionArn), class: 'execution-link' }, x.name)),
+        h('td', {}, statusBadge(x.status)), h('td', {}, fmtTime(x.startDate)), h('td', {}, fmtTime(x.stopDate))));
+    }
+    if (!rows.length) body.appendChild(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No executions.')));
+    return next;
+  });
+  status.addEventListener('change', () => p.reset());
+  let searchTimer;
+  search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => p.reset(), 250); });
+  const execPanel = h('section', { class: 'panel grow' }, h('div', { class: 'page-head' }, h('h2', {}, 'Executions'),
+    h('div', { class: 'row' }, status, search, h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh'))),
+  h('table', { class: 'list', id: 'executions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))), body), p.el);
+  m.appendChild(h('div', { class: 'split' }, startPanel, execPanel));
+  await p.load();
+}
+
+function legend() {
+  const item = (cls, text) => h('span', { class: 'legend-item ' + cls }, h('i'), text);
+  return h('div', { class: 'legend small' }, item('l-running', 'running'), item('l-succeeded', 'succeeded'), item('l-failed', 'failed'),
+    item('l-caught', 'caught'), item('l-retried', 'retried'), item('l-cancelled', 'cancelled'),
+    h('span', { class: 'legend-edge' }, '— next'), h('span', { class: 'legend-edge e-default' }, '- - default'), h('span', { class: 'legend-edge e-catch' }, '- - catch'));
+}
+
+// ---- Executions ----
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+
+async function executionPage(m, arn) {
+  const [x, smx] = await Promise.all([
+    api('DescribeExecution', { executionArn: arn }),
+    api('DescribeStateMachineForExecution', { executionArn: arn }),
+  ]);
+  let def = {};
+  try { def = JSON.parse(smx.definition); } catch { /* drawn empty */ }
+  const statusEl = h('span', { id: 'exec-status' });
+  const stopBtn = h('button', { class: 'danger', id: 'stop' }, 'Stop execution');
+  const times = h('span', { class: 'muted', id: 'exec-times' });
+  const ioBox = h('div', { class: 'io', id: 'exec-io' });
+  const liveEl = h('span', { class: 'live small', id: 'live' }, '');
+  const setExec = (d) => {
+    statusEl.textContent = '';
+    statusEl.appendChild(statusBadge(d.status));
+    statusEl.dataset.status = d.status;
+    stopBtn.disabled = d.status !== 'RUNNING';
+    times.textContent = `started ${fmtTime(d.startDate)}${d.stopDate ? ` · stopped ${fmtTime(d.stopDate)}` : ''}`;
+    ioBox.textContent = '';
+    ioBox.append(h('div', {}, h('h3', {}, 'Execution input'), h('pre', { class: 'json' }, pretty(d.input))));
+    if (d.output !== undefined) ioBox.append(h('div', {}, h('h3', {}, 'Execution output'), h('pre', { class: 'json', id: 'exec-output' }, pretty(d.output))));
+    if (d.error !== undefined || d.cause !== undefined) ioBox.append(h('div', {}, h('h3', {}, 'Error'), h('pre', { class: 'json bad' }, `${d.error || ''}\n${pretty(d.cause)}`)));
+  };
+  stopBtn.addEventListener('click', async () => {
+    stopBtn.disabled = true;
+    try {
+      await api('StopExecution', { executionArn: arn, error: 'Console.Stopped', cause: 'Stopped from the Statecraft console' });
+      setExec(await api('DescribeExecution', { executionArn: arn }));
+    } catch (e) {
+      toast(e.message);
+      stopBtn.disabled = false;
+    }
+  });
+  m.appendChild(h('div', { class: 'page-head' },
+    h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', h('a', { href: machineLink(x.stateMachineArn) }, nameOf(x.stateMachineArn)), ' / '),
+      h('h1', { id: 'exec-name-title' }, x.name, ' ', statusEl)),
+    h('div', { class: 'row' }, liveEl, times, stopBtn)));
+  setExec(x);
+
+  const tracker = new Tracker();
+  const graphBox = h('div', { class: 'graph-box', id: 'graph' });
+  const statePanel = h('div', { class: 'state-panel', id: 'state-panel' }, h('p', { class: 'muted' }, 'Click a state to see its input and output.'));
+  let selected = null;
+  const graph = new Graph(graphBox, def, { onSelect: (name) => { selected = name; graph.select(name); showState(); } });
+  const allStates = statesOf(def);
+
+  function showState() {
+    if (!selected) return;
+    const runs = tracker.runs.get(selected) || [];
+    statePanel.textContent = '';
+    statePanel.dataset.state = selected;
+    statePanel.appendChild(h('h3', {}, selected, ' ', h('span', { class: 'muted small' }, runs.length ? `${runs.length} run${runs.length > 1 ? 's' : ''}` : 'not run')));
+    runs.forEach((r, i) => {
+      const parts = [];
+      if (runs.length > 1) parts.push(h('h4', {}, `Run ${i + 1}`, ' ', statusBadge(r.status)));
+      else parts.push(h('div', {}, statusBadge(r.status), r.retries ? h('span', { class: 'muted small' }, ` retried ${r.retries}×`) : null));
+      parts.push(h('div', { class: 'io-pair' },
+        h('div', {}, h('h4', {}, 'Input'), h('pre', { class: 'json state-input' }, pretty(r.input))),
+        h('div', {}, h('h4', {}, 'Output'), h('pre', { class: 'json state-output' }, r.output === undefined ? (r.status === 'running' ? '(running)' : '(none)') : pretty(r.output)))));
+      if (r.error !== undefined || r.cause !== undefined) parts.push(h('div', {}, h('h4', {}, 'Error'), h('pre', { class: 'json bad state-error' }, `${r.error ?? ''}${r.cause ? '\n' + pretty(r.cause) : ''}`)));
+      statePanel.appendChild(h('div', { class: 'run' }, parts));
+    });
+  }
+
+  // Event log.
+  const tbody = h('tbody');
+  const table = h('table', { class: 'list events', id: 'events' },
+    h('thead', {}, h('tr', {}, ['ID', 'Type', 'State', 'Resource', 'Elapsed', 'Timestamp'].map((t) => h('th', {}, t)))), tbody);
+  const addRow = (ev, state) => {
+    const d = detailsOf(ev);
+    const res = tracker.resourceOf.get(ev.id) || '';
+    const elapsed = tracker.start !== null ? ev.timestamp - tracker.start : NaN;
+    const cls = /Failed$|TimedOut$|Aborted$/.test(ev.type) ? 'ev-bad' : /Succeeded$/.test(ev.type) ? 'ev-good' : '';
+    const detail = h('tr', { class: 'event-detail', hidden: true }, h('td', { colspan: 6 }, h('pre', { class: 'json' }, JSON.stringify(d, (k, v) => (typeof v === 'string' && /^[[{]/.test(v.trim()) ? tryParse(v) : v), 2))));
+    const row = h('tr', { class: `event ${cls}`, dataset: { id: ev.id, type: ev.type, state: state || '' }, title: 'Click for details' },
+      h('td', { class: 'num' }, ev.id),
+      h('td', {}, h('span', { class: 'toggle' }, '▸'), ' ', ev.type),
+      h('td', {}, state ? h('button', { type: 'button', class: 'link state-ref', onclick: (e2) => { e2.stopPropagation(); selected = state; graph.reveal(state); showState(); } }, state) : ''),
+      h('td', { class: 'small', title: res }, res ? shortRes(res) : ''),
+      h('td', { class: 'num' }, fmtElapsed(elapsed)),
+      h('td', { class: 'small' }, fmtTime(ev.timestamp)));
+    row.addEventListener('click', () => {
+      detail.hidden = !detail.hidden;
+      row.classList.toggle('open', !detail.hidden);
+      row.querySelector('.toggle').textContent = detail.hidden ? '▸' : '▾';
+    });
+    tbody.append(row, detail);
+  };
+
+  m.appendChild(h('section', { class: 'split' },
+    h('div', { class: 'panel grow' }, h('h2', {}, 'Graph'), legend(), graphBox),
+    h('div', { class: 'panel side' }, h('h2', {}, 'State'), statePanel, ioBox)));
+  m.appendChild(h('section', { class: 'panel' }, h('h2', {}, 'Event log ', h('span', { class: 'muted small', id: 'event-count' })), table));
+
+  const counter = document.getElementById('event-count');
+  let pending = new Set();
+  let scheduled = false;
+  const repaint = () => {
+    scheduled = false;
+    for (const s of pending) {
+      const st = tracker.status(s);
+      graph.setStatus(s, st.status, st.retries, st.runs);
+    }
+    pending = new Set();
+    counter.textContent = `${tracker.events.length} events`;
+    if (selected) showState();
+  };
+  const onEvent = (ev) => {
+    if (tracker.stateOf.has(ev.id)) return; // sent again after a reconnection
+    const state = tracker.add(ev);
+    addRow(ev, state);
+    if (state) pending.add(state);
+    if (ev.type.startsWith('Execution') && ev.type !== 'ExecutionStarted') for (const s of allStates) pending.add(s);
+    if (!scheduled) { scheduled = true; requestAnimationFrame(repaint); }
+  };
+
+  // Live: the stream sends the history so far, then each new event.
+  const es = new EventSource('events?executionArn=' + encodeURIComponent(arn));
+  onLeave(() => es.close());
+  liveEl.textContent = '● connecting';
+  es.addEventListener('open', () => { liveEl.textContent = '● live'; liveEl.className = 'live small on'; });
+  es.addEventListener('history', (e) => onEvent(JSON.parse(e.data)));
+  es.addEventListener('execution', (e) => setExec(JSON.parse(e.data)));
+  es.addEventListener('end', () => {
+    es.close();
+    liveEl.textContent = '■ ended';
+    liveEl.className = 'live small';
+    repaint();
+  });
+  es.addEventListener('error', (e) => {
+    if (e.data) { toast(JSON.parse(e.data).message || 'stream error'); es.close(); liveEl.textContent = '✕ stream failed'; return; }
+    if (es.readyState !== EventSource.CLOSED) { liveEl.textContent = '● reconnecting'; liveEl.className = 'live small'; }
+  });
+  if (TERMINAL.has(x.status)) liveEl.textContent = '■ ended';
+}
+
+function tryParse(s) {
+  try { return JSON.parse(s); } catch { return s; }
+}
+
+function shortRes(r) {
+  const p = r.split(':');
+  return r.startsWith('arn:') && p.length > 6 ? p.slice(5).join(':') : r;
+}
+
+// ---- Activities ----
+
+async function activitiesPage(m) {
+  const body = h('tbody');
+  const p = pager(async (token) => {
+    const out = await api('ListActivities', { maxResults: 50, ...(token ? { nextToken: token } : {}) });
+    body.textContent = '';
+    for (const a of out.activities || []) {
+      body.appendChild(h('tr', {}, h('td', {}, a.name), h('td', { class: 'small' }, a.activityArn), h('td', {}, fmtTime(a.creationDate))));
+    }
+    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No activities.')));
+    return out.nextToken;
+  });
+  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'Activities'), h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh')),
+    h('table', { class: 'list', id: 'activities' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'ARN'), h('th', {}, 'Created'))), body), p.el);
+  await p.load();
+}
+
+window.addEventListener('hashchange', route);
+route();

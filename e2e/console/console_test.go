@@ -1,0 +1,645 @@
+// Package console is the browser test of the web console: it serves the
+// real API, engine, SQLite store and console handlers on 127.0.0.1 in
+// process, mounted the way `statecraft server` mounts them, and drives
+// headless Chromium (Debian package chromium, /usr/bin/chromium) with
+// chromedp. The test plays the activity worker through the public API, so
+// the execution moves only when the test says: nothing here depends on how
+// fast anything is. Screenshots go to $STATECRAFT_ARTIFACTS (or a temporary
+// directory) as PNG files.
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/console"
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/store/sqlite"
+)
+
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+	role    = "arn:aws:iam::123456789012:role/statecraft-console"
+)
+
+// server is a Statecraft server for one test.
+type server struct {
+	t        *testing.T
+	endpoint string
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	dir := t.TempDir()
+	opts := sqlite.DefaultOptions()
+	opts.Sync = false
+	st, err := sqlite.Open(filepath.Join(dir, "statecraft.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	eng := engine.New(st, engine.Options{Log: log})
+	apiHandler := api.New(st, eng, api.Options{Region: region, Account: account, Log: log, LongPoll: 5 * time.Second})
+	con := console.New(apiHandler, console.Options{Log: log})
+	// As cli/server.go mounts them.
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, con)
+	mux.Handle("/", apiHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(con.Close)
+	ctx, stopEngine := context.WithCancel(context.Background())
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		_ = eng.Run(ctx)
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		stopEngine()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			t.Errorf("shutdown: %v (a live stream held the server up?)", err)
+		}
+		<-engineDone
+		st.Close()
+	})
+	return &server{t: t, endpoint: "http://" + ln.Addr().String()}
+}
+
+// call runs one operation of the public API.
+func (s *server) call(op string, in any) map[string]any {
+	s.t.Helper()
+	out, err := s.try(op, in)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+func (s *server) try(op string, in any) (map[string]any, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest(http.MethodPost, s.endpoint+"/", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("%s: %v: %s", op, err, body)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return out, fmt.Errorf("%s: %d %s", op, resp.StatusCode, body)
+	}
+	return out, nil
+}
+
+// task waits for the next task of an activity (GetActivityTask long-polls)
+// and returns its token and input.
+func (s *server) task(activityArn string) (string, string) {
+	s.t.Helper()
+	for range 24 {
+		out := s.call("GetActivityTask", map[string]any{"activityArn": activityArn, "workerName": "e2e"})
+		if tok, _ := out["taskToken"].(string); tok != "" {
+			in, _ := out["input"].(string)
+			return tok, in
+		}
+	}
+	s.t.Fatalf("no task for %s", activityArn)
+	return "", ""
+}
+
+// definition has every state type: Pass, Choice (rules and Default), Task
+// (activity, with Retry and Catch), Parallel with two branches, Wait, Map
+// with an item processor, Succeed and Fail.
+func definition(activityArn string) string {
+	def := map[string]any{
+		"Comment": "Console end-to-end test",
+		"StartAt": "Prepare",
+		"States": map[string]any{
+			"Prepare": map[string]any{"Type": "Pass", "Result": map[string]any{"prepared": true}, "ResultPath": "$.prep", "Next": "Route"},
+			"Route": map[string]any{
+				"Type": "Choice",
+				"Choices": []any{
+					map[string]any{"Variable": "$.mode", "StringEquals": "skip", "Next": "Done"},
+					map[string]any{"And": []any{
+						map[string]any{"Variable": "$.count", "IsPresent": true},
+						map[string]any{"Variable": "$.count", "NumericGreaterThan": 100},
+					}, "Next": "TooMany"},
+				},
+				"Default": "DoWork",
+			},
+			"DoWork": map[string]any{
+				"Type":       "Task",
+				"Resource":   activityArn,
+				"ResultPath": "$.work",
+				"Retry":      []any{map[string]any{"ErrorEquals": []any{"Transient"}, "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 1}},
+				"Catch":      []any{map[string]any{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "TooMany"}},
+				"Next":       "FanOut",
+			},
+			"FanOut": map[string]any{
+				"Type":       "Parallel",
+				"ResultPath": "$.fan",
+				"Branches": []any{
+					map[string]any{"StartAt": "Left", "States": map[string]any{
+						"Left":  map[string]any{"Type": "Pass", "Result": "left", "Next": "Pause"},
+						"Pause": map[string]any{"Type": "Wait", "Seconds": 1, "End": true},
+					}},
+					map[string]any{"StartAt": "Right", "States": map[string]any{
+						"Right": map[string]any{"Type": "Pass", "Result": "right", "End": true},
+					}},
+				},
+				"Next": "EachItem",
+			},
+			"EachItem": map[string]any{
+				"Type":       "Map",
+				"ItemsPath":  "$.items",
+				"ResultPath": "$.doubled",
+				"ItemProcessor": map[string]any{
+					"ProcessorConfig": map[string]any{"Mode": "INLINE"},
+					"StartAt":         "Double",
+					"States": map[string]any{
+						"Double": map[string]any{"Type": "Pass", "Parameters": map[string]any{"n.$": "$"}, "End": true},
+					},
+				},
+				"Next": "Done",
+			},
+			"Done":    map[string]any{"Type": "Succeed"},
+			"TooMany": map[string]any{"Type": "Fail", "Error": "TooMany", "Cause": "count above 100"},
+		},
+	}
+	b, _ := json.Marshal(def)
+	return string(b)
+}
+
+// browser starts headless Chromium for one test. The test fails when
+// Chromium is missing: a console test that is skipped proves nothing.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("STATECRAFT_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		if p, lerr := exec.LookPath("chromium"); lerr == nil {
+			path = p
+		} else {
+			t.Fatalf("the console browser tests need headless Chromium at /usr/bin/chromium, and it is missing (%v): "+
+				"install the Debian package chromium (apt-get install -y chromium), or set STATECRAFT_CHROMIUM to a Chromium binary", err)
+		}
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1500, 1100),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	// Every run of the test is bounded; a wait that never ends fails it.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	// Start the browser now, so that a browser that cannot start fails
+	// here with its own error, and collect what the page logs.
+	var mu sync.Mutex
+	var problems []string
+	msgs := chromedp.Console(ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", path, err)
+	}
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError {
+				mu.Lock()
+				problems = append(problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
+	return ctx
+}
+
+// artifacts is where screenshots go.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("STATECRAFT_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shooter saves numbered full-page screenshots.
+type shooter struct {
+	t   *testing.T
+	ctx context.Context
+	dir string
+	n   int
+}
+
+func (s *shooter) shot(name string) {
+	s.t.Helper()
+	s.n++
+	b, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		s.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(s.dir, fmt.Sprintf("%s-%02d-%s.png", strings.ReplaceAll(s.t.Name(), "/", "_"), s.n, name))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		s.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	s.t.Logf("screenshot: %s", path)
+}
+
+// step runs browser actions and, when they fail, saves a screenshot of
+// the page as it was and fails the test.
+func (s *shooter) step(what string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	if err := chromedp.Do(s.ctx, actions...); err != nil {
+		s.shot("failed")
+		s.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// wait polls a JavaScript predicate until it is true.
+func (s *shooter) wait(what, predicate string) {
+	s.t.Helper()
+	s.step(what, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+}
+
+func (s *shooter) eval(js string) string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		s.shot("failed")
+		s.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+func q(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// nodeStatus is the JavaScript for a state's status in the graph.
+func nodeStatus(state string) string {
+	return fmt.Sprintf(`(document.querySelector('#graph g.node[data-state=%s]')?.dataset.status || '')`, q(state))
+}
+
+func TestConsoleInBrowserLiveExecution(t *testing.T) {
+	srv := startServer(t)
+	ctx := browser(t)
+	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+
+	act := srv.call("CreateActivity", map[string]any{"name": "work"})
+	activityArn := act["activityArn"].(string)
+	sm := srv.call("CreateStateMachine", map[string]any{"name": "orders", "definition": definition(activityArn), "roleArn": role})
+	smArn := sm["stateMachineArn"].(string)
+
+	// The list, then the machine with its graph.
+	sh.step("open the console",
+		chromedp.Navigate(srv.endpoint+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS(`#machines a.machine-link`)),
+	)
+	if got := sh.eval(`document.querySelector('#machines a.machine-link').textContent`); got != "orders" {
+		t.Fatalf("state machine list shows %q", got)
+	}
+	sh.shot("machines")
+	sh.step("open the state machine",
+		chromedp.Click(chromedp.CSS(`#machines a.machine-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph svg g.node[data-state="DoWork"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#problems li.ok`)),
+	)
+	// Every state is drawn, nested ones inside their Parallel or Map.
+	for _, name := range []string{"Prepare", "Route", "DoWork", "FanOut", "Left", "Pause", "Right", "EachItem", "Double", "Done", "TooMany"} {
+		sh.wait("state "+name+" drawn", fmt.Sprintf(`!!document.querySelector('#graph g.node[data-state=%s]')`, q(name)))
+	}
+	if got := sh.eval(`[...document.querySelectorAll('#graph g.node[data-state="FanOut"] g.node')].map(n => n.dataset.state).sort().join(',')`); got != "Left,Pause,Right" {
+		t.Errorf("states drawn inside FanOut: %q", got)
+	}
+	if got := sh.eval(`[...document.querySelectorAll('#graph g.node[data-state="EachItem"] g.node')].map(n => n.dataset.state).join(',')`); got != "Double" {
+		t.Errorf("states drawn inside EachItem: %q", got)
+	}
+	labels := sh.eval(`[...document.querySelectorAll('#graph .edge-label')].map(l => l.textContent).join('\n')`)
+	for _, want := range []string{`$.mode == "skip"`, "$.count is present && $.count > 100", "Default", "catch States.ALL"} {
+		if !strings.Contains(labels, want) {
+			t.Errorf("edge labels %q lack %q", labels, want)
+		}
+	}
+	if got := sh.eval(`String(document.querySelectorAll('#graph path.edge-catch[data-from="DoWork"][data-to="TooMany"]').length)`); got != "1" {
+		t.Errorf("catch edges DoWork→TooMany: %s", got)
+	}
+	if got := sh.eval(`String(document.querySelectorAll('#graph path.edge-default[data-from="Route"][data-to="DoWork"]').length)`); got != "1" {
+		t.Errorf("default edges Route→DoWork: %s", got)
+	}
+	// The graph is laid out: no two states of one list overlap.
+	if got := sh.eval(`(() => {
+		const boxes = [...document.querySelectorAll('#graph g.node')].map(n => [n.dataset.state, n.getBoundingClientRect()]);
+		const bad = [];
+		for (const [a, r] of boxes) for (const [b, s] of boxes) {
+			if (a >= b) continue;
+			const inside = (x, y) => x.left >= y.left && x.right <= y.right && x.top >= y.top && x.bottom <= y.bottom;
+			if (inside(r, s) || inside(s, r)) continue; // nested in a Parallel or Map
+			if (r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom) bad.push(a + '/' + b);
+		}
+		return bad.join(',');
+	})()`); got != "" {
+		t.Errorf("overlapping states: %s", got)
+	}
+	sh.step("scroll to the graph", chromedp.ScrollIntoView(chromedp.CSS(`#graph`)))
+	sh.shot("machine-graph")
+
+	// The input editor refuses JSON that does not parse.
+	sh.step("type bad input",
+		chromedp.SetValue(chromedp.CSS(`#exec-name`), "first-run"),
+		chromedp.SetValue(chromedp.CSS(`#exec-input`), `{"items": [1, 2, 3],}`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#exec-input').dispatchEvent(new Event('input'))`),
+	)
+	sh.wait("start disabled on bad JSON", `document.querySelector('#start').disabled && /Invalid JSON/.test(document.querySelector('#exec-input-msg').textContent)`)
+	sh.shot("invalid-input")
+	sh.step("type good input",
+		chromedp.SetValue(chromedp.CSS(`#exec-input`), `{"mode": "full", "items": [1, 2, 3], "count": 3}`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#exec-input').dispatchEvent(new Event('input'))`),
+	)
+	sh.wait("start enabled on good JSON", `!document.querySelector('#start').disabled`)
+	sh.step("start the execution", chromedp.Click(chromedp.CSS(`#start`)))
+	sh.wait("execution page", `location.hash.startsWith('#/executions/') && !!document.querySelector('#graph g.node[data-state="DoWork"]')`)
+	execArn := sh.eval(`decodeURIComponent(location.hash.slice('#/executions/'.length))`)
+	if !strings.HasSuffix(execArn, ":first-run") {
+		t.Fatalf("execution ARN %q does not end with the name given", execArn)
+	}
+
+	// The execution waits at DoWork for the activity worker (this test).
+	sh.wait("Prepare and Route succeeded, DoWork running",
+		nodeStatus("Prepare")+` === 'succeeded' && `+nodeStatus("Route")+` === 'succeeded' && `+nodeStatus("DoWork")+` === 'running'`)
+	sh.wait("live stream connected", `document.querySelector('#live').textContent.includes('live')`)
+	sh.wait("status RUNNING", `document.querySelector('#exec-status').dataset.status === 'RUNNING' && !document.querySelector('#stop').disabled`)
+	sh.shot("running")
+
+	// The first attempt fails with a retryable error: the graph shows the
+	// retry live, and the execution waits for the second attempt.
+	tok, _ := srv.task(activityArn)
+	srv.call("SendTaskFailure", map[string]any{"taskToken": tok, "error": "Transient", "cause": "database busy"})
+	sh.wait("DoWork retried", `document.querySelector('#graph g.node[data-state="DoWork"]').dataset.retries === '1'`)
+	tok, input := srv.task(activityArn)
+	if !strings.Contains(input, `"prepared":true`) {
+		t.Errorf("activity input %s", input)
+	}
+	sh.shot("retried")
+	srv.call("SendTaskSuccess", map[string]any{"taskToken": tok, "output": `{"ok": true, "attempt": 2}`})
+
+	// Every state that ran turns green, live.
+	sh.wait("execution succeeded", `document.querySelector('#exec-status').dataset.status === 'SUCCEEDED'`)
+	for _, name := range []string{"Prepare", "Route", "DoWork", "FanOut", "Left", "Pause", "Right", "EachItem", "Double", "Done"} {
+		sh.wait(name+" succeeded", nodeStatus(name)+` === 'succeeded'`)
+	}
+	if got := sh.eval(nodeStatus("TooMany")); got != "" {
+		t.Errorf("TooMany did not run but shows %q", got)
+	}
+	if got := sh.eval(`document.querySelector('#graph g.node[data-state="Double"]').dataset.runs`); got != "3" {
+		t.Errorf("Double ran %s times, want 3 (one per item)", got)
+	}
+	sh.wait("stream ended", `document.querySelector('#live').textContent.includes('ended') && document.querySelector('#stop').disabled`)
+	sh.shot("succeeded")
+
+	// A state's input and output, on click.
+	sh.step("click DoWork", chromedp.Click(chromedp.CSS(`#graph g.node[data-state="DoWork"] rect.box`)))
+	sh.wait("DoWork's data shown", `document.querySelector('#state-panel').dataset.state === 'DoWork'`)
+	in := sh.eval(`document.querySelector('#state-panel pre.state-input').textContent`)
+	out := sh.eval(`document.querySelector('#state-panel pre.state-output').textContent`)
+	if !strings.Contains(in, `"prepared": true`) || !strings.Contains(in, `"count": 3`) {
+		t.Errorf("DoWork input shown: %s", in)
+	}
+	if !strings.Contains(out, `"attempt": 2`) || !strings.Contains(out, `"work"`) {
+		t.Errorf("DoWork output shown: %s", out)
+	}
+	if got := sh.eval(`document.querySelector('#state-panel').textContent`); !strings.Contains(got, "retried 1×") {
+		t.Errorf("state panel does not mention the retry: %s", got)
+	}
+	sh.step("scroll to the state panel", chromedp.ScrollIntoView(chromedp.CSS(`#state-panel`)))
+	sh.shot("state-data")
+
+	// The event log, with the failed attempt and the retry in it.
+	rows := sh.eval(`[...document.querySelectorAll('#events tr.event')].map(r => [r.dataset.id, r.dataset.type, r.dataset.state, r.children[3].textContent, r.children[4].textContent].join('|')).join('\n')`)
+	t.Logf("event log:\n%s", rows)
+	hist := srv.call("GetExecutionHistory", map[string]any{"executionArn": execArn, "maxResults": 1000})
+	if n := strings.Count(rows, "\n") + 1; n != len(hist["events"].([]any)) {
+		t.Errorf("event log has %d rows, GetExecutionHistory %d events", n, len(hist["events"].([]any)))
+	}
+	var scheduled int
+	for _, line := range strings.Split(rows, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 5 {
+			t.Fatalf("event row %q", line)
+		}
+		if f[1] == "ActivityScheduled" {
+			scheduled++
+			if f[2] != "DoWork" || !strings.Contains(f[3], "activity:work") {
+				t.Errorf("ActivityScheduled row: %q", line)
+			}
+		}
+		switch f[1] {
+		case "ParallelStateSucceeded":
+			if f[2] != "FanOut" {
+				t.Errorf("ParallelStateSucceeded attributed to %q", f[2])
+			}
+		case "MapStateSucceeded", "MapIterationSucceeded":
+			if f[2] != "EachItem" {
+				t.Errorf("%s attributed to %q", f[1], f[2])
+			}
+		}
+		if f[3] != "" && f[2] != "DoWork" {
+			t.Errorf("resource %q on a row of %q", f[3], f[2])
+		}
+		if !strings.HasPrefix(f[4], "+") {
+			t.Errorf("elapsed %q in row %q", f[4], line)
+		}
+	}
+	if scheduled != 2 {
+		t.Errorf("%d ActivityScheduled rows, want 2 (the first attempt and the retry)", scheduled)
+	}
+	sh.step("open the failed attempt's details",
+		chromedp.ScrollIntoView(chromedp.CSS(`#events tr.event[data-type="ActivityFailed"]`)),
+		chromedp.Click(chromedp.CSS(`#events tr.event[data-type="ActivityFailed"]`)),
+	)
+	sh.wait("details shown", `(() => { const r = document.querySelector('#events tr.event[data-type="ActivityFailed"]').nextElementSibling; return !r.hidden && r.textContent.includes('Transient') && r.textContent.includes('database busy'); })()`)
+	sh.shot("event-log")
+
+	// The execution is in the machine's list, found by name and status.
+	sh.step("back to the machine", chromedp.Navigate(srv.endpoint+"/console/#/machines/"+urlEscape(smArn)), chromedp.WaitVisible(chromedp.CSS(`#executions a.execution-link`)))
+	if got := sh.eval(`document.querySelector('#executions tr[data-name="first-run"] .status').textContent`); got != "SUCCEEDED" {
+		t.Errorf("listed status %q", got)
+	}
+}
+
+func TestConsoleInBrowserStopAndFilters(t *testing.T) {
+	srv := startServer(t)
+	ctx := browser(t)
+	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	act := srv.call("CreateActivity", map[string]any{"name": "slow"})
+	activityArn := act["activityArn"].(string)
+	srv.call("CreateActivity", map[string]any{"name": "other-activity"})
+	sm := srv.call("CreateStateMachine", map[string]any{"name": "stoppable", "definition": definition(activityArn), "roleArn": role})
+	smArn := sm["stateMachineArn"].(string)
+
+	// 25 finished executions (more than a page) and one that waits.
+	for i := range 25 {
+		srv.call("StartExecution", map[string]any{"stateMachineArn": smArn, "name": fmt.Sprintf("quick-%02d", i), "input": `{"mode": "skip"}`})
+	}
+	x := srv.call("StartExecution", map[string]any{"stateMachineArn": smArn, "name": "to-stop", "input": `{"mode": "full", "items": []}`})
+	execArn := x["executionArn"].(string)
+
+	sh.step("open the execution",
+		chromedp.Navigate(srv.endpoint+"/console/#/executions/"+urlEscape(execArn)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph g.node[data-state="DoWork"]`)),
+	)
+	sh.wait("DoWork running", nodeStatus("DoWork")+` === 'running'`)
+	sh.step("stop", chromedp.Click(chromedp.CSS(`#stop`)))
+	sh.wait("aborted", `document.querySelector('#exec-status').dataset.status === 'ABORTED'`)
+	sh.wait("DoWork cancelled", nodeStatus("DoWork")+` === 'cancelled'`)
+	sh.wait("ExecutionAborted in the log", `!!document.querySelector('#events tr.event[data-type="ExecutionAborted"]')`)
+	sh.shot("stopped")
+
+	// Status filter, name search and paging over the public ListExecutions.
+	sh.step("open the machine",
+		chromedp.Navigate(srv.endpoint+"/console/#/machines/"+urlEscape(smArn)),
+		chromedp.WaitVisible(chromedp.CSS(`#executions a.execution-link`)),
+	)
+	count := `String(document.querySelectorAll('#executions tr[data-name]').length)`
+	if got := sh.eval(count); got != "20" {
+		t.Errorf("first page has %s executions, want 20", got)
+	}
+	sh.step("next page", chromedp.Click(chromedp.CSS(`button[data-test="next"]`)))
+	sh.wait("second page", count+` === '6'`)
+	sh.step("previous page", chromedp.Click(chromedp.CSS(`button[data-test="prev"]`)))
+	sh.wait("first page again", count+` === '20'`)
+	sh.step("filter ABORTED",
+		chromedp.SetValue(chromedp.CSS(`#status-filter`), "ABORTED"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#status-filter').dispatchEvent(new Event('change'))`),
+	)
+	sh.wait("only the stopped one", count+` === '1' && !!document.querySelector('#executions tr[data-name="to-stop"]')`)
+	sh.step("all statuses, search quick-1",
+		chromedp.SetValue(chromedp.CSS(`#status-filter`), ""),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#status-filter').dispatchEvent(new Event('change'))`),
+		chromedp.SetValue(chromedp.CSS(`#name-search`), "quick-1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#name-search').dispatchEvent(new Event('input'))`),
+	)
+	sh.wait("ten matches", count+` === '10' && [...document.querySelectorAll('#executions tr[data-name]')].every(r => r.dataset.name.startsWith('quick-1'))`)
+	sh.shot("filtered")
+
+	// A definition with a mistake: the message points at the state.
+	bad := strings.Replace(definition(activityArn), `"Next":"FanOut"`, `"Next":"Nowhere"`, 1)
+	sh.step("edit the definition",
+		chromedp.SetValue(chromedp.CSS(`#definition`), bad),
+		chromedp.Click(chromedp.CSS(`#validate`)),
+	)
+	sh.wait("problem shown", `[...document.querySelectorAll('#problems li.problem')].some(li => li.dataset.state === 'DoWork' && li.textContent.includes('Nowhere'))`)
+	sh.wait("DoWork marked", `document.querySelector('#graph g.node[data-state="DoWork"]').classList.contains('invalid')`)
+	sh.step("show the problem", chromedp.ScrollIntoView(chromedp.CSS(`#problems`)))
+	sh.shot("validation")
+
+	// Activities.
+	sh.step("activities",
+		chromedp.Navigate(srv.endpoint+"/console/#/activities"),
+		chromedp.WaitVisible(chromedp.CSS(`#activities td`)),
+	)
+	sh.wait("both activities listed", `(() => { const t = document.querySelector('#activities').textContent; return t.includes('slow') && t.includes('other-activity'); })()`)
+	sh.shot("activities")
+}
+
+// TestConsoleLiveStream reads the live stream the way a browser does, with
+// no browser: the history so far, then the end.
+func TestConsoleLiveStream(t *testing.T) {
+	srv := startServer(t)
+	sm := srv.call("CreateStateMachine", map[string]any{"name": "tiny", "roleArn": role,
+		"definition": `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}}`})
+	x := srv.call("StartExecution", map[string]any{"stateMachineArn": sm["stateMachineArn"], "input": `{"a":1}`})
+	arn := x["executionArn"].(string)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.endpoint+"/console/events?executionArn="+urlEscape(arn), nil)
+	req.Header.Set("Last-Event-ID", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	s := string(body)
+	if strings.Contains(s, "id: 1\n") || !strings.Contains(s, "id: 2\n") || !strings.Contains(s, `"ExecutionSucceeded"`) || !strings.HasSuffix(s, "event: end\ndata: {}\n\n") {
+		t.Errorf("stream:\n%s", s)
+	}
+}
+
+func urlEscape(s string) string {
+	r := strings.NewReplacer("%", "%25", ":", "%3A", "/", "%2F", "#", "%23", "?", "%3F", "&", "%26", "+", "%2B", " ", "%20")
+	return r.Replace(s)
+}
