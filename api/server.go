@@ -141,7 +141,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
-			s.log.Error("internal failure", "op", op, "requestId", id, "err", err)
+			if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+				// The client went away (a worker's poll timing out, say)
+				// and the call was cut short: nobody reads the answer,
+				// and nothing failed here.
+				s.log.Debug("client gone", "op", op, "requestId", id, "err", err)
+			} else {
+				s.log.Error("internal failure", "op", op, "requestId", id, "err", err)
+			}
 			ae = internalFailure()
 		}
 		status = ae.status

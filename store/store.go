@@ -187,7 +187,9 @@ type HistoryParams struct {
 //     ErrInvalidToken; state machines and activities list by creation time
 //     then ARN, executions newest first;
 //   - Seq counts the inputs applied; a step with an Input advances it by one;
-//   - within a step, timer deletions happen before additions; a step with
+//   - within a step, timer deletions happen before additions and task
+//     closings before additions (a task can be handed back to its queue by
+//     closing and adding it in one step); a step with
 //     Final removes the execution's timers and open tasks, and an ended
 //     execution takes no more steps (ErrConflict);
 //   - DeleteTimer deletes only while the timer is still due when it says (a

@@ -358,8 +358,14 @@ func (s *Store) check(e *store.Execution, step store.StepParams) error {
 		}
 		seen[ev.ID] = true
 	}
+	closing := map[string]bool{}
+	for _, tok := range step.CloseTasks {
+		closing[tok] = true
+	}
 	for _, t := range step.AddTasks {
-		if _, ok := s.tasks[t.Token]; ok {
+		// A task may be closed and added again in one step (handing a
+		// claimed task back to its queue); only an open duplicate conflicts.
+		if cur, ok := s.tasks[t.Token]; ok && !cur.closed && !closing[t.Token] {
 			return store.ErrConflict
 		}
 	}

@@ -160,7 +160,7 @@ func Open(path string, opts Options) (*Store, error) {
 	// claim and answering the worker, and a task no worker holds would be
 	// stranded. Delivery is at least once; a worker that did get the task
 	// can still complete it by its token.
-	if _, err := conn.ExecContext(ctx, `SELECT 1 WHERE 0`); err != nil {
+	if _, err := conn.ExecContext(ctx, `UPDATE tasks SET started = 0, worker_name = '' WHERE started = 1`); err != nil {
 		conn.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("store/sqlite: open %s: requeueing claimed tasks: %w", path, err)
