@@ -115,24 +115,14 @@ type listActivitiesOutput struct {
 }
 
 func (s *server) listActivities(c *call) (any, error) {
-	in := c.in
-	n, nGiven := in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := in.str("nextToken", pageTokenStr)
-	if err := in.r.check(); err != nil {
+	const op = "ListActivities"
+	page, err := s.pageParams(c, op)
+	if err != nil {
 		return nil, err
 	}
-	const op = "ListActivities"
-	var cursor string
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, "")
-		if err != nil {
-			return nil, err
-		}
-		cursor = t.Cursor
-	}
-	acts, next, err := s.st.ListActivities(c.ctx, store.ListParams{Limit: pageSize(n, nGiven), Token: cursor})
+	acts, next, err := s.st.ListActivities(c.ctx, page)
 	if err != nil {
-		return nil, s.cursorError(err, cursor)
+		return nil, s.cursorError(err, page.Token)
 	}
 	out := &listActivitiesOutput{Activities: []activityListItem{}}
 	for _, a := range acts {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/statecraft/statecraft/store"
 	"hash/fnv"
 	"strconv"
 	"time"
@@ -63,4 +64,24 @@ func pageSize(n int64, given bool) int {
 		return defaultPageSize
 	}
 	return int(n)
+}
+
+// pageParams reads the paging members of a list operation that has no
+// others (maxResults, nextToken) and unwraps the client's token into the
+// store's cursor.
+func (s *server) pageParams(c *call, op string) (store.ListParams, error) {
+	n, nGiven := c.in.integer("maxResults", 0, maxPageSize)
+	tok, tokGiven := c.in.str("nextToken", pageTokenStr)
+	if err := c.in.r.check(); err != nil {
+		return store.ListParams{}, err
+	}
+	p := store.ListParams{Limit: pageSize(n, nGiven)}
+	if tokGiven {
+		t, err := s.decodeToken(tok, op, "")
+		if err != nil {
+			return store.ListParams{}, err
+		}
+		p.Token = t.Cursor
+	}
+	return p, nil
 }

@@ -502,24 +502,14 @@ type listStateMachinesOutput struct {
 }
 
 func (s *server) listStateMachines(c *call) (any, error) {
-	in := c.in
-	n, nGiven := in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := in.str("nextToken", pageTokenStr)
-	if err := in.r.check(); err != nil {
+	const op = "ListStateMachines"
+	page, err := s.pageParams(c, op)
+	if err != nil {
 		return nil, err
 	}
-	const op = "ListStateMachines"
-	var cursor string
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, "")
-		if err != nil {
-			return nil, err
-		}
-		cursor = t.Cursor
-	}
-	sms, next, err := s.st.ListStateMachines(c.ctx, store.ListParams{Limit: pageSize(n, nGiven), Token: cursor})
+	sms, next, err := s.st.ListStateMachines(c.ctx, page)
 	if err != nil {
-		return nil, s.cursorError(err, cursor)
+		return nil, s.cursorError(err, page.Token)
 	}
 	out := &listStateMachinesOutput{StateMachines: []stateMachineListItem{}}
 	for _, sm := range sms {

@@ -56,15 +56,8 @@ func invokeTaskInput(t *interp.Task) string {
 // goroutine (a function may run for minutes, and must not hold a timer
 // worker) and moves the timer out as a watchdog.
 func (e *Engine) invoke(ctx context.Context, t store.Timer) {
-	parent, err := e.st.GetExecution(ctx, t.ExecutionArn)
-	if err != nil {
-		_ = e.st.DeleteTimer(ctx, t)
-		return
-	}
-	token := TaskToken(parent.Arn, t.Ref, parent.Seed)
-	task, err := e.st.GetTask(ctx, token)
-	if err != nil {
-		_ = e.st.DeleteTimer(ctx, t)
+	parent, task, token, ok := e.outboxTask(ctx, t)
+	if !ok {
 		return
 	}
 	v, err := jsonv.ParseString(task.Input)
@@ -162,4 +155,22 @@ func (e *Engine) runInvoker(req InvokeRequest) interp.Event {
 		return interp.Event{Kind: interp.TaskTimedOut, Error: interp.ErrTimeout}
 	}
 	return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed", Cause: err.Error()}
+}
+
+// outboxTask finds the open task an outbox timer (invoke, nested) stands
+// for. When the execution or the task is gone there is nothing left to do,
+// and the timer is deleted.
+func (e *Engine) outboxTask(ctx context.Context, t store.Timer) (*store.Execution, *store.Task, string, bool) {
+	parent, err := e.st.GetExecution(ctx, t.ExecutionArn)
+	if err != nil {
+		_ = e.st.DeleteTimer(ctx, t)
+		return nil, nil, "", false
+	}
+	token := TaskToken(parent.Arn, t.Ref, parent.Seed)
+	task, err := e.st.GetTask(ctx, token)
+	if err != nil {
+		_ = e.st.DeleteTimer(ctx, t)
+		return nil, nil, "", false
+	}
+	return parent, task, token, true
 }

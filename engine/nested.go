@@ -76,16 +76,8 @@ func (nt *nestedTask) pattern() string {
 // nested fires a nested-execution timer: start the child if it is not
 // started, and for .sync report its result once it has one.
 func (e *Engine) nested(ctx context.Context, t store.Timer) {
-	parent, err := e.st.GetExecution(ctx, t.ExecutionArn)
-	if err != nil {
-		_ = e.st.DeleteTimer(ctx, t)
-		return
-	}
-	token := TaskToken(parent.Arn, t.Ref, parent.Seed)
-	task, err := e.st.GetTask(ctx, token)
-	if err != nil {
-		// The task is closed: nothing left to watch.
-		_ = e.st.DeleteTimer(ctx, t)
+	parent, task, token, ok := e.outboxTask(ctx, t)
+	if !ok {
 		return
 	}
 	nt, err := parseNestedTask(task.Input, token)
