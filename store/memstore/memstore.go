@@ -27,8 +27,7 @@ type Store struct {
 	timers   map[timerKey]store.Timer
 	tasks    map[string]*taskRow
 	tags     map[string]map[string]string
-	seq      int64 // creation order for stable listings
-	order    map[string]int64
+	seq      int64 // insertion order, which breaks ties between tasks
 }
 
 type timerKey struct {
@@ -54,13 +53,7 @@ func New() *Store {
 		timers:   map[timerKey]store.Timer{},
 		tasks:    map[string]*taskRow{},
 		tags:     map[string]map[string]string{},
-		order:    map[string]int64{},
 	}
-}
-
-func (s *Store) next(key string) {
-	s.seq++
-	s.order[key] = s.seq
 }
 
 func cp[T any](v *T) *T { c := *v; return &c }
@@ -123,7 +116,6 @@ func (s *Store) CreateStateMachine(_ context.Context, sm *store.StateMachine) er
 	c := cp(sm)
 	c.CreatedAt, c.UpdatedAt = utc(c.CreatedAt), utc(c.UpdatedAt)
 	s.machines[sm.Arn] = c
-	s.next(sm.Arn)
 	return nil
 }
 
@@ -187,7 +179,6 @@ func (s *Store) CreateActivity(_ context.Context, a *store.Activity) error {
 	c := cp(a)
 	c.CreatedAt = utc(c.CreatedAt)
 	s.acts[a.Arn] = c
-	s.next(a.Arn)
 	return nil
 }
 
@@ -246,7 +237,6 @@ func (s *Store) StartExecution(_ context.Context, e *store.Execution, step store
 		return err
 	}
 	s.execs[e.Arn] = rec
-	s.next(e.Arn)
 	s.apply(rec, step)
 	return nil
 }
