@@ -148,13 +148,15 @@ function pager(onPage) {
   let i = 0;
   let next;
   const prev = h('button', { class: 'secondary', 'data-test': 'prev', onclick: () => { if (i > 0) { i--; load(); } } }, '← Previous');
-  const nxt = h('button', { class: 'secondary', 'data-test': 'next', onclick: () => { if (next) { tokens[++i] = next; load(); } } }, 'Next →');
+  const nxt = h('button', { class: 'secondary', 'data-test': 'next', onclick: () => { if (next) { tokens[++i] = next; tokens.length = i + 1; load(); } } }, 'Next →');
   const info = h('span', { class: 'muted' });
   const el = h('div', { class: 'pager' }, prev, info, nxt);
+  // Only the tokens of the pages seen are kept: one page is loaded at a
+  // time, however long the listing.
   async function load() {
     prev.disabled = nxt.disabled = true;
     try {
-      next = await onPage(tokens[i]);
+      next = await onPage(tokens[i], i);
     } catch (e) {
       toast(e.message);
     }
@@ -166,6 +168,11 @@ function pager(onPage) {
 }
 
 // ---- State machines ----
+
+// A name search reads at most SEARCH_PAGES pages of SEARCH_PAGE executions
+// per click.
+const SEARCH_PAGE = 100;
+const SEARCH_PAGES = 10;
 
 async function machinesPage(m) {
   const body = h('tbody');
@@ -294,25 +301,41 @@ async function machinePage(m, arn) {
   const search = h('input', { id: 'name-search', type: 'search', placeholder: 'Search by name' });
   const body = h('tbody');
   const pageSize = 20;
-  // A search reads pages of the API's listing until it has a page of
-  // matches, so a page token here is the API's.
-  const p = pager(async (token) => {
+  const searchInfo = h('div', { class: 'muted small search-info', id: 'search-info', hidden: true });
+  // A search reads pages of the API's listing (newest first) until it has
+  // a page of matches or has read SEARCH_PAGES pages, so that a rare name
+  // costs a bounded number of requests per click; Next searches on from
+  // where it stopped. A page token here is the API's, and searched[i] is
+  // how many executions the pages before page i read.
+  const searched = [0];
+  const p = pager(async (token, page) => {
     const q = search.value.trim().toLowerCase();
     const rows = [];
     let next = token;
     let reads = 0;
+    let scanned = 0;
     do {
-      const out = await api('ListExecutions', { stateMachineArn: arn, maxResults: q ? 100 : pageSize, ...(status.value ? { statusFilter: status.value } : {}), ...(next ? { nextToken: next } : {}) });
+      const out = await api('ListExecutions', { stateMachineArn: arn, maxResults: q ? SEARCH_PAGE : pageSize, ...(status.value ? { statusFilter: status.value } : {}), ...(next ? { nextToken: next } : {}) });
       for (const x of out.executions || []) if (!q || x.name.toLowerCase().includes(q)) rows.push(x);
+      scanned += (out.executions || []).length;
       next = out.nextToken;
       reads++;
-    } while (q && next && rows.length < pageSize && reads < 20);
+    } while (q && next && rows.length < pageSize && reads < SEARCH_PAGES);
     body.textContent = '';
     for (const x of rows) {
       body.appendChild(h('tr', { dataset: { name: x.name } }, h('td', {}, h('a', { href: executionLink(x.executionArn), class: 'execution-link' }, x.name)),
         h('td', {}, statusBadge(x.status)), h('td', {}, fmtTime(x.startDate)), h('td', {}, fmtTime(x.stopDate))));
     }
-    if (!rows.length) body.appendChild(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No executions.')));
+    if (!rows.length) body.appendChild(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, q ? 'No matches on this page.' : 'No executions.')));
+    searched.length = page + 1;
+    searched[page + 1] = (searched[page] ?? 0) + scanned;
+    searchInfo.hidden = !q;
+    if (q) {
+      const total = searched[page + 1];
+      searchInfo.dataset.searched = String(total);
+      searchInfo.textContent = `${rows.length} match${rows.length === 1 ? '' : 'es'} for “${q}” · searched ${total.toLocaleString('en-US')} execution${total === 1 ? '' : 's'}` +
+        (next ? ` (newest first) — Next → searches older ones` : ' — all of them');
+    }
     return next;
   });
   status.addEventListener('change', () => p.reset());
@@ -320,6 +343,7 @@ async function machinePage(m, arn) {
   search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => p.reset(), 250); });
   const execPanel = h('section', { class: 'panel grow' }, h('div', { class: 'page-head' }, h('h2', {}, 'Executions'),
     h('div', { class: 'row' }, status, search, h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh'))),
+  searchInfo,
   h('table', { class: 'list', id: 'executions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))), body), p.el);
   m.appendChild(h('div', { class: 'split' }, startPanel, execPanel));
   await p.load();

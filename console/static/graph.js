@@ -12,6 +12,7 @@ const NODE_H = 46;
 const GAP_X = 28;
 const GAP_Y = 26;
 const LABEL_H = 18;
+const LABEL_CHARS = 44; // longer labels are clipped (the whole text is the tooltip)
 const CHAR_W = 6.6; // a label character at 11px, roughly
 const TERM_W = 64;
 const TERM_H = 26;
@@ -73,7 +74,7 @@ function stateWidth(name, st) {
 }
 
 function labelWidth(text) {
-  return Math.min(34, text.length) * CHAR_W + 12;
+  return Math.min(LABEL_CHARS, text.length) * CHAR_W + 12;
 }
 
 // layoutBlock lays out the states of one list (the machine, a Parallel
@@ -132,14 +133,14 @@ function layoutBlock(states, startAt, top) {
     if (st.Type === 'Choice') {
       for (const c of st.Choices || []) {
         const text = describeRule(c);
-        edge(name, c.Next, 'choice', clip(text, 34), text);
+        edge(name, c.Next, 'choice', clip(text, LABEL_CHARS), text);
       }
       if (st.Default) edge(name, st.Default, 'default', 'Default', 'Default');
     }
     if (typeof st.Next === 'string') edge(name, st.Next, 'next');
     for (const c of st.Catch || []) {
       const errs = (c.ErrorEquals || []).join(', ');
-      edge(name, c.Next, 'catch', clip('catch ' + errs, 34), 'Catch ' + errs);
+      edge(name, c.Next, 'catch', clip('catch ' + errs, LABEL_CHARS), 'Catch ' + errs);
     }
     if (end && (st.End === true || st.Type === 'Succeed' || st.Type === 'Fail')) edge(name, '#end', 'end');
   }
@@ -280,7 +281,6 @@ function layoutBlock(states, startAt, top) {
   for (const n of nodes.values()) { minX = Math.min(minX, n.x); }
   if (!isFinite(minX)) minX = 0;
   for (const n of nodes.values()) { n.x -= minX; maxX = Math.max(maxX, n.x + n.w); }
-  const height = Math.max(0, y - GAP_Y);
 
   // Edge routes.
   const outs = new Map();
@@ -303,26 +303,26 @@ function layoutBlock(states, startAt, top) {
   };
   spread(outs, (e, x) => { e.sx = x; });
   spread(ins, (e, x) => { e.tx = x; });
-  let lane = maxX + 16;
-  let width = maxX;
+  // Loops (edges back up to a state already passed) run in a lane
+  // beside the graph: on the right, or on the left when that side is
+  // clearer. An end of a loop leaves (enters) its state from the side when
+  // no other state of its row stands between it and the lane, and
+  // otherwise through the gap below (above) its row, so that a loop never
+  // runs behind a state or a label.
+  const blocked = (n, side) => (rows[n.layer] || []).some((id) => {
+    if (id === n.id) return false;
+    const o = nodes.get(id);
+    if (o.kind === 'dummy' && !o.labelled) return false; // an edge passing: a crossing only
+    return side > 0 ? o.x >= n.x + n.w : o.x + o.w <= n.x;
+  });
+  let rightLane = maxX + 16;
+  let leftLane = -16;
+  const loopsOut = new Map();
+  const loopsIn = new Map();
   for (const e of edges) {
+    if (e.back) continue;
     const a = nodes.get(e.from);
     const b = nodes.get(e.to);
-    if (e.back) {
-      const sy = a.y + a.h / 2;
-      const ty = b.y + Math.min(b.h / 2, 16);
-      const x = Math.max(lane, a.x + a.w + 16, b.x + b.w + 16);
-      e.points = [[a.x + a.w, sy], [x, sy], [x, ty], [b.x + b.w, ty]];
-      e.loop = true;
-      if (e.label) {
-        e.labelAt = [x + 4, (sy + ty) / 2];
-        e.labelAnchor = 'start';
-        width = Math.max(width, x + 4 + labelWidth(e.label));
-      }
-      lane = x + 14;
-      width = Math.max(width, x + 4);
-      continue;
-    }
     const pts = [[e.sx, a.y + a.h]];
     for (const id of e.chain) {
       const d = nodes.get(id);
@@ -336,17 +336,96 @@ function layoutBlock(states, startAt, top) {
     pts.push([e.tx, b.y]);
     e.points = pts;
   }
+  for (const e of edges) {
+    if (!e.back) continue;
+    const a = nodes.get(e.from);
+    const b = nodes.get(e.to);
+    const cost = (side) => Number(blocked(a, side)) + Number(blocked(b, side));
+    const side = cost(-1) < cost(1) ? -1 : 1;
+    const x = side > 0 ? rightLane : leftLane;
+    const pts = [];
+    // The k-th loop out of (into) a state keeps apart from the others.
+    const ko = loopsOut.get(a.id) || 0;
+    const ki = loopsIn.get(b.id) || 0;
+    loopsOut.set(a.id, ko + 1);
+    loopsIn.set(b.id, ki + 1);
+    if (!blocked(a, side)) {
+      const sy = a.y + Math.min(a.h / 2, 16) + 8 * ko;
+      pts.push([side > 0 ? a.x + a.w : a.x, sy], [x, sy]);
+    } else {
+      const sx = side > 0 ? a.x + a.w - 10 - 10 * ko : a.x + 10 + 10 * ko;
+      const gy = a.rowBottom + 8 + 5 * (ko % 3);
+      pts.push([sx, a.y + a.h], [sx, gy], [x, gy]);
+    }
+    if (!blocked(b, side)) {
+      const ty = b.y + Math.min(b.h / 2, 16) - 8 * ki;
+      pts.push([x, ty], [side > 0 ? b.x + b.w : b.x, ty]);
+    } else {
+      const tx = side > 0 ? b.x + b.w - 10 - 10 * ki : b.x + 10 + 10 * ki;
+      const gy = b.rowTop - 8 - 5 * (ki % 3);
+      pts.push([x, gy], [tx, gy], [tx, b.y]);
+    }
+    e.points = pts;
+    e.loop = true;
+    let room = 14;
+    if (e.label) {
+      const ys = pts.filter(([px]) => px === x).map(([, py]) => py); // the lane's ends
+      e.labelAt = [x + side * 4, (Math.min(...ys) + Math.max(...ys)) / 2];
+      e.labelAnchor = side > 0 ? 'start' : 'end';
+      room = 4 + labelWidth(e.label) + 10;
+    }
+    if (side > 0) rightLane += room;
+    else leftLane -= room;
+  }
+
+  // Move everything so that the block starts at (0, 0): left lanes and
+  // gaps above the first row lie at negative coordinates.
+  let x0 = 0;
+  let y0 = 0;
+  let x1 = maxX;
+  let y1 = Math.max(0, y - GAP_Y);
+  for (const e of edges) {
+    for (const [px, py] of e.points) { x0 = Math.min(x0, px); y0 = Math.min(y0, py); x1 = Math.max(x1, px); y1 = Math.max(y1, py); }
+    if (e.labelAt) {
+      const w = labelWidth(e.label);
+      const lx = e.labelAnchor === 'start' ? e.labelAt[0] : e.labelAnchor === 'end' ? e.labelAt[0] - w : e.labelAt[0] - w / 2;
+      x0 = Math.min(x0, lx);
+      x1 = Math.max(x1, lx + w);
+    }
+  }
+  if (x0 < 0 || y0 < 0) {
+    for (const n of nodes.values()) { n.x -= x0; n.y -= y0; n.rowTop -= y0; n.rowBottom -= y0; }
+    for (const e of edges) {
+      e.points = e.points.map(([px, py]) => [px - x0, py - y0]);
+      if (e.labelAt) e.labelAt = [e.labelAt[0] - x0, e.labelAt[1] - y0];
+    }
+  }
+  const width = x1 - x0;
+  const height = y1 - y0;
   return { w: width, h: height, nodes, edges };
+}
+
+// roundedPath draws a polyline of horizontal and vertical segments with
+// rounded corners.
+function roundedPath(p, r) {
+  let s = `M${p[0][0]},${p[0][1]}`;
+  for (let i = 1; i + 1 < p.length; i++) {
+    const [xa, ya] = p[i - 1];
+    const [xb, yb] = p[i];
+    const [xc, yc] = p[i + 1];
+    const d1 = Math.hypot(xb - xa, yb - ya);
+    const d2 = Math.hypot(xc - xb, yc - yb);
+    if (!d1 || !d2) continue;
+    const rr = Math.min(r, d1 / 2, d2 / 2);
+    s += ` L${xb - ((xb - xa) / d1) * rr},${yb - ((yb - ya) / d1) * rr} Q${xb},${yb} ${xb + ((xc - xb) / d2) * rr},${yb + ((yc - yb) / d2) * rr}`;
+  }
+  const [xl, yl] = p[p.length - 1];
+  return s + ` L${xl},${yl}`;
 }
 
 function pathOf(e) {
   const p = e.points;
-  if (e.loop) {
-    const r = 8;
-    const [a, b, c, d] = p;
-    const up = c[1] < b[1] ? -1 : 1;
-    return `M${a[0]},${a[1]} H${b[0] - r} Q${b[0]},${b[1]} ${b[0]},${b[1] + up * r} V${c[1] - up * r} Q${c[0]},${c[1]} ${c[0] - r},${c[1]} H${d[0]}`;
-  }
+  if (e.loop) return roundedPath(p, 8);
   let s = `M${p[0][0]},${p[0][1]}`;
   for (let i = 1; i < p.length; i++) {
     const [x0, y0] = p[i - 1];
@@ -371,7 +450,7 @@ function renderBlock(block, g, index) {
       const lab = svgEl('g', { class: `edge-label edge-label-${e.kind}`, 'data-from': e.from, 'data-to': e.to }, lg);
       const w = labelWidth(e.label);
       const [x, y] = e.labelAt;
-      const x0 = e.labelAnchor === 'start' ? x : x - w / 2;
+      const x0 = e.labelAnchor === 'start' ? x : e.labelAnchor === 'end' ? x - w : x - w / 2;
       svgEl('rect', { x: x0, y: y - LABEL_H / 2, width: w, height: LABEL_H, rx: 4 }, lab);
       const t = svgEl('text', { x: x0 + w / 2, y: y + 4, 'text-anchor': 'middle' }, lab);
       t.textContent = e.label;

@@ -643,3 +643,230 @@ func urlEscape(s string) string {
 	r := strings.NewReplacer("%", "%25", ":", "%3A", "/", "%2F", "#", "%23", "?", "%3F", "&", "%26", "+", "%2B", " ", "%20")
 	return r.Replace(s)
 }
+
+// TestConsoleInBrowserSeedMachines draws the two example machines the
+// project ships (examples/user-onboarding and examples/alarm-ivr): every
+// state is a node, the Parallel's branches are drawn inside it, no two
+// states overlap, nothing is drawn on a state, and the alarm machine's
+// loop from noInput back to placeCall is drawn as a loop.
+func TestConsoleInBrowserSeedMachines(t *testing.T) {
+	srv := startServer(t)
+	ctx := browser(t)
+	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	// The alarm machine's tasks are the activity mediaService.
+	srv.call("CreateActivity", map[string]any{"name": "mediaService"})
+
+	for _, tc := range []struct {
+		name   string
+		file   string
+		nested map[string]string // Parallel state: the states drawn inside it, sorted
+		loops  [][2]string       // edges drawn as loops: from, to
+	}{
+		{name: "user-onboarding", file: "../../examples/user-onboarding/statemachine.asl.json"},
+		{name: "alarm-ivr", file: "../../examples/alarm-ivr/statemachine.asl.json",
+			nested: map[string]string{"playAndGetDTMF": "hangupCall,playVoiceMessage,waitForCode"},
+			loops:  [][2]string{{"noInput", "placeCall"}}},
+	} {
+		b, err := os.ReadFile(tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var def map[string]any
+		if err := json.Unmarshal(b, &def); err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		sm := srv.call("CreateStateMachine", map[string]any{"name": tc.name, "definition": string(b), "roleArn": role})
+		smArn := sm["stateMachineArn"].(string)
+		sh.step("open "+tc.name,
+			chromedp.Navigate(srv.endpoint+"/console/#/machines/"+urlEscape(smArn)),
+			chromedp.WaitVisible(chromedp.CSS(`#graph svg g.node`)),
+			chromedp.WaitVisible(chromedp.CSS(`#problems li.ok`)),
+		)
+		var names []string
+		var walk func(states map[string]any)
+		walk = func(states map[string]any) {
+			for name, st := range states {
+				names = append(names, name)
+				m, _ := st.(map[string]any)
+				if br, ok := m["Branches"].([]any); ok {
+					for _, b := range br {
+						walk(b.(map[string]any)["States"].(map[string]any))
+					}
+				}
+			}
+		}
+		walk(def["States"].(map[string]any))
+		for _, name := range names {
+			if got := sh.eval(fmt.Sprintf(`String(document.querySelectorAll('#graph g.node[data-state=%s]').length)`, q(name))); got != "1" {
+				t.Errorf("%s: state %s drawn %s times", tc.name, name, got)
+			}
+		}
+		if got := sh.eval(`String(document.querySelectorAll('#graph g.node').length)`); got != fmt.Sprint(len(names)) {
+			t.Errorf("%s: %s nodes drawn for %d states", tc.name, got, len(names))
+		}
+		for parallel, want := range tc.nested {
+			if got := sh.eval(fmt.Sprintf(`[...document.querySelectorAll('#graph g.node[data-state=%s] g.branch g.node')].map(n => n.dataset.state).sort().join(',')`, q(parallel))); got != want {
+				t.Errorf("%s: states drawn inside %s: %q, want %q", tc.name, parallel, got, want)
+			}
+			if got := sh.eval(fmt.Sprintf(`String(document.querySelectorAll('#graph g.node[data-state=%s] > g.branch').length)`, q(parallel))); got != "2" {
+				t.Errorf("%s: %s has %s branch boxes, want 2", tc.name, parallel, got)
+			}
+		}
+		// No two states overlap unless one holds the other, and no edge
+		// label sits on a state or on another label.
+		if got := sh.eval(`(() => {
+			const boxes = [...document.querySelectorAll('#graph g.node')].map(n => [n.dataset.state, n.querySelector(':scope > rect.box').getBoundingClientRect(), n]);
+			const labels = [...document.querySelectorAll('#graph .edge-label')].map((l, i) => ['label ' + l.textContent, l.getBoundingClientRect()]);
+			const hit = (r, s) => r.left < s.right - 0.5 && s.left < r.right - 0.5 && r.top < s.bottom - 0.5 && s.top < r.bottom - 0.5;
+			const bad = [];
+			for (const [a, r, na] of boxes) for (const [b, s, nb] of boxes) {
+				if (a >= b || na.contains(nb) || nb.contains(na)) continue;
+				if (hit(r, s)) bad.push(a + '/' + b);
+			}
+			for (const [a, r] of labels) {
+				for (const [b, s, nb] of boxes) {
+					if (nb.classList.contains('compound')) continue;
+					if (hit(r, s)) bad.push(a + '/' + b);
+				}
+				for (const [b, s] of labels) if (a < b && hit(r, s)) bad.push(a + '/' + b);
+			}
+			return bad.join(', ');
+		})()`); got != "" {
+			t.Errorf("%s: overlapping: %s", tc.name, got)
+		}
+		// No edge runs behind a state it does not join (sampled along
+		// each path, in screen coordinates).
+		if got := sh.eval(`(() => {
+			const nodes = [...document.querySelectorAll('#graph g.node')].map(n => [n, n.querySelector(':scope > rect.box').getBoundingClientRect()]);
+			const bad = new Set();
+			for (const p of document.querySelectorAll('#graph path.edge')) {
+				const m = p.getScreenCTM();
+				const len = p.getTotalLength();
+				for (let d = 0; d <= len; d += 3) {
+					const pt = p.getPointAtLength(d).matrixTransform(m);
+					for (const [n, r] of nodes) {
+						if (n.contains(p) || n.dataset.state === p.dataset.from || n.dataset.state === p.dataset.to) continue;
+						if (pt.x > r.left + 1 && pt.x < r.right - 1 && pt.y > r.top + 1 && pt.y < r.bottom - 1) bad.add(p.dataset.from + '→' + p.dataset.to + ' behind ' + n.dataset.state);
+					}
+				}
+			}
+			return [...bad].join(', ');
+		})()`); got != "" {
+			t.Errorf("%s: edges behind states: %s", tc.name, got)
+		}
+		// Every state's name is shown whole.
+		if got := sh.eval(`[...document.querySelectorAll('#graph g.node')].filter(n => n.querySelector(':scope > text.name').textContent !== n.dataset.state).map(n => n.dataset.state).join(',')`); got != "" {
+			t.Errorf("%s: names clipped: %s", tc.name, got)
+		}
+		for _, l := range tc.loops {
+			sel := fmt.Sprintf(`#graph path.edge-loop[data-from=%s][data-to=%s]`, q(l[0]), q(l[1]))
+			if got := sh.eval(fmt.Sprintf(`String(document.querySelectorAll(%s).length)`, q(sel))); got != "1" {
+				t.Errorf("%s: %s loops %s→%s drawn, want 1", tc.name, got, l[0], l[1])
+			}
+		}
+		sh.step("scroll to the graph", chromedp.ScrollIntoView(chromedp.CSS(`#graph`)))
+		sh.shot(tc.name)
+		// The graph alone, at its own size, for a closer look.
+		if b, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`#graph svg`))); err == nil {
+			path := filepath.Join(sh.dir, fmt.Sprintf("%s-graph-%s.png", t.Name(), tc.name))
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Error(err)
+			}
+			t.Logf("screenshot: %s", path)
+		} else {
+			t.Errorf("graph screenshot: %v", err)
+		}
+	}
+}
+
+// TestConsoleInBrowserManyExecutions pages a list of over a thousand
+// executions one API page at a time, and searches it for a rare name: the
+// search stops after a bounded number of API pages, says how many
+// executions it searched, and Next searches on.
+func TestConsoleInBrowserManyExecutions(t *testing.T) {
+	srv := startServer(t)
+	ctx := browser(t)
+	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	sm := srv.call("CreateStateMachine", map[string]any{"name": "many", "roleArn": role,
+		"definition": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`})
+	smArn := sm["stateMachineArn"].(string)
+	// The rare name is the oldest, so newest first it comes last.
+	srv.call("StartExecution", map[string]any{"stateMachineArn": smArn, "name": "needle"})
+	const n = 1250
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	work := make(chan int)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if _, err := srv.try("StartExecution", map[string]any{"stateMachineArn": smArn, "name": fmt.Sprintf("run-%04d", i)}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	time.Sleep(5 * time.Millisecond) // started after needle, to the millisecond
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	sh.step("open the machine",
+		chromedp.Navigate(srv.endpoint+"/console/#/machines/"+urlEscape(smArn)),
+		chromedp.WaitVisible(chromedp.CSS(`#executions a.execution-link`)),
+	)
+	// Count the list requests the page makes from here on.
+	sh.eval(`(() => {
+		window.__lists = [];
+		const f = window.fetch;
+		window.fetch = (u, o) => {
+			if (o && o.headers && o.headers['X-Amz-Target'] === 'AWSStepFunctions.ListExecutions') window.__lists.push(JSON.parse(o.body));
+			return f(u, o);
+		};
+		return '';
+	})()`)
+	count := `String(document.querySelectorAll('#executions tr[data-name]').length)`
+	calls := `window.__lists.length`
+	for page := 2; page <= 4; page++ {
+		before := sh.eval(`document.querySelector('#executions tr[data-name]').dataset.name`)
+		sh.step("next page", chromedp.Click(chromedp.CSS(`button[data-test="next"]`)))
+		sh.wait(fmt.Sprintf("page %d", page), fmt.Sprintf(`document.querySelector('.pager span').textContent === 'page %d' && %s === '20' && document.querySelector('#executions tr[data-name]').dataset.name !== %s`, page, count, q(before)))
+		if got := sh.eval(`JSON.stringify(window.__lists.map(b => b.maxResults))`); got != fmt.Sprintf("[%s]", strings.TrimSuffix(strings.Repeat("20,", page-1), ",")) {
+			t.Errorf("page %d: the list asked for %s (one page of 20 per click expected)", page, got)
+		}
+	}
+
+	// A rare name: the first search reads 10 pages of 100 and stops.
+	sh.eval(`(window.__lists = [], '')`)
+	sh.step("search needle",
+		chromedp.SetValue(chromedp.CSS(`#name-search`), "needle"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#name-search').dispatchEvent(new Event('input'))`),
+	)
+	sh.wait("first search page", `document.querySelector('#search-info').dataset.searched === '1000' && `+count+` === '0'`)
+	if got := sh.eval(`document.querySelector('#search-info').textContent`); !strings.Contains(got, "searched 1,000 executions") || !strings.Contains(got, "0 matches") {
+		t.Errorf("search info %q", got)
+	}
+	if got := sh.eval(`String(` + calls + `)`); got != "10" {
+		t.Errorf("the search read %s pages, want 10", got)
+	}
+	if got := sh.eval(`document.querySelector('button[data-test="next"]').disabled ? 'disabled' : 'enabled'`); got != "enabled" {
+		t.Errorf("Next is %s after a search that stopped early", got)
+	}
+	sh.shot("search-stopped")
+	sh.step("search on", chromedp.Click(chromedp.CSS(`button[data-test="next"]`)))
+	sh.wait("needle found", `!!document.querySelector('#executions tr[data-name="needle"]') && `+count+` === '1'`)
+	if got := sh.eval(`document.querySelector('#search-info').textContent`); !strings.Contains(got, fmt.Sprintf("searched %s executions", "1,251")) || !strings.Contains(got, "1 match ") {
+		t.Errorf("search info %q", got)
+	}
+	if got := sh.eval(`String(` + calls + `)`); got != "13" {
+		t.Errorf("the whole search read %s pages, want 13", got)
+	}
+	sh.shot("search-found")
+}
