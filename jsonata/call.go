@@ -1,0 +1,366 @@
+package jsonata
+
+import "regexp"
+
+// function is any callable JSONata value.
+type function interface{ arity() int }
+
+type lambda struct {
+	n     *node
+	env   *env
+	input any
+}
+
+func (l *lambda) arity() int { return len(l.n.params) }
+
+type builtinFn func(ev *evaluator, args []any, input any, pos int) (any, error)
+
+type builtin struct {
+	name  string
+	sig   *signature
+	fn    builtinFn
+	nargs int
+}
+
+func (b *builtin) arity() int {
+	if b.sig != nil {
+		return len(b.sig.params)
+	}
+	return b.nargs
+}
+
+type placeholderType struct{}
+
+type partialFn struct {
+	fn   any
+	args []any
+}
+
+func (p *partialFn) arity() int {
+	n := 0
+	for _, a := range p.args {
+		if _, ok := a.(placeholderType); ok {
+			n++
+		}
+	}
+	return n
+}
+
+type regexFn struct{ re *regexp.Regexp }
+
+func (r *regexFn) arity() int { return 1 }
+
+func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, error) {
+	proc, err := ev.eval(n.procedure, input, env)
+	if err != nil {
+		return nil, err
+	}
+	var args []any
+	if applyTo != nil {
+		args = append(args, *applyTo)
+	}
+	for _, a := range n.items {
+		v, err := ev.eval(a, input, env)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	if !isFunction(proc) {
+		code := "T1006"
+		if p := n.procedure; p.kind == nPath && len(p.items) > 0 && p.items[0].kind == nName && !isUndef(env.lookup(p.items[0].op)) {
+			code = "T1005"
+		}
+		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
+	}
+	return ev.apply(proc, args, input, n.pos)
+}
+
+func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error) {
+	res, err := ev.applyInner(proc, args, input, pos)
+	for err == nil {
+		l, ok := res.(*lambda)
+		if !ok || !l.n.thunk {
+			break
+		}
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+		}
+		body := l.n.body
+		next, err2 := ev.eval(body.procedure, l.input, l.env)
+		if err2 != nil {
+			return nil, err2
+		}
+		var nargs []any
+		for _, a := range body.items {
+			v, err2 := ev.eval(a, l.input, l.env)
+			if err2 != nil {
+				return nil, err2
+			}
+			nargs = append(nargs, v)
+		}
+		if !isFunction(next) {
+			return nil, &Error{Code: "T1006", Position: body.pos, Message: messages["T1006"]}
+		}
+		res, err = ev.applyInner(next, nargs, l.input, body.pos)
+	}
+	return res, err
+}
+
+func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, error) {
+	ev.depth++
+	defer func() { ev.depth-- }()
+	if ev.depth > ev.maxDepth {
+		return nil, &Error{Code: "U1001", Position: pos, Message: messages["U1001"]}
+	}
+	switch f := proc.(type) {
+	case *lambda:
+		if f.n.thunk {
+			return f, nil
+		}
+		if f.n.sig != nil {
+			var err error
+			if args, err = f.n.sig.validate(args, input, pos); err != nil {
+				return nil, err
+			}
+		}
+		local := newEnv(f.env)
+		for i, p := range f.n.params {
+			if i < len(args) {
+				local.vars[p] = args[i]
+			} else {
+				local.vars[p] = undefined
+			}
+		}
+		return ev.eval(f.n.body, f.input, local)
+	case *builtin:
+		if f.sig != nil {
+			var err error
+			if args, err = f.sig.validate(args, input, pos); err != nil {
+				return nil, err
+			}
+		}
+		return f.fn(ev, args, input, pos)
+	case *partialFn:
+		full := make([]any, 0, len(f.args))
+		i := 0
+		for _, a := range f.args {
+			if _, ok := a.(placeholderType); ok {
+				if i < len(args) {
+					full = append(full, args[i])
+				} else {
+					full = append(full, undefined)
+				}
+				i++
+			} else {
+				full = append(full, a)
+			}
+		}
+		return ev.apply(f.fn, full, input, pos)
+	case *regexFn:
+		var s any = undefined
+		if len(args) > 0 {
+			s = args[0]
+		}
+		str, ok := s.(string)
+		if !ok {
+			return undefined, nil
+		}
+		return regexMatchObject(f.re, str, 0), nil
+	}
+	return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
+}
+
+// regexMatchObject returns JSONata's match object for the first match at or
+// after offset (in bytes), or undefined.
+func regexMatchObject(re *regexp.Regexp, s string, offset int) any {
+	if offset > len(s) {
+		return undefined
+	}
+	loc := re.FindStringSubmatchIndex(s[offset:])
+	if loc == nil {
+		return undefined
+	}
+	groups := []any{}
+	for i := 2; i+1 < len(loc); i += 2 {
+		if loc[i] < 0 {
+			groups = append(groups, "")
+		} else {
+			groups = append(groups, s[offset+loc[i]:offset+loc[i+1]])
+		}
+	}
+	start, end := offset+loc[0], offset+loc[1]
+	m := map[string]any{
+		"match":  s[start:end],
+		"start":  float64(strLen(s[:start])),
+		"end":    float64(strLen(s[:end])),
+		"groups": groups,
+	}
+	m["next"] = &builtin{name: "next", nargs: 0, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
+		next := end
+		if end == start {
+			next = end + 1
+		}
+		return regexMatchObject(re, s, next), nil
+	}}
+	return m
+}
+
+func (ev *evaluator) evalPartial(n *node, input any, env *env) (any, error) {
+	proc, err := ev.eval(n.procedure, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if !isFunction(proc) {
+		code := "T1008"
+		if n.procedure.kind == nPath {
+			code = "T1007"
+		}
+		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
+	}
+	var args []any
+	for _, a := range n.items {
+		if a.kind == nPlaceholer {
+			args = append(args, placeholderType{})
+			continue
+		}
+		v, err := ev.eval(a, input, env)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	return &partialFn{fn: proc, args: args}, nil
+}
+
+func (ev *evaluator) evalApply(n *node, input any, env *env) (any, error) {
+	lhs, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if n.rhs.kind == nFunction {
+		return ev.evalCall(n.rhs, input, env, &lhs)
+	}
+	fn, err := ev.eval(n.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if !isFunction(fn) {
+		return nil, &Error{Code: "T2006", Position: n.pos, Value: fn, Message: messages["T2006"]}
+	}
+	if isFunction(lhs) {
+		first := lhs
+		return &builtin{name: "composed", nargs: 1, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
+			r, err := ev.apply(first, args, input, pos)
+			if err != nil {
+				return nil, err
+			}
+			return ev.apply(fn, []any{r}, input, pos)
+		}}, nil
+	}
+	return ev.apply(fn, []any{lhs}, input, n.pos)
+}
+
+// callHOF calls fn with as many of args as it accepts.
+func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
+	f, ok := fn.(function)
+	if !ok {
+		return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
+	}
+	n := f.arity()
+	if b, ok := fn.(*builtin); ok && b.sig == nil && b.nargs == 0 {
+		n = len(args)
+	}
+	if n < len(args) {
+		args = args[:n]
+	}
+	return ev.apply(fn, args, undefined, pos)
+}
+
+func deepClone(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepClone(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepClone(e)
+		}
+		return out
+	case *array:
+		out := make([]any, len(x.items))
+		for i, e := range x.items {
+			out[i] = deepClone(e)
+		}
+		return out
+	}
+	return v
+}
+
+func (ev *evaluator) transformer(n *node, env *env) any {
+	sig, _ := parseSignature("<(oa):o>")
+	return &builtin{name: "transform", sig: sig, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
+		if len(args) == 0 || isUndef(args[0]) {
+			return undefined, nil
+		}
+		result := deepClone(args[0])
+		matches, err := ev.eval(n.lhs, result, env)
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(matches) {
+			return result, nil
+		}
+		items, ok := asArray(matches)
+		if !ok {
+			items = []any{matches}
+		}
+		for _, match := range items {
+			update, err := ev.eval(n.update, match, env)
+			if err != nil {
+				return nil, err
+			}
+			target, isMap := match.(map[string]any)
+			if !isUndef(update) {
+				um, ok := update.(map[string]any)
+				if !ok {
+					return nil, &Error{Code: "T2011", Position: n.update.pos, Value: update, Message: messages["T2011"]}
+				}
+				if isMap {
+					for k, v := range um {
+						target[k] = v
+					}
+				}
+			}
+			if n.del != nil {
+				dels, err := ev.eval(n.del, match, env)
+				if err != nil {
+					return nil, err
+				}
+				if isUndef(dels) {
+					continue
+				}
+				list, ok := asArray(dels)
+				if !ok {
+					list = []any{dels}
+				}
+				for _, d := range list {
+					if _, ok := d.(string); !ok {
+						return nil, &Error{Code: "T2012", Position: n.del.pos, Value: dels, Message: messages["T2012"]}
+					}
+				}
+				if isMap {
+					for _, d := range list {
+						delete(target, d.(string))
+					}
+				}
+			}
+		}
+		return result, nil
+	}}
+}

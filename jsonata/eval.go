@@ -1,0 +1,843 @@
+package jsonata
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Expr is a compiled JSONata expression. It is immutable and safe for
+// concurrent use.
+type Expr struct {
+	src string
+	ast *node
+}
+
+// Options tune one evaluation.
+type Options struct {
+	// Now supplies the clock for $now() and $millis(). It is read at most
+	// once per evaluation. Without it those functions fail with D3200,
+	// keeping the engine free of hidden inputs.
+	Now func() time.Time
+	// MaxDepth bounds nested evaluation (default 1000); exceeding it fails
+	// with U1001.
+	MaxDepth int
+	// MaxSteps bounds the total number of evaluation steps (default 10
+	// million); exceeding it fails with U1002.
+	MaxSteps int
+}
+
+const (
+	defaultMaxDepth = 1000
+	defaultMaxSteps = 10_000_000
+	// hardMaxDepth keeps the Go stack bounded whatever the options say.
+	hardMaxDepth = 20000
+)
+
+// Compile parses a JSONata expression. Errors are *Error values.
+func Compile(expr string) (e *Expr, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal parser error: %v", r)}
+		}
+	}()
+	ast, err := parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	return &Expr{src: expr, ast: ast}, nil
+}
+
+// String returns the source text.
+func (e *Expr) String() string { return e.src }
+
+// Eval evaluates the expression against input (a jsonv value) with the
+// given variable bindings (names without '$'). An undefined result is
+// reported as (nil, ErrUndefined), so callers can tell it from JSON null.
+func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
+	return e.EvalWith(input, bindings, Options{})
+}
+
+// EvalWith is Eval with options.
+func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now}
+	if ev.maxDepth <= 0 {
+		ev.maxDepth = defaultMaxDepth
+	}
+	if ev.maxDepth > hardMaxDepth {
+		ev.maxDepth = hardMaxDepth
+	}
+	if ev.maxSteps <= 0 {
+		ev.maxSteps = defaultMaxSteps
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			result, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal evaluation error: %v", r)}
+		}
+	}()
+	env := newEnv(builtinEnv)
+	for k, v := range bindings {
+		env.vars[k] = v
+	}
+	env.vars["$"] = input
+	if arr, ok := input.([]any); ok {
+		input = &array{items: []any{arr}, seq: true, outerWrapper: true}
+	}
+	res, err := ev.eval(e.ast, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if isUndef(res) {
+		return nil, ErrUndefined
+	}
+	out, _ := export(res)
+	return out, nil
+}
+
+type evaluator struct {
+	depth, maxDepth int
+	steps, maxSteps int
+	clock           func() time.Time
+	now             *time.Time
+}
+
+type env struct {
+	vars   map[string]any
+	parent *env
+}
+
+func newEnv(parent *env) *env { return &env{vars: map[string]any{}, parent: parent} }
+
+func (e *env) lookup(name string) any {
+	for s := e; s != nil; s = s.parent {
+		if v, ok := s.vars[name]; ok {
+			return v
+		}
+	}
+	return undefined
+}
+
+func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
+	if n == nil {
+		return undefined, nil
+	}
+	ev.depth++
+	defer func() { ev.depth-- }()
+	if ev.depth > ev.maxDepth {
+		return nil, &Error{Code: "U1001", Position: n.pos, Message: messages["U1001"]}
+	}
+	ev.steps++
+	if ev.steps > ev.maxSteps {
+		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
+	}
+	var res any
+	var err error
+	switch n.kind {
+	case nPath:
+		res, err = ev.evalPath(n, input, env)
+	case nBinary:
+		res, err = ev.evalBinary(n, input, env)
+	case nNegate:
+		res, err = ev.eval(n.lhs, input, env)
+		if err == nil && !isUndef(res) {
+			f, ok := toNumber(res)
+			if !ok {
+				return nil, &Error{Code: "D1002", Position: n.pos, Value: res, Message: messages["D1002"]}
+			}
+			res = -f
+		}
+	case nName:
+		res = lookupField(input, n.op)
+	case nString, nNumber, nValue:
+		res = n.val
+	case nWildcard:
+		res = evalWildcard(input)
+	case nDescendant:
+		res = evalDescendants(input)
+	case nCondition:
+		var c any
+		if c, err = ev.eval(n.cond, input, env); err != nil {
+			return nil, err
+		}
+		if truthy(c) {
+			res, err = ev.eval(n.then, input, env)
+		} else if n.els != nil {
+			res, err = ev.eval(n.els, input, env)
+		} else {
+			res = undefined
+		}
+	case nBlock:
+		local := newEnv(env)
+		res = undefined
+		for _, it := range n.items {
+			if res, err = ev.eval(it, input, local); err != nil {
+				return nil, err
+			}
+		}
+	case nBind:
+		if res, err = ev.eval(n.rhs, input, env); err == nil {
+			env.vars[n.op] = res
+		}
+	case nRegex:
+		res = &regexFn{re: n.re}
+	case nFunction:
+		res, err = ev.evalCall(n, input, env, nil)
+	case nPartial:
+		res, err = ev.evalPartial(n, input, env)
+	case nVariable:
+		if n.op == "" {
+			if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
+				res = a.items[0]
+			} else {
+				res = input
+			}
+		} else {
+			res = env.lookup(n.op)
+		}
+	case nLambda:
+		res = &lambda{n: n, env: env, input: input}
+	case nApply:
+		res, err = ev.evalApply(n, input, env)
+	case nArray:
+		res, err = ev.evalArray(n, input, env)
+	case nObject:
+		res, err = ev.evalGroup(n, input, env)
+	case nTransform:
+		res = ev.transformer(n, env)
+	case nSort:
+		items, _ := asArray(input)
+		res, err = ev.evalSort(n, items, env)
+	default:
+		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, pred := range n.predicate {
+		if res, err = ev.filter(pred, res, env); err != nil {
+			return nil, err
+		}
+	}
+	if n.kind != nPath && n.group != nil {
+		if res, err = ev.evalGroup(n.group, res, env); err != nil {
+			return nil, err
+		}
+	}
+	if a, ok := res.(*array); ok && a.seq {
+		if n.keepArray {
+			a.keepSingleton = true
+		}
+		switch {
+		case len(a.items) == 0:
+			res = undefined
+		case len(a.items) == 1 && !a.keepSingleton:
+			res = a.items[0]
+		}
+	}
+	return res, nil
+}
+
+func lookupField(input any, key string) any {
+	if items, ok := asArray(input); ok {
+		out := []any{}
+		for _, it := range items {
+			r := lookupField(it, key)
+			if isUndef(r) {
+				continue
+			}
+			if sub, ok := asArray(r); ok {
+				out = append(out, sub...)
+			} else {
+				out = append(out, r)
+			}
+		}
+		return newSeq(out...)
+	}
+	if m, ok := input.(map[string]any); ok {
+		if v, ok := m[key]; ok {
+			return v
+		}
+	}
+	return undefined
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func flatten(v any, out []any) []any {
+	if items, ok := asArray(v); ok {
+		for _, it := range items {
+			out = flatten(it, out)
+		}
+		return out
+	}
+	return append(out, v)
+}
+
+func evalWildcard(input any) any {
+	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
+		input = a.items[0]
+	}
+	out := []any{}
+	if items, ok := asArray(input); ok {
+		return newSeq(flatten(items, out)...)
+	}
+	if m, ok := input.(map[string]any); ok {
+		for _, k := range sortedKeys(m) {
+			v := m[k]
+			if _, isArr := asArray(v); isArr {
+				out = flatten(v, out)
+			} else {
+				out = append(out, v)
+			}
+		}
+	}
+	return newSeq(out...)
+}
+
+func evalDescendants(input any) any {
+	if isUndef(input) {
+		return undefined
+	}
+	var out []any
+	var rec func(v any)
+	rec = func(v any) {
+		if items, ok := asArray(v); ok {
+			for _, it := range items {
+				rec(it)
+			}
+			return
+		}
+		out = append(out, v)
+		if m, ok := v.(map[string]any); ok {
+			for _, k := range sortedKeys(m) {
+				rec(m[k])
+			}
+		}
+	}
+	rec(input)
+	if len(out) == 1 {
+		return out[0]
+	}
+	return newSeq(out...)
+}
+
+func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
+	var inSeq any
+	if _, ok := asArray(input); ok && n.items[0].kind != nVariable {
+		inSeq = input
+	} else {
+		inSeq = newSeq(input)
+	}
+	var res any = undefined
+	var err error
+	for i, step := range n.items {
+		if i == 0 && step.consArray {
+			res, err = ev.eval(step, inSeq, env)
+		} else {
+			items, _ := asArray(inSeq)
+			res, err = ev.evalStep(step, items, env, i == len(n.items)-1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(res) {
+			break
+		}
+		if items, ok := asArray(res); ok && len(items) == 0 {
+			break
+		}
+		inSeq = res
+	}
+	if n.keepSingletonArray {
+		if a, ok := res.(*array); ok {
+			if a.cons && !a.seq {
+				a = &array{items: a.items, seq: true}
+				res = a
+			}
+			a.keepSingleton = true
+		} else if items, ok := res.([]any); ok {
+			res = &array{items: items, seq: true, keepSingleton: true}
+		}
+	}
+	if n.group != nil {
+		return ev.evalGroup(n.group, res, env)
+	}
+	return res, nil
+}
+
+func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any, error) {
+	if step.kind == nSort {
+		res, err := ev.evalSort(step, input, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range step.stages {
+			if res, err = ev.filter(st, res, env); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
+	}
+	results := make([]any, 0, len(input))
+	for _, item := range input {
+		res, err := ev.eval(step, item, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range step.stages {
+			if res, err = ev.filter(st, res, env); err != nil {
+				return nil, err
+			}
+		}
+		if !isUndef(res) {
+			results = append(results, res)
+		}
+	}
+	if last && len(results) == 1 {
+		if _, ok := asArray(results[0]); ok && !isSeq(results[0]) {
+			return results[0], nil
+		}
+	}
+	out := make([]any, 0, len(results))
+	for _, r := range results {
+		if items, ok := asArray(r); ok && !isCons(r) {
+			out = append(out, items...)
+		} else {
+			out = append(out, r)
+		}
+	}
+	return newSeq(out...), nil
+}
+
+func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
+	out := []any{}
+	if isUndef(input) {
+		return newSeq(), nil
+	}
+	items, ok := asArray(input)
+	if !ok {
+		items = []any{input}
+	}
+	if pred.kind == nNumber {
+		f, _ := pred.val.(float64)
+		idx := int(math.Max(math.Min(math.Floor(f), 1e15), -1e15))
+		if idx < 0 {
+			idx += len(items)
+		}
+		if idx >= 0 && idx < len(items) {
+			item := items[idx]
+			if sub, ok := asArray(item); ok {
+				return sub, nil
+			}
+			out = append(out, item)
+		}
+		return newSeq(out...), nil
+	}
+	for i, item := range items {
+		res, err := ev.eval(pred, item, env)
+		if err != nil {
+			return nil, err
+		}
+		if f, ok := toNumber(res); ok {
+			res = []any{f}
+		}
+		if nums, ok := asArray(res); ok && len(nums) > 0 && allNumbers(nums) {
+			for _, nv := range nums {
+				f, _ := toNumber(nv)
+				ii := int(math.Max(math.Min(math.Floor(f), 1e15), -1e15))
+				if ii < 0 {
+					ii += len(items)
+				}
+				if ii == i {
+					out = append(out, item)
+				}
+			}
+		} else if truthy(res) {
+			out = append(out, item)
+		}
+	}
+	return newSeq(out...), nil
+}
+
+func allNumbers(items []any) bool {
+	for _, it := range items {
+		if _, ok := toNumber(it); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
+	out := []any{}
+	for _, it := range n.items {
+		v, err := ev.eval(it, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(v) {
+			continue
+		}
+		if it.kind == nArray {
+			out = append(out, v)
+		} else if items, ok := asArray(v); ok {
+			out = append(out, items...)
+		} else {
+			out = append(out, v)
+		}
+	}
+	if n.consArray {
+		return &array{items: out, cons: true}, nil
+	}
+	return out, nil
+}
+
+func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
+	items, ok := asArray(input)
+	if !ok {
+		items = []any{input}
+	}
+	if len(items) == 0 {
+		items = []any{undefined}
+	}
+	type entry struct {
+		data  any
+		index int
+	}
+	groups := map[string]*entry{}
+	var order []string
+	for _, item := range items {
+		for pi, pair := range n.pairs {
+			k, err := ev.eval(pair[0], item, env)
+			if err != nil {
+				return nil, err
+			}
+			if isUndef(k) {
+				continue
+			}
+			key, ok := k.(string)
+			if !ok {
+				return nil, &Error{Code: "T1003", Position: pair[0].pos, Value: k, Message: messages["T1003"]}
+			}
+			if g, ok := groups[key]; ok {
+				if g.index != pi {
+					return nil, &Error{Code: "D1009", Position: pair[0].pos, Value: key, Message: messages["D1009"]}
+				}
+				g.data = appendValues(g.data, item)
+			} else {
+				groups[key] = &entry{data: item, index: pi}
+				order = append(order, key)
+			}
+		}
+	}
+	out := map[string]any{}
+	for _, key := range order {
+		g := groups[key]
+		v, err := ev.eval(n.pairs[g.index][1], g.data, env)
+		if err != nil {
+			return nil, err
+		}
+		if !isUndef(v) {
+			out[key] = v
+		}
+	}
+	return out, nil
+}
+
+// appendValues is $append: sequences and arrays are concatenated.
+func appendValues(a, b any) any {
+	if isUndef(a) {
+		return b
+	}
+	if isUndef(b) {
+		return a
+	}
+	var out []any
+	if items, ok := asArray(a); ok {
+		out = append(out, items...)
+	} else {
+		out = append(out, a)
+	}
+	if items, ok := asArray(b); ok {
+		out = append(out, items...)
+	} else {
+		out = append(out, b)
+	}
+	return out
+}
+
+func (ev *evaluator) evalSort(n *node, items []any, env *env) (any, error) {
+	var sortErr error
+	sorted := append([]any(nil), items...)
+	cmp := func(a, b any) int {
+		for _, term := range n.terms {
+			av, err := ev.eval(term.expr, a, env)
+			if err != nil {
+				sortErr = err
+				return 0
+			}
+			bv, err := ev.eval(term.expr, b, env)
+			if err != nil {
+				sortErr = err
+				return 0
+			}
+			c, err := compareSortValues(av, bv, term.expr.pos)
+			if err != nil {
+				sortErr = err
+				return 0
+			}
+			if c == 0 {
+				continue
+			}
+			if term.descending && !isUndef(av) && !isUndef(bv) {
+				c = -c
+			}
+			return c
+		}
+		return 0
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if sortErr != nil {
+			return false
+		}
+		return cmp(sorted[i], sorted[j]) < 0
+	})
+	if sortErr != nil {
+		return nil, sortErr
+	}
+	return newSeq(sorted...), nil
+}
+
+func compareSortValues(a, b any, pos int) (int, error) {
+	if isUndef(a) {
+		if isUndef(b) {
+			return 0, nil
+		}
+		return 1, nil
+	}
+	if isUndef(b) {
+		return -1, nil
+	}
+	fa, aNum := toNumber(a)
+	fb, bNum := toNumber(b)
+	sa, aStr := a.(string)
+	sb, bStr := b.(string)
+	if !(aNum || aStr) || !(bNum || bStr) {
+		return 0, &Error{Code: "T2008", Position: pos, Message: messages["T2008"]}
+	}
+	if aNum != bNum {
+		return 0, &Error{Code: "T2007", Position: pos, Message: messages["T2007"]}
+	}
+	switch {
+	case aNum && fa < fb, aStr && sa < sb:
+		return -1, nil
+	case aNum && fa > fb, aStr && sa > sb:
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
+	lhs, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op {
+	case "and":
+		if !truthy(lhs) {
+			return false, nil
+		}
+		rhs, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return truthy(rhs), nil
+	case "or":
+		if truthy(lhs) {
+			return true, nil
+		}
+		rhs, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return truthy(rhs), nil
+	case "??":
+		if !isUndef(lhs) {
+			return lhs, nil
+		}
+		return ev.eval(n.rhs, input, env)
+	case "?:":
+		if truthy(lhs) {
+			return lhs, nil
+		}
+		return ev.eval(n.rhs, input, env)
+	}
+	rhs, err := ev.eval(n.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op {
+	case "+", "-", "*", "/", "%":
+		return arith(n, lhs, rhs)
+	case "=", "!=":
+		if isUndef(lhs) || isUndef(rhs) {
+			return false, nil
+		}
+		eq := deepEqual(lhs, rhs)
+		if n.op == "=" {
+			return eq, nil
+		}
+		return !eq, nil
+	case "<", "<=", ">", ">=":
+		return compare(n, lhs, rhs)
+	case "&":
+		ls, rs := "", ""
+		if !isUndef(lhs) {
+			if ls, err = stringify(lhs, false); err != nil {
+				return nil, err
+			}
+		}
+		if !isUndef(rhs) {
+			if rs, err = stringify(rhs, false); err != nil {
+				return nil, err
+			}
+		}
+		return ls + rs, nil
+	case "in":
+		if isUndef(lhs) {
+			return false, nil
+		}
+		items, ok := asArray(rhs)
+		if !ok {
+			items = []any{rhs}
+		}
+		for _, it := range items {
+			if deepEqual(it, lhs) {
+				if _, isMap := lhs.(map[string]any); !isMap {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	case "..":
+		return rangeOp(n, lhs, rhs)
+	}
+	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
+}
+
+func arith(n *node, lhs, rhs any) (any, error) {
+	lf, lok := toNumber(lhs)
+	rf, rok := toNumber(rhs)
+	if !lok && !isUndef(lhs) {
+		return nil, &Error{Code: "T2001", Position: n.pos, Token: n.op, Value: lhs, Message: messages["T2001"]}
+	}
+	if !rok && !isUndef(rhs) {
+		return nil, &Error{Code: "T2002", Position: n.pos, Token: n.op, Value: rhs, Message: messages["T2002"]}
+	}
+	if isUndef(lhs) || isUndef(rhs) {
+		return undefined, nil
+	}
+	var r float64
+	switch n.op {
+	case "+":
+		r = lf + rf
+	case "-":
+		r = lf - rf
+	case "*":
+		r = lf * rf
+	case "/":
+		r = lf / rf
+	case "%":
+		r = math.Mod(lf, rf)
+	}
+	if math.IsInf(r, 0) || math.IsNaN(r) {
+		return nil, &Error{Code: "D1001", Position: n.pos, Value: r, Message: messages["D1001"]}
+	}
+	return r, nil
+}
+
+func compare(n *node, lhs, rhs any) (any, error) {
+	lf, lnum := toNumber(lhs)
+	rf, rnum := toNumber(rhs)
+	ls, lstr := lhs.(string)
+	rs, rstr := rhs.(string)
+	lok := lnum || lstr || isUndef(lhs)
+	rok := rnum || rstr || isUndef(rhs)
+	if !lok || !rok {
+		v := lhs
+		if lok {
+			v = rhs
+		}
+		return nil, &Error{Code: "T2010", Position: n.pos, Token: n.op, Value: v, Message: messages["T2010"]}
+	}
+	if isUndef(lhs) || isUndef(rhs) {
+		return undefined, nil
+	}
+	if lnum != rnum {
+		return nil, &Error{Code: "T2009", Position: n.pos, Token: n.op, Value: lhs, Message: messages["T2009"]}
+	}
+	var c int
+	if lnum {
+		switch {
+		case lf < rf:
+			c = -1
+		case lf > rf:
+			c = 1
+		}
+	} else {
+		switch {
+		case ls < rs:
+			c = -1
+		case ls > rs:
+			c = 1
+		}
+	}
+	switch n.op {
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	}
+	return c >= 0, nil
+}
+
+const maxRange = 10_000_000
+
+func rangeOp(n *node, lhs, rhs any) (any, error) {
+	lf, lok := toNumber(lhs)
+	rf, rok := toNumber(rhs)
+	if !isUndef(lhs) && (!lok || lf != math.Trunc(lf)) {
+		return nil, &Error{Code: "T2003", Position: n.pos, Value: lhs, Message: messages["T2003"]}
+	}
+	if !isUndef(rhs) && (!rok || rf != math.Trunc(rf)) {
+		return nil, &Error{Code: "T2004", Position: n.pos, Value: rhs, Message: messages["T2004"]}
+	}
+	if isUndef(lhs) || isUndef(rhs) || lf > rf {
+		return undefined, nil
+	}
+	if rf-lf >= maxRange {
+		return nil, &Error{Code: "D2014", Position: n.pos, Value: rf - lf + 1, Message: messages["D2014"]}
+	}
+	size := int(rf-lf) + 1
+	out := make([]any, size)
+	for i := range out {
+		out[i] = lf + float64(i)
+	}
+	return out, nil
+}
+
+// evalUndefinedInput evaluates with no input document at all (JSONata's
+// undefined input), as the conformance suite needs.
+func (e *Expr) evalUndefinedInput(bindings map[string]any, opts Options) (any, error) {
+	return e.EvalWith(undefined, bindings, opts)
+}

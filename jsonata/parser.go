@@ -1,0 +1,738 @@
+package jsonata
+
+import (
+	"regexp"
+	"strings"
+)
+
+// node kinds
+const (
+	nPath       = "path"
+	nBinary     = "binary"
+	nUnary      = "unary"
+	nName       = "name"
+	nString     = "string"
+	nNumber     = "number"
+	nValue      = "value"
+	nWildcard   = "wildcard"
+	nDescendant = "descendant"
+	nCondition  = "condition"
+	nBlock      = "block"
+	nBind       = "bind"
+	nRegex      = "regex"
+	nFunction   = "function"
+	nPartial    = "partial"
+	nVariable   = "variable"
+	nLambda     = "lambda"
+	nApply      = "apply"
+	nTransform  = "transform"
+	nSort       = "sort"
+	nArray      = "array"
+	nObject     = "object"
+	nNegate     = "negate"
+	nPlaceholer = "placeholder"
+)
+
+type sortTerm struct {
+	expr       *node
+	descending bool
+}
+
+type node struct {
+	kind string
+	op   string // operator, name, variable name or string value
+	val  any    // literal value
+	pos  int
+
+	lhs, rhs  *node
+	items     []*node    // array items, block expressions, call arguments, path steps
+	pairs     [][2]*node // object constructor / group pairs
+	predicate []*node    // filters applied to the node's value
+	stages    []*node    // filters applied per step in a path
+	group     *node      // grouping object constructor (kind nObject)
+	procedure *node
+	params    []string
+	body      *node
+	sig       *signature
+	cond      *node
+	then, els *node
+	update    *node
+	del       *node
+	terms     []sortTerm
+	re        *regexp.Regexp
+
+	keepArray          bool
+	consArray          bool
+	keepSingletonArray bool
+	thunk              bool
+}
+
+// maxParseDepth bounds parser recursion so deeply nested input fails cleanly.
+const maxParseDepth = 500
+
+type parser struct {
+	lx    lexer
+	tok   token
+	depth int
+}
+
+func parse(src string) (*node, error) {
+	p := &parser{lx: lexer{src: []rune(src)}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	ast, err := p.expression(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tokEnd {
+		return nil, newErr("S0201", p.tok.pos, p.tok.value, "syntax error: unexpected %q", p.tok.value)
+	}
+	return p.process(ast)
+}
+
+func (p *parser) advance() error {
+	t, err := p.lx.next()
+	if err != nil {
+		return err
+	}
+	p.tok = t
+	return nil
+}
+
+func (p *parser) isOp(v string) bool {
+	return p.tok.kind == tokOperator && p.tok.value == v
+}
+
+// expect consumes the operator v or fails.
+func (p *parser) expect(v string) error {
+	if p.tok.kind == tokEnd {
+		return newErr("S0203", p.tok.pos, v, "expected %q before end of expression", v)
+	}
+	if !p.isOp(v) {
+		return newErr("S0202", p.tok.pos, p.tok.value, "expected %q, got %q", v, p.tok.value)
+	}
+	return p.advance()
+}
+
+// lbp is the left binding power of the current token.
+func (p *parser) lbp() int {
+	if p.tok.kind != tokOperator {
+		return 0
+	}
+	switch p.tok.value {
+	case "]", "}", ")", ",", ";", ":", "..", "!", "~", "|", "**":
+		return 0
+	}
+	return operators[p.tok.value]
+}
+
+func (p *parser) expression(rbp int) (*node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxParseDepth {
+		return nil, newErr("U1001", p.tok.pos, "", "expression is nested too deeply")
+	}
+	t := p.tok
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	left, err := p.nud(t)
+	if err != nil {
+		return nil, err
+	}
+	for rbp < p.lbp() {
+		t = p.tok
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		left, err = p.led(t, left)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) nud(t token) (*node, error) {
+	switch t.kind {
+	case tokEnd:
+		return nil, codeErr("S0207", t.pos, "(end)")
+	case tokString:
+		return &node{kind: nString, op: t.value, val: t.value, pos: t.pos}, nil
+	case tokNumber:
+		return &node{kind: nNumber, val: t.num, pos: t.pos}, nil
+	case tokValue:
+		return &node{kind: nValue, val: t.lit, op: t.value, pos: t.pos}, nil
+	case tokName:
+		return &node{kind: nName, op: t.value, pos: t.pos}, nil
+	case tokVariable:
+		return &node{kind: nVariable, op: t.value, pos: t.pos}, nil
+	case tokRegex:
+		re, err := compileRegex(t.value, t.flags)
+		if err != nil {
+			return nil, newErr("S0302", t.pos, t.value, "invalid regular expression: %v", err)
+		}
+		return &node{kind: nRegex, op: t.value, re: re, pos: t.pos}, nil
+	}
+	switch t.value {
+	case "and", "or", "in":
+		return &node{kind: nName, op: t.value, pos: t.pos}, nil
+	case "-":
+		operand, err := p.expression(70)
+		if err != nil {
+			return nil, err
+		}
+		if operand.kind == nNumber {
+			if f, ok := operand.val.(float64); ok {
+				operand.val = -f
+				return operand, nil
+			}
+		}
+		return &node{kind: nNegate, lhs: operand, pos: t.pos}, nil
+	case "*":
+		return &node{kind: nWildcard, op: "*", pos: t.pos}, nil
+	case "**":
+		return &node{kind: nDescendant, op: "**", pos: t.pos}, nil
+	case "(":
+		n := &node{kind: nBlock, pos: t.pos}
+		for !p.isOp(")") {
+			e, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, e)
+			if !p.isOp(";") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		return n, p.expect(")")
+	case "[":
+		n := &node{kind: nArray, pos: t.pos}
+		if !p.isOp("]") {
+			for {
+				item, err := p.expression(0)
+				if err != nil {
+					return nil, err
+				}
+				if p.isOp("..") {
+					pos := p.tok.pos
+					if err := p.advance(); err != nil {
+						return nil, err
+					}
+					rhs, err := p.expression(0)
+					if err != nil {
+						return nil, err
+					}
+					item = &node{kind: nBinary, op: "..", lhs: item, rhs: rhs, pos: pos}
+				}
+				n.items = append(n.items, item)
+				if !p.isOp(",") {
+					break
+				}
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return n, p.expect("]")
+	case "{":
+		pairs, err := p.pairs()
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nObject, pairs: pairs, pos: t.pos}, nil
+	case "|":
+		n := &node{kind: nTransform, pos: t.pos}
+		var err error
+		if n.lhs, err = p.expression(0); err != nil {
+			return nil, err
+		}
+		if err := p.expect("|"); err != nil {
+			return nil, err
+		}
+		if n.update, err = p.expression(0); err != nil {
+			return nil, err
+		}
+		if p.isOp(",") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if n.del, err = p.expression(0); err != nil {
+				return nil, err
+			}
+		}
+		return n, p.expect("|")
+	case "%", "@", "#":
+		return nil, newErr("U1003", t.pos, t.value, "operator %q is not supported yet", t.value)
+	}
+	return nil, newErr("S0211", t.pos, t.value, "the symbol %q cannot be used as a unary operator", t.value)
+}
+
+// pairs parses `k: v, ...}` after an opening brace.
+func (p *parser) pairs() ([][2]*node, error) {
+	var out [][2]*node
+	if !p.isOp("}") {
+		for {
+			k, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expect(":"); err != nil {
+				return nil, err
+			}
+			v, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [2]*node{k, v})
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, p.expect("}")
+}
+
+func (p *parser) led(t token, left *node) (*node, error) {
+	bp := operators[t.value]
+	switch t.value {
+	case ".", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "&", "and", "or", "in", "??", "?:", "~>":
+		rhs, err := p.expression(bp)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nBinary, op: t.value, lhs: left, rhs: rhs, pos: t.pos}, nil
+	case ":=":
+		rhs, err := p.expression(bp - 1)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nBinary, op: t.value, lhs: left, rhs: rhs, pos: t.pos}, nil
+	case "(":
+		return p.call(t, left)
+	case "[":
+		if p.isOp("]") {
+			step := left
+			for step.kind == nBinary && step.op == "[" && step.lhs != nil {
+				step = step.lhs
+			}
+			step.keepArray = true
+			return left, p.advance()
+		}
+		rhs, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nBinary, op: "[", lhs: left, rhs: rhs, pos: t.pos}, p.expect("]")
+	case "{":
+		pairs, err := p.pairs()
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nBinary, op: "{", lhs: left, pairs: pairs, pos: t.pos}, nil
+	case "?":
+		n := &node{kind: nCondition, cond: left, pos: t.pos}
+		var err error
+		if n.then, err = p.expression(0); err != nil {
+			return nil, err
+		}
+		if p.isOp(":") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if n.els, err = p.expression(0); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case "^":
+		if err := p.expect("("); err != nil {
+			return nil, err
+		}
+		n := &node{kind: nSort, lhs: left, pos: t.pos}
+		for {
+			desc := false
+			if p.isOp("<") {
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			} else if p.isOp(">") {
+				desc = true
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			}
+			e, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.terms = append(n.terms, sortTerm{expr: e, descending: desc})
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		return n, p.expect(")")
+	case "@", "#":
+		return nil, newErr("U1003", t.pos, t.value, "operator %q is not supported yet", t.value)
+	}
+	return nil, newErr("S0201", t.pos, t.value, "syntax error: unexpected %q", t.value)
+}
+
+func (p *parser) call(t token, left *node) (*node, error) {
+	n := &node{kind: nFunction, procedure: left, pos: t.pos}
+	if !p.isOp(")") {
+		for {
+			if p.isOp("?") {
+				n.kind = nPartial
+				n.items = append(n.items, &node{kind: nPlaceholer, pos: p.tok.pos})
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			} else {
+				a, err := p.expression(0)
+				if err != nil {
+					return nil, err
+				}
+				n.items = append(n.items, a)
+			}
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	if left.kind != nName || (left.op != "function" && left.op != "λ") {
+		return n, nil
+	}
+	// lambda definition
+	lam := &node{kind: nLambda, pos: t.pos}
+	for _, a := range n.items {
+		if a.kind != nVariable {
+			return nil, codeErr("S0208", a.pos, a.op)
+		}
+		lam.params = append(lam.params, a.op)
+	}
+	if p.isOp("<") {
+		// the signature is read from the raw source up to the matching '>'
+		src := p.lx.src
+		depth := 1
+		i := p.lx.pos
+		for i < len(src) && depth > 0 {
+			switch src[i] {
+			case '<':
+				depth++
+			case '>':
+				depth--
+			}
+			i++
+		}
+		if depth != 0 {
+			return nil, newErr("S0203", len(src), ">", "expected '>' before end of expression")
+		}
+		text := "<" + string(src[p.lx.pos:i])
+		sig, err := parseSignature(text)
+		if err != nil {
+			return nil, err
+		}
+		lam.sig = sig
+		p.lx.pos = i
+		p.lx.prev = &token{kind: tokOperator, value: ">"}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expect("{"); err != nil {
+		return nil, err
+	}
+	body, err := p.expression(0)
+	if err != nil {
+		return nil, err
+	}
+	lam.body = body
+	return lam, p.expect("}")
+}
+
+func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
+	prefix := ""
+	if strings.Contains(flags, "i") {
+		prefix += "i"
+	}
+	if strings.Contains(flags, "m") {
+		prefix += "m"
+	}
+	if prefix != "" {
+		pattern = "(?" + prefix + ")" + pattern
+	}
+	return regexp.Compile(pattern)
+}
+
+// process turns the raw parse tree into the evaluation tree: '.' chains
+// become path nodes with steps, predicates become filters or step stages,
+// and grouping and sorting attach to their operands.
+func (p *parser) process(n *node) (*node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxParseDepth {
+		return nil, newErr("U1001", n.pos, "", "expression is nested too deeply")
+	}
+	var err error
+	switch n.kind {
+	case nBinary:
+		switch n.op {
+		case ".":
+			return p.processPath(n)
+		case "[":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			step := res
+			stages := false
+			if res.kind == nPath && len(res.items) > 0 {
+				step = res.items[len(res.items)-1]
+				stages = true
+			}
+			if step.group != nil {
+				return nil, codeErr("S0209", n.pos, "")
+			}
+			pred, err := p.process(n.rhs)
+			if err != nil {
+				return nil, err
+			}
+			if stages {
+				step.stages = append(step.stages, pred)
+			} else {
+				step.predicate = append(step.predicate, pred)
+			}
+			return res, nil
+		case "{":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			if res.group != nil {
+				return nil, codeErr("S0210", n.pos, "")
+			}
+			g := &node{kind: nObject, pos: n.pos}
+			if g.pairs, err = p.processPairs(n.pairs); err != nil {
+				return nil, err
+			}
+			res.group = g
+			return res, nil
+		case ":=":
+			if n.lhs == nil || n.lhs.kind != nVariable {
+				return nil, codeErr("S0212", n.pos, "")
+			}
+			rhs, err := p.process(n.rhs)
+			if err != nil {
+				return nil, err
+			}
+			return &node{kind: nBind, op: n.lhs.op, rhs: rhs, pos: n.pos}, nil
+		case "~>":
+			lhs, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			rhs, err := p.process(n.rhs)
+			if err != nil {
+				return nil, err
+			}
+			return &node{kind: nApply, lhs: lhs, rhs: rhs, pos: n.pos, keepArray: n.keepArray}, nil
+		}
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.rhs, err = p.process(n.rhs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nArray, nBlock:
+		for i, it := range n.items {
+			if n.items[i], err = p.process(it); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case nObject:
+		if n.pairs, err = p.processPairs(n.pairs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nNegate:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nFunction, nPartial:
+		if n.procedure, err = p.process(n.procedure); err != nil {
+			return nil, err
+		}
+		for i, it := range n.items {
+			if n.items[i], err = p.process(it); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case nLambda:
+		body, err := p.process(n.body)
+		if err != nil {
+			return nil, err
+		}
+		n.body = tailCallOptimize(body)
+		return n, nil
+	case nCondition:
+		if n.cond, err = p.process(n.cond); err != nil {
+			return nil, err
+		}
+		if n.then, err = p.process(n.then); err != nil {
+			return nil, err
+		}
+		if n.els, err = p.process(n.els); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nTransform:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.update, err = p.process(n.update); err != nil {
+			return nil, err
+		}
+		if n.del, err = p.process(n.del); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nSort:
+		res, err := p.process(n.lhs)
+		if err != nil {
+			return nil, err
+		}
+		if res.kind != nPath {
+			res = &node{kind: nPath, items: []*node{res}, pos: res.pos}
+		}
+		st := &node{kind: nSort, pos: n.pos}
+		for _, term := range n.terms {
+			e, err := p.process(term.expr)
+			if err != nil {
+				return nil, err
+			}
+			st.terms = append(st.terms, sortTerm{expr: e, descending: term.descending})
+		}
+		res.items = append(res.items, st)
+		return res, nil
+	case nName:
+		path := &node{kind: nPath, items: []*node{n}, pos: n.pos}
+		if n.keepArray {
+			path.keepSingletonArray = true
+		}
+		return path, nil
+	}
+	return n, nil
+}
+
+func (p *parser) processPairs(pairs [][2]*node) ([][2]*node, error) {
+	out := make([][2]*node, len(pairs))
+	for i, pr := range pairs {
+		k, err := p.process(pr[0])
+		if err != nil {
+			return nil, err
+		}
+		v, err := p.process(pr[1])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = [2]*node{k, v}
+	}
+	return out, nil
+}
+
+func (p *parser) processPath(n *node) (*node, error) {
+	lstep, err := p.process(n.lhs)
+	if err != nil {
+		return nil, err
+	}
+	var res *node
+	if lstep.kind == nPath {
+		res = lstep
+	} else {
+		res = &node{kind: nPath, items: []*node{lstep}, pos: n.pos}
+	}
+	rest, err := p.process(n.rhs)
+	if err != nil {
+		return nil, err
+	}
+	if rest.kind == nPath {
+		res.items = append(res.items, rest.items...)
+		if rest.keepSingletonArray {
+			res.keepSingletonArray = true
+		}
+		if rest.group != nil {
+			if res.group != nil {
+				return nil, codeErr("S0210", n.pos, "")
+			}
+			res.group = rest.group
+		}
+	} else {
+		if rest.predicate != nil {
+			rest.stages = rest.predicate
+			rest.predicate = nil
+		}
+		res.items = append(res.items, rest)
+	}
+	for _, step := range res.items {
+		switch step.kind {
+		case nNumber, nValue:
+			return nil, codeErr("S0213", step.pos, "")
+		case nString:
+			step.kind = nName
+		}
+		if step.keepArray {
+			res.keepSingletonArray = true
+		}
+	}
+	if first := res.items[0]; first.kind == nArray {
+		first.consArray = true
+	}
+	if last := res.items[len(res.items)-1]; last.kind == nArray {
+		last.consArray = true
+	}
+	return res, nil
+}
+
+func tailCallOptimize(n *node) *node {
+	if n == nil {
+		return nil
+	}
+	switch n.kind {
+	case nFunction:
+		if len(n.predicate) == 0 && n.group == nil {
+			return &node{kind: nLambda, thunk: true, body: n, pos: n.pos}
+		}
+	case nCondition:
+		n.then = tailCallOptimize(n.then)
+		n.els = tailCallOptimize(n.els)
+	case nBlock:
+		if len(n.items) > 0 {
+			n.items[len(n.items)-1] = tailCallOptimize(n.items[len(n.items)-1])
+		}
+	}
+	return n
+}

@@ -1,0 +1,386 @@
+package jsonata
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// undefinedType is the engine's internal marker for JSONata's undefined.
+type undefinedType struct{}
+
+var undefined any = undefinedType{}
+
+func isUndef(v any) bool {
+	_, ok := v.(undefinedType)
+	return ok
+}
+
+// array is an engine-built array carrying JSONata's sequence flags. Plain
+// []any values (from input data and bindings) are arrays without flags.
+type array struct {
+	items         []any
+	seq           bool // a result sequence, unwrapped when singleton
+	cons          bool // built by an array constructor in a path step
+	keepSingleton bool
+	outerWrapper  bool
+}
+
+func newSeq(items ...any) *array {
+	if items == nil {
+		items = []any{}
+	}
+	return &array{items: items, seq: true}
+}
+
+func asArray(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case *array:
+		if x == nil {
+			return nil, false
+		}
+		return x.items, true
+	}
+	return nil, false
+}
+
+func isSeq(v any) bool {
+	a, ok := v.(*array)
+	return ok && a != nil && a.seq
+}
+
+func isCons(v any) bool {
+	a, ok := v.(*array)
+	return ok && a != nil && a.cons
+}
+
+func toNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case float32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func isFunction(v any) bool {
+	_, ok := v.(function)
+	return ok
+}
+
+// truthy implements JSONata's boolean casting; undefined is false.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case undefinedType, nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case map[string]any:
+		return len(x) > 0
+	case function:
+		return false
+	}
+	if items, ok := asArray(v); ok {
+		if len(items) == 1 {
+			return truthy(items[0])
+		}
+		for _, it := range items {
+			if truthy(it) {
+				return true
+			}
+		}
+		return false
+	}
+	if f, ok := toNumber(v); ok {
+		return f != 0 && !math.IsNaN(f)
+	}
+	return false
+}
+
+func deepEqual(a, b any) bool {
+	if isUndef(a) || isUndef(b) {
+		return isUndef(a) && isUndef(b)
+	}
+	if fa, ok := toNumber(a); ok {
+		fb, ok := toNumber(b)
+		return ok && fa == fb
+	}
+	if ia, ok := asArray(a); ok {
+		ib, ok := asArray(b)
+		if !ok || len(ia) != len(ib) {
+			return false
+		}
+		for i := range ia {
+			if !deepEqual(ia[i], ib[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !deepEqual(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
+}
+
+// formatNumber renders a number the way JavaScript's String() does.
+func formatNumber(f float64) string {
+	if math.IsNaN(f) {
+		return "NaN"
+	}
+	if math.IsInf(f, 1) {
+		return "Infinity"
+	}
+	if math.IsInf(f, -1) {
+		return "-Infinity"
+	}
+	if f == 0 {
+		return "0"
+	}
+	return string(jsonv.AppendFloat(nil, f))
+}
+
+// stringNumber renders numbers for $string and JSON output: 15 significant
+// digits, as JSONata does.
+func stringNumber(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return formatNumber(f)
+	}
+	g, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	if err != nil {
+		return formatNumber(f)
+	}
+	return formatNumber(g)
+}
+
+// stringify implements $string for non-string values.
+func stringify(v any, pretty bool) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	if f, ok := toNumber(v); ok {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return "", &Error{Code: "D3001", Value: v, Message: messages["D3001"]}
+		}
+		return stringNumber(f), nil
+	}
+	if isFunction(v) {
+		return "", nil
+	}
+	var b strings.Builder
+	writeJSON(&b, v, pretty, "")
+	return b.String(), nil
+}
+
+func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
+	switch x := v.(type) {
+	case undefinedType, nil:
+		b.WriteString("null")
+		return
+	case string:
+		b.Write(jsonv.AppendString(nil, x))
+		return
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+		return
+	case function:
+		b.WriteString(`""`)
+		return
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k, val := range x {
+			if !isUndef(val) {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		if len(keys) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		inner := indent + "  "
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if pretty {
+				b.WriteString("\n" + inner)
+			}
+			b.Write(jsonv.AppendString(nil, k))
+			b.WriteByte(':')
+			if pretty {
+				b.WriteByte(' ')
+			}
+			writeJSON(b, x[k], pretty, inner)
+		}
+		if pretty {
+			b.WriteString("\n" + indent)
+		}
+		b.WriteByte('}')
+		return
+	}
+	if items, ok := asArray(v); ok {
+		if len(items) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		inner := indent + "  "
+		n := 0
+		for _, it := range items {
+			if isUndef(it) {
+				continue
+			}
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			if pretty {
+				b.WriteString("\n" + inner)
+			}
+			writeJSON(b, it, pretty, inner)
+		}
+		if pretty {
+			b.WriteString("\n" + indent)
+		}
+		b.WriteByte(']')
+		return
+	}
+	if f, ok := toNumber(v); ok {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			b.WriteString("null")
+			return
+		}
+		b.WriteString(stringNumber(f))
+		return
+	}
+	b.WriteString("null")
+}
+
+// export converts an engine value into the jsonv model: sequences become
+// []any, integral floats become int64, undefined members are dropped and
+// functions become nil. Unchanged sub-trees are shared, not copied.
+func export(v any) (any, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), true
+		}
+		return x, false
+	case *array:
+		out := make([]any, 0, len(x.items))
+		for _, it := range x.items {
+			if isUndef(it) {
+				continue
+			}
+			e, _ := export(it)
+			out = append(out, e)
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, it := range x {
+			e, changed := export(it)
+			if changed || isUndef(it) {
+				if out == nil {
+					out = make([]any, 0, len(x))
+					out = append(out, x[:i]...)
+				}
+			}
+			if out != nil && !isUndef(it) {
+				out = append(out, e)
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+		return x, false
+	case map[string]any:
+		var out map[string]any
+		for k, it := range x {
+			e, changed := export(it)
+			if changed || isUndef(it) {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, v2 := range x {
+						out[k2] = v2
+					}
+				}
+				if isUndef(it) {
+					delete(out, k)
+				} else {
+					out[k] = e
+				}
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+		return x, false
+	case function:
+		return nil, true
+	case undefinedType:
+		return nil, true
+	case int, int32, float32:
+		return jsonv.Normalize(v), true
+	}
+	return v, false
+}
+
+// strLen counts UTF-16 code units like JavaScript's String.length.
+func strLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func toUTF16(s string) []uint16 { return utf16.Encode([]rune(s)) }
+
+func fromUTF16(u []uint16) string { return string(utf16.Decode(u)) }
