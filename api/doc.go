@@ -34,8 +34,11 @@
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
 // X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (versions, aliases, Map Runs, redrive,
-// TestState) answer a ValidationException naming themselves. Only a bug in
+// Statecraft does not implement yet (aliases, Map Runs, redrive, TestState)
+// answer a ValidationException naming themselves. Versions are served
+// (versions.go): publish, list, delete, and DescribeStateMachine of a
+// version ARN; starting an execution from a version is refused the same
+// way until executions can record their version. Only a bug in
 // Statecraft or a failing store gives a 500 (InternalFailure), and a panic
 // is recovered into one and logged.
 //

@@ -59,6 +59,14 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 	if err != nil {
 		return nil, invalidInput(err)
 	}
+	if a.label == "" && isVersionQualifier(a.qualifier) {
+		if _, _, err := s.lookupVersion(c.ctx, a); err != nil {
+			return nil, err
+		}
+		// An execution would have to record the version it ran, and the
+		// store's executions have no place for it yet.
+		return nil, unsupported("starting executions from a state machine version")
+	}
 	sm, err := s.lookupStateMachine(c.ctx, a)
 	if err != nil {
 		return nil, err
@@ -248,7 +256,14 @@ func (s *server) listExecutions(c *call) (any, error) {
 		}
 		cursor = t.Cursor
 	}
-	sm, err := s.lookupStateMachine(c.ctx, a)
+	var sm *store.StateMachine
+	var err error
+	version := a.label == "" && isVersionQualifier(a.qualifier)
+	if version {
+		sm, _, err = s.lookupVersion(c.ctx, a)
+	} else {
+		sm, err = s.lookupStateMachine(c.ctx, a)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -256,8 +271,10 @@ func (s *server) listExecutions(c *call) (any, error) {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" {
-		return out, nil // nothing is ever redriven here
+	if redrive == "REDRIVEN" || version {
+		// Nothing is ever redriven here, and no execution is started
+		// through a version yet.
+		return out, nil
 	}
 	execs, next, err := s.st.ListExecutions(c.ctx, store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: status, Limit: pageSize(n, nGiven), Token: cursor})
 	if err != nil {

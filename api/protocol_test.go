@@ -241,7 +241,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"CreateStateMachine", sm("loggingConfiguration", obj{"destinations": []any{obj{"cloudWatchLogsLogGroup": obj{"logGroupArn": 3}}}}), "SerializationException", ""},
 		{"CreateStateMachine", sm("tracingConfiguration", obj{"enabled": "yes"}), "SerializationException", ""},
 		{"CreateStateMachine", sm("publish", "true"), "SerializationException", ""},
-		{"CreateStateMachine", sm("publish", true), "ValidationException", ""},
+		{"CreateStateMachine", sm("publish", true, "versionDescription", long(257)), "ValidationException", "1 validation error detected: Value at 'versionDescription' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"CreateStateMachine", sm("publish", false, "versionDescription", "v1"), "ValidationException", "Version description can only be set when publish is true"},
 		{"CreateStateMachine", sm("versionDescription", "v1"), "ValidationException", "Version description can only be set when publish is true"},
 		{"CreateStateMachine", sm("encryptionConfiguration", obj{}), "ValidationException", ""},
 		{"CreateStateMachine", sm("encryptionConfiguration", obj{"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "k"}), "InvalidEncryptionConfiguration", ""},
@@ -272,6 +273,42 @@ func TestMalformedRequests(t *testing.T) {
 		{"UpdateStateMachine", obj{"stateMachineArn": labelledSM, "roleArn": role}, "ValidationException", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.express, "definition": activityDef}, "InvalidDefinition", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "loggingConfiguration": obj{"level": "ERROR"}}, "InvalidLoggingConfiguration", ""},
+		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "roleArn": role, "versionDescription": "v"}, "ValidationException", "Version description can only be set when publish is true"},
+		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "roleArn": role, "publish": true, "versionDescription": long(257)}, "ValidationException", ""},
+		{"UpdateStateMachine", obj{"stateMachineArn": f.sm + ":1", "roleArn": role, "publish": true}, "StateMachineDoesNotExist", ""},
+
+		// PublishStateMachineVersion
+		{"PublishStateMachineVersion", obj{}, "ValidationException", "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null"},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": 1}, "SerializationException", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": "x"}, "InvalidArn", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": f.activity}, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: activity'"},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": missingSM}, "StateMachineDoesNotExist", "State Machine Does Not Exist: '" + missingSM + "'"},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": f.sm + ":1"}, "StateMachineDoesNotExist", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": labelledSM}, "ValidationException", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": f.sm, "description": long(257)}, "ValidationException", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": f.sm, "revisionId": 5}, "SerializationException", ""},
+		{"PublishStateMachineVersion", obj{"stateMachineArn": f.sm, "revisionId": "stale"}, "ConflictException", ""},
+
+		// ListStateMachineVersions
+		{"ListStateMachineVersions", obj{}, "ValidationException", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": "x"}, "InvalidArn", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.exec}, "InvalidArn", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.sm + ":1"}, "InvalidArn", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": labelledSM}, "ValidationException", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.sm, "maxResults": 1001}, "ValidationException", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.sm, "nextToken": ""}, "ValidationException", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.sm, "nextToken": "garbage"}, "InvalidToken", ""},
+		{"ListStateMachineVersions", obj{"stateMachineArn": f.sm, "nextToken": smToken}, "InvalidToken", ""},
+
+		// DeleteStateMachineVersion
+		{"DeleteStateMachineVersion", obj{}, "ValidationException", "1 validation error detected: Value null at 'stateMachineVersionArn' failed to satisfy constraint: Member must not be null"},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": "x"}, "InvalidArn", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": f.exec}, "InvalidArn", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": f.sm}, "ValidationException", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": f.sm + ":prod"}, "ValidationException", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": labelledSM + ":1"}, "ValidationException", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": long(2001)}, "ValidationException", ""},
+		{"DeleteStateMachineVersion", obj{"stateMachineVersionArn": []any{}}, "SerializationException", ""},
 
 		// DeleteStateMachine
 		{"DeleteStateMachine", obj{}, "ValidationException", ""},
@@ -320,6 +357,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"StartExecution", obj{"stateMachineArn": f.sm, "traceHeader": long(257)}, "ValidationException", ""},
 		{"StartExecution", obj{"stateMachineArn": missingSM}, "StateMachineDoesNotExist", ""},
 		{"StartExecution", obj{"stateMachineArn": labelledSM}, "ValidationException", ""},
+		{"StartExecution", obj{"stateMachineArn": f.sm + ":1"}, "StateMachineDoesNotExist", ""},
 		{"StartExecution", obj{"stateMachineArn": f.sm, "name": "done"}, "ExecutionAlreadyExists", "Execution Already Exists: '" + f.exec + "'"},
 
 		// StartSyncExecution
@@ -354,6 +392,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"ListExecutions", obj{}, "ValidationException", ""},
 		{"ListExecutions", obj{"stateMachineArn": "x"}, "InvalidArn", ""},
 		{"ListExecutions", obj{"stateMachineArn": missingSM}, "StateMachineDoesNotExist", ""},
+		{"ListExecutions", obj{"stateMachineArn": f.sm + ":1"}, "StateMachineDoesNotExist", ""},
 		{"ListExecutions", obj{"stateMachineArn": f.express}, "StateMachineTypeNotSupported", ""},
 		{"ListExecutions", obj{"stateMachineArn": f.sm, "statusFilter": "DONE"}, "ValidationException", ""},
 		{"ListExecutions", obj{"stateMachineArn": f.sm, "statusFilter": "PENDING_REDRIVE"}, "ValidationException", ""},

@@ -428,10 +428,10 @@ func TestSDKTypedErrors(t *testing.T) {
 	if !errors.As(err, &notFound) || aws.ToString(notFound.ResourceName) != missingSM {
 		t.Errorf("TagResource(missing) = %v", err)
 	}
-	_, err = c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: sm.StateMachineArn})
+	_, err = c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: aws.String(aws.ToString(sm.StateMachineArn) + ":prod")})
 	var unsupported *types.ValidationException
-	if !errors.As(err, &unsupported) || !strings.Contains(unsupported.ErrorMessage(), "PublishStateMachineVersion") {
-		t.Errorf("PublishStateMachineVersion = %v", err)
+	if !errors.As(err, &unsupported) || !strings.Contains(unsupported.ErrorMessage(), "DescribeStateMachineAlias") {
+		t.Errorf("DescribeStateMachineAlias = %v", err)
 	}
 }
 

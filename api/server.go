@@ -112,6 +112,9 @@ func New(st store.Store, eng *engine.Engine, opts Options) http.Handler {
 		"TagResource":                      (*server).tagResource,
 		"UntagResource":                    (*server).untagResource,
 		"ListTagsForResource":              (*server).listTagsForResource,
+		"PublishStateMachineVersion":       (*server).publishStateMachineVersion,
+		"ListStateMachineVersions":         (*server).listStateMachineVersions,
+		"DeleteStateMachineVersion":        (*server).deleteStateMachineVersion,
 	}
 	for _, op := range unsupportedOps {
 		s.ops[op] = func(*server, *call) (any, error) { return nil, unsupported(op) }
@@ -121,7 +124,6 @@ func New(st store.Store, eng *engine.Engine, opts Options) http.Handler {
 
 // unsupportedOps are the rest of the model's operations.
 var unsupportedOps = []string{
-	"PublishStateMachineVersion", "ListStateMachineVersions", "DeleteStateMachineVersion",
 	"CreateStateMachineAlias", "DescribeStateMachineAlias", "UpdateStateMachineAlias",
 	"DeleteStateMachineAlias", "ListStateMachineAliases",
 	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",

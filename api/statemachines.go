@@ -207,8 +207,9 @@ func (s *server) stateMachineArn(region, name string) string {
 func (s *server) stamp() time.Time { return s.now().Truncate(time.Millisecond) }
 
 type createStateMachineOutput struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    epoch  `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           epoch  `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *server) createStateMachine(c *call) (any, error) {
@@ -221,7 +222,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	tracing := readTracing(in)
 	tags, _ := in.tags("tags", false)
 	publish, _ := in.boolean("publish")
-	in.str("versionDescription", versionDescStr)
+	versionDesc, _ := in.str("versionDescription", versionDescStr)
 	enc := readEncryption(in)
 	if err := in.r.check(); err != nil {
 		return nil, err
@@ -235,10 +236,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if err := checkRoleArn(role); err != nil {
 		return nil, err
 	}
-	if publish {
-		return nil, unsupported("state machine versions (publish=true)")
-	}
-	if in.present("versionDescription") {
+	if !publish && in.present("versionDescription") {
 		return nil, validationError("Version description can only be set when publish is true")
 	}
 	if err := checkEncryption(enc); err != nil {
@@ -277,7 +275,17 @@ func (s *server) createStateMachine(c *call) (any, error) {
 		if prev.Definition != def || prev.Type != typ || !sameLogging(prev.Logging, sm.Logging) || !sameTracing(prev.Tracing, sm.Tracing) {
 			return nil, serviceError("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn)
 		}
-		return &createStateMachineOutput{StateMachineArn: arn, CreationDate: epoch(prev.CreatedAt)}, nil
+		out := &createStateMachineOutput{StateMachineArn: arn, CreationDate: epoch(prev.CreatedAt)}
+		if publish {
+			// Publishing is idempotent per revision: the repeated request
+			// gets the version the first one published.
+			v, err := s.publishVersion(c.ctx, prev, versionDesc)
+			if err != nil {
+				return nil, err
+			}
+			out.StateMachineVersionArn = v.Arn
+		}
+		return out, nil
 	}
 	if err != nil {
 		return nil, err
@@ -287,11 +295,20 @@ func (s *server) createStateMachine(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	return &createStateMachineOutput{StateMachineArn: arn, CreationDate: epoch(now)}, nil
+	out := &createStateMachineOutput{StateMachineArn: arn, CreationDate: epoch(now)}
+	if publish {
+		v, err := s.publishVersion(context.WithoutCancel(c.ctx), sm, versionDesc)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = v.Arn
+	}
+	return out, nil
 }
 
-// lookupStateMachine resolves a state machine ARN of a request. Versions,
-// aliases and Map labels are not supported, so no such ARN names a machine.
+// lookupStateMachine resolves the ARN of a state machine itself: a
+// version, alias or Map label ARN names no machine here (operations that
+// accept version ARNs resolve them with lookupVersion first).
 func (s *server) lookupStateMachine(ctx context.Context, a smArn) (*store.StateMachine, error) {
 	if a.qualifier != "" || a.label != "" {
 		return nil, smDoesNotExist(a.text)
@@ -334,6 +351,20 @@ func (s *server) describeStateMachine(c *call) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if a.label == "" && isVersionQualifier(a.qualifier) {
+		// A version answers with its own definition, role, revision,
+		// description and date; the rest is its machine's.
+		sm, v, err := s.lookupVersion(c.ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		return &describeStateMachineOutput{
+			StateMachineArn: v.Arn, Name: sm.Name, Status: sm.Status, Definition: v.Definition,
+			RoleArn: v.RoleArn, Type: sm.Type, CreationDate: epoch(v.CreatedAt),
+			LoggingConfiguration: loggingOf(sm.Logging), TracingConfiguration: tracingOf(sm.Tracing),
+			RevisionID: v.RevisionID, Description: v.Description,
+		}, nil
+	}
 	sm, err := s.lookupStateMachine(c.ctx, a)
 	if err != nil {
 		return nil, err
@@ -347,8 +378,9 @@ func (s *server) describeStateMachine(c *call) (any, error) {
 }
 
 type updateStateMachineOutput struct {
-	UpdateDate epoch  `json:"updateDate"`
-	RevisionID string `json:"revisionId,omitempty"`
+	UpdateDate             epoch  `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (s *server) updateStateMachine(c *call) (any, error) {
@@ -359,7 +391,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 	logging := readLogging(in)
 	tracing := readTracing(in)
 	publish, _ := in.boolean("publish")
-	in.str("versionDescription", versionDescStr)
+	versionDesc, _ := in.str("versionDescription", versionDescStr)
 	enc := readEncryption(in)
 	if err := in.r.check(); err != nil {
 		return nil, err
@@ -374,10 +406,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 	if !defGiven && !roleGiven && logging == nil && tracing == nil && enc == "" {
 		return nil, serviceError("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
-	if publish {
-		return nil, unsupported("state machine versions (publish=true)")
-	}
-	if in.present("versionDescription") {
+	if !publish && in.present("versionDescription") {
 		return nil, validationError("Version description can only be set when publish is true")
 	}
 	if err := checkEncryption(enc); err != nil {
@@ -423,7 +452,17 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 		}
 		return nil, err
 	}
-	return &updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: sm.RevisionID}, nil
+	out := &updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: sm.RevisionID}
+	if publish {
+		// The update is in; a concurrent update between it and the publish
+		// is a ConflictException, as on AWS.
+		v, err := s.publishVersion(context.WithoutCancel(c.ctx), sm, versionDesc)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineVersionArn = v.Arn
+	}
+	return out, nil
 }
 
 func (s *server) deleteStateMachine(c *call) (any, error) {
@@ -440,7 +479,9 @@ func (s *server) deleteStateMachine(c *call) (any, error) {
 		return nil, labelledArn(arnText)
 	}
 	if a.qualifier != "" {
-		return nil, nil // no versions or aliases exist: nothing to delete
+		// Versions are deleted with DeleteStateMachineVersion; a qualified
+		// ARN names no machine to delete.
+		return nil, nil
 	}
 	// Finish the deletion even if the client goes away half-way.
 	ctx := context.WithoutCancel(c.ctx)

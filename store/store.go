@@ -13,6 +13,8 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,9 @@ var (
 	ErrConflict = errors.New("store: conflicting step")
 	// ErrInvalidToken is a page token this store did not issue.
 	ErrInvalidToken = errors.New("store: invalid page token")
+	// ErrLimitExceeded means a write would take a resource past a limit
+	// the caller set (PublishVersionParams.MaxVersions).
+	ErrLimitExceeded = errors.New("store: limit exceeded")
 )
 
 // StateMachine is a stored state machine.
@@ -42,6 +47,44 @@ type StateMachine struct {
 	Description string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// StateMachineVersion is a published version of a state machine: an
+// immutable snapshot of its definition and role at one revision. Versions
+// are numbered from 1 per state machine; a number is never reused while
+// the machine exists, even after its version is deleted.
+type StateMachineVersion struct {
+	// Arn is the machine's ARN qualified by the number: "<machine arn>:<n>".
+	Arn             string
+	StateMachineArn string
+	Version         int64
+	Definition      string
+	RoleArn         string
+	// RevisionID is the machine's revision the version was published from.
+	RevisionID  string
+	Description string
+	CreatedAt   time.Time
+}
+
+// VersionArn is the ARN of version n of a state machine.
+func VersionArn(stateMachineArn string, n int64) string {
+	return stateMachineArn + ":" + strconv.FormatInt(n, 10)
+}
+
+// SplitVersionArn splits a version ARN into its machine's ARN and the
+// number; ok is false when arn is not "<machine arn>:<n>" with n >= 1
+// written canonically (no sign, no leading zero).
+func SplitVersionArn(arn string) (stateMachineArn string, n int64, ok bool) {
+	i := strings.LastIndexByte(arn, ':')
+	if i < 0 {
+		return "", 0, false
+	}
+	q := arn[i+1:]
+	n, err := strconv.ParseInt(q, 10, 64)
+	if err != nil || n < 1 || strconv.FormatInt(n, 10) != q {
+		return "", 0, false
+	}
+	return arn[:i], n, true
 }
 
 // Activity is a stored activity.
@@ -170,6 +213,31 @@ type ListExecutionsParams struct {
 	Token           string
 }
 
+// PublishVersionParams publishes a version of a state machine from its
+// current revision.
+type PublishVersionParams struct {
+	StateMachineArn string
+	// RevisionID must be the machine's current revision; when the machine
+	// has moved on (an update came in between), the publish fails with
+	// ErrConflict and nothing is written.
+	RevisionID  string
+	Definition  string
+	RoleArn     string
+	Description string
+	CreatedAt   time.Time
+	// MaxVersions bounds how many versions the machine may have at once:
+	// publishing one more fails with ErrLimitExceeded. 0 means no bound.
+	MaxVersions int
+}
+
+// ListVersionsParams pages the versions of one state machine, newest
+// (highest number) first.
+type ListVersionsParams struct {
+	StateMachineArn string
+	Limit           int
+	Token           string
+}
+
 // HistoryParams pages a history.
 type HistoryParams struct {
 	ExecutionArn string
@@ -195,12 +263,32 @@ type HistoryParams struct {
 //   - DeleteTimer deletes only while the timer is still due when it says (a
 //     heartbeat may have moved it after the timer loop read it);
 //   - ClaimTask never hands out callback tasks (ActivityArn "").
+//   - deleting a state machine deletes its versions (and its count of
+//     version numbers: a machine created again under the same ARN starts
+//     from version 1).
 type Store interface {
 	CreateStateMachine(ctx context.Context, sm *StateMachine) error
 	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
 	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
 	DeleteStateMachine(ctx context.Context, arn string) error
 	ListStateMachines(ctx context.Context, p ListParams) ([]*StateMachine, string, error)
+
+	// PublishStateMachineVersion publishes the next version of a state
+	// machine atomically: ErrNotFound when the machine does not exist,
+	// ErrConflict when its revision is no longer p.RevisionID,
+	// ErrLimitExceeded past p.MaxVersions. It is idempotent per revision:
+	// when a version of p.RevisionID exists, that version is returned and
+	// nothing is written (created is false).
+	PublishStateMachineVersion(ctx context.Context, p PublishVersionParams) (v *StateMachineVersion, created bool, err error)
+	// GetStateMachineVersion finds a version by its ARN, ErrNotFound when
+	// it does not exist (or the ARN names no version).
+	GetStateMachineVersion(ctx context.Context, arn string) (*StateMachineVersion, error)
+	// ListStateMachineVersions lists a machine's versions newest first; a
+	// machine without versions, or none at all, lists nothing.
+	ListStateMachineVersions(ctx context.Context, p ListVersionsParams) ([]*StateMachineVersion, string, error)
+	// DeleteStateMachineVersion deletes one version, ErrNotFound when it
+	// does not exist. Its number is not reused.
+	DeleteStateMachineVersion(ctx context.Context, arn string) error
 
 	CreateActivity(ctx context.Context, a *Activity) error
 	GetActivity(ctx context.Context, arn string) (*Activity, error)

@@ -4,7 +4,8 @@
 // GetExecutionHistory). Routes live in the URL fragment:
 //
 //	#/                          state machines
-//	#/machines/<arn>            a state machine: graph, definition, start, executions
+//	#/machines/<arn>            a state machine: graph, definition, start, executions, versions
+//	#/machines/<version arn>    a published version (arn:...:stateMachine:NAME:N): its graph and definition
 //	#/executions/<arn>          an execution: live graph, state data, event log
 //	#/activities                activities
 
@@ -143,12 +144,13 @@ async function route() {
 
 // ---- Pager: Next/Previous over nextToken ----
 
-function pager(onPage) {
+// test prefixes the buttons' data-test names, for pages with two pagers.
+function pager(onPage, test = '') {
   const tokens = [undefined];
   let i = 0;
   let next;
-  const prev = h('button', { class: 'secondary', 'data-test': 'prev', onclick: () => { if (i > 0) { i--; load(); } } }, '← Previous');
-  const nxt = h('button', { class: 'secondary', 'data-test': 'next', onclick: () => { if (next) { tokens[++i] = next; tokens.length = i + 1; load(); } } }, 'Next →');
+  const prev = h('button', { class: 'secondary', 'data-test': test + 'prev', onclick: () => { if (i > 0) { i--; load(); } } }, '← Previous');
+  const nxt = h('button', { class: 'secondary', 'data-test': test + 'next', onclick: () => { if (next) { tokens[++i] = next; tokens.length = i + 1; load(); } } }, 'Next →');
   const info = h('span', { class: 'muted' });
   const el = h('div', { class: 'pager' }, prev, info, nxt);
   // Only the tokens of the pages seen are kept: one page is loaded at a
@@ -202,13 +204,33 @@ function stateOfPointer(loc) {
   return name;
 }
 
+// versionOf returns the version number of a version ARN
+// (arn:PARTITION:states:REGION:ACCOUNT:stateMachine:NAME:N), null for any
+// other ARN; machineOf the ARN of the machine a version belongs to.
+function versionOf(arn) {
+  const parts = String(arn).split(':');
+  return parts.length === 8 && /^[1-9][0-9]*$/.test(parts[7]) ? parts[7] : null;
+}
+const machineOf = (arn) => String(arn).split(':').slice(0, 7).join(':');
+
 async function machinePage(m, arn) {
   const sm = await api('DescribeStateMachine', { stateMachineArn: arn });
+  const version = versionOf(arn);
   let def = {};
   try { def = JSON.parse(sm.definition); } catch { /* shown as text */ }
-  m.appendChild(h('div', { class: 'page-head' },
-    h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', { id: 'machine-name' }, sm.name)),
-    h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
+  if (version) {
+    m.appendChild(h('div', { class: 'page-head' },
+      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ',
+        h('a', { href: machineLink(machineOf(arn)), id: 'version-machine' }, sm.name), ' / '),
+      h('h1', { id: 'machine-name' }, sm.name, ' ', h('span', { class: 'version-tag', id: 'version-number' }, 'version ' + version))),
+      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', {}, 'published ' + fmtTime(sm.creationDate)), ' · ',
+        h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
+    if (sm.description) m.appendChild(h('p', { class: 'version-description', id: 'version-description' }, sm.description));
+  } else {
+    m.appendChild(h('div', { class: 'page-head' },
+      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', { id: 'machine-name' }, sm.name)),
+      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
+  }
 
   // Graph and definition side by side.
   const graphBox = h('div', { class: 'graph-box', id: 'graph' });
@@ -260,6 +282,15 @@ async function machinePage(m, arn) {
     h('div', { class: 'panel side' }, h('h2', {}, 'Definition'), defText,
       h('div', { class: 'row' }, validateBtn, h('span', { class: 'muted small' }, 'Edits are checked and drawn here only; they do not change the state machine.')), problems)));
   validate();
+
+  if (version) {
+    // A version is an immutable snapshot: it has a graph and a
+    // definition, and nothing to start here.
+    m.appendChild(h('section', { class: 'panel', id: 'version-note' }, h('h2', {}, 'Version ' + version),
+      h('p', { class: 'muted' }, 'A published version is an immutable snapshot of the state machine. Statecraft does not start executions from a version yet: start them from ',
+        h('a', { href: machineLink(machineOf(arn)) }, 'the state machine'), '.')));
+    return;
+  }
 
   // Start an execution.
   const nameIn = h('input', { id: 'exec-name', placeholder: 'generated when empty', maxlength: 80 });
@@ -346,7 +377,36 @@ async function machinePage(m, arn) {
   searchInfo,
   h('table', { class: 'list', id: 'executions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))), body), p.el);
   m.appendChild(h('div', { class: 'split' }, startPanel, execPanel));
-  await p.load();
+
+  // Published versions, newest first. The listing gives ARNs and dates;
+  // each version's description comes from DescribeStateMachine on its ARN.
+  const versionRows = h('tbody');
+  const vp = pager(async (token) => {
+    const out = await api('ListStateMachineVersions', { stateMachineArn: arn, maxResults: 10, ...(token ? { nextToken: token } : {}) });
+    const items = out.stateMachineVersions || [];
+    const described = await Promise.all(items.map((v) => api('DescribeStateMachine', { stateMachineArn: v.stateMachineVersionArn }).catch(() => null)));
+    versionRows.textContent = '';
+    items.forEach((v, i) => {
+      const n = versionOf(v.stateMachineVersionArn);
+      const d = described[i];
+      versionRows.appendChild(h('tr', { dataset: { version: n } },
+        h('td', {}, h('a', { href: machineLink(v.stateMachineVersionArn), class: 'version-link', title: v.stateMachineVersionArn }, 'Version ' + n)),
+        h('td', {}, fmtTime(v.creationDate)),
+        h('td', { class: d && d.description ? '' : 'muted' }, d ? (d.description || '—') : '(deleted)'),
+        h('td', {}, h('a', { href: machineLink(v.stateMachineVersionArn), class: 'secondary small' }, 'View definition and graph'))));
+    });
+    if (!items.length) {
+      versionRows.appendChild(h('tr', {}, h('td', { colspan: 4, class: 'muted' },
+        'No versions. Publish one with PublishStateMachineVersion, or CreateStateMachine / UpdateStateMachine with publish=true.')));
+    }
+    return out.nextToken;
+  }, 'versions-');
+  m.appendChild(h('section', { class: 'panel', id: 'versions-panel' },
+    h('div', { class: 'page-head' }, h('h2', {}, 'Versions'), h('button', { class: 'secondary', onclick: () => vp.load() }, 'Refresh')),
+    h('table', { class: 'list', id: 'versions' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Published'), h('th', {}, 'Description'), h('th', {}, ''))), versionRows),
+    vp.el));
+  await Promise.all([p.load(), vp.load()]);
 }
 
 function legend() {

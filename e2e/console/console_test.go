@@ -607,6 +607,49 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 	)
 	sh.wait("both activities listed", `(() => { const t = document.querySelector('#activities').textContent; return t.includes('slow') && t.includes('other-activity'); })()`)
 	sh.shot("activities")
+
+	// Versions: two published through the public API, listed newest first
+	// on the machine's page; a version opens on its own definition and
+	// graph.
+	v1 := srv.call("PublishStateMachineVersion", map[string]any{"stateMachineArn": smArn, "description": "first release"})["stateMachineVersionArn"].(string)
+	simple := `{"StartAt":"Greet","States":{"Greet":{"Type":"Pass","Result":"hello","Next":"Finish"},"Finish":{"Type":"Succeed"}}}`
+	v2 := srv.call("UpdateStateMachine", map[string]any{"stateMachineArn": smArn, "definition": simple, "publish": true, "versionDescription": "second release"})["stateMachineVersionArn"].(string)
+	if v1 != smArn+":1" || v2 != smArn+":2" {
+		t.Fatalf("published %s and %s", v1, v2)
+	}
+	sh.step("open the machine again",
+		chromedp.Navigate(srv.endpoint+"/console/#/machines/"+urlEscape(smArn)),
+		chromedp.WaitVisible(chromedp.CSS(`#versions a.version-link`)),
+	)
+	versions := `[...document.querySelectorAll('#versions tr[data-version]')].map(r => r.dataset.version + '=' + r.children[2].textContent).join(',')`
+	sh.wait("both versions listed with their descriptions", versions+` === '2=second release,1=first release'`)
+	if got := sh.eval(`document.querySelector('#versions tr[data-version="1"] td:nth-child(2)').textContent`); !strings.HasPrefix(got, "20") {
+		t.Errorf("version 1 published date = %q", got)
+	}
+	sh.step("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-panel`)))
+	sh.shot("versions")
+	sh.step("open version 1",
+		chromedp.Click(chromedp.CSS(`#versions tr[data-version="1"] a.version-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#version-number`)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph g.node[data-state="DoWork"]`)),
+	)
+	if got := sh.eval(`document.querySelector('#version-number').textContent + ' | ' + document.querySelector('#version-description').textContent`); got != "version 1 | first release" {
+		t.Errorf("version page heading = %q", got)
+	}
+	if got := sh.eval(`String(document.querySelector('#definition').value.includes('"DoWork"') && !document.querySelector('#start'))`); got != "true" {
+		t.Errorf("version 1 page: definition of version 1 and no start button = %s", got)
+	}
+	sh.shot("version-1")
+	sh.step("back to the machine, open version 2",
+		chromedp.Click(chromedp.CSS(`#version-machine`)),
+		chromedp.WaitVisible(chromedp.CSS(`#versions tr[data-version="2"] a.version-link`)),
+		chromedp.Click(chromedp.CSS(`#versions tr[data-version="2"] a.version-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph g.node[data-state="Greet"]`)),
+	)
+	if got := sh.eval(`String(!!document.querySelector('#graph g.node[data-state="Finish"]') && !document.querySelector('#graph g.node[data-state="DoWork"]'))`); got != "true" {
+		t.Errorf("version 2 graph is not version 2's definition")
+	}
+	sh.shot("version-2")
 }
 
 // TestConsoleLiveStream reads the live stream the way a browser does, with

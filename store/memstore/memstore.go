@@ -28,6 +28,10 @@ type Store struct {
 	tasks    map[string]*taskRow
 	tags     map[string]map[string]string
 	seq      int64 // insertion order, which breaks ties between tasks
+	// versions holds each machine's versions by number; lastVersion the
+	// highest number it has issued (numbers are not reused).
+	versions    map[string]map[int64]*store.StateMachineVersion
+	lastVersion map[string]int64
 }
 
 type timerKey struct {
@@ -53,6 +57,9 @@ func New() *Store {
 		timers:   map[timerKey]store.Timer{},
 		tasks:    map[string]*taskRow{},
 		tags:     map[string]map[string]string{},
+
+		versions:    map[string]map[int64]*store.StateMachineVersion{},
+		lastVersion: map[string]int64{},
 	}
 }
 
@@ -149,6 +156,8 @@ func (s *Store) DeleteStateMachine(_ context.Context, arn string) error {
 	}
 	delete(s.machines, arn)
 	delete(s.tags, arn)
+	delete(s.versions, arn)
+	delete(s.lastVersion, arn)
 	return nil
 }
 
@@ -168,6 +177,102 @@ func (s *Store) ListStateMachines(_ context.Context, p store.ListParams) ([]*sto
 		out[i] = cp(s.machines[k])
 	}
 	return out, next, nil
+}
+
+func (s *Store) PublishStateMachineVersion(_ context.Context, p store.PublishVersionParams) (*store.StateMachineVersion, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sm, ok := s.machines[p.StateMachineArn]
+	if !ok {
+		return nil, false, store.ErrNotFound
+	}
+	if sm.RevisionID != p.RevisionID {
+		return nil, false, store.ErrConflict
+	}
+	vs := s.versions[p.StateMachineArn]
+	for _, v := range vs {
+		if v.RevisionID == p.RevisionID {
+			return cp(v), false, nil
+		}
+	}
+	if p.MaxVersions > 0 && len(vs) >= p.MaxVersions {
+		return nil, false, store.ErrLimitExceeded
+	}
+	if vs == nil {
+		vs = map[int64]*store.StateMachineVersion{}
+		s.versions[p.StateMachineArn] = vs
+	}
+	n := s.lastVersion[p.StateMachineArn] + 1
+	s.lastVersion[p.StateMachineArn] = n
+	v := &store.StateMachineVersion{
+		Arn: store.VersionArn(p.StateMachineArn, n), StateMachineArn: p.StateMachineArn, Version: n,
+		Definition: p.Definition, RoleArn: p.RoleArn, RevisionID: p.RevisionID,
+		Description: p.Description, CreatedAt: utc(p.CreatedAt),
+	}
+	vs[n] = v
+	return cp(v), true, nil
+}
+
+func (s *Store) GetStateMachineVersion(_ context.Context, arn string) (*store.StateMachineVersion, error) {
+	smArn, n, ok := store.SplitVersionArn(arn)
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.versions[smArn][n]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return cp(v), nil
+}
+
+// ListStateMachineVersions pages by number, highest first; the token is
+// the last number returned.
+func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
+	before := int64(-1)
+	if p.Token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
+		if err != nil || len(raw) < 2 || raw[0] != 'v' {
+			return nil, "", store.ErrInvalidToken
+		}
+		if before, err = strconv.ParseInt(string(raw[1:]), 10, 64); err != nil || before < 1 {
+			return nil, "", store.ErrInvalidToken
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var nums []int64
+	for n := range s.versions[p.StateMachineArn] {
+		if before < 0 || n < before {
+			nums = append(nums, n)
+		}
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] > nums[j] })
+	next := ""
+	if p.Limit > 0 && len(nums) > p.Limit {
+		nums = nums[:p.Limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte("v" + strconv.FormatInt(nums[len(nums)-1], 10)))
+	}
+	out := make([]*store.StateMachineVersion, len(nums))
+	for i, n := range nums {
+		out[i] = cp(s.versions[p.StateMachineArn][n])
+	}
+	return out, next, nil
+}
+
+func (s *Store) DeleteStateMachineVersion(_ context.Context, arn string) error {
+	smArn, n, ok := store.SplitVersionArn(arn)
+	if !ok {
+		return store.ErrNotFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.versions[smArn][n]; !ok {
+		return store.ErrNotFound
+	}
+	delete(s.versions[smArn], n)
+	return nil
 }
 
 func (s *Store) CreateActivity(_ context.Context, a *store.Activity) error {

@@ -62,7 +62,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 	})
 }
 
-// DeleteStateMachine deletes the state machine and its tags. Its
+// DeleteStateMachine deletes the state machine, its versions and its tags. Its
 // executions stay: each carries its own copy of the definition.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	return s.write(ctx, func(w *writer) error {
@@ -72,6 +72,9 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 		}
 		if n == 0 {
 			return store.ErrNotFound
+		}
+		if _, err := w.exec(`DELETE FROM state_machine_versions WHERE state_machine_arn = ?`, arn); err != nil {
+			return err
 		}
 		_, err = w.exec(`DELETE FROM tags WHERE arn = ?`, arn)
 		return err

@@ -21,6 +21,9 @@
 //   - Deleting a state machine or activity deletes its tags; an ARN with
 //     no tags lists an empty map. A page token the store did not issue is
 //     an error.
+//   - Versions are numbered from 1 per machine, list highest first, and a
+//     deleted version's number is not reused until the machine itself is
+//     deleted (which deletes its versions).
 //   - Times come back in UTC, equal to what was stored to the millisecond
 //     at least.
 package storetest
@@ -50,6 +53,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StateMachine/Delete", testStateMachineDelete},
 		{"StateMachine/List", testStateMachineList},
 		{"StateMachine/ListBadToken", testStateMachineListBadToken},
+		{"Version/PublishGet", testVersionPublishGet},
+		{"Version/List", testVersionList},
+		{"Version/Delete", testVersionDelete},
+		{"Version/Limit", testVersionLimit},
+		{"Version/ConcurrentPublish", testVersionConcurrentPublish},
 		{"Activity/CreateGet", testActivityCreateGet},
 		{"Activity/Duplicate", testActivityDuplicate},
 		{"Activity/Delete", testActivityDelete},
