@@ -21,6 +21,7 @@ import (
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/lambdaapi"
+	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/tasks"
@@ -147,6 +148,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
 	con := console.New(apiHandler, console.Options{Log: log})
 	mux.Handle(console.Prefix, con) // the web console and its live stream
+	// Prometheus metrics, documented in metrics/README.md.
+	mux.Handle("GET "+metrics.Path, metrics.Handler(eng, st, metrics.Options{Log: log}))
 	mux.Handle("/", apiHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(con.Close)
@@ -165,6 +168,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
 	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
+	fmt.Fprintf(stdout, "  metrics: %s%s\n", endpoint, metrics.Path)
 	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
 	log.Info("server started", "endpoint", endpoint, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
 

@@ -10,6 +10,12 @@
 // (DescribeExecution and GetExecutionHistory) and forwards new history
 // events as they appear, so it exposes nothing that GetExecutionHistory
 // does not already expose to any client.
+//
+// The Activities page also reads GET /metrics, the server's public
+// Prometheus endpoint (package metrics, documented in metrics/README.md),
+// for each activity's queued tasks and waiting workers; it parses the text
+// exposition format in the browser (static/metrics.js) and reads it again
+// every few seconds while the page is open.
 package console
 
 import (

@@ -208,6 +208,7 @@ func TestStaticFiles(t *testing.T) {
 		"/console/app.js":     "AWSStepFunctions.",
 		"/console/graph.js":   "export class Graph",
 		"/console/history.js": "export class Tracker",
+		"/console/metrics.js": "export function parseMetrics",
 		"/console/app.css":    "svg.graph",
 		"/console/logo.svg":   "<svg",
 	} {

@@ -92,6 +92,8 @@ type Engine struct {
 	sem      chan struct{}
 	stopping chan struct{} // closed when Run ends: long polls return at once
 	stopOnce sync.Once
+
+	counters counters // for Stats
 }
 
 type live struct {
@@ -299,6 +301,8 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		}
 		return nil, err
 	}
+	e.counters.started.Add(1)
+	e.countStep(&step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds)
 	if x.Status == interp.Running {
@@ -457,6 +461,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) err
 		return err
 	}
 	l.seq++
+	e.countStep(&step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds)
 	return nil

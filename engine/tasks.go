@@ -63,13 +63,17 @@ func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string
 		if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
+		e.pollerWaiting(activityArn, 1) // counted for Stats while it waits
+		woken := false
 		select {
 		case <-ch:
+			woken = true
 		case <-deadline.C:
-			return nil, nil
 		case <-ctx.Done():
-			return nil, nil
 		case <-e.stopping:
+		}
+		e.pollerWaiting(activityArn, -1)
+		if !woken {
 			return nil, nil
 		}
 	}

@@ -322,6 +322,11 @@ type Store interface {
 	// GetTask finds an open task by token, ErrNotFound when it is closed or
 	// unknown.
 	GetTask(ctx context.Context, token string) (*Task, error)
+	// QueuedTasks counts, per activity ARN, the open activity tasks no
+	// worker has claimed yet (the ones ClaimTask could hand out). It only
+	// reads; activities with none queued are absent from the map, and
+	// callback tasks are never counted.
+	QueuedTasks(ctx context.Context) (map[string]int64, error)
 
 	TagResource(ctx context.Context, arn string, tags map[string]string) error
 	UntagResource(ctx context.Context, arn string, keys []string) error

@@ -7,10 +7,12 @@
 //	#/machines/<arn>            a state machine: graph, definition, start, executions, versions
 //	#/machines/<version arn>    a published version (arn:...:stateMachine:NAME:N): its graph and definition
 //	#/executions/<arn>          an execution: live graph, state data, event log
-//	#/activities                activities
+//	#/activities                activities, with their queued tasks and waiting
+//	                            workers from the public Prometheus endpoint GET /metrics
 
 import { Graph, statesOf } from './graph.js';
 import { Tracker, detailsOf } from './history.js';
+import { activityLoad, fetchMetrics } from './metrics.js';
 
 // ---- API ----
 
@@ -567,20 +569,70 @@ function shortRes(r) {
 
 // ---- Activities ----
 
+// How often the activities page reads GET /metrics.
+const METRICS_EVERY_MS = 3000;
+
 async function activitiesPage(m) {
   const body = h('tbody');
   const p = pager(async (token) => {
     const out = await api('ListActivities', { maxResults: 50, ...(token ? { nextToken: token } : {}) });
     body.textContent = '';
     for (const a of out.activities || []) {
-      body.appendChild(h('tr', {}, h('td', {}, a.name), h('td', { class: 'small' }, a.activityArn), h('td', {}, fmtTime(a.creationDate))));
+      body.appendChild(h('tr', { dataset: { activity: a.activityArn } }, h('td', {}, a.name),
+        h('td', { class: 'num load queued', title: 'Tasks scheduled and not yet claimed by a worker' }, '…'),
+        h('td', { class: 'num load waiting', title: 'GetActivityTask long polls waiting for a task now' }, '…'),
+        h('td', { class: 'small' }, a.activityArn), h('td', {}, fmtTime(a.creationDate))));
     }
-    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No activities.')));
+    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No activities.')));
+    showLoad();
     return out.nextToken;
   });
-  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'Activities'), h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh')),
-    h('table', { class: 'list', id: 'activities' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'ARN'), h('th', {}, 'Created'))), body), p.el);
-  await p.load();
+
+  // Queued tasks and waiting workers come from the Prometheus endpoint
+  // (statecraft_activity_tasks_queued and statecraft_activity_pollers_waiting),
+  // read every few seconds while the page is open.
+  const status = h('span', { class: 'muted small', id: 'metrics-status' });
+  let load = null;
+  let failed = false;
+  function showLoad() {
+    for (const row of body.querySelectorAll('tr[data-activity]')) {
+      const l = load && (load[row.dataset.activity] || { queued: 0, waiting: 0 });
+      const set = (cls, n, word) => {
+        const td = row.querySelector('td.' + cls);
+        td.textContent = l ? `${n} ${word}` : '—';
+        td.dataset.count = l ? String(n) : '';
+        td.classList.toggle('busy', !!l && n > 0);
+      };
+      set('queued', l?.queued, 'queued');
+      set('waiting', l?.waiting, 'waiting');
+    }
+  }
+  let busy = false;
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      load = activityLoad(await fetchMetrics());
+      failed = false;
+      status.textContent = `from /metrics, updated ${new Date().toLocaleTimeString()}`;
+    } catch (e) {
+      load = null;
+      if (!failed) toast(`Reading /metrics: ${e.message || e}`);
+      failed = true;
+      status.textContent = '/metrics unavailable: queue figures not shown';
+    } finally {
+      busy = false;
+    }
+    showLoad();
+  }
+  const timer = setInterval(refresh, METRICS_EVERY_MS);
+  onLeave(() => clearInterval(timer));
+
+  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'Activities'),
+    h('div', { class: 'row' }, status, h('button', { class: 'secondary', onclick: () => { p.load(); refresh(); } }, 'Refresh'))),
+  h('table', { class: 'list', id: 'activities' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Tasks queued'),
+    h('th', {}, 'Workers waiting'), h('th', {}, 'ARN'), h('th', {}, 'Created'))), body), p.el);
+  await Promise.all([p.load(), refresh()]);
 }
 
 window.addEventListener('hashchange', route);

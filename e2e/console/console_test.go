@@ -1,6 +1,7 @@
 // Package console is the browser test of the web console: it serves the
 // real API, engine, SQLite store and console handlers on 127.0.0.1 in
-// process, mounted the way `statecraft server` mounts them, and drives
+// process (with the Prometheus endpoint /metrics that the Activities page
+// reads), mounted the way `statecraft server` mounts them, and drives
 // headless Chromium (Debian package chromium, /usr/bin/chromium) with
 // chromedp. The test plays the activity worker through the public API, so
 // the execution moves only when the test says: nothing here depends on how
@@ -31,6 +32,7 @@ import (
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/store/sqlite"
 )
 
@@ -65,6 +67,7 @@ func startServer(t *testing.T) *server {
 	// As cli/server.go mounts them.
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, con)
+	mux.Handle("GET "+metrics.Path, metrics.Handler(eng, st, metrics.Options{Log: log}))
 	mux.Handle("/", apiHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -326,6 +329,17 @@ func (s *shooter) step(what string, actions ...chromedp.Action[chromedp.Void]) {
 func (s *shooter) wait(what, predicate string) {
 	s.t.Helper()
 	s.step(what, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+}
+
+// evalAsync evaluates JavaScript that makes a promise of a string.
+func (s *shooter) evalAsync(js string) string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		s.shot("failed")
+		s.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
 }
 
 func (s *shooter) eval(js string) string {
@@ -600,13 +614,54 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 	sh.step("show the problem", chromedp.ScrollIntoView(chromedp.CSS(`#problems`)))
 	sh.shot("validation")
 
-	// Activities.
+	// Activities, with their queues and waiting workers from /metrics: an
+	// execution waits at DoWork with its task unclaimed (1 queued for
+	// slow), and a worker long-polls other-activity (1 waiting there).
+	srv.call("StartExecution", map[string]any{"stateMachineArn": smArn, "name": "queued-one", "input": `{"mode": "full", "items": []}`})
+	otherArn := strings.Replace(activityArn, ":activity:slow", ":activity:other-activity", 1)
+	stopPolling := make(chan struct{})
+	t.Cleanup(func() { close(stopPolling) }) // before the server stops (cleanups run last first)
+	go func() {
+		for {
+			select {
+			case <-stopPolling:
+				return
+			default:
+			}
+			if out, err := srv.try("GetActivityTask", map[string]any{"activityArn": otherArn, "workerName": "idle-worker"}); err != nil || out["taskToken"] != nil {
+				return
+			}
+		}
+	}()
 	sh.step("activities",
 		chromedp.Navigate(srv.endpoint+"/console/#/activities"),
 		chromedp.WaitVisible(chromedp.CSS(`#activities td`)),
 	)
 	sh.wait("both activities listed", `(() => { const t = document.querySelector('#activities').textContent; return t.includes('slow') && t.includes('other-activity'); })()`)
+	load := func(arn string) string {
+		return fmt.Sprintf(`(() => { const r = document.querySelector('#activities tr[data-activity=%s]'); return r ? r.querySelector('td.queued').textContent + ' / ' + r.querySelector('td.waiting').textContent : ''; })()`, q(arn))
+	}
+	sh.wait("slow: 1 queued, 0 waiting", load(activityArn)+` === '1 queued / 0 waiting'`)
+	sh.wait("other-activity: 0 queued, 1 waiting", load(otherArn)+` === '0 queued / 1 waiting'`)
+	if got := sh.eval(`document.querySelector('#metrics-status').textContent`); !strings.HasPrefix(got, "from /metrics, updated") {
+		t.Errorf("metrics status %q", got)
+	}
 	sh.shot("activities")
+	// A worker claims the queued task: the page shows the queue empty at
+	// its next read of /metrics, without a reload.
+	claimed, _ := srv.task(activityArn)
+	sh.wait("slow: 0 queued after the claim", load(activityArn)+` === '0 queued / 0 waiting'`)
+	sh.shot("activities-claimed")
+	srv.call("SendTaskSuccess", map[string]any{"taskToken": claimed, "output": `{}`})
+	// The page's parser reads what the exposition format allows in a label
+	// value (escaped quote, backslash, newline) and skips comments.
+	parsed := sh.evalAsync(`import('/console/metrics.js').then(m => JSON.stringify(m.activityLoad(m.parseMetrics(
+		'# HELP statecraft_activity_tasks_queued x\n# TYPE statecraft_activity_tasks_queued gauge\n' +
+		'statecraft_activity_tasks_queued{activity="a\\"b\\\\c\\nd"} 7\n' +
+		'statecraft_activity_pollers_waiting{activity="a\\"b\\\\c\\nd",x="y"} 2 1700000000000\n'))))`)
+	if want := `{"a\"b\\c\nd":{"queued":7,"waiting":2}}`; parsed != want {
+		t.Errorf("parseMetrics: %s, want %s", parsed, want)
+	}
 
 	// Versions: two published through the public API, listed newest first
 	// on the machine's page; a version opens on its own definition and

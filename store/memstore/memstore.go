@@ -628,6 +628,18 @@ func (s *Store) ClaimTask(_ context.Context, activityArn, worker string) (*store
 	return &out, nil
 }
 
+func (s *Store) QueuedTasks(_ context.Context) (map[string]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int64{}
+	for _, t := range s.tasks {
+		if !t.closed && !t.Started && t.ActivityArn != "" {
+			out[t.ActivityArn]++
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) GetTask(_ context.Context, token string) (*store.Task, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

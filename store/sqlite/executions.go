@@ -411,6 +411,27 @@ func (s *Store) ClaimTask(ctx context.Context, activityArn, worker string) (*sto
 	return &t, nil
 }
 
+// QueuedTasks reads the partial index tasks_unclaimed (started = 0), so
+// it costs the number of queued tasks, not of open ones.
+func (s *Store) QueuedTasks(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.query(ctx, `SELECT activity_arn, count(*) FROM tasks
+		WHERE started = 0 AND activity_arn != '' GROUP BY activity_arn`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var arn string
+		var n int64
+		if err := rows.Scan(&arn, &n); err != nil {
+			return nil, err
+		}
+		out[arn] = n
+	}
+	return out, rows.Err()
+}
+
 func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
 	var t store.Task
 	var created int64

@@ -85,6 +85,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timers/SetTimer", testTimersSetTimer},
 		{"Tasks/Claim", testTasksClaim},
 		{"Tasks/GetTask", testTasksGetTask},
+		{"Tasks/Queued", testTasksQueued},
 		{"Tags", testTags},
 		{"Concurrency/ManyExecutions", testConcurrencyManyExecutions},
 		{"Concurrency/SameSeq", testConcurrencySameSeq},
@@ -1245,4 +1246,53 @@ func testExecutionParentToken(t *testing.T, s store.Store) {
 	if got := getExecution(t, s, top.Arn).ParentToken; got != "" {
 		t.Fatalf("ParentToken of a top-level execution = %q", got)
 	}
+}
+
+func testTasksQueued(t *testing.T, s store.Store) {
+	const act, otherAct = "arn:aws:states:us-east-1:123456789012:activity:act", "arn:aws:states:us-east-1:123456789012:activity:other"
+	queued := func(what string, want map[string]int64) {
+		t.Helper()
+		got, err := s.QueuedTasks(ctxT(t))
+		must(t, "QueuedTasks", err)
+		if len(got) != len(want) {
+			t.Errorf("%s: QueuedTasks = %v, want %v", what, got, want)
+			return
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: QueuedTasks = %v, want %v", what, got, want)
+				return
+			}
+		}
+	}
+	queued("empty store", map[string]int64{})
+	e := start(t, s, "x", at(0), 0)
+	task := func(tok, activity string, created int) store.Task {
+		return store.Task{Token: tok, ExecutionArn: e.Arn, Ref: int64(created), ActivityArn: activity, Input: "{}", CreatedAt: at(created)}
+	}
+	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{
+		ExecutionArn: e.Arn, Seq: 1, Input: []byte("1"),
+		AddTasks: []store.Task{task("a1", act, 1), task("a2", act, 2), task("a3", act, 3), task("o1", otherAct, 1), task("cb", "", 1)},
+	}))
+	queued("added", map[string]int64{act: 3, otherAct: 1})
+
+	// A claimed task leaves the queue; a task claimed and handed back (closed
+	// and added again unstarted in one step) joins it again.
+	_, err := s.ClaimTask(ctxT(t), act, "w")
+	must(t, "ClaimTask", err)
+	queued("one claimed", map[string]int64{act: 2, otherAct: 1})
+	got, err := s.ClaimTask(ctxT(t), otherAct, "w")
+	must(t, "ClaimTask other", err)
+	queued("other claimed", map[string]int64{act: 2})
+	back := *got
+	back.Started, back.WorkerName = false, ""
+	must(t, "hand back", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, CloseTasks: []string{got.Token}, AddTasks: []store.Task{back}}))
+	queued("handed back", map[string]int64{act: 2, otherAct: 1})
+
+	// Closed tasks are not queued, and an ended execution's tasks are gone.
+	must(t, "close", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("2"), CloseTasks: []string{"a3"}}))
+	queued("one closed", map[string]int64{act: 1, otherAct: 1})
+	must(t, "end", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte("3"),
+		Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: at(5)}}))
+	queued("ended", map[string]int64{})
 }

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// `statecraft server` serves the Prometheus metrics at /metrics, beside
+// the API: an activity created through the API has its gauges there.
+func TestServerServesMetrics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := DefaultServerOptions()
+	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- Server(ctx, o, &stdout, &stderr) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Server returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not stop")
+		}
+	}
+	defer stop()
+
+	call := func(op, body string) (*http.Response, error) {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		return http.DefaultClient.Do(req)
+	}
+	var resp *http.Response
+	for range 100 {
+		resp, err = call("CreateActivity", `{"name":"scraped"}`)
+		if err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server never answered: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("CreateActivity: %s", resp.Status)
+	}
+
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("GET /metrics: %s %s\n%s", resp.Status, resp.Header.Get("Content-Type"), body)
+	}
+	arn := "arn:aws:states:us-east-1:123456789012:activity:scraped"
+	for _, want := range []string{
+		`statecraft_activity_tasks_queued{activity="` + arn + `"} 0`,
+		`statecraft_activity_pollers_waiting{activity="` + arn + `"} 0`,
+		"statecraft_executions_started_total 0",
+		`statecraft_executions_finished_total{status="SUCCEEDED"} 0`,
+		"statecraft_state_transitions_total 0",
+		"go_goroutines ",
+		"process_resident_memory_bytes ",
+	} {
+		if !strings.Contains(string(body), "\n"+want) {
+			t.Errorf("/metrics has no line %q", want)
+		}
+	}
+	stop() // the banner is written by then
+	if !strings.Contains(stdout.String(), "metrics: http://"+addr+"/metrics") {
+		t.Errorf("the banner does not name the metrics endpoint:\n%s", stdout.String())
+	}
+}
