@@ -60,23 +60,8 @@ func isCons(v any) bool {
 	return ok && a != nil && a.cons
 }
 
-func toNumber(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int64:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case float32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	}
-	return 0, false
-}
+// toNumber reads a JSON number in any of the model's number types.
+func toNumber(v any) (float64, bool) { return jsonv.Number(v) }
 
 func isFunction(v any) bool {
 	_, ok := v.(function)
