@@ -27,14 +27,14 @@ type server struct {
 	client *sfn.Client
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("IVR_TEST_VERBOSE") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t testing.TB) *server {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "statecraft.db"), sqlite.DefaultOptions())
 	if err != nil {
@@ -71,7 +71,7 @@ func newClient(url string) *sfn.Client {
 
 // deployAlarm creates the mediaService activity and the example's alarm
 // machine (its Resource ARNs replaced by the created activity's).
-func (s *server) deployAlarm(t *testing.T) (activityArn, machineArn string) {
+func (s *server) deployAlarm(t testing.TB) (activityArn, machineArn string) {
 	t.Helper()
 	ctx := context.Background()
 	act, err := s.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("mediaService")})
@@ -94,7 +94,7 @@ func (s *server) deployAlarm(t *testing.T) (activityArn, machineArn string) {
 	return *act.ActivityArn, *sm.StateMachineArn
 }
 
-func (s *server) start(t *testing.T, machineArn, name, input string) string {
+func (s *server) start(t testing.TB, machineArn, name, input string) string {
 	t.Helper()
 	out, err := s.client.StartExecution(context.Background(), &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(machineArn), Name: aws.String(name), Input: aws.String(input),
@@ -106,7 +106,7 @@ func (s *server) start(t *testing.T, machineArn, name, input string) string {
 }
 
 // wait waits for an execution to end and returns its description.
-func (s *server) wait(t *testing.T, arn string, limit time.Duration) *sfn.DescribeExecutionOutput {
+func (s *server) wait(t testing.TB, arn string, limit time.Duration) *sfn.DescribeExecutionOutput {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -125,7 +125,7 @@ func (s *server) wait(t *testing.T, arn string, limit time.Duration) *sfn.Descri
 	}
 }
 
-func (s *server) dumpHistory(t *testing.T, arn string) {
+func (s *server) dumpHistory(t testing.TB, arn string) {
 	h, err := s.client.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
 		t.Log(err)
@@ -147,7 +147,7 @@ func (s *server) dumpHistory(t *testing.T, arn string) {
 }
 
 // runWorker runs a media service worker until the test ends.
-func runWorker(t *testing.T, s *server, cfg ivr.Config) *ivr.Worker {
+func runWorker(t testing.TB, s *server, cfg ivr.Config) *ivr.Worker {
 	t.Helper()
 	if cfg.Log == nil {
 		cfg.Log = testLogger(t)

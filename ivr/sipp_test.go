@@ -22,7 +22,7 @@ import (
 )
 
 // requireTools fails (never skips) when the telephony tools are missing.
-func requireTools(t *testing.T) {
+func requireTools(t testing.TB) {
 	t.Helper()
 	var missing []string
 	for bin, pkg := range map[string]string{"sipp": "sip-tester", "espeak-ng": "espeak-ng", "sox": "sox"} {
@@ -37,7 +37,7 @@ func requireTools(t *testing.T) {
 
 // dtmfPcap writes a pcap (Ethernet/IPv4/UDP/RTP) of RFC 4733 events for
 // keys at payload type pt, for sipp's play_pcap_audio.
-func dtmfPcap(t *testing.T, path, keys string, pt uint8) {
+func dtmfPcap(t testing.TB, path, keys string, pt uint8) {
 	t.Helper()
 	var b bytes.Buffer
 	le := binary.LittleEndian
@@ -210,7 +210,7 @@ type rtpTap struct {
 	voiced  atomic.Int64 // packets that are not silence
 }
 
-func newTap(t *testing.T) *rtpTap {
+func newTap(t testing.TB) *rtpTap {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +245,7 @@ func newTap(t *testing.T) *rtpTap {
 
 func (tp *rtpTap) port() int { return tp.conn.LocalAddr().(*net.UDPAddr).Port }
 
-func freeUDPPort(t *testing.T) int {
+func freeUDPPort(t testing.TB) int {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

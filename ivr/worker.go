@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,6 +76,9 @@ type Worker struct {
 
 	selfMu sync.RWMutex
 	selfID string
+
+	handedOff atomic.Int64 // commands this worker posted to a call's owner
+	handedIn  atomic.Int64 // commands other workers posted to this one
 
 	sem      chan struct{}
 	base     context.Context
@@ -181,6 +185,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		_ = cs.call.Hangup(hctx)
 	}
 	return nil
+}
+
+// HandoffStats returns how many commands this worker has handed off to
+// the workers holding their calls (accepted by them), and how many it has
+// accepted from other workers.
+func (w *Worker) HandoffStats() (sent, received int64) {
+	return w.handedOff.Load(), w.handedIn.Load()
 }
 
 // Owner is the owner part of the dialog ids this worker issues (its
@@ -361,6 +372,7 @@ func (w *Worker) handoff(owner, token, input string) error {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusAccepted {
+			w.handedOff.Add(1)
 			w.log.Debug("command handed off", "owner", owner)
 			return nil
 		}
@@ -388,6 +400,7 @@ func (w *Worker) HandoffHandler() http.Handler {
 			return
 		default:
 		}
+		w.handedIn.Add(1)
 		w.tasks.Add(1)
 		go func() {
 			defer w.tasks.Done()
