@@ -116,6 +116,13 @@ func looseEqual(a, b any) bool {
 	case string:
 		y, ok := b.(string)
 		if !ok {
+			// The recorder parsed some JSON texts (arrays included) and not
+			// others: compare a text with a value by parsing the text.
+			if v, err := jsonv.ParseString(x); err == nil {
+				if _, isString := v.(string); !isString {
+					return looseEqual(v, b)
+				}
+			}
 			return false
 		}
 		if x == y {
@@ -179,6 +186,25 @@ func (n *normalizer) historyEvent(ev map[string]any) map[string]any {
 		}
 		if c, ok := d["cause"].(string); ok {
 			d["cause"] = n.cause(c)
+		}
+		// The recorder also kept variable values that hold JSON objects
+		// parsed.
+		if av, ok := d["assignedVariables"].(map[string]any); ok {
+			for k, v := range av {
+				s, ok := v.(string)
+				if !ok {
+					continue
+				}
+				if pv, err := jsonv.ParseString(s); err == nil {
+					switch x := pv.(type) {
+					case map[string]any:
+						av[k] = n.value(x, k)
+					case string:
+						// Dates inside the JSON text were replaced too.
+						av[k] = jsonv.String(n.str(x))
+					}
+				}
+			}
 		}
 	}
 	return out

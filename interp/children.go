@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/statecraft/statecraft/asl"
@@ -49,7 +50,7 @@ func (x *Execution) startMap(f *frame) bool {
 	f.maxConc = int(st.MaxConcurrency)
 	if st.MaxConcurrencyPath != nil {
 		v, ok := st.MaxConcurrencyPath.Get(sc)
-		n, isInt := jsonv.Integer(v)
+		n, isInt := jsonv.Integer(numeric(v))
 		if !ok || !isInt || n < 0 || n > math.MaxInt32 {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.String())))
 			return false
@@ -67,7 +68,7 @@ func (x *Execution) startMap(f *frame) bool {
 	}
 	if st.ToleratedFailureCountPath != nil {
 		v, ok := st.ToleratedFailureCountPath.Get(sc)
-		n, isInt := jsonv.Integer(v)
+		n, isInt := jsonv.Integer(numeric(v))
 		if !ok || !isInt {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.ToleratedFailureCountPath.String())))
 			return false
@@ -80,7 +81,7 @@ func (x *Execution) startMap(f *frame) bool {
 	}
 	if st.ToleratedFailurePercentagePath != nil {
 		v, ok := st.ToleratedFailurePercentagePath.Get(sc)
-		p, isNum := jsonv.Number(v)
+		p, isNum := jsonv.Number(numeric(v))
 		if !ok || !isNum {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", stringOf(v), st.ToleratedFailurePercentagePath.String())))
 			return false
@@ -181,6 +182,9 @@ func (x *Execution) pump(f *frame) bool {
 		result = v
 	}
 	f.phase = phaseEnter
+	if !x.prepareAssign(f, st.Assign, result) {
+		return false
+	}
 	return x.withResult(f, result)
 }
 
@@ -287,4 +291,20 @@ func (x *Execution) uuid() string {
 	a = (a &^ (0xf << 12)) | (4 << 12)
 	b = (b &^ (0x3 << 62)) | (0x2 << 62)
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}
+
+// numeric reads a number written as a string ("1"), which AWS accepts in
+// the Map state's *Path fields; anything else is returned unchanged.
+func numeric(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+		return n
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		return f
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"sort"
 	"strconv"
 	"time"
 
@@ -20,8 +21,9 @@ type HistoryEvent struct {
 // name an event uses follows from its type (see DetailsKey).
 type Details struct {
 	Name       string
-	Input      *string // JSON text
-	Output     *string // JSON text
+	Assigned   map[string]string // variable -> JSON text (StateExited)
+	Input      *string           // JSON text
+	Output     *string           // JSON text
 	RoleArn    string
 	Error      *string
 	Cause      *string
@@ -97,6 +99,27 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 			b = jsonv.AppendString(b, k)
 			b = append(b, ':')
 			b = append(b, v...)
+		}
+		if d.Assigned != nil {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, `"assignedVariables":{`...)
+			keys := make([]string, 0, len(d.Assigned))
+			for k := range d.Assigned {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for i, k := range keys {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = jsonv.AppendString(b, k)
+				b = append(b, ':')
+				b = jsonv.AppendString(b, d.Assigned[k])
+			}
+			b = append(b, `},"assignedVariablesDetails":{"truncated":false}`...)
 		}
 		if d.Cause != nil {
 			str("cause", *d.Cause)

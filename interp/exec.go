@@ -105,6 +105,11 @@ type frame struct {
 
 	// silent frames record no history (Distributed Map children).
 	silent bool
+	// vars holds the variables this frame's states assigned (Assign): the
+	// top level's, or one Parallel branch's or Map iteration's own scope.
+	vars map[string]any
+	// pending is the current state's evaluated Assign, bound when it exits.
+	pending map[string]any
 	// childFailed marks a Parallel/Map error that came from a child, which
 	// AWS closes with a <Type>StateFailed event unless the state retries.
 	childFailed bool
@@ -384,9 +389,20 @@ func (x *Execution) ContextObject() (any, bool) {
 	return x.contextObject(x.scFrame, x.scItem), true
 }
 
-// Variable implements jsonpath.Env. Variables (Assign) are not supported
-// yet, so no variable is ever in scope.
-func (x *Execution) Variable(string) (any, bool) { return nil, false }
+// Variable implements jsonpath.Env: the innermost scope that assigned the
+// name wins. A Distributed Map child is an execution of its own and sees no
+// outer variables.
+func (x *Execution) Variable(name string) (any, bool) {
+	for f := x.scFrame; f != nil; f = f.parent {
+		if v, ok := f.vars[name]; ok {
+			return v, true
+		}
+		if f.kind == frameIteration && f.parent != nil && f.parent.state.Distributed {
+			break
+		}
+	}
+	return nil, false
+}
 
 // Random implements jsonpath.Env.
 func (x *Execution) Random() (uint64, bool) { return x.rand(), true }

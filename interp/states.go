@@ -59,6 +59,7 @@ func (x *Execution) enter(f *frame) bool {
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
+	f.pending = nil
 	var d *Details
 	if x.recording(f) {
 		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
@@ -94,6 +95,9 @@ func (x *Execution) enter(f *frame) bool {
 		if st.HasResult {
 			result = st.Result
 		}
+		if !x.prepareAssign(f, st.Assign, result) {
+			return false
+		}
 		return x.withResult(f, result)
 	case asl.TypeSucceed:
 		return x.complete(f, eff)
@@ -104,8 +108,15 @@ func (x *Execution) enter(f *frame) bool {
 			return false
 		}
 		next := st.Default
+		assign := st.Assign
 		if r != nil {
 			next = r.Next
+			if r.Assign != nil {
+				assign = r.Assign
+			}
+		}
+		if next != "" && !x.prepareAssign(f, assign, eff) {
+			return false
 		}
 		if next == "" {
 			x.raise(f, &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", st.Name, f.enteredID), hasCause: true})
@@ -252,8 +263,46 @@ func (x *Execution) exitEvent(f *frame, out any) {
 	var d *Details
 	if x.recording(f) {
 		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
+		if f.pending != nil {
+			d.Assigned = make(map[string]string, len(f.pending))
+			for k, v := range f.pending {
+				d.Assigned[k] = jsonv.String(v)
+			}
+		}
+	}
+	// Variables take their new values as the state exits: everything the
+	// state evaluated (its OutputPath included) saw the old ones.
+	if f.pending != nil {
+		if f.vars == nil {
+			f.vars = make(map[string]any, len(f.pending))
+		}
+		for k, v := range f.pending {
+			f.vars[k] = v
+		}
+		f.pending = nil
 	}
 	f.last = x.emit(f, f.last, exitedType[f.state.Type], d)
+}
+
+// prepareAssign evaluates a state's (or the matched Choice rule's or
+// Catch's) Assign against $ = input, with the variables as they were when
+// the state was entered; exitEvent binds the values. It reports false when
+// the evaluation failed and the error was raised.
+func (x *Execution) prepareAssign(f *frame, t *jsonpath.Template, input any) bool {
+	if t == nil {
+		return true
+	}
+	v, err := t.Eval(x.scope(f, input))
+	if err != nil {
+		x.raise(f, x.evalErr(f, err, input))
+		return false
+	}
+	m, _ := v.(map[string]any)
+	if len(m) == 0 {
+		return true // "Assign": {} assigns nothing and records nothing
+	}
+	f.pending = m
+	return true
 }
 
 func (x *Execution) exitTo(f *frame, out any, next string) bool {
@@ -383,6 +432,9 @@ func (x *Execution) newTimerRef() int64 {
 }
 
 func (x *Execution) waitDone(f *frame) bool {
+	if !x.prepareAssign(f, f.state.Assign, f.eff) {
+		return false
+	}
 	out, err := x.applyPath(f, f.state.OutputPath, f.eff)
 	if err != nil {
 		x.raise(f, err)
@@ -475,6 +527,16 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				return
 			}
 			out = v
+		}
+		f.pending = nil
+		if c.Assign != nil {
+			v, err := c.Assign.Eval(x.scope(f, errOut))
+			if err != nil {
+				x.frameDone(f, nil, x.evalErr(f, err, errOut))
+				return
+			}
+			m, _ := v.(map[string]any)
+			f.pending = m
 		}
 		x.exitEvent(f, out)
 		if x.goTo(f, c.Next, out) {

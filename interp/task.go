@@ -133,6 +133,9 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 		result = v
 	}
 	f.phase = phaseEnter
+	if !x.prepareAssign(f, st.Assign, result) {
+		return
+	}
 	if x.withResult(f, result) {
 		x.push(f)
 	}
