@@ -18,7 +18,7 @@ import (
 func TestAssignVariables(t *testing.T) {
 	cases := []struct {
 		name, def, input, want string
-		wantError            string
+		wantError              string
 	}{
 		{"pass result then read", `{"StartAt":"A","States":{
 			"A":{"Type":"Pass","Result":{"n":7},"Assign":{"seven.$":"$.n","lit":"x"},"Next":"B"},
