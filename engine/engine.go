@@ -209,8 +209,15 @@ func (e *Engine) info(rec *store.Execution, input any, seed uint64) interp.Info 
 		Region:           regionOf(rec.Arn),
 		StartTime:        rec.StartedAt,
 		Input:            input,
-		TaskToken:        func(ref int64) string { return TaskToken(rec.Arn, ref, seed) },
+		TaskToken:        taskTokenFunc(rec.Arn, seed),
 	}
+}
+
+// taskTokenFunc binds an execution's ARN and seed, and nothing else: a
+// closure over the whole stored record would keep it alive for as long as
+// the execution stays in memory.
+func taskTokenFunc(arn string, seed uint64) func(int64) string {
+	return func(ref int64) string { return TaskToken(arn, ref, seed) }
 }
 
 // TaskToken is the token of task ref of an execution: the execution and ref
