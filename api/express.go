@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/runner"
@@ -25,29 +24,6 @@ const expressMaxDuration = 5 * time.Minute
 var unsupportedResource = runner.ResolverFunc(func(_ context.Context, t *interp.Task) (any, error) {
 	return nil, &runner.TaskFailure{Name: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + t.Resource + " yet."}
 })
-
-// expressMachine returns the parsed machine of a definition, cached by
-// its text like the engine's.
-func (s *server) expressMachine(def string) (*interp.Machine, error) {
-	s.mu.Lock()
-	m, ok := s.machines[def]
-	s.mu.Unlock()
-	if ok {
-		return m, nil
-	}
-	parsed, err := asl.Parse([]byte(def))
-	if err != nil {
-		return nil, err
-	}
-	m = interp.New(parsed, interp.Options{})
-	s.mu.Lock()
-	if len(s.machines) >= 1000 {
-		s.machines = map[string]*interp.Machine{}
-	}
-	s.machines[def] = m
-	s.mu.Unlock()
-	return m, nil
-}
 
 // expressArn names an Express execution; the trailing id makes it unique
 // even when a name is reused, which Express allows.
@@ -74,7 +50,7 @@ func (s *server) runExpress(ctx context.Context, a *startArgs, arn string, start
 		res.stop = s.stamp()
 		return res
 	}
-	m, err := s.expressMachine(a.sm.Definition)
+	m, err := s.eng.ExpressMachine(a.sm.Definition)
 	if err != nil {
 		// Validated at create: only a bug gets here.
 		s.log.Error("express definition does not parse", "stateMachine", a.sm.Arn, "err", err)

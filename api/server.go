@@ -13,11 +13,9 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -52,9 +50,6 @@ type server struct {
 	opts Options
 	log  *slog.Logger
 	ops  map[string]opFunc
-
-	mu       sync.Mutex
-	machines map[string]*interp.Machine // parsed Express definitions
 }
 
 // call is one request to an operation.
@@ -86,7 +81,7 @@ func New(st store.Store, eng *engine.Engine, opts Options) http.Handler {
 	if opts.LongPoll <= 0 {
 		opts.LongPoll = 60 * time.Second
 	}
-	s := &server{st: st, eng: eng, opts: opts, log: opts.Log, machines: map[string]*interp.Machine{}}
+	s := &server{st: st, eng: eng, opts: opts, log: opts.Log}
 	s.ops = map[string]opFunc{
 		"CreateStateMachine":               (*server).createStateMachine,
 		"DescribeStateMachine":             (*server).describeStateMachine,

@@ -107,8 +107,11 @@ type live struct {
 	gone   bool // evicted: reload before use
 }
 
+// machinePair holds one definition's machines: live records history for
+// STANDARD executions, replay rebuilds them silently, express runs EXPRESS
+// executions in memory (no history, and no history-event limit, as on AWS).
 type machinePair struct {
-	live, replay *interp.Machine
+	live, replay, express *interp.Machine
 }
 
 // New creates an engine on st.
@@ -164,6 +167,7 @@ func (e *Engine) machine(def string) (*machinePair, error) {
 	mp = &machinePair{live: interp.New(sm, opts)}
 	opts.History = false
 	mp.replay = interp.New(sm, opts)
+	mp.express = interp.New(sm, interp.Options{})
 	e.mu.Lock()
 	if len(e.machines) > 1000 {
 		e.machines = map[string]*machinePair{}
@@ -171,6 +175,16 @@ func (e *Engine) machine(def string) (*machinePair, error) {
 	e.machines[def] = mp
 	e.mu.Unlock()
 	return mp, nil
+}
+
+// ExpressMachine returns the machine that runs a definition's EXPRESS
+// executions in memory, from the same cache as STANDARD executions.
+func (e *Engine) ExpressMachine(def string) (*interp.Machine, error) {
+	mp, err := e.machine(def)
+	if err != nil {
+		return nil, err
+	}
+	return mp.express, nil
 }
 
 func randomSeed() uint64 {
