@@ -51,7 +51,7 @@ func (h *harness) wait(arn string) *store.Execution {
 	h.t.Helper()
 	select {
 	case <-h.eng.Done(context.Background(), arn):
-	case <-time.After(30 * time.Second):
+	case <-time.After(3 * time.Minute):
 		h.t.Fatalf("execution %s did not finish", arn)
 	}
 	rec, err := h.st.GetExecution(context.Background(), arn)

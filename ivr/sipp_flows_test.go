@@ -204,7 +204,7 @@ func startSipp(t testing.TB, scenario string, port, calls int, timeout time.Dura
 // sipp).
 func waitUDPBound(t testing.TB, port int) {
 	want := fmt.Sprintf("0100007F:%04X ", port)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		b, err := os.ReadFile("/proc/net/udp")
 		if err != nil {

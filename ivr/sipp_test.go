@@ -320,7 +320,7 @@ func TestAlarmIVRWithSipp(t *testing.T) {
 			var sippErr error
 			select {
 			case sippErr = <-sippDone:
-			case <-time.After(35 * time.Second):
+			case <-time.After(3 * time.Minute):
 				_ = sipp.Process.Kill()
 				sippErr = <-sippDone
 			}

@@ -74,7 +74,7 @@ func (f *fakeAPI) wait(t *testing.T, token string) result {
 	select {
 	case r := <-f.ch(token):
 		return r
-	case <-time.After(10 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatalf("no result for %s", token)
 	}
 	return result{}
@@ -272,7 +272,7 @@ func TestPlayPromptHeartbeatsAndHangup(t *testing.T) {
 	go func() { w.handle("p3", `{"command":"waitForDTMF","dialogId":"`+id+`"}`); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("command of a timed-out task kept running")
 	}
 }

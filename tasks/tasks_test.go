@@ -89,7 +89,7 @@ func TestRetriedLambdaInADurableExecution(t *testing.T) {
 	}
 	select {
 	case <-eng.Done(ctx, rec.Arn):
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		t.Fatal("execution did not finish")
 	}
 	rec, _ = st.GetExecution(ctx, rec.Arn)

@@ -88,8 +88,8 @@ func startServer(t *testing.T, dir string) string {
 		_ = srv.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
-		case <-time.After(10 * time.Second):
-			t.Errorf("server did not stop within 10s of SIGINT; killing it")
+		case <-time.After(60 * time.Second):
+			t.Errorf("server did not stop within 60s of SIGINT; killing it")
 			_ = srv.Process.Kill()
 			<-exited
 		}
@@ -101,7 +101,7 @@ func startServer(t *testing.T, dir string) string {
 	})
 
 	listening := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		select {
 		case err := <-exited:
@@ -347,7 +347,9 @@ type execution struct {
 // RUNNING and checks that it ended with status want.
 func (c *cli) waitStatus(t *testing.T, arn, want string) execution {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// A guard against hanging, not a speed check: CLI calls take seconds
+	// each on a loaded machine.
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		var ex execution
 		c.ok(t, &ex, "describe-execution", "--execution-arn", arn)
@@ -656,8 +658,16 @@ func (c *cli) testActivity(t *testing.T) {
 	// A worker already polling when the task is scheduled gets it.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// On a loaded machine start-execution can take longer than the
+	// server's 60 s long poll, which then answers empty: poll again, as a
+	// real worker would.
 	poll := func() result {
-		return c.run(ctx, nil, "get-activity-task", "--activity-arn", act.ActivityArn, "--worker-name", "cli-worker-1", "--cli-read-timeout", "70")
+		for {
+			r := c.run(ctx, nil, "get-activity-task", "--activity-arn", act.ActivityArn, "--worker-name", "cli-worker-1", "--cli-read-timeout", "70")
+			if r.err != nil || r.code != 0 || ctx.Err() != nil || bytes.Contains(r.stdout, []byte("taskToken")) {
+				return r
+			}
+		}
 	}
 	polled := make(chan result, 1)
 	go func() { polled <- poll() }()
@@ -667,9 +677,9 @@ func (c *cli) testActivity(t *testing.T) {
 	select {
 	case r := <-polled:
 		c.decode(t, r, &task)
-	case <-time.After(40 * time.Second):
+	case <-time.After(5 * time.Minute):
 		cancel()
-		t.Fatalf("get-activity-task, polling when the task was scheduled, did not return within 40s")
+		t.Fatalf("get-activity-task, polling when the task was scheduled, returned no task within 5 minutes")
 	}
 	if task.TaskToken == "" {
 		t.Fatalf("get-activity-task returned no task: %+v", task)

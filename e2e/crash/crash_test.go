@@ -529,7 +529,7 @@ func (s *server) startOnce(c *sfn.Client) error {
 	s.cmd, s.exited = cmd, exited
 	s.mu.Unlock()
 
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		select {
 		case <-exited:

@@ -230,7 +230,7 @@ func startServer(t *testing.T, bin, dir string) string {
 		_ = srv.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
-		case <-time.After(15 * time.Second):
+		case <-time.After(time.Minute):
 			_ = srv.Process.Kill()
 			<-exited
 		}
@@ -241,7 +241,7 @@ func startServer(t *testing.T, bin, dir string) string {
 		}
 	})
 	listening := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
