@@ -78,6 +78,13 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	}()
 	env := newEnv(builtinEnv)
 	for k, v := range bindings {
+		if f, ok := v.(Function); ok {
+			b, err := hostBuiltin(k, f)
+			if err != nil {
+				return nil, err
+			}
+			v = b
+		}
 		env.vars[k] = v
 	}
 	env.vars["$"] = input

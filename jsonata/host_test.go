@@ -1,0 +1,52 @@
+package jsonata
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestHostFunction(t *testing.T) {
+	double := Function{Signature: "<n:n>", Call: func(args []any) (any, error) {
+		f, _ := args[0].(float64)
+		if i, ok := args[0].(int64); ok {
+			f = float64(i)
+		}
+		return f * 2, nil
+	}}
+	fail := Function{Call: func(args []any) (any, error) { return nil, errors.New("boom") }}
+	none := Function{Call: func(args []any) (any, error) { return nil, ErrUndefined }}
+	b := map[string]any{"double": double, "fail": fail, "none": none}
+	cases := []struct {
+		expr, want, code string
+	}{
+		{expr: `$double(21)`, want: `42`},
+		{expr: `$map([1,2], $double)`, want: `[2,4]`},
+		{expr: `[1,2] ~> $map($double)`, want: `[2,4]`},
+		{expr: `$double("x")`, code: "T0410"},
+		{expr: `$fail()`, code: "D3137"},
+		{expr: `$none()`, code: "undefined"},
+	}
+	for _, c := range cases {
+		e, err := Compile(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.Eval(nil, b)
+		switch {
+		case c.code == "undefined":
+			if err != ErrUndefined {
+				t.Errorf("%s: got %v, %v; want undefined", c.expr, v, err)
+			}
+		case c.code != "":
+			var je *Error
+			if !errors.As(err, &je) || je.Code != c.code {
+				t.Errorf("%s: got %v, %v; want code %s", c.expr, v, err, c.code)
+			}
+		default:
+			got, _ := stringify(v, false)
+			if err != nil || got != c.want {
+				t.Errorf("%s: got %s, %v; want %s", c.expr, got, err, c.want)
+			}
+		}
+	}
+}
