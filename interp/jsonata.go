@@ -155,6 +155,9 @@ func (x *Execution) ataAssign(f *frame, c *ataCtx, q *asl.Query) *stateError {
 	if len(m) == 0 {
 		return nil
 	}
+	if err := x.checkAssign(f, m); err != nil {
+		return err
+	}
 	f.pending = m
 	return nil
 }
@@ -559,4 +562,59 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
+}
+
+// Variable limits: 256 KiB per variable and per Assign block, 10 MiB for
+// all the variables of an execution.
+const (
+	maxVariableBytes = 262144
+	maxAssignBytes   = 262144
+	maxTotalVarBytes = 10 * 1024 * 1024
+)
+
+// checkAssign enforces the variable size limits on an evaluated Assign
+// block of f's current state.
+func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
+	block := 0
+	for _, k := range sortedNames(m) {
+		n := jsonv.Size(m[k], maxVariableBytes)
+		if n > maxVariableBytes {
+			return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The variable '%s' has a size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID, k)}
+		}
+		block += n
+	}
+	if block > maxAssignBytes {
+		return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The Assign field has a size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID)}
+	}
+	// Each variable is at most 256 KiB, so the 10 MiB total can only be
+	// passed with more than 40 of them: only then add everything up.
+	count := len(m)
+	for fr := f; fr != nil; fr = fr.parent {
+		count += len(fr.vars)
+	}
+	if count*maxVariableBytes <= maxTotalVarBytes {
+		return nil
+	}
+	total := block
+	for fr := f; fr != nil; fr = fr.parent {
+		for k, v := range fr.vars {
+			if _, replaced := m[k]; replaced && fr == f {
+				continue
+			}
+			total += jsonv.Size(v, maxTotalVarBytes)
+		}
+	}
+	if total > maxTotalVarBytes {
+		return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The variables of the execution have a total size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID)}
+	}
+	return nil
+}
+
+func sortedNames(m map[string]any) []string {
+	if len(m) == 1 {
+		for k := range m {
+			return []string{k}
+		}
+	}
+	return jsonv.SortedKeys(m)
 }

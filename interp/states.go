@@ -305,6 +305,10 @@ func (x *Execution) prepareAssign(f *frame, t *jsonpath.Template, input any) boo
 	if len(m) == 0 {
 		return true // "Assign": {} assigns nothing and records nothing
 	}
+	if err := x.checkAssign(f, m); err != nil {
+		x.raise(f, err)
+		return false
+	}
 	f.pending = m
 	return true
 }
@@ -563,6 +567,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				return
 			}
 			m, _ := v.(map[string]any)
+			if err := x.checkAssign(f, m); err != nil {
+				x.frameDone(f, nil, err)
+				return
+			}
 			f.pending = m
 		}
 		x.exitEvent(f, out)
