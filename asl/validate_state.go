@@ -3,8 +3,8 @@ package asl
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/statecraft/statecraft/jsonv"
