@@ -32,7 +32,13 @@ type Query struct {
 	// UsesContext is set when an expression may read $states.context (or
 	// the whole $states), so evaluation builds the context object only then.
 	UsesContext bool
+	// Funcs lists the Step Functions functions ($partition, $uuid, ...)
+	// the expressions mention, so that only those are bound.
+	Funcs []string
 }
+
+// ExtraFunctions are the functions Step Functions adds to JSONata.
+var ExtraFunctions = []string{"partition", "range", "hash", "random", "uuid", "parse"}
 
 // IsExpression reports whether s is a JSONata expression string "{% ... %}".
 func IsExpression(s string) bool {
@@ -69,6 +75,11 @@ func CompileQuery(v any, location string) (*Query, error) {
 		}
 		q.Expr, q.Src = e, src
 		q.UsesContext = readsContext(src)
+		for _, name := range ExtraFunctions {
+			if mentions(src, "$"+name) {
+				q.Funcs = append(q.Funcs, name)
+			}
+		}
 		return q, nil
 	case map[string]any:
 		q.IsObj = true
@@ -87,6 +98,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Fields = append(q.Fields, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {
 			q.Lit = x
@@ -103,6 +115,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Items = append(q.Items, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {
 			q.Lit = x
@@ -120,15 +133,32 @@ func itoa(i int) string {
 	return itoa(i/10) + string(rune('0'+i%10))
 }
 
+func mergeNames(a, b []string) []string {
+	for _, n := range b {
+		found := false
+		for _, m := range a {
+			found = found || m == n
+		}
+		if !found {
+			a = append(a, n)
+		}
+	}
+	return a
+}
+
 // usesEval reports whether the expression calls $eval (and not, say, a
 // variable named $evaluate).
-func usesEval(src string) bool {
+func usesEval(src string) bool { return mentions(src, "$eval") }
+
+// mentions reports whether src holds the name (with its '$') as a whole
+// identifier.
+func mentions(src, name string) bool {
 	for i := 0; ; {
-		j := strings.Index(src[i:], "$eval")
+		j := strings.Index(src[i:], name)
 		if j < 0 {
 			return false
 		}
-		k := i + j + len("$eval")
+		k := i + j + len(name)
 		if k >= len(src) || !isIdentChar(src[k]) {
 			return true
 		}

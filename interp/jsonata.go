@@ -38,6 +38,12 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 		return q.Lit, nil
 	}
 	x.ataBind(f, c, q.UsesContext)
+	if len(q.Funcs) > 0 {
+		fns := x.ataFuncs()
+		for _, name := range q.Funcs {
+			c.b[name] = fns[name]
+		}
+	}
 	v, qe := q.Eval(c.input, c.b, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
@@ -65,9 +71,6 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
 				break
 			}
-		}
-		for k, v := range x.ataFuncs() {
-			c.b[k] = v
 		}
 		c.b["states"] = c.states
 	}
