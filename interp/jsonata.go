@@ -100,11 +100,11 @@ func (x *Execution) queryErr(f *frame, location, detail string) *stateError {
 }
 
 // typeError reports a field whose value has the wrong type.
-func (x *Execution) typeError(f *frame, q *asl.Query, want string, v any) *stateError {
+func (x *Execution) typeError(f *frame, c *ataCtx, q *asl.Query, want string, v any) *stateError {
 	if q.Expr == nil {
 		return x.queryErr(f, q.Location, fmt.Sprintf("The value of the field '%s' has an unexpected type. Expected '%s', but was '%s' for value: %s", q.Location, want, jsonType(v), jsonv.String(v)))
 	}
-	if v == nil && x.isFunction(f, q) {
+	if v == nil && x.isFunction(f, c, q) {
 		return x.queryErr(f, q.Location, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", q.Src, q.Location))
 	}
 	return x.queryErr(f, q.Location, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s", q.Src, q.Location, want, jsonType(v), jsonv.String(v)))
@@ -112,13 +112,15 @@ func (x *Execution) typeError(f *frame, q *asl.Query, want string, v any) *state
 
 // isFunction tells a function result (which the engine exports as null)
 // from a real null by asking $type. It runs only on the error path.
-func (x *Execution) isFunction(f *frame, q *asl.Query) bool {
+func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	probe := q.TypeProbe()
 	if probe == nil {
 		return false
 	}
-	c := &ataCtx{input: f.input}
 	x.ataBind(f, c, true)
+	for _, name := range q.Funcs {
+		c.b[name] = x.ataFuncs()[name]
+	}
 	t, err := probe.EvalWith(c.input, c.b, x.ataOptions())
 	return err == nil && t == "function"
 }
@@ -153,7 +155,7 @@ func (x *Execution) ataAssign(f *frame, c *ataCtx, q *asl.Query) *stateError {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return x.typeError(f, q, "object", v)
+		return x.typeError(f, c, q, "object", v)
 	}
 	if len(m) == 0 {
 		return nil
@@ -216,7 +218,7 @@ func (x *Execution) enterJSONata(f *frame) bool {
 			}
 			b, ok := v.(bool)
 			if !ok {
-				x.raise(f, x.typeError(f, r.ConditionQuery, "boolean", v))
+				x.raise(f, x.typeError(f, c, r.ConditionQuery, "boolean", v))
 				return false
 			}
 			if b {
@@ -256,7 +258,7 @@ func (x *Execution) ataFail(f *frame) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			x.raise(f, x.typeError(f, j.Error, "string", v))
+			x.raise(f, x.typeError(f, c, j.Error, "string", v))
 			return
 		}
 		e.name = s
@@ -269,7 +271,7 @@ func (x *Execution) ataFail(f *frame) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			x.raise(f, x.typeError(f, j.Cause, "string", v))
+			x.raise(f, x.typeError(f, c, j.Cause, "string", v))
 			return
 		}
 		e.cause, e.hasCause = s, true
@@ -285,7 +287,7 @@ func (x *Execution) ataInteger(f *frame, c *ataCtx, q *asl.Query) (int64, *state
 	}
 	n, ok := jsonv.Integer(v)
 	if !ok {
-		return 0, x.typeError(f, q, "integer", v)
+		return 0, x.typeError(f, c, q, "integer", v)
 	}
 	return n, nil
 }
@@ -399,7 +401,7 @@ func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
 			return nil, false
 		}
 		if _, ok := v.([]any); !ok {
-			x.raise(f, x.typeError(f, j.Items, "array", v))
+			x.raise(f, x.typeError(f, c, j.Items, "array", v))
 			return nil, false
 		}
 		items = v
@@ -443,7 +445,7 @@ func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
 		}
 		p, ok := jsonv.Number(v)
 		if !ok {
-			x.raise(f, x.typeError(f, j.ToleratedFailurePercentage, "number", v))
+			x.raise(f, x.typeError(f, c, j.ToleratedFailurePercentage, "number", v))
 			return nil, false
 		}
 		if p < 0 || p > 100 {

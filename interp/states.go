@@ -537,6 +537,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 		if st.JSONata != nil {
 			v, err := x.ataCatch(f, c, errOut)
 			if err != nil {
+				if err.evalFailed {
+					err.evalFailed = false
+					x.evaluationFailed(f, err)
+				}
 				x.frameDone(f, nil, err)
 				return
 			}
