@@ -35,6 +35,11 @@ type Query struct {
 	// Funcs lists the Step Functions functions ($partition, $uuid, ...)
 	// the expressions mention, so that only those are bound.
 	Funcs []string
+	// FastRoot and fastPath are set for a plain field path such as
+	// $states.input.a.b: FastRoot names the $states member ("input",
+	// "result" or "errorOutput"), fastPath the fields below it.
+	FastRoot string
+	fastPath []string
 }
 
 // ExtraFunctions are the functions Step Functions adds to JSONata.
@@ -75,6 +80,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 		}
 		q.Expr, q.Src = e, src
 		q.UsesContext = readsContext(src)
+		q.FastRoot, q.fastPath = simplePath(src)
 		for _, name := range ExtraFunctions {
 			if mentions(src, "$"+name) {
 				q.Funcs = append(q.Funcs, name)
@@ -144,6 +150,67 @@ func mergeNames(a, b []string) []string {
 		}
 	}
 	return a
+}
+
+// simplePath recognises "$states.<input|result|errorOutput>(.name)*" with
+// plain identifiers, which FastEval answers without the engine.
+func simplePath(src string) (string, []string) {
+	parts := strings.Split(src, ".")
+	if len(parts) < 2 || parts[0] != "$states" {
+		return "", nil
+	}
+	switch parts[1] {
+	case "input", "result", "errorOutput":
+	default:
+		return "", nil
+	}
+	for _, p := range parts[2:] {
+		if !plainName(p) {
+			return "", nil
+		}
+	}
+	return parts[1], parts[2:]
+}
+
+func plainName(s string) bool {
+	switch s {
+	case "", "and", "or", "in", "true", "false", "null", "function":
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// FastEval evaluates a plain field path (FastRoot set) against the value
+// of its $states member when the answer is certain to be the engine's: it
+// walks objects only and returns a value that is not an array or a
+// fractional-looking number. ok is false when the engine must decide
+// (arrays on the way, missing fields, ...).
+func (q *Query) FastEval(root any) (v any, ok bool) {
+	v = root
+	for _, name := range q.fastPath {
+		m, isObj := v.(map[string]any)
+		if !isObj {
+			return nil, false
+		}
+		if v, ok = m[name]; !ok {
+			return nil, false
+		}
+	}
+	switch x := v.(type) {
+	case []any:
+		return nil, false
+	case float64:
+		if x == float64(int64(x)) {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // usesEval reports whether the expression calls $eval (and not, say, a
@@ -233,6 +300,15 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 	}
 	switch {
 	case q.Expr != nil:
+		if q.FastRoot != "" {
+			if st, ok := bindings["states"].(map[string]any); ok {
+				if root, ok := st[q.FastRoot]; ok {
+					if v, ok := q.FastEval(root); ok {
+						return v, nil
+					}
+				}
+			}
+		}
 		v, err := q.Expr.EvalWith(input, bindings, opts)
 		if err == jsonata.ErrUndefined {
 			return nil, &QueryError{Location: q.Location, Src: q.Src, Undefined: true}

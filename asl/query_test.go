@@ -96,3 +96,37 @@ func TestParseJSONataState(t *testing.T) {
 		t.Fatalf("locations %q %q", sm.States["T"].Catch[0].OutputQuery.Location, tk.Arguments.Fields[0].Location)
 	}
 }
+
+// The fast path for plain $states paths gives exactly what the engine
+// gives, and leaves anything doubtful to the engine.
+func TestQueryFastPath(t *testing.T) {
+	input, _ := jsonv.ParseString(`{"a":{"b":"s","n":2,"f":1.5,"z":null,"o":{"x":[1]},"arr":[{"c":1},{"c":2}],"one":[7]},"true":1}`)
+	for _, src := range []string{
+		"$states.input", "$states.input.a", "$states.input.a.b", "$states.input.a.n", "$states.input.a.f", "$states.input.a.z",
+		"$states.input.a.o", "$states.input.a.arr", "$states.input.a.arr.c", "$states.input.a.one", "$states.input.a.missing",
+		"$states.input.a.b.c",
+	} {
+		q, err := CompileQuery("{% "+src+" %}", "Output")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.FastRoot != "input" {
+			t.Fatalf("%s: not recognised as a plain path", src)
+		}
+		b := map[string]any{"states": map[string]any{"input": input}}
+		got, gerr := q.Eval(input, b, jsonata.Options{})
+		want, werr := q.Expr.EvalWith(input, b, jsonata.Options{})
+		if (gerr == nil) != (werr == nil) || !jsonv.Equal(got, want) || jsonv.String(got) != jsonv.String(want) {
+			t.Errorf("%s: fast %s (%v), engine %s (%v)", src, jsonv.String(got), gerr, jsonv.String(want), werr)
+		}
+	}
+	for _, src := range []string{"$states.input.`true`", "$states.context.a", "$states.input.a[0]", "($states.input.a)", "$states.input.`a b`"} {
+		q, err := CompileQuery("{% "+src+" %}", "Output")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.FastRoot != "" {
+			t.Errorf("%s: taken as a plain path", src)
+		}
+	}
+}

@@ -74,6 +74,9 @@ func BenchmarkExpr(b *testing.B) {
 		})
 	}
 	ata("field", "$states.input.a.b")
+	// The same through the engine: parentheses defeat the plain-path
+	// fast path.
+	ata("field-engine", "($states.input.a.b)")
 	path("field", "$.a.b")
 	ata("project100", "$states.input.items.v")
 	path("project100", "$.items[*].v")

@@ -37,6 +37,23 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 	if q.Const {
 		return q.Lit, nil
 	}
+	if q.FastRoot != "" {
+		var root any
+		has := false
+		switch q.FastRoot {
+		case "input":
+			root, has = c.input, true
+		case "result":
+			root, has = c.result, c.hasResult
+		case "errorOutput":
+			root, has = c.errOut, c.hasErr
+		}
+		if has {
+			if v, ok := q.FastEval(root); ok {
+				return v, nil
+			}
+		}
+	}
 	x.ataBind(f, c, q.UsesContext)
 	if len(q.Funcs) > 0 {
 		fns := x.ataFuncs()
