@@ -230,6 +230,7 @@ func runCase(c recorded) (o outcome) {
 		return o
 	}
 	n := newNormalizer()
+	n.uuidBase = firstUUID(append(append([]byte{}, c.Expected...), c.History...))
 	o.outputOK, o.why = compareOutcome(n, exp, res)
 	if !o.outputOK || !o.hasHist {
 		return o
