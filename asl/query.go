@@ -2,6 +2,7 @@ package asl
 
 import (
 	"errors"
+	"maps"
 	"sort"
 	"strings"
 
@@ -20,8 +21,9 @@ type Query struct {
 	Const bool
 	Lit   any
 	// Expr is set for a "{% ... %}" string; Src is its trimmed text.
-	Expr *jsonata.Expr
-	Src  string
+	Expr   *jsonata.Expr
+	Src    string
+	noEval bool // mentions $eval, which must not resolve
 	// Keys and Fields are an object's members (sorted by key); Items an
 	// array's elements.
 	Keys   []string
@@ -75,10 +77,10 @@ func CompileQuery(v any, location string) (*Query, error) {
 		if err != nil {
 			return nil, &QueryCompileError{Location: location, Src: src, Err: err}
 		}
-		if usesEval(src) {
-			return nil, &QueryCompileError{Location: location, Src: src, Err: errors.New("the function $eval is not supported")}
-		}
 		q.Expr, q.Src = e, src
+		// AWS accepts $eval in a definition but has no such function: a
+		// call fails at run time with T1006, whatever the engine offers.
+		q.noEval = usesEval(src)
 		q.UsesContext = readsContext(src)
 		q.FastRoot, q.fastPath = simplePath(src)
 		for _, name := range ExtraFunctions {
@@ -308,6 +310,10 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 					}
 				}
 			}
+		}
+		if q.noEval {
+			bindings = maps.Clone(bindings)
+			bindings["eval"] = nil
 		}
 		v, err := q.Expr.EvalWith(input, bindings, opts)
 		if err == jsonata.ErrUndefined {

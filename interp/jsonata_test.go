@@ -180,12 +180,13 @@ func TestJSONataTaskLimits(t *testing.T) {
 	}
 }
 
-// Expressions are compiled when the definition is parsed; bad ones and
-// $eval are definition errors.
+// Expressions are compiled when the definition is parsed; bad ones are
+// definition errors. ($eval is not: AWS accepts it and fails the call, see
+// TestJSONataEvalIsNoFunction.)
 func TestJSONataDefinitionErrors(t *testing.T) {
 	for _, def := range []string{
 		`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% 1 + %}","End":true}}}`,
-		`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"a":["{% $eval('1') %}"]},"End":true}}}`,
+		`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"a":["{% 1 + %}"]},"End":true}}}`,
 	} {
 		if p := asl.Validate([]byte(def), asl.ValidateOptions{}); len(p) == 0 {
 			t.Errorf("Validate accepted %s", def)
@@ -193,5 +194,20 @@ func TestJSONataDefinitionErrors(t *testing.T) {
 		if _, err := asl.Parse([]byte(def)); err == nil {
 			t.Errorf("Parse accepted %s", def)
 		}
+	}
+}
+
+// AWS accepts a definition calling $eval and fails the state at run time
+// with T1006 (its JSONata has no $eval), catchable as
+// States.QueryEvaluationError.
+func TestJSONataEvalIsNoFunction(t *testing.T) {
+	def := `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"r":"{% $eval('1+1') %}"},"End":true}}}`
+	if p := asl.Validate([]byte(def), asl.ValidateOptions{}); len(p) != 0 {
+		t.Fatalf("Validate refused $eval: %v", p)
+	}
+	m := compile(t, def)
+	x, _ := run(t, m, `{}`, echo)
+	if x.Status != interp.Failed || x.Error != "States.QueryEvaluationError" || !strings.Contains(x.Cause, "threw an error during evaluation. T1006: ") {
+		t.Fatalf("got %s %s %s", x.Status, x.Error, x.Cause)
 	}
 }
