@@ -119,7 +119,7 @@ func jsSlice(n int, start, end float64) (int, int) {
 }
 
 func roundHalfEven(f float64, prec int) float64 {
-	if prec > 15 || prec < -15 {
+	if prec > 15 || prec < -15 || (prec >= 0 && f == math.Trunc(f)) {
 		return f
 	}
 	shift := math.Pow(10, float64(prec))

@@ -140,12 +140,10 @@ var romanNumerals = []struct {
 
 func decimalToRoman(value float64) string {
 	var b strings.Builder
+	if value > 1e7 { // keep the output bounded
+		return strings.Repeat("m", 10000)
+	}
 	for value >= 1 {
-		if value > 1e7 { // keep the output bounded
-			b.WriteString("m")
-			value -= 1000
-			continue
-		}
 		for _, n := range romanNumerals {
 			if value >= n.v {
 				b.WriteString(n.s)
@@ -370,8 +368,8 @@ func formatIntegerWith(value float64, f *intFormat) (string, error) {
 			out = strings.ToUpper(out)
 		}
 	case fmtWords:
-		if value > 1e21 {
-			value = 1e21
+		if math.IsInf(value, 0) || math.IsNaN(value) {
+			return "", &Error{Code: "D3001", Value: value, Message: messages["D3001"]}
 		}
 		out = numberToWords(value, f.ordinal)
 		if f.tcase == caseUpper {
@@ -1335,5 +1333,3 @@ func withPos[T any](v T, err error, pos int) (any, error) {
 	}
 	return v, nil
 }
-
-
