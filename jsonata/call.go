@@ -16,10 +16,11 @@ func (l *lambda) arity() int { return len(l.n.params) }
 type builtinFn func(ev *evaluator, args []any, input any, pos int) (any, error)
 
 type builtin struct {
-	name  string
-	sig   *signature
-	fn    builtinFn
-	nargs int
+	needsEnv bool // reads ev.callEnv (the caller's environment), like $eval
+	name     string
+	sig      *signature
+	fn       builtinFn
+	nargs    int
 }
 
 func (b *builtin) arity() int {
@@ -72,6 +73,11 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 			code = "T1005"
 		}
 		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
+	}
+	if b, ok := proc.(*builtin); ok && b.needsEnv {
+		saved := ev.callEnv
+		ev.callEnv = env
+		defer func() { ev.callEnv = saved }()
 	}
 	return ev.apply(proc, args, input, n.pos)
 }

@@ -140,6 +140,7 @@ var messages = map[string]string{
 	"U1001": "stack overflow: evaluation depth limit exceeded",
 	"U1002": "evaluation step limit exceeded",
 	"U1003": "feature not supported by this engine yet",
+	"D3201": "no random source configured: $random() and $shuffle() need Options.Random",
 	"D3200": "no clock configured: $now() and $millis() need Options.Now",
 }
 

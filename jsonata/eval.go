@@ -26,6 +26,10 @@ type Options struct {
 	// MaxSteps bounds the total number of evaluation steps (default 10
 	// million); exceeding it fails with U1002.
 	MaxSteps int
+	// Random supplies $random() and $shuffle() with numbers in [0, 1). It
+	// is called once per random number. Without it those functions fail
+	// with D3201, keeping the engine free of hidden inputs.
+	Random func() float64
 }
 
 const (
@@ -61,7 +65,7 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -106,6 +110,8 @@ type evaluator struct {
 	depth, maxDepth int
 	steps, maxSteps int
 	clock           func() time.Time
+	random          func() float64
+	callEnv         *env
 	now             *time.Time
 }
 

@@ -58,8 +58,8 @@ type fnProps struct {
 
 type picParts struct {
 	prefix, suffix, active, mantissa, integer, fractional, subpicture rstr
-	exponent                                                           rstr
-	hasExponent                                                        bool
+	exponent                                                          rstr
+	hasExponent                                                       bool
 }
 
 type picVars struct {

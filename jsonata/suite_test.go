@@ -25,8 +25,11 @@ type suiteCase struct {
 	Result          json.RawMessage `json:"result"`
 	UndefinedResult bool            `json:"undefinedResult"`
 	Code            string          `json:"code"`
-	Depth           int             `json:"depth"`
-	Timelimit       int             `json:"timelimit"`
+	Error           *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+	Depth     int `json:"depth"`
+	Timelimit int `json:"timelimit"`
 }
 
 func parseRaw(raw json.RawMessage) (any, bool, error) {
@@ -60,6 +63,9 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 			reason = fmt.Sprintf("PANIC: %v", r)
 		}
 	}()
+	if c.Code == "" && c.Error != nil {
+		c.Code = c.Error.Code
+	}
 	var input any = undefined
 	if v, ok, err := parseRaw(c.Data); ok {
 		if err != nil {
@@ -80,7 +86,12 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 	expr, err := Compile(c.Expr)
 	var res any
 	if err == nil {
-		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }}
+		seed := uint64(42)
+		random := func() float64 { // deterministic LCG, enough for the suite
+			seed = seed*6364136223846793005 + 1442695040888963407
+			return float64(seed>>11) / (1 << 53)
+		}
+		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }, Random: random}
 		if isUndef(input) {
 			res, err = expr.evalUndefinedInput(bindings, opts)
 		} else {
