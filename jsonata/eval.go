@@ -194,6 +194,8 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		}
 	case nRegex:
 		res = &regexFn{re: n.re}
+	case nParent:
+		res = env.lookup(n.slot.label)
 	case nFunction:
 		res, err = ev.evalCall(n, input, env, nil)
 	case nPartial:
@@ -220,7 +222,7 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		res = ev.transformer(n, env)
 	case nSort:
 		items, _ := asArray(input)
-		res, err = ev.evalSort(n, items, env)
+		res, err = ev.evalSort(n, items, isTupleStream(input), env)
 	default:
 		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind}
 	}
@@ -237,7 +239,7 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 	}
-	if a, ok := res.(*array); ok && a.seq {
+	if a, ok := res.(*array); ok && a.seq && !a.tupleStream {
 		if n.keepArray {
 			a.keepSingleton = true
 		}
@@ -351,9 +353,19 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	}
 	var res any = undefined
 	var err error
+	isTuple := false
+	var tb []any
+	tbSet := false
 	for i, step := range n.items {
+		if step.tuple {
+			isTuple = true
+		}
 		if i == 0 && step.consArray {
 			res, err = ev.eval(step, inSeq, env)
+		} else if isTuple {
+			items, _ := asArray(inSeq)
+			tb, err = ev.evalTupleStep(step, items, tb, tbSet, env)
+			tbSet = true
 		} else {
 			items, _ := asArray(inSeq)
 			res, err = ev.evalStep(step, items, env, i == len(n.items)-1)
@@ -361,13 +373,30 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if isUndef(res) {
-			break
+		if !isTuple {
+			if isUndef(res) {
+				break
+			}
+			if items, ok := asArray(res); ok && len(items) == 0 {
+				break
+			}
 		}
-		if items, ok := asArray(res); ok && len(items) == 0 {
-			break
+		if !step.hasFocus {
+			inSeq = res
 		}
-		inSeq = res
+	}
+	if isTuple {
+		if n.tuple {
+			res = &array{items: tb, seq: true, tupleStream: true}
+		} else {
+			out := make([]any, 0, len(tb))
+			for _, t := range tb {
+				if v, ok := t.(tuple)["@"]; ok && !isUndef(v) {
+					out = append(out, v)
+				}
+			}
+			res = newSeq(out...)
+		}
 	}
 	if n.keepSingletonArray {
 		if a, ok := res.(*array); ok {
@@ -381,23 +410,133 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 		}
 	}
 	if n.group != nil {
+		if isTuple {
+			return ev.evalGroup(n.group, &array{items: tb, seq: true, tupleStream: true}, env)
+		}
 		return ev.evalGroup(n.group, res, env)
 	}
 	return res, nil
 }
 
-func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any, error) {
+func frameFromTuple(parent *env, t tuple) *env {
+	e := &env{vars: make(map[string]any, len(t)), parent: parent}
+	for k, v := range t {
+		e.vars[k] = v
+	}
+	return e
+}
+
+func (ev *evaluator) evalStages(stages []*node, res any, env *env) (any, error) {
+	var err error
+	for _, st := range stages {
+		if st.kind == nIndexStage {
+			items, _ := asArray(res)
+			for i, t := range items {
+				if tp, ok := t.(tuple); ok {
+					tp[st.op] = float64(i)
+				}
+			}
+			continue
+		}
+		if res, err = ev.filter(st, res, env); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// evalTupleStep evaluates one path step over a tuple stream (jsonata-js
+// evaluateTupleStep). tb is the incoming stream; tbSet false means none yet.
+func (ev *evaluator) evalTupleStep(step *node, input []any, tb []any, tbSet bool, env *env) ([]any, error) {
 	if step.kind == nSort {
-		res, err := ev.evalSort(step, input, env)
+		var res any
+		var err error
+		if tbSet {
+			if res, err = ev.evalSort(step, tb, true, env); err != nil {
+				return nil, err
+			}
+		} else {
+			sorted, err := ev.evalSort(step, input, false, env)
+			if err != nil {
+				return nil, err
+			}
+			items, _ := asArray(sorted)
+			out := make([]any, len(items))
+			for i, it := range items {
+				t := tuple{"@": it}
+				if step.index != "" {
+					t[step.index] = float64(i)
+				}
+				out[i] = t
+			}
+			res = &array{items: out, seq: true, tupleStream: true}
+		}
+		if res, err = ev.evalStages(step.stages, res, env); err != nil {
+			return nil, err
+		}
+		items, _ := asArray(res)
+		return items, nil
+	}
+	if !tbSet {
+		tb = make([]any, len(input))
+		for i, it := range input {
+			tb[i] = tuple{"@": it}
+		}
+	}
+	out := []any{}
+	for _, tv := range tb {
+		t := tv.(tuple)
+		stepEnv := frameFromTuple(env, t)
+		res, err := ev.eval(step, t["@"], stepEnv)
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range step.stages {
-			if res, err = ev.filter(st, res, env); err != nil {
-				return nil, err
-			}
+		if isUndef(res) {
+			continue
 		}
-		return res, nil
+		items, ok := asArray(res)
+		if !ok {
+			items = []any{res}
+		}
+		ts := isTupleStream(res)
+		for bb, item := range items {
+			nt := t.clone()
+			if ts {
+				for k, v := range item.(tuple) {
+					nt[k] = v
+				}
+			} else {
+				if step.focus != "" {
+					nt[step.focus] = item
+					nt["@"] = t["@"]
+				} else {
+					nt["@"] = item
+				}
+				if step.index != "" {
+					nt[step.index] = float64(bb)
+				}
+				if step.ancestor != nil {
+					nt[step.ancestor.label] = t["@"]
+				}
+			}
+			out = append(out, nt)
+		}
+	}
+	res, err := ev.evalStages(step.stages, &array{items: out, seq: true, tupleStream: true}, env)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := asArray(res)
+	return items, nil
+}
+
+func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any, error) {
+	if step.kind == nSort {
+		res, err := ev.evalSort(step, input, false, env)
+		if err != nil {
+			return nil, err
+		}
+		return ev.evalStages(step.stages, res, env)
 	}
 	results := make([]any, 0, len(input))
 	for _, item := range input {
@@ -405,10 +544,8 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range step.stages {
-			if res, err = ev.filter(st, res, env); err != nil {
-				return nil, err
-			}
+		if res, err = ev.evalStages(step.stages, res, env); err != nil {
+			return nil, err
 		}
 		if !isUndef(res) {
 			results = append(results, res)
@@ -435,6 +572,12 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 	if isUndef(input) {
 		return newSeq(), nil
 	}
+	ts := isTupleStream(input)
+	wrap := func(out []any) any {
+		a := newSeq(out...)
+		a.tupleStream = ts
+		return a
+	}
 	items, ok := asArray(input)
 	if !ok {
 		items = []any{input}
@@ -452,10 +595,16 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 			}
 			out = append(out, item)
 		}
-		return newSeq(out...), nil
+		return wrap(out), nil
 	}
 	for i, item := range items {
-		res, err := ev.eval(pred, item, env)
+		ctx, penv := item, env
+		if ts {
+			if t, ok := item.(tuple); ok {
+				ctx, penv = t["@"], frameFromTuple(env, t)
+			}
+		}
+		res, err := ev.eval(pred, ctx, penv)
 		if err != nil {
 			return nil, err
 		}
@@ -477,7 +626,7 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 			out = append(out, item)
 		}
 	}
-	return newSeq(out...), nil
+	return wrap(out), nil
 }
 
 func allNumbers(items []any) bool {
@@ -513,12 +662,13 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 	return out, nil
 }
 
-func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
+func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
+	reduce := isTupleStream(input)
 	items, ok := asArray(input)
 	if !ok {
 		items = []any{input}
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && !reduce {
 		items = []any{undefined}
 	}
 	type entry struct {
@@ -528,8 +678,14 @@ func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
 	groups := map[string]*entry{}
 	var order []string
 	for _, item := range items {
+		ctx, kenv := item, scope
+		if reduce {
+			if t, ok := item.(tuple); ok {
+				ctx, kenv = t["@"], frameFromTuple(scope, t)
+			}
+		}
 		for pi, pair := range n.pairs {
-			k, err := ev.eval(pair[0], item, env)
+			k, err := ev.eval(pair[0], ctx, kenv)
 			if err != nil {
 				return nil, err
 			}
@@ -551,18 +707,46 @@ func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
 			}
 		}
 	}
-	out := map[string]any{}
+	out := newObject(len(order))
 	for _, key := range order {
 		g := groups[key]
-		v, err := ev.eval(n.pairs[g.index][1], g.data, env)
+		ctx, venv := g.data, scope
+		if reduce {
+			t := reduceTupleStream(g.data)
+			ctx = t["@"]
+			delete(t, "@")
+			venv = frameFromTuple(scope, t)
+		}
+		v, err := ev.eval(n.pairs[g.index][1], ctx, venv)
 		if err != nil {
 			return nil, err
 		}
 		if !isUndef(v) {
-			out[key] = v
+			out.set(key, v)
 		}
 	}
-	return out, nil
+	return out.value(), nil
+}
+
+func reduceTupleStream(data any) tuple {
+	if t, ok := data.(tuple); ok {
+		return t.clone()
+	}
+	items, _ := asArray(data)
+	if len(items) == 0 {
+		return tuple{}
+	}
+	res := items[0].(tuple).clone()
+	for _, it := range items[1:] {
+		for k, v := range it.(tuple) {
+			prev, ok := res[k]
+			if !ok {
+				prev = undefined
+			}
+			res[k] = appendValues(prev, v)
+		}
+	}
+	return res
 }
 
 // appendValues is $append: sequences and arrays are concatenated.
@@ -587,17 +771,25 @@ func appendValues(a, b any) any {
 	return out
 }
 
-func (ev *evaluator) evalSort(n *node, items []any, env *env) (any, error) {
+func (ev *evaluator) evalSort(n *node, items []any, tuples bool, scope *env) (any, error) {
 	var sortErr error
 	sorted := append([]any(nil), items...)
+	ctx := func(v any) (any, *env) {
+		if t, ok := v.(tuple); ok && tuples {
+			return t["@"], frameFromTuple(scope, t)
+		}
+		return v, scope
+	}
 	cmp := func(a, b any) int {
 		for _, term := range n.terms {
-			av, err := ev.eval(term.expr, a, env)
+			ac, aenv := ctx(a)
+			av, err := ev.eval(term.expr, ac, aenv)
 			if err != nil {
 				sortErr = err
 				return 0
 			}
-			bv, err := ev.eval(term.expr, b, env)
+			bc, benv := ctx(b)
+			bv, err := ev.eval(term.expr, bc, benv)
 			if err != nil {
 				sortErr = err
 				return 0
@@ -626,7 +818,9 @@ func (ev *evaluator) evalSort(n *node, items []any, env *env) (any, error) {
 	if sortErr != nil {
 		return nil, sortErr
 	}
-	return newSeq(sorted...), nil
+	res := newSeq(sorted...)
+	res.tupleStream = tuples
+	return res, nil
 }
 
 func compareSortValues(a, b any, pos int) (int, error) {

@@ -28,6 +28,24 @@ type array struct {
 	cons          bool // built by an array constructor in a path step
 	keepSingleton bool
 	outerWrapper  bool
+	tupleStream   bool // items are tuples (focus/index/ancestor bindings)
+}
+
+// tuple is one entry of a tuple stream: "@" is the context value, other
+// keys are variable bindings.
+type tuple map[string]any
+
+func (t tuple) clone() tuple {
+	out := make(tuple, len(t)+2)
+	for k, v := range t {
+		out[k] = v
+	}
+	return out
+}
+
+func isTupleStream(v any) bool {
+	a, ok := v.(*array)
+	return ok && a != nil && a.tupleStream
 }
 
 func newSeq(items ...any) *array {
@@ -369,3 +387,12 @@ func strLen(s string) int {
 func toUTF16(s string) []uint16 { return utf16.Encode([]rune(s)) }
 
 func fromUTF16(u []uint16) string { return string(utf16.Decode(u)) }
+
+// objBuilder builds an object value.
+type objBuilder struct{ m map[string]any }
+
+func newObject(n int) *objBuilder { return &objBuilder{m: make(map[string]any, n)} }
+
+func (o *objBuilder) set(k string, v any) { o.m[k] = v }
+
+func (o *objBuilder) value() any { return o.m }
