@@ -48,7 +48,7 @@ func numbers(v any) []float64 {
 	return out
 }
 
-var numberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
+var numberRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
 var wsRe = regexp.MustCompile(`[ \t\n\r]+`)
 
 func castNumber(v any, pos int) (any, error) {
@@ -326,7 +326,7 @@ func init() {
 		case *regexFn:
 			return t.re.MatchString(s), nil
 		}
-		return false, nil
+		return undefined, nil
 	})
 	def("split", "<s-(sf)n?:a<s>>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		s, ok := strArg(a, 0)
@@ -739,7 +739,7 @@ func init() {
 	def("distinct", "<x:x>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
 		items, ok := asArray(v)
-		if !ok {
+		if !ok || len(items) <= 1 {
 			return v, nil
 		}
 		out := []any{}
@@ -755,7 +755,10 @@ func init() {
 				out = append(out, it)
 			}
 		}
-		return newSeq(out...), nil
+		if isSeq(v) {
+			return newSeq(out...), nil
+		}
+		return out, nil
 	})
 	def("type", "<x:s>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
@@ -867,46 +870,77 @@ func (ev *evaluator) timeNow(pos int) (time.Time, error) {
 	return t, nil
 }
 
-// expandReplacement expands $0, $1... in a regex replacement string.
+// expandReplacement expands $0, $1... in a regex replacement string the
+// way jsonata-js does: $$ is a literal $, and a multi-digit group number is
+// shortened when it exceeds the number of groups.
 func expandReplacement(rep, s string, m []int) string {
+	ngroups := len(m)/2 - 1
+	group := func(i int) (string, bool) {
+		if i < 1 || i > ngroups {
+			return "", false
+		}
+		if m[2*i] < 0 {
+			return "", true
+		}
+		return s[m[2*i]:m[2*i+1]], true
+	}
 	var b strings.Builder
-	for i := 0; i < len(rep); i++ {
-		c := rep[i]
-		if c != '$' || i+1 >= len(rep) {
-			b.WriteByte(c)
-			continue
+	pos := 0
+	idx := strings.IndexByte(rep, '$')
+	for idx >= 0 && pos < len(rep) {
+		b.WriteString(rep[pos:idx])
+		pos = idx + 1
+		var c byte
+		if pos < len(rep) {
+			c = rep[pos]
 		}
-		if rep[i+1] == '$' {
+		switch {
+		case c == '$':
 			b.WriteByte('$')
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(rep) && rep[j] >= '0' && rep[j] <= '9' {
-			j++
-		}
-		if j == i+1 {
-			b.WriteByte(c)
-			continue
-		}
-		// use the longest group number that exists
-		digits := rep[i+1 : j]
-		for len(digits) > 0 {
-			g, _ := strconv.Atoi(digits)
-			if 2*g+1 < len(m) {
-				if m[2*g] >= 0 {
-					b.WriteString(s[m[2*g]:m[2*g+1]])
-				}
-				break
+			pos++
+		case c == '0':
+			b.WriteString(s[m[0]:m[1]])
+			pos++
+		default:
+			maxDigits := 1
+			if ngroups > 0 {
+				maxDigits = int(math.Floor(math.Log10(float64(ngroups)))) + 1
 			}
-			digits = digits[:len(digits)-1]
+			end := pos + maxDigits
+			if end > len(rep) {
+				end = len(rep)
+			}
+			n, ok := jsParseInt(rep[pos:end])
+			if maxDigits > 1 && n > ngroups {
+				e2 := pos + maxDigits - 1
+				if e2 > len(rep) {
+					e2 = len(rep)
+				}
+				n, ok = jsParseInt(rep[pos:e2])
+			}
+			if ok {
+				if ngroups > 0 {
+					if g, ok := group(n); ok {
+						b.WriteString(g)
+					}
+				}
+				pos += len(strconv.Itoa(n))
+			} else {
+				b.WriteByte('$')
+			}
 		}
-		if len(digits) == 0 {
-			b.WriteString(rep[i:j])
+		if pos > len(rep) {
+			pos = len(rep)
+		}
+		next := strings.IndexByte(rep[pos:], '$')
+		if next < 0 {
+			idx = -1
 		} else {
-			b.WriteString(rep[i+1+len(digits) : j])
+			idx = pos + next
 		}
-		i = j - 1
+	}
+	if pos < len(rep) {
+		b.WriteString(rep[pos:])
 	}
 	return b.String()
 }

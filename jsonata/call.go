@@ -220,7 +220,7 @@ func (ev *evaluator) evalPartial(n *node, input any, env *env) (any, error) {
 	}
 	if !isFunction(proc) {
 		code := "T1008"
-		if n.procedure.kind == nPath {
+		if p := n.procedure; p.kind == nPath && len(p.items) > 0 && p.items[0].kind == nName && !isUndef(env.lookup(p.items[0].op)) {
 			code = "T1007"
 		}
 		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
@@ -275,8 +275,12 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 		return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
 	}
 	n := f.arity()
-	if b, ok := fn.(*builtin); ok && b.sig == nil && b.nargs == 0 {
-		n = len(args)
+	if b, ok := fn.(*builtin); ok {
+		if b.sig == nil && b.nargs == 0 {
+			n = len(args)
+		} else if b.name == "string" {
+			n = 1 // jsonata-js: string(arg, prettify = false) has length 1
+		}
 	}
 	if n < len(args) {
 		args = args[:n]

@@ -173,6 +173,11 @@ func FuzzCompileEval(f *testing.F) {
 		`$substring(s, -2)`, `/ab+/i`, `$match("abc", /b/)`, `$replace("abc", /b/, "$0$0")`,
 		`"\u00e9" & 1e400`, `{"a": [1, {"b": 2}]}.a[1].b`, `$split(s, "")`, `a[][0]`,
 		`$map(n, $string)`, `$sort(n, λ($a,$b){$a>$b})`, `$reduce([], $sum)`, `n[[1..2]]`,
+		`orders@$o.items#$i[$i>0].{"o": $o, "i": $i, "p": %.id}`, `orders.items.%.%`, `a#$i^($i)`,
+		`$formatNumber(1234.5, "#,##0.00;(#)")`, `$formatInteger(42, "w;o")`, `$parseInteger("xlii", "i")`,
+		`$fromMillis(0, "[Y0001]-[M01]-[D01] [FNn] [h]:[m01][P] [Z]", "-0500")`, `$toMillis("2024-W01", "[X]-W[W]")`,
+		`$formatBase(255, 16)`, `$eval("a.b + 1")`, `$shuffle([1,2,3])`, `$random()`, `$encodeUrl("a b?c=d")`,
+		`$decodeUrlComponent("%E2%82%AC")`, `$keys({"b":1,"a":2})`, `$each({"x":1}, function($v,$k){$k})`,
 	} {
 		f.Add(s)
 	}
@@ -187,7 +192,7 @@ func FuzzCompileEval(f *testing.F) {
 			return
 		}
 		_, err = e.EvalWith(input, map[string]any{"v": 1.0}, Options{MaxSteps: 20000, MaxDepth: 200,
-			Now: func() time.Time { return time.Unix(0, 0) }})
+			Now: func() time.Time { return time.Unix(0, 0) }, Random: func() float64 { return 0.5 }})
 		var je *Error
 		if errors.As(err, &je) && je.Code == "U1000" {
 			t.Fatalf("Eval(%q) hit an internal error: %v", expr, err)

@@ -124,6 +124,9 @@ func (p *parser) advance() error {
 	if err != nil {
 		return err
 	}
+	if t.kind == tokOperator && (t.value == "!" || t.value == "~") {
+		return newErr("S0204", t.pos, t.value, "unknown operator: %q", t.value)
+	}
 	p.tok = t
 	return nil
 }
