@@ -119,21 +119,38 @@ func jsSlice(n int, start, end float64) (int, int) {
 }
 
 func roundHalfEven(f float64, prec int) float64 {
-	if prec > 15 || prec < -15 || (prec >= 0 && f == math.Trunc(f)) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return f
 	}
-	shift := math.Pow(10, float64(prec))
-	v := f * shift
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return f
+	// shift the decimal point in the decimal string, as jsonata-js does,
+	// to avoid binary representation errors
+	shift := func(v float64, by int) float64 {
+		s := formatNumber(v)
+		mant, exp := s, 0
+		if i := strings.IndexByte(s, 'e'); i >= 0 {
+			mant = s[:i]
+			exp, _ = strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		}
+		r, err := strconv.ParseFloat(mant+"e"+strconv.Itoa(exp+by), 64)
+		if err != nil && !math.IsInf(r, 0) {
+			return v
+		}
+		return r
 	}
-	// correct representation error before rounding, as JSONata does via
-	// decimal string shifting
-	if s, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64); err == nil {
-		v = s
+	if prec != 0 {
+		f = shift(f, prec)
 	}
-	r := math.RoundToEven(v)
-	return r / shift
+	r := math.Floor(f + 0.5)
+	if math.Abs(r-f) == 0.5 && math.Abs(math.Mod(r, 2)) == 1 {
+		r--
+	}
+	if prec != 0 {
+		r = shift(r, -prec)
+	}
+	if r == 0 {
+		r = 0
+	}
+	return r
 }
 
 func init() {
@@ -188,6 +205,9 @@ func init() {
 			return undefined, nil
 		}
 		pretty, _ := arg(a, 1).(bool)
+		if w, ok := v.(*array); ok && w.outerWrapper && len(w.items) > 0 {
+			v = w.items[0]
+		}
 		s, err := stringify(v, pretty)
 		if e, ok := err.(*Error); ok {
 			e.Position = pos

@@ -102,6 +102,9 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	if isUndef(res) {
 		return nil, ErrUndefined
 	}
+	if f, ok := res.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return nil, &Error{Code: "D1001", Position: e.ast.pos, Value: f, Message: messages["D1001"]}
+	}
 	out, _ := export(res)
 	return out, nil
 }
@@ -952,6 +955,12 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	if isUndef(lhs) || isUndef(rhs) {
 		return undefined, nil
 	}
+	if math.IsInf(lf, 0) || math.IsNaN(lf) {
+		return nil, &Error{Code: "D1001", Position: n.pos, Value: lf, Message: messages["D1001"]}
+	}
+	if math.IsInf(rf, 0) || math.IsNaN(rf) {
+		return nil, &Error{Code: "D1001", Position: n.pos, Value: rf, Message: messages["D1001"]}
+	}
 	var r float64
 	switch n.op {
 	case "+":
@@ -964,9 +973,6 @@ func arith(n *node, lhs, rhs any) (any, error) {
 		r = lf / rf
 	case "%":
 		r = math.Mod(lf, rf)
-	}
-	if math.IsInf(r, 0) || math.IsNaN(r) {
-		return nil, &Error{Code: "D1001", Position: n.pos, Value: r, Message: messages["D1001"]}
 	}
 	return r, nil
 }

@@ -182,7 +182,7 @@ func formatNumber(f float64) string {
 // stringNumber renders numbers for $string and JSON output: 15 significant
 // digits, as JSONata does.
 func stringNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+	if f == math.Trunc(f) {
 		return formatNumber(f)
 	}
 	g, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
