@@ -115,10 +115,12 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 }
 
 func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, error) {
-	ev.depth++
-	defer func() { ev.depth-- }()
-	if ev.depth > ev.maxDepth {
-		return nil, &Error{Code: "U1001", Position: pos, Message: messages["U1001"]}
+	// Depth is counted per evaluated expression, as jsonata-js's depth
+	// guard does; a call's body is one more expression deep. Builtins that
+	// call back (HOFs) get here again only through a lambda's eval.
+	ev.steps++
+	if ev.steps > ev.maxSteps {
+		return nil, &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
 	}
 	switch f := proc.(type) {
 	case *lambda:
