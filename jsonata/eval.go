@@ -404,7 +404,7 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	if n.keepSingletonArray {
 		if a, ok := res.(*array); ok {
 			if a.cons && !a.seq {
-				a = &array{items: a.items, seq: true}
+				a = &array{items: []any{a}, seq: true}
 				res = a
 			}
 			a.keepSingleton = true
