@@ -372,6 +372,33 @@ func init() {
 			}
 		case *regexFn:
 			parts = t.re.Split(s, -1)
+		default:
+			if isFunction(t) {
+				m, err := ev.evalMatcher(t, []any{s}, pos)
+				start := 0
+				u := toUTF16(s)
+				for err == nil && m != nil && (limit < 0 || len(parts) < limit) {
+					ms, _ := toNumber(m["start"])
+					me, _ := toNumber(m["end"])
+					a, b := clampIndex(start, len(u)), clampIndex(int(ms), len(u))
+					if b < a {
+						b = a
+					}
+					parts = append(parts, fromUTF16(u[a:b]))
+					start = int(me)
+					next, ok := m["next"]
+					if !ok {
+						break
+					}
+					m, err = ev.evalMatcher(next, nil, pos)
+				}
+				if err != nil {
+					return nil, err
+				}
+				if limit < 0 || len(parts) < limit {
+					parts = append(parts, fromUTF16(u[clampIndex(start, len(u)):]))
+				}
+			}
 		}
 		out := []any{}
 		for _, p := range parts {
@@ -459,13 +486,35 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		rf, ok := arg(a, 1).(*regexFn)
-		if !ok {
-			return nil, &Error{Code: "T0410", Position: pos, Message: messages["T0410"]}
-		}
 		limit := -1
 		if l, ok := numArg(a, 2); ok {
-			limit = int(math.Max(math.Min(l, 1e9), 0))
+			if l < 0 {
+				return nil, &Error{Code: "D3040", Position: pos, Value: l, Message: messages["D3040"]}
+			}
+			limit = int(math.Min(l, 1e9))
+		}
+		rf, ok := arg(a, 1).(*regexFn)
+		if !ok {
+			if !isFunction(arg(a, 1)) {
+				return nil, &Error{Code: "T0410", Position: pos, Message: messages["T0410"]}
+			}
+			out := []any{}
+			if limit == 0 {
+				return newSeq(), nil
+			}
+			m, err := ev.evalMatcher(a[1], []any{s}, pos)
+			for err == nil && m != nil && (limit < 0 || len(out) < limit) {
+				out = append(out, map[string]any{"match": m["match"], "index": m["start"], "groups": m["groups"]})
+				next, ok := m["next"]
+				if !ok {
+					break
+				}
+				m, err = ev.evalMatcher(next, nil, pos)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return newSeq(out...), nil
 		}
 		out := []any{}
 		for _, m := range rf.re.FindAllStringSubmatchIndex(s, limit) {
@@ -963,4 +1012,41 @@ func expandReplacement(rep, s string, m []int) string {
 		b.WriteString(rep[pos:])
 	}
 	return b.String()
+}
+
+func clampIndex(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i > n {
+		return n
+	}
+	return i
+}
+
+// evalMatcher calls a custom matcher function (jsonata-js evaluateMatcher):
+// its result must look like a regex match object, or be undefined.
+func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, error) {
+	if !isFunction(fn) {
+		return nil, nil
+	}
+	r, err := ev.apply(fn, args, undefined, pos)
+	if err != nil {
+		return nil, err
+	}
+	if !truthy(r) {
+		if _, isMap := r.(map[string]any); !isMap {
+			return nil, nil
+		}
+	}
+	m, _ := r.(map[string]any)
+	if m == nil {
+		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
+	}
+	_, startNum := toNumber(m["start"])
+	_, groupsArr := asArray(m["groups"])
+	if !startNum && !groupsArr && !isFunction(m["next"]) {
+		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
+	}
+	return m, nil
 }

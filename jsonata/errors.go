@@ -134,6 +134,7 @@ var messages = map[string]string{
 	"D3140": "malformed URL passed to function: {{value}}",
 	"D1011": "stack overflow: check for non-terminating recursive function",
 	"D3137": "error",
+	"T1010": "the matcher function argument passed to function does not return the correct object structure",
 	"D3138": "the $single() function expected exactly 1 matching result",
 	"D3139": "the $single() function expected exactly 1 matching result",
 	"D3141": "assertion failed",
