@@ -18,7 +18,7 @@ func def(name, sig string, fn builtinFn) {
 	if err != nil {
 		panic("jsonata: bad builtin signature " + sig)
 	}
-	builtinEnv.vars[name] = &builtin{name: name, sig: s, fn: fn}
+	builtinEnv.set(name, &builtin{name: name, sig: s, fn: fn})
 }
 
 func arg(args []any, i int) any {

@@ -133,13 +133,19 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				return nil, err
 			}
 		}
-		local := newEnv(f.env)
-		for i, p := range f.n.params {
-			if i < len(args) {
-				local.vars[p] = args[i]
-			} else {
-				local.vars[p] = undefined
+		local := &env{parent: f.env}
+		if np := len(f.n.params); np > 0 {
+			local.names = f.n.params
+			local.vals = make([]any, np, np+2)
+			for i := range local.vals {
+				if i < len(args) {
+					local.vals[i] = args[i]
+				} else {
+					local.vals[i] = undefined
+				}
 			}
+			// params may repeat a name; later ones win, as with a map
+			local.names = dedupParams(f.n.params)
 		}
 		return ev.eval(f.n.body, f.input, local)
 	case *builtin:
@@ -375,4 +381,26 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 		}
 		return result, nil
 	}}
+}
+
+// dedupParams returns params unchanged unless a name repeats, in which
+// case earlier duplicates are renamed out of the way so lookups find the
+// last binding.
+func dedupParams(params []string) []string {
+	for i := range params {
+		for j := i + 1; j < len(params); j++ {
+			if params[i] == params[j] {
+				out := append([]string(nil), params...)
+				for a := range out {
+					for b := a + 1; b < len(out); b++ {
+						if out[a] == out[b] {
+							out[a] = "\x00dup"
+						}
+					}
+				}
+				return out
+			}
+		}
+	}
+	return params
 }

@@ -89,9 +89,9 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 			}
 			v = b
 		}
-		env.vars[k] = v
+		env.set(k, v)
 	}
-	env.vars["$"] = input
+	env.set("$", input)
 	if arr, ok := input.([]any); ok {
 		input = &array{items: []any{arr}, seq: true, outerWrapper: true}
 	}
@@ -118,17 +118,51 @@ type evaluator struct {
 	now             *time.Time
 }
 
+// env is a scope. Small scopes (lambda parameters, block variables, tuple
+// bindings) keep their bindings in slices, which is cheaper than a map;
+// large ones (built-ins, embedder bindings) switch to a map.
 type env struct {
+	names  []string
+	vals   []any
 	vars   map[string]any
 	parent *env
 }
 
-func newEnv(parent *env) *env { return &env{vars: map[string]any{}, parent: parent} }
+const envSliceMax = 8
+
+func newEnv(parent *env) *env { return &env{parent: parent} }
+
+func (e *env) set(name string, v any) {
+	for i, n := range e.names {
+		if n == name {
+			e.vals[i] = v
+			return
+		}
+	}
+	if e.vars != nil {
+		e.vars[name] = v
+		return
+	}
+	if len(e.names) < envSliceMax {
+		e.names = append(e.names, name)
+		e.vals = append(e.vals, v)
+		return
+	}
+	e.vars = make(map[string]any, 2*envSliceMax)
+	e.vars[name] = v
+}
 
 func (e *env) lookup(name string) any {
 	for s := e; s != nil; s = s.parent {
-		if v, ok := s.vars[name]; ok {
-			return v
+		for i, n := range s.names {
+			if n == name {
+				return s.vals[i]
+			}
+		}
+		if s.vars != nil {
+			if v, ok := s.vars[name]; ok {
+				return v
+			}
 		}
 	}
 	return undefined
@@ -193,7 +227,7 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		}
 	case nBind:
 		if res, err = ev.eval(n.rhs, input, env); err == nil {
-			env.vars[n.op] = res
+			env.set(n.op, res)
 		}
 	case nRegex:
 		res = &regexFn{re: n.re}
@@ -348,11 +382,13 @@ func evalDescendants(input any) any {
 }
 
 func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
-	var inSeq any
-	if _, ok := asArray(input); ok && n.items[0].kind != nVariable {
-		inSeq = input
+	var one [1]any
+	var inItems []any
+	if items, ok := asArray(input); ok && n.items[0].kind != nVariable {
+		inItems = items
 	} else {
-		inSeq = newSeq(input)
+		one[0] = input
+		inItems = one[:]
 	}
 	var res any = undefined
 	var err error
@@ -364,14 +400,16 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 			isTuple = true
 		}
 		if i == 0 && step.consArray {
-			res, err = ev.eval(step, inSeq, env)
+			var seqIn any = input
+			if _, ok := asArray(input); !ok || n.items[0].kind == nVariable {
+				seqIn = newSeq(input)
+			}
+			res, err = ev.eval(step, seqIn, env)
 		} else if isTuple {
-			items, _ := asArray(inSeq)
-			tb, err = ev.evalTupleStep(step, items, tb, tbSet, env)
+			tb, err = ev.evalTupleStep(step, inItems, tb, tbSet, env)
 			tbSet = true
 		} else {
-			items, _ := asArray(inSeq)
-			res, err = ev.evalStep(step, items, env, i == len(n.items)-1)
+			res, err = ev.evalStep(step, inItems, env, i == len(n.items)-1)
 		}
 		if err != nil {
 			return nil, err
@@ -385,7 +423,19 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 			}
 		}
 		if !step.hasFocus {
-			inSeq = res
+			if items, ok := asArray(res); ok {
+				inItems = items
+			} else if isUndef(res) {
+				inItems = nil
+			} else {
+				one[0] = res
+				inItems = one[:]
+			}
+		}
+	}
+	if !isTuple && n.keepSingletonArray {
+		if _, ok := asArray(res); !ok && !isUndef(res) {
+			res = newSeq(res)
 		}
 	}
 	if isTuple {
@@ -422,9 +472,9 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 }
 
 func frameFromTuple(parent *env, t tuple) *env {
-	e := &env{vars: make(map[string]any, len(t)), parent: parent}
+	e := &env{parent: parent}
 	for k, v := range t {
-		e.vars[k] = v
+		e.set(k, v)
 	}
 	return e
 }
@@ -541,33 +591,50 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 		}
 		return ev.evalStages(step.stages, res, env)
 	}
-	results := make([]any, 0, len(input))
+	var out []any
+	var single any
+	count := 0
 	for _, item := range input {
 		res, err := ev.eval(step, item, env)
 		if err != nil {
 			return nil, err
 		}
-		if res, err = ev.evalStages(step.stages, res, env); err != nil {
-			return nil, err
+		if len(step.stages) > 0 {
+			if res, err = ev.evalStages(step.stages, res, env); err != nil {
+				return nil, err
+			}
 		}
-		if !isUndef(res) {
-			results = append(results, res)
+		if isUndef(res) {
+			continue
 		}
-	}
-	if last && len(results) == 1 {
-		if _, ok := asArray(results[0]); ok && !isSeq(results[0]) {
-			return results[0], nil
+		count++
+		if count == 1 {
+			single = res
 		}
-	}
-	out := make([]any, 0, len(results))
-	for _, r := range results {
-		if items, ok := asArray(r); ok && !isCons(r) {
+		if items, ok := asArray(res); ok && !isCons(res) {
+			if out == nil {
+				out = make([]any, 0, len(items)+len(input)-1)
+			}
 			out = append(out, items...)
 		} else {
-			out = append(out, r)
+			if out == nil {
+				out = make([]any, 0, len(input))
+			}
+			out = append(out, res)
 		}
 	}
-	return newSeq(out...), nil
+	if count == 1 {
+		if _, ok := asArray(single); !ok {
+			// a singleton sequence: the path carries the bare value
+			return single, nil
+		} else if last && !isSeq(single) {
+			return single, nil
+		}
+	}
+	if out == nil {
+		out = []any{}
+	}
+	return &array{items: out, seq: true}, nil
 }
 
 func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {

@@ -160,7 +160,7 @@ func init() {
 		}
 		return res, nil
 	}
-	builtinEnv.vars["eval"] = evalFn
+	builtinEnv.set("eval", evalFn)
 
 	def("random", "<:n>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		return ev.randomNumber(pos)
