@@ -135,8 +135,11 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		}
 		local := &env{parent: f.env}
 		if np := len(f.n.params); np > 0 {
-			local.names = f.n.params
-			local.vals = make([]any, np, np+2)
+			if np <= len(local.valBuf) {
+				local.vals = local.valBuf[:np]
+			} else {
+				local.vals = make([]any, np, np+2)
+			}
 			for i := range local.vals {
 				if i < len(args) {
 					local.vals[i] = args[i]
@@ -145,7 +148,8 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				}
 			}
 			// params may repeat a name; later ones win, as with a map
-			local.names = dedupParams(f.n.params)
+			names := dedupParams(f.n.params)
+			local.names = names[:np:np] // full slice: appends must not touch the node
 		}
 		return ev.eval(f.n.body, f.input, local)
 	case *builtin:

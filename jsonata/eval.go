@@ -122,10 +122,12 @@ type evaluator struct {
 // bindings) keep their bindings in slices, which is cheaper than a map;
 // large ones (built-ins, embedder bindings) switch to a map.
 type env struct {
-	names  []string
-	vals   []any
-	vars   map[string]any
-	parent *env
+	names   []string
+	vals    []any
+	vars    map[string]any
+	parent  *env
+	nameBuf [2]string
+	valBuf  [2]any
 }
 
 const envSliceMax = 8
@@ -144,6 +146,9 @@ func (e *env) set(name string, v any) {
 		return
 	}
 	if len(e.names) < envSliceMax {
+		if e.names == nil {
+			e.names, e.vals = e.nameBuf[:0], e.valBuf[:0]
+		}
 		e.names = append(e.names, name)
 		e.vals = append(e.vals, v)
 		return
@@ -610,18 +615,13 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 		count++
 		if count == 1 {
 			single = res
+			continue
 		}
-		if items, ok := asArray(res); ok && !isCons(res) {
-			if out == nil {
-				out = make([]any, 0, len(items)+len(input)-1)
-			}
-			out = append(out, items...)
-		} else {
-			if out == nil {
-				out = make([]any, 0, len(input))
-			}
-			out = append(out, res)
+		if count == 2 {
+			out = make([]any, 0, len(input))
+			out = appendFlat(out, single)
 		}
+		out = appendFlat(out, res)
 	}
 	if count == 1 {
 		if _, ok := asArray(single); !ok {
@@ -630,6 +630,7 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 		} else if last && !isSeq(single) {
 			return single, nil
 		}
+		out = appendFlat(nil, single)
 	}
 	if out == nil {
 		out = []any{}
@@ -1120,4 +1121,13 @@ func rangeOp(n *node, lhs, rhs any) (any, error) {
 // undefined input), as the conformance suite needs.
 func (e *Expr) evalUndefinedInput(bindings map[string]any, opts Options) (any, error) {
 	return e.EvalWith(undefined, bindings, opts)
+}
+
+// appendFlat appends a step result, flattening sequences and input arrays
+// but not constructed arrays.
+func appendFlat(out []any, res any) []any {
+	if items, ok := asArray(res); ok && !isCons(res) {
+		return append(out, items...)
+	}
+	return append(out, res)
 }
