@@ -208,7 +208,7 @@ func init() {
 		if w, ok := v.(*array); ok && w.outerWrapper && len(w.items) > 0 {
 			v = w.items[0]
 		}
-		s, err := stringify(v, pretty)
+		s, err := stringifyOrdered(v, pretty, ev.keysOf)
 		if e, ok := err.(*Error); ok {
 			e.Position = pos
 		}
@@ -504,7 +504,11 @@ func init() {
 			}
 			m, err := ev.evalMatcher(a[1], []any{s}, pos)
 			for err == nil && m != nil && (limit < 0 || len(out) < limit) {
-				out = append(out, map[string]any{"match": m["match"], "index": m["start"], "groups": m["groups"]})
+				o := ev.newObject(3)
+				o.set("match", m["match"])
+				o.set("index", m["start"])
+				o.set("groups", m["groups"])
+				out = append(out, o.value())
 				next, ok := m["next"]
 				if !ok {
 					break
@@ -526,7 +530,11 @@ func init() {
 					groups = append(groups, s[m[i]:m[i+1]])
 				}
 			}
-			out = append(out, map[string]any{"match": s[m[0]:m[1]], "index": float64(strLen(s[:m[0]])), "groups": groups})
+			o := ev.newObject(3)
+			o.set("match", s[m[0]:m[1]])
+			o.set("index", float64(strLen(s[:m[0]])))
+			o.set("groups", groups)
+			out = append(out, o.value())
 		}
 		return newSeq(out...), nil
 	})
@@ -535,7 +543,7 @@ func init() {
 		seen := map[string]bool{}
 		var keys []any
 		add := func(m map[string]any) {
-			for _, k := range sortedKeys(m) {
+			for _, k := range ev.keysOf(m) {
 				if !seen[k] {
 					seen[k] = true
 					keys = append(keys, k)
@@ -710,15 +718,15 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		out := map[string]any{}
+		out := ev.newObject(0)
 		for _, it := range items {
 			if m, ok := it.(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
+				for _, k := range ev.keysOf(m) {
+					out.set(k, m[k])
 				}
 			}
 		}
-		return out, nil
+		return out.value(), nil
 	})
 	def("each", "<o-f:a>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		m, ok := arg(a, 0).(map[string]any)
@@ -726,7 +734,7 @@ func init() {
 			return undefined, nil
 		}
 		out := []any{}
-		for _, k := range sortedKeys(m) {
+		for _, k := range ev.keysOf(m) {
 			r, err := ev.callHOF(a[1], pos, m[k], k, m)
 			if err != nil {
 				return nil, err
@@ -742,20 +750,20 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
+		out := ev.newObject(0)
+		for _, k := range ev.keysOf(m) {
 			r, err := ev.callHOF(a[1], pos, m[k], k, m)
 			if err != nil {
 				return nil, err
 			}
 			if truthy(r) {
-				out[k] = m[k]
+				out.set(k, m[k])
 			}
 		}
-		if len(out) == 0 {
+		if len(out.m) == 0 {
 			return undefined, nil
 		}
-		return out, nil
+		return out.value(), nil
 	})
 	def("spread", "<x-:a<o>>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
@@ -769,7 +777,7 @@ func init() {
 				return
 			}
 			if m, ok := v.(map[string]any); ok {
-				for _, k := range sortedKeys(m) {
+				for _, k := range ev.keysOf(m) {
 					out = append(out, map[string]any{k: m[k]})
 				}
 				return
@@ -909,7 +917,7 @@ func init() {
 		return undefined, nil
 	})
 	def("clone", "<(oa)-:o>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
-		return deepClone(arg(a, 0)), nil
+		return ev.deepClone(arg(a, 0)), nil
 	})
 	def("now", "<s?s?:s>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		t, err := ev.timeNow(pos)

@@ -300,24 +300,27 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 	return ev.apply(fn, args, undefined, pos)
 }
 
-func deepClone(v any) any {
+func (ev *evaluator) deepClone(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepClone(e)
+			out[k] = ev.deepClone(e)
+		}
+		if len(x) > 1 {
+			ev.setOrder(out, ev.keysOf(x))
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepClone(e)
+			out[i] = ev.deepClone(e)
 		}
 		return out
 	case *array:
 		out := make([]any, len(x.items))
 		for i, e := range x.items {
-			out[i] = deepClone(e)
+			out[i] = ev.deepClone(e)
 		}
 		return out
 	}
@@ -330,7 +333,7 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 		if len(args) == 0 || isUndef(args[0]) {
 			return undefined, nil
 		}
-		result := deepClone(args[0])
+		result := ev.deepClone(args[0])
 		matches, err := ev.eval(n.lhs, result, env)
 		if err != nil {
 			return nil, err
@@ -354,8 +357,11 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 					return nil, &Error{Code: "T2011", Position: n.update.pos, Value: update, Message: messages["T2011"]}
 				}
 				if isMap {
-					for k, v := range um {
-						target[k] = v
+					for _, k := range ev.keysOf(um) {
+						if _, had := target[k]; !had {
+							ev.addKey(target, k)
+						}
+						target[k] = um[k]
 					}
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	"unsafe"
 )
 
 // Expr is a compiled JSONata expression. It is immutable and safe for
@@ -30,6 +31,13 @@ type Options struct {
 	// is called once per random number. Without it those functions fail
 	// with D3201, keeping the engine free of hidden inputs.
 	Random func() float64
+	// KeyOrder, when set, reports the key order of an input object (for
+	// example from an order-preserving JSON decoder), so that $keys,
+	// $each, $spread, $string, wildcards and the like see keys in document
+	// order as JSONata specifies. A nil result, or no KeyOrder, means keys
+	// sorted by code point. Objects built by the expression always keep
+	// their construction order.
+	KeyOrder func(obj map[string]any) []string
 }
 
 const (
@@ -65,7 +73,7 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, keyOrder: opts.KeyOrder}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -115,6 +123,8 @@ type evaluator struct {
 	clock           func() time.Time
 	random          func() float64
 	callEnv         *env
+	order           map[unsafe.Pointer]*orderEntry
+	keyOrder        func(map[string]any) []string
 	now             *time.Time
 }
 
@@ -207,9 +217,9 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 	case nString, nNumber, nValue:
 		res = n.val
 	case nWildcard:
-		res = evalWildcard(input)
+		res = ev.evalWildcard(input)
 	case nDescendant:
-		res = evalDescendants(input)
+		res = ev.evalDescendants(input)
 	case nCondition:
 		var c any
 		if c, err = ev.eval(n.cond, input, env); err != nil {
@@ -338,7 +348,7 @@ func flatten(v any, out []any) []any {
 	return append(out, v)
 }
 
-func evalWildcard(input any) any {
+func (ev *evaluator) evalWildcard(input any) any {
 	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
 		input = a.items[0]
 	}
@@ -347,7 +357,7 @@ func evalWildcard(input any) any {
 		return newSeq(flatten(items, out)...)
 	}
 	if m, ok := input.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range ev.keysOf(m) {
 			v := m[k]
 			if _, isArr := asArray(v); isArr {
 				out = flatten(v, out)
@@ -359,7 +369,7 @@ func evalWildcard(input any) any {
 	return newSeq(out...)
 }
 
-func evalDescendants(input any) any {
+func (ev *evaluator) evalDescendants(input any) any {
 	if isUndef(input) {
 		return undefined
 	}
@@ -374,7 +384,7 @@ func evalDescendants(input any) any {
 		}
 		out = append(out, v)
 		if m, ok := v.(map[string]any); ok {
-			for _, k := range sortedKeys(m) {
+			for _, k := range ev.keysOf(m) {
 				rec(m[k])
 			}
 		}
@@ -778,7 +788,7 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 			}
 		}
 	}
-	out := newObject(len(order))
+	out := ev.newObject(len(order))
 	for _, key := range order {
 		g := groups[key]
 		ctx, venv := g.data, scope
@@ -979,12 +989,12 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	case "&":
 		ls, rs := "", ""
 		if !isUndef(lhs) {
-			if ls, err = stringify(lhs, false); err != nil {
+			if ls, err = stringifyOrdered(lhs, false, ev.keysOf); err != nil {
 				return nil, err
 			}
 		}
 		if !isUndef(rhs) {
-			if rs, err = stringify(rhs, false); err != nil {
+			if rs, err = stringifyOrdered(rhs, false, ev.keysOf); err != nil {
 				return nil, err
 			}
 		}

@@ -2,7 +2,6 @@ package jsonata
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -192,8 +191,13 @@ func stringNumber(f float64) string {
 	return formatNumber(g)
 }
 
-// stringify implements $string for non-string values.
-func stringify(v any, pretty bool) (string, error) {
+// stringify implements $string for non-string values, with object keys
+// sorted.
+func stringify(v any, pretty bool) (string, error) { return stringifyOrdered(v, pretty, nil) }
+
+// stringifyOrdered is stringify with object keys in the order keys gives
+// (sorted when keys is nil).
+func stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
@@ -206,12 +210,18 @@ func stringify(v any, pretty bool) (string, error) {
 	if isFunction(v) {
 		return "", nil
 	}
+	if f, ok := firstNonFinite(v, 0); ok {
+		return "", &Error{Code: "D1001", Value: f, Message: messages["D1001"]}
+	}
 	var b strings.Builder
-	writeJSON(&b, v, pretty, "")
+	if keys == nil {
+		keys = sortedKeys
+	}
+	writeJSON(&b, v, pretty, "", keys)
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
+func writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func(map[string]any) []string) {
 	switch x := v.(type) {
 	case undefinedType, nil:
 		b.WriteString("null")
@@ -231,12 +241,11 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 		return
 	case map[string]any:
 		keys := make([]string, 0, len(x))
-		for k, val := range x {
-			if !isUndef(val) {
+		for _, k := range order(x) {
+			if !isUndef(x[k]) {
 				keys = append(keys, k)
 			}
 		}
-		sort.Strings(keys)
 		if len(keys) == 0 {
 			b.WriteString("{}")
 			return
@@ -255,7 +264,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 			if pretty {
 				b.WriteByte(' ')
 			}
-			writeJSON(b, x[k], pretty, inner)
+			writeJSON(b, x[k], pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -282,7 +291,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 			if pretty {
 				b.WriteString("\n" + inner)
 			}
-			writeJSON(b, it, pretty, inner)
+			writeJSON(b, it, pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -388,11 +397,31 @@ func toUTF16(s string) []uint16 { return utf16.Encode([]rune(s)) }
 
 func fromUTF16(u []uint16) string { return string(utf16.Decode(u)) }
 
-// objBuilder builds an object value.
-type objBuilder struct{ m map[string]any }
-
-func newObject(n int) *objBuilder { return &objBuilder{m: make(map[string]any, n)} }
-
-func (o *objBuilder) set(k string, v any) { o.m[k] = v }
-
-func (o *objBuilder) value() any { return o.m }
+// firstNonFinite finds an Infinity or NaN inside a structure, which
+// JSON cannot represent ($string fails with D1001 as jsonata-js does).
+func firstNonFinite(v any, depth int) (float64, bool) {
+	if depth > 10000 {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return x, true
+		}
+	case map[string]any:
+		for _, e := range x {
+			if f, ok := firstNonFinite(e, depth+1); ok {
+				return f, true
+			}
+		}
+	default:
+		if items, ok := asArray(v); ok {
+			for _, e := range items {
+				if f, ok := firstNonFinite(e, depth+1); ok {
+					return f, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
