@@ -329,6 +329,9 @@ func init() {
 		if n <= 0 {
 			return s, nil
 		}
+		if err := ev.charge(n/16, pos); err != nil {
+			return nil, err
+		}
 		padding := []rune(strings.Repeat(c, n))[:n]
 		if w > 0 {
 			return s + string(padding), nil

@@ -1016,7 +1016,13 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		}
 		return false, nil
 	case "..":
-		return rangeOp(n, lhs, rhs)
+		r, err := rangeOp(n, lhs, rhs)
+		if err == nil {
+			if items, ok := r.([]any); ok {
+				err = ev.charge(len(items)/4, n.pos)
+			}
+		}
+		return r, err
 	}
 	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
 }
@@ -1140,4 +1146,14 @@ func appendFlat(out []any, res any) []any {
 		return append(out, items...)
 	}
 	return append(out, res)
+}
+
+// charge counts work done natively (e.g. building a range) against the
+// step limit, so that no expression can allocate or loop without bound.
+func (ev *evaluator) charge(n, pos int) error {
+	ev.steps += n
+	if ev.steps > ev.maxSteps {
+		return &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+	}
+	return nil
 }
