@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,9 @@ func FuzzCompileEval(f *testing.F) {
 	}
 	input := mustParse(f, doc)
 	f.Fuzz(func(t *testing.T, expr string) {
+		// a hang crashes the worker, so the fuzzer records the input
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hang on %q", expr)) })
+		defer watchdog.Stop()
 		e, err := Compile(expr)
 		if err != nil {
 			var je *Error

@@ -39,13 +39,10 @@ func (s rstr) lastIndexOf(sub rstr) int {
 	return -1
 }
 
+// sub is JavaScript's String.prototype.substring: both ends clamped to
+// the string, swapped when reversed.
 func (s rstr) sub(a, b int) rstr {
-	if a < 0 {
-		a = 0
-	}
-	if b > len(s) {
-		b = len(s)
-	}
+	a, b = clampIndex(a, len(s)), clampIndex(b, len(s))
 	if a > b {
 		a, b = b, a
 	}
