@@ -276,7 +276,7 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		items, _ := asArray(input)
 		res, err = ev.evalSort(n, items, isTupleStream(input), env)
 	default:
-		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind}
+		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind.String()}
 	}
 	if err != nil {
 		return nil, err

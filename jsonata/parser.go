@@ -6,34 +6,40 @@ import (
 )
 
 // node kinds
+type nodeKind uint8
+
 const (
-	nPath       = "path"
-	nBinary     = "binary"
-	nUnary      = "unary"
-	nName       = "name"
-	nString     = "string"
-	nNumber     = "number"
-	nValue      = "value"
-	nWildcard   = "wildcard"
-	nDescendant = "descendant"
-	nCondition  = "condition"
-	nBlock      = "block"
-	nBind       = "bind"
-	nRegex      = "regex"
-	nFunction   = "function"
-	nPartial    = "partial"
-	nVariable   = "variable"
-	nLambda     = "lambda"
-	nApply      = "apply"
-	nTransform  = "transform"
-	nSort       = "sort"
-	nArray      = "array"
-	nObject     = "object"
-	nNegate     = "negate"
-	nPlaceholer = "placeholder"
-	nParent     = "parent"
-	nIndexStage = "index"
+	nPath nodeKind = iota
+	nBinary
+	nUnary
+	nName
+	nString
+	nNumber
+	nValue
+	nWildcard
+	nDescendant
+	nCondition
+	nBlock
+	nBind
+	nRegex
+	nFunction
+	nPartial
+	nVariable
+	nLambda
+	nApply
+	nTransform
+	nSort
+	nArray
+	nObject
+	nNegate
+	nPlaceholer
+	nParent
+	nIndexStage
 )
+
+var kindNames = [...]string{nPath: "path", nBinary: "binary", nUnary: "unary", nName: "name", nString: "string", nNumber: "number", nValue: "value", nWildcard: "wildcard", nDescendant: "descendant", nCondition: "condition", nBlock: "block", nBind: "bind", nRegex: "regex", nFunction: "function", nPartial: "partial", nVariable: "variable", nLambda: "lambda", nApply: "apply", nTransform: "transform", nSort: "sort", nArray: "array", nObject: "object", nNegate: "negate", nPlaceholer: "placeholder", nParent: "parent", nIndexStage: "index"}
+
+func (k nodeKind) String() string { return kindNames[k] }
 
 // slot is a parent-operator (%) binding: the ancestor that a % refers to is
 // captured in the tuple stream under label.
@@ -49,7 +55,7 @@ type sortTerm struct {
 }
 
 type node struct {
-	kind string
+	kind nodeKind
 	op   string // operator, name, variable name or string value
 	val  any    // literal value
 	pos  int
@@ -114,7 +120,7 @@ func parse(src string) (*node, error) {
 		return nil, err
 	}
 	if res.kind == nParent || res.seekingParent != nil {
-		return nil, codeErr("S0217", res.pos, res.kind)
+		return nil, codeErr("S0217", res.pos, res.kind.String())
 	}
 	return res, nil
 }
@@ -578,7 +584,7 @@ func (p *parser) seekParent(n *node, s *slot) (*slot, error) {
 			index--
 		}
 	default:
-		return nil, codeErr("S0217", n.pos, n.kind)
+		return nil, codeErr("S0217", n.pos, n.kind.String())
 	}
 	return s, nil
 }
