@@ -632,7 +632,7 @@ func init() {
 		items, _ := asArray(v)
 		out := []any{}
 		for i, it := range items {
-			r, err := ev.callHOF(a[1], pos, it, float64(i), v)
+			r, err := ev.callIndexed(a[1], pos, it, i, v)
 			if err != nil {
 				return nil, err
 			}
@@ -650,7 +650,7 @@ func init() {
 		items, _ := asArray(v)
 		out := []any{}
 		for i, it := range items {
-			r, err := ev.callHOF(a[1], pos, it, float64(i), v)
+			r, err := ev.callIndexed(a[1], pos, it, i, v)
 			if err != nil {
 				return nil, err
 			}
@@ -671,7 +671,7 @@ func init() {
 		for i, it := range items {
 			ok := true
 			if fn := arg(a, 1); !isUndef(fn) {
-				r, err := ev.callHOF(fn, pos, it, float64(i), v)
+				r, err := ev.callIndexed(fn, pos, it, i, v)
 				if err != nil {
 					return nil, err
 				}

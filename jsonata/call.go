@@ -414,3 +414,12 @@ func dedupParams(params []string) []string {
 	}
 	return params
 }
+
+// callIndexed is callHOF(fn, pos, item, index, array) that only builds the
+// arguments fn accepts (most callbacks take just the item).
+func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {
+	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
+		return ev.callHOF(fn, pos, item)
+	}
+	return ev.callHOF(fn, pos, item, float64(index), arr)
+}

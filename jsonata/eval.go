@@ -188,14 +188,22 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		return undefined, nil
 	}
 	ev.depth++
-	defer func() { ev.depth-- }()
 	if ev.depth > ev.maxDepth {
+		ev.depth--
 		return nil, &Error{Code: "U1001", Position: n.pos, Message: messages["U1001"]}
 	}
 	ev.steps++
 	if ev.steps > ev.maxSteps {
+		ev.depth--
 		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
 	}
+	res, err := ev.evalNode(n, input, env)
+	ev.depth--
+	return res, err
+}
+
+// evalNode is eval without the depth and step accounting.
+func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 	var res any
 	var err error
 	switch n.kind {
