@@ -208,7 +208,7 @@ func init() {
 		if w, ok := v.(*array); ok && w.outerWrapper && len(w.items) > 0 {
 			v = w.items[0]
 		}
-		s, err := stringifyOrdered(v, pretty, ev.keysOf)
+		s, err := ev.stringifyOrdered(v, pretty, ev.keysOf)
 		if e, ok := err.(*Error); ok {
 			e.Position = pos
 		}
@@ -225,14 +225,14 @@ func init() {
 		if isUndef(v) {
 			return undefined, nil
 		}
-		return truthy(v), nil
+		return ev.truthy(v), nil
 	})
 	def("not", "<x-:b>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
 		if isUndef(v) {
 			return undefined, nil
 		}
-		return !truthy(v), nil
+		return !ev.truthy(v), nil
 	})
 	def("exists", "<x:b>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		return !isUndef(arg(a, 0)), nil
@@ -569,7 +569,7 @@ func init() {
 	})
 	def("lookup", "<x-s:x>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		k, _ := strArg(a, 1)
-		return lookupField(arg(a, 0), k), nil
+		return ev.lookupField(arg(a, 0), k), nil
 	})
 	def("append", "<xx:a>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		return appendValues(arg(a, 0), arg(a, 1)), nil
@@ -617,7 +617,7 @@ func init() {
 				sortErr = err
 				return false
 			}
-			return truthy(r)
+			return ev.truthy(r)
 		})
 		if sortErr != nil {
 			return nil, sortErr
@@ -654,7 +654,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			if truthy(r) {
+			if ev.truthy(r) {
 				out = append(out, it)
 			}
 		}
@@ -675,7 +675,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				ok = truthy(r)
+				ok = ev.truthy(r)
 			}
 			if ok {
 				n++
@@ -759,7 +759,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			if truthy(r) {
+			if ev.truthy(r) {
 				out.set(k, m[k])
 			}
 		}
@@ -773,6 +773,7 @@ func init() {
 		var out []any
 		var rec func(v any)
 		rec = func(v any) {
+			ev.tick()
 			if items, ok := asArray(v); ok {
 				for _, it := range items {
 					rec(it)
@@ -823,15 +824,25 @@ func init() {
 			return v, nil
 		}
 		out := []any{}
+		seen := map[string]bool{}
+		var structured []any
 		for _, it := range items {
+			if key, ok := scalarKey(it); ok {
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, it)
+				}
+				continue
+			}
 			dup := false
-			for _, o := range out {
-				if deepEqual(o, it) {
+			for _, o := range structured {
+				if ev.deepEqual(o, it) {
 					dup = true
 					break
 				}
 			}
 			if !dup {
+				structured = append(structured, it)
 				out = append(out, it)
 			}
 		}
@@ -1045,7 +1056,7 @@ func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, e
 	if err != nil {
 		return nil, err
 	}
-	if !truthy(r) {
+	if !ev.truthy(r) {
 		if _, isMap := r.(map[string]any); !isMap {
 			return nil, nil
 		}
@@ -1060,4 +1071,27 @@ func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, e
 		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
 	}
 	return m, nil
+}
+
+// scalarKey identifies strings, numbers, booleans and null for $distinct
+// (numbers compare by value, whatever their Go type).
+func scalarKey(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return "s" + x, true
+	case bool:
+		if x {
+			return "t", true
+		}
+		return "f", true
+	case nil:
+		return "l", true
+	}
+	if f, ok := toNumber(v); ok {
+		if f == 0 {
+			f = 0
+		}
+		return "n" + strconv.FormatFloat(f, 'g', -1, 64), true
+	}
+	return "", false
 }

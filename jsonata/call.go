@@ -153,6 +153,23 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		}
 		return ev.eval(f.n.body, f.input, local)
 	case *builtin:
+		// native work grows with the size of the arguments
+		work := 0
+		for _, a := range args {
+			switch x := a.(type) {
+			case string:
+				work += len(x) / 16
+			case []any:
+				work += len(x) / 4
+			case *array:
+				work += len(x.items) / 4
+			}
+		}
+		if work > 0 {
+			if err := ev.charge(work, pos); err != nil {
+				return nil, err
+			}
+		}
 		if f.sig != nil {
 			var err error
 			if args, err = f.sig.validate(args, input, pos); err != nil {
@@ -301,6 +318,7 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 }
 
 func (ev *evaluator) deepClone(v any) any {
+	ev.tick()
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))

@@ -85,6 +85,10 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			if sl, ok := r.(stepLimit); ok {
+				result, err = nil, sl.err
+				return
+			}
 			result, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal evaluation error: %v", r)}
 		}
 	}()
@@ -113,7 +117,7 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	if f, ok := res.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 		return nil, &Error{Code: "D1001", Position: e.ast.pos, Value: f, Message: messages["D1001"]}
 	}
-	out, _ := export(res)
+	out, _ := ev.export(res)
 	return out, nil
 }
 
@@ -221,7 +225,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 			res = -f
 		}
 	case nName:
-		res = lookupField(input, n.op)
+		res = ev.lookupField(input, n.op)
 	case nString, nNumber, nValue:
 		res = n.val
 	case nWildcard:
@@ -233,7 +237,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 		if c, err = ev.eval(n.cond, input, env); err != nil {
 			return nil, err
 		}
-		if truthy(c) {
+		if ev.truthy(c) {
 			res, err = ev.eval(n.then, input, env)
 		} else if n.els != nil {
 			res, err = ev.eval(n.els, input, env)
@@ -313,11 +317,12 @@ func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 	return res, nil
 }
 
-func lookupField(input any, key string) any {
+func (ev *evaluator) lookupField(input any, key string) any {
+	ev.tick()
 	if items, ok := asArray(input); ok {
 		out := []any{}
 		for _, it := range items {
-			r := lookupField(it, key)
+			r := ev.lookupField(it, key)
 			if isUndef(r) {
 				continue
 			}
@@ -346,10 +351,11 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func flatten(v any, out []any) []any {
+func (ev *evaluator) flatten(v any, out []any) []any {
+	ev.tick()
 	if items, ok := asArray(v); ok {
 		for _, it := range items {
-			out = flatten(it, out)
+			out = ev.flatten(it, out)
 		}
 		return out
 	}
@@ -362,13 +368,13 @@ func (ev *evaluator) evalWildcard(input any) any {
 	}
 	out := []any{}
 	if items, ok := asArray(input); ok {
-		return newSeq(flatten(items, out)...)
+		return newSeq(ev.flatten(items, out)...)
 	}
 	if m, ok := input.(map[string]any); ok {
 		for _, k := range ev.keysOf(m) {
 			v := m[k]
 			if _, isArr := asArray(v); isArr {
-				out = flatten(v, out)
+				out = ev.flatten(v, out)
 			} else {
 				out = append(out, v)
 			}
@@ -384,6 +390,7 @@ func (ev *evaluator) evalDescendants(input any) any {
 	var out []any
 	var rec func(v any)
 	rec = func(v any) {
+		ev.tick()
 		if items, ok := asArray(v); ok {
 			for _, it := range items {
 				rec(it)
@@ -711,7 +718,7 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 					out = append(out, item)
 				}
 			}
-		} else if truthy(res) {
+		} else if ev.truthy(res) {
 			out = append(out, item)
 		}
 	}
@@ -740,6 +747,9 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 		if it.kind == nArray {
 			out = append(out, v)
 		} else if items, ok := asArray(v); ok {
+			if err := ev.charge(len(items)/4, it.pos); err != nil {
+				return nil, err
+			}
 			out = append(out, items...)
 		} else {
 			out = append(out, v)
@@ -762,6 +772,8 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 	}
 	type entry struct {
 		data  any
+		items []any // accumulated data once a key has several items
+		multi bool
 		index int
 	}
 	groups := map[string]*entry{}
@@ -789,7 +801,20 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 				if g.index != pi {
 					return nil, &Error{Code: "D1009", Position: pair[0].pos, Value: key, Message: messages["D1009"]}
 				}
-				g.data = appendValues(g.data, item)
+				// $append semantics, accumulated in one slice
+				if !g.multi {
+					g.multi = true
+					if items, ok := asArray(g.data); ok {
+						g.items = append([]any(nil), items...)
+					} else {
+						g.items = []any{g.data}
+					}
+				}
+				if items, ok := asArray(item); ok {
+					g.items = append(g.items, items...)
+				} else {
+					g.items = append(g.items, item)
+				}
 			} else {
 				groups[key] = &entry{data: item, index: pi}
 				order = append(order, key)
@@ -799,6 +824,9 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 	out := ev.newObject(len(order))
 	for _, key := range order {
 		g := groups[key]
+		if g.multi {
+			g.data = g.items
+		}
 		ctx, venv := g.data, scope
 		if reduce {
 			t := reduceTupleStream(g.data)
@@ -822,17 +850,35 @@ func reduceTupleStream(data any) tuple {
 		return t.clone()
 	}
 	items, _ := asArray(data)
-	if len(items) == 0 {
-		return tuple{}
-	}
-	res := items[0].(tuple).clone()
-	for _, it := range items[1:] {
+	// $append of each key's values across the tuples: undefined values
+	// drop out, a single value stays as it is, several are concatenated
+	vals := map[string][]any{}
+	for _, it := range items {
 		for k, v := range it.(tuple) {
-			prev, ok := res[k]
-			if !ok {
-				prev = undefined
+			list := vals[k]
+			if !isUndef(v) {
+				list = append(list, v)
 			}
-			res[k] = appendValues(prev, v)
+			vals[k] = list
+		}
+	}
+	res := make(tuple, len(vals))
+	for k, list := range vals {
+		switch len(list) {
+		case 0:
+			res[k] = undefined
+		case 1:
+			res[k] = list[0]
+		default:
+			var out []any
+			for _, v := range list {
+				if vi, ok := asArray(v); ok {
+					out = append(out, vi...)
+				} else {
+					out = append(out, v)
+				}
+			}
+			res[k] = out
 		}
 	}
 	return res
@@ -948,30 +994,30 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	}
 	switch n.op {
 	case "and":
-		if !truthy(lhs) {
+		if !ev.truthy(lhs) {
 			return false, nil
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
 			return nil, err
 		}
-		return truthy(rhs), nil
+		return ev.truthy(rhs), nil
 	case "or":
-		if truthy(lhs) {
+		if ev.truthy(lhs) {
 			return true, nil
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
 			return nil, err
 		}
-		return truthy(rhs), nil
+		return ev.truthy(rhs), nil
 	case "??":
 		if !isUndef(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
 	case "?:":
-		if truthy(lhs) {
+		if ev.truthy(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
@@ -987,7 +1033,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
 		}
-		eq := deepEqual(lhs, rhs)
+		eq := ev.deepEqual(lhs, rhs)
 		if n.op == "=" {
 			return eq, nil
 		}
@@ -997,12 +1043,17 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	case "&":
 		ls, rs := "", ""
 		if !isUndef(lhs) {
-			if ls, err = stringifyOrdered(lhs, false, ev.keysOf); err != nil {
+			if ls, err = ev.stringifyOrdered(lhs, false, ev.keysOf); err != nil {
 				return nil, err
 			}
 		}
 		if !isUndef(rhs) {
-			if rs, err = stringifyOrdered(rhs, false, ev.keysOf); err != nil {
+			if rs, err = ev.stringifyOrdered(rhs, false, ev.keysOf); err != nil {
+				return nil, err
+			}
+		}
+		if n := (len(ls) + len(rs)) / 16; n > 0 {
+			if err := ev.charge(n, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -1016,7 +1067,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			items = []any{rhs}
 		}
 		for _, it := range items {
-			if deepEqual(it, lhs) {
+			if ev.deepEqual(it, lhs) {
 				if _, isMap := lhs.(map[string]any); !isMap {
 					return true, nil
 				}

@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -97,4 +98,49 @@ func TestConcurrentEval(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestNoBlowup: shared sub-structures, doubling strings and arrays, and
+// quadratic-looking built-ins stay within the step limit instead of
+// hanging or exhausting memory.
+func TestNoBlowup(t *testing.T) {
+	cases := []string{
+		`$reduce([1..40], function($a, $b){{"l":$a,"r":$a}}, 1)`,
+		`$string($reduce([1..40], function($a, $b){{"l":$a,"r":$a}}, 1))`,
+		`$reduce([1..40], function($a, $b){$map([1,2], function(){$a})}, 1).x`,
+		`$reduce([1..40], function($a, $b){$map([1,2], function(){$a})}, 1) = 1`,
+		`**[$reduce([1..40], function($a, $b){$map([1,2], function(){$a})}, 1)]`,
+		`$reduce([1..60], function($a, $b){$a & $a}, "x")`,
+		`$reduce([1..60], function($a, $b){$append($a, $a)}, [1])`,
+		`$reduce([1..60], function($a, $b){[$a, $a]}, [1])`,
+		`$reduce([1..40], function($a, $b){{"l":$a,"r":$a}}, 1) ~> |l|{"x":1}|`,
+		`[1..10000000].[1..10000000]`,
+		`$pad("", 1000000) & $pad("", 1000000)`,
+	}
+	for _, src := range cases {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = e.EvalWith(nil, nil, Options{MaxSteps: 200000})
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s took %v", src, d)
+		}
+		var je *Error
+		if err != nil && (!errors.As(err, &je) || je.Code == "U1000") {
+			t.Errorf("%s: %v", src, err)
+		}
+	}
+	// linear algorithms where a naive one is quadratic
+	for _, src := range []string{`$count([1..100000]{"a": $}.a)`, `$count($distinct([1..100000]))`} {
+		e, _ := Compile(src)
+		start := time.Now()
+		if got, err := e.Eval(nil, nil); err != nil || got != int64(100000) {
+			t.Errorf("%s = %v, %v", src, got, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s took %v", src, d)
+		}
+	}
 }

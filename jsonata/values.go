@@ -86,7 +86,11 @@ func isFunction(v any) bool {
 }
 
 // truthy implements JSONata's boolean casting; undefined is false.
-func truthy(v any) bool {
+func truthy(v any) bool { return (*evaluator)(nil).truthy(v) }
+
+// truthy implements JSONata's boolean casting; traversal of nested
+// arrays is charged to the step limit.
+func (ev *evaluator) truthy(v any) bool {
 	switch x := v.(type) {
 	case undefinedType, nil:
 		return false
@@ -100,11 +104,12 @@ func truthy(v any) bool {
 		return false
 	}
 	if items, ok := asArray(v); ok {
+		ev.tick()
 		if len(items) == 1 {
-			return truthy(items[0])
+			return ev.truthy(items[0])
 		}
 		for _, it := range items {
-			if truthy(it) {
+			if ev.truthy(it) {
 				return true
 			}
 		}
@@ -116,7 +121,10 @@ func truthy(v any) bool {
 	return false
 }
 
-func deepEqual(a, b any) bool {
+func deepEqual(a, b any) bool { return (*evaluator)(nil).deepEqual(a, b) }
+
+func (ev *evaluator) deepEqual(a, b any) bool {
+	ev.tick()
 	if isUndef(a) || isUndef(b) {
 		return isUndef(a) && isUndef(b)
 	}
@@ -130,7 +138,7 @@ func deepEqual(a, b any) bool {
 			return false
 		}
 		for i := range ia {
-			if !deepEqual(ia[i], ib[i]) {
+			if !ev.deepEqual(ia[i], ib[i]) {
 				return false
 			}
 		}
@@ -144,7 +152,7 @@ func deepEqual(a, b any) bool {
 		}
 		for k, xv := range x {
 			yv, ok := y[k]
-			if !ok || !deepEqual(xv, yv) {
+			if !ok || !ev.deepEqual(xv, yv) {
 				return false
 			}
 		}
@@ -193,11 +201,13 @@ func stringNumber(f float64) string {
 
 // stringify implements $string for non-string values, with object keys
 // sorted.
-func stringify(v any, pretty bool) (string, error) { return stringifyOrdered(v, pretty, nil) }
+func stringify(v any, pretty bool) (string, error) {
+	return (*evaluator)(nil).stringifyOrdered(v, pretty, nil)
+}
 
 // stringifyOrdered is stringify with object keys in the order keys gives
 // (sorted when keys is nil).
-func stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (string, error) {
+func (ev *evaluator) stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
@@ -210,18 +220,19 @@ func stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (s
 	if isFunction(v) {
 		return "", nil
 	}
-	if f, ok := firstNonFinite(v, 0); ok {
+	if f, ok := ev.firstNonFinite(v, 0); ok {
 		return "", &Error{Code: "D1001", Value: f, Message: messages["D1001"]}
 	}
 	var b strings.Builder
 	if keys == nil {
 		keys = sortedKeys
 	}
-	writeJSON(&b, v, pretty, "", keys)
+	ev.writeJSON(&b, v, pretty, "", keys)
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func(map[string]any) []string) {
+func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func(map[string]any) []string) {
+	ev.tick()
 	switch x := v.(type) {
 	case undefinedType, nil:
 		b.WriteString("null")
@@ -264,7 +275,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func
 			if pretty {
 				b.WriteByte(' ')
 			}
-			writeJSON(b, x[k], pretty, inner, order)
+			ev.writeJSON(b, x[k], pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -291,7 +302,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func
 			if pretty {
 				b.WriteString("\n" + inner)
 			}
-			writeJSON(b, it, pretty, inner, order)
+			ev.writeJSON(b, it, pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -313,7 +324,10 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func
 // export converts an engine value into the jsonv model: sequences become
 // []any, integral floats become int64, undefined members are dropped and
 // functions become nil. Unchanged sub-trees are shared, not copied.
-func export(v any) (any, bool) {
+func export(v any) (any, bool) { return (*evaluator)(nil).export(v) }
+
+func (ev *evaluator) export(v any) (any, bool) {
+	ev.tick()
 	switch x := v.(type) {
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
@@ -326,14 +340,14 @@ func export(v any) (any, bool) {
 			if isUndef(it) {
 				continue
 			}
-			e, _ := export(it)
+			e, _ := ev.export(it)
 			out = append(out, e)
 		}
 		return out, true
 	case []any:
 		var out []any
 		for i, it := range x {
-			e, changed := export(it)
+			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
 					out = make([]any, 0, len(x))
@@ -351,7 +365,7 @@ func export(v any) (any, bool) {
 	case map[string]any:
 		var out map[string]any
 		for k, it := range x {
-			e, changed := export(it)
+			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
 					out = make(map[string]any, len(x))
@@ -399,7 +413,8 @@ func fromUTF16(u []uint16) string { return string(utf16.Decode(u)) }
 
 // firstNonFinite finds an Infinity or NaN inside a structure, which
 // JSON cannot represent ($string fails with D1001 as jsonata-js does).
-func firstNonFinite(v any, depth int) (float64, bool) {
+func (ev *evaluator) firstNonFinite(v any, depth int) (float64, bool) {
+	ev.tick()
 	if depth > 10000 {
 		return 0, false
 	}
@@ -410,18 +425,35 @@ func firstNonFinite(v any, depth int) (float64, bool) {
 		}
 	case map[string]any:
 		for _, e := range x {
-			if f, ok := firstNonFinite(e, depth+1); ok {
+			if f, ok := ev.firstNonFinite(e, depth+1); ok {
 				return f, true
 			}
 		}
 	default:
 		if items, ok := asArray(v); ok {
 			for _, e := range items {
-				if f, ok := firstNonFinite(e, depth+1); ok {
+				if f, ok := ev.firstNonFinite(e, depth+1); ok {
 					return f, true
 				}
 			}
 		}
 	}
 	return 0, false
+}
+
+// stepLimit is panicked by tick and recovered by EvalWith, so that deep
+// structure traversals can stop without threading errors through.
+type stepLimit struct{ err *Error }
+
+// tick charges one step for structure traversal (nested or shared
+// structures can be exponentially large when walked). A nil evaluator
+// (use outside an evaluation) is not limited.
+func (ev *evaluator) tick() {
+	if ev == nil {
+		return
+	}
+	ev.steps++
+	if ev.steps > ev.maxSteps {
+		panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
+	}
 }
