@@ -466,7 +466,7 @@ func init() {
 					if !isFunction(rep) {
 						return nil, &Error{Code: "D3012", Position: pos, Message: messages["D3012"]}
 					}
-					r, err := ev.callHOF(rep, pos, regexMatchObject(pat.re, s, m[0]))
+					r, err := ev.callHOF(rep, pos, ev.regexMatchObject(pat.re, s, m[0]))
 					if err != nil {
 						return nil, err
 					}

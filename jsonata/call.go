@@ -202,14 +202,14 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		if !ok {
 			return undefined, nil
 		}
-		return regexMatchObject(f.re, str, 0), nil
+		return ev.regexMatchObject(f.re, str, 0), nil
 	}
 	return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
 }
 
 // regexMatchObject returns JSONata's match object for the first match at or
 // after offset (in bytes), or undefined.
-func regexMatchObject(re *regexp.Regexp, s string, offset int) any {
+func (ev *evaluator) regexMatchObject(re *regexp.Regexp, s string, offset int) any {
 	if offset > len(s) {
 		return undefined
 	}
@@ -237,8 +237,9 @@ func regexMatchObject(re *regexp.Regexp, s string, offset int) any {
 		if end == start {
 			next = end + 1
 		}
-		return regexMatchObject(re, s, next), nil
+		return ev.regexMatchObject(re, s, next), nil
 	}}
+	ev.setOrder(m, []string{"match", "start", "end", "groups", "next"})
 	return m
 }
 

@@ -32,11 +32,13 @@
 // (once per evaluation) and fail with D3200 without it; $random() and
 // $shuffle() read Options.Random and fail with D3201 without it.
 // Evaluation depth (nested expressions, so also recursion) and total
-// steps (every evaluated expression and function call, plus native work
-// such as building ranges) are bounded by Options.MaxDepth / MaxSteps
-// (errors U1001 / U1002), so no expression can hang; regular expressions
-// use Go's linear-time regexp. Neither Compile nor Eval panics: an
-// internal fault surfaces as error U1000.
+// steps are bounded by Options.MaxDepth / MaxSteps (errors U1001 / U1002).
+// Steps count every evaluated expression and function call, and also
+// native work: building ranges, copying strings and arrays, and walking
+// structures (which can be exponentially large when sub-structures are
+// shared), so no expression can hang or allocate without bound. Regular
+// expressions use Go's linear-time regexp. Neither Compile nor Eval
+// panics: an internal fault surfaces as error U1000.
 //
 // # Object key order
 //

@@ -21,7 +21,8 @@ type Options struct {
 	// once per evaluation. Without it those functions fail with D3200,
 	// keeping the engine free of hidden inputs.
 	Now func() time.Time
-	// MaxDepth bounds nested evaluation (default 1000); exceeding it fails
+	// MaxDepth bounds the nesting of evaluated expressions, including
+	// recursion through function calls (default 1000); exceeding it fails
 	// with U1001.
 	MaxDepth int
 	// MaxSteps bounds the total number of evaluation steps (default 10

@@ -36,6 +36,8 @@ func TestNewFeatures(t *testing.T) {
 		{`$eval("z + a")`, `3`},
 		{`$random()`, `0.25`},
 		{`$count($shuffle([1,2,3]))`, `3`},
+		{`$keys(/b/("abc"))`, `["match","start","end","groups","next"]`},
+		{`$string($match("abc", /b/))`, `"{\"match\":\"b\",\"index\":1,\"groups\":[]}"`},
 	}
 	opts := Options{Random: rnd, Now: func() time.Time { return time.UnixMilli(1700000000000) }}
 	for _, c := range cases {
