@@ -61,7 +61,7 @@ func castNumber(v any, pos int) (any, error) {
 		}
 		return 0.0, nil
 	case string:
-		s := strings.TrimSpace(x)
+		s := x
 		var f float64
 		var err error
 		switch {
@@ -300,7 +300,10 @@ func init() {
 			return f(s), nil
 		}
 	}
-	def("uppercase", "<s-:s>", strFn(strings.ToUpper))
+	def("uppercase", "<s-:s>", strFn(func(s string) string {
+		// JavaScript's toUpperCase applies the special casing of ß
+		return strings.ReplaceAll(strings.ToUpper(s), "ß", "SS")
+	}))
 	def("lowercase", "<s-:s>", strFn(strings.ToLower))
 	def("trim", "<s-:s>", strFn(func(s string) string {
 		return strings.Trim(wsRe.ReplaceAllString(s, " "), " ")
