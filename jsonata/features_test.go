@@ -146,3 +146,25 @@ func TestNoBlowup(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalScope(t *testing.T) {
+	for expr, want := range map[string]string{
+		`($eval("$x := 5"); $x)`:                    `5`,
+		`$map(["$y := 2"], $eval)`:                  `2`,
+		`($map(["$sum := 1"], $eval); $sum([1,2]))`: `3`,
+	} {
+		e, err := Compile(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Eval(nil, nil)
+		if err != nil || jsonv.String(got) != want {
+			t.Errorf("%s = %s, %v; want %s", expr, jsonv.String(got), err, want)
+		}
+	}
+	// the built-ins are untouched for later evaluations
+	e, _ := Compile(`$sum([1,2])`)
+	if got, err := e.Eval(nil, nil); err != nil || got != int64(3) {
+		t.Errorf("$sum after $eval assignment: %v %v", got, err)
+	}
+}

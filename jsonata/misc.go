@@ -146,9 +146,12 @@ func init() {
 			msg := err.Error()
 			return nil, &Error{Code: "D3120", Position: pos, Value: msg, Message: "syntax error in expression passed to function eval: " + msg}
 		}
+		// the caller's scope, as jsonata-js does; called indirectly (e.g.
+		// through $map) a fresh scope, so that assignments can never reach
+		// the shared built-in scope
 		env := ev.callEnv
-		if env == nil {
-			env = builtinEnv
+		if env == nil || env == builtinEnv {
+			env = newEnv(builtinEnv)
 		}
 		res, err := ev.eval(ast, input, env)
 		if err != nil {
