@@ -335,7 +335,8 @@ func init() {
 		if err := ev.charge(n/16, pos); err != nil {
 			return nil, err
 		}
-		padding := []rune(strings.Repeat(c, n))[:n]
+		cr := utf8.RuneCountInString(c)
+		padding := []rune(strings.Repeat(c, (n+cr-1)/cr))[:n]
 		if w > 0 {
 			return s + string(padding), nil
 		}
@@ -422,9 +423,14 @@ func init() {
 		}
 		sep, _ := strArg(a, 1)
 		ss := make([]string, 0, len(items))
+		total := len(sep) * len(items)
 		for _, it := range items {
 			s, _ := it.(string)
 			ss = append(ss, s)
+			total += len(s)
+		}
+		if err := ev.charge(total/16, pos); err != nil {
+			return nil, err
 		}
 		return strings.Join(ss, sep), nil
 	})
@@ -449,6 +455,9 @@ func init() {
 			if !ok {
 				return nil, &Error{Code: "D3012", Position: pos, Message: messages["D3012"]}
 			}
+			if err := ev.charge(strings.Count(s, pat)*len(rep)/16, pos); err != nil {
+				return nil, err
+			}
 			return strings.Replace(s, pat, rep, limit), nil
 		case *regexFn:
 			var b strings.Builder
@@ -464,6 +473,9 @@ func init() {
 				b.WriteString(s[last:m[0]])
 				switch rep := arg(a, 2).(type) {
 				case string:
+					if err := ev.charge(len(rep)/16, pos); err != nil {
+						return nil, err
+					}
 					b.WriteString(expandReplacement(rep, s, m))
 				default:
 					if !isFunction(rep) {

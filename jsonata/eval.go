@@ -1076,13 +1076,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		}
 		return false, nil
 	case "..":
-		r, err := rangeOp(n, lhs, rhs)
-		if err == nil {
-			if items, ok := r.([]any); ok {
-				err = ev.charge(len(items)/4, n.pos)
-			}
-		}
-		return r, err
+		return ev.rangeOp(n, lhs, rhs)
 	}
 	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
 }
@@ -1170,7 +1164,7 @@ func compare(n *node, lhs, rhs any) (any, error) {
 
 const maxRange = 10_000_000
 
-func rangeOp(n *node, lhs, rhs any) (any, error) {
+func (ev *evaluator) rangeOp(n *node, lhs, rhs any) (any, error) {
 	lf, lok := toNumber(lhs)
 	rf, rok := toNumber(rhs)
 	if !isUndef(lhs) && (!lok || lf != math.Trunc(lf)) {
@@ -1186,6 +1180,9 @@ func rangeOp(n *node, lhs, rhs any) (any, error) {
 		return nil, &Error{Code: "D2014", Position: n.pos, Value: rf - lf + 1, Message: messages["D2014"]}
 	}
 	size := int(rf-lf) + 1
+	if err := ev.charge(size/4, n.pos); err != nil { // before allocating
+		return nil, err
+	}
 	out := make([]any, size)
 	for i := range out {
 		out[i] = lf + float64(i)

@@ -238,6 +238,10 @@ func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent st
 		b.WriteString("null")
 		return
 	case string:
+		if len(x) >= 256 && ev != nil {
+			ev.steps += len(x) / 16
+			ev.tick()
+		}
 		b.Write(jsonv.AppendString(nil, x))
 		return
 	case bool:
