@@ -438,7 +438,11 @@ func dedupParams(params []string) []string {
 // arguments fn accepts (most callbacks take just the item).
 func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {
 	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
-		return ev.callHOF(fn, pos, item)
+		// a lambda copies its arguments into its scope before its body
+		// runs, so one argument slice can serve every call
+		args := ev.arg1[:]
+		args[0] = item
+		return ev.callHOF(fn, pos, args...)
 	}
-	return ev.callHOF(fn, pos, item, float64(index), arr)
+	return ev.callHOF(fn, pos, item, boxNum(float64(index)), arr)
 }

@@ -128,6 +128,7 @@ type evaluator struct {
 	clock           func() time.Time
 	random          func() float64
 	callEnv         *env
+	arg1            [1]any // reusable argument slice for single-argument callbacks
 	order           map[unsafe.Pointer]*orderEntry
 	keyOrder        func(map[string]any) []string
 	now             *time.Time
@@ -1112,7 +1113,7 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	case "%":
 		r = math.Mod(lf, rf)
 	}
-	return r, nil
+	return boxNum(r), nil
 }
 
 func compare(n *node, lhs, rhs any) (any, error) {
@@ -1185,7 +1186,7 @@ func (ev *evaluator) rangeOp(n *node, lhs, rhs any) (any, error) {
 	}
 	out := make([]any, size)
 	for i := range out {
-		out[i] = lf + float64(i)
+		out[i] = boxNum(lf + float64(i))
 	}
 	return out, nil
 }

@@ -55,20 +55,27 @@ type sortTerm struct {
 }
 
 type node struct {
-	kind nodeKind
-	op   string // operator, name, variable name or string value
-	val  any    // literal value
-	pos  int
+	// hot fields first: the evaluator reads these for every node
+	kind               nodeKind
+	tuple              bool // a step of a tuple stream (focus, index or ancestry)
+	hasFocus           bool
+	keepArray          bool
+	consArray          bool
+	keepSingletonArray bool
+	thunk              bool
+	pos                int
+	op                 string // operator, name, variable name or string value
+	val                any    // literal value
+	lhs, rhs           *node
+	items              []*node // array items, block expressions, call arguments, path steps
+	predicate          []*node // filters applied to the node's value
+	stages             []*node // filters applied per step in a path
+	group              *node   // grouping object constructor (kind nObject)
+	procedure          *node
+	body               *node
+	params             []string
 
-	lhs, rhs  *node
-	items     []*node    // array items, block expressions, call arguments, path steps
 	pairs     [][2]*node // object constructor / group pairs
-	predicate []*node    // filters applied to the node's value
-	stages    []*node    // filters applied per step in a path
-	group     *node      // grouping object constructor (kind nObject)
-	procedure *node
-	params    []string
-	body      *node
 	sig       *signature
 	cond      *node
 	then, els *node
@@ -77,19 +84,12 @@ type node struct {
 	terms     []sortTerm
 	re        *regexp.Regexp
 
-	// tuple streams: focus (@) and index (#) bindings and ancestry (%)
-	tuple         bool
+	// tuple streams: focus (@) and index (#) variable names and ancestry (%)
 	focus         string
-	hasFocus      bool
 	index         string
 	ancestor      *slot
 	slot          *slot
 	seekingParent []*slot
-
-	keepArray          bool
-	consArray          bool
-	keepSingletonArray bool
-	thunk              bool
 }
 
 // maxParseDepth bounds parser recursion so deeply nested input fails cleanly.

@@ -461,3 +461,24 @@ func (ev *evaluator) tick() {
 		panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
 	}
 }
+
+// smallNums holds boxed small non-negative integers, so that common
+// numeric results (counts, indexes, small arithmetic) need no allocation
+// when stored in an interface.
+var smallNums = func() (t [1024]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return
+}()
+
+// boxNum stores f in an interface, reusing a shared box for small
+// integers.
+func boxNum(f float64) any {
+	if f >= 0 && f < float64(len(smallNums)) {
+		if i := int(f); float64(i) == f && !(f == 0 && math.Signbit(f)) {
+			return smallNums[i]
+		}
+	}
+	return f
+}
