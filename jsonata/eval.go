@@ -626,9 +626,26 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 	var out []any
 	var single any
 	count := 0
+	// a plain field name needs none of eval's general machinery
+	plainName := step.kind == nName && !step.keepArray && len(step.predicate) == 0 && step.group == nil
 	for _, item := range input {
-		res, err := ev.eval(step, item, env)
-		if err != nil {
+		var res any
+		var err error
+		if plainName {
+			ev.steps++
+			if ev.steps > ev.maxSteps {
+				return nil, &Error{Code: "U1002", Position: step.pos, Message: messages["U1002"]}
+			}
+			res = ev.lookupField(item, step.op)
+			if a, ok := res.(*array); ok && a.seq {
+				switch {
+				case len(a.items) == 0:
+					res = undefined
+				case len(a.items) == 1 && !a.keepSingleton:
+					res = a.items[0]
+				}
+			}
+		} else if res, err = ev.eval(step, item, env); err != nil {
 			return nil, err
 		}
 		if len(step.stages) > 0 {
