@@ -18,7 +18,7 @@ func def(name, sig string, fn builtinFn) {
 	if err != nil {
 		panic("jsonata: bad builtin signature " + sig)
 	}
-	builtinEnv.vars[name] = &builtin{name: name, sig: s, fn: fn}
+	builtinEnv.set(name, &builtin{name: name, sig: s, fn: fn})
 }
 
 func arg(args []any, i int) any {
@@ -48,7 +48,7 @@ func numbers(v any) []float64 {
 	return out
 }
 
-var numberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
+var numberRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
 var wsRe = regexp.MustCompile(`[ \t\n\r]+`)
 
 func castNumber(v any, pos int) (any, error) {
@@ -61,7 +61,7 @@ func castNumber(v any, pos int) (any, error) {
 		}
 		return 0.0, nil
 	case string:
-		s := strings.TrimSpace(x)
+		s := x
 		var f float64
 		var err error
 		switch {
@@ -119,21 +119,38 @@ func jsSlice(n int, start, end float64) (int, int) {
 }
 
 func roundHalfEven(f float64, prec int) float64 {
-	if prec > 15 || prec < -15 {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return f
 	}
-	shift := math.Pow(10, float64(prec))
-	v := f * shift
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return f
+	// shift the decimal point in the decimal string, as jsonata-js does,
+	// to avoid binary representation errors
+	shift := func(v float64, by int) float64 {
+		s := formatNumber(v)
+		mant, exp := s, 0
+		if i := strings.IndexByte(s, 'e'); i >= 0 {
+			mant = s[:i]
+			exp, _ = strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		}
+		r, err := strconv.ParseFloat(mant+"e"+strconv.Itoa(exp+by), 64)
+		if err != nil && !math.IsInf(r, 0) {
+			return v
+		}
+		return r
 	}
-	// correct representation error before rounding, as JSONata does via
-	// decimal string shifting
-	if s, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64); err == nil {
-		v = s
+	if prec != 0 {
+		f = shift(f, prec)
 	}
-	r := math.RoundToEven(v)
-	return r / shift
+	r := math.Floor(f + 0.5)
+	if math.Abs(r-f) == 0.5 && math.Abs(math.Mod(r, 2)) == 1 {
+		r--
+	}
+	if prec != 0 {
+		r = shift(r, -prec)
+	}
+	if r == 0 {
+		r = 0
+	}
+	return r
 }
 
 func init() {
@@ -188,7 +205,10 @@ func init() {
 			return undefined, nil
 		}
 		pretty, _ := arg(a, 1).(bool)
-		s, err := stringify(v, pretty)
+		if w, ok := v.(*array); ok && w.outerWrapper && len(w.items) > 0 {
+			v = w.items[0]
+		}
+		s, err := ev.stringifyOrdered(v, pretty, ev.keysOf)
 		if e, ok := err.(*Error); ok {
 			e.Position = pos
 		}
@@ -205,14 +225,14 @@ func init() {
 		if isUndef(v) {
 			return undefined, nil
 		}
-		return truthy(v), nil
+		return ev.truthy(v), nil
 	})
 	def("not", "<x-:b>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
 		if isUndef(v) {
 			return undefined, nil
 		}
-		return !truthy(v), nil
+		return !ev.truthy(v), nil
 	})
 	def("exists", "<x:b>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		return !isUndef(arg(a, 0)), nil
@@ -280,7 +300,10 @@ func init() {
 			return f(s), nil
 		}
 	}
-	def("uppercase", "<s-:s>", strFn(strings.ToUpper))
+	def("uppercase", "<s-:s>", strFn(func(s string) string {
+		// JavaScript's toUpperCase applies the special casing of ß
+		return strings.ReplaceAll(strings.ToUpper(s), "ß", "SS")
+	}))
 	def("lowercase", "<s-:s>", strFn(strings.ToLower))
 	def("trim", "<s-:s>", strFn(func(s string) string {
 		return strings.Trim(wsRe.ReplaceAllString(s, " "), " ")
@@ -309,7 +332,11 @@ func init() {
 		if n <= 0 {
 			return s, nil
 		}
-		padding := []rune(strings.Repeat(c, n))[:n]
+		if err := ev.charge(n/16, pos); err != nil {
+			return nil, err
+		}
+		cr := utf8.RuneCountInString(c)
+		padding := []rune(strings.Repeat(c, (n+cr-1)/cr))[:n]
 		if w > 0 {
 			return s + string(padding), nil
 		}
@@ -326,7 +353,7 @@ func init() {
 		case *regexFn:
 			return t.re.MatchString(s), nil
 		}
-		return false, nil
+		return undefined, nil
 	})
 	def("split", "<s-(sf)n?:a<s>>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		s, ok := strArg(a, 0)
@@ -352,6 +379,33 @@ func init() {
 			}
 		case *regexFn:
 			parts = t.re.Split(s, -1)
+		default:
+			if isFunction(t) {
+				m, err := ev.evalMatcher(t, []any{s}, pos)
+				start := 0
+				u := toUTF16(s)
+				for err == nil && m != nil && (limit < 0 || len(parts) < limit) {
+					ms, _ := toNumber(m["start"])
+					me, _ := toNumber(m["end"])
+					a, b := clampIndex(start, len(u)), clampIndex(int(ms), len(u))
+					if b < a {
+						b = a
+					}
+					parts = append(parts, fromUTF16(u[a:b]))
+					start = int(me)
+					next, ok := m["next"]
+					if !ok {
+						break
+					}
+					m, err = ev.evalMatcher(next, nil, pos)
+				}
+				if err != nil {
+					return nil, err
+				}
+				if limit < 0 || len(parts) < limit {
+					parts = append(parts, fromUTF16(u[clampIndex(start, len(u)):]))
+				}
+			}
 		}
 		out := []any{}
 		for _, p := range parts {
@@ -369,9 +423,14 @@ func init() {
 		}
 		sep, _ := strArg(a, 1)
 		ss := make([]string, 0, len(items))
+		total := len(sep) * len(items)
 		for _, it := range items {
 			s, _ := it.(string)
 			ss = append(ss, s)
+			total += len(s)
+		}
+		if err := ev.charge(total/16, pos); err != nil {
+			return nil, err
 		}
 		return strings.Join(ss, sep), nil
 	})
@@ -396,6 +455,9 @@ func init() {
 			if !ok {
 				return nil, &Error{Code: "D3012", Position: pos, Message: messages["D3012"]}
 			}
+			if err := ev.charge(strings.Count(s, pat)*len(rep)/16, pos); err != nil {
+				return nil, err
+			}
 			return strings.Replace(s, pat, rep, limit), nil
 		case *regexFn:
 			var b strings.Builder
@@ -411,12 +473,15 @@ func init() {
 				b.WriteString(s[last:m[0]])
 				switch rep := arg(a, 2).(type) {
 				case string:
+					if err := ev.charge(len(rep)/16, pos); err != nil {
+						return nil, err
+					}
 					b.WriteString(expandReplacement(rep, s, m))
 				default:
 					if !isFunction(rep) {
 						return nil, &Error{Code: "D3012", Position: pos, Message: messages["D3012"]}
 					}
-					r, err := ev.callHOF(rep, pos, regexMatchObject(pat.re, s, m[0]))
+					r, err := ev.callHOF(rep, pos, ev.regexMatchObject(pat.re, s, m[0]))
 					if err != nil {
 						return nil, err
 					}
@@ -439,13 +504,39 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		rf, ok := arg(a, 1).(*regexFn)
-		if !ok {
-			return nil, &Error{Code: "T0410", Position: pos, Message: messages["T0410"]}
-		}
 		limit := -1
 		if l, ok := numArg(a, 2); ok {
-			limit = int(math.Max(math.Min(l, 1e9), 0))
+			if l < 0 {
+				return nil, &Error{Code: "D3040", Position: pos, Value: l, Message: messages["D3040"]}
+			}
+			limit = int(math.Min(l, 1e9))
+		}
+		rf, ok := arg(a, 1).(*regexFn)
+		if !ok {
+			if !isFunction(arg(a, 1)) {
+				return nil, &Error{Code: "T0410", Position: pos, Message: messages["T0410"]}
+			}
+			out := []any{}
+			if limit == 0 {
+				return newSeq(), nil
+			}
+			m, err := ev.evalMatcher(a[1], []any{s}, pos)
+			for err == nil && m != nil && (limit < 0 || len(out) < limit) {
+				o := ev.newObject(3)
+				o.set("match", m["match"])
+				o.set("index", m["start"])
+				o.set("groups", m["groups"])
+				out = append(out, o.value())
+				next, ok := m["next"]
+				if !ok {
+					break
+				}
+				m, err = ev.evalMatcher(next, nil, pos)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return newSeq(out...), nil
 		}
 		out := []any{}
 		for _, m := range rf.re.FindAllStringSubmatchIndex(s, limit) {
@@ -457,7 +548,11 @@ func init() {
 					groups = append(groups, s[m[i]:m[i+1]])
 				}
 			}
-			out = append(out, map[string]any{"match": s[m[0]:m[1]], "index": float64(strLen(s[:m[0]])), "groups": groups})
+			o := ev.newObject(3)
+			o.set("match", s[m[0]:m[1]])
+			o.set("index", float64(strLen(s[:m[0]])))
+			o.set("groups", groups)
+			out = append(out, o.value())
 		}
 		return newSeq(out...), nil
 	})
@@ -466,7 +561,7 @@ func init() {
 		seen := map[string]bool{}
 		var keys []any
 		add := func(m map[string]any) {
-			for _, k := range sortedKeys(m) {
+			for _, k := range ev.keysOf(m) {
 				if !seen[k] {
 					seen[k] = true
 					keys = append(keys, k)
@@ -489,7 +584,7 @@ func init() {
 	})
 	def("lookup", "<x-s:x>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		k, _ := strArg(a, 1)
-		return lookupField(arg(a, 0), k), nil
+		return ev.lookupField(arg(a, 0), k), nil
 	})
 	def("append", "<xx:a>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		return appendValues(arg(a, 0), arg(a, 1)), nil
@@ -537,7 +632,7 @@ func init() {
 				sortErr = err
 				return false
 			}
-			return truthy(r)
+			return ev.truthy(r)
 		})
 		if sortErr != nil {
 			return nil, sortErr
@@ -552,7 +647,7 @@ func init() {
 		items, _ := asArray(v)
 		out := []any{}
 		for i, it := range items {
-			r, err := ev.callHOF(a[1], pos, it, float64(i), v)
+			r, err := ev.callIndexed(a[1], pos, it, i, v)
 			if err != nil {
 				return nil, err
 			}
@@ -570,11 +665,11 @@ func init() {
 		items, _ := asArray(v)
 		out := []any{}
 		for i, it := range items {
-			r, err := ev.callHOF(a[1], pos, it, float64(i), v)
+			r, err := ev.callIndexed(a[1], pos, it, i, v)
 			if err != nil {
 				return nil, err
 			}
-			if truthy(r) {
+			if ev.truthy(r) {
 				out = append(out, it)
 			}
 		}
@@ -591,11 +686,11 @@ func init() {
 		for i, it := range items {
 			ok := true
 			if fn := arg(a, 1); !isUndef(fn) {
-				r, err := ev.callHOF(fn, pos, it, float64(i), v)
+				r, err := ev.callIndexed(fn, pos, it, i, v)
 				if err != nil {
 					return nil, err
 				}
-				ok = truthy(r)
+				ok = ev.truthy(r)
 			}
 			if ok {
 				n++
@@ -641,15 +736,15 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		out := map[string]any{}
+		out := ev.newObject(0)
 		for _, it := range items {
 			if m, ok := it.(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
+				for _, k := range ev.keysOf(m) {
+					out.set(k, m[k])
 				}
 			}
 		}
-		return out, nil
+		return out.value(), nil
 	})
 	def("each", "<o-f:a>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		m, ok := arg(a, 0).(map[string]any)
@@ -657,7 +752,7 @@ func init() {
 			return undefined, nil
 		}
 		out := []any{}
-		for _, k := range sortedKeys(m) {
+		for _, k := range ev.keysOf(m) {
 			r, err := ev.callHOF(a[1], pos, m[k], k, m)
 			if err != nil {
 				return nil, err
@@ -673,26 +768,27 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
+		out := ev.newObject(0)
+		for _, k := range ev.keysOf(m) {
 			r, err := ev.callHOF(a[1], pos, m[k], k, m)
 			if err != nil {
 				return nil, err
 			}
-			if truthy(r) {
-				out[k] = m[k]
+			if ev.truthy(r) {
+				out.set(k, m[k])
 			}
 		}
-		if len(out) == 0 {
+		if len(out.m) == 0 {
 			return undefined, nil
 		}
-		return out, nil
+		return out.value(), nil
 	})
 	def("spread", "<x-:a<o>>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
 		var out []any
 		var rec func(v any)
 		rec = func(v any) {
+			ev.tick()
 			if items, ok := asArray(v); ok {
 				for _, it := range items {
 					rec(it)
@@ -700,7 +796,7 @@ func init() {
 				return
 			}
 			if m, ok := v.(map[string]any); ok {
-				for _, k := range sortedKeys(m) {
+				for _, k := range ev.keysOf(m) {
 					out = append(out, map[string]any{k: m[k]})
 				}
 				return
@@ -739,23 +835,36 @@ func init() {
 	def("distinct", "<x:x>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
 		items, ok := asArray(v)
-		if !ok {
+		if !ok || len(items) <= 1 {
 			return v, nil
 		}
 		out := []any{}
+		seen := map[string]bool{}
+		var structured []any
 		for _, it := range items {
+			if key, ok := scalarKey(it); ok {
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, it)
+				}
+				continue
+			}
 			dup := false
-			for _, o := range out {
-				if deepEqual(o, it) {
+			for _, o := range structured {
+				if ev.deepEqual(o, it) {
 					dup = true
 					break
 				}
 			}
 			if !dup {
+				structured = append(structured, it)
 				out = append(out, it)
 			}
 		}
-		return newSeq(out...), nil
+		if isSeq(v) {
+			return newSeq(out...), nil
+		}
+		return out, nil
 	})
 	def("type", "<x:s>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		v := arg(a, 0)
@@ -837,7 +946,7 @@ func init() {
 		return undefined, nil
 	})
 	def("clone", "<(oa)-:o>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
-		return deepClone(arg(a, 0)), nil
+		return ev.deepClone(arg(a, 0)), nil
 	})
 	def("now", "<s?s?:s>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		t, err := ev.timeNow(pos)
@@ -867,46 +976,137 @@ func (ev *evaluator) timeNow(pos int) (time.Time, error) {
 	return t, nil
 }
 
-// expandReplacement expands $0, $1... in a regex replacement string.
+// expandReplacement expands $0, $1... in a regex replacement string the
+// way jsonata-js does: $$ is a literal $, and a multi-digit group number is
+// shortened when it exceeds the number of groups.
 func expandReplacement(rep, s string, m []int) string {
+	ngroups := len(m)/2 - 1
+	group := func(i int) (string, bool) {
+		if i < 1 || i > ngroups {
+			return "", false
+		}
+		if m[2*i] < 0 {
+			return "", true
+		}
+		return s[m[2*i]:m[2*i+1]], true
+	}
 	var b strings.Builder
-	for i := 0; i < len(rep); i++ {
-		c := rep[i]
-		if c != '$' || i+1 >= len(rep) {
-			b.WriteByte(c)
-			continue
+	pos := 0
+	idx := strings.IndexByte(rep, '$')
+	for idx >= 0 && pos < len(rep) {
+		b.WriteString(rep[pos:idx])
+		pos = idx + 1
+		var c byte
+		if pos < len(rep) {
+			c = rep[pos]
 		}
-		if rep[i+1] == '$' {
+		switch {
+		case c == '$':
 			b.WriteByte('$')
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(rep) && rep[j] >= '0' && rep[j] <= '9' {
-			j++
-		}
-		if j == i+1 {
-			b.WriteByte(c)
-			continue
-		}
-		// use the longest group number that exists
-		digits := rep[i+1 : j]
-		for len(digits) > 0 {
-			g, _ := strconv.Atoi(digits)
-			if 2*g+1 < len(m) {
-				if m[2*g] >= 0 {
-					b.WriteString(s[m[2*g]:m[2*g+1]])
-				}
-				break
+			pos++
+		case c == '0':
+			b.WriteString(s[m[0]:m[1]])
+			pos++
+		default:
+			maxDigits := 1
+			if ngroups > 0 {
+				maxDigits = int(math.Floor(math.Log10(float64(ngroups)))) + 1
 			}
-			digits = digits[:len(digits)-1]
+			end := pos + maxDigits
+			if end > len(rep) {
+				end = len(rep)
+			}
+			n, ok := jsParseInt(rep[pos:end])
+			if maxDigits > 1 && n > ngroups {
+				e2 := pos + maxDigits - 1
+				if e2 > len(rep) {
+					e2 = len(rep)
+				}
+				n, ok = jsParseInt(rep[pos:e2])
+			}
+			if ok {
+				if ngroups > 0 {
+					if g, ok := group(n); ok {
+						b.WriteString(g)
+					}
+				}
+				pos += len(strconv.Itoa(n))
+			} else {
+				b.WriteByte('$')
+			}
 		}
-		if len(digits) == 0 {
-			b.WriteString(rep[i:j])
+		if pos > len(rep) {
+			pos = len(rep)
+		}
+		next := strings.IndexByte(rep[pos:], '$')
+		if next < 0 {
+			idx = -1
 		} else {
-			b.WriteString(rep[i+1+len(digits) : j])
+			idx = pos + next
 		}
-		i = j - 1
+	}
+	if pos < len(rep) {
+		b.WriteString(rep[pos:])
 	}
 	return b.String()
+}
+
+func clampIndex(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i > n {
+		return n
+	}
+	return i
+}
+
+// evalMatcher calls a custom matcher function (jsonata-js evaluateMatcher):
+// its result must look like a regex match object, or be undefined.
+func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, error) {
+	if !isFunction(fn) {
+		return nil, nil
+	}
+	r, err := ev.apply(fn, args, undefined, pos)
+	if err != nil {
+		return nil, err
+	}
+	if !ev.truthy(r) {
+		if _, isMap := r.(map[string]any); !isMap {
+			return nil, nil
+		}
+	}
+	m, _ := r.(map[string]any)
+	if m == nil {
+		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
+	}
+	_, startNum := toNumber(m["start"])
+	_, groupsArr := asArray(m["groups"])
+	if !startNum && !groupsArr && !isFunction(m["next"]) {
+		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
+	}
+	return m, nil
+}
+
+// scalarKey identifies strings, numbers, booleans and null for $distinct
+// (numbers compare by value, whatever their Go type).
+func scalarKey(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return "s" + x, true
+	case bool:
+		if x {
+			return "t", true
+		}
+		return "f", true
+	case nil:
+		return "l", true
+	}
+	if f, ok := toNumber(v); ok {
+		if f == 0 {
+			f = 0
+		}
+		return "n" + strconv.FormatFloat(f, 'g', -1, 64), true
+	}
+	return "", false
 }

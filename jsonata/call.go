@@ -16,10 +16,11 @@ func (l *lambda) arity() int { return len(l.n.params) }
 type builtinFn func(ev *evaluator, args []any, input any, pos int) (any, error)
 
 type builtin struct {
-	name  string
-	sig   *signature
-	fn    builtinFn
-	nargs int
+	needsEnv bool // reads ev.callEnv (the caller's environment), like $eval
+	name     string
+	sig      *signature
+	fn       builtinFn
+	nargs    int
 }
 
 func (b *builtin) arity() int {
@@ -73,6 +74,11 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 		}
 		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
 	}
+	if b, ok := proc.(*builtin); ok && b.needsEnv {
+		saved := ev.callEnv
+		ev.callEnv = env
+		defer func() { ev.callEnv = saved }()
+	}
 	return ev.apply(proc, args, input, n.pos)
 }
 
@@ -109,10 +115,12 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 }
 
 func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, error) {
-	ev.depth++
-	defer func() { ev.depth-- }()
-	if ev.depth > ev.maxDepth {
-		return nil, &Error{Code: "U1001", Position: pos, Message: messages["U1001"]}
+	// Depth is counted per evaluated expression, as jsonata-js's depth
+	// guard does; a call's body is one more expression deep. Builtins that
+	// call back (HOFs) get here again only through a lambda's eval.
+	ev.steps++
+	if ev.steps > ev.maxSteps {
+		return nil, &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
 	}
 	switch f := proc.(type) {
 	case *lambda:
@@ -125,16 +133,43 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				return nil, err
 			}
 		}
-		local := newEnv(f.env)
-		for i, p := range f.n.params {
-			if i < len(args) {
-				local.vars[p] = args[i]
+		local := &env{parent: f.env}
+		if np := len(f.n.params); np > 0 {
+			if np <= len(local.valBuf) {
+				local.vals = local.valBuf[:np]
 			} else {
-				local.vars[p] = undefined
+				local.vals = make([]any, np, np+2)
 			}
+			for i := range local.vals {
+				if i < len(args) {
+					local.vals[i] = args[i]
+				} else {
+					local.vals[i] = undefined
+				}
+			}
+			// params may repeat a name; later ones win, as with a map
+			names := dedupParams(f.n.params)
+			local.names = names[:np:np] // full slice: appends must not touch the node
 		}
 		return ev.eval(f.n.body, f.input, local)
 	case *builtin:
+		// native work grows with the size of the arguments
+		work := 0
+		for _, a := range args {
+			switch x := a.(type) {
+			case string:
+				work += len(x) / 16
+			case []any:
+				work += len(x) / 4
+			case *array:
+				work += len(x.items) / 4
+			}
+		}
+		if work > 0 {
+			if err := ev.charge(work, pos); err != nil {
+				return nil, err
+			}
+		}
 		if f.sig != nil {
 			var err error
 			if args, err = f.sig.validate(args, input, pos); err != nil {
@@ -167,14 +202,14 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		if !ok {
 			return undefined, nil
 		}
-		return regexMatchObject(f.re, str, 0), nil
+		return ev.regexMatchObject(f.re, str, 0), nil
 	}
 	return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
 }
 
 // regexMatchObject returns JSONata's match object for the first match at or
 // after offset (in bytes), or undefined.
-func regexMatchObject(re *regexp.Regexp, s string, offset int) any {
+func (ev *evaluator) regexMatchObject(re *regexp.Regexp, s string, offset int) any {
 	if offset > len(s) {
 		return undefined
 	}
@@ -202,8 +237,9 @@ func regexMatchObject(re *regexp.Regexp, s string, offset int) any {
 		if end == start {
 			next = end + 1
 		}
-		return regexMatchObject(re, s, next), nil
+		return ev.regexMatchObject(re, s, next), nil
 	}}
+	ev.setOrder(m, []string{"match", "start", "end", "groups", "next"})
 	return m
 }
 
@@ -214,7 +250,7 @@ func (ev *evaluator) evalPartial(n *node, input any, env *env) (any, error) {
 	}
 	if !isFunction(proc) {
 		code := "T1008"
-		if n.procedure.kind == nPath {
+		if p := n.procedure; p.kind == nPath && len(p.items) > 0 && p.items[0].kind == nName && !isUndef(env.lookup(p.items[0].op)) {
 			code = "T1007"
 		}
 		return nil, &Error{Code: code, Position: n.pos, Message: messages[code]}
@@ -269,8 +305,12 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 		return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
 	}
 	n := f.arity()
-	if b, ok := fn.(*builtin); ok && b.sig == nil && b.nargs == 0 {
-		n = len(args)
+	if b, ok := fn.(*builtin); ok {
+		if b.sig == nil && b.nargs == 0 {
+			n = len(args)
+		} else if b.name == "string" {
+			n = 1 // jsonata-js: string(arg, prettify = false) has length 1
+		}
 	}
 	if n < len(args) {
 		args = args[:n]
@@ -278,24 +318,28 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 	return ev.apply(fn, args, undefined, pos)
 }
 
-func deepClone(v any) any {
+func (ev *evaluator) deepClone(v any) any {
+	ev.tick()
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepClone(e)
+			out[k] = ev.deepClone(e)
+		}
+		if len(x) > 1 {
+			ev.setOrder(out, ev.keysOf(x))
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepClone(e)
+			out[i] = ev.deepClone(e)
 		}
 		return out
 	case *array:
 		out := make([]any, len(x.items))
 		for i, e := range x.items {
-			out[i] = deepClone(e)
+			out[i] = ev.deepClone(e)
 		}
 		return out
 	}
@@ -308,7 +352,7 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 		if len(args) == 0 || isUndef(args[0]) {
 			return undefined, nil
 		}
-		result := deepClone(args[0])
+		result := ev.deepClone(args[0])
 		matches, err := ev.eval(n.lhs, result, env)
 		if err != nil {
 			return nil, err
@@ -332,8 +376,11 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 					return nil, &Error{Code: "T2011", Position: n.update.pos, Value: update, Message: messages["T2011"]}
 				}
 				if isMap {
-					for k, v := range um {
-						target[k] = v
+					for _, k := range ev.keysOf(um) {
+						if _, had := target[k]; !had {
+							ev.addKey(target, k)
+						}
+						target[k] = um[k]
 					}
 				}
 			}
@@ -363,4 +410,39 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 		}
 		return result, nil
 	}}
+}
+
+// dedupParams returns params unchanged unless a name repeats, in which
+// case earlier duplicates are renamed out of the way so lookups find the
+// last binding.
+func dedupParams(params []string) []string {
+	for i := range params {
+		for j := i + 1; j < len(params); j++ {
+			if params[i] == params[j] {
+				out := append([]string(nil), params...)
+				for a := range out {
+					for b := a + 1; b < len(out); b++ {
+						if out[a] == out[b] {
+							out[a] = "\x00dup"
+						}
+					}
+				}
+				return out
+			}
+		}
+	}
+	return params
+}
+
+// callIndexed is callHOF(fn, pos, item, index, array) that only builds the
+// arguments fn accepts (most callbacks take just the item).
+func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {
+	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
+		// a lambda copies its arguments into its scope before its body
+		// runs, so one argument slice can serve every call
+		args := ev.arg1[:]
+		args[0] = item
+		return ev.callHOF(fn, pos, args...)
+	}
+	return ev.callHOF(fn, pos, item, boxNum(float64(index)), arr)
 }

@@ -7,21 +7,65 @@
 // Values follow the jsonv model (map[string]any, []any, string, int64,
 // float64, bool, nil). Inside the engine numbers are float64; results turn
 // integral numbers back into int64. JSONata's undefined is reported as
-// (nil, ErrUndefined), distinct from JSON null (nil, nil).
+// (nil, ErrUndefined), distinct from JSON null (nil, nil). Embedders bind
+// their own functions with Function (host.go).
 //
-// The engine is pure: $now() and $millis() read Options.Now (once per
-// evaluation) and fail with D3200 without it. Evaluation depth and total
-// steps are bounded (Options.MaxDepth / MaxSteps, errors U1001 / U1002), and
-// neither Compile nor Eval panics: an internal fault surfaces as error U1000.
+// # Supported
 //
-// Layout: lexer.go (tokens), parser.go (Pratt parser plus the path/predicate
-// rewriting jsonata-js calls processAST), eval.go (evaluator, sequences and
-// path semantics), call.go (lambdas, partial application, tail calls, ~>,
-// transforms), signature.go (function signatures), builtins.go, values.go
-// (truthiness, equality, number/JSON formatting, export to jsonv).
+// The whole JSONata 2.x language: paths, predicates, wildcards and
+// descendants, sequences and array flattening, object constructors and
+// group-by, order-by (^), focus (@) and index (#) variable binding, the
+// parent operator (%), conditionals, ?: and ??, blocks and variables,
+// lambdas with signatures, closures, partial application, tail calls,
+// function chaining (~>), regular expressions, and transforms (|...|...|).
+// All built-in functions of jsonata-js 2.x, including the XPath F&O picture
+// functions $formatNumber, $formatInteger, $parseInteger, $formatBase,
+// $fromMillis, $toMillis and $now with pictures, the URL functions, $eval
+// (in the caller's environment), custom matcher functions for $match and
+// $split, $random and $shuffle. Error codes follow jsonata-js. The
+// official test suite passes 1684 of 1686 cases (suite_test.go,
+// ratchet.json).
 //
-// Not yet supported: the parent operator %, focus/index binding (@ and #),
-// $formatNumber/$formatInteger/$formatBase/$parseInteger, date functions
-// ($fromMillis/$toMillis), URL encoding, $eval, $shuffle/$random. Object
-// keys are unordered (Go maps); wildcard and $keys visit keys sorted.
+// # Purity and limits
+//
+// The engine has no hidden inputs: $now() and $millis() read Options.Now
+// (once per evaluation) and fail with D3200 without it; $random() and
+// $shuffle() read Options.Random and fail with D3201 without it.
+// Evaluation depth (nested expressions, so also recursion) and total
+// steps are bounded by Options.MaxDepth / MaxSteps (errors U1001 / U1002).
+// Steps count every evaluated expression and function call, and also
+// native work: building ranges, copying strings and arrays, and walking
+// structures (which can be exponentially large when sub-structures are
+// shared), so no expression can hang or allocate without bound. Regular
+// expressions use Go's linear-time regexp. Neither Compile nor Eval
+// panics: an internal fault surfaces as error U1000.
+//
+// # Object key order
+//
+// JSONata preserves object key insertion order, but jsonv objects are Go
+// maps. Objects that an expression builds (constructors, group-by, $merge,
+// $sift, transforms, ...) keep their construction order for the rest of
+// the evaluation, via a per-evaluation registry keyed by map identity.
+// Input objects are visited in the order Options.KeyOrder reports (for
+// example from an order-preserving decoder) and sorted by key without it;
+// this shows in $keys, $each, $spread, $string, wildcards and descendants.
+// Results are plain maps, so the order is not visible in Eval's output.
+//
+// # Known differences from jsonata-js
+//
+// Go strings cannot hold lone UTF-16 surrogates: JSON text such as
+// "\uD800" decodes to U+FFFD, so $encodeUrl('\uD800') encodes U+FFFD
+// instead of failing with D3140 (the 2 suite cases that fail). $pad widths
+// are capped at one million characters. Parsing ISO week dates with
+// $toMillis is not supported (D3136), as in jsonata-js.
+//
+// Layout: lexer.go (tokens), parser.go (Pratt parser plus the path,
+// predicate and ancestry rewriting jsonata-js calls processAST), eval.go
+// (evaluator, sequences, path and tuple-stream semantics), call.go
+// (lambdas, partial application, tail calls, ~>, transforms), signature.go
+// (function signatures), builtins.go, datetime.go (integer and date/time
+// pictures), formatnumber.go ($formatNumber, $formatBase), misc.go (URL
+// functions, $eval, $random, $shuffle), order.go (object key order),
+// values.go (truthiness, equality, number/JSON formatting, export to
+// jsonv).
 package jsonata

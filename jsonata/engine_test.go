@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -131,7 +132,7 @@ func TestErrors(t *testing.T) {
 		{`1/0`, "D1001"}, {`[1..1.5]`, "T2004"}, {`$sum("a")`, "T0412"}, {`$length(1)`, "T0410"}, {`$foo()`, "T1006"},
 		{`{1: 2}`, "T1003"}, {`$number("x")`, "D3030"}, {`$error("boom")`, "D3137"},
 		{`($f := function($n){$n + $f($n)}; $f(1))`, "U1001"}, {`$now()`, "D3200"},
-		{`$sqrt(-1)`, "D3060"}, {`1 ~> 2`, "T2006"}, {`%.a`, "U1003"},
+		{`$sqrt(-1)`, "D3060"}, {`1 ~> 2`, "T2006"}, {`%.a`, "S0217"}, {`a@b`, "S0214"}, {`$random()`, "D3201"},
 	}
 	for _, c := range cases {
 		e, err := Compile(c.expr)
@@ -173,11 +174,19 @@ func FuzzCompileEval(f *testing.F) {
 		`$substring(s, -2)`, `/ab+/i`, `$match("abc", /b/)`, `$replace("abc", /b/, "$0$0")`,
 		`"\u00e9" & 1e400`, `{"a": [1, {"b": 2}]}.a[1].b`, `$split(s, "")`, `a[][0]`,
 		`$map(n, $string)`, `$sort(n, λ($a,$b){$a>$b})`, `$reduce([], $sum)`, `n[[1..2]]`,
+		`orders@$o.items#$i[$i>0].{"o": $o, "i": $i, "p": %.id}`, `orders.items.%.%`, `a#$i^($i)`,
+		`$formatNumber(1234.5, "#,##0.00;(#)")`, `$formatInteger(42, "w;o")`, `$parseInteger("xlii", "i")`,
+		`$fromMillis(0, "[Y0001]-[M01]-[D01] [FNn] [h]:[m01][P] [Z]", "-0500")`, `$toMillis("2024-W01", "[X]-W[W]")`,
+		`$formatBase(255, 16)`, `$eval("a.b + 1")`, `$shuffle([1,2,3])`, `$random()`, `$encodeUrl("a b?c=d")`,
+		`$decodeUrlComponent("%E2%82%AC")`, `$keys({"b":1,"a":2})`, `$each({"x":1}, function($v,$k){$k})`,
 	} {
 		f.Add(s)
 	}
 	input := mustParse(f, doc)
 	f.Fuzz(func(t *testing.T, expr string) {
+		// a hang crashes the worker, so the fuzzer records the input
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hang on %q", expr)) })
+		defer watchdog.Stop()
 		e, err := Compile(expr)
 		if err != nil {
 			var je *Error
@@ -187,7 +196,7 @@ func FuzzCompileEval(f *testing.F) {
 			return
 		}
 		_, err = e.EvalWith(input, map[string]any{"v": 1.0}, Options{MaxSteps: 20000, MaxDepth: 200,
-			Now: func() time.Time { return time.Unix(0, 0) }})
+			Now: func() time.Time { return time.Unix(0, 0) }, Random: func() float64 { return 0.5 }})
 		var je *Error
 		if errors.As(err, &je) && je.Code == "U1000" {
 			t.Fatalf("Eval(%q) hit an internal error: %v", expr, err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	"unsafe"
 )
 
 // Expr is a compiled JSONata expression. It is immutable and safe for
@@ -20,12 +21,24 @@ type Options struct {
 	// once per evaluation. Without it those functions fail with D3200,
 	// keeping the engine free of hidden inputs.
 	Now func() time.Time
-	// MaxDepth bounds nested evaluation (default 1000); exceeding it fails
+	// MaxDepth bounds the nesting of evaluated expressions, including
+	// recursion through function calls (default 1000); exceeding it fails
 	// with U1001.
 	MaxDepth int
 	// MaxSteps bounds the total number of evaluation steps (default 10
 	// million); exceeding it fails with U1002.
 	MaxSteps int
+	// Random supplies $random() and $shuffle() with numbers in [0, 1). It
+	// is called once per random number. Without it those functions fail
+	// with D3201, keeping the engine free of hidden inputs.
+	Random func() float64
+	// KeyOrder, when set, reports the key order of an input object (for
+	// example from an order-preserving JSON decoder), so that $keys,
+	// $each, $spread, $string, wildcards and the like see keys in document
+	// order as JSONata specifies. A nil result, or no KeyOrder, means keys
+	// sorted by code point. Objects built by the expression always keep
+	// their construction order.
+	KeyOrder func(obj map[string]any) []string
 }
 
 const (
@@ -61,7 +74,7 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, keyOrder: opts.KeyOrder}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -73,6 +86,10 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			if sl, ok := r.(stepLimit); ok {
+				result, err = nil, sl.err
+				return
+			}
 			result, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal evaluation error: %v", r)}
 		}
 	}()
@@ -85,9 +102,9 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 			}
 			v = b
 		}
-		env.vars[k] = v
+		env.set(k, v)
 	}
-	env.vars["$"] = input
+	env.set("$", input)
 	if arr, ok := input.([]any); ok {
 		input = &array{items: []any{arr}, seq: true, outerWrapper: true}
 	}
@@ -98,7 +115,10 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	if isUndef(res) {
 		return nil, ErrUndefined
 	}
-	out, _ := export(res)
+	if f, ok := res.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return nil, &Error{Code: "D1001", Position: e.ast.pos, Value: f, Message: messages["D1001"]}
+	}
+	out, _ := ev.export(res)
 	return out, nil
 }
 
@@ -106,20 +126,64 @@ type evaluator struct {
 	depth, maxDepth int
 	steps, maxSteps int
 	clock           func() time.Time
+	random          func() float64
+	callEnv         *env
+	arg1            [1]any // reusable argument slice for single-argument callbacks
+	order           map[unsafe.Pointer]*orderEntry
+	keyOrder        func(map[string]any) []string
 	now             *time.Time
 }
 
+// env is a scope. Small scopes (lambda parameters, block variables, tuple
+// bindings) keep their bindings in slices, which is cheaper than a map;
+// large ones (built-ins, embedder bindings) switch to a map.
 type env struct {
-	vars   map[string]any
-	parent *env
+	names   []string
+	vals    []any
+	vars    map[string]any
+	parent  *env
+	nameBuf [2]string
+	valBuf  [2]any
 }
 
-func newEnv(parent *env) *env { return &env{vars: map[string]any{}, parent: parent} }
+const envSliceMax = 8
+
+func newEnv(parent *env) *env { return &env{parent: parent} }
+
+func (e *env) set(name string, v any) {
+	for i, n := range e.names {
+		if n == name {
+			e.vals[i] = v
+			return
+		}
+	}
+	if e.vars != nil {
+		e.vars[name] = v
+		return
+	}
+	if len(e.names) < envSliceMax {
+		if e.names == nil {
+			e.names, e.vals = e.nameBuf[:0], e.valBuf[:0]
+		}
+		e.names = append(e.names, name)
+		e.vals = append(e.vals, v)
+		return
+	}
+	e.vars = make(map[string]any, 2*envSliceMax)
+	e.vars[name] = v
+}
 
 func (e *env) lookup(name string) any {
 	for s := e; s != nil; s = s.parent {
-		if v, ok := s.vars[name]; ok {
-			return v
+		for i, n := range s.names {
+			if n == name {
+				return s.vals[i]
+			}
+		}
+		if s.vars != nil {
+			if v, ok := s.vars[name]; ok {
+				return v
+			}
 		}
 	}
 	return undefined
@@ -130,14 +194,22 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		return undefined, nil
 	}
 	ev.depth++
-	defer func() { ev.depth-- }()
 	if ev.depth > ev.maxDepth {
+		ev.depth--
 		return nil, &Error{Code: "U1001", Position: n.pos, Message: messages["U1001"]}
 	}
 	ev.steps++
 	if ev.steps > ev.maxSteps {
+		ev.depth--
 		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
 	}
+	res, err := ev.evalNode(n, input, env)
+	ev.depth--
+	return res, err
+}
+
+// evalNode is eval without the depth and step accounting.
+func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 	var res any
 	var err error
 	switch n.kind {
@@ -155,19 +227,19 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 			res = -f
 		}
 	case nName:
-		res = lookupField(input, n.op)
+		res = ev.lookupField(input, n.op)
 	case nString, nNumber, nValue:
 		res = n.val
 	case nWildcard:
-		res = evalWildcard(input)
+		res = ev.evalWildcard(input)
 	case nDescendant:
-		res = evalDescendants(input)
+		res = ev.evalDescendants(input)
 	case nCondition:
 		var c any
 		if c, err = ev.eval(n.cond, input, env); err != nil {
 			return nil, err
 		}
-		if truthy(c) {
+		if ev.truthy(c) {
 			res, err = ev.eval(n.then, input, env)
 		} else if n.els != nil {
 			res, err = ev.eval(n.els, input, env)
@@ -184,10 +256,12 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		}
 	case nBind:
 		if res, err = ev.eval(n.rhs, input, env); err == nil {
-			env.vars[n.op] = res
+			env.set(n.op, res)
 		}
 	case nRegex:
 		res = &regexFn{re: n.re}
+	case nParent:
+		res = env.lookup(n.slot.label)
 	case nFunction:
 		res, err = ev.evalCall(n, input, env, nil)
 	case nPartial:
@@ -214,9 +288,9 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		res = ev.transformer(n, env)
 	case nSort:
 		items, _ := asArray(input)
-		res, err = ev.evalSort(n, items, env)
+		res, err = ev.evalSort(n, items, isTupleStream(input), env)
 	default:
-		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind}
+		return nil, &Error{Code: "U1003", Position: n.pos, Message: "unsupported expression " + n.kind.String()}
 	}
 	if err != nil {
 		return nil, err
@@ -231,7 +305,7 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 	}
-	if a, ok := res.(*array); ok && a.seq {
+	if a, ok := res.(*array); ok && a.seq && !a.tupleStream {
 		if n.keepArray {
 			a.keepSingleton = true
 		}
@@ -245,11 +319,12 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 	return res, nil
 }
 
-func lookupField(input any, key string) any {
+func (ev *evaluator) lookupField(input any, key string) any {
+	ev.tick()
 	if items, ok := asArray(input); ok {
 		out := []any{}
 		for _, it := range items {
-			r := lookupField(it, key)
+			r := ev.lookupField(it, key)
 			if isUndef(r) {
 				continue
 			}
@@ -278,29 +353,30 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func flatten(v any, out []any) []any {
+func (ev *evaluator) flatten(v any, out []any) []any {
+	ev.tick()
 	if items, ok := asArray(v); ok {
 		for _, it := range items {
-			out = flatten(it, out)
+			out = ev.flatten(it, out)
 		}
 		return out
 	}
 	return append(out, v)
 }
 
-func evalWildcard(input any) any {
+func (ev *evaluator) evalWildcard(input any) any {
 	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
 		input = a.items[0]
 	}
 	out := []any{}
 	if items, ok := asArray(input); ok {
-		return newSeq(flatten(items, out)...)
+		return newSeq(ev.flatten(items, out)...)
 	}
 	if m, ok := input.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range ev.keysOf(m) {
 			v := m[k]
 			if _, isArr := asArray(v); isArr {
-				out = flatten(v, out)
+				out = ev.flatten(v, out)
 			} else {
 				out = append(out, v)
 			}
@@ -309,13 +385,14 @@ func evalWildcard(input any) any {
 	return newSeq(out...)
 }
 
-func evalDescendants(input any) any {
+func (ev *evaluator) evalDescendants(input any) any {
 	if isUndef(input) {
 		return undefined
 	}
 	var out []any
 	var rec func(v any)
 	rec = func(v any) {
+		ev.tick()
 		if items, ok := asArray(v); ok {
 			for _, it := range items {
 				rec(it)
@@ -324,7 +401,7 @@ func evalDescendants(input any) any {
 		}
 		out = append(out, v)
 		if m, ok := v.(map[string]any); ok {
-			for _, k := range sortedKeys(m) {
+			for _, k := range ev.keysOf(m) {
 				rec(m[k])
 			}
 		}
@@ -337,36 +414,79 @@ func evalDescendants(input any) any {
 }
 
 func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
-	var inSeq any
-	if _, ok := asArray(input); ok && n.items[0].kind != nVariable {
-		inSeq = input
+	var one [1]any
+	var inItems []any
+	if items, ok := asArray(input); ok && n.items[0].kind != nVariable {
+		inItems = items
 	} else {
-		inSeq = newSeq(input)
+		one[0] = input
+		inItems = one[:]
 	}
 	var res any = undefined
 	var err error
+	isTuple := false
+	var tb []any
+	tbSet := false
 	for i, step := range n.items {
+		if step.tuple {
+			isTuple = true
+		}
 		if i == 0 && step.consArray {
-			res, err = ev.eval(step, inSeq, env)
+			var seqIn any = input
+			if _, ok := asArray(input); !ok || n.items[0].kind == nVariable {
+				seqIn = newSeq(input)
+			}
+			res, err = ev.eval(step, seqIn, env)
+		} else if isTuple {
+			tb, err = ev.evalTupleStep(step, inItems, tb, tbSet, env)
+			tbSet = true
 		} else {
-			items, _ := asArray(inSeq)
-			res, err = ev.evalStep(step, items, env, i == len(n.items)-1)
+			res, err = ev.evalStep(step, inItems, env, i == len(n.items)-1)
 		}
 		if err != nil {
 			return nil, err
 		}
-		if isUndef(res) {
-			break
+		if !isTuple {
+			if isUndef(res) {
+				break
+			}
+			if items, ok := asArray(res); ok && len(items) == 0 {
+				break
+			}
 		}
-		if items, ok := asArray(res); ok && len(items) == 0 {
-			break
+		if !step.hasFocus {
+			if items, ok := asArray(res); ok {
+				inItems = items
+			} else if isUndef(res) {
+				inItems = nil
+			} else {
+				one[0] = res
+				inItems = one[:]
+			}
 		}
-		inSeq = res
+	}
+	if !isTuple && n.keepSingletonArray {
+		if _, ok := asArray(res); !ok && !isUndef(res) {
+			res = newSeq(res)
+		}
+	}
+	if isTuple {
+		if n.tuple {
+			res = &array{items: tb, seq: true, tupleStream: true}
+		} else {
+			out := make([]any, 0, len(tb))
+			for _, t := range tb {
+				if v, ok := t.(tuple)["@"]; ok && !isUndef(v) {
+					out = append(out, v)
+				}
+			}
+			res = newSeq(out...)
+		}
 	}
 	if n.keepSingletonArray {
 		if a, ok := res.(*array); ok {
 			if a.cons && !a.seq {
-				a = &array{items: a.items, seq: true}
+				a = &array{items: []any{a}, seq: true}
 				res = a
 			}
 			a.keepSingleton = true
@@ -375,59 +495,203 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 		}
 	}
 	if n.group != nil {
+		if isTuple {
+			return ev.evalGroup(n.group, &array{items: tb, seq: true, tupleStream: true}, env)
+		}
 		return ev.evalGroup(n.group, res, env)
 	}
 	return res, nil
 }
 
+func frameFromTuple(parent *env, t tuple) *env {
+	e := &env{parent: parent}
+	for k, v := range t {
+		e.set(k, v)
+	}
+	return e
+}
+
+func (ev *evaluator) evalStages(stages []*node, res any, env *env) (any, error) {
+	var err error
+	for _, st := range stages {
+		if st.kind == nIndexStage {
+			items, _ := asArray(res)
+			for i, t := range items {
+				if tp, ok := t.(tuple); ok {
+					tp[st.op] = float64(i)
+				}
+			}
+			continue
+		}
+		if res, err = ev.filter(st, res, env); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// evalTupleStep evaluates one path step over a tuple stream (jsonata-js
+// evaluateTupleStep). tb is the incoming stream; tbSet false means none yet.
+func (ev *evaluator) evalTupleStep(step *node, input []any, tb []any, tbSet bool, env *env) ([]any, error) {
+	if step.kind == nSort {
+		var res any
+		var err error
+		if tbSet {
+			if res, err = ev.evalSort(step, tb, true, env); err != nil {
+				return nil, err
+			}
+		} else {
+			sorted, err := ev.evalSort(step, input, false, env)
+			if err != nil {
+				return nil, err
+			}
+			items, _ := asArray(sorted)
+			out := make([]any, len(items))
+			for i, it := range items {
+				t := tuple{"@": it}
+				if step.index != "" {
+					t[step.index] = float64(i)
+				}
+				out[i] = t
+			}
+			res = &array{items: out, seq: true, tupleStream: true}
+		}
+		if res, err = ev.evalStages(step.stages, res, env); err != nil {
+			return nil, err
+		}
+		items, _ := asArray(res)
+		return items, nil
+	}
+	if !tbSet {
+		tb = make([]any, len(input))
+		for i, it := range input {
+			tb[i] = tuple{"@": it}
+		}
+	}
+	out := []any{}
+	for _, tv := range tb {
+		t := tv.(tuple)
+		stepEnv := frameFromTuple(env, t)
+		res, err := ev.eval(step, t["@"], stepEnv)
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(res) {
+			continue
+		}
+		items, ok := asArray(res)
+		if !ok {
+			items = []any{res}
+		}
+		ts := isTupleStream(res)
+		for bb, item := range items {
+			nt := t.clone()
+			if ts {
+				for k, v := range item.(tuple) {
+					nt[k] = v
+				}
+			} else {
+				if step.focus != "" {
+					nt[step.focus] = item
+					nt["@"] = t["@"]
+				} else {
+					nt["@"] = item
+				}
+				if step.index != "" {
+					nt[step.index] = float64(bb)
+				}
+				if step.ancestor != nil {
+					nt[step.ancestor.label] = t["@"]
+				}
+			}
+			out = append(out, nt)
+		}
+	}
+	res, err := ev.evalStages(step.stages, &array{items: out, seq: true, tupleStream: true}, env)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := asArray(res)
+	return items, nil
+}
+
 func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any, error) {
 	if step.kind == nSort {
-		res, err := ev.evalSort(step, input, env)
+		res, err := ev.evalSort(step, input, false, env)
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range step.stages {
-			if res, err = ev.filter(st, res, env); err != nil {
-				return nil, err
-			}
-		}
-		return res, nil
+		return ev.evalStages(step.stages, res, env)
 	}
-	results := make([]any, 0, len(input))
+	var out []any
+	var single any
+	count := 0
+	// a plain field name needs none of eval's general machinery
+	plainName := step.kind == nName && !step.keepArray && len(step.predicate) == 0 && step.group == nil
 	for _, item := range input {
-		res, err := ev.eval(step, item, env)
-		if err != nil {
+		var res any
+		var err error
+		if plainName {
+			ev.steps++
+			if ev.steps > ev.maxSteps {
+				return nil, &Error{Code: "U1002", Position: step.pos, Message: messages["U1002"]}
+			}
+			res = ev.lookupField(item, step.op)
+			if a, ok := res.(*array); ok && a.seq {
+				switch {
+				case len(a.items) == 0:
+					res = undefined
+				case len(a.items) == 1 && !a.keepSingleton:
+					res = a.items[0]
+				}
+			}
+		} else if res, err = ev.eval(step, item, env); err != nil {
 			return nil, err
 		}
-		for _, st := range step.stages {
-			if res, err = ev.filter(st, res, env); err != nil {
+		if len(step.stages) > 0 {
+			if res, err = ev.evalStages(step.stages, res, env); err != nil {
 				return nil, err
 			}
 		}
-		if !isUndef(res) {
-			results = append(results, res)
+		if isUndef(res) {
+			continue
 		}
-	}
-	if last && len(results) == 1 {
-		if _, ok := asArray(results[0]); ok && !isSeq(results[0]) {
-			return results[0], nil
+		count++
+		if count == 1 {
+			single = res
+			continue
 		}
-	}
-	out := make([]any, 0, len(results))
-	for _, r := range results {
-		if items, ok := asArray(r); ok && !isCons(r) {
-			out = append(out, items...)
-		} else {
-			out = append(out, r)
+		if count == 2 {
+			out = make([]any, 0, len(input))
+			out = appendFlat(out, single)
 		}
+		out = appendFlat(out, res)
 	}
-	return newSeq(out...), nil
+	if count == 1 {
+		if _, ok := asArray(single); !ok {
+			// a singleton sequence: the path carries the bare value
+			return single, nil
+		} else if last && !isSeq(single) {
+			return single, nil
+		}
+		out = appendFlat(nil, single)
+	}
+	if out == nil {
+		out = []any{}
+	}
+	return &array{items: out, seq: true}, nil
 }
 
 func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 	out := []any{}
 	if isUndef(input) {
 		return newSeq(), nil
+	}
+	ts := isTupleStream(input)
+	wrap := func(out []any) any {
+		a := newSeq(out...)
+		a.tupleStream = ts
+		return a
 	}
 	items, ok := asArray(input)
 	if !ok {
@@ -446,10 +710,16 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 			}
 			out = append(out, item)
 		}
-		return newSeq(out...), nil
+		return wrap(out), nil
 	}
 	for i, item := range items {
-		res, err := ev.eval(pred, item, env)
+		ctx, penv := item, env
+		if ts {
+			if t, ok := item.(tuple); ok {
+				ctx, penv = t["@"], frameFromTuple(env, t)
+			}
+		}
+		res, err := ev.eval(pred, ctx, penv)
 		if err != nil {
 			return nil, err
 		}
@@ -467,11 +737,11 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 					out = append(out, item)
 				}
 			}
-		} else if truthy(res) {
+		} else if ev.truthy(res) {
 			out = append(out, item)
 		}
 	}
-	return newSeq(out...), nil
+	return wrap(out), nil
 }
 
 func allNumbers(items []any) bool {
@@ -496,6 +766,9 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 		if it.kind == nArray {
 			out = append(out, v)
 		} else if items, ok := asArray(v); ok {
+			if err := ev.charge(len(items)/4, it.pos); err != nil {
+				return nil, err
+			}
 			out = append(out, items...)
 		} else {
 			out = append(out, v)
@@ -507,23 +780,32 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 	return out, nil
 }
 
-func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
+func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
+	reduce := isTupleStream(input)
 	items, ok := asArray(input)
 	if !ok {
 		items = []any{input}
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && !reduce {
 		items = []any{undefined}
 	}
 	type entry struct {
 		data  any
+		items []any // accumulated data once a key has several items
+		multi bool
 		index int
 	}
 	groups := map[string]*entry{}
 	var order []string
 	for _, item := range items {
+		ctx, kenv := item, scope
+		if reduce {
+			if t, ok := item.(tuple); ok {
+				ctx, kenv = t["@"], frameFromTuple(scope, t)
+			}
+		}
 		for pi, pair := range n.pairs {
-			k, err := ev.eval(pair[0], item, env)
+			k, err := ev.eval(pair[0], ctx, kenv)
 			if err != nil {
 				return nil, err
 			}
@@ -538,25 +820,87 @@ func (ev *evaluator) evalGroup(n *node, input any, env *env) (any, error) {
 				if g.index != pi {
 					return nil, &Error{Code: "D1009", Position: pair[0].pos, Value: key, Message: messages["D1009"]}
 				}
-				g.data = appendValues(g.data, item)
+				// $append semantics, accumulated in one slice
+				if !g.multi {
+					g.multi = true
+					if items, ok := asArray(g.data); ok {
+						g.items = append([]any(nil), items...)
+					} else {
+						g.items = []any{g.data}
+					}
+				}
+				if items, ok := asArray(item); ok {
+					g.items = append(g.items, items...)
+				} else {
+					g.items = append(g.items, item)
+				}
 			} else {
 				groups[key] = &entry{data: item, index: pi}
 				order = append(order, key)
 			}
 		}
 	}
-	out := map[string]any{}
+	out := ev.newObject(len(order))
 	for _, key := range order {
 		g := groups[key]
-		v, err := ev.eval(n.pairs[g.index][1], g.data, env)
+		if g.multi {
+			g.data = g.items
+		}
+		ctx, venv := g.data, scope
+		if reduce {
+			t := reduceTupleStream(g.data)
+			ctx = t["@"]
+			delete(t, "@")
+			venv = frameFromTuple(scope, t)
+		}
+		v, err := ev.eval(n.pairs[g.index][1], ctx, venv)
 		if err != nil {
 			return nil, err
 		}
 		if !isUndef(v) {
-			out[key] = v
+			out.set(key, v)
 		}
 	}
-	return out, nil
+	return out.value(), nil
+}
+
+func reduceTupleStream(data any) tuple {
+	if t, ok := data.(tuple); ok {
+		return t.clone()
+	}
+	items, _ := asArray(data)
+	// $append of each key's values across the tuples: undefined values
+	// drop out, a single value stays as it is, several are concatenated
+	vals := map[string][]any{}
+	for _, it := range items {
+		for k, v := range it.(tuple) {
+			list := vals[k]
+			if !isUndef(v) {
+				list = append(list, v)
+			}
+			vals[k] = list
+		}
+	}
+	res := make(tuple, len(vals))
+	for k, list := range vals {
+		switch len(list) {
+		case 0:
+			res[k] = undefined
+		case 1:
+			res[k] = list[0]
+		default:
+			var out []any
+			for _, v := range list {
+				if vi, ok := asArray(v); ok {
+					out = append(out, vi...)
+				} else {
+					out = append(out, v)
+				}
+			}
+			res[k] = out
+		}
+	}
+	return res
 }
 
 // appendValues is $append: sequences and arrays are concatenated.
@@ -581,17 +925,25 @@ func appendValues(a, b any) any {
 	return out
 }
 
-func (ev *evaluator) evalSort(n *node, items []any, env *env) (any, error) {
+func (ev *evaluator) evalSort(n *node, items []any, tuples bool, scope *env) (any, error) {
 	var sortErr error
 	sorted := append([]any(nil), items...)
+	ctx := func(v any) (any, *env) {
+		if t, ok := v.(tuple); ok && tuples {
+			return t["@"], frameFromTuple(scope, t)
+		}
+		return v, scope
+	}
 	cmp := func(a, b any) int {
 		for _, term := range n.terms {
-			av, err := ev.eval(term.expr, a, env)
+			ac, aenv := ctx(a)
+			av, err := ev.eval(term.expr, ac, aenv)
 			if err != nil {
 				sortErr = err
 				return 0
 			}
-			bv, err := ev.eval(term.expr, b, env)
+			bc, benv := ctx(b)
+			bv, err := ev.eval(term.expr, bc, benv)
 			if err != nil {
 				sortErr = err
 				return 0
@@ -620,7 +972,9 @@ func (ev *evaluator) evalSort(n *node, items []any, env *env) (any, error) {
 	if sortErr != nil {
 		return nil, sortErr
 	}
-	return newSeq(sorted...), nil
+	res := newSeq(sorted...)
+	res.tupleStream = tuples
+	return res, nil
 }
 
 func compareSortValues(a, b any, pos int) (int, error) {
@@ -659,30 +1013,30 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	}
 	switch n.op {
 	case "and":
-		if !truthy(lhs) {
+		if !ev.truthy(lhs) {
 			return false, nil
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
 			return nil, err
 		}
-		return truthy(rhs), nil
+		return ev.truthy(rhs), nil
 	case "or":
-		if truthy(lhs) {
+		if ev.truthy(lhs) {
 			return true, nil
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
 			return nil, err
 		}
-		return truthy(rhs), nil
+		return ev.truthy(rhs), nil
 	case "??":
 		if !isUndef(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
 	case "?:":
-		if truthy(lhs) {
+		if ev.truthy(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
@@ -698,7 +1052,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
 		}
-		eq := deepEqual(lhs, rhs)
+		eq := ev.deepEqual(lhs, rhs)
 		if n.op == "=" {
 			return eq, nil
 		}
@@ -708,12 +1062,17 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	case "&":
 		ls, rs := "", ""
 		if !isUndef(lhs) {
-			if ls, err = stringify(lhs, false); err != nil {
+			if ls, err = ev.stringifyOrdered(lhs, false, ev.keysOf); err != nil {
 				return nil, err
 			}
 		}
 		if !isUndef(rhs) {
-			if rs, err = stringify(rhs, false); err != nil {
+			if rs, err = ev.stringifyOrdered(rhs, false, ev.keysOf); err != nil {
+				return nil, err
+			}
+		}
+		if n := (len(ls) + len(rs)) / 16; n > 0 {
+			if err := ev.charge(n, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -727,7 +1086,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			items = []any{rhs}
 		}
 		for _, it := range items {
-			if deepEqual(it, lhs) {
+			if ev.deepEqual(it, lhs) {
 				if _, isMap := lhs.(map[string]any); !isMap {
 					return true, nil
 				}
@@ -735,7 +1094,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		}
 		return false, nil
 	case "..":
-		return rangeOp(n, lhs, rhs)
+		return ev.rangeOp(n, lhs, rhs)
 	}
 	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
 }
@@ -752,6 +1111,12 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	if isUndef(lhs) || isUndef(rhs) {
 		return undefined, nil
 	}
+	if math.IsInf(lf, 0) || math.IsNaN(lf) {
+		return nil, &Error{Code: "D1001", Position: n.pos, Value: lf, Message: messages["D1001"]}
+	}
+	if math.IsInf(rf, 0) || math.IsNaN(rf) {
+		return nil, &Error{Code: "D1001", Position: n.pos, Value: rf, Message: messages["D1001"]}
+	}
 	var r float64
 	switch n.op {
 	case "+":
@@ -765,10 +1130,7 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	case "%":
 		r = math.Mod(lf, rf)
 	}
-	if math.IsInf(r, 0) || math.IsNaN(r) {
-		return nil, &Error{Code: "D1001", Position: n.pos, Value: r, Message: messages["D1001"]}
-	}
-	return r, nil
+	return boxNum(r), nil
 }
 
 func compare(n *node, lhs, rhs any) (any, error) {
@@ -820,7 +1182,7 @@ func compare(n *node, lhs, rhs any) (any, error) {
 
 const maxRange = 10_000_000
 
-func rangeOp(n *node, lhs, rhs any) (any, error) {
+func (ev *evaluator) rangeOp(n *node, lhs, rhs any) (any, error) {
 	lf, lok := toNumber(lhs)
 	rf, rok := toNumber(rhs)
 	if !isUndef(lhs) && (!lok || lf != math.Trunc(lf)) {
@@ -836,9 +1198,12 @@ func rangeOp(n *node, lhs, rhs any) (any, error) {
 		return nil, &Error{Code: "D2014", Position: n.pos, Value: rf - lf + 1, Message: messages["D2014"]}
 	}
 	size := int(rf-lf) + 1
+	if err := ev.charge(size/4, n.pos); err != nil { // before allocating
+		return nil, err
+	}
 	out := make([]any, size)
 	for i := range out {
-		out[i] = lf + float64(i)
+		out[i] = boxNum(lf + float64(i))
 	}
 	return out, nil
 }
@@ -847,4 +1212,23 @@ func rangeOp(n *node, lhs, rhs any) (any, error) {
 // undefined input), as the conformance suite needs.
 func (e *Expr) evalUndefinedInput(bindings map[string]any, opts Options) (any, error) {
 	return e.EvalWith(undefined, bindings, opts)
+}
+
+// appendFlat appends a step result, flattening sequences and input arrays
+// but not constructed arrays.
+func appendFlat(out []any, res any) []any {
+	if items, ok := asArray(res); ok && !isCons(res) {
+		return append(out, items...)
+	}
+	return append(out, res)
+}
+
+// charge counts work done natively (e.g. building a range) against the
+// step limit, so that no expression can allocate or loop without bound.
+func (ev *evaluator) charge(n, pos int) error {
+	ev.steps += n
+	if ev.steps > ev.maxSteps {
+		return &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func hostBuiltin(name string, f Function) (*builtin, error) {
 			if isUndef(a) {
 				continue
 			}
-			out[i], _ = export(a)
+			out[i], _ = ev.export(a)
 		}
 		res, err := call(out)
 		if err == ErrUndefined {

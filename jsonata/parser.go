@@ -6,32 +6,48 @@ import (
 )
 
 // node kinds
+type nodeKind uint8
+
 const (
-	nPath       = "path"
-	nBinary     = "binary"
-	nUnary      = "unary"
-	nName       = "name"
-	nString     = "string"
-	nNumber     = "number"
-	nValue      = "value"
-	nWildcard   = "wildcard"
-	nDescendant = "descendant"
-	nCondition  = "condition"
-	nBlock      = "block"
-	nBind       = "bind"
-	nRegex      = "regex"
-	nFunction   = "function"
-	nPartial    = "partial"
-	nVariable   = "variable"
-	nLambda     = "lambda"
-	nApply      = "apply"
-	nTransform  = "transform"
-	nSort       = "sort"
-	nArray      = "array"
-	nObject     = "object"
-	nNegate     = "negate"
-	nPlaceholer = "placeholder"
+	nPath nodeKind = iota
+	nBinary
+	nUnary
+	nName
+	nString
+	nNumber
+	nValue
+	nWildcard
+	nDescendant
+	nCondition
+	nBlock
+	nBind
+	nRegex
+	nFunction
+	nPartial
+	nVariable
+	nLambda
+	nApply
+	nTransform
+	nSort
+	nArray
+	nObject
+	nNegate
+	nPlaceholer
+	nParent
+	nIndexStage
 )
+
+var kindNames = [...]string{nPath: "path", nBinary: "binary", nUnary: "unary", nName: "name", nString: "string", nNumber: "number", nValue: "value", nWildcard: "wildcard", nDescendant: "descendant", nCondition: "condition", nBlock: "block", nBind: "bind", nRegex: "regex", nFunction: "function", nPartial: "partial", nVariable: "variable", nLambda: "lambda", nApply: "apply", nTransform: "transform", nSort: "sort", nArray: "array", nObject: "object", nNegate: "negate", nPlaceholer: "placeholder", nParent: "parent", nIndexStage: "index"}
+
+func (k nodeKind) String() string { return kindNames[k] }
+
+// slot is a parent-operator (%) binding: the ancestor that a % refers to is
+// captured in the tuple stream under label.
+type slot struct {
+	label string
+	level int
+	index int
+}
 
 type sortTerm struct {
 	expr       *node
@@ -39,20 +55,27 @@ type sortTerm struct {
 }
 
 type node struct {
-	kind string
-	op   string // operator, name, variable name or string value
-	val  any    // literal value
-	pos  int
+	// hot fields first: the evaluator reads these for every node
+	kind               nodeKind
+	tuple              bool // a step of a tuple stream (focus, index or ancestry)
+	hasFocus           bool
+	keepArray          bool
+	consArray          bool
+	keepSingletonArray bool
+	thunk              bool
+	pos                int
+	op                 string // operator, name, variable name or string value
+	val                any    // literal value
+	lhs, rhs           *node
+	items              []*node // array items, block expressions, call arguments, path steps
+	predicate          []*node // filters applied to the node's value
+	stages             []*node // filters applied per step in a path
+	group              *node   // grouping object constructor (kind nObject)
+	procedure          *node
+	body               *node
+	params             []string
 
-	lhs, rhs  *node
-	items     []*node    // array items, block expressions, call arguments, path steps
 	pairs     [][2]*node // object constructor / group pairs
-	predicate []*node    // filters applied to the node's value
-	stages    []*node    // filters applied per step in a path
-	group     *node      // grouping object constructor (kind nObject)
-	procedure *node
-	params    []string
-	body      *node
 	sig       *signature
 	cond      *node
 	then, els *node
@@ -61,19 +84,23 @@ type node struct {
 	terms     []sortTerm
 	re        *regexp.Regexp
 
-	keepArray          bool
-	consArray          bool
-	keepSingletonArray bool
-	thunk              bool
+	// tuple streams: focus (@) and index (#) variable names and ancestry (%)
+	focus         string
+	index         string
+	ancestor      *slot
+	slot          *slot
+	seekingParent []*slot
 }
 
 // maxParseDepth bounds parser recursion so deeply nested input fails cleanly.
 const maxParseDepth = 500
 
 type parser struct {
-	lx    lexer
-	tok   token
-	depth int
+	lx       lexer
+	tok      token
+	depth    int
+	labels   int
+	ancestry []*node
 }
 
 func parse(src string) (*node, error) {
@@ -88,13 +115,23 @@ func parse(src string) (*node, error) {
 	if p.tok.kind != tokEnd {
 		return nil, newErr("S0201", p.tok.pos, p.tok.value, "syntax error: unexpected %q", p.tok.value)
 	}
-	return p.process(ast)
+	res, err := p.process(ast)
+	if err != nil {
+		return nil, err
+	}
+	if res.kind == nParent || res.seekingParent != nil {
+		return nil, codeErr("S0217", res.pos, res.kind.String())
+	}
+	return res, nil
 }
 
 func (p *parser) advance() error {
 	t, err := p.lx.next()
 	if err != nil {
 		return err
+	}
+	if t.kind == tokOperator && (t.value == "!" || t.value == "~") {
+		return newErr("S0204", t.pos, t.value, "unknown operator: %q", t.value)
 	}
 	p.tok = t
 	return nil
@@ -266,8 +303,8 @@ func (p *parser) nud(t token) (*node, error) {
 			}
 		}
 		return n, p.expect("|")
-	case "%", "@", "#":
-		return nil, newErr("U1003", t.pos, t.value, "operator %q is not supported yet", t.value)
+	case "%":
+		return &node{kind: nParent, pos: t.pos}, nil
 	}
 	return nil, newErr("S0211", t.pos, t.value, "the symbol %q cannot be used as a unary operator", t.value)
 }
@@ -383,7 +420,14 @@ func (p *parser) led(t token, left *node) (*node, error) {
 		}
 		return n, p.expect(")")
 	case "@", "#":
-		return nil, newErr("U1003", t.pos, t.value, "operator %q is not supported yet", t.value)
+		rhs, err := p.expression(bp)
+		if err != nil {
+			return nil, err
+		}
+		if rhs.kind != nVariable {
+			return nil, newErr("S0214", rhs.pos, t.value, "the right side of %s must be a variable name (start with $)", t.value)
+		}
+		return &node{kind: nBinary, op: t.value, lhs: left, rhs: rhs, pos: t.pos}, nil
 	}
 	return nil, newErr("S0201", t.pos, t.value, "syntax error: unexpected %q", t.value)
 }
@@ -483,7 +527,9 @@ func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 
 // process turns the raw parse tree into the evaluation tree: '.' chains
 // become path nodes with steps, predicates become filters or step stages,
-// and grouping and sorting attach to their operands.
+// grouping and sorting attach to their operands, and focus (@), index (#)
+// and parent (%) operators are resolved into tuple-stream steps, as
+// jsonata-js's processAST does.
 func (p *parser) process(n *node) (*node, error) {
 	if n == nil {
 		return nil, nil
@@ -493,6 +539,96 @@ func (p *parser) process(n *node) (*node, error) {
 	if p.depth > maxParseDepth {
 		return nil, newErr("U1001", n.pos, "", "expression is nested too deeply")
 	}
+	res, err := p.processNode(n)
+	if err != nil {
+		return nil, err
+	}
+	if n.keepArray {
+		res.keepArray = true
+	}
+	return res, nil
+}
+
+// seekParent walks back from node to find the step whose input a %
+// refers to.
+func (p *parser) seekParent(n *node, s *slot) (*slot, error) {
+	switch n.kind {
+	case nName, nWildcard:
+		s.level--
+		if s.level == 0 {
+			if n.ancestor != nil {
+				s.label = n.ancestor.label
+			}
+			n.ancestor = s
+			n.tuple = true
+		}
+	case nParent:
+		s.level++
+	case nBlock:
+		if len(n.items) > 0 {
+			n.tuple = true
+			return p.seekParent(n.items[len(n.items)-1], s)
+		}
+	case nPath:
+		n.tuple = true
+		index := len(n.items) - 1
+		var err error
+		if s, err = p.seekParent(n.items[index], s); err != nil {
+			return nil, err
+		}
+		index--
+		for s.level > 0 && index >= 0 {
+			if s, err = p.seekParent(n.items[index], s); err != nil {
+				return nil, err
+			}
+			index--
+		}
+	default:
+		return nil, codeErr("S0217", n.pos, n.kind.String())
+	}
+	return s, nil
+}
+
+func pushAncestry(result, value *node) {
+	if value == nil || (value.seekingParent == nil && value.kind != nParent) {
+		return
+	}
+	slots := value.seekingParent
+	if value.kind == nParent {
+		slots = append(slots, value.slot)
+	}
+	result.seekingParent = append(result.seekingParent, slots...)
+}
+
+func (p *parser) resolveAncestry(path *node) error {
+	last := path.items[len(path.items)-1]
+	slots := last.seekingParent
+	if last.kind == nParent {
+		slots = append(append([]*slot(nil), slots...), last.slot)
+	}
+	for _, s := range slots {
+		index := len(path.items) - 2
+		for s.level > 0 {
+			if index < 0 {
+				path.seekingParent = append(path.seekingParent, s)
+				break
+			}
+			step := path.items[index]
+			index--
+			for index >= 0 && step.hasFocus && path.items[index].hasFocus {
+				step = path.items[index]
+				index--
+			}
+			var err error
+			if s, err = p.seekParent(step, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *parser) processNode(n *node) (*node, error) {
 	var err error
 	switch n.kind {
 	case nBinary:
@@ -517,6 +653,18 @@ func (p *parser) process(n *node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
+			if pred.seekingParent != nil {
+				for _, s := range pred.seekingParent {
+					if s.level == 1 {
+						if _, err := p.seekParent(step, s); err != nil {
+							return nil, err
+						}
+					} else {
+						s.level--
+					}
+				}
+				pushAncestry(step, pred)
+			}
 			if stages {
 				step.stages = append(step.stages, pred)
 			} else {
@@ -532,7 +680,7 @@ func (p *parser) process(n *node) (*node, error) {
 				return nil, codeErr("S0210", n.pos, "")
 			}
 			g := &node{kind: nObject, pos: n.pos}
-			if g.pairs, err = p.processPairs(n.pairs); err != nil {
+			if g.pairs, err = p.processPairs(n.pairs, nil); err != nil {
 				return nil, err
 			}
 			res.group = g
@@ -545,7 +693,9 @@ func (p *parser) process(n *node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &node{kind: nBind, op: n.lhs.op, rhs: rhs, pos: n.pos}, nil
+			b := &node{kind: nBind, op: n.lhs.op, rhs: rhs, pos: n.pos}
+			pushAncestry(b, rhs)
+			return b, nil
 		case "~>":
 			lhs, err := p.process(n.lhs)
 			if err != nil {
@@ -555,7 +705,51 @@ func (p *parser) process(n *node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &node{kind: nApply, lhs: lhs, rhs: rhs, pos: n.pos, keepArray: n.keepArray}, nil
+			return &node{kind: nApply, lhs: lhs, rhs: rhs, pos: n.pos, keepArray: n.keepArray || lhs.keepArray || rhs.keepArray}, nil
+		case "@":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			step := res
+			if res.kind == nPath {
+				step = res.items[len(res.items)-1]
+			}
+			if step.stages != nil || step.predicate != nil {
+				return nil, codeErr("S0215", n.pos, "")
+			}
+			if step.kind == nSort {
+				return nil, codeErr("S0216", n.pos, "")
+			}
+			if n.keepArray {
+				step.keepArray = true
+			}
+			step.focus = n.rhs.op
+			step.hasFocus = true
+			step.tuple = true
+			return res, nil
+		case "#":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			step := res
+			if res.kind == nPath {
+				step = res.items[len(res.items)-1]
+			} else {
+				res = &node{kind: nPath, items: []*node{res}, pos: res.pos}
+				if step.predicate != nil {
+					step.stages = step.predicate
+					step.predicate = nil
+				}
+			}
+			if step.stages == nil {
+				step.index = n.rhs.op
+			} else {
+				step.stages = append(step.stages, &node{kind: nIndexStage, op: n.rhs.op, pos: n.pos})
+			}
+			step.tuple = true
+			return res, nil
 		}
 		if n.lhs, err = p.process(n.lhs); err != nil {
 			return nil, err
@@ -563,16 +757,19 @@ func (p *parser) process(n *node) (*node, error) {
 		if n.rhs, err = p.process(n.rhs); err != nil {
 			return nil, err
 		}
+		pushAncestry(n, n.lhs)
+		pushAncestry(n, n.rhs)
 		return n, nil
 	case nArray, nBlock:
 		for i, it := range n.items {
 			if n.items[i], err = p.process(it); err != nil {
 				return nil, err
 			}
+			pushAncestry(n, n.items[i])
 		}
 		return n, nil
 	case nObject:
-		if n.pairs, err = p.processPairs(n.pairs); err != nil {
+		if n.pairs, err = p.processPairs(n.pairs, n); err != nil {
 			return nil, err
 		}
 		return n, nil
@@ -580,15 +777,17 @@ func (p *parser) process(n *node) (*node, error) {
 		if n.lhs, err = p.process(n.lhs); err != nil {
 			return nil, err
 		}
+		pushAncestry(n, n.lhs)
 		return n, nil
 	case nFunction, nPartial:
-		if n.procedure, err = p.process(n.procedure); err != nil {
-			return nil, err
-		}
 		for i, it := range n.items {
 			if n.items[i], err = p.process(it); err != nil {
 				return nil, err
 			}
+			pushAncestry(n, n.items[i])
+		}
+		if n.procedure, err = p.process(n.procedure); err != nil {
+			return nil, err
 		}
 		return n, nil
 	case nLambda:
@@ -602,12 +801,15 @@ func (p *parser) process(n *node) (*node, error) {
 		if n.cond, err = p.process(n.cond); err != nil {
 			return nil, err
 		}
+		pushAncestry(n, n.cond)
 		if n.then, err = p.process(n.then); err != nil {
 			return nil, err
 		}
+		pushAncestry(n, n.then)
 		if n.els, err = p.process(n.els); err != nil {
 			return nil, err
 		}
+		pushAncestry(n, n.els)
 		return n, nil
 	case nTransform:
 		if n.lhs, err = p.process(n.lhs); err != nil {
@@ -634,9 +836,13 @@ func (p *parser) process(n *node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
+			pushAncestry(st, e)
 			st.terms = append(st.terms, sortTerm{expr: e, descending: term.descending})
 		}
 		res.items = append(res.items, st)
+		if err := p.resolveAncestry(res); err != nil {
+			return nil, err
+		}
 		return res, nil
 	case nName:
 		path := &node{kind: nPath, items: []*node{n}, pos: n.pos}
@@ -644,11 +850,16 @@ func (p *parser) process(n *node) (*node, error) {
 			path.keepSingletonArray = true
 		}
 		return path, nil
+	case nParent:
+		n.slot = &slot{label: "!" + itoa(p.labels), level: 1, index: len(p.ancestry)}
+		p.labels++
+		p.ancestry = append(p.ancestry, n)
+		return n, nil
 	}
 	return n, nil
 }
 
-func (p *parser) processPairs(pairs [][2]*node) ([][2]*node, error) {
+func (p *parser) processPairs(pairs [][2]*node, anc *node) ([][2]*node, error) {
 	out := make([][2]*node, len(pairs))
 	for i, pr := range pairs {
 		k, err := p.process(pr[0])
@@ -658,6 +869,10 @@ func (p *parser) processPairs(pairs [][2]*node) ([][2]*node, error) {
 		v, err := p.process(pr[1])
 		if err != nil {
 			return nil, err
+		}
+		if anc != nil {
+			pushAncestry(anc, k)
+			pushAncestry(anc, v)
 		}
 		out[i] = [2]*node{k, v}
 	}
@@ -674,6 +889,9 @@ func (p *parser) processPath(n *node) (*node, error) {
 		res = lstep
 	} else {
 		res = &node{kind: nPath, items: []*node{lstep}, pos: n.pos}
+	}
+	if lstep.kind == nParent {
+		res.seekingParent = []*slot{lstep.slot}
 	}
 	rest, err := p.process(n.rhs)
 	if err != nil {
@@ -713,6 +931,9 @@ func (p *parser) processPath(n *node) (*node, error) {
 	}
 	if last := res.items[len(res.items)-1]; last.kind == nArray {
 		last.consArray = true
+	}
+	if err := p.resolveAncestry(res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

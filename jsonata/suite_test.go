@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/jsonv"
 )
@@ -25,8 +27,11 @@ type suiteCase struct {
 	Result          json.RawMessage `json:"result"`
 	UndefinedResult bool            `json:"undefinedResult"`
 	Code            string          `json:"code"`
-	Depth           int             `json:"depth"`
-	Timelimit       int             `json:"timelimit"`
+	Error           *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+	Depth     int `json:"depth"`
+	Timelimit int `json:"timelimit"`
 }
 
 func parseRaw(raw json.RawMessage) (any, bool, error) {
@@ -34,7 +39,69 @@ func parseRaw(raw json.RawMessage) (any, bool, error) {
 		return nil, false, nil
 	}
 	v, err := jsonv.Parse(raw)
+	if err == nil {
+		recordOrder(raw, v)
+	}
 	return v, true, err
+}
+
+// inputOrder remembers the document key order of parsed suite inputs, for
+// Options.KeyOrder. Entries hold their maps, so addresses stay unique.
+var inputOrder = map[unsafe.Pointer]orderEntry{}
+
+func suiteKeyOrder(m map[string]any) []string {
+	if e, ok := inputOrder[mapID(m)]; ok {
+		return e.keys
+	}
+	return nil
+}
+
+// recordOrder walks the JSON text alongside its parsed value v.
+func recordOrder(raw []byte, v any) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var walk func(v any) error
+	walk = func(v any) error {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'):
+			m, _ := v.(map[string]any)
+			var keys []string
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				keys = append(keys, k)
+				if err := walk(m[k]); err != nil {
+					return err
+				}
+			}
+			if m != nil {
+				inputOrder[mapID(m)] = orderEntry{m: m, keys: keys}
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			items, _ := v.([]any)
+			for i := 0; dec.More(); i++ {
+				var item any
+				if i < len(items) {
+					item = items[i]
+				}
+				if err := walk(item); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		return nil
+	}
+	_ = walk(v)
 }
 
 func loadCases(path string) ([]suiteCase, error) {
@@ -60,6 +127,9 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 			reason = fmt.Sprintf("PANIC: %v", r)
 		}
 	}()
+	if c.Code == "" && c.Error != nil {
+		c.Code = c.Error.Code
+	}
 	var input any = undefined
 	if v, ok, err := parseRaw(c.Data); ok {
 		if err != nil {
@@ -80,7 +150,12 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 	expr, err := Compile(c.Expr)
 	var res any
 	if err == nil {
-		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }}
+		seed := uint64(42)
+		random := func() float64 { // deterministic LCG, enough for the suite
+			seed = seed*6364136223846793005 + 1442695040888963407
+			return float64(seed>>11) / (1 << 53)
+		}
+		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }, Random: random, KeyOrder: suiteKeyOrder}
 		if isUndef(input) {
 			res, err = expr.evalUndefinedInput(bindings, opts)
 		} else {
@@ -140,6 +215,7 @@ func TestSuite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		recordOrder(b, v)
 		datasets[strings.TrimSuffix(filepath.Base(f), ".json")] = v
 	}
 	groups, err := os.ReadDir(groupsDir)

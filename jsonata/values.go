@@ -2,7 +2,6 @@ package jsonata
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -28,6 +27,24 @@ type array struct {
 	cons          bool // built by an array constructor in a path step
 	keepSingleton bool
 	outerWrapper  bool
+	tupleStream   bool // items are tuples (focus/index/ancestor bindings)
+}
+
+// tuple is one entry of a tuple stream: "@" is the context value, other
+// keys are variable bindings.
+type tuple map[string]any
+
+func (t tuple) clone() tuple {
+	out := make(tuple, len(t)+2)
+	for k, v := range t {
+		out[k] = v
+	}
+	return out
+}
+
+func isTupleStream(v any) bool {
+	a, ok := v.(*array)
+	return ok && a != nil && a.tupleStream
 }
 
 func newSeq(items ...any) *array {
@@ -69,7 +86,11 @@ func isFunction(v any) bool {
 }
 
 // truthy implements JSONata's boolean casting; undefined is false.
-func truthy(v any) bool {
+func truthy(v any) bool { return (*evaluator)(nil).truthy(v) }
+
+// truthy implements JSONata's boolean casting; traversal of nested
+// arrays is charged to the step limit.
+func (ev *evaluator) truthy(v any) bool {
 	switch x := v.(type) {
 	case undefinedType, nil:
 		return false
@@ -83,11 +104,12 @@ func truthy(v any) bool {
 		return false
 	}
 	if items, ok := asArray(v); ok {
+		ev.tick()
 		if len(items) == 1 {
-			return truthy(items[0])
+			return ev.truthy(items[0])
 		}
 		for _, it := range items {
-			if truthy(it) {
+			if ev.truthy(it) {
 				return true
 			}
 		}
@@ -99,7 +121,10 @@ func truthy(v any) bool {
 	return false
 }
 
-func deepEqual(a, b any) bool {
+func deepEqual(a, b any) bool { return (*evaluator)(nil).deepEqual(a, b) }
+
+func (ev *evaluator) deepEqual(a, b any) bool {
+	ev.tick()
 	if isUndef(a) || isUndef(b) {
 		return isUndef(a) && isUndef(b)
 	}
@@ -113,7 +138,7 @@ func deepEqual(a, b any) bool {
 			return false
 		}
 		for i := range ia {
-			if !deepEqual(ia[i], ib[i]) {
+			if !ev.deepEqual(ia[i], ib[i]) {
 				return false
 			}
 		}
@@ -127,7 +152,7 @@ func deepEqual(a, b any) bool {
 		}
 		for k, xv := range x {
 			yv, ok := y[k]
-			if !ok || !deepEqual(xv, yv) {
+			if !ok || !ev.deepEqual(xv, yv) {
 				return false
 			}
 		}
@@ -164,7 +189,7 @@ func formatNumber(f float64) string {
 // stringNumber renders numbers for $string and JSON output: 15 significant
 // digits, as JSONata does.
 func stringNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+	if f == math.Trunc(f) {
 		return formatNumber(f)
 	}
 	g, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
@@ -174,8 +199,15 @@ func stringNumber(f float64) string {
 	return formatNumber(g)
 }
 
-// stringify implements $string for non-string values.
+// stringify implements $string for non-string values, with object keys
+// sorted.
 func stringify(v any, pretty bool) (string, error) {
+	return (*evaluator)(nil).stringifyOrdered(v, pretty, nil)
+}
+
+// stringifyOrdered is stringify with object keys in the order keys gives
+// (sorted when keys is nil).
+func (ev *evaluator) stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
@@ -188,17 +220,28 @@ func stringify(v any, pretty bool) (string, error) {
 	if isFunction(v) {
 		return "", nil
 	}
+	if f, ok := ev.firstNonFinite(v, 0); ok {
+		return "", &Error{Code: "D1001", Value: f, Message: messages["D1001"]}
+	}
 	var b strings.Builder
-	writeJSON(&b, v, pretty, "")
+	if keys == nil {
+		keys = sortedKeys
+	}
+	ev.writeJSON(&b, v, pretty, "", keys)
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
+func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func(map[string]any) []string) {
+	ev.tick()
 	switch x := v.(type) {
 	case undefinedType, nil:
 		b.WriteString("null")
 		return
 	case string:
+		if len(x) >= 256 && ev != nil {
+			ev.steps += len(x) / 16
+			ev.tick()
+		}
 		b.Write(jsonv.AppendString(nil, x))
 		return
 	case bool:
@@ -213,12 +256,11 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 		return
 	case map[string]any:
 		keys := make([]string, 0, len(x))
-		for k, val := range x {
-			if !isUndef(val) {
+		for _, k := range order(x) {
+			if !isUndef(x[k]) {
 				keys = append(keys, k)
 			}
 		}
-		sort.Strings(keys)
 		if len(keys) == 0 {
 			b.WriteString("{}")
 			return
@@ -237,7 +279,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 			if pretty {
 				b.WriteByte(' ')
 			}
-			writeJSON(b, x[k], pretty, inner)
+			ev.writeJSON(b, x[k], pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -264,7 +306,7 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 			if pretty {
 				b.WriteString("\n" + inner)
 			}
-			writeJSON(b, it, pretty, inner)
+			ev.writeJSON(b, it, pretty, inner, order)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -286,7 +328,10 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 // export converts an engine value into the jsonv model: sequences become
 // []any, integral floats become int64, undefined members are dropped and
 // functions become nil. Unchanged sub-trees are shared, not copied.
-func export(v any) (any, bool) {
+func export(v any) (any, bool) { return (*evaluator)(nil).export(v) }
+
+func (ev *evaluator) export(v any) (any, bool) {
+	ev.tick()
 	switch x := v.(type) {
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
@@ -299,14 +344,14 @@ func export(v any) (any, bool) {
 			if isUndef(it) {
 				continue
 			}
-			e, _ := export(it)
+			e, _ := ev.export(it)
 			out = append(out, e)
 		}
 		return out, true
 	case []any:
 		var out []any
 		for i, it := range x {
-			e, changed := export(it)
+			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
 					out = make([]any, 0, len(x))
@@ -324,7 +369,7 @@ func export(v any) (any, bool) {
 	case map[string]any:
 		var out map[string]any
 		for k, it := range x {
-			e, changed := export(it)
+			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
 					out = make(map[string]any, len(x))
@@ -369,3 +414,71 @@ func strLen(s string) int {
 func toUTF16(s string) []uint16 { return utf16.Encode([]rune(s)) }
 
 func fromUTF16(u []uint16) string { return string(utf16.Decode(u)) }
+
+// firstNonFinite finds an Infinity or NaN inside a structure, which
+// JSON cannot represent ($string fails with D1001 as jsonata-js does).
+func (ev *evaluator) firstNonFinite(v any, depth int) (float64, bool) {
+	ev.tick()
+	if depth > 10000 {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return x, true
+		}
+	case map[string]any:
+		for _, e := range x {
+			if f, ok := ev.firstNonFinite(e, depth+1); ok {
+				return f, true
+			}
+		}
+	default:
+		if items, ok := asArray(v); ok {
+			for _, e := range items {
+				if f, ok := ev.firstNonFinite(e, depth+1); ok {
+					return f, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// stepLimit is panicked by tick and recovered by EvalWith, so that deep
+// structure traversals can stop without threading errors through.
+type stepLimit struct{ err *Error }
+
+// tick charges one step for structure traversal (nested or shared
+// structures can be exponentially large when walked). A nil evaluator
+// (use outside an evaluation) is not limited.
+func (ev *evaluator) tick() {
+	if ev == nil {
+		return
+	}
+	ev.steps++
+	if ev.steps > ev.maxSteps {
+		panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
+	}
+}
+
+// smallNums holds boxed small non-negative integers, so that common
+// numeric results (counts, indexes, small arithmetic) need no allocation
+// when stored in an interface.
+var smallNums = func() (t [1024]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return
+}()
+
+// boxNum stores f in an interface, reusing a shared box for small
+// integers.
+func boxNum(f float64) any {
+	if f >= 0 && f < float64(len(smallNums)) {
+		if i := int(f); float64(i) == f && !(f == 0 && math.Signbit(f)) {
+			return smallNums[i]
+		}
+	}
+	return f
+}

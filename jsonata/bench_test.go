@@ -1,0 +1,54 @@
+package jsonata
+
+import (
+	"testing"
+)
+
+// Typical ASL expressions, evaluated on a pre-compiled Expr with $states
+// bound as a map, the way the ASL layer calls the engine.
+
+func benchStates() map[string]any {
+	items := make([]any, 100)
+	for i := range items {
+		items[i] = map[string]any{"x": int64(i), "name": "item"}
+	}
+	return map[string]any{
+		"states": map[string]any{
+			"input": map[string]any{
+				"a":     map[string]any{"b": "deep value"},
+				"items": items,
+				"first": "Ada",
+				"last":  "Lovelace",
+			},
+			"context": map[string]any{"Execution": map[string]any{"Id": "exec-1"}},
+		},
+	}
+}
+
+func benchExpr(b *testing.B, src string) {
+	e, err := Compile(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bindings := benchStates()
+	if _, err := e.Eval(nil, bindings); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Eval(nil, bindings); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFieldPath(b *testing.B) { benchExpr(b, `$states.input.a.b`) }
+
+func BenchmarkMapLambda100(b *testing.B) {
+	benchExpr(b, `$map($states.input.items, function($v){$v.x * 2})`)
+}
+
+func BenchmarkConcat(b *testing.B) {
+	benchExpr(b, `$states.input.first & " " & $states.input.last`)
+}
