@@ -44,8 +44,9 @@ type Execution struct {
 	scFrame   *frame
 	scItem    map[string]any
 	// JSONata: the clock and Step Functions' functions, made once.
-	ataNow func() time.Time
-	ataFn  map[string]any
+	ataNow    func() time.Time
+	ataRandom func() float64
+	ataFn     map[string]any
 }
 
 type phase uint8

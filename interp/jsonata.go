@@ -101,7 +101,13 @@ func (x *Execution) ataOptions() jsonata.Options {
 	if x.ataNow == nil {
 		x.ataNow = func() time.Time { return x.now }
 	}
-	return jsonata.Options{Now: x.ataNow}
+	if x.ataRandom == nil {
+		// $shuffle (and the engine's own $random, which Step Functions'
+		// $random shadows) draw from the execution's seeded generator,
+		// so replays repeat them.
+		x.ataRandom = func() float64 { return float64(x.rand()>>11) / (1 << 53) }
+	}
+	return jsonata.Options{Now: x.ataNow, Random: x.ataRandom}
 }
 
 // queryErr is a States.QueryEvaluationError of f's current state; raise

@@ -211,3 +211,27 @@ func TestJSONataEvalIsNoFunction(t *testing.T) {
 		t.Fatalf("got %s %s %s", x.Status, x.Error, x.Cause)
 	}
 }
+
+// $shuffle draws from the execution's seeded randomness: same seed, same
+// order; the result is a permutation.
+func TestJSONataShuffleIsSeeded(t *testing.T) {
+	m := compile(t, `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"r":"{% $shuffle([1,2,3,4,5,6,7,8]) %}"},"End":true}}}`)
+	a, _ := run(t, m, `{}`, echo)
+	b, _ := run(t, m, `{}`, echo)
+	if a.Status != interp.Succeeded {
+		t.Fatalf("got %s %s %s", a.Status, a.Error, a.Cause)
+	}
+	ga, gb := jsonv.String(a.Output), jsonv.String(b.Output)
+	if ga != gb {
+		t.Errorf("same seed, different shuffles: %s, %s", ga, gb)
+	}
+	r, _ := a.Output.(map[string]any)["r"].([]any)
+	seen := map[int64]bool{}
+	for _, v := range r {
+		n, _ := v.(int64)
+		seen[n] = true
+	}
+	if len(r) != 8 || len(seen) != 8 {
+		t.Errorf("not a permutation: %s", ga)
+	}
+}
