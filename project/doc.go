@@ -102,6 +102,7 @@
 // an error:
 //
 //	${env:NAME}            the environment variable NAME (an error if it is unset)
+//	${env:NAME:-DEFAULT}   NAME, or DEFAULT when NAME is unset or empty
 //	${F.Arn}, ${FArn}      function F:      arn:aws:lambda:REGION:ACCOUNT:function:F
 //	${M.Arn}               state machine M: arn:aws:states:REGION:ACCOUNT:stateMachine:M
 //	${C.Arn}               connection C:    arn:aws:events:REGION:ACCOUNT:connection/C
