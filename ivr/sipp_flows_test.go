@@ -73,6 +73,10 @@ a=sendrecv
 
 ]]>
   </send>
+  <!-- A retransmitted INVITE (the caller saw no answer yet: a loaded
+       machine) is absorbed; the 200 above keeps being retransmitted until
+       the ACK. Without this step sipp aborts the call on it. -->
+  <recv request="INVITE" optional="true"/>
   <recv request="ACK" crlf="true"/>
 ` + middle + `
   <recv request="BYE"/>
