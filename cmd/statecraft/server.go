@@ -73,7 +73,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
