@@ -115,7 +115,7 @@ func TestTenantsWorkflowsAndRoutes(t *testing.T) {
 		{"PUT", "/v1/admin/tenants/b/workflows/hello", admin, `{"stateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:echo"}`, 200},
 		{"PUT", "/v1/admin/tenants/b/numbers/+4620", admin, `{"workflow": "slow"}`, 200},
 		{"PUT", "/v1/admin/tenants/b/numbers/+4610123", admin, `{"workflow": "slow"}`, 409}, // a's number
-		{"PUT", "/v1/admin/tenants/c", admin, `{"apiKeys": ["` + keyA + `"]}`, 409},          // a's key
+		{"PUT", "/v1/admin/tenants/c", admin, `{"apiKeys": ["` + keyA + `"]}`, 409},         // a's key
 		{"PUT", "/v1/admin/tenants/bad name", admin, `{}`, 400},
 		{"PUT", "/v1/admin/tenants/b", admin, `[1,2]`, 400},
 		{"DELETE", "/v1/admin/tenants/b/workflows/slow", admin, ``, 409}, // routed
