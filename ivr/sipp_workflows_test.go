@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/statecraft/statecraft/cli"
+	"github.com/statecraft/statecraft/ivr"
+	"github.com/statecraft/statecraft/ivr/sipua"
 )
 
 // End-to-end tests of the workflow API and inbound calls through the real
@@ -76,6 +78,12 @@ var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 // 127.0.0.1:sipPort, until the test ends.
 func startProjectServer(t *testing.T, sipPort int) *projectServer {
 	t.Helper()
+	return startProjectServerFile(t, exampleProject, sipPort)
+}
+
+// startProjectServerFile is startProjectServer with another project file.
+func startProjectServerFile(t *testing.T, project string, sipPort int) *projectServer {
+	t.Helper()
 	t.Setenv("ACME_API_KEY", acmeKey)
 	t.Setenv("STATECRAFT_ADMIN_KEY", adminKey)
 	t.Setenv("IVR_SIP_BIND", fmt.Sprintf("127.0.0.1:%d", sipPort))
@@ -83,7 +91,7 @@ func startProjectServer(t *testing.T, sipPort int) *projectServer {
 	o.Listen = "127.0.0.1:0"
 	o.Data = t.TempDir()
 	o.NoSync = true
-	o.Project = exampleProject
+	o.Project = project
 	o.LogLevel = "debug"
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -512,6 +520,80 @@ func TestAlarmIVRInbound(t *testing.T) {
 			t.Errorf("no rejection logged")
 		}
 	})
+}
+
+// An inbound call to a media service running as its own process: it asks
+// the server whether the number is routed and starts the workflow over
+// the server's inbound-routing endpoints (ivr.HTTPRouter, an admin key),
+// and polls the activity over HTTP like any worker.
+func TestAlarmIVRInboundSeparateMediaService(t *testing.T) {
+	requireTools(t)
+	// The example project without its mediaService section.
+	dir := t.TempDir()
+	raw, err := os.ReadFile(exampleProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	text = text[:strings.Index(text, "\nmediaService:")+1]
+	for _, f := range []string{"statemachine.asl.json", "inbound.asl.json"} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(exampleProject), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "statecraft.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startProjectServerFile(t, filepath.Join(dir, "statecraft.yaml"), 0)
+	if strings.Contains(p.log.String(), "media service started") {
+		t.Fatal("the server runs a media service of its own")
+	}
+
+	sipPort := freeUDPPort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ua, err := sipua.Start(ctx, sipua.Config{BindHost: "127.0.0.1", BindPort: sipPort, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := runWorker(t, &server{url: p.url, client: p.client}, ivr.Config{
+		ActivityArn: "arn:aws:states:us-east-1:123456789012:activity:mediaService",
+		Backend:     ua,
+		Prompts:     &ivr.TTS{Dir: t.TempDir()},
+		Router:      &ivr.HTTPRouter{Endpoint: p.url, Key: adminKey},
+	})
+
+	pcap := filepath.Join(dir, "digits.pcap")
+	dtmfPcap(t, pcap, "2468#", 101)
+	tap := newTap(t)
+	if err := runCaller(t, callerScenario("+46709998877", tap.port(), keyPcap(pcap)), routedNumber, sipPort, 90*time.Second); err != nil {
+		t.Error(err)
+	}
+	if err := runCaller(t, rejectedScenario, "+46111", sipPort, 30*time.Second); err != nil {
+		t.Errorf("unrouted: want a 404: %v", err)
+	}
+	list, err := p.client.ListExecutions(context.Background(), &sfn.ListExecutionsInput{
+		StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:inbound-pin")})
+	if err != nil || len(list.Executions) != 1 {
+		t.Fatalf("executions: %+v %v", list, err)
+	}
+	arn := aws.ToString(list.Executions[0].ExecutionArn)
+	id := arn[strings.LastIndexByte(arn, ':')+1:]
+	e := p.waitWorkflow(t, "/v1/workflows/inbound-pin/executions/"+id, acmeKey, 60*time.Second)
+	out, _ := e["output"].(map[string]any)
+	if e["status"] != "SUCCEEDED" || out["digits"] != "2468" || out["callerNumber"] != "+46709998877" {
+		t.Errorf("inbound execution: %v", e)
+	}
+	if w.InboundCalls() != 1 {
+		t.Errorf("worker answered %d inbound calls, want 1", w.InboundCalls())
+	}
+	if n := tap.packets.Load(); n < 40 {
+		t.Errorf("caller received %d PCMU RTP packets, want the greeting", n)
+	}
 }
 
 // The example's one command, examples/alarm-ivr/run-with-sipp.sh, works:
