@@ -216,6 +216,7 @@ func TestAlarmIVRWorkflowAPI(t *testing.T) {
 // One tenant can neither see nor start another's workflows; bad keys and
 // bad input get clear JSON errors, never a 500.
 func TestAlarmIVRTenantIsolation(t *testing.T) {
+	requireTools(t) // the project's media service needs espeak-ng and sox
 	p := startProjectServer(t, freeUDPPort(t))
 	const betaKey = "beta-test-key-0123456789"
 
