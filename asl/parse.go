@@ -173,8 +173,7 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 	s.Next, _ = obj["Next"].(string)
 	s.End, _ = obj["End"].(bool)
 	if s.QueryLanguage == JSONata {
-		// Kept raw: the JSONata engine is a separate piece of work.
-		p.jsonataChildren(s, obj, ptr)
+		p.jsonataState(s, obj, ptr)
 		return s
 	}
 	s.InputPath = p.ioPath(obj, "InputPath", ptr)
@@ -279,25 +278,107 @@ func (p *parser) expr(obj map[string]any, key, ptr string) *jsonpath.Expr {
 	return e
 }
 
-// jsonataChildren still parses nested scopes of a JSONata state so that the
-// machine's structure (and its transitions) is known.
-func (p *parser) jsonataChildren(s *State, obj map[string]any, ptr string) {
-	s.Resource, _ = obj["Resource"].(string)
-	s.Default, _ = obj["Default"].(string)
+// query compiles a JSONata field of obj, nil when absent.
+func (p *parser) query(obj map[string]any, key, ptr string) *Query {
+	v, ok := obj[key]
+	if !ok {
+		return nil
+	}
+	q, err := CompileQuery(v, key)
+	if err != nil {
+		p.fail(ptr+"/"+key, "%v", err)
+		return nil
+	}
+	return q
+}
+
+// jsonataState parses a state whose QueryLanguage is JSONata: its
+// structure as for JSONPath, its data fields compiled as queries.
+func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
+	j := &JSONataFields{}
+	s.JSONata = j
+	j.Output = p.query(obj, "Output", ptr)
+	j.Assign = p.query(obj, "Assign", ptr)
 	switch s.Type {
+	case TypeTask:
+		s.Resource = p.str(obj, "Resource", ptr, true)
+		s.Credentials = obj["Credentials"]
+		j.Arguments = p.query(obj, "Arguments", ptr)
+		j.TimeoutSeconds = p.query(obj, "TimeoutSeconds", ptr)
+		j.HeartbeatSeconds = p.query(obj, "HeartbeatSeconds", ptr)
+		p.retryCatch(s, obj, ptr)
 	case TypeParallel:
+		j.Arguments = p.query(obj, "Arguments", ptr)
+		p.retryCatch(s, obj, ptr)
 		branches, _ := obj["Branches"].([]any)
+		if len(branches) == 0 {
+			p.fail(ptr+"/Branches", "Parallel state needs a non-empty Branches array")
+		}
 		for i, b := range branches {
-			if bo, ok := b.(map[string]any); ok {
-				s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), p.top))
+			bo, ok := b.(map[string]any)
+			if !ok {
+				p.fail(fmt.Sprintf("%s/Branches/%d", ptr, i), "branch must be an object")
+				continue
 			}
+			s.Branches = append(s.Branches, p.machine(bo, fmt.Sprintf("%s/Branches/%d", ptr, i), p.top))
 		}
 	case TypeMap:
-		for _, key := range []string{"ItemProcessor", "Iterator"} {
-			if po, ok := obj[key].(map[string]any); ok {
-				s.Processor = p.machine(po, ptr+"/"+key, p.top)
-			}
+		p.retryCatch(s, obj, ptr)
+		j.Items = p.query(obj, "Items", ptr)
+		j.ItemSelector = p.query(obj, "ItemSelector", ptr)
+		j.MaxConcurrency = p.query(obj, "MaxConcurrency", ptr)
+		j.ToleratedFailureCount = p.query(obj, "ToleratedFailureCount", ptr)
+		j.ToleratedFailurePercentage = p.query(obj, "ToleratedFailurePercentage", ptr)
+		key := "ItemProcessor"
+		po, ok := obj[key].(map[string]any)
+		if !ok {
+			key = "Iterator"
+			po, ok = obj[key].(map[string]any)
 		}
+		if !ok {
+			p.fail(ptr, "Map state needs an ItemProcessor")
+			return
+		}
+		s.Processor = p.machine(po, ptr+"/"+key, p.top)
+		if pc, ok := po["ProcessorConfig"].(map[string]any); ok {
+			s.Distributed = pc["Mode"] == "DISTRIBUTED"
+		}
+		s.Label, _ = obj["Label"].(string)
+		s.ItemReader = obj["ItemReader"]
+		s.ItemBatcher = obj["ItemBatcher"]
+		s.ResultWriter = obj["ResultWriter"]
+	case TypeChoice:
+		s.Default, _ = obj["Default"].(string)
+		rules, _ := obj["Choices"].([]any)
+		if len(rules) == 0 {
+			p.fail(ptr+"/Choices", "Choice state needs a non-empty Choices array")
+		}
+		for i, r := range rules {
+			rp := fmt.Sprintf("%s/Choices/%d", ptr, i)
+			ro, ok := r.(map[string]any)
+			if !ok {
+				p.fail(rp, "choice rule must be an object")
+				continue
+			}
+			rule := &ChoiceRule{Condition: ro["Condition"]}
+			rule.Next, _ = ro["Next"].(string)
+			rule.ConditionQuery = p.query(ro, "Condition", rp)
+			if rule.ConditionQuery == nil && p.err == nil {
+				p.fail(rp, "a JSONata Choice rule needs a Condition")
+			}
+			rule.OutputQuery = p.query(ro, "Output", rp)
+			rule.AssignQuery = p.query(ro, "Assign", rp)
+			s.Choices = append(s.Choices, rule)
+		}
+	case TypeWait:
+		j.Seconds = p.query(obj, "Seconds", ptr)
+		j.Timestamp = p.query(obj, "Timestamp", ptr)
+	case TypeFail:
+		j.Error = p.query(obj, "Error", ptr)
+		j.Cause = p.query(obj, "Cause", ptr)
+	case TypePass, TypeSucceed:
+	default:
+		p.fail(ptr+"/Type", "unknown state type %q", s.Type)
 	}
 }
 
@@ -343,9 +424,14 @@ func (p *parser) retryCatch(s *State, obj map[string]any, ptr string) {
 			ct := &Catcher{}
 			ct.ErrorEquals = p.strings(co["ErrorEquals"], cp+"/ErrorEquals")
 			ct.Next = p.str(co, "Next", cp, true)
-			ct.ResultPath = p.ioPath(co, "ResultPath", cp)
-			ct.Assign = p.template(co, "Assign", cp)
-			ct.Output = co["Output"]
+			if s.QueryLanguage == JSONata {
+				ct.Output = co["Output"]
+				ct.OutputQuery = p.query(co, "Output", cp)
+				ct.AssignQuery = p.query(co, "Assign", cp)
+			} else {
+				ct.ResultPath = p.ioPath(co, "ResultPath", cp)
+				ct.Assign = p.template(co, "Assign", cp)
+			}
 			s.Catch = append(s.Catch, ct)
 		}
 	}

@@ -65,8 +65,11 @@ type Catcher struct {
 	Next        string
 	ResultPath  IOPath
 	Assign      *jsonpath.Template
-	// JSONata
-	Output any
+	// JSONata: Output is the raw field, OutputQuery and AssignQuery the
+	// compiled ones.
+	Output      any
+	OutputQuery *Query
+	AssignQuery *Query
 }
 
 // State is one state of any type; fields that do not apply stay zero.
@@ -139,8 +142,32 @@ type State struct {
 	ItemBatcher                    any
 	ResultWriter                   any
 
-	// JSONata fields are kept raw until the JSONata engine lands.
+	// JSONata holds the compiled fields of a JSONata state; nil for a
+	// JSONPath state.
+	JSONata *JSONataFields
+
+	// Raw is the state's JSON object as written.
 	Raw map[string]any
+}
+
+// JSONataFields are the fields of a JSONata state, compiled. Absent fields
+// are nil.
+type JSONataFields struct {
+	Arguments    *Query
+	Output       *Query
+	Assign       *Query
+	Items        *Query
+	ItemSelector *Query
+
+	TimeoutSeconds             *Query
+	HeartbeatSeconds           *Query
+	Seconds                    *Query
+	Timestamp                  *Query
+	MaxConcurrency             *Query
+	ToleratedFailureCount      *Query
+	ToleratedFailurePercentage *Query
+	Error                      *Query
+	Cause                      *Query
 }
 
 // Comparison operators of Choice rules.
@@ -205,6 +232,10 @@ type ChoiceRule struct {
 	Pattern *Pattern
 	// Time is the parsed Timestamp* literal operand.
 	Time time.Time
-	// Condition is the JSONata condition, kept raw.
-	Condition any
+	// Condition is the JSONata condition as written; ConditionQuery,
+	// OutputQuery and AssignQuery are a JSONata rule's compiled fields.
+	Condition      any
+	ConditionQuery *Query
+	OutputQuery    *Query
+	AssignQuery    *Query
 }

@@ -1,8 +1,10 @@
 package asl
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/statecraft/statecraft/jsonv"
@@ -179,6 +181,61 @@ func (v *defValidator) state(st *vdState, raw any) {
 	if typ == TypeTask || typ == TypeParallel || typ == TypeMap {
 		v.retry(st)
 		v.catch(st)
+	}
+	if st.jsonata {
+		v.expressions(st)
+	}
+}
+
+// vdExprFields are the fields of a JSONata state whose values may hold
+// "{% ... %}" expressions.
+var vdExprFields = []string{"Arguments", "Output", "Assign", "Items", "ItemSelector", "TimeoutSeconds", "HeartbeatSeconds",
+	"Seconds", "Timestamp", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"}
+
+// expressions checks that every JSONata expression of a JSONata state
+// compiles (and does not call $eval), in the state's fields, its Choice
+// rules and its catchers.
+func (v *defValidator) expressions(st *vdState) {
+	for _, k := range vdExprFields {
+		if val, ok := st.obj[k]; ok {
+			v.exprValue(st.field(k), val)
+		}
+	}
+	for _, list := range []string{"Choices", "Catch"} {
+		arr, _ := st.obj[list].([]any)
+		for i, e := range arr {
+			o, _ := e.(map[string]any)
+			for _, k := range []string{"Condition", "Output", "Assign"} {
+				if val, ok := o[k]; ok {
+					v.exprValue(vdPointer(st.field(list), strconv.Itoa(i), k), val)
+				}
+			}
+		}
+	}
+}
+
+func (v *defValidator) exprValue(ptr string, val any) {
+	switch x := val.(type) {
+	case string:
+		if !IsExpression(x) {
+			return
+		}
+		if _, err := CompileQuery(x, ""); err != nil {
+			var ce *QueryCompileError
+			if errors.As(err, &ce) {
+				v.schema(ptr, "Invalid JSONata expression '%s': %v", ce.Src, ce.Err)
+			} else {
+				v.schema(ptr, "Invalid JSONata expression: %v", err)
+			}
+		}
+	case map[string]any:
+		for _, k := range jsonv.SortedKeys(x) {
+			v.exprValue(vdPointer(ptr, k), x[k])
+		}
+	case []any:
+		for i, e := range x {
+			v.exprValue(vdPointer(ptr, strconv.Itoa(i)), e)
+		}
 	}
 }
 

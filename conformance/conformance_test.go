@@ -108,7 +108,7 @@ func mustJSON(v any) string {
 func report(t *testing.T, results []outcome) Ratchet {
 	type counts struct{ n, out, hn, hist int }
 	byFeature := map[string]*counts{}
-	var core, all counts
+	var core, all, ata counts
 	for _, o := range results {
 		add := func(c *counts) {
 			c.n++
@@ -125,6 +125,8 @@ func report(t *testing.T, results []outcome) Ratchet {
 		add(&all)
 		if o.core {
 			add(&core)
+		} else {
+			add(&ata)
 		}
 		for _, f := range o.features {
 			if byFeature[f] == nil {
@@ -151,6 +153,7 @@ func report(t *testing.T, results []outcome) Ratchet {
 		return 100 * float64(a) / float64(b)
 	}
 	fmt.Fprintf(&b, "core (no JSONata, no Assign): output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", core.out, core.n, pct(core.out, core.n), core.hist, core.hn, pct(core.hist, core.hn))
+	fmt.Fprintf(&b, "jsonata+assign: output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", ata.out, ata.n, pct(ata.out, ata.n), ata.hist, ata.hn, pct(ata.hist, ata.hn))
 	fmt.Fprintf(&b, "all cases:                     output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", all.out, all.n, pct(all.out, all.n), all.hist, all.hn, pct(all.hist, all.hn))
 	t.Log(b.String())
 	return Ratchet{CoreOutput: core.out, CoreHistory: core.hist, AllOutput: all.out, AllHistory: all.hist}
@@ -227,6 +230,7 @@ func runCase(c recorded) (o outcome) {
 		return o
 	}
 	n := newNormalizer()
+	n.uuidBase = firstUUID(append(append([]byte{}, c.Expected...), c.History...))
 	o.outputOK, o.why = compareOutcome(n, exp, res)
 	if !o.outputOK || !o.hasHist {
 		return o

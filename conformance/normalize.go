@@ -29,17 +29,33 @@ var (
 	uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	isoRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 	// JSON quoted in single quotes inside a cause.
-	quotedJSONRe = regexp.MustCompile(`'(\{.*?\}|\[.*?\])'`)
+	quotedJSONRe      = regexp.MustCompile(`'(\{.*?\}|\[.*?\])'`)
+	uuidPlaceholderRe = regexp.MustCompile(`<uuid:(\d+)>`)
 )
 
 // normalizer applies the recorder's replacements to values we produced.
 type normalizer struct {
 	uuids map[string]int
-	jsons map[string]int
+	// uuidBase is the first UUID number: the recorder numbered UUIDs
+	// across a whole test, so a case's first may be <uuid:1>.
+	uuidBase int
+	jsons    map[string]int
 }
 
 func newNormalizer() *normalizer {
 	return &normalizer{uuids: map[string]int{}, jsons: map[string]int{}}
+}
+
+// firstUUID is the lowest UUID number in a recorded case, where our
+// numbering starts so that the placeholders compare exactly.
+func firstUUID(recorded []byte) int {
+	first := -1
+	for _, m := range uuidPlaceholderRe.FindAllSubmatch(recorded, -1) {
+		if n, err := strconv.Atoi(string(m[1])); err == nil && (first < 0 || n < first) {
+			first = n
+		}
+	}
+	return max(first, 0)
 }
 
 var mapRunRe = regexp.MustCompile(`:mapRun:<ArnPart_0idx>/[^:"]+:[^:"]+`)
@@ -86,7 +102,7 @@ func (n *normalizer) value(v any, key string) any {
 		if strings.HasSuffix(lk, "id") && uuidRe.MatchString(x) {
 			id, ok := n.uuids[x]
 			if !ok {
-				id = len(n.uuids)
+				id = n.uuidBase + len(n.uuids)
 				n.uuids[x] = id
 			}
 			return "<uuid:" + strconv.Itoa(id) + ">"
@@ -112,6 +128,12 @@ func (n *normalizer) value(v any, key string) any {
 // text compare as JSON, because the recorder kept arrays and scalars in
 // history events as text whose spacing and number format differ by encoder.
 func looseEqual(a, b any) bool {
+	if _, ok := b.(string); ok {
+		if _, ok := a.(string); !ok {
+			// Either side may be the text: put it first.
+			a, b = b, a
+		}
+	}
 	switch x := a.(type) {
 	case string:
 		y, ok := b.(string)

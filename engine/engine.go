@@ -83,7 +83,8 @@ type Engine struct {
 	live     map[string]*live
 	lru      *list.List
 	machines map[string]*machinePair
-	waiters  map[string]chan struct{} // activity ARN -> closed when a task arrives
+	queues   map[string]*activityQueue // activity ARN -> its pollers and known tasks
+	claiming map[string]bool           // task tokens this node's pollers are claiming
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
@@ -135,7 +136,8 @@ func New(st store.Store, opts Options) *Engine {
 		live:     map[string]*live{},
 		lru:      list.New(),
 		machines: map[string]*machinePair{},
-		waiters:  map[string]chan struct{}{},
+		queues:   map[string]*activityQueue{},
+		claiming: map[string]bool{},
 		done:     map[string][]chan struct{}{},
 		inflight: map[store.Timer]bool{},
 		wake:     make(chan struct{}, 1),
@@ -325,7 +327,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(&step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds)
+	e.finishStep(l, cmds, step.AddTasks)
 	if x.Status == interp.Running {
 		e.keep(l)
 	}
@@ -443,15 +445,20 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 // means another engine node moved the execution on: the stale copy is
 // dropped, and the event is applied once more to the state replayed from
 // the store.
-func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event) error {
-	err := e.applyOnce(ctx, arn, ev)
+func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim) error {
+	err := e.applyOnce(ctx, arn, ev, claim)
 	if errors.Is(err, store.ErrConflict) {
-		err = e.applyOnce(ctx, arn, ev)
+		err = e.applyOnce(ctx, arn, ev, claim)
 	}
 	return err
 }
 
-func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) error {
+// applyOnce applies one event in one committed step. With a claim (a
+// TaskStarted for a poller) the same commit claims the task, so a task is
+// never handed out without its ActivityStarted, nor recorded as started
+// without being handed out; the claim fails with ErrConflict when another
+// poller has the task.
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
@@ -465,6 +472,22 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) err
 	ev.Seed = randomSeed()
 	cmds := x.Apply(ev)
 	if len(x.History) == 0 && len(cmds) == 0 && x.Status == interp.Running {
+		if claim != nil {
+			// ActivityStarted is already recorded: a task queued again
+			// after a restart, or one another poller has just claimed.
+			// The claim alone is the step, if the task is still queued.
+			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
+				return store.ErrConflict
+			}
+			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
+			if errors.Is(err, store.ErrConflict) {
+				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
+					l.gone = true
+					e.evict(arn)
+				}
+			}
+			return err
+		}
 		// Ignored: stale, or this copy is behind another engine node's
 		// steps. Only the store can tell, and only this rare path asks it.
 		if rec, err := e.st.GetExecution(ctx, arn); err == nil && rec.Seq != l.seq {
@@ -475,6 +498,9 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) err
 		return errIgnored
 	}
 	step := e.buildStep(l, &ev, cmds)
+	if claim != nil {
+		step.ClaimTasks = []store.TaskClaim{*claim}
+	}
 	if err := e.st.CommitStep(ctx, step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.
 		l.gone = true
@@ -484,7 +510,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event) err
 	l.seq++
 	e.countStep(&step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds)
+	e.finishStep(l, cmds, step.AddTasks)
 	return nil
 }
 
@@ -608,14 +634,21 @@ func taskKind(resource string) resourceKind {
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,
 // runs what this server runs itself, and reports finished executions.
-func (e *Engine) finishStep(l *live, cmds []interp.Command) {
+func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) {
 	var timers bool
 	for _, c := range cmds {
 		switch c.Kind {
 		case interp.RunTask:
 			switch taskKind(c.Task.Resource) {
 			case kindActivity:
-				e.notifyActivity(c.Task.Resource)
+				var t *store.Task
+				for i := range added {
+					if added[i].Ref == c.Ref && added[i].ActivityArn != "" {
+						t = new(added[i])
+						break
+					}
+				}
+				e.notifyActivity(c.Task.Resource, t)
 				e.publish(store.ChannelActivity, c.Task.Resource)
 			case kindNested:
 				timers = true
@@ -669,7 +702,7 @@ func (e *Engine) listen(ctx context.Context) {
 		err := n.Listen(ctx, func(channel, payload string) {
 			switch channel {
 			case store.ChannelActivity:
-				e.notifyActivity(payload)
+				e.notifyActivity(payload, nil)
 			case store.ChannelTimers:
 				e.kick()
 			}

@@ -164,7 +164,7 @@ func (e *Engine) reportToParent(ctx context.Context, childArn string) {
 }
 
 func (e *Engine) deliver(ctx context.Context, arn string, ev interp.Event) {
-	err := e.apply(ctx, arn, ev)
+	err := e.apply(ctx, arn, ev, nil)
 	if err != nil && !errors.Is(err, errIgnored) && !errors.Is(err, errNotRunning) && ctx.Err() == nil {
 		e.log.Error("reporting to parent execution", "execution", arn, "err", err)
 	}

@@ -108,7 +108,7 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 	case store.TimerHeartbeat:
 		ev = interp.Event{Kind: interp.TaskTimedOut, Ref: t.Ref, Error: interp.ErrHeartbeatTimeout}
 	}
-	err := e.apply(ctx, t.ExecutionArn, ev)
+	err := e.apply(ctx, t.ExecutionArn, ev, nil)
 	switch {
 	case err == nil:
 	case errors.Is(err, errIgnored), errors.Is(err, errNotRunning), errors.Is(err, ErrExecutionDoesNotExist):

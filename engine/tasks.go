@@ -11,74 +11,6 @@ import (
 	"github.com/statecraft/statecraft/store"
 )
 
-// waiter returns the channel that is closed when a task is next queued for
-// an activity. Taking it before looking for a task means no wake-up is lost.
-func (e *Engine) waiter(activityArn string) chan struct{} {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	ch, ok := e.waiters[activityArn]
-	if !ok {
-		ch = make(chan struct{})
-		e.waiters[activityArn] = ch
-	}
-	return ch
-}
-
-func (e *Engine) notifyActivity(activityArn string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if ch, ok := e.waiters[activityArn]; ok {
-		close(ch)
-		delete(e.waiters, activityArn)
-	}
-}
-
-// GetActivityTask long-polls for a task of an activity for up to wait. It
-// returns nil, nil when none arrived. A task handed out is recorded as
-// ActivityStarted before it is returned.
-func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string, wait time.Duration) (*store.Task, error) {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		ch := e.waiter(activityArn)
-		t, err := e.st.ClaimTask(ctx, activityArn, worker)
-		if err == nil {
-			// The claim is committed. Record it whether or not the poller
-			// is still there, and if it has gone (or the step failed),
-			// queue the task again: nobody else would ever be given it.
-			err := e.apply(context.WithoutCancel(ctx), t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker})
-			if err != nil && !errors.Is(err, errIgnored) {
-				if errors.Is(err, errNotRunning) || errors.Is(err, ErrExecutionDoesNotExist) {
-					continue // the execution ended meanwhile: look for another task
-				}
-				e.release(t)
-				return nil, err
-			}
-			if ctx.Err() != nil {
-				e.release(t)
-				return nil, nil
-			}
-			return t, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		e.pollerWaiting(activityArn, 1) // counted for Stats while it waits
-		woken := false
-		select {
-		case <-ch:
-			woken = true
-		case <-deadline.C:
-		case <-ctx.Done():
-		case <-e.stopping:
-		}
-		e.pollerWaiting(activityArn, -1)
-		if !woken {
-			return nil, nil
-		}
-	}
-}
-
 // release puts a claimed activity task back in its queue, for a poller
 // that went away while it was being handed the task. The task is closed
 // and added again unclaimed in one step of its execution, under the
@@ -105,7 +37,7 @@ func (e *Engine) release(t *store.Task) {
 		e.log.Warn("queueing a task again", "execution", l.arn, "err", err)
 		return
 	}
-	e.notifyActivity(t.ActivityArn)
+	e.notifyActivity(t.ActivityArn, nil)
 }
 
 // openTask resolves a token to its open task.
@@ -135,7 +67,7 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 		return err
 	}
 	ev.Ref = t.Ref
-	err = e.apply(ctx, t.ExecutionArn, ev)
+	err = e.apply(ctx, t.ExecutionArn, ev, nil)
 	if errors.Is(err, errIgnored) || errors.Is(err, errNotRunning) {
 		return ErrTaskTimedOut
 	}
@@ -175,7 +107,7 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 // StopExecution aborts a running execution. Stopping one that has already
 // ended changes nothing.
 func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) (*store.Execution, error) {
-	err := e.apply(ctx, arn, interp.Event{Kind: interp.Stop, Error: errName, Cause: cause})
+	err := e.apply(ctx, arn, interp.Event{Kind: interp.Stop, Error: errName, Cause: cause}, nil)
 	if err != nil && !errors.Is(err, errNotRunning) {
 		return nil, err
 	}

@@ -32,6 +32,13 @@ func (x *Execution) startParallel(f *frame) bool {
 
 func (x *Execution) startMap(f *frame) bool {
 	st := f.state
+	if st.JSONata != nil {
+		arr, ok := x.ataMapSetup(f)
+		if !ok {
+			return false
+		}
+		return x.mapStarted(f, arr)
+	}
 	sc := x.scope(f, f.taskInput)
 	items := f.taskInput
 	if st.ItemsPath.Set && !st.ItemsPath.Null && !st.ItemsPath.Path.IsRoot() {
@@ -92,6 +99,13 @@ func (x *Execution) startMap(f *frame) bool {
 		}
 		f.tolerant, f.tolPct = true, p
 	}
+	return x.mapStarted(f, arr)
+}
+
+// mapStarted records MapRunStarted for a Distributed Map once the Map's
+// items and limits are known, and starts iterating.
+func (x *Execution) mapStarted(f *frame, arr []any) bool {
+	st := f.state
 	if st.Distributed {
 		f.mapRunArn = x.mapRunArn(st)
 		f.last = x.emit(f, f.last, "MapRunStarted", &Details{MapRunArn: f.mapRunArn})
@@ -125,7 +139,15 @@ func (x *Execution) pump(f *frame) bool {
 			started = x.emit(f, f.last, "MapIterationStarted", &Details{Name: st.Name, Index: ptr(int64(i))})
 		}
 		input := f.items[i]
-		if st.ItemSelector != nil {
+		if st.JSONata != nil && st.JSONata.ItemSelector != nil {
+			v, err := x.ataItem(f, i)
+			if err != nil {
+				x.abortChildren(f)
+				x.raise(f, err)
+				return false
+			}
+			input = v
+		} else if st.ItemSelector != nil {
 			sc := x.scope(f, f.taskInput)
 			x.scItem = map[string]any{"Index": int64(i), "Value": f.items[i]}
 			v, err := st.ItemSelector.Eval(sc)
@@ -173,6 +195,10 @@ func (x *Execution) pump(f *frame) bool {
 		return false
 	}
 	var result any = results
+	if st.JSONata != nil {
+		f.phase = phaseEnter
+		return x.ataResult(f, result)
+	}
 	if st.ResultSelector != nil {
 		v, err := x.template(f, st.ResultSelector, results)
 		if err != nil {

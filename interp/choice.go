@@ -45,7 +45,7 @@ func (x *Execution) evalRule(f *frame, r *asl.ChoiceRule, sc *jsonpath.Scope) (b
 		ok, err := x.evalRule(f, r.Children[0], sc)
 		return !ok, err
 	case asl.OpNone:
-		return false, x.runtimeErr(f, "JSONata Condition is not supported yet")
+		return false, x.runtimeErr(f, "The Choice rule has no comparison operator.")
 	}
 	v, found := r.Variable.Get(sc)
 	switch r.Op {

@@ -38,6 +38,9 @@ type Details struct {
 	TimeoutInSeconds *int64
 	HeartbeatInSecs  *int64
 	MapRunArn        string
+	// EvaluationFailed
+	Location string
+	State    string
 }
 
 // DetailsKey returns the member name that carries an event's details.
@@ -140,6 +143,9 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		if d.Length != nil {
 			num("length", *d.Length)
 		}
+		if d.Location != "" {
+			str("location", d.Location)
+		}
 		if d.MapRunArn != "" {
 			str("mapRunArn", d.MapRunArn)
 		}
@@ -164,6 +170,9 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		}
 		if d.RoleArn != "" {
 			str("roleArn", d.RoleArn)
+		}
+		if d.State != "" {
+			str("state", d.State)
 		}
 		if d.TimeoutInSeconds != nil {
 			num("timeoutInSeconds", *d.TimeoutInSeconds)

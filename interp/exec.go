@@ -43,6 +43,9 @@ type Execution struct {
 	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    map[string]any
+	// JSONata: the clock and Step Functions' functions, made once.
+	ataNow func() time.Time
+	ataFn  map[string]any
 }
 
 type phase uint8
@@ -82,11 +85,13 @@ type frame struct {
 	queued    bool
 	started   bool // the current task's TaskStarted was recorded
 
-	enteredID  int64
-	enteredAt  time.Time
-	last       int64 // previousEventId for the next event of this thread
-	retries    []int64
-	retryCount int
+	enteredID int64
+	// enteredPrev is the previousEventId of the StateEntered event.
+	enteredPrev int64
+	enteredAt   time.Time
+	last        int64 // previousEventId for the next event of this thread
+	retries     []int64
+	retryCount  int
 
 	// Parallel and Map.
 	children     []*frame
@@ -127,6 +132,10 @@ type stateError struct {
 	hasCause bool
 	// runtime errors are never retried and only caught explicitly.
 	runtime bool
+	// evalFailed marks a JSONata error not yet recorded with an
+	// EvaluationFailed event; location is the field it names.
+	evalFailed bool
+	location   string
 }
 
 func errorf(name, format string, args ...any) *stateError {

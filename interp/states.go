@@ -64,12 +64,12 @@ func (x *Execution) enter(f *frame) bool {
 	if x.recording(f) {
 		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
 	}
+	f.enteredPrev = f.last
 	f.enteredID = x.emit(f, f.last, enteredType[st.Type], d)
 	f.last = f.enteredID
 
-	if st.QueryLanguage == asl.JSONata {
-		x.raise(f, x.runtimeErr(f, "JSONata states are not supported yet."))
-		return false
+	if st.JSONata != nil {
+		return x.enterJSONata(f)
 	}
 	if st.Type == asl.TypeFail {
 		x.failState(f)
@@ -152,7 +152,11 @@ func (x *Execution) body(f *frame) bool {
 		}
 	}
 	f.taskInput = f.eff
-	if st.Parameters != nil {
+	if st.JSONata != nil {
+		if st.Type != asl.TypeMap && !x.ataArguments(f) {
+			return false
+		}
+	} else if st.Parameters != nil {
 		v, err := x.template(f, st.Parameters, f.eff)
 		if err != nil {
 			x.raise(f, err)
@@ -301,6 +305,10 @@ func (x *Execution) prepareAssign(f *frame, t *jsonpath.Template, input any) boo
 	if len(m) == 0 {
 		return true // "Assign": {} assigns nothing and records nothing
 	}
+	if err := x.checkAssign(f, m); err != nil {
+		x.raise(f, err)
+		return false
+	}
 	f.pending = m
 	return true
 }
@@ -432,6 +440,13 @@ func (x *Execution) newTimerRef() int64 {
 }
 
 func (x *Execution) waitDone(f *frame) bool {
+	if j := f.state.JSONata; j != nil {
+		f.phase = phaseEnter
+		if x.ataFinish(f, &ataCtx{input: f.input}, j.Assign, j.Output, "", false) {
+			x.push(f)
+		}
+		return false
+	}
 	if !x.prepareAssign(f, f.state.Assign, f.eff) {
 		return false
 	}
@@ -471,6 +486,10 @@ func matches(list []string, e *stateError) bool {
 // frame.
 func (x *Execution) raise(f *frame, e *stateError) {
 	st := f.state
+	if e.evalFailed {
+		e.evalFailed = false
+		x.evaluationFailed(f, e)
+	}
 	if !e.runtime && len(st.Retry) > 0 {
 		if f.retries == nil {
 			f.retries = make([]int64, len(st.Retry))
@@ -515,6 +534,22 @@ func (x *Execution) raise(f *frame, e *stateError) {
 			errOut["Cause"] = ""
 		}
 		var out any
+		if st.JSONata != nil {
+			v, err := x.ataCatch(f, c, errOut)
+			if err != nil {
+				if err.evalFailed {
+					err.evalFailed = false
+					x.evaluationFailed(f, err)
+				}
+				x.frameDone(f, nil, err)
+				return
+			}
+			x.exitEvent(f, v)
+			if x.goTo(f, c.Next, v) {
+				x.push(f)
+			}
+			return
+		}
 		switch {
 		case !c.ResultPath.Set:
 			out = errOut
@@ -536,6 +571,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				return
 			}
 			m, _ := v.(map[string]any)
+			if err := x.checkAssign(f, m); err != nil {
+				x.frameDone(f, nil, err)
+				return
+			}
 			f.pending = m
 		}
 		x.exitEvent(f, out)

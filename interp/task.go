@@ -40,6 +40,12 @@ func classify(arn string) resourceInfo {
 func (x *Execution) scheduleTask(f *frame) {
 	st := f.state
 	timeout, heartbeat := st.TimeoutSeconds, st.HeartbeatSeconds
+	if st.JSONata != nil {
+		var ok bool
+		if timeout, heartbeat, ok = x.ataTaskLimits(f); !ok {
+			return
+		}
+	}
 	sc := x.scope(f, f.eff)
 	if st.TimeoutSecondsPath != nil {
 		v, ok := st.TimeoutSecondsPath.Get(sc)
@@ -121,6 +127,13 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 	}
 	if x.m.limit > 0 && jsonv.Size(out, x.m.limit) > x.m.limit {
 		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name), hasCause: true})
+		return
+	}
+	if st.JSONata != nil {
+		f.phase = phaseEnter
+		if x.ataResult(f, out) {
+			x.push(f)
+		}
 		return
 	}
 	result := out

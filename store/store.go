@@ -171,6 +171,12 @@ type Task struct {
 	CreatedAt        time.Time
 }
 
+// TaskClaim hands one task to a worker within a step.
+type TaskClaim struct {
+	Token      string
+	WorkerName string
+}
+
 // StepParams is one committed step of an execution.
 type StepParams struct {
 	ExecutionArn string
@@ -183,6 +189,11 @@ type StepParams struct {
 	DeleteTimers []Timer // matched on (Ref, Kind)
 	AddTasks     []Task
 	CloseTasks   []string // tokens
+	// ClaimTasks hands open, unclaimed tasks of this execution to a
+	// worker. The step fails with ErrConflict, writing nothing, when one
+	// is unknown, closed or already claimed, so two pollers can never both
+	// be handed a task.
+	ClaimTasks []TaskClaim
 	// Final is set when the execution ended in this step.
 	Final *Final
 }
@@ -262,7 +273,7 @@ type HistoryParams struct {
 //     execution takes no more steps (ErrConflict);
 //   - DeleteTimer deletes only while the timer is still due when it says (a
 //     heartbeat may have moved it after the timer loop read it);
-//   - ClaimTask never hands out callback tasks (ActivityArn "").
+//   - NextTasks never lists callback tasks (ActivityArn "").
 //   - deleting a state machine deletes its versions (and its count of
 //     version numbers: a machine created again under the same ARN starts
 //     from version 1).
@@ -316,14 +327,17 @@ type Store interface {
 	// SetTimer inserts or moves a timer (heartbeats move theirs).
 	SetTimer(ctx context.Context, t Timer) error
 
-	// ClaimTask hands the oldest unstarted task of an activity to a worker,
-	// ErrNotFound when there is none.
-	ClaimTask(ctx context.Context, activityArn, worker string) (*Task, error)
+	// NextTasks reads, without claiming them, up to limit of the oldest
+	// unclaimed open tasks of an activity: oldest CreatedAt first, ties in
+	// the order they were added. None is an empty result, not an error. A
+	// task is claimed by a step's ClaimTasks, in the same commit as the
+	// history event that records it.
+	NextTasks(ctx context.Context, activityArn string, limit int) ([]*Task, error)
 	// GetTask finds an open task by token, ErrNotFound when it is closed or
 	// unknown.
 	GetTask(ctx context.Context, token string) (*Task, error)
 	// QueuedTasks counts, per activity ARN, the open activity tasks no
-	// worker has claimed yet (the ones ClaimTask could hand out). It only
+	// worker has claimed yet (the ones NextTasks lists). It only
 	// reads; activities with none queued are absent from the map, and
 	// callback tasks are never counted.
 	QueuedTasks(ctx context.Context) (map[string]int64, error)

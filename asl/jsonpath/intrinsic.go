@@ -988,3 +988,18 @@ func evalUUID(_ *Intrinsic, s *Scope, _ []any) (any, error) {
 	hex.Encode(out[24:36], b[10:16])
 	return string(out[:]), nil
 }
+
+// CallIntrinsic calls the intrinsic function name ("States.Hash") with
+// already evaluated arguments, for hosts that offer the same functions in
+// another syntax (the JSONata functions $hash, $partition, $uuid, ...).
+// States.Format is not callable this way.
+func CallIntrinsic(name string, env Env, args []any) (any, error) {
+	fn, ok := intrinsicFuncs[name]
+	if !ok || name == "States.Format" {
+		return nil, intrinsicFailure("unknown intrinsic function %s", name)
+	}
+	if len(args) < fn.minArgs || (fn.maxArgs >= 0 && len(args) > fn.maxArgs) {
+		return nil, intrinsicFailure("%s takes %d to %d arguments, got %d", name, fn.minArgs, fn.maxArgs, len(args))
+	}
+	return fn.eval(nil, &Scope{Env: env}, args)
+}

@@ -368,7 +368,7 @@ func BenchmarkDurableW3(b *testing.B) {
 	b.ReportMetric(float64(failures.Load()-f0)/n, "retries/exec")
 	b.ReportMetric(float64(e.st.stateTimers.Load()-t0)/n, "timers/exec")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/exec")
-	b.ReportMetric(float64(e.st.emptyClaims.Load()-ce0)/float64(e.st.claims.Load()-c0-(e.st.emptyClaims.Load()-ce0)), "empty-claims/task")
+	b.ReportMetric(float64(e.st.emptyClaims.Load()-ce0)/float64(e.st.claims.Load()-c0-(e.st.emptyClaims.Load()-ce0)), "empty-looks/task")
 	b.ReportMetric(0, "ns/op")
 }
 

@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 
 	"fmt"
 	"hash/fnv"
@@ -152,10 +151,11 @@ func (c *countingStore) CommitStep(ctx context.Context, step store.StepParams) e
 	return err
 }
 
-func (c *countingStore) ClaimTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
-	t, err := c.Store.ClaimTask(ctx, activityArn, worker)
+// NextTasks counts pollers' looks for a task, and those that found none.
+func (c *countingStore) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
+	t, err := c.Store.NextTasks(ctx, activityArn, limit)
 	c.claims.Add(1)
-	if errors.Is(err, store.ErrNotFound) {
+	if err == nil && len(t) == 0 {
 		c.emptyClaims.Add(1)
 	}
 	return t, err

@@ -57,13 +57,13 @@ type cancelOnClaim struct {
 	cancel context.CancelFunc
 }
 
-func (s *cancelOnClaim) ClaimTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
-	t, err := s.Store.ClaimTask(ctx, activityArn, worker)
-	if err == nil && s.cancel != nil {
+func (s *cancelOnClaim) CommitStep(ctx context.Context, step store.StepParams) error {
+	err := s.Store.CommitStep(ctx, step)
+	if err == nil && len(step.ClaimTasks) > 0 && s.cancel != nil {
 		s.cancel()
 		s.cancel = nil
 	}
-	return t, err
+	return err
 }
 
 // A poller that goes away while it is being handed a task must not take

@@ -457,6 +457,12 @@ func (s *Store) check(e *store.Execution, step store.StepParams) error {
 	for _, tok := range step.CloseTasks {
 		closing[tok] = true
 	}
+	for _, c := range step.ClaimTasks {
+		t, ok := s.tasks[c.Token]
+		if !ok || t.closed || t.Started || t.ExecutionArn != e.Arn || closing[c.Token] {
+			return store.ErrConflict
+		}
+	}
 	for _, t := range step.AddTasks {
 		// A task may be closed and added again in one step (handing a
 		// claimed task back to its queue); only an open duplicate conflicts.
@@ -490,6 +496,10 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 		if t, ok := s.tasks[tok]; ok {
 			t.closed = true
 		}
+	}
+	for _, c := range step.ClaimTasks {
+		t := s.tasks[c.Token]
+		t.Started, t.WorkerName = true, c.WorkerName
 	}
 	for _, t := range step.AddTasks {
 		s.seq++
@@ -611,21 +621,25 @@ func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
 	return nil
 }
 
-func (s *Store) ClaimTask(_ context.Context, activityArn, worker string) (*store.Task, error) {
+func (s *Store) NextTasks(_ context.Context, activityArn string, limit int) ([]*store.Task, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var best *taskRow
+	if activityArn == "" || limit <= 0 {
+		return nil, nil
+	}
+	var rows []*taskRow
 	for _, t := range s.tasks {
-		if !t.closed && !t.Started && t.ActivityArn != "" && t.ActivityArn == activityArn && (best == nil || older(t, best)) {
-			best = t
+		if !t.closed && !t.Started && t.ActivityArn == activityArn {
+			rows = append(rows, t)
 		}
 	}
-	if best == nil {
-		return nil, store.ErrNotFound
+	sort.Slice(rows, func(i, j int) bool { return older(rows[i], rows[j]) })
+	var out []*store.Task
+	for _, t := range rows[:min(limit, len(rows))] {
+		c := t.Task
+		out = append(out, &c)
 	}
-	best.Started, best.WorkerName = true, worker
-	out := best.Task
-	return &out, nil
+	return out, nil
 }
 
 func (s *Store) QueuedTasks(_ context.Context) (map[string]int64, error) {

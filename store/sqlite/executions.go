@@ -135,6 +135,16 @@ func applyStep(w *writer, st *store.StepParams) error {
 			return err
 		}
 	}
+	for _, c := range st.ClaimTasks {
+		n, err := w.execN(`UPDATE tasks SET started = 1, worker_name = ?
+			WHERE token = ? AND exec_id = ? AND started = 0`, c.WorkerName, c.Token, id)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return store.ErrConflict
+		}
+	}
 	for _, t := range st.AddTasks {
 		_, err := w.exec(`INSERT INTO tasks (token, exec_id, ref, activity_arn, input, started,
 			worker_name, heartbeat_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -378,37 +388,33 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	})
 }
 
-// ClaimTask hands out the activity's oldest unstarted task (by CreatedAt,
-// then by the order tasks were added). Callback tasks have no activity and
-// are never claimed.
-func (s *Store) ClaimTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
-	if activityArn == "" {
-		return nil, store.ErrNotFound
+// NextTasks reads the partial index tasks_unclaimed, oldest first (by
+// CreatedAt, then by the order tasks were added). Callback tasks have no
+// activity and are never listed.
+func (s *Store) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
+	if activityArn == "" || limit <= 0 {
+		return nil, nil
 	}
-	var t store.Task
-	err := s.write(ctx, func(w *writer) error {
-		var id, created int64
-		err := w.queryRow(`UPDATE tasks SET started = 1, worker_name = ?
-			WHERE rowid = (SELECT rowid FROM tasks WHERE activity_arn = ? AND started = 0
-				ORDER BY created_at, rowid LIMIT 1)
-			RETURNING token, exec_id, ref, activity_arn, input, worker_name, heartbeat_seconds, created_at`,
-			worker, activityArn).
-			Scan(&t.Token, &id, &t.Ref, &t.ActivityArn, &t.Input, &t.WorkerName,
-				&t.HeartbeatSeconds, &created)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		t.Started = true
-		t.CreatedAt = fromNanos(created)
-		return w.queryRow(`SELECT arn FROM executions WHERE id = ?`, id).Scan(&t.ExecutionArn)
-	})
+	rows, err := s.query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input,
+		t.heartbeat_seconds, t.created_at
+		FROM tasks t JOIN executions x ON x.id = t.exec_id
+		WHERE t.activity_arn = ? AND t.started = 0 ORDER BY t.created_at, t.rowid LIMIT ?`, activityArn, limit)
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	defer rows.Close()
+	var out []*store.Task
+	for rows.Next() {
+		var t store.Task
+		var created int64
+		if err := rows.Scan(&t.Token, &t.ExecutionArn, &t.Ref, &t.ActivityArn, &t.Input,
+			&t.HeartbeatSeconds, &created); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = fromNanos(created)
+		out = append(out, &t)
+	}
+	return out, rows.Err()
 }
 
 // QueuedTasks reads the partial index tasks_unclaimed (started = 0), so

@@ -16,7 +16,7 @@
 //   - Within a step, DeleteTimers apply before AddTimers.
 //   - DeleteTimer with a non-zero Due deletes the timer only while it is
 //     still due then, so a stale fire cannot delete a moved heartbeat.
-//   - ClaimTask never hands out callback tasks (ActivityArn "").
+//   - NextTasks never lists callback tasks (ActivityArn "").
 //   - Closing a token that is not open is not an error.
 //   - Deleting a state machine or activity deletes its tags; an ARN with
 //     no tags lists an empty map. A page token the store did not issue is
@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -981,10 +982,29 @@ func testTimersSetTimer(t *testing.T, s store.Store) {
 	checkTime(t, "NextTimer", next, at(40))
 }
 
+// claimNext claims the oldest queued task of an activity in a step of its
+// execution that adds no input (so Seq stays seq), the way the engine
+// hands a task to a poller; nil when none is queued.
+func claimNext(t *testing.T, s store.Store, seq int64, activity, worker string) *store.Task {
+	t.Helper()
+	next, err := s.NextTasks(ctxT(t), activity, 1)
+	must(t, "NextTasks", err)
+	if len(next) == 0 {
+		return nil
+	}
+	c := next[0]
+	must(t, "claim", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: c.ExecutionArn, Seq: seq,
+		ClaimTasks: []store.TaskClaim{{Token: c.Token, WorkerName: worker}}}))
+	return c
+}
+
 func testTasksClaim(t *testing.T, s store.Store) {
 	const act, otherAct = "arn:aws:states:us-east-1:123456789012:activity:act", "arn:aws:states:us-east-1:123456789012:activity:other"
-	_, err := s.ClaimTask(ctxT(t), act, "w")
-	checkErr(t, "ClaimTask on empty", err, store.ErrNotFound)
+	next, err := s.NextTasks(ctxT(t), act, 10)
+	must(t, "NextTasks on empty", err)
+	if len(next) != 0 {
+		t.Fatalf("NextTasks on empty = %+v", next)
+	}
 	e := start(t, s, "x", at(0), 0)
 	task := func(tok, activity string, created int) store.Task {
 		return store.Task{Token: tok, ExecutionArn: e.Arn, Ref: int64(created), ActivityArn: activity,
@@ -992,7 +1012,7 @@ func testTasksClaim(t *testing.T, s store.Store) {
 	}
 	// Added out of age order; t3 and t3b tie on age and go in the order
 	// added. Started tasks, other activities' tasks and callbacks are
-	// never handed out.
+	// never listed.
 	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{
 		ExecutionArn: e.Arn, Seq: 1, Input: []byte("1"),
 		AddTasks: []store.Task{
@@ -1000,12 +1020,32 @@ func testTasksClaim(t *testing.T, s store.Store) {
 			task("t3b", act, 3), task("t2", act, 2),
 		},
 	}))
+	tokens := func(ts []*store.Task) (out []string) {
+		for _, x := range ts {
+			out = append(out, x.Token)
+		}
+		return out
+	}
+	next, err = s.NextTasks(ctxT(t), act, 3)
+	must(t, "NextTasks", err)
+	if got := fmt.Sprint(tokens(next)); got != "[t1 t2 t3]" {
+		t.Errorf("NextTasks(3) = %s, want [t1 t2 t3]", got)
+	}
+	if x := next[0]; x.ExecutionArn != e.Arn || x.ActivityArn != act || x.Input != `{"tok":"t1"}` ||
+		x.HeartbeatSeconds != 30 || x.Started || x.Ref != 1 {
+		t.Errorf("NextTasks[0] = %+v", x)
+	}
+	checkTime(t, "NextTasks CreatedAt", next[0].CreatedAt, at(1))
+	// Listing claims nothing.
+	next, err = s.NextTasks(ctxT(t), act, 10)
+	must(t, "NextTasks again", err)
+	if got := fmt.Sprint(tokens(next)); got != "[t1 t2 t3 t3b]" {
+		t.Errorf("NextTasks(10) = %s, want [t1 t2 t3 t3b]", got)
+	}
 	for _, want := range []string{"t1", "t2", "t3", "t3b"} {
-		got, err := s.ClaimTask(ctxT(t), act, "worker-"+want)
-		must(t, "ClaimTask", err)
-		if got.Token != want || !got.Started || got.WorkerName != "worker-"+want || got.ActivityArn != act ||
-			got.ExecutionArn != e.Arn || got.Input != `{"tok":"`+want+`"}` || got.HeartbeatSeconds != 30 {
-			t.Errorf("ClaimTask = %+v, want %s", got, want)
+		got := claimNext(t, s, 2, act, "worker-"+want)
+		if got == nil || got.Token != want {
+			t.Fatalf("claimed %+v, want %s", got, want)
 		}
 		stored, err := s.GetTask(ctxT(t), want)
 		must(t, "GetTask claimed", err)
@@ -1013,23 +1053,47 @@ func testTasksClaim(t *testing.T, s store.Store) {
 			t.Errorf("claimed task stored as %+v", stored)
 		}
 	}
-	_, err = s.ClaimTask(ctxT(t), act, "w")
-	checkErr(t, "ClaimTask when all claimed", err, store.ErrNotFound)
-	_, err = s.ClaimTask(ctxT(t), "", "w")
-	checkErr(t, "ClaimTask of callbacks", err, store.ErrNotFound)
-	got, err := s.ClaimTask(ctxT(t), otherAct, "w2")
-	must(t, "ClaimTask other activity", err)
-	if got.Token != "o" {
-		t.Errorf("ClaimTask other = %+v", got)
+	if got := claimNext(t, s, 2, act, "w"); got != nil {
+		t.Errorf("all claimed, yet %s was listed", got.Token)
+	}
+	next, err = s.NextTasks(ctxT(t), "", 10)
+	must(t, "NextTasks of callbacks", err)
+	if len(next) != 0 {
+		t.Errorf("NextTasks listed callbacks: %v", tokens(next))
+	}
+	if got := claimNext(t, s, 2, otherAct, "w2"); got == nil || got.Token != "o" {
+		t.Errorf("claimed other = %+v", got)
 	}
 
-	// Concurrent claims hand each task out once.
+	// A claim of a task that is claimed, closed, unknown or another
+	// execution's fails with ErrConflict and writes nothing of its step.
+	other := start(t, s, "y", at(0), 0)
+	must(t, "CommitStep other", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: other.Arn, Seq: 1, Input: []byte("1"),
+		AddTasks: []store.Task{{Token: "y1", Ref: 1, ActivityArn: act, Input: "{}", CreatedAt: at(9)}}}))
+	must(t, "CommitStep close", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("2"),
+		AddTasks: []store.Task{task("fresh", act, 20), task("gone", act, 21)}}))
+	must(t, "CommitStep close", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte("3"), CloseTasks: []string{"gone"}}))
+	for _, tok := range []string{"t1", "gone", "nope", "y1"} {
+		err := s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 4, Input: []byte("4"),
+			Events:     []store.Event{{ID: 1, Type: "ActivityStarted", Timestamp: at(30), Body: []byte("{}")}},
+			ClaimTasks: []store.TaskClaim{{Token: "fresh", WorkerName: "w"}, {Token: tok, WorkerName: "w"}}})
+		checkErr(t, "claim of "+tok, err, store.ErrConflict)
+	}
+	if x, err := s.GetTask(ctxT(t), "fresh"); err != nil || x.Started {
+		t.Errorf("a failed claim step claimed fresh: %+v, %v", x, err)
+	}
+	if got, err := s.GetExecution(ctxT(t), e.Arn); err != nil || got.Seq != 4 {
+		t.Errorf("a failed claim step moved Seq: %+v, %v", got, err)
+	}
+
+	// Concurrent claims, each poller listing then claiming, hand each
+	// task out once.
 	var tasks []store.Task
 	for i := range 20 {
-		tasks = append(tasks, task(fmt.Sprintf("c%02d", i), act, 10+i))
+		tasks = append(tasks, task(fmt.Sprintf("c%02d", i), act, 100+i))
 	}
 	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{
-		ExecutionArn: e.Arn, Seq: 2, Input: []byte("2"), AddTasks: tasks,
+		ExecutionArn: e.Arn, Seq: 4, Input: []byte("4"), AddTasks: tasks,
 	}))
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -1037,16 +1101,32 @@ func testTasksClaim(t *testing.T, s store.Store) {
 	for w := range 8 {
 		wg.Go(func() {
 			for {
-				got, err := s.ClaimTask(ctxT(t), act, fmt.Sprint("w", w))
-				if errors.Is(err, store.ErrNotFound) {
+				next, err := s.NextTasks(ctxT(t), act, 4)
+				if err != nil {
+					t.Error(err)
 					return
+				}
+				var mine []*store.Task
+				for _, x := range next {
+					if x.ExecutionArn == e.Arn && strings.HasPrefix(x.Token, "c") {
+						mine = append(mine, x)
+					}
+				}
+				if len(mine) == 0 {
+					return
+				}
+				c := mine[w%len(mine)]
+				err = s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 5,
+					ClaimTasks: []store.TaskClaim{{Token: c.Token, WorkerName: fmt.Sprint("w", w)}}})
+				if errors.Is(err, store.ErrConflict) {
+					continue
 				}
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				mu.Lock()
-				seen[got.Token]++
+				seen[c.Token]++
 				mu.Unlock()
 			}
 		})
@@ -1278,11 +1358,14 @@ func testTasksQueued(t *testing.T, s store.Store) {
 
 	// A claimed task leaves the queue; a task claimed and handed back (closed
 	// and added again unstarted in one step) joins it again.
-	_, err := s.ClaimTask(ctxT(t), act, "w")
-	must(t, "ClaimTask", err)
+	if got := claimNext(t, s, 2, act, "w"); got == nil || got.Token != "a1" {
+		t.Fatalf("claimed %+v, want a1", got)
+	}
 	queued("one claimed", map[string]int64{act: 2, otherAct: 1})
-	got, err := s.ClaimTask(ctxT(t), otherAct, "w")
-	must(t, "ClaimTask other", err)
+	got := claimNext(t, s, 2, otherAct, "w")
+	if got == nil {
+		t.Fatal("nothing claimed of the other activity")
+	}
 	queued("other claimed", map[string]int64{act: 2})
 	back := *got
 	back.Started, back.WorkerName = false, ""

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/store"
+)
+
+// Activity dispatch. A task is handed to a worker by one commit that both
+// claims its row and records ActivityStarted, so it is never handed out
+// without its event nor recorded as started without being handed out.
+//
+// Finding the task costs no store read in the common case: the step that
+// queued a task hands it to the longest-waiting poller (one poller, not a
+// herd racing for it) or, when none waits, keeps it as a hint for the next
+// poller. The store is read only when it may hold queued tasks this node
+// has no hint of: tasks queued before a restart or by another node, or
+// hints dropped past maxHints. Reads on SQLite's read connections are far
+// from free (each new read transaction after a write revalidates its page
+// cache), which is why the hot path avoids them.
+
+// maxHints bounds the tasks an activity queue remembers; past it the
+// store is the only record and pollers read it.
+const maxHints = 4096
+
+type activityQueue struct {
+	pollers []*poller     // waiting, longest first
+	hints   []*store.Task // queued by this node, oldest first
+	// unknown is set when the store may hold queued tasks without a hint;
+	// gen counts how often, so a poller's read that found nothing clears
+	// it only if nothing set it again meanwhile.
+	unknown bool
+	gen     uint64
+}
+
+// A wake-up carries the task queued when the engine knows it.
+type poller struct{ ch chan *store.Task }
+
+// queue returns an activity's queue; e.mu must be held. A queue this node
+// has not seen may have tasks in the store already.
+func (e *Engine) queue(activityArn string) *activityQueue {
+	q, ok := e.queues[activityArn]
+	if !ok {
+		q = &activityQueue{unknown: true, gen: 1}
+		e.queues[activityArn] = q
+	}
+	return q
+}
+
+// addPoller queues a poller before it looks for a task, so a task queued
+// while it looks still wakes it.
+func (e *Engine) addPoller(activityArn string) *poller {
+	p := &poller{ch: make(chan *store.Task, 1)}
+	e.mu.Lock()
+	q := e.queue(activityArn)
+	q.pollers = append(q.pollers, p)
+	e.mu.Unlock()
+	return p
+}
+
+// removePoller takes a poller out of its queue. A wake-up it was sent but
+// did not use goes to the next poller, so none is lost.
+func (e *Engine) removePoller(activityArn string, p *poller) {
+	e.mu.Lock()
+	q := e.queue(activityArn)
+	for i, x := range q.pollers {
+		if x == p {
+			q.pollers = append(q.pollers[:i:i], q.pollers[i+1:]...)
+			e.mu.Unlock()
+			return
+		}
+	}
+	e.mu.Unlock()
+	select {
+	case t := <-p.ch: // woken, but leaving: pass the wake-up on
+		e.notifyActivity(activityArn, t)
+	default:
+	}
+}
+
+// notifyActivity tells an activity's pollers that a task is queued: t when
+// the engine knows it, nil when only the store does (another node's task, a
+// claim that failed). It wakes the longest-waiting poller, if any, handing
+// it t; otherwise t waits as a hint for the next poller.
+func (e *Engine) notifyActivity(activityArn string, t *store.Task) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	q := e.queue(activityArn)
+	if t == nil {
+		q.unknown = true
+		q.gen++
+	}
+	if len(q.pollers) > 0 {
+		q.pollers[0].ch <- t
+		q.pollers = q.pollers[1:]
+		return
+	}
+	if t != nil {
+		if len(q.hints) < maxHints {
+			q.hints = append(q.hints, t)
+		} else {
+			q.unknown = true
+			q.gen++
+		}
+	}
+}
+
+// GetActivityTask long-polls for a task of an activity for up to wait. It
+// returns nil, nil when none arrived. A task handed out is recorded as
+// ActivityStarted, in the same commit that claims it, before it is
+// returned.
+func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string, wait time.Duration) (*store.Task, error) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	var offered *store.Task
+	for {
+		p := e.addPoller(activityArn)
+		var t *store.Task
+		var err error
+		if offered != nil && e.claim(ctx, offered, worker) == nil {
+			t = offered
+		} else {
+			t, err = e.claimNext(ctx, activityArn, worker)
+		}
+		if t != nil || err != nil {
+			e.removePoller(activityArn, p)
+			if t != nil && ctx.Err() != nil {
+				// The poller has gone: nobody else would ever be given
+				// this task.
+				e.release(t)
+				return nil, nil
+			}
+			return t, err
+		}
+		e.pollerWaiting(activityArn, 1) // counted for Stats while it waits
+		woken := false
+		select {
+		case offered = <-p.ch:
+			woken = true
+		case <-deadline.C:
+		case <-ctx.Done():
+		case <-e.stopping:
+		}
+		e.pollerWaiting(activityArn, -1)
+		if !woken {
+			e.removePoller(activityArn, p)
+			return nil, nil
+		}
+	}
+}
+
+// claimNext claims the oldest task of an activity this node has a hint of
+// or, when the store may hold others, the oldest queued there that no
+// other poller of this node is claiming; nil when there is none.
+func (e *Engine) claimNext(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	for {
+		e.mu.Lock()
+		q := e.queue(activityArn)
+		var hint *store.Task
+		if len(q.hints) > 0 {
+			hint = q.hints[0]
+			q.hints[0] = nil
+			q.hints = q.hints[1:]
+		}
+		unknown, gen, limit := q.unknown, q.gen, 1+len(e.claiming)
+		e.mu.Unlock()
+		if hint != nil {
+			err := e.claim(ctx, hint, worker)
+			if err == nil {
+				return hint, nil
+			}
+			if !errors.Is(err, errBeingClaimed) && !errors.Is(err, errNotClaimed) {
+				return nil, err
+			}
+			continue // a stale hint: the task is another poller's, or gone
+		}
+		if !unknown {
+			return nil, nil
+		}
+		return e.claimFromStore(ctx, activityArn, worker, gen, limit)
+	}
+}
+
+// claimFromStore reads the oldest queued tasks of an activity from the
+// store and claims the first that no other poller of this node is at.
+func (e *Engine) claimFromStore(ctx context.Context, activityArn, worker string, gen uint64, limit int) (*store.Task, error) {
+	next, err := e.st.NextTasks(ctx, activityArn, limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(next) == 0 {
+		e.mu.Lock()
+		if q := e.queue(activityArn); q.gen == gen {
+			q.unknown = false
+		}
+		e.mu.Unlock()
+		return nil, nil
+	}
+	for _, t := range next {
+		err := e.claim(ctx, t, worker)
+		if err == nil {
+			return t, nil
+		}
+		if !errors.Is(err, errBeingClaimed) && !errors.Is(err, errNotClaimed) {
+			return nil, err
+		}
+	}
+	// All being claimed here or gone: whoever holds them wakes a poller
+	// if a claim fails.
+	return nil, nil
+}
+
+var (
+	errBeingClaimed = errors.New("engine: task being claimed by another poller")
+	errNotClaimed   = errors.New("engine: task not claimable")
+)
+
+// claim hands t to worker: it records ActivityStarted and claims the task
+// in one commit. errBeingClaimed: another poller of this node is at it;
+// errNotClaimed: the task has gone or was claimed elsewhere.
+func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error {
+	if !e.startClaim(t.Token) {
+		return errBeingClaimed
+	}
+	// The claim is not the poller's to cancel: once committed the task is
+	// recorded as started, and a poller gone meanwhile hands it back.
+	err := e.apply(context.WithoutCancel(ctx), t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}, &store.TaskClaim{Token: t.Token, WorkerName: worker})
+	e.endClaim(t.Token)
+	switch {
+	case err == nil:
+		t.Started, t.WorkerName = true, worker
+		return nil
+	case errors.Is(err, errNotRunning), errors.Is(err, ErrExecutionDoesNotExist):
+		return errNotClaimed // the execution ended meanwhile: its tasks are closed
+	case errors.Is(err, store.ErrConflict), errors.Is(err, errIgnored):
+		// Claimed elsewhere, closed, or this node's copy was behind. If
+		// it is still queued, pollers that skipped it while it was being
+		// claimed may be asleep: make them look.
+		e.notifyActivity(t.ActivityArn, nil)
+		return errNotClaimed
+	default:
+		e.notifyActivity(t.ActivityArn, nil) // still queued: let another poller try
+		return err
+	}
+}
+
+// startClaim marks a task as being claimed by one of this node's pollers;
+// false when another already is.
+func (e *Engine) startClaim(token string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.claiming[token] {
+		return false
+	}
+	e.claiming[token] = true
+	return true
+}
+
+// endClaim ends a claim attempt.
+func (e *Engine) endClaim(token string) {
+	e.mu.Lock()
+	delete(e.claiming, token)
+	e.mu.Unlock()
+}

@@ -1,0 +1,642 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/asl/jsonpath"
+	"github.com/statecraft/statecraft/jsonata"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// ErrQueryEvaluation is raised when a JSONata expression fails or yields a
+// value the field cannot take.
+const ErrQueryEvaluation = "States.QueryEvaluationError"
+
+// ataCtx is what the JSONata fields of one step of a state see: $states and
+// the variables. The bindings are built on first use and shared by every
+// field evaluated in the step (Assign and Output see the same values).
+type ataCtx struct {
+	input     any
+	result    any
+	hasResult bool
+	errOut    any
+	hasErr    bool
+	item      map[string]any // $states.context.Map.Item in ItemSelector
+
+	b       map[string]any
+	states  map[string]any
+	withCtx bool
+}
+
+// ataEval evaluates one compiled field.
+func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError) {
+	if q.Const {
+		return q.Lit, nil
+	}
+	if q.FastRoot != "" {
+		var root any
+		has := false
+		switch q.FastRoot {
+		case "input":
+			root, has = c.input, true
+		case "result":
+			root, has = c.result, c.hasResult
+		case "errorOutput":
+			root, has = c.errOut, c.hasErr
+		}
+		if has {
+			if v, ok := q.FastEval(root); ok {
+				return v, nil
+			}
+		}
+	}
+	x.ataBind(f, c, q.UsesContext)
+	if len(q.Funcs) > 0 {
+		fns := x.ataFuncs()
+		for _, name := range q.Funcs {
+			c.b[name] = fns[name]
+		}
+	}
+	v, qe := q.Eval(c.input, c.b, x.ataOptions())
+	if qe != nil {
+		return nil, x.queryErr(f, qe.Location, qe.Error())
+	}
+	return v, nil
+}
+
+func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
+	if c.b == nil {
+		c.states = make(map[string]any, 4)
+		c.states["input"] = c.input
+		if c.hasResult {
+			c.states["result"] = c.result
+		}
+		if c.hasErr {
+			c.states["errorOutput"] = c.errOut
+		}
+		c.b = make(map[string]any, 8)
+		for fr := f; fr != nil; fr = fr.parent {
+			for k, v := range fr.vars {
+				if _, seen := c.b[k]; !seen {
+					c.b[k] = v
+				}
+			}
+			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
+				break
+			}
+		}
+		c.b["states"] = c.states
+	}
+	if withContext && !c.withCtx {
+		c.withCtx = true
+		c.states["context"] = x.contextObject(f, c.item)
+	}
+}
+
+func (x *Execution) ataOptions() jsonata.Options {
+	if x.ataNow == nil {
+		x.ataNow = func() time.Time { return x.now }
+	}
+	return jsonata.Options{Now: x.ataNow}
+}
+
+// queryErr is a States.QueryEvaluationError of f's current state; raise
+// records it with an EvaluationFailed event.
+func (x *Execution) queryErr(f *frame, location, detail string) *stateError {
+	return &stateError{
+		name:       ErrQueryEvaluation,
+		cause:      fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", f.state.Name, f.enteredID, detail),
+		hasCause:   true,
+		evalFailed: true,
+		location:   location,
+	}
+}
+
+// typeError reports a field whose value has the wrong type.
+func (x *Execution) typeError(f *frame, c *ataCtx, q *asl.Query, want string, v any) *stateError {
+	if q.Expr == nil {
+		return x.queryErr(f, q.Location, fmt.Sprintf("The value of the field '%s' has an unexpected type. Expected '%s', but was '%s' for value: %s", q.Location, want, jsonType(v), jsonv.String(v)))
+	}
+	if v == nil && x.isFunction(f, c, q) {
+		return x.queryErr(f, q.Location, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", q.Src, q.Location))
+	}
+	return x.queryErr(f, q.Location, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s", q.Src, q.Location, want, jsonType(v), jsonv.String(v)))
+}
+
+// isFunction tells a function result (which the engine exports as null)
+// from a real null by asking $type. It runs only on the error path.
+func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
+	probe := q.TypeProbe()
+	if probe == nil {
+		return false
+	}
+	x.ataBind(f, c, true)
+	for _, name := range q.Funcs {
+		c.b[name] = x.ataFuncs()[name]
+	}
+	t, err := probe.EvalWith(c.input, c.b, x.ataOptions())
+	return err == nil && t == "function"
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	if jsonv.IsNumber(v) {
+		return "number"
+	}
+	return "unknown"
+}
+
+// ataAssign evaluates an Assign block into f.pending.
+func (x *Execution) ataAssign(f *frame, c *ataCtx, q *asl.Query) *stateError {
+	if q == nil {
+		return nil
+	}
+	v, err := x.ataEval(f, c, q)
+	if err != nil {
+		return err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return x.typeError(f, c, q, "object", v)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	if err := x.checkAssign(f, m); err != nil {
+		return err
+	}
+	f.pending = m
+	return nil
+}
+
+// ataFinish ends a JSONata state: Assign and Output both evaluated against
+// the variables as they were on entry, then the state exits.
+func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, next string, choice bool) bool {
+	if err := x.ataAssign(f, c, assign); err != nil {
+		x.raise(f, err)
+		return false
+	}
+	out := c.input
+	if c.hasResult {
+		out = c.result
+	}
+	if output != nil {
+		v, err := x.ataEval(f, c, output)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		out = v
+	}
+	if choice {
+		if !x.checkSize(f, out) {
+			return false
+		}
+		return x.exitTo(f, out, next)
+	}
+	return x.complete(f, out)
+}
+
+// enterJSONata runs a JSONata state after its StateEntered event.
+func (x *Execution) enterJSONata(f *frame) bool {
+	st := f.state
+	j := st.JSONata
+	f.eff = f.input
+	switch st.Type {
+	case asl.TypeFail:
+		x.ataFail(f)
+		return false
+	case asl.TypePass:
+		return x.ataFinish(f, &ataCtx{input: f.input}, j.Assign, j.Output, "", false)
+	case asl.TypeSucceed:
+		return x.ataFinish(f, &ataCtx{input: f.input}, nil, j.Output, "", false)
+	case asl.TypeChoice:
+		c := &ataCtx{input: f.input}
+		for _, r := range st.Choices {
+			v, err := x.ataEval(f, c, r.ConditionQuery)
+			if err != nil {
+				x.raise(f, err)
+				return false
+			}
+			b, ok := v.(bool)
+			if !ok {
+				x.raise(f, x.typeError(f, c, r.ConditionQuery, "boolean", v))
+				return false
+			}
+			if b {
+				assign, output := j.Assign, j.Output
+				if r.AssignQuery != nil {
+					assign = r.AssignQuery
+				}
+				if r.OutputQuery != nil {
+					output = r.OutputQuery
+				}
+				return x.ataFinish(f, c, assign, output, r.Next, true)
+			}
+		}
+		if st.Default == "" {
+			x.raise(f, &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", st.Name, f.enteredID), hasCause: true})
+			return false
+		}
+		return x.ataFinish(f, c, j.Assign, j.Output, st.Default, true)
+	case asl.TypeWait:
+		return x.ataWait(f)
+	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
+		return x.body(f)
+	}
+	x.raise(f, x.runtimeErr(f, "Unknown state type "+st.Type))
+	return false
+}
+
+func (x *Execution) ataFail(f *frame) {
+	j := f.state.JSONata
+	e := &stateError{}
+	c := &ataCtx{input: f.input}
+	if j.Error != nil {
+		v, err := x.ataEval(f, c, j.Error)
+		if err != nil {
+			x.raise(f, err)
+			return
+		}
+		s, ok := v.(string)
+		if !ok {
+			x.raise(f, x.typeError(f, c, j.Error, "string", v))
+			return
+		}
+		e.name = s
+	}
+	if j.Cause != nil {
+		v, err := x.ataEval(f, c, j.Cause)
+		if err != nil {
+			x.raise(f, err)
+			return
+		}
+		s, ok := v.(string)
+		if !ok {
+			x.raise(f, x.typeError(f, c, j.Cause, "string", v))
+			return
+		}
+		e.cause, e.hasCause = s, true
+	}
+	x.frameDone(f, nil, e)
+}
+
+// ataInteger evaluates a numeric field that must hold an integer.
+func (x *Execution) ataInteger(f *frame, c *ataCtx, q *asl.Query) (int64, *stateError) {
+	v, err := x.ataEval(f, c, q)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := jsonv.Integer(v)
+	if !ok {
+		return 0, x.typeError(f, c, q, "integer", v)
+	}
+	return n, nil
+}
+
+func (x *Execution) ataWait(f *frame) bool {
+	st := f.state
+	j := st.JSONata
+	c := &ataCtx{input: f.input}
+	var due time.Time
+	switch {
+	case j.Seconds != nil:
+		n, err := x.ataInteger(f, c, j.Seconds)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		if n < 0 {
+			x.raise(f, x.queryErr(f, "Seconds", fmt.Sprintf("The Seconds field must be a non-negative integer, but was: %d", n)))
+			return false
+		}
+		if n >= 1<<31 {
+			x.raise(f, x.runtimeErr(f, "Wait state delay is too long."))
+			return false
+		}
+		due = x.now.Add(time.Duration(n) * time.Second)
+	case j.Timestamp != nil:
+		v, err := x.ataEval(f, c, j.Timestamp)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		s, _ := v.(string)
+		t, ok := asl.ParseTimestamp(s)
+		if !ok {
+			x.raise(f, x.queryErr(f, "Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOf(v)))
+			return false
+		}
+		due = t
+	}
+	if !due.After(x.now) {
+		return x.waitDone(f)
+	}
+	ref := x.newTimerRef()
+	x.wait(f, phaseWait, ref)
+	x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: ref, Due: due})
+	return false
+}
+
+// ataArguments evaluates a Task's or Parallel's Arguments into f.taskInput.
+func (x *Execution) ataArguments(f *frame) bool {
+	j := f.state.JSONata
+	f.taskInput = f.input
+	if j.Arguments != nil {
+		v, err := x.ataEval(f, &ataCtx{input: f.input}, j.Arguments)
+		if err != nil {
+			x.raise(f, err)
+			return false
+		}
+		f.taskInput = v
+	}
+	return true
+}
+
+// ataTaskLimits evaluates a JSONata Task's TimeoutSeconds and
+// HeartbeatSeconds.
+func (x *Execution) ataTaskLimits(f *frame) (timeout, heartbeat int64, ok bool) {
+	j := f.state.JSONata
+	c := &ataCtx{input: f.input}
+	if j.TimeoutSeconds != nil {
+		n, err := x.ataInteger(f, c, j.TimeoutSeconds)
+		if err == nil && n <= 0 {
+			err = x.queryErr(f, "TimeoutSeconds", fmt.Sprintf("The TimeoutSeconds field must be a positive integer, but was: %d", n))
+		}
+		if err != nil {
+			x.raise(f, err)
+			return 0, 0, false
+		}
+		timeout = n
+	}
+	if j.HeartbeatSeconds != nil {
+		n, err := x.ataInteger(f, c, j.HeartbeatSeconds)
+		if err == nil && n <= 0 {
+			err = x.queryErr(f, "HeartbeatSeconds", fmt.Sprintf("The HeartbeatSeconds field must be a positive integer, but was: %d", n))
+		}
+		if err != nil {
+			x.raise(f, err)
+			return 0, 0, false
+		}
+		heartbeat = n
+	}
+	return timeout, heartbeat, true
+}
+
+// ataResult finishes a Task, Parallel or Map state with its result.
+func (x *Execution) ataResult(f *frame, result any) bool {
+	j := f.state.JSONata
+	return x.ataFinish(f, &ataCtx{input: f.input, result: result, hasResult: true}, j.Assign, j.Output, "", false)
+}
+
+// ataMapSetup evaluates a JSONata Map's Items, MaxConcurrency and
+// tolerated failure fields. It returns the items, or false after raising.
+func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
+	st := f.state
+	j := st.JSONata
+	c := &ataCtx{input: f.input}
+	var items any = f.input
+	if j.Items != nil {
+		v, err := x.ataEval(f, c, j.Items)
+		if err != nil {
+			x.raise(f, err)
+			return nil, false
+		}
+		if _, ok := v.([]any); !ok {
+			x.raise(f, x.typeError(f, c, j.Items, "array", v))
+			return nil, false
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		x.raise(f, x.queryErr(f, "", "Map state input must be an array but was: "+jsonv.String(items)))
+		return nil, false
+	}
+	f.maxConc = 0
+	if j.MaxConcurrency != nil {
+		n, err := x.ataInteger(f, c, j.MaxConcurrency)
+		if err == nil && (n < 0 || n > math.MaxInt32) {
+			err = x.queryErr(f, "MaxConcurrency", fmt.Sprintf("The MaxConcurrency field must be a non-negative integer, but was: %d", n))
+		}
+		if err != nil {
+			x.raise(f, err)
+			return nil, false
+		}
+		f.maxConc = int(n)
+	}
+	f.last = x.emit(f, f.last, "MapStateStarted", &Details{Length: ptr(int64(len(arr)))})
+	f.tolerant = false
+	f.tolCount, f.tolPct = 0, 0
+	if j.ToleratedFailureCount != nil {
+		n, err := x.ataInteger(f, c, j.ToleratedFailureCount)
+		if err == nil && n < 0 {
+			err = x.queryErr(f, "ToleratedFailureCount", "ToleratedFailureCount cannot be negative.")
+		}
+		if err != nil {
+			x.raise(f, err)
+			return nil, false
+		}
+		f.tolerant, f.tolCount = true, n
+	}
+	if j.ToleratedFailurePercentage != nil {
+		v, err := x.ataEval(f, c, j.ToleratedFailurePercentage)
+		if err != nil {
+			x.raise(f, err)
+			return nil, false
+		}
+		p, ok := jsonv.Number(v)
+		if !ok {
+			x.raise(f, x.typeError(f, c, j.ToleratedFailurePercentage, "number", v))
+			return nil, false
+		}
+		if p < 0 || p > 100 {
+			x.raise(f, x.queryErr(f, "ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100."))
+			return nil, false
+		}
+		f.tolerant, f.tolPct = true, p
+	}
+	return arr, true
+}
+
+// ataItem evaluates a JSONata Map's ItemSelector for item i.
+func (x *Execution) ataItem(f *frame, i int) (any, *stateError) {
+	q := f.state.JSONata.ItemSelector
+	c := &ataCtx{input: f.input, item: map[string]any{"Index": int64(i), "Value": f.items[i]}}
+	return x.ataEval(f, c, q)
+}
+
+// ataCatch applies a JSONata catcher: its Output (default: the error
+// output) and its Assign, which replaces the state's own.
+func (x *Execution) ataCatch(f *frame, ct *asl.Catcher, errOut map[string]any) (any, *stateError) {
+	c := &ataCtx{input: f.input, errOut: errOut, hasErr: true}
+	f.pending = nil
+	if err := x.ataAssign(f, c, ct.AssignQuery); err != nil {
+		return nil, err
+	}
+	if ct.OutputQuery == nil {
+		return errOut, nil
+	}
+	return x.ataEval(f, c, ct.OutputQuery)
+}
+
+// evaluationFailed records an EvaluationFailed event for a JSONata error.
+func (x *Execution) evaluationFailed(f *frame, e *stateError) {
+	st := f.state
+	prev := f.enteredPrev
+	if st.Type == asl.TypeWait {
+		prev = f.enteredID
+	}
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Error: ptr(e.name), Cause: ptr(e.cause), Location: e.location, State: st.Name}
+	}
+	f.last = x.emit(f, prev, "EvaluationFailed", d)
+	if st.Type == asl.TypeMap || st.Type == asl.TypeParallel {
+		f.childFailed = true
+	}
+}
+
+// ataFuncs are Step Functions' functions beyond JSONata's built-ins. They
+// draw randomness from the execution, so they are made per execution.
+func (x *Execution) ataFuncs() map[string]any {
+	if x.ataFn != nil {
+		return x.ataFn
+	}
+	call := func(name string) func(args []any) (any, error) {
+		return func(args []any) (any, error) {
+			v, err := jsonpath.CallIntrinsic(name, x, args)
+			if err != nil {
+				var je *jsonpath.Error
+				if errors.As(err, &je) {
+					return nil, &jsonata.Error{Code: "D3137", Message: je.Cause}
+				}
+				return nil, err
+			}
+			return v, nil
+		}
+	}
+	rangeFn := call("States.ArrayRange")
+	x.ataFn = map[string]any{
+		"partition": jsonata.Function{Call: call("States.ArrayPartition")},
+		"range": jsonata.Function{Call: func(args []any) (any, error) {
+			v, err := rangeFn(args)
+			if arr, ok := v.([]any); ok && len(arr) == 1 {
+				return arr[0], err // a one-item sequence is its item
+			}
+			return v, err
+		}},
+		"hash": jsonata.Function{Call: call("States.Hash")},
+		"uuid": jsonata.Function{Call: call("States.UUID")},
+		"random": jsonata.Function{Call: func(args []any) (any, error) {
+			var r uint64
+			if len(args) > 0 && args[0] != nil {
+				seed, ok := jsonv.Number(args[0])
+				if !ok {
+					return nil, &jsonata.Error{Code: "T0410", Message: "Argument 1 of function \"random\" does not match function signature"}
+				}
+				r = splitmix64(uint64(int64(seed)))
+			} else {
+				r = x.rand()
+			}
+			return float64(r>>11) / (1 << 53), nil
+		}},
+		"parse": jsonata.Function{Call: func(args []any) (any, error) {
+			s, ok := firstString(args)
+			if !ok {
+				return nil, &jsonata.Error{Code: "T0410", Message: "Argument 1 of function \"parse\" does not match function signature"}
+			}
+			v, err := jsonv.ParseString(s)
+			if err != nil {
+				return nil, &jsonata.Error{Code: "D3137", Message: "Unable to parse JSON: " + err.Error()}
+			}
+			return v, nil
+		}},
+	}
+	return x.ataFn
+}
+
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
+
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// Variable limits: 256 KiB per variable and per Assign block, 10 MiB for
+// all the variables of an execution.
+const (
+	maxVariableBytes = 262144
+	maxAssignBytes   = 262144
+	maxTotalVarBytes = 10 * 1024 * 1024
+)
+
+// checkAssign enforces the variable size limits on an evaluated Assign
+// block of f's current state.
+func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
+	block := 0
+	for _, k := range sortedNames(m) {
+		n := jsonv.Size(m[k], maxVariableBytes)
+		if n > maxVariableBytes {
+			return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The variable '%s' has a size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID, k)}
+		}
+		block += n
+	}
+	if block > maxAssignBytes {
+		return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The Assign field has a size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID)}
+	}
+	// Each variable is at most 256 KiB, so the 10 MiB total can only be
+	// passed with more than 40 of them: only then add everything up.
+	count := len(m)
+	for fr := f; fr != nil; fr = fr.parent {
+		count += len(fr.vars)
+	}
+	if count*maxVariableBytes <= maxTotalVarBytes {
+		return nil
+	}
+	total := block
+	for fr := f; fr != nil; fr = fr.parent {
+		for k, v := range fr.vars {
+			if _, replaced := m[k]; replaced && fr == f {
+				continue
+			}
+			total += jsonv.Size(v, maxTotalVarBytes)
+		}
+	}
+	if total > maxTotalVarBytes {
+		return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The variables of the execution have a total size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID)}
+	}
+	return nil
+}
+
+func sortedNames(m map[string]any) []string {
+	if len(m) == 1 {
+		for k := range m {
+			return []string{k}
+		}
+	}
+	return jsonv.SortedKeys(m)
+}
