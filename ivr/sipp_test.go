@@ -307,7 +307,7 @@ func TestAlarmIVRWithSipp(t *testing.T) {
 			port := freeUDPPort(t)
 			var out bytes.Buffer
 			sipp := exec.Command("sipp", "-sf", scen, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-				"-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err",
+				"-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err", "-default_behaviors", sippBehaviors,
 				"-error_file", filepath.Join(dir, "errors.log"))
 			sipp.Dir = dir
 			sipp.Stdout, sipp.Stderr = &out, &out

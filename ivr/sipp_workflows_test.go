@@ -415,7 +415,7 @@ func runCaller(t *testing.T, scenario, number string, sipPort int, limit time.Du
 	}
 	var out bytes.Buffer
 	cmd := exec.Command("sipp", "-sf", scen, "-s", number, "-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)),
-		"-m", "1", "-timeout", fmt.Sprintf("%ds", int(limit/time.Second)), "-timeout_error", "-nostdin",
+		"-m", "1", "-timeout", fmt.Sprintf("%ds", int(limit/time.Second)), "-timeout_error", "-nostdin", "-default_behaviors", sippBehaviors,
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"), fmt.Sprintf("127.0.0.1:%d", sipPort))
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &out
