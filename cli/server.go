@@ -14,18 +14,51 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/ivr/mediaservice"
+	"github.com/statecraft/statecraft/ivr/sipua"
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/tasks"
+	"github.com/statecraft/statecraft/workflowapi"
 )
+
+// mediaOptions are the media service's settings from the project file.
+func mediaOptions(m *project.MediaService, region string, client *sfn.Client, wf *workflowapi.Service, log *slog.Logger) mediaservice.Options {
+	name := m.WorkerName
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	return mediaservice.Options{
+		Region:      region,
+		ActivityArn: m.ActivityArn,
+		WorkerName:  name,
+		Pollers:     m.Pollers,
+		SIP: sipua.Config{
+			Transport: m.SIPTransport, BindHost: m.SIPBindHost, BindPort: m.SIPBindPort, ExternalHost: m.SIPExternalHost,
+			Proxy: m.SIPProxy, Username: m.SIPUser, Password: m.SIPPassword, FromHost: m.SIPFromHost,
+			RTPPortStart: m.RTPPortStart, RTPPortEnd: m.RTPPortEnd,
+		},
+		CallerID:      m.CallerID,
+		PromptDir:     m.PromptDir,
+		Voice:         m.Voice,
+		HandoffListen: m.HandoffListen,
+		HandoffAddr:   m.HandoffAddr,
+		HandoffSecret: m.HandoffSecret,
+		Client:        client,
+		Router:        wf.IVRRouter(),
+		Log:           log,
+	}
+}
 
 // ServerOptions are the settings of `statecraft server`.
 type ServerOptions struct {
@@ -37,6 +70,7 @@ type ServerOptions struct {
 	LogFormat string `json:"logFormat"` // text or json
 	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
 	Project   string `json:"project"`   // project file applied at start-up
+	AdminKey  string `json:"adminKey"`  // admin key of the workflow API (besides the project's)
 }
 
 // DefaultServerOptions are what the server uses when nothing says otherwise.
@@ -61,6 +95,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_LOG_FORMAT": func(o *ServerOptions, v string) { o.LogFormat = v },
 	"STATECRAFT_LOG_LEVEL":  func(o *ServerOptions, v string) { o.LogLevel = v },
 	"STATECRAFT_PROJECT":    func(o *ServerOptions, v string) { o.Project = v },
+	"STATECRAFT_ADMIN_KEY":  func(o *ServerOptions, v string) { o.AdminKey = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -131,8 +166,9 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
 	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account}
+	var p *project.Project
 	if o.Project != "" {
-		p, err := project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
+		p, err = project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
@@ -140,12 +176,47 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.Project, err)}
 		}
-		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines)
+		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines, "activities", rep.Activities)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(lambdaapi.Prefix, lambdaapi.Handler(host, log))
 	mux.Handle(deploy.Path, deploy.Handler(target))
 	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
+	// The IVR workflow API (tenants, workflows, number routes) and, when
+	// the project asks for it, the media service, both using the Step
+	// Functions API above in process.
+	sfnLocal := workflowapi.LocalClient(apiHandler, o.Region)
+	wopts := workflowapi.Options{SFN: sfnLocal, Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "workflows.json"), Log: log}
+	if o.AdminKey != "" {
+		wopts.AdminKeys = append(wopts.AdminKeys, o.AdminKey)
+	}
+	if p != nil && p.WorkflowAPI != nil {
+		wopts.AdminKeys = append(wopts.AdminKeys, p.WorkflowAPI.AdminKeys...)
+	}
+	wf, err := workflowapi.New(wopts)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	if p != nil && len(p.Tenants) > 0 {
+		var cfgs []workflowapi.TenantConfig
+		for _, t := range p.Tenants {
+			cfgs = append(cfgs, workflowapi.TenantConfig{Name: t.Name, APIKeys: t.APIKeys, Workflows: t.Workflows, Numbers: t.Numbers})
+		}
+		if err := wf.ApplyTenants(cfgs); err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.Project, err)}
+		}
+	}
+	mux.Handle("/v1/", wf.Handler())
+	mediaCtx, stopMedia := context.WithCancel(context.Background())
+	defer stopMedia()
+	var media *mediaservice.Service
+	if p != nil && p.MediaService != nil {
+		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, sfnLocal, wf, log))
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("media service: %w", err)}
+		}
+		log.Info("media service started", "activity", p.MediaService.ActivityArn, "sip", p.MediaService.SIPBindHost+":"+fmt.Sprint(p.MediaService.SIPBindPort))
+	}
 	con := console.New(apiHandler, console.Options{Log: log})
 	mux.Handle(console.Prefix, con) // the web console and its live stream
 	// Prometheus metrics, documented in metrics/README.md.
@@ -169,12 +240,20 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
 	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
 	fmt.Fprintf(stdout, "  metrics: %s%s\n", endpoint, metrics.Path)
+	fmt.Fprintf(stdout, "  workflow API: %s/v1/workflows\n", endpoint)
+	if media != nil {
+		fmt.Fprintf(stdout, "  media service: activity %s, SIP %s/%s\n", p.MediaService.ActivityArn, net.JoinHostPort(p.MediaService.SIPBindHost, fmt.Sprint(p.MediaService.SIPBindPort)), p.MediaService.SIPTransport)
+	}
 	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
 	log.Info("server started", "endpoint", endpoint, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
 
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
+		stopMedia()
+		if media != nil {
+			_ = media.Wait()
+		}
 		stopEngine()
 		<-engineDone
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -185,6 +264,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	stopMedia() // hangs up its calls while the engine still takes their results
+	if media != nil {
+		if err := media.Wait(); err != nil {
+			log.Warn("media service", "err", err)
+		}
+	}
 	stopEngine() // ends long polls and the timer loop first, so Shutdown is not held up
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("shutdown", "err", err)
@@ -214,6 +299,9 @@ func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
 	}
 	for _, f := range rep.Functions {
 		fmt.Fprintf(stdout, "function       %s\n", f)
+	}
+	for _, a := range rep.Activities {
+		fmt.Fprintf(stdout, "activity       %s\n", a)
 	}
 	for _, c := range rep.Connections {
 		fmt.Fprintf(stdout, "connection     %s\n", c)

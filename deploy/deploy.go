@@ -39,11 +39,12 @@ type Bundle struct {
 	Functions     []project.Function     `json:"functions"`
 	StateMachines []project.StateMachine `json:"stateMachines"`
 	Connections   []project.Connection   `json:"connections"`
+	Activities    []project.Activity     `json:"activities,omitempty"`
 }
 
 // FromProject makes a bundle of a loaded project.
 func FromProject(p *project.Project) *Bundle {
-	return &Bundle{Functions: p.Functions, StateMachines: p.StateMachines, Connections: p.Connections}
+	return &Bundle{Functions: p.Functions, StateMachines: p.StateMachines, Connections: p.Connections, Activities: p.Activities}
 }
 
 // Report says what a deployment changed.
@@ -54,6 +55,7 @@ type Report struct {
 	Unchanged     []string `json:"unchanged"`
 	Connections   []string `json:"connections"`
 	StateMachines []string `json:"stateMachines"` // every machine's ARN, in bundle order
+	Activities    []string `json:"activities,omitempty"`
 }
 
 // Target is the server a bundle is applied to.
@@ -140,6 +142,14 @@ func Apply(ctx context.Context, t Target, b *Bundle) (*Report, error) {
 		}
 		t.Connections.set(conn)
 		rep.Connections = append(rep.Connections, conn.Arn)
+	}
+	for _, a := range b.Activities {
+		arn := project.ActivityARN(t.Region, t.Account, a.Name)
+		err := t.Store.CreateActivity(ctx, &store.Activity{Arn: arn, Name: a.Name, CreatedAt: now().UTC()})
+		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			return rep, fmt.Errorf("activity %s: %w", a.Name, err)
+		}
+		rep.Activities = append(rep.Activities, arn)
 	}
 	for _, sm := range b.StateMachines {
 		arn := project.StateMachineARN(t.Region, t.Account, sm.Name)

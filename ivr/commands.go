@@ -70,21 +70,26 @@ func (w *Worker) placeCall(ctx context.Context, c *Command) (map[string]any, err
 	}
 	cs.call = call
 	w.reg.add(cs)
+	w.watch(cs)
+	w.log.Info("call answered", "dialogId", id, "destination", c.DestinationNumber)
+	out["status"] = StatusAnswered
+	return out, nil
+}
+
+// watch marks a held call ended when it ends, and forgets it a while later.
+func (w *Worker) watch(cs *callState) {
 	go func() {
-		<-call.Done()
+		<-cs.call.Done()
 		cs.markEnded(false)
-		w.log.Info("call ended", "dialogId", id)
+		w.log.Info("call ended", "dialogId", cs.id)
 		t := time.NewTimer(keepEndedCalls)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-w.stopping:
 		}
-		w.reg.remove(id)
+		w.reg.remove(cs.id)
 	}()
-	w.log.Info("call answered", "dialogId", id, "destination", c.DestinationNumber)
-	out["status"] = StatusAnswered
-	return out, nil
 }
 
 // lookup finds a live call or explains why it cannot be used.

@@ -34,7 +34,8 @@ import (
 
 // keyer is the phone's media side, in the test: sipp answers with an SDP
 // naming the keyer's UDP port, so our RTP (the prompt) arrives here. When
-// a new call's first PCMU packet arrives, the keyer waits a little and
+// a new call's first PCMU packet arrives (a new RTP stream: source address
+// and SSRC), the keyer waits a little and
 // sends "1234#" back to the packet's source (the worker's RTP socket) as
 // RFC 4733 telephone-events at payload type 101, noting when it wrote the
 // first packet of the "#" event: that is "# on the wire".
@@ -72,7 +73,13 @@ func (k *keyer) read() {
 		if n < 12 || buf[0]>>6 != 2 || buf[1]&0x7f != 0 {
 			continue
 		}
-		key := from.String()
+		// A call is its RTP stream: source address and SSRC. The source
+		// address alone is not enough: over many calls the worker's RTP
+		// ports are reused, and a call reusing an earlier call's port
+		// was taken for that call and never keyed (it then ended in
+		// noInput, and its second placeCall found sipp done with its
+		// -m calls: no answer, Timer B, "failed").
+		key := from.String() + "/" + fmt.Sprintf("%08x", binary.BigEndian.Uint32(buf[8:12]))
 		k.mu.Lock()
 		isNew := !k.seen[key]
 		k.seen[key] = true

@@ -61,7 +61,10 @@ type Config struct {
 	// HTTPClient sends hand-offs (default: 10 s timeout).
 	HTTPClient *http.Client
 
-	Backend         Backend
+	Backend Backend
+	// Router, when set, routes inbound calls the Backend receives (if it
+	// is an InboundBackend) to workflows; without it they are rejected.
+	Router          Router
 	Prompts         Prompter
 	DefaultCallerID string
 	Log             *slog.Logger
@@ -79,6 +82,7 @@ type Worker struct {
 
 	handedOff atomic.Int64 // commands this worker posted to a call's owner
 	handedIn  atomic.Int64 // commands other workers posted to this one
+	inbound   atomic.Int64 // inbound calls answered
 
 	sem      chan struct{}
 	base     context.Context
@@ -160,6 +164,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		srv = &http.Server{Handler: w.HandoffHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
+	}
+	if ib, ok := w.cfg.Backend.(InboundBackend); ok {
+		ib.SetInboundHandler(w.HandleInbound)
+		defer ib.SetInboundHandler(nil)
 	}
 	w.log.Info("media service polling", "activity", w.cfg.ActivityArn, "worker", w.cfg.WorkerName, "owner", w.self())
 

@@ -6,7 +6,7 @@
 // # Format
 //
 // A project file is one YAML document with up to three sections, each a
-// mapping from a name to a declaration. Every key is checked: an unknown key
+// mapping from a name to a declaration (and the IVR sections below). Every key is checked: an unknown key
 // anywhere is an error. A full example:
 //
 //	# statecraft.yaml
@@ -95,6 +95,48 @@
 // basic or oauth. Each field inside them is required except oauth's method,
 // scope and parameter maps.
 //
+// # Activities, tenants, the workflow API and the media service
+//
+// Four more sections serve the IVR (see examples/alarm-ivr/statecraft.yaml):
+//
+//	activities:
+//	  mediaService: {}                    # created at deploy; ${mediaService.Arn} is its ARN
+//	workflowApi:
+//	  adminKeys: [ "${env:STATECRAFT_ADMIN_KEY}" ]   # /v1/admin/... and inbound routing
+//	tenants:
+//	  acme:
+//	    apiKeys: [ "${env:ACME_API_KEY}" ]           # at least 16 characters each
+//	    workflows:                        # workflow name -> state machine of this project (or an ARN)
+//	      alarm-notification: AlarmNotification
+//	      inbound-pin: InboundPin
+//	    numbers:                          # an inbound call to the number starts the workflow
+//	      "+46101234567": inbound-pin
+//	mediaService:                         # run the IVR media service inside statecraft server
+//	  activity: mediaService              # an activity of this project, or an ARN
+//	  pollers: 4
+//	  workerName: ivr-1
+//	  callerId: "+46100000000"
+//	  voice: en-us
+//	  promptDir: ./prompts
+//	  sip:
+//	    bind: 0.0.0.0:5060                # HOST:PORT; port 0 picks a free one
+//	    transport: udp                    # or tcp
+//	    externalHost: 203.0.113.7         # written into Contact and SDP behind NAT
+//	    proxy: sip:trunk.example.com:5060 # where numbers are sent
+//	    user: alarm                       # digest auth
+//	    password: ${env:SIP_PASSWORD}
+//	    fromHost: trunk.example.com
+//	    rtpPorts: 20000-20999
+//	  handoff:                            # several workers: see ivr's hand-off
+//	    listen: 0.0.0.0:7090
+//	    addr: 10.0.0.5:7090
+//	    secret: ${env:HANDOFF_SECRET}
+//
+// A tenant's names are 1 to 32 letters, digits, hyphens or underscores; a
+// number may be routed by one tenant only, to one of its own workflows.
+// `statecraft deploy` sends activities (not tenants or the media service,
+// which a server takes from --project at start-up or from the admin API).
+//
 // # Placeholders
 //
 // Any ${...} in a string value of the project file, and any ${...} in a
@@ -102,9 +144,11 @@
 // an error:
 //
 //	${env:NAME}            the environment variable NAME (an error if it is unset)
+//	${env:NAME:-DEFAULT}   NAME, or DEFAULT when NAME is unset or empty
 //	${F.Arn}, ${FArn}      function F:      arn:aws:lambda:REGION:ACCOUNT:function:F
 //	${M.Arn}               state machine M: arn:aws:states:REGION:ACCOUNT:stateMachine:M
 //	${C.Arn}               connection C:    arn:aws:events:REGION:ACCOUNT:connection/C
+//	${A.Arn}               activity A:      arn:aws:states:REGION:ACCOUNT:activity:A
 //	${AWS::Region}         REGION
 //	${AWS::AccountId}      ACCOUNT
 //	${AWS::Partition}      aws

@@ -49,12 +49,17 @@ const (
 	secFunctions     = "functions"
 	secStateMachines = "stateMachines"
 	secConnections   = "connections"
+	secActivities    = "activities"
+	secTenants       = "tenants"
+	secWorkflowAPI   = "workflowApi"
+	secMediaService  = "mediaService"
 )
 
 var kindNames = map[string]string{
 	secFunctions:     "function",
 	secStateMachines: "state machine",
 	secConnections:   "connection",
+	secActivities:    "activity",
 }
 
 func (l *loader) load(data []byte) *Project {
@@ -88,7 +93,7 @@ func (l *loader) load(data []byte) *Project {
 		l.add(root.Line, "", "must be a mapping with functions, stateMachines and connections")
 		return nil
 	}
-	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections})
+	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections, secActivities, secTenants, secWorkflowAPI, secMediaService})
 
 	// First the names, so that every string value can use ${Name.Arn}.
 	sections := map[string][]entry{}
@@ -102,7 +107,7 @@ func (l *loader) load(data []byte) *Project {
 		"AWS::AccountId": l.opts.Account,
 		"AWS::Partition": "aws",
 	}
-	for _, sec := range []string{secFunctions, secStateMachines, secConnections} {
+	for _, sec := range []string{secFunctions, secStateMachines, secConnections, secActivities} {
 		e, ok := top[sec]
 		if !ok {
 			continue
@@ -132,6 +137,8 @@ func (l *loader) load(data []byte) *Project {
 				l.auto[name+".Arn"] = StateMachineARN(l.opts.Region, l.opts.Account, name)
 			case secConnections:
 				l.auto[name+".Arn"] = ConnectionARN(l.opts.Region, l.opts.Account, name)
+			case secActivities:
+				l.auto[name+".Arn"] = ActivityARN(l.opts.Region, l.opts.Account, name)
 			}
 		}
 	}
@@ -145,6 +152,18 @@ func (l *loader) load(data []byte) *Project {
 	}
 	for _, e := range sections[secConnections] {
 		p.Connections = append(p.Connections, l.connection(e, join(secConnections, e.key.Value)))
+	}
+	for _, e := range sections[secActivities] {
+		p.Activities = append(p.Activities, l.activity(e, join(secActivities, e.key.Value)))
+	}
+	if e, ok := top[secTenants]; ok {
+		p.Tenants = l.tenants(e, p)
+	}
+	if e, ok := top[secWorkflowAPI]; ok {
+		p.WorkflowAPI = l.workflowAPI(e)
+	}
+	if e, ok := top[secMediaService]; ok {
+		p.MediaService = l.mediaService(e, p)
 	}
 	return p
 }
@@ -393,11 +412,15 @@ func (l *loader) lookup(name string, subs map[string]string) (string, string) {
 		return v, ""
 	}
 	if env, ok := strings.CutPrefix(name, "env:"); ok {
+		env, def, hasDef := strings.Cut(env, ":-")
 		if env == "" {
 			return "", "${env:} names no environment variable"
 		}
-		if v, ok := l.opts.LookupEnv(env); ok {
+		if v, ok := l.opts.LookupEnv(env); ok && (v != "" || !hasDef) {
 			return v, ""
+		}
+		if hasDef {
+			return def, ""
 		}
 		return "", "environment variable " + env + " is not set"
 	}
@@ -503,6 +526,10 @@ func checkName(section, name string) string {
 		}
 		if bad {
 			return "invalid state machine name: use 1 to 80 characters, none of them whitespace or any of " + machineNameForbidden
+		}
+	case secActivities:
+		if !activityName.MatchString(name) {
+			return "invalid activity name: use 1 to 80 letters, digits, hyphens or underscores"
 		}
 	case secConnections:
 		if !connectionName.MatchString(name) {

@@ -30,6 +30,10 @@ type Project struct {
 	Functions     []Function
 	StateMachines []StateMachine
 	Connections   []Connection
+	Activities    []Activity
+	Tenants       []Tenant
+	WorkflowAPI   *WorkflowAPI  // nil when the file has no workflowApi section
+	MediaService  *MediaService // nil when the file has no mediaService section
 }
 
 // Function is a local Lambda-style function.
@@ -224,6 +228,11 @@ func FunctionARN(region, account, name string) string {
 // StateMachineARN is the ARN of state machine name.
 func StateMachineARN(region, account, name string) string {
 	return "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
+}
+
+// ActivityARN is the ARN of activity name.
+func ActivityARN(region, account, name string) string {
+	return "arn:aws:states:" + region + ":" + account + ":activity:" + name
 }
 
 // ConnectionARN is the ARN of connection name.

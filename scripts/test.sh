@@ -12,6 +12,7 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)   # examples/alarm-ivr/run-with-sipp.sh
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

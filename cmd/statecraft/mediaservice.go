@@ -26,7 +26,10 @@ func mediaServiceCmd() *cobra.Command {
 playPrompt, waitForDTMF and hangupCall. It uses only the public Step Functions
 activity API, so it works against statecraft server and against AWS alike.
 Calls go to --sip-proxy (with --sip-user/--sip-password for digest auth), or
-straight to a destination that is itself a sip: URI. Prompts are spoken with
+straight to a destination that is itself a sip: URI. Inbound calls to a
+number a tenant routes (statecraft server's workflow API, reached with
+--inbound-routing-key) are answered and start that tenant's workflow with
+{callerNumber, calledNumber, dialogId}; other inbound calls get 404. Prompts are spoken with
 espeak-ng and converted with sox (Debian packages espeak-ng and sox).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +49,9 @@ espeak-ng and converted with sox (Debian packages espeak-ng and sox).`,
 					return &cli.ExitError{Code: 1, Err: fmt.Errorf("--rtp-ports %q: want LOW-HIGH", rtpPorts)}
 				}
 				o.SIP.RTPPortStart, o.SIP.RTPPortEnd = a, b
+			}
+			if o.RouterKey != "" {
+				o.RouterEndpoint = o.Endpoint
 			}
 			o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			if err := mediaservice.Run(cmd.Context(), o); err != nil {
@@ -77,5 +83,6 @@ espeak-ng and converted with sox (Debian packages espeak-ng and sox).`,
 	f.StringVar(&o.HandoffListen, "handoff-listen", "", "address other workers hand this worker's calls' commands to, e.g. 0.0.0.0:7090")
 	f.StringVar(&o.HandoffAddr, "handoff-addr", "", "this worker's hand-off address as others reach it (written into dialog ids)")
 	f.StringVar(&o.HandoffSecret, "handoff-secret", "", "shared secret for hand-offs between workers")
+	f.StringVar(&o.RouterKey, "inbound-routing-key", os.Getenv("STATECRAFT_ADMIN_KEY"), "admin key of the statecraft server at --endpoint: inbound calls are routed by its tenants' numbers (default $STATECRAFT_ADMIN_KEY; without it inbound calls are rejected)")
 	return cmd
 }

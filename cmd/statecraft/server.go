@@ -41,7 +41,8 @@ an endpoint override, e.g.
 
 Settings come from flags, then STATECRAFT_* environment variables
 (STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
-STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL), then the
+STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
+STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY), then the
 JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +63,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 				"log-format": func() { o.LogFormat = flags.LogFormat },
 				"log-level":  func() { o.LogLevel = flags.LogLevel },
 				"project":    func() { o.Project = flags.Project },
+				"admin-key":  func() { o.AdminKey = flags.AdminKey },
 			} {
 				if f.Changed(name) {
 					set()
@@ -71,7 +73,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -79,6 +81,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
 	f.StringVar(&flags.LogFormat, "log-format", flags.LogFormat, "log format: text or json")
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
-	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections")
+	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections, activities, tenants, the media service")
+	f.StringVar(&flags.AdminKey, "admin-key", "", "admin key of the workflow API (/v1/admin/..., inbound routing), besides the project's workflowApi.adminKeys")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,13 +54,26 @@ type Config struct {
 	Log       *slog.Logger
 }
 
-// UA is a running SIP user agent; it implements ivr.Backend.
+// UA is a running SIP user agent; it implements ivr.Backend and
+// ivr.InboundBackend.
 type UA struct {
-	cfg   Config
-	dg    *diago.Diago
-	ua    *sipgo.UserAgent
-	log   *slog.Logger
-	proxy *sip.Uri
+	cfg     Config
+	dg      *diago.Diago
+	ua      *sipgo.UserAgent
+	log     *slog.Logger
+	proxy   *sip.Uri
+	inbound atomic.Pointer[func(*ivr.InboundCall)]
+}
+
+// SetInboundHandler sets what is done with inbound calls (INVITEs): h
+// answers or rejects the offered call; it is called on the INVITE's own
+// goroutine. Without a handler, inbound calls are rejected with 480.
+func (u *UA) SetInboundHandler(h func(*ivr.InboundCall)) {
+	if h == nil {
+		u.inbound.Store(nil)
+		return
+	}
+	u.inbound.Store(&h)
 }
 
 // Start creates the user agent and starts listening; it stops when ctx is
@@ -109,10 +123,7 @@ func Start(ctx context.Context, cfg Config) (*UA, error) {
 			Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecTelephoneEvent8000},
 		}),
 	)
-	err = u.dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {
-		// Inbound calls are not handled (yet): decline.
-		_ = d.DialogServerSession.Respond(603, "Decline", nil)
-	})
+	err = u.dg.ServeBackground(ctx, u.serveInbound)
 	if err != nil {
 		return nil, fmt.Errorf("sip listen %s:%d/%s: %w", cfg.BindHost, cfg.BindPort, cfg.Transport, err)
 	}
@@ -216,9 +227,67 @@ func (u *UA) Dial(ctx context.Context, req ivr.DialRequest) (ivr.Call, string, e
 	return c, ivr.StatusAnswered, nil
 }
 
-// call is one answered call.
+// serveInbound offers an INVITE to the inbound handler. diago ends the
+// dialog when this returns, so it holds an answered call until it ends.
+func (u *UA) serveInbound(d *diago.DialogServerSession) {
+	hp := u.inbound.Load()
+	if hp == nil {
+		_ = d.DialogServerSession.Respond(480, "Temporarily Unavailable", nil)
+		return
+	}
+	called := d.InviteRequest.Recipient.User
+	if called == "" {
+		called = d.ToUser()
+	}
+	var answered *call
+	responded := false
+	ic := &ivr.InboundCall{
+		Caller: d.FromUser(),
+		Called: called,
+		CallID: d.InviteRequest.CallID().Value(),
+		Answer: func(ctx context.Context, onDigit func(rune)) (ivr.Call, error) {
+			if responded {
+				return nil, errors.New("the call was already answered or rejected")
+			}
+			responded = true
+			if err := d.Answer(); err != nil {
+				return nil, err
+			}
+			answered = &call{d: d, log: u.log, done: make(chan struct{}), onDigit: onDigit}
+			answered.start()
+			return answered, nil
+		},
+		Reject: func(code int, reason string) error {
+			if responded {
+				return errors.New("the call was already answered or rejected")
+			}
+			responded = true
+			return d.DialogServerSession.Respond(code, reason, nil)
+		},
+	}
+	_ = d.Trying()
+	(*hp)(ic)
+	if !responded {
+		_ = d.DialogServerSession.Respond(480, "Temporarily Unavailable", nil)
+		return
+	}
+	if answered != nil {
+		<-answered.Done()
+	}
+}
+
+// dialog is what a call needs of an outbound (client) or inbound
+// (server) dialog.
+type dialog interface {
+	Context() context.Context
+	Hangup(ctx context.Context) error
+	Media() *diago.DialogMedia
+	Close() error
+}
+
+// call is one answered call, placed or received.
 type call struct {
-	d       *diago.DialogClientSession
+	d       dialog
 	log     *slog.Logger
 	onDigit func(rune)
 
@@ -269,7 +338,7 @@ func (c *call) Play(ctx context.Context, path string) error {
 		return context.Canceled
 	default:
 	}
-	pb, err := c.d.PlaybackCreate()
+	pb, err := c.d.Media().PlaybackCreate()
 	if err != nil {
 		return err
 	}
@@ -319,7 +388,7 @@ func (r *ctxReader) Read(b []byte) (int, error) {
 // whose payload type it did not configure, and its DTMF reader drops
 // events whose first packet has duration 0.
 func (c *call) readRTP() {
-	ms := c.d.MediaSession()
+	ms := c.d.Media().MediaSession()
 	if ms == nil {
 		return
 	}

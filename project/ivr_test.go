@@ -1,0 +1,113 @@
+package project
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAlarmExampleProject(t *testing.T) {
+	env := func(name string) (string, bool) {
+		if name == "IVR_SIP_BIND" {
+			return "127.0.0.1:5999", true
+		}
+		return "", false
+	}
+	p, err := Load("../examples/alarm-ivr/statecraft.yaml", Options{LookupEnv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Activities) != 1 || p.Activities[0].ARN != "arn:aws:states:us-east-1:123456789012:activity:mediaService" {
+		t.Errorf("activities %+v", p.Activities)
+	}
+	if sm := p.StateMachine("inbound-pin"); sm == nil || !strings.Contains(sm.Definition, `"arn:aws:states:us-east-1:123456789012:activity:mediaService"`) {
+		t.Errorf("inbound-pin's ${mediaService.Arn} not substituted")
+	}
+	if len(p.Tenants) != 1 || p.Tenants[0].Workflows["alarm-notification"] != "alarm-notification" || p.Tenants[0].Numbers["+46101234567"] != "inbound-pin" ||
+		len(p.Tenants[0].APIKeys) != 1 || p.Tenants[0].APIKeys[0] != "acme-key-change-me-00001" {
+		t.Errorf("tenants %+v", p.Tenants)
+	}
+	if p.WorkflowAPI == nil || len(p.WorkflowAPI.AdminKeys) != 1 {
+		t.Errorf("workflowApi %+v", p.WorkflowAPI)
+	}
+	m := p.MediaService
+	if m == nil || m.ActivityArn != p.Activities[0].ARN || m.SIPBindHost != "127.0.0.1" || m.SIPBindPort != 5999 ||
+		m.RTPPortStart != 20000 || m.RTPPortEnd != 20999 || m.Pollers != 4 || m.SIPProxy != "" {
+		t.Errorf("mediaService %+v", m)
+	}
+}
+
+func TestIVRSectionsInvalid(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `activities:
+  media: {}
+  "bad name": {}
+stateMachines:
+  alarm:
+    definition: sm.json
+workflowApi:
+  adminKeys: [short]
+tenants:
+  a:
+    apiKeys: ["key-a-0123456789abcdef"]
+    workflows:
+      alarm: alarm
+      other: alram
+    numbers:
+      "+4610": nope
+      "+4620": alarm
+  b:
+    workflows: { alarm: alarm }
+    numbers:
+      "+4620": alarm
+mediaService:
+  activity: medai
+  pollers: 0
+  sip:
+    bind: nowhere
+    transport: sctp
+    rtpPorts: 20-10
+  colour: red
+`})
+	_, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := []string{
+		`activities["bad name"]: invalid activity name`,
+		"workflowApi.adminKeys: admin keys must be at least 16 characters",
+		`tenants.a.workflows.other: no state machine "alram" in this project (did you mean alarm?)`,
+		`tenants.a.numbers["+4610"]: tenant a has no workflow "nope"`,
+		"tenants.b.apiKeys: required",
+		"tenants.b.numbers: number +4620 is already routed by tenant a",
+		`mediaService.activity: no activity "medai"`,
+		"mediaService.pollers: must be between 1 and 256",
+		"mediaService.sip.transport: must be udp or tcp",
+		"mediaService.sip.bind: must be HOST:PORT",
+		"mediaService.sip.rtpPorts: must be LOW-HIGH",
+		"mediaService.colour: unknown field",
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}
+
+func TestEnvDefault(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `stateMachines:
+  m:
+    definition: sm.json
+    substitutions:
+      A: ${env:TOKEN:-d1}
+      B: ${env:UNSET:-d2}
+      C: ${env:EMPTY:-d3}
+      D: ${env:UNSET:-}
+`})
+	p, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.StateMachines[0].Substitutions
+	if s["A"] != "s3cret" || s["B"] != "d2" || s["C"] != "d3" || s["D"] != "" {
+		t.Errorf("%v", s)
+	}
+}
