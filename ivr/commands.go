@@ -168,7 +168,17 @@ func (w *Worker) playPrompt(ctx context.Context, c *Command) (map[string]any, er
 	}
 	status := "completed"
 	for i := 0; loops == 0 || i < loops; i++ {
-		perr := cs.call.Play(playCtx, path)
+		played := make(chan error, 1)
+		go func() { played <- cs.call.Play(playCtx, path) }()
+		var perr error
+		select {
+		case perr = <-played:
+		case <-playCtx.Done():
+			// Interrupted (barge-in, hangup) or the task ended: answer
+			// now. The playback stops on its own at its next 20 ms frame,
+			// which is no reason to hold up the workflow.
+			perr = playCtx.Err()
+		}
 		if perr == nil && playCtx.Err() == nil {
 			continue
 		}

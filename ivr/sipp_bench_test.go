@@ -233,7 +233,7 @@ func BenchmarkAlarmIVRDTMFToChoice(b *testing.B) {
 			b.Fatalf("execution %d: validateCode entered %d times", i, len(choice))
 		}
 		toChoice = append(toChoice, choice[0].Timestamp.Sub(pound))
-		if os.Getenv("IVR_BENCH_EXPLAIN") != "" && choice[0].Timestamp.Sub(pound) > 100*time.Millisecond {
+		if os.Getenv("IVR_BENCH_EXPLAIN") != "" && choice[0].Timestamp.Sub(pound) > explainOver() {
 			var lines []string
 			for _, e := range h {
 				if d := e.Timestamp.Sub(pound); d > -50*time.Millisecond {
@@ -415,4 +415,13 @@ func rssBytes() uint64 {
 		}
 	}
 	return 0
+}
+
+// explainOver is the # to Choice time past which IVR_BENCH_EXPLAIN logs an
+// execution's events (IVR_BENCH_EXPLAIN_MS, default 100 ms).
+func explainOver() time.Duration {
+	if ms, err := strconv.Atoi(os.Getenv("IVR_BENCH_EXPLAIN_MS")); err == nil {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return 100 * time.Millisecond
 }

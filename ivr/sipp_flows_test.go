@@ -461,10 +461,13 @@ func TestAlarmIVRTimeoutSeconds(t *testing.T) {
 		phone := startSipp(t, uasScenario(tap.port(), keyPcap(pcap)), 0, 2, 60*time.Second)
 		exec := s.start(t, sm, "loop", fmt.Sprintf(`{"destinationNumber": "sip:alarm@127.0.0.1:%d", "pin": "1234"}`, phone.port))
 		h := check(t, exec)
+		// Two passes and two Waits cannot fit in 20 s, so there is no
+		// third call; whether the second pass reached its Wait before the
+		// timeout depends on the machine's speed, so one noInput is enough.
 		places, waits := entered(h, "placeCall"), entered(h, "noInput")
-		if len(places) != 2 || len(waits) != 2 {
+		if len(places) != 2 || len(waits) < 1 {
 			s.dumpHistory(t, exec)
-			t.Errorf("%d placeCall and %d noInput entered, want 2 and 2", len(places), len(waits))
+			t.Errorf("%d placeCall and %d noInput entered, want 2 and at least 1", len(places), len(waits))
 		}
 		if err := phone.wait(10 * time.Second); err != nil {
 			t.Errorf("phone: %v", err)

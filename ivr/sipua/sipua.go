@@ -291,9 +291,10 @@ type call struct {
 	log     *slog.Logger
 	onDigit func(rune)
 
-	playMu sync.Mutex
-	done   chan struct{}
-	once   sync.Once
+	playMu   sync.Mutex
+	done     chan struct{}
+	doneOnce sync.Once // closes done
+	once     sync.Once // closes the dialog
 
 	rtpIn  int // packets received, for logs
 	events int
@@ -308,11 +309,13 @@ func (c *call) start() {
 }
 
 func (c *call) finish() {
-	c.once.Do(func() {
-		close(c.done)
-		_ = c.d.Close()
-	})
+	c.stopMedia()
+	c.once.Do(func() { _ = c.d.Close() })
 }
+
+// stopMedia marks the call ended for its media: playback stops and
+// commands see it ended.
+func (c *call) stopMedia() { c.doneOnce.Do(func() { close(c.done) }) }
 
 func (c *call) Done() <-chan struct{} { return c.done }
 
@@ -322,11 +325,20 @@ func (c *call) Hangup(ctx context.Context) error {
 		return nil
 	default:
 	}
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	err := c.d.Hangup(hctx)
-	c.finish()
-	return err
+	// RFC 3261 15.1.1: the session, media included, ends as soon as the
+	// BYE is handed to its transaction; the answer need not be awaited,
+	// and waiting for it would put a round trip to the phone on every
+	// workflow's path after hangupCall.
+	c.stopMedia()
+	go func() {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := c.d.Hangup(hctx); err != nil {
+			c.log.Warn("BYE", "err", err)
+		}
+		c.finish()
+	}()
+	return nil
 }
 
 // Play streams a WAV file as PCMU; ctx stops it.
