@@ -409,7 +409,8 @@ func TestAlarmIVRNoInputThenRetry(t *testing.T) {
 //     CANCEL).
 //   - loop: the phone answers and keys only "#" every time; each pass
 //     takes ~2 s plus the 10 s Wait, so the third placeCall never comes:
-//     the execution times out in the second Wait.
+//     the execution times out in the second Wait (or, on a slow machine,
+//     before the second pass reaches it).
 func TestAlarmIVRTimeoutSeconds(t *testing.T) {
 	requireTools(t)
 	s := startServer(t)
