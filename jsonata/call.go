@@ -133,7 +133,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				return nil, err
 			}
 		}
-		local := &env{parent: f.env}
+		local := ev.newScope(f.env)
 		if np := len(f.n.params); np > 0 {
 			if np <= len(local.valBuf) {
 				local.vals = local.valBuf[:np]
@@ -151,7 +151,9 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 			names := dedupParams(f.n.params)
 			local.names = names[:np:np] // full slice: appends must not touch the node
 		}
-		return ev.eval(f.n.body, f.input, local)
+		res, err := ev.eval(f.n.body, f.input, local)
+		ev.releaseScope(local)
+		return res, err
 	case *builtin:
 		// native work grows with the size of the arguments
 		work := 0
@@ -347,6 +349,7 @@ func (ev *evaluator) deepClone(v any) any {
 }
 
 func (ev *evaluator) transformer(n *node, env *env) any {
+	env.capture()
 	sig, _ := parseSignature("<(oa):o>")
 	return &builtin{name: "transform", sig: sig, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
 		if len(args) == 0 || isUndef(args[0]) {

@@ -128,6 +128,7 @@ type evaluator struct {
 	clock           func() time.Time
 	random          func() float64
 	callEnv         *env
+	freeScopes      []*env // released lambda scopes, see newScope
 	arg1            [1]any // reusable argument slice for single-argument callbacks
 	order           map[unsafe.Pointer]*orderEntry
 	keyOrder        func(map[string]any) []string
@@ -144,6 +145,39 @@ type env struct {
 	parent  *env
 	nameBuf [2]string
 	valBuf  [2]any
+	// captured is set once a closure (lambda, transformer) may hold this
+	// scope or a scope below it; such scopes are never reused.
+	captured bool
+}
+
+// capture marks e and its ancestors as held by a closure. Ancestors of a
+// captured scope are captured too, so the walk stops at the first one.
+func (e *env) capture() {
+	for s := e; s != nil && !s.captured; s = s.parent {
+		s.captured = true
+	}
+}
+
+// newScope returns an empty scope below parent, reusing one released by
+// an earlier lambda call when it can.
+func (ev *evaluator) newScope(parent *env) *env {
+	if n := len(ev.freeScopes); n > 0 {
+		e := ev.freeScopes[n-1]
+		ev.freeScopes = ev.freeScopes[:n-1]
+		e.parent = parent
+		return e
+	}
+	return &env{parent: parent}
+}
+
+// releaseScope hands a lambda call's scope back for reuse, unless a
+// closure captured it.
+func (ev *evaluator) releaseScope(e *env) {
+	if e.captured || len(ev.freeScopes) >= 64 {
+		return
+	}
+	*e = env{}
+	ev.freeScopes = append(ev.freeScopes, e)
 }
 
 const envSliceMax = 8
@@ -277,6 +311,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 			res = env.lookup(n.op)
 		}
 	case nLambda:
+		env.capture()
 		res = &lambda{n: n, env: env, input: input}
 	case nApply:
 		res, err = ev.evalApply(n, input, env)

@@ -1,0 +1,69 @@
+package jsonata
+
+import (
+	"testing"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// TestFastPaths covers the evaluator's shortcuts (reused lambda scopes,
+// plain variable paths, ...) against results that the general machinery
+// gives.
+func TestFastPaths(t *testing.T) {
+	input := mustParse(t, doc)
+	cases := []struct{ expr, want string }{
+		// lambda scopes are reused between calls unless a closure holds them
+		{`$map([1,2,3], function($v){function(){$v}}) ~> $map(function($f){$f()})`, `[1,2,3]`},
+		{`$map([1,2,3], function($v){($g := function(){$v}; $g)}).$()`, `[1,2,3]`},
+		{`($fs := $map([1,2], function($v){ {"f": function(){$v * 10}} }); $fs.f.$())`, ``},
+		{`$map([{"a":1},{"a":2}], function($v){ $v ~> |$|{"b": $v.a}| })`, `[{"a":1,"b":1},{"a":2,"b":2}]`},
+		{`($f := function($n){$n <= 1 ? [$n] : [$f($n - 1), $n]}; $f(4))`, `[1,2,3,4]`},
+		{`$map([1,2], function($v){$map([10,20], function($w){$v + $w})})`, `[[11,21],[12,22]]`},
+		{`$map([1,2], function($v){($x := $v * 2; $x)})`, `[2,4]`},
+		{`$map([1,2], function($v){$x := $v * 3})`, `[3,6]`},
+		{`$map([1,2], function($v){$eval("$v + 1") + 0})`, `[2,3]`},
+		{`$map([1,2], function($v){ {"f": $eval("function(){$v}")} }) ~> $map(function($o){($g := $o.f; $g())})`, `[1,2]`},
+		{`$map([1,2,3], function($v, $i){$i})`, `[0,1,2]`},
+		{`$reduce([1,2,3], function($a, $b){$a + $b})`, `6`},
+		// variable paths
+		{`$o.a.b.c`, `42`}, {`$o.n`, `[1,2,3]`}, {`$o.n[0]`, `1`}, {`$o.orders.id`, `[1,2]`},
+		{`$o.orders.items.p`, `["x","y","x"]`}, {`$o.a.zz.c`, ``}, {`$o.s.x`, ``},
+		{`$o.a.b.c.d`, ``}, {`$seq.a`, `[1,2]`}, {`$arr.a`, `[1,2]`}, {`$one.a`, `1`},
+		{`$o.orders[id = 2].items.q`, `5`}, {`$o.orders.items[q > 1].p`, `["x","x"]`},
+		{`$count($o.orders.items)`, `3`}, {`$sum($o.orders.items.q)`, `8`},
+		{`$o.a.b[]`, `[{"c":42}]`}, {`$o.a.b.c[]`, `[42]`}, {`$o.n.$`, `[1,2,3]`},
+	}
+	bindings := map[string]any{
+		"o":   input,
+		"arr": []any{map[string]any{"a": 1.0}, map[string]any{"a": 2.0}},
+		"one": []any{map[string]any{"a": 1.0}},
+	}
+	seq, err := Compile(`[{"a":1},{"a":2}].$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bindings["seq"], err = seq.Eval(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		e, err := Compile(c.expr)
+		if err != nil {
+			t.Errorf("Compile(%q): %v", c.expr, err)
+			continue
+		}
+		got, err := e.Eval(input, bindings)
+		if c.want == "" {
+			if err != nil && err != ErrUndefined {
+				t.Errorf("Eval(%q): %v", c.expr, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Eval(%q): %v", c.expr, err)
+			continue
+		}
+		if want := mustParse(t, c.want); !jsonv.Equal(want, got) {
+			t.Errorf("Eval(%q) = %s, want %s", c.expr, jsonv.String(got), c.want)
+		}
+	}
+}
