@@ -462,7 +462,42 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	isTuple := false
 	var tb []any
 	tbSet := false
-	for i, step := range n.items {
+	start := 0
+	if n.fastSteps > 0 {
+		var ok bool
+		if res, start, ok = ev.fastSteps(n, env); ok {
+			if isUndef(res) {
+				// what evalStep gives for no result; the path stops here
+				res = &array{items: []any{}, seq: true}
+				start = len(n.items)
+			} else if items, ok := asArray(res); ok {
+				if start == len(n.items) {
+					// the last step: evalStep keeps a plain array as it is
+					if isSeq(res) {
+						out := appendFlat(nil, res)
+						if out == nil {
+							out = []any{}
+						}
+						res = &array{items: out, seq: true}
+					}
+				} else if isCons(res) {
+					inItems = []any{res}
+				} else if len(items) == 0 {
+					res = &array{items: []any{}, seq: true}
+					start = len(n.items)
+				} else {
+					inItems = items // read only: no copy needed
+				}
+			} else {
+				one[0] = res
+				inItems = one[:]
+			}
+		} else {
+			res, start = undefined, 0
+		}
+	}
+	for i := start; i < len(n.items); i++ {
+		step := n.items[i]
 		if step.tuple {
 			isTuple = true
 		}
@@ -536,6 +571,65 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 		return ev.evalGroup(n.group, res, env)
 	}
 	return res, nil
+}
+
+// fastSteps evaluates the first n.fastSteps steps of a path (a variable,
+// then plain field names) while the value stays a single non-array value,
+// charging the same steps evalStep would. It returns the value of the last
+// step done and the index of the next one, and false, having changed
+// nothing, when the general machinery must do it all (e.g. to report
+// exceeded limits).
+func (ev *evaluator) fastSteps(n *node, env *env) (any, int, bool) {
+	if ev.depth+1 > ev.maxDepth {
+		return nil, 0, false
+	}
+	v := unwrapSeq(env.lookup(n.items[0].op))
+	steps := 1
+	i := 1
+	for ; i < n.fastSteps; i++ {
+		if isUndef(v) {
+			break
+		}
+		if _, ok := asArray(v); ok {
+			break
+		}
+		steps += 2 // the step and its lookupField
+		if m, ok := v.(map[string]any); ok {
+			if f, ok := m[n.items[i].op]; ok {
+				// evalStep's treatment of a field's sequence value
+				if a, ok := f.(*array); ok && a.seq {
+					switch {
+					case len(a.items) == 0:
+						f = undefined
+					case len(a.items) == 1 && !a.keepSingleton:
+						f = a.items[0]
+					}
+				}
+				v = f
+				continue
+			}
+		}
+		v = undefined
+	}
+	if ev.steps+steps > ev.maxSteps {
+		return nil, 0, false
+	}
+	ev.steps += steps
+	return v, i, true
+}
+
+// unwrapSeq is evaluation's final treatment of a sequence: an empty one is
+// undefined and a singleton its item.
+func unwrapSeq(v any) any {
+	if a, ok := v.(*array); ok && a.seq && !a.tupleStream {
+		switch {
+		case len(a.items) == 0:
+			return undefined
+		case len(a.items) == 1 && !a.keepSingleton:
+			return a.items[0]
+		}
+	}
+	return v
 }
 
 func frameFromTuple(parent *env, t tuple) *env {

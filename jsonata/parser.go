@@ -63,17 +63,22 @@ type node struct {
 	consArray          bool
 	keepSingletonArray bool
 	thunk              bool
-	pos                int
-	op                 string // operator, name, variable name or string value
-	val                any    // literal value
-	lhs, rhs           *node
-	items              []*node // array items, block expressions, call arguments, path steps
-	predicate          []*node // filters applied to the node's value
-	stages             []*node // filters applied per step in a path
-	group              *node   // grouping object constructor (kind nObject)
-	procedure          *node
-	body               *node
-	params             []string
+	binop              binop // nBinary: op as a code
+	// nPath: how many leading steps are a plain variable followed by
+	// plain field names, which evalPath walks without the general step
+	// machinery (0: none)
+	fastSteps int
+	pos       int
+	op        string // operator, name, variable name or string value
+	val       any    // literal value
+	lhs, rhs  *node
+	items     []*node // array items, block expressions, call arguments, path steps
+	predicate []*node // filters applied to the node's value
+	stages    []*node // filters applied per step in a path
+	group     *node   // grouping object constructor (kind nObject)
+	procedure *node
+	body      *node
+	params    []string
 
 	pairs     [][2]*node // object constructor / group pairs
 	sig       *signature
@@ -122,7 +127,87 @@ func parse(src string) (*node, error) {
 	if res.kind == nParent || res.seekingParent != nil {
 		return nil, codeErr("S0217", res.pos, res.kind.String())
 	}
+	annotate(res, map[*node]bool{})
 	return res, nil
+}
+
+// noFastPaths turns the evaluator's shortcuts off (tests compare results
+// and step counts with and without them).
+var noFastPaths bool
+
+// binop codes a binary operator, so the evaluator need not compare strings.
+type binop uint8
+
+const (
+	opOther binop = iota
+	opAnd
+	opOr
+	opCoalesce // ??
+	opElvis    // ?:
+	opAdd
+	opSub
+	opMul
+	opDiv
+	opMod
+	opEq
+	opNe
+	opLt
+	opLe
+	opGt
+	opGe
+	opConcat
+	opIn
+	opRange
+)
+
+var binops = map[string]binop{"and": opAnd, "or": opOr, "??": opCoalesce, "?:": opElvis,
+	"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "%": opMod, "=": opEq, "!=": opNe,
+	"<": opLt, "<=": opLe, ">": opGt, ">=": opGe, "&": opConcat, "in": opIn, "..": opRange}
+
+// annotate precomputes evaluation hints on the processed tree (binop,
+// fastSteps). It only adds information derived from the node itself.
+func annotate(n *node, seen map[*node]bool) {
+	if n == nil || seen[n] {
+		return
+	}
+	seen[n] = true
+	if n.kind == nBinary {
+		n.binop = binops[n.op]
+	}
+	if n.kind == nPath {
+		n.fastSteps = 0
+		if !noFastPaths && len(n.items) > 0 && n.items[0].kind == nVariable && n.items[0].op != "" && plainStep(n.items[0]) && !n.items[0].consArray {
+			n.fastSteps = 1
+			for _, st := range n.items[1:] {
+				if st.kind != nName || !plainStep(st) {
+					break
+				}
+				n.fastSteps++
+			}
+		}
+	}
+	for _, c := range []*node{n.lhs, n.rhs, n.group, n.procedure, n.body, n.cond, n.then, n.els, n.update, n.del} {
+		annotate(c, seen)
+	}
+	for _, list := range [][]*node{n.items, n.predicate, n.stages} {
+		for _, c := range list {
+			annotate(c, seen)
+		}
+	}
+	for _, pair := range n.pairs {
+		annotate(pair[0], seen)
+		annotate(pair[1], seen)
+	}
+	for _, t := range n.terms {
+		annotate(t.expr, seen)
+	}
+}
+
+// plainStep reports whether a path step has no filters, grouping, array
+// flags or tuple bindings.
+func plainStep(st *node) bool {
+	return !st.keepArray && len(st.predicate) == 0 && len(st.stages) == 0 && st.group == nil &&
+		!st.tuple && !st.hasFocus && st.focus == "" && st.index == "" && st.ancestor == nil
 }
 
 func (p *parser) advance() error {

@@ -46,6 +46,7 @@ func TestFastPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
+		checkSameSteps(t, c.expr, input, bindings)
 		e, err := Compile(c.expr)
 		if err != nil {
 			t.Errorf("Compile(%q): %v", c.expr, err)
@@ -66,4 +67,53 @@ func TestFastPaths(t *testing.T) {
 			t.Errorf("Eval(%q) = %s, want %s", c.expr, jsonv.String(got), c.want)
 		}
 	}
+}
+
+// checkSameSteps checks that expr needs exactly as many steps with the
+// evaluator's shortcuts as without (the least MaxSteps that succeeds), and
+// gives the same result.
+func checkSameSteps(t *testing.T, expr string, input any, bindings map[string]any) {
+	t.Helper()
+	least := func(fast bool) (int, int, any, error) {
+		noFastPaths = !fast
+		defer func() { noFastPaths = false }()
+		e, err := Compile(expr)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", expr, err)
+		}
+		want, wantErr := e.Eval(input, bindings)
+		lo, hi := 1, 100000
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if _, err := e.EvalWith(input, bindings, Options{MaxSteps: mid}); isCode(err, "U1002") {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		steps := lo
+		lo, hi = 1, 1000
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if _, err := e.EvalWith(input, bindings, Options{MaxDepth: mid}); isCode(err, "U1001") {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		return steps, lo, want, wantErr
+	}
+	fast, fd, fv, ferr := least(true)
+	slow, sd, sv, serr := least(false)
+	if fast != slow || fd != sd {
+		t.Errorf("%q: needs %d steps, depth %d with shortcuts, %d, %d without", expr, fast, fd, slow, sd)
+	}
+	if !jsonv.Equal(fv, sv) || (ferr == nil) != (serr == nil) || (ferr != nil && ferr.Error() != serr.Error()) {
+		t.Errorf("%q: %s, %v with shortcuts, %s, %v without", expr, jsonv.String(fv), ferr, jsonv.String(sv), serr)
+	}
+}
+
+func isCode(err error, code string) bool {
+	je, ok := err.(*Error)
+	return ok && je.Code == code
 }
