@@ -645,7 +645,7 @@ func init() {
 			return undefined, nil
 		}
 		items, _ := asArray(v)
-		out := []any{}
+		out := make([]any, 0, len(items))
 		for i, it := range items {
 			r, err := ev.callIndexed(a[1], pos, it, i, v)
 			if err != nil {

@@ -58,7 +58,10 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 	}
 	var args []any
 	if applyTo != nil {
+		args = make([]any, 0, len(n.items)+1)
 		args = append(args, *applyTo)
+	} else if len(n.items) > 0 {
+		args = make([]any, 0, len(n.items))
 	}
 	for _, a := range n.items {
 		v, err := ev.eval(a, input, env)
