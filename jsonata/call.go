@@ -87,6 +87,12 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 
 func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error) {
 	res, err := ev.applyInner(proc, args, input, pos)
+	return ev.runTailCalls(res, err, pos)
+}
+
+// runTailCalls completes a call whose result is a tail call (a thunk),
+// looping instead of recursing.
+func (ev *evaluator) runTailCalls(res any, err error, pos int) (any, error) {
 	for err == nil {
 		l, ok := res.(*lambda)
 		if !ok || !l.n.thunk {
@@ -136,27 +142,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				return nil, err
 			}
 		}
-		local := ev.newScope(f.env)
-		if np := len(f.n.params); np > 0 {
-			if np <= len(local.valBuf) {
-				local.vals = local.valBuf[:np]
-			} else {
-				local.vals = make([]any, np, np+2)
-			}
-			for i := range local.vals {
-				if i < len(args) {
-					local.vals[i] = args[i]
-				} else {
-					local.vals[i] = undefined
-				}
-			}
-			// params may repeat a name; later ones win, as with a map
-			names := dedupParams(f.n.params)
-			local.names = names[:np:np] // full slice: appends must not touch the node
-		}
-		res, err := ev.eval(f.n.body, f.input, local)
-		ev.releaseScope(local)
-		return res, err
+		return ev.callLambda(f, args)
 	case *builtin:
 		// native work grows with the size of the arguments
 		work := 0
@@ -210,6 +196,32 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		return ev.regexMatchObject(f.re, str, 0), nil
 	}
 	return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
+}
+
+// callLambda runs a lambda's body on args (already checked against its
+// signature) in a new scope.
+func (ev *evaluator) callLambda(f *lambda, args []any) (any, error) {
+	local := ev.newScope(f.env)
+	if np := len(f.n.params); np > 0 {
+		if np <= len(local.valBuf) {
+			local.vals = local.valBuf[:np]
+		} else {
+			local.vals = make([]any, np, np+2)
+		}
+		for i := range local.vals {
+			if i < len(args) {
+				local.vals[i] = args[i]
+			} else {
+				local.vals[i] = undefined
+			}
+		}
+		// params may repeat a name; later ones win, as with a map
+		names := dedupParams(f.n.params)
+		local.names = names[:np:np] // full slice: appends must not touch the node
+	}
+	res, err := ev.eval(f.n.body, f.input, local)
+	ev.releaseScope(local)
+	return res, err
 }
 
 // regexMatchObject returns JSONata's match object for the first match at or
@@ -443,9 +455,26 @@ func dedupParams(params []string) []string {
 // callIndexed is callHOF(fn, pos, item, index, array) that only builds the
 // arguments fn accepts (most callbacks take just the item).
 func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {
+	if l, ok := fn.(*lambda); ok && l.n.sig == nil && !l.n.thunk {
+		// what callHOF and apply do for a lambda without a signature
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+		}
+		var res any
+		var err error
+		if len(l.n.params) <= 1 {
+			// a lambda copies its arguments into its scope before its body
+			// runs, so one argument slice can serve every call
+			args := ev.arg1[:]
+			args[0] = item
+			res, err = ev.callLambda(l, args)
+		} else {
+			res, err = ev.callLambda(l, []any{item, boxNum(float64(index)), arr})
+		}
+		return ev.runTailCalls(res, err, pos)
+	}
 	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
-		// a lambda copies its arguments into its scope before its body
-		// runs, so one argument slice can serve every call
 		args := ev.arg1[:]
 		args[0] = item
 		return ev.callHOF(fn, pos, args...)

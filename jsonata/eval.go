@@ -449,6 +449,16 @@ func (ev *evaluator) evalDescendants(input any) any {
 }
 
 func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
+	var fastRes any
+	fastStart, fastOK := 0, false
+	if n.fastSteps > 0 {
+		fastRes, fastStart, fastOK = ev.fastSteps(n, env)
+		if fastOK && fastStart == len(n.items) && !n.keepSingletonArray && n.group == nil && !isUndef(fastRes) {
+			if _, ok := asArray(fastRes); !ok {
+				return fastRes, nil // what the general code below gives
+			}
+		}
+	}
 	var one [1]any
 	var inItems []any
 	if items, ok := asArray(input); ok && n.items[0].kind != nVariable {
@@ -463,37 +473,33 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	var tb []any
 	tbSet := false
 	start := 0
-	if n.fastSteps > 0 {
-		var ok bool
-		if res, start, ok = ev.fastSteps(n, env); ok {
-			if isUndef(res) {
-				// what evalStep gives for no result; the path stops here
+	if fastOK {
+		res, start = fastRes, fastStart
+		if isUndef(res) {
+			// what evalStep gives for no result; the path stops here
+			res = &array{items: []any{}, seq: true}
+			start = len(n.items)
+		} else if items, ok := asArray(res); ok {
+			if start == len(n.items) {
+				// the last step: evalStep keeps a plain array as it is
+				if isSeq(res) {
+					out := appendFlat(nil, res)
+					if out == nil {
+						out = []any{}
+					}
+					res = &array{items: out, seq: true}
+				}
+			} else if isCons(res) {
+				inItems = []any{res}
+			} else if len(items) == 0 {
 				res = &array{items: []any{}, seq: true}
 				start = len(n.items)
-			} else if items, ok := asArray(res); ok {
-				if start == len(n.items) {
-					// the last step: evalStep keeps a plain array as it is
-					if isSeq(res) {
-						out := appendFlat(nil, res)
-						if out == nil {
-							out = []any{}
-						}
-						res = &array{items: out, seq: true}
-					}
-				} else if isCons(res) {
-					inItems = []any{res}
-				} else if len(items) == 0 {
-					res = &array{items: []any{}, seq: true}
-					start = len(n.items)
-				} else {
-					inItems = items // read only: no copy needed
-				}
 			} else {
-				one[0] = res
-				inItems = one[:]
+				inItems = items // read only: no copy needed
 			}
 		} else {
-			res, start = undefined, 0
+			one[0] = res
+			inItems = one[:]
 		}
 	}
 	for i := start; i < len(n.items); i++ {
@@ -1140,8 +1146,8 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch n.op {
-	case "and":
+	switch n.binop {
+	case opAnd:
 		if !ev.truthy(lhs) {
 			return false, nil
 		}
@@ -1150,7 +1156,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 		return ev.truthy(rhs), nil
-	case "or":
+	case opOr:
 		if ev.truthy(lhs) {
 			return true, nil
 		}
@@ -1159,12 +1165,12 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 		return ev.truthy(rhs), nil
-	case "??":
+	case opCoalesce:
 		if !isUndef(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
-	case "?:":
+	case opElvis:
 		if ev.truthy(lhs) {
 			return lhs, nil
 		}
@@ -1174,21 +1180,21 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch n.op {
-	case "+", "-", "*", "/", "%":
+	switch n.binop {
+	case opAdd, opSub, opMul, opDiv, opMod:
 		return arith(n, lhs, rhs)
-	case "=", "!=":
+	case opEq, opNe:
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
 		}
 		eq := ev.deepEqual(lhs, rhs)
-		if n.op == "=" {
+		if n.binop == opEq {
 			return eq, nil
 		}
 		return !eq, nil
-	case "<", "<=", ">", ">=":
+	case opLt, opLe, opGt, opGe:
 		return compare(n, lhs, rhs)
-	case "&":
+	case opConcat:
 		ls, rs := "", ""
 		if !isUndef(lhs) {
 			if ls, err = ev.stringifyOrdered(lhs, false, ev.keysOf); err != nil {
@@ -1206,7 +1212,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			}
 		}
 		return ls + rs, nil
-	case "in":
+	case opIn:
 		if isUndef(lhs) {
 			return false, nil
 		}
@@ -1222,7 +1228,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			}
 		}
 		return false, nil
-	case "..":
+	case opRange:
 		return ev.rangeOp(n, lhs, rhs)
 	}
 	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
@@ -1247,16 +1253,16 @@ func arith(n *node, lhs, rhs any) (any, error) {
 		return nil, &Error{Code: "D1001", Position: n.pos, Value: rf, Message: messages["D1001"]}
 	}
 	var r float64
-	switch n.op {
-	case "+":
+	switch n.binop {
+	case opAdd:
 		r = lf + rf
-	case "-":
+	case opSub:
 		r = lf - rf
-	case "*":
+	case opMul:
 		r = lf * rf
-	case "/":
+	case opDiv:
 		r = lf / rf
-	case "%":
+	case opMod:
 		r = math.Mod(lf, rf)
 	}
 	return boxNum(r), nil
@@ -1298,12 +1304,12 @@ func compare(n *node, lhs, rhs any) (any, error) {
 			c = 1
 		}
 	}
-	switch n.op {
-	case "<":
+	switch n.binop {
+	case opLt:
 		return c < 0, nil
-	case "<=":
+	case opLe:
 		return c <= 0, nil
-	case ">":
+	case opGt:
 		return c > 0, nil
 	}
 	return c >= 0, nil

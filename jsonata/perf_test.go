@@ -25,6 +25,17 @@ func TestFastPaths(t *testing.T) {
 		{`$map([1,2], function($v){ {"f": $eval("function(){$v}")} }) ~> $map(function($o){($g := $o.f; $g())})`, `[1,2]`},
 		{`$map([1,2,3], function($v, $i){$i})`, `[0,1,2]`},
 		{`$reduce([1,2,3], function($a, $b){$a + $b})`, `6`},
+		// callbacks: direct lambda calls, tail calls, signatures, arities
+		{`$map([1,2], function($v){$string($v)})`, `["1","2"]`},
+		{`$map([1,2], λ($v)<n:n>{$v * 2})`, `[2,4]`},
+		{`$map([1,2], function($v, $i, $a){[$v, $i, $count($a)]})`, `[[1,0,2],[2,1,2]]`},
+		{`$map([1,2], function($v, $i, $a, $x){$exists($x)})`, `[false,false]`},
+		{`$map([1,2], function(){7})`, `[7,7]`},
+		{`$map([1,2], function($v, $v){$v})`, `[0,1]`},
+		{`$filter($o.orders, function($v){$v.id > 1}).id`, `2`},
+		{`$map($o.orders, function($v){$v.id * 2})`, `[2,4]`},
+		{`$map($o.orders, function($v){$v.items.q})`, `[[2,1],5]`},
+		{`($f := function($n){$n = 0 ? 0 : $f($n - 1)}; $map([3, 4], $f))`, `[0,0]`},
 		// variable paths
 		{`$o.a.b.c`, `42`}, {`$o.n`, `[1,2,3]`}, {`$o.n[0]`, `1`}, {`$o.orders.id`, `[1,2]`},
 		{`$o.orders.items.p`, `["x","y","x"]`}, {`$o.a.zz.c`, ``}, {`$o.s.x`, ``},
