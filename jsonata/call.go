@@ -216,7 +216,10 @@ func (ev *evaluator) callLambda(f *lambda, args []any) (any, error) {
 			}
 		}
 		// params may repeat a name; later ones win, as with a map
-		names := dedupParams(f.n.params)
+		names := f.n.scopeNames
+		if len(names) != np {
+			names = dedupParams(f.n.params)
+		}
 		local.names = names[:np:np] // full slice: appends must not touch the node
 	}
 	res, err := ev.eval(f.n.body, f.input, local)

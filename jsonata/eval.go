@@ -176,7 +176,8 @@ func (ev *evaluator) releaseScope(e *env) {
 	if e.captured || len(ev.freeScopes) >= 64 {
 		return
 	}
-	*e = env{}
+	// newScope sets parent; stale values in valBuf are only overwritten
+	e.names, e.vals, e.vars = nil, nil, nil
 	ev.freeScopes = append(ev.freeScopes, e)
 }
 
@@ -226,6 +227,17 @@ func (e *env) lookup(name string) any {
 func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 	if n == nil {
 		return undefined, nil
+	}
+	if n.literal {
+		// evalNode would return n.val as it is; same accounting
+		if ev.depth+1 > ev.maxDepth {
+			return nil, &Error{Code: "U1001", Position: n.pos, Message: messages["U1001"]}
+		}
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
+		}
+		return n.val, nil
 	}
 	ev.depth++
 	if ev.depth > ev.maxDepth {

@@ -68,6 +68,9 @@ type node struct {
 	// plain field names, which evalPath walks without the general step
 	// machinery (0: none)
 	fastSteps int
+	// literal: a string, number or value node without filters, whose
+	// value eval returns as it is
+	literal   bool
 	pos       int
 	op        string // operator, name, variable name or string value
 	val       any    // literal value
@@ -79,6 +82,8 @@ type node struct {
 	procedure *node
 	body      *node
 	params    []string
+	// scopeNames: params as a lambda's scope binds them (see dedupParams)
+	scopeNames []string
 
 	pairs     [][2]*node // object constructor / group pairs
 	sig       *signature
@@ -127,7 +132,7 @@ func parse(src string) (*node, error) {
 	if res.kind == nParent || res.seekingParent != nil {
 		return nil, codeErr("S0217", res.pos, res.kind.String())
 	}
-	annotate(res, map[*node]bool{})
+	(&annotator{seen: map[*node]bool{}, names: map[string]string{}}).annotate(res)
 	return res, nil
 }
 
@@ -164,15 +169,42 @@ var binops = map[string]binop{"and": opAnd, "or": opOr, "??": opCoalesce, "?:": 
 	"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "%": opMod, "=": opEq, "!=": opNe,
 	"<": opLt, "<=": opLe, ">": opGt, ">=": opGe, "&": opConcat, "in": opIn, "..": opRange}
 
+type annotator struct {
+	seen  map[*node]bool
+	names map[string]string
+}
+
+// intern returns one shared copy of each variable name, so that scope
+// lookups mostly compare equal pointers.
+func (a *annotator) intern(s string) string {
+	if c, ok := a.names[s]; ok {
+		return c
+	}
+	a.names[s] = s
+	return s
+}
+
 // annotate precomputes evaluation hints on the processed tree (binop,
-// fastSteps). It only adds information derived from the node itself.
-func annotate(n *node, seen map[*node]bool) {
-	if n == nil || seen[n] {
+// fastSteps, literal, scopeNames). It only adds information derived from
+// the node itself.
+func (a *annotator) annotate(n *node) {
+	if n == nil || a.seen[n] {
 		return
 	}
-	seen[n] = true
-	if n.kind == nBinary {
+	a.seen[n] = true
+	switch n.kind {
+	case nBinary:
 		n.binop = binops[n.op]
+	case nVariable, nBind:
+		n.op = a.intern(n.op)
+	case nLambda:
+		for i, p := range n.params {
+			n.params[i] = a.intern(p)
+		}
+		n.scopeNames = dedupParams(n.params)
+	case nString, nNumber, nValue:
+		_, isArr := n.val.(*array)
+		n.literal = !noFastPaths && !isArr && len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil && !n.keepArray
 	}
 	if n.kind == nPath {
 		n.fastSteps = 0
@@ -187,19 +219,19 @@ func annotate(n *node, seen map[*node]bool) {
 		}
 	}
 	for _, c := range []*node{n.lhs, n.rhs, n.group, n.procedure, n.body, n.cond, n.then, n.els, n.update, n.del} {
-		annotate(c, seen)
+		a.annotate(c)
 	}
 	for _, list := range [][]*node{n.items, n.predicate, n.stages} {
 		for _, c := range list {
-			annotate(c, seen)
+			a.annotate(c)
 		}
 	}
 	for _, pair := range n.pairs {
-		annotate(pair[0], seen)
-		annotate(pair[1], seen)
+		a.annotate(pair[0])
+		a.annotate(pair[1])
 	}
 	for _, t := range n.terms {
-		annotate(t.expr, seen)
+		a.annotate(t.expr)
 	}
 }
 
