@@ -464,7 +464,7 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	var fastRes any
 	fastStart, fastOK := 0, false
 	if n.fastSteps > 0 {
-		fastRes, fastStart, fastOK = ev.fastSteps(n, env)
+		fastRes, fastStart, fastOK = ev.fastSteps(n, input, env)
 		if fastOK && fastStart == len(n.items) && !n.keepSingletonArray && n.group == nil && !isUndef(fastRes) {
 			if _, ok := asArray(fastRes); !ok {
 				return fastRes, nil // what the general code below gives
@@ -591,19 +591,28 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	return res, nil
 }
 
-// fastSteps evaluates the first n.fastSteps steps of a path (a variable,
-// then plain field names) while the value stays a single non-array value,
+// fastSteps evaluates the first n.fastSteps steps of a path (a variable
+// or field name, then plain field names) while the value stays a single non-array value,
 // charging the same steps evalStep would. It returns the value of the last
 // step done and the index of the next one, and false, having changed
 // nothing, when the general machinery must do it all (e.g. to report
 // exceeded limits).
-func (ev *evaluator) fastSteps(n *node, env *env) (any, int, bool) {
-	if ev.depth+1 > ev.maxDepth {
-		return nil, 0, false
+func (ev *evaluator) fastSteps(n *node, input any, env *env) (any, int, bool) {
+	var v any
+	steps, i := 0, 0
+	if n.items[0].kind == nVariable {
+		if ev.depth+1 > ev.maxDepth {
+			return nil, 0, false
+		}
+		v = unwrapSeq(env.lookup(n.items[0].op))
+		steps, i = 1, 1
+	} else {
+		// a relative path starts from the input: a single value here
+		if _, ok := asArray(input); ok || isUndef(input) {
+			return nil, 0, false
+		}
+		v = input
 	}
-	v := unwrapSeq(env.lookup(n.items[0].op))
-	steps := 1
-	i := 1
 	for ; i < n.fastSteps; i++ {
 		if isUndef(v) {
 			break

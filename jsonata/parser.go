@@ -64,9 +64,9 @@ type node struct {
 	keepSingletonArray bool
 	thunk              bool
 	binop              binop // nBinary: op as a code
-	// nPath: how many leading steps are a plain variable followed by
-	// plain field names, which evalPath walks without the general step
-	// machinery (0: none)
+	// nPath: how many leading steps are a plain variable or field name
+	// followed by plain field names, which evalPath walks without the
+	// general step machinery (0: none)
 	fastSteps int
 	// literal: a string, number or value node without filters, whose
 	// value eval returns as it is
@@ -208,9 +208,18 @@ func (a *annotator) annotate(n *node) {
 	}
 	if n.kind == nPath {
 		n.fastSteps = 0
-		if !noFastPaths && len(n.items) > 0 && n.items[0].kind == nVariable && n.items[0].op != "" && plainStep(n.items[0]) && !n.items[0].consArray {
+		if noFastPaths || len(n.items) == 0 || n.items[0].consArray || !plainStep(n.items[0]) {
+			// none
+		} else if n.items[0].kind == nVariable && n.items[0].op != "" {
 			n.fastSteps = 1
 			for _, st := range n.items[1:] {
+				if st.kind != nName || !plainStep(st) {
+					break
+				}
+				n.fastSteps++
+			}
+		} else if n.items[0].kind == nName {
+			for _, st := range n.items {
 				if st.kind != nName || !plainStep(st) {
 					break
 				}

@@ -42,6 +42,12 @@ func TestFastPaths(t *testing.T) {
 		{`$o.a.b.c.d`, ``}, {`$seq.a`, `[1,2]`}, {`$arr.a`, `[1,2]`}, {`$one.a`, `1`},
 		{`$o.orders[id = 2].items.q`, `5`}, {`$o.orders.items[q > 1].p`, `["x","x"]`},
 		{`$count($o.orders.items)`, `3`}, {`$sum($o.orders.items.q)`, `8`},
+		// relative paths
+		{`a.b.c`, `42`}, {`a.zz`, ``}, {`orders.id`, `[1,2]`}, {`orders[$count(items) > 1].id`, `1`},
+		{`a.b.c[]`, `[42]`}, {`a.b{"k": c}`, `{"k":42}`}, {`s.x`, ``}, {`n.x`, ``},
+		{`orders.items[q > 1].p`, `["x","x"]`}, {`orders[0].items[0].p`, `"x"`},
+		{`$map(orders, function($o){$o.items[p = "x"].q})`, `[2,5]`},
+		{`$.a.b.c`, `42`}, {`$$.a.b.c`, `42`}, {`a.b.(c)`, `42`}, {`a.b.c.%.c`, `42`},
 		{`$o.a.b[]`, `[{"c":42}]`}, {`$o.a.b.c[]`, `[42]`}, {`$o.n.$`, `[1,2,3]`},
 	}
 	bindings := map[string]any{
