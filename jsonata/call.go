@@ -202,7 +202,15 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 // signature) in a new scope.
 func (ev *evaluator) callLambda(f *lambda, args []any) (any, error) {
 	local := ev.newScope(f.env)
-	if np := len(f.n.params); np > 0 {
+	switch np := len(f.n.params); {
+	case np == 1 && len(f.n.scopeNames) == 1:
+		local.valBuf[0] = undefined
+		if len(args) > 0 {
+			local.valBuf[0] = args[0]
+		}
+		local.vals = local.valBuf[:1]
+		local.names = f.n.scopeNames[:1:1] // full slice: appends must not touch the node
+	case np > 0:
 		if np <= len(local.valBuf) {
 			local.vals = local.valBuf[:np]
 		} else {
@@ -475,7 +483,10 @@ func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) 
 		} else {
 			res, err = ev.callLambda(l, []any{item, boxNum(float64(index)), arr})
 		}
-		return ev.runTailCalls(res, err, pos)
+		if l, ok := res.(*lambda); ok && err == nil && l.n.thunk {
+			return ev.runTailCalls(res, err, pos)
+		}
+		return res, err
 	}
 	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
 		args := ev.arg1[:]

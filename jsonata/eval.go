@@ -1256,6 +1256,15 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 }
 
 func arith(n *node, lhs, rhs any) (any, error) {
+	if lf, ok := toNumber(lhs); ok {
+		if rf, ok := toNumber(rhs); ok && !math.IsInf(lf, 0) && !math.IsNaN(lf) && !math.IsInf(rf, 0) && !math.IsNaN(rf) {
+			return arithOp(n.binop, lf, rf), nil // the common case of arithChecked
+		}
+	}
+	return arithChecked(n, lhs, rhs)
+}
+
+func arithChecked(n *node, lhs, rhs any) (any, error) {
 	lf, lok := toNumber(lhs)
 	rf, rok := toNumber(rhs)
 	if !lok && !isUndef(lhs) {
@@ -1273,8 +1282,12 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	if math.IsInf(rf, 0) || math.IsNaN(rf) {
 		return nil, &Error{Code: "D1001", Position: n.pos, Value: rf, Message: messages["D1001"]}
 	}
+	return arithOp(n.binop, lf, rf), nil
+}
+
+func arithOp(op binop, lf, rf float64) any {
 	var r float64
-	switch n.binop {
+	switch op {
 	case opAdd:
 		r = lf + rf
 	case opSub:
@@ -1286,7 +1299,7 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	case opMod:
 		r = math.Mod(lf, rf)
 	}
-	return boxNum(r), nil
+	return boxNum(r)
 }
 
 func compare(n *node, lhs, rhs any) (any, error) {
