@@ -249,6 +249,36 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		ev.depth--
 		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
 	}
+	if n.directBinary {
+		res, err := ev.evalBinary(n, input, env)
+		ev.depth--
+		return res, err
+	}
+	if n.directPath {
+		// what evalNode and evalPath give when fastSteps ends on a
+		// single value or a plain array; otherwise the steps it charged
+		// are taken back and evalPath does it all
+		mark := ev.steps
+		v, i, ok := ev.fastSteps(n, input, env)
+		if ok {
+			if isUndef(v) {
+				ev.depth--
+				return v, nil
+			}
+			if i == len(n.items) {
+				switch v.(type) {
+				case *array:
+				case []any:
+					ev.depth--
+					return v, nil
+				default:
+					ev.depth--
+					return v, nil
+				}
+			}
+		}
+		ev.steps = mark
+	}
 	res, err := ev.evalNode(n, input, env)
 	ev.depth--
 	return res, err

@@ -70,18 +70,25 @@ type node struct {
 	fastSteps int
 	// literal: a string, number or value node without filters, whose
 	// value eval returns as it is
-	literal   bool
-	pos       int
-	op        string // operator, name, variable name or string value
-	val       any    // literal value
-	lhs, rhs  *node
-	items     []*node // array items, block expressions, call arguments, path steps
-	predicate []*node // filters applied to the node's value
-	stages    []*node // filters applied per step in a path
-	group     *node   // grouping object constructor (kind nObject)
-	procedure *node
-	body      *node
-	params    []string
+	literal bool
+	// directPath: an nPath that is all fastSteps with nothing applied to
+	// its result, which eval can answer from fastSteps alone
+	directPath bool
+	// directBinary: an nBinary whose operator never yields a sequence and
+	// with nothing applied to its result, which eval hands straight to
+	// evalBinary
+	directBinary bool
+	pos          int
+	op           string // operator, name, variable name or string value
+	val          any    // literal value
+	lhs, rhs     *node
+	items        []*node // array items, block expressions, call arguments, path steps
+	predicate    []*node // filters applied to the node's value
+	stages       []*node // filters applied per step in a path
+	group        *node   // grouping object constructor (kind nObject)
+	procedure    *node
+	body         *node
+	params       []string
 	// scopeNames: params as a lambda's scope binds them (see dedupParams)
 	scopeNames []string
 
@@ -206,6 +213,13 @@ func (a *annotator) annotate(n *node) {
 		_, isArr := n.val.(*array)
 		n.literal = !noFastPaths && !isArr && len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil && !n.keepArray
 	}
+	plainResult := len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil && !n.keepArray && !n.keepSingletonArray && !n.tuple
+	if n.kind == nBinary {
+		switch n.binop {
+		case opAnd, opOr, opAdd, opSub, opMul, opDiv, opMod, opEq, opNe, opLt, opLe, opGt, opGe, opConcat, opIn:
+			n.directBinary = !noFastPaths && plainResult
+		}
+	}
 	if n.kind == nPath {
 		n.fastSteps = 0
 		if noFastPaths || len(n.items) == 0 || n.items[0].consArray || !plainStep(n.items[0]) {
@@ -226,6 +240,7 @@ func (a *annotator) annotate(n *node) {
 				n.fastSteps++
 			}
 		}
+		n.directPath = n.fastSteps > 0 && n.fastSteps == len(n.items) && plainResult
 	}
 	for _, c := range []*node{n.lhs, n.rhs, n.group, n.procedure, n.body, n.cond, n.then, n.els, n.update, n.del} {
 		a.annotate(c)

@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/statecraft/statecraft/jsonv"
@@ -48,7 +49,14 @@ func TestFastPaths(t *testing.T) {
 		{`orders.items[q > 1].p`, `["x","x"]`}, {`orders[0].items[0].p`, `"x"`},
 		{`$map(orders, function($o){$o.items[p = "x"].q})`, `[2,5]`},
 		{`$.a.b.c`, `42`}, {`$$.a.b.c`, `42`}, {`a.b.(c)`, `42`}, {`a.b.c.%.c`, `42`},
-		{`$o.a.b[]`, `[{"c":42}]`}, {`$o.a.b.c[]`, `[42]`}, {`$o.n.$`, `[1,2,3]`},
+		{`$o.a.b[]`, `[{"c":42}]`},
+		// operators over direct operands
+		{`$o.a.b.c + 1`, `43`}, {`$o.a.b.c * $o.n[1]`, `84`}, {`$o.zz + 1`, ``}, {`$o.n = [1,2,3]`, `true`},
+		{`$o.s & "!" & $o.zz`, `"Hello!"`}, {`$o.a.b.c > 40 and $o.s = "Hello"`, `true`},
+		{`$o.s + 1`, `ERR:T2001`}, {`1 - $o.s`, `ERR:T2002`}, {`$o.n > 1`, `ERR:T2010`}, {`$o.a < "x"`, `ERR:T2010`},
+		{`1 / 0 + 1`, `ERR:D1001`}, {`$o.s in ["Hello"]`, `true`}, {`$o.a.b.c % 5`, `2`},
+		{`$map($o.n, function($v){$v / 2})`, `[0.5,1,1.5]`},
+		{`$o.a.b.c ? $o.s : 0`, `"Hello"`}, {`$o.zz ?? $o.s`, `"Hello"`}, {`$o.n ?: 0`, `[1,2,3]`}, {`$o.a.b.c[]`, `[42]`}, {`$o.n.$`, `[1,2,3]`},
 	}
 	bindings := map[string]any{
 		"o":   input,
@@ -70,6 +78,12 @@ func TestFastPaths(t *testing.T) {
 			continue
 		}
 		got, err := e.Eval(input, bindings)
+		if code, ok := strings.CutPrefix(c.want, "ERR:"); ok {
+			if !isCode(err, code) {
+				t.Errorf("Eval(%q) = %v, %v, want error %s", c.expr, got, err, code)
+			}
+			continue
+		}
 		if c.want == "" {
 			if err != nil && err != ErrUndefined {
 				t.Errorf("Eval(%q): %v", c.expr, err)
