@@ -646,14 +646,13 @@ func init() {
 		}
 		items, _ := asArray(v)
 		out := make([]any, 0, len(items))
-		for i, it := range items {
-			r, err := ev.callIndexed(a[1], pos, it, i, v)
-			if err != nil {
-				return nil, err
-			}
+		err := ev.eachIndexed(a[1], pos, items, v, func(i int, r any) {
 			if !isUndef(r) {
 				out = append(out, r)
 			}
+		})
+		if err != nil {
+			return nil, err
 		}
 		return newSeq(out...), nil
 	})
@@ -664,14 +663,13 @@ func init() {
 		}
 		items, _ := asArray(v)
 		out := []any{}
-		for i, it := range items {
-			r, err := ev.callIndexed(a[1], pos, it, i, v)
-			if err != nil {
-				return nil, err
-			}
+		err := ev.eachIndexed(a[1], pos, items, v, func(i int, r any) {
 			if ev.truthy(r) {
-				out = append(out, it)
+				out = append(out, items[i])
 			}
+		})
+		if err != nil {
+			return nil, err
 		}
 		return newSeq(out...), nil
 	})

@@ -463,6 +463,58 @@ func dedupParams(params []string) []string {
 	return params
 }
 
+// eachIndexed calls fn on every item as callIndexed does, in order,
+// handing each result to yield. A lambda with at most one parameter and
+// no signature runs its body in one scope rebound per item (as long as no
+// closure captures it), instead of a call each.
+func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield func(i int, r any)) error {
+	l, ok := fn.(*lambda)
+	if !ok || l.n.sig != nil || l.n.thunk || len(l.n.params) > 1 || len(l.n.scopeNames) != len(l.n.params) {
+		for i, it := range items {
+			r, err := ev.callIndexed(fn, pos, it, i, arr)
+			if err != nil {
+				return err
+			}
+			yield(i, r)
+		}
+		return nil
+	}
+	var local *env
+	for i, it := range items {
+		// what callIndexed and callLambda do
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+		}
+		if local == nil {
+			local = ev.newScope(l.env)
+		}
+		if len(l.n.params) == 1 {
+			local.valBuf[0] = it
+			local.vals = local.valBuf[:1]
+			local.names = l.n.scopeNames[:1:1] // full slice: appends must not touch the node
+		} else {
+			local.names, local.vals = nil, nil
+		}
+		local.vars = nil
+		res, err := ev.eval(l.n.body, l.input, local)
+		if local.captured {
+			local = nil // the closure keeps it
+		}
+		if rl, ok := res.(*lambda); ok && err == nil && rl.n.thunk {
+			res, err = ev.runTailCalls(res, err, pos)
+		}
+		if err != nil {
+			return err
+		}
+		yield(i, res)
+	}
+	if local != nil {
+		ev.releaseScope(local)
+	}
+	return nil
+}
+
 // callIndexed is callHOF(fn, pos, item, index, array) that only builds the
 // arguments fn accepts (most callbacks take just the item).
 func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {

@@ -822,7 +822,16 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 			if ev.steps > ev.maxSteps {
 				return nil, &Error{Code: "U1002", Position: step.pos, Message: messages["U1002"]}
 			}
-			res = ev.lookupField(item, step.op)
+			if m, ok := item.(map[string]any); ok {
+				// lookupField on an object, inline
+				ev.tick()
+				var found bool
+				if res, found = m[step.op]; !found {
+					res = undefined
+				}
+			} else {
+				res = ev.lookupField(item, step.op)
+			}
 			if a, ok := res.(*array); ok && a.seq {
 				switch {
 				case len(a.items) == 0:
