@@ -93,7 +93,8 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 			result, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal evaluation error: %v", r)}
 		}
 	}()
-	env := newEnv(builtinEnv)
+	env := &ev.top
+	env.parent = builtinEnv
 	for k, v := range bindings {
 		if f, ok := v.(Function); ok {
 			b, err := hostBuiltin(k, f)
@@ -133,6 +134,7 @@ type evaluator struct {
 	order           map[unsafe.Pointer]*orderEntry
 	keyOrder        func(map[string]any) []string
 	now             *time.Time
+	top             env // the bindings' scope, allocated with the evaluator
 }
 
 // env is a scope. Small scopes (lambda parameters, block variables, tuple
@@ -1236,8 +1238,18 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		}
 		return ev.eval(n.rhs, input, env)
 	}
-	rhs, err := ev.eval(n.rhs, input, env)
-	if err != nil {
+	var rhs any
+	if r := n.rhs; r != nil && r.literal {
+		// eval's literal case, inline
+		if ev.depth+1 > ev.maxDepth {
+			return nil, &Error{Code: "U1001", Position: r.pos, Message: messages["U1001"]}
+		}
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: r.pos, Message: messages["U1002"]}
+		}
+		rhs = r.val
+	} else if rhs, err = ev.eval(r, input, env); err != nil {
 		return nil, err
 	}
 	switch n.binop {
