@@ -920,6 +920,13 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if b, ok := res.(bool); ok {
+			// a boolean is its own truth value
+			if b {
+				out = append(out, item)
+			}
+			continue
+		}
 		if f, ok := toNumber(res); ok {
 			res = []any{f}
 		}
@@ -1354,6 +1361,19 @@ func arithOp(op binop, lf, rf float64) any {
 }
 
 func compare(n *node, lhs, rhs any) (any, error) {
+	if lf, ok := toNumber(lhs); ok {
+		if rf, ok := toNumber(rhs); ok {
+			// the common case of the general code below
+			c := 0
+			switch {
+			case lf < rf:
+				c = -1
+			case lf > rf:
+				c = 1
+			}
+			return compareResult(n.binop, c), nil
+		}
+	}
 	lf, lnum := toNumber(lhs)
 	rf, rnum := toNumber(rhs)
 	ls, lstr := lhs.(string)
@@ -1389,15 +1409,19 @@ func compare(n *node, lhs, rhs any) (any, error) {
 			c = 1
 		}
 	}
-	switch n.binop {
+	return compareResult(n.binop, c), nil
+}
+
+func compareResult(op binop, c int) bool {
+	switch op {
 	case opLt:
-		return c < 0, nil
+		return c < 0
 	case opLe:
-		return c <= 0, nil
+		return c <= 0
 	case opGt:
-		return c > 0, nil
+		return c > 0
 	}
-	return c >= 0, nil
+	return c >= 0
 }
 
 const maxRange = 10_000_000
