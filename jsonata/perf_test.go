@@ -160,3 +160,49 @@ func isCode(err error, code string) bool {
 	je, ok := err.(*Error)
 	return ok && je.Code == code
 }
+
+// TestConcurrentShared evaluates expressions that use the shared compile
+// time state (signature match caches, annotated nodes) from several
+// goroutines; run with -race.
+func TestConcurrentShared(t *testing.T) {
+	exprs := []string{
+		`$map($states.input.items, function($v){$v.x * 2})`,
+		`$states.input.items[price > 10].name`,
+		`$sum($states.input.items.price)`,
+		`$string($states.input.items[0].x) & $string(true) & $string("s") & $string([1])`,
+		`$filter($states.input.items, function($v){$v.x % 3 = 0}) ~> $count()`,
+		`$states.input.first & " " & $states.input.last`,
+	}
+	bindings := benchStates()
+	want := make([]string, len(exprs))
+	compiled := make([]*Expr, len(exprs))
+	for i, src := range exprs {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Eval(nil, bindings)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		compiled[i], want[i] = e, jsonv.String(got)
+	}
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- true }()
+			for i := 0; i < 50; i++ {
+				for j, e := range compiled {
+					got, err := e.Eval(nil, bindings)
+					if err != nil || jsonv.String(got) != want[j] {
+						t.Errorf("%s: got %s %v", exprs[j], jsonv.String(got), err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
