@@ -60,3 +60,7 @@ func BenchmarkFilterPath100(b *testing.B) {
 func BenchmarkSum100(b *testing.B) {
 	benchExpr(b, `$sum($states.input.items.price)`)
 }
+
+func BenchmarkObject(b *testing.B) {
+	benchExpr(b, `{"id": $states.context.Execution.Id, "name": $states.input.first & " " & $states.input.last, "n": $count($states.input.items), "ok": $states.input.a.b = "deep value" ? "yes" : "no"}`)
+}

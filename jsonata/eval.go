@@ -987,6 +987,17 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 	reduce := isTupleStream(input)
 	items, ok := asArray(input)
+	if !reduce && len(n.pairs) <= maxSingleGroupPairs {
+		// one item (an object constructor on a single value): no grouping
+		switch {
+		case !ok:
+			return ev.evalObjectOf(n, input, scope)
+		case len(items) == 0:
+			return ev.evalObjectOf(n, undefined, scope)
+		case len(items) == 1:
+			return ev.evalObjectOf(n, items[0], scope)
+		}
+	}
 	if !ok {
 		items = []any{input}
 	}
@@ -1063,6 +1074,49 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 		}
 		if !isUndef(v) {
 			out.set(key, v)
+		}
+	}
+	return out.value(), nil
+}
+
+const maxSingleGroupPairs = 16
+
+// evalObjectOf is evalGroup for a single item: every key comes from a
+// different pair, so a repeated key is always an error (D1009).
+func (ev *evaluator) evalObjectOf(n *node, item any, scope *env) (any, error) {
+	type keyed struct {
+		key  string
+		pair int
+	}
+	var buf [maxSingleGroupPairs]keyed
+	keys := buf[:0]
+	for pi, pair := range n.pairs {
+		k, err := ev.eval(pair[0], item, scope)
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(k) {
+			continue
+		}
+		key, ok := k.(string)
+		if !ok {
+			return nil, &Error{Code: "T1003", Position: pair[0].pos, Value: k, Message: messages["T1003"]}
+		}
+		for _, e := range keys {
+			if e.key == key {
+				return nil, &Error{Code: "D1009", Position: pair[0].pos, Value: key, Message: messages["D1009"]}
+			}
+		}
+		keys = append(keys, keyed{key, pi})
+	}
+	out := ev.newObject(len(keys))
+	for _, e := range keys {
+		v, err := ev.eval(n.pairs[e.pair][1], item, scope)
+		if err != nil {
+			return nil, err
+		}
+		if !isUndef(v) {
+			out.set(e.key, v)
 		}
 	}
 	return out.value(), nil

@@ -55,6 +55,13 @@ func TestFastPaths(t *testing.T) {
 		{`$o.a.b.c.d`, ``}, {`$seq.a`, `[1,2]`}, {`$arr.a`, `[1,2]`}, {`$one.a`, `1`},
 		{`$o.orders[id = 2].items.q`, `5`}, {`$o.orders.items[q > 1].p`, `["x","x"]`},
 		{`$count($o.orders.items)`, `3`}, {`$sum($o.orders.items.q)`, `8`},
+		// object constructors
+		{`{"a": 1, "b": $o.s, "c": $o.zz}`, `{"a":1,"b":"Hello"}`}, {`{"a": 1, "a": 2}`, `ERR:D1009`},
+		{`{1: 2}`, `ERR:T1003`}, {`{$o.zz: 1, "k": 2}`, `{"k":2}`}, {`$keys({"z": 1, "a": 2, "m": 3})`, `["z","a","m"]`},
+		{`$string({"z": 1, "a": {"y": 1, "b": 2}})`, `"{\"z\":1,\"a\":{\"y\":1,\"b\":2}}"`},
+		{`[{"a": 1}].{"k": a}`, `{"k":1}`}, {`[].{"k": 1}`, `[]`}, {`orders{"k": $count(items)}`, `{"k":3}`},
+		{`a.b{"c": c + 1}`, `{"c":43}`}, {`orders.items{p: q}`, `{"x":[2,5],"y":1}`},
+		{`{"a": $, "b": $.s}.b`, `"Hello"`}, {`{"k": 1, "l": function(){2}}.l()`, `2`},
 		// relative paths
 		{`a.b.c`, `42`}, {`a.zz`, ``}, {`orders.id`, `[1,2]`}, {`orders[$count(items) > 1].id`, `1`},
 		{`a.b.c[]`, `[42]`}, {`a.b{"k": c}`, `{"k":42}`}, {`s.x`, ``}, {`n.x`, ``},
