@@ -159,17 +159,20 @@ func init() {
 			return undefined, nil
 		}
 		t := 0.0
-		for _, f := range numbers(a[0]) {
-			t += f
+		items, _ := asArray(a[0])
+		for _, it := range items {
+			if f, ok := toNumber(it); ok {
+				t += f
+			}
 		}
-		return t, nil
+		return boxNum(t), nil
 	})
 	def("count", "<a:n>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		if isUndef(arg(a, 0)) {
 			return 0.0, nil
 		}
 		items, _ := asArray(a[0])
-		return float64(len(items)), nil
+		return boxNum(float64(len(items))), nil
 	})
 	minmax := func(max bool) builtinFn {
 		return func(ev *evaluator, a []any, in any, pos int) (any, error) {
