@@ -278,6 +278,13 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 					return v, nil
 				}
 			}
+			// evalNode's nPath case with the walk done
+			res, err := ev.evalPathFrom(n, input, env, v, i, true)
+			ev.depth--
+			if err != nil {
+				return nil, err
+			}
+			return unwrapSeq(res), nil
 		}
 		ev.steps = mark
 	}
@@ -503,6 +510,12 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 			}
 		}
 	}
+	return ev.evalPathFrom(n, input, env, fastRes, fastStart, fastOK)
+}
+
+// evalPathFrom is evalPath after fastSteps (fastOK: it gave fastRes for
+// the steps before fastStart).
+func (ev *evaluator) evalPathFrom(n *node, input any, env *env, fastRes any, fastStart int, fastOK bool) (any, error) {
 	var one [1]any
 	var inItems []any
 	if items, ok := asArray(input); ok && n.items[0].kind != nVariable {
