@@ -156,6 +156,8 @@ func parseSignature(s string) (*signature, error) {
 
 func typeSymbol(v any) byte {
 	switch v.(type) {
+	case float64, int64:
+		return 'n' // the common case, before the interface test below
 	case undefinedType:
 		return 'm'
 	case nil:
