@@ -10,7 +10,7 @@ import (
 func benchStates() map[string]any {
 	items := make([]any, 100)
 	for i := range items {
-		items[i] = map[string]any{"x": int64(i), "name": "item"}
+		items[i] = map[string]any{"x": int64(i), "name": "item", "price": float64(i) / 4}
 	}
 	return map[string]any{
 		"states": map[string]any{
@@ -51,4 +51,16 @@ func BenchmarkMapLambda100(b *testing.B) {
 
 func BenchmarkConcat(b *testing.B) {
 	benchExpr(b, `$states.input.first & " " & $states.input.last`)
+}
+
+func BenchmarkFilterPath100(b *testing.B) {
+	benchExpr(b, `$states.input.items[price > 10].name`)
+}
+
+func BenchmarkSum100(b *testing.B) {
+	benchExpr(b, `$sum($states.input.items.price)`)
+}
+
+func BenchmarkObject(b *testing.B) {
+	benchExpr(b, `{"id": $states.context.Execution.Id, "name": $states.input.first & " " & $states.input.last, "n": $count($states.input.items), "ok": $states.input.a.b = "deep value" ? "yes" : "no"}`)
 }

@@ -159,17 +159,20 @@ func init() {
 			return undefined, nil
 		}
 		t := 0.0
-		for _, f := range numbers(a[0]) {
-			t += f
+		items, _ := asArray(a[0])
+		for _, it := range items {
+			if f, ok := toNumber(it); ok {
+				t += f
+			}
 		}
-		return t, nil
+		return boxNum(t), nil
 	})
 	def("count", "<a:n>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
 		if isUndef(arg(a, 0)) {
 			return 0.0, nil
 		}
 		items, _ := asArray(a[0])
-		return float64(len(items)), nil
+		return boxNum(float64(len(items))), nil
 	})
 	minmax := func(max bool) builtinFn {
 		return func(ev *evaluator, a []any, in any, pos int) (any, error) {
@@ -645,15 +648,14 @@ func init() {
 			return undefined, nil
 		}
 		items, _ := asArray(v)
-		out := []any{}
-		for i, it := range items {
-			r, err := ev.callIndexed(a[1], pos, it, i, v)
-			if err != nil {
-				return nil, err
-			}
+		out := make([]any, 0, len(items))
+		err := ev.eachIndexed(a[1], pos, items, v, func(i int, r any) {
 			if !isUndef(r) {
 				out = append(out, r)
 			}
+		})
+		if err != nil {
+			return nil, err
 		}
 		return newSeq(out...), nil
 	})
@@ -664,14 +666,13 @@ func init() {
 		}
 		items, _ := asArray(v)
 		out := []any{}
-		for i, it := range items {
-			r, err := ev.callIndexed(a[1], pos, it, i, v)
-			if err != nil {
-				return nil, err
-			}
+		err := ev.eachIndexed(a[1], pos, items, v, func(i int, r any) {
 			if ev.truthy(r) {
-				out = append(out, it)
+				out = append(out, items[i])
 			}
+		})
+		if err != nil {
+			return nil, err
 		}
 		return newSeq(out...), nil
 	})

@@ -58,7 +58,10 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 	}
 	var args []any
 	if applyTo != nil {
+		args = make([]any, 0, len(n.items)+1)
 		args = append(args, *applyTo)
+	} else if len(n.items) > 0 {
+		args = make([]any, 0, len(n.items))
 	}
 	for _, a := range n.items {
 		v, err := ev.eval(a, input, env)
@@ -84,6 +87,12 @@ func (ev *evaluator) evalCall(n *node, input any, env *env, applyTo *any) (any, 
 
 func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error) {
 	res, err := ev.applyInner(proc, args, input, pos)
+	return ev.runTailCalls(res, err, pos)
+}
+
+// runTailCalls completes a call whose result is a tail call (a thunk),
+// looping instead of recursing.
+func (ev *evaluator) runTailCalls(res any, err error, pos int) (any, error) {
 	for err == nil {
 		l, ok := res.(*lambda)
 		if !ok || !l.n.thunk {
@@ -133,25 +142,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 				return nil, err
 			}
 		}
-		local := &env{parent: f.env}
-		if np := len(f.n.params); np > 0 {
-			if np <= len(local.valBuf) {
-				local.vals = local.valBuf[:np]
-			} else {
-				local.vals = make([]any, np, np+2)
-			}
-			for i := range local.vals {
-				if i < len(args) {
-					local.vals[i] = args[i]
-				} else {
-					local.vals[i] = undefined
-				}
-			}
-			// params may repeat a name; later ones win, as with a map
-			names := dedupParams(f.n.params)
-			local.names = names[:np:np] // full slice: appends must not touch the node
-		}
-		return ev.eval(f.n.body, f.input, local)
+		return ev.callLambda(f, args)
 	case *builtin:
 		// native work grows with the size of the arguments
 		work := 0
@@ -205,6 +196,43 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, pos int) (any, 
 		return ev.regexMatchObject(f.re, str, 0), nil
 	}
 	return nil, &Error{Code: "T1006", Position: pos, Message: messages["T1006"]}
+}
+
+// callLambda runs a lambda's body on args (already checked against its
+// signature) in a new scope.
+func (ev *evaluator) callLambda(f *lambda, args []any) (any, error) {
+	local := ev.newScope(f.env)
+	switch np := len(f.n.params); {
+	case np == 1 && len(f.n.scopeNames) == 1:
+		local.valBuf[0] = undefined
+		if len(args) > 0 {
+			local.valBuf[0] = args[0]
+		}
+		local.vals = local.valBuf[:1]
+		local.names = f.n.scopeNames[:1:1] // full slice: appends must not touch the node
+	case np > 0:
+		if np <= len(local.valBuf) {
+			local.vals = local.valBuf[:np]
+		} else {
+			local.vals = make([]any, np, np+2)
+		}
+		for i := range local.vals {
+			if i < len(args) {
+				local.vals[i] = args[i]
+			} else {
+				local.vals[i] = undefined
+			}
+		}
+		// params may repeat a name; later ones win, as with a map
+		names := f.n.scopeNames
+		if len(names) != np {
+			names = dedupParams(f.n.params)
+		}
+		local.names = names[:np:np] // full slice: appends must not touch the node
+	}
+	res, err := ev.eval(f.n.body, f.input, local)
+	ev.releaseScope(local)
+	return res, err
 }
 
 // regexMatchObject returns JSONata's match object for the first match at or
@@ -347,6 +375,7 @@ func (ev *evaluator) deepClone(v any) any {
 }
 
 func (ev *evaluator) transformer(n *node, env *env) any {
+	env.capture()
 	sig, _ := parseSignature("<(oa):o>")
 	return &builtin{name: "transform", sig: sig, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
 		if len(args) == 0 || isUndef(args[0]) {
@@ -434,12 +463,84 @@ func dedupParams(params []string) []string {
 	return params
 }
 
+// eachIndexed calls fn on every item as callIndexed does, in order,
+// handing each result to yield. A lambda with at most one parameter and
+// no signature runs its body in one scope rebound per item (as long as no
+// closure captures it), instead of a call each.
+func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield func(i int, r any)) error {
+	l, ok := fn.(*lambda)
+	if !ok || l.n.sig != nil || l.n.thunk || len(l.n.params) > 1 || len(l.n.scopeNames) != len(l.n.params) {
+		for i, it := range items {
+			r, err := ev.callIndexed(fn, pos, it, i, arr)
+			if err != nil {
+				return err
+			}
+			yield(i, r)
+		}
+		return nil
+	}
+	var local *env
+	for i, it := range items {
+		// what callIndexed and callLambda do
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+		}
+		if local == nil {
+			local = ev.newScope(l.env)
+		}
+		if len(l.n.params) == 1 {
+			local.valBuf[0] = it
+			local.vals = local.valBuf[:1]
+			local.names = l.n.scopeNames[:1:1] // full slice: appends must not touch the node
+		} else {
+			local.names, local.vals = nil, nil
+		}
+		local.vars = nil
+		res, err := ev.eval(l.n.body, l.input, local)
+		if local.captured {
+			local = nil // the closure keeps it
+		}
+		if rl, ok := res.(*lambda); ok && err == nil && rl.n.thunk {
+			res, err = ev.runTailCalls(res, err, pos)
+		}
+		if err != nil {
+			return err
+		}
+		yield(i, res)
+	}
+	if local != nil {
+		ev.releaseScope(local)
+	}
+	return nil
+}
+
 // callIndexed is callHOF(fn, pos, item, index, array) that only builds the
 // arguments fn accepts (most callbacks take just the item).
 func (ev *evaluator) callIndexed(fn any, pos int, item any, index int, arr any) (any, error) {
+	if l, ok := fn.(*lambda); ok && l.n.sig == nil && !l.n.thunk {
+		// what callHOF and apply do for a lambda without a signature
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: pos, Message: messages["U1002"]}
+		}
+		var res any
+		var err error
+		if len(l.n.params) <= 1 {
+			// a lambda copies its arguments into its scope before its body
+			// runs, so one argument slice can serve every call
+			args := ev.arg1[:]
+			args[0] = item
+			res, err = ev.callLambda(l, args)
+		} else {
+			res, err = ev.callLambda(l, []any{item, boxNum(float64(index)), arr})
+		}
+		if l, ok := res.(*lambda); ok && err == nil && l.n.thunk {
+			return ev.runTailCalls(res, err, pos)
+		}
+		return res, err
+	}
 	if l, ok := fn.(*lambda); ok && len(l.n.params) <= 1 {
-		// a lambda copies its arguments into its scope before its body
-		// runs, so one argument slice can serve every call
 		args := ev.arg1[:]
 		args[0] = item
 		return ev.callHOF(fn, pos, args...)

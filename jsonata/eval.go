@@ -93,7 +93,8 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 			result, err = nil, &Error{Code: "U1000", Message: fmt.Sprintf("internal evaluation error: %v", r)}
 		}
 	}()
-	env := newEnv(builtinEnv)
+	env := &ev.top
+	env.parent = builtinEnv
 	for k, v := range bindings {
 		if f, ok := v.(Function); ok {
 			b, err := hostBuiltin(k, f)
@@ -128,10 +129,12 @@ type evaluator struct {
 	clock           func() time.Time
 	random          func() float64
 	callEnv         *env
+	freeScopes      []*env // released lambda scopes, see newScope
 	arg1            [1]any // reusable argument slice for single-argument callbacks
 	order           map[unsafe.Pointer]*orderEntry
 	keyOrder        func(map[string]any) []string
 	now             *time.Time
+	top             env // the bindings' scope, allocated with the evaluator
 }
 
 // env is a scope. Small scopes (lambda parameters, block variables, tuple
@@ -144,6 +147,40 @@ type env struct {
 	parent  *env
 	nameBuf [2]string
 	valBuf  [2]any
+	// captured is set once a closure (lambda, transformer) may hold this
+	// scope or a scope below it; such scopes are never reused.
+	captured bool
+}
+
+// capture marks e and its ancestors as held by a closure. Ancestors of a
+// captured scope are captured too, so the walk stops at the first one.
+func (e *env) capture() {
+	for s := e; s != nil && !s.captured; s = s.parent {
+		s.captured = true
+	}
+}
+
+// newScope returns an empty scope below parent, reusing one released by
+// an earlier lambda call when it can.
+func (ev *evaluator) newScope(parent *env) *env {
+	if n := len(ev.freeScopes); n > 0 {
+		e := ev.freeScopes[n-1]
+		ev.freeScopes = ev.freeScopes[:n-1]
+		e.parent = parent
+		return e
+	}
+	return &env{parent: parent}
+}
+
+// releaseScope hands a lambda call's scope back for reuse, unless a
+// closure captured it.
+func (ev *evaluator) releaseScope(e *env) {
+	if e.captured || len(ev.freeScopes) >= 64 {
+		return
+	}
+	// newScope sets parent; stale values in valBuf are only overwritten
+	e.names, e.vals, e.vars = nil, nil, nil
+	ev.freeScopes = append(ev.freeScopes, e)
 }
 
 const envSliceMax = 8
@@ -193,6 +230,17 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 	if n == nil {
 		return undefined, nil
 	}
+	if n.literal {
+		// evalNode would return n.val as it is; same accounting
+		if ev.depth+1 > ev.maxDepth {
+			return nil, &Error{Code: "U1001", Position: n.pos, Message: messages["U1001"]}
+		}
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
+		}
+		return n.val, nil
+	}
 	ev.depth++
 	if ev.depth > ev.maxDepth {
 		ev.depth--
@@ -202,6 +250,43 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 	if ev.steps > ev.maxSteps {
 		ev.depth--
 		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
+	}
+	if n.directBinary {
+		res, err := ev.evalBinary(n, input, env)
+		ev.depth--
+		return res, err
+	}
+	if n.directPath {
+		// what evalNode and evalPath give when fastSteps ends on a
+		// single value or a plain array; otherwise the steps it charged
+		// are taken back and evalPath does it all
+		mark := ev.steps
+		v, i, ok := ev.fastSteps(n, input, env)
+		if ok {
+			if isUndef(v) {
+				ev.depth--
+				return v, nil
+			}
+			if i == len(n.items) {
+				switch v.(type) {
+				case *array:
+				case []any:
+					ev.depth--
+					return v, nil
+				default:
+					ev.depth--
+					return v, nil
+				}
+			}
+			// evalNode's nPath case with the walk done
+			res, err := ev.evalPathFrom(n, input, env, v, i, true)
+			ev.depth--
+			if err != nil {
+				return nil, err
+			}
+			return unwrapSeq(res), nil
+		}
+		ev.steps = mark
 	}
 	res, err := ev.evalNode(n, input, env)
 	ev.depth--
@@ -277,6 +362,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *env) (any, error) {
 			res = env.lookup(n.op)
 		}
 	case nLambda:
+		env.capture()
 		res = &lambda{n: n, env: env, input: input}
 	case nApply:
 		res, err = ev.evalApply(n, input, env)
@@ -414,6 +500,22 @@ func (ev *evaluator) evalDescendants(input any) any {
 }
 
 func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
+	var fastRes any
+	fastStart, fastOK := 0, false
+	if n.fastSteps > 0 {
+		fastRes, fastStart, fastOK = ev.fastSteps(n, input, env)
+		if fastOK && fastStart == len(n.items) && !n.keepSingletonArray && n.group == nil && !isUndef(fastRes) {
+			if _, ok := asArray(fastRes); !ok {
+				return fastRes, nil // what the general code below gives
+			}
+		}
+	}
+	return ev.evalPathFrom(n, input, env, fastRes, fastStart, fastOK)
+}
+
+// evalPathFrom is evalPath after fastSteps (fastOK: it gave fastRes for
+// the steps before fastStart).
+func (ev *evaluator) evalPathFrom(n *node, input any, env *env, fastRes any, fastStart int, fastOK bool) (any, error) {
 	var one [1]any
 	var inItems []any
 	if items, ok := asArray(input); ok && n.items[0].kind != nVariable {
@@ -427,7 +529,38 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 	isTuple := false
 	var tb []any
 	tbSet := false
-	for i, step := range n.items {
+	start := 0
+	if fastOK {
+		res, start = fastRes, fastStart
+		if isUndef(res) {
+			// what evalStep gives for no result; the path stops here
+			res = &array{items: []any{}, seq: true}
+			start = len(n.items)
+		} else if items, ok := asArray(res); ok {
+			if start == len(n.items) {
+				// the last step: evalStep keeps a plain array as it is
+				if isSeq(res) {
+					out := appendFlat(nil, res)
+					if out == nil {
+						out = []any{}
+					}
+					res = &array{items: out, seq: true}
+				}
+			} else if isCons(res) {
+				inItems = []any{res}
+			} else if len(items) == 0 {
+				res = &array{items: []any{}, seq: true}
+				start = len(n.items)
+			} else {
+				inItems = items // read only: no copy needed
+			}
+		} else {
+			one[0] = res
+			inItems = one[:]
+		}
+	}
+	for i := start; i < len(n.items); i++ {
+		step := n.items[i]
 		if step.tuple {
 			isTuple = true
 		}
@@ -501,6 +634,74 @@ func (ev *evaluator) evalPath(n *node, input any, env *env) (any, error) {
 		return ev.evalGroup(n.group, res, env)
 	}
 	return res, nil
+}
+
+// fastSteps evaluates the first n.fastSteps steps of a path (a variable
+// or field name, then plain field names) while the value stays a single non-array value,
+// charging the same steps evalStep would. It returns the value of the last
+// step done and the index of the next one, and false, having changed
+// nothing, when the general machinery must do it all (e.g. to report
+// exceeded limits).
+func (ev *evaluator) fastSteps(n *node, input any, env *env) (any, int, bool) {
+	var v any
+	steps, i := 0, 0
+	if n.items[0].kind == nVariable {
+		if ev.depth+1 > ev.maxDepth {
+			return nil, 0, false
+		}
+		v = unwrapSeq(env.lookup(n.items[0].op))
+		steps, i = 1, 1
+	} else {
+		// a relative path starts from the input: a single value here
+		if _, ok := asArray(input); ok || isUndef(input) {
+			return nil, 0, false
+		}
+		v = input
+	}
+	for ; i < n.fastSteps; i++ {
+		if isUndef(v) {
+			break
+		}
+		if _, ok := asArray(v); ok {
+			break
+		}
+		steps += 2 // the step and its lookupField
+		if m, ok := v.(map[string]any); ok {
+			if f, ok := m[n.items[i].op]; ok {
+				// evalStep's treatment of a field's sequence value
+				if a, ok := f.(*array); ok && a.seq {
+					switch {
+					case len(a.items) == 0:
+						f = undefined
+					case len(a.items) == 1 && !a.keepSingleton:
+						f = a.items[0]
+					}
+				}
+				v = f
+				continue
+			}
+		}
+		v = undefined
+	}
+	if ev.steps+steps > ev.maxSteps {
+		return nil, 0, false
+	}
+	ev.steps += steps
+	return v, i, true
+}
+
+// unwrapSeq is evaluation's final treatment of a sequence: an empty one is
+// undefined and a singleton its item.
+func unwrapSeq(v any) any {
+	if a, ok := v.(*array); ok && a.seq && !a.tupleStream {
+		switch {
+		case len(a.items) == 0:
+			return undefined
+		case len(a.items) == 1 && !a.keepSingleton:
+			return a.items[0]
+		}
+	}
+	return v
 }
 
 func frameFromTuple(parent *env, t tuple) *env {
@@ -636,7 +837,16 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 			if ev.steps > ev.maxSteps {
 				return nil, &Error{Code: "U1002", Position: step.pos, Message: messages["U1002"]}
 			}
-			res = ev.lookupField(item, step.op)
+			if m, ok := item.(map[string]any); ok {
+				// lookupField on an object, inline
+				ev.tick()
+				var found bool
+				if res, found = m[step.op]; !found {
+					res = undefined
+				}
+			} else {
+				res = ev.lookupField(item, step.op)
+			}
 			if a, ok := res.(*array); ok && a.seq {
 				switch {
 				case len(a.items) == 0:
@@ -723,6 +933,13 @@ func (ev *evaluator) filter(pred *node, input any, env *env) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if b, ok := res.(bool); ok {
+			// a boolean is its own truth value
+			if b {
+				out = append(out, item)
+			}
+			continue
+		}
 		if f, ok := toNumber(res); ok {
 			res = []any{f}
 		}
@@ -783,6 +1000,17 @@ func (ev *evaluator) evalArray(n *node, input any, env *env) (any, error) {
 func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 	reduce := isTupleStream(input)
 	items, ok := asArray(input)
+	if !reduce && len(n.pairs) <= maxSingleGroupPairs {
+		// one item (an object constructor on a single value): no grouping
+		switch {
+		case !ok:
+			return ev.evalObjectOf(n, input, scope)
+		case len(items) == 0:
+			return ev.evalObjectOf(n, undefined, scope)
+		case len(items) == 1:
+			return ev.evalObjectOf(n, items[0], scope)
+		}
+	}
 	if !ok {
 		items = []any{input}
 	}
@@ -859,6 +1087,49 @@ func (ev *evaluator) evalGroup(n *node, input any, scope *env) (any, error) {
 		}
 		if !isUndef(v) {
 			out.set(key, v)
+		}
+	}
+	return out.value(), nil
+}
+
+const maxSingleGroupPairs = 16
+
+// evalObjectOf is evalGroup for a single item: every key comes from a
+// different pair, so a repeated key is always an error (D1009).
+func (ev *evaluator) evalObjectOf(n *node, item any, scope *env) (any, error) {
+	type keyed struct {
+		key  string
+		pair int
+	}
+	var buf [maxSingleGroupPairs]keyed
+	keys := buf[:0]
+	for pi, pair := range n.pairs {
+		k, err := ev.eval(pair[0], item, scope)
+		if err != nil {
+			return nil, err
+		}
+		if isUndef(k) {
+			continue
+		}
+		key, ok := k.(string)
+		if !ok {
+			return nil, &Error{Code: "T1003", Position: pair[0].pos, Value: k, Message: messages["T1003"]}
+		}
+		for _, e := range keys {
+			if e.key == key {
+				return nil, &Error{Code: "D1009", Position: pair[0].pos, Value: key, Message: messages["D1009"]}
+			}
+		}
+		keys = append(keys, keyed{key, pi})
+	}
+	out := ev.newObject(len(keys))
+	for _, e := range keys {
+		v, err := ev.eval(n.pairs[e.pair][1], item, scope)
+		if err != nil {
+			return nil, err
+		}
+		if !isUndef(v) {
+			out.set(e.key, v)
 		}
 	}
 	return out.value(), nil
@@ -1011,8 +1282,8 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch n.op {
-	case "and":
+	switch n.binop {
+	case opAnd:
 		if !ev.truthy(lhs) {
 			return false, nil
 		}
@@ -1021,7 +1292,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 		return ev.truthy(rhs), nil
-	case "or":
+	case opOr:
 		if ev.truthy(lhs) {
 			return true, nil
 		}
@@ -1030,36 +1301,46 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			return nil, err
 		}
 		return ev.truthy(rhs), nil
-	case "??":
+	case opCoalesce:
 		if !isUndef(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
-	case "?:":
+	case opElvis:
 		if ev.truthy(lhs) {
 			return lhs, nil
 		}
 		return ev.eval(n.rhs, input, env)
 	}
-	rhs, err := ev.eval(n.rhs, input, env)
-	if err != nil {
+	var rhs any
+	if r := n.rhs; r != nil && r.literal {
+		// eval's literal case, inline
+		if ev.depth+1 > ev.maxDepth {
+			return nil, &Error{Code: "U1001", Position: r.pos, Message: messages["U1001"]}
+		}
+		ev.steps++
+		if ev.steps > ev.maxSteps {
+			return nil, &Error{Code: "U1002", Position: r.pos, Message: messages["U1002"]}
+		}
+		rhs = r.val
+	} else if rhs, err = ev.eval(r, input, env); err != nil {
 		return nil, err
 	}
-	switch n.op {
-	case "+", "-", "*", "/", "%":
+	switch n.binop {
+	case opAdd, opSub, opMul, opDiv, opMod:
 		return arith(n, lhs, rhs)
-	case "=", "!=":
+	case opEq, opNe:
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
 		}
 		eq := ev.deepEqual(lhs, rhs)
-		if n.op == "=" {
+		if n.binop == opEq {
 			return eq, nil
 		}
 		return !eq, nil
-	case "<", "<=", ">", ">=":
+	case opLt, opLe, opGt, opGe:
 		return compare(n, lhs, rhs)
-	case "&":
+	case opConcat:
 		ls, rs := "", ""
 		if !isUndef(lhs) {
 			if ls, err = ev.stringifyOrdered(lhs, false, ev.keysOf); err != nil {
@@ -1077,7 +1358,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			}
 		}
 		return ls + rs, nil
-	case "in":
+	case opIn:
 		if isUndef(lhs) {
 			return false, nil
 		}
@@ -1093,13 +1374,22 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 			}
 		}
 		return false, nil
-	case "..":
+	case opRange:
 		return ev.rangeOp(n, lhs, rhs)
 	}
 	return nil, &Error{Code: "S0204", Position: n.pos, Token: n.op, Message: messages["S0204"]}
 }
 
 func arith(n *node, lhs, rhs any) (any, error) {
+	if lf, ok := toNumber(lhs); ok {
+		if rf, ok := toNumber(rhs); ok && !math.IsInf(lf, 0) && !math.IsNaN(lf) && !math.IsInf(rf, 0) && !math.IsNaN(rf) {
+			return arithOp(n.binop, lf, rf), nil // the common case of arithChecked
+		}
+	}
+	return arithChecked(n, lhs, rhs)
+}
+
+func arithChecked(n *node, lhs, rhs any) (any, error) {
 	lf, lok := toNumber(lhs)
 	rf, rok := toNumber(rhs)
 	if !lok && !isUndef(lhs) {
@@ -1117,23 +1407,40 @@ func arith(n *node, lhs, rhs any) (any, error) {
 	if math.IsInf(rf, 0) || math.IsNaN(rf) {
 		return nil, &Error{Code: "D1001", Position: n.pos, Value: rf, Message: messages["D1001"]}
 	}
+	return arithOp(n.binop, lf, rf), nil
+}
+
+func arithOp(op binop, lf, rf float64) any {
 	var r float64
-	switch n.op {
-	case "+":
+	switch op {
+	case opAdd:
 		r = lf + rf
-	case "-":
+	case opSub:
 		r = lf - rf
-	case "*":
+	case opMul:
 		r = lf * rf
-	case "/":
+	case opDiv:
 		r = lf / rf
-	case "%":
+	case opMod:
 		r = math.Mod(lf, rf)
 	}
-	return boxNum(r), nil
+	return boxNum(r)
 }
 
 func compare(n *node, lhs, rhs any) (any, error) {
+	if lf, ok := toNumber(lhs); ok {
+		if rf, ok := toNumber(rhs); ok {
+			// the common case of the general code below
+			c := 0
+			switch {
+			case lf < rf:
+				c = -1
+			case lf > rf:
+				c = 1
+			}
+			return compareResult(n.binop, c), nil
+		}
+	}
 	lf, lnum := toNumber(lhs)
 	rf, rnum := toNumber(rhs)
 	ls, lstr := lhs.(string)
@@ -1169,15 +1476,19 @@ func compare(n *node, lhs, rhs any) (any, error) {
 			c = 1
 		}
 	}
-	switch n.op {
-	case "<":
-		return c < 0, nil
-	case "<=":
-		return c <= 0, nil
-	case ">":
-		return c > 0, nil
+	return compareResult(n.binop, c), nil
+}
+
+func compareResult(op binop, c int) bool {
+	switch op {
+	case opLt:
+		return c < 0
+	case opLe:
+		return c <= 0
+	case opGt:
+		return c > 0
 	}
-	return c >= 0, nil
+	return c >= 0
 }
 
 const maxRange = 10_000_000

@@ -63,17 +63,34 @@ type node struct {
 	consArray          bool
 	keepSingletonArray bool
 	thunk              bool
-	pos                int
-	op                 string // operator, name, variable name or string value
-	val                any    // literal value
-	lhs, rhs           *node
-	items              []*node // array items, block expressions, call arguments, path steps
-	predicate          []*node // filters applied to the node's value
-	stages             []*node // filters applied per step in a path
-	group              *node   // grouping object constructor (kind nObject)
-	procedure          *node
-	body               *node
-	params             []string
+	binop              binop // nBinary: op as a code
+	// nPath: how many leading steps are a plain variable or field name
+	// followed by plain field names, which evalPath walks without the
+	// general step machinery (0: none)
+	fastSteps int
+	// literal: a string, number or value node without filters, whose
+	// value eval returns as it is
+	literal bool
+	// directPath: an nPath that is all fastSteps with nothing applied to
+	// its result, which eval can answer from fastSteps alone
+	directPath bool
+	// directBinary: an nBinary whose operator never yields a sequence and
+	// with nothing applied to its result, which eval hands straight to
+	// evalBinary
+	directBinary bool
+	pos          int
+	op           string // operator, name, variable name or string value
+	val          any    // literal value
+	lhs, rhs     *node
+	items        []*node // array items, block expressions, call arguments, path steps
+	predicate    []*node // filters applied to the node's value
+	stages       []*node // filters applied per step in a path
+	group        *node   // grouping object constructor (kind nObject)
+	procedure    *node
+	body         *node
+	params       []string
+	// scopeNames: params as a lambda's scope binds them (see dedupParams)
+	scopeNames []string
 
 	pairs     [][2]*node // object constructor / group pairs
 	sig       *signature
@@ -122,7 +139,131 @@ func parse(src string) (*node, error) {
 	if res.kind == nParent || res.seekingParent != nil {
 		return nil, codeErr("S0217", res.pos, res.kind.String())
 	}
+	(&annotator{seen: map[*node]bool{}, names: map[string]string{}}).annotate(res)
 	return res, nil
+}
+
+// noFastPaths turns the evaluator's shortcuts off (tests compare results
+// and step counts with and without them).
+var noFastPaths bool
+
+// binop codes a binary operator, so the evaluator need not compare strings.
+type binop uint8
+
+const (
+	opOther binop = iota
+	opAnd
+	opOr
+	opCoalesce // ??
+	opElvis    // ?:
+	opAdd
+	opSub
+	opMul
+	opDiv
+	opMod
+	opEq
+	opNe
+	opLt
+	opLe
+	opGt
+	opGe
+	opConcat
+	opIn
+	opRange
+)
+
+var binops = map[string]binop{"and": opAnd, "or": opOr, "??": opCoalesce, "?:": opElvis,
+	"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "%": opMod, "=": opEq, "!=": opNe,
+	"<": opLt, "<=": opLe, ">": opGt, ">=": opGe, "&": opConcat, "in": opIn, "..": opRange}
+
+type annotator struct {
+	seen  map[*node]bool
+	names map[string]string
+}
+
+// intern returns one shared copy of each variable name, so that scope
+// lookups mostly compare equal pointers.
+func (a *annotator) intern(s string) string {
+	if c, ok := a.names[s]; ok {
+		return c
+	}
+	a.names[s] = s
+	return s
+}
+
+// annotate precomputes evaluation hints on the processed tree (binop,
+// fastSteps, literal, scopeNames). It only adds information derived from
+// the node itself.
+func (a *annotator) annotate(n *node) {
+	if n == nil || a.seen[n] {
+		return
+	}
+	a.seen[n] = true
+	switch n.kind {
+	case nBinary:
+		n.binop = binops[n.op]
+	case nVariable, nBind:
+		n.op = a.intern(n.op)
+	case nLambda:
+		for i, p := range n.params {
+			n.params[i] = a.intern(p)
+		}
+		n.scopeNames = dedupParams(n.params)
+	case nString, nNumber, nValue:
+		_, isArr := n.val.(*array)
+		n.literal = !noFastPaths && !isArr && len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil && !n.keepArray
+	}
+	plainResult := len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil && !n.keepArray && !n.keepSingletonArray && !n.tuple
+	if n.kind == nBinary {
+		switch n.binop {
+		case opAnd, opOr, opAdd, opSub, opMul, opDiv, opMod, opEq, opNe, opLt, opLe, opGt, opGe, opConcat, opIn:
+			n.directBinary = !noFastPaths && plainResult
+		}
+	}
+	if n.kind == nPath {
+		n.fastSteps = 0
+		if noFastPaths || len(n.items) == 0 || n.items[0].consArray || !plainStep(n.items[0]) {
+			// none
+		} else if n.items[0].kind == nVariable && n.items[0].op != "" {
+			n.fastSteps = 1
+			for _, st := range n.items[1:] {
+				if st.kind != nName || !plainStep(st) {
+					break
+				}
+				n.fastSteps++
+			}
+		} else if n.items[0].kind == nName {
+			for _, st := range n.items {
+				if st.kind != nName || !plainStep(st) {
+					break
+				}
+				n.fastSteps++
+			}
+		}
+		n.directPath = n.fastSteps > 0 && n.fastSteps == len(n.items) && plainResult
+	}
+	for _, c := range []*node{n.lhs, n.rhs, n.group, n.procedure, n.body, n.cond, n.then, n.els, n.update, n.del} {
+		a.annotate(c)
+	}
+	for _, list := range [][]*node{n.items, n.predicate, n.stages} {
+		for _, c := range list {
+			a.annotate(c)
+		}
+	}
+	for _, pair := range n.pairs {
+		a.annotate(pair[0])
+		a.annotate(pair[1])
+	}
+	for _, t := range n.terms {
+		a.annotate(t.expr)
+	}
+}
+
+// plainStep reports whether a path step has no filters, grouping, array
+// flags or tuple bindings.
+func plainStep(st *node) bool {
+	return !st.keepArray && len(st.predicate) == 0 && len(st.stages) == 0 && st.group == nil &&
+		!st.tuple && !st.hasFocus && st.focus == "" && st.index == "" && st.ancestor == nil
 }
 
 func (p *parser) advance() error {

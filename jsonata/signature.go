@@ -3,6 +3,7 @@ package jsonata
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // signature is a parsed JSONata function signature such as "<s-n?:s>".
@@ -10,6 +11,35 @@ type signature struct {
 	text   string
 	params []sigParam
 	re     *regexp.Regexp
+
+	// matches caches re's submatches by argument type string (nil: no
+	// match); a signature serves every evaluation, so it is locked
+	mu      sync.RWMutex
+	matches map[string][]string
+}
+
+// maxSigCache bounds each signature's match cache.
+const maxSigCache = 64
+
+// match is re.FindStringSubmatch(sup), cached. The result is shared: read
+// only.
+func (s *signature) match(sup []byte) []string {
+	s.mu.RLock()
+	m, ok := s.matches[string(sup)]
+	s.mu.RUnlock()
+	if ok {
+		return m
+	}
+	m = s.re.FindStringSubmatch(string(sup))
+	s.mu.Lock()
+	if s.matches == nil {
+		s.matches = map[string][]string{}
+	}
+	if len(s.matches) < maxSigCache {
+		s.matches[string(sup)] = m
+	}
+	s.mu.Unlock()
+	return m
 }
 
 type sigParam struct {
@@ -126,6 +156,8 @@ func parseSignature(s string) (*signature, error) {
 
 func typeSymbol(v any) byte {
 	switch v.(type) {
+	case float64, int64:
+		return 'n' // the common case, before the interface test below
 	case undefinedType:
 		return 'm'
 	case nil:
@@ -151,11 +183,12 @@ func typeSymbol(v any) byte {
 // validate checks args against the signature, filling in the context value
 // for '-' parameters and wrapping non-array values for 'a' parameters.
 func (s *signature) validate(args []any, context any, pos int) ([]any, error) {
-	var sup []byte
+	var buf [16]byte
+	sup := buf[:0]
 	for _, a := range args {
 		sup = append(sup, typeSymbol(a))
 	}
-	m := s.re.FindStringSubmatch(string(sup))
+	m := s.match(sup)
 	if m == nil {
 		// find the first bad argument
 		partial := "^"
@@ -179,7 +212,7 @@ func (s *signature) validate(args []any, context any, pos int) ([]any, error) {
 		return nil, &Error{Code: "T0410", Position: pos, Value: v,
 			Message: "argument " + itoa(good+1) + " of function does not match function signature"}
 	}
-	var out []any
+	out := make([]any, 0, len(s.params))
 	ai := 0
 	for i, p := range s.params {
 		match := ""

@@ -341,6 +341,16 @@ func (ev *evaluator) export(v any) (any, bool) {
 	case *array:
 		out := make([]any, 0, len(x.items))
 		for _, it := range x.items {
+			if f, ok := it.(float64); ok {
+				// export's float64 case, inline
+				ev.tick()
+				if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+					out = append(out, int64(f))
+				} else {
+					out = append(out, f)
+				}
+				continue
+			}
 			if isUndef(it) {
 				continue
 			}
