@@ -81,10 +81,14 @@ type frame struct {
 	input     any // raw state input
 	eff       any // after InputPath
 	taskInput any // after Parameters
-	phase     phase
-	ref       int64
-	queued    bool
-	started   bool // the current task's TaskStarted was recorded
+	// Upper bounds on jsonv.Size of input, eff and taskInput, 0 when
+	// unknown: a state whose output is built from values of known size
+	// checks the payload limit without measuring the output again.
+	inBound, effBound, taskBound int
+	phase                        phase
+	ref                          int64
+	queued                       bool
+	started                      bool // the current task's TaskStarted was recorded
 
 	enteredID int64
 	// enteredPrev is the previousEventId of the StateEntered event.
@@ -121,9 +125,11 @@ type frame struct {
 	childFailed bool
 	mapRunArn   string
 
-	// Done frames report to their parent with these.
-	out any
-	err *stateError
+	// Done frames report to their parent with these; outBound bounds
+	// jsonv.Size(out) (0: unknown).
+	out      any
+	outBound int
+	err      *stateError
 }
 
 // stateError is an error raised while running a state.
@@ -149,19 +155,34 @@ func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Co
 		info.StartTime = now
 	}
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: m.opts.History}
-	x.emit(nil, 0, "ExecutionStarted", &Details{Input: x.text(info.Input), RoleArn: info.RoleArn})
+	var d *Details
+	if x.hist {
+		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn}
+	}
+	x.emit(nil, 0, "ExecutionStarted", d)
 	if m.def.TimeoutSeconds > 0 {
 		x.execTimer = x.newTimerRef()
 		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
 	}
 	// The root frame and the first slots of the work stack live inside the
 	// Execution: one allocation instead of three for a simple execution.
-	x.rootFrame = frame{kind: frameRoot, scope: m.def, state: m.def.States[m.def.StartAt], input: info.Input}
+	x.rootFrame.kind = frameRoot
+	x.rootFrame.scope = m.def
+	x.rootFrame.state = startState(m.def)
+	x.rootFrame.input = info.Input
 	x.root = &x.rootFrame
 	x.work = x.workBuf[:0]
 	x.push(x.root)
 	x.run()
 	return x, x.takeCommands()
+}
+
+// startState is the state a scope starts at.
+func startState(sm *asl.StateMachine) *asl.State {
+	if sm.Start != nil {
+		return sm.Start
+	}
+	return sm.States[sm.StartAt]
 }
 
 // Apply feeds one event to a running execution and returns the commands it
@@ -333,19 +354,26 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 	switch st {
 	case Succeeded:
 		x.Output = out
-		x.emit(nil, prev, "ExecutionSucceeded", &Details{Output: x.text(out)})
+		var d *Details
+		if x.hist {
+			d = &Details{Output: x.text(out)}
+		}
+		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:
-		d := &Details{}
+		var d *Details
+		if x.hist {
+			d = &Details{}
+		}
 		if err != nil {
 			x.Error, x.Cause = err.name, err.cause
 			// A Fail state may name no error and StopExecution may give
 			// none; a timeout always has one.
 			x.HasError = err.name != "" || st == TimedOut
 			x.HasCause = err.hasCause
-			if x.HasError {
+			if d != nil && x.HasError {
 				d.Error = ptr(err.name)
 			}
-			if err.hasCause {
+			if d != nil && err.hasCause {
 				d.Cause = ptr(err.cause)
 			}
 		}

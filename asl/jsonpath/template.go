@@ -59,14 +59,22 @@ type Template struct {
 	root    tnode
 	static  bool
 	literal any
+	// size is jsonv.Size(literal) for a static template.
+	size int
 }
 
 type tnode interface {
-	eval(s *Scope) (any, error)
+	// eval builds the node's value. With in >= 0 it also returns an upper
+	// bound on the value's jsonv.Size, given in, a bound on the input's
+	// (0 when unknown); the bound is 0 when it cannot be known.
+	eval(s *Scope, in int) (any, int, error)
 }
 
 type objectNode struct {
 	fields []tfield
+	// fixed is the part of the size that does not depend on the input:
+	// braces, commas, keys and static values.
+	fixed int
 }
 
 type tfield struct {
@@ -79,6 +87,7 @@ type tfield struct {
 
 type arrayNode struct {
 	elems []tfield
+	fixed int
 }
 
 // CompileTemplate compiles a decoded JSON template. Keys ending in ".$" must
@@ -89,7 +98,7 @@ func CompileTemplate(v any) (*Template, error) {
 		return nil, err
 	}
 	if static {
-		return &Template{static: true, literal: v}, nil
+		return &Template{static: true, literal: v, size: jsonv.Size(v, 0)}, nil
 	}
 	return &Template{root: n}, nil
 }
@@ -137,6 +146,13 @@ func compileNode(v any) (tnode, bool, error) {
 				static = false
 			}
 		}
+		obj.fixed = containerFixed(len(obj.fields))
+		for _, f := range obj.fields {
+			obj.fixed += jsonv.Size(f.key, 0) + 1
+			if f.node == nil && f.expr == nil {
+				obj.fixed += jsonv.Size(f.value, 0)
+			}
+		}
 		return obj, static, nil
 	case []any:
 		arr := &arrayNode{}
@@ -153,9 +169,23 @@ func compileNode(v any) (tnode, bool, error) {
 				static = false
 			}
 		}
+		arr.fixed = containerFixed(len(arr.elems))
+		for _, e := range arr.elems {
+			if e.node == nil {
+				arr.fixed += jsonv.Size(e.value, 0)
+			}
+		}
 		return arr, static, nil
 	}
 	return nil, true, nil
+}
+
+// containerFixed is the size of an object's or array's brackets and commas.
+func containerFixed(n int) int {
+	if n == 0 {
+		return 2
+	}
+	return 2 + n - 1
 }
 
 // Eval builds the payload. Path misses come back as *FieldError naming the
@@ -164,7 +194,20 @@ func (t *Template) Eval(s *Scope) (any, error) {
 	if t.static {
 		return t.literal, nil
 	}
-	return t.root.eval(s)
+	v, _, err := t.root.eval(s, -1)
+	return v, err
+}
+
+// EvalBound is Eval that also returns an upper bound on jsonv.Size of the
+// payload, given in, an upper bound on the size of s.Input (0: unknown).
+// The bound is 0 when it cannot be known without measuring (a part of the
+// payload comes from the context object, a variable or an intrinsic, or is
+// a container taken from an input of unknown size).
+func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
+	if t.static {
+		return t.literal, t.size, nil
+	}
+	return t.root.eval(s, in)
 }
 
 // IsStatic reports whether the template has no ".$" fields.
@@ -180,8 +223,9 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input", e.Path, e.Field)
 }
 
-func (o *objectNode) eval(s *Scope) (any, error) {
+func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
 	out := make(map[string]any, len(o.fields))
+	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
 		switch {
@@ -189,37 +233,71 @@ func (o *objectNode) eval(s *Scope) (any, error) {
 			v, err := f.expr.Eval(s)
 			if err != nil {
 				if pn, ok := err.(*PathNotFoundError); ok {
-					return nil, &FieldError{Field: f.field, Path: pn.Path}
+					return nil, 0, &FieldError{Field: f.field, Path: pn.Path}
 				}
-				return nil, err
+				return nil, 0, err
 			}
 			out[f.key] = v
+			if in >= 0 && bound > 0 {
+				bound = addBound(bound, exprBound(f.expr, v, in))
+			}
 		case f.node != nil:
-			v, err := f.node.eval(s)
+			v, b, err := f.node.eval(s, in)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			out[f.key] = v
+			bound = addBound(bound, b)
 		default:
 			out[f.key] = f.value
 		}
 	}
-	return out, nil
+	if in < 0 {
+		bound = 0
+	}
+	return out, bound, nil
 }
 
-func (a *arrayNode) eval(s *Scope) (any, error) {
+func (a *arrayNode) eval(s *Scope, in int) (any, int, error) {
 	out := make([]any, len(a.elems))
+	bound := a.fixed
 	for i := range a.elems {
 		e := &a.elems[i]
 		if e.node != nil {
-			v, err := e.node.eval(s)
+			v, b, err := e.node.eval(s, in)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			out[i] = v
+			bound = addBound(bound, b)
 		} else {
 			out[i] = e.value
 		}
 	}
-	return out, nil
+	if in < 0 {
+		bound = 0
+	}
+	return out, bound, nil
+}
+
+// addBound adds two size bounds, either of which may be unknown (0).
+func addBound(a, b int) int {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return a + b
+}
+
+// exprBound bounds the size of v, the value of e. A scalar is measured; an
+// object or array is bounded by the input's size when e selected it from
+// the input, and unknown otherwise.
+func exprBound(e *Expr, v any, in int) int {
+	switch v.(type) {
+	case map[string]any, []any:
+		if e.path != nil && e.path.IsInputReference() {
+			return in
+		}
+		return 0
+	}
+	return jsonv.Size(v, 0)
 }
