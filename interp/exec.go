@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/asl/jsonpath"
@@ -85,10 +86,14 @@ type frame struct {
 	// unknown: a state whose output is built from values of known size
 	// checks the payload limit without measuring the output again.
 	inBound, effBound, taskBound int
-	phase                        phase
-	ref                          int64
-	queued                       bool
-	started                      bool // the current task's TaskStarted was recorded
+	// owned is the top-level object this frame built for its current
+	// input (a ResultPath copy or a Parameters payload) while nothing else
+	// can refer to it; see ownsInput.
+	owned   unsafe.Pointer
+	phase   phase
+	ref     int64
+	queued  bool
+	started bool // the current task's TaskStarted was recorded
 
 	enteredID int64
 	// enteredPrev is the previousEventId of the StateEntered event.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/asl/jsonpath"
@@ -70,6 +71,9 @@ func (x *Execution) enter(f *frame) bool {
 	f.enteredID = x.emit(f, f.last, typ, d)
 	f.last = f.enteredID
 
+	if f.owned != nil && !keepsOwnership(st) {
+		f.owned = nil
+	}
 	if st.JSONata != nil {
 		return x.enterJSONata(f)
 	}
@@ -97,6 +101,10 @@ func (x *Execution) enter(f *frame) bool {
 		}
 		if st.HasResult {
 			result, rb = st.Result, st.ResultSize
+		} else if st.Parameters != nil && !st.Parameters.IsStatic() && !st.ResultPath.Set && st.Assign == nil {
+			// A fresh payload that becomes the output as it is: nothing
+			// else refers to it.
+			f.owned = mapPointer(result)
 		}
 		if !x.prepareAssign(f, st.Assign, result) {
 			return false
@@ -248,6 +256,43 @@ func (x *Execution) evalErr(f *frame, err error, input any) *stateError {
 	return x.runtimeErr(f, err.Error())
 }
 
+// keepsOwnership reports whether a frame may keep owning its input through
+// state st: only states that cannot hand the input to anything else (a
+// task, a child frame, a variable) and pass it on or change it in place.
+func keepsOwnership(st *asl.State) bool {
+	if st.JSONata != nil || st.Assign != nil {
+		return false
+	}
+	switch st.Type {
+	case asl.TypePass, asl.TypeSucceed:
+		return true
+	case asl.TypeChoice:
+		for _, r := range st.Choices {
+			if r.Assign != nil {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// ownsInput reports whether f's input is the object f owns: one it built
+// itself and that nothing else (a task, a child, a variable, the host)
+// refers to, so that it may be changed in place.
+func (x *Execution) ownsInput(f *frame) bool {
+	return f.owned != nil && mapPointer(f.input) == f.owned
+}
+
+// mapPointer identifies an object by its map header; nil for anything else.
+func mapPointer(v any) unsafe.Pointer {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	return *(*unsafe.Pointer)(unsafe.Pointer(&m))
+}
+
 // checkBounds makes every size bound be checked against a measurement
 // (tests turn it on).
 var checkBounds bool
@@ -271,12 +316,25 @@ func (x *Execution) withResult(f *frame, result any, rb int) bool {
 		merged, mb = f.input, f.inBound
 	default:
 		p := st.ResultPath.Path
-		v, err := p.Set(f.input, result)
+		var v any
+		var err error
+		if st.HasResult && x.ownsInput(f) {
+			// The input is this frame's own copy and the result a literal
+			// of the definition (it cannot contain the input): set the
+			// field in place.
+			v, err = p.SetOwned(f.input, result)
+		} else {
+			v, err = p.Set(f.input, result)
+		}
 		if err != nil {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s': Unable to apply ResultPath to the state input: %v", st.ResultPath.Path.String(), err)))
 			return false
 		}
 		merged = v
+		if !p.IsRoot() {
+			// Set copied the input's top level: the copy is this frame's.
+			f.owned = mapPointer(v)
+		}
 		switch {
 		case p.IsRoot():
 			mb = rb

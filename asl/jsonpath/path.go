@@ -299,6 +299,28 @@ func (p *Path) Set(doc, value any) (any, error) {
 	return set(doc, p.steps, value)
 }
 
+// SetOwned is Set for a caller that owns doc's top level: when doc is an
+// object and the path's first step names a field, that field is replaced
+// in doc itself instead of in a copy (containers below it are still
+// copied). The caller must know that nothing else refers to doc and that
+// value does not contain it.
+func (p *Path) SetOwned(doc, value any) (any, error) {
+	if p.expr != nil || p.root != RootInput {
+		return nil, ErrNotReference
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok || len(p.steps) == 0 || p.steps[0].isIndex || obj == nil {
+		return set(doc, p.steps, value)
+	}
+	key := p.steps[0].key
+	child, err := set(obj[key], p.steps[1:], value)
+	if err != nil {
+		return nil, err
+	}
+	obj[key] = child
+	return obj, nil
+}
+
 func set(doc any, steps []step, value any) (any, error) {
 	if len(steps) == 0 {
 		return value, nil
