@@ -12,6 +12,9 @@ import (
 
 func (x *Execution) startParallel(f *frame) bool {
 	st := f.state
+	if f.fanout == nil {
+		f.fanout = &fanout{}
+	}
 	f.last = x.emit(f, f.last, "ParallelStateStarted", nil)
 	n := len(st.Branches)
 	f.children = make([]*frame, n)
@@ -32,6 +35,9 @@ func (x *Execution) startParallel(f *frame) bool {
 
 func (x *Execution) startMap(f *frame) bool {
 	st := f.state
+	if f.fanout == nil {
+		f.fanout = &fanout{}
+	}
 	if st.JSONata != nil {
 		arr, ok := x.ataMapSetup(f)
 		if !ok {

@@ -74,7 +74,6 @@ const (
 // pure execution state.
 type frame struct {
 	parent *frame
-	kind   frameKind
 	index  int
 	scope  *asl.StateMachine
 
@@ -89,11 +88,18 @@ type frame struct {
 	// owned is the top-level object this frame built for its current
 	// input (a ResultPath copy or a Parameters payload) while nothing else
 	// can refer to it; see ownsInput.
-	owned   unsafe.Pointer
+	owned unsafe.Pointer
+	ref   int64
+
+	kind    frameKind
 	phase   phase
-	ref     int64
 	queued  bool
 	started bool // the current task's TaskStarted was recorded
+	// silent frames record no history (Distributed Map children).
+	silent bool
+	// childFailed marks a Parallel/Map error that came from a child, which
+	// AWS closes with a <Type>StateFailed event unless the state retries.
+	childFailed bool
 
 	enteredID int64
 	// enteredPrev is the previousEventId of the StateEntered event.
@@ -103,38 +109,39 @@ type frame struct {
 	retries     []int64
 	retryCount  int
 
-	// Parallel and Map.
-	children     []*frame
-	results      []any
-	items        []any
-	nextItem     int
-	running      int
-	maxConc      int
-	failures     int
-	tolCount     int64
-	tolPct       float64
-	tolerant     bool
-	childErr     *stateError
-	lastSucceed  int64
-	lastChildEnd int64
+	// fanout holds a Parallel or Map state's children; it is allocated
+	// when the frame first runs such a state, so that the frames of simple
+	// states (and the Execution holding the root frame) stay small.
+	*fanout
 
-	// silent frames record no history (Distributed Map children).
-	silent bool
 	// vars holds the variables this frame's states assigned (Assign): the
 	// top level's, or one Parallel branch's or Map iteration's own scope.
 	vars map[string]any
 	// pending is the current state's evaluated Assign, bound when it exits.
 	pending map[string]any
-	// childFailed marks a Parallel/Map error that came from a child, which
-	// AWS closes with a <Type>StateFailed event unless the state retries.
-	childFailed bool
-	mapRunArn   string
 
 	// Done frames report to their parent with these; outBound bounds
 	// jsonv.Size(out) (0: unknown).
 	out      any
 	outBound int
 	err      *stateError
+}
+
+// fanout is the state of a Parallel or Map state's children.
+type fanout struct {
+	children    []*frame
+	results     []any
+	items       []any
+	nextItem    int
+	running     int
+	maxConc     int
+	failures    int
+	tolCount    int64
+	tolPct      float64
+	tolerant    bool
+	childErr    *stateError
+	lastSucceed int64
+	mapRunArn   string
 }
 
 // stateError is an error raised while running a state.
