@@ -112,3 +112,75 @@ func TestInPlaceRepeatable(t *testing.T) {
 		}
 	}
 }
+
+// A Pass state's Parameters payload is built in the object of its input
+// when the frame owns that input and the payload replaces it.
+func TestParametersReuseInput(t *testing.T) {
+	tests := []struct {
+		name, def, input, output, cause string
+	}{
+		{"chain", `{"StartAt":"A","States":{
+			"A":{"Type":"Pass","Parameters":{"v.$":"$.v","k":0},"Next":"B"},
+			"B":{"Type":"Pass","Parameters":{"v.$":"$.v","prev.$":"$.k","k":1},"Next":"C"},
+			"C":{"Type":"Pass","Parameters":{"v.$":"$.v","prev.$":"$.k","k":2},"End":true}}}`,
+			`{"v":"p","k":-1}`, `{"v":"p","prev":1,"k":2}`, ""},
+		{"self", `{"StartAt":"A","States":{
+			"A":{"Type":"Pass","Parameters":{"v.$":"$.v"},"Next":"B"},
+			"B":{"Type":"Pass","Parameters":{"self.$":"$","w.$":"$.v"},"Next":"C"},
+			"C":{"Type":"Pass","Parameters":{"inner.$":"$.self","w.$":"$.w"},"End":true}}}`,
+			`{"v":"p"}`, `{"inner":{"v":"p"},"w":"p"}`, ""},
+		{"input path", `{"StartAt":"A","States":{
+			"A":{"Type":"Pass","Parameters":{"o":{"x":1},"y":2},"Next":"B"},
+			"B":{"Type":"Pass","Parameters":{"o":{"x":1},"y.$":"$.y"},"Next":"C"},
+			"C":{"Type":"Pass","InputPath":"$.o","Parameters":{"got.$":"$","x.$":"$.x"},"End":true}}}`,
+			`{}`, `{"got":{"x":1},"x":1}`, ""},
+		{"context and variables", `{"StartAt":"V","States":{
+			"V":{"Type":"Pass","Assign":{"var.$":"$"},"Next":"A"},
+			"A":{"Type":"Pass","Parameters":{"a":1},"Next":"B"},
+			"B":{"Type":"Pass","Parameters":{"name.$":"$$.State.Name","var.$":"$var","a.$":"$.a"},"End":true}}}`,
+			`{"q":1}`, `{"name":"B","var":{"q":1},"a":1}`, ""},
+		{"error shows the input", `{"StartAt":"A","States":{
+			"A":{"Type":"Pass","Parameters":{"a":1},"Next":"B"},
+			"B":{"Type":"Pass","Parameters":{"x.$":"$.a","y.$":"$.missing"},"End":true}}}`,
+			`{}`, "", `An error occurred while executing the state 'B' (entered at the event id #4). The JSONPath '$.missing' specified for the field 'y.$' could not be found in the input '{"a":1}'`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _ := run(t, compile(t, tc.def, interp.Options{History: true}), tc.input, nil)
+			if tc.cause != "" {
+				check(t, res, want{Status: interp.Failed, Error: "States.Runtime", Cause: tc.cause})
+				return
+			}
+			check(t, res, want{Status: interp.Succeeded, Output: tc.output})
+			// Every state's recorded output is what the next state was
+			// recorded as entering with.
+			var lastOut string
+			for _, e := range res.History {
+				if e.Details == nil {
+					continue
+				}
+				if e.Details.Input != nil && lastOut != "" && *e.Details.Input != lastOut {
+					t.Errorf("%s entered with %s after output %s", e.Details.Name, *e.Details.Input, lastOut)
+				}
+				if e.Details.Output != nil {
+					lastOut = *e.Details.Output
+				}
+			}
+		})
+	}
+}
+
+// Parameters built in place never reach a task's input afterwards.
+func TestParametersReuseTaskInput(t *testing.T) {
+	def := `{"StartAt":"A","States":{
+		"A":{"Type":"Pass","Parameters":{"x":1},"Next":"B"},
+		"B":{"Type":"Pass","Parameters":{"x.$":"$.x","y":2},"Next":"T"},
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","ResultPath":null,"Next":"C"},
+		"C":{"Type":"Pass","Parameters":{"z":3},"Next":"D"},
+		"D":{"Type":"Pass","Parameters":{"z.$":"$.z","w":4},"End":true}}}`
+	res, rec := run(t, compile(t, def), `{}`, func(string, int, any) (any, error) { return "ok", nil })
+	check(t, res, want{Status: interp.Succeeded, Output: `{"z":3,"w":4}`})
+	if got := jsonv.String(rec.calls[0].Input); got != `{"x":1,"y":2}` {
+		t.Errorf("task input now reads %s", got)
+	}
+}

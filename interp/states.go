@@ -92,7 +92,16 @@ func (x *Execution) enter(f *frame) bool {
 	case asl.TypePass:
 		result, rb := eff, f.effBound
 		if st.Parameters != nil {
-			v, b, err := x.templateBound(f, st.Parameters, eff, f.effBound)
+			var v any
+			var b int
+			var err *stateError
+			if !st.HasResult && !st.ResultPath.Set && st.Assign == nil && st.Parameters.CanEvalInto() && x.ownsInput(f) {
+				// The payload replaces the input, which this frame owns
+				// and will not need again: build it in the input's object.
+				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(map[string]any))
+			} else {
+				v, b, err = x.templateBound(f, st.Parameters, eff, f.effBound)
+			}
 			if err != nil {
 				x.raise(f, err)
 				return false
@@ -301,6 +310,19 @@ func verifyBound(f *frame, v any, b int) {
 	if n := jsonv.Size(v, 0); n > b {
 		panic(fmt.Sprintf("state %q: size bound %d below the size %d of %s", f.state.Name, b, n, jsonv.String(v)))
 	}
+}
+
+// templateInto is templateBound building the payload in dst (see
+// Template.EvalInto).
+func (x *Execution) templateInto(f *frame, t *jsonpath.Template, input any, in int, dst map[string]any) (any, int, *stateError) {
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	v, b, err := t.EvalInto(x.scope(f, input), in, dst)
+	if err != nil {
+		return nil, 0, x.evalErr(f, err, input)
+	}
+	return v, b, nil
 }
 
 // withResult applies ResultPath (onto the raw state input) and OutputPath;

@@ -3,6 +3,7 @@ package jsonpath
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/jsonv"
 )
@@ -61,7 +62,14 @@ type Template struct {
 	literal any
 	// size is jsonv.Size(literal) for a static template.
 	size int
+	// flat: the template is an object of at most maxFlat fields, each a
+	// literal or a path (no intrinsic, no nested template), so EvalInto
+	// can refill an object in place.
+	flat bool
 }
+
+// maxFlat is the most fields EvalInto refills in place.
+const maxFlat = 8
 
 type tnode interface {
 	// eval builds the node's value. With in >= 0 it also returns an upper
@@ -100,7 +108,16 @@ func CompileTemplate(v any) (*Template, error) {
 	if static {
 		return &Template{static: true, literal: v, size: jsonv.Size(v, 0)}, nil
 	}
-	return &Template{root: n}, nil
+	t := &Template{root: n}
+	if obj, ok := n.(*objectNode); ok && len(obj.fields) <= maxFlat {
+		t.flat = true
+		for _, f := range obj.fields {
+			if f.node != nil || (f.expr != nil && f.expr.path == nil) {
+				t.flat = false
+			}
+		}
+	}
+	return t, nil
 }
 
 // TemplateError names the field whose expression did not compile.
@@ -208,6 +225,56 @@ func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
 		return t.literal, t.size, nil
 	}
 	return t.root.eval(s, in)
+}
+
+// EvalInto is EvalBound that builds the payload in dst, an object the
+// caller owns and no longer needs (the input it is evaluated against may
+// be dst or lie inside it): every value is read first, then dst is cleared
+// and filled. It falls back to a new object when the template is not flat
+// (see CanEvalInto) or a value read is dst itself.
+func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, error) {
+	if !t.flat || dst == nil {
+		return t.EvalBound(s, in)
+	}
+	o := t.root.(*objectNode)
+	var vals [maxFlat]any
+	bound := o.fixed
+	for i := range o.fields {
+		f := &o.fields[i]
+		if f.expr == nil {
+			vals[i] = f.value
+			continue
+		}
+		v, err := f.expr.Eval(s)
+		if err != nil {
+			if pn, ok := err.(*PathNotFoundError); ok {
+				return nil, 0, &FieldError{Field: f.field, Path: pn.Path}
+			}
+			return nil, 0, err
+		}
+		if m, ok := v.(map[string]any); ok && sameMap(m, dst) {
+			return t.EvalBound(s, in)
+		}
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			bound = addBound(bound, exprBound(f.expr, v, in))
+		}
+	}
+	clear(dst)
+	for i := range o.fields {
+		dst[o.fields[i].key] = vals[i]
+	}
+	if in < 0 {
+		bound = 0
+	}
+	return dst, bound, nil
+}
+
+// CanEvalInto reports whether EvalInto can reuse an object.
+func (t *Template) CanEvalInto() bool { return t.flat }
+
+func sameMap(a, b map[string]any) bool {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
 }
 
 // IsStatic reports whether the template has no ".$" fields.
