@@ -359,7 +359,11 @@ func addBound(a, b int) int {
 // object or array is bounded by the input's size when e selected it from
 // the input, and unknown otherwise.
 func exprBound(e *Expr, v any, in int) int {
-	switch v.(type) {
+	switch x := v.(type) {
+	case string:
+		return jsonv.StringSize(x)
+	case int64:
+		return jsonv.IntSize(x)
 	case map[string]any, []any:
 		if e.path != nil && e.path.IsInputReference() {
 			return in
