@@ -93,7 +93,32 @@ func (p *parser) machine(obj map[string]any, ptr, lang string) *StateMachine {
 	if _, ok := sm.States[sm.StartAt]; !ok && p.err == nil {
 		p.fail(ptr+"/StartAt", "StartAt names no state: %q", sm.StartAt)
 	}
+	resolve(sm)
 	return sm
+}
+
+// resolve points every transition of sm's states at its target state, so
+// that running a transition costs no map lookup.
+func resolve(sm *StateMachine) {
+	sm.Start = sm.States[sm.StartAt]
+	for _, s := range sm.States {
+		if s.Next != "" {
+			s.NextState = sm.States[s.Next]
+		}
+		if s.Default != "" {
+			s.DefaultState = sm.States[s.Default]
+		}
+		for _, r := range s.Choices {
+			if r.Next != "" {
+				r.NextState = sm.States[r.Next]
+			}
+		}
+		for _, c := range s.Catch {
+			if c.Next != "" {
+				c.NextState = sm.States[c.Next]
+			}
+		}
+	}
 }
 
 func (p *parser) str(obj map[string]any, key, ptr string, required bool) string {
@@ -186,6 +211,9 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 	s.ResultSelector = p.template(obj, "ResultSelector", ptr)
 	s.Assign = p.template(obj, "Assign", ptr)
 	s.Result, s.HasResult = obj["Result"]
+	if s.HasResult {
+		s.ResultSize = jsonv.Size(s.Result, 0)
+	}
 
 	switch s.Type {
 	case TypeTask:

@@ -39,6 +39,9 @@ type StateMachine struct {
 	QueryLanguage  string
 	// Pointer is where this scope sits in the document ("" for the top).
 	Pointer string
+	// Start is States[StartAt], resolved by Parse (nil when missing or when
+	// the machine was built by hand).
+	Start *State
 }
 
 // IOPath is an optional InputPath/OutputPath/ResultPath: unset means the
@@ -63,8 +66,10 @@ type Retrier struct {
 type Catcher struct {
 	ErrorEquals []string
 	Next        string
-	ResultPath  IOPath
-	Assign      *jsonpath.Template
+	// NextState is the state Next names, resolved like State.NextState.
+	NextState  *State
+	ResultPath IOPath
+	Assign     *jsonpath.Template
 	// JSONata: Output is the raw field, OutputQuery and AssignQuery the
 	// compiled ones.
 	Output      any
@@ -81,6 +86,11 @@ type State struct {
 	QueryLanguage string
 	Next          string
 	End           bool
+	// NextState is States[Next] in the same scope, resolved by Parse so that
+	// a transition needs no map lookup; nil when Next names no state (the
+	// interpreter then looks the name up and reports it) or when the state
+	// was built by hand.
+	NextState *State
 
 	InputPath      IOPath
 	OutputPath     IOPath
@@ -89,7 +99,9 @@ type State struct {
 	ResultSelector *jsonpath.Template
 	Result         any
 	HasResult      bool
-	Assign         *jsonpath.Template
+	// ResultSize is jsonv.Size(Result), set by Parse (0: not measured).
+	ResultSize int
+	Assign     *jsonpath.Template
 
 	// Task
 	Resource             string
@@ -104,6 +116,8 @@ type State struct {
 	// Choice
 	Choices []*ChoiceRule
 	Default string
+	// DefaultState is States[Default], resolved like NextState.
+	DefaultState *State
 
 	// Wait
 	Seconds       int64
@@ -227,6 +241,8 @@ type ChoiceRule struct {
 	ValuePath *jsonpath.Path // operand of a ...Path operator
 	Children  []*ChoiceRule  // And, Or, Not
 	Next      string
+	// NextState is the state Next names, resolved like State.NextState.
+	NextState *State
 	Assign    *jsonpath.Template
 	// Pattern is the compiled StringMatches pattern.
 	Pattern *Pattern

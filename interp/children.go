@@ -12,6 +12,9 @@ import (
 
 func (x *Execution) startParallel(f *frame) bool {
 	st := f.state
+	if f.fanout == nil {
+		f.fanout = &fanout{}
+	}
 	f.last = x.emit(f, f.last, "ParallelStateStarted", nil)
 	n := len(st.Branches)
 	f.children = make([]*frame, n)
@@ -20,7 +23,7 @@ func (x *Execution) startParallel(f *frame) bool {
 	f.childErr = nil
 	f.phase = phaseChildren
 	for i, b := range st.Branches {
-		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: b.States[b.StartAt], input: f.taskInput, last: f.last}
+		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: startState(b), input: f.taskInput, inBound: f.taskBound, last: f.last}
 	}
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
@@ -32,6 +35,9 @@ func (x *Execution) startParallel(f *frame) bool {
 
 func (x *Execution) startMap(f *frame) bool {
 	st := f.state
+	if f.fanout == nil {
+		f.fanout = &fanout{}
+	}
 	if st.JSONata != nil {
 		arr, ok := x.ataMapSetup(f)
 		if !ok {
@@ -64,7 +70,11 @@ func (x *Execution) startMap(f *frame) bool {
 		}
 		f.maxConc = int(n)
 	}
-	f.last = x.emit(f, f.last, "MapStateStarted", &Details{Length: ptr(int64(len(arr)))})
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Length: ptr(int64(len(arr)))}
+	}
+	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
 	f.tolCount, f.tolPct = 0, 0
 	if st.HasToleratedFailureCount {
@@ -136,7 +146,7 @@ func (x *Execution) pump(f *frame) bool {
 		f.nextItem++
 		started := f.last
 		if !st.Distributed {
-			started = x.emit(f, f.last, "MapIterationStarted", &Details{Name: st.Name, Index: ptr(int64(i))})
+			started = x.emit(f, f.last, "MapIterationStarted", x.iterationDetails(f, i))
 		}
 		input := f.items[i]
 		if st.JSONata != nil && st.JSONata.ItemSelector != nil {
@@ -160,7 +170,7 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		}
 		p := st.Processor
-		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: p.States[p.StartAt], input: input, last: started, silent: f.silent || st.Distributed}
+		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed}
 		f.children = append(f.children, c)
 		f.running++
 		// The iteration runs first; f comes back to start the next one.
@@ -187,11 +197,12 @@ func (x *Execution) pump(f *frame) bool {
 		x.emit(f, prev, "ParallelStateSucceeded", nil)
 	}
 	f.last = prev
-	f.children = nil
 	results := f.results
+	rb := resultsBound(f.children, len(results))
+	f.children = nil
 	f.results, f.items = nil, nil
-	if x.m.limit > 0 && jsonv.Size(results, x.m.limit) > x.m.limit {
-		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name), hasCause: true})
+	rb, ok := x.checkSize(f, results, rb)
+	if !ok {
 		return false
 	}
 	var result any = results
@@ -200,18 +211,43 @@ func (x *Execution) pump(f *frame) bool {
 		return x.ataResult(f, result)
 	}
 	if st.ResultSelector != nil {
-		v, err := x.template(f, st.ResultSelector, results)
+		v, b, err := x.templateBound(f, st.ResultSelector, results, rb)
 		if err != nil {
 			x.raise(f, err)
 			return false
 		}
-		result = v
+		result, rb = v, b
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {
 		return false
 	}
-	return x.withResult(f, result)
+	return x.withResult(f, result, rb)
+}
+
+// resultsBound bounds the size of the array of n results of the children
+// (0: unknown), from the bounds they finished with.
+func resultsBound(children []*frame, n int) int {
+	if len(children) != n {
+		return 0
+	}
+	b := containerSize(n)
+	for _, c := range children {
+		if c == nil || c.err != nil || c.outBound <= 0 {
+			return 0
+		}
+		b += c.outBound
+	}
+	return b
+}
+
+// containerSize is the size of the brackets and commas of an array or
+// object of n members.
+func containerSize(n int) int {
+	if n == 0 {
+		return 2
+	}
+	return n + 1
 }
 
 // childDone records a finished branch or iteration.
@@ -223,7 +259,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	st := f.state
 	if c.err != nil {
 		if st.Type == asl.TypeMap && !st.Distributed {
-			x.emit(f, c.last, "MapIterationFailed", &Details{Name: st.Name, Index: ptr(int64(c.index))})
+			x.emit(f, c.last, "MapIterationFailed", x.iterationDetails(f, c.index))
 		}
 		if !st.Distributed {
 			f.last = c.last
@@ -254,10 +290,19 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	}
 	f.results[c.index] = c.out
 	if st.Type == asl.TypeMap && !st.Distributed {
-		f.lastSucceed = x.emit(f, c.last, "MapIterationSucceeded", &Details{Name: st.Name, Index: ptr(int64(c.index))})
+		f.lastSucceed = x.emit(f, c.last, "MapIterationSucceeded", x.iterationDetails(f, c.index))
 		f.last = c.last
 	}
 	x.push(f)
+}
+
+// iterationDetails are the details of a MapIteration* event of Map frame
+// f, or nil when f's events are not recorded.
+func (x *Execution) iterationDetails(f *frame, i int) *Details {
+	if !x.recording(f) {
+		return nil
+	}
+	return &Details{Name: f.state.Name, Index: ptr(int64(i))}
 }
 
 func (x *Execution) exceeded(f *frame) bool {

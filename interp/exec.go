@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/asl/jsonpath"
@@ -73,7 +74,6 @@ const (
 // pure execution state.
 type frame struct {
 	parent *frame
-	kind   frameKind
 	index  int
 	scope  *asl.StateMachine
 
@@ -81,10 +81,25 @@ type frame struct {
 	input     any // raw state input
 	eff       any // after InputPath
 	taskInput any // after Parameters
-	phase     phase
-	ref       int64
-	queued    bool
-	started   bool // the current task's TaskStarted was recorded
+	// Upper bounds on jsonv.Size of input, eff and taskInput, 0 when
+	// unknown: a state whose output is built from values of known size
+	// checks the payload limit without measuring the output again.
+	inBound, effBound, taskBound int
+	// owned is the top-level object this frame built for its current
+	// input (a ResultPath copy or a Parameters payload) while nothing else
+	// can refer to it; see ownsInput.
+	owned unsafe.Pointer
+	ref   int64
+
+	kind    frameKind
+	phase   phase
+	queued  bool
+	started bool // the current task's TaskStarted was recorded
+	// silent frames record no history (Distributed Map children).
+	silent bool
+	// childFailed marks a Parallel/Map error that came from a child, which
+	// AWS closes with a <Type>StateFailed event unless the state retries.
+	childFailed bool
 
 	enteredID int64
 	// enteredPrev is the previousEventId of the StateEntered event.
@@ -94,36 +109,39 @@ type frame struct {
 	retries     []int64
 	retryCount  int
 
-	// Parallel and Map.
-	children     []*frame
-	results      []any
-	items        []any
-	nextItem     int
-	running      int
-	maxConc      int
-	failures     int
-	tolCount     int64
-	tolPct       float64
-	tolerant     bool
-	childErr     *stateError
-	lastSucceed  int64
-	lastChildEnd int64
+	// fanout holds a Parallel or Map state's children; it is allocated
+	// when the frame first runs such a state, so that the frames of simple
+	// states (and the Execution holding the root frame) stay small.
+	*fanout
 
-	// silent frames record no history (Distributed Map children).
-	silent bool
 	// vars holds the variables this frame's states assigned (Assign): the
 	// top level's, or one Parallel branch's or Map iteration's own scope.
 	vars map[string]any
 	// pending is the current state's evaluated Assign, bound when it exits.
 	pending map[string]any
-	// childFailed marks a Parallel/Map error that came from a child, which
-	// AWS closes with a <Type>StateFailed event unless the state retries.
-	childFailed bool
-	mapRunArn   string
 
-	// Done frames report to their parent with these.
-	out any
-	err *stateError
+	// Done frames report to their parent with these; outBound bounds
+	// jsonv.Size(out) (0: unknown).
+	out      any
+	outBound int
+	err      *stateError
+}
+
+// fanout is the state of a Parallel or Map state's children.
+type fanout struct {
+	children    []*frame
+	results     []any
+	items       []any
+	nextItem    int
+	running     int
+	maxConc     int
+	failures    int
+	tolCount    int64
+	tolPct      float64
+	tolerant    bool
+	childErr    *stateError
+	lastSucceed int64
+	mapRunArn   string
 }
 
 // stateError is an error raised while running a state.
@@ -149,19 +167,34 @@ func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Co
 		info.StartTime = now
 	}
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: m.opts.History}
-	x.emit(nil, 0, "ExecutionStarted", &Details{Input: x.text(info.Input), RoleArn: info.RoleArn})
+	var d *Details
+	if x.hist {
+		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn}
+	}
+	x.emit(nil, 0, "ExecutionStarted", d)
 	if m.def.TimeoutSeconds > 0 {
 		x.execTimer = x.newTimerRef()
 		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
 	}
 	// The root frame and the first slots of the work stack live inside the
 	// Execution: one allocation instead of three for a simple execution.
-	x.rootFrame = frame{kind: frameRoot, scope: m.def, state: m.def.States[m.def.StartAt], input: info.Input}
+	x.rootFrame.kind = frameRoot
+	x.rootFrame.scope = m.def
+	x.rootFrame.state = startState(m.def)
+	x.rootFrame.input = info.Input
 	x.root = &x.rootFrame
 	x.work = x.workBuf[:0]
 	x.push(x.root)
 	x.run()
 	return x, x.takeCommands()
+}
+
+// startState is the state a scope starts at.
+func startState(sm *asl.StateMachine) *asl.State {
+	if sm.Start != nil {
+		return sm.Start
+	}
+	return sm.States[sm.StartAt]
 }
 
 // Apply feeds one event to a running execution and returns the commands it
@@ -333,19 +366,26 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 	switch st {
 	case Succeeded:
 		x.Output = out
-		x.emit(nil, prev, "ExecutionSucceeded", &Details{Output: x.text(out)})
+		var d *Details
+		if x.hist {
+			d = &Details{Output: x.text(out)}
+		}
+		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:
-		d := &Details{}
+		var d *Details
+		if x.hist {
+			d = &Details{}
+		}
 		if err != nil {
 			x.Error, x.Cause = err.name, err.cause
 			// A Fail state may name no error and StopExecution may give
 			// none; a timeout always has one.
 			x.HasError = err.name != "" || st == TimedOut
 			x.HasCause = err.hasCause
-			if x.HasError {
+			if d != nil && x.HasError {
 				d.Error = ptr(err.name)
 			}
-			if err.hasCause {
+			if d != nil && err.hasCause {
 				d.Cause = ptr(err.cause)
 			}
 		}

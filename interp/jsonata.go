@@ -210,12 +210,13 @@ func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, ne
 		out = v
 	}
 	if choice {
-		if !x.checkSize(f, out) {
+		ob, ok := x.checkSize(f, out, 0)
+		if !ok {
 			return false
 		}
-		return x.exitTo(f, out, next)
+		return x.exitTo(f, out, next, nil, ob)
 	}
-	return x.complete(f, out)
+	return x.complete(f, out, 0)
 }
 
 // enterJSONata runs a JSONata state after its StateEntered event.
@@ -446,7 +447,11 @@ func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
 		}
 		f.maxConc = int(n)
 	}
-	f.last = x.emit(f, f.last, "MapStateStarted", &Details{Length: ptr(int64(len(arr)))})
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Length: ptr(int64(len(arr)))}
+	}
+	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
 	f.tolCount, f.tolPct = 0, 0
 	if j.ToleratedFailureCount != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/asl/jsonpath"
@@ -61,13 +62,18 @@ func (x *Execution) enter(f *frame) bool {
 	f.retryCount = 0
 	f.pending = nil
 	var d *Details
+	var typ string
 	if x.recording(f) {
 		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
+		typ = enteredType(st.Type)
 	}
 	f.enteredPrev = f.last
-	f.enteredID = x.emit(f, f.last, enteredType[st.Type], d)
+	f.enteredID = x.emit(f, f.last, typ, d)
 	f.last = f.enteredID
 
+	if f.owned != nil && !keepsOwnership(st) {
+		f.owned = nil
+	}
 	if st.JSONata != nil {
 		return x.enterJSONata(f)
 	}
@@ -81,36 +87,50 @@ func (x *Execution) enter(f *frame) bool {
 		return false
 	}
 	f.eff = eff
+	f.effBound = pathBound(st.InputPath, f.inBound)
 	switch st.Type {
 	case asl.TypePass:
-		result := eff
+		result, rb := eff, f.effBound
 		if st.Parameters != nil {
-			v, err := x.template(f, st.Parameters, eff)
+			var v any
+			var b int
+			var err *stateError
+			if !st.HasResult && !st.ResultPath.Set && st.Assign == nil && st.Parameters.CanEvalInto() && x.ownsInput(f) {
+				// The payload replaces the input, which this frame owns
+				// and will not need again: build it in the input's object.
+				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(map[string]any))
+			} else {
+				v, b, err = x.templateBound(f, st.Parameters, eff, f.effBound)
+			}
 			if err != nil {
 				x.raise(f, err)
 				return false
 			}
-			result = v
+			result, rb = v, b
 		}
 		if st.HasResult {
-			result = st.Result
+			result, rb = st.Result, st.ResultSize
+		} else if st.Parameters != nil && !st.Parameters.IsStatic() && !st.ResultPath.Set && st.Assign == nil {
+			// A fresh payload that becomes the output as it is: nothing
+			// else refers to it.
+			f.owned = mapPointer(result)
 		}
 		if !x.prepareAssign(f, st.Assign, result) {
 			return false
 		}
-		return x.withResult(f, result)
+		return x.withResult(f, result, rb)
 	case asl.TypeSucceed:
-		return x.complete(f, eff)
+		return x.complete(f, eff, f.effBound)
 	case asl.TypeChoice:
 		r, serr := x.choose(f, x.scope(f, eff))
 		if serr != nil {
 			x.raise(f, serr)
 			return false
 		}
-		next := st.Default
+		next, ns := st.Default, st.DefaultState
 		assign := st.Assign
 		if r != nil {
-			next = r.Next
+			next, ns = r.Next, r.NextState
 			if r.Assign != nil {
 				assign = r.Assign
 			}
@@ -127,7 +147,7 @@ func (x *Execution) enter(f *frame) bool {
 			x.raise(f, serr)
 			return false
 		}
-		return x.exitTo(f, out, next)
+		return x.exitTo(f, out, next, ns, pathBound(st.OutputPath, f.effBound))
 	case asl.TypeWait:
 		return x.startWait(f)
 	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
@@ -151,18 +171,19 @@ func (x *Execution) body(f *frame) bool {
 			f.ref = x.newTimerRef()
 		}
 	}
-	f.taskInput = f.eff
+	f.taskInput, f.taskBound = f.eff, f.effBound
 	if st.JSONata != nil {
+		f.taskBound = 0
 		if st.Type != asl.TypeMap && !x.ataArguments(f) {
 			return false
 		}
 	} else if st.Parameters != nil {
-		v, err := x.template(f, st.Parameters, f.eff)
+		v, b, err := x.templateBound(f, st.Parameters, f.eff, f.effBound)
 		if err != nil {
 			x.raise(f, err)
 			return false
 		}
-		f.taskInput = v
+		f.taskInput, f.taskBound = v, b
 	}
 	switch st.Type {
 	case asl.TypeTask:
@@ -190,12 +211,40 @@ func (x *Execution) applyPath(f *frame, p asl.IOPath, v any) (any, *stateError) 
 	return out, nil
 }
 
+// pathBound bounds the size of what InputPath or OutputPath p selects from
+// a value of size at most b: a sub-tree is never larger than its tree.
+func pathBound(p asl.IOPath, b int) int {
+	switch {
+	case !p.Set:
+		return b
+	case p.Null:
+		return 2 // {}
+	case p.Path.IsInputReference():
+		return b
+	}
+	return 0
+}
+
 func (x *Execution) template(f *frame, t *jsonpath.Template, input any) (any, *stateError) {
 	v, err := t.Eval(x.scope(f, input))
 	if err != nil {
 		return nil, x.evalErr(f, err, input)
 	}
 	return v, nil
+}
+
+// templateBound is template that also bounds the size of the payload,
+// given in, a bound on the size of input (see Template.EvalBound).
+func (x *Execution) templateBound(f *frame, t *jsonpath.Template, input any, in int) (any, int, *stateError) {
+	if x.m.limit <= 0 {
+		v, err := x.template(f, t, input)
+		return v, 0, err
+	}
+	v, b, err := t.EvalBound(x.scope(f, input), in)
+	if err != nil {
+		return nil, 0, x.evalErr(f, err, input)
+	}
+	return v, b, nil
 }
 
 func (x *Execution) evalErr(f *frame, err error, input any) *stateError {
@@ -216,56 +265,157 @@ func (x *Execution) evalErr(f *frame, err error, input any) *stateError {
 	return x.runtimeErr(f, err.Error())
 }
 
-// withResult applies ResultPath (onto the raw state input) and OutputPath.
-func (x *Execution) withResult(f *frame, result any) bool {
+// keepsOwnership reports whether a frame may keep owning its input through
+// state st: only states that cannot hand the input to anything else (a
+// task, a child frame, a variable) and pass it on or change it in place.
+func keepsOwnership(st *asl.State) bool {
+	if st.JSONata != nil || st.Assign != nil {
+		return false
+	}
+	switch st.Type {
+	case asl.TypePass, asl.TypeSucceed:
+		return true
+	case asl.TypeChoice:
+		for _, r := range st.Choices {
+			if r.Assign != nil {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// ownsInput reports whether f's input is the object f owns: one it built
+// itself and that nothing else (a task, a child, a variable, the host)
+// refers to, so that it may be changed in place.
+func (x *Execution) ownsInput(f *frame) bool {
+	return f.owned != nil && mapPointer(f.input) == f.owned
+}
+
+// mapPointer identifies an object by its map header; nil for anything else.
+func mapPointer(v any) unsafe.Pointer {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	return *(*unsafe.Pointer)(unsafe.Pointer(&m))
+}
+
+// checkBounds makes every size bound be checked against a measurement
+// (tests turn it on).
+var checkBounds bool
+
+func verifyBound(f *frame, v any, b int) {
+	if n := jsonv.Size(v, 0); n > b {
+		panic(fmt.Sprintf("state %q: size bound %d below the size %d of %s", f.state.Name, b, n, jsonv.String(v)))
+	}
+}
+
+// templateInto is templateBound building the payload in dst (see
+// Template.EvalInto).
+func (x *Execution) templateInto(f *frame, t *jsonpath.Template, input any, in int, dst map[string]any) (any, int, *stateError) {
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	v, b, err := t.EvalInto(x.scope(f, input), in, dst)
+	if err != nil {
+		return nil, 0, x.evalErr(f, err, input)
+	}
+	return v, b, nil
+}
+
+// withResult applies ResultPath (onto the raw state input) and OutputPath;
+// rb bounds the size of result (0: unknown).
+func (x *Execution) withResult(f *frame, result any, rb int) bool {
 	st := f.state
 	var merged any
+	var mb int
 	switch {
 	case !st.ResultPath.Set:
-		merged = result
+		merged, mb = result, rb
 	case st.ResultPath.Null:
-		merged = f.input
+		merged, mb = f.input, f.inBound
 	default:
-		v, err := st.ResultPath.Path.Set(f.input, result)
+		p := st.ResultPath.Path
+		var v any
+		var err error
+		if st.HasResult && x.ownsInput(f) {
+			// The input is this frame's own copy and the result a literal
+			// of the definition (it cannot contain the input): set the
+			// field in place.
+			v, err = p.SetOwned(f.input, result)
+		} else {
+			v, err = p.Set(f.input, result)
+		}
 		if err != nil {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s': Unable to apply ResultPath to the state input: %v", st.ResultPath.Path.String(), err)))
 			return false
 		}
 		merged = v
+		if !p.IsRoot() {
+			// Set copied the input's top level: the copy is this frame's.
+			f.owned = mapPointer(v)
+		}
+		switch {
+		case p.IsRoot():
+			mb = rb
+		case f.inBound > 0 && rb > 0:
+			mb = f.inBound + rb + p.SetGrowth()
+		}
 	}
 	out, serr := x.applyPath(f, st.OutputPath, merged)
 	if serr != nil {
 		x.raise(f, serr)
 		return false
 	}
-	return x.complete(f, out)
+	return x.complete(f, out, pathBound(st.OutputPath, mb))
 }
 
-// complete ends the current state with its output and moves on.
-func (x *Execution) complete(f *frame, out any) bool {
+// complete ends the current state with its output and moves on; ob bounds
+// the output's size (0: unknown).
+func (x *Execution) complete(f *frame, out any, ob int) bool {
 	st := f.state
 	if st.Type == asl.TypeSucceed || st.End {
-		if !x.checkSize(f, out) {
+		ob, ok := x.checkSize(f, out, ob)
+		if !ok {
 			return false
 		}
 		x.exitEvent(f, out)
+		f.outBound = ob
 		x.frameDone(f, out, nil)
 		return false
 	}
-	return x.exitTo(f, out, st.Next)
+	return x.exitTo(f, out, st.Next, st.NextState, ob)
 }
 
-func (x *Execution) checkSize(f *frame, out any) bool {
-	if x.m.limit > 0 && jsonv.Size(out, x.m.limit) > x.m.limit {
-		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.state.Name), hasCause: true})
-		return false
+// checkSize enforces the payload limit on out, of size at most b (0:
+// unknown). Only a payload whose bound is over the limit or unknown is
+// measured. It returns a bound on out's size (its size when measured), or
+// false when the state failed.
+func (x *Execution) checkSize(f *frame, out any, b int) (int, bool) {
+	if x.m.limit <= 0 {
+		return 0, true
 	}
-	return true
+	if b > 0 && b <= x.m.limit {
+		if checkBounds {
+			verifyBound(f, out, b)
+		}
+		return b, true
+	}
+	n := jsonv.Size(out, x.m.limit)
+	if n > x.m.limit {
+		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.state.Name), hasCause: true})
+		return 0, false
+	}
+	return n, true
 }
 
 func (x *Execution) exitEvent(f *frame, out any) {
 	var d *Details
+	var typ string
 	if x.recording(f) {
+		typ = exitedType(f.state.Type)
 		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
 		if f.pending != nil {
 			d.Assigned = make(map[string]string, len(f.pending))
@@ -285,7 +435,7 @@ func (x *Execution) exitEvent(f *frame, out any) {
 		}
 		f.pending = nil
 	}
-	f.last = x.emit(f, f.last, exitedType[f.state.Type], d)
+	f.last = x.emit(f, f.last, typ, d)
 }
 
 // prepareAssign evaluates a state's (or the matched Choice rule's or
@@ -313,23 +463,36 @@ func (x *Execution) prepareAssign(f *frame, t *jsonpath.Template, input any) boo
 	return true
 }
 
-func (x *Execution) exitTo(f *frame, out any, next string) bool {
+// exitTo leaves the current state for next; ns is the state next names
+// when the definition resolved it (nil: look it up).
+func (x *Execution) exitTo(f *frame, out any, next string, ns *asl.State, ob int) bool {
 	// Choice only selects from its input, which was already within limits.
-	if f.state.Type != asl.TypeChoice && !x.checkSize(f, out) {
-		return false
+	if f.state.Type != asl.TypeChoice {
+		var ok bool
+		if ob, ok = x.checkSize(f, out, ob); !ok {
+			return false
+		}
 	}
 	x.exitEvent(f, out)
-	return x.goTo(f, next, out)
+	return x.goTo(f, next, ns, out, ob)
 }
 
-func (x *Execution) goTo(f *frame, next string, input any) bool {
-	ns, ok := f.scope.States[next]
-	if !ok {
-		x.frameDone(f, nil, x.runtimeErr(f, "Missing 'Next' target: "+next))
-		return false
+// goTo moves f to the state next (ns when resolved) with the given input,
+// of size at most ib (0: unknown).
+func (x *Execution) goTo(f *frame, next string, ns *asl.State, input any, ib int) bool {
+	if ns == nil {
+		var ok bool
+		if ns, ok = f.scope.States[next]; !ok {
+			x.frameDone(f, nil, x.runtimeErr(f, "Missing 'Next' target: "+next))
+			return false
+		}
+	}
+	if checkBounds && ib > 0 {
+		verifyBound(f, input, ib)
 	}
 	f.state = ns
 	f.input = input
+	f.inBound = ib
 	f.phase = phaseEnter
 	return true
 }
@@ -456,7 +619,7 @@ func (x *Execution) waitDone(f *frame) bool {
 		return false
 	}
 	f.phase = phaseEnter
-	if x.complete(f, out) {
+	if x.complete(f, out, pathBound(f.state.OutputPath, f.effBound)) {
 		x.push(f)
 	}
 	return false
@@ -523,7 +686,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 	}
 	if f.childFailed {
 		f.childFailed = false
-		f.last = x.emit(f, f.last, failedType[st.Type], nil)
+		f.last = x.emit(f, f.last, failedType(st.Type), nil)
 	}
 	for _, c := range st.Catch {
 		if !matches(c.ErrorEquals, e) {
@@ -545,7 +708,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				return
 			}
 			x.exitEvent(f, v)
-			if x.goTo(f, c.Next, v) {
+			if x.goTo(f, c.Next, c.NextState, v, 0) {
 				x.push(f)
 			}
 			return
@@ -578,7 +741,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 			f.pending = m
 		}
 		x.exitEvent(f, out)
-		if x.goTo(f, c.Next, out) {
+		if x.goTo(f, c.Next, c.NextState, out, 0) {
 			x.push(f)
 		}
 		return
@@ -598,18 +761,71 @@ func (x *Execution) retryNow(f *frame) {
 	}
 }
 
-// Event type names per state type, built once: concatenating them per state
-// showed up as an allocation on every transition.
-var (
-	enteredType = map[string]string{}
-	exitedType  = map[string]string{}
-	failedType  = map[string]string{}
-)
-
-func init() {
-	for _, t := range []string{asl.TypePass, asl.TypeTask, asl.TypeChoice, asl.TypeWait, asl.TypeSucceed, asl.TypeFail, asl.TypeParallel, asl.TypeMap} {
-		enteredType[t] = t + "StateEntered"
-		exitedType[t] = t + "StateExited"
-		failedType[t] = t + "StateFailed"
+// Event type names per state type, as constants: concatenating them per
+// state showed up as an allocation on every transition, and looking them up
+// in a map as hashing; with history off they are not needed at all.
+func enteredType(t string) string {
+	switch t {
+	case asl.TypePass:
+		return "PassStateEntered"
+	case asl.TypeTask:
+		return "TaskStateEntered"
+	case asl.TypeChoice:
+		return "ChoiceStateEntered"
+	case asl.TypeWait:
+		return "WaitStateEntered"
+	case asl.TypeSucceed:
+		return "SucceedStateEntered"
+	case asl.TypeFail:
+		return "FailStateEntered"
+	case asl.TypeParallel:
+		return "ParallelStateEntered"
+	case asl.TypeMap:
+		return "MapStateEntered"
 	}
+	return ""
+}
+
+func exitedType(t string) string {
+	switch t {
+	case asl.TypePass:
+		return "PassStateExited"
+	case asl.TypeTask:
+		return "TaskStateExited"
+	case asl.TypeChoice:
+		return "ChoiceStateExited"
+	case asl.TypeWait:
+		return "WaitStateExited"
+	case asl.TypeSucceed:
+		return "SucceedStateExited"
+	case asl.TypeFail:
+		return "FailStateExited"
+	case asl.TypeParallel:
+		return "ParallelStateExited"
+	case asl.TypeMap:
+		return "MapStateExited"
+	}
+	return ""
+}
+
+func failedType(t string) string {
+	switch t {
+	case asl.TypePass:
+		return "PassStateFailed"
+	case asl.TypeTask:
+		return "TaskStateFailed"
+	case asl.TypeChoice:
+		return "ChoiceStateFailed"
+	case asl.TypeWait:
+		return "WaitStateFailed"
+	case asl.TypeSucceed:
+		return "SucceedStateFailed"
+	case asl.TypeFail:
+		return "FailStateFailed"
+	case asl.TypeParallel:
+		return "ParallelStateFailed"
+	case asl.TypeMap:
+		return "MapStateFailed"
+	}
+	return ""
 }

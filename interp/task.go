@@ -69,30 +69,40 @@ func (x *Execution) scheduleTask(f *frame) {
 	ref := f.ref
 	input := f.taskInput
 	ri := classify(st.Resource)
-	d := &Details{}
-	if timeout > 0 {
-		d.TimeoutInSeconds = ptr(timeout)
-	}
-	if heartbeat > 0 {
-		d.HeartbeatInSecs = ptr(heartbeat)
+	rec := x.recording(f)
+	var d, started *Details
+	if rec {
+		d = &Details{}
+		if timeout > 0 {
+			d.TimeoutInSeconds = ptr(timeout)
+		}
+		if heartbeat > 0 {
+			d.HeartbeatInSecs = ptr(heartbeat)
+		}
 	}
 	var scheduled int64
 	switch ri.kind {
 	case resLambda:
-		d.Resource, d.Input = st.Resource, x.textFor(f, input)
-		d.HeartbeatInSecs = nil
+		if rec {
+			d.Resource, d.Input = st.Resource, x.textFor(f, input)
+			d.HeartbeatInSecs = nil
+		}
 		scheduled = x.emit(f, f.last, "LambdaFunctionScheduled", d)
 		f.last = x.emit(f, scheduled, "LambdaFunctionStarted", nil)
 	case resActivity:
-		d.Resource, d.Input = st.Resource, x.textFor(f, input)
+		if rec {
+			d.Resource, d.Input = st.Resource, x.textFor(f, input)
+		}
 		scheduled = x.emit(f, f.last, "ActivityScheduled", d)
 		f.last = scheduled
 	default:
-		d.ResourceType, d.Resource, d.Region, d.Parameters = ri.resourceType, ri.resource, x.Info.Region, x.textFor(f, input)
+		if rec {
+			d.ResourceType, d.Resource, d.Region, d.Parameters = ri.resourceType, ri.resource, x.Info.Region, x.textFor(f, input)
+			started = &Details{ResourceType: ri.resourceType, Resource: ri.resource}
+		}
 		scheduled = x.emit(f, f.last, "TaskScheduled", d)
-		f.last = x.emit(f, scheduled, "TaskStarted", &Details{ResourceType: ri.resourceType, Resource: ri.resource})
+		f.last = x.emit(f, scheduled, "TaskStarted", started)
 	}
-	_ = scheduled
 	f.started = false
 	x.wait(f, phaseTask, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
@@ -110,23 +120,34 @@ func (x *Execution) taskStarted(f *frame, worker string) {
 	// At-least-once delivery may repeat TaskStarted: record it once.
 	if classify(f.state.Resource).kind == resActivity && !f.started {
 		f.started = true
-		f.last = x.emit(f, f.last, "ActivityStarted", &Details{WorkerName: worker})
+		var d *Details
+		if x.recording(f) {
+			d = &Details{WorkerName: worker}
+		}
+		f.last = x.emit(f, f.last, "ActivityStarted", d)
 	}
 }
 
 func (x *Execution) taskSucceeded(f *frame, out any) {
 	st := f.state
 	ri := classify(st.Resource)
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Output: x.textFor(f, out)}
+		if ri.kind == resService {
+			d.ResourceType, d.Resource = ri.resourceType, ri.resource
+		}
+	}
 	switch ri.kind {
 	case resLambda:
-		f.last = x.emit(f, f.last, "LambdaFunctionSucceeded", &Details{Output: x.textFor(f, out)})
+		f.last = x.emit(f, f.last, "LambdaFunctionSucceeded", d)
 	case resActivity:
-		f.last = x.emit(f, f.last, "ActivitySucceeded", &Details{Output: x.textFor(f, out)})
+		f.last = x.emit(f, f.last, "ActivitySucceeded", d)
 	default:
-		f.last = x.emit(f, f.last, "TaskSucceeded", &Details{ResourceType: ri.resourceType, Resource: ri.resource, Output: x.textFor(f, out)})
+		f.last = x.emit(f, f.last, "TaskSucceeded", d)
 	}
-	if x.m.limit > 0 && jsonv.Size(out, x.m.limit) > x.m.limit {
-		x.raise(f, &stateError{name: ErrDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name), hasCause: true})
+	rb, ok := x.checkSize(f, out, 0)
+	if !ok {
 		return
 	}
 	if st.JSONata != nil {
@@ -138,18 +159,18 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 	}
 	result := out
 	if st.ResultSelector != nil {
-		v, err := x.template(f, st.ResultSelector, out)
+		v, b, err := x.templateBound(f, st.ResultSelector, out, rb)
 		if err != nil {
 			x.raise(f, err)
 			return
 		}
-		result = v
+		result, rb = v, b
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {
 		return
 	}
-	if x.withResult(f, result) {
+	if x.withResult(f, result, rb) {
 		x.push(f)
 	}
 }
@@ -157,9 +178,15 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 func (x *Execution) taskFailed(f *frame, timedOut bool, name, cause string) {
 	st := f.state
 	ri := classify(st.Resource)
-	d := &Details{Error: ptr(name), Cause: ptr(cause)}
-	if cause == "" {
-		d.Cause = nil
+	var d *Details
+	if x.recording(f) {
+		d = &Details{Error: ptr(name), Cause: ptr(cause)}
+		if cause == "" {
+			d.Cause = nil
+		}
+		if ri.kind == resService {
+			d.ResourceType, d.Resource = ri.resourceType, ri.resource
+		}
 	}
 	typ := "Failed"
 	if timedOut {
@@ -171,7 +198,6 @@ func (x *Execution) taskFailed(f *frame, timedOut bool, name, cause string) {
 	case resActivity:
 		f.last = x.emit(f, f.last, "Activity"+typ, d)
 	default:
-		d.ResourceType, d.Resource = ri.resourceType, ri.resource
 		f.last = x.emit(f, f.last, "Task"+typ, d)
 	}
 	f.phase = phaseEnter

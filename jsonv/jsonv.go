@@ -270,20 +270,31 @@ func intSize(i int64) int {
 }
 
 func stringSize(s string) int {
-	n := 2
+	n := 2 + len(s)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
-			n += 2
-		case c < 0x20:
-			n += 6
-		default:
-			n++
-		}
+		n += int(escapeExtra[s[i]])
 	}
 	return n
 }
+
+// StringSize is the size of s encoded as a JSON string, quotes included:
+// Size(s) without the type switch.
+func StringSize(s string) int { return stringSize(s) }
+
+// IntSize is Size of an int64.
+func IntSize(i int64) int { return intSize(i) }
+
+// escapeExtra is how many bytes past one a byte takes in a JSON string
+// (what size counts for it).
+var escapeExtra = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 5 // \u00XX
+	}
+	for _, c := range []byte{'"', '\\', '\n', '\r', '\t', '\b', '\f'} {
+		t[c] = 1
+	}
+	return t
+}()
 
 // Equal reports whether a and b are the same JSON value; numbers compare by
 // value, so int64(1) equals float64(1).

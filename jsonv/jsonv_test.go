@@ -2,6 +2,7 @@ package jsonv
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -57,5 +58,22 @@ func TestEqual(t *testing.T) {
 	c, _ := ParseString(`{"x":[1,2,{"y":0}]}`)
 	if Equal(a, c) {
 		t.Error("different values compared equal")
+	}
+}
+
+func TestSizeMatchesMarshal(t *testing.T) {
+	for _, v := range []any{
+		"", "plain", "quote\"back\\slash", "ctl\n\r\t\b\f\x01\x1f", "ünïcödé", int64(0), int64(-12345), int64(math.MinInt64), int64(math.MaxInt64),
+		map[string]any{"k\n": []any{"a", int64(1), nil, true, false, 1.5}},
+	} {
+		if got, want := Size(v, 0), len(Marshal(v)); got != want {
+			t.Errorf("Size(%#v) = %d, want %d", v, got, want)
+		}
+		if s, ok := v.(string); ok && StringSize(s) != len(Marshal(s)) {
+			t.Errorf("StringSize(%q) = %d", s, StringSize(s))
+		}
+		if i, ok := v.(int64); ok && IntSize(i) != len(Marshal(i)) {
+			t.Errorf("IntSize(%d) = %d", i, IntSize(i))
+		}
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohler55/ojg/jp"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Root says what a path starts from.
@@ -42,6 +44,9 @@ type Path struct {
 	name  string // variable name when root is RootVariable
 	steps []step
 	expr  jp.Expr // set when the path is not simple
+	// setCost bounds how much Set can grow a document beyond the size of
+	// the value it places (see SetGrowth).
+	setCost int
 }
 
 // Scope is what paths are evaluated against.
@@ -126,6 +131,11 @@ func Parse(s string) (*Path, error) {
 	}
 	if steps, ok := parseSimple(rest); ok {
 		p.steps = steps
+		for _, st := range steps {
+			if !st.isIndex {
+				p.setCost += jsonv.Size(st.key, 0) + 3
+			}
+		}
 		return p, nil
 	}
 	expr, err := jp.ParseString("$" + rest)
@@ -203,6 +213,18 @@ func (p *Path) Variable() string { return p.name }
 // slices or scans): the only kind ResultPath and Choice Variable accept.
 func (p *Path) IsReference() bool { return p.expr == nil }
 
+// IsInputReference reports whether the path names one node of the input
+// ($, not $$ or a variable): what it selects is a sub-tree of the input, so
+// its encoding is no longer than the input's.
+func (p *Path) IsInputReference() bool { return p.root == RootInput && p.expr == nil }
+
+// SetGrowth bounds the growth of Set: for a reference path,
+// jsonv.Size(Set(doc, value)) <= jsonv.Size(doc) + jsonv.Size(value) +
+// SetGrowth(). Each field step may add at most its key, a colon, a comma
+// and (when the object was missing) a pair of braces; an index step only
+// replaces an element.
+func (p *Path) SetGrowth() int { return p.setCost }
+
 // IsRoot reports whether the path is exactly "$".
 func (p *Path) IsRoot() bool { return p.root == RootInput && p.expr == nil && len(p.steps) == 0 }
 
@@ -275,6 +297,28 @@ func (p *Path) Set(doc, value any) (any, error) {
 		return nil, ErrNotReference
 	}
 	return set(doc, p.steps, value)
+}
+
+// SetOwned is Set for a caller that owns doc's top level: when doc is an
+// object and the path's first step names a field, that field is replaced
+// in doc itself instead of in a copy (containers below it are still
+// copied). The caller must know that nothing else refers to doc and that
+// value does not contain it.
+func (p *Path) SetOwned(doc, value any) (any, error) {
+	if p.expr != nil || p.root != RootInput {
+		return nil, ErrNotReference
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok || len(p.steps) == 0 || p.steps[0].isIndex || obj == nil {
+		return set(doc, p.steps, value)
+	}
+	key := p.steps[0].key
+	child, err := set(obj[key], p.steps[1:], value)
+	if err != nil {
+		return nil, err
+	}
+	obj[key] = child
+	return obj, nil
 }
 
 func set(doc any, steps []step, value any) (any, error) {

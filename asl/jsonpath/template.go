@@ -3,6 +3,7 @@ package jsonpath
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/statecraft/statecraft/jsonv"
 )
@@ -59,14 +60,29 @@ type Template struct {
 	root    tnode
 	static  bool
 	literal any
+	// size is jsonv.Size(literal) for a static template.
+	size int
+	// flat: the template is an object of at most maxFlat fields, each a
+	// literal or a path (no intrinsic, no nested template), so EvalInto
+	// can refill an object in place.
+	flat bool
 }
 
+// maxFlat is the most fields EvalInto refills in place.
+const maxFlat = 8
+
 type tnode interface {
-	eval(s *Scope) (any, error)
+	// eval builds the node's value. With in >= 0 it also returns an upper
+	// bound on the value's jsonv.Size, given in, a bound on the input's
+	// (0 when unknown); the bound is 0 when it cannot be known.
+	eval(s *Scope, in int) (any, int, error)
 }
 
 type objectNode struct {
 	fields []tfield
+	// fixed is the part of the size that does not depend on the input:
+	// braces, commas, keys and static values.
+	fixed int
 }
 
 type tfield struct {
@@ -79,6 +95,7 @@ type tfield struct {
 
 type arrayNode struct {
 	elems []tfield
+	fixed int
 }
 
 // CompileTemplate compiles a decoded JSON template. Keys ending in ".$" must
@@ -89,9 +106,18 @@ func CompileTemplate(v any) (*Template, error) {
 		return nil, err
 	}
 	if static {
-		return &Template{static: true, literal: v}, nil
+		return &Template{static: true, literal: v, size: jsonv.Size(v, 0)}, nil
 	}
-	return &Template{root: n}, nil
+	t := &Template{root: n}
+	if obj, ok := n.(*objectNode); ok && len(obj.fields) <= maxFlat {
+		t.flat = true
+		for _, f := range obj.fields {
+			if f.node != nil || (f.expr != nil && f.expr.path == nil) {
+				t.flat = false
+			}
+		}
+	}
+	return t, nil
 }
 
 // TemplateError names the field whose expression did not compile.
@@ -137,6 +163,13 @@ func compileNode(v any) (tnode, bool, error) {
 				static = false
 			}
 		}
+		obj.fixed = containerFixed(len(obj.fields))
+		for _, f := range obj.fields {
+			obj.fixed += jsonv.Size(f.key, 0) + 1
+			if f.node == nil && f.expr == nil {
+				obj.fixed += jsonv.Size(f.value, 0)
+			}
+		}
 		return obj, static, nil
 	case []any:
 		arr := &arrayNode{}
@@ -153,9 +186,23 @@ func compileNode(v any) (tnode, bool, error) {
 				static = false
 			}
 		}
+		arr.fixed = containerFixed(len(arr.elems))
+		for _, e := range arr.elems {
+			if e.node == nil {
+				arr.fixed += jsonv.Size(e.value, 0)
+			}
+		}
 		return arr, static, nil
 	}
 	return nil, true, nil
+}
+
+// containerFixed is the size of an object's or array's brackets and commas.
+func containerFixed(n int) int {
+	if n == 0 {
+		return 2
+	}
+	return 2 + n - 1
 }
 
 // Eval builds the payload. Path misses come back as *FieldError naming the
@@ -164,7 +211,70 @@ func (t *Template) Eval(s *Scope) (any, error) {
 	if t.static {
 		return t.literal, nil
 	}
-	return t.root.eval(s)
+	v, _, err := t.root.eval(s, -1)
+	return v, err
+}
+
+// EvalBound is Eval that also returns an upper bound on jsonv.Size of the
+// payload, given in, an upper bound on the size of s.Input (0: unknown).
+// The bound is 0 when it cannot be known without measuring (a part of the
+// payload comes from the context object, a variable or an intrinsic, or is
+// a container taken from an input of unknown size).
+func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
+	if t.static {
+		return t.literal, t.size, nil
+	}
+	return t.root.eval(s, in)
+}
+
+// EvalInto is EvalBound that builds the payload in dst, an object the
+// caller owns and no longer needs (the input it is evaluated against may
+// be dst or lie inside it): every value is read first, then dst is cleared
+// and filled. It falls back to a new object when the template is not flat
+// (see CanEvalInto) or a value read is dst itself.
+func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, error) {
+	if !t.flat || dst == nil {
+		return t.EvalBound(s, in)
+	}
+	o := t.root.(*objectNode)
+	var vals [maxFlat]any
+	bound := o.fixed
+	for i := range o.fields {
+		f := &o.fields[i]
+		if f.expr == nil {
+			vals[i] = f.value
+			continue
+		}
+		v, err := f.expr.Eval(s)
+		if err != nil {
+			if pn, ok := err.(*PathNotFoundError); ok {
+				return nil, 0, &FieldError{Field: f.field, Path: pn.Path}
+			}
+			return nil, 0, err
+		}
+		if m, ok := v.(map[string]any); ok && sameMap(m, dst) {
+			return t.EvalBound(s, in)
+		}
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			bound = addBound(bound, exprBound(f.expr, v, in))
+		}
+	}
+	clear(dst)
+	for i := range o.fields {
+		dst[o.fields[i].key] = vals[i]
+	}
+	if in < 0 {
+		bound = 0
+	}
+	return dst, bound, nil
+}
+
+// CanEvalInto reports whether EvalInto can reuse an object.
+func (t *Template) CanEvalInto() bool { return t.flat }
+
+func sameMap(a, b map[string]any) bool {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
 }
 
 // IsStatic reports whether the template has no ".$" fields.
@@ -180,8 +290,9 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input", e.Path, e.Field)
 }
 
-func (o *objectNode) eval(s *Scope) (any, error) {
+func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
 	out := make(map[string]any, len(o.fields))
+	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
 		switch {
@@ -189,37 +300,75 @@ func (o *objectNode) eval(s *Scope) (any, error) {
 			v, err := f.expr.Eval(s)
 			if err != nil {
 				if pn, ok := err.(*PathNotFoundError); ok {
-					return nil, &FieldError{Field: f.field, Path: pn.Path}
+					return nil, 0, &FieldError{Field: f.field, Path: pn.Path}
 				}
-				return nil, err
+				return nil, 0, err
 			}
 			out[f.key] = v
+			if in >= 0 && bound > 0 {
+				bound = addBound(bound, exprBound(f.expr, v, in))
+			}
 		case f.node != nil:
-			v, err := f.node.eval(s)
+			v, b, err := f.node.eval(s, in)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			out[f.key] = v
+			bound = addBound(bound, b)
 		default:
 			out[f.key] = f.value
 		}
 	}
-	return out, nil
+	if in < 0 {
+		bound = 0
+	}
+	return out, bound, nil
 }
 
-func (a *arrayNode) eval(s *Scope) (any, error) {
+func (a *arrayNode) eval(s *Scope, in int) (any, int, error) {
 	out := make([]any, len(a.elems))
+	bound := a.fixed
 	for i := range a.elems {
 		e := &a.elems[i]
 		if e.node != nil {
-			v, err := e.node.eval(s)
+			v, b, err := e.node.eval(s, in)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			out[i] = v
+			bound = addBound(bound, b)
 		} else {
 			out[i] = e.value
 		}
 	}
-	return out, nil
+	if in < 0 {
+		bound = 0
+	}
+	return out, bound, nil
+}
+
+// addBound adds two size bounds, either of which may be unknown (0).
+func addBound(a, b int) int {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return a + b
+}
+
+// exprBound bounds the size of v, the value of e. A scalar is measured; an
+// object or array is bounded by the input's size when e selected it from
+// the input, and unknown otherwise.
+func exprBound(e *Expr, v any, in int) int {
+	switch x := v.(type) {
+	case string:
+		return jsonv.StringSize(x)
+	case int64:
+		return jsonv.IntSize(x)
+	case map[string]any, []any:
+		if e.path != nil && e.path.IsInputReference() {
+			return in
+		}
+		return 0
+	}
+	return jsonv.Size(v, 0)
 }
