@@ -27,6 +27,7 @@ type Execution struct {
 	History []HistoryEvent
 	// Transitions counts states entered, retries included (what AWS bills).
 	Transitions int64
+	runFrom     int64 // Transitions when the current step began
 
 	m         *Machine
 	nextID    int64
@@ -276,13 +277,16 @@ func (x *Execution) push(f *frame) {
 }
 
 func (x *Execution) run() {
+	x.runFrom = x.Transitions
 	for len(x.work) > 0 && x.Status == Running && !x.overLimit() {
 		f := x.work[len(x.work)-1]
 		x.work = x.work[:len(x.work)-1]
 		f.queued = false
 		x.advance(f)
 	}
-	if x.Status == Running && x.overLimit() {
+	if x.Status == Running && x.spinning() {
+		x.finishExecution(Failed, nil, &stateError{name: ErrRuntime, cause: fmt.Sprintf("The execution entered %d states without waiting for a task, a timer or any other input: it loops without end.", x.m.maxStep), hasCause: true}, "ExecutionFailed")
+	} else if x.Status == Running && x.overLimit() {
 		x.finishExecution(Failed, nil, &stateError{name: ErrRuntime, cause: fmt.Sprintf("The execution reached the limit of %d history events.", x.m.opts.MaxEvents), hasCause: true}, "ExecutionFailed")
 	}
 	if x.Status != Running {
@@ -290,10 +294,15 @@ func (x *Execution) run() {
 	}
 }
 
+// overLimit reports whether the execution must stop: at its history
+// limit, or spinning. advance checks it after every state, so a loop of
+// Pass and Choice states cannot keep a step from returning.
 func (x *Execution) overLimit() bool {
 	// One event is kept in reserve for the ExecutionFailed that reports it.
-	return x.m.opts.MaxEvents > 0 && x.nextID >= x.m.opts.MaxEvents
+	return (x.m.opts.MaxEvents > 0 && x.nextID >= x.m.opts.MaxEvents) || x.spinning()
 }
+
+func (x *Execution) spinning() bool { return x.Transitions-x.runFrom >= x.m.maxStep }
 
 func (x *Execution) wait(f *frame, ph phase, ref int64) {
 	f.phase = ph

@@ -41,7 +41,18 @@ type Options struct {
 	// events, as AWS does at 25,000 for Standard executions; 0 means no
 	// limit (Express executions have none).
 	MaxEvents int64
+	// MaxTransitionsPerStep bounds the states one step (Start or Apply)
+	// may enter (0: DefaultMaxTransitionsPerStep). Only a loop that never
+	// waits for anything reaches it: one that records events stops at the
+	// history limit first, but Express executions have no such limit,
+	// Distributed Map children record nothing, and the pure interpreter
+	// has no clock to time them out. The execution fails with
+	// States.Runtime instead of hanging its driver.
+	MaxTransitionsPerStep int64
 }
+
+// DefaultMaxTransitionsPerStep is the default Options.MaxTransitionsPerStep.
+const DefaultMaxTransitionsPerStep = 10_000_000
 
 // DefaultMaxEvents is AWS's history limit for a Standard execution.
 const DefaultMaxEvents = 25000
@@ -49,16 +60,20 @@ const DefaultMaxEvents = 25000
 // Machine is a definition ready to run. It is safe for concurrent use: all
 // per-execution state lives in Execution.
 type Machine struct {
-	def   *asl.StateMachine
-	opts  Options
-	limit int
+	def     *asl.StateMachine
+	opts    Options
+	limit   int
+	maxStep int64
 }
 
 // New prepares a parsed definition for running.
 func New(def *asl.StateMachine, opts Options) *Machine {
-	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload}
+	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep}
 	if m.limit == 0 {
 		m.limit = DefaultMaxPayload
+	}
+	if m.maxStep <= 0 {
+		m.maxStep = DefaultMaxTransitionsPerStep
 	}
 	return m
 }

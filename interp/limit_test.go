@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/statecraft/statecraft/interp"
 )
@@ -98,6 +99,39 @@ func TestPayloadLimitFollowsSizes(t *testing.T) {
 				if res.Error != "States.DataLimitExceeded" || !strings.HasPrefix(res.Cause, want) {
 					t.Errorf("limit %d: %s %s %q, want States.DataLimitExceeded at %s", limit, res.Status, res.Error, res.Cause, wantState)
 				}
+			}
+		})
+	}
+}
+
+// A loop of Pass and Choice states waits for nothing, so no step would
+// ever return: it fails at the history limit when there is one, and at the
+// per-step transition bound when there is none (Express, or a Distributed
+// Map child, records nothing).
+func TestEndlessLoopFails(t *testing.T) {
+	states := `{"A":{"Type":"Pass","Next":"B"},
+		"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"A"},
+		"Done":{"Type":"Succeed"}}`
+	loop := `{"StartAt":"A","States":` + states + `}`
+	dmap := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"A","States":` + states + `},"End":true}}}`
+	cases := []struct {
+		name, def string
+		input     any
+		opts      interp.Options
+		cause     string
+	}{
+		{"history limit", loop, map[string]any{}, interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
+		{"no history limit", loop, map[string]any{}, interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+		{"distributed map child", dmap, []any{map[string]any{}}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := compile(t, c.def, c.opts)
+			info := interp.Info{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:x", Name: "x", Input: c.input}
+			x, _ := m.Start(info, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+			if x.Status != interp.Failed || x.Error != "States.Runtime" || !strings.Contains(x.Cause, c.cause) {
+				t.Fatalf("got %s %s %q, want FAILED States.Runtime %q", x.Status, x.Error, x.Cause, c.cause)
 			}
 		})
 	}

@@ -28,6 +28,10 @@ const (
 // advance runs a frame until it blocks, finishes or hands over to a child.
 func (x *Execution) advance(f *frame) {
 	for x.Status == Running {
+		if x.overLimit() {
+			x.push(f) // run ends the execution
+			return
+		}
 		switch f.phase {
 		case phaseEnter:
 			if !x.enter(f) {
