@@ -118,6 +118,15 @@ func (ev *evaluator) runTailCalls(res any, err error, pos int) (any, error) {
 		if !isFunction(next) {
 			return nil, &Error{Code: "T1006", Position: body.pos, Message: messages["T1006"]}
 		}
+		if b, ok := next.(*builtin); ok && b.needsEnv {
+			// A tail call of $eval sees the lambda's scope, as any other
+			// call of it does.
+			saved := ev.callEnv
+			ev.callEnv = l.env
+			res, err = ev.applyInner(next, nargs, l.input, body.pos)
+			ev.callEnv = saved
+			continue
+		}
 		res, err = ev.applyInner(next, nargs, l.input, body.pos)
 	}
 	return res, err

@@ -50,3 +50,18 @@ func TestHostFunction(t *testing.T) {
 		}
 	}
 }
+
+// $eval in tail position sees the calling lambda's variables, as it does
+// anywhere else in the body.
+func TestEvalInTailPosition(t *testing.T) {
+	for _, src := range []string{`(function($v){$eval("$v + 1")})(1)`, `(function($v){$eval("$v + 1") + 0})(1)`} {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.Eval(nil, nil)
+		if err != nil || v != int64(2) {
+			t.Errorf("%s = %v, %v; want 2", src, v, err)
+		}
+	}
+}
