@@ -252,6 +252,12 @@ func (ev *evaluator) eval(n *node, input any, env *env) (any, error) {
 		return nil, &Error{Code: "U1002", Position: n.pos, Message: messages["U1002"]}
 	}
 	if n.directBinary {
+		if n.fused {
+			if res, ok := ev.evalFused(n, input, env); ok {
+				ev.depth--
+				return res, nil
+			}
+		}
 		res, err := ev.evalBinary(n, input, env)
 		ev.depth--
 		return res, err
@@ -643,18 +649,28 @@ func (ev *evaluator) evalPathFrom(n *node, input any, env *env, fastRes any, fas
 // nothing, when the general machinery must do it all (e.g. to report
 // exceeded limits).
 func (ev *evaluator) fastSteps(n *node, input any, env *env) (any, int, bool) {
-	var v any
-	steps, i := 0, 0
+	if n.items[0].kind == nVariable && ev.depth+1 > ev.maxDepth {
+		return nil, 0, false
+	}
+	v, i, steps, ok := walkPath(n, input, env)
+	if !ok || ev.steps+steps > ev.maxSteps {
+		return nil, 0, false
+	}
+	ev.steps += steps
+	return v, i, true
+}
+
+// walkPath is fastSteps without the limits and accounting: the value of
+// the last step done, the index of the next one and the steps they cost;
+// false when the path does not start on a single value.
+func walkPath(n *node, input any, env *env) (v any, i, steps int, ok bool) {
 	if n.items[0].kind == nVariable {
-		if ev.depth+1 > ev.maxDepth {
-			return nil, 0, false
-		}
 		v = unwrapSeq(env.lookup(n.items[0].op))
 		steps, i = 1, 1
 	} else {
 		// a relative path starts from the input: a single value here
 		if _, ok := asArray(input); ok || isUndef(input) {
-			return nil, 0, false
+			return nil, 0, 0, false
 		}
 		v = input
 	}
@@ -683,11 +699,199 @@ func (ev *evaluator) fastSteps(n *node, input any, env *env) (any, int, bool) {
 		}
 		v = undefined
 	}
-	if ev.steps+steps > ev.maxSteps {
+	return v, i, steps, true
+}
+
+// fusedOperand is what eval gives for an operand of a fused node
+// (n.fused), without evaluating it: its value and the steps eval would
+// charge; false when eval must do it (the value is an array, ...).
+func fusedOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
+	switch {
+	case o.literal:
+		return o.val, 1, true
+	case o.plainVar:
+		// evalNode's nVariable case and final sequence treatment
+		v, steps = unwrapSeq(env.lookup(o.op)), 1
+	default: // o.directPath
+		if v, steps, ok = pathOperand(o, input, env); !ok {
+			return nil, 0, false
+		}
+	}
+	switch v.(type) {
+	case *array, []any, map[string]any:
 		return nil, 0, false
 	}
+	return v, steps, true
+}
+
+// pathOperand is eval on a directPath when that returns what fastSteps
+// ends on (walkPath done, with the step eval charges): the value and the
+// steps; false when the walk meets an array, which evalPathFrom treats.
+func pathOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
+	items := o.items
+	steps = 1 // eval's
+	if items[0].kind == nVariable {
+		v = unwrapSeq(env.lookup(items[0].op))
+		steps++
+		items = items[1:]
+	} else {
+		switch input.(type) {
+		case []any, *array, undefinedType:
+			return nil, 0, false
+		}
+		v = input
+	}
+	for _, st := range items {
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			switch v.(type) {
+			case undefinedType:
+				return v, steps, true // the walk stops
+			case []any, *array:
+				return nil, 0, false
+			}
+			steps += 2
+			v = undefined
+			continue
+		}
+		steps += 2 // the step and its lookupField
+		f, found := m[st.op]
+		if !found {
+			v = undefined
+			continue
+		}
+		// evalStep's treatment of a field's sequence value
+		if a, isArr := f.(*array); isArr && a.seq {
+			switch {
+			case len(a.items) == 0:
+				f = undefined
+			case len(a.items) == 1 && !a.keepSingleton:
+				f = a.items[0]
+			}
+		}
+		v = f
+	}
+	return v, steps, true
+}
+
+// evalFused is evalBinary on a fused node whose operands are scalars and
+// where no limit is reached, charging at once the steps that evalBinary
+// would charge; false, having changed nothing, when evalBinary must do it
+// (for errors, limits, structured operands). ev.depth is the node's.
+func (ev *evaluator) evalFused(n *node, input any, env *env) (any, bool) {
+	if ev.depth+int(n.fuseDepth) > ev.maxDepth {
+		return nil, false
+	}
+	var lhs, rhs any
+	var steps int
+	if l := n.lhs; l.literal {
+		lhs, steps = l.val, 1
+	} else {
+		var ok bool
+		if lhs, steps, ok = fusedOperand(l, input, env); !ok {
+			return nil, false
+		}
+	}
+	if r := n.rhs; r.literal {
+		rhs = r.val
+		steps++
+	} else {
+		v, rsteps, ok := fusedOperand(r, input, env)
+		if !ok {
+			return nil, false
+		}
+		rhs = v
+		steps += rsteps
+	}
+	var res any
+	switch n.binop {
+	case opAdd, opSub, opMul, opDiv, opMod:
+		// arith
+		lf, lnum := toNumber(lhs)
+		rf, rnum := toNumber(rhs)
+		switch {
+		case lnum && rnum:
+			if math.IsInf(lf, 0) || math.IsNaN(lf) || math.IsInf(rf, 0) || math.IsNaN(rf) {
+				return nil, false
+			}
+			res = arithOp(n.binop, lf, rf)
+		case (lnum || isUndef(lhs)) && (rnum || isUndef(rhs)):
+			res = undefined
+		default:
+			return nil, false
+		}
+	case opLt, opLe, opGt, opGe:
+		// compare
+		lf, lnum := toNumber(lhs)
+		rf, rnum := toNumber(rhs)
+		ls, lstr := lhs.(string)
+		rs, rstr := rhs.(string)
+		lu, ru := isUndef(lhs), isUndef(rhs)
+		if !(lnum || lstr || lu) || !(rnum || rstr || ru) {
+			return nil, false
+		}
+		if lu || ru {
+			res = undefined
+			break
+		}
+		if lnum != rnum {
+			return nil, false
+		}
+		c := 0
+		if lnum {
+			switch {
+			case lf < rf:
+				c = -1
+			case lf > rf:
+				c = 1
+			}
+		} else {
+			switch {
+			case ls < rs:
+				c = -1
+			case ls > rs:
+				c = 1
+			}
+		}
+		res = compareResult(n.binop, c)
+	default: // opEq, opNe
+		if isUndef(lhs) || isUndef(rhs) {
+			res = false
+			break
+		}
+		// deepEqual on scalars: one tick
+		eq, ok := scalarEqual(lhs, rhs)
+		if !ok {
+			return nil, false
+		}
+		steps++
+		res = eq == (n.binop == opEq)
+	}
+	if ev.steps+steps > ev.maxSteps {
+		return nil, false
+	}
 	ev.steps += steps
-	return v, i, true
+	return res, true
+}
+
+// scalarEqual is deepEqual on numbers, strings, booleans and null; false
+// for other values.
+func scalarEqual(a, b any) (eq, ok bool) {
+	if fa, ok := toNumber(a); ok {
+		fb, ok := toNumber(b)
+		return ok && fa == fb, true
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y, true
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y, true
+	case nil:
+		return b == nil, true
+	}
+	return false, false
 }
 
 // unwrapSeq is evaluation's final treatment of a sequence: an empty one is

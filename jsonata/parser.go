@@ -64,6 +64,7 @@ type node struct {
 	keepSingletonArray bool
 	thunk              bool
 	binop              binop // nBinary: op as a code
+	fuseDepth          uint8 // fused: see fuseDepth
 	// nPath: how many leading steps are a plain variable or field name
 	// followed by plain field names, which evalPath walks without the
 	// general step machinery (0: none)
@@ -78,17 +79,23 @@ type node struct {
 	// with nothing applied to its result, which eval hands straight to
 	// evalBinary
 	directBinary bool
-	pos          int
-	op           string // operator, name, variable name or string value
-	val          any    // literal value
-	lhs, rhs     *node
-	items        []*node // array items, block expressions, call arguments, path steps
-	predicate    []*node // filters applied to the node's value
-	stages       []*node // filters applied per step in a path
-	group        *node   // grouping object constructor (kind nObject)
-	procedure    *node
-	body         *node
-	params       []string
+	// fused: a directBinary arithmetic, comparison or equality whose
+	// operands are each a literal, a directPath or a plainVar, which
+	// evalFused can do in one go
+	fused bool
+	// plainVar: an nVariable (not $) with nothing applied to its value
+	plainVar  bool
+	pos       int
+	op        string // operator, name, variable name or string value
+	val       any    // literal value
+	lhs, rhs  *node
+	items     []*node // array items, block expressions, call arguments, path steps
+	predicate []*node // filters applied to the node's value
+	stages    []*node // filters applied per step in a path
+	group     *node   // grouping object constructor (kind nObject)
+	procedure *node
+	body      *node
+	params    []string
 	// scopeNames: params as a lambda's scope binds them (see dedupParams)
 	scopeNames []string
 
@@ -257,6 +264,33 @@ func (a *annotator) annotate(n *node) {
 	for _, t := range n.terms {
 		a.annotate(t.expr)
 	}
+	// after the operands are annotated
+	if n.kind == nVariable {
+		n.plainVar = !noFastPaths && n.op != "" && plainResult
+	}
+	if n.directBinary {
+		switch n.binop {
+		case opAdd, opSub, opMul, opDiv, opMod, opEq, opNe, opLt, opLe, opGt, opGe:
+			if n.fused = fusable(n.lhs) && fusable(n.rhs); n.fused {
+				n.fuseDepth = max(fuseDepth(n.lhs), fuseDepth(n.rhs))
+			}
+		}
+	}
+}
+
+// fusable reports whether evalFused can evaluate o as an operand.
+func fusable(o *node) bool {
+	return o != nil && (o.literal || o.directPath || o.plainVar)
+}
+
+// fuseDepth is how much deeper than a fused operand's parent eval checks
+// the depth limit when it evaluates the operand (fastSteps checks one
+// level further for a path that starts with a variable).
+func fuseDepth(o *node) uint8 {
+	if o.directPath && o.items[0].kind == nVariable {
+		return 2
+	}
+	return 1
 }
 
 // plainStep reports whether a path step has no filters, grouping, array

@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -75,12 +76,38 @@ func TestFastPaths(t *testing.T) {
 		{`$o.s + 1`, `ERR:T2001`}, {`1 - $o.s`, `ERR:T2002`}, {`$o.n > 1`, `ERR:T2010`}, {`$o.a < "x"`, `ERR:T2010`},
 		{`1 / 0 + 1`, `ERR:D1001`}, {`$o.s in ["Hello"]`, `true`}, {`$o.a.b.c % 5`, `2`},
 		{`$map($o.n, function($v){$v / 2})`, `[0.5,1,1.5]`},
+		// fused operators on literals, variables and plain paths
+		{`$map([1,2,3], function($v){$v * 2})`, `[2,4,6]`}, {`$map([1,2,3], function($v){10 - $v})`, `[9,8,7]`},
+		{`$map($o.orders, function($v){$v.id + 1})`, `[2,3]`}, {`$map($o.orders, function($v){2 - $v.id})`, `[1,0]`},
+		{`$map($o.orders, function($v){$v.id / $v.id})`, `[1,1]`}, {`$map($o.orders, function($v){$v.items * 2})`, `ERR:T2001`},
+		{`$map($o.orders, function($v){$v.zz * 2})`, ``}, {`$map($o.orders, function($v){$v.id.x % 2})`, ``},
+		{`$map([{"x": 1}, {"y": 2}, 3, "s", null, [4]], function($v){$v.x * 2})`, `2`},
+		{`$map([{"x": [1, 2]}], function($v){$v.x * 2})`, `ERR:T2001`},
+		{`$o.a.b.c + $o.a.b.c`, `84`}, {`$o.zz * 2`, ``}, {`2 * $o.zz`, ``}, {`$o.zz * $o.zz`, ``},
+		{`$o.s * 2`, `ERR:T2001`}, {`2 * $o.s`, `ERR:T2002`}, {`$o.a * 2`, `ERR:T2001`}, {`$o.n * 2`, `ERR:T2001`},
+		{`$o.zz * "x"`, `ERR:T2002`}, {`true * $o.zz`, `ERR:T2001`}, {`$seq * 2`, `ERR:T2001`}, {`$one.a * 2`, `2`},
+		{`$inf * 2`, `ERR:D1001`}, {`2 - $inf`, `ERR:D1001`}, {`$nan + 1`, `ERR:D1001`}, {`$inf + $o.zz`, ``},
+		{`$inf < 1`, `false`}, {`$nan = $nan`, `false`}, {`$inf = $inf`, `true`}, {`$o.a.b.c % 5 = 2`, `true`},
+		{`$o.s < "z"`, `true`}, {`$o.s >= "Hello"`, `true`}, {`"a" > $o.s`, `true`}, {`$o.a.b.c > 41`, `true`},
+		{`$o.a.b.c <= 41`, `false`}, {`$o.s > 1`, `ERR:T2009`}, {`1 > $o.s`, `ERR:T2009`}, {`$o.zz < 1`, ``},
+		{`$o.s < $o.zz`, ``}, {`true < $o.zz`, `ERR:T2010`}, {`$o.zz < null`, `ERR:T2010`}, {`$o.a < 1`, `ERR:T2010`},
+		{`$o.s = "Hello"`, `true`}, {`$o.a.b.c != 42`, `false`}, {`$o.zz = 1`, `false`}, {`$o.zz != 1`, `false`},
+		{`$o.a.b.c = "42"`, `false`}, {`"42" = $o.a.b.c`, `false`}, {`null = $o.zz`, `false`}, {`null = null`, `true`},
+		{`true = true`, `true`}, {`true != false`, `true`}, {`null = 0`, `false`}, {`0 = null`, `false`},
+		{`$o.a = $o.a`, `true`}, {`$o.orders[0] = $o.orders[0]`, `true`}, {`$o.n = $o.n`, `true`},
+		{`($f := function(){1}; [$f = 1, 1 = $f, $f != "x", $f = $f])`, `[false,false,true,false]`},
+		{`($f := function(){1}; $f * 2)`, `ERR:T2001`}, {`($f := function(){1}; $f < 2)`, `ERR:T2010`},
+		{`orders[id > 1].id`, `2`}, {`orders.items[q >= 2].p`, `["x","x"]`}, {`orders.items[p = "y"].q`, `1`},
+		{`[1, {"q": 3}, "x", [{"q": 4}], {"q": 0}][q > 1].q`, `[3,4]`}, {`$filter($o.orders, function($v){$v.id = 2}).id`, `2`},
+		{`$filter([1,2,3,4], function($v){$v > 2})`, `[3,4]`}, {`$map([1,2], function($v){$v.x = $v})`, `[false,false]`},
 		{`$o.a.b.c ? $o.s : 0`, `"Hello"`}, {`$o.zz ?? $o.s`, `"Hello"`}, {`$o.n ?: 0`, `[1,2,3]`}, {`$o.a.b.c[]`, `[42]`}, {`$o.n.$`, `[1,2,3]`},
 	}
 	bindings := map[string]any{
 		"o":   input,
 		"arr": []any{map[string]any{"a": 1.0}, map[string]any{"a": 2.0}},
 		"one": []any{map[string]any{"a": 1.0}},
+		"inf": math.Inf(1),
+		"nan": math.NaN(),
 	}
 	seq, err := Compile(`[{"a":1},{"a":2}].$`)
 	if err != nil {
@@ -211,5 +238,38 @@ func TestConcurrentShared(t *testing.T) {
 	}
 	for g := 0; g < 8; g++ {
 		<-done
+	}
+}
+
+// TestExportNumbers checks the Go types of exported numbers: integral
+// ones below 2^53 in magnitude become int64, others stay float64.
+func TestExportNumbers(t *testing.T) {
+	nums := `[1, 1.5, 2000, -3, -0, 9007199254740992, 9007199254740991, -9007199254740991, -9007199254740992, 1e300, 255, 256, 1023, 1024]`
+	want := []any{int64(1), 1.5, int64(2000), int64(-3), int64(0), float64(9007199254740992), int64(9007199254740991),
+		int64(-9007199254740991), float64(-9007199254740992), 1e300, int64(255), int64(256), int64(1023), int64(1024)}
+	for _, src := range []string{nums, `$map(` + nums + `, function($v){$v})`, `$map(` + nums + `, function($v){$v * 1})`} {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Eval(nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		items, ok := got.([]any)
+		if !ok || len(items) != len(want) {
+			t.Fatalf("%s = %#v", src, got)
+		}
+		for i := range want {
+			if items[i] != want[i] {
+				t.Errorf("%s: item %d = %#v, want %#v", src, i, items[i], want[i])
+			}
+		}
+	}
+	for src, want := range map[string]any{`1.5`: 1.5, `2000`: int64(2000), `-0`: int64(0), `1e300`: 1e300, `7`: int64(7)} {
+		e, _ := Compile(src)
+		if got, err := e.Eval(nil, nil); err != nil || got != want {
+			t.Errorf("%s = %#v, %v, want %#v", src, got, err, want)
+		}
 	}
 }
