@@ -334,30 +334,32 @@ func (ev *evaluator) export(v any) (any, bool) {
 	ev.tick()
 	switch x := v.(type) {
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x), true
-		}
-		return x, false
+		return exportFloat(x, v)
 	case *array:
-		out := make([]any, 0, len(x.items))
+		out := make([]any, len(x.items))
+		k, floats := 0, 0
 		for _, it := range x.items {
 			if f, ok := it.(float64); ok {
-				// export's float64 case, inline
-				ev.tick()
-				if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-					out = append(out, int64(f))
-				} else {
-					out = append(out, f)
-				}
+				// export's float64 case, inline; its tick is charged
+				// after the loop (the loop is bounded by the items)
+				floats++
+				out[k], _ = exportFloat(f, it)
+				k++
 				continue
 			}
 			if isUndef(it) {
 				continue
 			}
-			e, _ := ev.export(it)
-			out = append(out, e)
+			out[k], _ = ev.export(it)
+			k++
 		}
-		return out, true
+		if ev != nil && floats > 0 {
+			ev.steps += floats
+			if ev.steps > ev.maxSteps {
+				panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
+			}
+		}
+		return out[:k], true
 	case []any:
 		var out []any
 		for i, it := range x {
@@ -404,6 +406,20 @@ func (ev *evaluator) export(v any) (any, bool) {
 		return nil, true
 	case int, int32, float32:
 		return jsonv.Normalize(v), true
+	}
+	return v, false
+}
+
+// exportFloat is export of f, boxed in v: an integral f of magnitude
+// below 2^53 becomes int64.
+func exportFloat(f float64, v any) (any, bool) {
+	// int64(f) is implementation-defined for NaN, infinities and numbers
+	// out of range, but never compares equal to f with |f| < 2^53 then
+	if i := int64(f); float64(i) == f && i > -1<<53 && i < 1<<53 {
+		if uint64(i) < uint64(len(smallInts)) {
+			return smallInts[i], true
+		}
+		return i, true
 	}
 	return v, false
 }
@@ -478,6 +494,14 @@ func (ev *evaluator) tick() {
 var smallNums = func() (t [1024]any) {
 	for i := range t {
 		t[i] = float64(i)
+	}
+	return
+}()
+
+// smallInts holds boxed small non-negative int64 values, for export.
+var smallInts = func() (t [1024]any) {
+	for i := range t {
+		t[i] = int64(i)
 	}
 	return
 }()
