@@ -649,11 +649,7 @@ func init() {
 		}
 		items, _ := asArray(v)
 		out := make([]any, 0, len(items))
-		err := ev.eachIndexed(a[1], pos, items, v, func(i int, r any) {
-			if !isUndef(r) {
-				out = append(out, r)
-			}
-		})
+		err := ev.eachIndexed(a[1], pos, items, v, nil, &out)
 		if err != nil {
 			return nil, err
 		}
@@ -670,7 +666,7 @@ func init() {
 			if ev.truthy(r) {
 				out = append(out, items[i])
 			}
-		})
+		}, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -473,10 +473,11 @@ func dedupParams(params []string) []string {
 }
 
 // eachIndexed calls fn on every item as callIndexed does, in order,
-// handing each result to yield. A lambda with at most one parameter and
-// no signature runs its body in one scope rebound per item (as long as no
+// handing each result to yield, or, when yield is nil, appending the
+// defined ones to *out. A lambda with at most one parameter and no
+// signature runs its body in one scope rebound per item (as long as no
 // closure captures it), instead of a call each.
-func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield func(i int, r any)) error {
+func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield func(i int, r any), out *[]any) error {
 	l, ok := fn.(*lambda)
 	if !ok || l.n.sig != nil || l.n.thunk || len(l.n.params) > 1 || len(l.n.scopeNames) != len(l.n.params) {
 		for i, it := range items {
@@ -484,11 +485,20 @@ func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield fu
 			if err != nil {
 				return err
 			}
-			yield(i, r)
+			if yield != nil {
+				yield(i, r)
+			} else if !isUndef(r) {
+				*out = append(*out, r)
+			}
 		}
 		return nil
 	}
+	body, input := l.n.body, l.input
+	// a fused body binds nothing in the scope and captures nothing, so
+	// its parameter is all that changes from one item to the next
+	fused := body.fused && len(l.n.params) == 1
 	var local *env
+	bound := false
 	for i, it := range items {
 		// what callIndexed and callLambda do
 		ev.steps++
@@ -497,16 +507,22 @@ func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield fu
 		}
 		if local == nil {
 			local = ev.newScope(l.env)
+			bound = false
 		}
-		if len(l.n.params) == 1 {
+		if fused && bound {
 			local.valBuf[0] = it
-			local.vals = local.valBuf[:1]
-			local.names = l.n.scopeNames[:1:1] // full slice: appends must not touch the node
 		} else {
-			local.names, local.vals = nil, nil
+			if len(l.n.params) == 1 {
+				local.valBuf[0] = it
+				local.vals = local.valBuf[:1]
+				local.names = l.n.scopeNames[:1:1] // full slice: appends must not touch the node
+			} else {
+				local.names, local.vals = nil, nil
+			}
+			local.vars = nil
+			bound = true
 		}
-		local.vars = nil
-		res, err := ev.eval(l.n.body, l.input, local)
+		res, err := ev.eval(body, input, local)
 		if local.captured {
 			local = nil // the closure keeps it
 		}
@@ -516,7 +532,11 @@ func (ev *evaluator) eachIndexed(fn any, pos int, items []any, arr any, yield fu
 		if err != nil {
 			return err
 		}
-		yield(i, res)
+		if yield != nil {
+			yield(i, res)
+		} else if !isUndef(res) {
+			*out = append(*out, res)
+		}
 	}
 	if local != nil {
 		ev.releaseScope(local)

@@ -704,25 +704,22 @@ func walkPath(n *node, input any, env *env) (v any, i, steps int, ok bool) {
 
 // fusedOperand is what eval gives for an operand of a fused node
 // (n.fused), without evaluating it: its value and the steps eval would
-// charge; false when eval must do it (the value is an array, ...).
-func fusedOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
-	switch {
-	case o.literal:
+// charge; false when eval must do it. The operators treat any value that
+// is not a number, string, boolean or null by falling back to evalBinary.
+func fusedOperand(o *node, input any, env *env) (any, int, bool) {
+	if o.literal {
 		return o.val, 1, true
-	case o.plainVar:
-		// evalNode's nVariable case and final sequence treatment
-		v, steps = unwrapSeq(env.lookup(o.op)), 1
-	default: // o.directPath
-		if v, steps, ok = pathOperand(o, input, env); !ok {
-			return nil, 0, false
-		}
 	}
-	switch v.(type) {
-	case *array, []any, map[string]any:
-		return nil, 0, false
+	if o.plainVar {
+		return varOperand(o, env), 1, true
 	}
-	return v, steps, true
+	return pathOperand(o, input, env)
 }
+
+// varOperand is evalNode's nVariable case and final sequence treatment.
+//
+//go:noinline
+func varOperand(o *node, env *env) any { return unwrapSeq(env.lookup(o.op)) }
 
 // pathOperand is eval on a directPath when that returns what fastSteps
 // ends on (walkPath done, with the step eval charges): the value and the
@@ -771,6 +768,9 @@ func pathOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
 		}
 		v = f
 	}
+	if _, isArr := v.(*array); isArr {
+		return nil, 0, false // evalPathFrom treats it
+	}
 	return v, steps, true
 }
 
@@ -804,68 +804,99 @@ func (ev *evaluator) evalFused(n *node, input any, env *env) (any, bool) {
 		steps += rsteps
 	}
 	var res any
-	switch n.binop {
-	case opAdd, opSub, opMul, opDiv, opMod:
-		// arith
-		lf, lnum := toNumber(lhs)
-		rf, rnum := toNumber(rhs)
-		switch {
-		case lnum && rnum:
-			if math.IsInf(lf, 0) || math.IsNaN(lf) || math.IsInf(rf, 0) || math.IsNaN(rf) {
-				return nil, false
-			}
-			res = arithOp(n.binop, lf, rf)
-		case (lnum || isUndef(lhs)) && (rnum || isUndef(rhs)):
-			res = undefined
-		default:
-			return nil, false
-		}
-	case opLt, opLe, opGt, opGe:
-		// compare
-		lf, lnum := toNumber(lhs)
-		rf, rnum := toNumber(rhs)
-		ls, lstr := lhs.(string)
-		rs, rstr := rhs.(string)
-		lu, ru := isUndef(lhs), isUndef(rhs)
-		if !(lnum || lstr || lu) || !(rnum || rstr || ru) {
-			return nil, false
-		}
-		if lu || ru {
-			res = undefined
-			break
-		}
-		if lnum != rnum {
-			return nil, false
-		}
-		c := 0
-		if lnum {
-			switch {
-			case lf < rf:
-				c = -1
-			case lf > rf:
-				c = 1
-			}
-		} else {
-			switch {
-			case ls < rs:
-				c = -1
-			case ls > rs:
-				c = 1
-			}
-		}
-		res = compareResult(n.binop, c)
-	default: // opEq, opNe
+	if n.binop == opEq || n.binop == opNe {
 		if isUndef(lhs) || isUndef(rhs) {
 			res = false
-			break
+		} else {
+			// deepEqual on a scalar: one tick
+			eq, ok := scalarEqual(lhs, rhs)
+			if !ok {
+				return nil, false
+			}
+			steps++
+			res = eq == (n.binop == opEq)
 		}
-		// deepEqual on scalars: one tick
-		eq, ok := scalarEqual(lhs, rhs)
-		if !ok {
-			return nil, false
+	} else {
+		// toNumber, quicker for the common number types
+		var lf, rf float64
+		var lnum, rnum bool
+		switch x := lhs.(type) {
+		case float64:
+			lf, lnum = x, true
+		case int64:
+			lf, lnum = float64(x), true
+		default:
+			lf, lnum = otherNumber(lhs)
 		}
-		steps++
-		res = eq == (n.binop == opEq)
+		switch x := rhs.(type) {
+		case float64:
+			rf, rnum = x, true
+		case int64:
+			rf, rnum = float64(x), true
+		default:
+			rf, rnum = otherNumber(rhs)
+		}
+		if n.binop <= opMod {
+			// arith: opAdd to opMod
+			switch {
+			case lnum && rnum:
+				// x-x is 0 for finite x, NaN for infinities and NaN
+				if (lf-lf)+(rf-rf) != 0 {
+					return nil, false
+				}
+				// arithOp, inline
+				var r float64
+				switch n.binop {
+				case opAdd:
+					r = lf + rf
+				case opSub:
+					r = lf - rf
+				case opMul:
+					r = lf * rf
+				case opDiv:
+					r = lf / rf
+				default:
+					r = math.Mod(lf, rf)
+				}
+				res = boxNum(r)
+			case (lnum || isUndef(lhs)) && (rnum || isUndef(rhs)):
+				res = undefined
+			default:
+				return nil, false
+			}
+		} else {
+			// compare: opLt to opGe
+			c := 0
+			if lnum && rnum {
+				switch {
+				case lf < rf:
+					c = -1
+				case lf > rf:
+					c = 1
+				}
+				res = compareResult(n.binop, c)
+			} else {
+				ls, lstr := lhs.(string)
+				rs, rstr := rhs.(string)
+				lu, ru := isUndef(lhs), isUndef(rhs)
+				switch {
+				case !(lnum || lstr || lu) || !(rnum || rstr || ru):
+					return nil, false // T2010
+				case lu || ru:
+					res = undefined
+				case lnum != rnum:
+					return nil, false // T2009
+				default:
+					switch {
+					case ls < rs:
+						c = -1
+					case ls > rs:
+						c = 1
+					}
+					res = compareResult(n.binop, c)
+				}
+			}
+		}
 	}
 	if ev.steps+steps > ev.maxSteps {
 		return nil, false
@@ -873,6 +904,11 @@ func (ev *evaluator) evalFused(n *node, input any, env *env) (any, bool) {
 	ev.steps += steps
 	return res, true
 }
+
+// otherNumber is toNumber, out of line.
+//
+//go:noinline
+func otherNumber(v any) (float64, bool) { return toNumber(v) }
 
 // scalarEqual is deepEqual on numbers, strings, booleans and null; false
 // for other values.

@@ -509,10 +509,10 @@ var smallInts = func() (t [1024]any) {
 // boxNum stores f in an interface, reusing a shared box for small
 // integers.
 func boxNum(f float64) any {
-	if f >= 0 && f < float64(len(smallNums)) {
-		if i := int(f); float64(i) == f && !(f == 0 && math.Signbit(f)) {
-			return smallNums[i]
-		}
+	// int(f) is implementation-defined for NaN and numbers out of range,
+	// but then never a small index that converts back to f; -0 is not 0
+	if i := int(f); uint(i) < uint(len(smallNums)) && float64(i) == f && (i != 0 || math.Float64bits(f) == 0) {
+		return smallNums[i]
 	}
 	return f
 }
