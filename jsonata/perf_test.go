@@ -276,3 +276,35 @@ func TestExportNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedOperands checks evalFused against evalBinary (results, errors,
+// least MaxSteps and MaxDepth) on operands of every kind it reads:
+// literals, variables and plain paths holding each type of value.
+func TestFusedOperands(t *testing.T) {
+	input := mustParse(t, doc)
+	seq, err := Compile(`[{"a":1},{"a":2}].$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _ := seq.Eval(nil, nil)
+	bindings := map[string]any{
+		"o": input, "i": int64(3), "f": 2.5, "s": "str", "b": true, "z": nil, "arr": []any{1.0, 2.0},
+		"m": map[string]any{"a": int64(1)}, "inf": math.Inf(-1), "seq": sv, "ni": int(4), "f32": float32(1.5),
+	}
+	ops := []string{"+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">="}
+	operands := []string{`1`, `-2.5`, `"str"`, `true`, `null`, `$i`, `$f`, `$s`, `$b`, `$z`, `$arr`, `$m`, `$inf`,
+		`$seq`, `$ni`, `$f32`, `$zz`, `$o.a.b.c`, `$o.s`, `$o.n`, `$o.a`, `$o.a.zz.c`, `$o.s.x`, `$o.orders.id`, `$seq.a`,
+		`a.b.c`, `s`, `zz`, `orders.id`}
+	for _, op := range ops {
+		for _, l := range operands {
+			for _, r := range operands {
+				checkSameSteps(t, l+" "+op+" "+r, input, bindings)
+			}
+		}
+		for _, r := range []string{`1`, `"x"`, `$v`, `$v.x`, `x`, `$v.x.y`} {
+			checkSameSteps(t, `$map([1, "s", {"x": 2}, {"x": "t"}, {"x": {"y": 3}}, [{"x": 4}], null, true], function($v){$v.x `+op+` `+r+`})`, input, bindings)
+			checkSameSteps(t, `$map([{"x": 2}, {"x": 3.5}, {"y": 1}], function($v){$v.x `+op+` `+r+`})`, input, bindings)
+			checkSameSteps(t, `[1, "s", {"x": 2}, {"x": "t"}, {"x": {"y": 3}}, [{"x": 4}], null, true][x `+op+` `+r+`]`, input, bindings)
+		}
+	}
+}
