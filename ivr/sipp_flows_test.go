@@ -60,17 +60,7 @@ Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio ` + fmt.Sprint(mediaPort) + ` RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-a=sendrecv
-
+` + sdpBody("phone", mediaPort) + `
 ]]>
   </send>
   <!-- A retransmitted INVITE (the caller saw no answer yet: a loaded
@@ -98,13 +88,35 @@ Content-Length: 0
 `
 }
 
+// sdpBody is the SDP of a sipp phone or caller: PCMU and telephone-event
+// (payload type 101), our RTP sent to mediaPort.
+func sdpBody(origin string, mediaPort int) string {
+	return `v=0
+o=` + origin + ` 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio ` + fmt.Sprint(mediaPort) + ` RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=sendrecv
+`
+}
+
 // keyPcap is the scenario middle that lets the prompt play for a second
 // and then keys the digits in pcap as RFC 4733 events.
 func keyPcap(pcap string) string {
+	return keyAfterPrompt(`<exec play_pcap_audio="` + pcap + `"/>`)
+}
+
+// keyAfterPrompt is the scenario middle that lets the prompt play for a
+// second and then runs the exec action that keys the digits.
+func keyAfterPrompt(keyAction string) string {
 	return `  <pause milliseconds="1000"/>
   <nop>
     <action>
-      <exec play_pcap_audio="` + pcap + `"/>
+      ` + keyAction + `
     </action>
   </nop>`
 }

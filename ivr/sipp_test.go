@@ -130,81 +130,12 @@ func dtmfPcap(t testing.TB, path, keys string, pt uint8) {
 // 4733 events, and waits for our BYE. Its SDP sends our RTP to mediaPort,
 // where the test counts what arrives.
 func phoneScenario(pcap string, mediaPort int) string {
-	return phoneScenarioKeys(`<exec play_pcap_audio="`+pcap+`"/>`, mediaPort)
+	return uasScenario(mediaPort, keyPcap(pcap))
 }
 
 // phoneScenarioKeys is phoneScenario keying with the given exec action.
 func phoneScenarioKeys(keyAction string, mediaPort int) string {
-	return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="alarm phone">
-  <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio ` + fmt.Sprint(mediaPort) + ` RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-a=sendrecv
-
-]]>
-  </send>
-  <!-- A retransmitted INVITE (the caller saw no answer yet: a loaded
-       machine) is absorbed; the 200 above keeps being retransmitted until
-       the ACK. Without this step sipp aborts the call on it. -->
-  <recv request="INVITE" optional="true"/>
-  <recv request="ACK" crlf="true"/>
-  <pause milliseconds="1000"/>
-  <nop>
-    <action>
-      ` + keyAction + `
-    </action>
-  </nop>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]>
-  </send>
-  <timewait milliseconds="200"/>
-</scenario>
-`
+	return uasScenario(mediaPort, keyAfterPrompt(keyAction))
 }
 
 // rtpTap counts the PCMU packets the phone receives and how loud they are.
