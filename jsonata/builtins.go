@@ -363,12 +363,9 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		limit := -1
-		if l, ok := numArg(a, 2); ok {
-			if l < 0 {
-				return nil, &Error{Code: "D3020", Position: pos, Value: l, Message: messages["D3020"]}
-			}
-			limit = int(math.Min(l, 1e9))
+		limit, err := limitArg(a, 2, "D3020", pos)
+		if err != nil {
+			return nil, err
 		}
 		var parts []string
 		switch t := arg(a, 1).(type) {
@@ -442,12 +439,9 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		limit := -1
-		if l, ok := numArg(a, 3); ok {
-			if l < 0 {
-				return nil, &Error{Code: "D3011", Position: pos, Value: l, Message: messages["D3011"]}
-			}
-			limit = int(math.Min(l, 1e9))
+		limit, err := limitArg(a, 3, "D3011", pos)
+		if err != nil {
+			return nil, err
 		}
 		switch pat := arg(a, 1).(type) {
 		case string:
@@ -507,12 +501,9 @@ func init() {
 		if !ok {
 			return undefined, nil
 		}
-		limit := -1
-		if l, ok := numArg(a, 2); ok {
-			if l < 0 {
-				return nil, &Error{Code: "D3040", Position: pos, Value: l, Message: messages["D3040"]}
-			}
-			limit = int(math.Min(l, 1e9))
+		limit, err := limitArg(a, 2, "D3040", pos)
+		if err != nil {
+			return nil, err
 		}
 		rf, ok := arg(a, 1).(*regexFn)
 		if !ok {
@@ -1106,4 +1097,17 @@ func scalarKey(v any) (string, bool) {
 		return "n" + strconv.FormatFloat(f, 'g', -1, 64), true
 	}
 	return "", false
+}
+
+// limitArg reads the optional count argument i of $split, $match or
+// $replace: -1 when absent, error code when negative.
+func limitArg(a []any, i int, code string, pos int) (int, error) {
+	l, ok := numArg(a, i)
+	if !ok {
+		return -1, nil
+	}
+	if l < 0 {
+		return 0, &Error{Code: code, Position: pos, Value: l, Message: messages[code]}
+	}
+	return int(math.Min(l, 1e9)), nil
 }
