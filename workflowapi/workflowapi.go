@@ -847,10 +847,7 @@ func (s *Service) putTenant(w http.ResponseWriter, r *http.Request) {
 	if !existed {
 		status = http.StatusCreated
 	}
-	s.mu.RLock()
-	v := view(t)
-	s.mu.RUnlock()
-	writeJSON(w, status, v)
+	s.writeTenant(w, status, t, nil)
 }
 
 func (s *Service) deleteTenant(w http.ResponseWriter, r *http.Request) {
@@ -921,14 +918,7 @@ func (s *Service) putWorkflow(w http.ResponseWriter, r *http.Request) {
 		t.Workflows[wf] = body.StateMachine
 		return nil
 	})
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.RLock()
-	v := view(t)
-	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, v)
+	s.writeTenant(w, http.StatusOK, t, err)
 }
 
 func (s *Service) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -945,11 +935,7 @@ func (s *Service) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 		delete(t.Workflows, wf)
 		return nil
 	})
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	writeNoContent(w, err)
 }
 
 func (s *Service) putNumber(w http.ResponseWriter, r *http.Request) {
@@ -969,14 +955,7 @@ func (s *Service) putNumber(w http.ResponseWriter, r *http.Request) {
 		t.Numbers[n] = body.Workflow
 		return nil
 	})
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.RLock()
-	v := view(t)
-	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, v)
+	s.writeTenant(w, http.StatusOK, t, err)
 }
 
 func (s *Service) deleteNumber(w http.ResponseWriter, r *http.Request) {
@@ -988,11 +967,7 @@ func (s *Service) deleteNumber(w http.ResponseWriter, r *http.Request) {
 		delete(t.Numbers, n)
 		return nil
 	})
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	writeNoContent(w, err)
 }
 
 func (s *Service) routeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -1054,4 +1029,26 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil
+}
+
+// writeTenant answers an admin change with the tenant as it now is, or
+// with err.
+func (s *Service) writeTenant(w http.ResponseWriter, status int, t *Tenant, err error) {
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	s.mu.RLock()
+	v := view(t)
+	s.mu.RUnlock()
+	writeJSON(w, status, v)
+}
+
+// writeNoContent answers a deletion: 204, or err.
+func writeNoContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
