@@ -35,20 +35,7 @@ func uasScenario(mediaPort int, middle string) string {
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="alarm phone">
   <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]>
-  </send>
-  <send retrans="500">
+` + sendRinging + `  <send retrans="500">
     <![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -121,17 +108,8 @@ func keyAfterPrompt(keyAction string) string {
   </nop>`
 }
 
-// ringingScenario is a phone that rings and never answers: 180, then it
-// waits for our CANCEL and ends the INVITE with 487.
-const ringingScenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="never answers">
-  <recv request="INVITE" crlf="true">
-    <action>
-      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" check_it="true" assign_to="invcseq"/>
-    </action>
-  </recv>
-  <send>
+// sendRinging is a sipp UAS's 180 Ringing to the INVITE just received.
+const sendRinging = `  <send>
     <![CDATA[
 SIP/2.0 180 Ringing
 [last_Via:]
@@ -144,7 +122,19 @@ Content-Length: 0
 
 ]]>
   </send>
-  <recv request="CANCEL"/>
+`
+
+// ringingScenario is a phone that rings and never answers: 180, then it
+// waits for our CANCEL and ends the INVITE with 487.
+const ringingScenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="never answers">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" check_it="true" assign_to="invcseq"/>
+    </action>
+  </recv>
+` + sendRinging + `  <recv request="CANCEL"/>
   <send>
     <![CDATA[
 SIP/2.0 200 OK
