@@ -214,6 +214,10 @@ type Final struct {
 type ListParams struct {
 	Limit int
 	Token string
+	// ArnPrefix, when not "", lists only the rows whose ARN starts with it
+	// byte for byte: the API passes "arn:PARTITION:states:REGION:ACCOUNT:"
+	// so that a caller sees its own account and region only.
+	ArnPrefix string
 }
 
 // ListExecutionsParams filters and pages executions, newest first.
@@ -265,6 +269,10 @@ type HistoryParams struct {
 //     is "" on the last page, a token the store did not issue is
 //     ErrInvalidToken; state machines and activities list by creation time
 //     then ARN, executions newest first;
+//   - a listing with ListParams.ArnPrefix holds only rows whose ARN starts
+//     with it, on every page: a token is a position, never a grant, so a
+//     token issued under one prefix and presented with another either
+//     fails with ErrInvalidToken or lists the other prefix's rows only;
 //   - Seq counts the inputs applied; a step with an Input advances it by one;
 //   - within a step, timer deletions happen before additions and task
 //     closings before additions (a task can be handed back to its queue by

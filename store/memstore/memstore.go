@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,7 +167,9 @@ func (s *Store) ListStateMachines(_ context.Context, p store.ListParams) ([]*sto
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.machines))
 	for k := range s.machines {
-		keys = append(keys, k)
+		if strings.HasPrefix(k, p.ArnPrefix) {
+			keys = append(keys, k)
+		}
 	}
 	keys, next, err := page(keys, func(k string) time.Time { return s.machines[k].CreatedAt }, p)
 	if err != nil {
@@ -313,7 +316,9 @@ func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.acts))
 	for k := range s.acts {
-		keys = append(keys, k)
+		if strings.HasPrefix(k, p.ArnPrefix) {
+			keys = append(keys, k)
+		}
 	}
 	keys, next, err := page(keys, func(k string) time.Time { return s.acts[k].CreatedAt }, p)
 	if err != nil {

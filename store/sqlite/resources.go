@@ -163,21 +163,49 @@ func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*stor
 
 // listByCreation pages a table by (created_at, arn) ascending. scan reads
 // one row and returns its sort key.
+//
+// An ArnPrefix becomes a range on arn rather than LIKE: the range needs no
+// escaping of the caller's text ('%' and '_' are plain bytes in it) and the
+// primary key's index can serve it. The range applies to every page, so a
+// token, which is only a position, cannot reach rows outside it.
 func (s *Store) listByCreation(ctx context.Context, table, columns string, p store.ListParams,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
-	query := `SELECT ` + columns + ` FROM ` + table
+	query := `SELECT ` + columns + ` FROM ` + table + ` WHERE 1`
 	var args []any
+	if p.ArnPrefix != "" {
+		query += ` AND arn >= ?`
+		args = append(args, p.ArnPrefix)
+		if end, ok := prefixEnd(p.ArnPrefix); ok {
+			query += ` AND arn < ?`
+			args = append(args, end)
+		}
+	}
 	if p.Token != "" {
 		at, arn, err := decodeToken(p.Token)
 		if err != nil {
 			return "", err
 		}
-		query += ` WHERE (created_at, arn) > (?, ?)`
+		query += ` AND (created_at, arn) > (?, ?)`
 		args = append(args, at, arn)
 	}
 	query += ` ORDER BY created_at, arn LIMIT ?`
 	args = append(args, fetchLimit(p.Limit))
 	return pageRows(ctx, s.rdb, query, args, p.Limit, scan)
+}
+
+// prefixEnd is the least string greater than every string that starts
+// with prefix, so that "starts with prefix" is prefix <= s < end under
+// SQLite's BINARY collation (byte order). ok is false when there is no such
+// string (prefix is all 0xff bytes): then every s >= prefix starts with it.
+func prefixEnd(prefix string) (end string, ok bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }
 
 // fetchLimit asks for one row more than the page so the last page can say

@@ -21,6 +21,8 @@
 //   - Deleting a state machine or activity deletes its tags; an ARN with
 //     no tags lists an empty map. A page token the store did not issue is
 //     an error.
+//   - A listing with an ArnPrefix matches it byte for byte (no wildcards)
+//     on every page, whatever scope the token came from.
 //   - Versions are numbered from 1 per machine, list highest first, and a
 //     deleted version's number is not reused until the machine itself is
 //     deleted (which deletes its versions).
@@ -54,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StateMachine/Delete", testStateMachineDelete},
 		{"StateMachine/List", testStateMachineList},
 		{"StateMachine/ListBadToken", testStateMachineListBadToken},
+		{"StateMachine/ListArnPrefix", testStateMachineListArnPrefix},
 		{"Version/PublishGet", testVersionPublishGet},
 		{"Version/List", testVersionList},
 		{"Version/Delete", testVersionDelete},
@@ -63,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Activity/Duplicate", testActivityDuplicate},
 		{"Activity/Delete", testActivityDelete},
 		{"Activity/List", testActivityList},
+		{"Activity/ListArnPrefix", testActivityListArnPrefix},
 		{"Execution/Start", testExecutionStart},
 		{"Execution/StartWithoutInput", testExecutionStartWithoutInput},
 		{"Execution/StartDuplicate", testExecutionStartDuplicate},
@@ -351,6 +355,135 @@ func testStateMachineListBadToken(t *testing.T, s store.Store) {
 	if _, _, err := s.ListStateMachines(ctxT(t), store.ListParams{Limit: 1, Token: "!!not a token!!"}); err == nil {
 		t.Error("ListStateMachines with a garbage token succeeded")
 	}
+}
+
+// Scopes of ARN-prefix listings. Their rows interleave in creation order,
+// and some prefixes differ from scopeA only past the point where a sloppy
+// match (no trailing colon, LIKE with '_' or '%' unescaped) would stop.
+const (
+	scopeA      = "arn:aws:states:us-east-1:123456789012:"
+	scopeB      = "arn:aws:states:us-east-1:210987654321:"
+	scopeRegion = "arn:aws:states:us-east-10:123456789012:"
+	scopeCN     = "arn:aws-cn:states:us-east-1:123456789012:"
+	scopeLongID = "arn:aws:states:us-east-1:1234567890123:"
+)
+
+// scopedRow is one resource of testListArnPrefix: its scope, its name
+// (unique across scopes) and when it was created.
+type scopedRow struct {
+	scope, name string
+	created     int
+}
+
+var scopedRows = []scopedRow{
+	{scopeA, "a1", 5}, {scopeB, "b1", 1}, {scopeA, "a2", 1}, {scopeRegion, "r1", 2},
+	{scopeA, "a3", 3}, {scopeCN, "c1", 3}, {scopeB, "b2", 4}, {scopeA, "a4", 3},
+	{scopeLongID, "l1", 0}, {scopeB, "b3", 9},
+}
+
+// testListArnPrefix checks a listing scoped by ARN prefix: only that
+// scope's rows, in order, on every page, and a token of one scope cannot
+// bring out another's rows. kind is the ARN's resource type segment;
+// create stores a resource under an ARN; list lists names.
+func testListArnPrefix(t *testing.T, kind string, create func(arn, name string, created time.Time) error,
+	list func(store.ListParams) ([]string, string, error)) {
+	for _, r := range scopedRows {
+		must(t, "create "+r.name, create(r.scope+kind+":"+r.name, r.name, at(r.created)))
+	}
+	scoped := func(prefix string) func(store.ListParams) ([]string, string, error) {
+		return func(p store.ListParams) ([]string, string, error) {
+			p.ArnPrefix = prefix
+			return list(p)
+		}
+	}
+	pageAll(t, []string{"a2", "a3", "a4", "a1"}, scoped(scopeA))
+	pageAll(t, []string{"b1", "b2", "b3"}, scoped(scopeB))
+	pageAll(t, []string{"r1"}, scoped(scopeRegion))
+	pageAll(t, []string{"c1"}, scoped(scopeCN))
+	pageAll(t, []string{"l1"}, scoped(scopeLongID))
+	// A prefix may be narrower than a scope, down to one ARN.
+	pageAll(t, []string{"a3"}, scoped(scopeA+kind+":a3"))
+	pageAll(t, []string{"l1", "a2", "b1", "r1", "c1", "a3", "a4", "b2", "a1", "b3"}, scoped(""))
+	for _, prefix := range []string{
+		"arn:aws:states:us-east-1:12345678901_:", // LIKE's '_' would match scopeA
+		"arn:aws:states:us-east-1:%",             // LIKE's '%' would match everything
+		"arn:aws:states:us-east-1:123456789012:" + kind + ":a1x",
+		"arn:aws:states:eu-west-1:123456789012:",
+		"\xff\xff",
+	} {
+		got, next, err := list(store.ListParams{ArnPrefix: prefix})
+		must(t, "list "+prefix, err)
+		if len(got) != 0 || next != "" {
+			t.Errorf("prefix %q lists %v (next %q), want nothing", prefix, got, next)
+		}
+	}
+
+	// A token issued under scope A, presented with scope B, must not
+	// bring out A's rows: the store refuses it, or lists B's rows only.
+	inScope := map[string]string{}
+	for _, r := range scopedRows {
+		inScope[r.name] = r.scope
+	}
+	for limit := 1; limit <= 3; limit++ {
+		_, tok, err := list(store.ListParams{ArnPrefix: scopeA, Limit: limit})
+		must(t, "list scope A", err)
+		if tok == "" {
+			t.Fatalf("limit %d: scope A fits one page, want a token", limit)
+		}
+		for _, other := range []string{scopeB, scopeRegion, ""} {
+			for pages := 0; tok != ""; pages++ {
+				if pages > len(scopedRows) {
+					t.Fatalf("paging scope %q does not end", other)
+				}
+				got, next, err := list(store.ListParams{ArnPrefix: other, Limit: limit, Token: tok})
+				if errors.Is(err, store.ErrInvalidToken) {
+					break
+				}
+				must(t, "list with another scope's token", err)
+				for _, n := range got {
+					if !strings.HasPrefix(inScope[n], other) {
+						t.Errorf("scope %q with a token of scope A listed %s of scope %q", other, n, inScope[n])
+					}
+				}
+				tok = next
+			}
+			_, tok, _ = list(store.ListParams{ArnPrefix: scopeA, Limit: limit})
+		}
+	}
+}
+
+func testStateMachineListArnPrefix(t *testing.T, s store.Store) {
+	testListArnPrefix(t, "stateMachine",
+		func(arn, name string, created time.Time) error {
+			sm := stateMachine(name, created)
+			sm.Arn = arn
+			return s.CreateStateMachine(ctxT(t), sm)
+		},
+		func(p store.ListParams) ([]string, string, error) {
+			sms, next, err := s.ListStateMachines(ctxT(t), p)
+			var got []string
+			for _, sm := range sms {
+				got = append(got, sm.Name)
+			}
+			return got, next, err
+		})
+}
+
+func testActivityListArnPrefix(t *testing.T, s store.Store) {
+	testListArnPrefix(t, "activity",
+		func(arn, name string, created time.Time) error {
+			a := activity(name, created)
+			a.Arn = arn
+			return s.CreateActivity(ctxT(t), a)
+		},
+		func(p store.ListParams) ([]string, string, error) {
+			as, next, err := s.ListActivities(ctxT(t), p)
+			var got []string
+			for _, a := range as {
+				got = append(got, a.Name)
+			}
+			return got, next, err
+		})
 }
 
 // pageAll checks a listing returns want in order: whole with Limit 0, and
