@@ -3,15 +3,10 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 )
-
-func (s *server) activityArn(region, name string) string {
-	return fmt.Sprintf("arn:%s:states:%s:%s:activity:%s", partitionOf(region), region, s.opts.Account, name)
-}
 
 type createActivityOutput struct {
 	ActivityArn  string `json:"activityArn"`
@@ -32,7 +27,7 @@ func (s *server) createActivity(c *call) (any, error) {
 	if err := checkEncryption(enc); err != nil {
 		return nil, err
 	}
-	arn := s.activityArn(c.region, name)
+	arn := c.activityArn(name)
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
@@ -63,8 +58,15 @@ func (s *server) readActivity(c *call) (*store.Activity, error) {
 	if err := c.in.r.check(); err != nil {
 		return nil, err
 	}
-	if _, err := parseActivityArn(arnText); err != nil {
-		return nil, err
+	parsed, aerr := parseActivityArn(arnText)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if mine, err := c.owns(parsed); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, activityDoesNotExist(arnText)
 	}
 	a, err := s.st.GetActivity(c.ctx, arnText)
 	if isNotFound(err) {
@@ -93,10 +95,17 @@ func (s *server) deleteActivity(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	if _, err := parseActivityArn(arnText); err != nil {
-		return nil, err
+	parsed, aerr := parseActivityArn(arnText)
+	if aerr != nil {
+		return nil, aerr
 	}
 	// DeleteActivity models no "does not exist": deleting is idempotent.
+	if mine, err := c.owns(parsed); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
 	if err := s.st.DeleteActivity(c.ctx, arnText); err != nil && !isNotFound(err) {
 		return nil, err
 	}
@@ -120,6 +129,7 @@ func (s *server) listActivities(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	page.ArnPrefix = c.arnPrefix()
 	acts, next, err := s.st.ListActivities(c.ctx, page)
 	if err != nil {
 		return nil, s.cursorError(err, page.Token)
@@ -193,6 +203,9 @@ func (s *server) sendTaskSuccess(c *call) (any, error) {
 	if _, err := parseJSON(output); err != nil {
 		return nil, invalidOutput(err)
 	}
+	if err := c.ownsToken(token); err != nil {
+		return nil, err
+	}
 	return nil, taskError(s.eng.SendTaskSuccess(context.WithoutCancel(c.ctx), token, output))
 }
 
@@ -204,6 +217,9 @@ func (s *server) sendTaskFailure(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
+	if err := c.ownsToken(token); err != nil {
+		return nil, err
+	}
 	return nil, taskError(s.eng.SendTaskFailure(context.WithoutCancel(c.ctx), token, errName, cause))
 }
 
@@ -211,6 +227,9 @@ func (s *server) sendTaskHeartbeat(c *call) (any, error) {
 	in := c.in
 	token, _ := in.str("taskToken", taskTokenStr.req())
 	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	if err := c.ownsToken(token); err != nil {
 		return nil, err
 	}
 	return nil, taskError(s.eng.SendTaskHeartbeat(c.ctx, token))

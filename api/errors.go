@@ -59,6 +59,12 @@ func unknownOperation(target string) *apiError {
 		message: fmt.Sprintf("Unknown operation %q: expected X-Amz-Target AWSStepFunctions.<Operation>", target)}
 }
 
+// accessDenied is IAM's refusal: the role does not allow the action, or
+// the resource belongs to another account.
+func accessDenied(msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, namespace: nsCoral, name: "AccessDeniedException", message: msg}
+}
+
 // internalFailure hides the cause from the client; it is logged instead.
 func internalFailure() *apiError {
 	return &apiError{status: http.StatusInternalServerError, namespace: nsCoral, name: "InternalFailure",

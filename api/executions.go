@@ -60,14 +60,14 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 		return nil, invalidInput(err)
 	}
 	if a.label == "" && isVersionQualifier(a.qualifier) {
-		if _, _, err := s.lookupVersion(c.ctx, a); err != nil {
+		if _, _, err := s.lookupVersion(c, a); err != nil {
 			return nil, err
 		}
 		// An execution would have to record the version it ran, and the
 		// store's executions have no place for it yet.
 		return nil, unsupported("starting executions from a state machine version")
 	}
-	sm, err := s.lookupStateMachine(c.ctx, a)
+	sm, err := s.lookupStateMachine(c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +104,18 @@ func (s *server) startExecution(c *call) (any, error) {
 }
 
 // lookupExecution resolves an execution ARN of a request.
-func (s *server) lookupExecution(ctx context.Context, arnText string) (*store.Execution, error) {
-	if _, err := parseExecutionArn(arnText); err != nil {
-		return nil, err
+func (s *server) lookupExecution(c *call, arnText string) (*store.Execution, error) {
+	a, aerr := parseExecutionArn(arnText)
+	if aerr != nil {
+		return nil, aerr
 	}
-	rec, err := s.st.GetExecution(ctx, arnText)
+	if mine, err := c.owns(a); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, execDoesNotExist(arnText)
+	}
+	rec, err := s.st.GetExecution(c.ctx, arnText)
 	if isNotFound(err) {
 		return nil, execDoesNotExist(arnText)
 	}
@@ -145,7 +152,7 @@ func (s *server) describeExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	rec, err := s.lookupExecution(c.ctx, arnText)
+	rec, err := s.lookupExecution(c, arnText)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +194,15 @@ func (s *server) stopExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	if _, err := parseExecutionArn(arnText); err != nil {
-		return nil, err
+	a, aerr := parseExecutionArn(arnText)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if mine, err := c.owns(a); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, execDoesNotExist(arnText)
 	}
 	rec, err := s.eng.StopExecution(context.WithoutCancel(c.ctx), arnText, errName, cause)
 	if errors.Is(err, engine.ErrExecutionDoesNotExist) || isNotFound(err) {
@@ -260,9 +274,9 @@ func (s *server) listExecutions(c *call) (any, error) {
 	var err error
 	version := a.label == "" && isVersionQualifier(a.qualifier)
 	if version {
-		sm, _, err = s.lookupVersion(c.ctx, a)
+		sm, _, err = s.lookupVersion(c, a)
 	} else {
-		sm, err = s.lookupStateMachine(c.ctx, a)
+		sm, err = s.lookupStateMachine(c, a)
 	}
 	if err != nil {
 		return nil, err
@@ -311,7 +325,7 @@ func (s *server) getExecutionHistory(c *call) (any, error) {
 	if !includeGiven {
 		includeData = true
 	}
-	rec, err := s.lookupExecution(c.ctx, arnText)
+	rec, err := s.lookupExecution(c, arnText)
 	if err != nil {
 		return nil, err
 	}

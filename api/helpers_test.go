@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"
@@ -67,6 +73,13 @@ type testEnv struct {
 // newEnv serves the API on a real SQLite store and a running engine.
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the API authenticating against keyring (nil:
+// the development pair).
+func newEnvWith(t *testing.T, keyring *auth.Keyring) *testEnv {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "statecraft.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +93,11 @@ func newEnv(t *testing.T) *testEnv {
 		defer close(done)
 		_ = eng.Run(ctx)
 	}()
-	srv := httptest.NewServer(New(st, eng, Options{Log: log, LongPoll: 200 * time.Millisecond}))
+	opts := Options{Log: log, LongPoll: 200 * time.Millisecond}
+	if keyring != nil {
+		opts.Auth = &auth.Authenticator{Keyring: keyring, Service: SigningName}
+	}
+	srv := httptest.NewServer(New(st, eng, opts))
 	e := &testEnv{t: t, srv: srv, st: st, eng: eng, logs: logs}
 	t.Cleanup(func() {
 		srv.Close()
@@ -125,8 +142,16 @@ func (r response) str(key string) string {
 	return s
 }
 
-// post sends a raw body to an operation.
+// post sends a raw body to an operation, signed with the development
+// pair.
 func (e *testEnv) post(op, body string) response {
+	e.t.Helper()
+	return e.postAs(op, body, "local", "local", "us-east-1")
+}
+
+// postAs sends a raw body to an operation signed with a key pair for a
+// region.
+func (e *testEnv) postAs(op, body, akid, secret, region string) response {
 	e.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader(body))
 	if err != nil {
@@ -136,7 +161,23 @@ func (e *testEnv) post(op, body string) response {
 	if op != "" {
 		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
 	}
+	signAs(e.t, req, body, akid, secret, region)
 	return e.do(req)
+}
+
+// signAs signs req (whose body is body) with SigV4 for Step Functions.
+func signAs(t *testing.T, req *http.Request, body, akid, secret, region string) {
+	t.Helper()
+	signAt(t, req, body, akid, secret, region, time.Now())
+}
+
+func signAt(t *testing.T, req *http.Request, body, akid, secret, region string, at time.Time) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "states", region, at); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (e *testEnv) do(req *http.Request) response {

@@ -34,7 +34,7 @@ func (e *testEnv) newClient(region string) *sfn.Client {
 		Region:       region,
 		BaseEndpoint: aws.String(e.srv.URL),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDSTATECRAFT", SecretAccessKey: "secret", Source: "test"}, nil
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "test"}, nil
 		}),
 		RetryMaxAttempts: 1,
 		APIOptions:       []func(*middleware.Stack) error{disableHostPrefix},

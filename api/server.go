@@ -15,19 +15,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/sigv4"
 	"github.com/statecraft/statecraft/store"
 )
 
 // Options configure the API.
 type Options struct {
-	// Region is used when a request's Authorization header names none;
-	// default "us-east-1".
+	// Region is the region of requests whose principal names none (the
+	// console's); default "us-east-1". Signed requests use the region of
+	// their credential scope.
 	Region string
-	// Account is the account id in every ARN; default "123456789012", the
-	// one Step Functions Local uses.
+	// Account is the account of the development keyring used when Auth is
+	// nil; default "123456789012", the one Step Functions Local uses.
 	Account string
-	Log     *slog.Logger
+	// Auth authenticates requests that arrive without a principal in
+	// their context; nil means the development pair local/local of
+	// Account, over loopback only.
+	Auth *auth.Authenticator
+	Log  *slog.Logger
 	// Now is the clock for creation dates and token expiry; nil means
 	// time.Now.
 	Now func() time.Time
@@ -44,7 +51,12 @@ const maxBody = 8 << 20
 
 const targetPrefix = "AWSStepFunctions."
 
+// SigningName is the service name in Step Functions' SigV4 credential
+// scopes.
+const SigningName = "states"
+
 type server struct {
+	auth *auth.Authenticator
 	st   store.Store
 	eng  *engine.Engine
 	opts Options
@@ -55,6 +67,8 @@ type server struct {
 // call is one request to an operation.
 type call struct {
 	ctx    context.Context
+	p      *auth.Principal
+	op     string
 	region string
 	in     *fields
 }
@@ -81,40 +95,49 @@ func New(st store.Store, eng *engine.Engine, opts Options) http.Handler {
 	if opts.LongPoll <= 0 {
 		opts.LongPoll = 60 * time.Second
 	}
-	s := &server{st: st, eng: eng, opts: opts, log: opts.Log}
-	s.ops = map[string]opFunc{
-		"CreateStateMachine":               (*server).createStateMachine,
-		"DescribeStateMachine":             (*server).describeStateMachine,
-		"UpdateStateMachine":               (*server).updateStateMachine,
-		"DeleteStateMachine":               (*server).deleteStateMachine,
-		"ListStateMachines":                (*server).listStateMachines,
-		"DescribeStateMachineForExecution": (*server).describeStateMachineForExecution,
-		"ValidateStateMachineDefinition":   (*server).validateStateMachineDefinition,
-		"StartExecution":                   (*server).startExecution,
-		"StartSyncExecution":               (*server).startSyncExecution,
-		"DescribeExecution":                (*server).describeExecution,
-		"StopExecution":                    (*server).stopExecution,
-		"ListExecutions":                   (*server).listExecutions,
-		"GetExecutionHistory":              (*server).getExecutionHistory,
-		"CreateActivity":                   (*server).createActivity,
-		"DescribeActivity":                 (*server).describeActivity,
-		"DeleteActivity":                   (*server).deleteActivity,
-		"ListActivities":                   (*server).listActivities,
-		"GetActivityTask":                  (*server).getActivityTask,
-		"SendTaskSuccess":                  (*server).sendTaskSuccess,
-		"SendTaskFailure":                  (*server).sendTaskFailure,
-		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
-		"TagResource":                      (*server).tagResource,
-		"UntagResource":                    (*server).untagResource,
-		"ListTagsForResource":              (*server).listTagsForResource,
-		"PublishStateMachineVersion":       (*server).publishStateMachineVersion,
-		"ListStateMachineVersions":         (*server).listStateMachineVersions,
-		"DeleteStateMachineVersion":        (*server).deleteStateMachineVersion,
+	if opts.Auth == nil {
+		opts.Auth = &auth.Authenticator{Keyring: auth.DevelopmentKeyring(opts.Account), Service: SigningName}
+	}
+	s := &server{auth: opts.Auth, st: st, eng: eng, opts: opts, log: opts.Log}
+	s.ops = make(map[string]opFunc, len(handlers)+len(unsupportedOps))
+	for op, fn := range handlers {
+		s.ops[op] = fn
 	}
 	for _, op := range unsupportedOps {
 		s.ops[op] = func(*server, *call) (any, error) { return nil, unsupported(op) }
 	}
 	return recoverer(s.log, s)
+}
+
+// handlers serve the operations Statecraft implements.
+var handlers = map[string]opFunc{
+	"CreateStateMachine":               (*server).createStateMachine,
+	"DescribeStateMachine":             (*server).describeStateMachine,
+	"UpdateStateMachine":               (*server).updateStateMachine,
+	"DeleteStateMachine":               (*server).deleteStateMachine,
+	"ListStateMachines":                (*server).listStateMachines,
+	"DescribeStateMachineForExecution": (*server).describeStateMachineForExecution,
+	"ValidateStateMachineDefinition":   (*server).validateStateMachineDefinition,
+	"StartExecution":                   (*server).startExecution,
+	"StartSyncExecution":               (*server).startSyncExecution,
+	"DescribeExecution":                (*server).describeExecution,
+	"StopExecution":                    (*server).stopExecution,
+	"ListExecutions":                   (*server).listExecutions,
+	"GetExecutionHistory":              (*server).getExecutionHistory,
+	"CreateActivity":                   (*server).createActivity,
+	"DescribeActivity":                 (*server).describeActivity,
+	"DeleteActivity":                   (*server).deleteActivity,
+	"ListActivities":                   (*server).listActivities,
+	"GetActivityTask":                  (*server).getActivityTask,
+	"SendTaskSuccess":                  (*server).sendTaskSuccess,
+	"SendTaskFailure":                  (*server).sendTaskFailure,
+	"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
+	"TagResource":                      (*server).tagResource,
+	"UntagResource":                    (*server).untagResource,
+	"ListTagsForResource":              (*server).listTagsForResource,
+	"PublishStateMachineVersion":       (*server).publishStateMachineVersion,
+	"ListStateMachineVersions":         (*server).listStateMachineVersions,
+	"DeleteStateMachineVersion":        (*server).deleteStateMachineVersion,
 }
 
 // unsupportedOps are the rest of the model's operations.
@@ -133,7 +156,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", id)
 	target := r.Header.Get("X-Amz-Target")
 	op, _ := strings.CutPrefix(target, targetPrefix)
-	out, err := s.serve(r, target, op)
+	out, err := s.serve(w, r, target, op)
 	status := http.StatusOK
 	if err != nil {
 		ae, ok := err.(*apiError)
@@ -156,7 +179,24 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("request", "op", op, "status", status, "requestId", id, "duration", time.Since(start))
 }
 
-func (s *server) serve(r *http.Request, target, op string) (any, error) {
+func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string) (any, error) {
+	// The body is read before anything else is looked at: the signature
+	// covers it, and nothing of an unauthenticated request is acted on.
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, validationError("The request body is larger than the %d-byte limit", maxBody)
+		}
+		return nil, serializationError("Could not read the request body: %v", err)
+	}
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok {
+		var err error
+		if p, err = s.auth.Authenticate(r, body); err != nil {
+			return nil, authError(err)
+		}
+	}
 	if r.Method != http.MethodPost {
 		e := unknownOperation(target)
 		e.status = http.StatusMethodNotAllowed
@@ -167,44 +207,47 @@ func (s *server) serve(r *http.Request, target, op string) (any, error) {
 	if !ok || !strings.HasPrefix(target, targetPrefix) {
 		return nil, unknownOperation(target)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, validationError("The request body is larger than the %d-byte limit", maxBody)
-		}
-		return nil, serializationError("Could not read the request body: %v", err)
+	if action := "states:" + op; !p.Role.Allows(action) {
+		return nil, accessDenied(p.DeniedMessage(action, ""))
+	}
+	// Operations that wait by design get their own bound instead of the
+	// server's read and write timeouts (which would cut them off); only
+	// an authenticated request gets it.
+	switch op {
+	case "GetActivityTask":
+		extendDeadlines(w, s.opts.LongPoll+30*time.Second)
+	case "StartSyncExecution":
+		extendDeadlines(w, expressMaxDuration+30*time.Second)
 	}
 	in, aerr := parseBody(body)
 	if aerr != nil {
 		return nil, aerr
 	}
-	region := regionFrom(r.Header.Get("Authorization"))
+	region := p.Region
 	if region == "" {
 		region = s.opts.Region
 	}
-	out, err := fn(s, &call{ctx: r.Context(), region: region, in: in})
+	out, err := fn(s, &call{ctx: r.Context(), p: p, op: op, region: region, in: in})
 	if err == nil && out == nil {
 		out = struct{}{}
 	}
 	return out, err
 }
 
-// regionFrom reads the region of a SigV4 credential scope:
-// "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/states/aws4_request, ...".
-func regionFrom(auth string) string {
-	_, cred, ok := strings.Cut(auth, "Credential=")
+func extendDeadlines(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	at := time.Now().Add(d)
+	_ = rc.SetReadDeadline(at)
+	_ = rc.SetWriteDeadline(at)
+}
+
+// authError answers a failed authentication as AWS does on awsJson.
+func authError(err error) *apiError {
+	e, ok := err.(*sigv4.Error)
 	if !ok {
-		return ""
+		return internalFailure()
 	}
-	if i := strings.IndexAny(cred, ", "); i >= 0 {
-		cred = cred[:i]
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || !validRegion(parts[2]) {
-		return ""
-	}
-	return parts[2]
+	return &apiError{status: e.Status(sigv4.AWSJSON), namespace: nsCoral, name: e.Name, message: e.Message}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -200,10 +199,6 @@ func tooManyTags(arn string, n int) *apiError {
 	return e
 }
 
-func (s *server) stateMachineArn(region, name string) string {
-	return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", partitionOf(region), region, s.opts.Account, name)
-}
-
 func (s *server) stamp() time.Time { return s.now().Truncate(time.Millisecond) }
 
 type createStateMachineOutput struct {
@@ -245,7 +240,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if err := logging.check(); err != nil {
 		return nil, err
 	}
-	arn := s.stateMachineArn(c.region, name)
+	arn := c.stateMachineArn(name)
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
@@ -309,11 +304,17 @@ func (s *server) createStateMachine(c *call) (any, error) {
 // lookupStateMachine resolves the ARN of a state machine itself: a
 // version, alias or Map label ARN names no machine here (operations that
 // accept version ARNs resolve them with lookupVersion first).
-func (s *server) lookupStateMachine(ctx context.Context, a smArn) (*store.StateMachine, error) {
+func (s *server) lookupStateMachine(c *call, a smArn) (*store.StateMachine, error) {
+	if mine, err := c.owns(a.arn); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, smDoesNotExist(a.text)
+	}
 	if a.qualifier != "" || a.label != "" {
 		return nil, smDoesNotExist(a.text)
 	}
-	sm, err := s.st.GetStateMachine(ctx, a.text)
+	sm, err := s.st.GetStateMachine(c.ctx, a.text)
 	if isNotFound(err) {
 		return nil, smDoesNotExist(a.text)
 	}
@@ -354,7 +355,7 @@ func (s *server) describeStateMachine(c *call) (any, error) {
 	if a.label == "" && isVersionQualifier(a.qualifier) {
 		// A version answers with its own definition, role, revision,
 		// description and date; the rest is its machine's.
-		sm, v, err := s.lookupVersion(c.ctx, a)
+		sm, v, err := s.lookupVersion(c, a)
 		if err != nil {
 			return nil, err
 		}
@@ -365,7 +366,7 @@ func (s *server) describeStateMachine(c *call) (any, error) {
 			RevisionID: v.RevisionID, Description: v.Description,
 		}, nil
 	}
-	sm, err := s.lookupStateMachine(c.ctx, a)
+	sm, err := s.lookupStateMachine(c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +421,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 	if err := logging.check(); err != nil {
 		return nil, err
 	}
-	sm, err := s.lookupStateMachine(c.ctx, a)
+	sm, err := s.lookupStateMachine(c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -477,6 +478,12 @@ func (s *server) deleteStateMachine(c *call) (any, error) {
 	}
 	if a.label != "" {
 		return nil, labelledArn(arnText)
+	}
+	if mine, err := c.owns(a.arn); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, nil // not here: deleting is idempotent
 	}
 	if a.qualifier != "" {
 		// Versions are deleted with DeleteStateMachineVersion; a qualified
@@ -548,6 +555,7 @@ func (s *server) listStateMachines(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	page.ArnPrefix = c.arnPrefix()
 	sms, next, err := s.st.ListStateMachines(c.ctx, page)
 	if err != nil {
 		return nil, s.cursorError(err, page.Token)
@@ -590,7 +598,7 @@ func (s *server) describeStateMachineForExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	rec, err := s.lookupExecution(c.ctx, arnText)
+	rec, err := s.lookupExecution(c, arnText)
 	if err != nil {
 		return nil, err
 	}

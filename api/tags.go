@@ -1,17 +1,25 @@
 package api
 
 import (
-	"context"
 	"sort"
 )
 
 // taggable resolves the resourceArn of a tagging request: a state machine
 // or an activity that exists. Other Step Functions ARNs are the wrong
 // resource type; versions and aliases do not exist here.
-func (s *server) taggable(ctx context.Context, text string) (string, error) {
+func (s *server) taggable(c *call, text string) (string, error) {
+	ctx := c.ctx
 	a, err := parseArn(text)
 	if err != nil {
 		return "", err
+	}
+	if a.typ == "stateMachine" || a.typ == "activity" {
+		if mine, err := c.owns(a); !mine {
+			if err != nil {
+				return "", err
+			}
+			return "", resourceNotFound(text)
+		}
 	}
 	switch a.typ {
 	case "stateMachine":
@@ -51,7 +59,7 @@ func (s *server) tagResource(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	arn, err := s.taggable(c.ctx, arnText)
+	arn, err := s.taggable(c, arnText)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +87,7 @@ func (s *server) untagResource(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	arn, err := s.taggable(c.ctx, arnText)
+	arn, err := s.taggable(c, arnText)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +104,7 @@ func (s *server) listTagsForResource(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	arn, err := s.taggable(c.ctx, arnText)
+	arn, err := s.taggable(c, arnText)
 	if err != nil {
 		return nil, err
 	}

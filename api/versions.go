@@ -44,7 +44,14 @@ func (s *server) publishVersion(ctx context.Context, sm *store.StateMachine, des
 // lookupVersion resolves a version ARN of a request (a qualifier of
 // digits) to the version and its machine; StateMachineDoesNotExist when
 // either is gone.
-func (s *server) lookupVersion(ctx context.Context, a smArn) (*store.StateMachine, *store.StateMachineVersion, error) {
+func (s *server) lookupVersion(c *call, a smArn) (*store.StateMachine, *store.StateMachineVersion, error) {
+	if mine, err := c.owns(a.arn); !mine {
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, smDoesNotExist(a.text)
+	}
+	ctx := c.ctx
 	v, err := s.st.GetStateMachineVersion(ctx, a.text)
 	if isNotFound(err) {
 		return nil, nil, smDoesNotExist(a.text)
@@ -96,7 +103,7 @@ func (s *server) publishStateMachineVersion(c *call) (any, error) {
 	if a.label != "" {
 		return nil, labelledArn(arnText)
 	}
-	sm, err := s.lookupStateMachine(c.ctx, a)
+	sm, err := s.lookupStateMachine(c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +152,12 @@ func (s *server) listStateMachineVersions(c *call) (any, error) {
 	if a.qualifier != "" {
 		return nil, invalidArn(arnText)
 	}
+	if mine, err := c.owns(a.arn); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return &listVersionsOutput{StateMachineVersions: []versionListItem{}}, nil
+	}
 	const op = "ListStateMachineVersions"
 	scope := scopeOf(arnText)
 	var cursor string
@@ -186,6 +199,12 @@ func (s *server) deleteStateMachineVersion(c *call) (any, error) {
 	}
 	if !isVersionQualifier(a.qualifier) {
 		return nil, validationError("Invalid Arn: '%s'. Expected a state machine version ARN (arn:...:stateMachine:<name>:<version>)", arnText)
+	}
+	if mine, err := c.owns(a.arn); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, nil
 	}
 	// Deleting is idempotent, and running executions of the version go on:
 	// each carries its own copy of the definition.

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/statecraft/statecraft/auth/authtest"
 )
 
 // `statecraft server` serves the Prometheus metrics at /metrics, beside
@@ -22,6 +25,8 @@ func TestServerServesMetrics(t *testing.T) {
 	ln.Close()
 	o := DefaultServerOptions()
 	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
+	o.MetricsToken = "metrics-token-0123456789"
+	o.MetricsListen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr bytes.Buffer
 	done := make(chan error, 1)
@@ -48,7 +53,7 @@ func TestServerServesMetrics(t *testing.T) {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/", strings.NewReader(body))
 		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		return http.DefaultClient.Do(req)
+		return authtest.Client.Do(req)
 	}
 	var resp *http.Response
 	for range 100 {
@@ -66,7 +71,25 @@ func TestServerServesMetrics(t *testing.T) {
 		t.Fatalf("CreateActivity: %s", resp.Status)
 	}
 
-	resp, err = http.Get("http://" + addr + "/metrics")
+	// Without the token, nothing; a wrong one, nothing.
+	for _, auth := range []string{"", "Bearer wrong-token", "Basic bWV0cmljczp4"} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(b), "statecraft_") {
+			t.Errorf("GET /metrics with %q: %s %s", auth, resp.Status, b)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+o.MetricsToken)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +111,20 @@ func TestServerServesMetrics(t *testing.T) {
 		if !strings.Contains(string(body), "\n"+want) {
 			t.Errorf("/metrics has no line %q", want)
 		}
+	}
+	// The separate metrics address serves them without a token.
+	m := regexp.MustCompile(`metrics \(no token\): (http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("the banner does not name the separate metrics address:\n%s", stdout.String())
+	}
+	resp, err = http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "statecraft_state_transitions_total") {
+		t.Errorf("GET %s: %s", m[1], resp.Status)
 	}
 	stop() // the banner is written by then
 	if !strings.Contains(stdout.String(), "metrics: http://"+addr+"/metrics") {

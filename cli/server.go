@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
@@ -71,7 +72,45 @@ type ServerOptions struct {
 	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
 	Project   string `json:"project"`   // project file applied at start-up
 	AdminKey  string `json:"adminKey"`  // admin key of the workflow API (besides the project's)
+	// Credentials is the credentials file (accounts, access keys, roles;
+	// see package auth); "" serves only the development pair, on loopback.
+	Credentials string `json:"credentials"`
+	// TLSCert and TLSKey serve HTTPS (HTTP/2 and HTTP/1.1), read again on
+	// SIGHUP.
+	TLSCert string `json:"tlsCert"`
+	TLSKey  string `json:"tlsKey"`
+	// MetricsToken is the bearer token GET /metrics takes on the main
+	// address; MetricsListen serves /metrics alone, without a token, on a
+	// separate address (for a scraper on a private network).
+	MetricsToken  string `json:"metricsToken"`
+	MetricsListen string `json:"metricsListen"`
+	// Connection limits. Long polls (GetActivityTask), StartSyncExecution,
+	// Lambda invocations and the console's live stream extend their own
+	// deadlines past ReadTimeout and WriteTimeout, each by its own bound.
+	MaxConnections    int      `json:"maxConnections"`
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout"`
+	ReadTimeout       Duration `json:"readTimeout"`
+	WriteTimeout      Duration `json:"writeTimeout"`
+	IdleTimeout       Duration `json:"idleTimeout"`
 }
+
+// Duration is a time.Duration written "90s" or "5m" in the config file.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"30s\" or \"5m\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // DefaultServerOptions are what the server uses when nothing says otherwise.
 func DefaultServerOptions() ServerOptions {
@@ -82,20 +121,31 @@ func DefaultServerOptions() ServerOptions {
 		Account:   "123456789012",
 		LogFormat: "text",
 		LogLevel:  "info",
+
+		MaxConnections:    1024,
+		ReadHeaderTimeout: Duration(10 * time.Second),
+		ReadTimeout:       Duration(60 * time.Second),
+		WriteTimeout:      Duration(60 * time.Second),
+		IdleTimeout:       Duration(60 * time.Second),
 	}
 }
 
 // ServerEnv maps environment variables to settings.
 var ServerEnv = map[string]func(*ServerOptions, string){
-	"STATECRAFT_LISTEN":     func(o *ServerOptions, v string) { o.Listen = v },
-	"STATECRAFT_DATA":       func(o *ServerOptions, v string) { o.Data = v },
-	"STATECRAFT_REGION":     func(o *ServerOptions, v string) { o.Region = v },
-	"STATECRAFT_ACCOUNT":    func(o *ServerOptions, v string) { o.Account = v },
-	"STATECRAFT_NO_SYNC":    func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
-	"STATECRAFT_LOG_FORMAT": func(o *ServerOptions, v string) { o.LogFormat = v },
-	"STATECRAFT_LOG_LEVEL":  func(o *ServerOptions, v string) { o.LogLevel = v },
-	"STATECRAFT_PROJECT":    func(o *ServerOptions, v string) { o.Project = v },
-	"STATECRAFT_ADMIN_KEY":  func(o *ServerOptions, v string) { o.AdminKey = v },
+	"STATECRAFT_LISTEN":         func(o *ServerOptions, v string) { o.Listen = v },
+	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
+	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
+	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
+	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
+	"STATECRAFT_LOG_FORMAT":     func(o *ServerOptions, v string) { o.LogFormat = v },
+	"STATECRAFT_LOG_LEVEL":      func(o *ServerOptions, v string) { o.LogLevel = v },
+	"STATECRAFT_PROJECT":        func(o *ServerOptions, v string) { o.Project = v },
+	"STATECRAFT_ADMIN_KEY":      func(o *ServerOptions, v string) { o.AdminKey = v },
+	"STATECRAFT_CREDENTIALS":    func(o *ServerOptions, v string) { o.Credentials = v },
+	"STATECRAFT_TLS_CERT":       func(o *ServerOptions, v string) { o.TLSCert = v },
+	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
+	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
+	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -156,9 +206,30 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 1, Err: fmt.Errorf("opening %s: %w", dbPath, err)}
 	}
 	defer st.Close()
+	keys, err := keyring(o)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	var certs *certReloader
+	if o.TLSCert != "" || o.TLSKey != "" {
+		if o.TLSCert == "" || o.TLSKey == "" {
+			return &ExitError{Code: 1, Err: errors.New("TLS needs both --tls-cert and --tls-key")}
+		}
+		if certs, err = newCertReloader(o.TLSCert, o.TLSKey, log); err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		defer certs.Close()
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
+	}
+	if err := checkExposure(ln, keys, certs != nil, log); err != nil {
+		ln.Close()
+		return &ExitError{Code: 1, Err: err}
+	}
+	if o.MaxConnections > 0 {
+		ln = newLimitListener(ln, o.MaxConnections)
 	}
 	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
 	defer host.Close()
@@ -179,13 +250,19 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines, "activities", rep.Activities)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(lambdaapi.Prefix, lambdaapi.Handler(host, log))
-	mux.Handle(deploy.Path, deploy.Handler(target))
-	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log})
+	// Every door authenticates before it parses: SigV4 for the AWS
+	// protocols and deploy, tenant keys for the workflow API, a session
+	// for the console, a token for metrics.
+	signed := func(service string) *auth.Authenticator {
+		return &auth.Authenticator{Keyring: keys, Service: service}
+	}
+	mux.Handle(lambdaapi.Prefix, signed(lambdaapi.SigningName).Middleware(lambdaapi.MaxRequest+1, lambdaapi.AuthError, lambdaapi.Handler(host, log)))
+	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deploy.Handler(target)))
+	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName)})
 	// The IVR workflow API (tenants, workflows, number routes) and, when
 	// the project asks for it, the media service, both using the Step
 	// Functions API above in process.
-	sfnLocal := workflowapi.LocalClient(apiHandler, o.Region)
+	sfnLocal := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "workflowapi", Account: o.Account, Role: auth.RoleOperator, Region: o.Region, Via: "internal"})
 	wopts := workflowapi.Options{SFN: sfnLocal, Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "workflows.json"), Log: log}
 	if o.AdminKey != "" {
 		wopts.AdminKeys = append(wopts.AdminKeys, o.AdminKey)
@@ -211,7 +288,10 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	defer stopMedia()
 	var media *mediaservice.Service
 	if p != nil && p.MediaService != nil {
-		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, sfnLocal, wf, log))
+		// The media service is an activity worker of the default account:
+		// in process, it acts as one.
+		worker := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
+		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, worker, wf, log))
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("media service: %w", err)}
 		}
@@ -220,9 +300,33 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	con := console.New(apiHandler, console.Options{Log: log})
 	mux.Handle(console.Prefix, con) // the web console and its live stream
 	// Prometheus metrics, documented in metrics/README.md.
-	mux.Handle("GET "+metrics.Path, metrics.Handler(eng, st, metrics.Options{Log: log}))
+	metricsHandler := metrics.Handler(eng, st, metrics.Options{Log: log})
+	mux.Handle("GET "+metrics.Path, metrics.RequireToken(o.MetricsToken, nil, metricsHandler))
 	mux.Handle("/", apiHandler)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: time.Duration(o.ReadHeaderTimeout),
+		ReadTimeout:       time.Duration(o.ReadTimeout),
+		WriteTimeout:      time.Duration(o.WriteTimeout),
+		IdleTimeout:       time.Duration(o.IdleTimeout),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if certs != nil {
+		srv.TLSConfig = certs.tlsConfig()
+	}
+	var metricsSrv *http.Server
+	if o.MetricsListen != "" {
+		mln, err := net.Listen("tcp", o.MetricsListen)
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("metrics address: %w", err)}
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET "+metrics.Path, metricsHandler)
+		metricsSrv = &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+		go func() { _ = metricsSrv.Serve(mln) }()
+		defer metricsSrv.Close()
+		fmt.Fprintf(stdout, "  metrics (no token): http://%s%s\n", mln.Addr(), metrics.Path)
+	}
 	srv.RegisterOnShutdown(con.Close)
 
 	runCtx, stopEngine := context.WithCancel(context.Background())
@@ -234,9 +338,19 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		}
 	}()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			serveErr <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 
-	endpoint := "http://" + ln.Addr().String()
+	scheme := "http"
+	if certs != nil {
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
 	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
 	fmt.Fprintf(stdout, "  metrics: %s%s\n", endpoint, metrics.Path)

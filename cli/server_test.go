@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/statecraft/statecraft/auth/authtest"
 )
 
 func TestServerSettingsPrecedence(t *testing.T) {
@@ -56,7 +58,7 @@ func TestServerStartsAndStops(t *testing.T) {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/", strings.NewReader(`{}`))
 		req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		resp, err = http.DefaultClient.Do(req)
+		resp, err = authtest.Client.Do(req)
 		if err == nil {
 			break
 		}

@@ -252,6 +252,13 @@ func TaskToken(executionArn string, ref int64, seed uint64) string {
 	return head + "." + base64.RawURLEncoding.EncodeToString(sum[:18])
 }
 
+// TokenExecution is the ARN of the execution a task token was issued
+// for, as the token says (not proof that the token is genuine).
+func TokenExecution(token string) (string, bool) {
+	arn, _, ok := parseToken(token)
+	return arn, ok
+}
+
 // parseToken splits a token into its execution and ref.
 func parseToken(token string) (string, int64, bool) {
 	head, _, ok := strings.Cut(token, ".")
@@ -539,7 +546,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		switch c.Kind {
 		case interp.RunTask:
 			t := c.Task
-			kind := taskKind(t.Resource)
+			kind := taskKind(t.Resource, l.arn)
 			if kind == kindOther || kind == kindCallback {
 				// Same outbox as nested executions: the invocation survives a
 				// crash between this commit and running it.
@@ -619,10 +626,15 @@ const (
 	kindNested
 )
 
-func taskKind(resource string) resourceKind {
+func taskKind(resource, executionArn string) resourceKind {
 	parts := strings.SplitN(resource, ":", 7)
 	switch {
 	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		if foreignResource(resource, executionArn) {
+			// Never queued where the other account's workers would get
+			// it: the invoke path fails the task instead.
+			return kindOther
+		}
 		return kindActivity
 	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states" && strings.HasPrefix(parts[6], "startExecution"):
 		return kindNested
@@ -639,7 +651,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 	for _, c := range cmds {
 		switch c.Kind {
 		case interp.RunTask:
-			switch taskKind(c.Task.Resource) {
+			switch taskKind(c.Task.Resource, l.arn) {
 			case kindActivity:
 				var t *store.Task
 				for i := range added {
@@ -743,4 +755,16 @@ func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
 		close(ch)
 	}
 	return ch
+}
+
+// foreignResource tells whether a resource ARN names an account or region
+// other than the execution's: an execution reaches only its own account's
+// resources in its own region.
+func foreignResource(resource, executionArn string) bool {
+	r := strings.SplitN(resource, ":", 6)
+	x := strings.SplitN(executionArn, ":", 6)
+	if len(r) < 6 || len(x) < 6 || r[0] != "arn" || r[4] == "" {
+		return false // no account in it: arn:aws:states:::lambda:invoke and the like
+	}
+	return r[1] != x[1] || r[3] != x[3] || r[4] != x[4]
 }

@@ -124,6 +124,10 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 
 func (e *Engine) runInvoker(req InvokeRequest) interp.Event {
 	notSupported := interp.Event{Kind: interp.TaskFailed, Error: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + req.Resource + "."}
+	if foreignResource(req.Resource, req.ExecutionArn) {
+		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}
+	}
 	if e.opts.Invoker == nil {
 		return notSupported
 	}

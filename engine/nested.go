@@ -119,6 +119,9 @@ type failure struct{ name, cause string }
 func (f *failure) Error() string { return f.name + ": " + f.cause }
 
 func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (*store.Execution, error) {
+	if parent, ok := TokenExecution(token); ok && foreignResource(nt.smArn, parent) {
+		return nil, &failure{"StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn)}
+	}
 	sm, err := e.st.GetStateMachine(ctx, nt.smArn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &failure{"StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", nt.smArn)}

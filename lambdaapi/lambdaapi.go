@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/statecraft/statecraft/functions"
 )
@@ -51,6 +52,12 @@ func (a *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "Only Invoke (POST /2015-03-31/functions/{name}/invocations) is served")
 		return
 	}
+	if _, ok := authorize(w, r, name); !ok {
+		return
+	}
+	// A function may run up to Lambda's 15 minutes: the server's write
+	// timeout must not cut its answer off.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(16 * time.Minute))
 	if i := strings.Index(name, "function:"); i >= 0 {
 		name = name[i+len("function:"):]
 	}

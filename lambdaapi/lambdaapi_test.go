@@ -1,6 +1,9 @@
 package lambdaapi
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +12,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/functions"
 )
 
@@ -30,12 +38,27 @@ module.exports.boom = async () => { const err = new Error('nope'); err.name = 'B
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(Handler(h, nil))
+	keys, err := auth.NewKeyring([]auth.Account{{ID: "123456789012", Keys: []auth.Key{
+		{AccessKeyID: "OPERATOR", SecretAccessKey: "operator-secret", Role: auth.RoleOperator},
+		{AccessKeyID: "WORKER", SecretAccessKey: "worker-secret", Role: auth.RoleWorker},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &auth.Authenticator{Keyring: keys, Service: SigningName}
+	srv := httptest.NewServer(a.Middleware(MaxRequest+1, AuthError, Handler(h, nil)))
 	defer srv.Close()
-	post := func(path, body string, hdr map[string]string) (*http.Response, string) {
+	sendAs := func(akid, secret, path, body string, hdr map[string]string) (*http.Response, string) {
 		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
 		for k, v := range hdr {
 			req.Header.Set(k, v)
+		}
+		if akid != "" {
+			sum := sha256.Sum256([]byte(body))
+			if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret},
+				req, hex.EncodeToString(sum[:]), SigningName, "us-east-1", time.Now()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -44,6 +67,25 @@ module.exports.boom = async () => { const err = new Error('nope'); err.name = 'B
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		return resp, string(b)
+	}
+	post := func(path, body string, hdr map[string]string) (*http.Response, string) {
+		return sendAs("OPERATOR", "operator-secret", path, body, hdr)
+	}
+	// Every invocation is signed, by a role that may invoke.
+	for _, c := range []struct {
+		name, akid, secret string
+		status             int
+		errType            string
+	}{
+		{"unsigned", "", "", 403, "MissingAuthenticationTokenException"},
+		{"wrong secret", "OPERATOR", "not-the-secret", 403, "InvalidSignatureException"},
+		{"unknown key", "NOBODY", "operator-secret", 403, "UnrecognizedClientException"},
+		{"worker role", "WORKER", "worker-secret", 403, "AccessDeniedException"},
+	} {
+		resp, body := sendAs(c.akid, c.secret, "/2015-03-31/functions/ok/invocations", `{}`, nil)
+		if resp.StatusCode != c.status || resp.Header.Get("X-Amzn-ErrorType") != c.errType {
+			t.Errorf("%s: %d %s %s, want %d %s", c.name, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), body, c.status, c.errType)
+		}
 	}
 	cases := []struct {
 		name, path, body string

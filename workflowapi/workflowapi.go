@@ -15,7 +15,8 @@
 //	PUT    /v1/admin/tenants/{tenant}              create or replace {apiKeys, workflows, numbers}
 //	GET    /v1/admin/tenants/{tenant}              one
 //	DELETE /v1/admin/tenants/{tenant}
-//	POST   /v1/admin/tenants/{tenant}/keys         add a key ({"apiKey": ...} or generated; shown once)
+//	POST   /v1/admin/tenants/{tenant}/keys         add a key ({"apiKey": ...} or generated; shown once, with its keyId)
+//	DELETE /v1/admin/tenants/{tenant}/keys/{keyId}  revoke a key
 //	PUT    /v1/admin/tenants/{tenant}/workflows/{workflow}   {"stateMachine": NAME or ARN}
 //	DELETE /v1/admin/tenants/{tenant}/workflows/{workflow}
 //	PUT    /v1/admin/tenants/{tenant}/numbers/{number}       {"workflow": NAME}
@@ -27,6 +28,21 @@
 //
 //	GET  /v1/ivr/routes/{number}                   200 when routed, 404 when not
 //	POST /v1/ivr/inbound-calls                     {callerNumber, calledNumber, dialogId} -> the execution
+//
+// Each tenant belongs to an account (its "account", the server's default
+// when unset): its workflows are that account's state machines, and its
+// executions are that account's, visible through the Step Functions API
+// only to that account's credentials. The service calls the API in
+// process as the tenant (auth.Principal, role operator), so the API's own
+// account checks apply: a workflow naming another account's machine is
+// refused there.
+//
+// Keys are rotated without downtime: add a new key (POST .../keys), move
+// the clients to it, then revoke the old one by its keyId (DELETE
+// .../keys/{keyId}); a tenant may hold several keys at once. Admin keys
+// (the project's workflowApi.adminKeys and --admin-key) rotate the same
+// way across a restart: list the new key beside the old, restart, move
+// the callers, remove the old, restart.
 //
 // Executions are ordinary Step Functions executions of the workflow's
 // state machine, started through the Step Functions API in process; their
@@ -60,12 +76,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/ivr"
 )
 
 // Tenant is one customer: its keys, workflows and number routes.
 type Tenant struct {
 	Name string `json:"name"`
+	// Account owns the tenant's state machines and executions; "" is the
+	// service's default account.
+	Account string `json:"account,omitempty"`
 	// KeyHashes are "sha256:HEX" of the tenant's API keys.
 	KeyHashes []string `json:"keyHashes"`
 	// Workflows maps a workflow name to a state machine name or ARN.
@@ -78,6 +98,7 @@ type Tenant struct {
 // TenantConfig declares a tenant with plain keys (from the project file).
 type TenantConfig struct {
 	Name      string
+	Account   string
 	APIKeys   []string
 	Workflows map[string]string
 	Numbers   map[string]string
@@ -209,6 +230,7 @@ func (s *Service) sortedTenants() []*Tenant {
 }
 
 var (
+	accountID    = regexp.MustCompile(`^[0-9]{12}$`)
 	tenantName   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 	workflowName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
 )
@@ -232,6 +254,9 @@ func NormalizeNumber(n string) string {
 func (s *Service) check(t *Tenant) error {
 	if !tenantName.MatchString(t.Name) {
 		return badRequest("invalid tenant name %q: use 1 to 32 letters, digits, hyphens or underscores", t.Name)
+	}
+	if t.Account != "" && !accountID.MatchString(t.Account) {
+		return badRequest("invalid account %q: an account id is 12 digits", t.Account)
 	}
 	for w, sm := range t.Workflows {
 		if !workflowName.MatchString(w) {
@@ -275,7 +300,7 @@ func (s *Service) ApplyTenants(cfgs []TenantConfig) error {
 	}
 	s.reindex()
 	for _, c := range cfgs {
-		t := &Tenant{Name: c.Name, Workflows: map[string]string{}, Numbers: map[string]string{}}
+		t := &Tenant{Name: c.Name, Account: c.Account, Workflows: map[string]string{}, Numbers: map[string]string{}}
 		for _, k := range c.APIKeys {
 			t.KeyHashes = append(t.KeyHashes, hashKey(k))
 		}
@@ -323,12 +348,26 @@ func (s *Service) isAdmin(key string) bool {
 	return false
 }
 
-// machineArn resolves a workflow's state machine.
-func (s *Service) machineArn(sm string) string {
+// account is the account of a tenant.
+func (s *Service) account(t *Tenant) string {
+	if t.Account != "" {
+		return t.Account
+	}
+	return s.opts.Account
+}
+
+// as is ctx carrying the principal the service acts as for a tenant's
+// account: what the Step Functions API checks every call against.
+func (s *Service) as(ctx context.Context, account, tenant string) context.Context {
+	return auth.WithPrincipal(ctx, &auth.Principal{AccessKeyID: "workflowapi:" + tenant, Account: account, Role: auth.RoleOperator, Region: s.opts.Region, Via: "tenant"})
+}
+
+// machineArn resolves a workflow's state machine in an account.
+func (s *Service) machineArn(account, sm string) string {
 	if strings.HasPrefix(sm, "arn:") {
 		return sm
 	}
-	return "arn:aws:states:" + s.opts.Region + ":" + s.opts.Account + ":stateMachine:" + sm
+	return "arn:" + auth.Partition(s.opts.Region) + ":states:" + s.opts.Region + ":" + account + ":stateMachine:" + sm
 }
 
 // executionArn is the ARN of execution name of a state machine.
@@ -369,8 +408,8 @@ func (s *Service) start(ctx context.Context, t *Tenant, workflow, input string) 
 	var rb [12]byte
 	_, _ = rand.Read(rb[:])
 	name := t.Name + "." + hex.EncodeToString(rb[:])
-	out, err := s.opts.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(s.machineArn(sm)),
+	out, err := s.opts.SFN.StartExecution(s.as(ctx, s.account(t), t.Name), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.machineArn(s.account(t), sm)),
 		Name:            aws.String(name),
 		Input:           aws.String(input),
 	})
@@ -399,10 +438,10 @@ func (s *Service) describe(ctx context.Context, t *Tenant, workflow, id string) 
 	if !strings.HasPrefix(id, t.Name+".") || strings.ContainsAny(id, ":/") {
 		return nil, notFound("no execution %q of workflow %q", id, workflow)
 	}
-	out, err := s.opts.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionArn(s.machineArn(sm), id))})
+	out, err := s.opts.SFN.DescribeExecution(s.as(ctx, s.account(t), t.Name), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionArn(s.machineArn(s.account(t), sm), id))})
 	if err != nil {
 		var ae smithy.APIError
-		if errors.As(err, &ae) && (ae.ErrorCode() == "ExecutionDoesNotExist" || ae.ErrorCode() == "InvalidArn") {
+		if errors.As(err, &ae) && (ae.ErrorCode() == "ExecutionDoesNotExist" || ae.ErrorCode() == "InvalidArn" || ae.ErrorCode() == "AccessDeniedException") {
 			return nil, notFound("no execution %q of workflow %q", id, workflow)
 		}
 		return nil, s.sfnError(err, workflow)
@@ -438,6 +477,8 @@ func (s *Service) sfnError(err error, workflow string) error {
 		switch ae.ErrorCode() {
 		case "StateMachineDoesNotExist", "StateMachineDeleting":
 			return &apiErr{status: http.StatusConflict, code: "WorkflowUnavailable", msg: fmt.Sprintf("workflow %q: its state machine is not deployed: %s", workflow, ae.ErrorMessage())}
+		case "AccessDeniedException":
+			return &apiErr{status: http.StatusConflict, code: "WorkflowUnavailable", msg: fmt.Sprintf("workflow %q: its state machine belongs to another account than the tenant's", workflow)}
 		case "InvalidExecutionInput", "ValidationException", "InvalidName", "InvalidArn":
 			return badRequest("%s", ae.ErrorMessage())
 		case "ExecutionLimitExceeded", "ThrottlingException":
@@ -641,6 +682,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/v1/admin/tenants/{tenant}", methods(map[string]http.HandlerFunc{
 		"GET": admin(s.getTenant), "PUT": admin(s.putTenant), "DELETE": admin(s.deleteTenant)}))
 	mux.HandleFunc("/v1/admin/tenants/{tenant}/keys", methods(map[string]http.HandlerFunc{"POST": admin(s.addKey)}))
+	mux.HandleFunc("/v1/admin/tenants/{tenant}/keys/{keyId}", methods(map[string]http.HandlerFunc{"DELETE": admin(s.deleteKey)}))
 	mux.HandleFunc("/v1/admin/tenants/{tenant}/workflows/{workflow}", methods(map[string]http.HandlerFunc{
 		"PUT": admin(s.putWorkflow), "DELETE": admin(s.deleteWorkflow)}))
 	mux.HandleFunc("/v1/admin/tenants/{tenant}/numbers/{number}", methods(map[string]http.HandlerFunc{
@@ -663,7 +705,7 @@ func (s *Service) listWorkflows(w http.ResponseWriter, r *http.Request, t *Tenan
 	}
 	out := []wf{}
 	for name, sm := range t.Workflows {
-		out = append(out, wf{name, s.machineArn(sm)})
+		out = append(out, wf{name, s.machineArn(s.account(t), sm)})
 	}
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -694,16 +736,22 @@ func (s *Service) describeHTTP(w http.ResponseWriter, r *http.Request, t *Tenant
 	writeJSON(w, http.StatusOK, e)
 }
 
-// TenantView is a tenant as the admin API shows it (no keys).
+// TenantView is a tenant as the admin API shows it (no keys: only their
+// ids, to revoke them by).
 type TenantView struct {
 	Name      string            `json:"name"`
+	Account   string            `json:"account,omitempty"`
 	APIKeys   int               `json:"apiKeys"`
+	KeyIDs    []string          `json:"keyIds"`
 	Workflows map[string]string `json:"workflows"`
 	Numbers   map[string]string `json:"numbers"`
 }
 
 func view(t *Tenant) TenantView {
-	v := TenantView{Name: t.Name, APIKeys: len(t.KeyHashes), Workflows: map[string]string{}, Numbers: map[string]string{}}
+	v := TenantView{Name: t.Name, Account: t.Account, APIKeys: len(t.KeyHashes), KeyIDs: []string{}, Workflows: map[string]string{}, Numbers: map[string]string{}}
+	for _, h := range t.KeyHashes {
+		v.KeyIDs = append(v.KeyIDs, keyID(h))
+	}
 	for k, x := range t.Workflows {
 		v.Workflows[k] = x
 	}
@@ -738,8 +786,10 @@ func (s *Service) getTenant(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// checkMachines checks that the workflows' state machines exist.
-func (s *Service) checkMachines(ctx context.Context, wfs map[string]string) error {
+// checkMachines checks that the workflows' state machines exist in an
+// account.
+func (s *Service) checkMachines(ctx context.Context, account string, wfs map[string]string) error {
+	ctx = s.as(ctx, account, "admin")
 	for name, sm := range wfs {
 		if strings.TrimSpace(sm) == "" {
 			return badRequest("workflow %q: stateMachine is required", name)
@@ -747,11 +797,14 @@ func (s *Service) checkMachines(ctx context.Context, wfs map[string]string) erro
 		if strings.HasPrefix(sm, "arn:") && !strings.Contains(sm, ":stateMachine:") {
 			return badRequest("workflow %q: %q is not a state machine ARN", name, sm)
 		}
-		_, err := s.opts.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.machineArn(sm))})
+		_, err := s.opts.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.machineArn(account, sm))})
 		if err != nil {
 			var ae smithy.APIError
 			if errors.As(err, &ae) && (ae.ErrorCode() == "StateMachineDoesNotExist" || ae.ErrorCode() == "InvalidArn" || ae.ErrorCode() == "ValidationException") {
 				return badRequest("workflow %q: state machine %s does not exist", name, sm)
+			}
+			if errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException" {
+				return badRequest("workflow %q: state machine %s belongs to another account than the tenant's (%s)", name, sm, account)
 			}
 			return s.sfnError(err, name)
 		}
@@ -770,6 +823,7 @@ func (s *Service) update(name string, create bool, change func(t *Tenant) error)
 	}
 	t := &Tenant{Name: name, Workflows: map[string]string{}, Numbers: map[string]string{}}
 	if ok {
+		t.Account = cur.Account
 		t.KeyHashes = append([]string(nil), cur.KeyHashes...)
 		for k, v := range cur.Workflows {
 			t.Workflows[k] = v
@@ -800,6 +854,7 @@ func (s *Service) update(name string, create bool, change func(t *Tenant) error)
 
 func (s *Service) putTenant(w http.ResponseWriter, r *http.Request) {
 	var body struct {
+		Account   *string            `json:"account"`
 		APIKeys   *[]string          `json:"apiKeys"`
 		Workflows *map[string]string `json:"workflows"`
 		Numbers   *map[string]string `json:"numbers"`
@@ -808,17 +863,34 @@ func (s *Service) putTenant(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
+	name := r.PathValue("tenant")
+	s.mu.RLock()
+	cur, existed := s.tenants[name]
+	account := ""
+	if existed {
+		account = cur.Account
+	}
+	s.mu.RUnlock()
+	if body.Account != nil {
+		account = *body.Account
+		if account != "" && !accountID.MatchString(account) {
+			writeErr(w, badRequest("invalid account %q: an account id is 12 digits", account))
+			return
+		}
+	}
+	if account == "" {
+		account = s.opts.Account
+	}
 	if body.Workflows != nil {
-		if err := s.checkMachines(r.Context(), *body.Workflows); err != nil {
+		if err := s.checkMachines(r.Context(), account, *body.Workflows); err != nil {
 			writeErr(w, err)
 			return
 		}
 	}
-	name := r.PathValue("tenant")
-	s.mu.RLock()
-	_, existed := s.tenants[name]
-	s.mu.RUnlock()
 	t, err := s.update(name, true, func(t *Tenant) error {
+		if body.Account != nil {
+			t.Account = *body.Account
+		}
 		if body.APIKeys != nil {
 			t.KeyHashes = nil
 			for _, k := range *body.APIKeys {
@@ -898,7 +970,31 @@ func (s *Service) addKey(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"tenant": r.PathValue("tenant"), "apiKey": key})
+	writeJSON(w, http.StatusCreated, map[string]string{"tenant": r.PathValue("tenant"), "apiKey": key, "keyId": keyID(hashKey(key))})
+}
+
+// keyID names a key by its hash, so that it can be revoked without being
+// shown again.
+func keyID(hash string) string {
+	h := strings.TrimPrefix(hash, "sha256:")
+	if len(h) > 16 {
+		h = h[:16]
+	}
+	return h
+}
+
+func (s *Service) deleteKey(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("keyId")
+	_, err := s.update(r.PathValue("tenant"), false, func(t *Tenant) error {
+		for i, h := range t.KeyHashes {
+			if keyID(h) == id {
+				t.KeyHashes = append(t.KeyHashes[:i:i], t.KeyHashes[i+1:]...)
+				return nil
+			}
+		}
+		return notFound("tenant %s has no key %q", t.Name, id)
+	})
+	writeNoContent(w, err)
 }
 
 func (s *Service) putWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -910,7 +1006,13 @@ func (s *Service) putWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wf := r.PathValue("workflow")
-	if err := s.checkMachines(r.Context(), map[string]string{wf: body.StateMachine}); err != nil {
+	s.mu.RLock()
+	account := s.opts.Account
+	if cur, ok := s.tenants[r.PathValue("tenant")]; ok {
+		account = s.account(cur)
+	}
+	s.mu.RUnlock()
+	if err := s.checkMachines(r.Context(), account, map[string]string{wf: body.StateMachine}); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -1006,11 +1108,14 @@ func (s *Service) inboundHTTP(w http.ResponseWriter, r *http.Request) {
 
 // LocalClient is a Step Functions client that serves its requests with h
 // (the server's own API handler) in process: no socket, the same
-// validation and errors as over HTTP.
-func LocalClient(h http.Handler, region string) *sfn.Client {
+// validation and errors as over HTTP. Each request acts as the principal
+// its context carries (auth.WithPrincipal), or as p: being in process is
+// what authenticates it, so nothing is signed.
+func LocalClient(h http.Handler, p *auth.Principal) *sfn.Client {
+	region := p.Region
 	return sfn.New(sfn.Options{
 		Region:       region,
-		HTTPClient:   &http.Client{Transport: inProcess{h}},
+		HTTPClient:   &http.Client{Transport: inProcess{h, p}},
 		BaseEndpoint: aws.String("http://statecraft.internal"),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "statecraft", SecretAccessKey: "statecraft", Source: "in-process"}, nil
@@ -1018,11 +1123,18 @@ func LocalClient(h http.Handler, region string) *sfn.Client {
 	})
 }
 
-type inProcess struct{ h http.Handler }
+type inProcess struct {
+	h http.Handler
+	p *auth.Principal
+}
 
 func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
-	r2 := r.Clone(r.Context())
+	ctx := r.Context()
+	if _, ok := auth.PrincipalFrom(ctx); !ok {
+		ctx = auth.WithPrincipal(ctx, t.p)
+	}
+	r2 := r.Clone(ctx)
 	r2.RequestURI = r.URL.RequestURI()
 	r2.RemoteAddr = "127.0.0.1:0"
 	t.h.ServeHTTP(rec, r2)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/ivr"
 	"github.com/statecraft/statecraft/store/sqlite"
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, file string) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = eng.Run(ctx) }()
 	h := api.New(st, eng, api.Options{Log: log})
-	client := workflowapi.LocalClient(h, "us-east-1")
+	client := workflowapi.LocalClient(h, &auth.Principal{AccessKeyID: "test", Account: "123456789012", Role: auth.RoleAdmin, Region: "us-east-1", Via: "internal"})
 	for name, def := range map[string]string{
 		"echo": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
 		"wait": `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`,
@@ -202,5 +203,74 @@ func TestTenantsWorkflowsAndRoutes(t *testing.T) {
 	}
 	if code, _ := e2.do(t, "GET", "/v1/workflows", keyB, ""); code != 401 {
 		t.Errorf("deleted tenant's key: %d", code)
+	}
+}
+
+// asAccount is ctx acting as an admin of account.
+func asAccount(account string) context.Context {
+	return auth.WithPrincipal(context.Background(), &auth.Principal{AccessKeyID: "test-" + account, Account: account, Role: auth.RoleAdmin, Region: "us-east-1", Via: "internal"})
+}
+
+func TestTenantAccounts(t *testing.T) {
+	e := newEnv(t, "")
+	const other = "111111111111"
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`
+	if _, err := e.sfn.CreateStateMachine(asAccount(other), &sfn.CreateStateMachineInput{Name: aws.String("pin"), Definition: aws.String(def),
+		RoleArn: aws.String("arn:aws:iam::111111111111:role/x")}); err != nil {
+		t.Fatal(err)
+	}
+	// The tenant's workflow is its account's machine; the default
+	// account's machines are not its to name.
+	if code, out := e.do(t, "PUT", "/v1/admin/tenants/acme", admin, `{"account":"`+other+`","apiKeys":["`+keyA+`"],"workflows":{"pin":"pin"}}`); code != 201 || out["account"] != other {
+		t.Fatalf("put tenant: %d %v", code, out)
+	}
+	if code, out := e.do(t, "PUT", "/v1/admin/tenants/acme/workflows/echo", admin, `{"stateMachine":"arn:aws:states:us-east-1:123456789012:stateMachine:echo"}`); code != 400 {
+		t.Errorf("another account's machine as a workflow: %d %v", code, out)
+	}
+	if code, out := e.do(t, "PUT", "/v1/admin/tenants/acme", admin, `{"account":"12"}`); code != 400 {
+		t.Errorf("bad account: %d %v", code, out)
+	}
+	code, st := e.do(t, "POST", "/v1/workflows/pin/executions", keyA, `{"pin":"1234"}`)
+	if code != 201 || !strings.Contains(st["executionArn"].(string), ":"+other+":") {
+		t.Fatalf("start: %d %v", code, st)
+	}
+	arn := st["executionArn"].(string)
+	// Its own account sees it; the default account does not.
+	if out, err := e.sfn.DescribeExecution(asAccount(other), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); err != nil || aws.ToString(out.Input) != `{"pin":"1234"}` {
+		t.Errorf("the tenant's account: %v %v", out, err)
+	}
+	_, err := e.sfn.DescribeExecution(asAccount("123456789012"), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Errorf("another account read the tenant's execution: %v", err)
+	}
+	if _, err := e.sfn.StopExecution(asAccount("123456789012"), &sfn.StopExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
+		t.Error("another account stopped the tenant's execution")
+	}
+
+	// Key rotation: add a key, revoke the old one by its id.
+	code, added := e.do(t, "POST", "/v1/admin/tenants/acme/keys", admin, `{"apiKey":"`+keyB+`"}`)
+	if code != 201 || added["keyId"] == "" {
+		t.Fatalf("add key: %d %v", code, added)
+	}
+	_, view := e.do(t, "GET", "/v1/admin/tenants/acme", admin, "")
+	ids, _ := view["keyIds"].([]any)
+	if len(ids) != 2 {
+		t.Fatalf("key ids: %v", view)
+	}
+	for _, id := range ids {
+		if id != added["keyId"] {
+			if code, out := e.do(t, "DELETE", "/v1/admin/tenants/acme/keys/"+id.(string), admin, ""); code != 204 {
+				t.Fatalf("revoke: %d %v", code, out)
+			}
+		}
+	}
+	if code, _ := e.do(t, "GET", "/v1/workflows", keyA, ""); code != 401 {
+		t.Errorf("the revoked key still works: %d", code)
+	}
+	if code, out := e.do(t, "GET", "/v1/workflows", keyB, ""); code != 200 {
+		t.Errorf("the new key: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "DELETE", "/v1/admin/tenants/acme/keys/0000000000000000", admin, ""); code != 404 {
+		t.Errorf("revoking an unknown key: %d", code)
 	}
 }

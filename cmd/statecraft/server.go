@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,7 @@ func deployCmd() *cobra.Command {
 
 func serverCmd() *cobra.Command {
 	var configFile string
+	var readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 	flags := cli.DefaultServerOptions()
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -42,7 +44,9 @@ an endpoint override, e.g.
 Settings come from flags, then STATECRAFT_* environment variables
 (STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
-STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY), then the
+STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_CREDENTIALS,
+STATECRAFT_TLS_CERT, STATECRAFT_TLS_KEY, STATECRAFT_METRICS_TOKEN,
+STATECRAFT_METRICS_LISTEN), then the
 JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,15 +59,25 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 			cli.ApplyServerEnv(&o, os.Getenv)
 			f := cmd.Flags()
 			for name, set := range map[string]func(){
-				"listen":     func() { o.Listen = flags.Listen },
-				"data":       func() { o.Data = flags.Data },
-				"region":     func() { o.Region = flags.Region },
-				"account":    func() { o.Account = flags.Account },
-				"no-sync":    func() { o.NoSync = flags.NoSync },
-				"log-format": func() { o.LogFormat = flags.LogFormat },
-				"log-level":  func() { o.LogLevel = flags.LogLevel },
-				"project":    func() { o.Project = flags.Project },
-				"admin-key":  func() { o.AdminKey = flags.AdminKey },
+				"listen":              func() { o.Listen = flags.Listen },
+				"data":                func() { o.Data = flags.Data },
+				"region":              func() { o.Region = flags.Region },
+				"account":             func() { o.Account = flags.Account },
+				"no-sync":             func() { o.NoSync = flags.NoSync },
+				"log-format":          func() { o.LogFormat = flags.LogFormat },
+				"log-level":           func() { o.LogLevel = flags.LogLevel },
+				"project":             func() { o.Project = flags.Project },
+				"admin-key":           func() { o.AdminKey = flags.AdminKey },
+				"credentials":         func() { o.Credentials = flags.Credentials },
+				"tls-cert":            func() { o.TLSCert = flags.TLSCert },
+				"tls-key":             func() { o.TLSKey = flags.TLSKey },
+				"metrics-token":       func() { o.MetricsToken = flags.MetricsToken },
+				"metrics-listen":      func() { o.MetricsListen = flags.MetricsListen },
+				"max-connections":     func() { o.MaxConnections = flags.MaxConnections },
+				"read-header-timeout": func() { o.ReadHeaderTimeout = cli.Duration(readHeaderTimeout) },
+				"read-timeout":        func() { o.ReadTimeout = cli.Duration(readTimeout) },
+				"write-timeout":       func() { o.WriteTimeout = cli.Duration(writeTimeout) },
+				"idle-timeout":        func() { o.IdleTimeout = cli.Duration(idleTimeout) },
 			} {
 				if f.Changed(name) {
 					set()
@@ -73,7 +87,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -83,5 +97,15 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
 	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections, activities, tenants, the media service")
 	f.StringVar(&flags.AdminKey, "admin-key", "", "admin key of the workflow API (/v1/admin/..., inbound routing), besides the project's workflowApi.adminKeys")
+	f.StringVar(&flags.Credentials, "credentials", "", "credentials file: accounts, access keys and roles (without one, only the development pair local/local works, and only on loopback)")
+	f.StringVar(&flags.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key the server speaks HTTPS (HTTP/2 and HTTP/1.1) and reloads both on SIGHUP")
+	f.StringVar(&flags.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	f.StringVar(&flags.MetricsToken, "metrics-token", "", "bearer token that GET /metrics requires")
+	f.StringVar(&flags.MetricsListen, "metrics-listen", "", "serve /metrics without a token on this separate address (a private network's)")
+	f.IntVar(&flags.MaxConnections, "max-connections", flags.MaxConnections, "most connections served at once (more wait to be accepted)")
+	f.DurationVar(&readHeaderTimeout, "read-header-timeout", time.Duration(flags.ReadHeaderTimeout), "time to read a request's headers")
+	f.DurationVar(&readTimeout, "read-timeout", time.Duration(flags.ReadTimeout), "time to read a whole request")
+	f.DurationVar(&writeTimeout, "write-timeout", time.Duration(flags.WriteTimeout), "time to write a response (long polls, StartSyncExecution, Lambda invocations and the console's live stream have their own bounds)")
+	f.DurationVar(&idleTimeout, "idle-timeout", time.Duration(flags.IdleTimeout), "time an idle keep-alive connection is kept open")
 	return cmd
 }
