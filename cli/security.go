@@ -2,11 +2,14 @@ package cli
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -149,4 +152,72 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// plainErrorTail ends every error net/http answers by itself, before any
+// handler runs, on an HTTP/1.1 connection (a malformed request line or
+// header, a control character in a header value, a missing Host,
+// headers too large): one write of the status line, these headers, and
+// the status text as a plain-text body.
+const plainErrorTail = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+// modelledErrors rewrites those plain-text answers into the JSON error
+// shape every AWS SDK parses ({"__type", "message"}), so that a client
+// whose request the server could not even read still gets an error it
+// understands instead of a body it fails to decode. It sits on the raw
+// connection and only recognises a whole write of exactly that form:
+// a handler's responses are buffered and carry other headers.
+type modelledErrors struct{ net.Listener }
+
+func (l modelledErrors) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &modelledErrorConn{Conn: c}, nil
+}
+
+type modelledErrorConn struct{ net.Conn }
+
+func (c *modelledErrorConn) Write(p []byte) (int, error) {
+	if out, ok := modelledError(p); ok {
+		if _, err := c.Conn.Write(out); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func modelledError(p []byte) ([]byte, bool) {
+	s := string(p)
+	rest, ok := strings.CutPrefix(s, "HTTP/1.1 ")
+	if !ok || len(rest) < 4 || rest[0] != '4' {
+		return nil, false
+	}
+	status, body, ok := strings.Cut(rest, plainErrorTail)
+	if !ok || body != status {
+		return nil, false
+	}
+	code, text, _ := strings.Cut(status, " ")
+	name := "SerializationException"
+	if code == "431" {
+		name = "RequestHeaderFieldsTooLarge"
+	}
+	msg, _ := json.Marshal(map[string]string{
+		"__type":  "com.amazon.coral.service#" + name,
+		"message": "The request could not be read: " + text,
+	})
+	out := "HTTP/1.1 " + code + " " + http.StatusText(atoi(code)) + "\r\n" +
+		"Content-Type: application/x-amz-json-1.0\r\nX-Amzn-ErrorType: " + name + "\r\n" +
+		"Content-Length: " + fmt.Sprint(len(msg)) + "\r\nConnection: close\r\n\r\n" + string(msg)
+	return []byte(out), true
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

@@ -231,6 +231,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if o.MaxConnections > 0 {
 		ln = newLimitListener(ln, o.MaxConnections)
 	}
+	if certs == nil {
+		// Over TLS the server reads the TLS connection itself (HTTP/2
+		// needs it), so only plain HTTP/1.1 gets modelled errors for the
+		// requests it cannot read.
+		ln = modelledErrors{ln}
+	}
 	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
 	defer host.Close()
 	conns := &deploy.Connections{}

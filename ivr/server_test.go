@@ -64,7 +64,7 @@ func newClient(url string) *sfn.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDSTATECRAFT", SecretAccessKey: "secret", Source: "test"}, nil
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "test"}, nil
 		}),
 	})
 }

@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v aws >/dev/null 2>&1 || need_apt+=(awscli)
+# Debian's AWS CLI v2 at /usr/bin/aws, beside any pip CLI v1 first on PATH:
+# the end-to-end tests drive both, and boto3.
+[ -x /usr/bin/aws ] || need_apt+=(awscli)
+python3 -c 'import boto3' >/dev/null 2>&1 || need_apt+=(python3-boto3)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)   # the JavaScript SDK v3 for the client tests
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)

@@ -93,3 +93,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // Client is an HTTP client that signs every request with the development
 // pair.
 var Client = &http.Client{Transport: &Transport{}}
+
+// Credentials provides a key pair to an AWS SDK client; the zero values
+// give the development pair.
+func Credentials(akid, secret string) aws.CredentialsProvider {
+	if akid == "" {
+		akid, secret = AccessKeyID, SecretAccessKey
+	}
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret, Source: "authtest"}, nil
+	})
+}

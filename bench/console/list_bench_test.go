@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"
@@ -186,6 +187,9 @@ func call(h http.Handler, op string, in any) (map[string]any, error) {
 	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
+	// In process, as the console calls the API: the principal is given,
+	// not signed for.
+	req = req.WithContext(auth.WithPrincipal(req.Context(), &auth.Principal{AccessKeyID: "bench", Account: account, Role: auth.RoleAdmin, Region: region, Via: "internal"}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var out map[string]any

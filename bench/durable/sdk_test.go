@@ -48,7 +48,7 @@ func (e *env) serveAPI(longPoll time.Duration) *apiServer {
 		Region:       region,
 		BaseEndpoint: aws.String(a.srv.URL),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDSTATECRAFT", SecretAccessKey: "secret", Source: "bench"}, nil
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "bench"}, nil
 		}),
 		RetryMaxAttempts: 1,
 		APIOptions:       []func(*middleware.Stack) error{disableHostPrefix},

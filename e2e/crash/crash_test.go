@@ -622,7 +622,7 @@ func newClient(s *server) *sfn.Client {
 		Region:       region,
 		BaseEndpoint: aws.String("http://" + s.currentAddr()),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDCRASHTEST", SecretAccessKey: "secret", Source: "test"}, nil
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "test"}, nil
 		}),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: tr},

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/statecraft/statecraft/auth/authtest"
 )
 
 const machineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:UserOnboarding"
@@ -56,7 +57,7 @@ func TestOnboardingEndToEnd(t *testing.T) {
 	}
 
 	// The Lambda Invoke API serves the same functions.
-	resp, err := http.Post(endpoint+"/2015-03-31/functions/fetchActivityCount/invocations", "application/json", strings.NewReader(`{}`))
+	resp, err := authtest.Client.Post(endpoint+"/2015-03-31/functions/fetchActivityCount/invocations", "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestOnboardingEndToEnd(t *testing.T) {
 		t.Fatalf("Invoke returned %s", body)
 	}
 
-	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: aws.AnonymousCredentials{}})
+	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", "")})
 	ctx := context.Background()
 	const n = 24
 	arns := make([]string, n)

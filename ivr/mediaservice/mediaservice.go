@@ -134,7 +134,7 @@ func newClient(o Options) *sfn.Client {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
 			if id == "" {
-				id, secret = "statecraft", "statecraft"
+				id, secret = "local", "local" // the development pair of a server with no credentials
 			}
 			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}, nil
 		}),
