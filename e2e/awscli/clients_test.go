@@ -343,4 +343,3 @@ func jsCall(t *testing.T, endpoint string) sdkCall {
 		return decodeOrError(t, out)
 	}
 }
-
