@@ -80,7 +80,7 @@ type Options struct {
 	// there is a single writer, so it is not hit in normal operation.
 	BusyTimeout time.Duration
 	// Log receives what Open changes on disk by itself (a file mode
-	// restricted); nil discards.
+	// restricted, the one-time VACUUM of an old database); nil discards.
 	Log *slog.Logger
 }
 
@@ -191,6 +191,13 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("store/sqlite: open %s: %s%w", path, what, err)
 	}
+	// Purged executions free pages; incremental auto-vacuum lets
+	// PurgeExecutions hand them back to the file system a few at a time
+	// instead of the file keeping its largest size for ever. It must be
+	// chosen before the first table is created, so it comes first.
+	if err := incrementalVacuum(ctx, conn, path, log); err != nil {
+		return fail("auto_vacuum: ", err)
+	}
 	// journal_mode is persistent and takes the write lock, so it is set
 	// once here rather than by every reader connection.
 	var mode string
@@ -231,6 +238,59 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// incrementalVacuum puts the database in auto_vacuum = INCREMENTAL mode. A
+// new database (no tables yet) only needs the pragma. A database created
+// before this mode existed needs a VACUUM to rebuild it in that mode: done
+// once, here, before anything else uses the file, and logged, since it
+// takes time and disk space in proportion to the database.
+func incrementalVacuum(ctx context.Context, conn *sql.Conn, path string, log *slog.Logger) error {
+	if _, err := conn.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return err
+	}
+	var av int
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&av); err != nil {
+		return err
+	}
+	if av == autoVacuumIncremental {
+		return nil
+	}
+	var pages, pageSize int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return err
+	}
+	log.Warn("one-time VACUUM: rebuilding the database in incremental auto-vacuum mode, so that purged executions give their space back",
+		"file", path, "mb", pages*pageSize>>20)
+	began := time.Now()
+	// The copy VACUUM builds goes to a temporary file, not memory (the
+	// connection's temp_store), however large the database.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("VACUUM: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&av); err != nil {
+		return err
+	}
+	if av != autoVacuumIncremental {
+		return fmt.Errorf("still %d after VACUUM", av)
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	log.Warn("one-time VACUUM done", "file", path, "mb", pages*pageSize>>20, "took", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// autoVacuumIncremental is what PRAGMA auto_vacuum reads in that mode.
+const autoVacuumIncremental = 2
+
 // dsn builds the connection string. Pragmas go in the DSN so that every
 // connection the pools open gets them, including ones reopened later.
 func dsn(path string, opts Options, readOnly bool) string {
@@ -256,6 +316,10 @@ func dsn(path string, opts Options, readOnly bool) string {
 		// The writer touches the leaf pages of every execution in flight
 		// in each batch; the default 2 MiB cache would reread them.
 		q.Add("_pragma", "cache_size(-32768)") // KiB
+		// A checkpoint rewinds the WAL but leaves the file at its largest
+		// size; past this it is truncated, so one burst (a purge, the
+		// one-time VACUUM) does not keep the disk for ever.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	// The URI form keeps a path holding '?' or '#' from being cut short.
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
