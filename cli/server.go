@@ -195,15 +195,16 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	if err := os.MkdirAll(o.Data, 0o755); err != nil {
+	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
 	sopts := sqlite.DefaultOptions()
 	sopts.Sync = !o.NoSync
+	sopts.Log = log
 	dbPath := filepath.Join(o.Data, "statecraft.db")
-	st, err := sqlite.Open(dbPath, sopts)
+	st, err := sqlite.Open(dbPath, sopts) // first: it locks the data directory against a second server
 	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("opening %s: %w", dbPath, err)}
+		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
 	}
 	defer st.Close()
 	keys, err := keyring(o)

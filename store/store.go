@@ -253,6 +253,16 @@ type ListVersionsParams struct {
 	Token           string
 }
 
+// PurgeParams selects closed executions to purge.
+type PurgeParams struct {
+	// StoppedBefore: executions that ended strictly before it may go.
+	StoppedBefore time.Time
+	// Limit caps how many executions one call purges. It must be
+	// positive: a purge shares the store with live steps, so it comes in
+	// batches the caller sizes, never all at once.
+	Limit int
+}
+
 // HistoryParams pages a history.
 type HistoryParams struct {
 	ExecutionArn string
@@ -349,6 +359,16 @@ type Store interface {
 	// reads; activities with none queued are absent from the map, and
 	// callback tasks are never counted.
 	QueuedTasks(ctx context.Context) (map[string]int64, error)
+
+	// PurgeExecutions deletes up to p.Limit executions that ended before
+	// p.StoppedBefore, those that ended first first, with everything kept
+	// for them (inputs, history, tags, and any timers or tasks left), and
+	// returns how many it deleted; their ARNs are then unknown
+	// (ErrNotFound). It never deletes a running execution, nor a child
+	// execution that its parent still waits on (its ParentToken names an
+	// open task): the parent reads the child's result from its row. A
+	// Limit <= 0 is an error and deletes nothing.
+	PurgeExecutions(ctx context.Context, p PurgeParams) (purged int, err error)
 
 	TagResource(ctx context.Context, arn string, tags map[string]string) error
 	UntagResource(ctx context.Context, arn string, keys []string) error

@@ -508,6 +508,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 	}
 	for _, t := range step.AddTasks {
 		s.seq++
+		t.ExecutionArn = e.Arn // the step's, whatever the task says (as for timers)
 		t.CreatedAt = utc(t.CreatedAt)
 		s.tasks[t.Token] = &taskRow{Task: t, seq: s.seq}
 	}
@@ -668,6 +669,50 @@ func (s *Store) GetTask(_ context.Context, token string) (*store.Task, error) {
 	}
 	out := t.Task
 	return &out, nil
+}
+
+// PurgeExecutions deletes the executions the contract lets go, those
+// that ended first first.
+func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, error) {
+	if p.Limit <= 0 {
+		return 0, fmt.Errorf("memstore: purge limit %d: must be positive", p.Limit)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var victims []*store.Execution
+	for _, e := range s.execs {
+		if e.Status == "RUNNING" || !e.StoppedAt.Before(p.StoppedBefore) {
+			continue
+		}
+		if t, ok := s.tasks[e.ParentToken]; ok && !t.closed {
+			continue // the parent still waits for this child's result
+		}
+		victims = append(victims, e)
+	}
+	sort.Slice(victims, func(i, j int) bool {
+		if !victims[i].StoppedAt.Equal(victims[j].StoppedAt) {
+			return victims[i].StoppedAt.Before(victims[j].StoppedAt)
+		}
+		return victims[i].Arn < victims[j].Arn
+	})
+	victims = victims[:min(p.Limit, len(victims))]
+	for _, e := range victims {
+		delete(s.execs, e.Arn)
+		delete(s.events, e.Arn)
+		delete(s.inputs, e.Arn)
+		delete(s.tags, e.Arn)
+		for k := range s.timers {
+			if k.arn == e.Arn {
+				delete(s.timers, k)
+			}
+		}
+		for tok, t := range s.tasks {
+			if t.ExecutionArn == e.Arn {
+				delete(s.tasks, tok)
+			}
+		}
+	}
+	return len(victims), nil
 }
 
 func (s *Store) TagResource(_ context.Context, arn string, tags map[string]string) error {

@@ -50,7 +50,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -77,6 +79,9 @@ type Options struct {
 	// another process using the same file; 0 means 5s. Within one Store
 	// there is a single writer, so it is not hit in normal operation.
 	BusyTimeout time.Duration
+	// Log receives what Open changes on disk by itself (a file mode
+	// restricted, the one-time VACUUM of an old database); nil discards.
+	Log *slog.Logger
 }
 
 // DefaultOptions returns durable settings.
@@ -108,6 +113,8 @@ type Store struct {
 	closeErr  error
 
 	w *writer // the committer's; the store reads only its counters
+
+	lock *os.File // holds the lock file's lock until Close
 }
 
 var _ store.Store = (*Store)(nil)
@@ -118,12 +125,52 @@ var migrationFS embed.FS
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date. It hands the activity tasks that an earlier process
 // had claimed back to their queues.
+//
+// Before it opens the database, Open takes an exclusive lock on the file
+// path+".lock" and holds it until Close: a second Open of the same path,
+// in this process or another, fails with an error wrapping ErrLocked and
+// touches nothing. The database, its -wal and -shm files and the lock file
+// are readable by their owner only (0600); Open restricts existing ones
+// that are not.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		// The reader pool and the writer must open the same file; an
 		// in-memory or URI name would not give them that.
 		return nil, fmt.Errorf("store/sqlite: %q: need a file path", path)
 	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	lock, err := acquireLock(path, log)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path, opts, log)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// open opens the database once the lock is held.
+func open(path string, opts Options, log *slog.Logger) (*Store, error) {
+	// SQLite creates the -wal and -shm files with the database's mode, so
+	// a database created 0600 here keeps all three private whatever the
+	// umask. (SQLite alone would create it 0644.)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := restrictMode(p, log); err != nil {
+			return nil, err
+		}
+	}
+
 	wdb, err := sql.Open("sqlite", dsn(path, opts, false))
 	if err != nil {
 		return nil, err
@@ -139,38 +186,42 @@ func Open(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
 	}
+	fail := func(what string, err error) (*Store, error) {
+		conn.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %s%w", path, what, err)
+	}
+	// Purged executions free pages; incremental auto-vacuum lets
+	// PurgeExecutions hand them back to the file system a few at a time
+	// instead of the file keeping its largest size for ever. It must be
+	// chosen before the first table is created, so it comes first.
+	if err := incrementalVacuum(ctx, conn, path, log); err != nil {
+		return fail("auto_vacuum: ", err)
+	}
 	// journal_mode is persistent and takes the write lock, so it is set
 	// once here rather than by every reader connection.
 	var mode string
 	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
-		conn.Close()
-		wdb.Close()
 		if err == nil {
 			err = fmt.Errorf("journal_mode is %q", mode)
 		}
-		return nil, fmt.Errorf("store/sqlite: open %s: WAL: %w", path, err)
+		return fail("WAL: ", err)
 	}
 	if err := migrate(ctx, conn); err != nil {
-		conn.Close()
-		wdb.Close()
-		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+		return fail("", err)
 	}
 	// Tasks claimed by the process that had the file before are queued
-	// again: that process is gone, killed perhaps between committing a
-	// claim and answering the worker, and a task no worker holds would be
-	// stranded. Delivery is at least once; a worker that did get the task
-	// can still complete it by its token.
+	// again: that process is gone (the lock says so), killed perhaps
+	// between committing a claim and answering the worker, and a task no
+	// worker holds would be stranded. Delivery is at least once; a worker
+	// that did get the task can still complete it by its token.
 	if _, err := conn.ExecContext(ctx, `UPDATE tasks SET started = 0, worker_name = '' WHERE started = 1`); err != nil {
-		conn.Close()
-		wdb.Close()
-		return nil, fmt.Errorf("store/sqlite: open %s: requeueing claimed tasks: %w", path, err)
+		return fail("requeueing claimed tasks: ", err)
 	}
 
 	rdb, err := sql.Open("sqlite", dsn(path, opts, true))
 	if err != nil {
-		conn.Close()
-		wdb.Close()
-		return nil, err
+		return fail("", err)
 	}
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	rdb.SetMaxOpenConns(n)
@@ -186,6 +237,59 @@ func Open(path string, opts Options) (*Store, error) {
 	go s.commitLoop(s.w)
 	return s, nil
 }
+
+// incrementalVacuum puts the database in auto_vacuum = INCREMENTAL mode. A
+// new database (no tables yet) only needs the pragma. A database created
+// before this mode existed needs a VACUUM to rebuild it in that mode: done
+// once, here, before anything else uses the file, and logged, since it
+// takes time and disk space in proportion to the database.
+func incrementalVacuum(ctx context.Context, conn *sql.Conn, path string, log *slog.Logger) error {
+	if _, err := conn.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return err
+	}
+	var av int
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&av); err != nil {
+		return err
+	}
+	if av == autoVacuumIncremental {
+		return nil
+	}
+	var pages, pageSize int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return err
+	}
+	log.Warn("one-time VACUUM: rebuilding the database in incremental auto-vacuum mode, so that purged executions give their space back",
+		"file", path, "mb", pages*pageSize>>20)
+	began := time.Now()
+	// The copy VACUUM builds goes to a temporary file, not memory (the
+	// connection's temp_store), however large the database.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("VACUUM: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&av); err != nil {
+		return err
+	}
+	if av != autoVacuumIncremental {
+		return fmt.Errorf("still %d after VACUUM", av)
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	log.Warn("one-time VACUUM done", "file", path, "mb", pages*pageSize>>20, "took", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// autoVacuumIncremental is what PRAGMA auto_vacuum reads in that mode.
+const autoVacuumIncremental = 2
 
 // dsn builds the connection string. Pragmas go in the DSN so that every
 // connection the pools open gets them, including ones reopened later.
@@ -212,6 +316,10 @@ func dsn(path string, opts Options, readOnly bool) string {
 		// The writer touches the leaf pages of every execution in flight
 		// in each batch; the default 2 MiB cache would reread them.
 		q.Add("_pragma", "cache_size(-32768)") // KiB
+		// A checkpoint rewinds the WAL but leaves the file at its largest
+		// size; past this it is truncated, so one burst (a purge, the
+		// one-time VACUUM) does not keep the disk for ever.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	// The URI form keeps a path holding '?' or '#' from being cut short.
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
@@ -293,6 +401,8 @@ func (s *Store) Close() error {
 			return true
 		})
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		// Last: the next opener may come in as soon as this is closed.
+		s.closeErr = errors.Join(s.closeErr, s.lock.Close())
 	})
 	return s.closeErr
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,16 +81,34 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	s := openTest(t, path)
+	s, err := Open(path, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.write(t.Context(), func(w *writer) error {
 		_, err := w.exec("PRAGMA user_version = 99")
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if s2, err := Open(path, DefaultOptions()); err == nil {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(path, DefaultOptions())
+	if err == nil {
 		s2.Close()
 		t.Fatal("Open accepted a schema newer than the binary's")
+	}
+	if !strings.Contains(err.Error(), "newer than this binary") {
+		t.Fatalf("Open = %v, want the schema refused", err)
+	}
+	// The refusal let go of the lock.
+	s2, err = Open(path, DefaultOptions())
+	if s2 != nil {
+		s2.Close()
+	}
+	if errors.Is(err, ErrLocked) {
+		t.Fatalf("a failed Open kept the lock: %v", err)
 	}
 }
 

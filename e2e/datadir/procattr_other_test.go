@@ -1,0 +1,7 @@
+//go:build !linux
+
+package datadir
+
+import "syscall"
+
+var procAttr *syscall.SysProcAttr
