@@ -9,11 +9,14 @@
 // X-Amz-Target header names it ("AWSStepFunctions.StartExecution") and whose
 // body is a JSON object of camelCase members. The Host header does not
 // matter: SDKs prepend "sync-" to the host for StartSyncExecution, even for a
-// custom endpoint, and such requests are served like any other. Requests are
-// not authenticated; the region is read from the SigV4 credential scope in
-// Authorization (Credential=AK/date/REGION/states/aws4_request) because that
-// is how a client says which region it thinks it is talking to, and new ARNs
-// carry it.
+// custom endpoint, and such requests are served like any other. Every request
+// is authenticated before its body is parsed: SigV4 verified against the
+// server's keyring (package auth), unless the request's context already
+// carries a principal (an in-process caller: the console, the workflow
+// API, the media service inside the server). The principal's role decides
+// which operations it may call (AccessDeniedException otherwise), its
+// account owns every ARN it creates or names, and the region it signed for
+// is the region it works in (see scope.go).
 //
 // Responses are application/x-amz-json-1.0 with an x-amzn-RequestId header.
 // Timestamps are JSON numbers of epoch seconds with millisecond fractions
