@@ -4,10 +4,11 @@ import "net/http"
 
 // Error is a failed verification, as AWS names and words it.
 //
-// What AWS answers, and where that was learnt. "Confirmed" means a real
-// response from the service (or, where the service itself could not be
-// found, from a service of the same protocol family) quoted in a public
-// issue thread or AWS's own documentation; the rest is marked as such.
+// What AWS answers, and where that was learnt: each entry cites its
+// sources below, real responses quoted in public issue threads, AWS's
+// documentation, or a verifier written from AWS's answers. Where no answer
+// of Step Functions or Lambda itself was found, the source is a service of
+// the same protocol, and the entry says so.
 //
 //	Name / message                                        awsJson1_0 (states)  restJson1 (lambda)
 //	MissingAuthenticationTokenException                   400 [1]              403 [2]
@@ -47,11 +48,14 @@ import "net/http"
 //
 // The scope messages end in ". " (a trailing space): that is how AWS sends
 // them, one after another when several parts of the scope are wrong.
-// Lambda's and DynamoDB's UnrecognizedClientException message have been
-// quoted without the final period, Step Functions' and Cognito's with it; we
-// send it with. AWS's window is 15 minutes on STS, DynamoDB and Kinesis;
-// Lambda (and, in one report, Step Functions) answered "- 5 min." in the
-// quoted responses, hence Options.MaxSkew.
+// UnrecognizedClientException's message has been quoted with a final period
+// (Step Functions, Cognito, older Lambda and DynamoDB responses) and without
+// (newer Lambda and DynamoDB ones); we send it with. The clock window is 15
+// minutes in the STS and ECR answers quoted; Lambda's answers say
+// "- 5 min.", and one report (aws/aws-sdk-js-v3#7135) says Step Functions
+// allows 5 minutes too, without quoting the message: hence Options.MaxSkew.
+// AWS's Common Errors page gives 403 for MissingAuthenticationToken, but
+// that page is the query protocol's (IAM, STS); DynamoDB answered 400.
 //
 // Not confirmed for any AWS service, so worded here plainly: a request with
 // both an Authorization header and X-Amz-Algorithm (S3's words are used), a
@@ -67,7 +71,9 @@ import "net/http"
 //
 // Sources (issue threads quote the responses):
 //
-//	[1]  architect/dynalite#105; amazon-archives/aws-dynamodb-session-tomcat#42 (DynamoDB, 400)
+//	[1]  amazon-archives/aws-dynamodb-session-tomcat#42 (DynamoDB: Status Code: 400;
+//	     MissingAuthenticationTokenException); architect/dynalite#105 (an
+//	     emulator copying DynamoDB's answer)
 //	[2]  brefphp/bref#1250 (lambda .../invocations: 403, MissingAuthenticationTokenException)
 //	[3]  iann0036/cloud9-sync#10 (awsJson1_1: 400, "__type":"IncompleteSignatureException")
 //	[4]  aws-amplify/amplify-flutter#1539 (API Gateway in front of Lambda: 403)
@@ -78,9 +84,11 @@ import "net/http"
 //	     src/canonical.rs): a server-side verifier whose messages and check
 //	     order were taken from AWS's answers ("AWS Auth Error Ordering")
 //	[9]  aws/aws-sdk-ruby#431 (EMR), disneystreaming/smithy4s#1568 (SageMaker):
-//	     awsJson1_1, 400; aws/aws-sdk-js#254 (400, "- 15 min.")
+//	     awsJson1_1, 400; aws/aws-sdk-js#254 (400, "- 15 min."),
+//	     upmc-enterprises/registry-creds#24 (ECR: 400, "- 15 min.")
 //	[10] erlcloud/erlcloud#690 (lambda invoke: 403, x-amzn-errortype InvalidSignatureException)
-//	[11] aws/aws-cli#4600, aws/aws-sdk-js#2598 (lambda: "- 5 min."), aws/aws-sdk-js-v3#7135 (sfn)
+//	[11] aws/aws-cli#4600, aws/aws-sdk-js#2598, serverless/serverless#27
+//	     (lambda: "- 5 min.", 403); aws/aws-cli#6676 (STS: "- 15 min.")
 //	[12] joona/aws-es-curl#15; fsouza/s3-upload-proxy#241; aws/aws-sdk-ruby#508
 //	[13] cllunsford/aws-signing-proxy#25; disneystreaming/smithy4s#1568
 //	[14] docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html

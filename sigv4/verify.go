@@ -22,8 +22,7 @@ const (
 	// clock, either way, unless Options.MaxSkew says otherwise.
 	DefaultMaxSkew = 15 * time.Minute
 	// MaxExpires is the longest X-Amz-Expires a presigned request may
-	// carry: a week, the life of a derived signing key's scope date and
-	// the limit AWS documents.
+	// carry: a week, the limit AWS documents for presigned URLs.
 	MaxExpires = 604800
 )
 
