@@ -247,7 +247,7 @@ func authError(err error) *apiError {
 	if !ok {
 		return internalFailure()
 	}
-	return &apiError{status: e.Status(sigv4.AWSJSON), namespace: nsCoral, name: e.Name, message: e.Message}
+	return &apiError{status: e.Status(sigv4.AWSJSON), namespace: nsCoral, name: e.Name, message: e.MessageFor(sigv4.AWSJSON)}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

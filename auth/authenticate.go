@@ -49,7 +49,7 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (*Principal, 
 		return nil, err
 	}
 	if !cred.Account.AllowsRegion(res.Region) {
-		return nil, &sigv4.Error{Name: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
+		return nil, &sigv4.Error{Name: sigv4.UnrecognizedClient, Message: "The security token included in the request is invalid."}
 	}
 	return cred.Principal(res.Region, "sigv4"), nil
 }

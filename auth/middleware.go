@@ -34,7 +34,7 @@ func (a *Authenticator) Middleware(maxBody int64, fail ErrorWriter, next http.Ha
 				fail(w, r, ErrBodyTooLarge)
 				return
 			}
-			fail(w, r, &sigv4.Error{Name: "IncompleteSignatureException", Message: "The request body could not be read: " + err.Error()})
+			fail(w, r, &sigv4.Error{Name: sigv4.IncompleteSignature, Message: "The request body could not be read: " + err.Error()})
 			return
 		}
 		p, err := a.Authenticate(r, body)

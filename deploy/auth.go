@@ -34,5 +34,5 @@ func AuthError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Name)
 	w.WriteHeader(e.Status(sigv4.RESTJSON))
-	_ = json.NewEncoder(w).Encode(map[string]any{"message": e.Message, "code": e.Name})
+	_ = json.NewEncoder(w).Encode(map[string]any{"message": e.MessageFor(sigv4.RESTJSON), "code": e.Name})
 }

@@ -26,7 +26,7 @@ func AuthError(w http.ResponseWriter, r *http.Request, err error) {
 		lambdaError(w, http.StatusInternalServerError, "ServiceException", "internal error")
 		return
 	}
-	lambdaError(w, e.Status(sigv4.RESTJSON), e.Name, e.Message)
+	lambdaError(w, e.Status(sigv4.RESTJSON), e.Name, e.MessageFor(sigv4.RESTJSON))
 }
 
 // authorize refuses a principal whose role may not invoke functions, as
