@@ -408,6 +408,12 @@ func (h *Host) normalize(f Function) (Function, runtimeKind, error) {
 	return f, kind, nil
 }
 
+// Check reports what Register would refuse f for, without registering it.
+func (h *Host) Check(f Function) error {
+	_, _, err := h.normalize(f)
+	return err
+}
+
 // Register adds a function, or replaces the one of the same account and
 // name: the old registration's idle processes are stopped at once and its
 // busy ones as soon as their current invocation ends. When Register fails,
