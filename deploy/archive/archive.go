@@ -254,6 +254,11 @@ func (u *unpacker) tarGz(data []byte) error {
 		case tar.TypeDir:
 			err = u.dir(rel)
 		case tar.TypeReg: // Next turns the old TypeRegA into TypeReg or TypeDir
+			// tar's sizes are exact (the reader gives no more and no
+			// less), so a file over the limit is refused unwritten.
+			if h.Size > u.lim.Unpacked-u.stats.Bytes {
+				return refuse("", "the archive unpacks to more than the %d bytes allowed", u.lim.Unpacked)
+			}
 			err = u.file(h.Name, rel, h.Mode&0o111 != 0, tr)
 		case tar.TypeSymlink:
 			err = refuse(h.Name, "symbolic links are not accepted (to %q)", h.Linkname)
