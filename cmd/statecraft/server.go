@@ -15,7 +15,14 @@ func deployCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
 		Short: "Apply a project file (functions, state machines, connections) to a running server",
-		Args:  cobra.ExactArgs(1),
+		Long: `Apply a project file to a running server. Each function's code directory is
+packed (tar.gz) into the request; nothing on the server's disk is named.
+
+The request is signed with SigV4 (service statecraft) with the credentials in
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or, when none
+is set, the development pair local/local. The server deploys only for an
+admin credential, into that credential's account: --account must be it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
 			return cli.Deploy(cmd.Context(), o, os.Stdout)
@@ -23,8 +30,8 @@ func deployCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Endpoint, "endpoint", o.Endpoint, "the server's endpoint")
-	f.StringVar(&o.Region, "region", o.Region, "region used in the ARNs the project file's placeholders stand for (the server's)")
-	f.StringVar(&o.Account, "account", o.Account, "account id used in those ARNs (the server's)")
+	f.StringVar(&o.Region, "region", o.Region, "region the request is signed for and the project's ARNs are built with")
+	f.StringVar(&o.Account, "account", o.Account, "account id used in the project's ARNs: the credentials' account")
 	return cmd
 }
 
@@ -42,7 +49,7 @@ an endpoint override, e.g.
 Settings come from flags, then STATECRAFT_* environment variables
 (STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
-STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY), then the
+STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_ALLOW_FUNCTION_ENV), then the
 JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,15 +62,16 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 			cli.ApplyServerEnv(&o, os.Getenv)
 			f := cmd.Flags()
 			for name, set := range map[string]func(){
-				"listen":     func() { o.Listen = flags.Listen },
-				"data":       func() { o.Data = flags.Data },
-				"region":     func() { o.Region = flags.Region },
-				"account":    func() { o.Account = flags.Account },
-				"no-sync":    func() { o.NoSync = flags.NoSync },
-				"log-format": func() { o.LogFormat = flags.LogFormat },
-				"log-level":  func() { o.LogLevel = flags.LogLevel },
-				"project":    func() { o.Project = flags.Project },
-				"admin-key":  func() { o.AdminKey = flags.AdminKey },
+				"listen":             func() { o.Listen = flags.Listen },
+				"data":               func() { o.Data = flags.Data },
+				"region":             func() { o.Region = flags.Region },
+				"account":            func() { o.Account = flags.Account },
+				"no-sync":            func() { o.NoSync = flags.NoSync },
+				"log-format":         func() { o.LogFormat = flags.LogFormat },
+				"log-level":          func() { o.LogLevel = flags.LogLevel },
+				"project":            func() { o.Project = flags.Project },
+				"admin-key":          func() { o.AdminKey = flags.AdminKey },
+				"allow-function-env": func() { o.AllowFunctionEnv = flags.AllowFunctionEnv },
 			} {
 				if f.Changed(name) {
 					set()
@@ -73,7 +81,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, allowFunctionEnv")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -83,5 +91,6 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
 	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections, activities, tenants, the media service")
 	f.StringVar(&flags.AdminKey, "admin-key", "", "admin key of the workflow API (/v1/admin/..., inbound routing), besides the project's workflowApi.adminKeys")
+	f.StringSliceVar(&flags.AllowFunctionEnv, "allow-function-env", nil, "NAME,... environment variables that change how code is loaded (NODE_OPTIONS, LD_PRELOAD, ...) that functions deployed over HTTP may set anyway")
 	return cmd
 }
