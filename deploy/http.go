@@ -26,9 +26,6 @@ import (
 	"github.com/statecraft/statecraft/project"
 )
 
-// SigningName is the service name deploy requests are signed for (SigV4).
-const SigningName = "statecraft"
-
 // Handler accepts Requests posted to Path. A request is refused, and
 // nothing changed:
 //
@@ -40,7 +37,7 @@ const SigningName = "statecraft"
 //     and `statecraft deploy` never sends them;
 //   - 415 unless its Content-Type is application/json (text/plain, which a
 //     page on another origin may send without a CORS preflight, included);
-//   - 413 over MaxRequest bytes;
+//   - 413 over MaxBody bytes;
 //   - 400, with every problem named, for anything wrong in it.
 //
 // It deploys into the principal's account, and its region when it has
@@ -96,15 +93,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnsupportedMediaType, refusal{"UnsupportedMediaTypeException", fmt.Sprintf("Content-Type must be application/json, not %q", strings.Join(ct, ", ")), nil})
 		return
 	}
-	if r.ContentLength > MaxRequest {
-		reply(w, http.StatusRequestEntityTooLarge, refusal{"RequestEntityTooLargeException", fmt.Sprintf("a deploy request may have at most %d bytes", MaxRequest), nil})
+	if r.ContentLength > MaxBody {
+		reply(w, http.StatusRequestEntityTooLarge, refusal{"RequestEntityTooLargeException", fmt.Sprintf("a deploy request may have at most %d bytes", MaxBody), nil})
 		return
 	}
-	req, problems, err := decodeRequest(http.MaxBytesReader(w, r.Body, MaxRequest))
+	req, problems, err := decodeRequest(http.MaxBytesReader(w, r.Body, MaxBody))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		reply(w, http.StatusRequestEntityTooLarge, refusal{"RequestEntityTooLargeException", fmt.Sprintf("a deploy request may have at most %d bytes", MaxRequest), nil})
+		reply(w, http.StatusRequestEntityTooLarge, refusal{"RequestEntityTooLargeException", fmt.Sprintf("a deploy request may have at most %d bytes", MaxBody), nil})
 		return
 	case err != nil:
 		reply(w, http.StatusBadRequest, refusal{"ValidationException", "reading the request: " + err.Error(), nil})
@@ -377,6 +374,9 @@ func (c *Client) Push(ctx context.Context, req *Request) (*Report, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
+	}
+	if len(body) > MaxBody {
+		return nil, fmt.Errorf("the deployment is %d bytes with its code, more than the %d bytes a deploy request may have: split the project", len(body), MaxBody)
 	}
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.Endpoint, "/")+Path, bytes.NewReader(body))
 	if err != nil {

@@ -313,19 +313,19 @@ func TestBrowsersRefused(t *testing.T) {
 	}
 }
 
-// A body over MaxRequest is refused: at once when its Content-Length says
+// A body over MaxBody is refused: at once when its Content-Length says
 // so, and at the limit when it is sent without one.
 func TestBodyBounded(t *testing.T) {
 	s := newServer(t)
 	r := httptest.NewRequest(http.MethodPost, Path, &zeros{n: 1})
 	r.Header.Set("Content-Type", "application/json")
-	r.ContentLength = MaxRequest + 1
+	r.ContentLength = MaxBody + 1
 	w := httptest.NewRecorder()
 	s.handler.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), admin(accountA))))
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("declared length: %d %s", w.Code, w.Body)
 	}
-	endless := io.MultiReader(strings.NewReader(`{"account":"`), &zeros{n: MaxRequest + 1}, strings.NewReader(`"}`))
+	endless := io.MultiReader(strings.NewReader(`{"account":"`), &zeros{n: MaxBody + 1}, strings.NewReader(`"}`))
 	code, ref, _ := s.post(t, admin(accountA), endless)
 	if code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("chunked: status %d %+v", code, ref)

@@ -21,11 +21,6 @@ import (
 	"github.com/statecraft/statecraft/project"
 )
 
-// MaxRequest bounds a request's body: two archives at the 50 MB limit,
-// base64-encoded, and the rest. Functions that share a code directory
-// share one archive in Request.Code, so it is sent once.
-const MaxRequest = 144 << 20
-
 // Request is what `statecraft deploy` posts to Path, as JSON
 // (Content-Type: application/json). It is a project file's content with
 // each function's code in place of its directory:
@@ -51,14 +46,16 @@ const MaxRequest = 144 << 20
 //
 // A function's code is an archive (tar.gz or zip, see package archive) of
 // its code directory, base64-encoded in code, under the hex SHA-256 of the
-// archive's bytes; the function names it by that hash. Definitions are
-// sent with their placeholders already substituted. Every key is checked
-// and its case must match: an unknown key is refused with its name, and a
-// key that names a path (codeDir, CodeDir, definitionFile, ...) is refused
-// as such, since the server reads nothing from its own disk for a request.
+// archive's bytes; the function names it by that hash, so functions that
+// share a code directory share one archive, sent once. The whole request
+// is at most MaxBody bytes. Definitions are sent with their placeholders
+// already substituted. Every key is checked and its case must match: an
+// unknown key is refused with its name, and a key that names a path
+// (codeDir, CodeDir, definitionFile, ...) is refused as such, since the
+// server reads nothing from its own disk for a request.
 type Request struct {
-	// Account is the account the client built its ARNs for (project.Options.Account);
-	// when set, it must be the caller's.
+	// Account is the account the client built its ARNs for
+	// (project.Options.Account); when set, it must be the caller's.
 	Account       string             `json:"account,omitempty"`
 	Functions     []Function         `json:"functions,omitempty"`
 	Code          map[string]Archive `json:"code,omitempty"`
