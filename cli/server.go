@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/statecraft/statecraft/api"
@@ -92,6 +93,9 @@ type ServerOptions struct {
 	ReadTimeout       Duration `json:"readTimeout"`
 	WriteTimeout      Duration `json:"writeTimeout"`
 	IdleTimeout       Duration `json:"idleTimeout"`
+	// AllowFunctionEnv names loader variables (deploy.LoaderEnv) that
+	// functions deployed over HTTP may set nevertheless.
+	AllowFunctionEnv []string `json:"allowFunctionEnv"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -146,6 +150,9 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
 	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
 	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
+	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
+		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	},
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -195,6 +202,11 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	for _, name := range o.AllowFunctionEnv {
+		if _, ok := deploy.LoaderEnv(name); !ok {
+			return &ExitError{Code: 1, Err: fmt.Errorf("allow-function-env: %s is not a variable that deploys refuse (any other may be set without allowing it)", name)}
+		}
+	}
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -243,7 +255,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
-	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account}
+	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
+		DataDir: o.Data, AllowEnv: o.AllowFunctionEnv}
 	var p *project.Project
 	if o.Project != "" {
 		p, err = project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
@@ -404,17 +417,50 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 type DeployOptions struct {
 	File     string
 	Endpoint string
-	Region   string
-	Account  string
+	Region   string // the ARNs' region, and the region requests are signed for
+	Account  string // the ARNs' account: the credentials' account
 }
 
-// Deploy loads a project file and applies it to a running server.
+// DevelopmentCredentials are the access key and secret that a server
+// without configured credentials accepts, and what `statecraft deploy`
+// signs with when the environment names none.
+const (
+	DevelopmentAccessKeyID     = "local"
+	DevelopmentSecretAccessKey = "local"
+)
+
+// deployCredentials are the credentials of `statecraft deploy`: the
+// standard AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,
+// else the development pair.
+func deployCredentials(getenv func(string) string) (aws.Credentials, error) {
+	id, secret, token := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
+	switch {
+	case id == "" && secret == "" && token == "":
+		return aws.Credentials{AccessKeyID: DevelopmentAccessKeyID, SecretAccessKey: DevelopmentSecretAccessKey}, nil
+	case id == "" || secret == "":
+		return aws.Credentials{}, errors.New("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or neither, for the development pair local/local)")
+	}
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token}, nil
+}
+
+// Deploy loads a project file and applies it to a running server: each
+// function's code directory is packed into the request, which is signed
+// with SigV4 (service statecraft).
 func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
+	creds, err := deployCredentials(os.Getenv)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
 	p, err := project.Load(o.File, project.Options{Region: o.Region, Account: o.Account})
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	rep, err := deploy.Push(ctx, o.Endpoint, p)
+	req, err := deploy.NewRequest(p, o.Account)
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.File, err)}
+	}
+	client := &deploy.Client{Endpoint: o.Endpoint, Region: o.Region, Credentials: creds}
+	rep, err := client.Push(ctx, req)
 	if err != nil {
 		return &ExitError{Code: 1, Err: fmt.Errorf("deploying %s to %s: %w", o.File, o.Endpoint, err)}
 	}

@@ -1,23 +1,37 @@
 // Package deploy applies a project (functions, state machines, HTTP
-// connections; see package project) to a running Statecraft server, either
-// at start-up (`statecraft server --project FILE`) or over HTTP
-// (`statecraft deploy FILE` posts the loaded project to Path).
+// connections, activities; see package project) to a running Statecraft
+// server, in one of two ways that share nothing but the final step:
+//
+//   - At start-up, from the operator's own project file
+//     (`statecraft server --project FILE`): FromProject and Apply take the
+//     loaded project as it is, function code included as directories on
+//     the server's disk. Only the process that owns the server calls Apply.
+//   - Over HTTP (`statecraft deploy FILE` posts a Request to Path): the
+//     request carries each function's code as an archive (see Request), and
+//     Handler unpacks it under the server's data directory. Nothing in a
+//     request can name a path on the server: the wire types have no such
+//     field, and a request that sends one is refused with the field named.
+//
+// Handler deploys only for an admin (the auth.Principal that the server's
+// authentication middleware puts in the request's context), into the
+// principal's account, and refuses what a browser can send (see Handler).
+// Function runtimes are an allow-list in both ways (functions.SupportedRuntime);
+// environment variables that change how an interpreter or the dynamic
+// loader loads code are refused over HTTP unless the operator allows them
+// (Target.AllowEnv, see LoaderEnv).
 //
 // State machines are created or updated in place (running executions keep
 // the definition they started with, as on AWS); functions are registered
-// with the server's functions.Host, replacing earlier registrations; HTTP
-// connections become the credentials of HTTP tasks.
+// with the server's functions.Host, replacing earlier registrations of the
+// same account and name; HTTP connections become the credentials of HTTP
+// tasks.
 package deploy
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -33,13 +47,15 @@ import (
 // Path is where the server accepts deployments.
 const Path = "/statecraft/v1/deploy"
 
-// Bundle is what is deployed: a loaded project, its paths already absolute
-// and its placeholders already substituted.
+// Bundle is a loaded project as the operator's own project file gives it:
+// its paths already absolute, its placeholders already substituted, its
+// function code in directories on this machine. It is trusted: only Apply
+// takes it, and no request is ever decoded into it.
 type Bundle struct {
-	Functions     []project.Function     `json:"functions"`
-	StateMachines []project.StateMachine `json:"stateMachines"`
-	Connections   []project.Connection   `json:"connections"`
-	Activities    []project.Activity     `json:"activities,omitempty"`
+	Functions     []project.Function
+	StateMachines []project.StateMachine
+	Connections   []project.Connection
+	Activities    []project.Activity
 }
 
 // FromProject makes a bundle of a loaded project.
@@ -63,9 +79,19 @@ type Target struct {
 	Store       store.Store
 	Functions   *functions.Host // nil: bundles with functions are refused
 	Connections *Connections
-	Region      string
-	Account     string
-	Now         func() time.Time
+	// Region and Account are where Apply deploys; Handler deploys into
+	// the principal's account, and its region when it has one.
+	Region  string
+	Account string
+	// DataDir is the server's data directory: Handler unpacks function
+	// code into DataDir/functions/ACCOUNT/NAME/SHA256/. "" refuses
+	// requests with functions.
+	DataDir string
+	// AllowEnv names environment variables that LoaderEnv lists and that
+	// functions deployed over HTTP may nevertheless set (the operator's
+	// --allow-function-env).
+	AllowEnv []string
+	Now      func() time.Time
 }
 
 // Connections is the set of HTTP connections, an httptask.ConnectionSource.
@@ -96,39 +122,78 @@ type Error struct{ Problems []string }
 
 func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 
-// Apply checks the whole bundle first (every definition against asl.Validate,
-// every function against the host's rules) and changes nothing when
-// anything is wrong; then it applies it.
+// plan is a deployment checked and ready to apply, whichever way it came.
+type plan struct {
+	region, account string
+	functions       []functions.Function // CodeDir set; Release set for unpacked code
+	stateMachines   []project.StateMachine
+	connections     []project.Connection
+	activities      []project.Activity
+	registered      int // how many of functions apply registered
+}
+
+// Apply checks the whole bundle first (every definition against
+// asl.Validate, every function against the host's rules, the runtime
+// allow-list included) and changes nothing when anything is wrong; then it
+// applies it in t.Account and t.Region. The bundle's function code is used
+// where it lies, and its environment is not checked against LoaderEnv: the
+// bundle is the operator's own project file.
 func Apply(ctx context.Context, t Target, b *Bundle) (*Report, error) {
+	pl := &plan{region: t.Region, account: t.Account, stateMachines: b.StateMachines, connections: b.Connections, activities: b.Activities}
+	var problems []string
+	if len(b.Functions) > 0 && t.Functions == nil {
+		problems = append(problems, "this server runs no local functions")
+	}
+	for _, f := range b.Functions {
+		fn := functions.Function{
+			Account: t.Account, Region: t.Region, Name: f.Name, Runtime: f.Runtime, Handler: f.Handler, CodeDir: f.CodeDir, Env: f.Env,
+			Timeout: f.Timeout, MemoryMB: f.MemoryMB, Concurrency: f.Concurrency,
+		}
+		if t.Functions != nil {
+			if err := t.Functions.Check(fn); err != nil {
+				problems = append(problems, fmt.Sprintf("function %s: %v", f.Name, err))
+			}
+		}
+		pl.functions = append(pl.functions, fn)
+	}
+	problems = append(problems, checkDefinitions(pl.stateMachines)...)
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return apply(ctx, t, pl)
+}
+
+// checkDefinitions validates every definition the way CreateStateMachine does.
+func checkDefinitions(sms []project.StateMachine) []string {
+	var problems []string
+	for _, sm := range sms {
+		where := sm.Name
+		if sm.DefinitionFile != "" {
+			where += " (" + sm.DefinitionFile + ")"
+		}
+		for _, p := range asl.Validate([]byte(sm.Definition), asl.ValidateOptions{Express: sm.Type == project.Express}) {
+			problems = append(problems, fmt.Sprintf("state machine %s: %s", where, p.String()))
+		}
+	}
+	return problems
+}
+
+// apply makes a checked plan real.
+func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
 	now := time.Now
 	if t.Now != nil {
 		now = t.Now
 	}
-	var problems []string
-	for _, sm := range b.StateMachines {
-		for _, p := range asl.Validate([]byte(sm.Definition), asl.ValidateOptions{Express: sm.Type == project.Express}) {
-			problems = append(problems, fmt.Sprintf("state machine %s (%s): %s", sm.Name, sm.DefinitionFile, p.String()))
-		}
-	}
-	if len(b.Functions) > 0 && t.Functions == nil {
-		problems = append(problems, "this server runs no local functions")
-	}
-	if len(problems) > 0 {
-		return nil, &Error{Problems: problems}
-	}
 	rep := &Report{}
-	for _, f := range b.Functions {
-		err := t.Functions.Register(functions.Function{
-			Name: f.Name, Runtime: f.Runtime, Handler: f.Handler, CodeDir: f.CodeDir, Env: f.Env,
-			Timeout: f.Timeout, MemoryMB: f.MemoryMB, Concurrency: f.Concurrency,
-		})
-		if err != nil {
+	for _, f := range pl.functions {
+		if err := t.Functions.Register(f); err != nil {
 			return rep, fmt.Errorf("function %s: %w", f.Name, err)
 		}
+		pl.registered++
 		rep.Functions = append(rep.Functions, f.Name)
 	}
-	for _, c := range b.Connections {
-		conn := &httptask.Connection{Arn: project.ConnectionARN(t.Region, t.Account, c.Name),
+	for _, c := range pl.connections {
+		conn := &httptask.Connection{Arn: project.ConnectionARN(pl.region, pl.account, c.Name),
 			InvocationHeaders: c.InvocationHeaders, InvocationQueryParameters: c.InvocationQueryParameters, InvocationBodyParameters: c.InvocationBodyParameters}
 		if c.APIKey != nil {
 			conn.APIKey = &httptask.APIKeyAuth{Name: c.APIKey.Name, Value: c.APIKey.Value}
@@ -143,23 +208,23 @@ func Apply(ctx context.Context, t Target, b *Bundle) (*Report, error) {
 		t.Connections.set(conn)
 		rep.Connections = append(rep.Connections, conn.Arn)
 	}
-	for _, a := range b.Activities {
-		arn := project.ActivityARN(t.Region, t.Account, a.Name)
+	for _, a := range pl.activities {
+		arn := project.ActivityARN(pl.region, pl.account, a.Name)
 		err := t.Store.CreateActivity(ctx, &store.Activity{Arn: arn, Name: a.Name, CreatedAt: now().UTC()})
 		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 			return rep, fmt.Errorf("activity %s: %w", a.Name, err)
 		}
 		rep.Activities = append(rep.Activities, arn)
 	}
-	for _, sm := range b.StateMachines {
-		arn := project.StateMachineARN(t.Region, t.Account, sm.Name)
+	for _, sm := range pl.stateMachines {
+		arn := project.StateMachineARN(pl.region, pl.account, sm.Name)
 		typ := sm.Type
 		if typ == "" {
 			typ = project.Standard
 		}
 		role := sm.RoleArn
 		if role == "" {
-			role = "arn:aws:iam::" + t.Account + ":role/statecraft-" + sm.Name
+			role = "arn:aws:iam::" + pl.account + ":role/statecraft-" + sm.Name
 		}
 		cur, err := t.Store.GetStateMachine(ctx, arn)
 		switch {
@@ -199,72 +264,4 @@ func revision() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// Handler accepts bundles posted to Path.
-func Handler(t Target) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.Method != http.MethodPost {
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			_ = json.NewEncoder(w).Encode(map[string]any{"message": "POST a project bundle"})
-			return
-		}
-		var b Bundle
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]any{"message": "bad bundle: " + err.Error()})
-			return
-		}
-		rep, err := Apply(r.Context(), t, &b)
-		if err != nil {
-			var de *Error
-			status := http.StatusInternalServerError
-			problems := []string{err.Error()}
-			if errors.As(err, &de) {
-				status, problems = http.StatusBadRequest, de.Problems
-			}
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]any{"message": "deployment refused", "problems": problems})
-			return
-		}
-		_ = json.NewEncoder(w).Encode(rep)
-	})
-}
-
-// Push posts a project to a running server (its endpoint URL, e.g.
-// http://127.0.0.1:8083).
-func Push(ctx context.Context, endpoint string, p *project.Project) (*Report, error) {
-	body, err := json.Marshal(FromProject(p))
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+Path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Message  string   `json:"message"`
-			Problems []string `json:"problems"`
-		}
-		if json.Unmarshal(data, &e) == nil && len(e.Problems) > 0 {
-			return nil, &Error{Problems: e.Problems}
-		}
-		return nil, fmt.Errorf("deploy: %s: %s", resp.Status, strings.TrimSpace(string(data)))
-	}
-	var rep Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, err
-	}
-	return &rep, nil
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/memstore"
 )
@@ -59,5 +61,36 @@ func TestApplyCreatesUpdatesAndRefuses(t *testing.T) {
 	_, err = Apply(ctx, tg, &Bundle{StateMachines: []project.StateMachine{{Name: "m", Type: project.Express, Definition: def("x")}}})
 	if err == nil || !strings.Contains(err.Error(), "type cannot change") {
 		t.Fatalf("type change: %v", err)
+	}
+}
+
+// Apply takes the operator's own project file: code where it lies and any
+// environment, but still only the allow-listed runtimes, in the target's
+// account.
+func TestApplyChecksRuntimesButTrustsTheProject(t *testing.T) {
+	needNode(t)
+	s := newServer(t)
+	ctx := context.Background()
+	_, err := Apply(ctx, s.t, &Bundle{Functions: []project.Function{
+		{Name: "pwn", Runtime: "perl", Handler: "perl", CodeDir: "/usr/bin"},
+		{Name: "py", Runtime: "python3.12", Handler: "app.handler", CodeDir: t.TempDir()},
+	}})
+	var de *Error
+	if !errors.As(err, &de) || !strings.Contains(de.Error(), `function pwn: functions: pwn: unsupported runtime "perl"`) ||
+		!strings.Contains(de.Error(), `function py: functions: py: unsupported runtime "python3.12"`) {
+		t.Fatalf("got %v", err)
+	}
+	dir := nodeCode(t, "project")
+	rep, err := Apply(ctx, s.t, &Bundle{Functions: []project.Function{
+		{Name: "who", Runtime: "nodejs20.x", Handler: "index.who", CodeDir: dir, Env: map[string]string{"NODE_OPTIONS": "--max-old-space-size=100", "EXTRA": "x"}, Timeout: 30 * time.Second},
+	}})
+	if err != nil || len(rep.Functions) != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if out := invokeWho(t, s, s.t.Account, "who"); out.Who != "project" || out.Root != dir || out.Extra == nil || *out.Extra != "x" {
+		t.Fatalf("%+v", out)
+	}
+	if _, err := s.t.Functions.Invoke(ctx, accountA, "who", nil, functions.InvokeMeta{}); !errors.Is(err, functions.ErrFunctionNotFound) {
+		t.Fatalf("another account sees the project's function: %v", err)
 	}
 }

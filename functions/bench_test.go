@@ -33,13 +33,13 @@ func benchInvoke(b *testing.B, h *Host, name string) {
 	ctx := context.Background()
 	payload := []byte(`{"n":1,"name":"bench"}`)
 	// Warm up: start the process outside the timed loop.
-	if res, err := h.Invoke(ctx, name, payload, InvokeMeta{}); err != nil || res.FunctionError != "" {
+	if res, err := h.Invoke(ctx, testAccount, name, payload, InvokeMeta{}); err != nil || res.FunctionError != "" {
 		b.Fatalf("%v %+v", err, res)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := h.Invoke(ctx, name, payload, InvokeMeta{})
+		res, err := h.Invoke(ctx, testAccount, name, payload, InvokeMeta{})
 		if err != nil || res.FunctionError != "" {
 			b.Fatalf("%v %+v", err, res)
 		}

@@ -60,16 +60,26 @@ import (
 	"time"
 )
 
-// Function is the configuration of one function.
+// Function is the configuration of one function. A function belongs to an
+// account: the host keys functions by account and name, so two accounts'
+// functions of the same name are different functions and one account can
+// neither invoke nor replace the other's.
 type Function struct {
-	Name string
+	// Account is the 12-digit account id the function belongs to; ""
+	// means the host's (HostOptions.Account).
+	Account string
+	Name    string
+	// Region is the region the function reports (AWS_REGION, its ARN); ""
+	// means the host's.
+	Region string
 	// Runtime is "nodejs" or a Lambda nodejs runtime id ("nodejs18.x",
 	// "nodejs20.x", ...); "provided", "provided.al2" or "provided.al2023"
 	// (runs CodeDir/bootstrap); or "go1.x" (runs CodeDir/Handler).
 	Runtime string
 	// Handler is, for nodejs, "file.export" (e.g. "index.handler", or
-	// "dir/file.export"); ignored for provided runtimes; for go1.x, the name
-	// of the executable in CodeDir.
+	// "dir/file.export"); ignored for provided runtimes; for go1.x, the
+	// executable: a regular file inside CodeDir named by a relative,
+	// slash-separated path without "..".
 	Handler string
 	// CodeDir is the function's code, the LAMBDA_TASK_ROOT and the working
 	// directory of its processes.
@@ -88,6 +98,11 @@ type Function struct {
 	// IdleTimeout stops a warm process after this long without an
 	// invocation (default 5m).
 	IdleTimeout time.Duration
+	// Release, when set, is called once, after this registration has been
+	// replaced or unregistered (or the host closed) and its last process
+	// has ended: from then on nothing of this registration runs in
+	// CodeDir, so whoever placed the code there may remove it.
+	Release func()
 }
 
 // Defaults applied by Register to zero fields.
@@ -135,7 +150,8 @@ const (
 const FunctionErrorUnhandled = "Unhandled"
 
 var (
-	// ErrFunctionNotFound is returned by Invoke for an unregistered name.
+	// ErrFunctionNotFound is returned by Invoke for a name the account has
+	// not registered.
 	ErrFunctionNotFound = errors.New("functions: function not found")
 	// ErrInvalidRequestContent is returned by Invoke for a payload that is
 	// not JSON (Lambda's InvalidRequestContentException).
@@ -146,8 +162,8 @@ var (
 
 // HostOptions configures a Host.
 type HostOptions struct {
-	Region   string       // default "us-east-1"
-	Account  string       // default "123456789012"
+	Region   string       // default "us-east-1"; a Function's when it sets none
+	Account  string       // default "123456789012"; a Function's when it sets none
 	Log      *slog.Logger // default slog.Default()
 	NodePath string       // default "node" (looked up in PATH)
 }
@@ -200,7 +216,7 @@ type Host struct {
 	nodeBoot  string // path of the written nodejs bootstrap
 
 	mu     sync.Mutex
-	pools  map[string]*pool
+	pools  map[key]*pool
 	closed bool
 	procs  sync.WaitGroup
 }
@@ -223,7 +239,23 @@ func NewHost(opts HostOptions) *Host {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Host{opts: opts, log: log.With("component", "functions"), pools: map[string]*pool{}}
+	return &Host{opts: opts, log: log.With("component", "functions"), pools: map[key]*pool{}}
+}
+
+// Account is the host's account: the account of a Function that names
+// none, and the one Invoke, Unregister and Processes take "" for.
+func (h *Host) Account() string { return h.opts.Account }
+
+// key names a function: its account and its name.
+type key struct{ account, name string }
+
+// key returns the key of the function account names name; "" is the
+// host's account.
+func (h *Host) key(account, name string) key {
+	if account == "" {
+		account = h.opts.Account
+	}
+	return key{account, name}
 }
 
 // setup creates the host's directory and writes the nodejs bootstrap.
@@ -248,7 +280,10 @@ func (h *Host) setup() error {
 	return h.setupErr
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var (
+	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+)
 
 // reservedEnv are the variables Lambda does not let a function set.
 var reservedEnv = map[string]bool{
@@ -267,27 +302,42 @@ const (
 	kindProvided
 )
 
+// nodeRuntimeRE are the Lambda ids of the Node.js runtimes ("nodejs" alone
+// means the newest Statecraft knows).
+var nodeRuntimeRE = regexp.MustCompile(`^nodejs[0-9]+\.x$`)
+
+// SupportedRuntime tells whether runtime is one the host runs: "nodejs" or
+// nodejsNN.x, "provided", "provided.al2", "provided.al2023" or "go1.x".
+// Anything else (python3.12, java21, a path, a program name) is refused.
+func SupportedRuntime(runtime string) bool {
+	switch runtime {
+	case "nodejs", "provided", "provided.al2", "provided.al2023", "go1.x":
+		return true
+	}
+	return nodeRuntimeRE.MatchString(runtime)
+}
+
+// localPath tells whether p, a slash-separated path from a function's
+// configuration, stays inside the directory it is relative to: not empty,
+// not absolute, no "..", no backslash or drive letter that another
+// reading of the path could take for a separator or a root.
+func localPath(p string) bool {
+	return p != "" && !strings.ContainsAny(p, `\:`) && filepath.IsLocal(filepath.FromSlash(p))
+}
+
 // normalize validates f and fills in defaults.
-func normalize(f Function) (Function, runtimeKind, error) {
+func (h *Host) normalize(f Function) (Function, runtimeKind, error) {
 	if !nameRE.MatchString(f.Name) {
 		return f, 0, fmt.Errorf("functions: invalid function name %q", f.Name)
 	}
-	var kind runtimeKind
-	switch r := f.Runtime; {
-	case r == "nodejs" || strings.HasPrefix(r, "nodejs") && strings.HasSuffix(r, ".x"):
-		kind = kindNode
-		if f.Handler == "" {
-			return f, 0, fmt.Errorf("functions: %s: a nodejs function needs a Handler such as index.handler", f.Name)
-		}
-	case r == "provided" || r == "provided.al2" || r == "provided.al2023":
-		kind = kindProvided
-	case r == "go1.x":
-		kind = kindProvided
-		if f.Handler == "" || strings.ContainsAny(f.Handler, `/\`) {
-			return f, 0, fmt.Errorf("functions: %s: a go1.x function needs Handler set to the executable's name", f.Name)
-		}
-	default:
-		return f, 0, fmt.Errorf("functions: %s: unsupported runtime %q", f.Name, r)
+	if f.Account == "" {
+		f.Account = h.opts.Account
+	}
+	if !accountRE.MatchString(f.Account) {
+		return f, 0, fmt.Errorf("functions: %s: invalid account id %q (12 digits)", f.Name, f.Account)
+	}
+	if f.Region == "" {
+		f.Region = h.opts.Region
 	}
 	if f.CodeDir == "" {
 		return f, 0, fmt.Errorf("functions: %s: CodeDir is required", f.Name)
@@ -300,6 +350,34 @@ func normalize(f Function) (Function, runtimeKind, error) {
 		return f, 0, fmt.Errorf("functions: %s: CodeDir %s is not a directory", f.Name, dir)
 	}
 	f.CodeDir = dir
+	var kind runtimeKind
+	switch r := f.Runtime; {
+	case !SupportedRuntime(r):
+		return f, 0, fmt.Errorf("functions: %s: unsupported runtime %q (use nodejsNN.x, provided, provided.al2, provided.al2023 or go1.x)", f.Name, r)
+	case strings.HasPrefix(r, "nodejs"):
+		kind = kindNode
+		// The bootstrap resolves the module against LAMBDA_TASK_ROOT, so
+		// an absolute module path would load code from anywhere.
+		slash := strings.LastIndex(f.Handler, "/")
+		file, _, _ := strings.Cut(f.Handler[slash+1:], ".")
+		module := f.Handler[:slash+1] + file
+		if f.Handler == "" || !localPath(module) {
+			return f, 0, fmt.Errorf("functions: %s: a nodejs function needs a Handler FILE.EXPORT (such as index.handler) naming a file inside CodeDir, got %q", f.Name, f.Handler)
+		}
+	case r == "go1.x":
+		kind = kindProvided
+		if !localPath(f.Handler) {
+			return f, 0, fmt.Errorf("functions: %s: a go1.x function needs Handler set to its executable, a relative path inside CodeDir without \"..\", got %q", f.Name, f.Handler)
+		}
+		// Lstat, so that a symbolic link cannot point the handler outside
+		// the code directory.
+		st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Handler)))
+		if err != nil || !st.Mode().IsRegular() {
+			return f, 0, fmt.Errorf("functions: %s: go1.x Handler %q is not a regular file in CodeDir", f.Name, f.Handler)
+		}
+	default:
+		kind = kindProvided
+	}
 	var bad []string
 	for k := range f.Env {
 		if reservedEnv[k] || k == "" || strings.ContainsAny(k, "=\x00") {
@@ -330,11 +408,18 @@ func normalize(f Function) (Function, runtimeKind, error) {
 	return f, kind, nil
 }
 
-// Register adds a function, or replaces the one with the same name: the old
-// registration's idle processes are stopped at once and its busy ones as
-// soon as their current invocation ends.
+// Check reports what Register would refuse f for, without registering it.
+func (h *Host) Check(f Function) error {
+	_, _, err := h.normalize(f)
+	return err
+}
+
+// Register adds a function, or replaces the one of the same account and
+// name: the old registration's idle processes are stopped at once and its
+// busy ones as soon as their current invocation ends. When Register fails,
+// f.Release is not called.
 func (h *Host) Register(f Function) error {
-	nf, kind, err := normalize(f)
+	nf, kind, err := h.normalize(f)
 	if err != nil {
 		return err
 	}
@@ -342,13 +427,14 @@ func (h *Host) Register(f Function) error {
 		return err
 	}
 	p := &pool{host: h, fn: nf, kind: kind, procs: map[*process]struct{}{}, changed: make(chan struct{})}
+	k := key{nf.Account, nf.Name}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return ErrClosed
 	}
-	old := h.pools[nf.Name]
-	h.pools[nf.Name] = p
+	old := h.pools[k]
+	h.pools[k] = p
 	h.mu.Unlock()
 	if old != nil {
 		old.close(false)
@@ -356,12 +442,13 @@ func (h *Host) Register(f Function) error {
 	return nil
 }
 
-// Unregister removes a function and stops its processes like Register does
-// when it replaces one.
-func (h *Host) Unregister(name string) error {
+// Unregister removes account's function name ("" is the host's account)
+// and stops its processes like Register does when it replaces one.
+func (h *Host) Unregister(account, name string) error {
+	k := h.key(account, name)
 	h.mu.Lock()
-	old := h.pools[name]
-	delete(h.pools, name)
+	old := h.pools[k]
+	delete(h.pools, k)
 	h.mu.Unlock()
 	if old == nil {
 		return ErrFunctionNotFound
@@ -370,11 +457,11 @@ func (h *Host) Unregister(name string) error {
 	return nil
 }
 
-// Processes returns how many processes the function has running (warm,
-// starting or busy).
-func (h *Host) Processes(name string) int {
+// Processes returns how many processes account's function name has
+// running (warm, starting or busy).
+func (h *Host) Processes(account, name string) int {
 	h.mu.Lock()
-	p := h.pools[name]
+	p := h.pools[h.key(account, name)]
 	h.mu.Unlock()
 	if p == nil {
 		return 0
@@ -384,12 +471,13 @@ func (h *Host) Processes(name string) int {
 	return len(p.procs)
 }
 
-// Invoke runs the function once with payload (JSON; empty means {}) and
-// waits for the outcome. Function errors, crashes and timeouts are reported
-// in the Result; the error is only for a missing function, an invalid
-// payload, a cancelled ctx (the process running the invocation is then
-// stopped) or a closed host.
-func (h *Host) Invoke(ctx context.Context, name string, payload []byte, meta InvokeMeta) (*Result, error) {
+// Invoke runs account's function name ("" is the host's account) once with
+// payload (JSON; empty means {}) and waits for the outcome. Another
+// account's function of the same name is not found. Function errors,
+// crashes and timeouts are reported in the Result; the error is only for a
+// missing function, an invalid payload, a cancelled ctx (the process
+// running the invocation is then stopped) or a closed host.
+func (h *Host) Invoke(ctx context.Context, account, name string, payload []byte, meta InvokeMeta) (*Result, error) {
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !json.Valid(payload) {
@@ -398,9 +486,10 @@ func (h *Host) Invoke(ctx context.Context, name string, payload []byte, meta Inv
 	if meta.RequestID == "" {
 		meta.RequestID = newUUID()
 	}
+	k := h.key(account, name)
 	for {
 		h.mu.Lock()
-		closed, p := h.closed, h.pools[name]
+		closed, p := h.closed, h.pools[k]
 		h.mu.Unlock()
 		if closed {
 			return nil, ErrClosed
@@ -426,7 +515,7 @@ func (h *Host) Close() error {
 	}
 	h.closed = true
 	pools := h.pools
-	h.pools = map[string]*pool{}
+	h.pools = map[key]*pool{}
 	h.mu.Unlock()
 	for _, p := range pools {
 		p.close(true)
@@ -444,8 +533,8 @@ func (h *Host) isClosed() bool {
 	return h.closed
 }
 
-func (h *Host) functionARN(name string) string {
-	return "arn:aws:lambda:" + h.opts.Region + ":" + h.opts.Account + ":function:" + name
+func functionARN(f Function) string {
+	return "arn:aws:lambda:" + f.Region + ":" + f.Account + ":function:" + f.Name
 }
 
 func randomHex(n int) string {

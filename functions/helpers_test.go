@@ -80,13 +80,16 @@ func needBash(tb testing.TB) {
 	}
 }
 
+// testAccount is the default account of newTestHost's hosts.
+const testAccount = "111122223333"
+
 func newTestHost(tb testing.TB) *Host {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	h := NewHost(HostOptions{Region: "eu-west-1", Account: "111122223333", Log: log})
+	h := NewHost(HostOptions{Region: "eu-west-1", Account: testAccount, Log: log})
 	tb.Cleanup(func() {
 		if err := h.Close(); err != nil {
 			tb.Errorf("Close: %v", err)
@@ -116,7 +119,7 @@ func invokeMeta(tb testing.TB, h *Host, name, payload string, meta InvokeMeta) *
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	res, err := h.Invoke(ctx, name, []byte(payload), meta)
+	res, err := h.Invoke(ctx, testAccount, name, []byte(payload), meta)
 	if err != nil {
 		tb.Fatalf("Invoke %s: %v", name, err)
 	}

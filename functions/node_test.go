@@ -67,8 +67,8 @@ func TestNodeErrors(t *testing.T) {
 				t.Errorf("logs do not show the error:\n%s", res.Logs)
 			}
 			// A handler error does not discard the process.
-			if h.Processes(tc.handler) != 1 {
-				t.Errorf("%d processes after a handler error, want 1", h.Processes(tc.handler))
+			if h.Processes(testAccount, tc.handler) != 1 {
+				t.Errorf("%d processes after a handler error, want 1", h.Processes(testAccount, tc.handler))
 			}
 		})
 	}
@@ -125,7 +125,7 @@ func TestNodeCrash(t *testing.T) {
 	if !strings.Contains(res.Logs, "about to exit") || !strings.Contains(res.Logs, "Runtime.ExitError") {
 		t.Errorf("logs:\n%s", res.Logs)
 	}
-	eventually(t, "the crashed process is forgotten", func() bool { return h.Processes("crash") == 0 })
+	eventually(t, "the crashed process is forgotten", func() bool { return h.Processes(testAccount, "crash") == 0 })
 
 	// The next invocation starts a new process.
 	nodeFunc(t, h, "crash", "handlers.counter")
@@ -154,7 +154,7 @@ func TestNodeUncaughtException(t *testing.T) {
 		t.Fatalf("message %q logs:\n%s", res.ErrorMessage, res.Logs)
 	}
 	// The runtime exits after reporting it; the host forgets the process.
-	eventually(t, "the process exits", func() bool { return h.Processes("uncaught") == 0 })
+	eventually(t, "the process exits", func() bool { return h.Processes(testAccount, "uncaught") == 0 })
 
 	nodeFunc(t, h, "rejection", "handlers.unhandledRejection")
 	res = invoke(t, h, "rejection", `{}`)
@@ -181,7 +181,7 @@ func TestNodeTimeout(t *testing.T) {
 		t.Errorf("logs:\n%s", res.Logs)
 	}
 	// The process was killed and forgotten.
-	if n := h.Processes("loop"); n != 0 {
+	if n := h.Processes(testAccount, "loop"); n != 0 {
 		t.Errorf("%d processes after a timeout", n)
 	}
 }
@@ -336,7 +336,7 @@ func TestNodeWarmReuse(t *testing.T) {
 	if first.Count != 1 || second.Count != 2 || first.Pid != second.Pid {
 		t.Fatalf("first %+v second %+v: want the same process, count 1 then 2", first, second)
 	}
-	if n := h.Processes("counter"); n != 1 {
+	if n := h.Processes(testAccount, "counter"); n != 1 {
 		t.Fatalf("%d processes", n)
 	}
 }
@@ -360,7 +360,7 @@ func TestNodeConcurrencyLimit(t *testing.T) {
 				return
 			default:
 			}
-			if p := h.Processes("conc"); p > maxProcs {
+			if p := h.Processes(testAccount, "conc"); p > maxProcs {
 				mu.Lock()
 				maxProcs = p
 				mu.Unlock()
@@ -372,7 +372,7 @@ func TestNodeConcurrencyLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := h.Invoke(context.Background(), "conc", []byte(`{"ms":100}`), InvokeMeta{})
+			res, err := h.Invoke(context.Background(), testAccount, "conc", []byte(`{"ms":100}`), InvokeMeta{})
 			if err == nil && res.FunctionError != "" {
 				err = fmt.Errorf("%s: %s", res.ErrorType, res.ErrorMessage)
 			}
@@ -407,7 +407,7 @@ func TestNodeIdleShutdown(t *testing.T) {
 	nodeFunc(t, h, "idle", "handlers.counter", func(f *Function) { f.IdleTimeout = 200 * time.Millisecond })
 	var out struct{ Count, Pid int }
 	ok(t, invoke(t, h, "idle", `{}`), &out)
-	eventually(t, "the idle process is stopped", func() bool { return h.Processes("idle") == 0 && !pidAlive(out.Pid) })
+	eventually(t, "the idle process is stopped", func() bool { return h.Processes(testAccount, "idle") == 0 && !pidAlive(out.Pid) })
 	// The next invocation is a cold start with fresh module state.
 	res := invoke(t, h, "idle", `{}`)
 	ok(t, res, &out)
@@ -440,7 +440,7 @@ func TestNodeInitErrors(t *testing.T) {
 			if !strings.Contains(res.Logs, "Init Error") {
 				t.Errorf("logs:\n%s", res.Logs)
 			}
-			if n := h.Processes(tc.name); n != 0 {
+			if n := h.Processes(testAccount, tc.name); n != 0 {
 				t.Errorf("%d processes after an init error", n)
 			}
 		})
@@ -494,11 +494,11 @@ func TestRegisterReplacesFunction(t *testing.T) {
 		t.Fatalf("before %+v after %+v: the new registration must use a new process", a, b)
 	}
 	eventually(t, "the old process is stopped", func() bool { return !pidAlive(a.Pid) })
-	if err := h.Unregister("repl"); err != nil {
+	if err := h.Unregister(testAccount, "repl"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the unregistered function's process is stopped", func() bool { return !pidAlive(b.Pid) })
-	if _, err := h.Invoke(context.Background(), "repl", nil, InvokeMeta{}); !errors.Is(err, ErrFunctionNotFound) {
+	if _, err := h.Invoke(context.Background(), testAccount, "repl", nil, InvokeMeta{}); !errors.Is(err, ErrFunctionNotFound) {
 		t.Fatalf("after Unregister: %v", err)
 	}
 }
@@ -510,11 +510,11 @@ func TestInvokeCancelled(t *testing.T) {
 	nodeFunc(t, h, "slow", "handlers.loop")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := h.Invoke(ctx, "slow", nil, InvokeMeta{})
+	_, err := h.Invoke(ctx, testAccount, "slow", nil, InvokeMeta{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v", err)
 	}
-	eventually(t, "the process is stopped", func() bool { return h.Processes("slow") == 0 })
+	eventually(t, "the process is stopped", func() bool { return h.Processes(testAccount, "slow") == 0 })
 }
 
 // Under concurrent load every invocation gets exactly its own output.
@@ -531,7 +531,7 @@ func TestNodeLogsPerInvocation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = h.Invoke(context.Background(), "marker", []byte(fmt.Sprintf(`{"i":%d,"ms":%d}`, i, i%3*20)), InvokeMeta{})
+			results[i], errs[i] = h.Invoke(context.Background(), testAccount, "marker", []byte(fmt.Sprintf(`{"i":%d,"ms":%d}`, i, i%3*20)), InvokeMeta{})
 		}()
 	}
 	wg.Wait()

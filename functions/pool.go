@@ -32,6 +32,19 @@ type pool struct {
 	changed chan struct{}         // closed (and replaced) whenever capacity may have freed
 	closed  bool
 	seq     int
+	// released is set once fn.Release has been (or is being) called.
+	released bool
+}
+
+// releaseIfDone reports whether the registration is closed and has no
+// process left, the moment fn.Release is due; it reports true once only.
+// Call with mu held, and call fn.Release after unlocking when it is true.
+func (pl *pool) releaseIfDone() bool {
+	if !pl.closed || len(pl.procs) > 0 || pl.released {
+		return false
+	}
+	pl.released = true
+	return pl.fn.Release != nil
 }
 
 // notify wakes every invocation waiting for capacity. Call with mu held.
@@ -138,10 +151,14 @@ func (pl *pool) reap(p *process, gen int) {
 // exited forgets a process that has ended.
 func (pl *pool) exited(p *process) {
 	pl.mu.Lock()
-	defer pl.mu.Unlock()
 	pl.removeIdle(p)
 	delete(pl.procs, p)
 	pl.notify()
+	release := pl.releaseIfDone()
+	pl.mu.Unlock()
+	if release {
+		pl.fn.Release()
+	}
 }
 
 // close stops the idle processes (all of them if all) and makes busy ones
@@ -162,7 +179,11 @@ func (pl *pool) close(all bool) {
 	}
 	pl.idle = nil
 	pl.notify()
+	release := pl.releaseIfDone()
 	pl.mu.Unlock()
+	if release {
+		pl.fn.Release()
+	}
 	for _, p := range stop {
 		p.kill()
 	}
@@ -593,7 +614,7 @@ func exitStatus(err error) string {
 
 // environ is the process environment, as Lambda sets it up.
 func (p *process) environ(handler, runtimeDir string) []string {
-	h, fn := p.pool.host, p.pool.fn
+	fn := p.pool.fn
 	path := os.Getenv("PATH")
 	if path == "" {
 		path = "/usr/local/bin:/usr/bin:/bin"
@@ -612,8 +633,8 @@ func (p *process) environ(handler, runtimeDir string) []string {
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + fn.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
-		"AWS_REGION":                      h.opts.Region,
-		"AWS_DEFAULT_REGION":              h.opts.Region,
+		"AWS_REGION":                      fn.Region,
+		"AWS_DEFAULT_REGION":              fn.Region,
 	}
 	switch {
 	case p.pool.kind == kindNode:

@@ -59,7 +59,7 @@ func TestProvidedBootstrap(t *testing.T) {
 	}
 
 	// All three ran on the first process.
-	if n := h.Processes("bash"); n != 1 {
+	if n := h.Processes(testAccount, "bash"); n != 1 {
 		t.Errorf("%d processes", n)
 	}
 
@@ -88,7 +88,7 @@ func TestProvidedInitError(t *testing.T) {
 	if res.ErrorMessage != "missing configuration" || !strings.Contains(res.Logs, "init failed") {
 		t.Fatalf("ErrorMessage %q logs:\n%s", res.ErrorMessage, res.Logs)
 	}
-	if n := h.Processes("initerr"); n != 0 {
+	if n := h.Processes(testAccount, "initerr"); n != 0 {
 		t.Errorf("%d processes after an init error", n)
 	}
 }
@@ -105,7 +105,7 @@ func TestProvidedMissingBootstrap(t *testing.T) {
 	if !strings.Contains(res.ErrorMessage, "Couldn't find valid bootstrap(s): ["+filepath.Join(dir, "bootstrap")+"]") {
 		t.Errorf("ErrorMessage %q", res.ErrorMessage)
 	}
-	if n := h.Processes("empty"); n != 0 {
+	if n := h.Processes(testAccount, "empty"); n != 0 {
 		t.Errorf("%d processes", n)
 	}
 }
@@ -132,17 +132,17 @@ func TestInvokeErrors(t *testing.T) {
 	t.Parallel()
 	h := newTestHost(t)
 	ctx := context.Background()
-	if _, err := h.Invoke(ctx, "nope", nil, InvokeMeta{}); !errors.Is(err, ErrFunctionNotFound) {
+	if _, err := h.Invoke(ctx, testAccount, "nope", nil, InvokeMeta{}); !errors.Is(err, ErrFunctionNotFound) {
 		t.Errorf("unknown function: %v", err)
 	}
 	if err := h.Register(Function{Name: "f", Runtime: "provided", CodeDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Invoke(ctx, "f", []byte("{not json"), InvokeMeta{}); !errors.Is(err, ErrInvalidRequestContent) {
+	if _, err := h.Invoke(ctx, testAccount, "f", []byte("{not json"), InvokeMeta{}); !errors.Is(err, ErrInvalidRequestContent) {
 		t.Errorf("invalid payload: %v", err)
 	}
 	h.Close()
-	if _, err := h.Invoke(ctx, "f", nil, InvokeMeta{}); !errors.Is(err, ErrClosed) {
+	if _, err := h.Invoke(ctx, testAccount, "f", nil, InvokeMeta{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("closed host: %v", err)
 	}
 }

@@ -82,7 +82,7 @@ func (p *process) serveNext(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Content-Type", "application/json")
 		hd.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		hd.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-		hd.Set("Lambda-Runtime-Invoked-Function-Arn", p.pool.host.functionARN(p.pool.fn.Name))
+		hd.Set("Lambda-Runtime-Invoked-Function-Arn", functionARN(p.pool.fn))
 		hd.Set("Lambda-Runtime-Trace-Id", inv.trace)
 		if inv.meta.ClientContext != "" {
 			hd.Set("Lambda-Runtime-Client-Context", inv.meta.ClientContext)

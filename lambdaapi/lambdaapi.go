@@ -2,6 +2,12 @@
 // (POST /2015-03-31/functions/{name}/invocations), so `aws lambda invoke
 // --endpoint-url` and the AWS SDKs can call them. Only Invoke is served;
 // functions are declared in the project file, not created through the API.
+//
+// A caller invokes the functions of its own account: the account of the
+// auth.Principal in the request's context, or, for a request that carries
+// none, the host's account. A function ARN naming another account is
+// refused with AccessDeniedException, as Lambda refuses it without a
+// resource-based policy.
 package lambdaapi
 
 import (
@@ -52,16 +58,29 @@ func (a *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "Only Invoke (POST /2015-03-31/functions/{name}/invocations) is served")
 		return
 	}
-	if _, ok := authorize(w, r, name); !ok {
+	p, ok := authorize(w, r, name)
+	if !ok {
 		return
 	}
 	// A function may run up to Lambda's 15 minutes: the server's write
 	// timeout must not cut its answer off.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(16 * time.Minute))
+	account := p.Account
+	ref := name
+	named := ""
 	if i := strings.Index(name, "function:"); i >= 0 {
+		// A full ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME) or a
+		// partial one (ACCOUNT:function:NAME).
+		prefix := strings.TrimSuffix(name[:i], ":")
+		named = prefix[strings.LastIndex(prefix, ":")+1:]
 		name = name[i+len("function:"):]
 	}
 	name, _, _ = strings.Cut(name, ":") // qualifier: only $LATEST exists locally
+	if named != "" && named != account {
+		lambdaError(w, http.StatusForbidden, "AccessDeniedException", "User is not authorized to perform: lambda:InvokeFunction on resource: "+ref+
+			" because no resource-based policy allows the lambda:InvokeFunction action (the function belongs to another account than the caller's)")
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
 	if err != nil {
 		lambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
@@ -78,7 +97,7 @@ func (a *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "", "RequestResponse":
 	case "Event":
 		go func() {
-			if _, err := a.h.Invoke(context.Background(), name, body, functions.InvokeMeta{}); err != nil {
+			if _, err := a.h.Invoke(context.Background(), account, name, body, functions.InvokeMeta{}); err != nil {
 				a.log.Warn("asynchronous invocation", "function", name, "err", err)
 			}
 		}()
@@ -91,7 +110,7 @@ func (a *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusBadRequest, "InvalidParameterValueException", "Invalid invocation type")
 		return
 	}
-	res, err := a.h.Invoke(r.Context(), name, body, functions.InvokeMeta{ClientContext: decodeClientContext(r.Header.Get("X-Amz-Client-Context"))})
+	res, err := a.h.Invoke(r.Context(), account, name, body, functions.InvokeMeta{ClientContext: decodeClientContext(r.Header.Get("X-Amz-Client-Context"))})
 	switch {
 	case errors.Is(err, functions.ErrFunctionNotFound):
 		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)

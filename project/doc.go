@@ -1,7 +1,10 @@
 // Package project loads a Statecraft project file: the local Lambda-style
 // functions, the state machines and the EventBridge-style connections that
 // `statecraft server --project FILE` starts with and that
-// `statecraft deploy FILE` sends to a running server.
+// `statecraft deploy FILE` sends to a running server. The server started
+// with a file uses its code directories where they are; `statecraft
+// deploy` packs each code directory into its request instead, since a
+// server takes no path from a request (see package deploy).
 //
 // # Format
 //
@@ -71,13 +74,21 @@
 //
 // A function's name is its key: 1 to 64 letters, digits, hyphens or
 // underscores, as in Lambda. runtime and code are required; code is a
-// directory that must exist. A nodejs function's handler is FILE.EXPORT
-// (a path below code is allowed, as in src/app.handler) and FILE.js, .mjs or
-// .cjs must exist in the code directory. A go1.x function's handler names
-// its executable. A provided* function may leave handler out; its code
-// directory holds a bootstrap executable. Environment variable names follow
-// Lambda's rules and may not be ones Lambda reserves (AWS_REGION, _HANDLER,
-// ...); scalars are taken as written, so PORT: 8080 is "8080".
+// directory that must exist, and for `statecraft deploy` one without
+// symbolic links (it is packed as regular files and directories, at most
+// 250 MB). runtime is one of the allow-list nodejsNN.x, provided,
+// provided.al2, provided.al2023 and go1.x. A nodejs function's handler is
+// FILE.EXPORT (a path below code is allowed, as in src/app.handler) and
+// FILE.js, .mjs or .cjs must exist in the code directory. A go1.x
+// function's handler names its executable, a regular file inside code (a
+// relative path without ".."). A provided* function may leave handler out;
+// its code directory holds a bootstrap executable. Environment variable
+// names follow Lambda's rules and may not be ones Lambda reserves
+// (AWS_REGION, _HANDLER, ...); scalars are taken as written, so PORT: 8080
+// is "8080". A server refuses, in a deployment over HTTP, variables that
+// change how code is loaded (NODE_OPTIONS, PERL5OPT, LD_PRELOAD, PATH, ...;
+// deploy.LoaderEnv) unless its operator allows them with
+// --allow-function-env.
 //
 // # State machines
 //

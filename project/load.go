@@ -510,6 +510,18 @@ var (
 
 const machineNameForbidden = "<>{}[]?*\"#%\\^|~`$&,;:/"
 
+// CheckName says what is wrong with name as the name of a resource of the
+// project file's section ("functions", "stateMachines", "connections" or
+// "activities"), or "" when it is valid. A deployment that arrives over
+// HTTP has not been through Load on the server, which checks its names
+// with this.
+func CheckName(section, name string) string {
+	if _, ok := kindNames[section]; !ok {
+		return "unknown section " + section
+	}
+	return checkName(section, name)
+}
+
 func checkName(section, name string) string {
 	switch section {
 	case secFunctions:

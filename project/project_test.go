@@ -927,3 +927,18 @@ func TestDocExample(t *testing.T) {
 		t.Errorf("asl.Validate: %v", probs)
 	}
 }
+
+func TestCheckName(t *testing.T) {
+	for _, c := range []struct{ section, name, want string }{
+		{"functions", "sendMessage", ""},
+		{"functions", "../x", "invalid function name"},
+		{"stateMachines", "a b", "invalid state machine name"},
+		{"connections", "api.v1", ""},
+		{"activities", "", "invalid activity name"},
+		{"tenants", "acme", "unknown section tenants"},
+	} {
+		if got := CheckName(c.section, c.name); c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("CheckName(%s, %q) = %q, want %q", c.section, c.name, got, c.want)
+		}
+	}
+}

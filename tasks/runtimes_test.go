@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/auth/authtest"
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
@@ -122,7 +123,8 @@ func TestRuntimesFromAStateMachine(t *testing.T) {
 // The same Go and bash functions answer through the Lambda Invoke API.
 func TestRuntimesThroughTheInvokeAPI(t *testing.T) {
 	h := runtimesHost(t)
-	srv := httptest.NewServer(lambdaapi.Handler(h, nil))
+	signed := &auth.Authenticator{Keyring: auth.DevelopmentKeyring(auth.DefaultAccount), Service: lambdaapi.SigningName}
+	srv := httptest.NewServer(signed.Middleware(lambdaapi.MaxRequest+1, lambdaapi.AuthError, lambdaapi.Handler(h, nil)))
 	defer srv.Close()
 	for _, c := range []struct {
 		function, body, funcErr, has string
@@ -132,7 +134,7 @@ func TestRuntimesThroughTheInvokeAPI(t *testing.T) {
 		{"bashfn", `{"n":2}`, "", `"echo":{"n":2}`},
 		{"bashfn", `{"x":"fail"}`, "Unhandled", `"errorType":"BashError"`},
 	} {
-		resp, err := http.Post(srv.URL+"/2015-03-31/functions/"+c.function+"/invocations", "application/json", strings.NewReader(c.body))
+		resp, err := authtest.Client.Post(srv.URL+"/2015-03-31/functions/"+c.function+"/invocations", "application/json", strings.NewReader(c.body))
 		if err != nil {
 			t.Fatal(err)
 		}

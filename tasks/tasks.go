@@ -5,6 +5,12 @@
 // functions.Host, and HTTP tasks (arn:aws:states:::http:invoke) through
 // httptask. It owns the mapping between Lambda's answers and what Step
 // Functions makes of them: result shapes and error names.
+//
+// A task invokes a function of its execution's account: the account a
+// function ARN names, or the execution's for a bare FunctionName. A
+// function ARN of another account fails the task with
+// Lambda.AWSLambdaException (AccessDeniedException), as it does on AWS
+// without a cross-account grant.
 package tasks
 
 import (
@@ -41,7 +47,7 @@ func (i *Invoker) Invoke(ctx context.Context, req engine.InvokeRequest) (any, er
 		if i.Functions == nil {
 			return nil, engine.ErrNotSupported
 		}
-		return i.legacy(ctx, req, res, functionName(parts[6]), req.Input)
+		return i.legacy(ctx, req, res, parts[4], functionName(parts[6]), req.Input)
 	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] == "lambda" && parts[6] == "invoke":
 		if i.Functions == nil {
 			return nil, engine.ErrNotSupported
@@ -63,20 +69,62 @@ func functionName(s string) string {
 	return name
 }
 
-// nameFromParameter accepts what Lambda's FunctionName accepts: a name, a
+// fromParameter accepts what Lambda's FunctionName accepts: a name, a
 // partial ARN (ACCOUNT:function:NAME) or a full ARN, each with an optional
-// qualifier.
-func nameFromParameter(s string) string {
-	if i := strings.Index(s, "function:"); i >= 0 {
-		return functionName(s[i+len("function:"):])
+// qualifier. account is "" when s names none.
+func fromParameter(s string) (account, name string) {
+	i := strings.Index(s, "function:")
+	if i < 0 {
+		return "", functionName(s)
 	}
-	return functionName(s)
+	prefix := strings.TrimSuffix(s[:i], ":")
+	if j := strings.LastIndex(prefix, ":"); j >= 0 {
+		prefix = prefix[j+1:]
+	}
+	return prefix, functionName(s[i+len("function:"):])
+}
+
+// execution is what the task's execution ARN
+// (arn:aws:states:REGION:ACCOUNT:execution:... or :express:...) says about
+// where it runs; both are "" when the request names no execution.
+func execution(req engine.InvokeRequest) (region, account string) {
+	parts := strings.SplitN(req.ExecutionArn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "states" {
+		return "", ""
+	}
+	return parts[3], parts[4]
+}
+
+// account decides which account's function a task invokes: the one its
+// ARN names, else the execution's. A state machine may invoke only its own
+// account's functions, as an execution role without cross-account
+// permissions may on AWS: a function ARN of another account fails the task
+// the way Lambda's AccessDeniedException does, and nothing runs.
+func account(req engine.InvokeRequest, named, name string) (string, error) {
+	region, exec := execution(req)
+	switch {
+	case named == "":
+		return exec, nil
+	case exec == "" || named == exec:
+		return named, nil
+	}
+	if region == "" {
+		region = "us-east-1"
+	}
+	arn := "arn:aws:lambda:" + region + ":" + named + ":function:" + name
+	return "", &engine.TaskError{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
+		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because the function belongs to another account than the execution's (%s) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s)",
+		req.ExecutionArn, arn, exec, newRequestID())}
 }
 
 // legacy invokes a function named by its ARN: the task's result is the
 // function's response itself.
-func (i *Invoker) legacy(ctx context.Context, req engine.InvokeRequest, arn, name string, input any) (any, error) {
-	res, err := i.call(ctx, req, arn, name, jsonv.Marshal(input))
+func (i *Invoker) legacy(ctx context.Context, req engine.InvokeRequest, arn, acct, name string, input any) (any, error) {
+	acct, err := account(req, acct, name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := i.call(ctx, req, arn, acct, name, jsonv.Marshal(input))
 	if err != nil {
 		return nil, err
 	}
@@ -91,17 +139,21 @@ func (i *Invoker) invoke(ctx context.Context, req engine.InvokeRequest, input an
 	if fn == "" {
 		return nil, &engine.TaskError{Name: "States.Runtime", Cause: "The lambda:invoke integration needs a FunctionName parameter."}
 	}
-	name := nameFromParameter(fn)
+	acct, name := fromParameter(fn)
+	acct, err := account(req, acct, name)
+	if err != nil {
+		return nil, err
+	}
 	payload := []byte("{}")
 	if p, ok := params["Payload"]; ok {
 		payload = jsonv.Marshal(p)
 	}
 	if t, _ := params["InvocationType"].(string); t == "Event" {
 		// Asynchronous: Lambda accepts the event and answers 202 at once.
-		go func() { _, _ = i.Functions.Invoke(context.Background(), name, payload, functions.InvokeMeta{}) }()
+		go func() { _, _ = i.Functions.Invoke(context.Background(), acct, name, payload, functions.InvokeMeta{}) }()
 		return map[string]any{"StatusCode": int64(202), "Payload": "", "SdkHttpMetadata": httpMetadata(202, ""), "SdkResponseMetadata": map[string]any{"RequestId": ""}}, nil
 	}
-	res, err := i.call(ctx, req, fn, name, payload)
+	res, err := i.call(ctx, req, fn, acct, name, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +178,9 @@ type result struct {
 // call runs one invocation and turns a function error into the task error
 // Step Functions reports: the error's type is the error name and the
 // error document (errorMessage, errorType, stackTrace) is the cause.
-func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, name string, payload []byte) (*result, error) {
+func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, account, name string, payload []byte) (*result, error) {
 	id := newRequestID()
-	res, err := i.Functions.Invoke(ctx, name, payload, functions.InvokeMeta{RequestID: id})
+	res, err := i.Functions.Invoke(ctx, account, name, payload, functions.InvokeMeta{RequestID: id})
 	if err == nil && i.Log != nil {
 		i.Log.Info("function invoked", "execution", req.ExecutionArn, "state", req.StateName, "function", name,
 			"requestId", id, "duration", res.Duration, "error", res.ErrorType, "output", strings.TrimRight(res.Logs, "\n"))

@@ -110,3 +110,73 @@ func TestRetriedLambdaInADurableExecution(t *testing.T) {
 		t.Fatalf("%d LambdaFunctionFailed events, want 2", failed)
 	}
 }
+
+// A task invokes its execution's account's function: the account its ARN
+// names, or the execution's for a bare name. Another account's function of
+// the same name is not the task's, and an ARN naming another account fails
+// the task without running anything.
+func TestLambdaTasksStayInTheirAccount(t *testing.T) {
+	h := host(t) // double, flaky and invalid in the host's account, 123456789012
+	const other = "210987654321"
+	dir, _ := filepath.Abs("testdata/fns")
+	// The other account's "double" fails, so a test can tell which ran.
+	if err := h.Register(functions.Function{Account: other, Name: "double", Runtime: "nodejs20.x", Handler: "calc.invalid", CodeDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	inv := &Invoker{Functions: h}
+	ctx := context.Background()
+	const mine = "arn:aws:states:us-east-1:123456789012:execution:m:e"
+	const theirs = "arn:aws:states:eu-west-1:" + other + ":execution:m:e"
+	input := map[string]any{"n": int64(4)}
+	var te *engine.TaskError
+	for _, c := range []struct {
+		name, exec, resource string
+		params               map[string]any // for lambda:invoke
+		wantErr              string         // task error name; "" for {"n":8}
+	}{
+		{"own ARN", mine, "arn:aws:lambda:us-east-1:123456789012:function:double", nil, ""},
+		{"bare name, own account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "double", "Payload": input}, ""},
+		{"partial ARN, own account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "123456789012:function:double", "Payload": input}, ""},
+		{"bare name, other account", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "double", "Payload": input}, "ValidationError"},
+		{"other account's own ARN", theirs, "arn:aws:lambda:eu-west-1:" + other + ":function:double", nil, "ValidationError"},
+		{"ARN of another account", theirs, "arn:aws:lambda:us-east-1:123456789012:function:flaky", nil, "Lambda.AWSLambdaException"},
+		{"lambda:invoke ARN of another account", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:flaky"}, "Lambda.AWSLambdaException"},
+		{"lambda:invoke ARN of another account, async", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:flaky", "InvocationType": "Event"}, "Lambda.AWSLambdaException"},
+		{"lambda:invoke to the other account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:" + other + ":function:double", "Payload": input}, "Lambda.AWSLambdaException"},
+		{"partial ARN of another account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": other + ":function:double:$LATEST", "Payload": input}, "Lambda.AWSLambdaException"},
+		{"the other account has no flaky", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "flaky"}, "Lambda.ResourceNotFoundException"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := engine.InvokeRequest{ExecutionArn: c.exec, Resource: c.resource, Input: input}
+			if c.params != nil {
+				req.Input = c.params
+			}
+			out, err := inv.Invoke(ctx, req)
+			if c.wantErr == "" {
+				if m, ok := out.(map[string]any); err != nil || !ok {
+					t.Fatalf("got %v %v", jsonv.String(out), err)
+				} else if p, wrapped := m["Payload"]; wrapped {
+					out = p
+				}
+				if !jsonv.Equal(out, map[string]any{"n": int64(8)}) {
+					t.Fatalf("got %s", jsonv.String(out))
+				}
+				return
+			}
+			if !errors.As(err, &te) || te.Name != c.wantErr {
+				t.Fatalf("got %v %v, want task error %s", jsonv.String(out), err, c.wantErr)
+			}
+			if c.wantErr == "Lambda.AWSLambdaException" && (!strings.Contains(te.Cause, "Error Code: AccessDeniedException") || !strings.Contains(te.Cause, c.exec)) {
+				t.Fatalf("cause %s", te.Cause)
+			}
+		})
+	}
+	// The refused calls ran nothing: flaky, which counts its calls and
+	// succeeds on every third, succeeds on its own third call.
+	for call := 1; call <= 3; call++ {
+		out, err := inv.Invoke(ctx, engine.InvokeRequest{ExecutionArn: mine, Resource: "arn:aws:lambda:us-east-1:123456789012:function:flaky", Input: input})
+		if call < 3 && err == nil || call == 3 && (err != nil || !jsonv.Equal(out, map[string]any{"calls": int64(3)})) {
+			t.Fatalf("own call %d of flaky: %s %v (a refused call ran it)", call, jsonv.String(out), err)
+		}
+	}
+}

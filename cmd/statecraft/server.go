@@ -16,7 +16,14 @@ func deployCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
 		Short: "Apply a project file (functions, state machines, connections) to a running server",
-		Args:  cobra.ExactArgs(1),
+		Long: `Apply a project file to a running server. Each function's code directory is
+packed (tar.gz) into the request; nothing on the server's disk is named.
+
+The request is signed with SigV4 (service statecraft) with the credentials in
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or, when none
+is set, the development pair local/local. The server deploys only for an
+admin credential, into that credential's account: --account must be it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
 			return cli.Deploy(cmd.Context(), o, os.Stdout)
@@ -24,8 +31,8 @@ func deployCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Endpoint, "endpoint", o.Endpoint, "the server's endpoint")
-	f.StringVar(&o.Region, "region", o.Region, "region used in the ARNs the project file's placeholders stand for (the server's)")
-	f.StringVar(&o.Account, "account", o.Account, "account id used in those ARNs (the server's)")
+	f.StringVar(&o.Region, "region", o.Region, "region the request is signed for and the project's ARNs are built with")
+	f.StringVar(&o.Account, "account", o.Account, "account id used in the project's ARNs: the credentials' account")
 	return cmd
 }
 
@@ -46,7 +53,7 @@ Settings come from flags, then STATECRAFT_* environment variables
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
 STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_CREDENTIALS,
 STATECRAFT_TLS_CERT, STATECRAFT_TLS_KEY, STATECRAFT_METRICS_TOKEN,
-STATECRAFT_METRICS_LISTEN), then the
+STATECRAFT_METRICS_LISTEN, STATECRAFT_ALLOW_FUNCTION_ENV), then the
 JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +85,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 				"read-timeout":        func() { o.ReadTimeout = cli.Duration(readTimeout) },
 				"write-timeout":       func() { o.WriteTimeout = cli.Duration(writeTimeout) },
 				"idle-timeout":        func() { o.IdleTimeout = cli.Duration(idleTimeout) },
+				"allow-function-env":  func() { o.AllowFunctionEnv = flags.AllowFunctionEnv },
 			} {
 				if f.Changed(name) {
 					set()
@@ -87,7 +95,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -107,5 +115,6 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.DurationVar(&readTimeout, "read-timeout", time.Duration(flags.ReadTimeout), "time to read a whole request")
 	f.DurationVar(&writeTimeout, "write-timeout", time.Duration(flags.WriteTimeout), "time to write a response (long polls, StartSyncExecution, Lambda invocations and the console's live stream have their own bounds)")
 	f.DurationVar(&idleTimeout, "idle-timeout", time.Duration(flags.IdleTimeout), "time an idle keep-alive connection is kept open")
+	f.StringSliceVar(&flags.AllowFunctionEnv, "allow-function-env", nil, "NAME,... environment variables that change how code is loaded (NODE_OPTIONS, LD_PRELOAD, ...) that functions deployed over HTTP may set anyway")
 	return cmd
 }
