@@ -14,17 +14,26 @@ import (
 	"syscall"
 
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/project"
 )
 
 // keyring is who may use the server: the accounts of the credentials
-// file, or, with none configured, the development pair local/local.
-func keyring(o ServerOptions) (*auth.Keyring, error) {
-	if o.Credentials == "" {
-		return auth.DevelopmentKeyring(o.Account), nil
+// file and of the project file's accounts section, or, with none
+// configured, the development pair local/local.
+func keyring(o ServerOptions, p *project.Project) (*auth.Keyring, error) {
+	var accounts []auth.Account
+	if o.Credentials != "" {
+		accs, err := auth.LoadCredentials(o.Credentials, os.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		accounts = append(accounts, accs...)
 	}
-	accounts, err := auth.LoadCredentials(o.Credentials, os.LookupEnv)
-	if err != nil {
-		return nil, err
+	if p != nil {
+		accounts = append(accounts, p.Accounts...)
+	}
+	if len(accounts) == 0 {
+		return auth.DevelopmentKeyring(o.Account), nil
 	}
 	return auth.NewKeyring(accounts)
 }

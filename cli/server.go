@@ -219,7 +219,15 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
 	}
 	defer st.Close()
-	keys, err := keyring(o)
+	// The project file is read first: its accounts section is part of
+	// who may use the server.
+	var p *project.Project
+	if o.Project != "" {
+		if p, err = project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account}); err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+	}
+	keys, err := keyring(o, p)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -257,12 +265,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
 	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
 		DataDir: o.Data, AllowEnv: o.AllowFunctionEnv}
-	var p *project.Project
-	if o.Project != "" {
-		p, err = project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
-		if err != nil {
-			return &ExitError{Code: 1, Err: err}
-		}
+	if p != nil {
 		rep, err := deploy.Apply(ctx, target, deploy.FromProject(p))
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.Project, err)}
@@ -297,7 +300,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if p != nil && len(p.Tenants) > 0 {
 		var cfgs []workflowapi.TenantConfig
 		for _, t := range p.Tenants {
-			cfgs = append(cfgs, workflowapi.TenantConfig{Name: t.Name, APIKeys: t.APIKeys, Workflows: t.Workflows, Numbers: t.Numbers})
+			cfgs = append(cfgs, workflowapi.TenantConfig{Name: t.Name, Account: t.Account, APIKeys: t.APIKeys, Workflows: t.Workflows, Numbers: t.Numbers})
 		}
 		if err := wf.ApplyTenants(cfgs); err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.Project, err)}

@@ -116,6 +116,7 @@
 //	  adminKeys: [ "${env:STATECRAFT_ADMIN_KEY}" ]   # /v1/admin/... and inbound routing
 //	tenants:
 //	  acme:
+//	    account: "111122223333"           # optional: the account its executions belong to
 //	    apiKeys: [ "${env:ACME_API_KEY}" ]           # at least 16 characters each
 //	    workflows:                        # workflow name -> state machine of this project (or an ARN)
 //	      alarm-notification: AlarmNotification
@@ -144,7 +145,28 @@
 //	    secret: ${env:HANDOFF_SECRET}
 //
 // A tenant's names are 1 to 32 letters, digits, hyphens or underscores; a
-// number may be routed by one tenant only, to one of its own workflows.
+// number may be routed by one tenant only, to one of its own workflows. A
+// tenant's executions belong to its account (the server's --account when
+// unset, where this project's state machines are): the Step Functions API
+// shows them only to that account's credentials. A tenant of another
+// account names that account's state machines, not this project's.
+//
+// # Accounts
+//
+// An accounts section declares who may use the server, in the format of
+// the credentials file (package auth): accounts, their access keys and each
+// key's role (admin, operator, worker or read-only), secrets by
+// ${env:NAME}:
+//
+//	accounts:
+//	  - id: "111122223333"
+//	    keys:
+//	      - accessKeyId: AKIAALARMADMIN
+//	        secretAccessKey: ${env:ALARM_ADMIN_SECRET}
+//	        role: admin
+//
+// It adds to --credentials; with neither, the server accepts only the
+// development pair local/local from loopback.
 // `statecraft deploy` sends activities (not tenants or the media service,
 // which a server takes from --project at start-up or from the admin API).
 //

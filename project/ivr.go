@@ -22,7 +22,10 @@ type Activity struct {
 // machine ARN) and its phone numbers (number -> workflow name), which
 // inbound calls to the number start.
 type Tenant struct {
-	Name      string
+	Name string
+	// Account owns the tenant's workflows and executions; "" is the
+	// server's account, where the project's state machines are.
+	Account   string
 	APIKeys   []string
 	Workflows map[string]string
 	Numbers   map[string]string
@@ -66,11 +69,12 @@ type MediaService struct {
 }
 
 var (
+	accountRE        = regexp.MustCompile(`^[0-9]{12}$`)
 	activityName     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 	tenantNameRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 	workflowNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
 	phoneNumberRE    = regexp.MustCompile(`^\+?[0-9A-Za-z*#][0-9A-Za-z*#_. ()-]{0,63}$`)
-	tenantKeys       = []string{"apiKeys", "workflows", "numbers"}
+	tenantKeys       = []string{"account", "apiKeys", "workflows", "numbers"}
 	workflowAPIKeys  = []string{"adminKeys"}
 	mediaServiceKeys = []string{"activity", "workerName", "pollers", "callerId", "voice", "promptDir", "sip", "handoff"}
 	sipKeys          = []string{"transport", "bind", "externalHost", "proxy", "user", "password", "fromHost", "rtpPorts"}
@@ -125,6 +129,15 @@ func (l *loader) tenants(e entry, p *Project) []Tenant {
 		if !ok {
 			continue
 		}
+		if v, has := o["account"]; has {
+			t.Account, _ = l.str(v, field+".account")
+			if !accountRE.MatchString(t.Account) {
+				l.add(v.key.Line, field+".account", "an account id is 12 digits (quote it: \"111122223333\")")
+			}
+		}
+		// Named workflows are the project's state machines, which are the
+		// server's account's; a tenant of another account names its own.
+		otherAccount := t.Account != "" && t.Account != l.opts.Account
 		if v, has := o["apiKeys"]; has {
 			t.APIKeys = l.strList(v, field+".apiKeys")
 			for _, k := range t.APIKeys {
@@ -153,7 +166,7 @@ func (l *loader) tenants(e entry, p *Project) []Tenant {
 					}
 					return ""
 				}
-				if p.StateMachine(sm) == nil {
+				if p.StateMachine(sm) == nil && !otherAccount {
 					msg := "no state machine " + strconv.Quote(sm) + " in this project"
 					names := make([]string, 0, len(p.StateMachines))
 					for _, m := range p.StateMachines {

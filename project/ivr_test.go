@@ -111,3 +111,53 @@ func TestEnvDefault(t *testing.T) {
 		t.Errorf("%v", s)
 	}
 }
+
+func TestAccountsSection(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `stateMachines:
+  alarm:
+    definition: sm.json
+accounts:
+  - id: "111122223333"
+    keys:
+      - accessKeyId: AKIAALARMADMIN
+        secretAccessKey: ${env:ALARM_SECRET:-alarm-secret-0123}
+        role: admin
+tenants:
+  acme:
+    account: "111122223333"
+    apiKeys: ["key-a-0123456789abcdef"]
+    workflows: { alarm: its-own-machine }
+  home:
+    apiKeys: ["key-b-0123456789abcdef"]
+    workflows: { alarm: alarm }
+`})
+	p, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv, Account: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Accounts) != 1 || p.Accounts[0].ID != "111122223333" || p.Accounts[0].Keys[0].SecretAccessKey != "alarm-secret-0123" {
+		t.Errorf("accounts %+v", p.Accounts)
+	}
+	if p.Tenants[0].Account != "111122223333" || p.Tenants[1].Account != "" {
+		t.Errorf("tenants %+v", p.Tenants)
+	}
+
+	setup(t, map[string]string{"statecraft.yaml": `accounts:
+  - id: "12"
+    keys:
+      - {accessKeyId: AKIAX, secretAccessKey: "${env:NOPE}", role: admin}
+tenants:
+  acme:
+    account: 42
+    apiKeys: ["key-a-0123456789abcdef"]
+`})
+	_, err = Load("statecraft.yaml", Options{LookupEnv: fakeEnv})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{"accounts: ", "NOPE is not set", "tenants.acme.account: an account id is 12 digits"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}

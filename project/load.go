@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/statecraft/statecraft/auth"
 )
 
 type loader struct {
@@ -53,6 +55,7 @@ const (
 	secTenants       = "tenants"
 	secWorkflowAPI   = "workflowApi"
 	secMediaService  = "mediaService"
+	secAccounts      = "accounts"
 )
 
 var kindNames = map[string]string{
@@ -93,7 +96,7 @@ func (l *loader) load(data []byte) *Project {
 		l.add(root.Line, "", "must be a mapping with functions, stateMachines and connections")
 		return nil
 	}
-	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections, secActivities, secTenants, secWorkflowAPI, secMediaService})
+	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections, secActivities, secTenants, secWorkflowAPI, secMediaService, secAccounts})
 
 	// First the names, so that every string value can use ${Name.Arn}.
 	sections := map[string][]entry{}
@@ -164,6 +167,17 @@ func (l *loader) load(data []byte) *Project {
 	}
 	if e, ok := top[secMediaService]; ok {
 		p.MediaService = l.mediaService(e, p)
+	}
+	if e, ok := top[secAccounts]; ok {
+		// The credentials file's format (package auth), so that one
+		// project file can carry its accounts; secrets by ${env:NAME}.
+		accs, err := auth.ParseAccounts(e.val, l.opts.LookupEnv)
+		if err != nil {
+			l.add(e.key.Line, secAccounts, "%v", err)
+		} else if _, err := auth.NewKeyring(accs); err != nil {
+			l.add(e.key.Line, secAccounts, "%v", err)
+		}
+		p.Accounts = accs
 	}
 	return p
 }

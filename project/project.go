@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/statecraft/statecraft/auth"
 )
 
 // Defaults used when the project file leaves a value out.
@@ -34,6 +36,9 @@ type Project struct {
 	Tenants       []Tenant
 	WorkflowAPI   *WorkflowAPI  // nil when the file has no workflowApi section
 	MediaService  *MediaService // nil when the file has no mediaService section
+	// Accounts are the accounts section: access keys and roles, in the
+	// credentials file's format (auth.LoadCredentials).
+	Accounts []auth.Account
 }
 
 // Function is a local Lambda-style function.
