@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/auth/authtest"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/jsonv"
-	"github.com/statecraft/statecraft/auth"
-	"github.com/statecraft/statecraft/auth/authtest"
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
