@@ -320,11 +320,17 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		}
 		log.Info("media service started", "activity", p.MediaService.ActivityArn, "sip", p.MediaService.SIPBindHost+":"+fmt.Sprint(p.MediaService.SIPBindPort))
 	}
-	con := console.New(apiHandler, console.Options{Log: log})
-	mux.Handle(console.Prefix, con) // the web console and its live stream
-	// Prometheus metrics, documented in metrics/README.md.
+	// Prometheus metrics, documented in metrics/README.md. The console
+	// reads them in process, through the session, for its Activities
+	// page: /metrics itself is for scrapers, with their token.
 	metricsHandler := metrics.Handler(eng, st, metrics.Options{Log: log})
 	mux.Handle("GET "+metrics.Path, metrics.RequireToken(o.MetricsToken, nil, metricsHandler))
+	consoleKey, err := console.LoadOrCreateKey(o.Data) // signs `statecraft console-token` logins
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler})
+	mux.Handle(console.Prefix, con) // the web console: sign-in, its API door, live stream and metrics
 	mux.Handle("/", apiHandler)
 	srv := &http.Server{
 		Handler:           mux,

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/statecraft/statecraft/auth"
 )
 
 // serveEvents is the live stream of one execution, as server-sent events:
@@ -16,17 +18,32 @@ import (
 //	event: execution   data: the DescribeExecution response, first and on every change of status
 //	event: history     id: the event id, data: one history event as GetExecutionHistory returns it
 //	event: end         data: {} once the execution has ended and its whole history was sent
-//	event: error       data: the API's error ({"__type", "message"}), then the stream ends
+//	event: error       data: the API's error ({"__type", "message"}), then the stream ends;
+//	                   {"__type": "SessionExpired"} when the session ends meanwhile
 //
 // A client that reconnects with Last-Event-ID (EventSource does so by
 // itself), or asks with ?after=N, gets the events after that id only.
-// Everything comes from the public API called in process, with the
-// request's own headers, so the stream shows only what
-// GetExecutionHistory and DescribeExecution show.
+// Everything comes from the public API called in process as the session's
+// principal, so the stream shows only what GetExecutionHistory and
+// DescribeExecution show that principal: another account's execution does
+// not exist. The stream ends when the session ends, and when the console
+// is closed.
 func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, http.MethodGet)
+		return
+	}
+	if refuseCrossSite(w, r) {
+		return
+	}
+	sess, ok := c.authenticate(w, r)
+	if !ok {
+		return
+	}
+	p := sess.principal
 	arn := r.URL.Query().Get("executionArn")
 	if arn == "" {
-		http.Error(w, "executionArn is required", http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, "ValidationException", "executionArn is required")
 		return
 	}
 	after := int64(0)
@@ -36,42 +53,65 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			http.Error(w, "Last-Event-ID and after must be event ids", http.StatusBadRequest)
+			writeError(w, http.StatusBadRequest, "ValidationException", "Last-Event-ID and after must be event ids")
 			return
 		}
 		after = max(after, n)
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
-		return
-	}
+	rc := http.NewResponseController(w)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
+	stopOnClose := context.AfterFunc(c.ctx, cancel)
+	defer stopOnClose()
+	stopOnSignOut := context.AfterFunc(sess.ctx, cancel)
+	defer stopOnSignOut()
+	// The server's read and write timeouts would cut the stream off; it
+	// has its own bound instead: each write must go out within it (a
+	// client that stops reading is dropped), and the session's end ends
+	// the stream.
+	bound := 2*c.opts.Heartbeat + 30*time.Second
+	extend := func() {
+		at := time.Now().Add(bound)
+		_ = rc.SetReadDeadline(at)
+		_ = rc.SetWriteDeadline(at)
+	}
+	extend()
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 1000\n\n")
-	flusher.Flush()
+	if rc.Flush() != nil {
+		return
+	}
+	// stop ends the stream, telling the page when it was the session
+	// that ended (and not the page or the server going away).
+	stop := func() {
+		if sess.ctx.Err() != nil && r.Context().Err() == nil && c.ctx.Err() == nil {
+			writeEvent(w, "error", "", json.RawMessage(`{"__type":"SessionExpired","message":"The console session has ended: sign in again"}`))
+			_ = rc.Flush()
+		}
+	}
 
-	auth := r.Header.Get("Authorization")
 	status := ""
 	ticker := time.NewTicker(c.opts.Poll)
 	defer ticker.Stop()
 	idle := time.Now()
 	for {
-		desc, aerr := c.call(ctx, auth, "DescribeExecution", map[string]any{"executionArn": arn})
+		if !c.sessions.touch(sess) {
+			stop()
+			return
+		}
+		desc, aerr := c.call(ctx, p, "DescribeExecution", map[string]any{"executionArn": arn})
 		if ctx.Err() != nil {
+			stop()
 			return
 		}
 		if aerr != nil {
 			writeEvent(w, "error", "", aerr)
-			flusher.Flush()
+			_ = rc.Flush()
 			return
 		}
 		var d struct {
@@ -85,13 +125,14 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		// Read after DescribeExecution: when that said the execution has
 		// ended, this read holds its last event.
-		events, aerr := c.newEvents(ctx, auth, arn, after)
+		events, aerr := c.newEvents(ctx, p, arn, after)
 		if ctx.Err() != nil {
+			stop()
 			return
 		}
 		if aerr != nil {
 			writeEvent(w, "error", "", aerr)
-			flusher.Flush()
+			_ = rc.Flush()
 			return
 		}
 		for _, ev := range events {
@@ -101,19 +142,23 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		if status != "RUNNING" && status != "" {
 			writeEvent(w, "end", "", json.RawMessage(`{}`))
-			flusher.Flush()
+			_ = rc.Flush()
 			return
 		}
 		if time.Since(idle) >= c.opts.Heartbeat {
 			fmt.Fprint(w, ": keep-alive\n\n")
 			idle = time.Now()
 		}
-		flusher.Flush()
+		if rc.Flush() != nil {
+			return // the client is gone, or stopped reading
+		}
 		select {
 		case <-ctx.Done():
+			stop()
 			return
 		case <-ticker.C:
 		}
+		extend()
 	}
 }
 
@@ -125,7 +170,7 @@ type historyEvent struct {
 // newEvents returns the events with ids above after, oldest first. It
 // pages the history newest first and stops at the first event already
 // sent, so a poll costs one small request when nothing happened.
-func (c *Console) newEvents(ctx context.Context, auth, arn string, after int64) ([]historyEvent, json.RawMessage) {
+func (c *Console) newEvents(ctx context.Context, p *auth.Principal, arn string, after int64) ([]historyEvent, json.RawMessage) {
 	var out []historyEvent
 	token := ""
 	for {
@@ -133,7 +178,7 @@ func (c *Console) newEvents(ctx context.Context, auth, arn string, after int64) 
 		if token != "" {
 			in["nextToken"] = token
 		}
-		body, aerr := c.call(ctx, auth, "GetExecutionHistory", in)
+		body, aerr := c.call(ctx, p, "GetExecutionHistory", in)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -165,33 +210,6 @@ func (c *Console) newEvents(ctx context.Context, auth, arn string, after int64) 
 	}
 }
 
-// call runs one operation of the public API in process and returns its
-// JSON response, or the error body the API answered with.
-func (c *Console) call(ctx context.Context, auth, op string, in any) (json.RawMessage, json.RawMessage) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, errorBody(err.Error())
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/", bytes.NewReader(b))
-	if err != nil {
-		return nil, errorBody(err.Error())
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	c.api.ServeHTTP(rec, req)
-	if rec.status != http.StatusOK {
-		if json.Valid(rec.body.Bytes()) {
-			return nil, rec.body.Bytes()
-		}
-		return nil, errorBody(fmt.Sprintf("%s answered status %d", op, rec.status))
-	}
-	return rec.body.Bytes(), nil
-}
-
 func errorBody(msg string) json.RawMessage {
 	b, _ := json.Marshal(map[string]string{"__type": "InternalFailure", "message": msg})
 	return b
@@ -217,25 +235,4 @@ func writeEvent(w http.ResponseWriter, name, id string, data json.RawMessage) {
 	buf.Write(compact.Bytes())
 	buf.WriteString("\n\n")
 	_, _ = w.Write(buf.Bytes())
-}
-
-// recorder is the response writer for in-process API calls.
-type recorder struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if !r.wrote {
-		r.status, r.wrote = status, true
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.body.Write(b)
 }

@@ -1,14 +1,17 @@
 // app.js is the Statecraft console: a single-page application on the
-// public Step Functions API (same origin, POST / with X-Amz-Target) and the
-// console's live stream (/console/events, server-sent events made from
-// GetExecutionHistory). Routes live in the URL fragment:
+// public Step Functions API, reached through the console's session
+// (POST /console/api with X-Amz-Target, as an SDK posts to /, plus the
+// session's CSRF token), and the console's live stream (/console/events,
+// server-sent events made from GetExecutionHistory). Without a session it
+// shows the sign-in form (a key pair, or a token from
+// `statecraft console-token`). Routes live in the URL fragment:
 //
 //	#/                          state machines
 //	#/machines/<arn>            a state machine: graph, definition, start, executions, versions
 //	#/machines/<version arn>    a published version (arn:...:stateMachine:NAME:N): its graph and definition
 //	#/executions/<arn>          an execution: live graph, state data, event log
 //	#/activities                activities, with their queued tasks and waiting
-//	                            workers from the public Prometheus endpoint GET /metrics
+//	                            workers from the server's Prometheus metrics (GET /console/metrics)
 
 import { Graph, statesOf } from './graph.js';
 import { Tracker, detailsOf } from './history.js';
@@ -24,18 +27,41 @@ export class ApiError extends Error {
   }
 }
 
-async function api(op, body = {}) {
-  const res = await fetch('/', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AWSStepFunctions.' + op },
-    body: JSON.stringify(body),
-  });
+// session is who is signed in, as GET /console/session and the login
+// answer it: { accessKeyId, account, accountName, role, region, csrfToken,
+// expires, actions: { StartExecution: bool, ... } }; null when signed out.
+let session = null;
+
+// can tells whether the session's role allows an operation the console
+// offers a control for (the API refuses it anyway; this only hides it).
+const can = (op) => !!(session && session.actions && session.actions[op]);
+
+async function readBody(res) {
   const text = await res.text();
-  let out = {};
-  try { out = text ? JSON.parse(text) : {}; } catch { out = { message: text }; }
+  try { return text ? JSON.parse(text) : {}; } catch { return { message: text }; }
+}
+
+function errorOf(res, out) {
+  const type = String(out.__type || res.status).replace(/^.*#/, '');
+  return new ApiError(type, out.message || out.Message || res.statusText);
+}
+
+export async function api(op, body = {}) {
+  const res = await fetch('/console/api', {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': 'AWSStepFunctions.' + op,
+      'X-CSRF-Token': session ? session.csrfToken : '',
+    },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  const out = await readBody(res);
   if (!res.ok) {
-    const type = String(out.__type || res.status).replace(/^.*#/, '');
-    throw new ApiError(type, out.message || out.Message || res.statusText);
+    const err = errorOf(res, out);
+    if (res.status === 401) signedOut('Your session has ended: sign in again.');
+    throw err;
   }
   return out;
 }
@@ -123,9 +149,14 @@ export function jsonProblem(text) {
 let cleanup = [];
 function onLeave(fn) { cleanup.push(fn); }
 
-async function route() {
+function leave() {
   for (const fn of cleanup) { try { fn(); } catch { /* already gone */ } }
   cleanup = [];
+}
+
+async function route() {
+  if (!session) return;
+  leave();
   const hash = location.hash.replace(/^#/, '') || '/';
   const [, page, arg] = /^\/([^/]*)\/?(.*)$/.exec(hash) || [];
   for (const a of document.querySelectorAll('[data-nav]')) {
@@ -140,6 +171,7 @@ async function route() {
     else if (page === 'activities') await activitiesPage(m);
     else await machinesPage(m);
   } catch (e) {
+    if (!session) return; // signed out meanwhile: the sign-in form says so
     m.appendChild(h('div', { class: 'error-box' }, String(e.message || e)));
   }
 }
@@ -323,8 +355,11 @@ async function machinePage(m, arn) {
       startBtn.disabled = false;
     }
   });
-  const startPanel = h('section', { class: 'panel', id: 'start-panel' }, h('h2', {}, 'Start execution'),
-    h('label', {}, 'Name', nameIn), h('label', {}, 'Input (JSON)', input), inputMsg, h('div', { class: 'row' }, startBtn));
+  const startPanel = can('StartExecution')
+    ? h('section', { class: 'panel', id: 'start-panel' }, h('h2', {}, 'Start execution'),
+      h('label', {}, 'Name', nameIn), h('label', {}, 'Input (JSON)', input), inputMsg, h('div', { class: 'row' }, startBtn))
+    : h('section', { class: 'panel', id: 'start-panel' }, h('h2', {}, 'Start execution'),
+      h('p', { class: 'muted', id: 'start-denied' }, `The role ${session.role} cannot start executions.`));
   if (sm.type === 'EXPRESS') {
     startPanel.appendChild(h('p', { class: 'muted small' }, 'Express executions are not recorded: they do not appear in the list below.'));
   }
@@ -430,7 +465,7 @@ async function executionPage(m, arn) {
   let def = {};
   try { def = JSON.parse(smx.definition); } catch { /* drawn empty */ }
   const statusEl = h('span', { id: 'exec-status' });
-  const stopBtn = h('button', { class: 'danger', id: 'stop' }, 'Stop execution');
+  const stopBtn = h('button', { class: 'danger', id: 'stop', hidden: !can('StopExecution') }, 'Stop execution');
   const times = h('span', { class: 'muted', id: 'exec-times' });
   const ioBox = h('div', { class: 'io', id: 'exec-io' });
   const liveEl = h('span', { class: 'live small', id: 'live' }, '');
@@ -539,7 +574,7 @@ async function executionPage(m, arn) {
   };
 
   // Live: the stream sends the history so far, then each new event.
-  const es = new EventSource('events?executionArn=' + encodeURIComponent(arn));
+  const es = new EventSource('/console/events?executionArn=' + encodeURIComponent(arn));
   onLeave(() => es.close());
   liveEl.textContent = '● connecting';
   es.addEventListener('open', () => { liveEl.textContent = '● live'; liveEl.className = 'live small on'; });
@@ -552,8 +587,19 @@ async function executionPage(m, arn) {
     repaint();
   });
   es.addEventListener('error', (e) => {
-    if (e.data) { toast(JSON.parse(e.data).message || 'stream error'); es.close(); liveEl.textContent = '✕ stream failed'; return; }
-    if (es.readyState !== EventSource.CLOSED) { liveEl.textContent = '● reconnecting'; liveEl.className = 'live small'; }
+    if (e.data) {
+      const err = JSON.parse(e.data);
+      es.close();
+      liveEl.textContent = '✕ stream failed';
+      if (err.__type === 'SessionExpired') { signedOut(err.message); return; }
+      toast(err.message || 'stream error');
+      return;
+    }
+    if (es.readyState !== EventSource.CLOSED) { liveEl.textContent = '● reconnecting'; liveEl.className = 'live small'; return; }
+    // Refused (a stream answers 401 once the session is gone): say why.
+    liveEl.textContent = '✕ stream failed';
+    liveEl.className = 'live small';
+    checkSession();
   });
   if (TERMINAL.has(x.status)) liveEl.textContent = '■ ended';
 }
@@ -569,7 +615,7 @@ function shortRes(r) {
 
 // ---- Activities ----
 
-// How often the activities page reads GET /metrics.
+// How often the activities page reads the metrics.
 const METRICS_EVERY_MS = 3000;
 
 async function activitiesPage(m) {
@@ -614,12 +660,12 @@ async function activitiesPage(m) {
     try {
       load = activityLoad(await fetchMetrics());
       failed = false;
-      status.textContent = `from /metrics, updated ${new Date().toLocaleTimeString()}`;
+      status.textContent = `from the server's metrics, updated ${new Date().toLocaleTimeString()}`;
     } catch (e) {
       load = null;
-      if (!failed) toast(`Reading /metrics: ${e.message || e}`);
+      if (!failed) toast(`Reading the metrics: ${e.message || e}`);
       failed = true;
-      status.textContent = '/metrics unavailable: queue figures not shown';
+      status.textContent = 'metrics unavailable: queue figures not shown';
     } finally {
       busy = false;
     }
@@ -635,5 +681,125 @@ async function activitiesPage(m) {
   await Promise.all([p.load(), refresh()]);
 }
 
-window.addEventListener('hashchange', route);
-route();
+// ---- Signing in ----
+
+// showUser shows who is signed in, with Sign out, in the top bar; and the
+// navigation only while someone is.
+function showUser() {
+  const box = document.getElementById('user');
+  const nav = document.getElementById('nav');
+  box.textContent = '';
+  box.hidden = !session;
+  nav.hidden = !session;
+  if (!session) return;
+  const who = session.accountName ? `${session.account} ${session.accountName}` : session.account;
+  box.append(
+    h('span', { id: 'whoami', title: `region ${session.region}` }, 'Signed in as ', h('strong', {}, session.accessKeyId), ` (${who}, ${session.role})`),
+    h('button', { class: 'secondary small', id: 'signout', type: 'button', onclick: signOut }, 'Sign out'));
+}
+
+async function signOut() {
+  const csrf = session ? session.csrfToken : '';
+  // Streams and timers stop first: they would see the session end and
+  // say so, when it is this page that ends it.
+  session = null;
+  leave();
+  try {
+    await fetch('/console/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, cache: 'no-store' });
+  } catch { /* the server is gone: the session with it */ }
+  showLogin('Signed out.', 'info');
+}
+
+// signedOut drops the session (ended by the server, or expired) and
+// shows the sign-in form, once however many requests find it gone.
+function signedOut(message, kind = 'error') {
+  if (!session && document.getElementById('login')) return;
+  showLogin(message, kind);
+}
+
+function showLogin(message, kind) {
+  session = null;
+  leave();
+  showUser();
+  loginPage(main(), message, kind);
+}
+
+// checkSession asks whether the session still holds, after a request
+// that could not say (an event stream refused).
+async function checkSession() {
+  const res = await fetch('/console/session', { cache: 'no-store' });
+  if (res.status === 401) signedOut('Your session has ended: sign in again.');
+}
+
+function loginPage(m, message, kind) {
+  m.textContent = '';
+  m.dataset.page = 'login';
+  const error = h('div', { class: kind === 'info' ? 'note-box' : 'error-box', id: 'login-error', hidden: !message }, message || '');
+  const akid = h('input', { id: 'login-akid', name: 'accessKeyId', autocomplete: 'username', spellcheck: 'false', required: true });
+  const secret = h('input', { id: 'login-secret', name: 'secretAccessKey', type: 'password', autocomplete: 'current-password', required: true });
+  const sessionToken = h('input', { id: 'login-session-token', name: 'sessionToken', type: 'password', autocomplete: 'off' });
+  const token = h('input', { id: 'login-token-input', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true });
+  const submit = async (e, body) => {
+    e.preventDefault();
+    const buttons = m.querySelectorAll('button');
+    for (const b of buttons) b.disabled = true;
+    error.hidden = true;
+    try {
+      const res = await fetch('/console/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        cache: 'no-store',
+      });
+      const out = await readBody(res);
+      if (!res.ok) throw errorOf(res, out);
+      secret.value = token.value = sessionToken.value = '';
+      signedIn(out);
+    } catch (err) {
+      error.className = 'error-box';
+      error.textContent = err.detail || err.message || String(err);
+      error.hidden = false;
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+  // The forms post only through submit (JSON, which no HTML form can
+  // send); method=post keeps a secret out of the URL should a script
+  // ever fail to load.
+  const keyForm = h('form', { id: 'login-keys', method: 'post', action: 'login',
+    onsubmit: (e) => submit(e, { accessKeyId: akid.value.trim(), secretAccessKey: secret.value, ...(sessionToken.value ? { sessionToken: sessionToken.value } : {}) }) },
+  h('label', {}, 'Access key ID', akid),
+  h('label', {}, 'Secret access key', secret),
+  h('details', { class: 'small' }, h('summary', { class: 'muted' }, 'Temporary credentials'), h('label', {}, 'Session token', sessionToken)),
+  h('div', { class: 'row' }, h('button', { type: 'submit', id: 'login-submit' }, 'Sign in')));
+  const tokenForm = h('form', { id: 'login-token', method: 'post', action: 'login', onsubmit: (e) => submit(e, { token: token.value.trim() }) },
+    h('label', {}, 'Console token', token),
+    h('p', { class: 'muted small' }, 'Mint one on the server with ', h('code', {}, 'statecraft console-token --access-key-id KEY'), ': it signs in as that key, and expires.'),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'secondary', id: 'login-token-submit' }, 'Sign in with token')));
+  m.append(h('section', { class: 'panel login', id: 'login' },
+    h('h1', {}, 'Sign in'),
+    h('p', { class: 'muted small' }, 'With an access key of this server (with no credentials configured, the development pair local / local, from this machine only), or a console token.'),
+    error, keyForm, h('div', { class: 'or muted small' }, 'or'), tokenForm));
+  akid.focus();
+}
+
+function signedIn(s) {
+  session = s;
+  showUser();
+  route();
+}
+
+async function start() {
+  window.addEventListener('hashchange', route);
+  let res;
+  try {
+    res = await fetch('/console/session', { cache: 'no-store' });
+  } catch (e) {
+    main().textContent = '';
+    main().appendChild(h('div', { class: 'error-box' }, `The server cannot be reached: ${e.message || e}`));
+    return;
+  }
+  if (res.ok) signedIn(await res.json());
+  else signedOut();
+}
+
+start();

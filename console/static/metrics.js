@@ -1,5 +1,7 @@
-// metrics.js reads the server's public Prometheus endpoint, GET /metrics
-// (documented in metrics/README.md), in the text exposition format.
+// metrics.js reads the server's Prometheus metrics (documented in
+// metrics/README.md) in the text exposition format, through the console's
+// session: GET /console/metrics serves the activity gauges of the
+// session's account.
 
 // parseMetrics parses the Prometheus text format into samples
 // { name, labels: {..}, value }. Comments (# HELP, # TYPE) and blank lines
@@ -95,9 +97,9 @@ export function activityLoad(samples) {
   return out;
 }
 
-// fetchMetrics reads and parses GET /metrics.
+// fetchMetrics reads and parses GET /console/metrics.
 export async function fetchMetrics() {
-  const res = await fetch('/metrics', { headers: { Accept: 'text/plain;version=0.0.4' }, cache: 'no-store' });
-  if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${res.statusText}`);
+  const res = await fetch('/console/metrics', { headers: { Accept: 'text/plain;version=0.0.4' }, cache: 'no-store' });
+  if (!res.ok) throw new Error(`GET /console/metrics: ${res.status} ${res.statusText}`);
   return parseMetrics(await res.text());
 }

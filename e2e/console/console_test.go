@@ -1,12 +1,13 @@
-// Package console is the browser test of the web console: it serves the
-// real API, engine, SQLite store and console handlers on 127.0.0.1 in
-// process (with the Prometheus endpoint /metrics that the Activities page
-// reads), mounted the way `statecraft server` mounts them, and drives
-// headless Chromium (Debian package chromium, /usr/bin/chromium) with
-// chromedp. The test plays the activity worker through the public API, so
-// the execution moves only when the test says: nothing here depends on how
-// fast anything is. Screenshots go to $STATECRAFT_ARTIFACTS (or a temporary
-// directory) as PNG files.
+// Package console is the browser test of the web console: it runs the
+// real server (cli.Server, as `statecraft server` runs it, with no
+// credentials configured: the development pair local/local) on 127.0.0.1
+// in process, and drives headless Chromium (Debian package chromium,
+// /usr/bin/chromium) with chromedp. Each browser test signs in through the
+// console's form first. The test plays the activity worker through the
+// public API, with SigV4-signed requests, so the execution moves only
+// when the test says: nothing here depends on how fast anything is.
+// Screenshots go to $STATECRAFT_ARTIFACTS (or a temporary directory) as
+// PNG files.
 package console
 
 import (
@@ -16,12 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +30,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/statecraft/statecraft/api"
+	"github.com/statecraft/statecraft/auth/authtest"
+	"github.com/statecraft/statecraft/cli"
 	"github.com/statecraft/statecraft/console"
-	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/metrics"
-	"github.com/statecraft/statecraft/store/sqlite"
 )
 
 const (
@@ -46,53 +45,111 @@ const (
 type server struct {
 	t        *testing.T
 	endpoint string
+	data     string
+	// client signs the test's own API calls: the development pair, or
+	// with credentials configured, an admin key of them.
+	client *http.Client
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	dir := t.TempDir()
-	opts := sqlite.DefaultOptions()
-	opts.Sync = false
-	st, err := sqlite.Open(filepath.Join(dir, "statecraft.db"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	eng := engine.New(st, engine.Options{Log: log})
-	apiHandler := api.New(st, eng, api.Options{Region: region, Account: account, Log: log, LongPoll: 5 * time.Second})
-	con := console.New(apiHandler, console.Options{Log: log})
-	// As cli/server.go mounts them.
-	mux := http.NewServeMux()
-	mux.Handle(console.Prefix, con)
-	mux.Handle("GET "+metrics.Path, metrics.Handler(eng, st, metrics.Options{Log: log}))
-	mux.Handle("/", apiHandler)
+	return startServerWith(t, cli.DefaultServerOptions())
+}
+
+// syncBuffer collects the server's log.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServerWith runs `statecraft server` with o, on a free loopback
+// port and a new data directory, until the test ends.
+func startServerWith(t *testing.T, o cli.ServerOptions) *server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(con.Close)
-	ctx, stopEngine := context.WithCancel(context.Background())
-	engineDone := make(chan struct{})
-	go func() {
-		defer close(engineDone)
-		_ = eng.Run(ctx)
-	}()
-	go func() { _ = srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	ln.Close()
+	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
+	o.LogFormat, o.LogLevel = "json", "warn"
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cli.Server(ctx, o, io.Discard, logs) }()
 	t.Cleanup(func() {
-		stopEngine()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			t.Errorf("shutdown: %v (a live stream held the server up?)", err)
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the server did not stop")
 		}
-		<-engineDone
-		st.Close()
+		if strings.Contains(logs.String(), `"msg":"shutdown"`) {
+			t.Errorf("shutdown was held up (a live stream left open?)")
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
 	})
-	return &server{t: t, endpoint: "http://" + ln.Addr().String()}
+	endpoint := "http://" + addr
+	for range 400 {
+		resp, err := http.Get(endpoint + "/console/")
+		if err == nil {
+			resp.Body.Close()
+			return &server{t: t, endpoint: endpoint, data: o.Data, client: authtest.Client}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the server stopped: %v\n%s", err, logs.String())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the server never answered\n%s", logs.String())
+	return nil
+}
+
+// session is a console session opened from Go, as the page opens one.
+type session struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+func (s *server) signIn(body string) *session {
+	s.t.Helper()
+	resp, err := http.Post(s.endpoint+"/console/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		CSRF string `json:"csrfToken"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("login: %s %v", resp.Status, err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == console.CookieName {
+			return &session{cookie: c, csrf: info.CSRF}
+		}
+	}
+	s.t.Fatal("login set no cookie")
+	return nil
 }
 
 // call runs one operation of the public API.
@@ -116,7 +173,7 @@ func (s *server) try(op string, in any) (map[string]any, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -214,8 +271,11 @@ func definition(activityArn string) string {
 }
 
 // browser starts headless Chromium for one test. The test fails when
-// Chromium is missing: a console test that is skipped proves nothing.
-func browser(t *testing.T) context.Context {
+// Chromium is missing: a console test that is skipped proves nothing. It
+// fails too when the page logs an error or throws, but for the 401 the
+// console's first look at its session gets before signing in, and for
+// any message allow accepts.
+func browser(t *testing.T, allow ...func(chromedp.ConsoleMessage) bool) context.Context {
 	t.Helper()
 	path := os.Getenv("STATECRAFT_CHROMIUM")
 	if path == "" {
@@ -262,6 +322,9 @@ func browser(t *testing.T) context.Context {
 				return
 			}
 			if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError {
+				if signedOutLook(m) || slices.ContainsFunc(allow, func(f func(chromedp.ConsoleMessage) bool) bool { return f(m) }) {
+					continue
+				}
 				mu.Lock()
 				problems = append(problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
 				mu.Unlock()
@@ -276,6 +339,12 @@ func browser(t *testing.T) context.Context {
 		}
 	})
 	return ctx
+}
+
+// signedOutLook is Chromium's note of the console's GET /console/session
+// answered 401: how the page learns it must show the sign-in form.
+func signedOutLook(m chromedp.ConsoleMessage) bool {
+	return m.Source == "network" && strings.HasSuffix(m.URL, "/console/session") && strings.Contains(m.Text, "status of 401")
 }
 
 // artifacts is where screenshots go.
@@ -357,6 +426,25 @@ func q(s string) string {
 	return string(b)
 }
 
+// signIn signs in through the console's form with the development pair,
+// and waits for the page to say who is signed in.
+func (s *shooter) signIn(endpoint string) {
+	s.t.Helper()
+	s.step("open the console: the sign-in form",
+		chromedp.Navigate(endpoint+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS(`#login-keys`)),
+	)
+	s.step("sign in as local",
+		chromedp.SendKeys(chromedp.CSS(`#login-akid`), "local"),
+		chromedp.SendKeys(chromedp.CSS(`#login-secret`), "local"),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
+	)
+	if got := s.eval(`document.querySelector('#whoami').textContent`); got != "Signed in as local (123456789012 development, admin)" {
+		s.t.Errorf("signed-in indicator %q", got)
+	}
+}
+
 // nodeStatus is the JavaScript for a state's status in the graph.
 func nodeStatus(state string) string {
 	return fmt.Sprintf(`(document.querySelector('#graph g.node[data-state=%s]')?.dataset.status || '')`, q(state))
@@ -372,9 +460,10 @@ func TestConsoleInBrowserLiveExecution(t *testing.T) {
 	sm := srv.call("CreateStateMachine", map[string]any{"name": "orders", "definition": definition(activityArn), "roleArn": role})
 	smArn := sm["stateMachineArn"].(string)
 
-	// The list, then the machine with its graph.
-	sh.step("open the console",
-		chromedp.Navigate(srv.endpoint+"/console/"),
+	// Sign in; the list, then the machine with its graph.
+	sh.signIn(srv.endpoint)
+	sh.shot("signed-in")
+	sh.step("the state machines",
 		chromedp.WaitVisible(chromedp.CSS(`#machines a.machine-link`)),
 	)
 	if got := sh.eval(`document.querySelector('#machines a.machine-link').textContent`); got != "orders" {
@@ -552,6 +641,7 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 	srv := startServer(t)
 	ctx := browser(t)
 	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	sh.signIn(srv.endpoint)
 	act := srv.call("CreateActivity", map[string]any{"name": "slow"})
 	activityArn := act["activityArn"].(string)
 	srv.call("CreateActivity", map[string]any{"name": "other-activity"})
@@ -614,7 +704,8 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 	sh.step("show the problem", chromedp.ScrollIntoView(chromedp.CSS(`#problems`)))
 	sh.shot("validation")
 
-	// Activities, with their queues and waiting workers from /metrics: an
+	// Activities, with their queues and waiting workers from the metrics
+	// (/console/metrics, through the session): an
 	// execution waits at DoWork with its task unclaimed (1 queued for
 	// slow), and a worker long-polls other-activity (1 waiting there).
 	srv.call("StartExecution", map[string]any{"stateMachineArn": smArn, "name": "queued-one", "input": `{"mode": "full", "items": []}`})
@@ -643,12 +734,12 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 	}
 	sh.wait("slow: 1 queued, 0 waiting", load(activityArn)+` === '1 queued / 0 waiting'`)
 	sh.wait("other-activity: 0 queued, 1 waiting", load(otherArn)+` === '0 queued / 1 waiting'`)
-	if got := sh.eval(`document.querySelector('#metrics-status').textContent`); !strings.HasPrefix(got, "from /metrics, updated") {
+	if got := sh.eval(`document.querySelector('#metrics-status').textContent`); !strings.HasPrefix(got, "from the server's metrics, updated") {
 		t.Errorf("metrics status %q", got)
 	}
 	sh.shot("activities")
 	// A worker claims the queued task: the page shows the queue empty at
-	// its next read of /metrics, without a reload.
+	// its next read of the metrics, without a reload.
 	claimed, _ := srv.task(activityArn)
 	sh.wait("slow: 0 queued after the claim", load(activityArn)+` === '0 queued / 0 waiting'`)
 	sh.shot("activities-claimed")
@@ -708,7 +799,7 @@ func TestConsoleInBrowserStopAndFilters(t *testing.T) {
 }
 
 // TestConsoleLiveStream reads the live stream the way a browser does, with
-// no browser: the history so far, then the end.
+// no browser: with a session, the history so far, then the end.
 func TestConsoleLiveStream(t *testing.T) {
 	srv := startServer(t)
 	sm := srv.call("CreateStateMachine", map[string]any{"name": "tiny", "roleArn": role,
@@ -719,6 +810,7 @@ func TestConsoleLiveStream(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.endpoint+"/console/events?executionArn="+urlEscape(arn), nil)
 	req.Header.Set("Last-Event-ID", "1")
+	req.AddCookie(srv.signIn(`{"accessKeyId":"local","secretAccessKey":"local"}`).cookie)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -751,6 +843,7 @@ func TestConsoleInBrowserSeedMachines(t *testing.T) {
 	srv := startServer(t)
 	ctx := browser(t)
 	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	sh.signIn(srv.endpoint)
 	// The alarm machine's tasks are the activity mediaService.
 	srv.call("CreateActivity", map[string]any{"name": "mediaService"})
 
@@ -885,6 +978,7 @@ func TestConsoleInBrowserManyExecutions(t *testing.T) {
 	srv := startServer(t)
 	ctx := browser(t)
 	sh := &shooter{t: t, ctx: ctx, dir: artifacts(t)}
+	sh.signIn(srv.endpoint)
 	sm := srv.call("CreateStateMachine", map[string]any{"name": "many", "roleArn": role,
 		"definition": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`})
 	smArn := sm["stateMachineArn"].(string)

@@ -1,0 +1,174 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/statecraft/statecraft/auth"
+)
+
+// serveAPI is the page's door to the Step Functions API: the request the
+// AWS SDKs would send to / (body and X-Amz-Target), served in process as
+// the session's principal, so that the API's role and account rules
+// decide, exactly as for a signed request.
+func (c *Console) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, http.MethodPost)
+		return
+	}
+	if refuseCrossSite(w, r) {
+		return
+	}
+	sess, ok := c.authenticate(w, r)
+	if !ok || !checkCSRF(w, r, sess) {
+		return
+	}
+	if !jsonBody(r, "application/x-amz-json-1.0", "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "UnsupportedMediaType", "POST /console/api takes Content-Type: application/x-amz-json-1.0")
+		return
+	}
+	req, err := http.NewRequestWithContext(auth.WithPrincipal(r.Context(), sess.principal), http.MethodPost, "/", r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "ValidationException", err.Error())
+		return
+	}
+	// Only what the API reads of an SDK's request goes on: no cookie, no
+	// CSRF token, no Authorization.
+	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+	req.Header.Set("X-Amz-Target", r.Header.Get("X-Amz-Target"))
+	req.ContentLength = r.ContentLength
+	req.RemoteAddr = r.RemoteAddr
+	req.Host = r.Host
+	w.Header().Set("Cache-Control", "no-store")
+	// The API writes its answer, errors included, as it would to an SDK.
+	c.api.ServeHTTP(w, req)
+}
+
+// consoleMetrics are the metrics the Activities page shows.
+var consoleMetrics = []string{"statecraft_activity_tasks_queued", "statecraft_activity_pollers_waiting"}
+
+// serveMetrics serves the activity gauges of the server's Prometheus
+// endpoint for the session's account and region only: the series of
+// other accounts' activities, and the server-wide counters, are not the
+// session's to see.
+func (c *Console) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, http.MethodGet)
+		return
+	}
+	if refuseCrossSite(w, r) {
+		return
+	}
+	sess, ok := c.authenticate(w, r)
+	if !ok {
+		return
+	}
+	p := sess.principal
+	if c.opts.Metrics == nil {
+		writeError(w, http.StatusNotFound, "ResourceNotFoundException", "This server has no metrics")
+		return
+	}
+	if action := "states:ListActivities"; !p.Role.Allows(action) {
+		writeError(w, http.StatusForbidden, "AccessDeniedException", p.DeniedMessage(action, ""))
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, "/metrics", nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
+		return
+	}
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	c.opts.Metrics.ServeHTTP(rec, req)
+	if rec.status != http.StatusOK {
+		writeError(w, http.StatusBadGateway, "InternalFailure", "The metrics could not be read")
+		return
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(&rec.body)
+	if err != nil {
+		c.log.Warn("console: reading the metrics", "err", err)
+		writeError(w, http.StatusBadGateway, "InternalFailure", "The metrics could not be read")
+		return
+	}
+	prefix := "arn:" + auth.Partition(p.Region) + ":states:" + p.Region + ":" + p.Account + ":activity:"
+	var out bytes.Buffer
+	for _, name := range consoleMetrics {
+		mf, ok := families[name]
+		if !ok {
+			continue
+		}
+		kept := mf.Metric[:0]
+		for _, m := range mf.Metric {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "activity" && strings.HasPrefix(l.GetValue(), prefix) {
+					kept = append(kept, m)
+					break
+				}
+			}
+		}
+		if len(kept) == 0 {
+			continue // the text format has no empty families
+		}
+		mf.Metric = kept
+		if _, err := expfmt.MetricFamilyToText(&out, mf); err != nil {
+			writeError(w, http.StatusInternalServerError, "InternalFailure", "Writing the metrics failed")
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(out.Bytes())
+}
+
+// call runs one operation of the public API in process as p and returns
+// its JSON response, or the error body the API answered with.
+func (c *Console) call(ctx context.Context, p *auth.Principal, op string, in any) ([]byte, []byte) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, errorBody(err.Error())
+	}
+	req, err := http.NewRequestWithContext(auth.WithPrincipal(ctx, p), http.MethodPost, "/", bytes.NewReader(b))
+	if err != nil {
+		return nil, errorBody(err.Error())
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	c.api.ServeHTTP(rec, req)
+	if rec.status != http.StatusOK {
+		if json.Valid(rec.body.Bytes()) {
+			return nil, rec.body.Bytes()
+		}
+		return nil, errorBody(op + " answered status " + http.StatusText(rec.status))
+	}
+	return rec.body.Bytes(), nil
+}
+
+// recorder is the response writer for in-process calls.
+type recorder struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.body.Write(b)
+}
