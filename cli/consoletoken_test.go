@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,52 +13,6 @@ import (
 
 	"github.com/statecraft/statecraft/console"
 )
-
-// startServer runs `statecraft server` with o (on a free loopback port,
-// data in a new directory unless o says) until the test ends, and returns
-// its endpoint.
-func startServer(t *testing.T, o ServerOptions) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	o.Listen, o.NoSync = addr, true
-	if o.Data == "" {
-		o.Data = t.TempDir()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr bytes.Buffer
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, &stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Server returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	for range 200 {
-		resp, err := http.Get("http://" + addr + "/console/")
-		if err == nil {
-			resp.Body.Close()
-			return "http://" + addr
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server stopped: %v\n%s", err, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("server never answered\n%s", stderr.String())
-	return ""
-}
 
 // signIn posts a login body to the console and returns the session
 // cookie, the CSRF token and who signed in.
@@ -100,7 +52,8 @@ func TestConsoleTokenSignsIn(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	o := DefaultServerOptions()
 	o.Data, o.Credentials, o.MetricsToken = data, creds, "metrics-token-0123456789"
-	endpoint := startServer(t, o)
+	addr, _, _ := startTestServer(t, o)
+	endpoint := "http://" + addr
 
 	st, err := os.Stat(filepath.Join(data, console.KeyFile))
 	if err != nil || st.Mode().Perm() != 0o600 {
@@ -167,7 +120,8 @@ func TestConsoleTokenSignsIn(t *testing.T) {
 func TestConsoleTokenDevelopmentPair(t *testing.T) {
 	o := DefaultServerOptions()
 	o.Data = t.TempDir()
-	endpoint := startServer(t, o)
+	addr, _, _ := startTestServer(t, o)
+	endpoint := "http://" + addr
 	var stdout bytes.Buffer
 	if err := ConsoleToken(ConsoleTokenOptions{Data: o.Data, AccessKeyID: "local", TTL: time.Minute}, &stdout, io.Discard); err != nil {
 		t.Fatal(err)

@@ -6,12 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,68 +37,6 @@ func signedCall(t *testing.T, addr, target, body string) (*http.Response, error)
 	return http.DefaultClient.Do(req)
 }
 
-// syncBuffer is a log that the server writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// startServer runs Server in process until the test ends and waits for
-// it to answer.
-func startServer(t *testing.T, o ServerOptions) (addr string, stderr *syncBuffer) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	o.Listen = addr
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, &syncBuffer{}, stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	for i := 0; ; i++ {
-		resp, err := signedCall(t, addr, "ListStateMachines", `{}`)
-		if err == nil {
-			resp.Body.Close()
-			return addr, stderr
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server exited: %v\n%s", err, stderr)
-		default:
-		}
-		if i == 600 {
-			t.Fatalf("server never answered: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // The data directory is private to the server's user, and so are the
 // files in it: a directory an older version made 0755 is restricted, and
 // says so in the log.
@@ -119,7 +55,7 @@ func TestServerFileModes(t *testing.T) {
 	}
 	o := DefaultServerOptions()
 	o.Data, o.NoSync, o.Project = data, true, proj
-	addr, logs := startServer(t, o)
+	addr, _, logs := startTestServer(t, o)
 	// A write, so that the WAL and its index exist.
 	resp, err := signedCall(t, addr, "CreateActivity", `{"name":"modes"}`)
 	if err != nil {
@@ -157,7 +93,7 @@ func TestServerNewDataDir(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "a", "data")
 	o := DefaultServerOptions()
 	o.Data, o.NoSync = data, true
-	_, logs := startServer(t, o)
+	_, _, logs := startTestServer(t, o)
 	fi, err := os.Stat(data)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +111,7 @@ func TestServerNewDataDir(t *testing.T) {
 func TestServerDataDirInUse(t *testing.T) {
 	o := DefaultServerOptions()
 	o.Data, o.NoSync = t.TempDir(), true
-	addr, _ := startServer(t, o)
+	addr, _, _ := startTestServer(t, o)
 
 	o2 := o
 	o2.Listen = "127.0.0.1:0"

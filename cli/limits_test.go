@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -14,47 +13,6 @@ import (
 
 	"github.com/statecraft/statecraft/auth/authtest"
 )
-
-// startTestServer runs Server on a free loopback port with o's limits and
-// returns its address; it stops when the test ends.
-func startTestServer(t *testing.T, o ServerOptions) (addr string, stdout, stderr *syncBuffer) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, stdout, stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(60 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return addr, stdout, stderr
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server exited: %v\n%s", err, stderr.String())
-		default:
-		}
-		if i > 600 {
-			t.Fatalf("server never listened: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // closedWithin waits until the server closes c (a read returns EOF or a
 // reset) and returns how long that took; it gives up after limit.
