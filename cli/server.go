@@ -71,6 +71,10 @@ type ServerOptions struct {
 	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
 	Project   string `json:"project"`   // project file applied at start-up
 	AdminKey  string `json:"adminKey"`  // admin key of the workflow API (besides the project's)
+	// Retention is how long closed executions are kept ("90d", "36h"; "0":
+	// for ever), RetentionInterval how often they are looked for.
+	Retention         string `json:"retention"`
+	RetentionInterval string `json:"retentionInterval"`
 }
 
 // DefaultServerOptions are what the server uses when nothing says otherwise.
@@ -82,6 +86,9 @@ func DefaultServerOptions() ServerOptions {
 		Account:   "123456789012",
 		LogFormat: "text",
 		LogLevel:  "info",
+
+		Retention:         DefaultRetention,
+		RetentionInterval: DefaultRetentionInterval,
 	}
 }
 
@@ -96,6 +103,9 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_LOG_LEVEL":  func(o *ServerOptions, v string) { o.LogLevel = v },
 	"STATECRAFT_PROJECT":    func(o *ServerOptions, v string) { o.Project = v },
 	"STATECRAFT_ADMIN_KEY":  func(o *ServerOptions, v string) { o.AdminKey = v },
+
+	"STATECRAFT_RETENTION":          func(o *ServerOptions, v string) { o.Retention = v },
+	"STATECRAFT_RETENTION_INTERVAL": func(o *ServerOptions, v string) { o.RetentionInterval = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -145,6 +155,14 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	keep, err := ParseRetention(o.Retention)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	every, err := ParseRetentionInterval(o.RetentionInterval)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -157,6 +175,9 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
 	}
 	defer st.Close()
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := startRetention(retentionCtx, st, keep, every, log)
+	defer func() { stopRetention(); <-retentionDone }() // before the store closes
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}

@@ -42,8 +42,13 @@ an endpoint override, e.g.
 Settings come from flags, then STATECRAFT_* environment variables
 (STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
-STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY), then the
-JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
+STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_RETENTION,
+STATECRAFT_RETENTION_INTERVAL), then the JSON --config file, then the
+defaults. SIGTERM or Ctrl-C shuts down cleanly.
+
+One server uses a data directory at a time: a second one on the same
+directory exits with an error. The directory is made private (0700) and
+its files readable by the server's user only (0600).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := cli.DefaultServerOptions()
@@ -64,6 +69,9 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 				"log-level":  func() { o.LogLevel = flags.LogLevel },
 				"project":    func() { o.Project = flags.Project },
 				"admin-key":  func() { o.AdminKey = flags.AdminKey },
+
+				"retention":          func() { o.Retention = flags.Retention },
+				"retention-interval": func() { o.RetentionInterval = flags.RetentionInterval },
 			} {
 				if f.Changed(name) {
 					set()
@@ -73,7 +81,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, retention, retentionInterval")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -83,5 +91,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
 	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections, activities, tenants, the media service")
 	f.StringVar(&flags.AdminKey, "admin-key", "", "admin key of the workflow API (/v1/admin/..., inbound routing), besides the project's workflowApi.adminKeys")
+	f.StringVar(&flags.Retention, "retention", flags.Retention, "how long closed executions are kept before they are purged with their history (e.g. 90d, 36h, 30m; 0 keeps them for ever)")
+	f.StringVar(&flags.RetentionInterval, "retention-interval", flags.RetentionInterval, "how often to look for closed executions older than --retention")
 	return cmd
 }
