@@ -96,6 +96,10 @@ type ServerOptions struct {
 	// AllowFunctionEnv names loader variables (deploy.LoaderEnv) that
 	// functions deployed over HTTP may set nevertheless.
 	AllowFunctionEnv []string `json:"allowFunctionEnv"`
+	// Retention is how long closed executions are kept ("90d", "36h"; "0":
+	// for ever), RetentionInterval how often they are looked for.
+	Retention         string `json:"retention"`
+	RetentionInterval string `json:"retentionInterval"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -131,6 +135,8 @@ func DefaultServerOptions() ServerOptions {
 		ReadTimeout:       Duration(60 * time.Second),
 		WriteTimeout:      Duration(60 * time.Second),
 		IdleTimeout:       Duration(60 * time.Second),
+		Retention:         DefaultRetention,
+		RetentionInterval: DefaultRetentionInterval,
 	}
 }
 
@@ -153,6 +159,8 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
 		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 	},
+	"STATECRAFT_RETENTION":          func(o *ServerOptions, v string) { o.Retention = v },
+	"STATECRAFT_RETENTION_INTERVAL": func(o *ServerOptions, v string) { o.RetentionInterval = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -207,6 +215,14 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 			return &ExitError{Code: 1, Err: fmt.Errorf("allow-function-env: %s is not a variable that deploys refuse (any other may be set without allowing it)", name)}
 		}
 	}
+	keep, err := ParseRetention(o.Retention)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	every, err := ParseRetentionInterval(o.RetentionInterval)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -219,6 +235,9 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
 	}
 	defer st.Close()
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := startRetention(retentionCtx, st, keep, every, log)
+	defer func() { stopRetention(); <-retentionDone }() // before the store closes
 	// The project file is read first: its accounts section is part of
 	// who may use the server.
 	var p *project.Project

@@ -53,8 +53,13 @@ Settings come from flags, then STATECRAFT_* environment variables
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
 STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_CREDENTIALS,
 STATECRAFT_TLS_CERT, STATECRAFT_TLS_KEY, STATECRAFT_METRICS_TOKEN,
-STATECRAFT_METRICS_LISTEN, STATECRAFT_ALLOW_FUNCTION_ENV), then the
-JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
+STATECRAFT_METRICS_LISTEN, STATECRAFT_ALLOW_FUNCTION_ENV, STATECRAFT_RETENTION,
+STATECRAFT_RETENTION_INTERVAL), then the JSON --config file, then the
+defaults. SIGTERM or Ctrl-C shuts down cleanly.
+
+One server uses a data directory at a time: a second one on the same
+directory exits with an error. The directory is made private (0700) and
+its files readable by the server's user only (0600).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := cli.DefaultServerOptions()
@@ -86,6 +91,8 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 				"write-timeout":       func() { o.WriteTimeout = cli.Duration(writeTimeout) },
 				"idle-timeout":        func() { o.IdleTimeout = cli.Duration(idleTimeout) },
 				"allow-function-env":  func() { o.AllowFunctionEnv = flags.AllowFunctionEnv },
+				"retention":           func() { o.Retention = flags.Retention },
+				"retention-interval":  func() { o.RetentionInterval = flags.RetentionInterval },
 			} {
 				if f.Changed(name) {
 					set()
@@ -95,7 +102,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv, retention, retentionInterval")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
@@ -116,5 +123,7 @@ JSON --config file, then the defaults. SIGTERM or Ctrl-C shuts down cleanly.`,
 	f.DurationVar(&writeTimeout, "write-timeout", time.Duration(flags.WriteTimeout), "time to write a response (long polls, StartSyncExecution, Lambda invocations and the console's live stream have their own bounds)")
 	f.DurationVar(&idleTimeout, "idle-timeout", time.Duration(flags.IdleTimeout), "time an idle keep-alive connection is kept open")
 	f.StringSliceVar(&flags.AllowFunctionEnv, "allow-function-env", nil, "NAME,... environment variables that change how code is loaded (NODE_OPTIONS, LD_PRELOAD, ...) that functions deployed over HTTP may set anyway")
+	f.StringVar(&flags.Retention, "retention", flags.Retention, "how long closed executions are kept before they are purged with their history (e.g. 90d, 36h, 30m; 0 keeps them for ever)")
+	f.StringVar(&flags.RetentionInterval, "retention-interval", flags.RetentionInterval, "how often to look for closed executions older than --retention")
 	return cmd
 }

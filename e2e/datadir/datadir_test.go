@@ -25,6 +25,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/sqlite"
 )
 
 const (
@@ -333,5 +336,135 @@ func waitStatus(t *testing.T, c *sfn.Client, arn, status string) {
 			t.Fatalf("%s is %s after 2 minutes, want %s", arn, d.Status, status)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const passMachine = `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`
+
+// TestRetention runs a server that keeps closed executions for 2 s: an
+// execution that ended is gone from the API some time later, history and
+// all, while one still running is untouched however old it is.
+func TestRetention(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	s := start(t, "server", data, "--retention", "2s", "--retention-interval", "200ms")
+	c := s.client()
+	ctx := ctxT(t)
+
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("never-answered")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("waiting"),
+		Definition: aws.String(activityMachine(*act.ActivityArn)), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("pass"),
+		Definition: aws.String(passMachine), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: waiting.StateMachineArn, Name: aws.String("running")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: pass.StateMachineArn, Name: aws.String("old")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, *old.ExecutionArn, "SUCCEEDED")
+	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: old.ExecutionArn}); err != nil {
+		t.Fatalf("history of the closed execution before the period: %v", err)
+	}
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: old.ExecutionArn})
+		if errorCode(err) == "ExecutionDoesNotExist" {
+			break
+		}
+		if err != nil {
+			t.Fatalf("DescribeExecution: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed execution is still there 2 minutes after it ended, with a retention of 2s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: old.ExecutionArn}); errorCode(err) != "ExecutionDoesNotExist" {
+		t.Errorf("history of the purged execution: %v, want ExecutionDoesNotExist", err)
+	}
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: pass.StateMachineArn})
+	if err != nil || len(list.Executions) != 0 {
+		t.Errorf("ListExecutions after the purge = %+v, %v; want none", list, err)
+	}
+
+	// The running execution is older than the period, and stays.
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: running.ExecutionArn})
+	if err != nil || d.Status != "RUNNING" {
+		t.Fatalf("the running execution: %+v, %v", d, err)
+	}
+	if since := time.Since(*d.StartDate); since < 2*time.Second {
+		t.Fatalf("the running execution started %v ago, not more than the period", since)
+	}
+	if h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: running.ExecutionArn}); err != nil || len(h.Events) == 0 {
+		t.Errorf("history of the running execution: %v events, %v", len(h.Events), err)
+	}
+	log, _ := os.ReadFile(s.log)
+	if !strings.Contains(string(log), "purged closed executions") {
+		t.Errorf("the server did not log the purge:\n%s", log)
+	}
+}
+
+// TestExpressKeepsNothing runs Express executions (with retention off, so
+// that nothing is purged) and then looks in the stopped server's database:
+// no row for them, where a Standard execution has its row.
+func TestExpressKeepsNothing(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	s := start(t, "server", data, "--retention", "0")
+	c := s.client()
+	ctx := ctxT(t)
+	express, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("express"), Type: "EXPRESS",
+		Definition: aws.String(passMachine), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	standard, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("standard"),
+		Definition: aws.String(passMachine), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: express.StateMachineArn,
+			Name: aws.String(fmt.Sprint("sync-", i)), Input: aws.String(`{"pin":"1234"}`)})
+		if err != nil || out.Status != "SUCCEEDED" || *out.Output != `{"ok":true}` {
+			t.Fatalf("StartSyncExecution: %+v, %v", out, err)
+		}
+	}
+	std, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: standard.StateMachineArn, Name: aws.String("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, *std.ExecutionArn, "SUCCEEDED")
+
+	s.stop()
+	if s.waitErr != nil {
+		t.Fatalf("server stopped with %v", s.waitErr)
+	}
+	// The server has let go of the directory: the store opens.
+	st, err := sqlite.Open(filepath.Join(data, "statecraft.db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	all, _, err := st.ListExecutions(ctx, store.ListExecutionsParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || all[0].Arn != *std.ExecutionArn {
+		for _, e := range all {
+			t.Logf("stored: %s (%s)", e.Arn, e.StateMachineArn)
+		}
+		t.Fatalf("%d executions stored, want only the Standard one", len(all))
 	}
 }
