@@ -105,15 +105,8 @@ func (s *server) startExecution(c *call) (any, error) {
 
 // lookupExecution resolves an execution ARN of a request.
 func (s *server) lookupExecution(c *call, arnText string) (*store.Execution, error) {
-	a, aerr := parseExecutionArn(arnText)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if mine, err := c.owns(a); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, execDoesNotExist(arnText)
+	if err := c.ownExecution(arnText); err != nil {
+		return nil, err
 	}
 	rec, err := s.st.GetExecution(c.ctx, arnText)
 	if isNotFound(err) {
@@ -194,15 +187,8 @@ func (s *server) stopExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseExecutionArn(arnText)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if mine, err := c.owns(a); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, execDoesNotExist(arnText)
+	if err := c.ownExecution(arnText); err != nil {
+		return nil, err
 	}
 	rec, err := s.eng.StopExecution(context.WithoutCancel(c.ctx), arnText, errName, cause)
 	if errors.Is(err, engine.ErrExecutionDoesNotExist) || isNotFound(err) {

@@ -64,3 +64,20 @@ func (c *call) ownsToken(token string) *apiError {
 	}
 	return nil
 }
+
+// ownExecution parses an execution ARN of the request and checks it is
+// the caller's: InvalidArn, AccessDenied, or ExecutionDoesNotExist for one
+// of another region.
+func (c *call) ownExecution(text string) *apiError {
+	a, err := parseExecutionArn(text)
+	if err != nil {
+		return err
+	}
+	if mine, err := c.owns(a); !mine {
+		if err != nil {
+			return err
+		}
+		return execDoesNotExist(text)
+	}
+	return nil
+}

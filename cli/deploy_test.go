@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -184,25 +183,11 @@ func TestAllowFunctionEnvSetting(t *testing.T) {
 // bundle, posted as JSON and as text/plain, with and without an Origin,
 // deploys nothing and the invocation finds no function.
 func TestServerRefusesTheAttack(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	o := DefaultServerOptions()
-	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, io.Discard, io.Discard) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop")
-		}
-	}()
+	o.NoSync = true
+	addr, _, _ := startTestServer(t, o)
+	ctx := context.Background()
+	var err error
 	marker := filepath.Join(t.TempDir(), "pwned")
 	bundle := `{"functions":[{"Name":"pwn","Runtime":"go1.x","Handler":"perl","CodeDir":"/usr/bin","Env":{"PERL5OPT":"-Mstrict;open(F,q(>` + marker + `))"}}]}`
 	creds := aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,37 +14,11 @@ import (
 // `statecraft server` serves the Prometheus metrics at /metrics, beside
 // the API: an activity created through the API has its gauges there.
 func TestServerServesMetrics(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	o := DefaultServerOptions()
-	o.Listen, o.Data, o.NoSync = addr, t.TempDir(), true
+	o.NoSync = true
 	o.MetricsToken = "metrics-token-0123456789"
 	o.MetricsListen = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr bytes.Buffer
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, &stdout, &stderr) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Server returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("server did not stop")
-		}
-	}
-	defer stop()
+	addr, stdout, _ := startTestServer(t, o)
 
 	call := func(op, body string) (*http.Response, error) {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/", strings.NewReader(body))
@@ -56,6 +27,7 @@ func TestServerServesMetrics(t *testing.T) {
 		return authtest.Client.Do(req)
 	}
 	var resp *http.Response
+	var err error
 	for range 100 {
 		resp, err = call("CreateActivity", `{"name":"scraped"}`)
 		if err == nil {
@@ -126,7 +98,6 @@ func TestServerServesMetrics(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "statecraft_state_transitions_total") {
 		t.Errorf("GET %s: %s", m[1], resp.Status)
 	}
-	stop() // the banner is written by then
 	if !strings.Contains(stdout.String(), "metrics: http://"+addr+"/metrics") {
 		t.Errorf("the banner does not name the metrics endpoint:\n%s", stdout.String())
 	}

@@ -29,14 +29,7 @@ import (
 // not exist. The stream ends when the session ends, and when the console
 // is closed.
 func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		methodNotAllowed(w, http.MethodGet)
-		return
-	}
-	if refuseCrossSite(w, r) {
-		return
-	}
-	sess, ok := c.authenticate(w, r)
+	sess, ok := c.guard(w, r, http.MethodGet, false)
 	if !ok {
 		return
 	}

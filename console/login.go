@@ -206,15 +206,8 @@ func (c *Console) usable(r *http.Request, cred *auth.Credential, now time.Time) 
 
 // serveLogout ends the session.
 func (c *Console) serveLogout(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, http.MethodPost)
-		return
-	}
-	if refuseCrossSite(w, r) {
-		return
-	}
-	sess, ok := c.authenticate(w, r)
-	if !ok || !checkCSRF(w, r, sess) {
+	sess, ok := c.guard(w, r, http.MethodPost, true)
+	if !ok {
 		return
 	}
 	c.sessions.remove(sess)
@@ -227,14 +220,7 @@ func (c *Console) serveLogout(w http.ResponseWriter, r *http.Request) {
 // again after a reload. No other origin can read it: the console sends
 // no CORS headers, and refuses cross-site requests besides.
 func (c *Console) serveSession(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		methodNotAllowed(w, http.MethodGet)
-		return
-	}
-	if refuseCrossSite(w, r) {
-		return
-	}
-	sess, ok := c.authenticate(w, r)
+	sess, ok := c.guard(w, r, http.MethodGet, false)
 	if !ok {
 		return
 	}

@@ -18,15 +18,8 @@ import (
 // the session's principal, so that the API's role and account rules
 // decide, exactly as for a signed request.
 func (c *Console) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, http.MethodPost)
-		return
-	}
-	if refuseCrossSite(w, r) {
-		return
-	}
-	sess, ok := c.authenticate(w, r)
-	if !ok || !checkCSRF(w, r, sess) {
+	sess, ok := c.guard(w, r, http.MethodPost, true)
+	if !ok {
 		return
 	}
 	if !jsonBody(r, "application/x-amz-json-1.0", "application/json") {
@@ -58,14 +51,7 @@ var consoleMetrics = []string{"statecraft_activity_tasks_queued", "statecraft_ac
 // other accounts' activities, and the server-wide counters, are not the
 // session's to see.
 func (c *Console) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		methodNotAllowed(w, http.MethodGet)
-		return
-	}
-	if refuseCrossSite(w, r) {
-		return
-	}
-	sess, ok := c.authenticate(w, r)
+	sess, ok := c.guard(w, r, http.MethodGet, false)
 	if !ok {
 		return
 	}
@@ -171,4 +157,23 @@ func (r *recorder) WriteHeader(status int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.body.Write(b)
+}
+
+// guard lets a request through to a session's door: the method the door
+// serves, from the console's own origin, with a live session, and for a
+// state-changing door (csrf) the session's CSRF token. It has answered
+// the request when it returns false.
+func (c *Console) guard(w http.ResponseWriter, r *http.Request, method string, csrf bool) (*session, bool) {
+	if r.Method != method {
+		methodNotAllowed(w, method)
+		return nil, false
+	}
+	if refuseCrossSite(w, r) {
+		return nil, false
+	}
+	sess, ok := c.authenticate(w, r)
+	if !ok || csrf && !checkCSRF(w, r, sess) {
+		return nil, false
+	}
+	return sess, true
 }

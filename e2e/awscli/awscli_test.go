@@ -158,36 +158,10 @@ type cli struct {
 
 func newCLI(t *testing.T, path, endpoint, dir string) *cli {
 	t.Helper()
-	emptyConfig, emptyCreds := filepath.Join(dir, "aws-config"), filepath.Join(dir, "aws-credentials")
-	for _, f := range []string{emptyConfig, emptyCreds} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Nothing of the user's AWS setup or proxies may leak in: every AWS_*
-	// variable and proxy setting of the environment is dropped.
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		upper := strings.ToUpper(name)
-		if strings.HasPrefix(upper, "AWS_") || strings.HasSuffix(upper, "_PROXY") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env,
-		// The README's development pair, which a server with no
-		// credentials accepts from loopback.
-		"AWS_ACCESS_KEY_ID=local",
-		"AWS_SECRET_ACCESS_KEY=local",
-		"AWS_DEFAULT_REGION="+region,
-		"AWS_CONFIG_FILE="+emptyConfig,
-		"AWS_SHARED_CREDENTIALS_FILE="+emptyCreds,
-		"AWS_PAGER=",
-		"AWS_CLI_AUTO_PROMPT=off",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_MAX_ATTEMPTS=1",
-	)
+	// Nothing of the user's AWS setup or proxies may leak in; the
+	// README's development pair, which a server with no credentials
+	// accepts from loopback.
+	env := cleanEnv(dir, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_CLI_AUTO_PROMPT=off")
 	c := &cli{path: path, endpoint: endpoint, env: env, dir: dir}
 	cmd := exec.Command(path, "--version")
 	cmd.Env = env

@@ -157,8 +157,8 @@ func debianCLI(t *testing.T) string {
 	return p
 }
 
-// cleanEnv is the environment with no AWS settings of the user's, plus
-// extra.
+// cleanEnv is the environment with no AWS settings or proxies of the
+// user's (every AWS_* and *_PROXY variable dropped), plus extra.
 func cleanEnv(dir string, extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
