@@ -223,23 +223,9 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	if err := prepareDataDir(o.Data, log); err != nil {
-		return &ExitError{Code: 1, Err: err}
-	}
-	sopts := sqlite.DefaultOptions()
-	sopts.Sync = !o.NoSync
-	sopts.Log = log
-	dbPath := filepath.Join(o.Data, "statecraft.db")
-	st, err := sqlite.Open(dbPath, sopts) // first: it locks the data directory against a second server
-	if err != nil {
-		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
-	}
-	defer st.Close()
-	retentionCtx, stopRetention := context.WithCancel(context.Background())
-	retentionDone := startRetention(retentionCtx, st, keep, every, log)
-	defer func() { stopRetention(); <-retentionDone }() // before the store closes
-	// The project file is read first: its accounts section is part of
-	// who may use the server.
+	// Everything that can refuse the start is checked before the data
+	// directory is touched: the project file (its accounts section is
+	// part of who may use the server), the credentials, TLS, the address.
 	var p *project.Project
 	if o.Project != "" {
 		if p, err = project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account}); err != nil {
@@ -264,8 +250,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	defer ln.Close() // on the way out of a refused start; Serve closes it otherwise
 	if err := checkExposure(ln, keys, certs != nil, log); err != nil {
-		ln.Close()
 		return &ExitError{Code: 1, Err: err}
 	}
 	if o.MaxConnections > 0 {
@@ -277,6 +263,21 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		// requests it cannot read.
 		ln = modelledErrors{ln}
 	}
+	if err := prepareDataDir(o.Data, log); err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	sopts := sqlite.DefaultOptions()
+	sopts.Sync = !o.NoSync
+	sopts.Log = log
+	dbPath := filepath.Join(o.Data, "statecraft.db")
+	st, err := sqlite.Open(dbPath, sopts) // first: it locks the data directory against a second server
+	if err != nil {
+		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
+	}
+	defer st.Close()
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := startRetention(retentionCtx, st, keep, every, log)
+	defer func() { stopRetention(); <-retentionDone }() // before the store closes
 	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
 	defer host.Close()
 	conns := &deploy.Connections{}

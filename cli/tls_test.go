@@ -129,6 +129,9 @@ func TestExposure(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--credentials") || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("Server on 0.0.0.0 with no credentials: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(o.Data, "statecraft.db")); err == nil {
+		t.Error("a refused start created the database")
+	}
 
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "credentials.yaml")
