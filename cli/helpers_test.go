@@ -20,37 +20,46 @@ func startTestServer(t *testing.T, o ServerOptions) (addr string, stdout, stderr
 	addr = ln.Addr().String()
 	ln.Close()
 	o.Listen = addr
-	if o.Data == "" {
+	if o.Data == "" || o.Data == DefaultServerOptions().Data {
+		// Never the working directory's: each test has its own.
 		o.Data = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- Server(ctx, o, stdout, stderr) }()
+	exited := make(chan struct{})
+	var serverErr error
+	go func() { serverErr = Server(ctx, o, stdout, stderr); close(exited) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Server returned %v", err)
+		case <-exited:
+			if serverErr != nil && !t.Failed() {
+				t.Errorf("Server returned %v", serverErr)
 			}
 		case <-time.After(60 * time.Second):
 			t.Error("server did not stop")
 		}
 	})
+	// The server listens before it opens its data directory: it is ready
+	// when the API answers, or it has exited.
 	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
+		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			_, werr := c.Write([]byte("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"))
+			n, rerr := c.Read(make([]byte, 16))
 			c.Close()
-			return addr, stdout, stderr
+			if werr == nil && rerr == nil && n > 0 {
+				return addr, stdout, stderr
+			}
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("server exited: %v\n%s", err, stderr.String())
+		case <-exited:
+			t.Fatalf("server exited: %v\n%s", serverErr, stderr.String())
 		default:
 		}
 		if i > 600 {
-			t.Fatalf("server never listened: %v", err)
+			t.Fatalf("server never answered: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
