@@ -26,12 +26,12 @@ import (
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/ivr/mediaservice"
 	"github.com/statecraft/statecraft/ivr/sipua"
+	"github.com/statecraft/statecraft/ivr/workflowapi"
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/tasks"
-	"github.com/statecraft/statecraft/workflowapi"
 )
 
 // mediaOptions are the media service's settings from the project file.

@@ -21,8 +21,8 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/ivr"
+	"github.com/statecraft/statecraft/ivr/workflowapi"
 	"github.com/statecraft/statecraft/store/sqlite"
-	"github.com/statecraft/statecraft/workflowapi"
 )
 
 const (
