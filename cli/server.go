@@ -24,6 +24,7 @@ import (
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/inproc"
 	"github.com/statecraft/statecraft/ivr/mediaservice"
 	"github.com/statecraft/statecraft/ivr/sipua"
 	"github.com/statecraft/statecraft/ivr/workflowapi"
@@ -305,7 +306,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	// The IVR workflow API (tenants, workflows, number routes) and, when
 	// the project asks for it, the media service, both using the Step
 	// Functions API above in process.
-	sfnLocal := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "workflowapi", Account: o.Account, Role: auth.RoleOperator, Region: o.Region, Via: "internal"})
+	sfnLocal := inproc.StepFunctions(apiHandler, &auth.Principal{AccessKeyID: "workflowapi", Account: o.Account, Role: auth.RoleOperator, Region: o.Region, Via: "internal"})
 	wopts := workflowapi.Options{SFN: sfnLocal, Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "workflows.json"), Log: log}
 	if o.AdminKey != "" {
 		wopts.AdminKeys = append(wopts.AdminKeys, o.AdminKey)
@@ -333,7 +334,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if p != nil && p.MediaService != nil {
 		// The media service is an activity worker of the default account:
 		// in process, it acts as one.
-		worker := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
+		worker := inproc.StepFunctions(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
 		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, worker, wf, log))
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("media service: %w", err)}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -217,41 +216,4 @@ func (r ivrRouter) StartInbound(ctx context.Context, in ivr.InboundStart) (strin
 		return "", err
 	}
 	return e.ExecutionArn, nil
-}
-
-// LocalClient is a Step Functions client that serves its requests with h
-// (the server's own API handler) in process: no socket, the same
-// validation and errors as over HTTP. Each request acts as the principal
-// its context carries (auth.WithPrincipal), or as p: being in process is
-// what authenticates it, so nothing is signed.
-func LocalClient(h http.Handler, p *auth.Principal) *sfn.Client {
-	region := p.Region
-	return sfn.New(sfn.Options{
-		Region:       region,
-		HTTPClient:   &http.Client{Transport: inProcess{h, p}},
-		BaseEndpoint: aws.String("http://statecraft.internal"),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "statecraft", SecretAccessKey: "statecraft", Source: "in-process"}, nil
-		}),
-	})
-}
-
-type inProcess struct {
-	h http.Handler
-	p *auth.Principal
-}
-
-func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	ctx := r.Context()
-	if _, ok := auth.PrincipalFrom(ctx); !ok {
-		ctx = auth.WithPrincipal(ctx, t.p)
-	}
-	r2 := r.Clone(ctx)
-	r2.RequestURI = r.URL.RequestURI()
-	r2.RemoteAddr = "127.0.0.1:0"
-	t.h.ServeHTTP(rec, r2)
-	resp := rec.Result()
-	resp.Request = r
-	return resp, nil
 }

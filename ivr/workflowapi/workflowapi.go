@@ -65,7 +65,8 @@ import (
 // Options configure a Service.
 type Options struct {
 	// SFN is the Step Functions API the service starts and reads
-	// executions through (see LocalClient).
+	// executions through: in `statecraft server`, the server's own API
+	// called in process (inproc.StepFunctions).
 	SFN *sfn.Client
 	// Region and Account build state machine ARNs from names.
 	Region, Account string
