@@ -23,6 +23,7 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/deploy/archive"
 	"github.com/statecraft/statecraft/functions"
+	"github.com/statecraft/statecraft/httpjson"
 	"github.com/statecraft/statecraft/project"
 )
 
@@ -55,9 +56,7 @@ type handler struct {
 // reply writes a JSON answer. A refusal carries __type (as AWS errors do)
 // and message; a refused deployment also lists its problems.
 func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = httpjson.Write(w, status, v, httpjson.Options{})
 }
 
 type refusal struct {

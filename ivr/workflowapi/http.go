@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/statecraft/statecraft/httpjson"
 )
 
 // Handler serves the endpoints under /v1/.
@@ -440,12 +442,10 @@ func notFound(format string, args ...any) *apiErr {
 	return &apiErr{status: http.StatusNotFound, code: "NotFound", msg: fmt.Sprintf(format, args...)}
 }
 
+// writeJSON answers indented: people read these answers (with curl) as
+// much as programs do.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = httpjson.Write(w, status, v, httpjson.Options{Indent: true})
 }
 
 func writeErr(w http.ResponseWriter, err error) {
