@@ -284,7 +284,16 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
-	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
+	// Every door authenticates before it parses: SigV4 for the AWS
+	// protocols and deploy, tenant keys for the workflow API, a session
+	// for the console, a token for metrics.
+	signed := func(service string) *auth.Authenticator {
+		return &auth.Authenticator{Keyring: keys, Service: service}
+	}
+	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName)})
+	// Deployments write state machines and activities through the API, in
+	// process: its validation, revision ids and errors are theirs.
+	target := deploy.Target{API: apiHandler, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
 		DataDir: o.Data, AllowEnv: o.AllowFunctionEnv}
 	if p != nil {
 		rep, err := deploy.Apply(ctx, target, deploy.FromProject(p))
@@ -294,15 +303,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines, "activities", rep.Activities)
 	}
 	mux := http.NewServeMux()
-	// Every door authenticates before it parses: SigV4 for the AWS
-	// protocols and deploy, tenant keys for the workflow API, a session
-	// for the console, a token for metrics.
-	signed := func(service string) *auth.Authenticator {
-		return &auth.Authenticator{Keyring: keys, Service: service}
-	}
 	mux.Handle(lambdaapi.Prefix, signed(lambdaapi.SigningName).Middleware(lambdaapi.MaxRequest+1, lambdaapi.AuthError, lambdaapi.Handler(host, log)))
 	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deploy.Handler(target)))
-	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName)})
 	// The IVR workflow API (tenants, workflows, number routes) and, when
 	// the project asks for it, the media service, both using the Step
 	// Functions API above in process.
