@@ -1,7 +1,9 @@
-// Package cli implements the statecraft subcommands. It turns flags into
-// calls on the other packages and their results into the output formats
-// that DESIGN.md fixes as contracts (run's JSON object, validate's
-// "POINTER: message" lines, the exit codes).
+// Package cli implements the statecraft subcommands, one function each:
+// Server, Deploy, Run, Validate, Graph, MediaService and ConsoleToken.
+// Package main (cmd/statecraft) declares their flags and calls them; cli
+// turns the settings into calls on the other packages and their results
+// into the output formats that DESIGN.md fixes as contracts (run's JSON
+// object, validate's "POINTER: message" lines, the exit codes).
 package cli
 
 import "fmt"

@@ -21,6 +21,13 @@ type DeployOptions struct {
 	Account  string // the ARNs' account: the credentials' account
 }
 
+// DefaultDeployOptions are what `statecraft deploy` uses when no flag
+// says otherwise: the server's own defaults.
+func DefaultDeployOptions() DeployOptions {
+	d := DefaultServerOptions()
+	return DeployOptions{Endpoint: "http://" + d.Listen, Region: d.Region, Account: d.Account}
+}
+
 // DevelopmentCredentials are the access key and secret that a server
 // without configured credentials accepts, and what `statecraft deploy`
 // signs with when the environment names none.

@@ -31,11 +31,14 @@ type RunOptions struct {
 	Name         string
 	Region       string
 	Account      string
-	Progress     bool // show states as they are entered (on stderr)
+	// Progress shows states as they are entered, on stderr; they are
+	// shown anyway when stderr is a terminal, for the person watching.
+	Progress bool
 }
 
 // Run runs one execution in process and writes the result object to stdout.
 func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
+	o.Progress = o.Progress || isTerminal(stderr)
 	def, err := LoadDefinition(o.Definition, stderr)
 	if err != nil {
 		return err
@@ -188,4 +191,14 @@ func readInput(s string) (any, error) {
 		return nil, fmt.Errorf("--input is not valid JSON: %v", err)
 	}
 	return v, nil
+}
+
+// isTerminal tells whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -124,6 +124,54 @@ func LoadServerConfig(path string, o *ServerOptions) error {
 	return nil
 }
 
+// ServerFlags set each flag of `statecraft server` but --config from the
+// flags' values (flags) over the settings o: the flags that were given
+// are the last word, over the environment and the config file.
+var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
+	"listen":              func(o *ServerOptions, f ServerOptions) { o.Listen = f.Listen },
+	"data":                func(o *ServerOptions, f ServerOptions) { o.Data = f.Data },
+	"region":              func(o *ServerOptions, f ServerOptions) { o.Region = f.Region },
+	"account":             func(o *ServerOptions, f ServerOptions) { o.Account = f.Account },
+	"no-sync":             func(o *ServerOptions, f ServerOptions) { o.NoSync = f.NoSync },
+	"log-format":          func(o *ServerOptions, f ServerOptions) { o.LogFormat = f.LogFormat },
+	"log-level":           func(o *ServerOptions, f ServerOptions) { o.LogLevel = f.LogLevel },
+	"project":             func(o *ServerOptions, f ServerOptions) { o.Project = f.Project },
+	"admin-key":           func(o *ServerOptions, f ServerOptions) { o.AdminKey = f.AdminKey },
+	"credentials":         func(o *ServerOptions, f ServerOptions) { o.Credentials = f.Credentials },
+	"tls-cert":            func(o *ServerOptions, f ServerOptions) { o.TLSCert = f.TLSCert },
+	"tls-key":             func(o *ServerOptions, f ServerOptions) { o.TLSKey = f.TLSKey },
+	"metrics-token":       func(o *ServerOptions, f ServerOptions) { o.MetricsToken = f.MetricsToken },
+	"metrics-listen":      func(o *ServerOptions, f ServerOptions) { o.MetricsListen = f.MetricsListen },
+	"max-connections":     func(o *ServerOptions, f ServerOptions) { o.MaxConnections = f.MaxConnections },
+	"read-header-timeout": func(o *ServerOptions, f ServerOptions) { o.ReadHeaderTimeout = f.ReadHeaderTimeout },
+	"read-timeout":        func(o *ServerOptions, f ServerOptions) { o.ReadTimeout = f.ReadTimeout },
+	"write-timeout":       func(o *ServerOptions, f ServerOptions) { o.WriteTimeout = f.WriteTimeout },
+	"idle-timeout":        func(o *ServerOptions, f ServerOptions) { o.IdleTimeout = f.IdleTimeout },
+	"allow-function-env":  func(o *ServerOptions, f ServerOptions) { o.AllowFunctionEnv = f.AllowFunctionEnv },
+	"retention":           func(o *ServerOptions, f ServerOptions) { o.Retention = f.Retention },
+	"retention-interval":  func(o *ServerOptions, f ServerOptions) { o.RetentionInterval = f.RetentionInterval },
+}
+
+// ServerSettings are the settings of `statecraft server`: the flags that
+// were given (given tells which, flags holds their values), over the
+// STATECRAFT_* environment (getenv), over the JSON config file (when
+// configFile is not ""), over DefaultServerOptions.
+func ServerSettings(configFile string, getenv func(string) string, flags ServerOptions, given func(flag string) bool) (ServerOptions, error) {
+	o := DefaultServerOptions()
+	if configFile != "" {
+		if err := LoadServerConfig(configFile, &o); err != nil {
+			return o, &ExitError{Code: 1, Err: err}
+		}
+	}
+	ApplyServerEnv(&o, getenv)
+	for name, set := range ServerFlags {
+		if given(name) {
+			set(&o, flags)
+		}
+	}
+	return o, nil
+}
+
 // ApplyServerEnv applies STATECRAFT_* variables over o.
 func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 	for name, set := range ServerEnv {
