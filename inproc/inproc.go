@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -64,9 +65,11 @@ func (t *Transport) RoundTrip(r *http.Request) (resp *http.Response, err error) 
 		case http.ErrAbortHandler:
 			resp, err = nil, fmt.Errorf("inproc: %s %s: the handler aborted the response", r.Method, r.URL.Path)
 		default:
-			// As net/http's server would: the caller sees a failed call, and
-			// the process lives on. The stack is the only trace of the bug.
-			resp, err = nil, fmt.Errorf("inproc: %s %s: the handler panicked: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+			// As net/http's server does: the caller sees a failed call, the
+			// process lives on, and the stack, the only trace of the bug,
+			// goes to the log, not into an error that may reach a client.
+			slog.Error("inproc: panic serving a request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			resp, err = nil, fmt.Errorf("inproc: %s %s: the handler panicked: %v", r.Method, r.URL.Path, v)
 		}
 	}()
 	t.Handler.ServeHTTP(w, in)
