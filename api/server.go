@@ -1,22 +1,20 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/httpjson"
 	"github.com/statecraft/statecraft/sigv4"
 	"github.com/statecraft/statecraft/store"
 )
@@ -251,19 +249,10 @@ func authError(err error) *apiError {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	// AWS does not escape HTML characters; definitions and payloads read
-	// back byte for byte as they were sent.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := httpjson.Write(w, status, v, httpjson.Options{ContentType: "application/x-amz-json-1.0"}); err != nil {
 		// Only a bug can get here (every response is plain data).
 		panic(fmt.Sprintf("api: encoding response: %v", err))
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/statecraft/statecraft/console"
@@ -12,7 +14,8 @@ import (
 // ConsoleTokenOptions are the flags of `statecraft console-token`.
 type ConsoleTokenOptions struct {
 	// Data is the server's data directory, which holds the key tokens are
-	// signed with (console.KeyFile).
+	// signed with (console.KeyFile); "" means $STATECRAFT_DATA, else the
+	// server's default.
 	Data string
 	// AccessKeyID is the key the token signs in as: the session gets its
 	// account and role.
@@ -34,6 +37,9 @@ func ConsoleToken(o ConsoleTokenOptions, stdout, stderr io.Writer) error {
 	}
 	if o.TTL <= 0 || o.TTL > console.MaxTokenTTL {
 		return &ExitError{Code: 1, Err: fmt.Errorf("--ttl %s: a console token lasts more than 0 and at most %s", o.TTL, console.MaxTokenTTL)}
+	}
+	if o.Data == "" {
+		o.Data = cmp.Or(os.Getenv("STATECRAFT_DATA"), DefaultServerOptions().Data)
 	}
 	key, err := console.ReadKey(o.Data)
 	if err != nil {

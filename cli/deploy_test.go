@@ -22,8 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/deploy"
+	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/store/memstore"
 )
@@ -79,7 +81,10 @@ func deployServer(t *testing.T, keys ...aws.Credentials) (*httptest.Server, *fun
 	t.Helper()
 	host := functions.NewHost(functions.HostOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() { host.Close() })
-	h := deploy.Handler(deploy.Target{Store: memstore.New(), Functions: host, Connections: &deploy.Connections{},
+	st := memstore.New()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	apiHandler := api.New(st, engine.New(st, engine.Options{Log: log}), api.Options{Log: log})
+	h := deploy.Handler(deploy.Target{API: apiHandler, Functions: host, Connections: &deploy.Connections{},
 		Region: "us-east-1", Account: "123456789012", DataDir: t.TempDir()})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

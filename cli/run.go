@@ -1,7 +1,3 @@
-// Package cli implements the statecraft subcommands. It turns flags into
-// calls on the other packages and their results into the output formats
-// that DESIGN.md fixes as contracts (run's JSON object, validate's
-// "POINTER: message" lines, the exit codes).
 package cli
 
 import (
@@ -15,25 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/mocks"
 	"github.com/statecraft/statecraft/runner"
 )
-
-// ExitError carries an exit code up to main.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
-	}
-	return e.Err.Error()
-}
 
 // RunOptions are the flags of `statecraft run`.
 type RunOptions struct {
@@ -49,11 +31,14 @@ type RunOptions struct {
 	Name         string
 	Region       string
 	Account      string
-	Progress     bool // show states as they are entered (on stderr)
+	// Progress shows states as they are entered, on stderr; they are
+	// shown anyway when stderr is a terminal, for the person watching.
+	Progress bool
 }
 
 // Run runs one execution in process and writes the result object to stdout.
 func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
+	o.Progress = o.Progress || isTerminal(stderr)
 	def, err := LoadDefinition(o.Definition, stderr)
 	if err != nil {
 		return err
@@ -208,44 +193,12 @@ func readInput(s string) (any, error) {
 	return v, nil
 }
 
-// LoadDefinition reads, validates and parses a definition file. Problems
-// are written to stderr one per line and reported as exit code 2.
-func LoadDefinition(path string, stderr io.Writer) (*asl.StateMachine, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &ExitError{Code: 1, Err: err}
+// isTerminal tells whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	if problems := asl.Validate(data, asl.ValidateOptions{}); len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p.String())
-		}
-		return nil, &ExitError{Code: 2}
-	}
-	def, err := asl.Parse(data)
-	if err != nil {
-		fmt.Fprintln(stderr, err.Error())
-		return nil, &ExitError{Code: 2}
-	}
-	return def, nil
-}
-
-// Validate checks a definition file: nothing printed and nil when valid,
-// otherwise one "POINTER: message" line per problem and exit code 1.
-func Validate(path string, express bool, stdout io.Writer) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return &ExitError{Code: 1, Err: err}
-	}
-	problems := asl.Validate(data, asl.ValidateOptions{Express: express})
-	if len(problems) == 0 {
-		if _, err := asl.Parse(data); err != nil {
-			fmt.Fprintln(stdout, err.Error())
-			return &ExitError{Code: 1}
-		}
-		return nil
-	}
-	for _, p := range problems {
-		fmt.Fprintln(stdout, p.String())
-	}
-	return &ExitError{Code: 1}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -2,20 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
@@ -24,168 +18,15 @@ import (
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/inproc"
 	"github.com/statecraft/statecraft/ivr/mediaservice"
-	"github.com/statecraft/statecraft/ivr/sipua"
+	"github.com/statecraft/statecraft/ivr/workflowapi"
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/tasks"
-	"github.com/statecraft/statecraft/workflowapi"
 )
-
-// mediaOptions are the media service's settings from the project file.
-func mediaOptions(m *project.MediaService, region string, client *sfn.Client, wf *workflowapi.Service, log *slog.Logger) mediaservice.Options {
-	name := m.WorkerName
-	if name == "" {
-		name, _ = os.Hostname()
-	}
-	return mediaservice.Options{
-		Region:      region,
-		ActivityArn: m.ActivityArn,
-		WorkerName:  name,
-		Pollers:     m.Pollers,
-		SIP: sipua.Config{
-			Transport: m.SIPTransport, BindHost: m.SIPBindHost, BindPort: m.SIPBindPort, ExternalHost: m.SIPExternalHost,
-			Proxy: m.SIPProxy, Username: m.SIPUser, Password: m.SIPPassword, FromHost: m.SIPFromHost,
-			RTPPortStart: m.RTPPortStart, RTPPortEnd: m.RTPPortEnd,
-		},
-		CallerID:      m.CallerID,
-		PromptDir:     m.PromptDir,
-		Voice:         m.Voice,
-		HandoffListen: m.HandoffListen,
-		HandoffAddr:   m.HandoffAddr,
-		HandoffSecret: m.HandoffSecret,
-		Client:        client,
-		Router:        wf.IVRRouter(),
-		Log:           log,
-	}
-}
-
-// ServerOptions are the settings of `statecraft server`.
-type ServerOptions struct {
-	Listen    string `json:"listen"`
-	Data      string `json:"data"`
-	Region    string `json:"region"`
-	Account   string `json:"account"`
-	NoSync    bool   `json:"noSync"`
-	LogFormat string `json:"logFormat"` // text or json
-	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
-	Project   string `json:"project"`   // project file applied at start-up
-	AdminKey  string `json:"adminKey"`  // admin key of the workflow API (besides the project's)
-	// Credentials is the credentials file (accounts, access keys, roles;
-	// see package auth); "" serves only the development pair, on loopback.
-	Credentials string `json:"credentials"`
-	// TLSCert and TLSKey serve HTTPS (HTTP/2 and HTTP/1.1), read again on
-	// SIGHUP.
-	TLSCert string `json:"tlsCert"`
-	TLSKey  string `json:"tlsKey"`
-	// MetricsToken is the bearer token GET /metrics takes on the main
-	// address; MetricsListen serves /metrics alone, without a token, on a
-	// separate address (for a scraper on a private network).
-	MetricsToken  string `json:"metricsToken"`
-	MetricsListen string `json:"metricsListen"`
-	// Connection limits. Long polls (GetActivityTask), StartSyncExecution,
-	// Lambda invocations and the console's live stream extend their own
-	// deadlines past ReadTimeout and WriteTimeout, each by its own bound.
-	MaxConnections    int      `json:"maxConnections"`
-	ReadHeaderTimeout Duration `json:"readHeaderTimeout"`
-	ReadTimeout       Duration `json:"readTimeout"`
-	WriteTimeout      Duration `json:"writeTimeout"`
-	IdleTimeout       Duration `json:"idleTimeout"`
-	// AllowFunctionEnv names loader variables (deploy.LoaderEnv) that
-	// functions deployed over HTTP may set nevertheless.
-	AllowFunctionEnv []string `json:"allowFunctionEnv"`
-	// Retention is how long closed executions are kept ("90d", "36h"; "0":
-	// for ever), RetentionInterval how often they are looked for.
-	Retention         string `json:"retention"`
-	RetentionInterval string `json:"retentionInterval"`
-}
-
-// Duration is a time.Duration written "90s" or "5m" in the config file.
-type Duration time.Duration
-
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"30s\" or \"5m\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// DefaultServerOptions are what the server uses when nothing says otherwise.
-func DefaultServerOptions() ServerOptions {
-	return ServerOptions{
-		Listen:    "127.0.0.1:8083",
-		Data:      "./statecraft-data",
-		Region:    "us-east-1",
-		Account:   "123456789012",
-		LogFormat: "text",
-		LogLevel:  "info",
-
-		MaxConnections:    1024,
-		ReadHeaderTimeout: Duration(10 * time.Second),
-		ReadTimeout:       Duration(60 * time.Second),
-		WriteTimeout:      Duration(60 * time.Second),
-		IdleTimeout:       Duration(60 * time.Second),
-		Retention:         DefaultRetention,
-		RetentionInterval: DefaultRetentionInterval,
-	}
-}
-
-// ServerEnv maps environment variables to settings.
-var ServerEnv = map[string]func(*ServerOptions, string){
-	"STATECRAFT_LISTEN":         func(o *ServerOptions, v string) { o.Listen = v },
-	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
-	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
-	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
-	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
-	"STATECRAFT_LOG_FORMAT":     func(o *ServerOptions, v string) { o.LogFormat = v },
-	"STATECRAFT_LOG_LEVEL":      func(o *ServerOptions, v string) { o.LogLevel = v },
-	"STATECRAFT_PROJECT":        func(o *ServerOptions, v string) { o.Project = v },
-	"STATECRAFT_ADMIN_KEY":      func(o *ServerOptions, v string) { o.AdminKey = v },
-	"STATECRAFT_CREDENTIALS":    func(o *ServerOptions, v string) { o.Credentials = v },
-	"STATECRAFT_TLS_CERT":       func(o *ServerOptions, v string) { o.TLSCert = v },
-	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
-	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
-	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
-	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
-		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-	},
-	"STATECRAFT_RETENTION":          func(o *ServerOptions, v string) { o.Retention = v },
-	"STATECRAFT_RETENTION_INTERVAL": func(o *ServerOptions, v string) { o.RetentionInterval = v },
-}
-
-// LoadServerConfig applies a JSON config file over o. Unknown keys are an
-// error, so a misspelt setting is not silently ignored.
-func LoadServerConfig(path string, o *ServerOptions) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(o); err != nil {
-		return fmt.Errorf("config %s: %v", path, err)
-	}
-	return nil
-}
-
-// ApplyServerEnv applies STATECRAFT_* variables over o.
-func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
-	for name, set := range ServerEnv {
-		if v := getenv(name); v != "" {
-			set(o, v)
-		}
-	}
-}
 
 func newLogger(o ServerOptions, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
@@ -283,7 +124,16 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
 	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
-	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
+	// Every door authenticates before it parses: SigV4 for the AWS
+	// protocols and deploy, tenant keys for the workflow API, a session
+	// for the console, a token for metrics.
+	signed := func(service string) *auth.Authenticator {
+		return &auth.Authenticator{Keyring: keys, Service: service}
+	}
+	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName)})
+	// Deployments write state machines and activities through the API, in
+	// process: its validation, revision ids and errors are theirs.
+	target := deploy.Target{API: apiHandler, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
 		DataDir: o.Data, AllowEnv: o.AllowFunctionEnv}
 	if p != nil {
 		rep, err := deploy.Apply(ctx, target, deploy.FromProject(p))
@@ -293,19 +143,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		log.Info("project applied", "file", o.Project, "functions", rep.Functions, "stateMachines", rep.StateMachines, "activities", rep.Activities)
 	}
 	mux := http.NewServeMux()
-	// Every door authenticates before it parses: SigV4 for the AWS
-	// protocols and deploy, tenant keys for the workflow API, a session
-	// for the console, a token for metrics.
-	signed := func(service string) *auth.Authenticator {
-		return &auth.Authenticator{Keyring: keys, Service: service}
-	}
 	mux.Handle(lambdaapi.Prefix, signed(lambdaapi.SigningName).Middleware(lambdaapi.MaxRequest+1, lambdaapi.AuthError, lambdaapi.Handler(host, log)))
 	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deploy.Handler(target)))
-	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName)})
 	// The IVR workflow API (tenants, workflows, number routes) and, when
 	// the project asks for it, the media service, both using the Step
 	// Functions API above in process.
-	sfnLocal := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "workflowapi", Account: o.Account, Role: auth.RoleOperator, Region: o.Region, Via: "internal"})
+	sfnLocal := inproc.StepFunctions(apiHandler, &auth.Principal{AccessKeyID: "workflowapi", Account: o.Account, Role: auth.RoleOperator, Region: o.Region, Via: "internal"})
 	wopts := workflowapi.Options{SFN: sfnLocal, Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "workflows.json"), Log: log}
 	if o.AdminKey != "" {
 		wopts.AdminKeys = append(wopts.AdminKeys, o.AdminKey)
@@ -333,7 +176,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if p != nil && p.MediaService != nil {
 		// The media service is an activity worker of the default account:
 		// in process, it acts as one.
-		worker := workflowapi.LocalClient(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
+		worker := inproc.StepFunctions(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
 		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, worker, wf, log))
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("media service: %w", err)}
@@ -439,77 +282,5 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	<-engineDone
 	log.Info("stopped")
-	return nil
-}
-
-// DeployOptions are the flags of `statecraft deploy`.
-type DeployOptions struct {
-	File     string
-	Endpoint string
-	Region   string // the ARNs' region, and the region requests are signed for
-	Account  string // the ARNs' account: the credentials' account
-}
-
-// DevelopmentCredentials are the access key and secret that a server
-// without configured credentials accepts, and what `statecraft deploy`
-// signs with when the environment names none.
-const (
-	DevelopmentAccessKeyID     = "local"
-	DevelopmentSecretAccessKey = "local"
-)
-
-// deployCredentials are the credentials of `statecraft deploy`: the
-// standard AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,
-// else the development pair.
-func deployCredentials(getenv func(string) string) (aws.Credentials, error) {
-	id, secret, token := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
-	switch {
-	case id == "" && secret == "" && token == "":
-		return aws.Credentials{AccessKeyID: DevelopmentAccessKeyID, SecretAccessKey: DevelopmentSecretAccessKey}, nil
-	case id == "" || secret == "":
-		return aws.Credentials{}, errors.New("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or neither, for the development pair local/local)")
-	}
-	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token}, nil
-}
-
-// Deploy loads a project file and applies it to a running server: each
-// function's code directory is packed into the request, which is signed
-// with SigV4 (service statecraft).
-func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
-	creds, err := deployCredentials(os.Getenv)
-	if err != nil {
-		return &ExitError{Code: 1, Err: err}
-	}
-	p, err := project.Load(o.File, project.Options{Region: o.Region, Account: o.Account})
-	if err != nil {
-		return &ExitError{Code: 1, Err: err}
-	}
-	req, err := deploy.NewRequest(p, o.Account)
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", o.File, err)}
-	}
-	client := &deploy.Client{Endpoint: o.Endpoint, Region: o.Region, Credentials: creds}
-	rep, err := client.Push(ctx, req)
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("deploying %s to %s: %w", o.File, o.Endpoint, err)}
-	}
-	for _, f := range rep.Functions {
-		fmt.Fprintf(stdout, "function       %s\n", f)
-	}
-	for _, a := range rep.Activities {
-		fmt.Fprintf(stdout, "activity       %s\n", a)
-	}
-	for _, c := range rep.Connections {
-		fmt.Fprintf(stdout, "connection     %s\n", c)
-	}
-	for _, arn := range rep.Created {
-		fmt.Fprintf(stdout, "created        %s\n", arn)
-	}
-	for _, arn := range rep.Updated {
-		fmt.Fprintf(stdout, "updated        %s\n", arn)
-	}
-	for _, arn := range rep.Unchanged {
-		fmt.Fprintf(stdout, "unchanged      %s\n", arn)
-	}
 	return nil
 }

@@ -37,6 +37,29 @@ func TestServerSettingsPrecedence(t *testing.T) {
 	}
 }
 
+// The flags that were given win over the environment, which wins over
+// the config file; flags not given change nothing.
+func TestServerSettingsFlagsWin(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "statecraft.json")
+	if err := os.WriteFile(cfg, []byte(`{"listen":"127.0.0.1:1","region":"eu-west-1","readTimeout":"5s","logLevel":"debug"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"STATECRAFT_REGION": "eu-north-1", "STATECRAFT_DATA": "/from/env"}
+	flags := DefaultServerOptions()
+	flags.Region, flags.ReadTimeout, flags.Data = "ap-south-1", Duration(7*time.Second), "/from/flag"
+	given := map[string]bool{"region": true, "read-timeout": true}
+	o, err := ServerSettings(cfg, func(k string) string { return env[k] }, flags, func(name string) bool { return given[name] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Region != "ap-south-1" || o.ReadTimeout != Duration(7*time.Second) || o.Data != "/from/env" || o.Listen != "127.0.0.1:1" || o.LogLevel != "debug" {
+		t.Fatalf("settings %+v", o)
+	}
+	if _, err := ServerSettings(filepath.Join(t.TempDir(), "none.json"), func(string) string { return "" }, flags, func(string) bool { return false }); err == nil {
+		t.Fatal("a missing config file is an error")
+	}
+}
+
 // The server starts on the given address, answers the API, and stops
 // cleanly when its context ends.
 func TestServerStartsAndStops(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/inproc"
 )
 
 // serveAPI is the page's door to the Step Functions API: the request the
@@ -70,14 +72,16 @@ func (c *Console) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	c.opts.Metrics.ServeHTTP(rec, req)
-	if rec.status != http.StatusOK {
+	resp, err := inproc.Do(c.opts.Metrics, req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		if err != nil {
+			c.log.Error("console: reading the metrics", "err", err)
+		}
 		writeError(w, http.StatusBadGateway, "InternalFailure", "The metrics could not be read")
 		return
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(&rec.body)
+	families, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
 		c.log.Warn("console: reading the metrics", "err", err)
 		writeError(w, http.StatusBadGateway, "InternalFailure", "The metrics could not be read")
@@ -127,36 +131,22 @@ func (c *Console) call(ctx context.Context, p *auth.Principal, op string, in any
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	c.api.ServeHTTP(rec, req)
-	if rec.status != http.StatusOK {
-		if json.Valid(rec.body.Bytes()) {
-			return nil, rec.body.Bytes()
+	resp, err := inproc.Do(c.api, req)
+	if err != nil {
+		c.log.Error("console: calling the API", "op", op, "err", err)
+		return nil, errorBody(op + " failed")
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, errorBody(err.Error())
+	}
+	if resp.StatusCode != http.StatusOK {
+		if json.Valid(body) {
+			return nil, body
 		}
-		return nil, errorBody(op + " answered status " + http.StatusText(rec.status))
+		return nil, errorBody(op + " answered status " + http.StatusText(resp.StatusCode))
 	}
-	return rec.body.Bytes(), nil
-}
-
-// recorder is the response writer for in-process calls.
-type recorder struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if !r.wrote {
-		r.status, r.wrote = status, true
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.body.Write(b)
+	return body, nil
 }
 
 // guard lets a request through to a session's door: the method the door

@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -20,19 +19,15 @@ const MaxBody = 72 << 20
 // AuthError answers a deploy request that failed authentication: the
 // status AWS's REST protocols use (403) and the error's name.
 func AuthError(w http.ResponseWriter, r *http.Request, err error) {
-	w.Header().Set("Content-Type", "application/json")
 	if errors.Is(err, auth.ErrBodyTooLarge) {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		_ = json.NewEncoder(w).Encode(map[string]any{"message": "the deployment is larger than the server's limit", "code": "RequestTooLarge"})
+		reply(w, http.StatusRequestEntityTooLarge, map[string]any{"message": "the deployment is larger than the server's limit", "code": "RequestTooLarge"})
 		return
 	}
 	e, ok := err.(*sigv4.Error)
 	if !ok {
-		w.WriteHeader(http.StatusInternalServerError)
-		_ = json.NewEncoder(w).Encode(map[string]any{"message": "internal error"})
+		reply(w, http.StatusInternalServerError, map[string]any{"message": "internal error"})
 		return
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Name)
-	w.WriteHeader(e.Status(sigv4.RESTJSON))
-	_ = json.NewEncoder(w).Encode(map[string]any{"message": e.MessageFor(sigv4.RESTJSON), "code": e.Name})
+	reply(w, e.Status(sigv4.RESTJSON), map[string]any{"message": e.MessageFor(sigv4.RESTJSON), "code": e.Name})
 }

@@ -20,8 +20,15 @@
 // loader loads code are refused over HTTP unless the operator allows them
 // (Target.AllowEnv, see LoaderEnv).
 //
-// State machines are created or updated in place (running executions keep
-// the definition they started with, as on AWS); functions are registered
+// State machines and activities are written by the server's Step
+// Functions API, called in process (package inproc) as the deploying
+// principal: an admin of its account, or at start-up an admin of the
+// server's account. Their validation, revision ids, defaults, idempotency
+// and errors are therefore the API's, as if the deployment had called
+// ValidateStateMachineDefinition, CreateStateMachine, UpdateStateMachine,
+// TagResource and CreateActivity itself. A state machine is updated in
+// place (running executions keep the definition they started with, as on
+// AWS) only when its definition or role changed. Functions are registered
 // with the server's functions.Host, replacing earlier registrations of the
 // same account and name; HTTP connections become the credentials of HTTP
 // tasks.
@@ -32,16 +39,21 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/statecraft/statecraft/asl"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/inproc"
 	"github.com/statecraft/statecraft/project"
-	"github.com/statecraft/statecraft/store"
 )
 
 // Path is where the server accepts deployments.
@@ -76,7 +88,10 @@ type Report struct {
 
 // Target is the server a bundle is applied to.
 type Target struct {
-	Store       store.Store
+	// API is the server's Step Functions API (the handler api.New
+	// returns): state machines and activities are created and updated
+	// through it.
+	API         http.Handler
 	Functions   *functions.Host // nil: bundles with functions are refused
 	Connections *Connections
 	// Region and Account are where Apply deploys; Handler deploys into
@@ -91,7 +106,6 @@ type Target struct {
 	// functions deployed over HTTP may nevertheless set (the operator's
 	// --allow-function-env).
 	AllowEnv []string
-	Now      func() time.Time
 }
 
 // Connections is the set of HTTP connections, an httptask.ConnectionSource.
@@ -124,6 +138,7 @@ func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 
 // plan is a deployment checked and ready to apply, whichever way it came.
 type plan struct {
+	as              *auth.Principal // who the API is called as
 	region, account string
 	functions       []functions.Function // CodeDir set; Release set for unpacked code
 	stateMachines   []project.StateMachine
@@ -132,14 +147,16 @@ type plan struct {
 	registered      int // how many of functions apply registered
 }
 
-// Apply checks the whole bundle first (every definition against
-// asl.Validate, every function against the host's rules, the runtime
-// allow-list included) and changes nothing when anything is wrong; then it
-// applies it in t.Account and t.Region. The bundle's function code is used
-// where it lies, and its environment is not checked against LoaderEnv: the
-// bundle is the operator's own project file.
+// Apply checks the whole bundle first (every definition with the API's
+// ValidateStateMachineDefinition, every function against the host's
+// rules, the runtime allow-list included) and changes nothing when
+// anything is wrong; then it applies it in t.Account and t.Region, calling
+// the API as an admin of that account. The bundle's function code is used
+// where it lies, and its environment is not checked against LoaderEnv:
+// the bundle is the operator's own project file.
 func Apply(ctx context.Context, t Target, b *Bundle) (*Report, error) {
-	pl := &plan{region: t.Region, account: t.Account, stateMachines: b.StateMachines, connections: b.Connections, activities: b.Activities}
+	as := &auth.Principal{AccessKeyID: "statecraft-project", Account: t.Account, Role: auth.RoleAdmin, Region: t.Region, Via: "internal"}
+	pl := &plan{as: as, region: t.Region, account: t.Account, stateMachines: b.StateMachines, connections: b.Connections, activities: b.Activities}
 	var problems []string
 	if len(b.Functions) > 0 && t.Functions == nil {
 		problems = append(problems, "this server runs no local functions")
@@ -156,34 +173,77 @@ func Apply(ctx context.Context, t Target, b *Bundle) (*Report, error) {
 		}
 		pl.functions = append(pl.functions, fn)
 	}
-	problems = append(problems, checkDefinitions(pl.stateMachines)...)
-	if len(problems) > 0 {
+	more, err := checkDefinitions(ctx, t.API, as, pl.stateMachines)
+	if err != nil {
+		return nil, err
+	}
+	if problems = append(problems, more...); len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
 	return apply(ctx, t, pl)
 }
 
-// checkDefinitions validates every definition the way CreateStateMachine does.
-func checkDefinitions(sms []project.StateMachine) []string {
+// checkDefinitions validates every definition with the API's
+// ValidateStateMachineDefinition, as p: what it reports is what
+// CreateStateMachine would refuse. The error is the API failing, not a
+// definition.
+func checkDefinitions(ctx context.Context, api http.Handler, p *auth.Principal, sms []project.StateMachine) ([]string, error) {
+	client := inproc.StepFunctions(api, p)
+	ctx = auth.WithPrincipal(ctx, p)
 	var problems []string
 	for _, sm := range sms {
 		where := sm.Name
 		if sm.DefinitionFile != "" {
 			where += " (" + sm.DefinitionFile + ")"
 		}
-		for _, p := range asl.Validate([]byte(sm.Definition), asl.ValidateOptions{Express: sm.Type == project.Express}) {
-			problems = append(problems, fmt.Sprintf("state machine %s: %s", where, p.String()))
+		out, err := client.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{
+			Definition: aws.String(sm.Definition), Type: types.StateMachineType(machineType(sm)),
+		})
+		var ae smithy.APIError
+		switch {
+		case errors.As(err, &ae):
+			problems = append(problems, fmt.Sprintf("state machine %s: %s", where, apiMessage(ae)))
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("state machine %s: validating the definition: %w", sm.Name, err)
+		}
+		for _, d := range out.Diagnostics {
+			loc := aws.ToString(d.Location)
+			if loc == "" {
+				loc = "/"
+			}
+			problems = append(problems, fmt.Sprintf("state machine %s: %s: %s", where, loc, aws.ToString(d.Message)))
 		}
 	}
-	return problems
+	return problems, nil
+}
+
+// machineType is the type a project's state machine is created with: the
+// API's default, STANDARD, when it names none.
+func machineType(sm project.StateMachine) string {
+	if sm.Type == "" {
+		return project.Standard
+	}
+	return sm.Type
+}
+
+// apiMessage is an error the API answered, as a deployment reports it.
+func apiMessage(ae smithy.APIError) string {
+	return ae.ErrorCode() + ": " + ae.ErrorMessage()
+}
+
+// apiError is err, from a call of the API about what, as a deployment
+// reports it.
+func apiError(what string, err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %s", what, apiMessage(ae))
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // apply makes a checked plan real.
 func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
-	now := time.Now
-	if t.Now != nil {
-		now = t.Now
-	}
 	rep := &Report{}
 	for _, f := range pl.functions {
 		if err := t.Functions.Register(f); err != nil {
@@ -208,51 +268,23 @@ func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
 		t.Connections.set(conn)
 		rep.Connections = append(rep.Connections, conn.Arn)
 	}
+	client := inproc.StepFunctions(t.API, pl.as)
+	// The principal is the plan's even where ctx carries the request's:
+	// its region is the one the plan deploys to.
+	ctx = auth.WithPrincipal(ctx, pl.as)
 	for _, a := range pl.activities {
-		arn := project.ActivityARN(pl.region, pl.account, a.Name)
-		err := t.Store.CreateActivity(ctx, &store.Activity{Arn: arn, Name: a.Name, CreatedAt: now().UTC()})
-		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-			return rep, fmt.Errorf("activity %s: %w", a.Name, err)
+		// CreateActivity is idempotent: an activity that exists is left as
+		// it is.
+		out, err := client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(a.Name)})
+		if err != nil {
+			return rep, apiError("activity "+a.Name, err)
 		}
-		rep.Activities = append(rep.Activities, arn)
+		rep.Activities = append(rep.Activities, aws.ToString(out.ActivityArn))
 	}
 	for _, sm := range pl.stateMachines {
-		arn := project.StateMachineARN(pl.region, pl.account, sm.Name)
-		typ := sm.Type
-		if typ == "" {
-			typ = project.Standard
-		}
-		role := sm.RoleArn
-		if role == "" {
-			role = "arn:aws:iam::" + pl.account + ":role/statecraft-" + sm.Name
-		}
-		cur, err := t.Store.GetStateMachine(ctx, arn)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			at := now().UTC()
-			err = t.Store.CreateStateMachine(ctx, &store.StateMachine{Arn: arn, Name: sm.Name, Type: typ, Definition: sm.Definition, RoleArn: role,
-				Status: "ACTIVE", RevisionID: revision(), CreatedAt: at, UpdatedAt: at})
-			if err != nil {
-				return rep, err
-			}
-			rep.Created = append(rep.Created, arn)
-		case err != nil:
+		arn, err := applyStateMachine(ctx, client, pl, sm, rep)
+		if err != nil {
 			return rep, err
-		case cur.Type != typ:
-			return rep, fmt.Errorf("state machine %s is %s; its type cannot change to %s (delete it first)", sm.Name, cur.Type, typ)
-		case cur.Definition == sm.Definition && cur.RoleArn == role:
-			rep.Unchanged = append(rep.Unchanged, arn)
-		default:
-			cur.Definition, cur.RoleArn, cur.RevisionID, cur.UpdatedAt = sm.Definition, role, revision(), now().UTC()
-			if err := t.Store.UpdateStateMachine(ctx, cur); err != nil {
-				return rep, err
-			}
-			rep.Updated = append(rep.Updated, arn)
-		}
-		if len(sm.Tags) > 0 {
-			if err := t.Store.TagResource(ctx, arn, sm.Tags); err != nil {
-				return rep, err
-			}
 		}
 		rep.StateMachines = append(rep.StateMachines, arn)
 	}
@@ -260,8 +292,73 @@ func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
 	return rep, nil
 }
 
-func revision() string {
+// applyStateMachine creates sm, or updates it when its definition or role
+// changed (UpdateStateMachine would make a new revision of an unchanged
+// machine too), notes which in rep and returns its ARN.
+func applyStateMachine(ctx context.Context, client *sfn.Client, pl *plan, sm project.StateMachine, rep *Report) (string, error) {
+	what := "state machine " + sm.Name
+	typ := machineType(sm)
+	role := sm.RoleArn
+	if role == "" {
+		role = "arn:" + auth.Partition(pl.region) + ":iam::" + pl.account + ":role/statecraft-" + sm.Name
+	}
+	// The ARN CreateStateMachine gives a machine of this name, looked up
+	// before anything is written.
+	arn := "arn:" + auth.Partition(pl.region) + ":states:" + pl.region + ":" + pl.account + ":stateMachine:" + sm.Name
+	cur, err := client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	var missing *types.StateMachineDoesNotExist
+	switch {
+	case errors.As(err, &missing):
+		in := &sfn.CreateStateMachineInput{Name: aws.String(sm.Name), Definition: aws.String(sm.Definition), RoleArn: aws.String(role), Type: types.StateMachineType(typ)}
+		for _, k := range sortedKeys(sm.Tags) {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(sm.Tags[k])})
+		}
+		out, err := client.CreateStateMachine(ctx, in)
+		if err != nil {
+			return "", apiError(what, err)
+		}
+		rep.Created = append(rep.Created, aws.ToString(out.StateMachineArn))
+		return aws.ToString(out.StateMachineArn), nil
+	case err != nil:
+		return "", apiError(what, err)
+	}
+	arn = aws.ToString(cur.StateMachineArn)
+	switch {
+	case string(cur.Type) != typ:
+		return "", fmt.Errorf("state machine %s is %s; its type cannot change to %s (delete it first)", sm.Name, cur.Type, typ)
+	case aws.ToString(cur.Definition) == sm.Definition && aws.ToString(cur.RoleArn) == role:
+		rep.Unchanged = append(rep.Unchanged, arn)
+	default:
+		_, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(sm.Definition), RoleArn: aws.String(role)})
+		if err != nil {
+			return "", apiError(what, err)
+		}
+		rep.Updated = append(rep.Updated, arn)
+	}
+	if len(sm.Tags) > 0 {
+		in := &sfn.TagResourceInput{ResourceArn: aws.String(arn)}
+		for _, k := range sortedKeys(sm.Tags) {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(sm.Tags[k])})
+		}
+		if _, err := client.TagResource(ctx, in); err != nil {
+			return "", apiError(what, err)
+		}
+	}
+	return arn, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// randomName is a random suffix for a name no one else picks.
+func randomName() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return fmt.Sprintf("%x", b)
 }

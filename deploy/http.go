@@ -23,6 +23,7 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/deploy/archive"
 	"github.com/statecraft/statecraft/functions"
+	"github.com/statecraft/statecraft/httpjson"
 	"github.com/statecraft/statecraft/project"
 )
 
@@ -55,9 +56,7 @@ type handler struct {
 // reply writes a JSON answer. A refusal carries __type (as AWS errors do)
 // and message; a refused deployment also lists its problems.
 func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = httpjson.Write(w, status, v, httpjson.Options{})
 }
 
 type refusal struct {
@@ -112,11 +111,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	region := p.Region
-	if region == "" {
-		region = h.t.Region
+	// The API is called as the deploying principal, in the region it
+	// deploys to.
+	as := *p
+	if as.Region == "" {
+		as.Region = h.t.Region
 	}
-	pl, more, release := h.prepare(p.Account, region, req)
+	pl, more, release, err := h.prepare(r.Context(), &as, req)
+	if err != nil {
+		release(0)
+		reply(w, http.StatusInternalServerError, refusal{"ServiceException", "deployment failed: " + err.Error(), nil})
+		return
+	}
 	if problems = append(problems, more...); len(problems) > 0 {
 		release(0)
 		reply(w, http.StatusBadRequest, refusal{"ValidationException", "deployment refused", problems})
@@ -147,11 +153,13 @@ func isJSON(contentType string) bool {
 	return true
 }
 
-// prepare checks a request for account and region, unpacks its code and
-// checks its functions against it. release(n) gives back the code of the
-// plan's functions from the n-th on, those that were not registered.
-func (h *handler) prepare(account, region string, req *Request) (*plan, []string, func(int)) {
-	pl := &plan{region: region, account: account}
+// prepare checks a request for the principal's account and region,
+// unpacks its code and checks its functions against it. release(n) gives
+// back the code of the plan's functions from the n-th on, those that were
+// not registered. The error is the API failing to validate a definition.
+func (h *handler) prepare(ctx context.Context, as *auth.Principal, req *Request) (*plan, []string, func(int), error) {
+	account, region := as.Account, as.Region
+	pl := &plan{as: as, region: region, account: account}
 	var acquired []string
 	release := func(from int) {
 		for _, dir := range acquired[min(from, len(acquired)):] {
@@ -175,7 +183,11 @@ func (h *handler) prepare(account, region string, req *Request) (*plan, []string
 	for _, sm := range req.StateMachines {
 		pl.stateMachines = append(pl.stateMachines, project.StateMachine{Name: sm.Name, Type: sm.Type, Definition: sm.Definition, RoleArn: sm.RoleArn, Tags: sm.Tags})
 	}
-	problems = append(problems, checkDefinitions(pl.stateMachines)...)
+	more, err := checkDefinitions(ctx, h.t.API, as, pl.stateMachines)
+	if err != nil {
+		return pl, problems, release, err
+	}
+	problems = append(problems, more...)
 	for _, c := range req.Connections {
 		pc := project.Connection{Name: c.Name}
 		if c.APIKey != nil {
@@ -201,7 +213,7 @@ func (h *handler) prepare(account, region string, req *Request) (*plan, []string
 		pl.activities = append(pl.activities, project.Activity{Name: a.Name})
 	}
 	if len(problems) > 0 {
-		return pl, problems, release
+		return pl, problems, release, nil
 	}
 	// Everything but the code is right: unpack it, one directory per
 	// function, and check each function against what it holds.
@@ -226,7 +238,7 @@ func (h *handler) prepare(account, region string, req *Request) (*plan, []string
 		}
 		pl.functions = append(pl.functions, fn)
 	}
-	return pl, problems, release
+	return pl, problems, release, nil
 }
 
 // entrypoint checks that the code holds what the runtime starts; it
@@ -335,7 +347,7 @@ func (c *codeStore) release(dir string) {
 // its archive's hash is whole, even if the server stops half way through
 // removing it, so acquire may reuse any it finds.
 func remove(dir string) {
-	old := filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".old-"+revision())
+	old := filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".old-"+randomName())
 	if os.Rename(dir, old) == nil {
 		dir = old
 	}

@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/deploy/archive"
 	"github.com/statecraft/statecraft/functions"
-	"github.com/statecraft/statecraft/store/memstore"
 )
 
 const (
@@ -47,7 +49,7 @@ func newServer(t *testing.T, mod ...func(*Target)) *server {
 	t.Helper()
 	host := functions.NewHost(functions.HostOptions{Region: "us-east-1", Account: "123456789012", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() { host.Close() })
-	tg := Target{Store: memstore.New(), Functions: host, Connections: &Connections{}, Region: "us-east-1", Account: "123456789012", DataDir: t.TempDir()}
+	tg := Target{API: newAPI(t), Functions: host, Connections: &Connections{}, Region: "us-east-1", Account: "123456789012", DataDir: t.TempDir()}
 	for _, m := range mod {
 		m(&tg)
 	}
@@ -269,7 +271,7 @@ func TestOnlyAnAdminDeploys(t *testing.T) {
 	if w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", w.Code)
 	}
-	if _, err := s.t.Store.GetActivity(context.Background(), "arn:aws:states:us-east-1:"+accountA+":activity:a"); err != nil {
+	if _, err := client(s.t.API, accountA, "us-east-1").DescribeActivity(context.Background(), &sfn.DescribeActivityInput{ActivityArn: aws.String("arn:aws:states:us-east-1:" + accountA + ":activity:a")}); err != nil {
 		t.Errorf("the admin's activity: %v", err)
 	}
 }
@@ -546,7 +548,7 @@ func TestDeployIntoThePrincipalsAccount(t *testing.T) {
 		if c, ok := s.t.Connections.Connection(rep.Connections[0]); !ok || c.APIKey.Value != "k-"+acct {
 			t.Fatalf("connection %+v", c)
 		}
-		if sm, err := s.t.Store.GetStateMachine(context.Background(), rep.Created[0]); err != nil || sm.RoleArn != "arn:aws:iam::"+acct+":role/statecraft-m" {
+		if sm, err := client(s.t.API, acct, region).DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(rep.Created[0])}); err != nil || aws.ToString(sm.RoleArn) != "arn:aws:iam::"+acct+":role/statecraft-m" {
 			t.Fatalf("state machine %+v %v", sm, err)
 		}
 	}

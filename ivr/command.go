@@ -1,29 +1,3 @@
-// Package ivr is Statecraft's IVR media service: a Step Functions activity
-// worker that places phone calls, plays prompts, collects DTMF digits and
-// hangs up, driven by the state machine through one activity (mediaService
-// in the alarm notification workflow).
-//
-// It uses only the public activity API (GetActivityTask, SendTaskSuccess,
-// SendTaskFailure, SendTaskHeartbeat), so it works against AWS Step Functions
-// as well as against Statecraft. The telephony itself is a Backend; package
-// ivr/sipua provides one over SIP/RTP.
-//
-// # Activity input
-//
-// The task input is a JSON object whose "command" field names the command,
-// as in the seed workflow's Task Parameters:
-//
-//	placeCall   {destinationNumber, callerId?, ringTimeout?}
-//	            -> {dialogId, status: answered|busy|noAnswer|failed}
-//	playPrompt  {dialogId, say | audio, voice?, rate?, loop?, bargeIn?}
-//	            -> {dialogId, playStatus: completed|interrupted|hangup}
-//	waitForDTMF {dialogId, terminationKey?, maxDigits?, timeout?, interDigitTimeout?}
-//	            -> {dialogId, dtmfBuffer, reason, dtmfParams: {dtmfBuffer, reason, terminationKey}}
-//	hangupCall  {dialogId} -> {dialogId, status: hungUp, dtmfParams: {dtmfBuffer}}
-//
-// Every output starts as a copy of the input without "command", so values
-// such as destinationNumber (or a PIN) flow through a chain of Tasks the
-// way the seed's Parameters expect.
 package ivr
 
 import (

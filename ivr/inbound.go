@@ -51,7 +51,7 @@ var ErrNoRoute = errors.New("no workflow is routed to this number")
 
 // Router looks up and starts the workflows inbound calls are routed to
 // (per tenant, by called number). The Statecraft server implements it
-// in process (package workflowapi) and over HTTP (HTTPRouter).
+// in process (package ivr/workflowapi) and over HTTP (HTTPRouter).
 type Router interface {
 	// HasRoute returns nil when a workflow is routed to number, ErrNoRoute
 	// when none is, another error when it cannot tell.

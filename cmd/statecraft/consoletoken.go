@@ -9,8 +9,6 @@ import (
 	"github.com/statecraft/statecraft/cli"
 )
 
-func init() { extraCommands = append(extraCommands, consoleTokenCmd) }
-
 func consoleTokenCmd() *cobra.Command {
 	o := cli.ConsoleTokenOptions{Data: cli.DefaultServerOptions().Data, TTL: 12 * time.Hour}
 	cmd := &cobra.Command{
@@ -30,9 +28,7 @@ is printed alone on stdout.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("data") {
-				if v := os.Getenv("STATECRAFT_DATA"); v != "" {
-					o.Data = v
-				}
+				o.Data = "" // $STATECRAFT_DATA, else the default
 			}
 			return cli.ConsoleToken(o, os.Stdout, os.Stderr)
 		},

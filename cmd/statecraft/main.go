@@ -1,4 +1,7 @@
 // Command statecraft runs Amazon States Language state machines.
+//
+// This package declares the subcommands and their flags; each one's work
+// is a function of package cli.
 package main
 
 import (
@@ -31,8 +34,19 @@ func main() {
 	}
 }
 
-// extraCommands are subcommands registered from their own files.
-var extraCommands []func() *cobra.Command
+// commands are the subcommands: every one is here, and help lists them
+// in alphabetical order.
+func commands() []*cobra.Command {
+	return []*cobra.Command{
+		serverCmd(),
+		deployCmd(),
+		runCmd(),
+		validateCmd(),
+		graphCmd(),
+		mediaServiceCmd(),
+		consoleTokenCmd(),
+	}
+}
 
 func root() *cobra.Command {
 	cmd := &cobra.Command{
@@ -41,64 +55,6 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(runCmd(), validateCmd())
-	for _, c := range extraCommands {
-		cmd.AddCommand(c())
-	}
+	cmd.AddCommand(commands()...)
 	return cmd
-}
-
-func runCmd() *cobra.Command {
-	var o cli.RunOptions
-	cmd := &cobra.Command{
-		Use:   "run DEFINITION.json",
-		Short: "Run one execution in process and print its result as JSON",
-		Long: `Run one execution of a state machine in process and print one JSON object:
-{"status": "SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED", "output": ...} or "error"
-and "cause" in place of output; --history adds the GetExecutionHistory events.
-The exit code is 0 whatever the execution's status, 2 for an invalid definition.
-
-Task states are served from a Step Functions Local mock file (--mocks with
---test-case). Wait states and retry back-offs really wait unless --fast-forward.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Definition = args[0]
-			o.Progress = isTerminal(os.Stderr)
-			return cli.Run(cmd.Context(), o, os.Stdout, os.Stderr)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.Input, "input", "", "execution input: JSON text or @FILE (default {})")
-	f.BoolVar(&o.History, "history", false, "add the execution history (GetExecutionHistory shape)")
-	f.StringVar(&o.Mocks, "mocks", "", "Step Functions Local mock configuration file serving Task states")
-	f.StringVar(&o.TestCase, "test-case", "", "test case in the mock file")
-	f.StringVar(&o.StateMachine, "state-machine", "", "state machine name (in the mock file and ARNs; default: the mock file's only one, else the file name)")
-	f.BoolVar(&o.FastForward, "fast-forward", false, "jump the clock over waits instead of sleeping")
-	f.IntVar(&o.MaxPayload, "max-payload", 0, "payload limit in bytes (default AWS's 262144; -1 for none)")
-	f.Int64Var(&o.MaxEvents, "max-events", 0, "history event limit (default AWS's 25000; -1 for none)")
-	f.StringVar(&o.Name, "name", "", "execution name")
-	f.StringVar(&o.Region, "region", "us-east-1", "region used in ARNs")
-	f.StringVar(&o.Account, "account", "123456789012", "account id used in ARNs")
-	return cmd
-}
-
-func validateCmd() *cobra.Command {
-	var express bool
-	cmd := &cobra.Command{
-		Use:   "validate DEFINITION.json",
-		Short: "Check a definition the way CreateStateMachine does",
-		Long: `Check a definition. Prints nothing and exits 0 when it is valid; otherwise
-prints one line per problem, "POINTER: message", and exits 1.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return cli.Validate(args[0], express, os.Stdout)
-		},
-	}
-	cmd.Flags().BoolVar(&express, "express", false, "validate for an EXPRESS state machine")
-	return cmd
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

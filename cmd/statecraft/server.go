@@ -9,36 +9,8 @@ import (
 	"github.com/statecraft/statecraft/cli"
 )
 
-func init() { extraCommands = append(extraCommands, serverCmd, deployCmd) }
-
-func deployCmd() *cobra.Command {
-	o := cli.DeployOptions{Endpoint: "http://127.0.0.1:8083", Region: "us-east-1", Account: "123456789012"}
-	cmd := &cobra.Command{
-		Use:   "deploy FILE",
-		Short: "Apply a project file (functions, state machines, connections) to a running server",
-		Long: `Apply a project file to a running server. Each function's code directory is
-packed (tar.gz) into the request; nothing on the server's disk is named.
-
-The request is signed with SigV4 (service statecraft) with the credentials in
-AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or, when none
-is set, the development pair local/local. The server deploys only for an
-admin credential, into that credential's account: --account must be it.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.File = args[0]
-			return cli.Deploy(cmd.Context(), o, os.Stdout)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.Endpoint, "endpoint", o.Endpoint, "the server's endpoint")
-	f.StringVar(&o.Region, "region", o.Region, "region the request is signed for and the project's ARNs are built with")
-	f.StringVar(&o.Account, "account", o.Account, "account id used in the project's ARNs: the credentials' account")
-	return cmd
-}
-
 func serverCmd() *cobra.Command {
 	var configFile string
-	var readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 	flags := cli.DefaultServerOptions()
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -62,41 +34,9 @@ directory exits with an error. The directory is made private (0700) and
 its files readable by the server's user only (0600).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := cli.DefaultServerOptions()
-			if configFile != "" {
-				if err := cli.LoadServerConfig(configFile, &o); err != nil {
-					return &cli.ExitError{Code: 1, Err: err}
-				}
-			}
-			cli.ApplyServerEnv(&o, os.Getenv)
-			f := cmd.Flags()
-			for name, set := range map[string]func(){
-				"listen":              func() { o.Listen = flags.Listen },
-				"data":                func() { o.Data = flags.Data },
-				"region":              func() { o.Region = flags.Region },
-				"account":             func() { o.Account = flags.Account },
-				"no-sync":             func() { o.NoSync = flags.NoSync },
-				"log-format":          func() { o.LogFormat = flags.LogFormat },
-				"log-level":           func() { o.LogLevel = flags.LogLevel },
-				"project":             func() { o.Project = flags.Project },
-				"admin-key":           func() { o.AdminKey = flags.AdminKey },
-				"credentials":         func() { o.Credentials = flags.Credentials },
-				"tls-cert":            func() { o.TLSCert = flags.TLSCert },
-				"tls-key":             func() { o.TLSKey = flags.TLSKey },
-				"metrics-token":       func() { o.MetricsToken = flags.MetricsToken },
-				"metrics-listen":      func() { o.MetricsListen = flags.MetricsListen },
-				"max-connections":     func() { o.MaxConnections = flags.MaxConnections },
-				"read-header-timeout": func() { o.ReadHeaderTimeout = cli.Duration(readHeaderTimeout) },
-				"read-timeout":        func() { o.ReadTimeout = cli.Duration(readTimeout) },
-				"write-timeout":       func() { o.WriteTimeout = cli.Duration(writeTimeout) },
-				"idle-timeout":        func() { o.IdleTimeout = cli.Duration(idleTimeout) },
-				"allow-function-env":  func() { o.AllowFunctionEnv = flags.AllowFunctionEnv },
-				"retention":           func() { o.Retention = flags.Retention },
-				"retention-interval":  func() { o.RetentionInterval = flags.RetentionInterval },
-			} {
-				if f.Changed(name) {
-					set()
-				}
+			o, err := cli.ServerSettings(configFile, os.Getenv, flags, cmd.Flags().Changed)
+			if err != nil {
+				return err
 			}
 			return cli.Server(cmd.Context(), o, os.Stdout, os.Stderr)
 		},
@@ -118,10 +58,10 @@ its files readable by the server's user only (0600).`,
 	f.StringVar(&flags.MetricsToken, "metrics-token", "", "bearer token that GET /metrics requires")
 	f.StringVar(&flags.MetricsListen, "metrics-listen", "", "serve /metrics without a token on this separate address (a private network's)")
 	f.IntVar(&flags.MaxConnections, "max-connections", flags.MaxConnections, "most connections served at once (more wait to be accepted)")
-	f.DurationVar(&readHeaderTimeout, "read-header-timeout", time.Duration(flags.ReadHeaderTimeout), "time to read a request's headers")
-	f.DurationVar(&readTimeout, "read-timeout", time.Duration(flags.ReadTimeout), "time to read a whole request")
-	f.DurationVar(&writeTimeout, "write-timeout", time.Duration(flags.WriteTimeout), "time to write a response (long polls, StartSyncExecution, Lambda invocations and the console's live stream have their own bounds)")
-	f.DurationVar(&idleTimeout, "idle-timeout", time.Duration(flags.IdleTimeout), "time an idle keep-alive connection is kept open")
+	f.DurationVar((*time.Duration)(&flags.ReadHeaderTimeout), "read-header-timeout", time.Duration(flags.ReadHeaderTimeout), "time to read a request's headers")
+	f.DurationVar((*time.Duration)(&flags.ReadTimeout), "read-timeout", time.Duration(flags.ReadTimeout), "time to read a whole request")
+	f.DurationVar((*time.Duration)(&flags.WriteTimeout), "write-timeout", time.Duration(flags.WriteTimeout), "time to write a response (long polls, StartSyncExecution, Lambda invocations and the console's live stream have their own bounds)")
+	f.DurationVar((*time.Duration)(&flags.IdleTimeout), "idle-timeout", time.Duration(flags.IdleTimeout), "time an idle keep-alive connection is kept open")
 	f.StringSliceVar(&flags.AllowFunctionEnv, "allow-function-env", nil, "NAME,... environment variables that change how code is loaded (NODE_OPTIONS, LD_PRELOAD, ...) that functions deployed over HTTP may set anyway")
 	f.StringVar(&flags.Retention, "retention", flags.Retention, "how long closed executions are kept before they are purged with their history (e.g. 90d, 36h, 30m; 0 keeps them for ever)")
 	f.StringVar(&flags.RetentionInterval, "retention-interval", flags.RetentionInterval, "how often to look for closed executions older than --retention")

@@ -20,9 +20,10 @@ import (
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/inproc"
 	"github.com/statecraft/statecraft/ivr"
+	"github.com/statecraft/statecraft/ivr/workflowapi"
 	"github.com/statecraft/statecraft/store/sqlite"
-	"github.com/statecraft/statecraft/workflowapi"
 )
 
 const (
@@ -52,7 +53,7 @@ func newEnv(t *testing.T, file string) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = eng.Run(ctx) }()
 	h := api.New(st, eng, api.Options{Log: log})
-	client := workflowapi.LocalClient(h, &auth.Principal{AccessKeyID: "test", Account: "123456789012", Role: auth.RoleAdmin, Region: "us-east-1", Via: "internal"})
+	client := inproc.StepFunctions(h, &auth.Principal{AccessKeyID: "test", Account: "123456789012", Role: auth.RoleAdmin, Region: "us-east-1", Via: "internal"})
 	for name, def := range map[string]string{
 		"echo": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
 		"wait": `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`,

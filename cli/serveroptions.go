@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// ServerOptions are the settings of `statecraft server`.
+type ServerOptions struct {
+	Listen    string `json:"listen"`
+	Data      string `json:"data"`
+	Region    string `json:"region"`
+	Account   string `json:"account"`
+	NoSync    bool   `json:"noSync"`
+	LogFormat string `json:"logFormat"` // text or json
+	LogLevel  string `json:"logLevel"`  // debug, info, warn, error
+	Project   string `json:"project"`   // project file applied at start-up
+	AdminKey  string `json:"adminKey"`  // admin key of the workflow API (besides the project's)
+	// Credentials is the credentials file (accounts, access keys, roles;
+	// see package auth); "" serves only the development pair, on loopback.
+	Credentials string `json:"credentials"`
+	// TLSCert and TLSKey serve HTTPS (HTTP/2 and HTTP/1.1), read again on
+	// SIGHUP.
+	TLSCert string `json:"tlsCert"`
+	TLSKey  string `json:"tlsKey"`
+	// MetricsToken is the bearer token GET /metrics takes on the main
+	// address; MetricsListen serves /metrics alone, without a token, on a
+	// separate address (for a scraper on a private network).
+	MetricsToken  string `json:"metricsToken"`
+	MetricsListen string `json:"metricsListen"`
+	// Connection limits. Long polls (GetActivityTask), StartSyncExecution,
+	// Lambda invocations and the console's live stream extend their own
+	// deadlines past ReadTimeout and WriteTimeout, each by its own bound.
+	MaxConnections    int      `json:"maxConnections"`
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout"`
+	ReadTimeout       Duration `json:"readTimeout"`
+	WriteTimeout      Duration `json:"writeTimeout"`
+	IdleTimeout       Duration `json:"idleTimeout"`
+	// AllowFunctionEnv names loader variables (deploy.LoaderEnv) that
+	// functions deployed over HTTP may set nevertheless.
+	AllowFunctionEnv []string `json:"allowFunctionEnv"`
+	// Retention is how long closed executions are kept ("90d", "36h"; "0":
+	// for ever), RetentionInterval how often they are looked for.
+	Retention         string `json:"retention"`
+	RetentionInterval string `json:"retentionInterval"`
+}
+
+// Duration is a time.Duration written "90s" or "5m" in the config file.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"30s\" or \"5m\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// DefaultServerOptions are what the server uses when nothing says otherwise.
+func DefaultServerOptions() ServerOptions {
+	return ServerOptions{
+		Listen:    "127.0.0.1:8083",
+		Data:      "./statecraft-data",
+		Region:    "us-east-1",
+		Account:   "123456789012",
+		LogFormat: "text",
+		LogLevel:  "info",
+
+		MaxConnections:    1024,
+		ReadHeaderTimeout: Duration(10 * time.Second),
+		ReadTimeout:       Duration(60 * time.Second),
+		WriteTimeout:      Duration(60 * time.Second),
+		IdleTimeout:       Duration(60 * time.Second),
+		Retention:         DefaultRetention,
+		RetentionInterval: DefaultRetentionInterval,
+	}
+}
+
+// ServerEnv maps environment variables to settings.
+var ServerEnv = map[string]func(*ServerOptions, string){
+	"STATECRAFT_LISTEN":         func(o *ServerOptions, v string) { o.Listen = v },
+	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
+	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
+	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
+	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
+	"STATECRAFT_LOG_FORMAT":     func(o *ServerOptions, v string) { o.LogFormat = v },
+	"STATECRAFT_LOG_LEVEL":      func(o *ServerOptions, v string) { o.LogLevel = v },
+	"STATECRAFT_PROJECT":        func(o *ServerOptions, v string) { o.Project = v },
+	"STATECRAFT_ADMIN_KEY":      func(o *ServerOptions, v string) { o.AdminKey = v },
+	"STATECRAFT_CREDENTIALS":    func(o *ServerOptions, v string) { o.Credentials = v },
+	"STATECRAFT_TLS_CERT":       func(o *ServerOptions, v string) { o.TLSCert = v },
+	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
+	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
+	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
+	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
+		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	},
+	"STATECRAFT_RETENTION":          func(o *ServerOptions, v string) { o.Retention = v },
+	"STATECRAFT_RETENTION_INTERVAL": func(o *ServerOptions, v string) { o.RetentionInterval = v },
+}
+
+// LoadServerConfig applies a JSON config file over o. Unknown keys are an
+// error, so a misspelt setting is not silently ignored.
+func LoadServerConfig(path string, o *ServerOptions) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(o); err != nil {
+		return fmt.Errorf("config %s: %v", path, err)
+	}
+	return nil
+}
+
+// ServerFlags set each flag of `statecraft server` but --config from the
+// flags' values (flags) over the settings o: the flags that were given
+// are the last word, over the environment and the config file.
+var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
+	"listen":              func(o *ServerOptions, f ServerOptions) { o.Listen = f.Listen },
+	"data":                func(o *ServerOptions, f ServerOptions) { o.Data = f.Data },
+	"region":              func(o *ServerOptions, f ServerOptions) { o.Region = f.Region },
+	"account":             func(o *ServerOptions, f ServerOptions) { o.Account = f.Account },
+	"no-sync":             func(o *ServerOptions, f ServerOptions) { o.NoSync = f.NoSync },
+	"log-format":          func(o *ServerOptions, f ServerOptions) { o.LogFormat = f.LogFormat },
+	"log-level":           func(o *ServerOptions, f ServerOptions) { o.LogLevel = f.LogLevel },
+	"project":             func(o *ServerOptions, f ServerOptions) { o.Project = f.Project },
+	"admin-key":           func(o *ServerOptions, f ServerOptions) { o.AdminKey = f.AdminKey },
+	"credentials":         func(o *ServerOptions, f ServerOptions) { o.Credentials = f.Credentials },
+	"tls-cert":            func(o *ServerOptions, f ServerOptions) { o.TLSCert = f.TLSCert },
+	"tls-key":             func(o *ServerOptions, f ServerOptions) { o.TLSKey = f.TLSKey },
+	"metrics-token":       func(o *ServerOptions, f ServerOptions) { o.MetricsToken = f.MetricsToken },
+	"metrics-listen":      func(o *ServerOptions, f ServerOptions) { o.MetricsListen = f.MetricsListen },
+	"max-connections":     func(o *ServerOptions, f ServerOptions) { o.MaxConnections = f.MaxConnections },
+	"read-header-timeout": func(o *ServerOptions, f ServerOptions) { o.ReadHeaderTimeout = f.ReadHeaderTimeout },
+	"read-timeout":        func(o *ServerOptions, f ServerOptions) { o.ReadTimeout = f.ReadTimeout },
+	"write-timeout":       func(o *ServerOptions, f ServerOptions) { o.WriteTimeout = f.WriteTimeout },
+	"idle-timeout":        func(o *ServerOptions, f ServerOptions) { o.IdleTimeout = f.IdleTimeout },
+	"allow-function-env":  func(o *ServerOptions, f ServerOptions) { o.AllowFunctionEnv = f.AllowFunctionEnv },
+	"retention":           func(o *ServerOptions, f ServerOptions) { o.Retention = f.Retention },
+	"retention-interval":  func(o *ServerOptions, f ServerOptions) { o.RetentionInterval = f.RetentionInterval },
+}
+
+// ServerSettings are the settings of `statecraft server`: the flags that
+// were given (given tells which, flags holds their values), over the
+// STATECRAFT_* environment (getenv), over the JSON config file (when
+// configFile is not ""), over DefaultServerOptions.
+func ServerSettings(configFile string, getenv func(string) string, flags ServerOptions, given func(flag string) bool) (ServerOptions, error) {
+	o := DefaultServerOptions()
+	if configFile != "" {
+		if err := LoadServerConfig(configFile, &o); err != nil {
+			return o, &ExitError{Code: 1, Err: err}
+		}
+	}
+	ApplyServerEnv(&o, getenv)
+	for name, set := range ServerFlags {
+		if given(name) {
+			set(&o, flags)
+		}
+	}
+	return o, nil
+}
+
+// ApplyServerEnv applies STATECRAFT_* variables over o.
+func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
+	for name, set := range ServerEnv {
+		if v := getenv(name); v != "" {
+			set(o, v)
+		}
+	}
+}
