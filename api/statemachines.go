@@ -179,16 +179,21 @@ func validateDefinition(def, typ string) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	return asl.Validate([]byte(def), asl.ValidateOptions{Express: typ == typeExpress})
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: typ == typeExpress}); len(problems) > 0 {
+		return problems
+	}
+	// What passes validation must also build: ValidateStateMachineDefinition
+	// and CreateStateMachine refuse the same definitions.
+	if _, err := asl.Parse([]byte(def)); err != nil {
+		return []asl.Problem{{Code: asl.CodeSchema, Message: err.Error()}}
+	}
+	return nil
 }
 
 // checkDefinition validates a definition for a machine type.
 func checkDefinition(def, typ string) *apiError {
 	if problems := validateDefinition(def, typ); len(problems) > 0 {
 		return invalidDefinition(problems)
-	}
-	if _, err := asl.Parse([]byte(def)); err != nil {
-		return invalidDefinition([]asl.Problem{{Code: asl.CodeSchema, Message: err.Error()}})
 	}
 	return nil
 }
