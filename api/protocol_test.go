@@ -164,6 +164,12 @@ func TestHostAndRegion(t *testing.T) {
 	if r := e.do(req); r.status != 200 || r.str("stateMachineArn") != "arn:aws-cn:states:cn-north-1:123456789012:stateMachine:regional" {
 		t.Fatalf("CreateStateMachine in cn-north-1 = %d %s", r.status, r.raw)
 	}
+	req, _ = http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.CreateStateMachine")
+	signAs(e.t, req, body, "local", "local", "us-gov-west-1")
+	if r := e.do(req); r.status != 200 || r.str("stateMachineArn") != "arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:regional" {
+		t.Fatalf("CreateStateMachine in us-gov-west-1 = %d %s", r.status, r.raw)
+	}
 	// Each region has its own machines.
 	if r := e.call("ListStateMachines", obj{}); len(r.body["stateMachines"].([]any)) != 0 {
 		t.Errorf("us-east-1 lists another region's machines: %s", r.raw)

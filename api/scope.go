@@ -1,9 +1,9 @@
 package api
 
 import (
+	"github.com/statecraft/statecraft/arn"
 	"strings"
 
-	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 )
 
@@ -17,28 +17,28 @@ import (
 
 // stateMachineArn is the ARN of the caller's state machine name.
 func (c *call) stateMachineArn(name string) string {
-	return "arn:" + auth.Partition(c.region) + ":states:" + c.region + ":" + c.p.Account + ":stateMachine:" + name
+	return arn.StateMachine(c.region, c.p.Account, name)
 }
 
 // activityArn is the ARN of the caller's activity name.
 func (c *call) activityArn(name string) string {
-	return "arn:" + auth.Partition(c.region) + ":states:" + c.region + ":" + c.p.Account + ":activity:" + name
+	return arn.Activity(c.region, c.p.Account, name)
 }
 
 // arnPrefix starts the ARN of every Step Functions resource the caller may
 // list.
 func (c *call) arnPrefix() string {
-	return "arn:" + auth.Partition(c.region) + ":states:" + c.region + ":" + c.p.Account + ":"
+	return arn.StatesPrefix(c.region, c.p.Account)
 }
 
 // owns tells whether the resource a is the caller's. It is false, with
 // AccessDenied, for another account's, and false alone for another
 // region's (or partition's), which the operation answers as missing.
-func (c *call) owns(a arn) (bool, *apiError) {
+func (c *call) owns(a stepArn) (bool, *apiError) {
 	if a.account != c.p.Account {
 		return false, accessDenied(c.p.DeniedMessage("states:"+c.op, a.text))
 	}
-	return a.region == c.region && a.partition == auth.Partition(c.region), nil
+	return a.region == c.region && a.partition == arn.Partition(c.region), nil
 }
 
 // ownsText is owns for an ARN known to be well-formed (read back from the
@@ -48,7 +48,7 @@ func (c *call) ownsText(text string) (bool, *apiError) {
 	if len(parts) < 6 {
 		return false, nil
 	}
-	return c.owns(arn{text: text, partition: parts[1], region: parts[3], account: parts[4]})
+	return c.owns(stepArn{text: text, partition: parts[1], region: parts[3], account: parts[4]})
 }
 
 // ownsToken refuses a task token of another account's or region's

@@ -310,7 +310,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 // version, alias or Map label ARN names no machine here (operations that
 // accept version ARNs resolve them with lookupVersion first).
 func (s *server) lookupStateMachine(c *call, a smArn) (*store.StateMachine, error) {
-	if mine, err := c.owns(a.arn); !mine {
+	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
 			return nil, err
 		}
@@ -484,7 +484,7 @@ func (s *server) deleteStateMachine(c *call) (any, error) {
 	if a.label != "" {
 		return nil, labelledArn(arnText)
 	}
-	if mine, err := c.owns(a.arn); !mine {
+	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
 			return nil, err
 		}

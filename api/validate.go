@@ -391,21 +391,21 @@ func validName(s string) bool {
 
 // arn is a parsed Step Functions ARN:
 // arn:PARTITION:states:REGION:ACCOUNT:TYPE:RESOURCE...
-type arn struct {
+type stepArn struct {
 	text              string
 	partition, region string
 	account, typ      string
 	rest              []string // the resource, split at ':'
 }
 
-func parseArn(s string) (arn, *apiError) {
+func parseArn(s string) (stepArn, *apiError) {
 	parts := strings.Split(s, ":")
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" {
-		return arn{}, invalidArnPrefix(s)
+		return stepArn{}, invalidArnPrefix(s)
 	}
-	a := arn{text: s, partition: parts[1], region: parts[3], account: parts[4], typ: parts[5], rest: parts[6:]}
+	a := stepArn{text: s, partition: parts[1], region: parts[3], account: parts[4], typ: parts[5], rest: parts[6:]}
 	if a.partition == "" || a.region == "" || a.account == "" {
-		return arn{}, invalidArn(s)
+		return stepArn{}, invalidArn(s)
 	}
 	return a, nil
 }
@@ -413,7 +413,7 @@ func parseArn(s string) (arn, *apiError) {
 // smArn is a state machine ARN: plain, qualified by a version or alias
 // (":N" / ":alias"), or labelled ("name/label", a Distributed Map's).
 type smArn struct {
-	arn
+	stepArn
 	name      string
 	label     string
 	qualifier string
@@ -430,7 +430,7 @@ func parseStateMachineArn(s string) (smArn, *apiError) {
 	if len(a.rest) > 2 {
 		return smArn{}, invalidArn(s)
 	}
-	out := smArn{arn: a, name: a.rest[0]}
+	out := smArn{stepArn: a, name: a.rest[0]}
 	if name, label, ok := strings.Cut(out.name, "/"); ok {
 		out.name, out.label = name, label
 		if !validName(label) {
@@ -451,34 +451,34 @@ func parseStateMachineArn(s string) (smArn, *apiError) {
 
 // parseExecutionArn accepts Standard execution ARNs; Express ones are not
 // valid where an execution is looked up, as on AWS.
-func parseExecutionArn(s string) (arn, *apiError) {
+func parseExecutionArn(s string) (stepArn, *apiError) {
 	a, err := parseArn(s)
 	if err != nil {
-		return arn{}, err
+		return stepArn{}, err
 	}
 	if a.typ != "execution" {
-		return arn{}, invalidArnType(a.typ)
+		return stepArn{}, invalidArnType(a.typ)
 	}
 	if len(a.rest) != 2 {
-		return arn{}, invalidArn(s)
+		return stepArn{}, invalidArn(s)
 	}
 	machine, label, labelled := strings.Cut(a.rest[0], "/")
 	if !validName(machine) || labelled && !validName(label) || !validName(a.rest[1]) {
-		return arn{}, invalidArn(s)
+		return stepArn{}, invalidArn(s)
 	}
 	return a, nil
 }
 
-func parseActivityArn(s string) (arn, *apiError) {
+func parseActivityArn(s string) (stepArn, *apiError) {
 	a, err := parseArn(s)
 	if err != nil {
-		return arn{}, err
+		return stepArn{}, err
 	}
 	if a.typ != "activity" {
-		return arn{}, invalidArnType(a.typ)
+		return stepArn{}, invalidArnType(a.typ)
 	}
 	if len(a.rest) != 1 || !validName(a.rest[0]) {
-		return arn{}, invalidArn(s)
+		return stepArn{}, invalidArn(s)
 	}
 	return a, nil
 }

@@ -45,7 +45,7 @@ func (s *server) publishVersion(ctx context.Context, sm *store.StateMachine, des
 // digits) to the version and its machine; StateMachineDoesNotExist when
 // either is gone.
 func (s *server) lookupVersion(c *call, a smArn) (*store.StateMachine, *store.StateMachineVersion, error) {
-	if mine, err := c.owns(a.arn); !mine {
+	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
 			return nil, nil, err
 		}
@@ -152,7 +152,7 @@ func (s *server) listStateMachineVersions(c *call) (any, error) {
 	if a.qualifier != "" {
 		return nil, invalidArn(arnText)
 	}
-	if mine, err := c.owns(a.arn); !mine {
+	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +200,7 @@ func (s *server) deleteStateMachineVersion(c *call) (any, error) {
 	if !isVersionQualifier(a.qualifier) {
 		return nil, validationError("Invalid Arn: '%s'. Expected a state machine version ARN (arn:...:stateMachine:<name>:<version>)", arnText)
 	}
-	if mine, err := c.owns(a.arn); !mine {
+	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"time"
 
@@ -41,7 +42,7 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (*Principal, 
 	}
 	res, err := sigv4.Verify(r, body, lookup, sigv4.Options{
 		Service:              a.Service,
-		Regions:              ValidRegion,
+		Regions:              arn.ValidRegion,
 		Now:                  a.Now,
 		AllowUnsignedPayload: a.AllowUnsignedPayload,
 	})

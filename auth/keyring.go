@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"net"
 	"regexp"
 	"sort"
@@ -55,10 +56,7 @@ type Keyring struct {
 	dev      bool
 }
 
-var (
-	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
-	accessKeyID = regexp.MustCompile(`^[A-Za-z0-9_.+=@-]{3,128}$`)
-)
+var accessKeyID = regexp.MustCompile(`^[A-Za-z0-9_.+=@-]{3,128}$`)
 
 // NewKeyring checks accounts and returns their keyring: account ids are
 // 12 digits and unique, access key ids are unique across all accounts,
@@ -69,7 +67,7 @@ func NewKeyring(accounts []Account) (*Keyring, error) {
 	var problems []string
 	for i := range accounts {
 		a := accounts[i]
-		if !accountID.MatchString(a.ID) {
+		if !arn.ValidAccount(a.ID) {
 			problems = append(problems, fmt.Sprintf("account %q: an account id is 12 digits", a.ID))
 			continue
 		}
@@ -78,7 +76,7 @@ func NewKeyring(accounts []Account) (*Keyring, error) {
 			continue
 		}
 		for _, r := range a.Regions {
-			if !ValidRegion(r) {
+			if !arn.ValidRegion(r) {
 				problems = append(problems, fmt.Sprintf("account %s: %q is not a region name", a.ID, r))
 			}
 		}
@@ -177,37 +175,6 @@ func Loopback(remoteAddr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// ValidRegion tells whether s looks like a region name (lower-case
-// letters, digits and dashes, starting with a letter), so that what a
-// client puts in a credential scope cannot end up in an ARN otherwise.
-func ValidRegion(s string) bool {
-	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// Partition is the ARN partition of a region.
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
 }
 
 func roleList() string {

@@ -1,6 +1,10 @@
 package auth
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/statecraft/statecraft/arn"
+)
 
 // Actions are named as IAM names them ("states:StartExecution",
 // "lambda:InvokeFunction"), plus Statecraft's own ("statecraft:Deploy").
@@ -46,7 +50,7 @@ func (r Role) Allows(action string) bool {
 
 // UserArn is the IAM-style identity AWS names in AccessDenied messages.
 func (p *Principal) UserArn() string {
-	return "arn:" + Partition(p.Region) + ":iam::" + p.Account + ":user/" + p.AccessKeyID
+	return arn.User(p.Region, p.Account, p.AccessKeyID)
 }
 
 // DeniedMessage is AWS's AccessDenied text for p performing action on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"io"
 	"os"
 	"path/filepath"
@@ -78,13 +79,13 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	if name == "" {
 		name = fmt.Sprintf("run-%d", time.Now().UnixNano())
 	}
-	arn := "arn:aws:states:" + o.Region + ":" + o.Account
+	smArn := arn.StateMachine(o.Region, o.Account, machineName)
 	info := interp.Info{
-		ExecutionArn:     arn + ":execution:" + machineName + ":" + name,
+		ExecutionArn:     arn.Execution(smArn, name),
 		Name:             name,
-		StateMachineArn:  arn + ":stateMachine:" + machineName,
+		StateMachineArn:  smArn,
 		StateMachineName: machineName,
-		RoleArn:          "arn:aws:iam::" + o.Account + ":role/statecraft-run",
+		RoleArn:          arn.Role(o.Region, o.Account, "statecraft-run"),
 		Region:           o.Region,
 		Input:            input,
 	}

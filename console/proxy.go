@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/http"
 	"strings"
@@ -87,7 +88,7 @@ func (c *Console) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "InternalFailure", "The metrics could not be read")
 		return
 	}
-	prefix := "arn:" + auth.Partition(p.Region) + ":states:" + p.Region + ":" + p.Account + ":activity:"
+	prefix := arn.StatesPrefix(p.Region, p.Account) + "activity:"
 	var out bytes.Buffer
 	for _, name := range consoleMetrics {
 		mf, ok := families[name]

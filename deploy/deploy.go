@@ -39,6 +39,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"sort"
 	"strings"
@@ -253,7 +254,7 @@ func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
 		rep.Functions = append(rep.Functions, f.Name)
 	}
 	for _, c := range pl.connections {
-		conn := &httptask.Connection{Arn: project.ConnectionARN(pl.region, pl.account, c.Name),
+		conn := &httptask.Connection{Arn: arn.Connection(pl.region, pl.account, c.Name),
 			InvocationHeaders: c.InvocationHeaders, InvocationQueryParameters: c.InvocationQueryParameters, InvocationBodyParameters: c.InvocationBodyParameters}
 		if c.APIKey != nil {
 			conn.APIKey = &httptask.APIKeyAuth{Name: c.APIKey.Name, Value: c.APIKey.Value}
@@ -300,12 +301,12 @@ func applyStateMachine(ctx context.Context, client *sfn.Client, pl *plan, sm pro
 	typ := machineType(sm)
 	role := sm.RoleArn
 	if role == "" {
-		role = "arn:" + auth.Partition(pl.region) + ":iam::" + pl.account + ":role/statecraft-" + sm.Name
+		role = arn.Role(pl.region, pl.account, "statecraft-"+sm.Name)
 	}
 	// The ARN CreateStateMachine gives a machine of this name, looked up
 	// before anything is written.
-	arn := "arn:" + auth.Partition(pl.region) + ":states:" + pl.region + ":" + pl.account + ":stateMachine:" + sm.Name
-	cur, err := client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	smArn := arn.StateMachine(pl.region, pl.account, sm.Name)
+	cur, err := client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smArn)})
 	var missing *types.StateMachineDoesNotExist
 	switch {
 	case errors.As(err, &missing):
@@ -322,21 +323,21 @@ func applyStateMachine(ctx context.Context, client *sfn.Client, pl *plan, sm pro
 	case err != nil:
 		return "", apiError(what, err)
 	}
-	arn = aws.ToString(cur.StateMachineArn)
+	smArn = aws.ToString(cur.StateMachineArn)
 	switch {
 	case string(cur.Type) != typ:
 		return "", fmt.Errorf("state machine %s is %s; its type cannot change to %s (delete it first)", sm.Name, cur.Type, typ)
 	case aws.ToString(cur.Definition) == sm.Definition && aws.ToString(cur.RoleArn) == role:
-		rep.Unchanged = append(rep.Unchanged, arn)
+		rep.Unchanged = append(rep.Unchanged, smArn)
 	default:
-		_, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(sm.Definition), RoleArn: aws.String(role)})
+		_, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smArn), Definition: aws.String(sm.Definition), RoleArn: aws.String(role)})
 		if err != nil {
 			return "", apiError(what, err)
 		}
-		rep.Updated = append(rep.Updated, arn)
+		rep.Updated = append(rep.Updated, smArn)
 	}
 	if len(sm.Tags) > 0 {
-		in := &sfn.TagResourceInput{ResourceArn: aws.String(arn)}
+		in := &sfn.TagResourceInput{ResourceArn: aws.String(smArn)}
 		for _, k := range sortedKeys(sm.Tags) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(sm.Tags[k])})
 		}
@@ -344,7 +345,7 @@ func applyStateMachine(ctx context.Context, client *sfn.Client, pl *plan, sm pro
 			return "", apiError(what, err)
 		}
 	}
-	return arn, nil
+	return smArn, nil
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -49,6 +49,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"io"
 	"log/slog"
 	"os"
@@ -534,7 +535,7 @@ func (h *Host) isClosed() bool {
 }
 
 func functionARN(f Function) string {
-	return "arn:aws:lambda:" + f.Region + ":" + f.Account + ":function:" + f.Name
+	return arn.Function(f.Region, f.Account, f.Name)
 }
 
 func randomHex(n int) string {

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"math"
 	"strconv"
 	"strings"
@@ -347,13 +348,12 @@ func (x *Execution) abortFrame(c *frame) {
 // mapRunArn names the Map Run of a Distributed Map:
 // arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID.
 func (x *Execution) mapRunArn(st *asl.State) string {
-	base := strings.Replace(x.Info.StateMachineArn, ":stateMachine:", ":mapRun:", 1)
 	id := x.uuid()
 	label := st.Label
 	if label == "" {
 		label = id[:8]
 	}
-	return base + "/" + label + ":" + id
+	return arn.MapRun(x.Info.StateMachineArn, label, id)
 }
 
 // uuid is a version 4 UUID from the execution's deterministic randomness.

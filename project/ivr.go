@@ -1,6 +1,7 @@
 package project
 
 import (
+	"github.com/statecraft/statecraft/arn"
 	"net"
 	"regexp"
 	"sort"
@@ -82,7 +83,7 @@ var (
 )
 
 func (l *loader) activity(e entry, field string) Activity {
-	a := Activity{Name: e.key.Value, ARN: ActivityARN(l.opts.Region, l.opts.Account, e.key.Value), Line: e.key.Line}
+	a := Activity{Name: e.key.Value, ARN: arn.Activity(l.opts.Region, l.opts.Account, e.key.Value), Line: e.key.Line}
 	// An activity has no settings: null or {}.
 	l.object(e.val, field, nil)
 	return a
@@ -161,7 +162,7 @@ func (l *loader) tenants(e entry, p *Project) []Tenant {
 				return ""
 			}, func(sm string) string {
 				if strings.HasPrefix(sm, "arn:") {
-					if !strings.Contains(sm, ":stateMachine:") {
+					if a, err := arn.ParseStates(sm); err != nil || a.Type != "stateMachine" {
 						return "must be a state machine of this project or a state machine ARN"
 					}
 					return ""
@@ -242,7 +243,7 @@ func (l *loader) mediaService(e entry, p *Project) *MediaService {
 		m.Activity = s
 		switch {
 		case strings.HasPrefix(s, "arn:"):
-			if !strings.Contains(s, ":activity:") {
+			if a, err := arn.ParseStates(s); err != nil || a.Type != "activity" {
 				l.add(v.val.Line, field+".activity", "must be an activity ARN")
 			}
 			m.ActivityArn = s
@@ -256,7 +257,7 @@ func (l *loader) mediaService(e entry, p *Project) *MediaService {
 			if !found {
 				l.add(v.val.Line, field+".activity", "no activity %q in this project's activities", s)
 			}
-			m.ActivityArn = ActivityARN(l.opts.Region, l.opts.Account, s)
+			m.ActivityArn = arn.Activity(l.opts.Region, l.opts.Account, s)
 		}
 	}
 	optStr := func(o map[string]entry, f, key string, dst *string) {

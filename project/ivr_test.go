@@ -161,3 +161,27 @@ tenants:
 		}
 	}
 }
+
+// A project's ARNs are in its region's partition, as the API's are.
+func TestPartitions(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `stateMachines:
+  m:
+    definition: sm.json
+    substitutions: { P: "${AWS::Partition}", A: "${m.Arn}" }
+activities:
+  a: {}
+`})
+	for region, want := range map[string]string{"cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov", "eu-west-1": "aws"} {
+		p, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv, Region: region, Account: "123456789012"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := p.StateMachines[0]
+		if sm.ARN != "arn:"+want+":states:"+region+":123456789012:stateMachine:m" || sm.Substitutions["P"] != want || sm.Substitutions["A"] != sm.ARN {
+			t.Errorf("%s: %s %v", region, sm.ARN, sm.Substitutions)
+		}
+		if a := p.Activities[0].ARN; a != "arn:"+want+":states:"+region+":123456789012:activity:a" {
+			t.Errorf("%s: activity %s", region, a)
+		}
+	}
+}

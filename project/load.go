@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/url"
 	"os"
@@ -108,7 +109,7 @@ func (l *loader) load(data []byte) *Project {
 	l.auto = map[string]string{
 		"AWS::Region":    l.opts.Region,
 		"AWS::AccountId": l.opts.Account,
-		"AWS::Partition": "aws",
+		"AWS::Partition": arn.Partition(l.opts.Region),
 	}
 	for _, sec := range []string{secFunctions, secStateMachines, secConnections, secActivities} {
 		e, ok := top[sec]
@@ -133,15 +134,15 @@ func (l *loader) load(data []byte) *Project {
 			sections[sec] = append(sections[sec], ent)
 			switch sec {
 			case secFunctions:
-				arn := FunctionARN(l.opts.Region, l.opts.Account, name)
+				arn := arn.Function(l.opts.Region, l.opts.Account, name)
 				l.auto[name+".Arn"] = arn
 				l.auto[name+"Arn"] = arn
 			case secStateMachines:
-				l.auto[name+".Arn"] = StateMachineARN(l.opts.Region, l.opts.Account, name)
+				l.auto[name+".Arn"] = arn.StateMachine(l.opts.Region, l.opts.Account, name)
 			case secConnections:
-				l.auto[name+".Arn"] = ConnectionARN(l.opts.Region, l.opts.Account, name)
+				l.auto[name+".Arn"] = arn.Connection(l.opts.Region, l.opts.Account, name)
 			case secActivities:
-				l.auto[name+".Arn"] = ActivityARN(l.opts.Region, l.opts.Account, name)
+				l.auto[name+".Arn"] = arn.Activity(l.opts.Region, l.opts.Account, name)
 			}
 		}
 	}
@@ -601,7 +602,7 @@ func validRuntime(r string) bool {
 func (l *loader) function(e entry, field string) Function {
 	f := Function{
 		Name:     e.key.Value,
-		ARN:      FunctionARN(l.opts.Region, l.opts.Account, e.key.Value),
+		ARN:      arn.Function(l.opts.Region, l.opts.Account, e.key.Value),
 		Timeout:  DefaultTimeout,
 		MemoryMB: DefaultMemoryMB,
 		Line:     e.key.Line,
@@ -806,7 +807,7 @@ var (
 func (l *loader) stateMachine(e entry, field string) StateMachine {
 	m := StateMachine{
 		Name: e.key.Value,
-		ARN:  StateMachineARN(l.opts.Region, l.opts.Account, e.key.Value),
+		ARN:  arn.StateMachine(l.opts.Region, l.opts.Account, e.key.Value),
 		Type: Standard,
 		Line: e.key.Line,
 	}
@@ -933,7 +934,7 @@ var (
 func (l *loader) connection(e entry, field string) Connection {
 	c := Connection{
 		Name: e.key.Value,
-		ARN:  ConnectionARN(l.opts.Region, l.opts.Account, e.key.Value),
+		ARN:  arn.Connection(l.opts.Region, l.opts.Account, e.key.Value),
 		Line: e.key.Line,
 	}
 	o, ok := l.object(e.val, field, connectionKeys)

@@ -223,24 +223,3 @@ func Load(path string, opts Options) (*Project, error) {
 	}
 	return p, nil
 }
-
-// FunctionARN, StateMachineARN and ConnectionARN build the ARNs that the
-// automatic placeholders stand for.
-func FunctionARN(region, account, name string) string {
-	return "arn:aws:lambda:" + region + ":" + account + ":function:" + name
-}
-
-// StateMachineARN is the ARN of state machine name.
-func StateMachineARN(region, account, name string) string {
-	return "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
-}
-
-// ActivityARN is the ARN of activity name.
-func ActivityARN(region, account, name string) string {
-	return "arn:aws:states:" + region + ":" + account + ":activity:" + name
-}
-
-// ConnectionARN is the ARN of connection name.
-func ConnectionARN(region, account, name string) string {
-	return "arn:aws:events:" + region + ":" + account + ":connection/" + name
-}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"strings"
 	"time"
@@ -30,13 +31,10 @@ func (s *Service) machineArn(account, sm string) string {
 	if strings.HasPrefix(sm, "arn:") {
 		return sm
 	}
-	return "arn:" + auth.Partition(s.opts.Region) + ":states:" + s.opts.Region + ":" + account + ":stateMachine:" + sm
+	return arn.StateMachine(s.opts.Region, account, sm)
 }
 
 // executionArn is the ARN of execution name of a state machine.
-func executionArn(machineArn, name string) string {
-	return strings.Replace(machineArn, ":stateMachine:", ":execution:", 1) + ":" + name
-}
 
 // Execution is what the API returns about an execution.
 type Execution struct {
@@ -101,7 +99,7 @@ func (s *Service) describe(ctx context.Context, t *Tenant, workflow, id string) 
 	if !strings.HasPrefix(id, t.Name+".") || strings.ContainsAny(id, ":/") {
 		return nil, notFound("no execution %q of workflow %q", id, workflow)
 	}
-	out, err := s.opts.SFN.DescribeExecution(s.as(ctx, s.account(t), t.Name), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionArn(s.machineArn(s.account(t), sm), id))})
+	out, err := s.opts.SFN.DescribeExecution(s.as(ctx, s.account(t), t.Name), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn.Execution(s.machineArn(s.account(t), sm), id))})
 	if err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) && (ae.ErrorCode() == "ExecutionDoesNotExist" || ae.ErrorCode() == "InvalidArn" || ae.ErrorCode() == "AccessDeniedException") {
@@ -141,7 +139,7 @@ func (s *Service) checkMachines(ctx context.Context, account string, wfs map[str
 		if strings.TrimSpace(sm) == "" {
 			return badRequest("workflow %q: stateMachine is required", name)
 		}
-		if strings.HasPrefix(sm, "arn:") && !strings.Contains(sm, ":stateMachine:") {
+		if a, err := arn.ParseStates(sm); strings.HasPrefix(sm, "arn:") && (err != nil || a.Type != "stateMachine") {
 			return badRequest("workflow %q: %q is not a state machine ARN", name, sm)
 		}
 		_, err := s.opts.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.machineArn(account, sm))})
