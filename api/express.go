@@ -9,6 +9,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Express executions run in memory with runner.Run, not on the durable
@@ -21,8 +22,8 @@ import (
 // expressMaxDuration is AWS's limit on an Express execution.
 const expressMaxDuration = 5 * time.Minute
 
-var unsupportedResource = runner.ResolverFunc(func(_ context.Context, t *interp.Task) (any, error) {
-	return nil, &runner.TaskFailure{Name: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + t.Resource + " yet."}
+var unsupportedResource = taskport.Func(func(context.Context, taskport.Request) (any, error) {
+	return nil, taskport.ErrNotSupported
 })
 
 // expressArn names an Express execution; the trailing id makes it unique
@@ -70,7 +71,7 @@ func (s *server) runExpress(ctx context.Context, a *startArgs, arn string, start
 			StartTime:        start,
 			Input:            a.parsed,
 		},
-		Resolver: unsupportedResource,
+		Tasks: unsupportedResource,
 	})
 	if err != nil {
 		if errors.Is(err, runner.ErrStuck) {
