@@ -282,7 +282,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	defer host.Close()
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
-	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
+	eng := engine.New(st, engine.Options{Log: log, Tasks: invoker})
 	target := deploy.Target{Store: st, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,
 		DataDir: o.Data, AllowEnv: o.AllowFunctionEnv}
 	if p != nil {

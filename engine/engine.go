@@ -33,6 +33,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Errors the API maps to Step Functions errors.
@@ -67,10 +68,12 @@ type Options struct {
 	// such as the shared W3 workload with Retry IntervalSeconds 0, the way
 	// its peer figures were taken; never set it behind the API.
 	SkipValidation bool
-	// Invoker runs the Task resources that are neither activities,
-	// callbacks nor nested executions (local functions, HTTP tasks). Nil
-	// fails such tasks with Statecraft.ResourceNotSupported.
-	Invoker Invoker
+	// Tasks runs the Task resources the engine does not run itself (it
+	// runs activities and nested executions): local functions, HTTP
+	// tasks, and the call of a .waitForTaskToken callback. Nil fails such
+	// tasks with Statecraft.ResourceNotSupported, except callbacks, which
+	// then only wait for their token.
+	Tasks taskport.Port
 }
 
 // Engine runs executions. Create one with New, then call Run.
@@ -615,33 +618,6 @@ func taskTimers(arn string, ref int64) []store.Timer {
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerNested},
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerInvoke},
 	}
-}
-
-type resourceKind int
-
-const (
-	kindOther resourceKind = iota
-	kindActivity
-	kindCallback
-	kindNested
-)
-
-func taskKind(resource, executionArn string) resourceKind {
-	parts := strings.SplitN(resource, ":", 7)
-	switch {
-	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
-		if foreignResource(resource, executionArn) {
-			// Never queued where the other account's workers would get
-			// it: the invoke path fails the task instead.
-			return kindOther
-		}
-		return kindActivity
-	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states" && strings.HasPrefix(parts[6], "startExecution"):
-		return kindNested
-	case strings.HasSuffix(resource, ".waitForTaskToken"):
-		return kindCallback
-	}
-	return kindOther
 }
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,

@@ -58,7 +58,7 @@ func runtimesHost(t *testing.T) *functions.Host {
 func TestRuntimesFromAStateMachine(t *testing.T) {
 	h := runtimesHost(t)
 	st := memstore.New()
-	eng := engine.New(st, engine.Options{Invoker: &Invoker{Functions: h}})
+	eng := engine.New(st, engine.Options{Tasks: &Invoker{Functions: h}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go eng.Run(ctx)
