@@ -69,7 +69,7 @@ func (s *server) runExpress(ctx context.Context, a *startArgs, arn string, start
 			RoleArn:          a.sm.RoleArn,
 			Region:           regionOfArn(a.sm.Arn),
 			StartTime:        start,
-			Input:            a.parsed,
+			Input:            a.in.Value,
 		},
 		Tasks: unsupportedResource,
 	})
@@ -151,7 +151,7 @@ func (s *server) startSyncExecution(c *call) (any, error) {
 	out := &startSyncExecutionOutput{
 		ExecutionArn: arn, StateMachineArn: args.sm.Arn, Name: args.name,
 		StartDate: epoch(res.start), StopDate: epoch(res.stop), Status: res.status,
-		Input: args.input, InputDetails: dataDetails{Included: true}, TraceHeader: args.trace,
+		Input: args.in.Text, InputDetails: dataDetails{Included: true}, TraceHeader: args.trace,
 		BillingDetails: billing(res.stop.Sub(res.start)),
 	}
 	if res.hasErr {

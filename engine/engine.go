@@ -286,23 +286,19 @@ func parseToken(token string) (string, int64, bool) {
 // StartExecution starts a STANDARD execution. Starting again with the same
 // name and input while the first is running returns the first (AWS's
 // idempotency); otherwise a used name is ErrExecutionAlreadyExists.
-func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name, input, traceHeader string) (*store.Execution, error) {
+func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string) (*store.Execution, error) {
 	return e.startExecution(ctx, sm, name, input, traceHeader, "")
 }
 
-func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name, input, traceHeader, parentToken string) (*store.Execution, error) {
+func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) (*store.Execution, error) {
 	arn := ExecutionArn(sm.Arn, name)
 	if prev, err := e.st.GetExecution(ctx, arn); err == nil {
-		if prev.Status == "RUNNING" && prev.Input == input {
+		if prev.Status == "RUNNING" && prev.Input == input.Text {
 			return prev, nil
 		}
 		return nil, ErrExecutionAlreadyExists
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
-	}
-	in, err := jsonv.ParseString(input)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	mp, err := e.machine(sm.Definition)
 	if err != nil {
@@ -315,19 +311,19 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		Name:            name,
 		Definition:      sm.Definition,
 		RoleArn:         sm.RoleArn,
-		Input:           input,
+		Input:           input.Text,
 		Status:          "RUNNING",
 		TraceHeader:     traceHeader,
 		ParentToken:     parentToken,
 		Seed:            randomSeed(),
 		StartedAt:       now,
 	}
-	x, cmds := mp.live.Start(e.info(rec, in, rec.Seed), now, rec.Seed)
+	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: arn, x: x, seed: rec.Seed, parent: parentToken}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, rec, step); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
-			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input {
+			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil
 			}
 			return nil, ErrExecutionAlreadyExists

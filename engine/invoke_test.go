@@ -42,7 +42,7 @@ func TestPortRetries(t *testing.T) {
 	h := newPortHarness(t, memstore.New(), inv)
 	sm := h.machine(`{"StartAt":"Double","States":{"Double":{"Type":"Task","Resource":"` + fnArn + `",
 		"Retry":[{"ErrorEquals":["States.TaskFailed"],"IntervalSeconds":1,"MaxAttempts":3,"BackoffRate":1}],"End":true}}}`)
-	rec, err := h.eng.StartExecution(context.Background(), sm, "r", `{"n":21}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "r", input(`{"n":21}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestPortTimeout(t *testing.T) {
 	})
 	h := newPortHarness(t, memstore.New(), inv)
 	sm := h.machine(`{"StartAt":"Slow","States":{"Slow":{"Type":"Task","Resource":"` + fnArn + `","TimeoutSeconds":1,"End":true}}}`)
-	rec, err := h.eng.StartExecution(context.Background(), sm, "slow", `{}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "slow", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestInvocationSurvivesRestart(t *testing.T) {
 	})
 	h1 := newPortHarness(t, st, stuck)
 	sm := h1.machine(`{"StartAt":"F","States":{"F":{"Type":"Task","Resource":"` + fnArn + `","End":true}}}`)
-	rec, err := h1.eng.StartExecution(context.Background(), sm, "again", `{"n":1}`, "")
+	rec, err := h1.eng.StartExecution(context.Background(), sm, "again", input(`{"n":1}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ type nestedTask struct {
 	resource string
 	smArn    string
 	name     string
-	input    string
+	input    *Input
 }
 
 // nestedRequest rebuilds a startExecution task's request from its row.
@@ -56,14 +56,15 @@ func parseNestedTask(resource string, parameters any, token string) (*nestedTask
 	}
 	switch in := params["Input"].(type) {
 	case nil:
-		nt.input = "{}"
+		nt.input = &Input{Text: "{}", Value: map[string]any{}}
 	case string:
-		if _, err := jsonv.ParseString(in); err != nil {
+		parsed, err := ParseInput(in)
+		if err != nil {
 			return nil, fmt.Errorf("Input is not JSON text: %v", err)
 		}
-		nt.input = in
+		nt.input = parsed
 	default:
-		nt.input = jsonv.String(in)
+		nt.input = &Input{Text: jsonv.String(in), Value: in}
 	}
 	nt.name, _ = params["Name"].(string)
 	if nt.name == "" {
@@ -158,9 +159,6 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 			return prev, nil // ours, started before a crash
 		}
 		return nil, taskport.Fail("StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", ExecutionArn(sm.Arn, nt.name)))
-	}
-	if errors.Is(err, ErrInvalidInput) {
-		return nil, taskport.Fail("StepFunctions.InvalidExecutionInputException", err.Error())
 	}
 	return child, err
 }

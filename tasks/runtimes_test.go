@@ -92,7 +92,7 @@ func TestRuntimesFromAStateMachine(t *testing.T) {
 			if err := st.CreateStateMachine(ctx, sm); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := eng.StartExecution(ctx, sm, "x", c.input, "")
+			rec, err := eng.StartExecution(ctx, sm, "x", mustInput(c.input), "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,6 +33,15 @@ func host(t *testing.T) *functions.Host {
 	return h
 }
 
+// mustInput parses an execution input the test spells out.
+func mustInput(text string) *engine.Input {
+	in, err := engine.ParseInput(text)
+	if err != nil {
+		panic(err)
+	}
+	return in
+}
+
 func TestLambdaResults(t *testing.T) {
 	inv := &Invoker{Functions: host(t)}
 	ctx := context.Background()
@@ -84,7 +93,7 @@ func TestRetriedLambdaInADurableExecution(t *testing.T) {
 	if err := st.CreateStateMachine(ctx, sm); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := eng.StartExecution(ctx, sm, "x", `{}`, "")
+	rec, err := eng.StartExecution(ctx, sm, "x", mustInput(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
