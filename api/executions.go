@@ -87,8 +87,8 @@ func (s *server) startExecution(c *call) (any, error) {
 		return nil, err
 	}
 	if args.sm.Type == typeExpress {
-		arn, start := s.startExpress(args)
-		return &startExecutionOutput{ExecutionArn: arn, StartDate: epoch(start)}, nil
+		rec := s.startExpress(args)
+		return &startExecutionOutput{ExecutionArn: rec.Arn, StartDate: epoch(rec.StartedAt)}, nil
 	}
 	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.in, args.trace)
 	switch {

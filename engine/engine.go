@@ -91,11 +91,17 @@ type Engine struct {
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
+	express  map[string]*expressRun
+	children map[string]*expressRun // EXPRESS children by their parent's task token
 
 	wake     chan struct{}
 	sem      chan struct{}
 	stopping chan struct{} // closed when Run ends: long polls return at once
 	stopOnce sync.Once
+	// alive ends with Run, and with it every EXPRESS execution (they
+	// live in this process only).
+	alive context.Context
+	stop  context.CancelFunc
 
 	counters counters // for Stats
 }
@@ -132,7 +138,12 @@ func New(st store.Store, opts Options) *Engine {
 	if opts.Workers <= 0 {
 		opts.Workers = 64
 	}
+	alive, stop := context.WithCancel(context.Background())
 	return &Engine{
+		alive:    alive,
+		stop:     stop,
+		express:  map[string]*expressRun{},
+		children: map[string]*expressRun{},
 		st:       st,
 		opts:     opts,
 		log:      opts.Log,
@@ -180,16 +191,6 @@ func (e *Engine) machine(def string) (*machinePair, error) {
 	e.machines[def] = mp
 	e.mu.Unlock()
 	return mp, nil
-}
-
-// ExpressMachine returns the machine that runs a definition's EXPRESS
-// executions in memory, from the same cache as STANDARD executions.
-func (e *Engine) ExpressMachine(def string) (*interp.Machine, error) {
-	mp, err := e.machine(def)
-	if err != nil {
-		return nil, err
-	}
-	return mp.express, nil
 }
 
 func randomSeed() uint64 {

@@ -150,7 +150,7 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 		return nil, err
 	}
 	if sm.Type == "EXPRESS" {
-		return nil, taskport.Fail("StepFunctions.StateMachineTypeNotSupportedException", "Nested EXPRESS executions are not supported by this server yet.")
+		return e.expressChild(sm, nt, token), nil
 	}
 	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token)
 	if errors.Is(err, ErrExecutionAlreadyExists) {
@@ -163,11 +163,23 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 	return child, err
 }
 
-// reportToParent hands a finished child's result to the .sync task that
-// waits for it.
+// reportToParent hands a finished STANDARD child's result to the task
+// that waits for it.
 func (e *Engine) reportToParent(ctx context.Context, childArn string) {
 	child, err := e.st.GetExecution(ctx, childArn)
 	if err != nil || child.ParentToken == "" {
+		return
+	}
+	e.reportChild(ctx, child)
+}
+
+// reportChild hands a finished child's result (STANDARD or EXPRESS) to its
+// parent's task, if that is a .sync task still waiting for it.
+func (e *Engine) reportChild(ctx context.Context, child *store.Execution) {
+	if r, ref, express, err := e.expressTask(child.ParentToken); express {
+		if err == nil {
+			r.childEnded(ref, child)
+		}
 		return
 	}
 	task, err := e.st.GetTask(ctx, child.ParentToken)

@@ -9,23 +9,26 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// Task resources. Every attempt of a Task state runs through one
-// taskport.Port chosen by the resource's kind:
+// Task resources. Every attempt of every Task state, in a STANDARD or an
+// EXPRESS execution, runs through one taskport.Port chosen by the
+// resource's kind:
 //
 //   - activities (arn:aws:states:REGION:ACCOUNT:activity:NAME) are handed
 //     to GetActivityTask pollers (dispatch.go); the worker answers with the
-//     task token. Their queue entry is the task's row, committed with the
-//     step that scheduled it: no port is called;
+//     task token;
 //   - nested executions (arn:aws:states:::states:startExecution, .sync,
 //     .sync:2, .waitForTaskToken) start a child (nested.go);
 //   - callbacks (.waitForTaskToken on any other resource) call
 //     Options.Tasks with the token and wait for whoever holds it;
 //   - everything else goes to Options.Tasks (local functions, HTTP tasks).
 //
-// A STANDARD execution makes a task durable before the port is called: the
-// step that schedules it commits a row and an outbox timer, whose firing
-// calls the port, so a crash neither loses nor repeats the call's effect
-// on the execution.
+// What differs between the two kinds of execution is only where a task is
+// kept while it runs. A STANDARD execution makes it durable first, in the
+// step's commit: an activity's task row is its queue entry, and the other
+// kinds get a row and an outbox timer whose firing calls the port, so a
+// crash neither loses nor repeats the call's effect on the execution. An
+// EXPRESS execution keeps its tasks in memory (express.go) and calls the
+// port at once.
 
 // errPending is what a port of the engine returns when it has handed the
 // task on (to an activity worker, a callback's callee, a child
@@ -62,6 +65,8 @@ func taskKind(resource, executionArn string) resourceKind {
 // port is the Port that runs resources of a kind; nil when nothing does.
 func (e *Engine) port(kind resourceKind) taskport.Port {
 	switch kind {
+	case kindActivity:
+		return taskport.Func(e.queueActivity)
 	case kindNested:
 		return taskport.Func(e.startNested)
 	case kindCallback:
