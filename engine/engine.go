@@ -12,6 +12,10 @@
 // the deterministic interpreter. Waits, retry back-offs and task timeouts
 // are timer rows; one scheduler goroutine sleeps until the earliest is due,
 // so an execution waiting for a year costs a row, not a goroutine.
+//
+// EXPRESS executions run on the same interpreter in memory only, with no
+// history (express.go). Both kinds run every Task resource through the
+// ports of package taskport (ports.go).
 package engine
 
 import (
