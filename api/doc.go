@@ -45,6 +45,7 @@
 // Statecraft or a failing store gives a 500 (InternalFailure), and a panic
 // is recovered into one and logged.
 //
-// Express executions run in memory (see express.go): like AWS, they are not
-// visible to DescribeExecution, GetExecutionHistory or ListExecutions.
+// Express executions run on the engine, in memory (engine.RunExpress and
+// engine.StartExpress): like AWS, they are not visible to
+// DescribeExecution, GetExecutionHistory or ListExecutions.
 package api

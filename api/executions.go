@@ -20,11 +20,10 @@ func invalidInput(err error) *apiError {
 
 // startArgs are the members StartExecution and StartSyncExecution share.
 type startArgs struct {
-	sm     *store.StateMachine
-	name   string
-	input  string
-	parsed any
-	trace  string
+	sm    *store.StateMachine
+	name  string
+	in    *engine.Input
+	trace string
 }
 
 // readStart reads and checks what both start operations take, in the
@@ -55,7 +54,7 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 	if !inputGiven {
 		input = "{}"
 	}
-	parsed, err := parseJSON(input)
+	parsed, err := engine.ParseInput(input)
 	if err != nil {
 		return nil, invalidInput(err)
 	}
@@ -74,7 +73,7 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 	if sm.Status == "DELETING" {
 		return nil, smDeleting(sm.Arn)
 	}
-	return &startArgs{sm: sm, name: name, input: input, parsed: parsed, trace: trace}, nil
+	return &startArgs{sm: sm, name: name, in: parsed, trace: trace}, nil
 }
 
 type startExecutionOutput struct {
@@ -88,15 +87,13 @@ func (s *server) startExecution(c *call) (any, error) {
 		return nil, err
 	}
 	if args.sm.Type == typeExpress {
-		arn, start := s.startExpress(args)
-		return &startExecutionOutput{ExecutionArn: arn, StartDate: epoch(start)}, nil
+		rec := s.startExpress(args)
+		return &startExecutionOutput{ExecutionArn: rec.Arn, StartDate: epoch(rec.StartedAt)}, nil
 	}
-	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.input, args.trace)
+	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.in, args.trace)
 	switch {
 	case errors.Is(err, engine.ErrExecutionAlreadyExists):
 		return nil, serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", engine.ExecutionArn(args.sm.Arn, args.name))
-	case errors.Is(err, engine.ErrInvalidInput):
-		return nil, invalidInput(errors.Unwrap(err))
 	case err != nil:
 		return nil, err
 	}

@@ -1,115 +1,22 @@
 package api
 
 import (
-	"context"
-	"errors"
-	"strings"
 	"time"
 
-	"github.com/statecraft/statecraft/interp"
-	"github.com/statecraft/statecraft/jsonv"
-	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/store"
 )
 
-// Express executions run in memory with runner.Run, not on the durable
-// engine: AWS gives them at-most-once (sync) or at-least-once (async)
-// semantics and no history API, so there is nothing to persist. Their task
-// resources all fail with Statecraft.ResourceNotSupported for now (Retry
-// and Catch still apply); activities and callbacks cannot reach here,
-// CreateStateMachine rejects them for EXPRESS as AWS does.
+// EXPRESS executions run on the engine, in memory (engine.RunExpress,
+// engine.StartExpress): nothing of them is stored, so the execution APIs
+// (DescribeExecution, GetExecutionHistory, StopExecution) do not take
+// their ARNs, as on AWS.
 
-// expressMaxDuration is AWS's limit on an Express execution.
-const expressMaxDuration = 5 * time.Minute
-
-var unsupportedResource = runner.ResolverFunc(func(_ context.Context, t *interp.Task) (any, error) {
-	return nil, &runner.TaskFailure{Name: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + t.Resource + " yet."}
-})
-
-// expressArn names an Express execution; the trailing id makes it unique
-// even when a name is reused, which Express allows.
-func expressArn(smArn, name string) string {
-	return strings.Replace(smArn, ":stateMachine:", ":express:", 1) + ":" + name + ":" + newUUID()
-}
-
-type expressResult struct {
-	arn         string
-	start, stop time.Time
-	status      string
-	output      string
-	hasOutput   bool
-	err, cause  string
-	hasErr      bool
-	hasCause    bool
-}
-
-// runExpress runs an execution to its end, or to the Express time limit.
-func (s *server) runExpress(ctx context.Context, a *startArgs, arn string, start time.Time) *expressResult {
-	res := &expressResult{arn: arn, start: start}
-	fail := func(name, cause string) *expressResult {
-		res.status, res.err, res.cause, res.hasErr, res.hasCause = "FAILED", name, cause, true, true
-		res.stop = s.stamp()
-		return res
-	}
-	m, err := s.eng.ExpressMachine(a.sm.Definition)
-	if err != nil {
-		// Validated at create: only a bug gets here.
-		s.log.Error("express definition does not parse", "stateMachine", a.sm.Arn, "err", err)
-		return fail("States.Runtime", "The state machine definition could not be parsed: "+err.Error())
-	}
-	ctx, cancel := context.WithTimeout(ctx, expressMaxDuration)
-	defer cancel()
-	smName := a.sm.Arn[strings.LastIndex(a.sm.Arn, ":")+1:]
-	r, err := runner.Run(ctx, m, runner.Options{
-		Info: interp.Info{
-			ExecutionArn:     arn,
-			Name:             a.name,
-			StateMachineArn:  a.sm.Arn,
-			StateMachineName: smName,
-			RoleArn:          a.sm.RoleArn,
-			Region:           regionOfArn(a.sm.Arn),
-			StartTime:        start,
-			Input:            a.parsed,
-		},
-		Resolver: unsupportedResource,
-	})
-	if err != nil {
-		if errors.Is(err, runner.ErrStuck) {
-			return fail("States.Runtime", "The execution waits for an event that an Express execution cannot receive.")
-		}
-		s.log.Error("express execution failed to run", "execution", arn, "err", err)
-		return fail("States.Runtime", err.Error())
-	}
-	res.stop = s.stamp()
-	res.status = string(r.Status)
-	if r.Status == interp.Aborted && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		res.status = string(interp.TimedOut)
-		r.Error, r.HasError, r.Cause, r.HasCause = "States.Timeout", true, "The execution exceeded the Express limit of 5 minutes.", true
-	}
-	if r.Status == interp.Succeeded {
-		res.output, res.hasOutput = jsonv.String(r.Output), true
-	}
-	res.err, res.hasErr, res.cause, res.hasCause = r.Error, r.HasError, r.Cause, r.HasCause
-	return res
-}
-
-func regionOfArn(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[3]
-}
-
-// startExpress starts an asynchronous Express execution. It outlives the
-// request, so it does not take the request's context.
-func (s *server) startExpress(a *startArgs) (string, time.Time) {
-	arn := expressArn(a.sm.Arn, a.name)
-	start := s.stamp()
-	go func() {
-		res := s.runExpress(context.Background(), a, arn, start)
-		s.log.Debug("express execution ended", "execution", arn, "status", res.status, "error", res.err)
-	}()
-	return arn, start
+// startExpress starts an asynchronous Express execution, which outlives
+// the request.
+func (s *server) startExpress(a *startArgs) *store.Execution {
+	rec := s.eng.StartExpress(a.sm, a.name, a.in, a.trace)
+	s.log.Debug("express execution started", "execution", rec.Arn)
+	return rec
 }
 
 type billingDetails struct {
@@ -145,22 +52,21 @@ func (s *server) startSyncExecution(c *call) (any, error) {
 	if args.sm.Type != typeExpress {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	arn := expressArn(args.sm.Arn, args.name)
-	res := s.runExpress(c.ctx, args, arn, s.stamp())
+	res := s.eng.RunExpress(c.ctx, args.sm, args.name, args.in, args.trace)
 	out := &startSyncExecutionOutput{
-		ExecutionArn: arn, StateMachineArn: args.sm.Arn, Name: args.name,
-		StartDate: epoch(res.start), StopDate: epoch(res.stop), Status: res.status,
-		Input: args.input, InputDetails: dataDetails{Included: true}, TraceHeader: args.trace,
-		BillingDetails: billing(res.stop.Sub(res.start)),
+		ExecutionArn: res.Arn, StateMachineArn: args.sm.Arn, Name: args.name,
+		StartDate: epoch(res.StartedAt), StopDate: epoch(res.StoppedAt), Status: res.Status,
+		Input: args.in.Text, InputDetails: dataDetails{Included: true}, TraceHeader: args.trace,
+		BillingDetails: billing(res.StoppedAt.Sub(res.StartedAt)),
 	}
-	if res.hasErr {
-		out.Error = &res.err
+	if res.HasError {
+		out.Error = &res.Error
 	}
-	if res.hasCause {
-		out.Cause = &res.cause
+	if res.HasCause {
+		out.Cause = &res.Cause
 	}
-	if res.hasOutput {
-		out.Output, out.OutputDetails = &res.output, &dataDetails{Included: true}
+	if res.Status == "SUCCEEDED" {
+		out.Output, out.OutputDetails = &res.Output, &dataDetails{Included: true}
 	}
 	return out, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // logRecorder keeps every log record so tests can prove that no request
@@ -80,13 +81,20 @@ func newEnv(t *testing.T) *testEnv {
 // the development pair).
 func newEnvWith(t *testing.T, keyring *auth.Keyring) *testEnv {
 	t.Helper()
+	return newEnvTasks(t, keyring, nil)
+}
+
+// newEnvTasks is newEnvWith with an engine that runs Task resources
+// through tasks.
+func newEnvTasks(t *testing.T, keyring *auth.Keyring, tasks taskport.Port) *testEnv {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "statecraft.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logRecorder{}
 	log := slog.New(logs)
-	eng := engine.New(st, engine.Options{Log: log})
+	eng := engine.New(st, engine.Options{Log: log, Tasks: tasks})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -215,7 +215,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string
 	case "GetActivityTask":
 		extendDeadlines(w, s.opts.LongPoll+30*time.Second)
 	case "StartSyncExecution":
-		extendDeadlines(w, expressMaxDuration+30*time.Second)
+		extendDeadlines(w, engine.ExpressMaxDuration+30*time.Second)
 	}
 	in, aerr := parseBody(body)
 	if aerr != nil {

@@ -174,12 +174,15 @@ func invalidDefinition(problems []asl.Problem) *apiError {
 }
 
 // validateDefinition is asl.Validate behind the strict JSON check that
-// parseJSON explains.
-func validateDefinition(def, typ string) []asl.Problem {
+// parseJSON explains. EXPRESS and STANDARD definitions are checked alike:
+// the engine runs every Task resource in both. AWS refuses activities,
+// .sync and .waitForTaskToken in EXPRESS machines (asl.ValidateOptions'
+// Express); Statecraft runs them, in memory.
+func validateDefinition(def string) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: typ == typeExpress}); len(problems) > 0 {
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{}); len(problems) > 0 {
 		return problems
 	}
 	// What passes validation must also build: ValidateStateMachineDefinition
@@ -190,9 +193,9 @@ func validateDefinition(def, typ string) []asl.Problem {
 	return nil
 }
 
-// checkDefinition validates a definition for a machine type.
-func checkDefinition(def, typ string) *apiError {
-	if problems := validateDefinition(def, typ); len(problems) > 0 {
+// checkDefinition validates a definition.
+func checkDefinition(def string) *apiError {
+	if problems := validateDefinition(def); len(problems) > 0 {
 		return invalidDefinition(problems)
 	}
 	return nil
@@ -249,7 +252,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
-	if err := checkDefinition(def, typ); err != nil {
+	if err := checkDefinition(def); err != nil {
 		return nil, err
 	}
 	now := s.stamp()
@@ -434,7 +437,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 		return nil, smDeleting(sm.Arn)
 	}
 	if defGiven {
-		if err := checkDefinition(def, sm.Type); err != nil {
+		if err := checkDefinition(def); err != nil {
 			return nil, err
 		}
 		sm.Definition = def
@@ -648,9 +651,10 @@ type validateOutput struct {
 func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	in := c.in
 	def, _ := in.str("definition", definitionStr.req())
-	typ, _ := in.enum("type", false, typeStandard, typeExpress)
-	// Every problem Statecraft finds is an ERROR, so WARNING (errors and
-	// warnings) lists the same.
+	// The type is checked, and then changes nothing: both run the same
+	// resources. Every problem Statecraft finds is an ERROR, so WARNING
+	// (errors and warnings) lists the same.
+	in.enum("type", false, typeStandard, typeExpress)
 	in.enum("severity", false, "ERROR", "WARNING")
 	n, nGiven := in.integer("maxResults", 0, 100)
 	if err := in.r.check(); err != nil {
@@ -660,7 +664,7 @@ func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	if nGiven && n > 0 {
 		limit = int(n)
 	}
-	problems := validateDefinition(def, typ)
+	problems := validateDefinition(def)
 	out := &validateOutput{Result: "OK", Diagnostics: []diagnostic{}}
 	if len(problems) > 0 {
 		out.Result = "FAIL"

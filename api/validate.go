@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/engine"
 )
 
 // request holds what reading a request body found wrong. A member of the
@@ -352,21 +352,14 @@ func (f *fields) present(name string) bool {
 	return ok
 }
 
-// parseJSON parses a payload (execution input, task output). The strict
-// check comes first because the shared parser accepts some malformed text
-// (an object member without a value, {"a":}); an execution must not start
-// on input AWS would refuse.
+// parseJSON parses a payload (a task's output, a definition) as strictly
+// as an execution's input.
 func parseJSON(s string) (any, error) {
-	if !json.Valid([]byte(s)) {
-		if _, err := jsonv.ParseString(s); err != nil {
-			return nil, err
-		}
-		var v any
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return nil, err
-		}
+	in, err := engine.ParseInput(s)
+	if err != nil {
+		return nil, err
 	}
-	return jsonv.ParseString(s)
+	return in.Value, nil
 }
 
 // validName applies AWS's rules for state machine, execution and activity

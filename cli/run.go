@@ -16,6 +16,7 @@ import (
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/mocks"
 	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // RunOptions are the flags of `statecraft run`.
@@ -52,7 +53,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	// else the mock file's only state machine, else the file name.
 	machineName := o.StateMachine
 	fileName := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Definition), ".json"), ".asl")
-	var resolver runner.Resolver
+	var tasks taskport.Port
 	if o.Mocks != "" {
 		cfg, err := mocks.Load(o.Mocks)
 		if err != nil {
@@ -69,7 +70,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
-		resolver = tc.Resolver()
+		tasks = tc.Port()
 		machineName = tc.StateMachine
 	}
 	if machineName == "" {
@@ -104,7 +105,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		maxEvents = 0
 	}
 	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload, MaxEvents: maxEvents})
-	ropts := runner.Options{Info: info, Resolver: resolver, FastForward: o.FastForward}
+	ropts := runner.Options{Info: info, Tasks: tasks, FastForward: o.FastForward}
 	if o.Progress {
 		start := time.Now()
 		var virtualStart time.Time

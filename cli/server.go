@@ -123,7 +123,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	defer host.Close()
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
-	eng := engine.New(st, engine.Options{Log: log, Invoker: invoker})
+	eng := engine.New(st, engine.Options{Log: log, Tasks: invoker})
 	// Every door authenticates before it parses: SigV4 for the AWS
 	// protocols and deploy, tenant keys for the workflow API, a session
 	// for the console, a token for metrics.

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Activity dispatch. A task is handed to a worker by one commit that both
@@ -21,6 +23,10 @@ import (
 // hints dropped past maxHints. Reads on SQLite's read connections are far
 // from free (each new read transaction after a write revalidates its page
 // cache), which is why the hot path avoids them.
+//
+// An EXPRESS execution's activity task has no row: it waits in its queue's
+// express list, in memory only, and a poller claims it from the live
+// execution (express.go) instead of the store.
 
 // maxHints bounds the tasks an activity queue remembers; past it the
 // store is the only record and pollers read it.
@@ -29,6 +35,7 @@ const maxHints = 4096
 type activityQueue struct {
 	pollers []*poller     // waiting, longest first
 	hints   []*store.Task // queued by this node, oldest first
+	express []*store.Task // EXPRESS executions' tasks, oldest first: never dropped, the store does not have them
 	// unknown is set when the store may hold queued tasks without a hint;
 	// gen counts how often, so a poller's read that found nothing clears
 	// it only if nothing set it again meanwhile.
@@ -99,6 +106,10 @@ func (e *Engine) notifyActivity(activityArn string, t *store.Task) {
 		return
 	}
 	if t != nil {
+		if isExpressArn(t.ExecutionArn) {
+			q.express = append(q.express, t)
+			return
+		}
 		if len(q.hints) < maxHints {
 			q.hints = append(q.hints, t)
 		} else {
@@ -160,7 +171,12 @@ func (e *Engine) claimNext(ctx context.Context, activityArn, worker string) (*st
 		e.mu.Lock()
 		q := e.queue(activityArn)
 		var hint *store.Task
-		if len(q.hints) > 0 {
+		switch {
+		case len(q.express) > 0:
+			hint = q.express[0]
+			q.express[0] = nil
+			q.express = q.express[1:]
+		case len(q.hints) > 0:
 			hint = q.hints[0]
 			q.hints[0] = nil
 			q.hints = q.hints[1:]
@@ -222,6 +238,9 @@ var (
 // in one commit. errBeingClaimed: another poller of this node is at it;
 // errNotClaimed: the task has gone or was claimed elsewhere.
 func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error {
+	if isExpressArn(t.ExecutionArn) {
+		return e.claimExpress(t, worker)
+	}
 	if !e.startClaim(t.Token) {
 		return errBeingClaimed
 	}
@@ -264,4 +283,79 @@ func (e *Engine) endClaim(token string) {
 	e.mu.Lock()
 	delete(e.claiming, token)
 	e.mu.Unlock()
+}
+
+// queueActivity is the port of activities for EXPRESS executions: it puts
+// the task in its activity's queue, where GetActivityTask finds it, and
+// the worker answers with the token. A STANDARD execution's activity task
+// is queued by the commit of its row instead (finishStep), without a call.
+func (e *Engine) queueActivity(_ context.Context, req taskport.Request) (any, error) {
+	_, ref, _ := parseToken(req.Token)
+	e.notifyActivity(req.Resource, &store.Task{
+		Token:            req.Token,
+		ExecutionArn:     req.ExecutionArn,
+		Ref:              ref,
+		ActivityArn:      req.Resource,
+		Input:            jsonv.String(req.Input),
+		HeartbeatSeconds: int64(req.Heartbeat / time.Second),
+		CreatedAt:        e.now(),
+	})
+	return nil, errPending
+}
+
+// dropExpressActivity takes an EXPRESS execution's task out of its queue:
+// the task has ended unclaimed.
+func (e *Engine) dropExpressActivity(activityArn, token string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	q := e.queue(activityArn)
+	for i, t := range q.express {
+		if t.Token == token {
+			q.express = append(q.express[:i:i], q.express[i+1:]...)
+			return
+		}
+	}
+}
+
+// claimExpress hands an EXPRESS execution's task to worker, if it is still
+// open and unclaimed: ActivityStarted is applied, in memory.
+func (e *Engine) claimExpress(t *store.Task, worker string) error {
+	e.mu.Lock()
+	r := e.express[t.ExecutionArn]
+	e.mu.Unlock()
+	if r == nil {
+		return errNotClaimed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	task, ok := r.tasks[t.Ref]
+	if !ok || task.token != t.Token || task.claimed {
+		return errNotClaimed
+	}
+	task.claimed = true
+	if err := r.applyLocked(interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}); err != nil {
+		return errNotClaimed
+	}
+	t.Started, t.WorkerName = true, worker
+	return nil
+}
+
+// releaseExpress puts a claimed EXPRESS task back in its queue.
+func (e *Engine) releaseExpress(t *store.Task) {
+	e.mu.Lock()
+	r := e.express[t.ExecutionArn]
+	e.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	task, ok := r.tasks[t.Ref]
+	if !ok || !task.claimed {
+		return
+	}
+	task.claimed = false
+	back := *t
+	back.Started, back.WorkerName = false, ""
+	e.notifyActivity(t.ActivityArn, &back)
 }

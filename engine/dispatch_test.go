@@ -47,7 +47,7 @@ func TestDispatchFromHints(t *testing.T) {
 	reads := st.count()
 	var arns []string
 	for i := range 5 {
-		rec, err := h.eng.StartExecution(ctx, sm, fmt.Sprint("e", i), fmt.Sprintf(`{"i":%d}`, i), "")
+		rec, err := h.eng.StartExecution(ctx, sm, fmt.Sprint("e", i), input(fmt.Sprintf(`{"i":%d}`, i)), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestDispatchFromStoreAfterRestart(t *testing.T) {
 	first := newHarness(t, st)
 	sm := first.machine(activityMachine(""))
 	ctx := context.Background()
-	rec, err := first.eng.StartExecution(ctx, sm, "before", `{}`, "")
+	rec, err := first.eng.StartExecution(ctx, sm, "before", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestDispatchManyPollers(t *testing.T) {
 	}
 	var arns []string
 	for i := range n {
-		rec, err := h.eng.StartExecution(context.Background(), sm, fmt.Sprint("m", i), `{}`, "")
+		rec, err := h.eng.StartExecution(context.Background(), sm, fmt.Sprint("m", i), input(`{}`), "")
 		if err != nil {
 			t.Fatal(err)
 		}

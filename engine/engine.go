@@ -12,6 +12,10 @@
 // the deterministic interpreter. Waits, retry back-offs and task timeouts
 // are timer rows; one scheduler goroutine sleeps until the earliest is due,
 // so an execution waiting for a year costs a row, not a goroutine.
+//
+// EXPRESS executions run on the same interpreter in memory only, with no
+// history (express.go). Both kinds run every Task resource through the
+// ports of package taskport (ports.go).
 package engine
 
 import (
@@ -33,6 +37,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Errors the API maps to Step Functions errors.
@@ -67,10 +72,12 @@ type Options struct {
 	// such as the shared W3 workload with Retry IntervalSeconds 0, the way
 	// its peer figures were taken; never set it behind the API.
 	SkipValidation bool
-	// Invoker runs the Task resources that are neither activities,
-	// callbacks nor nested executions (local functions, HTTP tasks). Nil
-	// fails such tasks with Statecraft.ResourceNotSupported.
-	Invoker Invoker
+	// Tasks runs the Task resources the engine does not run itself (it
+	// runs activities and nested executions): local functions, HTTP
+	// tasks, and the call of a .waitForTaskToken callback. Nil fails such
+	// tasks with Statecraft.ResourceNotSupported, except callbacks, which
+	// then only wait for their token.
+	Tasks taskport.Port
 }
 
 // Engine runs executions. Create one with New, then call Run.
@@ -88,11 +95,17 @@ type Engine struct {
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
+	express  map[string]*expressRun
+	children map[string]*expressRun // EXPRESS children by their parent's task token
 
 	wake     chan struct{}
 	sem      chan struct{}
 	stopping chan struct{} // closed when Run ends: long polls return at once
 	stopOnce sync.Once
+	// alive ends with Run, and with it every EXPRESS execution (they
+	// live in this process only).
+	alive context.Context
+	stop  context.CancelFunc
 
 	counters counters // for Stats
 }
@@ -129,7 +142,12 @@ func New(st store.Store, opts Options) *Engine {
 	if opts.Workers <= 0 {
 		opts.Workers = 64
 	}
+	alive, stop := context.WithCancel(context.Background())
 	return &Engine{
+		alive:    alive,
+		stop:     stop,
+		express:  map[string]*expressRun{},
+		children: map[string]*expressRun{},
 		st:       st,
 		opts:     opts,
 		log:      opts.Log,
@@ -177,16 +195,6 @@ func (e *Engine) machine(def string) (*machinePair, error) {
 	e.machines[def] = mp
 	e.mu.Unlock()
 	return mp, nil
-}
-
-// ExpressMachine returns the machine that runs a definition's EXPRESS
-// executions in memory, from the same cache as STANDARD executions.
-func (e *Engine) ExpressMachine(def string) (*interp.Machine, error) {
-	mp, err := e.machine(def)
-	if err != nil {
-		return nil, err
-	}
-	return mp.express, nil
 }
 
 func randomSeed() uint64 {
@@ -283,23 +291,19 @@ func parseToken(token string) (string, int64, bool) {
 // StartExecution starts a STANDARD execution. Starting again with the same
 // name and input while the first is running returns the first (AWS's
 // idempotency); otherwise a used name is ErrExecutionAlreadyExists.
-func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name, input, traceHeader string) (*store.Execution, error) {
+func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string) (*store.Execution, error) {
 	return e.startExecution(ctx, sm, name, input, traceHeader, "")
 }
 
-func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name, input, traceHeader, parentToken string) (*store.Execution, error) {
+func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) (*store.Execution, error) {
 	arn := ExecutionArn(sm.Arn, name)
 	if prev, err := e.st.GetExecution(ctx, arn); err == nil {
-		if prev.Status == "RUNNING" && prev.Input == input {
+		if prev.Status == "RUNNING" && prev.Input == input.Text {
 			return prev, nil
 		}
 		return nil, ErrExecutionAlreadyExists
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
-	}
-	in, err := jsonv.ParseString(input)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	mp, err := e.machine(sm.Definition)
 	if err != nil {
@@ -312,19 +316,19 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		Name:            name,
 		Definition:      sm.Definition,
 		RoleArn:         sm.RoleArn,
-		Input:           input,
+		Input:           input.Text,
 		Status:          "RUNNING",
 		TraceHeader:     traceHeader,
 		ParentToken:     parentToken,
 		Seed:            randomSeed(),
 		StartedAt:       now,
 	}
-	x, cmds := mp.live.Start(e.info(rec, in, rec.Seed), now, rec.Seed)
+	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: arn, x: x, seed: rec.Seed, parent: parentToken}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, rec, step); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
-			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input {
+			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil
 			}
 			return nil, ErrExecutionAlreadyExists
@@ -615,33 +619,6 @@ func taskTimers(arn string, ref int64) []store.Timer {
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerNested},
 		{ExecutionArn: arn, Ref: ref, Kind: store.TimerInvoke},
 	}
-}
-
-type resourceKind int
-
-const (
-	kindOther resourceKind = iota
-	kindActivity
-	kindCallback
-	kindNested
-)
-
-func taskKind(resource, executionArn string) resourceKind {
-	parts := strings.SplitN(resource, ":", 7)
-	switch {
-	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
-		if foreignResource(resource, executionArn) {
-			// Never queued where the other account's workers would get
-			// it: the invoke path fails the task instead.
-			return kindOther
-		}
-		return kindActivity
-	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states" && strings.HasPrefix(parts[6], "startExecution"):
-		return kindNested
-	case strings.HasSuffix(resource, ".waitForTaskToken"):
-		return kindCallback
-	}
-	return kindOther
 }
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,

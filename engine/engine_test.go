@@ -33,6 +33,15 @@ func newHarness(t *testing.T, st store.Store) *harness {
 	return h
 }
 
+// input parses an execution input the test spells out.
+func input(text string) *Input {
+	in, err := ParseInput(text)
+	if err != nil {
+		panic(err)
+	}
+	return in
+}
+
 func (h *harness) stop() {
 	h.cancel()
 	<-h.done
@@ -86,7 +95,7 @@ func TestWaitThenSucceed(t *testing.T) {
 		"W":{"Type":"Wait","Seconds":1,"Next":"D"},
 		"D":{"Type":"Succeed"}}}`)
 	start := time.Now()
-	rec, err := h.eng.StartExecution(context.Background(), sm, "e1", `{}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "e1", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,15 +117,15 @@ func TestStartIsIdempotentWhileRunning(t *testing.T) {
 	h := newHarness(t, memstore.New())
 	sm := h.machine(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	ctx := context.Background()
-	a, err := h.eng.StartExecution(ctx, sm, "same", `{"a":1}`, "")
+	a, err := h.eng.StartExecution(ctx, sm, "same", input(`{"a":1}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := h.eng.StartExecution(ctx, sm, "same", `{"a":1}`, "")
+	b, err := h.eng.StartExecution(ctx, sm, "same", input(`{"a":1}`), "")
 	if err != nil || b.Arn != a.Arn || !b.StartedAt.Equal(a.StartedAt) {
 		t.Fatalf("second start: %v %+v", err, b)
 	}
-	if _, err := h.eng.StartExecution(ctx, sm, "same", `{"a":2}`, ""); !errors.Is(err, ErrExecutionAlreadyExists) {
+	if _, err := h.eng.StartExecution(ctx, sm, "same", input(`{"a":2}`), ""); !errors.Is(err, ErrExecutionAlreadyExists) {
 		t.Fatalf("different input: %v, want ErrExecutionAlreadyExists", err)
 	}
 	if _, err := h.eng.StopExecution(ctx, a.Arn, "Why", "because"); err != nil {
@@ -126,7 +135,7 @@ func TestStartIsIdempotentWhileRunning(t *testing.T) {
 	if rec.Status != "ABORTED" || rec.Error != "Why" || rec.Cause != "because" {
 		t.Fatalf("after stop: %+v", rec)
 	}
-	if _, err := h.eng.StartExecution(ctx, sm, "same", `{"a":1}`, ""); !errors.Is(err, ErrExecutionAlreadyExists) {
+	if _, err := h.eng.StartExecution(ctx, sm, "same", input(`{"a":1}`), ""); !errors.Is(err, ErrExecutionAlreadyExists) {
 		t.Fatalf("closed execution: %v, want ErrExecutionAlreadyExists", err)
 	}
 }
@@ -142,7 +151,7 @@ func TestActivityWorker(t *testing.T) {
 	h := newHarness(t, memstore.New())
 	sm := h.machine(activityMachine(""))
 	ctx := context.Background()
-	rec, err := h.eng.StartExecution(ctx, sm, "act", `{"n":2}`, "")
+	rec, err := h.eng.StartExecution(ctx, sm, "act", input(`{"n":2}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +214,7 @@ func TestActivityLongPollHandOff(t *testing.T) {
 		got <- err
 	}()
 	time.Sleep(100 * time.Millisecond)
-	rec, err := h.eng.StartExecution(ctx, sm, "late", `{}`, "")
+	rec, err := h.eng.StartExecution(ctx, sm, "late", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +231,7 @@ func TestHeartbeatTimeout(t *testing.T) {
 	h := newHarness(t, memstore.New())
 	sm := h.machine(activityMachine(`"HeartbeatSeconds":1,`))
 	ctx := context.Background()
-	rec, err := h.eng.StartExecution(ctx, sm, "hb", `{}`, "")
+	rec, err := h.eng.StartExecution(ctx, sm, "hb", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +266,7 @@ func TestRestartReplaysExecutions(t *testing.T) {
 		"W":{"Type":"Wait","Seconds":1,"Next":"M"},
 		"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`)
 	ctx := context.Background()
-	rec, err := h1.eng.StartExecution(ctx, sm, "r", `{}`, "")
+	rec, err := h1.eng.StartExecution(ctx, sm, "r", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +290,7 @@ func TestRestartReplaysExecutions(t *testing.T) {
 func TestUnsupportedResourceFailsTheTask(t *testing.T) {
 	h := newHarness(t, memstore.New())
 	sm := h.machine(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}}`)
-	rec, err := h.eng.StartExecution(context.Background(), sm, "u", `{}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "u", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,54 +2,35 @@ package engine
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/taskport"
 )
 
-// Invoker runs Task resources that this server runs itself: local
-// functions (arn:aws:lambda:...:function:NAME, arn:aws:states:::lambda:invoke)
-// and HTTP tasks.
-type Invoker interface {
-	// Invoke runs one task attempt and returns its result. A *TaskError
-	// fails the task with that error name (Retry and Catch see it);
-	// ErrNotSupported says the invoker does not run this resource.
-	Invoke(ctx context.Context, req InvokeRequest) (any, error)
-}
-
-// InvokeRequest is one task attempt.
-type InvokeRequest struct {
-	Resource     string
-	Input        any
-	Timeout      time.Duration // the state's TimeoutSeconds; 0 when unset
-	ExecutionArn string
-	StateName    string
-	// Token is the task token ($$.Task.Token), for .waitForTaskToken
-	// integrations whose callee answers with SendTaskSuccess.
-	Token string
-}
-
-// TaskError fails a task with a Step Functions error name and cause.
-type TaskError struct {
-	Name  string
-	Cause string
-}
-
-func (e *TaskError) Error() string { return e.Name + ": " + e.Cause }
-
-// ErrNotSupported is what an Invoker returns for a resource it does not run.
-var ErrNotSupported = errors.New("resource not supported")
+// The outbox of a STANDARD execution's calls (callbacks, local functions,
+// HTTP tasks): the step that schedules a task commits its row and a timer
+// due now; firing the timer calls the port. The timer then stays as a
+// watchdog that calls again if the server died during the call.
 
 // invokeWatch is how long after an invocation's deadline the engine tries
 // again if it never heard back (the server died while it ran).
 var invokeWatch = 30 * time.Second // a var so tests can shorten it
 
 func invokeTaskInput(t *interp.Task) string {
-	return jsonv.String(map[string]any{"Resource": t.Resource, "Input": t.Input, "TimeoutSeconds": t.TimeoutSeconds, "StateName": t.StateName})
+	m := map[string]any{"Resource": t.Resource, "Input": t.Input, "TimeoutSeconds": t.TimeoutSeconds, "StateName": t.StateName}
+	if t.HeartbeatSeconds > 0 {
+		m["HeartbeatSeconds"] = t.HeartbeatSeconds
+	}
+	if t.Attempt > 0 {
+		m["Attempt"] = int64(t.Attempt)
+	}
+	if t.Credentials != nil {
+		m["Credentials"] = t.Credentials
+	}
+	return jsonv.String(m)
 }
 
 // invoke fires an invoke timer: it starts the invocation in its own
@@ -66,11 +47,17 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		return
 	}
 	m, _ := v.(map[string]any)
-	req := InvokeRequest{ExecutionArn: parent.Arn, Token: token, Input: m["Input"]}
+	req := taskport.Request{ExecutionArn: parent.Arn, Token: token, Input: m["Input"], Credentials: m["Credentials"]}
 	req.Resource, _ = m["Resource"].(string)
 	req.StateName, _ = m["StateName"].(string)
 	if secs, ok := jsonv.Integer(m["TimeoutSeconds"]); ok && secs > 0 {
 		req.Timeout = time.Duration(secs) * time.Second
+	}
+	if secs, ok := jsonv.Integer(m["HeartbeatSeconds"]); ok && secs > 0 {
+		req.Heartbeat = time.Duration(secs) * time.Second
+	}
+	if n, ok := jsonv.Integer(m["Attempt"]); ok {
+		req.Attempt = int(n)
 	}
 	e.mu.Lock()
 	if e.invoking == nil {
@@ -100,15 +87,21 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 			delete(e.invoking, token)
 			e.mu.Unlock()
 		}()
-		ev := e.runInvoker(req)
-		if strings.HasSuffix(req.Resource, ".waitForTaskToken") {
-			// The callee answers later with SendTaskSuccess/Failure; only a
-			// failed call ends the task now. Nothing to call is fine too:
-			// someone else was handed the token.
-			if ev.Kind == interp.TaskSucceeded || ev.Error == "Statecraft.ResourceNotSupported" {
-				_ = e.st.DeleteTimer(context.Background(), store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke})
-				return
+		life, stop := context.WithCancel(context.Background())
+		defer stop()
+		go func() {
+			select {
+			case <-e.stopping:
+				stop()
+			case <-life.Done():
 			}
+		}()
+		ev, pending := e.runTask(life, taskKind(req.Resource, req.ExecutionArn), req)
+		if pending {
+			// The holder of the token answers later: only the watchdog
+			// had to go.
+			_ = e.st.DeleteTimer(context.Background(), store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke})
+			return
 		}
 		select {
 		case <-e.stopping:
@@ -120,45 +113,6 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		ev.Ref = t.Ref
 		e.deliver(context.Background(), parent.Arn, ev)
 	}()
-}
-
-func (e *Engine) runInvoker(req InvokeRequest) interp.Event {
-	notSupported := interp.Event{Kind: interp.TaskFailed, Error: "Statecraft.ResourceNotSupported", Cause: "This server cannot run the resource " + req.Resource + "."}
-	if foreignResource(req.Resource, req.ExecutionArn) {
-		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
-			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}
-	}
-	if e.opts.Invoker == nil {
-		return notSupported
-	}
-	life, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() {
-		select {
-		case <-e.stopping:
-			stop()
-		case <-life.Done():
-		}
-	}()
-	ctx := life
-	if req.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(life, req.Timeout)
-		defer cancel()
-	}
-	out, err := e.opts.Invoker.Invoke(ctx, req)
-	var te *TaskError
-	switch {
-	case err == nil:
-		return interp.Event{Kind: interp.TaskSucceeded, Output: out}
-	case errors.Is(err, ErrNotSupported):
-		return notSupported
-	case errors.As(err, &te):
-		return interp.Event{Kind: interp.TaskFailed, Error: te.Name, Cause: te.Cause}
-	case errors.Is(err, context.DeadlineExceeded):
-		return interp.Event{Kind: interp.TaskTimedOut, Error: interp.ErrTimeout}
-	}
-	return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed", Cause: err.Error()}
 }
 
 // outboxTask finds the open task an outbox timer (invoke, nested) stands

@@ -11,17 +11,14 @@ import (
 
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store/memstore"
+	"github.com/statecraft/statecraft/taskport"
 )
-
-type invokerFunc func(ctx context.Context, req InvokeRequest) (any, error)
-
-func (f invokerFunc) Invoke(ctx context.Context, req InvokeRequest) (any, error) { return f(ctx, req) }
 
 const fnArn = "arn:aws:lambda:us-east-1:123456789012:function:double"
 
-func newInvokerHarness(t *testing.T, st *memstore.Store, inv Invoker) *harness {
+func newPortHarness(t *testing.T, st *memstore.Store, inv taskport.Port) *harness {
 	t.Helper()
-	h := &harness{t: t, st: st, eng: New(st, Options{Invoker: inv}), done: make(chan struct{})}
+	h := &harness{t: t, st: st, eng: New(st, Options{Tasks: inv}), done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { _ = h.eng.Run(ctx); close(h.done) }()
@@ -29,23 +26,23 @@ func newInvokerHarness(t *testing.T, st *memstore.Store, inv Invoker) *harness {
 	return h
 }
 
-func TestInvokerRetriesAndTimeouts(t *testing.T) {
+func TestPortRetries(t *testing.T) {
 	var calls atomic.Int32
-	inv := invokerFunc(func(ctx context.Context, req InvokeRequest) (any, error) {
+	inv := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
 		n := calls.Add(1)
 		if req.Resource != fnArn || req.StateName != "Double" {
 			return nil, errors.New("unexpected request")
 		}
 		if n <= 2 {
-			return nil, &TaskError{Name: "Error", Cause: "error happened"}
+			return nil, &taskport.Failure{Name: "Error", Cause: "error happened"}
 		}
 		in := req.Input.(map[string]any)
 		return map[string]any{"n": in["n"].(int64) * 2}, nil
 	})
-	h := newInvokerHarness(t, memstore.New(), inv)
+	h := newPortHarness(t, memstore.New(), inv)
 	sm := h.machine(`{"StartAt":"Double","States":{"Double":{"Type":"Task","Resource":"` + fnArn + `",
 		"Retry":[{"ErrorEquals":["States.TaskFailed"],"IntervalSeconds":1,"MaxAttempts":3,"BackoffRate":1}],"End":true}}}`)
-	rec, err := h.eng.StartExecution(context.Background(), sm, "r", `{"n":21}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "r", input(`{"n":21}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +56,14 @@ func TestInvokerRetriesAndTimeouts(t *testing.T) {
 	}
 }
 
-func TestInvokerTimeout(t *testing.T) {
-	inv := invokerFunc(func(ctx context.Context, req InvokeRequest) (any, error) {
+func TestPortTimeout(t *testing.T) {
+	inv := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	h := newInvokerHarness(t, memstore.New(), inv)
+	h := newPortHarness(t, memstore.New(), inv)
 	sm := h.machine(`{"StartAt":"Slow","States":{"Slow":{"Type":"Task","Resource":"` + fnArn + `","TimeoutSeconds":1,"End":true}}}`)
-	rec, err := h.eng.StartExecution(context.Background(), sm, "slow", `{}`, "")
+	rec, err := h.eng.StartExecution(context.Background(), sm, "slow", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,22 +83,22 @@ func TestInvocationSurvivesRestart(t *testing.T) {
 	st := memstore.New()
 	started := make(chan struct{})
 	var once sync.Once
-	stuck := invokerFunc(func(ctx context.Context, req InvokeRequest) (any, error) {
+	stuck := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
 		once.Do(func() { close(started) })
 		<-ctx.Done() // never answers: the process "dies" with it
 		return nil, ctx.Err()
 	})
-	h1 := newInvokerHarness(t, st, stuck)
+	h1 := newPortHarness(t, st, stuck)
 	sm := h1.machine(`{"StartAt":"F","States":{"F":{"Type":"Task","Resource":"` + fnArn + `","End":true}}}`)
-	rec, err := h1.eng.StartExecution(context.Background(), sm, "again", `{"n":1}`, "")
+	rec, err := h1.eng.StartExecution(context.Background(), sm, "again", input(`{"n":1}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	<-started
 	h1.stop()
 
-	ok := invokerFunc(func(ctx context.Context, req InvokeRequest) (any, error) { return req.Input, nil })
-	h2 := newInvokerHarness(t, st, ok)
+	ok := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) { return req.Input, nil })
+	h2 := newPortHarness(t, st, ok)
 	rec = h2.wait(rec.Arn)
 	if rec.Status != "SUCCEEDED" || rec.Output != `{"n":1}` {
 		t.Fatalf("got %s %s %s", rec.Status, rec.Output, rec.Error)

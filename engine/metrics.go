@@ -21,8 +21,8 @@ type counters struct {
 }
 
 // Stats is a snapshot of the engine's counters since the process started.
-// Only STANDARD executions run on the engine: EXPRESS executions (run by
-// the API in memory) are in none of these counts.
+// They count STANDARD executions only: EXPRESS executions, which run in
+// memory and record no history, are in none of these counts.
 type Stats struct {
 	// ExecutionsStarted counts executions started (nested ones included);
 	// a StartExecution answered with an execution already running is not

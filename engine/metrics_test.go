@@ -55,7 +55,7 @@ func TestStatsPollersQueueAndCounters(t *testing.T) {
 	waitFor(t, "two pollers waiting", func() bool { return waiting() == 2 })
 
 	// A task scheduled goes to one of them: one left waiting, none queued.
-	one, err := h.eng.StartExecution(ctx, sm, "one", `{}`, "")
+	one, err := h.eng.StartExecution(ctx, sm, "one", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestStatsPollersQueueAndCounters(t *testing.T) {
 
 	// With nobody polling, a task is queued; a claim takes it off the
 	// queue, and a poll that finds a task at once never counts as waiting.
-	two, err := h.eng.StartExecution(ctx, sm, "two", `{}`, "")
+	two, err := h.eng.StartExecution(ctx, sm, "two", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestStatsPollersQueueAndCounters(t *testing.T) {
 	// ended, both SUCCEEDED ("two" caught its failure).
 	long := h.machine(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	for range 2 {
-		if _, err := h.eng.StartExecution(ctx, long, "long", `{}`, ""); err != nil {
+		if _, err := h.eng.StartExecution(ctx, long, "long", input(`{}`), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

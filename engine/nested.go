@@ -11,6 +11,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // nestedWatch is how often a parent waiting on a .sync child checks it, in
@@ -28,18 +29,24 @@ type nestedTask struct {
 	resource string
 	smArn    string
 	name     string
-	input    string
+	input    *Input
 }
 
-func parseNestedTask(text, token string) (*nestedTask, error) {
+// nestedRequest rebuilds a startExecution task's request from its row.
+func nestedRequest(text, executionArn, token string) (taskport.Request, error) {
 	v, err := jsonv.ParseString(text)
 	if err != nil {
-		return nil, err
+		return taskport.Request{}, err
 	}
 	m, _ := v.(map[string]any)
-	nt := &nestedTask{}
-	nt.resource, _ = m["Resource"].(string)
-	params, _ := m["Parameters"].(map[string]any)
+	req := taskport.Request{ExecutionArn: executionArn, Token: token, Input: m["Parameters"]}
+	req.Resource, _ = m["Resource"].(string)
+	return req, nil
+}
+
+func parseNestedTask(resource string, parameters any, token string) (*nestedTask, error) {
+	nt := &nestedTask{resource: resource}
+	params, _ := parameters.(map[string]any)
 	if params == nil {
 		return nil, errors.New("the parameters must be an object with StateMachineArn")
 	}
@@ -49,14 +56,15 @@ func parseNestedTask(text, token string) (*nestedTask, error) {
 	}
 	switch in := params["Input"].(type) {
 	case nil:
-		nt.input = "{}"
+		nt.input = &Input{Text: "{}", Value: map[string]any{}}
 	case string:
-		if _, err := jsonv.ParseString(in); err != nil {
+		parsed, err := ParseInput(in)
+		if err != nil {
 			return nil, fmt.Errorf("Input is not JSON text: %v", err)
 		}
-		nt.input = in
+		nt.input = parsed
 	default:
-		nt.input = jsonv.String(in)
+		nt.input = &Input{Text: jsonv.String(in), Value: in}
 	}
 	nt.name, _ = params["Name"].(string)
 	if nt.name == "" {
@@ -68,69 +76,81 @@ func parseNestedTask(text, token string) (*nestedTask, error) {
 	return nt, nil
 }
 
-func (nt *nestedTask) pattern() string {
-	_, after, _ := strings.Cut(nt.resource, "startExecution")
-	return after // "", ".sync", ".sync:2" or ".waitForTaskToken"
+// pattern is "", ".sync", ".sync:2" or ".waitForTaskToken".
+func pattern(resource string) string {
+	_, after, _ := strings.Cut(resource, "startExecution")
+	return after
 }
 
-// nested fires a nested-execution timer: start the child if it is not
-// started, and for .sync report its result once it has one.
+// nested fires a nested-execution timer of a STANDARD execution: start the
+// child if it is not started, and for .sync report its result once it has
+// one, or keep watching it.
 func (e *Engine) nested(ctx context.Context, t store.Timer) {
 	parent, task, token, ok := e.outboxTask(ctx, t)
 	if !ok {
 		return
 	}
-	nt, err := parseNestedTask(task.Input, token)
+	req, err := nestedRequest(task.Input, parent.Arn, token)
 	if err != nil {
-		e.failParent(ctx, parent.Arn, t.Ref, "States.Runtime", "Invalid parameters for states:startExecution: "+err.Error())
+		e.failParent(ctx, parent.Arn, t.Ref, "States.Runtime", "The task's stored request is not readable: "+err.Error())
 		return
 	}
-	child, err := e.startChild(ctx, nt, token)
-	if err != nil {
-		var fe *failure
-		if errors.As(err, &fe) {
-			e.failParent(ctx, parent.Arn, t.Ref, fe.name, fe.cause)
+	out, err := e.startNested(ctx, req)
+	var f *taskport.Failure
+	switch {
+	case errors.Is(err, errPending):
+		if p := pattern(req.Resource); p == ".sync" || p == ".sync:2" {
+			_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(nestedWatch)})
 			return
 		}
-		if ctx.Err() == nil {
-			e.log.Error("starting nested execution", "parent", parent.Arn, "err", err)
-			_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(time.Second)})
-		}
-		return
-	}
-	switch nt.pattern() {
-	case "":
-		out := map[string]any{"ExecutionArn": child.Arn, "StartDate": epochMillis(child.StartedAt)}
-		e.deliver(ctx, parent.Arn, interp.Event{Kind: interp.TaskSucceeded, Ref: t.Ref, Output: out})
-	case ".sync", ".sync:2":
-		if child.Status != "RUNNING" {
-			e.deliver(ctx, parent.Arn, childResult(child, t.Ref, nt.pattern() == ".sync:2"))
-			return
-		}
-		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(nestedWatch)})
-	default:
 		// .waitForTaskToken: the child (or anyone) answers with the token.
 		_ = e.st.DeleteTimer(ctx, t)
+	case err == nil, errors.As(err, &f):
+		ev := outcome(req.Resource, out, err)
+		ev.Ref = t.Ref
+		e.deliver(ctx, parent.Arn, ev)
+	case ctx.Err() == nil:
+		e.log.Error("starting nested execution", "parent", parent.Arn, "err", err)
+		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(time.Second)})
 	}
 }
 
-type failure struct{ name, cause string }
-
-func (f *failure) Error() string { return f.name + ": " + f.cause }
+// startNested is the port of nested executions: it starts the child (once:
+// asking again finds the same child) and answers with what the pattern
+// returns, the child's ARN at once or its result once it has one.
+func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, error) {
+	nt, err := parseNestedTask(req.Resource, req.Input, req.Token)
+	if err != nil {
+		return nil, taskport.Fail("States.Runtime", "Invalid parameters for states:startExecution: "+err.Error())
+	}
+	child, err := e.startChild(ctx, nt, req.Token)
+	if err != nil {
+		return nil, err
+	}
+	switch p := pattern(nt.resource); p {
+	case "":
+		return map[string]any{"ExecutionArn": child.Arn, "StartDate": epochMillis(child.StartedAt)}, nil
+	case ".sync", ".sync:2":
+		if child.Status != "RUNNING" {
+			return childResult(child, p == ".sync:2")
+		}
+	}
+	return nil, errPending
+}
 
 func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (*store.Execution, error) {
 	if parent, ok := TokenExecution(token); ok && foreignResource(nt.smArn, parent) {
-		return nil, &failure{"StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn)}
+		return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
 	}
 	sm, err := e.st.GetStateMachine(ctx, nt.smArn)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &failure{"StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", nt.smArn)}
+		return nil, taskport.Fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", nt.smArn))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if sm.Type == "EXPRESS" {
-		return nil, &failure{"StepFunctions.StateMachineTypeNotSupportedException", "Nested EXPRESS executions are not supported by this server yet."}
+		return e.expressChild(sm, nt, token), nil
 	}
 	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token)
 	if errors.Is(err, ErrExecutionAlreadyExists) {
@@ -138,31 +158,43 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 		if gerr == nil && prev.ParentToken == token {
 			return prev, nil // ours, started before a crash
 		}
-		return nil, &failure{"StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", ExecutionArn(sm.Arn, nt.name))}
-	}
-	if errors.Is(err, ErrInvalidInput) {
-		return nil, &failure{"StepFunctions.InvalidExecutionInputException", err.Error()}
+		return nil, taskport.Fail("StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", ExecutionArn(sm.Arn, nt.name)))
 	}
 	return child, err
 }
 
-// reportToParent hands a finished child's result to the .sync task that
-// waits for it.
+// reportToParent hands a finished STANDARD child's result to the task
+// that waits for it.
 func (e *Engine) reportToParent(ctx context.Context, childArn string) {
 	child, err := e.st.GetExecution(ctx, childArn)
 	if err != nil || child.ParentToken == "" {
+		return
+	}
+	e.reportChild(ctx, child)
+}
+
+// reportChild hands a finished child's result (STANDARD or EXPRESS) to its
+// parent's task, if that is a .sync task still waiting for it.
+func (e *Engine) reportChild(ctx context.Context, child *store.Execution) {
+	if r, ref, express, err := e.expressTask(child.ParentToken); express {
+		if err == nil {
+			r.childEnded(ref, child)
+		}
 		return
 	}
 	task, err := e.st.GetTask(ctx, child.ParentToken)
 	if err != nil {
 		return // the parent no longer waits
 	}
-	nt, err := parseNestedTask(task.Input, child.ParentToken)
+	req, err := nestedRequest(task.Input, task.ExecutionArn, child.ParentToken)
 	if err != nil {
 		return
 	}
-	if p := nt.pattern(); p == ".sync" || p == ".sync:2" {
-		e.deliver(ctx, task.ExecutionArn, childResult(child, task.Ref, p == ".sync:2"))
+	if p := pattern(req.Resource); p == ".sync" || p == ".sync:2" {
+		out, err := childResult(child, p == ".sync:2")
+		ev := outcome(req.Resource, out, err)
+		ev.Ref = task.Ref
+		e.deliver(ctx, task.ExecutionArn, ev)
 	}
 }
 
@@ -178,8 +210,10 @@ func (e *Engine) failParent(ctx context.Context, arn string, ref int64, name, ca
 }
 
 // childResult is what a .sync task returns: DescribeExecution's shape,
-// with Input and Output as JSON text (.sync) or as JSON (.sync:2).
-func childResult(child *store.Execution, ref int64, parsed bool) interp.Event {
+// with Input and Output as JSON text (.sync) or as JSON (.sync:2). A child
+// that did not succeed fails the task with States.TaskFailed, the same
+// shape as its cause.
+func childResult(child *store.Execution, parsed bool) (any, error) {
 	desc := map[string]any{
 		"ExecutionArn":    child.Arn,
 		"StateMachineArn": child.StateMachineArn,
@@ -199,7 +233,7 @@ func childResult(child *store.Execution, ref int64, parsed bool) interp.Event {
 			desc["Output"], _ = jsonv.ParseString(child.Output)
 		}
 		desc["OutputDetails"] = map[string]any{"Included": true}
-		return interp.Event{Kind: interp.TaskSucceeded, Ref: ref, Output: desc}
+		return desc, nil
 	}
 	if child.HasError {
 		desc["Error"] = child.Error
@@ -207,7 +241,7 @@ func childResult(child *store.Execution, ref int64, parsed bool) interp.Event {
 	if child.HasCause {
 		desc["Cause"] = child.Cause
 	}
-	return interp.Event{Kind: interp.TaskFailed, Ref: ref, Error: "States.TaskFailed", Cause: jsonv.String(desc)}
+	return nil, taskport.Fail("States.TaskFailed", jsonv.String(desc))
 }
 
 func epochMillis(t time.Time) int64 { return t.UnixMilli() }

@@ -69,7 +69,7 @@ func TestNestedExecutions(t *testing.T) {
 			h := newHarness(t, memstore.New())
 			h.child(c.child)
 			sm := h.machine(parentDef(c.resource, c.smArn))
-			rec, err := h.eng.StartExecution(context.Background(), sm, "p", `{"n":21}`, "")
+			rec, err := h.eng.StartExecution(context.Background(), sm, "p", input(`{"n":21}`), "")
 			if err != nil {
 				t.Fatal(err)
 			}

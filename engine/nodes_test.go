@@ -59,7 +59,7 @@ func TestTwoNodesShareAStore(t *testing.T) {
 		got <- task.Token
 	}()
 	time.Sleep(100 * time.Millisecond) // let the worker block on node B
-	rec, err := a.eng.StartExecution(ctx, sm, "x", `{}`, "")
+	rec, err := a.eng.StartExecution(ctx, sm, "x", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestStaleCopyReplaysOnConflict(t *testing.T) {
 		"T1":{"Type":"Task","Resource":"` + actArn + `","Next":"T2"},
 		"T2":{"Type":"Task","Resource":"` + actArn + `","End":true}}}`)
 	ctx := context.Background()
-	rec, err := a.eng.StartExecution(ctx, sm, "s", `{}`, "")
+	rec, err := a.eng.StartExecution(ctx, sm, "s", input(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}

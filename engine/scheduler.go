@@ -12,7 +12,10 @@ import (
 // Run fires due timers until ctx is done. Only the next due time is held in
 // memory; the timers themselves are rows.
 func (e *Engine) Run(ctx context.Context) error {
-	defer e.stopOnce.Do(func() { close(e.stopping) })
+	defer e.stopOnce.Do(func() {
+		close(e.stopping)
+		e.stop()
+	})
 	e.listen(ctx)
 	for {
 		wait := time.Minute

@@ -17,6 +17,10 @@ import (
 // execution's lock, so a task closed meanwhile stays closed. A task whose
 // release fails stays claimed until the next restart queues it again.
 func (e *Engine) release(t *store.Task) {
+	if isExpressArn(t.ExecutionArn) {
+		e.releaseExpress(t)
+		return
+	}
 	ctx := context.Background()
 	l, err := e.acquire(ctx, t.ExecutionArn)
 	if err != nil {
@@ -62,6 +66,12 @@ func (e *Engine) openTask(ctx context.Context, token string) (*store.Task, error
 }
 
 func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) error {
+	if r, ref, express, err := e.expressTask(token); express {
+		if err != nil {
+			return err
+		}
+		return r.answer(ref, ev)
+	}
 	t, err := e.openTask(ctx, token)
 	if err != nil {
 		return err
@@ -90,6 +100,12 @@ func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause stri
 
 // SendTaskHeartbeat restarts a task's heartbeat clock.
 func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
+	if r, ref, express, err := e.expressTask(token); express {
+		if err != nil {
+			return err
+		}
+		return r.beat(ref)
+	}
 	t, err := e.openTask(ctx, token)
 	if err != nil {
 		return err

@@ -62,8 +62,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Error names this package fails tasks with.
@@ -154,11 +154,11 @@ type Invoker struct {
 	tokens map[string]*tokenEntry
 }
 
-// Invoke runs one HTTP Task attempt. It returns engine.ErrNotSupported for
+// Invoke runs one HTTP Task attempt. It returns taskport.ErrNotSupported for
 // any resource other than arn:PARTITION:states:::http:invoke.
-func (i *Invoker) Invoke(ctx context.Context, req engine.InvokeRequest) (any, error) {
+func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	if !resourceRE.MatchString(req.Resource) {
-		return nil, engine.ErrNotSupported
+		return nil, taskport.ErrNotSupported
 	}
 	p, err := parseParams(req)
 	if err != nil {
@@ -190,23 +190,23 @@ func (i *Invoker) Invoke(ctx context.Context, req engine.InvokeRequest) (any, er
 			i.dropToken(conn, oauthToken)
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
-		return nil, &engine.TaskError{Name: ErrStatusCodePrefix + strconv.Itoa(resp.StatusCode), Cause: statusText}
+		return nil, &taskport.Failure{Name: ErrStatusCodePrefix + strconv.Itoa(resp.StatusCode), Cause: statusText}
 	}
 
 	ctype := resp.Header.Get("Content-Type")
 	media := mediaType(ctype)
 	if media == "application/octet-stream" || strings.HasPrefix(media, "image/") || strings.HasPrefix(media, "video/") || strings.HasPrefix(media, "audio/") {
-		return nil, &engine.TaskError{Name: ErrRuntime, Cause: fmt.Sprintf("Unsupported response content-type '%s'. Please see documentation for list of unsupported content-types.", ctype)}
+		return nil, &taskport.Failure{Name: ErrRuntime, Cause: fmt.Sprintf("Unsupported response content-type '%s'. Please see documentation for list of unsupported content-types.", ctype)}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, socketError(ctx, rctx, p, err)
 	}
 	if len(body) > maxResponseBytes {
-		return nil, &engine.TaskError{Name: ErrDataLimit, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", req.StateName)}
+		return nil, &taskport.Failure{Name: ErrDataLimit, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", req.StateName)}
 	}
 	if !utf8.Valid(body) {
-		return nil, &engine.TaskError{Name: ErrRuntime, Cause: "The HTTP response body could not be read as a valid UTF-8 string."}
+		return nil, &taskport.Failure{Name: ErrRuntime, Cause: "The HTTP response body could not be read as a valid UTF-8 string."}
 	}
 
 	headers := make(map[string]any, len(resp.Header))
@@ -255,14 +255,14 @@ func (i *Invoker) connection(arn string) (*Connection, error) {
 		conn, ok = i.Connections.Connection(arn)
 	}
 	if !ok || conn == nil {
-		return nil, &engine.TaskError{Name: ErrConnectionNotFound, Cause: fmt.Sprintf("The connection '%s' does not exist.", arn)}
+		return nil, &taskport.Failure{Name: ErrConnectionNotFound, Cause: fmt.Sprintf("The connection '%s' does not exist.", arn)}
 	}
 	return conn, nil
 }
 
 // buildRequest merges the task's and the connection's data into the HTTP
 // request. It returns the OAuth token it used, if any.
-func (i *Invoker) buildRequest(rctx, ctx context.Context, req engine.InvokeRequest, p *params, conn *Connection) (*http.Request, string, error) {
+func (i *Invoker) buildRequest(rctx, ctx context.Context, req taskport.Request, p *params, conn *Connection) (*http.Request, string, error) {
 	// Query: the task's parameters, then the connection's, which replace
 	// the task's for the same keys.
 	var query []string
@@ -312,9 +312,9 @@ func (i *Invoker) buildRequest(rctx, ctx context.Context, req engine.InvokeReque
 				return nil, "", ctx.Err()
 			}
 			if errors.Is(context.Cause(rctx), errSocketTimeout) {
-				return nil, "", &engine.TaskError{Name: ErrSocket, Cause: fmt.Sprintf("The OAuth token request for connection '%s' did not complete within %v.", conn.Arn, socketTimeout)}
+				return nil, "", &taskport.Failure{Name: ErrSocket, Cause: fmt.Sprintf("The OAuth token request for connection '%s' did not complete within %v.", conn.Arn, socketTimeout)}
 			}
-			return nil, "", &engine.TaskError{Name: ErrConnectionInvalidState, Cause: fmt.Sprintf("The connection '%s' could not be authorized: %v", conn.Arn, err)}
+			return nil, "", &taskport.Failure{Name: ErrConnectionInvalidState, Cause: fmt.Sprintf("The connection '%s' could not be authorized: %v", conn.Arn, err)}
 		}
 		hreq.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -346,7 +346,7 @@ func requestBody(p *params, conn *Connection) ([]byte, bool, error) {
 				merged[k] = v
 			}
 		default:
-			return nil, false, &engine.TaskError{Name: ErrRuntime, Cause: "Cannot merge connection body authorization parameters with request body."}
+			return nil, false, &taskport.Failure{Name: ErrRuntime, Cause: "Cannot merge connection body authorization parameters with request body."}
 		}
 		for k, v := range conn.InvocationBodyParameters {
 			merged[k] = v
@@ -362,7 +362,7 @@ func requestBody(p *params, conn *Connection) ([]byte, bool, error) {
 	if p.encoding == encodingURL {
 		m, ok := body.(map[string]any)
 		if !ok {
-			return nil, false, &engine.TaskError{Name: ErrRuntime, Cause: fmt.Sprintf("The RequestBody cannot be URL-encoded: it is a JSON %s, not an object or a string.", jsonv.TypeName(body))}
+			return nil, false, &taskport.Failure{Name: ErrRuntime, Cause: fmt.Sprintf("The RequestBody cannot be URL-encoded: it is a JSON %s, not an object or a string.", jsonv.TypeName(body))}
 		}
 		return []byte(formEncode(m, p.arrayFormat)), true, nil
 	}
@@ -378,7 +378,7 @@ func socketError(ctx, rctx context.Context, p *params, err error) error {
 	}
 	target := p.endpoint.Scheme + "://" + p.endpoint.Host + p.endpoint.EscapedPath()
 	if errors.Is(context.Cause(rctx), errSocketTimeout) {
-		return &engine.TaskError{Name: ErrSocket, Cause: fmt.Sprintf("The HTTP request to %s did not complete within %v.", target, socketTimeout)}
+		return &taskport.Failure{Name: ErrSocket, Cause: fmt.Sprintf("The HTTP request to %s did not complete within %v.", target, socketTimeout)}
 	}
 	// url.Error's text repeats the whole URL, query string included, which
 	// can hold connection secrets: name the endpoint without it.
@@ -386,7 +386,7 @@ func socketError(ctx, rctx context.Context, p *params, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return &engine.TaskError{Name: ErrSocket, Cause: fmt.Sprintf("%s %s: %v", p.method, target, err)}
+	return &taskport.Failure{Name: ErrSocket, Cause: fmt.Sprintf("%s %s: %v", p.method, target, err)}
 }
 
 // reasonPhrase is the status line's text ("Not Found"), as the server sent

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 const (
@@ -160,7 +160,7 @@ func invoke(ctx context.Context, inv *Invoker, input string) (any, error) {
 	if err != nil {
 		panic(err)
 	}
-	return inv.Invoke(ctx, engine.InvokeRequest{Resource: resource, Input: v, ExecutionArn: execArn, StateName: "Call"})
+	return inv.Invoke(ctx, taskport.Request{Resource: resource, Input: v, ExecutionArn: execArn, StateName: "Call"})
 }
 
 // taskParams builds a Parameters document calling path on s.
@@ -182,14 +182,14 @@ func TestResourceNotSupported(t *testing.T) {
 		"arn:aws:states:us-east-1::http:invoke",
 		"",
 	} {
-		if _, err := inv.Invoke(context.Background(), engine.InvokeRequest{Resource: r, Input: map[string]any{}}); !errors.Is(err, engine.ErrNotSupported) {
+		if _, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: map[string]any{}}); !errors.Is(err, taskport.ErrNotSupported) {
 			t.Errorf("%q: err = %v, want ErrNotSupported", r, err)
 		}
 	}
 	// Every partition's http:invoke is ours (here it fails on its Parameters).
 	for _, r := range []string{resource, "arn:aws-cn:states:::http:invoke", "arn:aws-us-gov:states:::http:invoke"} {
-		_, err := inv.Invoke(context.Background(), engine.InvokeRequest{Resource: r, Input: map[string]any{}})
-		var te *engine.TaskError
+		_, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: map[string]any{}})
+		var te *taskport.Failure
 		if !errors.As(err, &te) || te.Name != ErrRuntime {
 			t.Errorf("%q: err = %v, want States.Runtime", r, err)
 		}
@@ -393,7 +393,7 @@ func TestOAuthClientCredentials(t *testing.T) {
 
 	// A 401 drops the token: that attempt fails, the next one fetches anew.
 	s.reject.Store(true)
-	var te *engine.TaskError
+	var te *taskport.Failure
 	if err := call(); !errors.As(err, &te) || te.Name != "States.Http.StatusCode.401" {
 		t.Fatalf("err = %v, want States.Http.StatusCode.401", err)
 	}
@@ -433,7 +433,7 @@ func TestOAuthTokenFailure(t *testing.T) {
 	conns := connections{"bad": {Arn: "bad", OAuth: &OAuthAuth{TokenURL: s.URL + "/status/401", ClientID: "c", ClientSecret: "s"}}}
 	inv := &Invoker{Connections: conns}
 	_, err := invoke(context.Background(), inv, taskParams(s, "/echo", "GET", "bad", ""))
-	var te *engine.TaskError
+	var te *taskport.Failure
 	if !errors.As(err, &te) || te.Name != ErrConnectionInvalidState || !strings.Contains(te.Cause, "401") {
 		t.Fatalf("err = %v, want %s", err, ErrConnectionInvalidState)
 	}
@@ -529,7 +529,7 @@ func TestFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := invoke(context.Background(), inv, tc.input)
-			var te *engine.TaskError
+			var te *taskport.Failure
 			if !errors.As(err, &te) {
 				t.Fatalf("out %v err %v, want a TaskError", out, err)
 			}
@@ -573,7 +573,7 @@ func TestParameterErrors(t *testing.T) {
 			before := len(s.requests)
 			s.mu.Unlock()
 			_, err := invoke(context.Background(), inv, tc.input)
-			var te *engine.TaskError
+			var te *taskport.Failure
 			if !errors.As(err, &te) || te.Name != ErrRuntime || !strings.Contains(te.Cause, tc.cause) {
 				t.Fatalf("err = %v, want States.Runtime containing %q", err, tc.cause)
 			}
@@ -617,7 +617,7 @@ func TestTimeouts(t *testing.T) {
 		socketTimeout = 100 * time.Millisecond
 		defer func() { socketTimeout = old }()
 		_, err := invoke(context.Background(), inv, taskParams(s, "/slow", "GET", connNone, ""))
-		var te *engine.TaskError
+		var te *taskport.Failure
 		if !errors.As(err, &te) || te.Name != ErrSocket || !strings.Contains(te.Cause, "did not complete within") {
 			t.Fatalf("err = %v, want States.Http.Socket", err)
 		}
@@ -626,7 +626,7 @@ func TestTimeouts(t *testing.T) {
 	t.Run("client timeout", func(t *testing.T) {
 		inv := &Invoker{Client: &http.Client{Timeout: 100 * time.Millisecond}, Connections: testConnections(s)}
 		_, err := invoke(context.Background(), inv, taskParams(s, "/slow", "GET", connNone, ""))
-		var te *engine.TaskError
+		var te *taskport.Failure
 		if !errors.As(err, &te) || te.Name != ErrSocket {
 			t.Fatalf("err = %v, want States.Http.Socket", err)
 		}

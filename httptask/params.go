@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 const (
@@ -62,11 +62,11 @@ type params struct {
 
 // runtimeError is the States.Runtime failure AWS reports for Parameters it
 // cannot start the task with.
-func runtimeError(req engine.InvokeRequest, raw any, msg string) error {
-	return &engine.TaskError{Name: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The Parameters '%s' could not be used to start the Task: [%s]", req.StateName, jsonv.String(raw), msg)}
+func runtimeError(req taskport.Request, raw any, msg string) error {
+	return &taskport.Failure{Name: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The Parameters '%s' could not be used to start the Task: [%s]", req.StateName, jsonv.String(raw), msg)}
 }
 
-func parseParams(req engine.InvokeRequest) (*params, error) {
+func parseParams(req taskport.Request) (*params, error) {
 	in, ok := req.Input.(map[string]any)
 	if !ok {
 		return nil, runtimeError(req, req.Input, "The Parameters must be a JSON object")

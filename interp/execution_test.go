@@ -291,7 +291,7 @@ func TestDeterminism(t *testing.T) {
 	runOnce := func(seed uint64) string {
 		res, err := runner.Run(context.Background(), m, runner.Options{
 			Info: testInfo(parseJSON(t, `{"items":[1,2,3]}`)), FastForward: true, Now: fixedClock, Seed: seed,
-			Resolver: &recorder{fn: failFirst(2, "Flaky")},
+			Tasks: &recorder{fn: failFirst(2, "Flaky")},
 		})
 		if err != nil {
 			t.Fatal(err)

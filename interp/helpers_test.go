@@ -11,6 +11,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // t0 is the fixed start time of every test execution.
@@ -48,15 +49,15 @@ func parseJSON(t testing.TB, s string) any {
 	return v
 }
 
-// call is one task invocation as a resolver saw it.
+// call is one task invocation as the task port saw it.
 type call struct {
 	State   string
 	Attempt int
 	Input   any
-	Task    interp.Task
+	Task    taskport.Request
 }
 
-// script answers a task: a result, or a *runner.TaskFailure to fail it.
+// script answers a task: a result, or a *taskport.Failure to fail it.
 type script func(state string, attempt int, input any) (any, error)
 
 // recorder wraps a script and records every call.
@@ -65,15 +66,15 @@ type recorder struct {
 	fn    script
 }
 
-func (r *recorder) Resolve(_ context.Context, task *interp.Task) (any, error) {
-	r.calls = append(r.calls, call{State: task.StateName, Attempt: task.Attempt, Input: task.Input, Task: *task})
+func (r *recorder) Invoke(_ context.Context, task taskport.Request) (any, error) {
+	r.calls = append(r.calls, call{State: task.StateName, Attempt: task.Attempt, Input: task.Input, Task: task})
 	if r.fn == nil {
 		return task.Input, nil
 	}
 	return r.fn(task.StateName, task.Attempt, task.Input)
 }
 
-func fail(name, cause string) error { return &runner.TaskFailure{Name: name, Cause: cause} }
+func fail(name, cause string) error { return &taskport.Failure{Name: name, Cause: cause} }
 
 // echo succeeds every task with its own input.
 func echo(_ string, _ int, in any) (any, error) { return in, nil }
@@ -85,7 +86,7 @@ func run(t testing.TB, m *interp.Machine, input string, fn script) (*runner.Resu
 	rec := &recorder{fn: fn}
 	res, err := runner.Run(context.Background(), m, runner.Options{
 		Info:        testInfo(parseJSON(t, input)),
-		Resolver:    rec,
+		Tasks:       rec,
 		FastForward: true,
 		Now:         fixedClock,
 		Seed:        42,

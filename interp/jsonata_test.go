@@ -3,6 +3,7 @@ package interp_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/interp"
@@ -175,7 +176,7 @@ func TestJSONataTaskLimits(t *testing.T) {
 	m := compile(t, `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 		"TimeoutSeconds":"{% $states.input.t %}","HeartbeatSeconds":"{% $states.input.t - 1 %}","End":true}}}`)
 	_, rec := run(t, m, `{"t":30}`, echo)
-	if len(rec.calls) != 1 || rec.calls[0].Task.TimeoutSeconds != 30 || rec.calls[0].Task.HeartbeatSeconds != 29 {
+	if len(rec.calls) != 1 || rec.calls[0].Task.Timeout != 30*time.Second || rec.calls[0].Task.Heartbeat != 29*time.Second {
 		t.Fatalf("calls %+v", rec.calls)
 	}
 }

@@ -164,7 +164,7 @@ func TestRetryJitterFull(t *testing.T) {
 	runSeed := func(seed uint64) []time.Duration {
 		rec := &recorder{fn: failFirst(3, "Boom")}
 		res, err := runner.Run(context.Background(), m, runner.Options{
-			Info: testInfo(map[string]any{}), Resolver: rec, FastForward: true, Now: fixedClock, Seed: seed,
+			Info: testInfo(map[string]any{}), Tasks: rec, FastForward: true, Now: fixedClock, Seed: seed,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -106,7 +106,7 @@ func TestTaskEventFamilies(t *testing.T) {
 					}
 				}
 			}
-			if len(rec.calls) != 1 || rec.calls[0].Task.Resource != tc.resource || rec.calls[0].Task.TimeoutSeconds != 30 {
+			if len(rec.calls) != 1 || rec.calls[0].Task.Resource != tc.resource || rec.calls[0].Task.Timeout != 30*time.Second {
 				t.Errorf("task = %+v", rec.calls)
 			}
 			// Each event points at the one before it on this thread.
@@ -395,8 +395,8 @@ func TestTaskTimeoutSecondsPath(t *testing.T) {
 			}
 			check(t, res, want{Status: interp.Succeeded})
 			task := rec.calls[0].Task
-			if task.TimeoutSeconds != tc.timeout || task.HeartbeatSeconds != tc.heartbeat {
-				t.Errorf("task timeout %d heartbeat %d, want %d %d", task.TimeoutSeconds, task.HeartbeatSeconds, tc.timeout, tc.heartbeat)
+			if task.Timeout != time.Duration(tc.timeout)*time.Second || task.Heartbeat != time.Duration(tc.heartbeat)*time.Second {
+				t.Errorf("task timeout %v heartbeat %v, want %ds %ds", task.Timeout, task.Heartbeat, tc.timeout, tc.heartbeat)
 			}
 			d := detailsJSON(t, eventsOf(res.History, "TaskScheduled")[0])
 			checkOptionalInt(t, d, "timeoutInSeconds", tc.timeout)

@@ -133,7 +133,11 @@ func TestHandlerExportsCounts(t *testing.T) {
 	}
 
 	// An execution scheduled a task: 1 queued.
-	x, err := f.eng.StartExecution(ctx, f.sm, "one", `{}`, "")
+	input, err := engine.ParseInput(`{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := f.eng.StartExecution(ctx, f.sm, "one", input, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package runner drives one execution of the interpreter to completion in
-// process: it resolves Task states through a Resolver, keeps timers in a
-// heap and either sleeps until they are due or, with FastForward, jumps the
-// clock. It is what `statecraft run`, the conformance suite and the
+// process: it runs Task states through a taskport.Port, one at a time,
+// keeps timers in a heap and either sleeps until they are due or, with
+// FastForward, jumps the clock. It is what `statecraft run`, the conformance suite and the
 // in-process benchmarks use; the durable engine is a different host of the
 // same interpreter.
 package runner
@@ -14,34 +14,17 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/taskport"
 )
-
-// Resolver runs Task states. Returning a *TaskFailure fails the task (it can
-// be retried and caught); any other error stops the run.
-type Resolver interface {
-	Resolve(ctx context.Context, task *interp.Task) (any, error)
-}
-
-// ResolverFunc adapts a function to Resolver.
-type ResolverFunc func(ctx context.Context, task *interp.Task) (any, error)
-
-// Resolve calls f.
-func (f ResolverFunc) Resolve(ctx context.Context, task *interp.Task) (any, error) {
-	return f(ctx, task)
-}
-
-// TaskFailure is returned by a Resolver to fail the task.
-type TaskFailure struct {
-	Name  string
-	Cause string
-}
-
-func (e *TaskFailure) Error() string { return e.Name + ": " + e.Cause }
 
 // Options configure Run.
 type Options struct {
-	Info        interp.Info
-	Resolver    Resolver
+	Info interp.Info
+	// Tasks runs Task states. A *taskport.Failure fails the task (it can be
+	// retried and caught; States.Timeout and States.HeartbeatTimeout time
+	// it out), a resource it does not run fails the task with
+	// Statecraft.ResourceNotSupported, and any other error stops the run.
+	Tasks       taskport.Port
 	FastForward bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -153,19 +136,22 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 			if canceled[c.Ref] {
 				continue
 			}
-			if opts.Resolver == nil {
-				return nil, fmt.Errorf("state %q: no resolver for Task resource %s", c.Task.StateName, c.Task.Resource)
+			if opts.Tasks == nil {
+				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s", c.Task.StateName, c.Task.Resource)
 			}
 			x.Apply(interp.Event{Kind: interp.TaskStarted, Time: current(), Ref: c.Ref, WorkerName: "statecraft-run"})
-			out, err := opts.Resolver.Resolve(ctx, c.Task)
+			out, err := opts.Tasks.Invoke(ctx, request(c, opts.Info))
 			ev = interp.Event{Time: current(), Ref: c.Ref}
-			var tf *TaskFailure
+			var tf *taskport.Failure
+			if errors.Is(err, taskport.ErrNotSupported) {
+				tf = taskport.NotSupported(c.Task.Resource)
+			}
 			switch {
 			case err == nil:
 				ev.Kind, ev.Output = interp.TaskSucceeded, out
-			case errors.As(err, &tf):
+			case tf != nil || errors.As(err, &tf):
 				ev.Kind, ev.Error, ev.Cause = interp.TaskFailed, tf.Name, tf.Cause
-				if tf.Name == interp.ErrTimeout || tf.Name == interp.ErrHeartbeatTimeout {
+				if tf.TimedOut() {
 					ev.Kind = interp.TaskTimedOut
 				}
 			default:
@@ -208,4 +194,23 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 		History:     x.History,
 		Transitions: x.Transitions,
 	}, nil
+}
+
+// request is what the port is asked for one RunTask command.
+func request(c interp.Command, info interp.Info) taskport.Request {
+	t := c.Task
+	req := taskport.Request{
+		Resource:     t.Resource,
+		Input:        t.Input,
+		Credentials:  t.Credentials,
+		Timeout:      time.Duration(t.TimeoutSeconds) * time.Second,
+		Heartbeat:    time.Duration(t.HeartbeatSeconds) * time.Second,
+		ExecutionArn: info.ExecutionArn,
+		StateName:    t.StateName,
+		Attempt:      t.Attempt,
+	}
+	if info.TaskToken != nil {
+		req.Token = info.TaskToken(c.Ref)
+	}
+	return req
 }

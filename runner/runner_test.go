@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -48,7 +50,7 @@ func TestRunFastForward(t *testing.T) {
 	var tasks []string
 	res, err := runner.Run(context.Background(), m, runner.Options{
 		Info: interp.Info{Input: map[string]any{"in": int64(1)}},
-		Resolver: runner.ResolverFunc(func(_ context.Context, task *interp.Task) (any, error) {
+		Tasks: taskport.Func(func(_ context.Context, task taskport.Request) (any, error) {
 			tasks = append(tasks, task.StateName+":"+jsonv.String(task.Input))
 			return task.StateName, nil
 		}),
@@ -108,8 +110,8 @@ func TestRunTaskFailureKinds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := runner.Run(context.Background(), machine(t, def), runner.Options{
-				Resolver: runner.ResolverFunc(func(context.Context, *interp.Task) (any, error) {
-					return nil, &runner.TaskFailure{Name: tc.errName, Cause: "why"}
+				Tasks: taskport.Func(func(context.Context, taskport.Request) (any, error) {
+					return nil, &taskport.Failure{Name: tc.errName, Cause: "why"}
 				}),
 				FastForward: true, Now: fixed, Seed: 1,
 			})
@@ -126,13 +128,13 @@ func TestRunTaskFailureKinds(t *testing.T) {
 	}
 }
 
-// A wrapped TaskFailure still fails the task; any other error stops the
+// A wrapped Failure still fails the task; any other error stops the
 // run and is returned.
-func TestRunResolverErrors(t *testing.T) {
+func TestRunPortErrors(t *testing.T) {
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`
-	boom := errors.New("resolver broke")
+	boom := errors.New("port broke")
 	res, err := runner.Run(context.Background(), machine(t, def), runner.Options{
-		Resolver:    runner.ResolverFunc(func(context.Context, *interp.Task) (any, error) { return nil, boom }),
+		Tasks:       taskport.Func(func(context.Context, taskport.Request) (any, error) { return nil, boom }),
 		FastForward: true, Now: fixed, Seed: 1,
 	})
 	if !errors.Is(err, boom) || res != nil || !strings.Contains(err.Error(), `state "T"`) {
@@ -140,8 +142,8 @@ func TestRunResolverErrors(t *testing.T) {
 	}
 
 	res, err = runner.Run(context.Background(), machine(t, def), runner.Options{
-		Resolver: runner.ResolverFunc(func(context.Context, *interp.Task) (any, error) {
-			return nil, errors.Join(errors.New("context"), &runner.TaskFailure{Name: "Wrapped", Cause: "c"})
+		Tasks: taskport.Func(func(context.Context, taskport.Request) (any, error) {
+			return nil, errors.Join(errors.New("context"), &taskport.Failure{Name: "Wrapped", Cause: "c"})
 		}),
 		FastForward: true, Now: fixed, Seed: 1,
 	})
@@ -150,15 +152,15 @@ func TestRunResolverErrors(t *testing.T) {
 	}
 
 	_, err = runner.Run(context.Background(), machine(t, def), runner.Options{FastForward: true, Now: fixed, Seed: 1})
-	if err == nil || !strings.Contains(err.Error(), "no resolver") {
-		t.Errorf("nil resolver: err %v", err)
+	if err == nil || !strings.Contains(err.Error(), "nothing runs the Task resource") {
+		t.Errorf("nil port: err %v", err)
 	}
 }
 
 func TestRunContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	res, err := runner.Run(ctx, machine(t, taskThenWait), runner.Options{
-		Resolver: runner.ResolverFunc(func(context.Context, *interp.Task) (any, error) {
+		Tasks: taskport.Func(func(context.Context, taskport.Request) (any, error) {
 			cancel()
 			return "x", nil
 		}),
@@ -236,10 +238,10 @@ func TestRunParallelOrderAndCancel(t *testing.T) {
 		{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}]}}}`
 	var order []string
 	res, err := runner.Run(context.Background(), machine(t, def), runner.Options{
-		Resolver: runner.ResolverFunc(func(_ context.Context, task *interp.Task) (any, error) {
+		Tasks: taskport.Func(func(_ context.Context, task taskport.Request) (any, error) {
 			order = append(order, task.StateName)
 			if task.StateName == "B" {
-				return nil, &runner.TaskFailure{Name: "B.Failed"}
+				return nil, &taskport.Failure{Name: "B.Failed"}
 			}
 			return task.StateName, nil
 		}),
@@ -256,11 +258,74 @@ func TestRunParallelOrderAndCancel(t *testing.T) {
 	}
 }
 
-// A machine without tasks needs no resolver.
-func TestRunNoResolverNeeded(t *testing.T) {
+// A machine without tasks needs no port.
+func TestRunNoPortNeeded(t *testing.T) {
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"Next":"S"},"S":{"Type":"Succeed"}}}`
 	res, err := runner.Run(context.Background(), machine(t, def), runner.Options{Now: fixed, Seed: 1})
 	if err != nil || res.Status != interp.Succeeded || jsonv.String(res.Output) != "1" {
 		t.Errorf("err %v res %+v", err, res)
+	}
+}
+
+// The port is asked with everything the state says about the attempt: its
+// limits, retry count, credentials, and the token $$.Task.Token names.
+func TestRunRequest(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"TimeoutSeconds":30,"HeartbeatSeconds":10,"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},
+		"Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":2}],"End":true}}}`
+	var got []taskport.Request
+	info := interp.Info{
+		ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:m:e",
+		Input:        map[string]any{"a": int64(1)},
+		TaskToken:    func(ref int64) string { return fmt.Sprint("token-", ref) },
+	}
+	res, err := runner.Run(context.Background(), machine(t, def), runner.Options{
+		Info: info,
+		Tasks: taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
+			got = append(got, req)
+			if req.Attempt == 0 {
+				return nil, taskport.Fail("Flaky", "first try")
+			}
+			return "ok", nil
+		}),
+		FastForward: true, Now: fixed, Seed: 1,
+	})
+	if err != nil || res.Status != interp.Succeeded {
+		t.Fatalf("err %v res %+v", err, res)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d calls, want 2", len(got))
+	}
+	for i, req := range got {
+		if req.Resource != "arn:aws:states:::lambda:invoke" || req.StateName != "T" || req.Attempt != i ||
+			req.Timeout != 30*time.Second || req.Heartbeat != 10*time.Second || req.ExecutionArn != info.ExecutionArn ||
+			!strings.HasPrefix(req.Token, "token-") || jsonv.String(req.Input) != `{"a":1}` ||
+			jsonv.String(req.Credentials) != `{"RoleArn":"arn:aws:iam::123456789012:role/other"}` {
+			t.Errorf("call %d: %+v", i, req)
+		}
+	}
+	if got[0].Token == got[1].Token {
+		t.Errorf("both attempts had token %s", got[0].Token)
+	}
+}
+
+// A resource the port does not run fails the task with an error that names
+// it, which Catch sees; the run goes on.
+func TestRunNotSupported(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+		"Catch":[{"ErrorEquals":["Statecraft.ResourceNotSupported"],"Next":"C"}],"End":true},
+		"C":{"Type":"Pass","End":true}}}`
+	res, err := runner.Run(context.Background(), machine(t, def), runner.Options{
+		Tasks: taskport.Func(func(context.Context, taskport.Request) (any, error) {
+			return nil, fmt.Errorf("wrapped: %w", taskport.ErrNotSupported)
+		}),
+		FastForward: true, Now: fixed, Seed: 1,
+	})
+	if err != nil || res.Status != interp.Succeeded {
+		t.Fatalf("err %v res %+v", err, res)
+	}
+	out := jsonv.String(res.Output)
+	if !strings.Contains(out, `"Error":"Statecraft.ResourceNotSupported"`) || !strings.Contains(out, "arn:aws:states:::sqs:sendMessage") {
+		t.Errorf("output %s", out)
 	}
 }

@@ -58,7 +58,7 @@ func runtimesHost(t *testing.T) *functions.Host {
 func TestRuntimesFromAStateMachine(t *testing.T) {
 	h := runtimesHost(t)
 	st := memstore.New()
-	eng := engine.New(st, engine.Options{Invoker: &Invoker{Functions: h}})
+	eng := engine.New(st, engine.Options{Tasks: &Invoker{Functions: h}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go eng.Run(ctx)
@@ -92,7 +92,7 @@ func TestRuntimesFromAStateMachine(t *testing.T) {
 			if err := st.CreateStateMachine(ctx, sm); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := eng.StartExecution(ctx, sm, "x", c.input, "")
+			rec, err := eng.StartExecution(ctx, sm, "x", mustInput(c.input), "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,5 +1,5 @@
 // Package tasks runs the Task resources that Statecraft runs itself, as
-// one engine.Invoker: Lambda functions (the legacy
+// one taskport.Port: Lambda functions (the legacy
 // arn:aws:lambda:REGION:ACCOUNT:function:NAME form and the optimized
 // arn:aws:states:::lambda:invoke integration) on local processes through a
 // functions.Host, and HTTP tasks (arn:aws:states:::http:invoke) through
@@ -21,10 +21,10 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // Invoker routes task resources to local functions and HTTP calls. A nil
@@ -38,28 +38,28 @@ type Invoker struct {
 	Log *slog.Logger
 }
 
-// Invoke implements engine.Invoker.
-func (i *Invoker) Invoke(ctx context.Context, req engine.InvokeRequest) (any, error) {
+// Invoke implements taskport.Port.
+func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	res := strings.TrimSuffix(req.Resource, ".waitForTaskToken")
 	parts := strings.SplitN(res, ":", 7)
 	switch {
 	case len(parts) >= 7 && parts[2] == "lambda" && parts[5] == "function":
 		if i.Functions == nil {
-			return nil, engine.ErrNotSupported
+			return nil, taskport.ErrNotSupported
 		}
 		return i.legacy(ctx, req, res, parts[4], functionName(parts[6]), req.Input)
 	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] == "lambda" && parts[6] == "invoke":
 		if i.Functions == nil {
-			return nil, engine.ErrNotSupported
+			return nil, taskport.ErrNotSupported
 		}
 		return i.invoke(ctx, req, req.Input)
 	case len(parts) == 7 && parts[2] == "states" && parts[5] == "http":
 		if i.HTTP == nil {
-			return nil, engine.ErrNotSupported
+			return nil, taskport.ErrNotSupported
 		}
 		return i.HTTP.Invoke(ctx, req)
 	}
-	return nil, engine.ErrNotSupported
+	return nil, taskport.ErrNotSupported
 }
 
 // functionName takes "NAME" or "NAME:QUALIFIER" (a version or alias; local
@@ -87,7 +87,7 @@ func fromParameter(s string) (account, name string) {
 // execution is what the task's execution ARN
 // (arn:aws:states:REGION:ACCOUNT:execution:... or :express:...) says about
 // where it runs; both are "" when the request names no execution.
-func execution(req engine.InvokeRequest) (region, account string) {
+func execution(req taskport.Request) (region, account string) {
 	parts := strings.SplitN(req.ExecutionArn, ":", 6)
 	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "states" {
 		return "", ""
@@ -100,7 +100,7 @@ func execution(req engine.InvokeRequest) (region, account string) {
 // account's functions, as an execution role without cross-account
 // permissions may on AWS: a function ARN of another account fails the task
 // the way Lambda's AccessDeniedException does, and nothing runs.
-func account(req engine.InvokeRequest, named, name string) (string, error) {
+func account(req taskport.Request, named, name string) (string, error) {
 	region, exec := execution(req)
 	switch {
 	case named == "":
@@ -112,14 +112,14 @@ func account(req engine.InvokeRequest, named, name string) (string, error) {
 		region = "us-east-1"
 	}
 	arn := "arn:aws:lambda:" + region + ":" + named + ":function:" + name
-	return "", &engine.TaskError{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
+	return "", &taskport.Failure{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
 		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because the function belongs to another account than the execution's (%s) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s)",
 		req.ExecutionArn, arn, exec, newRequestID())}
 }
 
 // legacy invokes a function named by its ARN: the task's result is the
 // function's response itself.
-func (i *Invoker) legacy(ctx context.Context, req engine.InvokeRequest, arn, acct, name string, input any) (any, error) {
+func (i *Invoker) legacy(ctx context.Context, req taskport.Request, arn, acct, name string, input any) (any, error) {
 	acct, err := account(req, acct, name)
 	if err != nil {
 		return nil, err
@@ -133,11 +133,11 @@ func (i *Invoker) legacy(ctx context.Context, req engine.InvokeRequest, arn, acc
 
 // invoke is the optimized integration: Parameters carry FunctionName and
 // Payload, and the result wraps the response the way the Lambda API does.
-func (i *Invoker) invoke(ctx context.Context, req engine.InvokeRequest, input any) (any, error) {
+func (i *Invoker) invoke(ctx context.Context, req taskport.Request, input any) (any, error) {
 	params, _ := input.(map[string]any)
 	fn, _ := params["FunctionName"].(string)
 	if fn == "" {
-		return nil, &engine.TaskError{Name: "States.Runtime", Cause: "The lambda:invoke integration needs a FunctionName parameter."}
+		return nil, &taskport.Failure{Name: "States.Runtime", Cause: "The lambda:invoke integration needs a FunctionName parameter."}
 	}
 	acct, name := fromParameter(fn)
 	acct, err := account(req, acct, name)
@@ -178,7 +178,7 @@ type result struct {
 // call runs one invocation and turns a function error into the task error
 // Step Functions reports: the error's type is the error name and the
 // error document (errorMessage, errorType, stackTrace) is the cause.
-func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, account, name string, payload []byte) (*result, error) {
+func (i *Invoker) call(ctx context.Context, req taskport.Request, ref, account, name string, payload []byte) (*result, error) {
 	id := newRequestID()
 	res, err := i.Functions.Invoke(ctx, account, name, payload, functions.InvokeMeta{RequestID: id})
 	if err == nil && i.Log != nil {
@@ -187,9 +187,9 @@ func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, accou
 	}
 	switch {
 	case errors.Is(err, functions.ErrFunctionNotFound):
-		return nil, &engine.TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("Function not found: %s (Service: Lambda, Status Code: 404, Request ID: %s)", ref, id)}
+		return nil, &taskport.Failure{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("Function not found: %s (Service: Lambda, Status Code: 404, Request ID: %s)", ref, id)}
 	case errors.Is(err, functions.ErrInvalidRequestContent):
-		return nil, &engine.TaskError{Name: "Lambda.InvalidRequestContentException", Cause: err.Error()}
+		return nil, &taskport.Failure{Name: "Lambda.InvalidRequestContentException", Cause: err.Error()}
 	case err != nil:
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (i *Invoker) call(ctx context.Context, req engine.InvokeRequest, ref, accou
 		if name == "" {
 			name = functions.ErrorTypeUnknown
 		}
-		return nil, &engine.TaskError{Name: name, Cause: string(res.Payload)}
+		return nil, &taskport.Failure{Name: name, Cause: string(res.Payload)}
 	}
 	return &result{Result: res, requestID: id}, nil
 }

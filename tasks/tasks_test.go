@@ -14,6 +14,7 @@ import (
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 func host(t *testing.T) *functions.Host {
@@ -32,16 +33,25 @@ func host(t *testing.T) *functions.Host {
 	return h
 }
 
+// mustInput parses an execution input the test spells out.
+func mustInput(text string) *engine.Input {
+	in, err := engine.ParseInput(text)
+	if err != nil {
+		panic(err)
+	}
+	return in
+}
+
 func TestLambdaResults(t *testing.T) {
 	inv := &Invoker{Functions: host(t)}
 	ctx := context.Background()
 
-	out, err := inv.Invoke(ctx, engine.InvokeRequest{Resource: "arn:aws:lambda:us-east-1:123456789012:function:double", Input: map[string]any{"n": int64(21)}})
+	out, err := inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:double", Input: map[string]any{"n": int64(21)}})
 	if err != nil || !jsonv.Equal(out, map[string]any{"n": int64(42)}) {
 		t.Fatalf("legacy ARN: %v %v", jsonv.String(out), err)
 	}
 
-	out, err = inv.Invoke(ctx, engine.InvokeRequest{Resource: "arn:aws:states:::lambda:invoke", Input: map[string]any{
+	out, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:states:::lambda:invoke", Input: map[string]any{
 		"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:double:$LATEST",
 		"Payload":      map[string]any{"n": int64(5)},
 	}})
@@ -53,18 +63,18 @@ func TestLambdaResults(t *testing.T) {
 		t.Fatalf("lambda:invoke result %s", jsonv.String(out))
 	}
 
-	_, err = inv.Invoke(ctx, engine.InvokeRequest{Resource: "arn:aws:lambda:us-east-1:123456789012:function:invalid", Input: map[string]any{}})
-	var te *engine.TaskError
+	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:invalid", Input: map[string]any{}})
+	var te *taskport.Failure
 	if !errors.As(err, &te) || te.Name != "ValidationError" || !strings.Contains(te.Cause, `"errorMessage":"bad input"`) {
 		t.Fatalf("handler error: %v", err)
 	}
 
-	_, err = inv.Invoke(ctx, engine.InvokeRequest{Resource: "arn:aws:lambda:us-east-1:123456789012:function:nope", Input: map[string]any{}})
+	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:nope", Input: map[string]any{}})
 	if !errors.As(err, &te) || te.Name != "Lambda.ResourceNotFoundException" {
 		t.Fatalf("missing function: %v", err)
 	}
 
-	if _, err := inv.Invoke(ctx, engine.InvokeRequest{Resource: "arn:aws:states:::sqs:sendMessage"}); !errors.Is(err, engine.ErrNotSupported) {
+	if _, err := inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:states:::sqs:sendMessage"}); !errors.Is(err, taskport.ErrNotSupported) {
 		t.Fatalf("other resources: %v", err)
 	}
 }
@@ -73,7 +83,7 @@ func TestLambdaResults(t *testing.T) {
 // Error; Retry on States.TaskFailed carries it to success, as on AWS.
 func TestRetriedLambdaInADurableExecution(t *testing.T) {
 	st := memstore.New()
-	eng := engine.New(st, engine.Options{Invoker: &Invoker{Functions: host(t)}})
+	eng := engine.New(st, engine.Options{Tasks: &Invoker{Functions: host(t)}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go eng.Run(ctx)
@@ -83,7 +93,7 @@ func TestRetriedLambdaInADurableExecution(t *testing.T) {
 	if err := st.CreateStateMachine(ctx, sm); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := eng.StartExecution(ctx, sm, "x", `{}`, "")
+	rec, err := eng.StartExecution(ctx, sm, "x", mustInput(`{}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +138,7 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 	const mine = "arn:aws:states:us-east-1:123456789012:execution:m:e"
 	const theirs = "arn:aws:states:eu-west-1:" + other + ":execution:m:e"
 	input := map[string]any{"n": int64(4)}
-	var te *engine.TaskError
+	var te *taskport.Failure
 	for _, c := range []struct {
 		name, exec, resource string
 		params               map[string]any // for lambda:invoke
@@ -147,7 +157,7 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 		{"the other account has no flaky", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "flaky"}, "Lambda.ResourceNotFoundException"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			req := engine.InvokeRequest{ExecutionArn: c.exec, Resource: c.resource, Input: input}
+			req := taskport.Request{ExecutionArn: c.exec, Resource: c.resource, Input: input}
 			if c.params != nil {
 				req.Input = c.params
 			}
@@ -174,7 +184,7 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 	// The refused calls ran nothing: flaky, which counts its calls and
 	// succeeds on every third, succeeds on its own third call.
 	for call := 1; call <= 3; call++ {
-		out, err := inv.Invoke(ctx, engine.InvokeRequest{ExecutionArn: mine, Resource: "arn:aws:lambda:us-east-1:123456789012:function:flaky", Input: input})
+		out, err := inv.Invoke(ctx, taskport.Request{ExecutionArn: mine, Resource: "arn:aws:lambda:us-east-1:123456789012:function:flaky", Input: input})
 		if call < 3 && err == nil || call == 3 && (err != nil || !jsonv.Equal(out, map[string]any{"calls": int64(3)})) {
 			t.Fatalf("own call %d of flaky: %s %v (a refused call ran it)", call, jsonv.String(out), err)
 		}

@@ -441,7 +441,7 @@ func BenchmarkStartExecution(b *testing.B) {
 		b.ResetTimer()
 		for i := range b.N * startSamples {
 			t0 := time.Now()
-			if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("s-%d", i), w3Input(i), ""); err != nil {
+			if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("s-%d", i), mustInput(w3Input(i)), ""); err != nil {
 				b.Fatal(err)
 			}
 			samples = append(samples, time.Since(t0))
@@ -468,7 +468,7 @@ func BenchmarkStartExecution(b *testing.B) {
 						return
 					}
 					t0 := time.Now()
-					if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("p-%d", i), w3Input(i), ""); err != nil {
+					if _, err := e.eng.StartExecution(ctx, sm, fmt.Sprintf("p-%d", i), mustInput(w3Input(i)), ""); err != nil {
 						b.Error(err)
 						return
 					}
@@ -673,7 +673,7 @@ func waitingMemory(b *testing.B, maxLive int) {
 	sm := e.machine("wait", `{"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3600,"Next":"Done"},"Done":{"Type":"Succeed"}}}`)
 	ctx := context.Background()
 	// Something already ran: the machine is parsed, the pools are open.
-	if _, err := e.eng.StartExecution(ctx, sm, "first", `{}`, ""); err != nil {
+	if _, err := e.eng.StartExecution(ctx, sm, "first", mustInput(`{}`), ""); err != nil {
 		b.Fatal(err)
 	}
 	// startRange starts executions [from, to) from 200 goroutines.
@@ -689,7 +689,7 @@ func waitingMemory(b *testing.B, maxLive int) {
 						return
 					}
 					n := strconv.FormatInt(i, 10)
-					if _, err := e.eng.StartExecution(ctx, sm, "w-"+n, `{"userId":"u`+n+`"}`, ""); err != nil {
+					if _, err := e.eng.StartExecution(ctx, sm, "w-"+n, mustInput(`{"userId":"u`+n+`"}`), ""); err != nil {
 						b.Error(err)
 						return
 					}

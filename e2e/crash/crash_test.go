@@ -61,6 +61,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/runner"
+	"github.com/statecraft/statecraft/taskport"
 )
 
 // raceEnabled is set by race_test.go: the server is then built with -race.
@@ -316,13 +317,13 @@ func referenceInProcess(e *execution) (result, []map[string]any, error) {
 		return result{}, nil, err
 	}
 	m := interp.New(sm, interp.Options{History: true, MaxEvents: interp.DefaultMaxEvents})
-	resolve := func(_ context.Context, task *interp.Task) (any, error) {
+	resolve := func(_ context.Context, task taskport.Request) (any, error) {
 		input := jsonv.String(task.Input)
 		switch task.Resource {
 		case activityArn(workActivity):
 			out, errName, cause := workDecision(input)
 			if errName != "" {
-				return nil, &runner.TaskFailure{Name: errName, Cause: cause}
+				return nil, &taskport.Failure{Name: errName, Cause: cause}
 			}
 			return jsonv.ParseString(out)
 		case activityArn(beatActivity):
@@ -337,7 +338,7 @@ func referenceInProcess(e *execution) (result, []map[string]any, error) {
 			Name:         e.name, StateMachineArn: smArn, StateMachineName: e.m.name,
 			RoleArn: role, Region: region, Input: in,
 		},
-		Resolver:    runner.ResolverFunc(resolve),
+		Tasks:       taskport.Func(resolve),
 		FastForward: true,
 	})
 	if err != nil {

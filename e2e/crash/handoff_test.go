@@ -30,6 +30,16 @@ func handoffMachine(t *testing.T, st store.Store) *store.StateMachine {
 	return sm
 }
 
+// oneInput is the input both tests start their execution with.
+func oneInput(t *testing.T) *engine.Input {
+	t.Helper()
+	in, err := engine.ParseInput(`{"i":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 func quietEngine(st store.Store) *engine.Engine {
 	return engine.New(st, engine.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
@@ -77,7 +87,7 @@ func TestHandOffToVanishedPoller(t *testing.T) {
 	defer base.Close()
 	st := &cancelOnClaim{Store: base}
 	eng := quietEngine(st)
-	rec, err := eng.StartExecution(ctx, handoffMachine(t, st), "x", `{"i":1}`, "")
+	rec, err := eng.StartExecution(ctx, handoffMachine(t, st), "x", oneInput(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +126,7 @@ func TestClaimedTaskHandedOutAgainAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng1 := quietEngine(st1)
-	rec, err := eng1.StartExecution(ctx, handoffMachine(t, st1), "x", `{"i":1}`, "")
+	rec, err := eng1.StartExecution(ctx, handoffMachine(t, st1), "x", oneInput(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}

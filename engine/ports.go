@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/taskport"
+)
+
+// Task resources. Every attempt of every Task state, in a STANDARD or an
+// EXPRESS execution, runs through one taskport.Port chosen by the
+// resource's kind:
+//
+//   - activities (arn:aws:states:REGION:ACCOUNT:activity:NAME) are handed
+//     to GetActivityTask pollers (dispatch.go); the worker answers with the
+//     task token;
+//   - nested executions (arn:aws:states:::states:startExecution, .sync,
+//     .sync:2, .waitForTaskToken) start a child (nested.go);
+//   - callbacks (.waitForTaskToken on any other resource) call
+//     Options.Tasks with the token and wait for whoever holds it;
+//   - everything else goes to Options.Tasks (local functions, HTTP tasks).
+//
+// What differs between the two kinds of execution is only where a task is
+// kept while it runs. A STANDARD execution makes it durable first, in the
+// step's commit: an activity's task row is its queue entry, and the other
+// kinds get a row and an outbox timer whose firing calls the port, so a
+// crash neither loses nor repeats the call's effect on the execution. An
+// EXPRESS execution keeps its tasks in memory (express.go) and calls the
+// port at once.
+
+// errPending is what a port of the engine returns when it has handed the
+// task on (to an activity worker, a callback's callee, a child
+// execution): the outcome arrives later, with the task token.
+var errPending = errors.New("engine: the task's outcome arrives later, with its token")
+
+type resourceKind int
+
+const (
+	kindOther resourceKind = iota
+	kindActivity
+	kindCallback
+	kindNested
+)
+
+func taskKind(resource, executionArn string) resourceKind {
+	parts := strings.SplitN(resource, ":", 7)
+	switch {
+	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		if foreignResource(resource, executionArn) {
+			// Never queued where the other account's workers would get
+			// it: the invoke path fails the task instead.
+			return kindOther
+		}
+		return kindActivity
+	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states" && strings.HasPrefix(parts[6], "startExecution"):
+		return kindNested
+	case strings.HasSuffix(resource, ".waitForTaskToken"):
+		return kindCallback
+	}
+	return kindOther
+}
+
+// port is the Port that runs resources of a kind; nil when nothing does.
+func (e *Engine) port(kind resourceKind) taskport.Port {
+	switch kind {
+	case kindActivity:
+		return taskport.Func(e.queueActivity)
+	case kindNested:
+		return taskport.Func(e.startNested)
+	case kindCallback:
+		return callback{e.opts.Tasks}
+	}
+	return e.opts.Tasks
+}
+
+// callback is the .waitForTaskToken pattern: the call hands the token on
+// and the task waits for its holder to answer. A resource that no port
+// runs waits as well: the definition may pass $$.Task.Token anywhere (an
+// activity's input, another execution's) and whoever gets it answers.
+// Only a call that fails ends the task now.
+type callback struct{ next taskport.Port }
+
+func (c callback) Invoke(ctx context.Context, req taskport.Request) (any, error) {
+	if c.next == nil {
+		return nil, errPending
+	}
+	_, err := c.next.Invoke(ctx, req)
+	if err == nil || errors.Is(err, taskport.ErrNotSupported) {
+		return nil, errPending
+	}
+	return nil, err
+}
+
+// runTask runs one task attempt through the port of its kind and returns
+// the event that ends the task, or pending when the outcome arrives later
+// with the token. The call's context ends with ctx or at the task's
+// TimeoutSeconds, which times the task out.
+func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Request) (ev interp.Event, pending bool) {
+	if foreignResource(req.Resource, req.ExecutionArn) {
+		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}, false
+	}
+	p := e.port(kind)
+	if p == nil {
+		return failedEvent(taskport.NotSupported(req.Resource)), false
+	}
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+		defer cancel()
+	}
+	out, err := p.Invoke(ctx, req)
+	if errors.Is(err, errPending) {
+		return interp.Event{}, true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return interp.Event{Kind: interp.TaskTimedOut, Error: interp.ErrTimeout}, false
+	}
+	return outcome(req.Resource, out, err), false
+}
+
+// outcome is the event that ends a task a port answered: its result, or
+// the failure it reported.
+func outcome(resource string, out any, err error) interp.Event {
+	var f *taskport.Failure
+	switch {
+	case err == nil:
+		return interp.Event{Kind: interp.TaskSucceeded, Output: out}
+	case errors.Is(err, taskport.ErrNotSupported):
+		return failedEvent(taskport.NotSupported(resource))
+	case errors.As(err, &f):
+		return failedEvent(f)
+	}
+	return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed", Cause: err.Error()}
+}
+
+func failedEvent(f *taskport.Failure) interp.Event {
+	if f.TimedOut() {
+		return interp.Event{Kind: interp.TaskTimedOut, Error: f.Name, Cause: f.Cause}
+	}
+	return interp.Event{Kind: interp.TaskFailed, Error: f.Name, Cause: f.Cause}
+}

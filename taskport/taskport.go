@@ -1,0 +1,96 @@
+// Package taskport is the one port through which executions run Task
+// resources. The durable engine (Standard and Express executions) and the
+// in-process runner (`statecraft run`, the conformance suite) both call a
+// Port for every Task state attempt; local functions, HTTP tasks, mocked
+// responses and the engine's own activities, callbacks and nested
+// executions each implement it once. Adding a resource is one more
+// implementation, and every kind of execution can then run it.
+//
+// The package is a leaf: it depends on nothing else in the module, so an
+// implementation imports this package and not the engine.
+package taskport
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Request is one attempt of a Task state.
+type Request struct {
+	// Resource is the state's Resource ARN as written, with any integration
+	// pattern suffix (.sync, .sync:2, .waitForTaskToken).
+	Resource string
+	// Input is the task's effective parameters, a jsonv value
+	// (map[string]any, []any, string, int64, float64, bool or nil). It is
+	// shared with the execution and must not be modified.
+	Input any
+	// Credentials is the state's Credentials field, nil when unset.
+	Credentials any
+	// Timeout and Heartbeat are the state's TimeoutSeconds and
+	// HeartbeatSeconds; 0 when unset. The host enforces both; they are
+	// here for resources that pass them on (a function's own deadline).
+	Timeout, Heartbeat time.Duration
+	// ExecutionArn names the execution the task belongs to (an :execution:
+	// or an :express: ARN). A resource it names in another account or
+	// region is never called: the host fails such a task first.
+	ExecutionArn string
+	StateName    string
+	// Token is the task token ($$.Task.Token): what a callback's callee or
+	// an activity worker answers with.
+	Token string
+	// Attempt is 0 for the first try, then 1, 2, ... on retries.
+	Attempt int
+}
+
+// A Port runs Task resources.
+type Port interface {
+	// Invoke runs one attempt of a task and returns its result, a jsonv
+	// value the state's ResultSelector and ResultPath then see. A *Failure
+	// fails the task with that error name and cause, which Retry and Catch
+	// match; an error that Is ErrNotSupported says the port does not run
+	// this resource, and the host fails the task with NotSupported's
+	// failure naming it. Any other error fails the task with
+	// States.TaskFailed in the durable engine and stops a runner run.
+	//
+	// ctx ends when the answer no longer matters: the task timed out, the
+	// execution ended or the server is stopping.
+	Invoke(ctx context.Context, req Request) (any, error)
+}
+
+// Func adapts a function to Port.
+type Func func(ctx context.Context, req Request) (any, error)
+
+// Invoke calls f.
+func (f Func) Invoke(ctx context.Context, req Request) (any, error) { return f(ctx, req) }
+
+// Failure fails a task with a Step Functions error name and cause.
+type Failure struct {
+	Name  string
+	Cause string
+}
+
+func (f *Failure) Error() string { return f.Name + ": " + f.Cause }
+
+// Fail is a *Failure as an error.
+func Fail(name, cause string) error { return &Failure{Name: name, Cause: cause} }
+
+// ErrNotSupported is what a Port returns for a resource it does not run.
+var ErrNotSupported = errors.New("resource not supported")
+
+// ErrorNotSupported is the error name of a task whose resource no port
+// runs.
+const ErrorNotSupported = "Statecraft.ResourceNotSupported"
+
+// NotSupported is the failure of a task whose resource no port runs: an
+// error name Retry and Catch can match, and a cause naming the resource.
+func NotSupported(resource string) *Failure {
+	return &Failure{Name: ErrorNotSupported, Cause: "This server cannot run the resource " + resource + "."}
+}
+
+// TimedOut tells whether the failure is a timeout (States.Timeout or
+// States.HeartbeatTimeout): the host then times the task out rather than
+// failing it, as it does for a task that ran past its own limits.
+func (f *Failure) TimedOut() bool {
+	return f.Name == "States.Timeout" || f.Name == "States.HeartbeatTimeout"
+}
