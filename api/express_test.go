@@ -112,11 +112,10 @@ func httpCall(url, path, body, rest string) string {
 }
 
 // An EXPRESS state machine runs every Task resource a STANDARD one does: a
-// local Lambda function, an HTTP task, a nested execution and an activity
-// (a worker polling GetActivityTask and answering SendTaskSuccess), started
-// both ways through the AWS SDK. A synchronous run answers with the
-// output; an asynchronous one is not describable, so its end shows in what
-// its last task did.
+// local Lambda function, an HTTP task and a nested execution, started both
+// ways through the AWS SDK. A synchronous run answers with the output; an
+// asynchronous one is not describable, so its end shows in what its last
+// task did.
 func TestSDKExpressRunsTasks(t *testing.T) {
 	srv := newCallees(t)
 	conns := connections{expressConn: {Arn: expressConn, APIKey: &httptask.APIKeyAuth{Name: "X-Api-Key", Value: calleesKey}}}
@@ -128,15 +127,6 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 		Name: aws.String("child"), RoleArn: aws.String(role),
 		Definition: aws.String(compact(`{"StartAt":"Tell","States":{"Tell":` + httpCall(srv.URL, "/child", `{"run.$":"$.run"}`, `"End":true`) + `}}`)),
 	}))(t)
-	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
-	worked := make(chan string, 2)
-	workCtx, stopWork := context.WithCancel(ctx)
-	var worker sync.WaitGroup
-	worker.Go(func() { work(workCtx, t, e.newClient("us-east-1"), aws.ToString(act.ActivityArn), worked) })
-	defer func() {
-		stopWork()
-		worker.Wait()
-	}()
 	def := compact(`{"StartAt":"Double","States":{
 		"Double":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 			"Parameters":{"FunctionName":"double","Payload":{"n.$":"$.n"}},
@@ -145,10 +135,8 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 		`"ResultSelector":{"status.$":"$.StatusCode","body.$":"$.ResponseBody"},"ResultPath":"$.notified","Next":"Child"`) + `,
 		"Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
 			"Parameters":{"StateMachineArn":"` + aws.ToString(child.StateMachineArn) + `","Input":{"run.$":"$.run"}},
-			"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.child","Next":"Work"},
-		"Work":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","TimeoutSeconds":60,
-			"Parameters":{"run.$":"$.run"},"ResultPath":"$.worked","Next":"Done"},
-		"Done":` + httpCall(srv.URL, "/done", `{"run.$":"$.run","n.$":"$.doubled.n","worker.$":"$.worked.by"}`, `"ResultPath":null,"End":true`) + `}}`)
+			"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.child","Next":"Done"},
+		"Done":` + httpCall(srv.URL, "/done", `{"run.$":"$.run","n.$":"$.doubled.n"}`, `"ResultPath":null,"End":true`) + `}}`)
 	sm := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name: aws.String("express-tasks"), Definition: aws.String(def), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
 	}))(t)
@@ -163,18 +151,13 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 			Status int
 			Body   map[string]any
 		}
-		Child  struct{ Arn string }
-		Worked struct{ By, Run string }
+		Child struct{ Arn string }
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(res.Output)), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Doubled.N != 42 || out.Notified.Status != 200 || out.Notified.Body["ok"] != true || !strings.Contains(out.Child.Arn, ":execution:child:") ||
-		out.Worked != struct{ By, Run string }{"worker-1", "sync"} {
+	if out.Doubled.N != 42 || out.Notified.Status != 200 || out.Notified.Body["ok"] != true || !strings.Contains(out.Child.Arn, ":execution:child:") {
 		t.Errorf("output %s", aws.ToString(res.Output))
-	}
-	if run := <-worked; run != "sync" {
-		t.Errorf("the worker worked for %s", run)
 	}
 	if body := srv.waitCall(t, "/notify", "sync"); body["n"] != float64(42) {
 		t.Errorf("the HTTP task sent %v", body)
@@ -186,38 +169,8 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 	if !strings.Contains(aws.ToString(async.ExecutionArn), ":express:express-tasks:") {
 		t.Errorf("async ARN %s", aws.ToString(async.ExecutionArn))
 	}
-	if body := srv.waitCall(t, "/done", "async"); body["n"] != float64(10) || body["worker"] != "worker-1" {
+	if body := srv.waitCall(t, "/done", "async"); body["n"] != float64(10) {
 		t.Errorf("the last task sent %v", body)
 	}
-	if run := <-worked; run != "async" {
-		t.Errorf("the worker worked for %s", run)
-	}
 	srv.waitCall(t, "/child", "async")
-}
-
-// work is an activity worker: it long-polls GetActivityTask and answers
-// each task with {"by": its name, "run": the task's run}, until ctx ends;
-// it tells worked each run it worked for.
-func work(ctx context.Context, t *testing.T, c *sfn.Client, activityArn string, worked chan<- string) {
-	for ctx.Err() == nil {
-		task, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(activityArn), WorkerName: aws.String("worker-1")})
-		if err != nil || task.TaskToken == nil {
-			continue
-		}
-		var in struct{ Run string }
-		if err := json.Unmarshal([]byte(aws.ToString(task.Input)), &in); err != nil {
-			t.Errorf("task input %s: %v", aws.ToString(task.Input), err)
-			return
-		}
-		out := `{"by":"worker-1","run":"` + in.Run + `"}`
-		if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(out)}); err != nil {
-			t.Errorf("SendTaskSuccess: %v", err)
-			return
-		}
-		select {
-		case worked <- in.Run:
-		default:
-			t.Errorf("a task too many, for %s", in.Run)
-		}
-	}
 }

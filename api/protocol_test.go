@@ -192,6 +192,7 @@ func TestMalformedRequests(t *testing.T) {
 	for i := range tags51 {
 		tags51[i] = obj{"key": fmt.Sprintf("k%d", i), "value": "v"}
 	}
+	activityDef := compact(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + f.activity + `","End":true}}}`)
 	// A token from ListStateMachines must not be accepted by another
 	// listing.
 	smToken := e.call("ListStateMachines", obj{"maxResults": 1}).str("nextToken")
@@ -227,6 +228,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"CreateStateMachine", sm("definition", "{}"), "InvalidDefinition", ""},
 		{"CreateStateMachine", sm("definition", obj{"StartAt": "P"}), "SerializationException", ""},
 		{"CreateStateMachine", sm("definition", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`), "InvalidDefinition", ""},
+		{"CreateStateMachine", sm("definition", activityDef, "type", "EXPRESS"), "InvalidDefinition", ""},
 		{"CreateStateMachine", sm("roleArn", "role"), "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: role'"},
 		{"CreateStateMachine", sm("roleArn", long(257)), "ValidationException", ""},
 		{"CreateStateMachine", sm("type", "FAST"), "ValidationException", "1 validation error detected: Value 'FAST' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"},
@@ -272,6 +274,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "definition": 1}, "SerializationException", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "roleArn": "nope"}, "InvalidArn", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": labelledSM, "roleArn": role}, "ValidationException", ""},
+		{"UpdateStateMachine", obj{"stateMachineArn": f.express, "definition": activityDef}, "InvalidDefinition", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "loggingConfiguration": obj{"level": "ERROR"}}, "InvalidLoggingConfiguration", ""},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "roleArn": role, "versionDescription": "v"}, "ValidationException", "Version description can only be set when publish is true"},
 		{"UpdateStateMachine", obj{"stateMachineArn": f.sm, "roleArn": role, "publish": true, "versionDescription": long(257)}, "ValidationException", ""},

@@ -487,4 +487,14 @@ func TestSDKExpress(t *testing.T) {
 	if !errors.As(err, &badArn) {
 		t.Errorf("DescribeExecution(express) = %v", err)
 	}
+	// Activities are rejected for EXPRESS at create time.
+	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a")}))(t)
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("express-activity"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(compact(strings.Replace(activityMachine, "ACTIVITY", aws.ToString(act.ActivityArn), 1))),
+	})
+	var badDef *types.InvalidDefinition
+	if !errors.As(err, &badDef) {
+		t.Errorf("EXPRESS with an activity = %v", err)
+	}
 }

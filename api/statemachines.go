@@ -174,15 +174,12 @@ func invalidDefinition(problems []asl.Problem) *apiError {
 }
 
 // validateDefinition is asl.Validate behind the strict JSON check that
-// parseJSON explains. EXPRESS and STANDARD definitions are checked alike:
-// the engine runs every Task resource in both. AWS refuses activities,
-// .sync and .waitForTaskToken in EXPRESS machines (asl.ValidateOptions'
-// Express); Statecraft runs them, in memory.
-func validateDefinition(def string) []asl.Problem {
+// parseJSON explains.
+func validateDefinition(def, typ string) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	if problems := asl.Validate([]byte(def), asl.ValidateOptions{}); len(problems) > 0 {
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: typ == typeExpress}); len(problems) > 0 {
 		return problems
 	}
 	// What passes validation must also build: ValidateStateMachineDefinition
@@ -193,9 +190,9 @@ func validateDefinition(def string) []asl.Problem {
 	return nil
 }
 
-// checkDefinition validates a definition.
-func checkDefinition(def string) *apiError {
-	if problems := validateDefinition(def); len(problems) > 0 {
+// checkDefinition validates a definition for a machine type.
+func checkDefinition(def, typ string) *apiError {
+	if problems := validateDefinition(def, typ); len(problems) > 0 {
 		return invalidDefinition(problems)
 	}
 	return nil
@@ -252,7 +249,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
-	if err := checkDefinition(def); err != nil {
+	if err := checkDefinition(def, typ); err != nil {
 		return nil, err
 	}
 	now := s.stamp()
@@ -437,7 +434,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 		return nil, smDeleting(sm.Arn)
 	}
 	if defGiven {
-		if err := checkDefinition(def); err != nil {
+		if err := checkDefinition(def, sm.Type); err != nil {
 			return nil, err
 		}
 		sm.Definition = def
@@ -651,10 +648,9 @@ type validateOutput struct {
 func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	in := c.in
 	def, _ := in.str("definition", definitionStr.req())
-	// The type is checked, and then changes nothing: both run the same
-	// resources. Every problem Statecraft finds is an ERROR, so WARNING
-	// (errors and warnings) lists the same.
-	in.enum("type", false, typeStandard, typeExpress)
+	typ, _ := in.enum("type", false, typeStandard, typeExpress)
+	// Every problem Statecraft finds is an ERROR, so WARNING (errors and
+	// warnings) lists the same.
 	in.enum("severity", false, "ERROR", "WARNING")
 	n, nGiven := in.integer("maxResults", 0, 100)
 	if err := in.r.check(); err != nil {
@@ -664,7 +660,7 @@ func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	if nGiven && n > 0 {
 		limit = int(n)
 	}
-	problems := validateDefinition(def)
+	problems := validateDefinition(def, typ)
 	out := &validateOutput{Result: "OK", Diagnostics: []diagnostic{}}
 	if len(problems) > 0 {
 		out.Result = "FAIL"
