@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/statecraft/statecraft/arn"
 	"strconv"
 	"strings"
 
@@ -93,7 +94,7 @@ func (s *server) startExecution(c *call) (any, error) {
 	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.in, args.trace)
 	switch {
 	case errors.Is(err, engine.ErrExecutionAlreadyExists):
-		return nil, serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", engine.ExecutionArn(args.sm.Arn, args.name))
+		return nil, serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn.Execution(args.sm.Arn, args.name))
 	case err != nil:
 		return nil, err
 	}

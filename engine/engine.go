@@ -27,6 +27,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -207,19 +208,6 @@ func randomSeed() uint64 {
 	return s
 }
 
-// ExecutionArn names an execution of a state machine.
-func ExecutionArn(stateMachineArn, name string) string {
-	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
-}
-
-func regionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) > 3 {
-		return parts[3]
-	}
-	return ""
-}
-
 // info builds the interpreter's view of an execution; replay must build
 // exactly the same.
 func (e *Engine) info(rec *store.Execution, input any, seed uint64) interp.Info {
@@ -296,8 +284,8 @@ func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, nam
 }
 
 func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) (*store.Execution, error) {
-	arn := ExecutionArn(sm.Arn, name)
-	if prev, err := e.st.GetExecution(ctx, arn); err == nil {
+	execArn := arn.Execution(sm.Arn, name)
+	if prev, err := e.st.GetExecution(ctx, execArn); err == nil {
 		if prev.Status == "RUNNING" && prev.Input == input.Text {
 			return prev, nil
 		}
@@ -311,7 +299,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	}
 	now := e.now().Truncate(time.Millisecond)
 	rec := &store.Execution{
-		Arn:             arn,
+		Arn:             execArn,
 		StateMachineArn: sm.Arn,
 		Name:            name,
 		Definition:      sm.Definition,
@@ -324,11 +312,11 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		StartedAt:       now,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
-	l := &live{arn: arn, x: x, seed: rec.Seed, parent: parentToken}
+	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, rec, step); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
-			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
+			if prev, err2 := e.st.GetExecution(ctx, execArn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil
 			}
 			return nil, ErrExecutionAlreadyExists
@@ -738,10 +726,10 @@ func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
 // other than the execution's: an execution reaches only its own account's
 // resources in its own region.
 func foreignResource(resource, executionArn string) bool {
-	r := strings.SplitN(resource, ":", 6)
-	x := strings.SplitN(executionArn, ":", 6)
-	if len(r) < 6 || len(x) < 6 || r[0] != "arn" || r[4] == "" {
-		return false // no account in it: arn:aws:states:::lambda:invoke and the like
-	}
-	return r[1] != x[1] || r[3] != x[3] || r[4] != x[4]
+	return !arn.SameScope(resource, executionArn)
+}
+
+func regionOf(s string) string {
+	a, _ := arn.Parse(s)
+	return a.Region
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"strings"
 	"sync"
 	"time"
@@ -44,12 +45,6 @@ var expressLimit = ExpressMaxDuration
 // Statecraft.ServerStopped aborts the EXPRESS executions still running
 // when the engine stops: they are in memory only.
 const errServerStopped = "Statecraft.ServerStopped"
-
-// ExpressArn names an EXPRESS execution: id keeps it unique even when a
-// name is used again, which EXPRESS allows.
-func ExpressArn(stateMachineArn, name, id string) string {
-	return strings.Replace(stateMachineArn, ":stateMachine:", ":express:", 1) + ":" + name + ":" + id
-}
 
 // isExpressArn tells an EXPRESS execution's ARN (:express:) from a
 // STANDARD one's (:execution:).
@@ -138,7 +133,7 @@ func (e *Engine) newExpress(sm *store.StateMachine, name string, input *Input, t
 	return &expressRun{
 		e: e,
 		rec: store.Execution{
-			Arn:             ExpressArn(sm.Arn, name, newExpressID()),
+			Arn:             arn.ExpressExecution(sm.Arn, name, newExpressID()),
 			StateMachineArn: sm.Arn,
 			Name:            name,
 			RoleArn:         sm.RoleArn,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"strings"
 	"time"
 
@@ -154,11 +155,11 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 	}
 	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token)
 	if errors.Is(err, ErrExecutionAlreadyExists) {
-		prev, gerr := e.st.GetExecution(ctx, ExecutionArn(sm.Arn, nt.name))
+		prev, gerr := e.st.GetExecution(ctx, arn.Execution(sm.Arn, nt.name))
 		if gerr == nil && prev.ParentToken == token {
 			return prev, nil // ours, started before a crash
 		}
-		return nil, taskport.Fail("StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", ExecutionArn(sm.Arn, nt.name)))
+		return nil, taskport.Fail("StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", arn.Execution(sm.Arn, nt.name)))
 	}
 	return child, err
 }

@@ -134,9 +134,9 @@ func (l *loader) load(data []byte) *Project {
 			sections[sec] = append(sections[sec], ent)
 			switch sec {
 			case secFunctions:
-				arn := arn.Function(l.opts.Region, l.opts.Account, name)
-				l.auto[name+".Arn"] = arn
-				l.auto[name+"Arn"] = arn
+				fn := arn.Function(l.opts.Region, l.opts.Account, name)
+				l.auto[name+".Arn"] = fn
+				l.auto[name+"Arn"] = fn
 			case secStateMachines:
 				l.auto[name+".Arn"] = arn.StateMachine(l.opts.Region, l.opts.Account, name)
 			case secConnections:

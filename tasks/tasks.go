@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"log/slog"
 	"strings"
 
@@ -111,10 +112,10 @@ func account(req taskport.Request, named, name string) (string, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
-	arn := "arn:aws:lambda:" + region + ":" + named + ":function:" + name
+	fn := arn.Function(region, named, name)
 	return "", &taskport.Failure{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
 		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because the function belongs to another account than the execution's (%s) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s)",
-		req.ExecutionArn, arn, exec, newRequestID())}
+		req.ExecutionArn, fn, exec, newRequestID())}
 }
 
 // legacy invokes a function named by its ARN: the task's result is the

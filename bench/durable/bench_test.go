@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -135,7 +136,7 @@ func sampleEvents(tb testing.TB) ([]store.Event, int) {
 	}
 	var out []store.Event
 	for i := range n {
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: engine.ExecutionArn(sm.Arn, fmt.Sprintf("sample-%d", i))})
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn.Execution(sm.Arn, fmt.Sprintf("sample-%d", i))})
 		if err != nil {
 			tb.Fatal(err)
 		}

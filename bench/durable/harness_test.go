@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/statecraft/statecraft/arn"
 
 	"fmt"
 	"hash/fnv"
@@ -464,14 +465,14 @@ func TestDurableW3Smoke(t *testing.T) {
 	// ids run without gaps.
 	var failedEvents int64
 	for i := range n {
-		arn := engine.ExecutionArn(sm.Arn, fmt.Sprintf("smoke-%d", i))
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn})
+		execArn := arn.Execution(sm.Arn, fmt.Sprintf("smoke-%d", i))
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: execArn})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for j, ev := range evs {
 			if ev.ID != int64(j+1) {
-				t.Fatalf("%s: event %d has id %d", arn, j+1, ev.ID)
+				t.Fatalf("%s: event %d has id %d", execArn, j+1, ev.ID)
 			}
 			if ev.Type == "ActivityFailed" {
 				failedEvents++
