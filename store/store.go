@@ -143,7 +143,6 @@ const (
 	TimerState     = "state"     // Wait states and retry back-offs (interpreter refs)
 	TimerTask      = "task"      // a task's TimeoutSeconds
 	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
-	TimerExecution = "execution" // reserved for engine-level deadlines
 	TimerNested    = "nested"    // starts a nested execution and watches it until the parent has its result
 	TimerInvoke    = "invoke"    // runs a task this server runs itself (local functions, HTTP) and watches it
 )
@@ -329,8 +328,6 @@ type Store interface {
 	StartExecution(ctx context.Context, e *Execution, step StepParams) error
 	GetExecution(ctx context.Context, arn string) (*Execution, error)
 	ListExecutions(ctx context.Context, p ListExecutionsParams) ([]*Execution, string, error)
-	// RunningExecutions lists the ARNs of executions still running.
-	RunningExecutions(ctx context.Context) ([]string, error)
 	// CommitStep applies one step atomically and durably.
 	CommitStep(ctx context.Context, step StepParams) error
 	Inputs(ctx context.Context, executionArn string) ([]Input, error)

@@ -412,19 +412,6 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 	return out, next, nil
 }
 
-func (s *Store) RunningExecutions(_ context.Context) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for arn, e := range s.execs {
-		if e.Status == "RUNNING" {
-			out = append(out, arn)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
 func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -244,23 +244,6 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	return out, next, nil
 }
 
-func (s *Store) RunningExecutions(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY arn`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var arn string
-		if err := rows.Scan(&arn); err != nil {
-			return nil, err
-		}
-		out = append(out, arn)
-	}
-	return out, rows.Err()
-}
-
 // Inputs returns the execution's inputs by Seq; none for an unknown
 // execution.
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {

@@ -77,7 +77,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Execution/StartFinal", testExecutionStartFinal},
 		{"Execution/Missing", testExecutionMissing},
 		{"Execution/List", testExecutionList},
-		{"Execution/Running", testExecutionRunning},
 		{"CommitStep/Events", testCommitStepEvents},
 		{"CommitStep/WithoutInput", testCommitStepWithoutInput},
 		{"CommitStep/Timers", testCommitStepTimers},
@@ -749,27 +748,6 @@ func testExecutionList(t *testing.T, s store.Store) {
 	if len(es) == 1 {
 		checkTime(t, "listed StartedAt", es[0].StartedAt, at(2))
 		checkTime(t, "listed StoppedAt", es[0].StoppedAt, at(10))
-	}
-}
-
-func testExecutionRunning(t *testing.T, s store.Store) {
-	running, err := s.RunningExecutions(ctxT(t))
-	must(t, "RunningExecutions (empty)", err)
-	if len(running) != 0 {
-		t.Fatalf("RunningExecutions = %v, want none", running)
-	}
-	a := start(t, s, "a", at(0), 1)
-	b := start(t, s, "b", at(1), 1)
-	c := start(t, s, "c", at(2), 1)
-	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{
-		ExecutionArn: b.Arn, Seq: 1, Input: []byte("stop"),
-		Final: &store.Final{Status: "ABORTED", StoppedAt: at(3)},
-	}))
-	running, err = s.RunningExecutions(ctxT(t))
-	must(t, "RunningExecutions", err)
-	slices.Sort(running)
-	if want := []string{a.Arn, c.Arn}; !slices.Equal(running, want) {
-		t.Errorf("RunningExecutions = %v, want %v", running, want)
 	}
 }
 
@@ -1629,9 +1607,6 @@ func testPurgeClosed(t *testing.T, s store.Store) {
 	gone(t, s, edge)
 	gone(t, s, recent)
 	kept(t, s, running, "RUNNING", 4)
-	if running, err := s.RunningExecutions(ctxT(t)); err != nil || len(running) != 1 {
-		t.Errorf("RunningExecutions = %v, %v", running, err)
-	}
 
 	// A purged execution's ARN can be used again, from scratch.
 	again := start(t, s, "old", at(100), 1)
