@@ -250,7 +250,7 @@ func apply(ctx context.Context, t Target, pl *plan) (*Report, error) {
 			rep.Updated = append(rep.Updated, arn)
 		}
 		if len(sm.Tags) > 0 {
-			if err := t.Store.TagResource(ctx, arn, sm.Tags); err != nil {
+			if err := t.Store.TagResource(ctx, store.TagResourceParams{Arn: arn, Tags: sm.Tags}); err != nil {
 				return rep, err
 			}
 		}

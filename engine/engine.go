@@ -322,7 +322,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	x, cmds := mp.live.Start(e.info(rec, in, rec.Seed), now, rec.Seed)
 	l := &live{arn: arn, x: x, seed: rec.Seed, parent: parentToken}
 	step := e.buildStep(l, nil, cmds)
-	if err := e.st.StartExecution(ctx, rec, step); err != nil {
+	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
 			if prev, err2 := e.st.GetExecution(ctx, arn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input {
 				return prev, nil

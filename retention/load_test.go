@@ -83,8 +83,8 @@ func TestSteadyLoad(t *testing.T) {
 	var runningArns []string
 	for i := range running {
 		e := exec(fmt.Sprintf("running-%02d", i))
-		if err := s.StartExecution(ctx, e, store.StepParams{Input: input, Events: events(1, loadEvents),
-			AddTimers: []store.Timer{{Ref: 1, Kind: store.TimerState, Due: time.Now().Add(time.Hour)}}}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: e, Step: store.StepParams{Input: input, Events: events(1, loadEvents),
+			AddTimers: []store.Timer{{Ref: 1, Kind: store.TimerState, Due: time.Now().Add(time.Hour)}}}}); err != nil {
 			t.Fatal(err)
 		}
 		runningArns = append(runningArns, e.Arn)
@@ -113,7 +113,7 @@ func TestSteadyLoad(t *testing.T) {
 		wg.Go(func() {
 			for i := 0; loadCtx.Err() == nil; i++ {
 				e := exec(fmt.Sprintf("w%d-%07d", w, i))
-				err := s.StartExecution(loadCtx, e, store.StepParams{Input: input, Events: events(1, loadEvents)})
+				err := s.StartExecution(loadCtx, store.StartExecutionParams{Execution: e, Step: store.StepParams{Input: input, Events: events(1, loadEvents)}})
 				if err == nil {
 					// Not loadCtx: an execution started is ended, so that
 					// only the running ones are running when the load stops.
@@ -193,7 +193,7 @@ func TestSteadyLoad(t *testing.T) {
 			t.Errorf("running %s: %d inputs, %v", arn, len(ins), err)
 		}
 	}
-	if due, err := s.DueTimers(ctx, time.Now().Add(2*time.Hour), 0); err != nil || len(due) != running {
+	if due, err := s.DueTimers(ctx, store.DueTimersParams{DueBy: time.Now().Add(2 * time.Hour), Limit: 0}); err != nil || len(due) != running {
 		t.Errorf("timers of the running executions: %d, %v; want %d", len(due), err, running)
 	}
 	firstArns.Range(func(k, _ any) bool {

@@ -176,6 +176,12 @@ type TaskClaim struct {
 	WorkerName string
 }
 
+// StartExecutionParams is a new execution and its first step.
+type StartExecutionParams struct {
+	Execution *Execution
+	Step      StepParams
+}
+
 // StepParams is one committed step of an execution.
 type StepParams struct {
 	ExecutionArn string
@@ -270,6 +276,30 @@ type HistoryParams struct {
 	Limit        int
 }
 
+// DueTimersParams selects the timers that are due.
+type DueTimersParams struct {
+	DueBy time.Time
+	Limit int
+}
+
+// NextTasksParams selects the queued tasks of an activity.
+type NextTasksParams struct {
+	ActivityArn string
+	Limit       int
+}
+
+// TagResourceParams sets tags on a resource.
+type TagResourceParams struct {
+	Arn  string
+	Tags map[string]string
+}
+
+// UntagResourceParams deletes tags of a resource.
+type UntagResourceParams struct {
+	Arn  string
+	Keys []string
+}
+
 // Store is what the engine and the API need from persistence. Every
 // method is safe for concurrent use. Rules every driver keeps (the shared
 // suite in storetest checks each):
@@ -324,8 +354,8 @@ type Store interface {
 	ListActivities(ctx context.Context, p ListParams) ([]*Activity, string, error)
 
 	// StartExecution inserts a new execution together with its first step
-	// (step.Seq must be 0). ErrAlreadyExists when the ARN is taken.
-	StartExecution(ctx context.Context, e *Execution, step StepParams) error
+	// (p.Step.Seq must be 0). ErrAlreadyExists when the ARN is taken.
+	StartExecution(ctx context.Context, p StartExecutionParams) error
 	GetExecution(ctx context.Context, arn string) (*Execution, error)
 	ListExecutions(ctx context.Context, p ListExecutionsParams) ([]*Execution, string, error)
 	// CommitStep applies one step atomically and durably.
@@ -333,8 +363,8 @@ type Store interface {
 	Inputs(ctx context.Context, executionArn string) ([]Input, error)
 	History(ctx context.Context, p HistoryParams) ([]Event, error)
 
-	// DueTimers returns timers due at or before t, earliest first.
-	DueTimers(ctx context.Context, t time.Time, limit int) ([]Timer, error)
+	// DueTimers returns timers due at or before p.DueBy, earliest first.
+	DueTimers(ctx context.Context, p DueTimersParams) ([]Timer, error)
 	// NextTimer returns the earliest due time, ok=false when there is none.
 	NextTimer(ctx context.Context) (time.Time, bool, error)
 	// DeleteTimer removes a timer that fired without a step (a stale one).
@@ -342,12 +372,12 @@ type Store interface {
 	// SetTimer inserts or moves a timer (heartbeats move theirs).
 	SetTimer(ctx context.Context, t Timer) error
 
-	// NextTasks reads, without claiming them, up to limit of the oldest
+	// NextTasks reads, without claiming them, up to p.Limit of the oldest
 	// unclaimed open tasks of an activity: oldest CreatedAt first, ties in
 	// the order they were added. None is an empty result, not an error. A
 	// task is claimed by a step's ClaimTasks, in the same commit as the
 	// history event that records it.
-	NextTasks(ctx context.Context, activityArn string, limit int) ([]*Task, error)
+	NextTasks(ctx context.Context, p NextTasksParams) ([]*Task, error)
 	// GetTask finds an open task by token, ErrNotFound when it is closed or
 	// unknown.
 	GetTask(ctx context.Context, token string) (*Task, error)
@@ -367,8 +397,8 @@ type Store interface {
 	// Limit <= 0 is an error and deletes nothing.
 	PurgeExecutions(ctx context.Context, p PurgeParams) (purged int, err error)
 
-	TagResource(ctx context.Context, arn string, tags map[string]string) error
-	UntagResource(ctx context.Context, arn string, keys []string) error
+	TagResource(ctx context.Context, p TagResourceParams) error
+	UntagResource(ctx context.Context, p UntagResourceParams) error
 	ListTags(ctx context.Context, arn string) (map[string]string, error)
 
 	Close() error

@@ -161,7 +161,7 @@ func rawInsert(tb testing.TB, events []store.Event, n, inFlight, perExec int) ti
 	for i := range generations * inFlight {
 		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:raw:%08d-6f1c-4d2a-9b7e-3c5d1a2b4e6f", i)
 		arns = append(arns, arn)
-		if err := s.StartExecution(ctx, &store.Execution{Arn: arn, StateMachineArn: smPrefix + "raw", Name: arn, Input: "{}", StartedAt: time.Now()}, store.StepParams{}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: &store.Execution{Arn: arn, StateMachineArn: smPrefix + "raw", Name: arn, Input: "{}", StartedAt: time.Now()}, Step: store.StepParams{}}); err != nil {
 			tb.Fatal(err)
 		}
 	}

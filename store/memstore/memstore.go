@@ -331,7 +331,8 @@ func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.
 	return out, next, nil
 }
 
-func (s *Store) StartExecution(_ context.Context, e *store.Execution, step store.StepParams) error {
+func (s *Store) StartExecution(_ context.Context, p store.StartExecutionParams) error {
+	e, step := p.Execution, p.Step
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.execs[e.Arn]; ok {
@@ -571,7 +572,8 @@ func (s *Store) sortedTimers() []store.Timer {
 	return out
 }
 
-func (s *Store) DueTimers(_ context.Context, t time.Time, limit int) ([]store.Timer, error) {
+func (s *Store) DueTimers(_ context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	t, limit := p.DueBy, p.Limit
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Timer
@@ -614,7 +616,8 @@ func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
 	return nil
 }
 
-func (s *Store) NextTasks(_ context.Context, activityArn string, limit int) ([]*store.Task, error) {
+func (s *Store) NextTasks(_ context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	activityArn, limit := p.ActivityArn, p.Limit
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if activityArn == "" || limit <= 0 {
@@ -702,7 +705,8 @@ func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, er
 	return len(victims), nil
 }
 
-func (s *Store) TagResource(_ context.Context, arn string, tags map[string]string) error {
+func (s *Store) TagResource(_ context.Context, p store.TagResourceParams) error {
+	arn, tags := p.Arn, p.Tags
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tags[arn] == nil {
@@ -714,7 +718,8 @@ func (s *Store) TagResource(_ context.Context, arn string, tags map[string]strin
 	return nil
 }
 
-func (s *Store) UntagResource(_ context.Context, arn string, keys []string) error {
+func (s *Store) UntagResource(_ context.Context, p store.UntagResourceParams) error {
+	arn, keys := p.Arn, p.Keys
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {

@@ -33,7 +33,8 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 // StartExecution inserts e as RUNNING (e.Status must be "" or RUNNING;
 // Seq, Events and the ending fields are ignored) and applies step to it,
 // whose Final may end it at once.
-func (s *Store) StartExecution(ctx context.Context, e *store.Execution, step store.StepParams) error {
+func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
+	e, step := p.Execution, p.Step
 	if e.Status != "" && e.Status != statusRunning {
 		return fmt.Errorf("store/sqlite: start execution %s: status %q, want RUNNING", e.Arn, e.Status)
 	}
@@ -311,7 +312,8 @@ func limitArg(limit int) int {
 // DueTimers returns timers due at or before t, earliest first (ties in
 // the order executions started, then by ref and kind). limit <= 0 means no
 // limit.
-func (s *Store) DueTimers(ctx context.Context, t time.Time, limit int) ([]store.Timer, error) {
+func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	t, limit := p.DueBy, p.Limit
 	// The limit is part of the text, not a parameter: SQLite re-prepares a
 	// statement whose LIMIT is bound at every run, which would cost the
 	// timer loop a parse per pass (it always asks for the same limit).
@@ -374,7 +376,8 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 // NextTasks reads the partial index tasks_unclaimed, oldest first (by
 // CreatedAt, then by the order tasks were added). Callback tasks have no
 // activity and are never listed.
-func (s *Store) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
+func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	activityArn, limit := p.ActivityArn, p.Limit
 	if activityArn == "" || limit <= 0 {
 		return nil, nil
 	}

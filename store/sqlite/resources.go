@@ -275,7 +275,8 @@ func decodeToken(tok string) (int64, string, error) {
 
 // TagResource sets tags on any ARN; the store does not check that the
 // resource exists (the API does, with the error its resource type needs).
-func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) error {
+	arn, tags := p.Arn, p.Tags
 	if len(tags) == 0 {
 		return nil
 	}
@@ -290,7 +291,8 @@ func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]str
 	})
 }
 
-func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
+func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) error {
+	arn, keys := p.Arn, p.Keys
 	if len(keys) == 0 {
 		return nil
 	}

@@ -208,11 +208,11 @@ func events(from, n int, ts time.Time) []store.Event {
 func start(t *testing.T, s store.Store, name string, started time.Time, n int) *store.Execution {
 	t.Helper()
 	e := execution(name, started)
-	must(t, "StartExecution "+name, s.StartExecution(ctxT(t), e, store.StepParams{
+	must(t, "StartExecution "+name, s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
 		ExecutionArn: e.Arn,
 		Input:        []byte(`"start"`),
 		Events:       events(1, n, started),
-	}))
+	}}))
 	return e
 }
 
@@ -240,7 +240,7 @@ func ids(evs []store.Event) []int64 {
 
 func timersOf(t *testing.T, s store.Store, arn string) []store.Timer {
 	t.Helper()
-	all, err := s.DueTimers(ctxT(t), at(1_000_000_000), 10_000)
+	all, err := s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(1_000_000_000), Limit: 10_000})
 	must(t, "DueTimers", err)
 	var out []store.Timer
 	for _, tm := range all {
@@ -313,7 +313,7 @@ func testStateMachineUpdate(t *testing.T, s store.Store) {
 func testStateMachineDelete(t *testing.T, s store.Store) {
 	sm := stateMachine("a", at(0))
 	must(t, "CreateStateMachine", s.CreateStateMachine(ctxT(t), sm))
-	must(t, "TagResource", s.TagResource(ctxT(t), sm.Arn, map[string]string{"k": "v"}))
+	must(t, "TagResource", s.TagResource(ctxT(t), store.TagResourceParams{Arn: sm.Arn, Tags: map[string]string{"k": "v"}}))
 	must(t, "DeleteStateMachine", s.DeleteStateMachine(ctxT(t), sm.Arn))
 	_, err := s.GetStateMachine(ctxT(t), sm.Arn)
 	checkErr(t, "GetStateMachine after delete", err, store.ErrNotFound)
@@ -546,7 +546,7 @@ func testActivityDuplicate(t *testing.T, s store.Store) {
 func testActivityDelete(t *testing.T, s store.Store) {
 	a := activity("act", at(0))
 	must(t, "CreateActivity", s.CreateActivity(ctxT(t), a))
-	must(t, "TagResource", s.TagResource(ctxT(t), a.Arn, map[string]string{"k": "v"}))
+	must(t, "TagResource", s.TagResource(ctxT(t), store.TagResourceParams{Arn: a.Arn, Tags: map[string]string{"k": "v"}}))
 	must(t, "DeleteActivity", s.DeleteActivity(ctxT(t), a.Arn))
 	_, err := s.GetActivity(ctxT(t), a.Arn)
 	checkErr(t, "GetActivity after delete", err, store.ErrNotFound)
@@ -585,7 +585,7 @@ func testExecutionStart(t *testing.T, s store.Store) {
 			Input: `{"in":1}`, HeartbeatSeconds: 60, CreatedAt: at(0),
 		}},
 	}
-	must(t, "StartExecution", s.StartExecution(ctxT(t), e, step))
+	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: step}))
 
 	got := getExecution(t, s, e.Arn)
 	if got.Arn != e.Arn || got.StateMachineArn != e.StateMachineArn || got.Name != e.Name ||
@@ -635,9 +635,9 @@ func testExecutionStart(t *testing.T, s store.Store) {
 
 func testExecutionStartWithoutInput(t *testing.T, s store.Store) {
 	e := execution("x", at(0))
-	must(t, "StartExecution", s.StartExecution(ctxT(t), e, store.StepParams{
+	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
 		ExecutionArn: e.Arn, Events: events(1, 2, at(0)),
-	}))
+	}}))
 	got := getExecution(t, s, e.Arn)
 	if got.Seq != 0 || got.Events != 2 {
 		t.Errorf("Seq, Events = %d, %d, want 0, 2", got.Seq, got.Events)
@@ -660,10 +660,10 @@ func testExecutionStartDuplicate(t *testing.T, s store.Store) {
 	e := start(t, s, "x", at(0), 2)
 	dup := execution("x", at(5))
 	dup.Input = `{"other":1}`
-	err := s.StartExecution(ctxT(t), dup, store.StepParams{
+	err := s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: dup, Step: store.StepParams{
 		ExecutionArn: dup.Arn, Input: []byte("dup"), Events: events(1, 5, at(5)),
 		AddTimers: []store.Timer{{ExecutionArn: dup.Arn, Ref: 1, Kind: store.TimerState, Due: at(9)}},
-	})
+	}})
 	checkErr(t, "second StartExecution", err, store.ErrAlreadyExists)
 	got := getExecution(t, s, e.Arn)
 	if got.Input != e.Input || got.Events != 2 || got.Seq != 1 {
@@ -679,10 +679,10 @@ func testExecutionStartDuplicate(t *testing.T, s store.Store) {
 
 func testExecutionStartFinal(t *testing.T, s store.Store) {
 	e := execution("x", at(0))
-	must(t, "StartExecution", s.StartExecution(ctxT(t), e, store.StepParams{
+	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
 		ExecutionArn: e.Arn, Input: []byte("in"), Events: events(1, 4, at(0)),
 		Final: &store.Final{Status: "SUCCEEDED", Output: `{"ok":1}`, StoppedAt: at(1)},
-	}))
+	}}))
 	got := getExecution(t, s, e.Arn)
 	if got.Status != "SUCCEEDED" || got.Output != `{"ok":1}` || got.Events != 4 || got.Seq != 1 {
 		t.Errorf("execution ended at start = %+v", got)
@@ -721,7 +721,7 @@ func testExecutionList(t *testing.T, s store.Store) {
 	other := execution("other", at(9))
 	other.Arn = "arn:aws:states:us-east-1:123456789012:execution:sm2:other"
 	other.StateMachineArn = smArn + "2"
-	must(t, "StartExecution other", s.StartExecution(ctxT(t), other, store.StepParams{ExecutionArn: other.Arn}))
+	must(t, "StartExecution other", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: other, Step: store.StepParams{ExecutionArn: other.Arn}}))
 
 	list := func(status string) func(store.ListParams) ([]string, string, error) {
 		return func(p store.ListParams) ([]string, string, error) {
@@ -1038,7 +1038,7 @@ func testTimersDue(t *testing.T, s store.Store) {
 	}
 	checkTime(t, "NextTimer", next, at(10))
 
-	due, err := s.DueTimers(ctxT(t), at(30), 0) // inclusive
+	due, err := s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(30), Limit: 0}) // inclusive
 	must(t, "DueTimers", err)
 	if len(due) != 3 || due[0].ExecutionArn != b.Arn || due[1].Ref != 2 || due[2].Ref != 1 || due[2].ExecutionArn != a.Arn {
 		t.Errorf("DueTimers = %+v", due)
@@ -1048,12 +1048,12 @@ func testTimersDue(t *testing.T, s store.Store) {
 			checkTime(t, "Due", due[i].Due, at(w))
 		}
 	}
-	due, err = s.DueTimers(ctxT(t), at(100), 2)
+	due, err = s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(100), Limit: 2})
 	must(t, "DueTimers limit", err)
 	if len(due) != 2 || due[0].Kind != store.TimerTask || due[1].Kind != store.TimerHeartbeat {
 		t.Errorf("DueTimers limit 2 = %+v", due)
 	}
-	due, err = s.DueTimers(ctxT(t), at(9), 0)
+	due, err = s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(9), Limit: 0})
 	must(t, "DueTimers none due", err)
 	if len(due) != 0 {
 		t.Errorf("DueTimers before any = %+v", due)
@@ -1105,7 +1105,7 @@ func testTimersSetTimer(t *testing.T, s store.Store) {
 // hands a task to a poller; nil when none is queued.
 func claimNext(t *testing.T, s store.Store, seq int64, activity, worker string) *store.Task {
 	t.Helper()
-	next, err := s.NextTasks(ctxT(t), activity, 1)
+	next, err := s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: activity, Limit: 1})
 	must(t, "NextTasks", err)
 	if len(next) == 0 {
 		return nil
@@ -1118,7 +1118,7 @@ func claimNext(t *testing.T, s store.Store, seq int64, activity, worker string) 
 
 func testTasksClaim(t *testing.T, s store.Store) {
 	const act, otherAct = "arn:aws:states:us-east-1:123456789012:activity:act", "arn:aws:states:us-east-1:123456789012:activity:other"
-	next, err := s.NextTasks(ctxT(t), act, 10)
+	next, err := s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: act, Limit: 10})
 	must(t, "NextTasks on empty", err)
 	if len(next) != 0 {
 		t.Fatalf("NextTasks on empty = %+v", next)
@@ -1144,7 +1144,7 @@ func testTasksClaim(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	next, err = s.NextTasks(ctxT(t), act, 3)
+	next, err = s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: act, Limit: 3})
 	must(t, "NextTasks", err)
 	if got := fmt.Sprint(tokens(next)); got != "[t1 t2 t3]" {
 		t.Errorf("NextTasks(3) = %s, want [t1 t2 t3]", got)
@@ -1155,7 +1155,7 @@ func testTasksClaim(t *testing.T, s store.Store) {
 	}
 	checkTime(t, "NextTasks CreatedAt", next[0].CreatedAt, at(1))
 	// Listing claims nothing.
-	next, err = s.NextTasks(ctxT(t), act, 10)
+	next, err = s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: act, Limit: 10})
 	must(t, "NextTasks again", err)
 	if got := fmt.Sprint(tokens(next)); got != "[t1 t2 t3 t3b]" {
 		t.Errorf("NextTasks(10) = %s, want [t1 t2 t3 t3b]", got)
@@ -1174,7 +1174,7 @@ func testTasksClaim(t *testing.T, s store.Store) {
 	if got := claimNext(t, s, 2, act, "w"); got != nil {
 		t.Errorf("all claimed, yet %s was listed", got.Token)
 	}
-	next, err = s.NextTasks(ctxT(t), "", 10)
+	next, err = s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: "", Limit: 10})
 	must(t, "NextTasks of callbacks", err)
 	if len(next) != 0 {
 		t.Errorf("NextTasks listed callbacks: %v", tokens(next))
@@ -1219,7 +1219,7 @@ func testTasksClaim(t *testing.T, s store.Store) {
 	for w := range 8 {
 		wg.Go(func() {
 			for {
-				next, err := s.NextTasks(ctxT(t), act, 4)
+				next, err := s.NextTasks(ctxT(t), store.NextTasksParams{ActivityArn: act, Limit: 4})
 				if err != nil {
 					t.Error(err)
 					return
@@ -1288,10 +1288,10 @@ func testTags(t *testing.T, s store.Store) {
 	if len(tags) != 0 {
 		t.Errorf("ListTags untagged = %v", tags)
 	}
-	must(t, "TagResource", s.TagResource(ctxT(t), arn, map[string]string{"a": "1", "b": "2", "c": ""}))
-	must(t, "TagResource other", s.TagResource(ctxT(t), arn+"2", map[string]string{"a": "other"}))
-	must(t, "TagResource overwrite", s.TagResource(ctxT(t), arn, map[string]string{"b": "22", "d": "4"}))
-	must(t, "UntagResource", s.UntagResource(ctxT(t), arn, []string{"a", "missing"}))
+	must(t, "TagResource", s.TagResource(ctxT(t), store.TagResourceParams{Arn: arn, Tags: map[string]string{"a": "1", "b": "2", "c": ""}}))
+	must(t, "TagResource other", s.TagResource(ctxT(t), store.TagResourceParams{Arn: arn + "2", Tags: map[string]string{"a": "other"}}))
+	must(t, "TagResource overwrite", s.TagResource(ctxT(t), store.TagResourceParams{Arn: arn, Tags: map[string]string{"b": "22", "d": "4"}}))
+	must(t, "UntagResource", s.UntagResource(ctxT(t), store.UntagResourceParams{Arn: arn, Keys: []string{"a", "missing"}}))
 	tags, err = s.ListTags(ctxT(t), arn)
 	must(t, "ListTags", err)
 	want := map[string]string{"b": "22", "c": "", "d": "4"}
@@ -1436,7 +1436,7 @@ func testConcurrencyMixedConflicts(t *testing.T, s store.Store) {
 func testExecutionParentToken(t *testing.T, s store.Store) {
 	e := execution("child", at(0))
 	e.ParentToken = "parent-token.abc"
-	must(t, "StartExecution", s.StartExecution(ctxT(t), e, store.StepParams{ExecutionArn: e.Arn}))
+	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{ExecutionArn: e.Arn}}))
 	if got := getExecution(t, s, e.Arn).ParentToken; got != e.ParentToken {
 		t.Fatalf("ParentToken = %q, want %q", got, e.ParentToken)
 	}
@@ -1564,8 +1564,8 @@ func testPurgeClosed(t *testing.T, s store.Store) {
 	must(t, "CommitStep running", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: running.Arn, Seq: 1, Input: []byte("2"),
 		AddTimers: []store.Timer{{ExecutionArn: running.Arn, Ref: 1, Kind: store.TimerState, Due: at(50)}},
 		AddTasks:  []store.Task{{Token: "running-task", ExecutionArn: running.Arn, Ref: 2, ActivityArn: "arn:act", Input: "{}", CreatedAt: at(0)}}}))
-	must(t, "TagResource", s.TagResource(ctxT(t), old.Arn, map[string]string{"k": "v"}))
-	must(t, "TagResource", s.TagResource(ctxT(t), running.Arn, map[string]string{"k": "v"}))
+	must(t, "TagResource", s.TagResource(ctxT(t), store.TagResourceParams{Arn: old.Arn, Tags: map[string]string{"k": "v"}}))
+	must(t, "TagResource", s.TagResource(ctxT(t), store.TagResourceParams{Arn: running.Arn, Tags: map[string]string{"k": "v"}}))
 	end(t, s, old, 1, "SUCCEEDED", at(10))
 	end(t, s, failed, 1, "FAILED", at(20))
 	end(t, s, recent, 1, "ABORTED", at(40))
@@ -1676,8 +1676,8 @@ func testPurgeWaitedOnChild(t *testing.T, s store.Store) {
 	child := func(name, token string) *store.Execution {
 		e := execution(name, at(1))
 		e.ParentToken = token
-		must(t, "StartExecution "+name, s.StartExecution(ctxT(t), e, store.StepParams{ExecutionArn: e.Arn, Input: []byte("1"),
-			Events: events(1, 1, at(1)), Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: at(2)}}))
+		must(t, "StartExecution "+name, s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{ExecutionArn: e.Arn, Input: []byte("1"),
+			Events: events(1, 1, at(1)), Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: at(2)}}}))
 		return e
 	}
 	a := child("child-a", "wait-a")
