@@ -30,10 +30,8 @@ func openTest(t testing.TB, path string) *Store {
 	return s
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return openTest(t, filepath.Join(t.TempDir(), "statecraft.db"))
-	})
+func TestStore(t *testing.T) {
+	storetest.Exercise(t, func(t *testing.T) store.Store { return openTest(t, filepath.Join(t.TempDir(), "db")) })
 }
 
 func testExecution(arn string) *store.Execution {

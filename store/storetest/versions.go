@@ -9,6 +9,17 @@ import (
 	"github.com/statecraft/statecraft/store"
 )
 
+// exerciseVersions checks the published versions of state machines.
+func exerciseVersions(t *testing.T, open func(*testing.T) store.Store) {
+	run(t, open, []test{
+		{"PublishGet", testVersionPublishGet},
+		{"List", testVersionList},
+		{"Delete", testVersionDelete},
+		{"Limit", testVersionLimit},
+		{"ConcurrentPublish", testVersionConcurrentPublish},
+	})
+}
+
 // revise moves a stored machine to a new revision with a new definition,
 // as UpdateStateMachine does.
 func revise(t *testing.T, s store.Store, sm *store.StateMachine, rev string, sec int) {
