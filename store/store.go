@@ -28,6 +28,8 @@ var (
 	ErrConflict = errors.New("store: conflicting step")
 	// ErrInvalidToken is a page token this store did not issue.
 	ErrInvalidToken = errors.New("store: invalid page token")
+	// ErrInvalidLimit is a Limit that is not positive.
+	ErrInvalidLimit = errors.New("store: limit must be positive")
 	// ErrLimitExceeded means a write would take a resource past a limit
 	// the caller set (PublishVersionParams.MaxVersions).
 	ErrLimitExceeded = errors.New("store: limit exceeded")
@@ -262,9 +264,9 @@ type ListVersionsParams struct {
 type PurgeParams struct {
 	// StoppedBefore: executions that ended strictly before it may go.
 	StoppedBefore time.Time
-	// Limit caps how many executions one call purges. It must be
-	// positive: a purge shares the store with live steps, so it comes in
-	// batches the caller sizes, never all at once.
+	// Limit caps how many executions one call purges: a purge shares the
+	// store with live steps, so it comes in batches the caller sizes,
+	// never all at once.
 	Limit int
 }
 
@@ -304,7 +306,13 @@ type UntagResourceParams struct {
 // method is safe for concurrent use. Rules every driver keeps (the shared
 // suite in storetest checks each):
 //   - times come back in UTC, equal to the millisecond at least;
-//   - listings: Limit <= 0 means the driver's default page, the next token
+//   - every method that returns or deletes a number of rows that grows
+//     with the data takes a Limit and handles at most that many; a Limit
+//     <= 0 is ErrInvalidLimit. There is no default and no "all": a caller
+//     that forgot the field would otherwise read a table into memory on a
+//     shared server, or get a default page and take it for everything. The
+//     API's default page size is the API's own (api/paging.go);
+//   - listings: the next token
 //     is "" on the last page, a token the store did not issue is
 //     ErrInvalidToken; state machines and activities list by creation time
 //     then ARN, executions newest first;
@@ -393,8 +401,7 @@ type Store interface {
 	// returns how many it deleted; their ARNs are then unknown
 	// (ErrNotFound). It never deletes a running execution, nor a child
 	// execution that its parent still waits on (its ParentToken names an
-	// open task): the parent reads the child's result from its row. A
-	// Limit <= 0 is an error and deletes nothing.
+	// open task): the parent reads the child's result from its row.
 	PurgeExecutions(ctx context.Context, p PurgeParams) (purged int, err error)
 
 	TagResource(ctx context.Context, p TagResourceParams) error

@@ -135,7 +135,7 @@ func sampleEvents(tb testing.TB) ([]store.Event, int) {
 	}
 	var out []store.Event
 	for i := range n {
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: engine.ExecutionArn(sm.Arn, fmt.Sprintf("sample-%d", i))})
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: engine.ExecutionArn(sm.Arn, fmt.Sprintf("sample-%d", i)), Limit: 1000})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -454,7 +454,7 @@ func TestDurableW3Smoke(t *testing.T) {
 	var failedEvents int64
 	for i := range n {
 		arn := engine.ExecutionArn(sm.Arn, fmt.Sprintf("smoke-%d", i))
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn})
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -102,11 +102,7 @@ func page(keys []string, created func(string) time.Time, p store.ListParams) ([]
 			start++
 		}
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	end := start + limit
+	end := start + p.Limit
 	if end >= len(keys) {
 		return keys[start:], "", nil
 	}
@@ -163,6 +159,9 @@ func (s *Store) DeleteStateMachine(_ context.Context, arn string) error {
 }
 
 func (s *Store) ListStateMachines(_ context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.machines))
@@ -233,6 +232,9 @@ func (s *Store) GetStateMachineVersion(_ context.Context, arn string) (*store.St
 // ListStateMachineVersions pages by number, highest first; the token is
 // the last number returned.
 func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	before := int64(-1)
 	if p.Token != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
@@ -253,7 +255,7 @@ func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersions
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] > nums[j] })
 	next := ""
-	if p.Limit > 0 && len(nums) > p.Limit {
+	if len(nums) > p.Limit {
 		nums = nums[:p.Limit]
 		next = base64.RawURLEncoding.EncodeToString([]byte("v" + strconv.FormatInt(nums[len(nums)-1], 10)))
 	}
@@ -312,6 +314,9 @@ func (s *Store) DeleteActivity(_ context.Context, arn string) error {
 }
 
 func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.Activity, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.acts))
@@ -363,6 +368,9 @@ func (s *Store) GetExecution(_ context.Context, arn string) (*store.Execution, e
 }
 
 func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []*store.Execution
@@ -393,9 +401,6 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 		start++
 	}
 	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	if start > len(all) {
 		start = len(all)
 	}
@@ -528,6 +533,9 @@ func (s *Store) Inputs(_ context.Context, arn string) ([]store.Input, error) {
 }
 
 func (s *Store) History(_ context.Context, p store.HistoryParams) ([]store.Event, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.execs[p.ExecutionArn]; !ok {
@@ -535,9 +543,6 @@ func (s *Store) History(_ context.Context, p store.HistoryParams) ([]store.Event
 	}
 	evs := s.events[p.ExecutionArn]
 	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	var out []store.Event
 	if p.Reverse {
 		for i := len(evs) - 1; i >= 0 && len(out) < limit; i-- {
@@ -573,12 +578,15 @@ func (s *Store) sortedTimers() []store.Timer {
 }
 
 func (s *Store) DueTimers(_ context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	t, limit := p.DueBy, p.Limit
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Timer
 	for _, tm := range s.sortedTimers() {
-		if tm.Due.After(t) || (limit > 0 && len(out) >= limit) {
+		if tm.Due.After(t) || len(out) >= limit {
 			break
 		}
 		out = append(out, tm)
@@ -617,10 +625,13 @@ func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
 }
 
 func (s *Store) NextTasks(_ context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	activityArn, limit := p.ActivityArn, p.Limit
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if activityArn == "" || limit <= 0 {
+	if activityArn == "" {
 		return nil, nil
 	}
 	var rows []*taskRow
@@ -665,7 +676,7 @@ func (s *Store) GetTask(_ context.Context, token string) (*store.Task, error) {
 // that ended first first.
 func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, error) {
 	if p.Limit <= 0 {
-		return 0, fmt.Errorf("memstore: purge limit %d: must be positive", p.Limit)
+		return 0, store.ErrInvalidLimit
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -208,8 +208,11 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 
 // ListExecutions lists newest first (StartedAt, then ARN, descending).
 // An empty StateMachineArn lists every execution, without an index to
-// help. Limit <= 0 means no limit.
+// help.
 func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + execColumns + ` FROM executions WHERE 1`
 	var args []any
 	if p.StateMachineArn != "" {
@@ -229,7 +232,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 		args = append(args, at, arn)
 	}
 	query += ` ORDER BY started_at DESC, arn DESC LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	var out []*store.Execution
 	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
 		e, err := scanExecution(rows)
@@ -266,23 +269,26 @@ func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input,
 }
 
 // History pages an execution's events by ID; none for an unknown
-// execution. Limit <= 0 means no limit.
+// execution.
 func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Event, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	var rows *sql.Rows
 	var err error
 	switch {
 	case !p.Reverse:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`,
-			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+			p.ExecutionArn, p.AfterID, p.Limit)
 	case p.AfterID <= 0:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY id DESC LIMIT ?`,
-			p.ExecutionArn, limitArg(p.Limit))
+			p.ExecutionArn, p.Limit)
 	default:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
-			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+			p.ExecutionArn, p.AfterID, p.Limit)
 	}
 	if err != nil {
 		return nil, err
@@ -301,25 +307,19 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	return out, rows.Err()
 }
 
-// limitArg turns "no limit" into SQLite's LIMIT -1.
-func limitArg(limit int) int {
-	if limit <= 0 {
-		return -1
-	}
-	return limit
-}
-
 // DueTimers returns timers due at or before t, earliest first (ties in
-// the order executions started, then by ref and kind). limit <= 0 means no
-// limit.
+// the order executions started, then by ref and kind).
 func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	t, limit := p.DueBy, p.Limit
 	// The limit is part of the text, not a parameter: SQLite re-prepares a
 	// statement whose LIMIT is bound at every run, which would cost the
 	// timer loop a parse per pass (it always asks for the same limit).
 	rows, err := s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due
 		FROM timers t JOIN executions x ON x.id = t.exec_id
-		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(limitArg(limit)), toNanos(t))
+		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(limit), toNanos(t))
 	if err != nil {
 		return nil, err
 	}
@@ -377,8 +377,11 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 // CreatedAt, then by the order tasks were added). Callback tasks have no
 // activity and are never listed.
 func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	activityArn, limit := p.ActivityArn, p.Limit
-	if activityArn == "" || limit <= 0 {
+	if activityArn == "" {
 		return nil, nil
 	}
 	rows, err := s.query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input,

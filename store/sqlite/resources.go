@@ -81,8 +81,7 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-// ListStateMachines lists oldest first, ties by ARN. Limit <= 0 means no
-// limit.
+// ListStateMachines lists oldest first, ties by ARN.
 func (s *Store) ListStateMachines(ctx context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
 	var out []*store.StateMachine
 	next, err := s.listByCreation(ctx, "state_machines", smColumns, p, func(rows *sql.Rows) (int64, string, error) {
@@ -141,8 +140,7 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 	})
 }
 
-// ListActivities lists oldest first, ties by ARN. Limit <= 0 means no
-// limit.
+// ListActivities lists oldest first, ties by ARN.
 func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*store.Activity, string, error) {
 	var out []*store.Activity
 	next, err := s.listByCreation(ctx, "activities", "arn, name, created_at", p, func(rows *sql.Rows) (int64, string, error) {
@@ -170,6 +168,9 @@ func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*stor
 // token, which is only a position, cannot reach rows outside it.
 func (s *Store) listByCreation(ctx context.Context, table, columns string, p store.ListParams,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
+	if p.Limit <= 0 {
+		return "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + columns + ` FROM ` + table + ` WHERE 1`
 	var args []any
 	if p.ArnPrefix != "" {
@@ -188,8 +189,9 @@ func (s *Store) listByCreation(ctx context.Context, table, columns string, p sto
 		query += ` AND (created_at, arn) > (?, ?)`
 		args = append(args, at, arn)
 	}
+	// One row more than the page says whether another page follows.
 	query += ` ORDER BY created_at, arn LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	return pageRows(ctx, s.rdb, query, args, p.Limit, scan)
 }
 
@@ -208,15 +210,6 @@ func prefixEnd(prefix string) (end string, ok bool) {
 	return "", false
 }
 
-// fetchLimit asks for one row more than the page so the last page can say
-// there is no next one.
-func fetchLimit(limit int) int {
-	if limit <= 0 {
-		return -1
-	}
-	return limit + 1
-}
-
 func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit int,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
@@ -229,7 +222,7 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 	var lastArn string
 	more := false
 	for rows.Next() {
-		if limit > 0 && n == limit {
+		if n == limit {
 			more = true
 			break
 		}

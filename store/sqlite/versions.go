@@ -98,6 +98,9 @@ func (s *Store) GetStateMachineVersion(ctx context.Context, arn string) (*store.
 // ListStateMachineVersions pages by number, highest first. The token is
 // the last number returned ("v1." versions the format).
 func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + versionColumns + ` FROM state_machine_versions WHERE state_machine_arn = ?`
 	args := []any{p.StateMachineArn}
 	if p.Token != "" {
@@ -109,7 +112,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 		args = append(args, before)
 	}
 	query += ` ORDER BY version DESC LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", err
@@ -118,7 +121,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	var out []*store.StateMachineVersion
 	more := false
 	for rows.Next() {
-		if p.Limit > 0 && len(out) == p.Limit {
+		if len(out) == p.Limit {
 			more = true
 			break
 		}

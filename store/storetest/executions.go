@@ -206,7 +206,7 @@ func testExecutionList(t *testing.T, s store.Store) {
 	pageAll(t, []string{"f"}, list("SUCCEEDED"))
 	pageAll(t, []string{"a"}, list("FAILED"))
 
-	es, _, err = s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: smArn, Status: "FAILED"})
+	es, _, err = s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: smArn, Status: "FAILED", Limit: 10})
 	must(t, "ListExecutions FAILED", err)
 	if len(es) != 1 || es[0].Error != "E" || !es[0].HasError || es[0].Seq != 2 || es[0].Events != 1 {
 		t.Errorf("listed failed execution = %+v", es)
@@ -250,16 +250,16 @@ func testHistoryPaging(t *testing.T, s store.Store) {
 		p    store.HistoryParams
 		want []int64
 	}{
-		{store.HistoryParams{}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{store.HistoryParams{Limit: 100}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
 		{store.HistoryParams{Limit: 3}, []int64{1, 2, 3}},
 		{store.HistoryParams{AfterID: 3, Limit: 3}, []int64{4, 5, 6}},
 		{store.HistoryParams{AfterID: 9, Limit: 3}, []int64{10}},
-		{store.HistoryParams{AfterID: 10}, nil},
-		{store.HistoryParams{Reverse: true}, []int64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{store.HistoryParams{AfterID: 10, Limit: 100}, nil},
+		{store.HistoryParams{Reverse: true, Limit: 100}, []int64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
 		{store.HistoryParams{Reverse: true, Limit: 3}, []int64{10, 9, 8}},
 		{store.HistoryParams{Reverse: true, AfterID: 8, Limit: 3}, []int64{7, 6, 5}},
-		{store.HistoryParams{Reverse: true, AfterID: 3}, []int64{2, 1}},
-		{store.HistoryParams{Reverse: true, AfterID: 1}, nil},
+		{store.HistoryParams{Reverse: true, AfterID: 3, Limit: 100}, []int64{2, 1}},
+		{store.HistoryParams{Reverse: true, AfterID: 1, Limit: 100}, nil},
 	}
 	for _, c := range cases {
 		c.p.ExecutionArn = e.Arn

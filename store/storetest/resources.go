@@ -195,7 +195,7 @@ func testListArnPrefix(t *testing.T, kind string, create func(arn, name string, 
 		"arn:aws:states:eu-west-1:123456789012:",
 		"\xff\xff",
 	} {
-		got, next, err := list(store.ListParams{ArnPrefix: prefix})
+		got, next, err := list(store.ListParams{ArnPrefix: prefix, Limit: 100})
 		must(t, "list "+prefix, err)
 		if len(got) != 0 || next != "" {
 			t.Errorf("prefix %q lists %v (next %q), want nothing", prefix, got, next)

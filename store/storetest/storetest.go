@@ -3,13 +3,12 @@
 // with a function that opens a fresh, empty store (and closes it in
 // t.Cleanup), and gets the same behaviour checked as every other driver.
 // Each file checks one area: resources (state machines, activities,
-// tags), versions, executions, steps, timers, tasks and purge.
+// tags), versions, executions, steps, timers, tasks, purge and limits.
 //
 // Besides store.go's doc comments, the suite pins these choices so that
 // drivers agree on them:
 //   - Seq counts the inputs applied: a step with an Input moves it by one,
 //     a step without leaves it; Inputs are numbered from 1.
-//   - Limit <= 0 means no limit, for listings, History and DueTimers.
 //   - A listing's next token is "" on its last page.
 //   - An ended execution takes no more steps (ErrConflict), and its step
 //     with Final deletes its remaining timers and closes its open tasks.
@@ -61,6 +60,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timers", exerciseTimers},
 		{"Tasks", exerciseTasks},
 		{"Purge", exercisePurge},
+		{"Limits", exerciseLimits},
 	} {
 		t.Run(area.name, func(t *testing.T) { area.run(t, open) })
 	}
@@ -195,9 +195,19 @@ func getExecution(t *testing.T, s store.Store, arn string) *store.Execution {
 
 func history(t *testing.T, s store.Store, arn string) []store.Event {
 	t.Helper()
-	evs, err := s.History(ctxT(t), store.HistoryParams{ExecutionArn: arn})
-	must(t, "History", err)
-	return evs
+	var out []store.Event
+	for {
+		after := int64(0)
+		if len(out) > 0 {
+			after = out[len(out)-1].ID
+		}
+		page, err := s.History(ctxT(t), store.HistoryParams{ExecutionArn: arn, AfterID: after, Limit: 4})
+		must(t, "History", err)
+		if len(page) == 0 {
+			return out
+		}
+		out = append(out, page...)
+	}
 }
 
 func ids(evs []store.Event) []int64 {
@@ -228,16 +238,14 @@ func end(t *testing.T, s store.Store, e *store.Execution, seq int64, status stri
 		Events: events(100, 1, stopped), Final: &store.Final{Status: status, Output: "{}", StoppedAt: stopped}}))
 }
 
-// pageAll checks a listing returns want in order: whole with Limit 0, and
-// in pages of 1, 2 and len(want) (exactly one page, no next token).
+// pageAll checks a listing returns want in order, in pages of 1, 2,
+// exactly len(want) (one page, no next token) and more.
 func pageAll(t *testing.T, want []string, list func(store.ListParams) ([]string, string, error)) {
 	t.Helper()
-	got, next, err := list(store.ListParams{})
-	must(t, "list without limit", err)
-	if !slices.Equal(got, want) || next != "" {
-		t.Errorf("list without limit = %v next %q, want %v and no next", got, next, want)
-	}
-	for _, limit := range []int{1, 2, len(want)} {
+	for _, limit := range []int{1, 2, len(want), len(want) + 5} {
+		if limit == 0 {
+			continue
+		}
 		var all []string
 		tok := ""
 		for pages := 0; ; pages++ {
@@ -248,6 +256,12 @@ func pageAll(t *testing.T, want []string, list func(store.ListParams) ([]string,
 			must(t, fmt.Sprintf("list limit %d", limit), err)
 			if len(page) > limit {
 				t.Fatalf("limit %d: page of %d", limit, len(page))
+			}
+			if next != "" && len(page) < limit {
+				t.Fatalf("limit %d: a short page (%d) with a next token", limit, len(page))
+			}
+			if pages > 0 && len(page) == 0 {
+				t.Fatalf("limit %d: a next token led to an empty page", limit)
 			}
 			all = append(all, page...)
 			if next == "" {

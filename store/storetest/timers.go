@@ -37,7 +37,7 @@ func testTimersDue(t *testing.T, s store.Store) {
 	}
 	checkTime(t, "NextTimer", next, at(10))
 
-	due, err := s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(30), Limit: 0}) // inclusive
+	due, err := s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(30), Limit: 10}) // inclusive
 	must(t, "DueTimers", err)
 	if len(due) != 3 || due[0].ExecutionArn != b.Arn || due[1].Ref != 2 || due[2].Ref != 1 || due[2].ExecutionArn != a.Arn {
 		t.Errorf("DueTimers = %+v", due)
@@ -52,7 +52,7 @@ func testTimersDue(t *testing.T, s store.Store) {
 	if len(due) != 2 || due[0].Kind != store.TimerTask || due[1].Kind != store.TimerHeartbeat {
 		t.Errorf("DueTimers limit 2 = %+v", due)
 	}
-	due, err = s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(9), Limit: 0})
+	due, err = s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(9), Limit: 10})
 	must(t, "DueTimers none due", err)
 	if len(due) != 0 {
 		t.Errorf("DueTimers before any = %+v", due)
