@@ -13,6 +13,9 @@ import (
 
 const statusRunning = "RUNNING"
 
+// finalStatus holds the statuses an execution can end with.
+var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
+
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
 	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token`
 
@@ -30,18 +33,10 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 	return &e, nil
 }
 
-// StartExecution inserts e as RUNNING (e.Status must be "" or RUNNING;
-// Seq, Events and the ending fields are ignored) and applies step to it,
-// whose Final may end it at once.
 func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
-	e, step := p.Execution, p.Step
-	if e.Status != "" && e.Status != statusRunning {
-		return fmt.Errorf("store/sqlite: start execution %s: status %q, want RUNNING", e.Arn, e.Status)
-	}
-	if step.Seq != 0 {
-		return fmt.Errorf("store/sqlite: start execution %s: first step has Seq %d, want 0", e.Arn, step.Seq)
-	}
-	step.ExecutionArn = e.Arn
+	e := p.Execution
+	step := p.Step
+	step.ExecutionArn, step.Seq = e.Arn, 0
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?)`,
@@ -57,10 +52,6 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 	})
 }
 
-// CommitStep applies step if the execution is still at step.Seq and still
-// running; an ended execution takes no more steps (ErrConflict). The
-// step's timers, tasks and tokens are those of step.ExecutionArn, whatever
-// their own ExecutionArn fields say.
 func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
 }
@@ -70,7 +61,7 @@ func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 // nothing to undo.
 func applyStep(w *writer, st *store.StepParams) error {
 	arn := st.ExecutionArn
-	if f := st.Final; f != nil && (f.Status == "" || f.Status == statusRunning) {
+	if f := st.Final; f != nil && !finalStatus[f.Status] {
 		return fmt.Errorf("store/sqlite: step of %s: final status %q", arn, f.Status)
 	}
 	seq := st.Seq
@@ -113,9 +104,13 @@ func applyStep(w *writer, st *store.StepParams) error {
 		}
 	}
 	for _, ev := range st.Events {
-		if _, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
-			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body)); err != nil {
-			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, err)
+		_, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
+			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body))
+		if isDuplicate(err) {
+			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, store.ErrConflict)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	// Deletions before additions, so a step that deletes a timer and adds
@@ -152,7 +147,7 @@ func applyStep(w *writer, st *store.StepParams) error {
 			t.Token, id, t.Ref, t.ActivityArn, t.Input, boolInt(t.Started), t.WorkerName,
 			t.HeartbeatSeconds, toNanos(t.CreatedAt))
 		if isDuplicate(err) {
-			return fmt.Errorf("store/sqlite: task token of %s: %w", arn, store.ErrAlreadyExists)
+			return fmt.Errorf("store/sqlite: task %s of %s: %w", t.Token, arn, store.ErrConflict)
 		}
 		if err != nil {
 			return err
@@ -206,9 +201,8 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 	return e, err
 }
 
-// ListExecutions lists newest first (StartedAt, then ARN, descending).
-// An empty StateMachineArn lists every execution, without an index to
-// help.
+// ListExecutions without a StateMachineArn has no index to help it: it
+// sorts every execution for each page (tests use it, the API never).
 func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
 	if p.Limit <= 0 {
 		return nil, "", store.ErrInvalidLimit
@@ -248,8 +242,6 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	return out, next, nil
 }
 
-// Inputs returns the execution's inputs by Seq; none for an unknown
-// execution.
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
 	rows, err := s.query(ctx, `SELECT seq, body FROM inputs
 		WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, executionArn)
@@ -268,8 +260,6 @@ func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input,
 	return out, rows.Err()
 }
 
-// History pages an execution's events by ID; none for an unknown
-// execution.
 func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Event, error) {
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
@@ -307,19 +297,16 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	return out, rows.Err()
 }
 
-// DueTimers returns timers due at or before t, earliest first (ties in
-// the order executions started, then by ref and kind).
 func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store.Timer, error) {
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
-	t, limit := p.DueBy, p.Limit
 	// The limit is part of the text, not a parameter: SQLite re-prepares a
 	// statement whose LIMIT is bound at every run, which would cost the
 	// timer loop a parse per pass (it always asks for the same limit).
 	rows, err := s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due
 		FROM timers t JOIN executions x ON x.id = t.exec_id
-		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(limit), toNanos(t))
+		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(p.Limit), toNanos(p.DueBy))
 	if err != nil {
 		return nil, err
 	}
@@ -348,10 +335,6 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	return fromNanos(due.Int64), true, nil
 }
 
-// DeleteTimer deletes the timer only if it is still due when t says: a
-// timer moved since it was read (a heartbeat) is not stale and stays. A
-// zero t.Due deletes whatever the due time. Deleting a missing timer is not
-// an error.
 func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`DELETE FROM timers
@@ -361,8 +344,6 @@ func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
 	})
 }
 
-// SetTimer inserts or moves a timer; ErrNotFound when the execution is
-// unknown.
 func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	return s.write(ctx, func(w *writer) error {
 		id, err := execID(w, t.ExecutionArn)
@@ -373,21 +354,19 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	})
 }
 
-// NextTasks reads the partial index tasks_unclaimed, oldest first (by
-// CreatedAt, then by the order tasks were added). Callback tasks have no
-// activity and are never listed.
+// NextTasks reads the partial index tasks_unclaimed; the rowid breaks
+// ties on created_at in the order tasks were added.
 func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
-	activityArn, limit := p.ActivityArn, p.Limit
-	if activityArn == "" {
+	if p.ActivityArn == "" {
 		return nil, nil
 	}
 	rows, err := s.query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input,
 		t.heartbeat_seconds, t.created_at
 		FROM tasks t JOIN executions x ON x.id = t.exec_id
-		WHERE t.activity_arn = ? AND t.started = 0 ORDER BY t.created_at, t.rowid LIMIT ?`, activityArn, limit)
+		WHERE t.activity_arn = ? AND t.started = 0 ORDER BY t.created_at, t.rowid LIMIT ?`, p.ActivityArn, p.Limit)
 	if err != nil {
 		return nil, err
 	}

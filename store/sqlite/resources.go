@@ -47,7 +47,6 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 	return sm, err
 }
 
-// UpdateStateMachine replaces every field but Arn and CreatedAt.
 func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`UPDATE state_machines SET name = ?, type = ?, definition = ?, role_arn = ?,
@@ -62,8 +61,6 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 	})
 }
 
-// DeleteStateMachine deletes the state machine, its versions and its tags. Its
-// executions stay: each carries its own copy of the definition.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`DELETE FROM state_machines WHERE arn = ?`, arn)
@@ -81,7 +78,6 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-// ListStateMachines lists oldest first, ties by ARN.
 func (s *Store) ListStateMachines(ctx context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
 	var out []*store.StateMachine
 	next, err := s.listByCreation(ctx, "state_machines", smColumns, p, func(rows *sql.Rows) (int64, string, error) {
@@ -124,8 +120,6 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, e
 	return &a, nil
 }
 
-// DeleteActivity deletes the activity and its tags. Tasks already
-// scheduled on it stay open until their executions close them.
 func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`DELETE FROM activities WHERE arn = ?`, arn)
@@ -140,7 +134,6 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 	})
 }
 
-// ListActivities lists oldest first, ties by ARN.
 func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*store.Activity, string, error) {
 	var out []*store.Activity
 	next, err := s.listByCreation(ctx, "activities", "arn, name, created_at", p, func(rows *sql.Rows) (int64, string, error) {
@@ -240,9 +233,6 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 	return encodeToken(lastAt, lastArn), nil
 }
 
-// ErrInvalidToken is returned for a page token this store did not issue.
-var ErrInvalidToken = store.ErrInvalidToken
-
 // Tokens are the last row's sort key, so a page stays correct however many
 // rows were added or deleted before it. The "1." prefix versions the format.
 func encodeToken(at int64, arn string) string {
@@ -252,31 +242,28 @@ func encodeToken(at int64, arn string) string {
 func decodeToken(tok string) (int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	rest, ok := strings.CutPrefix(string(b), "1.")
 	if !ok {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	num, arn, ok := strings.Cut(rest, ".")
 	at, err := strconv.ParseInt(num, 10, 64)
 	if !ok || err != nil {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	return at, arn, nil
 }
 
-// TagResource sets tags on any ARN; the store does not check that the
-// resource exists (the API does, with the error its resource type needs).
 func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) error {
-	arn, tags := p.Arn, p.Tags
-	if len(tags) == 0 {
+	if len(p.Tags) == 0 {
 		return nil
 	}
 	return s.write(ctx, func(w *writer) error {
-		for k, v := range tags {
+		for k, v := range p.Tags {
 			if _, err := w.exec(`INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)
-				ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value`, arn, k, v); err != nil {
+				ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value`, p.Arn, k, v); err != nil {
 				return err
 			}
 		}
@@ -285,13 +272,12 @@ func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) erro
 }
 
 func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) error {
-	arn, keys := p.Arn, p.Keys
-	if len(keys) == 0 {
+	if len(p.Keys) == 0 {
 		return nil
 	}
 	return s.write(ctx, func(w *writer) error {
-		for _, k := range keys {
-			if _, err := w.exec(`DELETE FROM tags WHERE arn = ? AND key = ?`, arn, k); err != nil {
+		for _, k := range p.Keys {
+			if _, err := w.exec(`DELETE FROM tags WHERE arn = ? AND key = ?`, p.Arn, k); err != nil {
 				return err
 			}
 		}
@@ -299,7 +285,6 @@ func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) 
 	})
 }
 
-// ListTags returns an empty map for an ARN without tags.
 func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT key, value FROM tags WHERE arn = ?`, arn)
 	if err != nil {

@@ -95,8 +95,8 @@ func (s *Store) GetStateMachineVersion(ctx context.Context, arn string) (*store.
 	return v, err
 }
 
-// ListStateMachineVersions pages by number, highest first. The token is
-// the last number returned ("v1." versions the format).
+// ListStateMachineVersions's token is the last number returned ("v1."
+// versions the format).
 func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
 	if p.Limit <= 0 {
 		return nil, "", store.ErrInvalidLimit
@@ -144,12 +144,12 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 func decodeVersionToken(tok string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, ErrInvalidToken
+		return 0, store.ErrInvalidToken
 	}
 	num, ok := strings.CutPrefix(string(b), "v1.")
 	n, err := strconv.ParseInt(num, 10, 64)
 	if !ok || err != nil || n < 1 {
-		return 0, ErrInvalidToken
+		return 0, store.ErrInvalidToken
 	}
 	return n, nil
 }

@@ -14,14 +14,18 @@ import (
 func exerciseExecutions(t *testing.T, open func(*testing.T) store.Store) {
 	run(t, open, []test{
 		{"Start", testExecutionStart},
+		{"StartIgnoresStoredFields", testExecutionStartIgnoresStoredFields},
 		{"StartWithoutInput", testExecutionStartWithoutInput},
 		{"StartDuplicate", testExecutionStartDuplicate},
 		{"StartFinal", testExecutionStartFinal},
 		{"ParentToken", testExecutionParentToken},
 		{"Missing", testExecutionMissing},
 		{"List", testExecutionList},
+		{"ListEveryMachine", testExecutionListEveryMachine},
+		{"ListTokenIsAPosition", testExecutionListTokenIsAPosition},
 		{"Inputs", testInputsOrder},
 		{"History", testHistoryPaging},
+		{"UnknownOwnsNothing", testExecutionUnknownOwnsNothing},
 	})
 }
 
@@ -37,7 +41,7 @@ func testExecutionStart(t *testing.T, s store.Store) {
 			Input: `{"in":1}`, HeartbeatSeconds: 60, CreatedAt: at(0),
 		}},
 	}
-	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: step}))
+	startExecution(t, s, e, step)
 
 	got := getExecution(t, s, e.Arn)
 	if got.Arn != e.Arn || got.StateMachineArn != e.StateMachineArn || got.Name != e.Name ||
@@ -87,9 +91,7 @@ func testExecutionStart(t *testing.T, s store.Store) {
 
 func testExecutionStartWithoutInput(t *testing.T, s store.Store) {
 	e := execution("x", at(0))
-	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
-		ExecutionArn: e.Arn, Events: events(1, 2, at(0)),
-	}}))
+	startExecution(t, s, e, store.StepParams{Events: events(1, 2, at(0))})
 	got := getExecution(t, s, e.Arn)
 	if got.Seq != 0 || got.Events != 2 {
 		t.Errorf("Seq, Events = %d, %d, want 0, 2", got.Seq, got.Events)
@@ -108,12 +110,34 @@ func testExecutionStartWithoutInput(t *testing.T, s store.Store) {
 	}
 }
 
+// testExecutionStartIgnoresStoredFields starts an execution whose record
+// says it has ended, with a first step that names another execution and
+// Seq: what is stored comes from the step, RUNNING at Seq 0 before it.
+func testExecutionStartIgnoresStoredFields(t *testing.T, s store.Store) {
+	e := execution("x", at(0))
+	e.Status, e.Output, e.Error, e.HasError, e.Cause, e.HasCause = "SUCCEEDED", "1", "E", true, "C", true
+	e.StoppedAt, e.Seq, e.Events = at(9), 7, 7
+	startExecution(t, s, e, store.StepParams{ExecutionArn: "arn:other", Seq: 4, Input: []byte("1"), Events: events(1, 2, at(0))})
+	got := getExecution(t, s, e.Arn)
+	if got.Status != "RUNNING" || got.Output != "" || got.Error != "" || got.HasError || got.Cause != "" || got.HasCause ||
+		got.Seq != 1 || got.Events != 2 {
+		t.Errorf("started execution = %+v", got)
+	}
+	checkTime(t, "StoppedAt", got.StoppedAt, time.Time{})
+	if _, err := s.GetExecution(ctxT(t), "arn:other"); err == nil {
+		t.Error("the first step's ExecutionArn was stored as an execution")
+	}
+	if n := len(history(t, s, e.Arn)); n != 2 {
+		t.Errorf("history has %d events, want 2", n)
+	}
+}
+
 func testExecutionStartDuplicate(t *testing.T, s store.Store) {
 	e := start(t, s, "x", at(0), 2)
 	dup := execution("x", at(5))
 	dup.Input = `{"other":1}`
 	err := s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: dup, Step: store.StepParams{
-		ExecutionArn: dup.Arn, Input: []byte("dup"), Events: events(1, 5, at(5)),
+		Input: []byte("dup"), Events: events(1, 5, at(5)),
 		AddTimers: []store.Timer{{ExecutionArn: dup.Arn, Ref: 1, Kind: store.TimerState, Due: at(9)}},
 	}})
 	checkErr(t, "second StartExecution", err, store.ErrAlreadyExists)
@@ -131,10 +155,10 @@ func testExecutionStartDuplicate(t *testing.T, s store.Store) {
 
 func testExecutionStartFinal(t *testing.T, s store.Store) {
 	e := execution("x", at(0))
-	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
-		ExecutionArn: e.Arn, Input: []byte("in"), Events: events(1, 4, at(0)),
+	startExecution(t, s, e, store.StepParams{
+		Input: []byte("in"), Events: events(1, 4, at(0)),
 		Final: &store.Final{Status: "SUCCEEDED", Output: `{"ok":1}`, StoppedAt: at(1)},
-	}}))
+	})
 	got := getExecution(t, s, e.Arn)
 	if got.Status != "SUCCEEDED" || got.Output != `{"ok":1}` || got.Events != 4 || got.Seq != 1 {
 		t.Errorf("execution ended at start = %+v", got)
@@ -146,7 +170,7 @@ func testExecutionStartFinal(t *testing.T, s store.Store) {
 func testExecutionParentToken(t *testing.T, s store.Store) {
 	e := execution("child", at(0))
 	e.ParentToken = "parent-token.abc"
-	must(t, "StartExecution", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{ExecutionArn: e.Arn}}))
+	startExecution(t, s, e, store.StepParams{})
 	if got := getExecution(t, s, e.Arn).ParentToken; got != e.ParentToken {
 		t.Fatalf("ParentToken = %q, want %q", got, e.ParentToken)
 	}
@@ -187,7 +211,7 @@ func testExecutionList(t *testing.T, s store.Store) {
 	other := execution("other", at(9))
 	other.Arn = "arn:aws:states:us-east-1:123456789012:execution:sm2:other"
 	other.StateMachineArn = smArn + "2"
-	must(t, "StartExecution other", s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: other, Step: store.StepParams{ExecutionArn: other.Arn}}))
+	startExecution(t, s, other, store.StepParams{})
 
 	list := func(status string) func(store.ListParams) ([]string, string, error) {
 		return func(p store.ListParams) ([]string, string, error) {
@@ -269,5 +293,74 @@ func testHistoryPaging(t *testing.T, s store.Store) {
 			t.Errorf("History(after %d, reverse %v, limit %d) = %v, want %v",
 				c.p.AfterID, c.p.Reverse, c.p.Limit, got, c.want)
 		}
+	}
+}
+
+// testExecutionListEveryMachine lists without a StateMachineArn: every
+// machine's executions, newest first.
+func testExecutionListEveryMachine(t *testing.T, s store.Store) {
+	a := start(t, s, "a", at(1), 1)
+	other := execution("b", at(2))
+	other.Arn = "arn:aws:states:us-east-1:123456789012:execution:sm2:b"
+	other.StateMachineArn = smArn + "2"
+	startExecution(t, s, other, store.StepParams{})
+	end(t, s, a, 1, "SUCCEEDED", at(3))
+	list := func(status string) func(store.ListParams) ([]string, string, error) {
+		return func(p store.ListParams) ([]string, string, error) {
+			es, next, err := s.ListExecutions(ctxT(t), store.ListExecutionsParams{Status: status, Limit: p.Limit, Token: p.Token})
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Name)
+			}
+			return got, next, err
+		}
+	}
+	pageAll(t, []string{"b", "a"}, list(""))
+	pageAll(t, []string{"b"}, list("RUNNING"))
+	pageAll(t, []string{"a"}, list("SUCCEEDED"))
+}
+
+// testExecutionListTokenIsAPosition purges the last execution of a page:
+// the next page goes on after its place.
+func testExecutionListTokenIsAPosition(t *testing.T, s store.Store) {
+	for i, name := range []string{"a", "b", "c", "d"} {
+		e := start(t, s, name, at(i), 1)
+		if name == "c" {
+			end(t, s, e, 1, "SUCCEEDED", at(10))
+		}
+	}
+	page, next, err := s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: smArn, Limit: 2})
+	must(t, "ListExecutions", err)
+	if len(page) != 2 || page[1].Name != "c" || next == "" {
+		t.Fatalf("first page = %d rows, next %q", len(page), next)
+	}
+	n, err := s.PurgeExecutions(ctxT(t), store.PurgeParams{StoppedBefore: at(100), Limit: 10})
+	if err != nil || n != 1 {
+		t.Fatalf("PurgeExecutions = %d, %v; want c purged", n, err)
+	}
+	page, next, err = s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: smArn, Limit: 10, Token: next})
+	must(t, "ListExecutions after the token", err)
+	var got []string
+	for _, e := range page {
+		got = append(got, e.Name)
+	}
+	if !slices.Equal(got, []string{"b", "a"}) || next != "" {
+		t.Errorf("next page = %v (next %q), want [b a]", got, next)
+	}
+	_, _, err = s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: smArn, Limit: 1, Token: "!!not a token!!"})
+	checkErr(t, "ListExecutions with a garbage token", err, store.ErrInvalidToken)
+}
+
+// testExecutionUnknownOwnsNothing reads what an unknown execution owns:
+// nothing, and no error.
+func testExecutionUnknownOwnsNothing(t *testing.T, s store.Store) {
+	start(t, s, "x", at(0), 3)
+	ins, err := s.Inputs(ctxT(t), "arn:nope")
+	if err != nil || len(ins) != 0 {
+		t.Errorf("Inputs of an unknown execution = %+v, %v", ins, err)
+	}
+	evs, err := s.History(ctxT(t), store.HistoryParams{ExecutionArn: "arn:nope", Limit: 10})
+	if err != nil || len(evs) != 0 {
+		t.Errorf("History of an unknown execution = %+v, %v", evs, err)
 	}
 }

@@ -19,6 +19,7 @@ func exerciseResources(t *testing.T, open func(*testing.T) store.Store) {
 		{"StateMachine/Delete", testStateMachineDelete},
 		{"StateMachine/List", testStateMachineList},
 		{"StateMachine/ListBadToken", testStateMachineListBadToken},
+		{"StateMachine/ListTokenIsAPosition", testStateMachineListTokenIsAPosition},
 		{"StateMachine/ListArnPrefix", testStateMachineListArnPrefix},
 		{"Activity/CreateGet", testActivityCreateGet},
 		{"Activity/Duplicate", testActivityDuplicate},
@@ -136,8 +137,34 @@ func testStateMachineList(t *testing.T, s store.Store) {
 
 func testStateMachineListBadToken(t *testing.T, s store.Store) {
 	must(t, "CreateStateMachine", s.CreateStateMachine(ctxT(t), stateMachine("a", at(0))))
-	if _, _, err := s.ListStateMachines(ctxT(t), store.ListParams{Limit: 1, Token: "!!not a token!!"}); err == nil {
-		t.Error("ListStateMachines with a garbage token succeeded")
+	for _, tok := range []string{"!!not a token!!", "a", "YQ", strings.Repeat("x", 64)} {
+		_, _, err := s.ListStateMachines(ctxT(t), store.ListParams{Limit: 1, Token: tok})
+		checkErr(t, "ListStateMachines with token "+tok, err, store.ErrInvalidToken)
+	}
+}
+
+// testStateMachineListTokenIsAPosition deletes the last row of a page
+// and adds rows before it: the next page goes on after that row's place.
+func testStateMachineListTokenIsAPosition(t *testing.T, s store.Store) {
+	names, created, _ := creationOrder() // listed b c a d e
+	for i, n := range names {
+		must(t, "CreateStateMachine", s.CreateStateMachine(ctxT(t), stateMachine(n, created[i])))
+	}
+	page, next, err := s.ListStateMachines(ctxT(t), store.ListParams{Limit: 2})
+	must(t, "ListStateMachines", err)
+	if len(page) != 2 || page[1].Name != "c" || next == "" {
+		t.Fatalf("first page = %d rows, next %q", len(page), next)
+	}
+	must(t, "DeleteStateMachine c", s.DeleteStateMachine(ctxT(t), page[1].Arn))
+	must(t, "CreateStateMachine early", s.CreateStateMachine(ctxT(t), stateMachine("early", at(0))))
+	page, next, err = s.ListStateMachines(ctxT(t), store.ListParams{Limit: 10, Token: next})
+	must(t, "ListStateMachines after the token", err)
+	var got []string
+	for _, sm := range page {
+		got = append(got, sm.Name)
+	}
+	if strings.Join(got, " ") != "a d e" || next != "" {
+		t.Errorf("next page = %v (next %q), want [a d e]", got, next)
 	}
 }
 

@@ -19,7 +19,10 @@ func exerciseSteps(t *testing.T, open func(*testing.T) store.Store) {
 		{"WithoutInput", testCommitStepWithoutInput},
 		{"Timers", testCommitStepTimers},
 		{"Tasks", testCommitStepTasks},
+		{"DuplicateToken", testCommitStepDuplicateToken},
+		{"PartsAreTheStepsExecution", testCommitStepPartsAreTheStepsExecution},
 		{"Final", testCommitStepFinal},
+		{"FinalStatus", testCommitStepFinalStatus},
 		{"StaleSeq", testCommitStepStaleSeq},
 		{"Missing", testCommitStepMissing},
 		{"Atomic", testCommitStepAtomic},
@@ -211,9 +214,7 @@ func testCommitStepAtomic(t *testing.T, s store.Store) {
 		AddTimers: []store.Timer{{ExecutionArn: e.Arn, Ref: 1, Kind: store.TimerState, Due: at(10)}},
 		AddTasks:  []store.Task{{Token: "tok", ExecutionArn: e.Arn, Ref: 1, CreatedAt: at(1)}},
 	})
-	if err == nil {
-		t.Fatal("a step repeating an event ID succeeded")
-	}
+	checkErr(t, "a step repeating an event ID", err, store.ErrConflict)
 	got := getExecution(t, s, e.Arn)
 	if got.Seq != 1 || got.Events != 2 {
 		t.Errorf("after failed step Seq, Events = %d, %d, want 1, 2", got.Seq, got.Events)
@@ -358,6 +359,83 @@ func testConcurrencyMixedConflicts(t *testing.T, s store.Store) {
 		tms := timersOf(t, s, e.Arn)
 		if len(tms) != 1 || tms[0].Ref != int64(winner) {
 			t.Errorf("%s: timers %+v, want only the winner's", e.Name, tms)
+		}
+	}
+}
+
+// testCommitStepDuplicateToken adds a task whose token is open already,
+// in this execution or another: the step conflicts and writes nothing.
+func testCommitStepDuplicateToken(t *testing.T, s store.Store) {
+	e := start(t, s, "x", at(0), 1)
+	other := start(t, s, "y", at(0), 1)
+	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("1"),
+		AddTasks: []store.Task{{Token: "tok", Ref: 1, ActivityArn: "arn:act", Input: "{}", CreatedAt: at(1)}}}))
+	for _, x := range []*store.Execution{e, other} {
+		seq := getExecution(t, s, x.Arn).Seq
+		err := s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: x.Arn, Seq: seq, Input: []byte("again"),
+			Events:   events(2, 1, at(2)),
+			AddTasks: []store.Task{{Token: "tok", Ref: 2, Input: "{}", CreatedAt: at(2)}}})
+		checkErr(t, "adding an open token to "+x.Name, err, store.ErrConflict)
+		if got := getExecution(t, s, x.Arn); got.Seq != seq || got.Events != 1 {
+			t.Errorf("%s after the refused step: Seq, Events = %d, %d", x.Name, got.Seq, got.Events)
+		}
+	}
+	task, err := s.GetTask(ctxT(t), "tok")
+	must(t, "GetTask", err)
+	if task.ExecutionArn != e.Arn || task.Ref != 1 {
+		t.Errorf("the open task became %+v", task)
+	}
+}
+
+// testCommitStepPartsAreTheStepsExecution adds timers and tasks that name
+// another execution (or none): they are stored as the step's.
+func testCommitStepPartsAreTheStepsExecution(t *testing.T, s store.Store) {
+	e := start(t, s, "x", at(0), 0)
+	other := start(t, s, "y", at(0), 0)
+	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("1"),
+		AddTimers: []store.Timer{
+			{ExecutionArn: other.Arn, Ref: 1, Kind: store.TimerState, Due: at(5)},
+			{Ref: 2, Kind: store.TimerState, Due: at(6)},
+		},
+		AddTasks: []store.Task{{Token: "tok", ExecutionArn: other.Arn, Ref: 3, Input: "{}", CreatedAt: at(1)}}}))
+	if tms := timersOf(t, s, e.Arn); len(tms) != 2 {
+		t.Errorf("the step's execution has timers %+v, want 2", tms)
+	}
+	if tms := timersOf(t, s, other.Arn); len(tms) != 0 {
+		t.Errorf("the other execution has timers %+v", tms)
+	}
+	task, err := s.GetTask(ctxT(t), "tok")
+	must(t, "GetTask", err)
+	if task.ExecutionArn != e.Arn {
+		t.Errorf("task stored under %s, want %s", task.ExecutionArn, e.Arn)
+	}
+	// DeleteTimers too match the step's execution's timers.
+	must(t, "CommitStep delete", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("2"),
+		DeleteTimers: []store.Timer{{ExecutionArn: other.Arn, Ref: 1, Kind: store.TimerState}}}))
+	if tms := timersOf(t, s, e.Arn); len(tms) != 1 || tms[0].Ref != 2 {
+		t.Errorf("after deleting ref 1: %+v", tms)
+	}
+}
+
+// testCommitStepFinalStatus ends an execution with statuses an execution
+// cannot end with: each step fails and writes nothing.
+func testCommitStepFinalStatus(t *testing.T, s store.Store) {
+	e := start(t, s, "x", at(0), 1)
+	for _, status := range []string{"", "RUNNING", "DONE", "succeeded"} {
+		err := s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("2"),
+			Events: events(2, 1, at(1)), Final: &store.Final{Status: status, StoppedAt: at(1)}})
+		if err == nil {
+			t.Errorf("ending with status %q succeeded", status)
+		}
+		if got := getExecution(t, s, e.Arn); got.Status != "RUNNING" || got.Seq != 1 || got.Events != 1 {
+			t.Fatalf("after ending with %q: %+v", status, got)
+		}
+	}
+	for _, status := range []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"} {
+		x := start(t, s, "end-"+status, at(0), 1)
+		end(t, s, x, 1, status, at(2))
+		if got := getExecution(t, s, x.Arn); got.Status != status {
+			t.Errorf("ended as %s, stored %s", status, got.Status)
 		}
 	}
 }

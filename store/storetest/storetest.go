@@ -1,37 +1,14 @@
-// Package storetest is the conformance suite every store.Store driver must
-// pass, after River's riverdrivertest: a driver's own test calls Exercise
-// with a function that opens a fresh, empty store (and closes it in
-// t.Cleanup), and gets the same behaviour checked as every other driver.
-// Each file checks one area: resources (state machines, activities,
-// tags), versions, executions, steps, timers, tasks, purge and limits.
+// Package storetest is the conformance suite of store.Store, after River's
+// riverdrivertest: one suite that every driver runs, so that a driver is
+// held to the contract store.Store's doc states and not to what another
+// driver happens to do. A driver's test is one line:
 //
-// Besides store.go's doc comments, the suite pins these choices so that
-// drivers agree on them:
-//   - Seq counts the inputs applied: a step with an Input moves it by one,
-//     a step without leaves it; Inputs are numbered from 1.
-//   - A listing's next token is "" on its last page.
-//   - An ended execution takes no more steps (ErrConflict), and its step
-//     with Final deletes its remaining timers and closes its open tasks.
-//   - A step that cannot be applied whole (say, an event ID already in the
-//     history) fails and changes nothing.
-//   - Within a step, DeleteTimers apply before AddTimers.
-//   - DeleteTimer with a non-zero Due deletes the timer only while it is
-//     still due then, so a stale fire cannot delete a moved heartbeat.
-//   - NextTasks never lists callback tasks (ActivityArn "").
-//   - Closing a token that is not open is not an error.
-//   - Deleting a state machine or activity deletes its tags; an ARN with
-//     no tags lists an empty map. A page token the store did not issue is
-//     an error.
-//   - A listing with an ArnPrefix matches it byte for byte (no wildcards)
-//     on every page, whatever scope the token came from.
-//   - Versions are numbered from 1 per machine, list highest first, and a
-//     deleted version's number is not reused until the machine itself is
-//     deleted (which deletes its versions).
-//   - Times come back in UTC, equal to what was stored to the millisecond
-//     at least.
-//   - PurgeExecutions deletes ended executions whole, oldest end first,
-//     never a running one nor a child its parent still waits on; after it
-//     an execution's ARN is free again.
+//	func TestStore(t *testing.T) { storetest.Exercise(t, open) }
+//
+// where open returns a new, empty store each call and closes it in
+// t.Cleanup. The suite adds no rule to the contract; each file checks one
+// area of it: resources (state machines, activities, tags), versions,
+// executions, steps, timers, tasks, purge and limits.
 package storetest
 
 import (
@@ -45,8 +22,8 @@ import (
 	"github.com/statecraft/statecraft/store"
 )
 
-// Exercise runs the whole suite on the stores open returns, an area at a
-// time; each subtest gets a new, empty store.
+// Exercise runs the whole suite on the stores open returns; each subtest
+// gets a store of its own.
 func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
 	for _, area := range []struct {
@@ -167,10 +144,16 @@ func events(from, n int, ts time.Time) []store.Event {
 			ID:        id,
 			Type:      "PassStateEntered",
 			Timestamp: ts.Add(time.Duration(i) * time.Millisecond),
-			Body:      []byte(fmt.Sprintf(`{"id":%d}`, id)),
+			Body:      fmt.Appendf(nil, `{"id":%d}`, id),
 		})
 	}
 	return out
+}
+
+// startExecution starts e with step as its first.
+func startExecution(t *testing.T, s store.Store, e *store.Execution, step store.StepParams) {
+	t.Helper()
+	must(t, "StartExecution "+e.Name, s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: step}))
 }
 
 // start starts an execution whose first step applied input 1 and wrote
@@ -178,12 +161,15 @@ func events(from, n int, ts time.Time) []store.Event {
 func start(t *testing.T, s store.Store, name string, started time.Time, n int) *store.Execution {
 	t.Helper()
 	e := execution(name, started)
-	must(t, "StartExecution "+name, s.StartExecution(ctxT(t), store.StartExecutionParams{Execution: e, Step: store.StepParams{
-		ExecutionArn: e.Arn,
-		Input:        []byte(`"start"`),
-		Events:       events(1, n, started),
-	}}))
+	startExecution(t, s, e, store.StepParams{Input: []byte(`"start"`), Events: events(1, n, started)})
 	return e
+}
+
+// end ends a running execution at stopped with a step that adds no input.
+func end(t *testing.T, s store.Store, e *store.Execution, seq int64, status string, stopped time.Time) {
+	t.Helper()
+	must(t, "end "+e.Name, s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: seq,
+		Events: events(100, 1, stopped), Final: &store.Final{Status: status, Output: "{}", StoppedAt: stopped}}))
 }
 
 func getExecution(t *testing.T, s store.Store, arn string) *store.Execution {
@@ -193,6 +179,7 @@ func getExecution(t *testing.T, s store.Store, arn string) *store.Execution {
 	return e
 }
 
+// history reads a whole history, a page at a time.
 func history(t *testing.T, s store.Store, arn string) []store.Event {
 	t.Helper()
 	var out []store.Event
@@ -218,6 +205,7 @@ func ids(evs []store.Event) []int64 {
 	return out
 }
 
+// timersOf lists an execution's timers, earliest first.
 func timersOf(t *testing.T, s store.Store, arn string) []store.Timer {
 	t.Helper()
 	all, err := s.DueTimers(ctxT(t), store.DueTimersParams{DueBy: at(1_000_000_000), Limit: 10_000})
@@ -229,13 +217,6 @@ func timersOf(t *testing.T, s store.Store, arn string) []store.Timer {
 		}
 	}
 	return out
-}
-
-// end ends a running execution at stopped with a step that adds no input.
-func end(t *testing.T, s store.Store, e *store.Execution, seq int64, status string, stopped time.Time) {
-	t.Helper()
-	must(t, "end "+e.Name, s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: seq,
-		Events: events(100, 1, stopped), Final: &store.Final{Status: status, Output: "{}", StoppedAt: stopped}}))
 }
 
 // pageAll checks a listing returns want in order, in pages of 1, 2,

@@ -13,6 +13,7 @@ func exerciseTimers(t *testing.T, open func(*testing.T) store.Store) {
 		{"Due", testTimersDue},
 		{"DeleteTimer", testTimersDeleteTimer},
 		{"SetTimer", testTimersSetTimer},
+		{"SetTimerUnknownExecution", testTimersSetTimerUnknownExecution},
 	})
 }
 
@@ -97,4 +98,20 @@ func testTimersSetTimer(t *testing.T, s store.Store) {
 	next, _, err := s.NextTimer(ctxT(t))
 	must(t, "NextTimer", err)
 	checkTime(t, "NextTimer", next, at(40))
+}
+
+// testTimersSetTimerUnknownExecution sets a timer of an execution that
+// does not exist, and of one that has ended (a heartbeat racing the end).
+func testTimersSetTimerUnknownExecution(t *testing.T, s store.Store) {
+	err := s.SetTimer(ctxT(t), store.Timer{ExecutionArn: "arn:nope", Ref: 1, Kind: store.TimerHeartbeat, Due: at(10)})
+	checkErr(t, "SetTimer of an unknown execution", err, store.ErrNotFound)
+	if _, ok, err := s.NextTimer(ctxT(t)); err != nil || ok {
+		t.Errorf("NextTimer after the refused SetTimer = %v, %v", ok, err)
+	}
+	e := start(t, s, "x", at(0), 0)
+	end(t, s, e, 1, "SUCCEEDED", at(1))
+	must(t, "SetTimer of an ended execution", s.SetTimer(ctxT(t), store.Timer{ExecutionArn: e.Arn, Ref: 1, Kind: store.TimerHeartbeat, Due: at(10)}))
+	if tms := timersOf(t, s, e.Arn); len(tms) != 1 {
+		t.Errorf("timers of the ended execution = %+v, want the one set", tms)
+	}
 }

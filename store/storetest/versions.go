@@ -138,9 +138,8 @@ func testVersionList(t *testing.T, s store.Store) {
 		}
 		return got, next, err
 	})
-	if _, _, err := s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 1, Token: "!!not a token!!"}); err == nil {
-		t.Error("ListStateMachineVersions with a garbage token succeeded")
-	}
+	_, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 1, Token: "!!not a token!!"})
+	checkErr(t, "ListStateMachineVersions with a garbage token", err, store.ErrInvalidToken)
 	vs, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:missing", Limit: 10})
 	must(t, "ListStateMachineVersions of a missing machine", err)
 	if len(vs) != 0 {
