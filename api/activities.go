@@ -45,7 +45,7 @@ func (s *server) createActivity(c *call) (any, error) {
 		return nil, err
 	}
 	if len(tags) > 0 {
-		if err := s.st.TagResource(c.ctx, arn, tagMap(tags)); err != nil {
+		if err := s.st.TagResource(c.ctx, store.TagResourceParams{Arn: arn, Tags: tagMap(tags)}); err != nil {
 			return nil, err
 		}
 	}

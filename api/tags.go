@@ -2,6 +2,8 @@ package api
 
 import (
 	"sort"
+
+	"github.com/statecraft/statecraft/store"
 )
 
 // taggable resolves the resourceArn of a tagging request: a state machine
@@ -77,7 +79,7 @@ func (s *server) tagResource(c *call) (any, error) {
 	if n > maxTags {
 		return nil, tooManyTags(arn, n)
 	}
-	return nil, s.st.TagResource(c.ctx, arn, add)
+	return nil, s.st.TagResource(c.ctx, store.TagResourceParams{Arn: arn, Tags: add})
 }
 
 func (s *server) untagResource(c *call) (any, error) {
@@ -91,7 +93,7 @@ func (s *server) untagResource(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.st.UntagResource(c.ctx, arn, keys)
+	return nil, s.st.UntagResource(c.ctx, store.UntagResourceParams{Arn: arn, Keys: keys})
 }
 
 type listTagsOutput struct {

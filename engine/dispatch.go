@@ -203,7 +203,7 @@ func (e *Engine) claimNext(ctx context.Context, activityArn, worker string) (*st
 // claimFromStore reads the oldest queued tasks of an activity from the
 // store and claims the first that no other poller of this node is at.
 func (e *Engine) claimFromStore(ctx context.Context, activityArn, worker string, gen uint64, limit int) (*store.Task, error) {
-	next, err := e.st.NextTasks(ctx, activityArn, limit)
+	next, err := e.st.NextTasks(ctx, store.NextTasksParams{ActivityArn: activityArn, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

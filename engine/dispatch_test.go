@@ -18,11 +18,11 @@ type countingNext struct {
 	reads int
 }
 
-func (c *countingNext) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
+func (c *countingNext) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
 	c.mu.Lock()
 	c.reads++
 	c.mu.Unlock()
-	return c.Store.NextTasks(ctx, activityArn, limit)
+	return c.Store.NextTasks(ctx, p)
 }
 
 func (c *countingNext) count() int {

@@ -314,7 +314,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken}
 	step := e.buildStep(l, nil, cmds)
-	if err := e.st.StartExecution(ctx, rec, step); err != nil {
+	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
 			if prev, err2 := e.st.GetExecution(ctx, execArn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil

@@ -41,7 +41,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			case <-t.C:
 			}
 		}
-		due, err := e.st.DueTimers(ctx, e.now(), 512)
+		due, err := e.st.DueTimers(ctx, store.DueTimersParams{DueBy: e.now(), Limit: 512})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -83,8 +83,8 @@ func TestSteadyLoad(t *testing.T) {
 	var runningArns []string
 	for i := range running {
 		e := exec(fmt.Sprintf("running-%02d", i))
-		if err := s.StartExecution(ctx, e, store.StepParams{Input: input, Events: events(1, loadEvents),
-			AddTimers: []store.Timer{{Ref: 1, Kind: store.TimerState, Due: time.Now().Add(time.Hour)}}}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: e, Step: store.StepParams{Input: input, Events: events(1, loadEvents),
+			AddTimers: []store.Timer{{Ref: 1, Kind: store.TimerState, Due: time.Now().Add(time.Hour)}}}}); err != nil {
 			t.Fatal(err)
 		}
 		runningArns = append(runningArns, e.Arn)
@@ -113,7 +113,7 @@ func TestSteadyLoad(t *testing.T) {
 		wg.Go(func() {
 			for i := 0; loadCtx.Err() == nil; i++ {
 				e := exec(fmt.Sprintf("w%d-%07d", w, i))
-				err := s.StartExecution(loadCtx, e, store.StepParams{Input: input, Events: events(1, loadEvents)})
+				err := s.StartExecution(loadCtx, store.StartExecutionParams{Execution: e, Step: store.StepParams{Input: input, Events: events(1, loadEvents)}})
 				if err == nil {
 					// Not loadCtx: an execution started is ended, so that
 					// only the running ones are running when the load stops.
@@ -164,7 +164,7 @@ func TestSteadyLoad(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Minute)
 	var left []*store.Execution
 	for {
-		left, _, err = s.ListExecutions(ctx, store.ListExecutionsParams{})
+		left, err = allExecutions(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestSteadyLoad(t *testing.T) {
 		}
 	}
 	for _, arn := range runningArns {
-		evs, err := s.History(ctx, store.HistoryParams{ExecutionArn: arn})
+		evs, err := s.History(ctx, store.HistoryParams{ExecutionArn: arn, Limit: loadEvents + 1})
 		if err != nil || len(evs) != loadEvents {
 			t.Errorf("running %s: %d events, %v; want %d", arn, len(evs), err, loadEvents)
 		}
@@ -193,7 +193,7 @@ func TestSteadyLoad(t *testing.T) {
 			t.Errorf("running %s: %d inputs, %v", arn, len(ins), err)
 		}
 	}
-	if due, err := s.DueTimers(ctx, time.Now().Add(2*time.Hour), 0); err != nil || len(due) != running {
+	if due, err := s.DueTimers(ctx, store.DueTimersParams{DueBy: time.Now().Add(2 * time.Hour), Limit: running + 1}); err != nil || len(due) != running {
 		t.Errorf("timers of the running executions: %d, %v; want %d", len(due), err, running)
 	}
 	firstArns.Range(func(k, _ any) bool {
@@ -201,7 +201,7 @@ func TestSteadyLoad(t *testing.T) {
 		if _, err := s.GetExecution(ctx, arn); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: GetExecution = %v, want ErrNotFound", arn, err)
 		}
-		if evs, err := s.History(ctx, store.HistoryParams{ExecutionArn: arn}); err != nil || len(evs) != 0 {
+		if evs, err := s.History(ctx, store.HistoryParams{ExecutionArn: arn, Limit: 1}); err != nil || len(evs) != 0 {
 			t.Errorf("%s: %d events left, %v", arn, len(evs), err)
 		}
 		return true
@@ -224,4 +224,21 @@ func TestSteadyLoad(t *testing.T) {
 		t.Errorf("with only the running executions left, the database is %.1f MiB, want at most %d MiB", float64(size)/(1<<20), idleBound>>20)
 	}
 	t.Logf("after the load: %.2f MiB", float64(fileSize(path))/(1<<20))
+}
+
+// allExecutions lists every execution, a page at a time.
+func allExecutions(ctx context.Context, s store.Store) ([]*store.Execution, error) {
+	var all []*store.Execution
+	token := ""
+	for {
+		page, next, err := s.ListExecutions(ctx, store.ListExecutionsParams{Limit: 1000, Token: token})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		token = next
+	}
 }

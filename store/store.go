@@ -1,7 +1,9 @@
 // Package store defines how Statecraft persists state machines, activities,
-// executions and their histories. Store is one interface with one shared
-// conformance suite (store/storetest) that every driver must pass, in the
-// manner of River's driver tests; store/sqlite is the embedded default.
+// executions and their histories. The Store interface's doc is the
+// contract every driver keeps; store/storetest is the suite that checks
+// it, one suite for every driver (in the manner of River's driver tests).
+// store/sqlite is the embedded driver the server runs on; store/memstore
+// keeps everything in memory, for tests.
 //
 // Executions are event-sourced: a step commits the interpreter input it
 // applied, the history events it produced, and the timers and tasks it
@@ -18,19 +20,279 @@ import (
 	"time"
 )
 
-// Errors every driver returns for the same conditions.
+// Errors every driver returns for the same conditions; the Store doc says
+// which method returns which. Drivers may wrap them: test with errors.Is.
 var (
 	ErrNotFound      = errors.New("store: not found")
 	ErrAlreadyExists = errors.New("store: already exists")
-	// ErrConflict means a step was committed against a stale sequence number
-	// (another writer applied an input to the execution first), repeated an
-	// event id, or came after the execution ended.
-	ErrConflict = errors.New("store: conflicting step")
+	// ErrConflict means a write was computed from a state that is no
+	// longer the stored one. It wrote nothing; the writer re-reads.
+	ErrConflict = errors.New("store: conflicting write")
 	// ErrInvalidToken is a page token this store did not issue.
 	ErrInvalidToken = errors.New("store: invalid page token")
+	// ErrInvalidLimit is a Limit that is not positive.
+	ErrInvalidLimit = errors.New("store: limit must be positive")
 	// ErrLimitExceeded means a write would take a resource past a limit
 	// the caller set (PublishVersionParams.MaxVersions).
 	ErrLimitExceeded = errors.New("store: limit exceeded")
+)
+
+// Store is what the engine and the API need from persistence. This
+// comment, with those of its methods and of the types they take, is the
+// whole contract: every driver keeps it, storetest.Exercise checks it,
+// and each rule is written here once.
+//
+// Transactions and durability. Every method is safe for concurrent use.
+// Every write is one transaction: it happens whole or not at all, and a
+// write that returns an error has written nothing. A write that returns
+// nil is committed: every read that begins afterwards, by any caller,
+// sees it, and it survives the process crashing (and the machine, unless
+// the driver was told to trade that for speed: store/sqlite's
+// Options.Sync). A driver that loses its connection during a commit finds
+// out whether the commit happened before it answers. A read sees only
+// committed writes, as one snapshot: a listing page never mixes two
+// states of the store.
+//
+// Executions move by steps (StepParams). A step names the execution's
+// Seq, the number of inputs applied to it so far, and the database
+// refuses it with ErrConflict, inside the step's own transaction, when
+// Seq has moved on. Of two writers that computed a step from the same
+// state, one commits and the other learns that it is stale, so no
+// transition is applied twice whoever writes: callers of one process or
+// nodes sharing the database.
+//
+// Errors. ErrNotFound: a method that looks something up by its key (the
+// Get, Update and Delete methods, CommitStep, SetTimer,
+// PublishStateMachineVersion) finds nothing; a method that reads what
+// something owns (Inputs, History, ListStateMachineVersions, ListTags)
+// returns nothing instead. ErrAlreadyExists: a create names a taken key.
+// ErrConflict: a step against a stale Seq or an ended execution, a step
+// that repeats an event ID, adds a task whose token is open or claims a
+// task that is not open and unclaimed in its execution, and a publish
+// against a replaced revision. Anything else is the driver's own error.
+//
+// Limits. Every method that returns or deletes a number of rows that
+// grows with the data takes a Limit and handles at most that many;
+// Limit <= 0 is ErrInvalidLimit. There is no default and no "all": a
+// caller that forgot the field would otherwise read a table into memory
+// on a shared server, or get a default page and take it for everything.
+// The API's default page size is the API's own (api/paging.go).
+//
+// Listings. A page holds the rows that follow the token, in the
+// listing's order: state machines and activities by CreatedAt then ARN,
+// ascending; executions by StartedAt then ARN, descending; versions by
+// number, descending. The next token is "" exactly when the page ends
+// with the last row. A token is a position, the sort key of the page's
+// last row, never a grant: the next page starts after it whatever was
+// added or deleted since, and presented with another filter (another
+// ArnPrefix, machine or status) it lists that filter's rows only or is
+// ErrInvalidToken. A token the store did not issue is ErrInvalidToken.
+//
+// Times come back in UTC, equal to what was stored to the millisecond at
+// least; the zero time comes back zero.
+//
+// Several nodes. A driver that several engine nodes share (PostgreSQL,
+// issue 13) keeps every rule above across all of them and adds what
+// follows; the Go declarations it names come with that driver and the
+// engine code that calls them, so that nothing here is declared and
+// unused. A driver for one process needs none of it: store/sqlite's lock
+// file keeps every other process out, so its one node owns everything
+// and nothing can fence it.
+//
+//   - Shards. An execution belongs to shard ShardOf(arn, n) of the n shards
+//     the database was created with (ShardOf is a fixed hash, so every node
+//     computes it alike); n never changes, so neither does an execution's
+//     shard. A node owns a shard while it holds the shard's
+//     lease, a row (shard, node, range ID, expiry). AcquireShard takes a
+//     shard that is free, expired or the caller's, increments its range
+//     ID and sets its expiry in one transaction, and returns the Lease;
+//     RenewShard moves the expiry of a lease still at its range ID (else
+//     ErrFenced); ReleaseShard frees it for the others at once (a node
+//     draining); Shards lists every lease. Expiry is judged by the
+//     database's clock, never a node's, and a node stops a shard's work
+//     once it cannot renew in time by its own clock, measured from before
+//     it sent the renewal.
+//   - Fences. A write a node makes because it owns a shard carries the
+//     Fence it was made under (shard and range ID): the steps that fire
+//     timers, the SetTimer and DeleteTimer calls of the timer loop and of
+//     the work a timer starts (invocations, nested executions), and the
+//     steps that finish that work. The driver checks
+//     the fence in the write's own transaction, against the lease row
+//     locked so that AcquireShard waits for the write (FOR SHARE against
+//     AcquireShard's UPDATE, on PostgreSQL), and refuses a write whose
+//     range ID is no longer the shard's with ErrFenced, writing nothing.
+//     Expiry alone fences nothing: until another node acquires the shard,
+//     the old owner's writes are still the only ones. A node that gets
+//     ErrFenced has lost the shard: it drops its copies of the shard's
+//     executions and stops its timers' work.
+//   - Callers' writes. A write that answers a caller (StartExecution, a
+//     task's result or heartbeat, StopExecution, a poller's claim, a child
+//     execution reporting to its parent) is made by whichever node the
+//     request reached, without a fence: Seq orders a step against the
+//     owner's steps, and the loser replays and applies its event again, as
+//     on one node; a heartbeat's SetTimer only moves a due time, which the
+//     owner's DeleteTimer checks.
+//     An execution thus moves one step at a time whoever writes to it:
+//     the database checks Seq on every step, and the fence of every write
+//     made on a shard's behalf.
+//   - Timers fire once. DueTimers and NextTimer take the shards a node
+//     owns and read only theirs, so one node sees a timer: its shard's
+//     owner. It fires the timer with a fenced write before anything else,
+//     the step applying the timer's event (which deletes it) or, for
+//     TimerInvoke and TimerNested, a SetTimer moving it past the time the
+//     work may take. A stale owner is refused before it starts; an owner
+//     that dies during the work leaves the timer to come due again for
+//     the shard's next owner. Work is at least once, as AWS's tasks are;
+//     the transition it leads to is once, by Seq.
+//   - Tasks are handed out once. A poller on any node claims a task by a
+//     step with ClaimTasks, which checks in its transaction that the task
+//     is open and unclaimed: of two pollers, on one node or two, one gets
+//     it. A claimed task stays claimed when its node dies, since its
+//     worker may hold the token and no token is handed out twice; a task
+//     no worker got ends by its TimeoutSeconds or HeartbeatSeconds timer.
+//     (store/sqlite's Open instead puts the claims of the process before
+//     it back in the queue: with one node, a claim can lose its answer
+//     only in a restart, and delivery there is at least once.)
+//   - What another node sees. A read returns what any node committed
+//     before it began. Nothing a node keeps in memory is authoritative:
+//     it acts on it only through a write carrying Seq or a fence, which
+//     the database refuses when it is stale.
+//   - Wake-ups travel by Notifier (a task queued for pollers on another
+//     node, a timer added to a shard another node owns), and correctness
+//     never rests on them: a notification can be lost, so a node waiting
+//     for work reads the store at least every poll interval (pollers
+//     NextTasks, the timer loop NextTimer) whether or not one came.
+//     Notifications make hand-offs between nodes fast, not possible.
+type Store interface {
+	// CreateStateMachine stores a machine; ErrAlreadyExists when its ARN
+	// is taken.
+	CreateStateMachine(ctx context.Context, sm *StateMachine) error
+	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
+	// UpdateStateMachine replaces every field of the stored machine but
+	// Arn and CreatedAt.
+	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
+	// DeleteStateMachine deletes a machine with its versions and tags,
+	// and its count of version numbers (a machine created again under the
+	// ARN starts from version 1). Its executions stay: each has its own
+	// copy of the definition.
+	DeleteStateMachine(ctx context.Context, arn string) error
+	ListStateMachines(ctx context.Context, p ListParams) ([]*StateMachine, string, error)
+
+	// PublishStateMachineVersion publishes the next version of a machine
+	// from its current revision; ErrConflict when the revision is no
+	// longer p.RevisionID, ErrLimitExceeded past p.MaxVersions. It is
+	// idempotent per revision: when a version of p.RevisionID exists,
+	// that version is returned and nothing is written (created is false).
+	PublishStateMachineVersion(ctx context.Context, p PublishVersionParams) (v *StateMachineVersion, created bool, err error)
+	// GetStateMachineVersion finds a version by its ARN; ErrNotFound also
+	// when the ARN names no version.
+	GetStateMachineVersion(ctx context.Context, arn string) (*StateMachineVersion, error)
+	ListStateMachineVersions(ctx context.Context, p ListVersionsParams) ([]*StateMachineVersion, string, error)
+	// DeleteStateMachineVersion deletes one version. Its number is not
+	// given out again while the machine exists.
+	DeleteStateMachineVersion(ctx context.Context, arn string) error
+
+	// CreateActivity stores an activity; ErrAlreadyExists when its ARN is
+	// taken.
+	CreateActivity(ctx context.Context, a *Activity) error
+	GetActivity(ctx context.Context, arn string) (*Activity, error)
+	// DeleteActivity deletes an activity and its tags. The tasks queued
+	// on it stay open until their executions close them.
+	DeleteActivity(ctx context.Context, arn string) error
+	ListActivities(ctx context.Context, p ListParams) ([]*Activity, string, error)
+
+	// StartExecution stores a new execution, RUNNING, together with its
+	// first step; ErrAlreadyExists when its ARN is taken (purging an
+	// execution frees its ARN).
+	StartExecution(ctx context.Context, p StartExecutionParams) error
+	GetExecution(ctx context.Context, arn string) (*Execution, error)
+	ListExecutions(ctx context.Context, p ListExecutionsParams) ([]*Execution, string, error)
+	// CommitStep commits one step of a running execution.
+	CommitStep(ctx context.Context, step StepParams) error
+	// Inputs returns all of an execution's inputs, by Seq: replay needs
+	// every one, and there are no more of them than history events.
+	Inputs(ctx context.Context, executionArn string) ([]Input, error)
+	History(ctx context.Context, p HistoryParams) ([]Event, error)
+
+	// DueTimers returns the timers due at or before p.DueBy, earliest
+	// first (those due at the same instant in no set order).
+	DueTimers(ctx context.Context, p DueTimersParams) ([]Timer, error)
+	// NextTimer returns the earliest due time; ok is false when there is
+	// no timer.
+	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
+	// SetTimer inserts a timer, or moves the execution's timer of the
+	// same Ref and Kind to t.Due (a heartbeat pushes its timer back so).
+	// The execution may have ended: a heartbeat racing the end leaves a
+	// timer that fires for nothing, or goes when the execution is purged.
+	SetTimer(ctx context.Context, t Timer) error
+	// DeleteTimer deletes a timer that fired without a step (a stale
+	// one), matched on execution, Ref and Kind, and only while it is
+	// still due when t.Due says: a heartbeat may have moved it after the
+	// timer loop read it. A zero t.Due deletes it whenever it is due. A
+	// timer that is not there is not an error.
+	DeleteTimer(ctx context.Context, t Timer) error
+
+	// NextTasks reads, without claiming them, the unclaimed open tasks of
+	// p.ActivityArn: oldest CreatedAt first, ties in the order they were
+	// added. Callback tasks (ActivityArn "") are never listed. A task is
+	// claimed by a step's ClaimTasks, in the same commit as the event that
+	// records it.
+	NextTasks(ctx context.Context, p NextTasksParams) ([]*Task, error)
+	// GetTask finds an open task, claimed or not, by its token;
+	// ErrNotFound when it is closed or unknown.
+	GetTask(ctx context.Context, token string) (*Task, error)
+	// QueuedTasks counts, per activity ARN, the tasks NextTasks would
+	// list; activities with none are absent from the map.
+	QueuedTasks(ctx context.Context) (map[string]int64, error)
+
+	// PurgeExecutions deletes up to p.Limit executions that ended before
+	// p.StoppedBefore, those that ended first first, with everything kept
+	// for them (inputs, history, tags, and any timers or tasks left), and
+	// returns how many it deleted. It never deletes a running execution,
+	// nor a child execution that its parent still waits on (its
+	// ParentToken names an open task): the parent reads the child's
+	// result from its row.
+	PurgeExecutions(ctx context.Context, p PurgeParams) (purged int, err error)
+
+	// TagResource sets tags on an ARN, overwriting the keys it has. The
+	// store does not check that the resource exists: the API does, with
+	// the error its resource type needs.
+	TagResource(ctx context.Context, p TagResourceParams) error
+	// UntagResource deletes tags; a key that is not there is not an error.
+	UntagResource(ctx context.Context, p UntagResourceParams) error
+	// ListTags returns an ARN's tags, an empty map when it has none.
+	ListTags(ctx context.Context, arn string) (map[string]string, error)
+
+	// Close waits for the writes under way and releases the store; no
+	// method may be called after it.
+	Close() error
+}
+
+// Notifier is how engine nodes that share a database wake each other. A
+// driver that several nodes share implements it (PostgreSQL: NOTIFY, and
+// LISTEN on a connection of its own); a driver for one process does not,
+// and its engine has nobody to wake. The engine notifies after the commit
+// that made the work and listens while it runs; Store's doc ("Several
+// nodes") says what travels this way and why nothing may depend on it.
+//
+// Notify sends payload on channel to every Listen in progress on every
+// node sharing the database, the sender's own included, and returns once
+// it is sent. Each listener gets each notification sent while it listens
+// once, in the order one node sent them; a notification sent while a
+// node was not listening (starting, reconnecting) is lost to it. Listen
+// calls fn for each, one at a time, until ctx is done, then returns nil;
+// it returns an error once it can no longer listen (its connection
+// lost), and may be called again. fn must not block. Channels are the
+// Channel constants; a payload is at most 1,000 bytes.
+type Notifier interface {
+	Notify(ctx context.Context, channel, payload string) error
+	Listen(ctx context.Context, fn func(channel, payload string)) error
+}
+
+// Notification channels.
+const (
+	ChannelActivity = "statecraft_activity" // a task was queued; payload: its activity ARN
+	ChannelTimers   = "statecraft_timers"   // a timer was added; payload: empty
 )
 
 // StateMachine is a stored state machine.
@@ -51,8 +313,7 @@ type StateMachine struct {
 
 // StateMachineVersion is a published version of a state machine: an
 // immutable snapshot of its definition and role at one revision. Versions
-// are numbered from 1 per state machine; a number is never reused while
-// the machine exists, even after its version is deleted.
+// are numbered from 1 per state machine.
 type StateMachineVersion struct {
 	// Arn is the machine's ARN qualified by the number: "<machine arn>:<n>".
 	Arn             string
@@ -143,13 +404,13 @@ const (
 	TimerState     = "state"     // Wait states and retry back-offs (interpreter refs)
 	TimerTask      = "task"      // a task's TimeoutSeconds
 	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
-	TimerExecution = "execution" // reserved for engine-level deadlines
 	TimerNested    = "nested"    // starts a nested execution and watches it until the parent has its result
 	TimerInvoke    = "invoke"    // runs a task this server runs itself (local functions, HTTP) and watches it
 )
 
-// Timer is a due time for an execution. Timers are rows ordered by due
-// time: nothing runs per waiting execution.
+// Timer is a due time for an execution, keyed by (ExecutionArn, Ref,
+// Kind). Timers are rows ordered by due time: nothing runs per waiting
+// execution.
 type Timer struct {
 	ExecutionArn string
 	Ref          int64
@@ -165,7 +426,7 @@ type Task struct {
 	Ref              int64
 	ActivityArn      string // "" for callbacks
 	Input            string // JSON text handed to the worker
-	Started          bool
+	Started          bool   // claimed by a worker
 	WorkerName       string
 	HeartbeatSeconds int64
 	CreatedAt        time.Time
@@ -177,24 +438,52 @@ type TaskClaim struct {
 	WorkerName string
 }
 
-// StepParams is one committed step of an execution.
+// StartExecutionParams starts an execution with its first step.
+type StartExecutionParams struct {
+	// Execution is stored RUNNING at Seq 0 with no events, whatever its
+	// Status, Seq, Events and ending fields say.
+	Execution *Execution
+	// Step is applied to it at once, in the same transaction (its
+	// ExecutionArn and Seq are the new execution's and 0, whatever they
+	// say); its Final may end the execution in the same commit.
+	Step StepParams
+}
+
+// StepParams is one step of an execution, committed whole. Its parts
+// apply in this order, so that one step can undo and redo: the Seq check;
+// Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
+// CloseTasks, ClaimTasks, then AddTasks (a claimed task handed back to
+// its queue is closed and added unclaimed); then Final, which also
+// deletes the execution's timers and closes its tasks, since an ended
+// execution waits for nothing and takes no more steps. The timers and
+// tasks of a step are its execution's, whatever their own ExecutionArn
+// fields say.
 type StepParams struct {
 	ExecutionArn string
-	// Seq is the execution's Seq before this step; the commit fails with
-	// ErrConflict when it has moved on.
-	Seq          int64
-	Input        []byte // nil when the step applied no new input
-	Events       []Event
-	AddTimers    []Timer
-	DeleteTimers []Timer // matched on (Ref, Kind)
-	AddTasks     []Task
-	CloseTasks   []string // tokens
-	// ClaimTasks hands open, unclaimed tasks of this execution to a
-	// worker. The step fails with ErrConflict, writing nothing, when one
-	// is unknown, closed or already claimed, so two pollers can never both
-	// be handed a task.
+	// Seq is the execution's Seq the step was computed from; ErrConflict
+	// when it has moved on or the execution has ended.
+	Seq int64
+	// Input is the interpreter input the step applied, nil for none; with
+	// one, the execution's Seq moves on by one.
+	Input []byte
+	// Events are appended to the history; an ID it holds already is
+	// ErrConflict.
+	Events []Event
+	// DeleteTimers are matched on (Ref, Kind), whatever their Due; one
+	// that is not there is not an error.
+	DeleteTimers []Timer
+	// AddTimers inserts timers, moving those of the same (Ref, Kind).
+	AddTimers []Timer
+	// CloseTasks are tokens; one that is not open is not an error.
+	CloseTasks []string
+	// ClaimTasks hands open, unclaimed tasks of the execution to workers;
+	// ErrConflict when one is unknown, closed, claimed or another
+	// execution's, so two pollers are never handed one task.
 	ClaimTasks []TaskClaim
-	// Final is set when the execution ended in this step.
+	// AddTasks opens tasks; ErrConflict when a token is open already.
+	AddTasks []Task
+	// Final ends the execution; its Status is SUCCEEDED, FAILED,
+	// TIMED_OUT or ABORTED, and any other fails the step.
 	Final *Final
 }
 
@@ -209,21 +498,20 @@ type Final struct {
 	StoppedAt time.Time
 }
 
-// ListParams pages a listing. Token is opaque: what the previous page
-// returned as next.
+// ListParams pages state machines or activities.
 type ListParams struct {
 	Limit int
-	Token string
+	Token string // what the previous page returned as next, "" for the first
 	// ArnPrefix, when not "", lists only the rows whose ARN starts with it
 	// byte for byte: the API passes "arn:PARTITION:states:REGION:ACCOUNT:"
 	// so that a caller sees its own account and region only.
 	ArnPrefix string
 }
 
-// ListExecutionsParams filters and pages executions, newest first.
+// ListExecutionsParams pages executions.
 type ListExecutionsParams struct {
-	StateMachineArn string
-	Status          string // "" for all
+	StateMachineArn string // "" for every machine's
+	Status          string // "" for every status
 	Limit           int
 	Token           string
 }
@@ -232,38 +520,25 @@ type ListExecutionsParams struct {
 // current revision.
 type PublishVersionParams struct {
 	StateMachineArn string
-	// RevisionID must be the machine's current revision; when the machine
-	// has moved on (an update came in between), the publish fails with
-	// ErrConflict and nothing is written.
+	// RevisionID must be the machine's current revision.
 	RevisionID  string
 	Definition  string
 	RoleArn     string
 	Description string
 	CreatedAt   time.Time
-	// MaxVersions bounds how many versions the machine may have at once:
-	// publishing one more fails with ErrLimitExceeded. 0 means no bound.
+	// MaxVersions bounds how many versions the machine may have at once;
+	// 0 means no bound.
 	MaxVersions int
 }
 
-// ListVersionsParams pages the versions of one state machine, newest
-// (highest number) first.
+// ListVersionsParams pages the versions of one state machine.
 type ListVersionsParams struct {
 	StateMachineArn string
 	Limit           int
 	Token           string
 }
 
-// PurgeParams selects closed executions to purge.
-type PurgeParams struct {
-	// StoppedBefore: executions that ended strictly before it may go.
-	StoppedBefore time.Time
-	// Limit caps how many executions one call purges. It must be
-	// positive: a purge shares the store with live steps, so it comes in
-	// batches the caller sizes, never all at once.
-	Limit int
-}
-
-// HistoryParams pages a history.
+// HistoryParams pages a history by event ID.
 type HistoryParams struct {
 	ExecutionArn string
 	AfterID      int64 // ascending: events with id > AfterID; reverse: id < AfterID (0: from the end)
@@ -271,129 +546,35 @@ type HistoryParams struct {
 	Limit        int
 }
 
-// Store is what the engine and the API need from persistence. Every
-// method is safe for concurrent use. Rules every driver keeps (the shared
-// suite in storetest checks each):
-//   - times come back in UTC, equal to the millisecond at least;
-//   - listings: Limit <= 0 means the driver's default page, the next token
-//     is "" on the last page, a token the store did not issue is
-//     ErrInvalidToken; state machines and activities list by creation time
-//     then ARN, executions newest first;
-//   - a listing with ListParams.ArnPrefix holds only rows whose ARN starts
-//     with it, on every page: a token is a position, never a grant, so a
-//     token issued under one prefix and presented with another either
-//     fails with ErrInvalidToken or lists the other prefix's rows only;
-//   - Seq counts the inputs applied; a step with an Input advances it by one;
-//   - within a step, timer deletions happen before additions and task
-//     closings before additions (a task can be handed back to its queue by
-//     closing and adding it in one step); a step with
-//     Final removes the execution's timers and open tasks, and an ended
-//     execution takes no more steps (ErrConflict);
-//   - DeleteTimer deletes only while the timer is still due when it says (a
-//     heartbeat may have moved it after the timer loop read it);
-//   - NextTasks never lists callback tasks (ActivityArn "").
-//   - deleting a state machine deletes its versions (and its count of
-//     version numbers: a machine created again under the same ARN starts
-//     from version 1).
-type Store interface {
-	CreateStateMachine(ctx context.Context, sm *StateMachine) error
-	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
-	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
-	DeleteStateMachine(ctx context.Context, arn string) error
-	ListStateMachines(ctx context.Context, p ListParams) ([]*StateMachine, string, error)
-
-	// PublishStateMachineVersion publishes the next version of a state
-	// machine atomically: ErrNotFound when the machine does not exist,
-	// ErrConflict when its revision is no longer p.RevisionID,
-	// ErrLimitExceeded past p.MaxVersions. It is idempotent per revision:
-	// when a version of p.RevisionID exists, that version is returned and
-	// nothing is written (created is false).
-	PublishStateMachineVersion(ctx context.Context, p PublishVersionParams) (v *StateMachineVersion, created bool, err error)
-	// GetStateMachineVersion finds a version by its ARN, ErrNotFound when
-	// it does not exist (or the ARN names no version).
-	GetStateMachineVersion(ctx context.Context, arn string) (*StateMachineVersion, error)
-	// ListStateMachineVersions lists a machine's versions newest first; a
-	// machine without versions, or none at all, lists nothing.
-	ListStateMachineVersions(ctx context.Context, p ListVersionsParams) ([]*StateMachineVersion, string, error)
-	// DeleteStateMachineVersion deletes one version, ErrNotFound when it
-	// does not exist. Its number is not reused.
-	DeleteStateMachineVersion(ctx context.Context, arn string) error
-
-	CreateActivity(ctx context.Context, a *Activity) error
-	GetActivity(ctx context.Context, arn string) (*Activity, error)
-	DeleteActivity(ctx context.Context, arn string) error
-	ListActivities(ctx context.Context, p ListParams) ([]*Activity, string, error)
-
-	// StartExecution inserts a new execution together with its first step
-	// (step.Seq must be 0). ErrAlreadyExists when the ARN is taken.
-	StartExecution(ctx context.Context, e *Execution, step StepParams) error
-	GetExecution(ctx context.Context, arn string) (*Execution, error)
-	ListExecutions(ctx context.Context, p ListExecutionsParams) ([]*Execution, string, error)
-	// RunningExecutions lists the ARNs of executions still running.
-	RunningExecutions(ctx context.Context) ([]string, error)
-	// CommitStep applies one step atomically and durably.
-	CommitStep(ctx context.Context, step StepParams) error
-	Inputs(ctx context.Context, executionArn string) ([]Input, error)
-	History(ctx context.Context, p HistoryParams) ([]Event, error)
-
-	// DueTimers returns timers due at or before t, earliest first.
-	DueTimers(ctx context.Context, t time.Time, limit int) ([]Timer, error)
-	// NextTimer returns the earliest due time, ok=false when there is none.
-	NextTimer(ctx context.Context) (time.Time, bool, error)
-	// DeleteTimer removes a timer that fired without a step (a stale one).
-	DeleteTimer(ctx context.Context, t Timer) error
-	// SetTimer inserts or moves a timer (heartbeats move theirs).
-	SetTimer(ctx context.Context, t Timer) error
-
-	// NextTasks reads, without claiming them, up to limit of the oldest
-	// unclaimed open tasks of an activity: oldest CreatedAt first, ties in
-	// the order they were added. None is an empty result, not an error. A
-	// task is claimed by a step's ClaimTasks, in the same commit as the
-	// history event that records it.
-	NextTasks(ctx context.Context, activityArn string, limit int) ([]*Task, error)
-	// GetTask finds an open task by token, ErrNotFound when it is closed or
-	// unknown.
-	GetTask(ctx context.Context, token string) (*Task, error)
-	// QueuedTasks counts, per activity ARN, the open activity tasks no
-	// worker has claimed yet (the ones NextTasks lists). It only
-	// reads; activities with none queued are absent from the map, and
-	// callback tasks are never counted.
-	QueuedTasks(ctx context.Context) (map[string]int64, error)
-
-	// PurgeExecutions deletes up to p.Limit executions that ended before
-	// p.StoppedBefore, those that ended first first, with everything kept
-	// for them (inputs, history, tags, and any timers or tasks left), and
-	// returns how many it deleted; their ARNs are then unknown
-	// (ErrNotFound). It never deletes a running execution, nor a child
-	// execution that its parent still waits on (its ParentToken names an
-	// open task): the parent reads the child's result from its row. A
-	// Limit <= 0 is an error and deletes nothing.
-	PurgeExecutions(ctx context.Context, p PurgeParams) (purged int, err error)
-
-	TagResource(ctx context.Context, arn string, tags map[string]string) error
-	UntagResource(ctx context.Context, arn string, keys []string) error
-	ListTags(ctx context.Context, arn string) (map[string]string, error)
-
-	Close() error
+// DueTimersParams selects the timers that are due.
+type DueTimersParams struct {
+	DueBy time.Time
+	Limit int
 }
 
-// Notifier is implemented by stores that several engine nodes share (on
-// PostgreSQL, LISTEN/NOTIFY). The engine publishes wake-ups, a task queued
-// for an activity or a timer added, and listens for other nodes' so that a
-// worker long-polling one node gets a task scheduled by another at once.
-// A store used by one process need not implement it.
-//
-// Nodes need no leases for correctness: every step names the execution's
-// Seq, so when two nodes apply an event to the same execution one commit
-// fails with ErrConflict, and that node drops its copy and replays.
-type Notifier interface {
-	Notify(ctx context.Context, channel, payload string) error
-	// Listen calls fn for every notification until ctx is done.
-	Listen(ctx context.Context, fn func(channel, payload string)) error
+// NextTasksParams selects the queued tasks of an activity.
+type NextTasksParams struct {
+	ActivityArn string
+	Limit       int
 }
 
-// Notification channels.
-const (
-	ChannelActivity = "statecraft_activity" // payload: the activity ARN
-	ChannelTimers   = "statecraft_timers"   // payload: empty
-)
+// PurgeParams selects closed executions to purge. Limit sizes the batch:
+// a purge shares the store with live steps, so it comes in batches the
+// caller sizes, never all at once.
+type PurgeParams struct {
+	// StoppedBefore: executions that ended strictly before it may go.
+	StoppedBefore time.Time
+	Limit         int
+}
+
+// TagResourceParams sets tags on a resource.
+type TagResourceParams struct {
+	Arn  string
+	Tags map[string]string
+}
+
+// UntagResourceParams deletes tags of a resource.
+type UntagResourceParams struct {
+	Arn  string
+	Keys []string
+}

@@ -164,13 +164,13 @@ func fill() error {
 			body := fmt.Sprintf(`{"id":%d,"previousEventId":%d,"type":%q,"timestamp":%d.%03d}`, id, id-1, typ, t.Unix(), t.Nanosecond()/1e6)
 			return store.Event{ID: int64(id), Type: typ, Timestamp: t, Body: []byte(body)}
 		}
-		err := st.StartExecution(ctx, &store.Execution{
+		err := st.StartExecution(ctx, store.StartExecutionParams{Execution: &store.Execution{
 			Arn: arn, StateMachineArn: fx.smArn, Name: name, Definition: def, RoleArn: role,
 			Input: `{"n":` + strconv.Itoa(i) + `}`, StartedAt: at,
-		}, store.StepParams{
+		}, Step: store.StepParams{
 			Events: []store.Event{ev(1, "ExecutionStarted", at), ev(2, last, end)},
 			Final:  final,
-		})
+		}})
 		if err != nil {
 			return fmt.Errorf("execution %d: %w", i, err)
 		}

@@ -136,7 +136,7 @@ func sampleEvents(tb testing.TB) ([]store.Event, int) {
 	}
 	var out []store.Event
 	for i := range n {
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn.Execution(sm.Arn, fmt.Sprintf("sample-%d", i))})
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn.Execution(sm.Arn, fmt.Sprintf("sample-%d", i)), Limit: 1000})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func rawInsert(tb testing.TB, events []store.Event, n, inFlight, perExec int) ti
 	for i := range generations * inFlight {
 		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:raw:%08d-6f1c-4d2a-9b7e-3c5d1a2b4e6f", i)
 		arns = append(arns, arn)
-		if err := s.StartExecution(ctx, &store.Execution{Arn: arn, StateMachineArn: smPrefix + "raw", Name: arn, Input: "{}", StartedAt: time.Now()}, store.StepParams{}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: &store.Execution{Arn: arn, StateMachineArn: smPrefix + "raw", Name: arn, Input: "{}", StartedAt: time.Now()}, Step: store.StepParams{}}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -714,14 +714,20 @@ func waitingMemory(b *testing.B, maxLive int) {
 	b.StopTimer()
 	heap1, rss1 := memNow()
 
-	running, err := e.st.RunningExecutions(ctx)
-	if err != nil {
-		b.Fatal(err)
+	running := 0
+	for token := ""; ; {
+		page, next, err := e.st.ListExecutions(ctx, store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: "RUNNING", Limit: 1000, Token: token})
+		if err != nil {
+			b.Fatal(err)
+		}
+		running += len(page)
+		if token = next; token == "" {
+			break
+		}
 	}
-	if len(running) != waitingCount+1 {
-		b.Fatalf("%d executions running, want %d", len(running), waitingCount+1)
+	if running != waitingCount+1 {
+		b.Fatalf("%d executions running, want %d", running, waitingCount+1)
 	}
-	running = nil
 	disk := fileSize(e.path) + fileSize(e.path+"-wal")
 	// Average cost over the 100,000, and the marginal cost of the second
 	// 50,000: past MaxLive the engine's share stops growing and the

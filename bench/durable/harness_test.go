@@ -147,10 +147,10 @@ type countingStore struct {
 	scheduled func(executionArn string)
 }
 
-func (c *countingStore) StartExecution(ctx context.Context, e *store.Execution, step store.StepParams) error {
-	err := c.Store.StartExecution(ctx, e, step)
+func (c *countingStore) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
+	err := c.Store.StartExecution(ctx, p)
 	if err == nil {
-		c.count(e.Arn, &step)
+		c.count(p.Execution.Arn, &p.Step)
 	}
 	return err
 }
@@ -164,8 +164,8 @@ func (c *countingStore) CommitStep(ctx context.Context, step store.StepParams) e
 }
 
 // NextTasks counts pollers' looks for a task, and those that found none.
-func (c *countingStore) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
-	t, err := c.Store.NextTasks(ctx, activityArn, limit)
+func (c *countingStore) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	t, err := c.Store.NextTasks(ctx, p)
 	c.claims.Add(1)
 	if err == nil && len(t) == 0 {
 		c.emptyClaims.Add(1)
@@ -466,7 +466,7 @@ func TestDurableW3Smoke(t *testing.T) {
 	var failedEvents int64
 	for i := range n {
 		execArn := arn.Execution(sm.Arn, fmt.Sprintf("smoke-%d", i))
-		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: execArn})
+		evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: execArn, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func quietEngine(st store.Store) *engine.Engine {
 // countEvents counts an execution's events of one type.
 func countEvents(t *testing.T, st store.Store, arn, typ string) int {
 	t.Helper()
-	evs, err := st.History(t.Context(), store.HistoryParams{ExecutionArn: arn})
+	evs, err := st.History(t.Context(), store.HistoryParams{ExecutionArn: arn, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

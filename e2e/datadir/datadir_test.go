@@ -457,7 +457,7 @@ func TestExpressKeepsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	all, _, err := st.ListExecutions(ctx, store.ListExecutionsParams{})
+	all, _, err := st.ListExecutions(ctx, store.ListExecutionsParams{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

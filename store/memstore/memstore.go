@@ -64,6 +64,11 @@ func New() *Store {
 	}
 }
 
+const statusRunning = "RUNNING"
+
+// finalStatus holds the statuses an execution can end with.
+var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
+
 func cp[T any](v *T) *T { c := *v; return &c }
 
 // utc normalises times on the way in, as the contract returns them in UTC.
@@ -88,10 +93,13 @@ func page(keys []string, created func(string) time.Time, p store.ListParams) ([]
 	start := 0
 	if p.Token != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
-		if err != nil || len(raw) < 9 || raw[0] != 'k' {
+		if err != nil || len(raw) < 20 || raw[0] != 'k' {
 			return nil, "", store.ErrInvalidToken
 		}
-		nanos, _ := strconv.ParseInt(string(raw[1:20]), 10, 64)
+		nanos, err := strconv.ParseInt(string(raw[1:20]), 10, 64)
+		if err != nil {
+			return nil, "", store.ErrInvalidToken
+		}
 		after := string(raw[20:])
 		at := time.Unix(0, nanos).UTC()
 		for start < len(keys) {
@@ -102,11 +110,7 @@ func page(keys []string, created func(string) time.Time, p store.ListParams) ([]
 			start++
 		}
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	end := start + limit
+	end := start + p.Limit
 	if end >= len(keys) {
 		return keys[start:], "", nil
 	}
@@ -163,6 +167,9 @@ func (s *Store) DeleteStateMachine(_ context.Context, arn string) error {
 }
 
 func (s *Store) ListStateMachines(_ context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.machines))
@@ -233,6 +240,9 @@ func (s *Store) GetStateMachineVersion(_ context.Context, arn string) (*store.St
 // ListStateMachineVersions pages by number, highest first; the token is
 // the last number returned.
 func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	before := int64(-1)
 	if p.Token != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
@@ -253,7 +263,7 @@ func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersions
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] > nums[j] })
 	next := ""
-	if p.Limit > 0 && len(nums) > p.Limit {
+	if len(nums) > p.Limit {
 		nums = nums[:p.Limit]
 		next = base64.RawURLEncoding.EncodeToString([]byte("v" + strconv.FormatInt(nums[len(nums)-1], 10)))
 	}
@@ -312,6 +322,9 @@ func (s *Store) DeleteActivity(_ context.Context, arn string) error {
 }
 
 func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.Activity, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.acts))
@@ -331,18 +344,20 @@ func (s *Store) ListActivities(_ context.Context, p store.ListParams) ([]*store.
 	return out, next, nil
 }
 
-func (s *Store) StartExecution(_ context.Context, e *store.Execution, step store.StepParams) error {
+func (s *Store) StartExecution(_ context.Context, p store.StartExecutionParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	e := p.Execution
 	if _, ok := s.execs[e.Arn]; ok {
 		return store.ErrAlreadyExists
 	}
-	if step.Seq != 0 {
-		return store.ErrConflict
+	rec := &store.Execution{
+		Arn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Definition: e.Definition,
+		RoleArn: e.RoleArn, Input: e.Input, Status: statusRunning, TraceHeader: e.TraceHeader,
+		ParentToken: e.ParentToken, Seed: e.Seed, StartedAt: utc(e.StartedAt),
 	}
-	rec := cp(e)
-	rec.Seq, rec.Events = 0, 0
-	rec.StartedAt, rec.StoppedAt = utc(rec.StartedAt), utc(rec.StoppedAt)
+	step := p.Step
+	step.ExecutionArn, step.Seq = e.Arn, 0
 	if err := s.check(rec, step); err != nil {
 		return err
 	}
@@ -361,68 +376,51 @@ func (s *Store) GetExecution(_ context.Context, arn string) (*store.Execution, e
 	return cp(e), nil
 }
 
+// ListExecutions sorts newest first; the token is the last row's sort
+// key, so that it stays a position when that row is purged.
 func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
+	var after *store.Execution // the sort key the token holds
+	if p.Token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
+		if err != nil || len(raw) < 21 || raw[0] != 'x' {
+			return nil, "", store.ErrInvalidToken
+		}
+		nanos, err := strconv.ParseInt(string(raw[1:21]), 10, 64)
+		if err != nil {
+			return nil, "", store.ErrInvalidToken
+		}
+		after = &store.Execution{StartedAt: time.Unix(0, nanos).UTC(), Arn: string(raw[21:])}
+	}
+	newer := func(a, b *store.Execution) bool {
+		if !a.StartedAt.Equal(b.StartedAt) {
+			return a.StartedAt.After(b.StartedAt)
+		}
+		return a.Arn > b.Arn
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []*store.Execution
 	for _, e := range s.execs {
-		if (p.StateMachineArn == "" || e.StateMachineArn == p.StateMachineArn) && (p.Status == "" || e.Status == p.Status) {
+		if (p.StateMachineArn == "" || e.StateMachineArn == p.StateMachineArn) && (p.Status == "" || e.Status == p.Status) &&
+			(after == nil || newer(after, e)) {
 			all = append(all, e)
 		}
 	}
-	// Newest first; the token is the position after the last one returned.
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].StartedAt.Equal(all[j].StartedAt) {
-			return all[i].StartedAt.After(all[j].StartedAt)
-		}
-		return all[i].Arn > all[j].Arn
-	})
-	start := 0
-	if p.Token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(p.Token)
-		if err != nil {
-			return nil, "", store.ErrInvalidToken
-		}
-		for start < len(all) && all[start].Arn != string(raw) {
-			start++
-		}
-		if start == len(all) {
-			return nil, "", store.ErrInvalidToken
-		}
-		start++
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if start > len(all) {
-		start = len(all)
-	}
-	end := start + limit
+	sort.Slice(all, func(i, j int) bool { return newer(all[i], all[j]) })
 	next := ""
-	if end < len(all) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(all[end-1].Arn))
-	} else {
-		end = len(all)
+	if len(all) > p.Limit {
+		all = all[:p.Limit]
+		last := all[len(all)-1]
+		next = base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "x%020d%s", last.StartedAt.UnixNano(), last.Arn))
 	}
-	out := make([]*store.Execution, 0, end-start)
-	for _, e := range all[start:end] {
-		out = append(out, cp(e))
+	out := make([]*store.Execution, len(all))
+	for i, e := range all {
+		out[i] = cp(e)
 	}
 	return out, next, nil
-}
-
-func (s *Store) RunningExecutions(_ context.Context) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for arn, e := range s.execs {
-		if e.Status == "RUNNING" {
-			out = append(out, arn)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
@@ -445,8 +443,11 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 // check rejects a step before anything is changed, so that a bad step
 // changes nothing (the contract's atomicity).
 func (s *Store) check(e *store.Execution, step store.StepParams) error {
-	if e.Status != "RUNNING" {
+	if e.Status != statusRunning {
 		return store.ErrConflict
+	}
+	if f := step.Final; f != nil && !finalStatus[f.Status] {
+		return fmt.Errorf("memstore: step of %s: final status %q", e.Arn, f.Status)
 	}
 	seen := map[int64]bool{}
 	for _, ev := range s.events[e.Arn] {
@@ -533,26 +534,19 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 func (s *Store) Inputs(_ context.Context, arn string) ([]store.Input, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.execs[arn]; !ok {
-		return nil, store.ErrNotFound
-	}
 	return append([]store.Input(nil), s.inputs[arn]...), nil
 }
 
 func (s *Store) History(_ context.Context, p store.HistoryParams) ([]store.Event, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.execs[p.ExecutionArn]; !ok {
-		return nil, store.ErrNotFound
-	}
 	evs := s.events[p.ExecutionArn]
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	var out []store.Event
 	if p.Reverse {
-		for i := len(evs) - 1; i >= 0 && len(out) < limit; i-- {
+		for i := len(evs) - 1; i >= 0 && len(out) < p.Limit; i-- {
 			if p.AfterID == 0 || evs[i].ID < p.AfterID {
 				out = append(out, evs[i])
 			}
@@ -560,7 +554,7 @@ func (s *Store) History(_ context.Context, p store.HistoryParams) ([]store.Event
 		return out, nil
 	}
 	for _, ev := range evs {
-		if ev.ID > p.AfterID && len(out) < limit {
+		if ev.ID > p.AfterID && len(out) < p.Limit {
 			out = append(out, ev)
 		}
 	}
@@ -572,24 +566,33 @@ func (s *Store) sortedTimers() []store.Timer {
 	for _, t := range s.timers {
 		out = append(out, t)
 	}
+	// Ties in a fixed order, though the contract sets none: the engine's
+	// tests on this store then run the same way every time.
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Due.Equal(out[j].Due) {
-			return out[i].Due.Before(out[j].Due)
+		a, b := out[i], out[j]
+		if !a.Due.Equal(b.Due) {
+			return a.Due.Before(b.Due)
 		}
-		if out[i].ExecutionArn != out[j].ExecutionArn {
-			return out[i].ExecutionArn < out[j].ExecutionArn
+		if a.ExecutionArn != b.ExecutionArn {
+			return a.ExecutionArn < b.ExecutionArn
 		}
-		return out[i].Ref < out[j].Ref
+		if a.Ref != b.Ref {
+			return a.Ref < b.Ref
+		}
+		return a.Kind < b.Kind
 	})
 	return out
 }
 
-func (s *Store) DueTimers(_ context.Context, t time.Time, limit int) ([]store.Timer, error) {
+func (s *Store) DueTimers(_ context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Timer
 	for _, tm := range s.sortedTimers() {
-		if tm.Due.After(t) || (limit > 0 && len(out) >= limit) {
+		if tm.Due.After(p.DueBy) || len(out) >= p.Limit {
 			break
 		}
 		out = append(out, tm)
@@ -607,8 +610,6 @@ func (s *Store) NextTimer(_ context.Context) (time.Time, bool, error) {
 	return ts[0].Due, true, nil
 }
 
-// DeleteTimer deletes the timer only while it is still due when t says: a
-// heartbeat may have moved it after the timer loop read it.
 func (s *Store) DeleteTimer(_ context.Context, t store.Timer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -622,26 +623,32 @@ func (s *Store) DeleteTimer(_ context.Context, t store.Timer) error {
 func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.execs[t.ExecutionArn]; !ok {
+		return store.ErrNotFound
+	}
 	t.Due = utc(t.Due)
 	s.timers[timerKey{t.ExecutionArn, t.Ref, t.Kind}] = t
 	return nil
 }
 
-func (s *Store) NextTasks(_ context.Context, activityArn string, limit int) ([]*store.Task, error) {
+func (s *Store) NextTasks(_ context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if activityArn == "" || limit <= 0 {
+	if p.ActivityArn == "" {
 		return nil, nil
 	}
 	var rows []*taskRow
 	for _, t := range s.tasks {
-		if !t.closed && !t.Started && t.ActivityArn == activityArn {
+		if !t.closed && !t.Started && t.ActivityArn == p.ActivityArn {
 			rows = append(rows, t)
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return older(rows[i], rows[j]) })
 	var out []*store.Task
-	for _, t := range rows[:min(limit, len(rows))] {
+	for _, t := range rows[:min(p.Limit, len(rows))] {
 		c := t.Task
 		out = append(out, &c)
 	}
@@ -671,17 +678,15 @@ func (s *Store) GetTask(_ context.Context, token string) (*store.Task, error) {
 	return &out, nil
 }
 
-// PurgeExecutions deletes the executions the contract lets go, those
-// that ended first first.
 func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, error) {
 	if p.Limit <= 0 {
-		return 0, fmt.Errorf("memstore: purge limit %d: must be positive", p.Limit)
+		return 0, store.ErrInvalidLimit
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var victims []*store.Execution
 	for _, e := range s.execs {
-		if e.Status == "RUNNING" || !e.StoppedAt.Before(p.StoppedBefore) {
+		if e.Status == statusRunning || !e.StoppedAt.Before(p.StoppedBefore) {
 			continue
 		}
 		if t, ok := s.tasks[e.ParentToken]; ok && !t.closed {
@@ -715,23 +720,26 @@ func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, er
 	return len(victims), nil
 }
 
-func (s *Store) TagResource(_ context.Context, arn string, tags map[string]string) error {
+func (s *Store) TagResource(_ context.Context, p store.TagResourceParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tags[arn] == nil {
-		s.tags[arn] = map[string]string{}
+	if len(p.Tags) == 0 {
+		return nil
 	}
-	for k, v := range tags {
-		s.tags[arn][k] = v
+	if s.tags[p.Arn] == nil {
+		s.tags[p.Arn] = map[string]string{}
+	}
+	for k, v := range p.Tags {
+		s.tags[p.Arn][k] = v
 	}
 	return nil
 }
 
-func (s *Store) UntagResource(_ context.Context, arn string, keys []string) error {
+func (s *Store) UntagResource(_ context.Context, p store.UntagResourceParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, k := range keys {
-		delete(s.tags[arn], k)
+	for _, k := range p.Keys {
+		delete(s.tags[p.Arn], k)
 	}
 	return nil
 }

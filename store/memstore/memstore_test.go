@@ -9,6 +9,6 @@ import (
 
 // The in-memory driver passes the same suite as SQLite: the suite tests the
 // contract, not one database.
-func TestStoreContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return New() })
+func TestStore(t *testing.T) {
+	storetest.Exercise(t, func(*testing.T) store.Store { return New() })
 }

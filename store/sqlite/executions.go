@@ -13,6 +13,9 @@ import (
 
 const statusRunning = "RUNNING"
 
+// finalStatus holds the statuses an execution can end with.
+var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
+
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
 	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token`
 
@@ -30,17 +33,10 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 	return &e, nil
 }
 
-// StartExecution inserts e as RUNNING (e.Status must be "" or RUNNING;
-// Seq, Events and the ending fields are ignored) and applies step to it,
-// whose Final may end it at once.
-func (s *Store) StartExecution(ctx context.Context, e *store.Execution, step store.StepParams) error {
-	if e.Status != "" && e.Status != statusRunning {
-		return fmt.Errorf("store/sqlite: start execution %s: status %q, want RUNNING", e.Arn, e.Status)
-	}
-	if step.Seq != 0 {
-		return fmt.Errorf("store/sqlite: start execution %s: first step has Seq %d, want 0", e.Arn, step.Seq)
-	}
-	step.ExecutionArn = e.Arn
+func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
+	e := p.Execution
+	step := p.Step
+	step.ExecutionArn, step.Seq = e.Arn, 0
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?)`,
@@ -56,10 +52,6 @@ func (s *Store) StartExecution(ctx context.Context, e *store.Execution, step sto
 	})
 }
 
-// CommitStep applies step if the execution is still at step.Seq and still
-// running; an ended execution takes no more steps (ErrConflict). The
-// step's timers, tasks and tokens are those of step.ExecutionArn, whatever
-// their own ExecutionArn fields say.
 func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
 }
@@ -69,7 +61,7 @@ func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 // nothing to undo.
 func applyStep(w *writer, st *store.StepParams) error {
 	arn := st.ExecutionArn
-	if f := st.Final; f != nil && (f.Status == "" || f.Status == statusRunning) {
+	if f := st.Final; f != nil && !finalStatus[f.Status] {
 		return fmt.Errorf("store/sqlite: step of %s: final status %q", arn, f.Status)
 	}
 	seq := st.Seq
@@ -112,9 +104,13 @@ func applyStep(w *writer, st *store.StepParams) error {
 		}
 	}
 	for _, ev := range st.Events {
-		if _, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
-			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body)); err != nil {
-			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, err)
+		_, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
+			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body))
+		if isDuplicate(err) {
+			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, store.ErrConflict)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	// Deletions before additions, so a step that deletes a timer and adds
@@ -151,7 +147,7 @@ func applyStep(w *writer, st *store.StepParams) error {
 			t.Token, id, t.Ref, t.ActivityArn, t.Input, boolInt(t.Started), t.WorkerName,
 			t.HeartbeatSeconds, toNanos(t.CreatedAt))
 		if isDuplicate(err) {
-			return fmt.Errorf("store/sqlite: task token of %s: %w", arn, store.ErrAlreadyExists)
+			return fmt.Errorf("store/sqlite: task %s of %s: %w", t.Token, arn, store.ErrConflict)
 		}
 		if err != nil {
 			return err
@@ -205,10 +201,12 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 	return e, err
 }
 
-// ListExecutions lists newest first (StartedAt, then ARN, descending).
-// An empty StateMachineArn lists every execution, without an index to
-// help. Limit <= 0 means no limit.
+// ListExecutions without a StateMachineArn has no index to help it: it
+// sorts every execution for each page (tests use it, the API never).
 func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams) ([]*store.Execution, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + execColumns + ` FROM executions WHERE 1`
 	var args []any
 	if p.StateMachineArn != "" {
@@ -228,7 +226,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 		args = append(args, at, arn)
 	}
 	query += ` ORDER BY started_at DESC, arn DESC LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	var out []*store.Execution
 	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
 		e, err := scanExecution(rows)
@@ -244,25 +242,6 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	return out, next, nil
 }
 
-func (s *Store) RunningExecutions(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY arn`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var arn string
-		if err := rows.Scan(&arn); err != nil {
-			return nil, err
-		}
-		out = append(out, arn)
-	}
-	return out, rows.Err()
-}
-
-// Inputs returns the execution's inputs by Seq; none for an unknown
-// execution.
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
 	rows, err := s.query(ctx, `SELECT seq, body FROM inputs
 		WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, executionArn)
@@ -281,24 +260,25 @@ func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input,
 	return out, rows.Err()
 }
 
-// History pages an execution's events by ID; none for an unknown
-// execution. Limit <= 0 means no limit.
 func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Event, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
 	var rows *sql.Rows
 	var err error
 	switch {
 	case !p.Reverse:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`,
-			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+			p.ExecutionArn, p.AfterID, p.Limit)
 	case p.AfterID <= 0:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY id DESC LIMIT ?`,
-			p.ExecutionArn, limitArg(p.Limit))
+			p.ExecutionArn, p.Limit)
 	default:
 		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
-			p.ExecutionArn, p.AfterID, limitArg(p.Limit))
+			p.ExecutionArn, p.AfterID, p.Limit)
 	}
 	if err != nil {
 		return nil, err
@@ -317,24 +297,16 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	return out, rows.Err()
 }
 
-// limitArg turns "no limit" into SQLite's LIMIT -1.
-func limitArg(limit int) int {
-	if limit <= 0 {
-		return -1
+func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store.Timer, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
 	}
-	return limit
-}
-
-// DueTimers returns timers due at or before t, earliest first (ties in
-// the order executions started, then by ref and kind). limit <= 0 means no
-// limit.
-func (s *Store) DueTimers(ctx context.Context, t time.Time, limit int) ([]store.Timer, error) {
 	// The limit is part of the text, not a parameter: SQLite re-prepares a
 	// statement whose LIMIT is bound at every run, which would cost the
 	// timer loop a parse per pass (it always asks for the same limit).
 	rows, err := s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due
 		FROM timers t JOIN executions x ON x.id = t.exec_id
-		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(limitArg(limit)), toNanos(t))
+		WHERE t.due <= ? ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT `+strconv.Itoa(p.Limit), toNanos(p.DueBy))
 	if err != nil {
 		return nil, err
 	}
@@ -363,10 +335,6 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	return fromNanos(due.Int64), true, nil
 }
 
-// DeleteTimer deletes the timer only if it is still due when t says: a
-// timer moved since it was read (a heartbeat) is not stale and stays. A
-// zero t.Due deletes whatever the due time. Deleting a missing timer is not
-// an error.
 func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`DELETE FROM timers
@@ -376,8 +344,6 @@ func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
 	})
 }
 
-// SetTimer inserts or moves a timer; ErrNotFound when the execution is
-// unknown.
 func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	return s.write(ctx, func(w *writer) error {
 		id, err := execID(w, t.ExecutionArn)
@@ -388,17 +354,19 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	})
 }
 
-// NextTasks reads the partial index tasks_unclaimed, oldest first (by
-// CreatedAt, then by the order tasks were added). Callback tasks have no
-// activity and are never listed.
-func (s *Store) NextTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
-	if activityArn == "" || limit <= 0 {
+// NextTasks reads the partial index tasks_unclaimed; the rowid breaks
+// ties on created_at in the order tasks were added.
+func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, store.ErrInvalidLimit
+	}
+	if p.ActivityArn == "" {
 		return nil, nil
 	}
 	rows, err := s.query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input,
 		t.heartbeat_seconds, t.created_at
 		FROM tasks t JOIN executions x ON x.id = t.exec_id
-		WHERE t.activity_arn = ? AND t.started = 0 ORDER BY t.created_at, t.rowid LIMIT ?`, activityArn, limit)
+		WHERE t.activity_arn = ? AND t.started = 0 ORDER BY t.created_at, t.rowid LIMIT ?`, p.ActivityArn, p.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -24,8 +24,8 @@ func TestSecondOpenLocked(t *testing.T) {
 	s := openTest(t, path)
 	ctx := t.Context()
 	const act = "arn:aws:states:us-east-1:123456789012:activity:a"
-	if err := s.StartExecution(ctx, testExecution("e"), store.StepParams{Input: []byte("1"),
-		AddTasks: []store.Task{{Token: "tok", Ref: 1, ActivityArn: act, Input: "{}", CreatedAt: time.Now()}}}); err != nil {
+	if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution("e"), Step: store.StepParams{Input: []byte("1"),
+		AddTasks: []store.Task{{Token: "tok", Ref: 1, ActivityArn: act, Input: "{}", CreatedAt: time.Now()}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CommitStep(ctx, store.StepParams{ExecutionArn: "e", Seq: 1,
@@ -62,7 +62,7 @@ func TestSecondOpenLocked(t *testing.T) {
 		t.Fatalf("after refused opens the claimed task is %+v, %v; want it still claimed by w1", task, err)
 	}
 	// The holder goes on writing.
-	if err := s.TagResource(ctx, "arn", map[string]string{"k": "v"}); err != nil {
+	if err := s.TagResource(ctx, store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -128,7 +128,7 @@ func TestFileModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartExecution(t.Context(), testExecution("e"), store.StepParams{Input: []byte("1")}); err != nil {
+	if err := s.StartExecution(t.Context(), store.StartExecutionParams{Execution: testExecution("e"), Step: store.StepParams{Input: []byte("1")}}); err != nil {
 		t.Fatal(err)
 	}
 	check("new database")
@@ -156,7 +156,7 @@ func TestFileModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.TagResource(t.Context(), "arn", map[string]string{"k": "v"}); err != nil {
+	if err := s.TagResource(t.Context(), store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
 	check("reopened")

@@ -20,7 +20,7 @@ const vacuumPages = 2048
 // deletions leave are given back to the file system in the same op.
 func (s *Store) PurgeExecutions(ctx context.Context, p store.PurgeParams) (int, error) {
 	if p.Limit <= 0 {
-		return 0, fmt.Errorf("store/sqlite: purge limit %d: must be positive", p.Limit)
+		return 0, store.ErrInvalidLimit
 	}
 	var purged int
 	err := s.write(ctx, func(w *writer) error {

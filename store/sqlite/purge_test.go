@@ -112,8 +112,8 @@ func TestPurgeGivesSpaceBack(t *testing.T) {
 		for k := range 8 {
 			evs = append(evs, store.Event{ID: int64(k + 1), Type: "T", Timestamp: now, Body: body})
 		}
-		if err := s.StartExecution(ctx, testExecution(arn), store.StepParams{Input: body, Events: evs,
-			Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: now}}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution(arn), Step: store.StepParams{Input: body, Events: evs,
+			Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: now}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -47,7 +47,6 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 	return sm, err
 }
 
-// UpdateStateMachine replaces every field but Arn and CreatedAt.
 func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`UPDATE state_machines SET name = ?, type = ?, definition = ?, role_arn = ?,
@@ -62,8 +61,6 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 	})
 }
 
-// DeleteStateMachine deletes the state machine, its versions and its tags. Its
-// executions stay: each carries its own copy of the definition.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`DELETE FROM state_machines WHERE arn = ?`, arn)
@@ -81,8 +78,6 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-// ListStateMachines lists oldest first, ties by ARN. Limit <= 0 means no
-// limit.
 func (s *Store) ListStateMachines(ctx context.Context, p store.ListParams) ([]*store.StateMachine, string, error) {
 	var out []*store.StateMachine
 	next, err := s.listByCreation(ctx, "state_machines", smColumns, p, func(rows *sql.Rows) (int64, string, error) {
@@ -125,8 +120,6 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, e
 	return &a, nil
 }
 
-// DeleteActivity deletes the activity and its tags. Tasks already
-// scheduled on it stay open until their executions close them.
 func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.execN(`DELETE FROM activities WHERE arn = ?`, arn)
@@ -141,8 +134,6 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 	})
 }
 
-// ListActivities lists oldest first, ties by ARN. Limit <= 0 means no
-// limit.
 func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*store.Activity, string, error) {
 	var out []*store.Activity
 	next, err := s.listByCreation(ctx, "activities", "arn, name, created_at", p, func(rows *sql.Rows) (int64, string, error) {
@@ -170,6 +161,9 @@ func (s *Store) ListActivities(ctx context.Context, p store.ListParams) ([]*stor
 // token, which is only a position, cannot reach rows outside it.
 func (s *Store) listByCreation(ctx context.Context, table, columns string, p store.ListParams,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
+	if p.Limit <= 0 {
+		return "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + columns + ` FROM ` + table + ` WHERE 1`
 	var args []any
 	if p.ArnPrefix != "" {
@@ -188,8 +182,9 @@ func (s *Store) listByCreation(ctx context.Context, table, columns string, p sto
 		query += ` AND (created_at, arn) > (?, ?)`
 		args = append(args, at, arn)
 	}
+	// One row more than the page says whether another page follows.
 	query += ` ORDER BY created_at, arn LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	return pageRows(ctx, s.rdb, query, args, p.Limit, scan)
 }
 
@@ -208,15 +203,6 @@ func prefixEnd(prefix string) (end string, ok bool) {
 	return "", false
 }
 
-// fetchLimit asks for one row more than the page so the last page can say
-// there is no next one.
-func fetchLimit(limit int) int {
-	if limit <= 0 {
-		return -1
-	}
-	return limit + 1
-}
-
 func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit int,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
@@ -229,7 +215,7 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 	var lastArn string
 	more := false
 	for rows.Next() {
-		if limit > 0 && n == limit {
+		if n == limit {
 			more = true
 			break
 		}
@@ -247,9 +233,6 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 	return encodeToken(lastAt, lastArn), nil
 }
 
-// ErrInvalidToken is returned for a page token this store did not issue.
-var ErrInvalidToken = store.ErrInvalidToken
-
 // Tokens are the last row's sort key, so a page stays correct however many
 // rows were added or deleted before it. The "1." prefix versions the format.
 func encodeToken(at int64, arn string) string {
@@ -259,30 +242,28 @@ func encodeToken(at int64, arn string) string {
 func decodeToken(tok string) (int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	rest, ok := strings.CutPrefix(string(b), "1.")
 	if !ok {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	num, arn, ok := strings.Cut(rest, ".")
 	at, err := strconv.ParseInt(num, 10, 64)
 	if !ok || err != nil {
-		return 0, "", ErrInvalidToken
+		return 0, "", store.ErrInvalidToken
 	}
 	return at, arn, nil
 }
 
-// TagResource sets tags on any ARN; the store does not check that the
-// resource exists (the API does, with the error its resource type needs).
-func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
-	if len(tags) == 0 {
+func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) error {
+	if len(p.Tags) == 0 {
 		return nil
 	}
 	return s.write(ctx, func(w *writer) error {
-		for k, v := range tags {
+		for k, v := range p.Tags {
 			if _, err := w.exec(`INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)
-				ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value`, arn, k, v); err != nil {
+				ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value`, p.Arn, k, v); err != nil {
 				return err
 			}
 		}
@@ -290,13 +271,13 @@ func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]str
 	})
 }
 
-func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
-	if len(keys) == 0 {
+func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) error {
+	if len(p.Keys) == 0 {
 		return nil
 	}
 	return s.write(ctx, func(w *writer) error {
-		for _, k := range keys {
-			if _, err := w.exec(`DELETE FROM tags WHERE arn = ? AND key = ?`, arn, k); err != nil {
+		for _, k := range p.Keys {
+			if _, err := w.exec(`DELETE FROM tags WHERE arn = ? AND key = ?`, p.Arn, k); err != nil {
 				return err
 			}
 		}
@@ -304,7 +285,6 @@ func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) er
 	})
 }
 
-// ListTags returns an empty map for an ARN without tags.
 func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT key, value FROM tags WHERE arn = ?`, arn)
 	if err != nil {

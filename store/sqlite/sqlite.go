@@ -15,7 +15,7 @@
 // # Group commit
 //
 // Every write (CommitStep, StartExecution, and the small ones such as
-// CreateStateMachine or ClaimTask) is queued to the committer as an op.
+// CreateStateMachine or TagResource) is queued to the committer as an op.
 // The committer takes the first op waiting, drains whatever else is queued
 // (up to maxBatch), and applies the lot in one transaction, each op inside
 // its own SAVEPOINT: an op that fails, such as a step with a stale Seq, is

@@ -30,10 +30,8 @@ func openTest(t testing.TB, path string) *Store {
 	return s
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return openTest(t, filepath.Join(t.TempDir(), "statecraft.db"))
-	})
+func TestStore(t *testing.T) {
+	storetest.Exercise(t, func(t *testing.T) store.Store { return openTest(t, filepath.Join(t.TempDir(), "db")) })
 }
 
 func testExecution(arn string) *store.Execution {
@@ -50,7 +48,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartExecution(ctx, testExecution("e"), store.StepParams{Input: []byte("1")}); err != nil {
+	if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution("e"), Step: store.StepParams{Input: []byte("1")}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -126,7 +124,7 @@ func TestGroupCommit(t *testing.T) {
 	ctx := t.Context()
 	const n = 64
 	for i := range n {
-		if err := s.StartExecution(ctx, testExecution(fmt.Sprint(i)), store.StepParams{Input: []byte("1")}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution(fmt.Sprint(i)), Step: store.StepParams{Input: []byte("1")}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -247,7 +245,7 @@ func TestCancelledWhileQueued(t *testing.T) {
 	}
 	close(release)
 	// A write after it proves the committer has moved past the dropped op.
-	if err := s.TagResource(t.Context(), "arn", map[string]string{"k": "v"}); err != nil {
+	if err := s.TagResource(t.Context(), store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
 	if ran {
@@ -257,7 +255,7 @@ func TestCancelledWhileQueued(t *testing.T) {
 
 func TestPathWithQueryCharacters(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "a?b#c%d.db"))
-	if err := s.TagResource(t.Context(), "arn", map[string]string{"k": "v"}); err != nil {
+	if err := s.TagResource(t.Context(), store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -294,7 +292,7 @@ func BenchmarkCommitStep(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		// ARNs as long as real ones: key size is part of what is measured.
 		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:order-fulfilment:%08d-6f1c-4d2a-9b7e-3c5d1a2b4e6f", next.Add(1))
-		if err := s.StartExecution(ctx, testExecution(arn), store.StepParams{}); err != nil {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution(arn), Step: store.StepParams{}}); err != nil {
 			b.Error(err)
 			return
 		}
@@ -322,7 +320,7 @@ func BenchmarkRawInsertBatched(b *testing.B) {
 		b.Fatal(err)
 	}
 	const arn = "arn:aws:states:us-east-1:123456789012:execution:order-fulfilment:00000000-6f1c-4d2a-9b7e-3c5d1a2b4e6f"
-	if err := s.StartExecution(context.Background(), testExecution(arn), store.StepParams{}); err != nil {
+	if err := s.StartExecution(context.Background(), store.StartExecutionParams{Execution: testExecution(arn), Step: store.StepParams{}}); err != nil {
 		b.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

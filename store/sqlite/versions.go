@@ -95,9 +95,12 @@ func (s *Store) GetStateMachineVersion(ctx context.Context, arn string) (*store.
 	return v, err
 }
 
-// ListStateMachineVersions pages by number, highest first. The token is
-// the last number returned ("v1." versions the format).
+// ListStateMachineVersions's token is the last number returned ("v1."
+// versions the format).
 func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersionsParams) ([]*store.StateMachineVersion, string, error) {
+	if p.Limit <= 0 {
+		return nil, "", store.ErrInvalidLimit
+	}
 	query := `SELECT ` + versionColumns + ` FROM state_machine_versions WHERE state_machine_arn = ?`
 	args := []any{p.StateMachineArn}
 	if p.Token != "" {
@@ -109,7 +112,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 		args = append(args, before)
 	}
 	query += ` ORDER BY version DESC LIMIT ?`
-	args = append(args, fetchLimit(p.Limit))
+	args = append(args, p.Limit+1)
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", err
@@ -118,7 +121,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	var out []*store.StateMachineVersion
 	more := false
 	for rows.Next() {
-		if p.Limit > 0 && len(out) == p.Limit {
+		if len(out) == p.Limit {
 			more = true
 			break
 		}
@@ -141,12 +144,12 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 func decodeVersionToken(tok string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, ErrInvalidToken
+		return 0, store.ErrInvalidToken
 	}
 	num, ok := strings.CutPrefix(string(b), "v1.")
 	n, err := strconv.ParseInt(num, 10, 64)
 	if !ok || err != nil || n < 1 {
-		return 0, ErrInvalidToken
+		return 0, store.ErrInvalidToken
 	}
 	return n, nil
 }

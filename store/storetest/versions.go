@@ -9,6 +9,17 @@ import (
 	"github.com/statecraft/statecraft/store"
 )
 
+// exerciseVersions checks the published versions of state machines.
+func exerciseVersions(t *testing.T, open func(*testing.T) store.Store) {
+	run(t, open, []test{
+		{"PublishGet", testVersionPublishGet},
+		{"List", testVersionList},
+		{"Delete", testVersionDelete},
+		{"Limit", testVersionLimit},
+		{"ConcurrentPublish", testVersionConcurrentPublish},
+	})
+}
+
 // revise moves a stored machine to a new revision with a new definition,
 // as UpdateStateMachine does.
 func revise(t *testing.T, s store.Store, sm *store.StateMachine, rev string, sec int) {
@@ -127,10 +138,9 @@ func testVersionList(t *testing.T, s store.Store) {
 		}
 		return got, next, err
 	})
-	if _, _, err := s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 1, Token: "!!not a token!!"}); err == nil {
-		t.Error("ListStateMachineVersions with a garbage token succeeded")
-	}
-	vs, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:missing"})
+	_, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 1, Token: "!!not a token!!"})
+	checkErr(t, "ListStateMachineVersions with a garbage token", err, store.ErrInvalidToken)
+	vs, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:missing", Limit: 10})
 	must(t, "ListStateMachineVersions of a missing machine", err)
 	if len(vs) != 0 {
 		t.Errorf("versions of a missing machine: %d", len(vs))
@@ -154,7 +164,7 @@ func testVersionDelete(t *testing.T, s store.Store) {
 	if v := publish(t, s, sm, "", 5); v.Version != 3 {
 		t.Errorf("version after deleting the newest = %d, want 3", v.Version)
 	}
-	vs, _, err := s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn})
+	vs, _, err := s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 10})
 	must(t, "ListStateMachineVersions", err)
 	if got := versionNumbers(vs); !slices.Equal(got, []int64{3, 1}) {
 		t.Errorf("versions after a delete = %v, want [3 1]", got)
@@ -165,7 +175,7 @@ func testVersionDelete(t *testing.T, s store.Store) {
 	must(t, "DeleteStateMachine", s.DeleteStateMachine(ctxT(t), sm.Arn))
 	_, err = s.GetStateMachineVersion(ctxT(t), sm.Arn+":1")
 	checkErr(t, "GetStateMachineVersion after DeleteStateMachine", err, store.ErrNotFound)
-	vs, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn})
+	vs, _, err = s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: 10})
 	must(t, "ListStateMachineVersions after DeleteStateMachine", err)
 	if len(vs) != 0 {
 		t.Errorf("a deleted machine lists %d versions", len(vs))
