@@ -705,11 +705,15 @@ func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
 	e.done[arn] = append(e.done[arn], ch)
 	e.mu.Unlock()
 	if rec, err := e.st.GetExecution(ctx, arn); err != nil || rec.Status != "RUNNING" {
+		// Close it only if it is still registered: an execution that
+		// ended meanwhile has closed (and removed) it already.
 		e.mu.Lock()
 		chans := e.done[arn]
+		registered := false
 		for i, c := range chans {
 			if c == ch {
 				e.done[arn] = append(chans[:i], chans[i+1:]...)
+				registered = true
 				break
 			}
 		}
@@ -717,7 +721,9 @@ func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
 			delete(e.done, arn)
 		}
 		e.mu.Unlock()
-		close(ch)
+		if registered {
+			close(ch)
+		}
 	}
 	return ch
 }
