@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"math"
 	"strconv"
 	"strings"
@@ -391,12 +392,15 @@ type stepArn struct {
 	rest              []string // the resource, split at ':'
 }
 
+// parseArn splits a Step Functions ARN of a request (package arn does the
+// splitting) and answers a malformed one with AWS's InvalidArn wording.
 func parseArn(s string) (stepArn, *apiError) {
-	parts := strings.Split(s, ":")
-	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" {
+	p, err := arn.Parse(s)
+	if err != nil || p.Service != "states" || !strings.Contains(p.Resource, ":") {
 		return stepArn{}, invalidArnPrefix(s)
 	}
-	a := stepArn{text: s, partition: parts[1], region: parts[3], account: parts[4], typ: parts[5], rest: parts[6:]}
+	parts := strings.Split(p.Resource, ":")
+	a := stepArn{text: s, partition: p.Partition, region: p.Region, account: p.Account, typ: parts[0], rest: parts[1:]}
 	if a.partition == "" || a.region == "" || a.account == "" {
 		return stepArn{}, invalidArn(s)
 	}

@@ -15,8 +15,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -325,27 +323,6 @@ type StateMachineVersion struct {
 	RevisionID  string
 	Description string
 	CreatedAt   time.Time
-}
-
-// VersionArn is the ARN of version n of a state machine.
-func VersionArn(stateMachineArn string, n int64) string {
-	return stateMachineArn + ":" + strconv.FormatInt(n, 10)
-}
-
-// SplitVersionArn splits a version ARN into its machine's ARN and the
-// number; ok is false when arn is not "<machine arn>:<n>" with n >= 1
-// written canonically (no sign, no leading zero).
-func SplitVersionArn(arn string) (stateMachineArn string, n int64, ok bool) {
-	i := strings.LastIndexByte(arn, ':')
-	if i < 0 {
-		return "", 0, false
-	}
-	q := arn[i+1:]
-	n, err := strconv.ParseInt(q, 10, 64)
-	if err != nil || n < 1 || strconv.FormatInt(n, 10) != q {
-		return "", 0, false
-	}
-	return arn[:i], n, true
 }
 
 // Activity is a stored activity.

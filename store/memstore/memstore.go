@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,7 +216,7 @@ func (s *Store) PublishStateMachineVersion(_ context.Context, p store.PublishVer
 	n := s.lastVersion[p.StateMachineArn] + 1
 	s.lastVersion[p.StateMachineArn] = n
 	v := &store.StateMachineVersion{
-		Arn: store.VersionArn(p.StateMachineArn, n), StateMachineArn: p.StateMachineArn, Version: n,
+		Arn: arn.Version(p.StateMachineArn, n), StateMachineArn: p.StateMachineArn, Version: n,
 		Definition: p.Definition, RoleArn: p.RoleArn, RevisionID: p.RevisionID,
 		Description: p.Description, CreatedAt: utc(p.CreatedAt),
 	}
@@ -223,8 +224,8 @@ func (s *Store) PublishStateMachineVersion(_ context.Context, p store.PublishVer
 	return cp(v), true, nil
 }
 
-func (s *Store) GetStateMachineVersion(_ context.Context, arn string) (*store.StateMachineVersion, error) {
-	smArn, n, ok := store.SplitVersionArn(arn)
+func (s *Store) GetStateMachineVersion(_ context.Context, versionArn string) (*store.StateMachineVersion, error) {
+	smArn, n, ok := arn.SplitVersion(versionArn)
 	if !ok {
 		return nil, store.ErrNotFound
 	}
@@ -274,8 +275,8 @@ func (s *Store) ListStateMachineVersions(_ context.Context, p store.ListVersions
 	return out, next, nil
 }
 
-func (s *Store) DeleteStateMachineVersion(_ context.Context, arn string) error {
-	smArn, n, ok := store.SplitVersionArn(arn)
+func (s *Store) DeleteStateMachineVersion(_ context.Context, versionArn string) error {
+	smArn, n, ok := arn.SplitVersion(versionArn)
 	if !ok {
 		return store.ErrNotFound
 	}

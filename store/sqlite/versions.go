@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"github.com/statecraft/statecraft/arn"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (*store.StateMachineVersion
 	if err := sc.Scan(&v.StateMachineArn, &v.Version, &v.Definition, &v.RoleArn, &v.RevisionID, &v.Description, &created); err != nil {
 		return nil, err
 	}
-	v.Arn = store.VersionArn(v.StateMachineArn, v.Version)
+	v.Arn = arn.Version(v.StateMachineArn, v.Version)
 	v.CreatedAt = fromNanos(created)
 	return &v, nil
 }
@@ -65,7 +66,7 @@ func (s *Store) PublishStateMachineVersion(ctx context.Context, p store.PublishV
 			StateMachineArn: p.StateMachineArn, Version: last + 1, Definition: p.Definition, RoleArn: p.RoleArn,
 			RevisionID: p.RevisionID, Description: p.Description, CreatedAt: p.CreatedAt.UTC(),
 		}
-		out.Arn = store.VersionArn(out.StateMachineArn, out.Version)
+		out.Arn = arn.Version(out.StateMachineArn, out.Version)
 		if _, err := w.exec(`UPDATE state_machines SET last_version = ? WHERE arn = ?`, out.Version, p.StateMachineArn); err != nil {
 			return err
 		}
@@ -82,8 +83,8 @@ func (s *Store) PublishStateMachineVersion(ctx context.Context, p store.PublishV
 	return out, created, nil
 }
 
-func (s *Store) GetStateMachineVersion(ctx context.Context, arn string) (*store.StateMachineVersion, error) {
-	smArn, n, ok := store.SplitVersionArn(arn)
+func (s *Store) GetStateMachineVersion(ctx context.Context, versionArn string) (*store.StateMachineVersion, error) {
+	smArn, n, ok := arn.SplitVersion(versionArn)
 	if !ok {
 		return nil, store.ErrNotFound
 	}
@@ -154,8 +155,8 @@ func decodeVersionToken(tok string) (int64, error) {
 	return n, nil
 }
 
-func (s *Store) DeleteStateMachineVersion(ctx context.Context, arn string) error {
-	smArn, n, ok := store.SplitVersionArn(arn)
+func (s *Store) DeleteStateMachineVersion(ctx context.Context, versionArn string) error {
+	smArn, n, ok := arn.SplitVersion(versionArn)
 	if !ok {
 		return store.ErrNotFound
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"github.com/statecraft/statecraft/arn"
 	"slices"
 	"sync"
 	"testing"
@@ -131,7 +132,7 @@ func testVersionList(t *testing.T, s store.Store) {
 		vs, next, err := s.ListStateMachineVersions(ctxT(t), store.ListVersionsParams{StateMachineArn: sm.Arn, Limit: p.Limit, Token: p.Token})
 		var got []string
 		for _, v := range vs {
-			if v.StateMachineArn != sm.Arn || v.Arn != store.VersionArn(sm.Arn, v.Version) || v.Description != fmt.Sprint("v", v.Version) {
+			if v.StateMachineArn != sm.Arn || v.Arn != arn.Version(sm.Arn, v.Version) || v.Description != fmt.Sprint("v", v.Version) {
 				t.Errorf("listed version %+v", v)
 			}
 			got = append(got, fmt.Sprint(v.Version))
