@@ -1,8 +1,3 @@
-// Package asl parses and validates Amazon States Language definitions into
-// typed states. Validation (Validate) reports every problem with a JSON
-// pointer; Parse builds the typed form that the interpreter runs, compiling
-// paths, payload templates and intrinsic calls once so that running a state
-// never re-parses text.
 package asl
 
 import (
