@@ -1,12 +1,3 @@
-// Package interp is the pure step function at the heart of Statecraft: given
-// a parsed definition, an execution's state and one input event (a task
-// finished, a timer fired, a stop was requested), it advances the execution
-// as far as it can without outside help and returns the commands to carry out
-// (run a task, start a timer). It reads no clock, starts no goroutine and
-// does no I/O: time and randomness arrive with the events. Replaying the same
-// events therefore yields the same history, which is what makes tests exact
-// and lets the durable engine, the Express engine and `statecraft run` share
-// this code.
 package interp
 
 import (

@@ -1,0 +1,40 @@
+// Package interp is the pure step function at the heart of Statecraft:
+// given a parsed definition, an execution's state and one input event (a
+// task finished, a timer fired, a stop was requested), it advances the
+// execution as far as it can without outside help and returns the
+// commands to carry out (run a task, start a timer, cancel one). It reads
+// no clock, starts no goroutine and does no I/O: time and randomness
+// arrive with the events. The same events with the same seeds therefore
+// give the same execution, event for event, which is what makes tests
+// exact, lets the engine rebuild an execution by replaying its stored
+// inputs, and lets the engine (STANDARD and EXPRESS executions), the
+// in-process runner of `statecraft run` and the conformance suite share
+// this code.
+//
+// The package owns the semantics of every state type: input and output
+// processing in both query languages, the context object, variables,
+// Retry and Catch, Parallel branches and Map iterations (as frames of one
+// execution, not goroutines), the payload and history limits, and the
+// history events in the shape GetExecutionHistory returns. What a Task
+// does, when a timer is due and where anything is stored belong to the
+// host.
+//
+// A host's sequence:
+//
+//	sm, _ := asl.Parse(doc)                            // validated first: see package asl
+//	m := interp.New(sm, interp.Options{History: true}) // once per definition; safe for concurrent use
+//	x, cmds := m.Start(info, now, seed)                // info: the execution's ARNs, name and input
+//	for x.Status == interp.Running {
+//		// Carry out cmds: a RunTask names a Ref and a *Task, a
+//		// StartTimer a Ref and a due time, a Cancel a Ref to forget.
+//		// When something happens, report it:
+//		cmds = x.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: ref, Time: now, Output: result})
+//	}
+//	// x.Status, x.Output (or x.Error and x.Cause), x.History
+//
+// Apply ignores an event about a Ref nothing waits for (a cancelled task,
+// a timer that was superseded), so a host may deliver events at least
+// once. An Execution is not safe for concurrent use: its host applies one
+// event at a time. See package runner for a complete in-process host and
+// package engine for the durable one.
+package interp
