@@ -1,14 +1,27 @@
-// Package jsonata is Statecraft's pure-Go JSONata 2.x engine. It stands
-// alone: no ASL or Step Functions knowledge lives here.
+// Package jsonata is Statecraft's pure-Go JSONata 2.x engine, what
+// JSONata states ("QueryLanguage": "JSONata") evaluate their {% %}
+// expressions with. It stands alone: no ASL or Step Functions knowledge
+// lives here, so it can be tested against the official JSONata suite as
+// it is, and Step Functions' additions ($states, $partition, $uuid, ...)
+// are the interpreter's, bound as variables and host functions.
 //
-//	e, err := jsonata.Compile(`orders[total > 100].id`)
-//	v, err := e.Eval(input, map[string]any{"limit": 5.0})
+// An expression is compiled once and evaluated against a jsonv value,
+// with variables bound by name (without their '$'):
+//
+//	e, err := jsonata.Compile(`orders[total > $limit].id`) // a *jsonata.Error (code S0xxx) when it does not parse
+//	v, err := e.Eval(input, map[string]any{"limit": int64(100)})
+//	// v is []any{"b", "c"} for two matches, "c" for one (a sequence of one
+//	// value is that value); err is ErrUndefined for none, distinct from
+//	// a JSON null result (nil, nil).
+//
+// EvalWith takes Options: the clock and the random source (without them
+// $now() and $random() fail rather than read hidden inputs), evaluation
+// limits and the key order of input objects.
 //
 // Values follow the jsonv model (map[string]any, []any, string, int64,
 // float64, bool, nil). Inside the engine numbers are float64; results turn
-// integral numbers back into int64. JSONata's undefined is reported as
-// (nil, ErrUndefined), distinct from JSON null (nil, nil). Embedders bind
-// their own functions with Function (host.go).
+// integral numbers back into int64. Embedders bind their own functions
+// with Function (host.go).
 //
 // # Supported
 //
