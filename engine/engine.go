@@ -1,21 +1,3 @@
-// Package engine runs executions durably on a store.Store. It feeds events
-// to the pure interpreter and carries out the commands it returns. For a
-// STANDARD execution, every step (the input applied, the history events
-// produced, the timers and tasks added or closed, the final status) is
-// committed in one store transaction before anything is acted on, so a
-// crash at any moment repeats no transition and loses no accepted
-// execution. Tasks are delivered at least once and are identified by their
-// token.
-//
-// Executions are event-sourced: the engine keeps recently used executions
-// in memory and rebuilds any other by replaying its stored inputs through
-// the deterministic interpreter. Waits, retry back-offs and task timeouts
-// are timer rows; one scheduler goroutine sleeps until the earliest is due,
-// so an execution waiting for a year costs a row, not a goroutine.
-//
-// EXPRESS executions run on the same interpreter in memory only, with no
-// history (express.go). Both kinds run every Task resource through the
-// ports of package taskport (ports.go).
 package engine
 
 import (
