@@ -1,15 +1,3 @@
-// Package store defines how Statecraft persists state machines, activities,
-// executions and their histories. The Store interface's doc is the
-// contract every driver keeps; store/storetest is the suite that checks
-// it, one suite for every driver (in the manner of River's driver tests).
-// store/sqlite is the embedded driver the server runs on; store/memstore
-// keeps everything in memory, for tests.
-//
-// Executions are event-sourced: a step commits the interpreter input it
-// applied, the history events it produced, and the timers and tasks it
-// created or closed, in one transaction. An execution that is not in memory
-// is rebuilt by replaying its inputs through the (deterministic)
-// interpreter, so nothing but rows is kept for a waiting execution.
 package store
 
 import (
