@@ -1,7 +1,32 @@
 // Package api serves the AWS Step Functions API (service "states", API
 // version 2016-11-23) on top of a store.Store and an engine.Engine, so that
 // unmodified AWS SDKs and the AWS CLI work against Statecraft with an
-// endpoint override.
+// endpoint override. It owns the wire protocol, request validation with
+// AWS's errors and messages, and who may see what: each request is scoped
+// to its principal's account and the region it was signed for. State
+// machines, versions, activities and tags it writes to the store itself;
+// executions it asks the engine to start, stop and answer.
+//
+// # Serving
+//
+// New returns an http.Handler; the engine behind it must be running for
+// timers to fire. `statecraft server` does this (cli/server.go), and so
+// can a test:
+//
+//	st, _ := sqlite.Open(path, sqlite.DefaultOptions())
+//	eng := engine.New(st, engine.Options{})
+//	go eng.Run(ctx)
+//	srv := httptest.NewServer(api.New(st, eng, api.Options{})) // listens on 127.0.0.1
+//	client := sfn.New(sfn.Options{
+//		Region:       "us-east-1",
+//		BaseEndpoint: aws.String(srv.URL),
+//		Credentials:  authtest.Credentials("", ""), // local/local, accepted from loopback
+//	})
+//	client.CreateStateMachine(ctx, ...) // then StartExecution, DescribeExecution, ...
+//
+// With no Options.Auth the handler accepts only the development pair
+// local/local of Options.Account, from loopback; the server passes an
+// auth.Authenticator over the credentials file instead.
 //
 // # Wire protocol
 //
@@ -25,8 +50,9 @@
 //
 // # Errors
 //
-// Every error a request can cause is status 400 with {"__type":
-// "<namespace>#<Name>", "message": ...} and an X-Amzn-ErrorType header. SDKs turn the name into a
+// Every error a request can cause is status 400 (405 for a method other
+// than POST) with {"__type": "<namespace>#<Name>", "message": ...} and an
+// X-Amzn-ErrorType header. SDKs turn the name into a
 // typed error only when it is one the operation's model lists, so each
 // operation answers only with the errors AWS models for it: a malformed ARN
 // is InvalidArn, a bad name InvalidName, an unknown execution
