@@ -12,7 +12,8 @@ var ErrUndefined = errors.New("jsonata: result is undefined")
 
 // Error is a JSONata compile or evaluation error. Code is JSONata's error
 // code (S0xxx for syntax, T0xxx/T1xxx/T2xxx for type errors, D1xxx-D3xxx
-// for dynamic errors, U1001 for exceeded evaluation limits); Position is the
+// for dynamic errors, U1001 for the depth limit and U1002 for the step
+// limit); Position is the
 // 1-based character offset in the expression where it was detected (0 when
 // unknown).
 type Error struct {

@@ -29,8 +29,8 @@
 // (0 when there is nothing to count), plus any other ARN that has a count
 // (tasks of an activity deleted meanwhile, a poll on an unknown ARN).
 // The counters count STANDARD executions, which run on the engine, since
-// this process started; EXPRESS executions run in memory in the API and
-// are not counted. With several server processes on one shared store each
+// this process started; EXPRESS executions run in the engine's memory,
+// keep nothing, and are not counted. With several server processes on one shared store each
 // exports its own counters and pollers, and every one the same queue.
 //
 // Besides these, the Go runtime (go_*) and process (process_*)
