@@ -64,7 +64,7 @@ package console
 import (
 	"context"
 	"embed"
-	"encoding/json"
+	"github.com/statecraft/statecraft/httpjson"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -289,17 +289,13 @@ func writeError(w http.ResponseWriter, status int, typ, msg string) {
 	writeJSON(w, status, apiError{Type: typ, Message: msg})
 }
 
+// writeJSON answers with JSON that no cache keeps (a session's data).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := httpjson.Write(w, status, v, httpjson.Options{}); err != nil {
 		// Only a bug can get here (every body is plain data).
-		status, b = http.StatusInternalServerError, []byte(`{"__type":"InternalFailure","message":"encoding the response failed"}`)
+		_ = httpjson.Write(w, http.StatusInternalServerError, apiError{Type: "InternalFailure", Message: "encoding the response failed"}, httpjson.Options{})
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }
 
 // crossSite tells a request that a page of another origin made: its
