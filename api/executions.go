@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/statecraft/statecraft/arn"
 	"strconv"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 )

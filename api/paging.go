@@ -3,10 +3,11 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
-	"github.com/statecraft/statecraft/store"
 	"hash/fnv"
 	"strconv"
 	"time"
+
+	"github.com/statecraft/statecraft/store"
 )
 
 // Page sizes: maxResults 0 means AWS's default.

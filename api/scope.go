@@ -1,9 +1,9 @@
 package api
 
 import (
-	"github.com/statecraft/statecraft/arn"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 )
 

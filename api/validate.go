@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"math"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 )
 

@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"time"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/sigv4"
 )
 

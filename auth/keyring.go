@@ -2,12 +2,13 @@ package auth
 
 import (
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"net"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // Development credentials: the pair the README documents for a server

@@ -64,7 +64,6 @@ package console
 import (
 	"context"
 	"embed"
-	"github.com/statecraft/statecraft/httpjson"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -74,6 +73,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/httpjson"
 )
 
 // Prefix is where the console is mounted.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/inproc"
 )

@@ -39,7 +39,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"sort"
 	"strings"
@@ -50,6 +49,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"

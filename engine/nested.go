@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"

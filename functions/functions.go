@@ -49,7 +49,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"io"
 	"log/slog"
 	"os"
@@ -59,6 +58,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // Function is the configuration of one function. A function belongs to an

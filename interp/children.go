@@ -2,11 +2,11 @@ package interp
 
 import (
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/jsonv"
 )

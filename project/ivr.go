@@ -1,7 +1,6 @@
 package project
 
 import (
-	"github.com/statecraft/statecraft/arn"
 	"net"
 	"regexp"
 	"sort"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // Activity is a Step Functions activity the project creates.

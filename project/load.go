@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 )
 

@@ -18,10 +18,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"log/slog"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/jsonv"

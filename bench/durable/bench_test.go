@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"

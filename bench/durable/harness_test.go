@@ -11,8 +11,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"github.com/statecraft/statecraft/arn"
-
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -28,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/ivr"
 )

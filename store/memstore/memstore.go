@@ -8,13 +8,13 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
 )
 

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"github.com/statecraft/statecraft/arn"
 	"strconv"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
 )
 

@@ -2,11 +2,11 @@ package storetest
 
 import (
 	"fmt"
-	"github.com/statecraft/statecraft/arn"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
 )
 
