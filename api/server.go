@@ -180,6 +180,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string) (any, error) {
 	// The body is read before anything else is looked at: the signature
 	// covers it, and nothing of an unauthenticated request is acted on.
+	// Only a request from a known key gets that far.
+	p, inProcess := auth.PrincipalFrom(r.Context())
+	if !inProcess {
+		if err := s.auth.Precheck(r); err != nil {
+			return nil, authError(err)
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -188,8 +195,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string
 		}
 		return nil, serializationError("Could not read the request body: %v", err)
 	}
-	p, ok := auth.PrincipalFrom(r.Context())
-	if !ok {
+	if !inProcess {
 		var err error
 		if p, err = s.auth.Authenticate(r, body); err != nil {
 			return nil, authError(err)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -194,6 +195,7 @@ func TestMiddleware(t *testing.T) {
 	}
 	// Over the limit: refused before verification.
 	r = httptest.NewRequest("POST", "http://127.0.0.1/2015-03-31/functions/f/invocations", strings.NewReader(strings.Repeat("x", 17)))
+	r.RemoteAddr = "127.0.0.1:9"
 	_ = authtest.Sign(r, "local", "local", "us-east-1")
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
@@ -206,5 +208,38 @@ func TestMiddleware(t *testing.T) {
 	h.ServeHTTP(rec, r)
 	if rec.Code != 403 || !strings.Contains(rec.Body.String(), sigv4.MissingAuthenticationToken) {
 		t.Fatalf("unsigned: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct{ n int }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.n += len(p)
+	return len(p), nil
+}
+
+// A request signed with a key the server does not know is refused before
+// a byte of its body is read: reading bodies takes a known key.
+func TestUnknownKeysAreRefusedBeforeTheBody(t *testing.T) {
+	a := &Authenticator{Keyring: DevelopmentKeyring(DefaultAccount), Service: "lambda"}
+	for _, c := range []struct {
+		name, akid, remote string
+	}{
+		{"unknown key", "AKIDNOBODY", "127.0.0.1:9"},
+		{"dev pair off loopback", "local", "203.0.113.9:9"},
+	} {
+		r := httptest.NewRequest("POST", "http://127.0.0.1/2015-03-31/functions/f/invocations", strings.NewReader("{}"))
+		r.RemoteAddr = c.remote
+		_ = authtest.Sign(r, c.akid, "whatever", "us-east-1")
+		body := &countingReader{}
+		r.Body = io.NopCloser(body)
+		rec := httptest.NewRecorder()
+		reached := false
+		a.Middleware(1<<30, func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(403) },
+			http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true })).ServeHTTP(rec, r)
+		if rec.Code != 403 || reached || body.n != 0 {
+			t.Errorf("%s: %d, handler reached %v, %d body bytes read", c.name, rec.Code, reached, body.n)
+		}
 	}
 }

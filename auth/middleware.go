@@ -27,6 +27,10 @@ func (a *Authenticator) Middleware(maxBody int64, fail ErrorWriter, next http.Ha
 			next.ServeHTTP(w, r)
 			return
 		}
+		if err := a.Precheck(r); err != nil {
+			fail(w, r, err)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			var tooBig *http.MaxBytesError
