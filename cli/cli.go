@@ -1,5 +1,6 @@
 // Package cli implements the statecraft subcommands, one function each:
-// Server, Deploy, Run, Validate, Graph, MediaService and ConsoleToken.
+// Server, Deploy, Run, Validate, Graph, MediaService, ConsoleToken, Backup
+// and Restore.
 // Package main (cmd/statecraft) declares their flags and calls them; cli
 // turns the settings into calls on the other packages and their results
 // into the output formats that DESIGN.md fixes as contracts (run's JSON

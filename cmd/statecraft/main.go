@@ -45,6 +45,8 @@ func commands() []*cobra.Command {
 		graphCmd(),
 		mediaServiceCmd(),
 		consoleTokenCmd(),
+		backupCmd(),
+		restoreCmd(),
 	}
 }
 
