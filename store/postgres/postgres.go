@@ -114,7 +114,7 @@ const DefaultMaxConns = 16
 var (
 	// ErrLocked means another Statecraft server holds the database and
 	// schema: Open found the schema's advisory lock taken.
-	ErrLocked = errors.New("store/postgres: schema in use by another Statecraft server")
+	ErrLocked = errors.New("store/postgres: schema locked")
 	// ErrLockLost means the store lost the connection holding its lock
 	// and writes no more: another server may have the schema now.
 	ErrLockLost = errors.New("store/postgres: lost the lock on the schema")
