@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,73 +39,38 @@ func scanExecution(row pgx.Row) (*store.Execution, error) {
 }
 
 // execID is the id of the execution whose ARN is $1, in the statements of
-// a step: evaluated once per statement (an uncorrelated subquery), on the
-// unique index.
+// a step that follow its first: evaluated once per statement (an
+// uncorrelated subquery), on the unique index.
 const execID = `(SELECT id FROM executions WHERE arn = $1)`
 
 // StartExecution inserts the execution as its first step leaves it (Seq,
-// events and, when the step ends it, how it ended), then the step's rows.
+// events and, when the step ends it, how it ended), with the step's rows.
 func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
-	e := p.Execution
 	st := p.Step
-	st.ExecutionArn, st.Seq = e.Arn, 0
+	st.ExecutionArn, st.Seq = p.Execution.Arn, 0
 	if err := checkFinal(&st); err != nil {
 		return err
 	}
-	seq := int64(0)
-	if st.Input != nil {
-		seq = 1
-	}
-	status, f := statusRunning, &store.Final{}
-	var stopped *time.Time
-	if st.Final != nil {
-		f = st.Final
-		status, stopped = f.Status, &f.StoppedAt
-	}
-	return s.tx(ctx, func(b *pgx.Batch) {
-		b.Queue(`INSERT INTO executions (`+execColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
-			status, f.Output, f.Error, f.HasError, f.Cause, f.HasCause, e.TraceHeader,
-			int64(e.Seed), e.StartedAt, stopped, seq, int64(len(st.Events)), e.ParentToken)
-		queueStep(b, &st, seq)
-	})
+	return s.write(ctx, func(b *pgx.Batch) *int64 {
+		xid, _ := queueStep(b, &st, p.Execution)
+		return xid
+	}, nil)
 }
 
-// CommitStep moves the execution's row first, where Seq is checked, then
-// queues the step's rows behind it in the same batch: a failed check
-// rolls them back with it.
+// CommitStep writes a step whose first statement moves the execution's
+// row, where Seq is checked: when it matches no row, the transaction is
+// rolled back with whatever the statements behind it did.
 func (s *Store) CommitStep(ctx context.Context, st store.StepParams) error {
 	if err := checkFinal(&st); err != nil {
 		return err
 	}
-	seq := st.Seq
-	if st.Input != nil {
-		seq++
-	}
-	matched := false
-	err := s.tx(ctx, func(b *pgx.Batch) {
-		check := func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() != 1 {
-				return errNoMatch
-			}
-			matched = true
-			return nil
-		}
-		if f := st.Final; f != nil {
-			b.Queue(`UPDATE executions SET seq = $3, events = events + $4,
-				status = $5, output = $6, error = $7, has_error = $8, cause = $9, has_cause = $10, stopped_at = $11
-				WHERE arn = $1 AND seq = $2 AND status = 'RUNNING'`,
-				st.ExecutionArn, st.Seq, seq, int64(len(st.Events)),
-				f.Status, f.Output, f.Error, f.HasError, f.Cause, f.HasCause, f.StoppedAt).Exec(check)
-		} else {
-			b.Queue(`UPDATE executions SET seq = $3, events = events + $4
-				WHERE arn = $1 AND seq = $2 AND status = 'RUNNING'`,
-				st.ExecutionArn, st.Seq, seq, int64(len(st.Events))).Exec(check)
-		}
-		queueStep(b, &st, seq)
-	})
-	if !matched && errors.Is(err, errNoMatch) {
+	matched := new(bool)
+	err := s.write(ctx, func(b *pgx.Batch) *int64 {
+		var xid *int64
+		xid, matched = queueStep(b, &st, nil)
+		return xid
+	}, nil)
+	if !*matched && errors.Is(err, errNoMatch) {
 		// Rare: say which of the two it was.
 		var one int
 		err := s.pool.QueryRow(ctx, `SELECT 1 FROM executions WHERE arn = $1`, st.ExecutionArn).Scan(&one)
@@ -125,39 +92,115 @@ func checkFinal(st *store.StepParams) error {
 	return nil
 }
 
-// queueStep queues the rows of a step whose execution row has been
-// written (seq is the Seq it moved to), each part in one statement, in the
-// contract's order: input and events, timers deleted then added, tasks
-// closed, claimed, then added, then what an end deletes.
-func queueStep(b *pgx.Batch, st *store.StepParams, seq int64) {
-	arn := st.ExecutionArn
+// args numbers the parameters of a statement as they are added.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// queueStep queues a step in as few statements as it can, since each
+// costs the database more than the rows it writes. The first moves the
+// execution's row, or inserts it when start is the execution a first step
+// starts, and in the same statement (data-modifying WITH queries, which
+// all see the row it returns, and write nothing when it returns none)
+// writes the input, the events and the deletions that cannot meet another
+// part of the step on the same row. The parts that could (a timer deleted
+// and added back, a task closed and added again, an end after timers or
+// tasks added) follow as statements of their own, in the contract's order:
+// timers deleted then added, tasks closed, claimed, then added, then what
+// an end deletes. It returns where the first statement's callback leaves
+// the transaction's id, and whether it matched the execution's row.
+func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution) (xid *int64, matched *bool) {
+	xid, matched = new(int64), new(bool)
+	var a args
+	arn := a.add(st.ExecutionArn) // $1, as execID says
+	seq := st.Seq
 	if st.Input != nil {
-		b.Queue(`INSERT INTO inputs (exec_id, seq, body) VALUES (`+execID+`, $2, $3)`, arn, seq, st.Input)
+		seq++
+	}
+	nEvents := int64(len(st.Events))
+	var x string
+	switch f := st.Final; {
+	case start != nil:
+		e, status, f := start, statusRunning, &store.Final{}
+		var stopped *time.Time
+		if st.Final != nil {
+			f, status, stopped = st.Final, st.Final.Status, &st.Final.StoppedAt
+		}
+		x = `INSERT INTO executions (` + execColumns + `) VALUES (` + arn + `, ` +
+			a.add(e.StateMachineArn) + `, ` + a.add(e.Name) + `, ` + a.add(e.Definition) + `, ` + a.add(e.RoleArn) + `, ` +
+			a.add(e.Input) + `, ` + a.add(status) + `, ` + a.add(f.Output) + `, ` + a.add(f.Error) + `, ` +
+			a.add(f.HasError) + `, ` + a.add(f.Cause) + `, ` + a.add(f.HasCause) + `, ` + a.add(e.TraceHeader) + `, ` +
+			a.add(int64(e.Seed)) + `, ` + a.add(e.StartedAt) + `, ` + a.add(stopped) + `, ` + a.add(seq) + `, ` +
+			a.add(nEvents) + `, ` + a.add(e.ParentToken) + `) RETURNING id`
+	case f != nil:
+		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
+			`, status = ` + a.add(f.Status) + `, output = ` + a.add(f.Output) + `, error = ` + a.add(f.Error) +
+			`, has_error = ` + a.add(f.HasError) + `, cause = ` + a.add(f.Cause) + `, has_cause = ` + a.add(f.HasCause) +
+			`, stopped_at = ` + a.add(f.StoppedAt) +
+			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + ` AND status = 'RUNNING' RETURNING id`
+	default:
+		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
+			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + ` AND status = 'RUNNING' RETURNING id`
+	}
+	with := []string{`x AS (` + x + `)`}
+	if st.Input != nil {
+		with = append(with, `i AS (INSERT INTO inputs (exec_id, seq, body) SELECT id, `+a.add(seq)+`, `+a.add(st.Input)+` FROM x)`)
 	}
 	if n := len(st.Events); n > 0 {
 		ids, types, ts, bodies := make([]int64, n), make([]string, n), make([]time.Time, n), make([][]byte, n)
 		for i, ev := range st.Events {
 			ids[i], types[i], ts[i], bodies[i] = ev.ID, ev.Type, ev.Timestamp, nonNil(ev.Body)
 		}
-		b.Queue(`INSERT INTO events (exec_id, id, type, ts, body)
-			SELECT `+execID+`, u.* FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::bytea[]) AS u`,
-			arn, ids, types, ts, bodies)
+		with = append(with, `e AS (INSERT INTO events (exec_id, id, type, ts, body) SELECT x.id, u.* FROM x,
+			unnest(`+a.add(ids)+`::bigint[], `+a.add(types)+`::text[], `+a.add(ts)+`::timestamptz[], `+a.add(bodies)+`::bytea[]) AS u)`)
 	}
-	// Deletions before additions, so a step that deletes a timer and adds
-	// it back (a retry re-arming its back-off) ends with the timer set.
-	if n := len(st.DeleteTimers); n > 0 {
-		refs, kinds := make([]int64, n), make([]string, n)
-		for i, t := range st.DeleteTimers {
+
+	final := st.Final != nil
+	endTimers := final && len(st.AddTimers) == 0                          // the end's deletion goes in the first statement
+	endTasks := final && len(st.ClaimTasks) == 0 && len(st.AddTasks) == 0 // likewise
+	// A timer deleted and added back is moved by the upsert: only the
+	// others are deleted, and none when the end deletes them all.
+	if dels := timersNotIn(st.DeleteTimers, st.AddTimers); len(dels) > 0 && !endTimers {
+		refs, kinds := make([]int64, len(dels)), make([]string, len(dels))
+		for i, t := range dels {
 			refs[i], kinds[i] = t.Ref, t.Kind
 		}
-		b.Queue(`DELETE FROM timers t USING unnest($2::bigint[], $3::text[]) AS d(ref, kind)
-			WHERE t.exec_id = `+execID+` AND t.ref = d.ref AND t.kind = d.kind`, arn, refs, kinds)
+		with = append(with, `dt AS (DELETE FROM timers t USING x, unnest(`+a.add(refs)+`::bigint[], `+a.add(kinds)+`::text[]) AS d(ref, kind)
+			WHERE t.exec_id = x.id AND t.ref = d.ref AND t.kind = d.kind)`)
 	}
+	// Tasks closed go in the first statement unless the step claims or
+	// adds one of them: that part must find it closed.
+	closeLater := len(st.CloseTasks) > 0 && !endTasks && meets(st.CloseTasks, st.ClaimTasks, st.AddTasks)
+	if len(st.CloseTasks) > 0 && !endTasks && !closeLater {
+		with = append(with, `ct AS (DELETE FROM tasks t USING x WHERE t.exec_id = x.id AND t.token = ANY(`+a.add(st.CloseTasks)+`::text[]))`)
+	}
+	// An ended execution waits for nothing: its leftover timers would
+	// fire for nobody and its tokens must stop being accepted.
+	if endTimers {
+		with = append(with, `ft AS (DELETE FROM timers t USING x WHERE t.exec_id = x.id)`)
+	}
+	if endTasks {
+		with = append(with, `fk AS (DELETE FROM tasks t USING x WHERE t.exec_id = x.id)`)
+	}
+	b.Queue(`WITH `+strings.Join(with, `, `)+` SELECT pg_current_xact_id()::text::bigint FROM x`, a...).
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(xid)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errNoMatch
+			}
+			*matched = err == nil
+			return err
+		})
+
+	arnv := st.ExecutionArn
 	if len(st.AddTimers) > 0 {
-		queueUpsertTimers(b, arn, st.AddTimers)
+		queueUpsertTimers(b, arnv, st.AddTimers)
 	}
-	if len(st.CloseTasks) > 0 {
-		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID+` AND token = ANY($2::text[])`, arn, st.CloseTasks)
+	if closeLater {
+		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID+` AND token = ANY($2::text[])`, arnv, st.CloseTasks)
 	}
 	if n := len(st.ClaimTasks); n > 0 {
 		tokens, workers := make([]string, n), make([]string, n)
@@ -168,10 +211,10 @@ func queueStep(b *pgx.Batch, st *store.StepParams, seq int64) {
 		// claimed twice in the list updates one row, and fails too.
 		b.Queue(`UPDATE tasks t SET started = true, worker_name = c.worker
 			FROM unnest($2::text[], $3::text[]) AS c(token, worker)
-			WHERE t.token = c.token AND t.exec_id = `+execID+` AND NOT t.started`, arn, tokens, workers).
+			WHERE t.token = c.token AND t.exec_id = `+execID+` AND NOT t.started`, arnv, tokens, workers).
 			Exec(func(ct pgconn.CommandTag) error {
 				if ct.RowsAffected() != int64(n) {
-					return fmt.Errorf("store/postgres: a claimed task of %s is not open and unclaimed: %w", arn, store.ErrConflict)
+					return fmt.Errorf("store/postgres: a claimed task of %s is not open and unclaimed: %w", arnv, store.ErrConflict)
 				}
 				return nil
 			})
@@ -189,14 +232,40 @@ func queueStep(b *pgx.Batch, st *store.StepParams, seq int64) {
 			SELECT u.token, `+execID+`, u.ref, u.act, u.input, u.started, u.worker, u.hb, u.created
 			FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::timestamptz[])
 				WITH ORDINALITY AS u(token, ref, act, input, started, worker, hb, created, n)
-			ORDER BY u.n`, arn, tokens, refs, acts, inputs, started, workers, hbs, created)
+			ORDER BY u.n`, arnv, tokens, refs, acts, inputs, started, workers, hbs, created)
 	}
-	if st.Final != nil {
-		// An ended execution waits for nothing: its leftover timers would
-		// fire for nobody and its tokens must stop being accepted.
-		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID, arn)
-		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID, arn)
+	if final && !endTimers {
+		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID, arnv)
 	}
+	if final && !endTasks {
+		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID, arnv)
+	}
+	return xid, matched
+}
+
+// timersNotIn is the timers of dels whose (Ref, Kind) adds does not hold.
+func timersNotIn(dels, adds []store.Timer) []store.Timer {
+	if len(adds) == 0 {
+		return dels
+	}
+	var out []store.Timer
+	for _, d := range dels {
+		if !slices.ContainsFunc(adds, func(t store.Timer) bool { return t.Ref == d.Ref && t.Kind == d.Kind }) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// meets tells whether a token of closed is also claimed or added.
+func meets(closed []string, claims []store.TaskClaim, adds []store.Task) bool {
+	for _, tok := range closed {
+		if slices.ContainsFunc(claims, func(c store.TaskClaim) bool { return c.Token == tok }) ||
+			slices.ContainsFunc(adds, func(t store.Task) bool { return t.Token == tok }) {
+			return true
+		}
+	}
+	return false
 }
 
 // queueUpsertTimers inserts timers or moves those of the same (Ref, Kind).

@@ -347,6 +347,19 @@ func (s *Store) tx(ctx context.Context, build func(b *pgx.Batch)) error {
 // first ones read; then, when not nil, runs once the batch has answered
 // without error, and its error rolls back as theirs does.
 func (s *Store) txThen(ctx context.Context, build func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
+	return s.write(ctx, func(b *pgx.Batch) *int64 {
+		build(b)
+		var xid int64
+		b.Queue(`SELECT pg_current_xact_id()::text::bigint`).QueryRow(func(r pgx.Row) error { return r.Scan(&xid) })
+		return &xid
+	}, then)
+}
+
+// write runs a transaction: BEGIN, what build queues, then, COMMIT. build
+// returns where one of its statements' callbacks leaves the transaction's
+// id (pg_current_xact_id), which a COMMIT without an answer needs; a
+// step's first statement returns it, saving a statement of its own.
+func (s *Store) write(ctx context.Context, build func(b *pgx.Batch) (xid *int64), then func(tx pgx.Tx) error) error {
 	if err := s.startWrite(); err != nil {
 		return err
 	}
@@ -358,9 +371,7 @@ func (s *Store) txThen(ctx context.Context, build func(b *pgx.Batch), then func(
 	defer conn.Release() // a connection left in a transaction is destroyed, not reused
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
-	var xid int64
-	b.Queue(`SELECT pg_current_xact_id()::text::bigint`).QueryRow(func(r pgx.Row) error { return r.Scan(&xid) })
-	build(b)
+	xidp := build(b)
 	br := conn.SendBatch(ctx, b)
 	err = br.Close()
 	tx := br.Tx()
@@ -373,6 +384,7 @@ func (s *Store) txThen(ctx context.Context, build func(b *pgx.Batch), then func(
 		_ = tx.Rollback(context.Background())
 		return mapErr(err)
 	}
+	xid := *xidp
 	pid := conn.Conn().PgConn().PID()
 	// COMMIT is not abandoned when the caller's context ends: its outcome
 	// is what the caller must learn.
