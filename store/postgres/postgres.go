@@ -31,13 +31,16 @@
 // # Writes
 //
 // Each write is one transaction, sent as one pgx batch on a pooled
-// connection: BEGIN, the transaction's id, then the write's statements,
-// pipelined, and COMMIT once they have answered. The rows of a step go in
-// one statement per table and kind of change whatever their number (an
-// INSERT or UPDATE over unnest of arrays), so a step of fifty history
-// events costs the statements of a step of one. Statements are prepared
-// once per connection (pgx's statement cache). The Seq check comes first;
-// when it fails, the transaction is rolled back.
+// connection: BEGIN and the write's statements, pipelined, one of which
+// reads the transaction's id, then COMMIT once they have answered. A step
+// takes as few statements as it can, since each costs the database more
+// than the rows it writes: its execution row, input, events and most
+// deletions go in one (data-modifying WITH queries), and rows of one kind
+// go in one statement whatever their number (INSERT or UPDATE over unnest
+// of arrays), so a step of fifty history events costs what a step of one
+// does. Statements are prepared once per connection (pgx's statement
+// cache). The Seq check comes first; when it fails, the transaction is
+// rolled back.
 //
 // PostgreSQL flushes the WAL of concurrent commits together, so there is no
 // committer goroutine as in store/sqlite: concurrency is the pool's size.
