@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/statecraft/statecraft/auth/authtest"
 	"github.com/statecraft/statecraft/store/postgres"
@@ -235,5 +236,35 @@ func TestServerSettingsDB(t *testing.T) {
 	o, err := ServerSettings("", func(k string) string { return env[k] }, DefaultServerOptions(), func(string) bool { return false })
 	if err != nil || o.DB != "postgres://u@h/d" || o.DBSchema != "blue" {
 		t.Fatalf("settings from the environment: %+v, %v", o, err)
+	}
+}
+
+// TestServerStopsWhenItsStoreLosesTheLock ends the database session that
+// holds a server's lock: the server cannot know whether another took the
+// schema since, so it stops, with status 1 and the reason.
+func TestServerStopsWhenItsStoreLosesTheLock(t *testing.T) {
+	o := pgOptions(t)
+	app := "statecraft-" + o.DBSchema // its sessions, among the other tests'
+	o.DB += "?application_name=" + app
+	srv := startServer(t, o)
+	conn, err := pgx.Connect(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var ended int
+	if err := conn.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a
+		JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' WHERE a.application_name = $1`, app).Scan(&ended); err != nil || ended != 1 {
+		t.Fatalf("ending the lock's session: %d ended, %v", ended, err)
+	}
+	select {
+	case err := <-srv.exited:
+		srv.cancel = nil
+		var exit *ExitError
+		if !errors.As(err, &exit) || exit.Code != 1 || !errors.Is(exit.Err, postgres.ErrLockLost) {
+			t.Fatalf("Server = %v, want exit 1 with ErrLockLost", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server went on after its store lost the lock")
 	}
 }
