@@ -23,7 +23,8 @@ func checkDB(o ServerOptions) error {
 		return nil
 	}
 	u, err := url.Parse(o.DB)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+	// An empty host is libpq's default, the local socket.
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		// The value itself is not repeated: it may hold a password.
 		return errors.New("db (--db, STATECRAFT_DB, config key db) must be a postgres:// or postgresql:// URL, such as postgres://USER@HOST:5432/DB; leave it empty for the embedded SQLite store in --data")
 	}

@@ -206,7 +206,7 @@ func TestSecondServerOnPostgresRefused(t *testing.T) {
 // PostgreSQL URL, naming the setting, and reports a database it cannot
 // reach.
 func TestServerDBSettingChecked(t *testing.T) {
-	for _, db := range []string{"mysql://root@127.0.0.1/test", "host=127.0.0.1 dbname=test", "/var/lib/statecraft.db", "postgres://"} {
+	for _, db := range []string{"mysql://root@127.0.0.1/test", "host=127.0.0.1 dbname=test", "/var/lib/statecraft.db", "postgres//127.0.0.1/test"} {
 		o := DefaultServerOptions()
 		o.Data, o.Listen, o.DB = t.TempDir(), "127.0.0.1:0", db
 		err := Server(t.Context(), o, &syncBuffer{}, &syncBuffer{})
