@@ -24,7 +24,6 @@ import (
 	"github.com/statecraft/statecraft/lambdaapi"
 	"github.com/statecraft/statecraft/metrics"
 	"github.com/statecraft/statecraft/project"
-	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/tasks"
 )
 
@@ -55,6 +54,9 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		if _, ok := deploy.LoaderEnv(name); !ok {
 			return &ExitError{Code: 1, Err: fmt.Errorf("allow-function-env: %s is not a variable that deploys refuse (any other may be set without allowing it)", name)}
 		}
+	}
+	if err := checkDB(o); err != nil {
+		return &ExitError{Code: 1, Err: err}
 	}
 	keep, err := ParseRetention(o.Retention)
 	if err != nil {
@@ -107,15 +109,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	sopts := sqlite.DefaultOptions()
-	sopts.Sync = !o.NoSync
-	sopts.Log = log
-	dbPath := filepath.Join(o.Data, "statecraft.db")
-	st, err := sqlite.Open(dbPath, sopts) // first: it locks the data directory against a second server
+	opened, err := openStore(ctx, o, log) // first: it locks the store against a second server
 	if err != nil {
-		return &ExitError{Code: 1, Err: openError(o.Data, dbPath, err)}
+		return &ExitError{Code: 1, Err: err}
 	}
-	defer st.Close()
+	defer opened.Close()
+	st := opened.Store // unwrapped: the engine looks for what it implements (store.Notifier)
 	retentionCtx, stopRetention := context.WithCancel(context.Background())
 	retentionDone := startRetention(retentionCtx, st, keep, every, log)
 	defer func() { stopRetention(); <-retentionDone }() // before the store closes
@@ -243,7 +242,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		scheme = "https"
 	}
 	endpoint := scheme + "://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "Statecraft server listening on %s (data in %s)\n", endpoint, o.Data)
+	fmt.Fprintf(stdout, "Statecraft server listening on %s (store: %s; data in %s)\n", endpoint, opened.where, o.Data)
 	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
 	fmt.Fprintf(stdout, "  metrics: %s%s\n", endpoint, metrics.Path)
 	fmt.Fprintf(stdout, "  workflow API: %s/v1/workflows\n", endpoint)
@@ -251,10 +250,14 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  media service: activity %s, SIP %s/%s\n", p.MediaService.ActivityArn, net.JoinHostPort(p.MediaService.SIPBindHost, fmt.Sprint(p.MediaService.SIPBindPort)), p.MediaService.SIPTransport)
 	}
 	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
-	log.Info("server started", "endpoint", endpoint, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
+	log.Info("server started", "endpoint", endpoint, "store", opened.where, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
 
+	var lost error
 	select {
 	case <-ctx.Done():
+	case <-opened.failed:
+		lost = opened.err()
+		log.Error("the store can no longer be written: stopping", "err", lost)
 	case err := <-serveErr:
 		stopMedia()
 		if media != nil {
@@ -282,5 +285,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	<-engineDone
 	log.Info("stopped")
+	if lost != nil {
+		return &ExitError{Code: 1, Err: lost}
+	}
 	return nil
 }

@@ -46,6 +46,11 @@ type ServerOptions struct {
 	// for ever), RetentionInterval how often they are looked for.
 	Retention         string `json:"retention"`
 	RetentionInterval string `json:"retentionInterval"`
+	// DB, a postgres:// URL, puts the store in that PostgreSQL database
+	// instead of SQLite in Data (which still holds the console's key and
+	// deployed code); DBSchema is the schema there, "" for "statecraft".
+	DB       string `json:"db"`
+	DBSchema string `json:"dbSchema"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -90,6 +95,8 @@ func DefaultServerOptions() ServerOptions {
 var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_LISTEN":         func(o *ServerOptions, v string) { o.Listen = v },
 	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
+	"STATECRAFT_DB":             func(o *ServerOptions, v string) { o.DB = v },
+	"STATECRAFT_DB_SCHEMA":      func(o *ServerOptions, v string) { o.DBSchema = v },
 	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
 	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
 	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
@@ -130,6 +137,8 @@ func LoadServerConfig(path string, o *ServerOptions) error {
 var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"listen":              func(o *ServerOptions, f ServerOptions) { o.Listen = f.Listen },
 	"data":                func(o *ServerOptions, f ServerOptions) { o.Data = f.Data },
+	"db":                  func(o *ServerOptions, f ServerOptions) { o.DB = f.DB },
+	"db-schema":           func(o *ServerOptions, f ServerOptions) { o.DBSchema = f.DBSchema },
 	"region":              func(o *ServerOptions, f ServerOptions) { o.Region = f.Region },
 	"account":             func(o *ServerOptions, f ServerOptions) { o.Account = f.Account },
 	"no-sync":             func(o *ServerOptions, f ServerOptions) { o.NoSync = f.NoSync },

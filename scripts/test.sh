@@ -29,6 +29,17 @@ if [ "$(id -u)" -ne 0 ] && command -v setcap >/dev/null 2>&1; then
   sudo setcap cap_net_raw+ep "$(command -v sipp)" || true
 fi
 
+# PostgreSQL, for store/postgres and the server's tests on it: the
+# machines run it on 127.0.0.1:5432 (trust auth, database test). When it is
+# not running it is started, with the command the machines document, since
+# under CI those tests fail rather than skip without it.
+if ! pg_isready -q -h 127.0.0.1; then
+  echo "== starting PostgreSQL"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+fi
+
 echo "== go vet"
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

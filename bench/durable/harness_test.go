@@ -29,6 +29,8 @@ import (
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/postgres"
+	"github.com/statecraft/statecraft/store/postgres/pgtest"
 	"github.com/statecraft/statecraft/store/sqlite"
 )
 
@@ -133,9 +135,9 @@ func w3Want(i int) string {
 	return fmt.Sprintf(`{"count":{"count":%d}%s,"userId":"u%d","waitSeconds":0,"welcome":{"sent":true}}`, i%2, rem, i)
 }
 
-// countingStore counts what the engine commits and claims. (It hides no
-// optional interface the engine looks for: the SQLite store implements
-// none, store.Notifier included.)
+// countingStore counts what the engine commits and claims. It hides the
+// optional interfaces of its store, store.Notifier included, from the
+// engine: newEnvOn hands the engine a notifyingStore when there is one.
 type countingStore struct {
 	store.Store
 	events, steps       atomic.Int64
@@ -185,14 +187,22 @@ func (c *countingStore) count(arn string, step *store.StepParams) {
 	}
 }
 
-// env is a running engine on a fresh SQLite store in a temporary
-// directory.
+// notifyingStore shows the engine the store.Notifier of a countingStore's
+// store, as the server, which hands the engine its store unwrapped, does:
+// on PostgreSQL the engine then notifies and listens as it would there.
+type notifyingStore struct {
+	*countingStore
+	store.Notifier
+}
+
+// env is a running engine on a fresh store: SQLite in a temporary
+// directory, or a PostgreSQL schema of its own.
 type env struct {
-	tb   testing.TB
-	path string
-	sq   *sqlite.Store
-	st   *countingStore
-	eng  *engine.Engine
+	tb     testing.TB
+	path   string // the SQLite file; "" on PostgreSQL
+	closer interface{ Close() error }
+	st     *countingStore
+	eng    *engine.Engine
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -217,11 +227,35 @@ func newEnv(tb testing.TB, sync bool, opts engine.Options) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e := newEnvOn(tb, sq, opts)
+	e.path = path
+	return e
+}
+
+// newPGEnv is newEnv on PostgreSQL: a schema of its own in the test
+// database (pgtest), with commits flushed as the server's are.
+func newPGEnv(tb testing.TB, opts engine.Options) *env {
+	tb.Helper()
+	schema := pgtest.Schema(tb)
+	pg, err := postgres.Open(context.Background(), pgtest.URL(tb), postgres.Options{Schema: schema})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return newEnvOn(tb, pg, opts)
+}
+
+// newEnvOn runs an engine on st, which the env closes.
+func newEnvOn(tb testing.TB, st store.Store, opts engine.Options) *env {
+	tb.Helper()
 	if opts.Log == nil {
 		opts.Log = slog.New(errorLog{tb})
 	}
-	e := &env{tb: tb, path: path, sq: sq, st: &countingStore{Store: sq}, runDone: make(chan struct{})}
-	e.eng = engine.New(e.st, opts)
+	e := &env{tb: tb, closer: st, st: &countingStore{Store: st}, runDone: make(chan struct{})}
+	var engineStore store.Store = e.st
+	if n, ok := st.(store.Notifier); ok {
+		engineStore = notifyingStore{e.st, n}
+	}
+	e.eng = engine.New(engineStore, opts)
 	var ctx context.Context
 	ctx, e.cancel = context.WithCancel(context.Background())
 	e.wctx, e.wcancel = context.WithCancel(context.Background())
@@ -240,7 +274,7 @@ func (e *env) stop() {
 		e.workers.Wait()
 		e.cancel()
 		<-e.runDone
-		if err := e.sq.Close(); err != nil {
+		if err := e.closer.Close(); err != nil {
 			e.tb.Error(err)
 		}
 		if err := e.firstErr(); err != nil {
@@ -447,7 +481,16 @@ func reportLatency(b *testing.B, name string, samples []time.Duration) (p50, p99
 // engine (fsync on, IntervalSeconds 0, activity workers failing 30%,
 // seeded) and checks every output: the harness the benchmarks use works.
 func TestDurableW3Smoke(t *testing.T) {
-	e := newEnv(t, true, engine.Options{SkipValidation: true})
+	w3Smoke(t, newEnv(t, true, engine.Options{SkipValidation: true}))
+}
+
+// TestDurableW3SmokePostgres is the smoke test on store/postgres: the
+// harness BenchmarkDurableW3Postgres uses works.
+func TestDurableW3SmokePostgres(t *testing.T) {
+	w3Smoke(t, newPGEnv(t, engine.Options{SkipValidation: true}))
+}
+
+func w3Smoke(t *testing.T, e *env) {
 	sm := e.machine("w3", w3Definition(t, true))
 	var failures atomic.Int64
 	e.serveW3(4, &failures)

@@ -14,14 +14,15 @@ func serverCmd() *cobra.Command {
 	flags := cli.DefaultServerOptions()
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run the Step Functions API server with an embedded SQLite store",
+		Short: "Run the Step Functions API server, on an embedded SQLite store or PostgreSQL",
 		Long: `Run the Step Functions API server. The AWS SDKs and CLI work against it with
 an endpoint override, e.g.
 
   aws stepfunctions list-state-machines --endpoint-url http://127.0.0.1:8083
 
 Settings come from flags, then STATECRAFT_* environment variables
-(STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_REGION, STATECRAFT_ACCOUNT,
+(STATECRAFT_LISTEN, STATECRAFT_DATA, STATECRAFT_DB, STATECRAFT_DB_SCHEMA,
+STATECRAFT_REGION, STATECRAFT_ACCOUNT,
 STATECRAFT_NO_SYNC, STATECRAFT_LOG_FORMAT, STATECRAFT_LOG_LEVEL,
 STATECRAFT_PROJECT, STATECRAFT_ADMIN_KEY, STATECRAFT_CREDENTIALS,
 STATECRAFT_TLS_CERT, STATECRAFT_TLS_KEY, STATECRAFT_METRICS_TOKEN,
@@ -29,8 +30,11 @@ STATECRAFT_METRICS_LISTEN, STATECRAFT_ALLOW_FUNCTION_ENV, STATECRAFT_RETENTION,
 STATECRAFT_RETENTION_INTERVAL), then the JSON --config file, then the
 defaults. SIGTERM or Ctrl-C shuts down cleanly.
 
-One server uses a data directory at a time: a second one on the same
-directory exits with an error. The directory is made private (0700) and
+The store is SQLite in the data directory, or with --db the PostgreSQL
+database a postgres:// URL names (--db-schema picks the schema, so that
+several clusters can share a database). One server uses a store at a time:
+a second one on the same data directory, or on the same database and
+schema, exits with an error. The directory is made private (0700) and
 its files readable by the server's user only (0600).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,9 +46,11 @@ its files readable by the server's user only (0600).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv, retention, retentionInterval")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, db, dbSchema, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv, retention, retentionInterval")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
-	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here)")
+	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here; with --db, only the console's key and deployed code)")
+	f.StringVar(&flags.DB, "db", "", "store in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST:PORT/DB[?sslmode=...] (one server per database and schema for now)")
+	f.StringVar(&flags.DBSchema, "db-schema", "", "schema of --db that holds the tables, created if missing (default statecraft)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
 	f.StringVar(&flags.Account, "account", flags.Account, "account id used in ARNs")
 	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
