@@ -5,7 +5,9 @@
 // and what several nodes sharing one database must add);
 // store/storetest is the suite that checks it, one suite for every driver
 // (in the manner of River's driver tests). store/sqlite is the embedded
-// driver the server runs on; store/memstore keeps everything in memory,
+// driver the server runs on by default; store/postgres keeps the same
+// contract in a PostgreSQL schema (statecraft server --db), one node at a
+// time until leases are built; store/memstore keeps everything in memory,
 // for tests. The package imports nothing else of Statecraft, so a driver
 // depends on the contract and not on the engine.
 //
