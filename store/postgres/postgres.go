@@ -71,9 +71,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"log/slog"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +83,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 // Options tunes a Store. The zero value is usable.
@@ -472,28 +471,9 @@ func mapErr(err error) error {
 // schema has once the file has run. Add new files; never edit one that
 // has shipped.
 func migrate(ctx context.Context, conn *pgx.Conn) error {
-	type migration struct {
-		version int
-		name    string
-	}
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+	ms, err := sqlkit.Migrations(migrationFS, "migrations")
 	if err != nil {
 		return err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return fmt.Errorf("migration %s: name must start with its version", e.Name())
-		}
-		ms = append(ms, migration{v, e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return fmt.Errorf("migration %s: versions must run 1, 2, 3, ...", m.name)
-		}
 	}
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (
@@ -510,14 +490,14 @@ func migrate(ctx context.Context, conn *pgx.Conn) error {
 			return fmt.Errorf("schema version %d is newer than this binary's %d", cur, len(ms))
 		}
 		for _, m := range ms[cur:] {
-			body, err := migrationFS.ReadFile("migrations/" + m.name)
+			body, err := migrationFS.ReadFile("migrations/" + m.Name)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 				return err
 			}
 		}

@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 // exec is a write of one statement; check, when not nil, judges what it
@@ -208,51 +207,25 @@ func (s *Store) pageRows(ctx context.Context, query string, args []any, limit in
 		return "", err
 	}
 	defer rows.Close()
-	var n int
-	var lastAt time.Time
-	var lastArn string
-	more := false
-	for rows.Next() {
-		if n == limit {
-			more = true
-			break
-		}
-		if lastAt, lastArn, err = scan(rows); err != nil {
-			return "", err
-		}
-		n++
+	type key struct {
+		at  time.Time
+		arn string
 	}
-	if err := rows.Err(); err != nil {
+	keys, more, err := sqlkit.Page(rows, limit, func(r pgx.Rows) (key, error) {
+		at, arn, err := scan(r)
+		return key{at, arn}, err
+	})
+	if err != nil || !more {
 		return "", err
 	}
-	if !more {
-		return "", nil
-	}
-	return encodeToken(lastAt, lastArn), nil
+	last := keys[len(keys)-1]
+	return sqlkit.EncodeKey(last.at.UnixMicro(), last.arn), nil
 }
 
-// A token is the last row's sort key, so a page stays right however many
-// rows were added or deleted before it: "1." (the format's version), the
-// time in unix microseconds (what timestamptz holds), ".", the ARN.
-func encodeToken(at time.Time, arn string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("1." + strconv.FormatInt(at.UnixMicro(), 10) + "." + arn))
-}
-
+// decodeToken reads a listing's token: its key is microseconds.
 func decodeToken(tok string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return time.Time{}, "", store.ErrInvalidToken
-	}
-	rest, ok := strings.CutPrefix(string(b), "1.")
-	if !ok {
-		return time.Time{}, "", store.ErrInvalidToken
-	}
-	num, arn, ok := strings.Cut(rest, ".")
-	us, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || !utf8.ValidString(arn) || strings.ContainsRune(arn, 0) {
-		return time.Time{}, "", store.ErrInvalidToken
-	}
-	return time.UnixMicro(us).UTC(), arn, nil
+	us, arn, err := sqlkit.DecodeKey(tok)
+	return time.UnixMicro(us).UTC(), arn, err
 }
 
 func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) error {

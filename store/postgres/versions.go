@@ -2,15 +2,13 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 const versionColumns = `state_machine_arn, version, definition, role_arn, revision_id, description, created_at`
@@ -108,7 +106,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	before := int64(1<<63 - 1)
 	if p.Token != "" {
 		var err error
-		if before, err = decodeVersionToken(p.Token); err != nil {
+		if before, err = sqlkit.DecodeVersion(p.Token); err != nil {
 			return nil, "", err
 		}
 	}
@@ -118,40 +116,11 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 		return nil, "", err
 	}
 	defer rows.Close()
-	var out []*store.StateMachineVersion
-	more := false
-	for rows.Next() {
-		if len(out) == p.Limit {
-			more = true
-			break
-		}
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, v)
+	out, more, err := sqlkit.Page(rows, p.Limit, func(r pgx.Rows) (*store.StateMachineVersion, error) { return scanVersion(r) })
+	if err != nil || !more {
+		return out, "", err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	if !more {
-		return out, "", nil
-	}
-	last := out[len(out)-1].Version
-	return out, base64.RawURLEncoding.EncodeToString([]byte("v1." + strconv.FormatInt(last, 10))), nil
-}
-
-func decodeVersionToken(tok string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, store.ErrInvalidToken
-	}
-	num, ok := strings.CutPrefix(string(b), "v1.")
-	n, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || n < 1 {
-		return 0, store.ErrInvalidToken
-	}
-	return n, nil
+	return out, sqlkit.EncodeVersion(out[len(out)-1].Version), nil
 }
 
 func (s *Store) DeleteStateMachineVersion(ctx context.Context, versionArn string) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 const statusRunning = "RUNNING"
@@ -218,7 +219,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 		args = append(args, p.Status)
 	}
 	if p.Token != "" {
-		at, arn, err := decodeToken(p.Token)
+		at, arn, err := sqlkit.DecodeKey(p.Token)
 		if err != nil {
 			return nil, "", err
 		}

@@ -3,13 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 const smColumns = `arn, name, type, definition, role_arn, status, revision_id, logging, tracing, description, created_at, updated_at`
@@ -175,7 +173,7 @@ func (s *Store) listByCreation(ctx context.Context, table, columns string, p sto
 		}
 	}
 	if p.Token != "" {
-		at, arn, err := decodeToken(p.Token)
+		at, arn, err := sqlkit.DecodeKey(p.Token)
 		if err != nil {
 			return "", err
 		}
@@ -210,50 +208,19 @@ func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit i
 		return "", err
 	}
 	defer rows.Close()
-	var n int
-	var lastAt int64
-	var lastArn string
-	more := false
-	for rows.Next() {
-		if n == limit {
-			more = true
-			break
-		}
-		if lastAt, lastArn, err = scan(rows); err != nil {
-			return "", err
-		}
-		n++
+	type key struct {
+		at  int64
+		arn string
 	}
-	if err := rows.Err(); err != nil {
+	keys, more, err := sqlkit.Page(rows, limit, func(r *sql.Rows) (key, error) {
+		at, arn, err := scan(r)
+		return key{at, arn}, err
+	})
+	if err != nil || !more {
 		return "", err
 	}
-	if !more {
-		return "", nil
-	}
-	return encodeToken(lastAt, lastArn), nil
-}
-
-// Tokens are the last row's sort key, so a page stays correct however many
-// rows were added or deleted before it. The "1." prefix versions the format.
-func encodeToken(at int64, arn string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("1." + strconv.FormatInt(at, 10) + "." + arn))
-}
-
-func decodeToken(tok string) (int64, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, "", store.ErrInvalidToken
-	}
-	rest, ok := strings.CutPrefix(string(b), "1.")
-	if !ok {
-		return 0, "", store.ErrInvalidToken
-	}
-	num, arn, ok := strings.Cut(rest, ".")
-	at, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil {
-		return 0, "", store.ErrInvalidToken
-	}
-	return at, arn, nil
+	last := keys[len(keys)-1]
+	return sqlkit.EncodeKey(last.at, last.arn), nil
 }
 
 func (s *Store) TagResource(ctx context.Context, p store.TagResourceParams) error {

@@ -49,12 +49,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +63,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 // Options tunes a Store. Start from DefaultOptions: the zero value turns
@@ -331,28 +330,9 @@ func dsn(path string, opts Options, readOnly bool) string {
 // NNNN is the version the schema has once the file has run. Add new files;
 // never edit one that has shipped.
 func migrate(ctx context.Context, conn *sql.Conn) error {
-	type migration struct {
-		version int
-		name    string
-	}
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+	ms, err := sqlkit.Migrations(migrationFS, "migrations")
 	if err != nil {
 		return err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return fmt.Errorf("migration %s: name must start with its version", e.Name())
-		}
-		ms = append(ms, migration{v, e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return fmt.Errorf("migration %s: versions must run 1, 2, 3, ...", m.name)
-		}
 	}
 
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
@@ -367,14 +347,14 @@ func migrate(ctx context.Context, conn *sql.Conn) error {
 			return fmt.Errorf("schema version %d is newer than this binary's %d", cur, len(ms))
 		}
 		for _, m := range ms[cur:] {
-			body, err := migrationFS.ReadFile("migrations/" + m.name)
+			body, err := migrationFS.ReadFile("migrations/" + m.Name)
 			if err != nil {
 				return err
 			}
 			if _, err := conn.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := conn.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version)); err != nil {
+			if _, err := conn.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.Version)); err != nil {
 				return err
 			}
 		}

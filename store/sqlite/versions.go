@@ -3,13 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/internal/sqlkit"
 )
 
 const versionColumns = `state_machine_arn, version, definition, role_arn, revision_id, description, created_at`
@@ -105,7 +103,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	query := `SELECT ` + versionColumns + ` FROM state_machine_versions WHERE state_machine_arn = ?`
 	args := []any{p.StateMachineArn}
 	if p.Token != "" {
-		before, err := decodeVersionToken(p.Token)
+		before, err := sqlkit.DecodeVersion(p.Token)
 		if err != nil {
 			return nil, "", err
 		}
@@ -119,40 +117,11 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 		return nil, "", err
 	}
 	defer rows.Close()
-	var out []*store.StateMachineVersion
-	more := false
-	for rows.Next() {
-		if len(out) == p.Limit {
-			more = true
-			break
-		}
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, v)
+	out, more, err := sqlkit.Page(rows, p.Limit, func(r *sql.Rows) (*store.StateMachineVersion, error) { return scanVersion(r) })
+	if err != nil || !more {
+		return out, "", err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	if !more {
-		return out, "", nil
-	}
-	last := out[len(out)-1].Version
-	return out, base64.RawURLEncoding.EncodeToString([]byte("v1." + strconv.FormatInt(last, 10))), nil
-}
-
-func decodeVersionToken(tok string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, store.ErrInvalidToken
-	}
-	num, ok := strings.CutPrefix(string(b), "v1.")
-	n, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || n < 1 {
-		return 0, store.ErrInvalidToken
-	}
-	return n, nil
+	return out, sqlkit.EncodeVersion(out[len(out)-1].Version), nil
 }
 
 func (s *Store) DeleteStateMachineVersion(ctx context.Context, versionArn string) error {
