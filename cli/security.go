@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -199,8 +200,12 @@ func (c *modelledErrorConn) Write(p []byte) (int, error) {
 }
 
 func modelledError(p []byte) ([]byte, bool) {
-	s := string(p)
-	rest, ok := strings.CutPrefix(s, "HTTP/1.1 ")
+	// Every write of every response passes here: only one that starts
+	// like a 4xx status line is looked at further (and copied).
+	if len(p) < 13 || p[9] != '4' || !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) || !bytes.Contains(p, []byte(plainErrorTail)) {
+		return nil, false
+	}
+	rest, ok := strings.CutPrefix(string(p), "HTTP/1.1 ")
 	if !ok || len(rest) < 4 || rest[0] != '4' {
 		return nil, false
 	}
