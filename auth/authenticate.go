@@ -2,7 +2,6 @@ package auth
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/arn"
@@ -63,7 +62,7 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (*Principal, 
 // and that should take at least a known access key id. What it lets
 // through still goes to Authenticate.
 func (a *Authenticator) Precheck(r *http.Request) error {
-	akid, ok := claimedKey(r)
+	akid, ok := sigv4.ClaimedAccessKey(r)
 	if !ok {
 		// Missing or malformed: Authenticate words the error exactly.
 		return nil
@@ -73,19 +72,4 @@ func (a *Authenticator) Precheck(r *http.Request) error {
 		return &sigv4.Error{Name: sigv4.UnrecognizedClient, Message: "The security token included in the request is invalid."}
 	}
 	return nil
-}
-
-// claimedKey is the access key id a request says it is signed with, from
-// Authorization's Credential= or a presigned URL's X-Amz-Credential.
-func claimedKey(r *http.Request) (string, bool) {
-	cred := r.URL.Query().Get("X-Amz-Credential")
-	if h := r.Header.Get("Authorization"); h != "" {
-		_, c, ok := strings.Cut(h, "Credential=")
-		if !ok {
-			return "", false
-		}
-		cred = c
-	}
-	akid, _, ok := strings.Cut(cred, "/")
-	return akid, ok && akid != ""
 }

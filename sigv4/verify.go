@@ -534,3 +534,20 @@ func (sc *scratch) canonicalRequest(r *http.Request, path string, a *auth, paylo
 	b = append(b, payloadHash...)
 	return b, true
 }
+
+// ClaimedAccessKey is the access key id a request says it is signed with
+// (Authorization's Credential=, or a presigned URL's X-Amz-Credential),
+// without verifying anything: what lets a server refuse an unknown key
+// before it reads a body. ok is false when the request names none.
+func ClaimedAccessKey(r *http.Request) (string, bool) {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, c, ok := strings.Cut(h, "Credential=")
+		if !ok {
+			return "", false
+		}
+		cred = c
+	}
+	akid, _, ok := strings.Cut(cred, "/")
+	return akid, ok && akid != ""
+}

@@ -814,3 +814,24 @@ func TestLineBreakInSignedHeader(t *testing.T) {
 		t.Errorf("line break: %v", err)
 	}
 }
+
+func TestClaimedAccessKey(t *testing.T) {
+	for _, c := range []struct {
+		auth, query, want string
+		ok                bool
+	}{
+		{"AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/states/aws4_request, SignedHeaders=host, Signature=00", "", "AKID", true},
+		{"", "X-Amz-Credential=PRE%2F20260101%2Fus-east-1%2Fstates%2Faws4_request", "PRE", true},
+		{"garbage", "", "", false},
+		{"AWS4-HMAC-SHA256 Credential=/20260101", "", "", false},
+		{"", "", "", false},
+	} {
+		r, _ := http.NewRequest("GET", "http://h/?"+c.query, nil)
+		if c.auth != "" {
+			r.Header.Set("Authorization", c.auth)
+		}
+		if got, ok := ClaimedAccessKey(r); got != c.want || ok != c.ok {
+			t.Errorf("%q %q: %q %v", c.auth, c.query, got, ok)
+		}
+	}
+}
