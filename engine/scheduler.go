@@ -19,7 +19,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.listen(ctx)
 	for {
 		wait := time.Minute
-		next, ok, err := e.st.NextTimer(ctx)
+		next, ok, err := e.st.NextTimer(ctx, store.NextTimerParams{})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

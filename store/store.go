@@ -77,59 +77,54 @@ var (
 // Times come back in UTC, equal to what was stored to the millisecond at
 // least; the zero time comes back zero.
 //
-// Several nodes. A driver that several engine nodes share (PostgreSQL,
-// issue 13) keeps every rule above across all of them and adds what
-// follows; the Go declarations it names come with that driver and the
-// engine code that calls them, so that nothing here is declared and
-// unused. A driver for one process needs none of it: store/sqlite's lock
-// file keeps every other process out, so its one node owns everything
-// and nothing can fence it.
+// Several nodes. A driver that several engine nodes share (store/postgres)
+// keeps every rule above across all of them, implements Cluster, and adds
+// what follows. A driver for one process needs none of it: store/sqlite's
+// lock file keeps every other process out, so its one node owns every
+// timer and nothing can fence it; it refuses leases and fences.
 //
 //   - Shards. An execution belongs to shard ShardOf(arn, n) of the n shards
-//     the database was created with (ShardOf is a fixed hash, so every node
-//     computes it alike); n never changes, so neither does an execution's
-//     shard. A node owns a shard while it holds the shard's
-//     lease, a row (shard, node, range ID, expiry). AcquireShard takes a
-//     shard that is free, expired or the caller's, increments its range
-//     ID and sets its expiry in one transaction, and returns the Lease;
-//     RenewShard moves the expiry of a lease still at its range ID (else
-//     ErrFenced); ReleaseShard frees it for the others at once (a node
-//     draining); Shards lists every lease. Expiry is judged by the
+//     the database was created with; n never changes, so neither does an
+//     execution's shard. A node owns a shard while it holds the shard's
+//     lease, a row (shard, node, range ID, expiry). AcquireShards takes
+//     shards that are free, expired or the caller's, incrementing each
+//     one's range ID and setting its expiry; RenewShards moves the expiry
+//     of leases still at their range IDs (a lease it does not return is
+//     lost); ReleaseShards frees leases for the others at once (a node
+//     draining); ListShards lists every lease. Expiry is judged by the
 //     database's clock, never a node's, and a node stops a shard's work
 //     once it cannot renew in time by its own clock, measured from before
 //     it sent the renewal.
 //   - Fences. A write a node makes because it owns a shard carries the
-//     Fence it was made under (shard and range ID): the steps that fire
-//     timers, the SetTimer and DeleteTimer calls of the timer loop and of
-//     the work a timer starts (invocations, nested executions), and the
-//     steps that finish that work. The driver checks
+//     Fence it was made under (shard and range ID): the step that applies
+//     a fired timer's event, and the SetTimer and DeleteTimer calls with
+//     which the timer loop fires, moves or drops a timer. The driver checks
 //     the fence in the write's own transaction, against the lease row
-//     locked so that AcquireShard waits for the write (FOR SHARE against
-//     AcquireShard's UPDATE, on PostgreSQL), and refuses a write whose
-//     range ID is no longer the shard's with ErrFenced, writing nothing.
-//     Expiry alone fences nothing: until another node acquires the shard,
-//     the old owner's writes are still the only ones. A node that gets
-//     ErrFenced has lost the shard: it drops its copies of the shard's
-//     executions and stops its timers' work.
+//     locked so that AcquireShards waits for the write (FOR SHARE against
+//     its UPDATE, on PostgreSQL), and refuses a write whose range ID is no
+//     longer the shard's with ErrFenced, writing nothing. Expiry alone
+//     fences nothing: until another node acquires the shard, the old
+//     owner's writes are still the only ones. A node that gets ErrFenced
+//     has lost the shard and stops its timers' work.
 //   - Callers' writes. A write that answers a caller (StartExecution, a
 //     task's result or heartbeat, StopExecution, a poller's claim, a child
-//     execution reporting to its parent) is made by whichever node the
-//     request reached, without a fence: Seq orders a step against the
-//     owner's steps, and the loser replays and applies its event again, as
-//     on one node; a heartbeat's SetTimer only moves a due time, which the
-//     owner's DeleteTimer checks.
-//     An execution thus moves one step at a time whoever writes to it:
-//     the database checks Seq on every step, and the fence of every write
-//     made on a shard's behalf.
-//   - Timers fire once. DueTimers and NextTimer take the shards a node
-//     owns and read only theirs, so one node sees a timer: its shard's
-//     owner. It fires the timer with a fenced write before anything else,
+//     execution reporting to its parent, the result of an invocation the
+//     timer loop started) is made by whichever node has it, without a
+//     fence: Seq orders it against every other step, and the loser replays
+//     and applies its event again, as on one node; a heartbeat's SetTimer
+//     only moves a due time, which the owner's DeleteTimer checks.
+//     An execution thus moves one step at a time whoever writes to it: the
+//     database checks Seq on every step, and the fence of every write made
+//     on a shard's behalf.
+//   - Timers fire once. DueTimers and NextTimer given a node's leases read
+//     only their shards' timers, so one node sees a timer: its shard's
+//     owner. It fires the timer with a fenced write before anything else:
 //     the step applying the timer's event (which deletes it) or, for
 //     TimerInvoke and TimerNested, a SetTimer moving it past the time the
 //     work may take. A stale owner is refused before it starts; an owner
-//     that dies during the work leaves the timer to come due again for
-//     the shard's next owner. Work is at least once, as AWS's tasks are;
-//     the transition it leads to is once, by Seq.
+//     that dies during the work leaves the timer to come due again for the
+//     shard's next owner. Work is at least once, as AWS's tasks are; the
+//     transition it leads to is once, by Seq.
 //   - Tasks are handed out once. A poller on any node claims a task by a
 //     step with ClaimTasks, which checks in its transaction that the task
 //     is open and unclaimed: of two pollers, on one node or two, one gets
@@ -140,9 +135,9 @@ var (
 //     it back in the queue: with one node, a claim can lose its answer
 //     only in a restart, and delivery there is at least once.)
 //   - What another node sees. A read returns what any node committed
-//     before it began. Nothing a node keeps in memory is authoritative:
-//     it acts on it only through a write carrying Seq or a fence, which
-//     the database refuses when it is stale.
+//     before it began. Nothing a node keeps in memory is authoritative: it
+//     acts on it only through a write carrying Seq or a fence, which the
+//     database refuses when it is stale.
 //   - Wake-ups travel by Notifier (a task queued for pollers on another
 //     node, a timer added to a shard another node owns), and correctness
 //     never rests on them: a notification can be lost, so a node waiting
@@ -203,9 +198,9 @@ type Store interface {
 	// DueTimers returns the timers due at or before p.DueBy, earliest
 	// first (those due at the same instant in no set order).
 	DueTimers(ctx context.Context, p DueTimersParams) ([]Timer, error)
-	// NextTimer returns the earliest due time; ok is false when there is
-	// no timer.
-	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
+	// NextTimer returns the earliest due time of the timers p selects; ok
+	// is false when there is none.
+	NextTimer(ctx context.Context, p NextTimerParams) (due time.Time, ok bool, err error)
 	// SetTimer inserts a timer, or moves the execution's timer of the
 	// same Ref and Kind to t.Due (a heartbeat pushes its timer back so).
 	// The execution may have ended: a heartbeat racing the end leaves a
@@ -215,7 +210,8 @@ type Store interface {
 	// one), matched on execution, Ref and Kind, and only while it is
 	// still due when t.Due says: a heartbeat may have moved it after the
 	// timer loop read it. A zero t.Due deletes it whenever it is due. A
-	// timer that is not there is not an error.
+	// timer that is not there is not an error. SetTimer and DeleteTimer
+	// check t.Fence when it is not zero (ErrFenced).
 	DeleteTimer(ctx context.Context, t Timer) error
 
 	// NextTasks reads, without claiming them, the unclaimed open tasks of
@@ -381,6 +377,10 @@ type Timer struct {
 	Ref          int64
 	Kind         string
 	Due          time.Time
+	// Fence is not stored: DueTimers and NextTimer's callers with leases
+	// get each timer with its shard's fence, and SetTimer and DeleteTimer
+	// check the fence they are given ("Several nodes").
+	Fence Fence
 }
 
 // Task is a unit of work handed out by token: an activity task or a
@@ -450,6 +450,9 @@ type StepParams struct {
 	// Final ends the execution; its Status is SUCCEEDED, FAILED,
 	// TIMED_OUT or ABORTED, and any other fails the step.
 	Final *Final
+	// Fence, when not zero, is the lease the step is made under (a timer
+	// firing): ErrFenced when its shard has moved on ("Several nodes").
+	Fence Fence
 }
 
 // Final is how an execution ended.
@@ -515,6 +518,17 @@ type HistoryParams struct {
 type DueTimersParams struct {
 	DueBy time.Time
 	Limit int
+	// Leases, when not nil, selects the timers of these leases' shards
+	// only, each returned with its lease's fence; a non-nil empty slice
+	// selects none. nil selects every timer, unfenced: one node, or a
+	// tool. A store that is not a Cluster refuses leases.
+	Leases []Lease
+}
+
+// NextTimerParams selects the timers NextTimer looks at, as
+// DueTimersParams.Leases does.
+type NextTimerParams struct {
+	Leases []Lease
 }
 
 // NextTasksParams selects the queued tasks of an activity.

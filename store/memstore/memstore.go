@@ -425,6 +425,9 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 }
 
 func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
+	if !step.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.execs[step.ExecutionArn]
@@ -589,6 +592,9 @@ func (s *Store) DueTimers(_ context.Context, p store.DueTimersParams) ([]store.T
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
+	if p.Leases != nil {
+		return nil, store.ErrNoShards
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Timer
@@ -601,7 +607,10 @@ func (s *Store) DueTimers(_ context.Context, p store.DueTimersParams) ([]store.T
 	return out, nil
 }
 
-func (s *Store) NextTimer(_ context.Context) (time.Time, bool, error) {
+func (s *Store) NextTimer(_ context.Context, p store.NextTimerParams) (time.Time, bool, error) {
+	if p.Leases != nil {
+		return time.Time{}, false, store.ErrNoShards
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ts := s.sortedTimers()
@@ -612,6 +621,9 @@ func (s *Store) NextTimer(_ context.Context) (time.Time, bool, error) {
 }
 
 func (s *Store) DeleteTimer(_ context.Context, t store.Timer) error {
+	if !t.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := timerKey{t.ExecutionArn, t.Ref, t.Kind}
@@ -622,6 +634,9 @@ func (s *Store) DeleteTimer(_ context.Context, t store.Timer) error {
 }
 
 func (s *Store) SetTimer(_ context.Context, t store.Timer) error {
+	if !t.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.execs[t.ExecutionArn]; !ok {

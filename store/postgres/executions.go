@@ -52,7 +52,7 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 		return err
 	}
 	return s.write(ctx, func(b *pgx.Batch) *int64 {
-		xid, _ := queueStep(b, &st, p.Execution)
+		xid, _ := queueStep(b, &st, p.Execution, s.shardOf(st.ExecutionArn))
 		return xid
 	}, nil)
 }
@@ -66,8 +66,9 @@ func (s *Store) CommitStep(ctx context.Context, st store.StepParams) error {
 	}
 	matched := new(bool)
 	err := s.write(ctx, func(b *pgx.Batch) *int64 {
+		queueFence(b, st.Fence)
 		var xid *int64
-		xid, matched = queueStep(b, &st, nil)
+		xid, matched = queueStep(b, &st, nil, s.shardOf(st.ExecutionArn))
 		return xid
 	}, nil)
 	if !*matched && errors.Is(err, errNoMatch) {
@@ -112,7 +113,7 @@ func (a *args) add(v any) string {
 // timers deleted then added, tasks closed, claimed, then added, then what
 // an end deletes. It returns where the first statement's callback leaves
 // the transaction's id, and whether it matched the execution's row.
-func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution) (xid *int64, matched *bool) {
+func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard int) (xid *int64, matched *bool) {
 	xid, matched = new(int64), new(bool)
 	var a args
 	arn := a.add(st.ExecutionArn) // $1, as execID says
@@ -197,7 +198,7 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution) (xid 
 
 	arnv := st.ExecutionArn
 	if len(st.AddTimers) > 0 {
-		queueUpsertTimers(b, arnv, st.AddTimers)
+		queueUpsertTimers(b, arnv, shard, st.AddTimers)
 	}
 	if closeLater {
 		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID+` AND token = ANY($2::text[])`, arnv, st.CloseTasks)
@@ -271,7 +272,7 @@ func meets(closed []string, claims []store.TaskClaim, adds []store.Task) bool {
 // queueUpsertTimers inserts timers or moves those of the same (Ref, Kind).
 // One statement may not update a row twice, so of timers repeated in the
 // list the last is kept, as one upsert after another would leave it.
-func queueUpsertTimers(b *pgx.Batch, arn string, timers []store.Timer) {
+func queueUpsertTimers(b *pgx.Batch, arn string, shard int, timers []store.Timer) {
 	type key struct {
 		ref  int64
 		kind string
@@ -288,9 +289,9 @@ func queueUpsertTimers(b *pgx.Batch, arn string, timers []store.Timer) {
 			refs, kinds, dues = append(refs, t.Ref), append(kinds, t.Kind), append(dues, t.Due)
 		}
 	}
-	b.Queue(`INSERT INTO timers (exec_id, ref, kind, due)
-		SELECT `+execID+`, u.* FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS u
-		ON CONFLICT (exec_id, ref, kind) DO UPDATE SET due = excluded.due`, arn, refs, kinds, dues)
+	b.Queue(`INSERT INTO timers (exec_id, ref, kind, due, shard)
+		SELECT `+execID+`, u.*, $5 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS u
+		ON CONFLICT (exec_id, ref, kind) DO UPDATE SET due = excluded.due`, arn, refs, kinds, dues, shard)
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
@@ -392,32 +393,67 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	return out, rows.Err()
 }
 
+// DueTimers given leases reads their shards' timers only, on
+// timers_by_shard_due; without, every shard's, on timers_by_due.
 func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store.Timer, error) {
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
-	rows, err := s.pool.Query(ctx, `SELECT x.arn, t.ref, t.kind, t.due
-		FROM timers t JOIN executions x ON x.id = t.exec_id
-		WHERE t.due <= $1 ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT $2`, p.DueBy, p.Limit)
+	if p.Leases != nil && len(p.Leases) == 0 {
+		return nil, nil
+	}
+	var rows pgx.Rows
+	var err error
+	if p.Leases == nil {
+		rows, err = s.pool.Query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
+			FROM timers t JOIN executions x ON x.id = t.exec_id
+			WHERE t.due <= $1 ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT $2`, p.DueBy, p.Limit)
+	} else {
+		rows, err = s.pool.Query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
+			FROM timers t JOIN executions x ON x.id = t.exec_id
+			WHERE t.shard = ANY($3::integer[]) AND t.due <= $1 ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT $2`,
+			p.DueBy, p.Limit, leaseShards(p.Leases))
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var fences map[int]store.Fence
+	if p.Leases != nil {
+		fences = make(map[int]store.Fence, len(p.Leases))
+		for _, l := range p.Leases {
+			fences[l.Shard] = l.Fence()
+		}
+	}
 	var out []store.Timer
 	for rows.Next() {
 		var tm store.Timer
-		if err := rows.Scan(&tm.ExecutionArn, &tm.Ref, &tm.Kind, &tm.Due); err != nil {
+		var shard int
+		if err := rows.Scan(&tm.ExecutionArn, &tm.Ref, &tm.Kind, &tm.Due, &shard); err != nil {
 			return nil, err
 		}
 		tm.Due = ut(tm.Due)
+		tm.Fence = fences[shard]
 		out = append(out, tm)
 	}
 	return out, rows.Err()
 }
 
-func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+func (s *Store) NextTimer(ctx context.Context, p store.NextTimerParams) (time.Time, bool, error) {
 	var due *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due); err != nil {
+	var err error
+	switch {
+	case p.Leases == nil:
+		err = s.pool.QueryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due)
+	case len(p.Leases) == 0:
+		return time.Time{}, false, nil
+	default:
+		// One index probe per shard, rather than a scan of every
+		// shard's timers in due order filtered.
+		err = s.pool.QueryRow(ctx, `SELECT min(d) FROM unnest($1::integer[]) AS l(shard),
+			LATERAL (SELECT due AS d FROM timers t WHERE t.shard = l.shard ORDER BY due LIMIT 1) m`, leaseShards(p.Leases)).Scan(&due)
+	}
+	if err != nil {
 		return time.Time{}, false, err
 	}
 	if due == nil {
@@ -430,16 +466,28 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 // is what DueTimers read, or the time it was set with, which pgx sends
 // cut to the microsecond in both cases.
 func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
-	if t.Due.IsZero() {
-		return s.exec(ctx, nil, `DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3`,
-			t.ExecutionArn, t.Ref, t.Kind)
+	if t.Fence.IsZero() {
+		if t.Due.IsZero() {
+			return s.exec(ctx, nil, `DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3`,
+				t.ExecutionArn, t.Ref, t.Kind)
+		}
+		return s.exec(ctx, nil, `DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3 AND due = $4`,
+			t.ExecutionArn, t.Ref, t.Kind, t.Due)
 	}
-	return s.exec(ctx, nil, `DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3 AND due = $4`,
-		t.ExecutionArn, t.Ref, t.Kind, t.Due)
+	return s.tx(ctx, func(b *pgx.Batch) {
+		queueFence(b, t.Fence)
+		if t.Due.IsZero() {
+			b.Queue(`DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3`, t.ExecutionArn, t.Ref, t.Kind)
+			return
+		}
+		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID+` AND ref = $2 AND kind = $3 AND due = $4`,
+			t.ExecutionArn, t.Ref, t.Kind, t.Due)
+	})
 }
 
 func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 	return s.tx(ctx, func(b *pgx.Batch) {
+		queueFence(b, t.Fence)
 		b.Queue(`SELECT 1 FROM executions WHERE arn = $1`, t.ExecutionArn).QueryRow(func(row pgx.Row) error {
 			var one int
 			err := row.Scan(&one)
@@ -448,7 +496,7 @@ func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
 			}
 			return err
 		})
-		queueUpsertTimers(b, t.ExecutionArn, []store.Timer{t})
+		queueUpsertTimers(b, t.ExecutionArn, s.shardOf(t.ExecutionArn), []store.Timer{t})
 	})
 }
 

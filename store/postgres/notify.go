@@ -20,7 +20,7 @@ func (s *Store) Notify(ctx context.Context, channel, payload string) error {
 }
 
 // Listen calls fn for each notification of the schema until ctx ends, or
-// the store closes or loses its lock (then it returns the reason). Every
+// the store closes (then it returns ErrClosed). Every
 // Listen of the store shares one connection, opened by the first, which
 // reconnects by itself when it is lost: the notifications sent meanwhile
 // are lost, as the contract allows.
@@ -35,8 +35,6 @@ func (s *Store) Listen(ctx context.Context, fn func(channel, payload string)) er
 		return nil
 	case <-s.hub.done:
 		return ErrClosed
-	case <-s.failed:
-		return s.Err()
 	}
 }
 

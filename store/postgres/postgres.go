@@ -3,23 +3,20 @@
 // through pgx. It keeps the contract of store.Store, and passes
 // store/storetest's suite, as store/sqlite does.
 //
-// # One node at a time
+// # Several nodes
 //
-// The contract lets several engine nodes share one database (store.Store's
-// doc, "Several nodes"), but the shard leases and fences that needs do not
-// exist yet. Until they do, Open takes a session-level advisory lock, keyed
-// by the schema, on a connection of its own, and holds it until Close: a
-// second Open of the same database and schema, from any host, fails with
-// ErrLocked before it reads or writes a row, as store/sqlite's lock file
-// refuses a second server on a data directory. The lock belongs to the
-// session, so a process that dies frees it. A store that loses that
-// connection cannot tell whether another server has taken the lock since:
-// it refuses every write from then on (ErrLockLost) and closes Failed, and
-// its server exits to be restarted.
-//
-// With one node, a claimed task can lose its answer only in a restart, so
-// Open hands the activity tasks an earlier process had claimed back to
-// their queues, as store/sqlite's Open does.
+// Any number of Statecraft servers may open one database and schema at
+// once: the store is a store.Cluster. The schema's 64 shards are rows of
+// the table shards (node, range ID, expiry by the database's clock);
+// every timer row carries its execution's shard, so a node reads the
+// timers of the shards it leases only, and a write made under a lease
+// reads the shard's row FOR SHARE in its own transaction and is refused
+// (store.ErrFenced) when another node has acquired the shard since. The
+// nodes' own rows (table nodes) say who is alive and what each holds.
+// Open migrates the schema under a transaction-level advisory lock, so
+// nodes starting together migrate one after the other. A task a worker
+// has claimed stays claimed when its node dies or restarts (the contract:
+// its worker may hold the token).
 //
 // # Schemas
 //
@@ -60,9 +57,9 @@
 // # Schema
 //
 // The tables are created by migrations/NNNN_*.sql, embedded in the binary
-// and applied by Open in one transaction under the lock; the table
-// migrations records those applied, and a schema newer than the binary is
-// refused.
+// and applied by Open (or Migrate, for `statecraft migrate`) in one
+// transaction under the advisory lock; the table migrations records those
+// applied, and a schema newer than the binary is refused.
 package postgres
 
 import (
@@ -99,7 +96,7 @@ type Options struct {
 	// MaxConns bounds the pool. 0 leaves it to the URL's pool_max_conns,
 	// or DefaultMaxConns when the URL has none.
 	MaxConns int32
-	// Log receives what the store does by itself: the lock lost, the
+	// Log receives what the store does by itself: the
 	// listening connection lost and regained, a commit settled after its
 	// connection broke. nil discards.
 	Log *slog.Logger
@@ -113,43 +110,31 @@ const DefaultSchema = "statecraft"
 // between them, few enough not to crowd a small database server.
 const DefaultMaxConns = 16
 
-var (
-	// ErrLocked means another Statecraft server holds the database and
-	// schema: Open found the schema's advisory lock taken.
-	ErrLocked = errors.New("store/postgres: schema locked")
-	// ErrLockLost means the store lost the connection holding its lock
-	// and writes no more: another server may have the schema now.
-	ErrLockLost = errors.New("store/postgres: lost the lock on the schema")
-	// ErrClosed is returned by writes made after Close.
-	ErrClosed = errors.New("store/postgres: closed")
-)
+// ErrClosed is returned by writes made after Close.
+var ErrClosed = errors.New("store/postgres: closed")
 
 // Store is a store.Store and store.Notifier on a PostgreSQL schema.
 type Store struct {
 	pool   *pgxpool.Pool
-	cfg    *pgx.ConnConfig // for the store's own connections (lock, LISTEN)
+	cfg    *pgx.ConnConfig // for the store's own connection (LISTEN)
 	schema string
 	where  string // "database D schema S on HOST:PORT", for messages
 	log    *slog.Logger
 
-	lock    *pgx.Conn // holds the advisory lock; only watchLock uses it after Open
-	channel string    // the PostgreSQL channel of this schema's notifications
+	channel string // the PostgreSQL channel of this schema's notifications
+	shards  int    // ShardCount
 	hub     hub
 	// listenPID is the backend of the listening connection, for tests.
 	listenPID atomic.Uint32
 	bg        context.Context // ends at Close
 	stopBG    context.CancelFunc
 	bgDone    sync.WaitGroup
-	failed    chan struct{} // closed when the lock is lost
-	failErr   atomic.Pointer[error]
-	failOnce  sync.Once
 
 	mu     sync.RWMutex // guards closed against writes starting
 	closed bool
 	writes sync.WaitGroup // writes under way, which Close waits for
 
 	closeOnce sync.Once
-	closeErr  error
 
 	// commit ends a write's transaction; tests replace it to break the
 	// connection around a COMMIT.
@@ -165,9 +150,8 @@ var (
 var migrationFS embed.FS
 
 // Open connects to the database connString names (a postgres:// URL or a
-// libpq key=value string, as pgx reads it), takes the schema's lock,
-// creates the schema or brings it up to date, and hands back claimed tasks
-// (see the package doc). ctx bounds Open only.
+// libpq key=value string, as pgx reads it), and creates the schema or
+// brings it up to date. ctx bounds Open only.
 func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
 	schema := opts.Schema
 	if schema == "" {
@@ -204,53 +188,71 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	}
 	where := fmt.Sprintf("database %q schema %q on %s:%d", cc.Database, schema, cc.Host, cc.Port)
 
-	lock, err := pgx.ConnectConfig(ctx, cc.Copy())
-	if err != nil {
-		return nil, fmt.Errorf("store/postgres: connecting to %s: %w", where, err)
-	}
 	s := &Store{
 		cfg:     cc,
 		schema:  schema,
 		where:   where,
 		log:     log,
-		lock:    lock,
 		channel: channelName(schema),
-		failed:  make(chan struct{}),
 	}
 	s.commit = func(ctx context.Context, tx pgx.Tx, _ *pgxpool.Conn) error { return tx.Commit(ctx) }
 	s.hub.subs = map[int]func(string, string){}
 	s.hub.done = make(chan struct{})
-	fail := func(err error) (*Store, error) {
-		lock.Close(context.Background())
+	if _, err := migrateSchema(ctx, cc, schema, where); err != nil {
 		return nil, err
-	}
-	if err := s.takeLock(ctx); err != nil {
-		return fail(err)
-	}
-	// Under the lock from here: nothing below runs beside another server.
-	if _, err := lock.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(schema)); err != nil {
-		return fail(fmt.Errorf("store/postgres: creating schema %q: %w", schema, err))
-	}
-	if err := migrate(ctx, lock); err != nil {
-		return fail(fmt.Errorf("store/postgres: %s: %w", where, err))
-	}
-	// Tasks claimed by the process before this one go back to their
-	// queues: that process is gone (the lock says so), killed perhaps
-	// between committing a claim and answering its worker, and a task no
-	// worker holds would be stranded. Delivery is at least once; a worker
-	// that did get the task can still complete it by its token.
-	if _, err := lock.Exec(ctx, `UPDATE tasks SET started = false, worker_name = '' WHERE started`); err != nil {
-		return fail(fmt.Errorf("store/postgres: requeueing claimed tasks: %w", err))
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		return fail(fmt.Errorf("store/postgres: %w", err))
+		return nil, fmt.Errorf("store/postgres: %w", err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM shards`).Scan(&s.shards); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store/postgres: %s: reading the shards: %w", where, err)
 	}
 	s.pool = pool
 	s.bg, s.stopBG = context.WithCancel(context.Background())
-	s.bgDone.Add(1)
-	go s.watchLock()
 	return s, nil
+}
+
+// Migration says what Migrate did.
+type Migration struct {
+	From, To int // schema versions before and after
+}
+
+// Migrate creates the schema opts names, or brings it up to this binary's
+// version, and says from which version to which; Open does the same
+// before it opens. ctx bounds it.
+func Migrate(ctx context.Context, connString string, opts Options) (Migration, error) {
+	schema := opts.Schema
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return Migration{}, fmt.Errorf("store/postgres: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	cfg.RuntimeParams["search_path"] = quoteIdent(schema)
+	return migrateSchema(ctx, cfg, schema, fmt.Sprintf("database %q schema %q on %s:%d", cfg.Database, schema, cfg.Host, cfg.Port))
+}
+
+// migrateSchema runs the migrations on a connection of its own, in one
+// transaction under a transaction-level advisory lock of the schema, so
+// that nodes starting together migrate one after the other: the first
+// does the work, the others find it done.
+func migrateSchema(ctx context.Context, cc *pgx.ConnConfig, schema, where string) (Migration, error) {
+	conn, err := pgx.ConnectConfig(ctx, cc.Copy())
+	if err != nil {
+		return Migration{}, fmt.Errorf("store/postgres: connecting to %s: %w", where, err)
+	}
+	defer conn.Close(context.Background())
+	m, err := migrate(ctx, conn, schema)
+	if err != nil {
+		return m, fmt.Errorf("store/postgres: %s: %w", where, err)
+	}
+	return m, nil
 }
 
 // maxIdentifier is PostgreSQL's longest identifier (NAMEDATALEN - 1).
@@ -279,9 +281,8 @@ func channelName(schema string) string {
 	return "statecraft." + strconv.FormatUint(h.Sum64(), 16)
 }
 
-// Close waits for the writes under way, closes the pool and the store's
-// own connections, and releases the schema's lock, last, so the next
-// server may come in.
+// Close waits for the writes under way, then closes the pool and the
+// store's own connections.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -292,44 +293,17 @@ func (s *Store) Close() error {
 		s.hub.close()
 		s.bgDone.Wait()
 		s.pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.closeErr = s.lock.Close(ctx)
 	})
-	return s.closeErr
-}
-
-// Failed is closed when the store has lost its lock (ErrLockLost): it
-// writes no more, and its owner should stop. Err says why.
-func (s *Store) Failed() <-chan struct{} { return s.failed }
-
-// Err is why Failed was closed, nil before.
-func (s *Store) Err() error {
-	if p := s.failErr.Load(); p != nil {
-		return *p
-	}
 	return nil
 }
 
-func (s *Store) fail(err error) {
-	s.failOnce.Do(func() {
-		err = fmt.Errorf("%w (%s): %w", ErrLockLost, s.where, err)
-		s.failErr.Store(&err)
-		close(s.failed)
-		s.log.Error("the store writes no more: another server may hold the schema now", "err", err)
-	})
-}
-
-// startWrite admits a write unless the store is closed or has lost its
-// lock; the caller calls s.writes.Done when it is over.
+// startWrite admits a write unless the store is closed; the caller calls
+// s.writes.Done when it is over.
 func (s *Store) startWrite() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
-	}
-	if err := s.Err(); err != nil {
-		return err
 	}
 	s.writes.Add(1)
 	return nil
@@ -470,12 +444,19 @@ func mapErr(err error) error {
 // one transaction. Files are named NNNN_what.sql; NNNN is the version the
 // schema has once the file has run. Add new files; never edit one that
 // has shipped.
-func migrate(ctx context.Context, conn *pgx.Conn) error {
+func migrate(ctx context.Context, conn *pgx.Conn, schema string) (Migration, error) {
 	ms, err := sqlkit.Migrations(migrationFS, "migrations")
 	if err != nil {
-		return err
+		return Migration{}, err
 	}
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	var m Migration
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(schema)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(schema)); err != nil {
+			return fmt.Errorf("creating schema %q: %w", schema, err)
+		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (
 			version    integer     NOT NULL PRIMARY KEY,
 			name       text        NOT NULL,
@@ -489,6 +470,7 @@ func migrate(ctx context.Context, conn *pgx.Conn) error {
 		if cur > len(ms) {
 			return fmt.Errorf("schema version %d is newer than this binary's %d", cur, len(ms))
 		}
+		m = Migration{From: cur, To: len(ms)}
 		for _, m := range ms[cur:] {
 			body, err := migrationFS.ReadFile("migrations/" + m.Name)
 			if err != nil {
@@ -503,6 +485,7 @@ func migrate(ctx context.Context, conn *pgx.Conn) error {
 		}
 		return nil
 	})
+	return m, err
 }
 
 // Times: timestamptz holds microseconds; the zero time is stored as it is

@@ -3,9 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -74,126 +71,71 @@ func admin(t *testing.T) *pgx.Conn {
 	return conn
 }
 
-// TestSecondOpenLocked opens a schema that a Store holds, from this
-// process and from another: both are refused with ErrLocked, saying what
-// holds it, and the refused opener changes nothing, not even the holder's
-// claimed tasks. Once the holder closes, the schema opens again.
-func TestSecondOpenLocked(t *testing.T) {
+// TestNodesOpenTogether opens one fresh schema from several stores at
+// once, as nodes starting together do: the migrations run once, every
+// store opens, all see the same shards, and a task one claims stays
+// claimed when another opens (its worker may hold the token).
+func TestNodesOpenTogether(t *testing.T) {
 	schema := pgtest.Schema(t)
-	s := openSchema(t, schema)
-	startWithClaim(t, s)
-	ctx := t.Context()
-
-	s2, err := Open(ctx, pgtest.URL(t), Options{Schema: schema})
-	if err == nil {
-		s2.Close()
-		t.Fatal("a second Open of a schema in use succeeded")
+	const nodes = 4
+	stores := make([]*Store, nodes)
+	errs := make([]error, nodes)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), pgtest.URL(t), Options{Schema: schema}) })
 	}
-	if !errors.Is(err, ErrLocked) {
-		t.Fatalf("second Open = %v, want ErrLocked", err)
-	}
-	for _, want := range []string{"another Statecraft server uses database", fmt.Sprintf("schema %q", schema),
-		"several nodes are not supported yet", `"statecraft" from`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("second Open = %q, want it to say %q", err, want)
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Fatalf("node %d: Open = %v", i, errs[i])
+		}
+		t.Cleanup(func() { s.Close() })
+		if s.ShardCount() != 64 {
+			t.Errorf("node %d: ShardCount = %d, want 64", i, s.ShardCount())
 		}
 	}
-
-	// Another process, as a second server would be.
-	out, err := helper(t, "try", schema).CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper process: %v\n%s", err, out)
+	var n int
+	if err := stores[0].pool.QueryRow(t.Context(), `SELECT count(*) FROM migrations`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("migrations recorded: %d, %v; want 2, once each", n, err)
 	}
-	if !strings.Contains(string(out), "LOCKED: ") {
-		t.Fatalf("helper process did not find the schema locked:\n%s", out)
-	}
-
-	task, err := s.GetTask(ctx, "tok")
-	if err != nil || !task.Started || task.WorkerName != "w1" {
-		t.Fatalf("after refused opens the claimed task is %+v, %v; want it still claimed by w1", task, err)
-	}
-	// The holder goes on writing.
-	if err := s.TagResource(ctx, store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s3 := openSchema(t, schema)
-	if task, err := s3.GetTask(ctx, "tok"); err != nil || task.Started {
-		t.Fatalf("after a reopen the claimed task is %+v, %v; want it back in its queue", task, err)
+	startWithClaim(t, stores[0])
+	again := openSchema(t, schema)
+	if task, err := again.GetTask(t.Context(), "tok"); err != nil || !task.Started || task.WorkerName != "w1" {
+		t.Fatalf("after another node opened, the claimed task is %+v, %v; want it still claimed by w1", task, err)
 	}
 }
 
-// TestLockGoesWithTheProcess kills a process that holds a schema: its
-// session ends with it, and the schema opens again.
-func TestLockGoesWithTheProcess(t *testing.T) {
+// TestShardOfInSQL checks the migration's SQL statecraft_shard_of, which
+// gave the timers written before it their shards, against store.ShardOf.
+func TestShardOfInSQL(t *testing.T) {
+	s := openTest(t)
+	for _, arn := range []string{"", "a", "arn:aws:states:us-east-1:123456789012:execution:m:1",
+		"arn:aws:states:eu-west-1:000000000000:execution:machine-ü:Ñame-✓", strings.Repeat("x", 300)} {
+		for _, n := range []int{1, 7, 64} {
+			var got int
+			if err := s.pool.QueryRow(t.Context(), `SELECT statecraft_shard_of($1, $2)`, arn, n).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if want := store.ShardOf(arn, n); got != want {
+				t.Errorf("statecraft_shard_of(%q, %d) = %d, store.ShardOf = %d", arn, n, got, want)
+			}
+		}
+	}
+}
+
+// TestMigrate migrates a fresh schema explicitly, then again: the second
+// has nothing to do.
+func TestMigrate(t *testing.T) {
 	schema := pgtest.Schema(t)
-	cmd := helper(t, "hold", schema)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	m, err := Migrate(t.Context(), pgtest.URL(t), Options{Schema: schema})
+	if err != nil || m.From != 0 || m.To != 2 {
+		t.Fatalf("Migrate = %+v, %v; want 0 to 2", m, err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	m, err = Migrate(t.Context(), pgtest.URL(t), Options{Schema: schema})
+	if err != nil || m.From != 2 || m.To != 2 {
+		t.Fatalf("Migrate again = %+v, %v; want 2 to 2", m, err)
 	}
-	buf := make([]byte, 64)
-	n, _ := stdout.Read(buf)
-	if !strings.HasPrefix(string(buf[:n]), "HOLDING") {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("helper said %q, want HOLDING", buf[:n])
-	}
-	if _, err := Open(t.Context(), pgtest.URL(t), Options{Schema: schema}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("Open while another process holds the schema = %v, want ErrLocked", err)
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	// The server ends the session when it sees the socket closed; give it
-	// all the time it needs, and no less.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		s, err := Open(t.Context(), pgtest.URL(t), Options{Schema: schema})
-		if err == nil {
-			s.Close()
-			return
-		}
-		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
-			t.Fatalf("Open after the holder was killed = %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func helper(t *testing.T, mode, schema string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "STATECRAFT_TEST_PG_HELPER="+mode, "STATECRAFT_TEST_PG_SCHEMA="+schema,
-		"STATECRAFT_TEST_POSTGRES="+pgtest.URL(t))
-	return cmd
-}
-
-// TestMain runs the other process of the lock tests when asked to: "try"
-// opens the schema and says how that went; "hold" opens it and waits to
-// be killed.
-func TestMain(m *testing.M) {
-	if mode := os.Getenv("STATECRAFT_TEST_PG_HELPER"); mode != "" {
-		s, err := Open(context.Background(), os.Getenv("STATECRAFT_TEST_POSTGRES"), Options{Schema: os.Getenv("STATECRAFT_TEST_PG_SCHEMA")})
-		switch {
-		case err == nil && mode == "hold":
-			fmt.Println("HOLDING")
-			select {}
-		case err == nil:
-			s.Close()
-			fmt.Println("OPENED")
-		case errors.Is(err, ErrLocked):
-			fmt.Println("LOCKED: " + err.Error())
-		default:
-			fmt.Println("ERROR: " + err.Error())
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	openSchema(t, schema) // pgtest drops it when the test ends
 }
 
 // TestSchemasApart runs two stores on two schemas of one database: neither
@@ -306,14 +248,6 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "newer than this binary") {
 		t.Fatalf("Open = %v, want the schema refused", err)
 	}
-	// The refusal let go of the lock.
-	s2, err = Open(t.Context(), pgtest.URL(t), Options{Schema: schema})
-	if s2 != nil {
-		s2.Close()
-	}
-	if errors.Is(err, ErrLocked) {
-		t.Fatalf("a failed Open kept the lock: %v", err)
-	}
 }
 
 // TestOpenUnreachable names the server it could not reach.
@@ -378,31 +312,6 @@ func TestCommitAnswerLost(t *testing.T) {
 	}
 }
 
-// TestLockLost ends the session that holds the lock: the store refuses
-// every write from then on, and says so on Failed.
-func TestLockLost(t *testing.T) {
-	s := openTest(t)
-	ctx := t.Context()
-	if _, err := admin(t).Exec(ctx, `SELECT pg_terminate_backend($1)`, int64(s.lock.PgConn().PID())); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-s.Failed():
-	case <-time.After(time.Minute):
-		t.Fatal("the store did not notice it lost its lock")
-	}
-	if !errors.Is(s.Err(), ErrLockLost) {
-		t.Fatalf("Err = %v, want ErrLockLost", s.Err())
-	}
-	err := s.TagResource(ctx, store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}})
-	if !errors.Is(err, ErrLockLost) {
-		t.Fatalf("a write after the lock was lost = %v, want ErrLockLost", err)
-	}
-	if err := s.Listen(ctx, func(string, string) {}); !errors.Is(err, ErrLockLost) {
-		t.Fatalf("Listen after the lock was lost = %v, want ErrLockLost", err)
-	}
-}
-
 // TestListenReconnects ends the listening connection's session: Listen
 // goes on, and hears notifications again once the store has reconnected.
 func TestListenReconnects(t *testing.T) {
@@ -462,8 +371,8 @@ func TestListenReconnects(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Listen = %v after its context ended", err)
 	}
-	if s.Err() != nil {
-		t.Fatalf("the store failed: %v", s.Err())
+	if err := s.TagResource(ctx, store.TagResourceParams{Arn: "arn", Tags: map[string]string{"k": "v"}}); err != nil {
+		t.Fatalf("a write after the listening connection came back: %v", err)
 	}
 }
 

@@ -62,6 +62,9 @@ func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 // nothing to undo.
 func applyStep(w *writer, st *store.StepParams) error {
 	arn := st.ExecutionArn
+	if !st.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	if f := st.Final; f != nil && !finalStatus[f.Status] {
 		return fmt.Errorf("store/sqlite: step of %s: final status %q", arn, f.Status)
 	}
@@ -302,6 +305,9 @@ func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
+	if p.Leases != nil {
+		return nil, store.ErrNoShards
+	}
 	// The limit is part of the text, not a parameter: SQLite re-prepares a
 	// statement whose LIMIT is bound at every run, which would cost the
 	// timer loop a parse per pass (it always asks for the same limit).
@@ -325,7 +331,10 @@ func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store
 	return out, rows.Err()
 }
 
-func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+func (s *Store) NextTimer(ctx context.Context, p store.NextTimerParams) (time.Time, bool, error) {
+	if p.Leases != nil {
+		return time.Time{}, false, store.ErrNoShards
+	}
 	var due sql.NullInt64
 	if err := s.queryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due); err != nil {
 		return time.Time{}, false, err
@@ -337,6 +346,9 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 }
 
 func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
+	if !t.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`DELETE FROM timers
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND ref = ? AND kind = ?
@@ -346,6 +358,9 @@ func (s *Store) DeleteTimer(ctx context.Context, t store.Timer) error {
 }
 
 func (s *Store) SetTimer(ctx context.Context, t store.Timer) error {
+	if !t.Fence.IsZero() {
+		return store.ErrNoShards
+	}
 	return s.write(ctx, func(w *writer) error {
 		id, err := execID(w, t.ExecutionArn)
 		if err != nil {

@@ -8,8 +8,8 @@
 // where open returns a new, empty store each call and closes it in
 // t.Cleanup. The suite adds no rule to the contract; each file checks one
 // area of it: resources (state machines, activities, tags), versions,
-// executions, steps, timers, tasks, purge, limits, and notifications for
-// a driver that several nodes share.
+// executions, steps, timers, tasks, purge, limits, and notifications and
+// shard leases for a driver that several nodes share.
 package storetest
 
 import (
@@ -40,6 +40,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Purge", exercisePurge},
 		{"Limits", exerciseLimits},
 		{"Notifier", exerciseNotifier},
+		{"Cluster", exerciseCluster},
 	} {
 		t.Run(area.name, func(t *testing.T) { area.run(t, open) })
 	}

@@ -18,7 +18,7 @@ func exerciseTimers(t *testing.T, open func(*testing.T) store.Store) {
 }
 
 func testTimersDue(t *testing.T, s store.Store) {
-	if _, ok, err := s.NextTimer(ctxT(t)); err != nil || ok {
+	if _, ok, err := s.NextTimer(ctxT(t), store.NextTimerParams{}); err != nil || ok {
 		t.Fatalf("NextTimer on empty = %v, %v", ok, err)
 	}
 	a := start(t, s, "a", at(0), 0)
@@ -31,7 +31,7 @@ func testTimersDue(t *testing.T, s store.Store) {
 	} {
 		must(t, "SetTimer", s.SetTimer(ctxT(t), tm))
 	}
-	next, ok, err := s.NextTimer(ctxT(t))
+	next, ok, err := s.NextTimer(ctxT(t), store.NextTimerParams{})
 	must(t, "NextTimer", err)
 	if !ok {
 		t.Fatal("NextTimer: none")
@@ -78,7 +78,7 @@ func testTimersDeleteTimer(t *testing.T, s store.Store) {
 		t.Fatalf("timers after DeleteTimer = %+v", got)
 	}
 	must(t, "DeleteTimer again", s.DeleteTimer(ctxT(t), moved))
-	if _, ok, err := s.NextTimer(ctxT(t)); err != nil || ok {
+	if _, ok, err := s.NextTimer(ctxT(t), store.NextTimerParams{}); err != nil || ok {
 		t.Errorf("NextTimer after deleting all = %v, %v", ok, err)
 	}
 }
@@ -95,7 +95,7 @@ func testTimersSetTimer(t *testing.T, s store.Store) {
 		t.Fatalf("timers = %+v", got)
 	}
 	checkTime(t, "moved heartbeat", got[0].Due, at(40))
-	next, _, err := s.NextTimer(ctxT(t))
+	next, _, err := s.NextTimer(ctxT(t), store.NextTimerParams{})
 	must(t, "NextTimer", err)
 	checkTime(t, "NextTimer", next, at(40))
 }
@@ -105,7 +105,7 @@ func testTimersSetTimer(t *testing.T, s store.Store) {
 func testTimersSetTimerUnknownExecution(t *testing.T, s store.Store) {
 	err := s.SetTimer(ctxT(t), store.Timer{ExecutionArn: "arn:nope", Ref: 1, Kind: store.TimerHeartbeat, Due: at(10)})
 	checkErr(t, "SetTimer of an unknown execution", err, store.ErrNotFound)
-	if _, ok, err := s.NextTimer(ctxT(t)); err != nil || ok {
+	if _, ok, err := s.NextTimer(ctxT(t), store.NextTimerParams{}); err != nil || ok {
 		t.Errorf("NextTimer after the refused SetTimer = %v, %v", ok, err)
 	}
 	e := start(t, s, "x", at(0), 0)
