@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/postgres"
@@ -20,7 +21,13 @@ func checkDB(o ServerOptions) error {
 		if o.DBSchema != "" {
 			return errors.New("db-schema (STATECRAFT_DB_SCHEMA, config key dbSchema) needs db: it names a schema of a PostgreSQL database")
 		}
+		if o.NodeID != "" || o.ShardLease != 0 {
+			return errors.New("node-id and shard-lease (config keys nodeId, shardLease) need db: they are for several servers sharing a PostgreSQL database")
+		}
 		return nil
+	}
+	if o.ShardLease < 0 || (o.ShardLease != 0 && time.Duration(o.ShardLease) < 100*time.Millisecond) {
+		return errors.New("shard-lease must be at least 100ms")
 	}
 	u, err := url.Parse(o.DB)
 	// An empty host is libpq's default, the local socket.
@@ -35,16 +42,12 @@ func checkDB(o ServerOptions) error {
 type openedStore struct {
 	store.Store
 	where string // for the start-up lines
-	// failed is closed when the store can no longer be written and the
-	// server must stop (a PostgreSQL store that lost its lock); nil for
-	// SQLite, whose lock file cannot be lost.
-	failed <-chan struct{}
-	err    func() error
 }
 
 // openStore opens the store the settings name: the PostgreSQL database of
-// --db, or else SQLite in the data directory. Either takes its lock first,
-// so a second server on the same store exits before it changes anything.
+// --db, or else SQLite in the data directory. SQLite takes its lock first,
+// so a second server on the same directory exits before it changes
+// anything; several servers share a PostgreSQL schema as nodes.
 func openStore(ctx context.Context, o ServerOptions, log *slog.Logger) (*openedStore, error) {
 	if o.DB != "" {
 		pg, err := postgres.Open(ctx, o.DB, postgres.Options{Schema: o.DBSchema, NoSync: o.NoSync, Log: log})
@@ -56,8 +59,7 @@ func openStore(ctx context.Context, o ServerOptions, log *slog.Logger) (*openedS
 			schema = postgres.DefaultSchema
 		}
 		u, _ := url.Parse(o.DB) // checkDB parsed it
-		return &openedStore{Store: pg, where: fmt.Sprintf("PostgreSQL %s%s, schema %s", u.Host, u.Path, schema),
-			failed: pg.Failed(), err: pg.Err}, nil
+		return &openedStore{Store: pg, where: fmt.Sprintf("PostgreSQL %s%s, schema %s", u.Host, u.Path, schema)}, nil
 	}
 	sopts := sqlite.DefaultOptions()
 	sopts.Sync = !o.NoSync
@@ -67,5 +69,5 @@ func openStore(ctx context.Context, o ServerOptions, log *slog.Logger) (*openedS
 	if err != nil {
 		return nil, openError(o.Data, dbPath, err)
 	}
-	return &openedStore{Store: st, where: "SQLite " + dbPath, err: func() error { return nil }}, nil
+	return &openedStore{Store: st, where: "SQLite " + dbPath}, nil
 }

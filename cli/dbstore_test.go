@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/statecraft/statecraft/auth/authtest"
-	"github.com/statecraft/statecraft/store/postgres"
 	"github.com/statecraft/statecraft/store/postgres/pgtest"
 )
 
@@ -177,28 +175,97 @@ func TestServerOnPostgresSurvivesRestarts(t *testing.T) {
 	}
 }
 
-// TestSecondServerOnPostgresRefused starts a second server on the database
-// and schema a server uses: it exits with an error that says why, before
-// it serves anything.
-func TestSecondServerOnPostgresRefused(t *testing.T) {
+// TestTwoNodesOnPostgres starts two servers on one database and schema,
+// as a newcomer following the README would: both serve the same state
+// machines; an execution started on the first, waiting, is finished by
+// the second once the first has stopped (its shards handed over), and a
+// worker polling the second gets a task the first's execution queued.
+func TestTwoNodesOnPostgres(t *testing.T) {
 	o := pgOptions(t)
-	startServer(t, o)
-	o2 := o
+	o.ShardLease = Duration(time.Second)
+	ctx := t.Context()
+	o1, o2 := o, o
+	o1.NodeID, o2.NodeID = "one", "two"
 	o2.Data = t.TempDir()
-	o2.Listen = "127.0.0.1:0"
-	var stdout, stderr syncBuffer
-	err := Server(t.Context(), o2, &stdout, &stderr)
-	var exit *ExitError
-	if !errors.As(err, &exit) || exit.Code != 1 || !errors.Is(exit.Err, postgres.ErrLocked) {
-		t.Fatalf("second server = %v, want exit 1 with ErrLocked", err)
+	a := startServer(t, o1)
+	b := startServer(t, o2)
+	ca, cb := a.client(), b.client()
+	act, err := ca.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"another Statecraft server uses database", "schema \"" + o.DBSchema + "\"", "several nodes are not supported yet"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("second server's error %q does not say %q", err, want)
+	sm, err := ca.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:    aws.String("shared"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+		Definition: aws.String(`{"StartAt": "Work", "States": {
+			"Work": {"Type": "Task", "Resource": "` + *act.ActivityArn + `", "Next": "Pause"},
+			"Pause": {"Type": "Wait", "Seconds": 2, "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second node serves what the first created.
+	if _, err := cb.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn}); err != nil {
+		t.Fatal(err)
+	}
+	// A worker long-polls the second node; the task comes from the first.
+	type polled struct {
+		token string
+		err   error
+	}
+	got := make(chan polled, 1)
+	go func() {
+		for {
+			task, err := cb.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+			if err != nil || aws.ToString(task.TaskToken) != "" {
+				got <- polled{aws.ToString(task.TaskToken), err}
+				return
+			}
 		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the poll is waiting on the second node
+	start, err := ca.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("e1"), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(stdout.String(), "listening") {
-		t.Errorf("the refused server announced itself: %s", stdout.String())
+	var p polled
+	select {
+	case p = <-got:
+	case <-time.After(time.Minute):
+		t.Fatal("the worker polling the second node never got the task the first queued")
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	// The answer goes to the first node; the Wait that follows must be
+	// fired by whichever node holds the execution's shard once the first
+	// has gone.
+	if _, err := ca.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(p.token), Output: aws.String(`{"ok":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	a.stop(t)
+	var desc *sfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(time.Minute); ; {
+		desc, err = cb.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"ok":1}` {
+		t.Fatalf("execution %s with output %s, want SUCCEEDED with {\"ok\":1}", desc.Status, aws.ToString(desc.Output))
+	}
+	hist, err := cb.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range hist.Events {
+		if ev.Id != int64(i+1) {
+			t.Fatalf("event %d has id %d", i+1, ev.Id)
+		}
 	}
 }
 
@@ -239,32 +306,63 @@ func TestServerSettingsDB(t *testing.T) {
 	}
 }
 
-// TestServerStopsWhenItsStoreLosesTheLock ends the database session that
-// holds a server's lock: the server cannot know whether another took the
-// schema since, so it stops, with status 1 and the reason.
-func TestServerStopsWhenItsStoreLosesTheLock(t *testing.T) {
+// TestServerSurvivesLostConnections ends every database session of a
+// server, twice: it goes on, reconnecting, and runs an execution with a
+// Wait to its end.
+func TestServerSurvivesLostConnections(t *testing.T) {
 	o := pgOptions(t)
 	app := "statecraft-" + o.DBSchema // its sessions, among the other tests'
 	o.DB += "?application_name=" + app
+	o.ShardLease = Duration(time.Second)
 	srv := startServer(t, o)
-	conn, err := pgx.Connect(t.Context(), pgtest.URL(t))
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var ended int
-	if err := conn.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a
-		JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' WHERE a.application_name = $1`, app).Scan(&ended); err != nil || ended != 1 {
-		t.Fatalf("ending the lock's session: %d ended, %v", ended, err)
-	}
-	select {
-	case err := <-srv.exited:
-		srv.cancel = nil
-		var exit *ExitError
-		if !errors.As(err, &exit) || exit.Code != 1 || !errors.Is(exit.Err, postgres.ErrLockLost) {
-			t.Fatalf("Server = %v, want exit 1 with ErrLockLost", err)
+	cut := func() {
+		var ended int
+		if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&ended); err != nil || ended == 0 {
+			t.Fatalf("ending the server's sessions: %d ended, %v", ended, err)
 		}
-	case <-time.After(time.Minute):
-		t.Fatal("the server went on after its store lost the lock")
+	}
+	c := srv.client()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:       aws.String("waits"),
+		RoleArn:    aws.String("arn:aws:iam::123456789012:role/r"),
+		Definition: aws.String(`{"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 2, "Next": "Done"}, "Done": {"Type": "Pass", "Result": {"done": true}, "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut()
+	time.Sleep(500 * time.Millisecond)
+	cut()
+	var desc *sfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(time.Minute); ; {
+		select {
+		case err := <-srv.exited:
+			srv.cancel = nil
+			t.Fatalf("the server exited when its sessions were ended: %v", err)
+		default:
+		}
+		// A call may meet a connection ended under it; the next one
+		// gets a new one.
+		desc, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+		if err == nil && (desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("DescribeExecution: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"done":true}` {
+		t.Fatalf("execution %s with output %s", desc.Status, aws.ToString(desc.Output))
 	}
 }

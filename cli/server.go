@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -109,7 +110,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	opened, err := openStore(ctx, o, log) // first: it locks the store against a second server
+	opened, err := openStore(ctx, o, log) // first: SQLite's lock keeps a second server out
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -122,7 +123,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	defer host.Close()
 	conns := &deploy.Connections{}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
-	eng := engine.New(st, engine.Options{Log: log, Tasks: invoker})
+	nodeID := o.NodeID
+	if nodeID == "" && o.DB != "" {
+		host, _ := os.Hostname()
+		nodeID = net.JoinHostPort(host, portOf(ln.Addr()))
+	}
+	eng := engine.New(st, engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)})
 	// Every door authenticates before it parses: SigV4 for the AWS
 	// protocols and deploy, tenant keys for the workflow API, a session
 	// for the console, a token for metrics.
@@ -243,6 +249,13 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	endpoint := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Statecraft server listening on %s (store: %s; data in %s)\n", endpoint, opened.where, o.Data)
+	if id := eng.NodeID(); id != "" {
+		lease := time.Duration(o.ShardLease)
+		if lease == 0 {
+			lease = engine.DefaultShardLease
+		}
+		fmt.Fprintf(stdout, "  node %s: shares the work with every server on this database and schema (shard lease %s)\n", id, lease)
+	}
 	fmt.Fprintf(stdout, "  console: %s/console/\n", endpoint)
 	fmt.Fprintf(stdout, "  metrics: %s%s\n", endpoint, metrics.Path)
 	fmt.Fprintf(stdout, "  workflow API: %s/v1/workflows\n", endpoint)
@@ -252,12 +265,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  aws stepfunctions list-state-machines --endpoint-url %s\n", endpoint)
 	log.Info("server started", "endpoint", endpoint, "store", opened.where, "data", o.Data, "region", o.Region, "account", o.Account, "fsync", !o.NoSync)
 
-	var lost error
 	select {
 	case <-ctx.Done():
-	case <-opened.failed:
-		lost = opened.err()
-		log.Error("the store can no longer be written: stopping", "err", lost)
 	case err := <-serveErr:
 		stopMedia()
 		if media != nil {
@@ -285,8 +294,10 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	<-engineDone
 	log.Info("stopped")
-	if lost != nil {
-		return &ExitError{Code: 1, Err: lost}
-	}
 	return nil
+}
+
+func portOf(a net.Addr) string {
+	_, port, _ := net.SplitHostPort(a.String())
+	return port
 }

@@ -51,6 +51,12 @@ type ServerOptions struct {
 	// deployed code); DBSchema is the schema there, "" for "statecraft".
 	DB       string `json:"db"`
 	DBSchema string `json:"dbSchema"`
+	// NodeID names this server among the nodes sharing a PostgreSQL
+	// store ("" picks one from the host name and port); ShardLease is how
+	// long its shard leases last, and so about how soon the others take
+	// over when it dies. Both are for --db only.
+	NodeID     string   `json:"nodeId"`
+	ShardLease Duration `json:"shardLease"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -97,6 +103,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
 	"STATECRAFT_DB":             func(o *ServerOptions, v string) { o.DB = v },
 	"STATECRAFT_DB_SCHEMA":      func(o *ServerOptions, v string) { o.DBSchema = v },
+	"STATECRAFT_NODE_ID":        func(o *ServerOptions, v string) { o.NodeID = v },
 	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
 	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
 	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
@@ -139,6 +146,8 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"data":                func(o *ServerOptions, f ServerOptions) { o.Data = f.Data },
 	"db":                  func(o *ServerOptions, f ServerOptions) { o.DB = f.DB },
 	"db-schema":           func(o *ServerOptions, f ServerOptions) { o.DBSchema = f.DBSchema },
+	"node-id":             func(o *ServerOptions, f ServerOptions) { o.NodeID = f.NodeID },
+	"shard-lease":         func(o *ServerOptions, f ServerOptions) { o.ShardLease = f.ShardLease },
 	"region":              func(o *ServerOptions, f ServerOptions) { o.Region = f.Region },
 	"account":             func(o *ServerOptions, f ServerOptions) { o.Account = f.Account },
 	"no-sync":             func(o *ServerOptions, f ServerOptions) { o.NoSync = f.NoSync },

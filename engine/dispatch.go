@@ -91,8 +91,8 @@ func (e *Engine) removePoller(activityArn string, p *poller) {
 // notifyActivity tells an activity's pollers that a task is queued: t when
 // the engine knows it, nil when only the store does (another node's task, a
 // claim that failed). It wakes the longest-waiting poller, if any, handing
-// it t; otherwise t waits as a hint for the next poller.
-func (e *Engine) notifyActivity(activityArn string, t *store.Task) {
+// it t, and says so; otherwise t waits as a hint for the next poller.
+func (e *Engine) notifyActivity(activityArn string, t *store.Task) (woken bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	q := e.queue(activityArn)
@@ -103,12 +103,12 @@ func (e *Engine) notifyActivity(activityArn string, t *store.Task) {
 	if len(q.pollers) > 0 {
 		q.pollers[0].ch <- t
 		q.pollers = q.pollers[1:]
-		return
+		return true
 	}
 	if t != nil {
 		if isExpressArn(t.ExecutionArn) {
 			q.express = append(q.express, t)
-			return
+			return false
 		}
 		if len(q.hints) < maxHints {
 			q.hints = append(q.hints, t)
@@ -117,6 +117,17 @@ func (e *Engine) notifyActivity(activityArn string, t *store.Task) {
 			q.gen++
 		}
 	}
+	return false
+}
+
+// pollTick is when a poller waiting on a shared store reads it again,
+// whether or not a notification came; nil (never) on a store of one node,
+// where every task is queued by this node and wakes its pollers.
+func (e *Engine) pollTick() <-chan time.Time {
+	if e.cl == nil {
+		return nil
+	}
+	return time.After(e.opts.PollInterval)
 }
 
 // GetActivityTask long-polls for a task of an activity for up to wait. It
@@ -151,6 +162,16 @@ func (e *Engine) GetActivityTask(ctx context.Context, activityArn, worker string
 		select {
 		case offered = <-p.ch:
 			woken = true
+		case <-e.pollTick():
+			// Another node may have queued a task whose notification was
+			// lost: look in the store.
+			e.mu.Lock()
+			q := e.queue(activityArn)
+			q.unknown = true
+			q.gen++
+			e.mu.Unlock()
+			e.removePoller(activityArn, p)
+			offered, woken = nil, true
 		case <-deadline.C:
 		case <-ctx.Done():
 		case <-e.stopping:

@@ -55,6 +55,18 @@ type Options struct {
 	// such as the shared W3 workload with Retry IntervalSeconds 0, the way
 	// its peer figures were taken; never set it behind the API.
 	SkipValidation bool
+	// NodeID names this node in a cluster of nodes sharing a
+	// store.Cluster; "" picks a random one. Address is where it serves
+	// the API, for the cluster's view. ShardLease is how long its shard
+	// leases last (DefaultShardLease when 0): a node that dies has its
+	// shards taken over after about that long. PollInterval bounds how
+	// long a node waiting for work on a shared store goes without reading
+	// it (DefaultPollInterval when 0). All are ignored on a store that is
+	// not shared, which has one node.
+	NodeID       string
+	Address      string
+	ShardLease   time.Duration
+	PollInterval time.Duration
 	// Tasks runs the Task resources the engine does not run itself (it
 	// runs activities and nested executions): local functions, HTTP
 	// tasks, and the call of a .waitForTaskToken callback. Nil fails such
@@ -91,6 +103,8 @@ type Engine struct {
 	stop  context.CancelFunc
 
 	counters counters // for Stats
+
+	cl *cluster // nil unless the store is a store.Cluster
 }
 
 type live struct {
@@ -125,8 +139,16 @@ func New(st store.Store, opts Options) *Engine {
 	if opts.Workers <= 0 {
 		opts.Workers = 64
 	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
 	alive, stop := context.WithCancel(context.Background())
+	var cl *cluster
+	if c, ok := st.(store.Cluster); ok {
+		cl = newCluster(c, opts)
+	}
 	return &Engine{
+		cl:       cl,
 		alive:    alive,
 		stop:     stop,
 		express:  map[string]*expressRun{},
@@ -427,9 +449,16 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 // dropped, and the event is applied once more to the state replayed from
 // the store.
 func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim) error {
-	err := e.applyOnce(ctx, arn, ev, claim)
+	return e.applyFenced(ctx, arn, ev, claim, store.Fence{})
+}
+
+// applyFenced is apply for a write made on a shard's behalf (a timer
+// firing): the step carries the shard's fence, and the store refuses it
+// with ErrFenced when another node has taken the shard.
+func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
+	err := e.applyOnce(ctx, arn, ev, claim, fence)
 	if errors.Is(err, store.ErrConflict) {
-		err = e.applyOnce(ctx, arn, ev, claim)
+		err = e.applyOnce(ctx, arn, ev, claim, fence)
 	}
 	return err
 }
@@ -439,7 +468,7 @@ func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *
 // never handed out without its ActivityStarted, nor recorded as started
 // without being handed out; the claim fails with ErrConflict when another
 // poller has the task.
-func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim) error {
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
@@ -479,6 +508,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 		return errIgnored
 	}
 	step := e.buildStep(l, &ev, cmds)
+	step.Fence = fence
 	if claim != nil {
 		step.ClaimTasks = []store.TaskClaim{*claim}
 	}
@@ -607,8 +637,10 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 						break
 					}
 				}
-				e.notifyActivity(c.Task.Resource, t)
-				e.publish(store.ChannelActivity, c.Task.Resource)
+				if !e.notifyActivity(c.Task.Resource, t) {
+					// No poller here took it: tell the other nodes'.
+					e.publish(store.ChannelActivity, c.Task.Resource)
+				}
 			case kindNested:
 				timers = true
 			default:
@@ -623,7 +655,13 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 	}
 	if timers {
 		e.kick()
-		e.publish(store.ChannelTimers, "")
+		if e.cl != nil {
+			// The shard's owner fires its timers: wake it, unless it is
+			// this node.
+			if shard := store.ShardOf(l.arn, e.cl.c.ShardCount()); !e.cl.holds(shard, e.now()) {
+				e.publish(store.ChannelTimers, strconv.Itoa(shard))
+			}
+		}
 	}
 	if l.x.Status != interp.Running {
 		if l.parent != "" {
@@ -663,7 +701,9 @@ func (e *Engine) listen(ctx context.Context) {
 			case store.ChannelActivity:
 				e.notifyActivity(payload, nil)
 			case store.ChannelTimers:
-				e.kick()
+				if shard, err := strconv.Atoi(payload); err != nil || e.cl == nil || e.cl.holds(shard, e.now()) {
+					e.kick()
+				}
 			}
 		})
 		if err != nil && ctx.Err() == nil {

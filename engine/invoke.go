@@ -68,14 +68,17 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 	e.mu.Unlock()
 	if running {
 		// Still running here: the watchdog only matters after a restart.
-		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke, Due: e.now().Add(invokeWatch)})
+		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke, Due: e.now().Add(invokeWatch), Fence: t.Fence})
 		return
 	}
 	watch := invokeWatch
 	if req.Timeout > 0 {
 		watch += req.Timeout
 	}
-	if err := e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke, Due: e.now().Add(watch)}); err != nil {
+	// The fenced move of the timer is what claims the invocation for this
+	// node: a node that lost the shard is refused here, before it calls.
+	if err := e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke, Due: e.now().Add(watch), Fence: t.Fence}); err != nil {
+		e.fenced(err, t.Fence)
 		e.mu.Lock()
 		delete(e.invoking, token)
 		e.mu.Unlock()
@@ -100,7 +103,7 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		if pending {
 			// The holder of the token answers later: only the watchdog
 			// had to go.
-			_ = e.st.DeleteTimer(context.Background(), store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke})
+			_ = e.st.DeleteTimer(context.Background(), store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerInvoke, Fence: t.Fence})
 			return
 		}
 		select {

@@ -96,23 +96,31 @@ func (e *Engine) nested(ctx context.Context, t store.Timer) {
 		e.failParent(ctx, parent.Arn, t.Ref, "States.Runtime", "The task's stored request is not readable: "+err.Error())
 		return
 	}
+	// The fenced move comes first: a node that lost the shard starts and
+	// watches nothing; the timer is the new owner's.
+	watch := store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(nestedWatch), Fence: t.Fence}
+	if err := e.st.SetTimer(ctx, watch); err != nil {
+		if !e.fenced(err, t.Fence) && ctx.Err() == nil {
+			e.log.Error("moving a nested execution's timer", "parent", parent.Arn, "err", err)
+		}
+		return
+	}
 	out, err := e.startNested(ctx, req)
 	var f *taskport.Failure
 	switch {
 	case errors.Is(err, errPending):
 		if p := pattern(req.Resource); p == ".sync" || p == ".sync:2" {
-			_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(nestedWatch)})
-			return
+			return // watched again when the moved timer comes due
 		}
 		// .waitForTaskToken: the child (or anyone) answers with the token.
-		_ = e.st.DeleteTimer(ctx, t)
+		_ = e.st.DeleteTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Fence: t.Fence})
 	case err == nil, errors.As(err, &f):
 		ev := outcome(req.Resource, out, err)
 		ev.Ref = t.Ref
 		e.deliver(ctx, parent.Arn, ev)
 	case ctx.Err() == nil:
 		e.log.Error("starting nested execution", "parent", parent.Arn, "err", err)
-		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(time.Second)})
+		_ = e.st.SetTimer(ctx, store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: store.TimerNested, Due: e.now().Add(time.Second), Fence: t.Fence})
 	}
 }
 

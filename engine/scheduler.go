@@ -17,16 +17,43 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.stop()
 	})
 	e.listen(ctx)
+	if e.cl != nil {
+		lctx, stopLeases := context.WithCancel(context.WithoutCancel(ctx))
+		leasesDone := make(chan struct{})
+		go e.keepLeases(lctx, leasesDone)
+		// Runs after drain: the timers in flight have ended, so the
+		// shards can go to the other nodes at once.
+		defer func() {
+			stopLeases()
+			<-leasesDone
+			e.leaveCluster()
+		}()
+	}
 	for {
+		// On a shared store, the timers of this node's shards only; and
+		// the store is read at least every poll interval, since another
+		// node's timer may come without a notification, and this node's
+		// shards change.
+		var leases []store.Lease
 		wait := time.Minute
-		next, ok, err := e.st.NextTimer(ctx, store.NextTimerParams{})
+		if e.cl != nil {
+			leases = e.cl.leases(e.now())
+			wait = e.opts.PollInterval
+		}
+		var nextDue time.Time
+		var ok bool
+		var err error
+		if e.cl == nil || len(leases) > 0 {
+			nextDue, ok, err = e.st.NextTimer(ctx, store.NextTimerParams{Leases: leases})
+		}
 		if err != nil {
 			if ctx.Err() != nil {
+				e.drain()
 				return nil
 			}
 			e.log.Error("reading timers", "err", err)
 		} else if ok {
-			wait = time.Until(next)
+			wait = min(wait, time.Until(nextDue))
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -40,10 +67,14 @@ func (e *Engine) Run(ctx context.Context) error {
 				continue
 			case <-t.C:
 			}
+			if !ok {
+				continue // the poll interval passed with nothing due: look again
+			}
 		}
-		due, err := e.st.DueTimers(ctx, store.DueTimersParams{DueBy: e.now(), Limit: 512})
+		due, err := e.st.DueTimers(ctx, store.DueTimersParams{DueBy: e.now(), Limit: 512, Leases: leases})
 		if err != nil {
 			if ctx.Err() != nil {
+				e.drain()
 				return nil
 			}
 			e.log.Error("reading due timers", "err", err)
@@ -62,7 +93,10 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			fired++
 			e.sem <- struct{}{}
-			go e.fire(ctx, t)
+			// A firing under way when Run is told to stop finishes its
+			// write (drain waits for it) rather than being cut off
+			// half-way, which would leave its timer to fire again.
+			go e.fire(context.WithoutCancel(ctx), t)
 		}
 		if fired == 0 && len(due) > 0 {
 			// Everything due is already being applied: wait for a step to
@@ -111,12 +145,13 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 	case store.TimerHeartbeat:
 		ev = interp.Event{Kind: interp.TaskTimedOut, Ref: t.Ref, Error: interp.ErrHeartbeatTimeout}
 	}
-	err := e.apply(ctx, t.ExecutionArn, ev, nil)
+	err := e.applyFenced(ctx, t.ExecutionArn, ev, nil, t.Fence)
 	switch {
 	case err == nil:
+	case e.fenced(err, t.Fence):
 	case errors.Is(err, errIgnored), errors.Is(err, errNotRunning), errors.Is(err, ErrExecutionDoesNotExist):
 		// A stale timer: the state it was for has moved on.
-		if err := e.st.DeleteTimer(ctx, t); err != nil && ctx.Err() == nil {
+		if err := e.st.DeleteTimer(ctx, t); err != nil && !e.fenced(err, t.Fence) && ctx.Err() == nil {
 			e.log.Error("deleting stale timer", "execution", t.ExecutionArn, "err", err)
 		}
 	default:

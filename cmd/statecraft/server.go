@@ -32,9 +32,11 @@ defaults. SIGTERM or Ctrl-C shuts down cleanly.
 
 The store is SQLite in the data directory, or with --db the PostgreSQL
 database a postgres:// URL names (--db-schema picks the schema, so that
-several clusters can share a database). One server uses a store at a time:
-a second one on the same data directory, or on the same database and
-schema, exits with an error. The directory is made private (0700) and
+several clusters can share a database). One server uses a data directory
+at a time: a second one on it exits with an error. Any number of servers
+share one PostgreSQL database and schema as the nodes of one service
+(--node-id names each; --shard-lease sets how soon the others take over
+from one that dies). The directory is made private (0700) and
 its files readable by the server's user only (0600).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,11 +48,13 @@ its files readable by the server's user only (0600).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, db, dbSchema, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv, retention, retentionInterval")
+	f.StringVar(&configFile, "config", "", "JSON config file with any of: listen, data, db, dbSchema, nodeId, shardLease, region, account, noSync, logFormat, logLevel, project, adminKey, credentials, tlsCert, tlsKey, metricsToken, metricsListen, maxConnections, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, allowFunctionEnv, retention, retentionInterval")
 	f.StringVar(&flags.Listen, "listen", flags.Listen, "address to serve the API on")
 	f.StringVar(&flags.Data, "data", flags.Data, "data directory (the SQLite database lives here; with --db, only the console's key and deployed code)")
-	f.StringVar(&flags.DB, "db", "", "store in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST:PORT/DB[?sslmode=...] (one server per database and schema for now)")
+	f.StringVar(&flags.DB, "db", "", "store in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST:PORT/DB[?sslmode=...]; several servers on one database and schema share the work")
 	f.StringVar(&flags.DBSchema, "db-schema", "", "schema of --db that holds the tables, created if missing (default statecraft)")
+	f.StringVar(&flags.NodeID, "node-id", "", "with --db: this node's name among the servers sharing the database (default HOST:PORT)")
+	f.DurationVar((*time.Duration)(&flags.ShardLease), "shard-lease", 0, "with --db: how long this node's shard leases last; a node that dies has its work taken over after about this long (default 6s)")
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
 	f.StringVar(&flags.Account, "account", flags.Account, "account id used in ARNs")
 	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
