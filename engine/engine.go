@@ -456,9 +456,21 @@ func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *
 // firing): the step carries the shard's fence, and the store refuses it
 // with ErrFenced when another node has taken the shard.
 func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
-	err := e.applyOnce(ctx, arn, ev, claim, fence)
-	if errors.Is(err, store.ErrConflict) {
+	// On one node a conflict means this copy was behind a step of the
+	// same process (rare: one retry); on a shared store, other nodes'
+	// steps (a Map's iterations answered through different nodes) can
+	// overtake it several times in a row, each retry replaying the
+	// execution from the store.
+	tries := 2
+	if e.cl != nil {
+		tries = 16
+	}
+	var err error
+	for range tries {
 		err = e.applyOnce(ctx, arn, ev, claim, fence)
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
 	}
 	return err
 }
@@ -487,7 +499,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			// after a restart, or one another poller has just claimed.
 			// The claim alone is the step, if the task is still queued.
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
-				return store.ErrConflict
+				return errIgnored // closed, or claimed: nothing to retry
 			}
 			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {

@@ -21,27 +21,40 @@ func (e *Engine) release(t *store.Task) {
 		e.releaseExpress(t)
 		return
 	}
+	for range 16 {
+		err := e.releaseOnce(t)
+		if err == nil {
+			e.notifyActivity(t.ActivityArn, nil)
+			return
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			if !errors.Is(err, errNotRunning) && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, ErrExecutionDoesNotExist) {
+				e.log.Warn("queueing a task again", "execution", t.ExecutionArn, "err", err)
+			}
+			return
+		}
+		// Another node's step came first: this copy is stale.
+		e.evict(t.ExecutionArn)
+	}
+}
+
+func (e *Engine) releaseOnce(t *store.Task) error {
 	ctx := context.Background()
 	l, err := e.acquire(ctx, t.ExecutionArn)
 	if err != nil {
-		return // ended: its tasks are closed
+		return err // ended: its tasks are closed
 	}
 	defer l.mu.Unlock()
 	if l.x.Status != interp.Running {
-		return
+		return errNotRunning
 	}
 	open, err := e.st.GetTask(ctx, t.Token)
 	if err != nil {
-		return // closed meanwhile
+		return err // closed meanwhile
 	}
 	back := *open
 	back.Started, back.WorkerName = false, ""
-	step := store.StepParams{ExecutionArn: l.arn, Seq: l.seq, CloseTasks: []string{t.Token}, AddTasks: []store.Task{back}}
-	if err := e.st.CommitStep(ctx, step); err != nil {
-		e.log.Warn("queueing a task again", "execution", l.arn, "err", err)
-		return
-	}
-	e.notifyActivity(t.ActivityArn, nil)
+	return e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, CloseTasks: []string{t.Token}, AddTasks: []store.Task{back}})
 }
 
 // openTask resolves a token to its open task.
