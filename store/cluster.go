@@ -25,11 +25,12 @@ type Cluster interface {
 	// ShardCount is n, the number of shards the database was created
 	// with; it never changes.
 	ShardCount() int
-	// AcquireShards takes up to p.Max shards that are free, expired, or
-	// p.Node's already, each in its own row update: its range ID is
-	// incremented and its expiry set to the database's now plus p.TTL.
-	// It returns the leases taken, which may be fewer than p.Max, or
-	// none.
+	// AcquireShards takes up to p.Max shards that are free or expired,
+	// each in its own row update: its range ID is incremented and its
+	// expiry set to the database's now plus p.TTL. It returns the leases
+	// taken, which may be fewer than p.Max, or none. A live lease is
+	// never taken, not even by its own node (a node restarted under the
+	// same ID waits for its old leases to expire, as any other would).
 	AcquireShards(ctx context.Context, p AcquireShardsParams) ([]Lease, error)
 	// RenewShards moves the expiry of each of p.Leases still held at its
 	// range ID to the database's now plus p.TTL, and returns those; a

@@ -87,7 +87,7 @@ var (
 //     the database was created with; n never changes, so neither does an
 //     execution's shard. A node owns a shard while it holds the shard's
 //     lease, a row (shard, node, range ID, expiry). AcquireShards takes
-//     shards that are free, expired or the caller's, incrementing each
+//     shards that are free or expired, incrementing each
 //     one's range ID and setting its expiry; RenewShards moves the expiry
 //     of leases still at their range IDs (a lease it does not return is
 //     lost); ReleaseShards frees leases for the others at once (a node

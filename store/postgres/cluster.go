@@ -61,7 +61,7 @@ func (s *Store) AcquireShards(ctx context.Context, p store.AcquireShardsParams) 
 	var out []store.Lease
 	err := s.tx(ctx, func(b *pgx.Batch) {
 		b.Queue(`UPDATE shards s SET node = $1, range_id = s.range_id + 1, expires_at = now() + $2 * interval '1 millisecond'
-			FROM (SELECT shard FROM shards WHERE node = '' OR node = $1 OR expires_at < now()
+			FROM (SELECT shard FROM shards WHERE node = '' OR expires_at < now()
 				ORDER BY random() LIMIT $3 FOR UPDATE SKIP LOCKED) c
 			WHERE s.shard = c.shard
 			RETURNING s.shard, s.node, s.range_id, s.expires_at`, p.Node, millis(p.TTL), p.Max).Query(func(rows pgx.Rows) error {
