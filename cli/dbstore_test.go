@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +185,7 @@ func TestServerOnPostgresSurvivesRestarts(t *testing.T) {
 func TestTwoNodesOnPostgres(t *testing.T) {
 	o := pgOptions(t)
 	o.ShardLease = Duration(time.Second)
+	o.MetricsToken = "scrape"
 	ctx := t.Context()
 	o1, o2 := o, o
 	o1.NodeID, o2.NodeID = "one", "two"
@@ -266,6 +269,18 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 		if ev.Id != int64(i+1) {
 			t.Fatalf("event %d has id %d", i+1, ev.Id)
 		}
+	}
+	// The node left holds every shard, and says so.
+	req, _ := http.NewRequest("GET", "http://"+b.addr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer scrape")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `statecraft_shards_held{node="two"} 64`) {
+		t.Errorf("metrics of the node left do not show it holding the 64 shards:\n%s", body)
 	}
 }
 

@@ -39,6 +39,10 @@ type Stats struct {
 	// polls are waiting for a task right now (have found none and not yet
 	// returned). Activities that had pollers once keep an entry, at 0.
 	PollersWaiting map[string]int64
+	// Node is this engine's node ID when its store is shared by several
+	// nodes ("" otherwise), and ShardsHeld the shards it holds now.
+	Node       string
+	ShardsHeld int
 }
 
 // Stats returns a snapshot of the engine's counters.
@@ -49,6 +53,9 @@ func (e *Engine) Stats() Stats {
 		StateTransitions:   c.transitions.Load(),
 		ExecutionsFinished: map[string]int64{},
 		PollersWaiting:     map[string]int64{},
+	}
+	if e.cl != nil {
+		s.Node, s.ShardsHeld = e.cl.node, len(e.cl.leases(e.now()))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

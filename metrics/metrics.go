@@ -81,6 +81,8 @@ var (
 		"Executions ended by this process, by final status.", []string{"status"}, nil)
 	descTransitions = prometheus.NewDesc("statecraft_state_transitions_total",
 		"States entered (StateEntered history events) by executions of this process.", nil, nil)
+	descShards = prometheus.NewDesc("statecraft_shards_held",
+		"Shards whose lease this node holds (only on a store several nodes share).", []string{"node"}, nil)
 )
 
 // Collector exports the engine's counters and the store's activity
@@ -110,6 +112,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descStarted
 	ch <- descFinished
 	ch <- descTransitions
+	ch <- descShards
 }
 
 // Collect implements prometheus.Collector.
@@ -117,6 +120,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.eng.Stats()
 	ch <- prometheus.MustNewConstMetric(descStarted, prometheus.CounterValue, float64(s.ExecutionsStarted))
 	ch <- prometheus.MustNewConstMetric(descTransitions, prometheus.CounterValue, float64(s.StateTransitions))
+	if s.Node != "" {
+		ch <- prometheus.MustNewConstMetric(descShards, prometheus.GaugeValue, float64(s.ShardsHeld), s.Node)
+	}
 	finished := map[string]int64{}
 	for _, st := range Statuses {
 		finished[st] = 0
