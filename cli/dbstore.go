@@ -57,7 +57,7 @@ func openStore(ctx context.Context, o ServerOptions, log *slog.Logger) (*openedS
 		}
 		u, _ := url.Parse(o.DB) // checkDB parsed it
 		return &openedStore{Store: pg, where: fmt.Sprintf("PostgreSQL %s%s, schema %s", u.Host, u.Path, schema),
-			failed: pg.Failed(), err: pg.Err}, nil
+			err: func() error { return nil }}, nil
 	}
 	sopts := sqlite.DefaultOptions()
 	sopts.Sync = !o.NoSync

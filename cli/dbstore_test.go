@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -11,10 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/statecraft/statecraft/auth/authtest"
-	"github.com/statecraft/statecraft/store/postgres"
 	"github.com/statecraft/statecraft/store/postgres/pgtest"
 )
 
@@ -177,31 +174,6 @@ func TestServerOnPostgresSurvivesRestarts(t *testing.T) {
 	}
 }
 
-// TestSecondServerOnPostgresRefused starts a second server on the database
-// and schema a server uses: it exits with an error that says why, before
-// it serves anything.
-func TestSecondServerOnPostgresRefused(t *testing.T) {
-	o := pgOptions(t)
-	startServer(t, o)
-	o2 := o
-	o2.Data = t.TempDir()
-	o2.Listen = "127.0.0.1:0"
-	var stdout, stderr syncBuffer
-	err := Server(t.Context(), o2, &stdout, &stderr)
-	var exit *ExitError
-	if !errors.As(err, &exit) || exit.Code != 1 || !errors.Is(exit.Err, postgres.ErrLocked) {
-		t.Fatalf("second server = %v, want exit 1 with ErrLocked", err)
-	}
-	for _, want := range []string{"another Statecraft server uses database", "schema \"" + o.DBSchema + "\"", "several nodes are not supported yet"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("second server's error %q does not say %q", err, want)
-		}
-	}
-	if strings.Contains(stdout.String(), "listening") {
-		t.Errorf("the refused server announced itself: %s", stdout.String())
-	}
-}
-
 // TestServerDBSettingChecked refuses a db setting that is not a
 // PostgreSQL URL, naming the setting, and reports a database it cannot
 // reach.
@@ -236,35 +208,5 @@ func TestServerSettingsDB(t *testing.T) {
 	o, err := ServerSettings("", func(k string) string { return env[k] }, DefaultServerOptions(), func(string) bool { return false })
 	if err != nil || o.DB != "postgres://u@h/d" || o.DBSchema != "blue" {
 		t.Fatalf("settings from the environment: %+v, %v", o, err)
-	}
-}
-
-// TestServerStopsWhenItsStoreLosesTheLock ends the database session that
-// holds a server's lock: the server cannot know whether another took the
-// schema since, so it stops, with status 1 and the reason.
-func TestServerStopsWhenItsStoreLosesTheLock(t *testing.T) {
-	o := pgOptions(t)
-	app := "statecraft-" + o.DBSchema // its sessions, among the other tests'
-	o.DB += "?application_name=" + app
-	srv := startServer(t, o)
-	conn, err := pgx.Connect(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var ended int
-	if err := conn.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a
-		JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' WHERE a.application_name = $1`, app).Scan(&ended); err != nil || ended != 1 {
-		t.Fatalf("ending the lock's session: %d ended, %v", ended, err)
-	}
-	select {
-	case err := <-srv.exited:
-		srv.cancel = nil
-		var exit *ExitError
-		if !errors.As(err, &exit) || exit.Code != 1 || !errors.Is(exit.Err, postgres.ErrLockLost) {
-			t.Fatalf("Server = %v, want exit 1 with ErrLockLost", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("the server went on after its store lost the lock")
 	}
 }
