@@ -53,6 +53,7 @@ func TestRoles(t *testing.T) {
 		{"states:SendTaskSuccess", true, true, true, false},
 		{"states:DescribeExecution", true, true, false, true},
 		{"states:ListStateMachines", true, true, false, true},
+		{"statecraft:DescribeCluster", true, true, false, true},
 		{"states:SomethingNew", true, false, false, false},
 	}
 	for _, c := range cases {

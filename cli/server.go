@@ -197,7 +197,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler})
+	cluster := mountCluster(mux, st, o, keys, ln.Addr().String(), eng.NodeID(), log) // GET /statecraft/cluster; the console's Cluster page reads it too
+	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler, Cluster: cluster})
 	mux.Handle(console.Prefix, con) // the web console: sign-in, its API door, live stream and metrics
 	mux.Handle("/", apiHandler)
 	srv := &http.Server{

@@ -49,6 +49,8 @@
 //	                        GetExecutionHistory); it ends when the session does
 //	GET  /console/metrics   the activity gauges of /metrics (queued tasks and
 //	                        waiting workers), only for the session's account
+//	GET  /console/cluster   the cluster's view (package clusterview): the
+//	                        nodes, the shards each holds, the free ones
 //	POST /console/logout    ends the session (X-CSRF-Token too)
 //
 // A request that changes anything carries the session's CSRF token in
@@ -112,6 +114,10 @@ type Options struct {
 	// which /console/metrics reads in process and filters to the
 	// session's account; nil answers 404 there.
 	Metrics http.Handler
+	// Cluster serves the cluster's view (clusterview.Path's door), which
+	// /console/cluster reads in process as the session's principal, so
+	// that the door's role check decides; nil answers 404 there.
+	Cluster http.Handler
 	// Now is the clock of sessions, tokens and the login limiter; nil
 	// means time.Now.
 	Now      func() time.Time
@@ -251,6 +257,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "metrics":
 		c.serveMetrics(w, r)
+		return
+	case "cluster":
+		c.serveCluster(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

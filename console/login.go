@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/clusterview"
 )
 
 // maxLoginBody bounds a login request.
@@ -55,6 +56,7 @@ func (c *Console) info(sess *session) sessionInfo {
 	for _, op := range gatedActions {
 		in.Actions[op] = p.Role.Allows("states:" + op)
 	}
+	in.Actions["DescribeCluster"] = p.Role.Allows(clusterview.Action)
 	return in
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/clusterview"
 	"github.com/statecraft/statecraft/inproc"
 )
 
@@ -117,6 +118,30 @@ func (c *Console) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
 	h.Set("Cache-Control", "no-store")
 	_, _ = w.Write(out.Bytes())
+}
+
+// serveCluster serves the cluster's view through the session: the
+// server's door to it, called in process as the session's principal, so
+// that a role the door refuses is refused here alike. Nothing of the
+// page's request but its session goes on.
+func (c *Console) serveCluster(w http.ResponseWriter, r *http.Request) {
+	sess, ok := c.guard(w, r, http.MethodGet, false)
+	if !ok {
+		return
+	}
+	if c.opts.Cluster == nil {
+		writeError(w, http.StatusNotFound, "ResourceNotFoundException", "This server has no cluster view")
+		return
+	}
+	req, err := http.NewRequestWithContext(auth.WithPrincipal(r.Context(), sess.principal), http.MethodGet, clusterview.Path, nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
+		return
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Host = r.Host
+	w.Header().Set("Cache-Control", "no-store")
+	c.opts.Cluster.ServeHTTP(w, req)
 }
 
 // call runs one operation of the public API in process as p and returns

@@ -804,10 +804,11 @@ func TestNoInternalErrors(t *testing.T) {
 	keys := twoAccounts(t, newClock().Now())
 	h := newHarness(t, realAPI(t, keys), keys, func(o *Options) {
 		o.Metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "not { an exposition\n") })
+		o.Cluster = &clusterDoor{}
 	})
 	s := h.login(keyLogin("A_ADMIN", "admin-secret"))
 	// Logout last: it ends the session the others use.
-	paths := []string{"/console/login", "/console/session", "/console/api", "/console/events", "/console/metrics", "/console/nope", "/console/logout"}
+	paths := []string{"/console/login", "/console/session", "/console/api", "/console/events", "/console/metrics", "/console/cluster", "/console/nope", "/console/logout"}
 	methods := []string{"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD"}
 	bodies := []string{"", "{", `{"token":null}`, `{"accessKeyId":1}`, strings.Repeat("[", 10000)}
 	for _, p := range paths {

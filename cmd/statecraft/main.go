@@ -47,6 +47,8 @@ func commands() []*cobra.Command {
 		consoleTokenCmd(),
 		backupCmd(),
 		restoreCmd(),
+		clusterCmd(),
+		migrateCmd(),
 	}
 }
 

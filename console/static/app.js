@@ -12,6 +12,7 @@
 //	#/executions/<arn>          an execution: live graph, state data, event log
 //	#/activities                activities, with their queued tasks and waiting
 //	                            workers from the server's Prometheus metrics (GET /console/metrics)
+//	#/cluster                   the engine nodes and the shards each holds (GET /console/cluster)
 
 import { Graph, statesOf } from './graph.js';
 import { Tracker, detailsOf } from './history.js';
@@ -159,8 +160,9 @@ async function route() {
   leave();
   const hash = location.hash.replace(/^#/, '') || '/';
   const [, page, arg] = /^\/([^/]*)\/?(.*)$/.exec(hash) || [];
+  const section = page === 'activities' || page === 'cluster' ? page : 'machines';
   for (const a of document.querySelectorAll('[data-nav]')) {
-    a.classList.toggle('active', (a.dataset.nav === 'activities') === (page === 'activities'));
+    a.classList.toggle('active', a.dataset.nav === section);
   }
   const m = main();
   m.textContent = '';
@@ -169,6 +171,7 @@ async function route() {
     if (page === 'machines' && arg) await machinePage(m, decodeURIComponent(arg));
     else if (page === 'executions' && arg) await executionPage(m, decodeURIComponent(arg));
     else if (page === 'activities') await activitiesPage(m);
+    else if (page === 'cluster') await clusterPage(m);
     else await machinesPage(m);
   } catch (e) {
     if (!session) return; // signed out meanwhile: the sign-in form says so
@@ -681,6 +684,137 @@ async function activitiesPage(m) {
   await Promise.all([p.load(), refresh()]);
 }
 
+// ---- Cluster ----
+
+// How often the cluster page reads the view: a node heartbeats every
+// third of its lease (2 s by default), so this shows each beat or so.
+const CLUSTER_EVERY_MS = 3000;
+
+// fetchCluster reads GET /console/cluster, the server's cluster view
+// (package clusterview) as the session's principal.
+async function fetchCluster() {
+  const res = await fetch('/console/cluster', { cache: 'no-store' });
+  const out = await readBody(res);
+  if (!res.ok) {
+    const err = errorOf(res, out);
+    if (res.status === 401) signedOut('Your session has ended: sign in again.');
+    throw err;
+  }
+  return out;
+}
+
+// ago says how long before the view's own instant a time was, so that
+// the browser's clock plays no part.
+export function ago(asOf, t) {
+  const ms = Date.parse(asOf) - Date.parse(t);
+  if (!isFinite(ms)) return '';
+  if (ms < 1000) return 'just now';
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s ago`;
+  return `${(s / 3600).toFixed(1)} h ago`;
+}
+
+// shardRanges writes shard numbers compactly: 0-3, 7, 9-10.
+export function shardRanges(shards) {
+  const out = [];
+  for (let i = 0; i < shards.length; i++) {
+    let j = i;
+    while (j + 1 < shards.length && shards[j + 1] === shards[j] + 1) j++;
+    out.push(j > i ? `${shards[i]}-${shards[j]}` : String(shards[i]));
+    i = j;
+  }
+  return out.join(', ');
+}
+
+async function clusterPage(m) {
+  const status = h('span', { class: 'muted small', id: 'cluster-status' });
+  const note = h('div', { class: 'note-box', id: 'cluster-note', hidden: true });
+  const summary = h('p', { class: 'muted', id: 'cluster-summary' });
+  const body = h('tbody');
+  const map = h('div', { class: 'shard-map', id: 'shard-map' });
+  const mapPanel = h('section', { class: 'panel', id: 'shard-panel', hidden: true }, h('h2', {}, 'Shards'), map,
+    h('p', { class: 'muted small' }, 'Each square is a shard, coloured by the node holding its lease. Executions belong to shards by their ARN; a node runs the executions of the shards it holds.'));
+  const expired = h('ul', { class: 'small', id: 'expired-shards' });
+  const expiredPanel = h('section', { class: 'panel', id: 'expired-panel', hidden: true }, h('h2', {}, 'Expired leases'),
+    h('p', { class: 'muted small' }, 'Their nodes stopped renewing them: the next node to look for shards takes them over.'), expired);
+
+  const info = (n, key) => (n.info && n.info[key] !== undefined ? String(n.info[key]) : '—');
+  function show(v) {
+    const single = v.mode === 'single';
+    note.hidden = !single;
+    note.textContent = single ? 'Single node (SQLite): this server runs every execution; there are no shards to share. Run several servers on one PostgreSQL database (--db) to share the work.' : '';
+    const nodes = v.nodes || [];
+    const free = v.freeShards || [];
+    const exp = v.expiredShards || [];
+    summary.textContent = single ? `1 node, as of ${new Date(v.asOf).toLocaleTimeString()}`
+      : `${nodes.length} node${nodes.length === 1 ? '' : 's'} seen within ${v.seenWithinSeconds} s · ${v.shardCount} shards: ` +
+        `${v.shardCount - free.length - exp.length} held, ${free.length} free, ${exp.length} expired`;
+    body.textContent = '';
+    const colour = new Map();
+    nodes.forEach((n, i) => colour.set(n.id, i % 8));
+    for (const n of nodes) {
+      body.appendChild(h('tr', { dataset: { node: n.id }, class: n.live ? '' : 'stale' },
+        h('td', {}, h('span', { class: `swatch node-${colour.get(n.id)}` }), ' ', h('strong', { class: 'node-id' }, n.id),
+          n.this ? h('span', { class: 'version-tag this-node' }, 'this server') : null,
+          n.live ? null : h('span', { class: 'muted small' }, ' no recent heartbeat')),
+        h('td', { class: 'small address' }, n.address || '—'),
+        h('td', { class: 'num shards', title: (n.shards || []).join(', ') }, single ? 'all' : String(n.shardCount),
+          single || !n.shardCount ? null : h('div', { class: 'muted small shard-list' }, shardRanges(n.shards))),
+        h('td', { class: 'num live-executions' }, info(n, 'live')),
+        h('td', { class: 'num' }, info(n, 'pollers')),
+        h('td', { class: 'num' }, info(n, 'timersInFlight')),
+        h('td', { class: 'small' }, n.startedAt ? fmtTime(Date.parse(n.startedAt) / 1000) : '—'),
+        h('td', { class: 'small seen' }, n.seenAt ? ago(v.asOf, n.seenAt) : '—')));
+    }
+    if (!nodes.length) body.appendChild(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No node has been seen recently.')));
+
+    mapPanel.hidden = single;
+    map.textContent = '';
+    const holder = new Map();
+    for (const n of nodes) for (const s of n.shards || []) holder.set(s, n.id);
+    const lapsed = new Map(exp.map((e) => [e.shard, e.node]));
+    for (let s = 0; s < v.shardCount; s++) {
+      const node = holder.get(s);
+      const cls = node !== undefined ? `node-${colour.get(node)}` : lapsed.has(s) ? 'expired' : 'free';
+      const what = node !== undefined ? `held by ${node}` : lapsed.has(s) ? `expired (last held by ${lapsed.get(s)})` : 'free';
+      map.appendChild(h('span', { class: `shard ${cls}`, title: `shard ${s}: ${what}`, dataset: { shard: s, node: node ?? '' } }, s));
+    }
+    expiredPanel.hidden = !exp.length;
+    expired.textContent = '';
+    for (const e of exp) expired.appendChild(h('li', {}, `shard ${e.shard}, last held by ${e.node}, expired ${ago(v.asOf, e.expires)}`));
+  }
+
+  let failed = false;
+  let busy = false;
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      show(await fetchCluster());
+      failed = false;
+      status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    } catch (e) {
+      if (!session) return;
+      if (!failed) toast(`Reading the cluster: ${e.message || e}`);
+      failed = true;
+      status.textContent = `not updated: ${e.detail || e.message || e}`;
+    } finally {
+      busy = false;
+    }
+  }
+  const timer = setInterval(refresh, CLUSTER_EVERY_MS);
+  onLeave(() => clearInterval(timer));
+
+  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'Cluster'),
+    h('div', { class: 'row' }, status, h('button', { class: 'secondary', id: 'cluster-refresh', onclick: refresh }, 'Refresh'))),
+  note, summary,
+  h('table', { class: 'list', id: 'cluster-nodes' }, h('thead', {}, h('tr', {}, ['Node', 'Address', 'Shards', 'Executions in memory', 'Pollers',
+    'Timers in flight', 'Started', 'Last seen'].map((t) => h('th', {}, t)))), body),
+  h('div', { class: 'gap' }), mapPanel, expiredPanel);
+  await refresh();
+}
+
 // ---- Signing in ----
 
 // showUser shows who is signed in, with Sign out, in the top bar; and the
@@ -692,6 +826,7 @@ function showUser() {
   box.hidden = !session;
   nav.hidden = !session;
   if (!session) return;
+  document.getElementById('nav-cluster').hidden = !can('DescribeCluster');
   const who = session.accountName ? `${session.account} ${session.accountName}` : session.account;
   box.append(
     h('span', { id: 'whoami', title: `region ${session.region}` }, 'Signed in as ', h('strong', {}, session.accessKeyId), ` (${who}, ${session.role})`),
