@@ -202,7 +202,7 @@ func TestClusterOnPostgres(t *testing.T) {
 			t.Errorf("node %+v, want %d shards, live, with its info", n, want)
 		}
 	}
-	if v.Mode != clusterview.ModeCluster || v.ShardCount != 64 || total != 64 || v.SeenWithinSeconds != (3 * engine.DefaultShardLease).Seconds() {
+	if v.Mode != clusterview.ModeCluster || v.ShardCount != 64 || total != 64 || v.SeenWithinSeconds != (3*engine.DefaultShardLease).Seconds() {
 		t.Errorf("view %+v accounts for %d shards", v, total)
 	}
 }
