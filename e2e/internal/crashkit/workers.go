@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Activity is an activity of the workload and how its workers answer.
@@ -49,7 +50,11 @@ func (r *Run) Worker(ctx context.Context, a *Activity, id int, poll func(failed 
 			if ctx.Err() != nil {
 				return
 			}
-			if code := ErrorCode(err); code != "" {
+			var re *smithyhttp.ResponseError
+			switch {
+			case r.Retry5xx && errors.As(err, &re) && re.HTTPStatusCode() >= 500:
+				r.ServerErrors.Add(1)
+			case ErrorCode(err) != "":
 				r.Fail("GetActivityTask %s: %v", a.Name, err)
 			}
 			if !errors.Is(err, context.DeadlineExceeded) { // not our own poll timeout: the server is down
