@@ -1,0 +1,5 @@
+//go:build race
+
+package crashkit
+
+func init() { raceEnabled = true }
