@@ -115,7 +115,7 @@ func (s *Store) ReleaseShards(ctx context.Context, leases []store.Lease) error {
 }
 
 func (s *Store) ListShards(ctx context.Context) ([]store.Lease, error) {
-	rows, err := s.pool.Query(ctx, `SELECT shard, node, range_id, expires_at FROM shards ORDER BY shard`)
+	rows, err := s.query(ctx, `SELECT shard, node, range_id, expires_at FROM shards ORDER BY shard`)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (s *Store) ListNodes(ctx context.Context, p store.ListNodesParams) ([]store
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, address, started_at, seen_at, info FROM nodes
+	rows, err := s.query(ctx, `SELECT id, address, started_at, seen_at, info FROM nodes
 		WHERE seen_at > now() - $1 * interval '1 millisecond' ORDER BY id LIMIT $2`, millis(p.SeenWithin), p.Limit)
 	if err != nil {
 		return nil, err

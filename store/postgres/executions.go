@@ -74,7 +74,7 @@ func (s *Store) CommitStep(ctx context.Context, st store.StepParams) error {
 	if !*matched && errors.Is(err, errNoMatch) {
 		// Rare: say which of the two it was.
 		var one int
-		err := s.pool.QueryRow(ctx, `SELECT 1 FROM executions WHERE arn = $1`, st.ExecutionArn).Scan(&one)
+		err := s.queryRow(ctx, `SELECT 1 FROM executions WHERE arn = $1`, st.ExecutionArn).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -295,7 +295,7 @@ func queueUpsertTimers(b *pgx.Batch, arn string, shard int, timers []store.Timer
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = $1`, arn))
+	e, err := scanExecution(s.queryRow(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = $1`, arn))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -344,7 +344,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 }
 
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, body FROM inputs WHERE exec_id = `+execID+` ORDER BY seq`, executionArn)
+	rows, err := s.query(ctx, `SELECT seq, body FROM inputs WHERE exec_id = `+execID+` ORDER BY seq`, executionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -368,13 +368,13 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	var err error
 	switch {
 	case !p.Reverse:
-		rows, err = s.pool.Query(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = `+execID+` AND id > $2 ORDER BY id LIMIT $3`, p.ExecutionArn, p.AfterID, p.Limit)
 	case p.AfterID <= 0:
-		rows, err = s.pool.Query(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = `+execID+` ORDER BY id DESC LIMIT $2`, p.ExecutionArn, p.Limit)
 	default:
-		rows, err = s.pool.Query(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
 			WHERE exec_id = `+execID+` AND id < $2 ORDER BY id DESC LIMIT $3`, p.ExecutionArn, p.AfterID, p.Limit)
 	}
 	if err != nil {
@@ -405,11 +405,11 @@ func (s *Store) DueTimers(ctx context.Context, p store.DueTimersParams) ([]store
 	var rows pgx.Rows
 	var err error
 	if p.Leases == nil {
-		rows, err = s.pool.Query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
+		rows, err = s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
 			FROM timers t JOIN executions x ON x.id = t.exec_id
 			WHERE t.due <= $1 ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT $2`, p.DueBy, p.Limit)
 	} else {
-		rows, err = s.pool.Query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
+		rows, err = s.query(ctx, `SELECT x.arn, t.ref, t.kind, t.due, t.shard
 			FROM timers t JOIN executions x ON x.id = t.exec_id
 			WHERE t.shard = ANY($3::integer[]) AND t.due <= $1 ORDER BY t.due, t.exec_id, t.ref, t.kind LIMIT $2`,
 			p.DueBy, p.Limit, leaseShards(p.Leases))
@@ -444,13 +444,13 @@ func (s *Store) NextTimer(ctx context.Context, p store.NextTimerParams) (time.Ti
 	var err error
 	switch {
 	case p.Leases == nil:
-		err = s.pool.QueryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due)
+		err = s.queryRow(ctx, `SELECT min(due) FROM timers`).Scan(&due)
 	case len(p.Leases) == 0:
 		return time.Time{}, false, nil
 	default:
 		// One index probe per shard, rather than a scan of every
 		// shard's timers in due order filtered.
-		err = s.pool.QueryRow(ctx, `SELECT min(d) FROM unnest($1::integer[]) AS l(shard),
+		err = s.queryRow(ctx, `SELECT min(d) FROM unnest($1::integer[]) AS l(shard),
 			LATERAL (SELECT due AS d FROM timers t WHERE t.shard = l.shard ORDER BY due LIMIT 1) m`, leaseShards(p.Leases)).Scan(&due)
 	}
 	if err != nil {
@@ -509,7 +509,7 @@ func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*stor
 	if p.ActivityArn == "" {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.heartbeat_seconds, t.created_at
+	rows, err := s.query(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.heartbeat_seconds, t.created_at
 		FROM tasks t JOIN executions x ON x.id = t.exec_id
 		WHERE t.activity_arn = $1 AND NOT t.started ORDER BY t.created_at, t.id LIMIT $2`, p.ActivityArn, p.Limit)
 	if err != nil {
@@ -531,7 +531,7 @@ func (s *Store) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*stor
 // QueuedTasks reads the partial index tasks_unclaimed, so it costs the
 // number of queued tasks, not of open ones.
 func (s *Store) QueuedTasks(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT activity_arn, count(*) FROM tasks
+	rows, err := s.query(ctx, `SELECT activity_arn, count(*) FROM tasks
 		WHERE NOT started AND activity_arn <> '' GROUP BY activity_arn`)
 	if err != nil {
 		return nil, err
@@ -551,7 +551,7 @@ func (s *Store) QueuedTasks(ctx context.Context) (map[string]int64, error) {
 
 func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
 	var t store.Task
-	err := s.pool.QueryRow(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.started,
+	err := s.queryRow(ctx, `SELECT t.token, x.arn, t.ref, t.activity_arn, t.input, t.started,
 		t.worker_name, t.heartbeat_seconds, t.created_at
 		FROM tasks t JOIN executions x ON x.id = t.exec_id WHERE t.token = $1`, token).
 		Scan(&t.Token, &t.ExecutionArn, &t.Ref, &t.ActivityArn, &t.Input, &t.Started,

@@ -68,7 +68,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -335,14 +337,55 @@ func (s *Store) txThen(ctx context.Context, build func(b *pgx.Batch), then func(
 // returns where one of its statements' callbacks leaves the transaction's
 // id (pg_current_xact_id), which a COMMIT without an answer needs; a
 // step's first statement returns it, saving a statement of its own.
+//
+// A write whose connection is lost before its COMMIT is sent (the session
+// ended by the database, a restart, a broken socket) has written nothing:
+// it is sent again, on another connection, a few times with back-off, so
+// that a database blip costs a caller some latency rather than an error.
 func (s *Store) write(ctx context.Context, build func(b *pgx.Batch) (xid *int64), then func(tx pgx.Tx) error) error {
 	if err := s.startWrite(); err != nil {
 		return err
 	}
 	defer s.writes.Done()
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err, again := s.writeOnce(ctx, build, then)
+		if !again || attempt == writeAttempts {
+			return err
+		}
+		s.log.Warn("a write lost its connection before committing: sending it again", "attempt", attempt, "err", err)
+		if !pause(ctx, &wait) {
+			return err
+		}
+	}
+}
+
+// writeAttempts bounds how often a write whose connection was lost is
+// sent: 50 ms, 200 ms and 800 ms apart.
+const writeAttempts = 4
+
+// connectionLost tells whether err means that the connection failed, not
+// the statement: the session was ended or the server went away.
+func connectionLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// admin_shutdown, crash_shutdown, cannot_connect_now
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var netErr net.Error
+	return pgconn.SafeToRetry(err) || errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "conn closed")
+}
+
+// writeOnce is one attempt of write; again says that it failed on a lost
+// connection before COMMIT, so that it wrote nothing and may be sent again.
+func (s *Store) writeOnce(ctx context.Context, build func(b *pgx.Batch) (xid *int64), then func(tx pgx.Tx) error) (err error, again bool) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("store/postgres: %w", err)
+		return fmt.Errorf("store/postgres: %w", err), connectionLost(err)
 	}
 	defer conn.Release() // a connection left in a transaction is destroyed, not reused
 	b := &pgx.Batch{}
@@ -358,7 +401,7 @@ func (s *Store) write(ctx context.Context, build func(b *pgx.Batch) (xid *int64)
 		// Nothing is committed before COMMIT: a broken connection ends
 		// the session and its transaction with it.
 		_ = tx.Rollback(context.Background())
-		return mapErr(err)
+		return mapErr(err), connectionLost(err)
 	}
 	xid := *xidp
 	pid := conn.Conn().PgConn().PID()
@@ -366,13 +409,13 @@ func (s *Store) write(ctx context.Context, build func(b *pgx.Batch) (xid *int64)
 	// is what the caller must learn.
 	err = s.commit(context.WithoutCancel(ctx), tx, conn)
 	if err == nil {
-		return nil
+		return nil, false
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) {
-		return mapErr(err) // the server answered: not committed
+		return mapErr(err), false // the server answered: not committed
 	}
-	return s.settle(xid, pid, err)
+	return s.settle(xid, pid, err), false
 }
 
 // settleFor bounds how long a write whose COMMIT got no answer keeps

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -391,6 +392,35 @@ func TestPrefixEnd(t *testing.T) {
 		end, ok := prefixEnd(tc.prefix)
 		if end != tc.end || ok != tc.ok {
 			t.Errorf("prefixEnd(%q) = %q, %v; want %q, %v", tc.prefix, end, ok, tc.end, tc.ok)
+		}
+	}
+}
+
+// TestWriteAfterSessionEnded ends the session of the store's one pooled
+// connection, then writes at once: the write finds the connection dead
+// before its COMMIT, and is sent again on a new one, instead of failing.
+func TestWriteAfterSessionEnded(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.URL(t), Options{Schema: pgtest.Schema(t), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	for i := range 3 {
+		var pid int64
+		if err := s.pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		var ended bool
+		if err := admin(t).QueryRow(ctx, `SELECT pg_terminate_backend($1)`, pid).Scan(&ended); err != nil || !ended {
+			t.Fatalf("ending session %d: %v, %v", pid, ended, err)
+		}
+		arn := fmt.Sprintf("arn:%d", i)
+		if err := s.TagResource(ctx, store.TagResourceParams{Arn: arn, Tags: map[string]string{"k": "v"}}); err != nil {
+			t.Fatalf("write %d after its session was ended: %v", i, err)
+		}
+		if tags, err := s.ListTags(ctx, arn); err != nil || tags["k"] != "v" {
+			t.Fatalf("tags after the write: %v, %v", tags, err)
 		}
 	}
 }

@@ -54,7 +54,7 @@ func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) 
 }
 
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	sm, err := scanStateMachine(s.pool.QueryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`, arn))
+	sm, err := scanStateMachine(s.queryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`, arn))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -100,7 +100,7 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
 	var a store.Activity
-	err := s.pool.QueryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = $1`, arn).
+	err := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = $1`, arn).
 		Scan(&a.Arn, &a.Name, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -202,7 +202,7 @@ func prefixEnd(prefix string) (end string, ok bool) {
 
 func (s *Store) pageRows(ctx context.Context, query string, args []any, limit int,
 	scan func(pgx.Rows) (time.Time, string, error)) (string, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return "", err
 	}
@@ -250,7 +250,7 @@ func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) 
 }
 
 func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT key, value FROM tags WHERE arn = $1`, arn)
+	rows, err := s.query(ctx, `SELECT key, value FROM tags WHERE arn = $1`, arn)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func (s *Store) GetStateMachineVersion(ctx context.Context, versionArn string) (
 	if !ok {
 		return nil, store.ErrNotFound
 	}
-	v, err := scanVersion(s.pool.QueryRow(ctx, `SELECT `+versionColumns+` FROM state_machine_versions
+	v, err := scanVersion(s.queryRow(ctx, `SELECT `+versionColumns+` FROM state_machine_versions
 		WHERE state_machine_arn = $1 AND version = $2`, smArn, n))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -110,7 +110,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 			return nil, "", err
 		}
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+versionColumns+` FROM state_machine_versions
+	rows, err := s.query(ctx, `SELECT `+versionColumns+` FROM state_machine_versions
 		WHERE state_machine_arn = $1 AND version < $2 ORDER BY version DESC LIMIT $3`, p.StateMachineArn, before, p.Limit+1)
 	if err != nil {
 		return nil, "", err
