@@ -341,7 +341,8 @@ func reportCommit(b *testing.B) {
 // executions/s on the same shape; design target >= 20x that.
 func BenchmarkDurableW3(b *testing.B) {
 	rawBaseline(b)
-	benchW3(b, newEnv(b, true, engine.Options{SkipValidation: true}))
+	e := newEnv(b, true, engine.Options{SkipValidation: true})
+	benchW3(b, []*env{e}, e.serveW3, nil)
 }
 
 // BenchmarkDurableW3Postgres is BenchmarkDurableW3 on store/postgres (one
@@ -352,45 +353,127 @@ func BenchmarkDurableW3(b *testing.B) {
 // meanwhile (whatever else asked them for work too), and
 // total-cpu-us/exec adds the process's own.
 func BenchmarkDurableW3Postgres(b *testing.B) {
-	benchW3(b, newPGEnv(b, engine.Options{SkipValidation: true}))
+	e := newPGEnv(b, engine.Options{SkipValidation: true})
+	benchW3(b, []*env{e}, e.serveW3, nil)
 }
 
-func benchW3(b *testing.B, e *env) {
+// BenchmarkDurableW3Postgres3Nodes is BenchmarkDurableW3Postgres on three
+// engine nodes in this process, each with a pool of its own on one
+// schema, holding a share of the shards each once their leases have
+// settled. The workers are shared out among the nodes, and the drivers
+// start executions on them in turn. On one machine the nodes share its
+// CPU with each other and with the database server: this shows what the
+// coordination costs, not what more machines gain. nodeK-steps-% is the
+// share of the steps node K committed, and dispatch-cross-node-% the share
+// of tasks claimed on another node than the one that queued them.
+func BenchmarkDurableW3Postgres3Nodes(b *testing.B) {
+	c := newPGCluster(b, 3, engine.Options{SkipValidation: true})
+	c.settle(15, time.Minute)
+	benchW3(b, c.nodes, c.serveW3, c.origins)
+}
+
+// benchW3 measures W3 on nodes sharing one store (one node, or a
+// cluster's, with origins then); serve starts the W3 workers.
+func benchW3(b *testing.B, nodes []*env, serve func(workersPerActivity int, failures *atomic.Int64), origins *taskOrigins) {
+	e := nodes[0]
 	sm := e.machine("w3", w3Definition(b, true))
 	var failures atomic.Int64
-	e.serveW3(w3Workers, &failures)
-	if err := e.runMany(sm, "warm", 0, 100, 100, w3Input, w3Want); err != nil {
+	serve(w3Workers, &failures)
+	if err := runMany(nodes, sm, "warm", 0, 100, 100, w3Input, w3Want); err != nil {
 		b.Fatal(err)
 	}
-	ev0, st0, f0, c0, ce0 := e.st.events.Load(), e.st.steps.Load(), failures.Load(), e.st.claims.Load(), e.st.emptyClaims.Load()
-	t0 := e.st.stateTimers.Load()
+	// sum adds a counter up over the nodes.
+	sum := func(counter func(*countingStore) *atomic.Int64) int64 {
+		var n int64
+		for _, node := range nodes {
+			n += counter(node.st).Load()
+		}
+		return n
+	}
+	events := func(c *countingStore) *atomic.Int64 { return &c.events }
+	steps := func(c *countingStore) *atomic.Int64 { return &c.steps }
+	claims := func(c *countingStore) *atomic.Int64 { return &c.claims }
+	emptyClaims := func(c *countingStore) *atomic.Int64 { return &c.emptyClaims }
+	stateTimers := func(c *countingStore) *atomic.Int64 { return &c.stateTimers }
+	ev0, st0, f0, c0, ce0 := sum(events), sum(steps), failures.Load(), sum(claims), sum(emptyClaims)
+	t0 := sum(stateTimers)
+	nodeSteps0 := make([]int64, len(nodes))
+	for k, node := range nodes {
+		nodeSteps0[k] = node.st.steps.Load()
+	}
+	var dc0, dx0 int64
+	if origins != nil {
+		dc0, dx0 = origins.claims.Load(), origins.cross.Load()
+	}
 	b.ResetTimer()
 	start, cpu0, pg0 := time.Now(), cpuTime(), postgresCPU()
 	for i := range b.N {
-		if err := e.runMany(sm, "run", i*w3Batch, w3Batch, w3InFlight, w3Input, w3Want); err != nil {
+		if err := runMany(nodes, sm, "run", i*w3Batch, w3Batch, w3InFlight, w3Input, w3Want); err != nil {
 			b.Fatal(err)
 		}
 	}
 	elapsed, cpu, pgCPU := time.Since(start), cpuTime()-cpu0, postgresCPU()-pg0
 	b.StopTimer()
 	n := float64(b.N * w3Batch)
-	events := float64(e.st.events.Load() - ev0)
+	allSteps := float64(sum(steps) - st0)
 	execPerSec := n / elapsed.Seconds()
 	b.ReportMetric(execPerSec, "executions/s")
 	b.ReportMetric(execPerSec/temporalW3, "x-temporal")
 	if e.path != "" {
-		reportRaw(b, events/elapsed.Seconds())
+		reportRaw(b, float64(sum(events)-ev0)/elapsed.Seconds())
 	} else {
-		b.ReportMetric(events/elapsed.Seconds(), "events/s")
+		b.ReportMetric(float64(sum(events)-ev0)/elapsed.Seconds(), "events/s")
 		b.ReportMetric(float64(pgCPU.Microseconds())/n, "pg-cpu-us/exec")
 		b.ReportMetric(float64((cpu+pgCPU).Microseconds())/n, "total-cpu-us/exec")
 	}
-	b.ReportMetric(float64(e.st.steps.Load()-st0)/n, "steps/exec")
+	b.ReportMetric(allSteps/n, "steps/exec")
 	b.ReportMetric(float64(failures.Load()-f0)/n, "retries/exec")
-	b.ReportMetric(float64(e.st.stateTimers.Load()-t0)/n, "timers/exec")
+	b.ReportMetric(float64(sum(stateTimers)-t0)/n, "timers/exec")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/exec")
-	b.ReportMetric(float64(e.st.emptyClaims.Load()-ce0)/float64(e.st.claims.Load()-c0-(e.st.emptyClaims.Load()-ce0)), "empty-looks/task")
+	b.ReportMetric(float64(sum(emptyClaims)-ce0)/float64(sum(claims)-c0-(sum(emptyClaims)-ce0)), "empty-looks/task")
+	if len(nodes) > 1 {
+		for k, node := range nodes {
+			b.ReportMetric(100*float64(node.st.steps.Load()-nodeSteps0[k])/allSteps, fmt.Sprintf("node%d-steps-%%", k))
+		}
+	}
+	if origins != nil {
+		b.ReportMetric(100*float64(origins.cross.Load()-dx0)/float64(origins.claims.Load()-dc0), "dispatch-cross-node-%")
+	}
 	b.ReportMetric(0, "ns/op")
+	if len(nodes) > 1 {
+		// None lost or run twice: every execution is there once,
+		// SUCCEEDED, and every event a node committed is in the histories.
+		checkExecutions(b, e.st, sm.Arn, 100+b.N*w3Batch)
+		var stored int64
+		for _, name := range executionNames(100, b.N*w3Batch) {
+			evs, err := e.st.History(context.Background(), store.HistoryParams{ExecutionArn: arn.Execution(sm.Arn, name), Limit: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for j, ev := range evs {
+				if ev.ID != int64(j+1) {
+					b.Fatalf("%s: event %d has id %d", name, j+1, ev.ID)
+				}
+			}
+			stored += int64(len(evs))
+		}
+		if got := sum(events); got != stored {
+			b.Errorf("the nodes committed %d events, the histories hold %d", got, stored)
+		}
+	}
+}
+
+// executionNames are the names benchW3 gives its warm-up and measured
+// executions.
+func executionNames(warm, run int) []string {
+	names := make([]string, 0, warm+run)
+	for i := range warm {
+		names = append(names, fmt.Sprintf("warm-%d", i))
+	}
+	for i := range run {
+		names = append(names, fmt.Sprintf("run-%d", i))
+	}
+	return names
 }
 
 // postgresCPU is the CPU time (user and system) that the machine's
