@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/e2e/internal/crashkit"
+	"github.com/statecraft/statecraft/store/postgres/pgtest"
 )
 
 const (
@@ -219,6 +220,12 @@ type env struct {
 // setUp builds the server, computes the reference runs, starts the
 // cluster, creates the machines and starts the workers and the starters.
 func setUp(t *testing.T, seedOf string) *env {
+	return setUpOn(t, seedOf, nil)
+}
+
+// setUpOn is setUp with the cluster that cluster starts; nil starts it on
+// the shared test database (newCluster).
+func setUpOn(t *testing.T, seedOf string, start func(bin string, nodes int) *cluster) *env {
 	if testing.Short() && os.Getenv("CI") != "true" {
 		t.Skip("cluster test skipped in -short mode: it runs several servers on PostgreSQL, kills them and takes a minute or more")
 	}
@@ -257,7 +264,10 @@ func setUp(t *testing.T, seedOf string) *env {
 	t.Logf("reference runs done in %v", time.Since(refStart).Round(time.Millisecond))
 
 	nodes := numNodes(t)
-	e.cl = newCluster(t, bin, nodes)
+	if start == nil {
+		start = func(bin string, n int) *cluster { return newCluster(t, bin, n) }
+	}
+	e.cl = start(bin, nodes)
 	t.Logf("nodes: %d, up on schema %s (cluster flags: %v)", nodes, e.cl.schema, e.cl.multi)
 
 	// Nothing below waits for ever on nodes that are gone for good.
@@ -446,8 +456,54 @@ kill:
 // sessions are ended, those of all nodes or of one, 0.7–2.5 s apart.
 func TestClusterConnectionsCut(t *testing.T) {
 	e := setUp(t, "cut")
+	disrupted(t, e, "sessions cut", func(rng *rand.Rand) (string, int, error) {
+		time.Sleep(time.Duration(700+rng.IntN(1801)) * time.Millisecond)
+		targets, what := e.cl.nodes, "all"
+		if len(e.cl.nodes) > 1 && rng.IntN(2) == 0 {
+			nd := e.cl.nodes[rng.IntN(len(e.cl.nodes))]
+			targets, what = []*node{nd}, nd.name
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+		defer cancel()
+		n, err := e.cl.cut(ctx, targets)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("no database session of %s was ended: are they named %s?", what, targets[0].appName)
+		}
+		return what, n, err
+	})
+}
+
+// TestClusterPostgresRestart runs the workload on a PostgreSQL server of
+// the test's own (pgtest.Private), which it restarts (pg_ctl restart -m
+// fast: every session ended, the server down for a moment) every 1.5–3 s.
+func TestClusterPostgresRestart(t *testing.T) {
+	var inst *pgtest.Instance
+	e := setUpOn(t, "restart", func(bin string, n int) *cluster {
+		inst = pgtest.Private(t)
+		return newClusterOn(t, bin, n, inst.URL, "statecraft")
+	})
+	disrupted(t, e, "PostgreSQL restarted", func(rng *rand.Rand) (string, int, error) {
+		time.Sleep(time.Duration(1500+rng.IntN(1501)) * time.Millisecond)
+		// The nodes' sessions, which the restart ends.
+		var n int
+		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+		defer cancel()
+		if err := e.cl.db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'statecraft-node%'`).Scan(&n); err != nil {
+			return "", 0, err
+		}
+		began := time.Now()
+		err := inst.Restart()
+		return "restart/" + time.Since(began).Round(time.Millisecond).String(), n, err
+	})
+}
+
+// disrupted runs e's workload while disrupt (which waits a while, then
+// disrupts the database and says what it did and how many sessions it
+// ended) is called again and again until every execution has started; no
+// node may exit meanwhile, when there are several.
+func disrupted(t *testing.T, e *env, what string, disrupt func(*rand.Rand) (string, int, error)) {
 	cl, rng, r := e.cl, e.rng, e.r
-	// The store may answer the request whose session it lost with a 5xx,
+	// The store may answer a request whose session it lost with a 5xx,
 	// which the SDKs retry.
 	r.Retry5xx = true
 	var exitMu sync.Mutex
@@ -467,46 +523,35 @@ func TestClusterConnectionsCut(t *testing.T) {
 	cl.watch(wctx, &watching)
 	t.Cleanup(func() { wcancel(); watching.Wait() })
 
-	cuts, ended := 0, 0
+	times, ended := 0, 0
 	var schedule []string
-	cut := func() {
-		time.Sleep(time.Duration(700+rng.IntN(1801)) * time.Millisecond)
-		targets, what := cl.nodes, "all"
-		if len(cl.nodes) > 1 && rng.IntN(2) == 0 {
-			nd := cl.nodes[rng.IntN(len(cl.nodes))]
-			targets, what = []*node{nd}, nd.name
-		}
-		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
-		n, err := cl.cut(ctx, targets)
-		cancel()
+	once := func() {
+		did, n, err := disrupt(rng)
 		if err != nil {
-			t.Fatalf("ending the sessions of %s: %v", what, err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		cuts++
+		times++
 		ended += n
-		schedule = append(schedule, fmt.Sprintf("%s:%d", what, n))
+		schedule = append(schedule, fmt.Sprintf("%s:%d", did, n))
 	}
-cutting:
-	for cuts < maxKills-1 {
+disrupting:
+	for times < maxKills-1 {
 		select {
 		case <-e.startsDone:
-			if cuts >= plannedKills-1 {
-				break cutting
+			if times >= plannedKills-1 {
+				break disrupting
 			}
 		default:
 		}
-		cut()
+		once()
 	}
 	<-e.startsDone
 	r.LongPolls.Store(true)
-	cut()
-	lastCut := time.Now()
-	t.Logf("%d cuts (nodes:sessions ended): %s; executions started by %v", cuts, strings.Join(schedule, " "), time.Since(e.began).Round(time.Millisecond))
-	if ended == 0 {
-		t.Errorf("no database session of a node was ended: are they named %s?", cl.nodes[0].appName)
-	}
+	once()
+	last := time.Now()
+	t.Logf("%d times %s (what:sessions ended): %s; executions started by %v", times, what, strings.Join(schedule, " "), time.Since(e.began).Round(time.Millisecond))
 
-	timedOut, delivered := e.finish(lastCut)
+	timedOut, delivered := e.finish(last)
 
 	exitMu.Lock()
 	exits := append([]string(nil), exitLog...)
@@ -515,8 +560,8 @@ cutting:
 	for _, nd := range cl.nodes {
 		errorLines += crashkit.CheckServerLog(t, nd.srv.LogPath, true)
 	}
-	t.Logf("cluster (sessions cut): %d executions, %d cuts ending %d sessions, %d node exits%s, %d error lines in the logs (nodes: %d)",
-		len(e.w.Execs), cuts, ended, len(exits), listed(exits), errorLines, len(cl.nodes))
+	t.Logf("cluster (%s): %d executions, %d times ending %d sessions, %d node exits%s, %d error lines in the logs (nodes: %d)",
+		what, len(e.w.Execs), times, ended, len(exits), listed(exits), errorLines, len(cl.nodes))
 	t.Logf("%d tasks delivered; %d 5xx answers retried; %d TaskTimedOut answers to workers, %d heartbeat tasks abandoned, %d attempts timed out; %d StartExecution retries found the execution already ended; %d calls retried; %v in all",
 		delivered, r.ServerErrors.Load(), r.ClosedAnswers.Load(), r.Abandoned.Load(), timedOut, r.StartRepeats.Load(), r.RetriedCalls.Load(), time.Since(e.began).Round(time.Millisecond))
 }

@@ -82,8 +82,12 @@ func hasFlag(bin, flag string) bool {
 // starts them.
 func newCluster(t *testing.T, bin string, n int) *cluster {
 	t.Helper()
-	dbURL := pgtest.URL(t)
-	schema := pgtest.Schema(t) // dropped after the cleanups below
+	return newClusterOn(t, bin, n, pgtest.URL(t), pgtest.Schema(t)) // the schema is dropped after the cleanups below
+}
+
+// newClusterOn is newCluster on the database dbURL names, in schema.
+func newClusterOn(t *testing.T, bin string, n int, dbURL, schema string) *cluster {
+	t.Helper()
 	pool, err := pgxpool.New(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
