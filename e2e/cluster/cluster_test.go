@@ -22,11 +22,12 @@
 // node, and logs those takeover times.
 //
 // TestClusterConnectionsCut runs the same workload while the nodes'
-// database sessions are ended (pg_terminate_backend) several times, as a
-// restart of PostgreSQL would end them; PostgreSQL itself is not
-// restarted, as other packages' tests use it at the same time. A node that
-// exits then is counted and started again; with several nodes none may
-// exit.
+// database sessions are ended (pg_terminate_backend) several times, on
+// the shared test database; TestClusterPostgresRestart runs it on a
+// PostgreSQL server of its own (pgtest.Private), restarted again and
+// again: the shared one cannot be, as other packages' tests use it at the
+// same time. A node that exits then is counted and started again; with
+// several nodes none may exit.
 //
 // Settings, from the environment:
 //
