@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // Activity is an activity of the workload and how its workers answer.
@@ -25,7 +27,7 @@ type Activity struct {
 
 // ActivityArn is the ARN of the activity called name.
 func ActivityArn(name string) string {
-	return "arn:aws:states:" + Region + ":" + Account + ":activity:" + name
+	return arn.Activity(Region, Account, name)
 }
 
 // Worker polls for a's tasks until ctx ends and answers them as a.Decide

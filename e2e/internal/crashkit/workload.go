@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/cli"
 	"github.com/statecraft/statecraft/interp"
@@ -82,7 +83,7 @@ func (w *Workload) Load() error {
 			return err
 		}
 		m.Def = string(b)
-		m.Arn = "arn:aws:states:" + Region + ":" + Account + ":stateMachine:" + m.Name
+		m.Arn = arn.StateMachine(Region, Account, m.Name)
 	}
 	return nil
 }
@@ -96,7 +97,7 @@ func (w *Workload) AddExecutions(n int, machineOf func(i int) *Machine) {
 		w.Execs = append(w.Execs, &Execution{
 			I: i, Name: name, M: m,
 			Input: fmt.Sprintf(`{"i":%d,"w":%d}`, i, 1+i%2),
-			Arn:   strings.Replace(m.Arn, ":stateMachine:", ":execution:", 1) + ":" + name,
+			Arn:   arn.Execution(m.Arn, name),
 		})
 	}
 }
