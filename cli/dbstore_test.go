@@ -381,3 +381,84 @@ func TestServerSurvivesLostConnections(t *testing.T) {
 		t.Fatalf("execution %s with output %s", desc.Status, aws.ToString(desc.Output))
 	}
 }
+
+// TestNestedAndStopAcrossNodes stops, through one node, an execution the
+// other started; then a parent started on the first node waits (.sync:2)
+// on a child that waits in turn, the first node stops, and the second
+// finishes both: the child's timer and the parent's watch are rows of
+// shards the second takes over.
+func TestNestedAndStopAcrossNodes(t *testing.T) {
+	o := pgOptions(t)
+	o.ShardLease = Duration(time.Second)
+	ctx := t.Context()
+	o1, o2 := o, o
+	o1.NodeID, o2.NodeID = "one", "two"
+	o2.Data = t.TempDir()
+	a := startServer(t, o1)
+	b := startServer(t, o2)
+	ca, cb := a.client(), b.client()
+	role := aws.String("arn:aws:iam::123456789012:role/r")
+	long, err := ca.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("long"), RoleArn: role,
+		Definition: aws.String(`{"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 600, "End": true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := ca.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: long.StateMachineArn, Name: aws.String("l1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cb.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn, Error: aws.String("Halt"), Cause: aws.String("from the other node")}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := ca.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Status != sfntypes.ExecutionStatusAborted || aws.ToString(desc.Error) != "Halt" {
+		t.Fatalf("stopped through the other node: %s %s", desc.Status, aws.ToString(desc.Error))
+	}
+
+	child, err := ca.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("child"), RoleArn: role,
+		Definition: aws.String(`{"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 2, "Next": "Done"},
+			"Done": {"Type": "Pass", "Parameters": {"y.$": "$.x"}, "End": true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := ca.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("parent"), RoleArn: role,
+		Definition: aws.String(`{"StartAt": "Child", "States": {"Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+			"Parameters": {"StateMachineArn": "` + *child.StateMachineArn + `", "Name": "kid", "Input": {"x": 7}},
+			"OutputPath": "$.Output", "End": true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ca.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: parent.StateMachineArn, Name: aws.String("p1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The child is started by the parent's timer, on whichever node holds
+	// the parent's shard; wait for it, then stop the first node.
+	kid := strings.Replace(*child.StateMachineArn, ":stateMachine:", ":execution:", 1) + ":kid"
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, err := cb.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(kid)}); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child execution was never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.stop(t)
+	for deadline := time.Now().Add(time.Minute); ; {
+		desc, err = cb.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: p.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"y":7}` {
+		t.Fatalf("parent %s with output %s, want SUCCEEDED with {\"y\":7}", desc.Status, aws.ToString(desc.Output))
+	}
+}
