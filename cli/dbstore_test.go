@@ -145,17 +145,7 @@ func TestServerOnPostgresSurvivesRestarts(t *testing.T) {
 	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{"done": true}`)}); err != nil {
 		t.Fatal(err)
 	}
-	var desc *sfn.DescribeExecutionOutput
-	for deadline := time.Now().Add(time.Minute); ; {
-		desc, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	desc := waitEnded(t, c, start.ExecutionArn)
 	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"done":true}` {
 		t.Fatalf("execution %s with output %s, want SUCCEEDED with {\"done\":true}", desc.Status, aws.ToString(desc.Output))
 	}
@@ -184,14 +174,9 @@ func TestServerOnPostgresSurvivesRestarts(t *testing.T) {
 // worker polling the second gets a task the first's execution queued.
 func TestTwoNodesOnPostgres(t *testing.T) {
 	o := pgOptions(t)
-	o.ShardLease = Duration(time.Second)
 	o.MetricsToken = "scrape"
 	ctx := t.Context()
-	o1, o2 := o, o
-	o1.NodeID, o2.NodeID = "one", "two"
-	o2.Data = t.TempDir()
-	a := startServer(t, o1)
-	b := startServer(t, o2)
+	a, b := startTwoNodes(t, o)
 	ca, cb := a.client(), b.client()
 	act, err := ca.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")})
 	if err != nil {
@@ -247,17 +232,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.stop(t)
-	var desc *sfn.DescribeExecutionOutput
-	for deadline := time.Now().Add(time.Minute); ; {
-		desc, err = cb.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	desc := waitEnded(t, cb, start.ExecutionArn)
 	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"ok":1}` {
 		t.Fatalf("execution %s with output %s, want SUCCEEDED with {\"ok\":1}", desc.Status, aws.ToString(desc.Output))
 	}
@@ -388,14 +363,8 @@ func TestServerSurvivesLostConnections(t *testing.T) {
 // finishes both: the child's timer and the parent's watch are rows of
 // shards the second takes over.
 func TestNestedAndStopAcrossNodes(t *testing.T) {
-	o := pgOptions(t)
-	o.ShardLease = Duration(time.Second)
 	ctx := t.Context()
-	o1, o2 := o, o
-	o1.NodeID, o2.NodeID = "one", "two"
-	o2.Data = t.TempDir()
-	a := startServer(t, o1)
-	b := startServer(t, o2)
+	a, b := startTwoNodes(t, pgOptions(t))
 	ca, cb := a.client(), b.client()
 	role := aws.String("arn:aws:iam::123456789012:role/r")
 	long, err := ca.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("long"), RoleArn: role,
@@ -448,17 +417,35 @@ func TestNestedAndStopAcrossNodes(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	a.stop(t)
+	desc = waitEnded(t, cb, p.ExecutionArn)
+	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"y":7}` {
+		t.Fatalf("parent %s with output %s, want SUCCEEDED with {\"y\":7}", desc.Status, aws.ToString(desc.Output))
+	}
+}
+
+// startTwoNodes starts nodes "one" and "two" with o on its database and
+// schema, each with a data directory of its own, leases of a second.
+func startTwoNodes(t *testing.T, o ServerOptions) (a, b *pgServer) {
+	t.Helper()
+	o.ShardLease = Duration(time.Second)
+	o1, o2 := o, o
+	o1.NodeID, o2.NodeID = "one", "two"
+	o2.Data = t.TempDir()
+	return startServer(t, o1), startServer(t, o2)
+}
+
+// waitEnded reads an execution through c until it has ended, or a minute
+// has passed, and returns what it read last.
+func waitEnded(t *testing.T, c *sfn.Client, arn *string) *sfn.DescribeExecutionOutput {
+	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; {
-		desc, err = cb.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: p.ExecutionArn})
+		desc, err := c.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: arn})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if desc.Status != sfntypes.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
+			return desc
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if desc.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"y":7}` {
-		t.Fatalf("parent %s with output %s, want SUCCEEDED with {\"y\":7}", desc.Status, aws.ToString(desc.Output))
+		time.Sleep(20 * time.Millisecond)
 	}
 }
