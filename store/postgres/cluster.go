@@ -38,11 +38,17 @@ func queueFence(b *pgx.Batch, f store.Fence) {
 }
 
 func leaseShards(ls []store.Lease) []int32 {
-	out := make([]int32, len(ls))
+	shards, _ := leaseColumns(ls)
+	return shards
+}
+
+// leaseColumns is leases as the two arrays a statement unnests.
+func leaseColumns(ls []store.Lease) (shards []int32, ranges []int64) {
+	shards, ranges = make([]int32, len(ls)), make([]int64, len(ls))
 	for i, l := range ls {
-		out[i] = int32(l.Shard)
+		shards[i], ranges[i] = int32(l.Shard), l.RangeID
 	}
-	return out
+	return shards, ranges
 }
 
 func millis(d time.Duration) int64 { return d.Milliseconds() }
@@ -80,10 +86,7 @@ func (s *Store) RenewShards(ctx context.Context, p store.RenewShardsParams) ([]s
 	if len(p.Leases) == 0 {
 		return nil, nil
 	}
-	shards, ranges := make([]int32, len(p.Leases)), make([]int64, len(p.Leases))
-	for i, l := range p.Leases {
-		shards[i], ranges[i] = int32(l.Shard), l.RangeID
-	}
+	shards, ranges := leaseColumns(p.Leases)
 	var out []store.Lease
 	err := s.tx(ctx, func(b *pgx.Batch) {
 		b.Queue(`UPDATE shards s SET expires_at = now() + $2 * interval '1 millisecond'
@@ -105,10 +108,7 @@ func (s *Store) ReleaseShards(ctx context.Context, leases []store.Lease) error {
 	if len(leases) == 0 {
 		return nil
 	}
-	shards, ranges := make([]int32, len(leases)), make([]int64, len(leases))
-	for i, l := range leases {
-		shards[i], ranges[i] = int32(l.Shard), l.RangeID
-	}
+	shards, ranges := leaseColumns(leases)
 	return s.exec(ctx, nil, `UPDATE shards s SET node = '', expires_at = '-infinity'
 		FROM unnest($1::integer[], $2::bigint[]) AS l(shard, range_id)
 		WHERE s.shard = l.shard AND s.range_id = l.range_id`, shards, ranges)
