@@ -66,8 +66,9 @@ func newCluster(c store.Cluster, opts Options) *cluster {
 	return &cluster{c: c, node: node, address: opts.Address, started: time.Now().UTC(), ttl: ttl, held: map[int]heldLease{}}
 }
 
-// leases returns the leases this node may act on at now: never nil, so
-// that a node holding none reads no timers.
+// leases returns the leases this node may act on at now, by the wall
+// clock (never Options.Now, a test's clock: leases are real time): never
+// nil, so that a node holding none reads no timers.
 func (cl *cluster) leases(now time.Time) []store.Lease {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -114,7 +115,7 @@ func (e *Engine) Shards() []int {
 		return nil
 	}
 	var out []int
-	for _, l := range e.cl.leases(e.now()) {
+	for _, l := range e.cl.leases(time.Now()) {
 		out = append(out, l.Shard)
 	}
 	sort.Ints(out)

@@ -670,7 +670,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 		if e.cl != nil {
 			// The shard's owner fires its timers: wake it, unless it is
 			// this node.
-			if shard := store.ShardOf(l.arn, e.cl.c.ShardCount()); !e.cl.holds(shard, e.now()) {
+			if shard := store.ShardOf(l.arn, e.cl.c.ShardCount()); !e.cl.holds(shard, time.Now()) {
 				e.publish(store.ChannelTimers, strconv.Itoa(shard))
 			}
 		}
@@ -713,7 +713,7 @@ func (e *Engine) listen(ctx context.Context) {
 			case store.ChannelActivity:
 				e.notifyActivity(payload, nil)
 			case store.ChannelTimers:
-				if shard, err := strconv.Atoi(payload); err != nil || e.cl == nil || e.cl.holds(shard, e.now()) {
+				if shard, err := strconv.Atoi(payload); err != nil || e.cl == nil || e.cl.holds(shard, time.Now()) {
 					e.kick()
 				}
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 	"sync"
+	"time"
 	"sync/atomic"
 
 	"github.com/statecraft/statecraft/store"
@@ -55,7 +56,7 @@ func (e *Engine) Stats() Stats {
 		PollersWaiting:     map[string]int64{},
 	}
 	if e.cl != nil {
-		s.Node, s.ShardsHeld = e.cl.node, len(e.cl.leases(e.now()))
+		s.Node, s.ShardsHeld = e.cl.node, len(e.cl.leases(time.Now()))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

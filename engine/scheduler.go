@@ -37,7 +37,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		var leases []store.Lease
 		wait := time.Minute
 		if e.cl != nil {
-			leases = e.cl.leases(e.now())
+			leases = e.cl.leases(time.Now())
 			wait = e.opts.PollInterval
 		}
 		var nextDue time.Time
