@@ -3,8 +3,8 @@ package engine
 import (
 	"strings"
 	"sync"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/statecraft/statecraft/store"
 )
