@@ -12,3 +12,9 @@ import (
 func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(*testing.T) store.Store { return New() })
 }
+
+// Shared passes it too, with the leases and fences of a store several
+// nodes share.
+func TestShared(t *testing.T) {
+	storetest.Exercise(t, func(*testing.T) store.Store { return NewShared(16) })
+}
