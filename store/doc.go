@@ -6,9 +6,10 @@
 // store/storetest is the suite that checks it, one suite for every driver
 // (in the manner of River's driver tests). store/sqlite is the embedded
 // driver the server runs on by default; store/postgres keeps the same
-// contract in a PostgreSQL schema (statecraft server --db), one node at a
-// time until leases are built; store/memstore keeps everything in memory,
-// for tests. The package imports nothing else of Statecraft, so a driver
+// contract in a PostgreSQL schema (statecraft server --db) that any number
+// of nodes share, as a Cluster (shard leases and fences); store/memstore
+// keeps everything in memory, for tests, and its Shared is a Cluster for
+// several engines of one process. The package imports nothing else of Statecraft, so a driver
 // depends on the contract and not on the engine.
 //
 // Executions are event-sourced: a step commits the interpreter input it
