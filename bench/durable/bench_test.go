@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -670,109 +671,280 @@ func BenchmarkActivityDispatch(b *testing.B) {
 	loopP50, loopP99 := loopbackBaseline(b)
 	e := newEnv(b, true, engine.Options{})
 	a := e.serveAPI(30 * time.Second)
-	actArn := a.createActivity(b, "dispatch")
-	smArn := a.createMachine(b, "dispatch", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"`+actArn+`","End":true}}}`)
+	p := newDispatchProbe(b, "dispatch", a, a, []*env{e}, nil)
+	s := benchDispatch(b, p, nil)
+	reportDispatch(b, s, loopP50, loopP99, false)
+	reportCommit(b)
+	b.ReportMetric(0, "ns/op")
+}
 
-	var schedMu sync.Mutex
-	sched := map[string]time.Time{}
-	e.st.scheduled = func(arn string) {
+// BenchmarkActivityDispatchCrossNode is BenchmarkActivityDispatch on two
+// nodes sharing a PostgreSQL schema, each behind an API server of its own,
+// once their shard leases have settled. "cross-node": the worker's long
+// poll waits on node B and StartExecution goes to node A, where no poller
+// waits, so A publishes a notification (store.ChannelActivity) after the
+// step is durable, and B, hearing it, reads the task from the store and
+// claims it, loading the execution A ran. "same-node": both calls go to
+// node A of the same cluster, and the task reaches the poller in memory.
+// "one-node": both on a single-node PostgreSQL env, whose engine holds no
+// leases. A poller on a shared store also reads it every PollInterval (1
+// s) whatever it hears, so via-poll-% is the share of dispatches that
+// took over 500 ms (the notification lost or ignored), and, cross-node,
+// notes-missed the samples whose task B was given without hearing a
+// notification first, notify-p50-us and notify-p99-us the time from the
+// step being durable to B hearing it, and dispatch-cross-node-% the share
+// of tasks claimed on another node than the one that queued them.
+func BenchmarkActivityDispatchCrossNode(b *testing.B) {
+	loopP50, loopP99 := loopbackBaseline(b)
+	c := newPGCluster(b, 2, engine.Options{})
+	c.settle(c.shards/2, time.Minute)
+	na, nb := c.nodes[0], c.nodes[1]
+	apiA, apiB := na.serveAPI(30*time.Second), nb.serveAPI(30*time.Second)
+	b.Run("cross-node", func(b *testing.B) {
+		c.settle(c.shards/2, time.Minute)
+		p := newDispatchProbe(b, "cross", apiA, apiB, c.nodes, nb.st)
+		var dc0, dx0 int64
+		s := benchDispatch(b, p, func() { dc0, dx0 = c.origins.claims.Load(), c.origins.cross.Load() })
+		reportDispatch(b, s, loopP50, loopP99, true)
+		reportNotes(b, s)
+		b.ReportMetric(100*float64(c.origins.cross.Load()-dx0)/float64(c.origins.claims.Load()-dc0), "dispatch-cross-node-%")
+		b.ReportMetric(0, "ns/op")
+	})
+	b.Run("same-node", func(b *testing.B) {
+		c.settle(c.shards/2, time.Minute)
+		p := newDispatchProbe(b, "same", apiA, apiA, c.nodes, nil)
+		var dc0, dx0 int64
+		s := benchDispatch(b, p, func() { dc0, dx0 = c.origins.claims.Load(), c.origins.cross.Load() })
+		reportDispatch(b, s, loopP50, loopP99, true)
+		b.ReportMetric(100*float64(c.origins.cross.Load()-dx0)/float64(c.origins.claims.Load()-dc0), "dispatch-cross-node-%")
+		b.ReportMetric(0, "ns/op")
+	})
+	b.Run("one-node", func(b *testing.B) {
+		e := newPGEnv(b, engine.Options{})
+		a := e.serveAPI(30 * time.Second)
+		s := benchDispatch(b, newDispatchProbe(b, "one", a, a, []*env{e}, nil), nil)
+		reportDispatch(b, s, loopP50, loopP99, false)
+		b.ReportMetric(0, "ns/op")
+	})
+}
+
+// TestActivityDispatchCrossNodeSmoke hands a few tasks queued on node A to
+// a worker long-polling node B of two sharing a PostgreSQL schema: the
+// harness BenchmarkActivityDispatchCrossNode uses works, and each task
+// reaches B by its notification, not by B's PollInterval reads.
+func TestActivityDispatchCrossNodeSmoke(t *testing.T) {
+	c := newPGCluster(t, 2, engine.Options{})
+	na, nb := c.nodes[0], c.nodes[1]
+	p := newDispatchProbe(t, "cross", na.serveAPI(30*time.Second), nb.serveAPI(30*time.Second), c.nodes, nb.st)
+	// The first may be sent before B listens: notifications sent then
+	// are lost to it, and B finds the task by reading the store.
+	p.sample("warm")
+	dc0, dx0 := c.origins.claims.Load(), c.origins.cross.Load()
+	var s []dispatchSample
+	for i := range 5 {
+		s = append(s, p.sample(fmt.Sprintf("d-%d", i)))
+	}
+	for i, x := range s {
+		if !x.heard {
+			t.Errorf("sample %d: B was given the task %v after it was durable without hearing a notification", i, x.dispatch)
+		}
+	}
+	if claims, cross := c.origins.claims.Load()-dc0, c.origins.cross.Load()-dx0; claims != 5 || cross != 5 {
+		t.Errorf("%d of %d claims committed on another node than the one that queued the task; want 5 of 5", cross, claims)
+	}
+	t.Logf("dispatch %v, notification heard %v after the step was durable (first sample)", s[0].dispatch, s[0].notify)
+}
+
+// dispatchProbe is a one-activity machine started through one API server
+// while a worker's Go SDK call is already blocked in GetActivityTask on
+// another (or the same), one task at a time.
+type dispatchProbe struct {
+	tb          testing.TB
+	start, poll *apiServer
+	smArn       string
+	// polled is the store of the node the worker polls, which counts the
+	// notifications it hears; nil when they are not looked at.
+	polled *countingStore
+
+	schedMu sync.Mutex
+	sched   map[string]time.Time // execution → when its task's step was durable
+
+	ready chan struct{}
+	got   chan heldTask
+}
+
+type heldTask struct {
+	token, arn string
+	at         time.Time
+	err        error
+}
+
+// dispatchSample is one task's way to the worker. notify is from the
+// step being durable to the polled node hearing a notification, when
+// heard.
+type dispatchSample struct {
+	dispatch, total, notify time.Duration
+	heard                   bool
+}
+
+// newDispatchProbe creates an activity and a machine named name through
+// start, and starts a worker long-polling poll. nodes are the engines
+// whose steps may queue the task.
+func newDispatchProbe(tb testing.TB, name string, start, poll *apiServer, nodes []*env, polled *countingStore) *dispatchProbe {
+	tb.Helper()
+	p := &dispatchProbe{tb: tb, start: start, poll: poll, polled: polled, sched: map[string]time.Time{},
+		ready: make(chan struct{}), got: make(chan heldTask)}
+	actArn := start.createActivity(tb, name)
+	p.smArn = start.createMachine(tb, name, `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"`+actArn+`","End":true}}}`)
+	scheduled := func(arn string) {
 		now := time.Now()
-		schedMu.Lock()
-		sched[arn] = now
-		schedMu.Unlock()
+		p.schedMu.Lock()
+		p.sched[arn] = now
+		p.schedMu.Unlock()
 	}
-
-	type held struct {
-		token, arn string
-		at         time.Time
+	for _, e := range nodes {
+		e.st.scheduled.Store(&scheduled)
 	}
-	ready := make(chan struct{})
-	got := make(chan held)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
+	// Registered after the servers', so it runs first: the worker stops
+	// before its server closes under it.
+	tb.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		for _, e := range nodes {
+			e.st.scheduled.Store(nil)
+		}
+	})
 	wg.Go(func() {
 		for ctx.Err() == nil {
 			select {
-			case ready <- struct{}{}:
+			case p.ready <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
-			out, err := a.client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(actArn), WorkerName: aws.String("w")})
-			at := time.Now()
-			if err != nil {
-				if ctx.Err() == nil {
-					e.fail(fmt.Errorf("GetActivityTask: %w", err))
-					close(got)
-				}
-				return
+			out, err := poll.client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(actArn), WorkerName: aws.String("w")})
+			h := heldTask{at: time.Now(), err: err}
+			if err == nil && out.TaskToken == nil {
+				h.err = errors.New("GetActivityTask: no task within the long poll")
 			}
-			if out.TaskToken == nil {
-				e.fail(fmt.Errorf("GetActivityTask: no task within the long poll"))
-				close(got)
-				return
+			if h.err == nil {
+				h.token = aws.ToString(out.TaskToken)
+				h.arn, _ = tokenExecution(h.token)
 			}
-			tok := aws.ToString(out.TaskToken)
-			arn, _ := tokenExecution(tok)
 			select {
-			case got <- held{token: tok, arn: arn, at: at}:
+			case p.got <- h:
 			case <-ctx.Done():
 				return
 			}
-			if _, err := a.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: out.TaskToken, Output: aws.String(`{"done":true}`)}); err != nil && ctx.Err() == nil {
-				e.fail(fmt.Errorf("SendTaskSuccess: %w", err))
+			if h.err != nil {
+				return
+			}
+			if _, err := poll.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: out.TaskToken, Output: aws.String(`{"done":true}`)}); err != nil && ctx.Err() == nil {
+				tb.Errorf("SendTaskSuccess: %v", err)
 			}
 		}
 	})
+	return p
+}
 
-	var dispatch, total []time.Duration
-	sample := func(name string) {
-		p0 := a.polls.Load()
-		<-ready
-		// Let the poll reach the server and block in the engine.
-		for a.polls.Load() == p0 {
-			time.Sleep(100 * time.Microsecond)
-		}
-		time.Sleep(time.Millisecond)
-		t0 := time.Now()
-		out, err := a.client.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(name), Input: aws.String(`{"n":1}`)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		h, ok := <-got
-		if !ok {
-			b.Fatal(e.firstErr())
-		}
-		arn := aws.ToString(out.ExecutionArn)
-		if h.arn != arn {
-			b.Fatalf("the worker got a task of %s, want %s", h.arn, arn)
-		}
-		schedMu.Lock()
-		ts, ok := sched[arn]
-		delete(sched, arn)
-		schedMu.Unlock()
-		if !ok {
-			b.Fatalf("no scheduled time for %s", arn)
-		}
-		dispatch = append(dispatch, h.at.Sub(ts))
-		total = append(total, h.at.Sub(t0))
+// sample starts execution name once the worker's call is waiting in the
+// engine, and times its task's way to the worker.
+func (p *dispatchProbe) sample(name string) dispatchSample {
+	p.tb.Helper()
+	p0 := p.poll.polls.Load()
+	<-p.ready
+	// Let the poll reach the server and block in the engine.
+	for p.poll.polls.Load() == p0 {
+		time.Sleep(100 * time.Microsecond)
 	}
+	time.Sleep(time.Millisecond)
+	var notes0 int64
+	if p.polled != nil {
+		notes0 = p.polled.activityNotes.Load()
+	}
+	t0 := time.Now()
+	out, err := p.start.client.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(p.smArn), Name: aws.String(name), Input: aws.String(`{"n":1}`)})
+	if err != nil {
+		p.tb.Fatal(err)
+	}
+	h := <-p.got
+	if h.err != nil {
+		p.tb.Fatal(h.err)
+	}
+	arn := aws.ToString(out.ExecutionArn)
+	if h.arn != arn {
+		p.tb.Fatalf("the worker got a task of %s, want %s", h.arn, arn)
+	}
+	p.schedMu.Lock()
+	ts, ok := p.sched[arn]
+	delete(p.sched, arn)
+	p.schedMu.Unlock()
+	if !ok {
+		p.tb.Fatalf("no scheduled time for %s", arn)
+	}
+	s := dispatchSample{dispatch: h.at.Sub(ts), total: h.at.Sub(t0)}
+	// The worker holds the task only once B has claimed it, so a
+	// notification that reached B in time has been counted by now.
+	if p.polled != nil && p.polled.activityNotes.Load() > notes0 {
+		s.heard = true
+		s.notify = time.Unix(0, p.polled.lastActivityNote.Load()).Sub(ts)
+	}
+	return s
+}
+
+// benchDispatch takes 20 warm-up samples, then, after calling warm when
+// set, dispatchSamples per operation, timed.
+func benchDispatch(b *testing.B, p *dispatchProbe, warm func()) []dispatchSample {
 	for i := range 20 {
-		sample(fmt.Sprintf("warm-%d", i))
+		p.sample(fmt.Sprintf("warm-%d", i))
 	}
-	dispatch, total = dispatch[:0], total[:0]
+	if warm != nil {
+		warm()
+	}
+	var s []dispatchSample
 	b.ResetTimer()
 	for i := range b.N * dispatchSamples {
-		sample(fmt.Sprintf("d-%d", i))
+		s = append(s, p.sample(fmt.Sprintf("d-%d", i)))
 	}
 	b.StopTimer()
+	return s
+}
+
+// reportDispatch reports dispatch and start-to-held p50 and p99 beside the
+// loopback baseline; and, on a shared store (where a poller also reads
+// it every PollInterval), via-poll-%.
+func reportDispatch(b *testing.B, s []dispatchSample, loopP50, loopP99 time.Duration, shared bool) {
+	dispatch := make([]time.Duration, len(s))
+	total := make([]time.Duration, len(s))
+	slow := 0
+	for i, x := range s {
+		dispatch[i], total[i] = x.dispatch, x.total
+		if x.dispatch > 500*time.Millisecond {
+			slow++
+		}
+	}
 	_, p99 := reportLatency(b, "dispatch", dispatch)
 	reportLatency(b, "start-to-held", total)
 	b.ReportMetric(us(loopP50), "loopback-p50-us")
 	b.ReportMetric(us(loopP99), "loopback-p99-us")
 	b.ReportMetric(float64(p99)/float64(loopP99), "p99-x-loopback")
-	reportCommit(b)
-	b.ReportMetric(0, "ns/op")
+	if shared {
+		b.ReportMetric(100*float64(slow)/float64(len(s)), "via-poll-%")
+	}
+}
+
+// reportNotes reports how many tasks reached the polled node without its
+// hearing a notification first, and how long the notifications took.
+func reportNotes(b *testing.B, s []dispatchSample) {
+	var notify []time.Duration
+	for _, x := range s {
+		if x.heard {
+			notify = append(notify, x.notify)
+		}
+	}
+	b.ReportMetric(float64(len(s)-len(notify)), "notes-missed")
+	reportLatency(b, "notify", notify)
 }
 
 // tokenExecution reads the execution out of a task token's clear part.

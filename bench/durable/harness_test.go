@@ -145,13 +145,20 @@ type countingStore struct {
 	claims, emptyClaims atomic.Int64
 	stateTimers         atomic.Int64 // Wait and retry timer rows armed
 	// scheduled, when set, is called as soon as a step that queued an
-	// activity task is durable (before the engine wakes any poller).
-	scheduled func(executionArn string)
+	// activity task is durable (before the engine wakes any poller). It
+	// is set while the engine runs, hence atomic.
+	scheduled atomic.Pointer[func(executionArn string)]
 	// origins, when set, is shared by the nodes of a cluster, node being
 	// this one's index: it tells which node queued each task, so that a
 	// claim committed by another node counts as a cross-node dispatch.
 	origins *taskOrigins
 	node    int
+	// activityNotes counts the store.ChannelActivity notifications this
+	// node's engine has heard (another node queued a task none of its own
+	// pollers took), and lastActivityNote is when it heard the latest, in
+	// Unix nanoseconds: they tell a task fetched because of a notification
+	// from one fetched by the PollInterval fallback. Cluster nodes only.
+	activityNotes, lastActivityNote atomic.Int64
 }
 
 // taskOrigins records the node that queued each open task, and counts the
@@ -221,8 +228,8 @@ func (c *countingStore) count(arn string, step *store.StepParams) {
 			c.stateTimers.Add(1)
 		}
 	}
-	if c.scheduled != nil && len(step.AddTasks) > 0 {
-		c.scheduled(arn)
+	if f := c.scheduled.Load(); f != nil && len(step.AddTasks) > 0 {
+		(*f)(arn)
 	}
 	if c.origins != nil {
 		c.origins.record(c.node, step)
@@ -245,6 +252,23 @@ type clusterStore struct {
 	*countingStore
 	store.Notifier
 	store.Cluster
+}
+
+// heardNotifier is a store.Notifier that counts, in cs, the
+// store.ChannelActivity notifications its engine hears.
+type heardNotifier struct {
+	store.Notifier
+	cs *countingStore
+}
+
+func (h heardNotifier) Listen(ctx context.Context, fn func(channel, payload string)) error {
+	return h.Notifier.Listen(ctx, func(channel, payload string) {
+		if channel == store.ChannelActivity {
+			h.cs.lastActivityNote.Store(time.Now().UnixNano())
+			h.cs.activityNotes.Add(1)
+		}
+		fn(channel, payload)
+	})
 }
 
 // env is a running engine on a fresh store: SQLite in a temporary
@@ -560,7 +584,7 @@ func newPGCluster(tb testing.TB, n int, opts engine.Options) *pgCluster {
 		cs := &countingStore{Store: pg, origins: c.origins, node: k}
 		o := opts
 		o.NodeID = fmt.Sprintf("node%d", k)
-		e := startEnv(tb, pg, cs, clusterStore{cs, pg, pg}, o)
+		e := startEnv(tb, pg, cs, clusterStore{cs, heardNotifier{pg, cs}, pg}, o)
 		e.workerPrefix = o.NodeID + "/"
 		c.nodes = append(c.nodes, e)
 	}
