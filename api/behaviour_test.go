@@ -72,6 +72,14 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	if d["severity"] != "ERROR" || d["code"] == "" || d["message"] == "" {
 		t.Errorf("diagnostic: %v", d)
 	}
+	// AWS calls it valid; Statecraft says which field it does not run.
+	r = e.call("ValidateStateMachineDefinition", obj{"definition": readerDef})
+	diags, _ = r.body["diagnostics"].([]any)
+	d, _ = diags[0].(map[string]any)
+	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Process/ItemReader" ||
+		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement ItemReader yet") {
+		t.Errorf("not implemented: %s", r.raw)
+	}
 }
 
 func TestTagLimitCountsExistingTags(t *testing.T) {

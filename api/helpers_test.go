@@ -250,6 +250,11 @@ func compact(s string) string {
 var (
 	passDef = compact(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`)
 	waitDef = compact(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`)
+	// readerDef is valid on AWS and uses a field Statecraft refuses.
+	readerDef = compact(`{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"items.json"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}}}}}`)
+	readerRefused = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement ItemReader yet (reading items from S3); give the items in the input instead at /States/Process/ItemReader'"
 )
 
 func (e *testEnv) createMachine(name, def, typ string) string {

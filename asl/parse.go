@@ -230,7 +230,6 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 		if v, ok := obj["HeartbeatSecondsPath"]; ok {
 			s.HeartbeatSecondsPath = p.path(v, ptr+"/HeartbeatSecondsPath")
 		}
-		s.Credentials = obj["Credentials"]
 		p.retryCatch(s, obj, ptr)
 	case TypeParallel:
 		p.retryCatch(s, obj, ptr)
@@ -330,7 +329,6 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 	switch s.Type {
 	case TypeTask:
 		s.Resource = p.str(obj, "Resource", ptr, true)
-		s.Credentials = obj["Credentials"]
 		j.Arguments = p.query(obj, "Arguments", ptr)
 		j.TimeoutSeconds = p.query(obj, "TimeoutSeconds", ptr)
 		j.HeartbeatSeconds = p.query(obj, "HeartbeatSeconds", ptr)
@@ -372,9 +370,6 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 			s.Distributed = pc["Mode"] == "DISTRIBUTED"
 		}
 		s.Label, _ = obj["Label"].(string)
-		s.ItemReader = obj["ItemReader"]
-		s.ItemBatcher = obj["ItemBatcher"]
-		s.ResultWriter = obj["ResultWriter"]
 	case TypeChoice:
 		s.Default, _ = obj["Default"].(string)
 		rules, _ := obj["Choices"].([]any)
@@ -528,9 +523,6 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 		s.ToleratedFailurePercentagePath = p.path(v, ptr+"/ToleratedFailurePercentagePath")
 	}
 	s.Label, _ = obj["Label"].(string)
-	s.ItemReader = obj["ItemReader"]
-	s.ItemBatcher = obj["ItemBatcher"]
-	s.ResultWriter = obj["ResultWriter"]
 }
 
 func (p *parser) rule(v any, ptr string, top bool) *ChoiceRule {

@@ -23,8 +23,10 @@ func (p Problem) String() string {
 }
 
 // Diagnostic codes. Most are the codes AWS's ValidateStateMachineDefinition
-// uses; UNREACHABLE_STATE is ours (AWS files unreachable states under
-// MISSING_TRANSITION_TARGET) so that callers can tell the two apart.
+// uses. UNREACHABLE_STATE is ours (AWS files unreachable states under
+// MISSING_TRANSITION_TARGET) so that callers can tell the two apart, and so
+// is NOT_IMPLEMENTED: AWS would accept the definition, Statecraft refuses a
+// field it cannot run rather than run the machine as if it were absent.
 const (
 	CodeInvalidJSON        = "INVALID_JSON_DESCRIPTION"
 	CodeMissingDescription = "MISSING_DESCRIPTION"
@@ -38,6 +40,7 @@ const (
 	CodeInvalidLabel       = "INVALID_LABEL_NAME"
 	CodeInvalidResource    = "INVALID_RESOURCE"
 	CodeTooDeeplyNested    = "TOO_DEEPLY_NESTED"
+	CodeNotImplemented     = "NOT_IMPLEMENTED"
 	CodeInternal           = "INTERNAL_ERROR"
 )
 

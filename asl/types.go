@@ -104,7 +104,6 @@ type State struct {
 	TimeoutSecondsPath   *jsonpath.Path
 	HeartbeatSeconds     int64 // 0: unset
 	HeartbeatSecondsPath *jsonpath.Path
-	Credentials          any
 	Retry                []*Retrier
 	Catch                []*Catcher
 
@@ -147,9 +146,6 @@ type State struct {
 	HasToleratedFailurePercentage  bool
 	ToleratedFailurePercentagePath *jsonpath.Path
 	Label                          string
-	ItemReader                     any
-	ItemBatcher                    any
-	ResultWriter                   any
 
 	// JSONata holds the compiled fields of a JSONata state; nil for a
 	// JSONPath state.

@@ -20,7 +20,8 @@ const (
 )
 
 // vdStateFields lists, per state type, every field the type accepts and the
-// query language it belongs to; anything else is reported as unsupported.
+// query language it belongs to; anything else is reported as unsupported,
+// or as not implemented when vdNotImplemented lists it.
 var vdStateFields = map[string]map[string]vdLang{
 	TypePass: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth,
@@ -29,7 +30,7 @@ var vdStateFields = map[string]map[string]vdLang{
 	},
 	TypeTask: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Resource": vdBoth, "Retry": vdBoth, "Catch": vdBoth,
-		"TimeoutSeconds": vdBoth, "HeartbeatSeconds": vdBoth, "Credentials": vdBoth,
+		"TimeoutSeconds": vdBoth, "HeartbeatSeconds": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"TimeoutSecondsPath": vdPathOnly, "HeartbeatSecondsPath": vdPathOnly,
 		"Arguments": vdAtaOnly, "Output": vdAtaOnly,
@@ -59,12 +60,42 @@ var vdStateFields = map[string]map[string]vdLang{
 	},
 	TypeMap: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Retry": vdBoth, "Catch": vdBoth, "Label": vdBoth,
-		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemReader": vdBoth, "ItemBatcher": vdBoth,
-		"ResultWriter": vdBoth, "MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
+		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth,
+		"MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"ItemsPath": vdPathOnly, "MaxConcurrencyPath": vdPathOnly, "ToleratedFailureCountPath": vdPathOnly,
 		"ToleratedFailurePercentagePath": vdPathOnly, "Items": vdAtaOnly, "Output": vdAtaOnly,
 	},
+}
+
+// vdRefusal is a field AWS accepts and Statecraft does not run yet.
+type vdRefusal struct {
+	does           string // what the field does on AWS
+	instead        string // what to write instead in a JSONPath state
+	insteadJSONata string // the same for a JSONata state; "" when no different
+}
+
+// vdNotImplemented lists, per state type, the fields AWS accepts that
+// Statecraft refuses. Accepted, each would run as if it were absent (items
+// not read, batches not made, results not written, no role assumed), and a
+// machine that passes validation must run as AWS would run it.
+var vdNotImplemented = map[string]map[string]vdRefusal{
+	TypeTask: {
+		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
+	},
+	TypeMap: {
+		"ItemReader":   {does: "reading items from S3", instead: "give the items in the input instead", insteadJSONata: "give the items in 'Items' instead"},
+		"ItemBatcher":  {does: "passing the items to each child in batches", instead: "make the batches before the Map state instead, e.g. with States.ArrayPartition", insteadJSONata: "make the batches in 'Items' instead, e.g. with $partition"},
+		"ResultWriter": {does: "writing the Map Run's results to S3", instead: "remove it and take the results from the Map state's output instead"},
+	},
+}
+
+func (v *defValidator) notImplemented(ptr, field string, r vdRefusal, jsonata bool) {
+	instead := r.instead
+	if jsonata && r.insteadJSONata != "" {
+		instead = r.insteadJSONata
+	}
+	v.add(ptr, CodeNotImplemented, "Statecraft does not implement %s yet (%s); %s", field, r.does, instead)
 }
 
 var vdStateTypes = []string{TypeChoice, TypeFail, TypeMap, TypePass, TypeParallel, TypeSucceed, TypeTask, TypeWait}
@@ -256,6 +287,10 @@ func (v *defValidator) stateFields(st *vdState) {
 		lang, ok := allowed[k]
 		switch {
 		case !ok:
+			if r, refused := vdNotImplemented[st.typ][k]; refused {
+				v.notImplemented(ptr, k, r, st.jsonata)
+				continue
+			}
 			v.schema(ptr, "Field '%s' is not supported by state type %s; supported fields are %s", k, st.typ, v.supportedFields(st))
 			continue
 		case lang == vdPathOnly && st.jsonata:
@@ -355,13 +390,6 @@ func (v *defValidator) task(st *vdState) {
 	if !st.jsonata {
 		v.refPathField(st, "TimeoutSecondsPath")
 		v.refPathField(st, "HeartbeatSecondsPath")
-	}
-	if c, ok := obj["Credentials"]; ok {
-		if st.jsonata {
-			v.objectOrExpr(st.field("Credentials"), "Credentials", c)
-		} else if _, isObj := c.(map[string]any); !isObj {
-			v.schema(st.field("Credentials"), "Field 'Credentials' must be an object such as {\"RoleArn\": \"arn:aws:iam::123456789012:role/name\"}, got %s", vdDescribe(c))
-		}
 	}
 }
 
@@ -504,7 +532,14 @@ func (v *defValidator) processorConfig(ptr string, raw any) {
 				v.schema(kptr, "Field 'Mode' must be \"INLINE\" or \"DISTRIBUTED\", got %s", vdDescribe(val))
 			}
 		case "ExecutionType":
-			if s, _ := val.(string); s != "STANDARD" && s != "EXPRESS" {
+			switch s, _ := val.(string); s {
+			case "STANDARD":
+			case "EXPRESS":
+				// Children run inside the parent's execution, which is
+				// what a STANDARD child is; an EXPRESS child's 5-minute
+				// limit and refused resources would go unenforced.
+				v.add(kptr, CodeNotImplemented, "Statecraft does not implement ExecutionType \"EXPRESS\" yet (Distributed Map children run as Express executions, with their 5-minute limit and Express rules); use \"STANDARD\"")
+			default:
 				v.schema(kptr, "Field 'ExecutionType' must be \"STANDARD\" or \"EXPRESS\", got %s", vdDescribe(val))
 			}
 		default:
@@ -560,30 +595,6 @@ func (v *defValidator) mapState(st *vdState) {
 	}
 	if val, ok := obj["Label"]; ok {
 		v.label(st.field("Label"), val)
-	}
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if val, ok := obj[k]; ok {
-			v.mapConfig(st, k, val)
-		}
-	}
-}
-
-// mapConfig accepts the Distributed Map configuration objects structurally:
-// their contents depend on the integration, but payload templates inside
-// them follow the usual ".$" rules.
-func (v *defValidator) mapConfig(st *vdState, k string, val any) {
-	obj, ok := val.(map[string]any)
-	if !ok {
-		v.schema(st.field(k), "Field '%s' must be an object, got %s", k, vdDescribe(val))
-		return
-	}
-	if st.jsonata {
-		return
-	}
-	for _, sub := range []string{"Parameters", "BatchInput"} {
-		if t, ok := obj[sub]; ok {
-			v.templateField(vdPointer(st.field(k), sub), sub, t, st.depth)
-		}
 	}
 }
 

@@ -185,8 +185,8 @@ var invalidDefinitions = []struct {
 	{"HeartbeatSecondsPath not a reference", taskWith(`"HeartbeatSecondsPath":"$..hb"`), ValidateOptions{}, []want{
 		schemaAt("/States/T/HeartbeatSecondsPath", "must be a reference path"),
 	}},
-	{"Credentials not an object", taskWith(`"Credentials":"role"`), ValidateOptions{}, []want{
-		schemaAt("/States/T/Credentials", "Field 'Credentials' must be an object"),
+	{"Credentials not implemented", taskWith(`"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"}`), ValidateOptions{}, []want{
+		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials yet (running the task under another IAM role)"},
 	}},
 
 	// Retry and Catch.
@@ -358,7 +358,7 @@ var invalidDefinitions = []struct {
 		schemaAt("/States/A/ItemProcessor/ProcessorConfig/Foo", "Field 'Foo' is not supported in ProcessorConfig"),
 		schemaAt("/States/A/ItemProcessor/ProcessorConfig/Mode", `Field 'Mode' must be "INLINE" or "DISTRIBUTED", got string "FAST"`),
 		{"/States/A/ItemProcessor/States/I/Next", CodeMissingTarget, "Missing 'Next' target: J"},
-		schemaAt("/States/A/ItemReader", "Field 'ItemReader' must be an object"),
+		{"/States/A/ItemReader", CodeNotImplemented, "Statecraft does not implement ItemReader yet (reading items from S3); give the items in the input instead"},
 	}},
 
 	// Query languages.
@@ -577,7 +577,6 @@ const kitchenSinkJSONPath = `{
     "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
       "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload.$": "$"},
       "ResultSelector": {"body.$": "$.Payload.body"}, "ResultPath": "$.result", "TimeoutSecondsPath": "$.timeout", "HeartbeatSeconds": 5,
-      "Credentials": {"RoleArn": "arn:aws:iam::123456789012:role/r"},
       "Retry": [
         {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 1.5, "MaxDelaySeconds": 60, "JitterStrategy": "FULL", "Comment": "throttle"},
         {"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}
@@ -616,9 +615,6 @@ const kitchenSinkJSONPath = `{
       "Next": "Fan"},
     "Fan": {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
       "MaxConcurrencyPath": "$.concurrency", "ToleratedFailurePercentage": 12.5, "ToleratedFailureCountPath": "$.tolerated", "Label": "fan-out_1",
-      "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket.$": "$.bucket", "Key": "items.json"}},
-      "ItemBatcher": {"MaxItemsPerBatch": 10, "BatchInput": {"job.$": "$.job"}},
-      "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "runs"}},
       "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Work",
         "States": {"Work": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work", "End": true}}},
       "ResultPath": null, "Next": "Legacy"},

@@ -282,7 +282,6 @@ func (r *expressRun) runTask(c interp.Command) {
 	req := taskport.Request{
 		Resource:     task.Resource,
 		Input:        task.Input,
-		Credentials:  task.Credentials,
 		Timeout:      time.Duration(task.TimeoutSeconds) * time.Second,
 		Heartbeat:    t.beat,
 		ExecutionArn: r.rec.Arn,

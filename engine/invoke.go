@@ -27,9 +27,6 @@ func invokeTaskInput(t *interp.Task) string {
 	if t.Attempt > 0 {
 		m["Attempt"] = int64(t.Attempt)
 	}
-	if t.Credentials != nil {
-		m["Credentials"] = t.Credentials
-	}
 	return jsonv.String(m)
 }
 
@@ -47,7 +44,7 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		return
 	}
 	m, _ := v.(map[string]any)
-	req := taskport.Request{ExecutionArn: parent.Arn, Token: token, Input: m["Input"], Credentials: m["Credentials"]}
+	req := taskport.Request{ExecutionArn: parent.Arn, Token: token, Input: m["Input"]}
 	req.Resource, _ = m["Resource"].(string)
 	req.StateName, _ = m["StateName"].(string)
 	if secs, ok := jsonv.Integer(m["TimeoutSeconds"]); ok && secs > 0 {

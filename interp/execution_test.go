@@ -284,7 +284,7 @@ func TestDeterminism(t *testing.T) {
 		"P":{"Type":"Parallel","Next":"M","Branches":[
 			` + branch("U", `"U":{"Type":"Pass","Parameters":{"id.$":"States.UUID()","r.$":"States.MathRandom(1, 1000000)"},"End":true}`) + `,
 			` + branch("T", taskState("T", `"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":5,"MaxAttempts":3,"JitterStrategy":"FULL"}],"End":true`)) + `]},
-		"M":{"Type":"Map","ItemsPath":"$[1].items","Next":"D","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+		"M":{"Type":"Map","ItemsPath":"$[1].items","Next":"D","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
 			"StartAt":"I","States":{"I":{"Type":"Pass","Parameters":{"v.$":"$","u.$":"States.UUID()"},"End":true}}}},
 		"D":{"Type":"Wait","Seconds":1,"End":true}}}`
 	m := compile(t, def)

@@ -138,5 +138,4 @@ type Task struct {
 	TimeoutSeconds   int64 // 0: none
 	HeartbeatSeconds int64 // 0: none
 	Attempt          int   // 0 for the first try, then 1, 2, ... on retries
-	Credentials      any
 }

@@ -112,7 +112,6 @@ func (x *Execution) scheduleTask(f *frame) {
 		TimeoutSeconds:   timeout,
 		HeartbeatSeconds: heartbeat,
 		Attempt:          f.retryCount,
-		Credentials:      st.Credentials,
 	}})
 }
 

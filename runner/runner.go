@@ -202,7 +202,6 @@ func request(c interp.Command, info interp.Info) taskport.Request {
 	req := taskport.Request{
 		Resource:     t.Resource,
 		Input:        t.Input,
-		Credentials:  t.Credentials,
 		Timeout:      time.Duration(t.TimeoutSeconds) * time.Second,
 		Heartbeat:    time.Duration(t.HeartbeatSeconds) * time.Second,
 		ExecutionArn: info.ExecutionArn,

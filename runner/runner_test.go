@@ -268,10 +268,10 @@ func TestRunNoPortNeeded(t *testing.T) {
 }
 
 // The port is asked with everything the state says about the attempt: its
-// limits, retry count, credentials, and the token $$.Task.Token names.
+// limits, retry count, and the token $$.Task.Token names.
 func TestRunRequest(t *testing.T) {
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-		"TimeoutSeconds":30,"HeartbeatSeconds":10,"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},
+		"TimeoutSeconds":30,"HeartbeatSeconds":10,
 		"Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":2}],"End":true}}}`
 	var got []taskport.Request
 	info := interp.Info{
@@ -299,8 +299,7 @@ func TestRunRequest(t *testing.T) {
 	for i, req := range got {
 		if req.Resource != "arn:aws:states:::lambda:invoke" || req.StateName != "T" || req.Attempt != i ||
 			req.Timeout != 30*time.Second || req.Heartbeat != 10*time.Second || req.ExecutionArn != info.ExecutionArn ||
-			!strings.HasPrefix(req.Token, "token-") || jsonv.String(req.Input) != `{"a":1}` ||
-			jsonv.String(req.Credentials) != `{"RoleArn":"arn:aws:iam::123456789012:role/other"}` {
+			!strings.HasPrefix(req.Token, "token-") || jsonv.String(req.Input) != `{"a":1}` {
 			t.Errorf("call %d: %+v", i, req)
 		}
 	}

@@ -25,8 +25,6 @@ type Request struct {
 	// (map[string]any, []any, string, int64, float64, bool or nil). It is
 	// shared with the execution and must not be modified.
 	Input any
-	// Credentials is the state's Credentials field, nil when unset.
-	Credentials any
 	// Timeout and Heartbeat are the state's TimeoutSeconds and
 	// HeartbeatSeconds; 0 when unset. The host enforces both; they are
 	// here for resources that pass them on (a function's own deadline).
