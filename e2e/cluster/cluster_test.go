@@ -29,6 +29,11 @@
 // same time. A node that exits then is counted and started again; with
 // several nodes none may exit.
 //
+// TestClusterPartition (partition_test.go) runs it with the last node in
+// a network namespace of its own, whose link to PostgreSQL and to the
+// test is cut for longer than a lease, several times, without killing
+// the node. It needs root and iproute2.
+//
 // Settings, from the environment:
 //
 //	CLUSTER_NODES=N       nodes (3; 1 runs a single node on PostgreSQL)
@@ -221,12 +226,19 @@ type env struct {
 // setUp builds the server, computes the reference runs, starts the
 // cluster, creates the machines and starts the workers and the starters.
 func setUp(t *testing.T, seedOf string) *env {
-	return setUpOn(t, seedOf, nil)
+	return setUpWith(t, seedOf, setUpOptions{})
 }
 
-// setUpOn is setUp with the cluster that cluster starts; nil starts it on
-// the shared test database (newCluster).
-func setUpOn(t *testing.T, seedOf string, start func(bin string, nodes int) *cluster) *env {
+// setUpOptions change what setUp does.
+type setUpOptions struct {
+	// start starts the cluster; nil starts it on the shared test database
+	// (newCluster).
+	start func(bin string, nodes int) *cluster
+	// every is the pace of StartExecution; 0 is startEvery.
+	every time.Duration
+}
+
+func setUpWith(t *testing.T, seedOf string, o setUpOptions) *env {
 	if testing.Short() && os.Getenv("CI") != "true" {
 		t.Skip("cluster test skipped in -short mode: it runs several servers on PostgreSQL, kills them and takes a minute or more")
 	}
@@ -265,8 +277,13 @@ func setUpOn(t *testing.T, seedOf string, start func(bin string, nodes int) *clu
 	t.Logf("reference runs done in %v", time.Since(refStart).Round(time.Millisecond))
 
 	nodes := numNodes(t)
+	start := o.start
 	if start == nil {
 		start = func(bin string, n int) *cluster { return newCluster(t, bin, n) }
+	}
+	every := o.every
+	if every == 0 {
+		every = startEvery
 	}
 	e.cl = start(bin, nodes)
 	t.Logf("nodes: %d, up on schema %s (cluster flags: %v)", nodes, e.cl.schema, e.cl.multi)
@@ -290,7 +307,7 @@ func setUpOn(t *testing.T, seedOf string, start func(bin string, nodes int) *clu
 		}
 	}
 	e.startsDone = e.w.StartAll(e.ctx, e.r, &e.bg, crashkit.StartOptions{
-		Every: startEvery, Starters: starters, Pick: e.cl.pick,
+		Every: every, Starters: starters, Pick: e.cl.pick,
 		Started: func(x *crashkit.Execution) {
 			if x.M.Activity {
 				select {
@@ -479,10 +496,10 @@ func TestClusterConnectionsCut(t *testing.T) {
 // fast: every session ended, the server down for a moment) every 1.5–3 s.
 func TestClusterPostgresRestart(t *testing.T) {
 	var inst *pgtest.Instance
-	e := setUpOn(t, "restart", func(bin string, n int) *cluster {
+	e := setUpWith(t, "restart", setUpOptions{start: func(bin string, n int) *cluster {
 		inst = pgtest.Private(t)
 		return newClusterOn(t, bin, n, inst.URL, "statecraft")
-	})
+	}})
 	disrupted(t, e, "PostgreSQL restarted", func(rng *rand.Rand) (string, int, error) {
 		time.Sleep(time.Duration(1500+rng.IntN(1501)) * time.Millisecond)
 		// The nodes' sessions, which the restart ends.

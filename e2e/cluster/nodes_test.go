@@ -88,6 +88,25 @@ func newCluster(t *testing.T, bin string, n int) *cluster {
 // newClusterOn is newCluster on the database dbURL names, in schema.
 func newClusterOn(t *testing.T, bin string, n int, dbURL, schema string) *cluster {
 	t.Helper()
+	return newClusterPlaced(t, bin, n, dbURL, schema, nil)
+}
+
+// placement is where a node runs: the database it reaches, and, when addr
+// is set, the address it listens on and the command it runs under
+// (crashkit.Server's Prefix); args are flags of its own, and key and
+// secret, when set, the pair its clients sign with.
+type placement struct {
+	dbURL       string
+	addr        string
+	prefix      []string
+	args        []string
+	key, secret string
+}
+
+// newClusterPlaced is newClusterOn with place, when not nil, changing the
+// placement of node i, which is dbURL on a free loopback port.
+func newClusterPlaced(t *testing.T, bin string, n int, dbURL, schema string, place func(i int, p *placement)) *cluster {
+	t.Helper()
 	pool, err := pgxpool.New(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -101,19 +120,27 @@ func newClusterOn(t *testing.T, bin string, n int, dbURL, schema string) *cluste
 	for i := range n {
 		nd := &node{i: i, name: fmt.Sprintf("node%d", i+1)}
 		nd.appName = "statecraft-" + nd.name + "-" + schema
-		u, err := url.Parse(dbURL)
+		pl := placement{dbURL: dbURL}
+		if place != nil {
+			place(i, &pl)
+		}
+		u, err := url.Parse(pl.dbURL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		q := u.Query()
 		q.Set("application_name", nd.appName)
 		u.RawQuery = q.Encode()
-		srv, err := crashkit.NewServer(bin, filepath.Join(dir, nd.name), filepath.Join(dir, nd.name+".log"))
-		if err != nil {
+		data, logPath := filepath.Join(dir, nd.name), filepath.Join(dir, nd.name+".log")
+		var srv *crashkit.Server
+		if pl.addr != "" {
+			srv = crashkit.NewServerAt(bin, data, logPath, pl.addr)
+		} else if srv, err = crashkit.NewServer(bin, data, logPath); err != nil {
 			t.Fatal(err)
 		}
+		srv.Prefix = pl.prefix
 		srv.Label = "cluster test " + nd.name
-		srv.Args = []string{"--db", u.String(), "--db-schema", schema}
+		srv.Args = append([]string{"--db", u.String(), "--db-schema", schema}, pl.args...)
 		if cl.multi {
 			srv.Args = append(srv.Args, "--node-id", nd.name, "--shard-lease", shardLease.String())
 		}
@@ -121,7 +148,11 @@ func newClusterOn(t *testing.T, bin string, n int, dbURL, schema string) *cluste
 		// released when PostgreSQL sees its session end.
 		srv.Transient = []string{"another Statecraft server uses"}
 		nd.srv = srv
-		nd.c = crashkit.NewClient(srv.Addr)
+		if pl.key != "" {
+			nd.c = crashkit.NewClientAs(srv.Addr, pl.key, pl.secret)
+		} else {
+			nd.c = crashkit.NewClient(srv.Addr)
+		}
 		cl.nodes = append(cl.nodes, nd)
 	}
 	t.Cleanup(func() {
@@ -263,6 +294,7 @@ type takeover struct {
 	done   chan struct{}
 	result string // milliseconds, "restarted first", "held none", "error" or "test ended"
 	ms     int64  // -1 unless measured
+	left   int    // the rows that named the node at the last poll
 	err    error
 }
 
@@ -290,6 +322,9 @@ func (cl *cluster) watchTakeover(ctx context.Context, nd *node, killed time.Time
 			case err != nil:
 				tk.result, tk.err = "error", err
 				return
+			}
+			tk.left = held
+			switch {
 			case held == 0 && polls == 0:
 				tk.result = "held none"
 				return

@@ -31,6 +31,12 @@ func disableHostPrefix(stack *middleware.Stack) error {
 // another port is found) and never retries by itself: the test decides
 // what to retry.
 func NewClient(addr func() string) *sfn.Client {
+	return NewClientAs(addr, "local", "local")
+}
+
+// NewClientAs is NewClient signing with another pair: a server listening
+// elsewhere than on loopback refuses to serve the development pair.
+func NewClientAs(addr func() string, accessKeyID, secretAccessKey string) *sfn.Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -44,7 +50,7 @@ func NewClient(addr func() string) *sfn.Client {
 		Region:       Region,
 		BaseEndpoint: aws.String("http://" + addr()),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "test"}, nil
+			return aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secretAccessKey, Source: "test"}, nil
 		}),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: tr},

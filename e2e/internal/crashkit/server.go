@@ -26,9 +26,14 @@ type Server struct {
 	// Transient are bits of a failed start's output that mean the start
 	// may succeed if tried again shortly, as a port still in use does.
 	Transient []string
+	// Prefix, when set, is a command the server runs under, given the
+	// server's command line: ip netns exec NAME, for a server in a network
+	// namespace. It must exec the server, whose process Kill kills.
+	Prefix []string
 
 	mu      sync.Mutex
 	addr    string
+	fixed   bool // addr was given: a port in use is not replaced by another
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error
@@ -42,6 +47,13 @@ func NewServer(bin, data, logPath string) (*Server, error) {
 		return nil, err
 	}
 	return &Server{Bin: bin, Data: data, LogPath: logPath, Label: "crash test", addr: addr}, nil
+}
+
+// NewServerAt is a server, not yet started, that listens on addr, which
+// is kept when its port cannot be bound: an address elsewhere than on
+// loopback, which only the server's side can tell is free.
+func NewServerAt(bin, data, logPath, addr string) *Server {
+	return &Server{Bin: bin, Data: data, LogPath: logPath, Label: "crash test", addr: addr, fixed: true}
 }
 
 var (
@@ -85,7 +97,7 @@ func (s *Server) Start(c *sfn.Client) error {
 			return err
 		}
 		time.Sleep(RetryPause)
-		if errors.Is(err, errBind) && attempt%10 == 0 {
+		if errors.Is(err, errBind) && attempt%10 == 0 && !s.fixed {
 			addr, err := freeAddr()
 			if err != nil {
 				return err
@@ -112,7 +124,8 @@ func (s *Server) startOnce(c *sfn.Client) error {
 	fmt.Fprintf(logf, "=== %s: start %d on %s at %s\n", s.Label, n, addr, time.Now().Format(time.RFC3339Nano))
 	args := append([]string{"server", "--listen", addr, "--data", s.Data,
 		"--region", Region, "--account", Account, "--log-level", "info"}, s.Args...)
-	cmd := exec.Command(s.Bin, args...)
+	argv := append(append(append([]string(nil), s.Prefix...), s.Bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = serverProcAttr
 	err = cmd.Start()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/user"
@@ -23,6 +24,7 @@ import (
 type Instance struct {
 	// URL reaches its database postgres as user postgres, on loopback.
 	URL  string
+	port int
 	bin  string // the directory of pg_ctl
 	dir  string // its data directory
 	cred *syscall.Credential
@@ -35,6 +37,15 @@ type Instance struct {
 // user postgres, which PostgreSQL requires. Where there is no PostgreSQL
 // to run, the test is skipped, except when CI=true: then it fails.
 func Private(tb testing.TB) *Instance {
+	tb.Helper()
+	return PrivateListening(tb)
+}
+
+// PrivateListening is Private listening, besides loopback, on the address
+// of each prefix, and trusting the connections that come from within the
+// prefix: for a test whose clients are elsewhere than on loopback (in a
+// network namespace of their own, say), which reach it with URLOn.
+func PrivateListening(tb testing.TB, prefixes ...netip.Prefix) *Instance {
 	tb.Helper()
 	fail := func(format string, args ...any) *Instance {
 		tb.Helper()
@@ -75,13 +86,29 @@ func Private(tb testing.TB) *Instance {
 	if err := inst.run("initdb", "-D", inst.data(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"); err != nil {
 		return fail("initdb: %v", err)
 	}
+	listen := []string{"127.0.0.1"}
+	if len(prefixes) > 0 {
+		// initdb's pg_hba.conf trusts loopback alone.
+		f, err := os.OpenFile(filepath.Join(inst.data(), "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return fail("%v", err)
+		}
+		for _, p := range prefixes {
+			listen = append(listen, p.Addr().String())
+			fmt.Fprintf(f, "host all all %s trust\n", p.Masked())
+		}
+		if err := f.Close(); err != nil {
+			return fail("%v", err)
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail("%v", err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, dir)
+	inst.port = port
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=%s -c fsync=off -c max_connections=200", port, dir, strings.Join(listen, ","))
 	if err := inst.run("pg_ctl", "-D", inst.data(), "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "-t", "60", "start"); err != nil {
 		return fail("pg_ctl start: %v\n%s", err, tail(filepath.Join(dir, "log")))
 	}
@@ -94,6 +121,12 @@ func Private(tb testing.TB) *Instance {
 	}
 	conn.Close(ctx)
 	return inst
+}
+
+// URLOn is URL reaching the server at addr, one of the addresses given
+// to PrivateListening.
+func (inst *Instance) URLOn(addr netip.Addr) string {
+	return fmt.Sprintf("postgres://postgres@%s/postgres", netip.AddrPortFrom(addr, uint16(inst.port)))
 }
 
 // Restart stops the server (fast: its sessions are ended, as in a
