@@ -170,6 +170,16 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	// The schema alone: a table of the same name elsewhere on the path
 	// must never be read in its place.
 	cc.RuntimeParams["search_path"] = quoteIdent(schema)
+	// A node cut off from the database mid-transaction (a partition, a
+	// frozen VM) leaves a session idle in its transaction, holding the row
+	// locks it took, such as its leases' in a renewal, which other nodes'
+	// AcquireShards skips: without this the database would keep it until
+	// TCP gives up, a quarter of an hour, and the shards with it. No write
+	// of the store's waits between its statements; a transaction is sent
+	// as one batch.
+	if cc.RuntimeParams["idle_in_transaction_session_timeout"] == "" {
+		cc.RuntimeParams["idle_in_transaction_session_timeout"] = "10s"
+	}
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = "statecraft"
 	}

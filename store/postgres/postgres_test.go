@@ -424,3 +424,14 @@ func TestWriteAfterSessionEnded(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleTransactionsEnd checks that the store's sessions end a
+// transaction left idle (its node cut off mid-write) within seconds, so
+// that the lease rows it locked go to the other nodes.
+func TestIdleTransactionsEnd(t *testing.T) {
+	s := openTest(t)
+	var v string
+	if err := s.pool.QueryRow(t.Context(), `SHOW idle_in_transaction_session_timeout`).Scan(&v); err != nil || v != "10s" {
+		t.Fatalf("idle_in_transaction_session_timeout = %q, %v; want 10s", v, err)
+	}
+}
