@@ -487,3 +487,22 @@ func TestSDKAliases(t *testing.T) {
 	}
 	must(c.DeleteStateMachineVersion(ctx, &sfn.DeleteStateMachineVersionInput{StateMachineVersionArn: aws.String(sm + ":2")}))(t)
 }
+
+func TestAliasQuota(t *testing.T) {
+	old := maxAliases
+	maxAliases = 2
+	t.Cleanup(func() { maxAliases = old })
+	e := newEnv(t)
+	sm := e.versionedMachine("quota", "", 1)
+	for _, name := range []string{"a", "b"} {
+		e.call("CreateStateMachineAlias", obj{"name": name, "routingConfiguration": routing(sm+":1", 100)})
+	}
+	r := e.fail("CreateStateMachineAlias", obj{"name": "c", "routingConfiguration": routing(sm+":1", 100)})
+	if r.shortType() != "ServiceQuotaExceededException" || r.errType() != nsService+"#ServiceQuotaExceededException" {
+		t.Errorf("an alias past the quota: %s", r.raw)
+	}
+	// An existing alias is still idempotent at the quota.
+	e.call("CreateStateMachineAlias", obj{"name": "a", "routingConfiguration": routing(sm+":1", 100)})
+	e.call("DeleteStateMachineAlias", obj{"stateMachineAliasArn": sm + ":a"})
+	e.call("CreateStateMachineAlias", obj{"name": "c", "routingConfiguration": routing(sm+":1", 100)})
+}
