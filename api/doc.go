@@ -4,8 +4,8 @@
 // endpoint override. It owns the wire protocol, request validation with
 // AWS's errors and messages, and who may see what: each request is scoped
 // to its principal's account and the region it was signed for. State
-// machines, versions, activities and tags it writes to the store itself;
-// executions it asks the engine to start, stop and answer.
+// machines, versions, aliases, activities and tags it writes to the store
+// itself; executions it asks the engine to start, stop and answer.
 //
 // # Serving
 //
@@ -63,11 +63,13 @@
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
 // X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (aliases, Map Runs, redrive, TestState)
-// answer a ValidationException naming themselves. Versions are served
-// (versions.go): publish, list, delete, and DescribeStateMachine of a
-// version ARN; starting an execution from a version is refused the same
-// way until executions can record their version. Only a bug in
+// Statecraft does not implement yet (Map Runs, redrive, TestState) answer
+// a ValidationException naming themselves. Versions (versions.go) and
+// aliases (aliases.go) are served: StartExecution and StartSyncExecution
+// take a version or alias ARN (an alias picks one of its versions by
+// weight for each start; engine.Resolve), the execution keeps the
+// machine's ARN and records the version and alias, and ListExecutions of
+// a version or alias ARN lists what was started through it. Only a bug in
 // Statecraft or a failing store gives a 500 (InternalFailure), and a panic
 // is recovered into one and logged.
 //

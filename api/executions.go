@@ -21,10 +21,13 @@ func invalidInput(err error) *apiError {
 
 // startArgs are the members StartExecution and StartSyncExecution share.
 type startArgs struct {
-	sm    *store.StateMachine
-	name  string
-	in    *engine.Input
-	trace string
+	sm *store.StateMachine
+	// target is what the ARN named: the machine, or a version of it
+	// (directly or picked by an alias).
+	target *engine.Target
+	name   string
+	in     *engine.Input
+	trace  string
 }
 
 // readStart reads and checks what both start operations take, in the
@@ -59,22 +62,39 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 	if err != nil {
 		return nil, invalidInput(err)
 	}
-	if a.label == "" && isVersionQualifier(a.qualifier) {
-		if _, _, err := s.lookupVersion(c, a); err != nil {
-			return nil, err
-		}
-		// An execution would have to record the version it ran, and the
-		// store's executions have no place for it yet.
-		return nil, unsupported("starting executions from a state machine version")
-	}
-	sm, err := s.lookupStateMachine(c, a)
+	t, err := s.resolveStart(c, a)
 	if err != nil {
 		return nil, err
 	}
-	if sm.Status == "DELETING" {
-		return nil, smDeleting(sm.Arn)
+	if t.Machine.Status == "DELETING" {
+		return nil, smDeleting(t.Machine.Arn)
 	}
-	return &startArgs{sm: sm, name: name, in: parsed, trace: trace}, nil
+	return &startArgs{sm: t.Machine, target: t, name: name, in: parsed, trace: trace}, nil
+}
+
+// resolveStart resolves the ARN a start names: the machine, a version, or
+// an alias, which picks one of its versions by weight. Whatever does not
+// exist is StateMachineDoesNotExist, the one "missing" the start
+// operations model.
+func (s *server) resolveStart(c *call, a smArn) (*engine.Target, error) {
+	if a.qualifier == "" {
+		sm, err := s.lookupStateMachine(c, a)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.Target{Machine: sm}, nil
+	}
+	if mine, err := c.owns(a.stepArn); !mine {
+		if err != nil {
+			return nil, err
+		}
+		return nil, smDoesNotExist(a.text)
+	}
+	t, err := engine.Resolve(c.ctx, s.st, a.text)
+	if isNotFound(err) {
+		return nil, smDoesNotExist(a.text)
+	}
+	return t, err
 }
 
 type startExecutionOutput struct {
@@ -91,7 +111,7 @@ func (s *server) startExecution(c *call) (any, error) {
 		rec := s.startExpress(args)
 		return &startExecutionOutput{ExecutionArn: rec.Arn, StartDate: epoch(rec.StartedAt)}, nil
 	}
-	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.in, args.trace)
+	rec, err := s.eng.StartExecution(context.WithoutCancel(c.ctx), args.sm, args.name, args.in, args.trace, engine.Through(args.target))
 	switch {
 	case errors.Is(err, engine.ErrExecutionAlreadyExists):
 		return nil, serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn.Execution(args.sm.Arn, args.name))
@@ -131,6 +151,8 @@ type describeExecutionOutput struct {
 	TraceHeader         string       `json:"traceHeader,omitempty"`
 	Error               *string      `json:"error,omitempty"`
 	Cause               *string      `json:"cause,omitempty"`
+	StateMachineVersion string       `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAlias   string       `json:"stateMachineAliasArn,omitempty"`
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
@@ -151,6 +173,7 @@ func (s *server) describeExecution(c *call) (any, error) {
 		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
 		StartDate: epoch(rec.StartedAt), Input: &rec.Input, InputDetails: &dataDetails{Included: true},
 		TraceHeader: rec.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		StateMachineVersion: rec.StateMachineVersionArn, StateMachineAlias: rec.StateMachineAliasArn,
 	}
 	switch rec.Status {
 	case "RUNNING", "SUCCEEDED":
@@ -203,12 +226,15 @@ func (s *server) stopExecution(c *call) (any, error) {
 }
 
 type executionListItem struct {
-	ExecutionArn    string `json:"executionArn"`
-	StateMachineArn string `json:"stateMachineArn"`
-	Name            string `json:"name"`
-	Status          string `json:"status"`
-	StartDate       epoch  `json:"startDate"`
-	StopDate        *epoch `json:"stopDate,omitempty"`
+	ExecutionArn           string `json:"executionArn"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	Name                   string `json:"name"`
+	Status                 string `json:"status"`
+	StartDate              epoch  `json:"startDate"`
+	StopDate               *epoch `json:"stopDate,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
+	RedriveCount           int    `json:"redriveCount"`
 }
 
 type listExecutionsOutput struct {
@@ -254,32 +280,48 @@ func (s *server) listExecutions(c *call) (any, error) {
 		}
 		cursor = t.Cursor
 	}
+	// A version or alias ARN lists the executions started through it (a
+	// version's include those an alias routed to it).
+	p := store.ListExecutionsParams{Status: status, Limit: pageSize(n, nGiven), Token: cursor}
 	var sm *store.StateMachine
 	var err error
-	version := a.label == "" && isVersionQualifier(a.qualifier)
-	if version {
+	switch {
+	case a.label != "":
+		sm, err = s.lookupStateMachine(c, a)
+	case isVersionQualifier(a.qualifier):
 		sm, _, err = s.lookupVersion(c, a)
-	} else {
+		p.StateMachineVersionArn = a.text
+	case a.qualifier != "":
+		var al *store.StateMachineAlias
+		if al, err = s.lookupAlias(c, a.text); err == nil {
+			// An alias goes with its machine: only a race with the
+			// machine's deletion finds one without the other.
+			if sm, err = s.st.GetStateMachine(c.ctx, al.StateMachineArn); isNotFound(err) {
+				err = aliasNotFound(a.text)
+			}
+		}
+		p.StateMachineAliasArn = a.text
+	default:
 		sm, err = s.lookupStateMachine(c, a)
 	}
 	if err != nil {
 		return nil, err
 	}
+	p.StateMachineArn = sm.Arn
 	if sm.Type == typeExpress {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" || version {
-		// Nothing is ever redriven here, and no execution is started
-		// through a version yet.
-		return out, nil
+	if redrive == "REDRIVEN" {
+		return out, nil // nothing is ever redriven here
 	}
-	execs, next, err := s.st.ListExecutions(c.ctx, store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: status, Limit: pageSize(n, nGiven), Token: cursor})
+	execs, next, err := s.st.ListExecutions(c.ctx, p)
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
 	for _, e := range execs {
-		item := executionListItem{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status, StartDate: epoch(e.StartedAt)}
+		item := executionListItem{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status, StartDate: epoch(e.StartedAt),
+			StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn}
 		if e.Status != "RUNNING" {
 			item.StopDate = epochPtr(e.StoppedAt)
 		}

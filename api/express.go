@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // startExpress starts an asynchronous Express execution, which outlives
 // the request.
 func (s *server) startExpress(a *startArgs) *store.Execution {
-	rec := s.eng.StartExpress(a.sm, a.name, a.in, a.trace)
+	rec := s.eng.StartExpress(a.sm, a.name, a.in, a.trace, engine.Through(a.target))
 	s.log.Debug("express execution started", "execution", rec.Arn)
 	return rec
 }
@@ -52,7 +53,7 @@ func (s *server) startSyncExecution(c *call) (any, error) {
 	if args.sm.Type != typeExpress {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	res := s.eng.RunExpress(c.ctx, args.sm, args.name, args.in, args.trace)
+	res := s.eng.RunExpress(c.ctx, args.sm, args.name, args.in, args.trace, engine.Through(args.target))
 	out := &startSyncExecutionOutput{
 		ExecutionArn: res.Arn, StateMachineArn: args.sm.Arn, Name: args.name,
 		StartDate: epoch(res.StartedAt), StopDate: epoch(res.StoppedAt), Status: res.Status,

@@ -429,9 +429,14 @@ func TestSDKTypedErrors(t *testing.T) {
 		t.Errorf("TagResource(missing) = %v", err)
 	}
 	_, err = c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: aws.String(aws.ToString(sm.StateMachineArn) + ":prod")})
+	var noAlias *types.ResourceNotFound
+	if !errors.As(err, &noAlias) || aws.ToString(noAlias.ResourceName) != aws.ToString(sm.StateMachineArn)+":prod" {
+		t.Errorf("DescribeStateMachineAlias(missing) = %v", err)
+	}
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(missingExec)})
 	var unsupported *types.ValidationException
-	if !errors.As(err, &unsupported) || !strings.Contains(unsupported.ErrorMessage(), "DescribeStateMachineAlias") {
-		t.Errorf("DescribeStateMachineAlias = %v", err)
+	if !errors.As(err, &unsupported) || !strings.Contains(unsupported.ErrorMessage(), "RedriveExecution") {
+		t.Errorf("RedriveExecution = %v", err)
 	}
 }
 

@@ -136,12 +136,15 @@ var handlers = map[string]opFunc{
 	"PublishStateMachineVersion":       (*server).publishStateMachineVersion,
 	"ListStateMachineVersions":         (*server).listStateMachineVersions,
 	"DeleteStateMachineVersion":        (*server).deleteStateMachineVersion,
+	"CreateStateMachineAlias":          (*server).createStateMachineAlias,
+	"DescribeStateMachineAlias":        (*server).describeStateMachineAlias,
+	"UpdateStateMachineAlias":          (*server).updateStateMachineAlias,
+	"DeleteStateMachineAlias":          (*server).deleteStateMachineAlias,
+	"ListStateMachineAliases":          (*server).listStateMachineAliases,
 }
 
 // unsupportedOps are the rest of the model's operations.
 var unsupportedOps = []string{
-	"CreateStateMachineAlias", "DescribeStateMachineAlias", "UpdateStateMachineAlias",
-	"DeleteStateMachineAlias", "ListStateMachineAliases",
 	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
 	"RedriveExecution", "TestState",
 }

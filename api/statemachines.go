@@ -308,7 +308,9 @@ func (s *server) createStateMachine(c *call) (any, error) {
 
 // lookupStateMachine resolves the ARN of a state machine itself: a
 // version, alias or Map label ARN names no machine here (operations that
-// accept version ARNs resolve them with lookupVersion first).
+// accept version or alias ARNs resolve them first: lookupVersion,
+// lookupAlias, resolveStart). DescribeStateMachine takes a version ARN,
+// which AWS documents, and not an alias's, which it does not.
 func (s *server) lookupStateMachine(c *call, a smArn) (*store.StateMachine, error) {
 	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {
@@ -622,6 +624,23 @@ func (s *server) describeStateMachineForExecution(c *call) (any, error) {
 	sm, err := s.st.GetStateMachine(c.ctx, rec.StateMachineArn)
 	if err != nil && !isNotFound(err) {
 		return nil, err
+	}
+	if rec.StateMachineVersionArn != "" {
+		// It ran a version: the version's revision and date, while the
+		// version is there to say them.
+		v, verr := s.st.GetStateMachineVersion(c.ctx, rec.StateMachineVersionArn)
+		if verr != nil && !isNotFound(verr) {
+			return nil, verr
+		}
+		if verr == nil && v.Definition == rec.Definition && v.RoleArn == rec.RoleArn {
+			out.UpdateDate = epoch(v.CreatedAt)
+			out.RevisionID = v.RevisionID
+			if err == nil {
+				out.LoggingConfiguration = loggingOf(sm.Logging)
+				out.TracingConfiguration = tracingOf(sm.Tracing)
+			}
+		}
+		return out, nil
 	}
 	if err == nil && sm.Definition == rec.Definition && sm.RoleArn == rec.RoleArn && !sm.UpdatedAt.After(rec.StartedAt) {
 		out.UpdateDate = epoch(sm.UpdatedAt)

@@ -7,8 +7,10 @@ import (
 )
 
 // taggable resolves the resourceArn of a tagging request: a state machine
-// or an activity that exists. Other Step Functions ARNs are the wrong
-// resource type; versions and aliases do not exist here.
+// or an activity that exists, the resources AWS's tagging operations
+// name. Other Step Functions ARNs are the wrong resource type; versions
+// and aliases take no tags (CreateStateMachineAlias has none either), so
+// their ARNs are resources not found.
 func (s *server) taggable(c *call, text string) (string, error) {
 	ctx := c.ctx
 	a, err := parseArn(text)

@@ -207,8 +207,13 @@ func (s *server) deleteStateMachineVersion(c *call) (any, error) {
 		return nil, nil
 	}
 	// Deleting is idempotent, and running executions of the version go on:
-	// each carries its own copy of the definition.
-	if err := s.st.DeleteStateMachineVersion(context.WithoutCancel(c.ctx), arnText); err != nil && !isNotFound(err) {
+	// each carries its own copy of the definition. The store refuses, in
+	// the delete's own transaction, a version an alias routes to.
+	err := s.st.DeleteStateMachineVersion(context.WithoutCancel(c.ctx), arnText)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, s.versionInUse(c.ctx, arnText)
+	case err != nil && !isNotFound(err):
 		return nil, err
 	}
 	return nil, nil

@@ -116,11 +116,7 @@ func TestVersionsLifecycle(t *testing.T) {
 		t.Errorf("versions of a missing machine: %v", got)
 	}
 
-	// Starting an execution from a version is refused, clearly; no
-	// execution lists under a version.
-	if r := e.fail("StartExecution", obj{"stateMachineArn": sm + ":1"}); r.shortType() != "ValidationException" {
-		t.Errorf("StartExecution with a version ARN: %s", r.raw)
-	}
+	// No execution was started through a version yet.
 	if r := e.call("ListExecutions", obj{"stateMachineArn": sm + ":1"}); r.raw != `{"executions":[]}`+"\n" {
 		t.Errorf("ListExecutions of a version: %s", r.raw)
 	}

@@ -163,6 +163,22 @@ func SplitVersion(s string) (stateMachine string, n int64, ok bool) {
 // Alias is the ARN of an alias of a state machine.
 func Alias(stateMachine, name string) string { return stateMachine + ":" + name }
 
+// SplitAlias splits an alias ARN into its machine's ARN and the alias
+// name; ok is false when s is not "...:stateMachine:MACHINE:NAME" with a
+// name that holds a character other than a digit (all digits is a
+// version).
+func SplitAlias(s string) (stateMachine, name string, ok bool) {
+	a, err := ParseStates(s)
+	if err != nil || a.Type != "stateMachine" || a.Label != "" || a.Qualifier == "" || strings.Contains(a.Qualifier, ":") {
+		return "", "", false
+	}
+	if strings.Trim(a.Qualifier, "0123456789") == "" {
+		return "", "", false
+	}
+	i := len(s) - len(a.Qualifier) - 1
+	return s[:i], a.Qualifier, true
+}
+
 // Execution is the ARN of a Standard execution of a state machine.
 func Execution(stateMachine, name string) string {
 	return strings.Replace(stateMachine, ":stateMachine:", ":execution:", 1) + ":" + name

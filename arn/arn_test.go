@@ -69,6 +69,21 @@ func TestSplitVersion(t *testing.T) {
 	}
 }
 
+func TestSplitAlias(t *testing.T) {
+	const m = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	for _, name := range []string{"prod", "PROD-1", "v.2", "_", "1a"} {
+		if got, n, ok := SplitAlias(Alias(m, name)); !ok || got != m || n != name {
+			t.Errorf("SplitAlias(%s) = %s %s %v", Alias(m, name), got, n, ok)
+		}
+	}
+	for _, bad := range []string{m, m + ":12", m + ":", m + ":a:b", "arn:aws:states:us-east-1:123456789012:activity:m:prod",
+		"arn:aws:states:us-east-1:123456789012:stateMachine:m/label:prod", "x"} {
+		if _, _, ok := SplitAlias(bad); ok {
+			t.Errorf("%s split", bad)
+		}
+	}
+}
+
 func TestSameScope(t *testing.T) {
 	x := "arn:aws:states:us-east-1:123456789012:execution:m:x"
 	for other, want := range map[string]bool{

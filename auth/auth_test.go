@@ -54,6 +54,11 @@ func TestRoles(t *testing.T) {
 		{"states:DescribeExecution", true, true, false, true},
 		{"states:ListStateMachines", true, true, false, true},
 		{"statecraft:DescribeCluster", true, true, false, true},
+		{"states:CreateStateMachineAlias", true, false, false, false},
+		{"states:UpdateStateMachineAlias", true, false, false, false},
+		{"states:DeleteStateMachineAlias", true, false, false, false},
+		{"states:DescribeStateMachineAlias", true, true, false, true},
+		{"states:ListStateMachineAliases", true, true, false, true},
 		{"states:SomethingNew", true, false, false, false},
 	}
 	for _, c := range cases {

@@ -35,6 +35,9 @@ var runActions = set(
 // Allows tells whether role may perform action. Anything not listed for a
 // lesser role (creating, updating, deleting, tagging, deploying, and any
 // action added later) needs admin: new actions are denied by default.
+// Aliases follow the rule: describing and listing them is reading, while
+// creating, updating and deleting one changes what a start through it
+// runs, which is deploying.
 func (r Role) Allows(action string) bool {
 	switch r {
 	case RoleAdmin:

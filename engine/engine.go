@@ -223,9 +223,12 @@ func (e *Engine) info(rec *store.Execution, input any, seed uint64) interp.Info 
 		StateMachineName: smName,
 		RoleArn:          rec.RoleArn,
 		Region:           regionOf(rec.Arn),
-		StartTime:        rec.StartedAt,
-		Input:            input,
-		TaskToken:        taskTokenFunc(rec.Arn, seed),
+
+		StateMachineVersionArn: rec.StateMachineVersionArn,
+		StateMachineAliasArn:   rec.StateMachineAliasArn,
+		StartTime:              rec.StartedAt,
+		Input:                  input,
+		TaskToken:              taskTokenFunc(rec.Arn, seed),
 	}
 }
 
@@ -280,14 +283,16 @@ func parseToken(token string) (string, int64, bool) {
 	return arn, ref, true
 }
 
-// StartExecution starts a STANDARD execution. Starting again with the same
-// name and input while the first is running returns the first (AWS's
-// idempotency); otherwise a used name is ErrExecutionAlreadyExists.
-func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string) (*store.Execution, error) {
-	return e.startExecution(ctx, sm, name, input, traceHeader, "")
+// StartExecution starts a STANDARD execution (of a version, with
+// Through). Starting again with the same name and input while the first is
+// running returns the first (AWS's idempotency); otherwise a used name is
+// ErrExecutionAlreadyExists.
+func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string, opts ...StartOption) (*store.Execution, error) {
+	return e.startExecution(ctx, sm, name, input, traceHeader, "", opts...)
 }
 
-func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) (*store.Execution, error) {
+func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string, opts ...StartOption) (*store.Execution, error) {
+	sm, o := runs(sm, opts)
 	execArn := arn.Execution(sm.Arn, name)
 	if prev, err := e.st.GetExecution(ctx, execArn); err == nil {
 		if prev.Status == "RUNNING" && prev.Input == input.Text {
@@ -314,6 +319,9 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		ParentToken:     parentToken,
 		Seed:            randomSeed(),
 		StartedAt:       now,
+
+		StateMachineVersionArn: o.versionArn(),
+		StateMachineAliasArn:   o.aliasArn,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken}

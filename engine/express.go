@@ -63,8 +63,8 @@ func isExpressArn(arn string) bool {
 // RunExpress runs an EXPRESS execution to its end (StartSyncExecution) and
 // returns its record, which nothing keeps. If ctx ends first, the caller
 // has gone and the execution is stopped: ABORTED.
-func (e *Engine) RunExpress(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string) *store.Execution {
-	r := e.startExpress(sm, name, input, traceHeader, "")
+func (e *Engine) RunExpress(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader string, opts ...StartOption) *store.Execution {
+	r := e.startExpress(sm, name, input, traceHeader, "", opts...)
 	select {
 	case <-r.done:
 	case <-ctx.Done():
@@ -77,8 +77,8 @@ func (e *Engine) RunExpress(ctx context.Context, sm *store.StateMachine, name st
 // StartExpress starts an EXPRESS execution (StartExecution of an EXPRESS
 // state machine) and returns at once with its record, RUNNING unless it
 // has already ended.
-func (e *Engine) StartExpress(sm *store.StateMachine, name string, input *Input, traceHeader string) *store.Execution {
-	return e.startExpress(sm, name, input, traceHeader, "").snapshot()
+func (e *Engine) StartExpress(sm *store.StateMachine, name string, input *Input, traceHeader string, opts ...StartOption) *store.Execution {
+	return e.startExpress(sm, name, input, traceHeader, "", opts...).snapshot()
 }
 
 // expressRun is one EXPRESS execution. mu guards everything the execution
@@ -123,13 +123,15 @@ func newExpressID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func (e *Engine) startExpress(sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) *expressRun {
-	r := e.newExpress(sm, name, input, traceHeader, parentToken)
+func (e *Engine) startExpress(sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string, opts ...StartOption) *expressRun {
+	sm, o := runs(sm, opts)
+	r := e.newExpress(sm, o, name, input, traceHeader, parentToken)
 	r.start(sm, input)
 	return r
 }
 
-func (e *Engine) newExpress(sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string) *expressRun {
+// newExpress makes the run of sm, which runs already applied o (runs).
+func (e *Engine) newExpress(sm *store.StateMachine, o startOptions, name string, input *Input, traceHeader, parentToken string) *expressRun {
 	return &expressRun{
 		e: e,
 		rec: store.Execution{
@@ -142,6 +144,9 @@ func (e *Engine) newExpress(sm *store.StateMachine, name string, input *Input, t
 			TraceHeader:     traceHeader,
 			ParentToken:     parentToken,
 			StartedAt:       e.now().Truncate(time.Millisecond),
+
+			StateMachineVersionArn: o.versionArn(),
+			StateMachineAliasArn:   o.aliasArn,
 		},
 		seed:   randomSeed(),
 		tasks:  map[int64]*expressTask{},
@@ -454,11 +459,12 @@ func (r *expressRun) childEnded(ref int64, child *store.Execution) {
 // expressChild starts the EXPRESS child of a startExecution task, once per
 // task: a STANDARD parent asking again (its watchdog) finds the same child
 // while this process runs it or reports its end.
-func (e *Engine) expressChild(sm *store.StateMachine, nt *nestedTask, token string) *store.Execution {
+func (e *Engine) expressChild(t *Target, nt *nestedTask, token string) *store.Execution {
+	sm, o := runs(t.Machine, []StartOption{Through(t)})
 	e.mu.Lock()
 	r, ok := e.children[token]
 	if !ok {
-		r = e.newExpress(sm, nt.name, nt.input, "", token)
+		r = e.newExpress(sm, o, nt.name, nt.input, "", token)
 		e.children[token] = r
 	}
 	e.mu.Unlock()

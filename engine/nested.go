@@ -151,17 +151,19 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (
 	if parent, ok := TokenExecution(token); ok && foreignResource(nt.smArn, parent) {
 		return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
 	}
-	sm, err := e.st.GetStateMachine(ctx, nt.smArn)
+	// A version or an alias ARN starts the child as StartExecution would.
+	t, err := Resolve(ctx, e.st, nt.smArn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, taskport.Fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", nt.smArn))
 	}
 	if err != nil {
 		return nil, err
 	}
+	sm := t.Machine
 	if sm.Type == "EXPRESS" {
-		return e.expressChild(sm, nt, token), nil
+		return e.expressChild(t, nt, token), nil
 	}
-	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token)
+	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token, Through(t))
 	if errors.Is(err, ErrExecutionAlreadyExists) {
 		prev, gerr := e.st.GetExecution(ctx, arn.Execution(sm.Arn, nt.name))
 		if gerr == nil && prev.ParentToken == token {

@@ -30,6 +30,9 @@ type Details struct {
 	Index      *int64
 	Length     *int64
 	WorkerName string
+	// ExecutionStarted
+	StateMachineVersionArn string
+	StateMachineAliasArn   string
 
 	Resource         string
 	ResourceType     string
@@ -173,6 +176,12 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		}
 		if d.State != "" {
 			str("state", d.State)
+		}
+		if d.StateMachineAliasArn != "" {
+			str("stateMachineAliasArn", d.StateMachineAliasArn)
+		}
+		if d.StateMachineVersionArn != "" {
+			str("stateMachineVersionArn", d.StateMachineVersionArn)
 		}
 		if d.TimeoutInSeconds != nil {
 			num("timeoutInSeconds", *d.TimeoutInSeconds)

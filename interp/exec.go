@@ -170,7 +170,8 @@ func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Co
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: m.opts.History}
 	var d *Details
 	if x.hist {
-		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn}
+		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn,
+			StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	if m.def.TimeoutSeconds > 0 {

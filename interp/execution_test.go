@@ -469,3 +469,26 @@ func TestFailState(t *testing.T) {
 		})
 	}
 }
+
+// TestExecutionStartedNamesVersionAndAlias: an execution started through
+// a version or an alias names them in its first event, as AWS does; one
+// started from the machine names neither.
+func TestExecutionStartedNamesVersionAndAlias(t *testing.T) {
+	const sm = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	for _, c := range []struct {
+		version, alias, want string
+	}{
+		{"", "", `{"input":"{}","inputDetails":{"truncated":false},"roleArn":"r"}`},
+		{sm + ":2", "", `{"input":"{}","inputDetails":{"truncated":false},"roleArn":"r","stateMachineVersionArn":"` + sm + `:2"}`},
+		{sm + ":2", sm + ":prod", `{"input":"{}","inputDetails":{"truncated":false},"roleArn":"r","stateMachineAliasArn":"` + sm + `:prod","stateMachineVersionArn":"` + sm + `:2"}`},
+	} {
+		in := "{}"
+		ev := interp.HistoryEvent{ID: 1, Timestamp: t0, Type: "ExecutionStarted", Details: &interp.Details{
+			Input: &in, RoleArn: "r", StateMachineVersionArn: c.version, StateMachineAliasArn: c.alias,
+		}}
+		want := `{"id":1,"previousEventId":0,"timestamp":1709294400.000,"type":"ExecutionStarted","executionStartedEventDetails":` + c.want + `}`
+		if got := string(ev.AppendJSON(nil)); got != want {
+			t.Errorf("version %q alias %q:\n%s\nwant\n%s", c.version, c.alias, got, want)
+		}
+	}
+}

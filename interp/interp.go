@@ -79,9 +79,14 @@ type Info struct {
 	StateMachineArn  string
 	StateMachineName string
 	RoleArn          string
-	Region           string
-	StartTime        time.Time
-	Input            any
+	// StateMachineVersionArn and StateMachineAliasArn are the version and
+	// alias the execution was started through, "" for none; its
+	// ExecutionStarted event names them.
+	StateMachineVersionArn string
+	StateMachineAliasArn   string
+	Region                 string
+	StartTime              time.Time
+	Input                  any
 	// TaskToken makes the token a Task state with a callback sees as
 	// $$.Task.Token; ref identifies the task. Nil means no tokens.
 	TaskToken func(ref int64) string

@@ -1,7 +1,7 @@
 // Package store defines how Statecraft persists state machines, their
-// versions, activities, tags, executions and their histories. It holds
-// the contract and nothing else: the Store interface's doc is the
-// contract every driver keeps (transactions, ordering, conflicts, limits,
+// versions and aliases, activities, tags, executions and their histories.
+// It holds the contract and nothing else: the Store interface's doc is
+// the contract every driver keeps (transactions, ordering, conflicts, limits,
 // and what several nodes sharing one database must add);
 // store/storetest is the suite that checks it, one suite for every driver
 // (in the manner of River's driver tests). store/sqlite is the embedded
@@ -18,8 +18,8 @@
 // memory is rebuilt by replaying its inputs through the (deterministic)
 // interpreter, so nothing but rows is kept for a waiting execution. The
 // engine writes every step; the API writes state machines, their
-// versions, activities and tags, and reads what both wrote; package
-// retention purges closed executions.
+// versions and aliases, activities and tags, and reads what both wrote;
+// package retention purges closed executions.
 //
 // Opening the server's store, and handing it to the engine and the API
 // (cli/server.go):

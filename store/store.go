@@ -19,7 +19,8 @@ var (
 	// ErrInvalidLimit is a Limit that is not positive.
 	ErrInvalidLimit = errors.New("store: limit must be positive")
 	// ErrLimitExceeded means a write would take a resource past a limit
-	// the caller set (PublishVersionParams.MaxVersions).
+	// the caller set (PublishVersionParams.MaxVersions,
+	// CreateAliasParams.MaxAliases).
 	ErrLimitExceeded = errors.New("store: limit exceeded")
 )
 
@@ -49,13 +50,15 @@ var (
 //
 // Errors. ErrNotFound: a method that looks something up by its key (the
 // Get, Update and Delete methods, CommitStep, SetTimer,
-// PublishStateMachineVersion) finds nothing; a method that reads what
-// something owns (Inputs, History, ListStateMachineVersions, ListTags)
-// returns nothing instead. ErrAlreadyExists: a create names a taken key.
+// PublishStateMachineVersion, CreateStateMachineAlias) finds nothing; a
+// method that reads what something owns (Inputs, History,
+// ListStateMachineVersions, ListStateMachineAliases, ListTags) returns
+// nothing instead. ErrAlreadyExists: a create names a taken key.
 // ErrConflict: a step against a stale Seq or an ended execution, a step
 // that repeats an event ID, adds a task whose token is open or claims a
-// task that is not open and unclaimed in its execution, and a publish
-// against a replaced revision. Anything else is the driver's own error.
+// task that is not open and unclaimed in its execution, a publish
+// against a replaced revision, and the deletion of a version an alias
+// routes to. Anything else is the driver's own error.
 //
 // Limits. Every method that returns or deletes a number of rows that
 // grows with the data takes a Limit and handles at most that many;
@@ -65,14 +68,15 @@ var (
 // The API's default page size is the API's own (api/paging.go).
 //
 // Listings. A page holds the rows that follow the token, in the
-// listing's order: state machines and activities by CreatedAt then ARN,
-// ascending; executions by StartedAt then ARN, descending; versions by
-// number, descending. The next token is "" exactly when the page ends
-// with the last row. A token is a position, the sort key of the page's
-// last row, never a grant: the next page starts after it whatever was
-// added or deleted since, and presented with another filter (another
-// ArnPrefix, machine or status) it lists that filter's rows only or is
-// ErrInvalidToken. A token the store did not issue is ErrInvalidToken.
+// listing's order: state machines, activities and aliases by CreatedAt
+// then ARN, ascending; executions by StartedAt then ARN, descending;
+// versions by number, descending. The next token is "" exactly when the
+// page ends with the last row. A token is a position, the sort key of the
+// page's last row, never a grant: the next page starts after it whatever
+// was added or deleted since, and presented with another filter (another
+// ArnPrefix, machine, version, alias or status) it lists that filter's
+// rows only or is ErrInvalidToken. A token the store did not issue is
+// ErrInvalidToken.
 //
 // Times come back in UTC, equal to what was stored to the millisecond at
 // least; the zero time comes back zero.
@@ -152,10 +156,10 @@ type Store interface {
 	// UpdateStateMachine replaces every field of the stored machine but
 	// Arn and CreatedAt.
 	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
-	// DeleteStateMachine deletes a machine with its versions and tags,
-	// and its count of version numbers (a machine created again under the
-	// ARN starts from version 1). Its executions stay: each has its own
-	// copy of the definition.
+	// DeleteStateMachine deletes a machine with its versions, aliases and
+	// tags, and its count of version numbers (a machine created again
+	// under the ARN starts from version 1). Its executions stay: each has
+	// its own copy of the definition.
 	DeleteStateMachine(ctx context.Context, arn string) error
 	ListStateMachines(ctx context.Context, p ListParams) ([]*StateMachine, string, error)
 
@@ -169,9 +173,32 @@ type Store interface {
 	// when the ARN names no version.
 	GetStateMachineVersion(ctx context.Context, arn string) (*StateMachineVersion, error)
 	ListStateMachineVersions(ctx context.Context, p ListVersionsParams) ([]*StateMachineVersion, string, error)
-	// DeleteStateMachineVersion deletes one version. Its number is not
-	// given out again while the machine exists.
+	// DeleteStateMachineVersion deletes one version; ErrConflict while an
+	// alias routes to it. Its number is not given out again while the
+	// machine exists.
 	DeleteStateMachineVersion(ctx context.Context, arn string) error
+
+	// CreateStateMachineAlias stores an alias routing to versions of its
+	// machine. ErrNotFound when the machine or a routed version does not
+	// exist, checked in the write's own transaction, so that no alias
+	// ever routes to a deleted version; ErrLimitExceeded past
+	// p.MaxAliases. It is idempotent: when the machine has an alias of the
+	// name with the same description and routes (in the same order), that
+	// alias is returned and nothing is written (created is false); one
+	// that differs is ErrAlreadyExists.
+	CreateStateMachineAlias(ctx context.Context, p CreateAliasParams) (a *StateMachineAlias, created bool, err error)
+	// GetStateMachineAlias finds an alias by its ARN; ErrNotFound also
+	// when the ARN names no alias.
+	GetStateMachineAlias(ctx context.Context, arn string) (*StateMachineAlias, error)
+	// UpdateStateMachineAlias changes an alias's description or routes and
+	// returns it as it now is; ErrNotFound when the alias or a routed
+	// version does not exist (the routed versions checked as
+	// CreateStateMachineAlias checks them).
+	UpdateStateMachineAlias(ctx context.Context, p UpdateAliasParams) (*StateMachineAlias, error)
+	// DeleteStateMachineAlias deletes an alias; the versions it routed to
+	// stay.
+	DeleteStateMachineAlias(ctx context.Context, arn string) error
+	ListStateMachineAliases(ctx context.Context, p ListAliasesParams) ([]*StateMachineAlias, string, error)
 
 	// CreateActivity stores an activity; ErrAlreadyExists when its ARN is
 	// taken.
@@ -309,6 +336,28 @@ type StateMachineVersion struct {
 	CreatedAt   time.Time
 }
 
+// StateMachineAlias is a named pointer to one or two versions of a state
+// machine, which share the executions started through it by weight.
+type StateMachineAlias struct {
+	// Arn is the machine's ARN qualified by the name: "<machine arn>:<name>".
+	Arn             string
+	StateMachineArn string
+	Name            string
+	Description     string
+	// Routes are one or two distinct versions of the machine, in the
+	// order they were given.
+	Routes    []AliasRoute
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AliasRoute is one version an alias routes to, with its share of the
+// executions, a percentage.
+type AliasRoute struct {
+	VersionArn string
+	Weight     int
+}
+
 // Activity is a stored activity.
 type Activity struct {
 	Arn       string
@@ -336,8 +385,13 @@ type Execution struct {
 	// execution (arn:aws:states:::states:startExecution), "" for none.
 	ParentToken string
 	Seed        uint64 // the interpreter's randomness seed, for replay
-	StartedAt   time.Time
-	StoppedAt   time.Time // zero while running
+	// StateMachineVersionArn is the version the execution runs when it
+	// was started through a version or an alias, "" otherwise;
+	// StateMachineAliasArn the alias, "" when not started through one.
+	StateMachineVersionArn string
+	StateMachineAliasArn   string
+	StartedAt              time.Time
+	StoppedAt              time.Time // zero while running
 	// Seq is the number of inputs applied so far; a step must name it.
 	Seq int64
 	// Events is the number of history events.
@@ -480,8 +534,12 @@ type ListParams struct {
 type ListExecutionsParams struct {
 	StateMachineArn string // "" for every machine's
 	Status          string // "" for every status
-	Limit           int
-	Token           string
+	// StateMachineVersionArn and StateMachineAliasArn, when not "", list
+	// only the executions that recorded that version or alias.
+	StateMachineVersionArn string
+	StateMachineAliasArn   string
+	Limit                  int
+	Token                  string
 }
 
 // PublishVersionParams publishes a version of a state machine from its
@@ -504,6 +562,38 @@ type ListVersionsParams struct {
 	StateMachineArn string
 	Limit           int
 	Token           string
+}
+
+// CreateAliasParams creates an alias of a state machine.
+type CreateAliasParams struct {
+	StateMachineArn string
+	Name            string
+	Description     string
+	// Routes are one or two distinct versions of StateMachineArn whose
+	// weights add up to 100; the caller checks that, and a driver refuses
+	// anything else as an error of its own.
+	Routes    []AliasRoute
+	CreatedAt time.Time
+	// MaxAliases bounds how many aliases the machine may have at once; 0
+	// means no bound.
+	MaxAliases int
+}
+
+// UpdateAliasParams changes an alias. A nil field is left as it is.
+type UpdateAliasParams struct {
+	Arn         string
+	Description *string
+	Routes      []AliasRoute // as CreateAliasParams.Routes; nil keeps them
+	UpdatedAt   time.Time
+}
+
+// ListAliasesParams pages the aliases of one state machine.
+type ListAliasesParams struct {
+	StateMachineArn string
+	// VersionArn, when not "", lists only the aliases that route to it.
+	VersionArn string
+	Limit      int
+	Token      string
 }
 
 // HistoryParams pages a history by event ID.

@@ -53,6 +53,7 @@ func TestAWSCLI(t *testing.T) {
 	t.Run("ValidateDefinition", c.testValidate)
 	t.Run("Errors", c.testErrors)
 	t.Run("StartSyncExecution", c.testSync)
+	t.Run("AliasRoundTrip", c.testAlias)
 }
 
 // startServer builds cmd/statecraft, runs `statecraft server` on a free
@@ -811,4 +812,86 @@ func (c *cli) testSync(t *testing.T) {
 	if r.code != 0 || out.Status != "FAILED" || out.Error != "Value.TooBig" || out.Cause != "v exceeds 10" || out.Output != "" {
 		t.Errorf("failing start-sync-execution = %+v\n%v", out, r)
 	}
+}
+
+// An alias round trip, as a user following the README does it: publish
+// two versions, point an alias at the first, run through it, move it to
+// the second, and see the rules that tie versions and aliases.
+func (c *cli) testAlias(t *testing.T) {
+	t.Parallel()
+	def := func(v int) string {
+		return fmt.Sprintf(`{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": %d}, "End": true}}}`, v)
+	}
+	arn := c.createMachine(t, "cli-alias", def(1), "--publish")
+	var upd struct{ StateMachineVersionArn string }
+	c.ok(t, &upd, "update-state-machine", "--state-machine-arn", arn, "--definition", c.file(t, "cli-alias-2.asl.json", def(2)), "--publish")
+	v1, v2 := arn+":1", arn+":2"
+	if upd.StateMachineVersionArn != v2 {
+		t.Fatalf("update-state-machine --publish: %q, want %q", upd.StateMachineVersionArn, v2)
+	}
+
+	var created struct {
+		StateMachineAliasArn string
+		CreationDate         json.RawMessage
+	}
+	c.ok(t, &created, "create-state-machine-alias", "--name", "live", "--description", "what users get",
+		"--routing-configuration", fmt.Sprintf(`[{"stateMachineVersionArn": %q, "weight": 100}]`, v1))
+	live := created.StateMachineAliasArn
+	if live != arn+":live" {
+		t.Fatalf("create-state-machine-alias: %q", live)
+	}
+	checkStamp(t, "create-state-machine-alias creationDate", created.CreationDate)
+
+	type alias struct {
+		StateMachineAliasArn, Name, Description string
+		RoutingConfiguration                    []struct {
+			StateMachineVersionArn string
+			Weight                 int
+		}
+	}
+	var desc alias
+	c.ok(t, &desc, "describe-state-machine-alias", "--state-machine-alias-arn", live)
+	if desc.StateMachineAliasArn != live || desc.Name != "live" || desc.Description != "what users get" ||
+		len(desc.RoutingConfiguration) != 1 || desc.RoutingConfiguration[0].StateMachineVersionArn != v1 || desc.RoutingConfiguration[0].Weight != 100 {
+		t.Errorf("describe-state-machine-alias = %+v", desc)
+	}
+	var list struct {
+		StateMachineAliases []struct{ StateMachineAliasArn string }
+	}
+	c.ok(t, &list, "list-state-machine-aliases", "--state-machine-arn", arn)
+	if len(list.StateMachineAliases) != 1 || list.StateMachineAliases[0].StateMachineAliasArn != live {
+		t.Errorf("list-state-machine-aliases = %+v", list)
+	}
+
+	var started struct{ ExecutionArn string }
+	c.ok(t, &started, "start-execution", "--state-machine-arn", live, "--name", "through-live")
+	if want := fmt.Sprintf("arn:aws:states:%s:%s:execution:cli-alias:through-live", region, account); started.ExecutionArn != want {
+		t.Errorf("start-execution through the alias: %q, want %q", started.ExecutionArn, want)
+	}
+	c.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+	var ex struct {
+		StateMachineArn, StateMachineVersionArn, StateMachineAliasArn, Output string
+	}
+	c.ok(t, &ex, "describe-execution", "--execution-arn", started.ExecutionArn)
+	if ex.StateMachineArn != arn || ex.StateMachineVersionArn != v1 || ex.StateMachineAliasArn != live {
+		t.Errorf("describe-execution = %+v", ex)
+	}
+	jsonEqual(t, "output through the alias", ex.Output, `{"v": 1}`)
+
+	// The alias moves to version 2; version 1 may then go, version 2 not.
+	var moved struct{ UpdateDate json.RawMessage }
+	c.ok(t, &moved, "update-state-machine-alias", "--state-machine-alias-arn", live,
+		"--routing-configuration", fmt.Sprintf(`[{"stateMachineVersionArn": %q, "weight": 100}]`, v2))
+	checkStamp(t, "update-state-machine-alias updateDate", moved.UpdateDate)
+	stderr := c.fails(t, "ConflictException", "delete-state-machine-version", "--state-machine-version-arn", v2)
+	if !strings.Contains(stderr, "Current list of aliases referencing this version: [live]") {
+		t.Errorf("deleting a routed version: %s", stderr)
+	}
+	c.ok(t, nil, "delete-state-machine-version", "--state-machine-version-arn", v1)
+	c.fails(t, "ValidationException", "create-state-machine-alias", "--name", "split",
+		"--routing-configuration", fmt.Sprintf(`[{"stateMachineVersionArn": %q, "weight": 70}, {"stateMachineVersionArn": %q, "weight": 20}]`, v2, v1))
+
+	c.ok(t, nil, "delete-state-machine-alias", "--state-machine-alias-arn", live)
+	c.fails(t, "ResourceNotFound", "describe-state-machine-alias", "--state-machine-alias-arn", live)
+	c.ok(t, nil, "delete-state-machine-version", "--state-machine-version-arn", v2)
 }

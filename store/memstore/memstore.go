@@ -34,6 +34,7 @@ type Store struct {
 	// highest number it has issued (numbers are not reused).
 	versions    map[string]map[int64]*store.StateMachineVersion
 	lastVersion map[string]int64
+	aliases     map[string]map[string]*store.StateMachineAlias // machine ARN -> name -> alias
 }
 
 type timerKey struct {
@@ -62,6 +63,7 @@ func New() *Store {
 
 		versions:    map[string]map[int64]*store.StateMachineVersion{},
 		lastVersion: map[string]int64{},
+		aliases:     map[string]map[string]*store.StateMachineAlias{},
 	}
 }
 
@@ -164,6 +166,7 @@ func (s *Store) DeleteStateMachine(_ context.Context, arn string) error {
 	delete(s.tags, arn)
 	delete(s.versions, arn)
 	delete(s.lastVersion, arn)
+	delete(s.aliases, arn)
 	return nil
 }
 
@@ -285,6 +288,13 @@ func (s *Store) DeleteStateMachineVersion(_ context.Context, versionArn string) 
 	if _, ok := s.versions[smArn][n]; !ok {
 		return store.ErrNotFound
 	}
+	for _, a := range s.aliases[smArn] {
+		for _, r := range a.Routes {
+			if r.VersionArn == versionArn {
+				return store.ErrConflict
+			}
+		}
+	}
 	delete(s.versions[smArn], n)
 	return nil
 }
@@ -356,6 +366,7 @@ func (s *Store) StartExecution(_ context.Context, p store.StartExecutionParams) 
 		Arn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Definition: e.Definition,
 		RoleArn: e.RoleArn, Input: e.Input, Status: statusRunning, TraceHeader: e.TraceHeader,
 		ParentToken: e.ParentToken, Seed: e.Seed, StartedAt: utc(e.StartedAt),
+		StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn,
 	}
 	step := p.Step
 	step.ExecutionArn, step.Seq = e.Arn, 0
@@ -406,6 +417,8 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 	var all []*store.Execution
 	for _, e := range s.execs {
 		if (p.StateMachineArn == "" || e.StateMachineArn == p.StateMachineArn) && (p.Status == "" || e.Status == p.Status) &&
+			(p.StateMachineVersionArn == "" || e.StateMachineVersionArn == p.StateMachineVersionArn) &&
+			(p.StateMachineAliasArn == "" || e.StateMachineAliasArn == p.StateMachineAliasArn) &&
 			(after == nil || newer(after, e)) {
 			all = append(all, e)
 		}

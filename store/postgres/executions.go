@@ -21,7 +21,8 @@ const statusRunning = "RUNNING"
 var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
 
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
-	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token`
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
+	state_machine_version_arn, state_machine_alias_arn`
 
 func scanExecution(row pgx.Row) (*store.Execution, error) {
 	var e store.Execution
@@ -29,7 +30,8 @@ func scanExecution(row pgx.Row) (*store.Execution, error) {
 	var stopped *time.Time
 	err := row.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
-		&seed, &e.StartedAt, &stopped, &e.Seq, &e.Events, &e.ParentToken)
+		&seed, &e.StartedAt, &stopped, &e.Seq, &e.Events, &e.ParentToken,
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +137,8 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 			a.add(e.Input) + `, ` + a.add(status) + `, ` + a.add(f.Output) + `, ` + a.add(f.Error) + `, ` +
 			a.add(f.HasError) + `, ` + a.add(f.Cause) + `, ` + a.add(f.HasCause) + `, ` + a.add(e.TraceHeader) + `, ` +
 			a.add(int64(e.Seed)) + `, ` + a.add(e.StartedAt) + `, ` + a.add(stopped) + `, ` + a.add(seq) + `, ` +
-			a.add(nEvents) + `, ` + a.add(e.ParentToken) + `) RETURNING id`
+			a.add(nEvents) + `, ` + a.add(e.ParentToken) + `, ` + a.add(e.StateMachineVersionArn) + `, ` +
+			a.add(e.StateMachineAliasArn) + `) RETURNING id`
 	case f != nil:
 		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
 			`, status = ` + a.add(f.Status) + `, output = ` + a.add(f.Output) + `, error = ` + a.add(f.Error) +
@@ -319,6 +322,14 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	}
 	if p.Status != "" {
 		query += ` AND status = ` + arg(p.Status)
+	}
+	// The "<> ''" lets a generic plan use the partial indexes, which
+	// leave out the executions started through no version or alias.
+	if p.StateMachineVersionArn != "" {
+		query += ` AND state_machine_version_arn = ` + arg(p.StateMachineVersionArn) + ` AND state_machine_version_arn <> ''`
+	}
+	if p.StateMachineAliasArn != "" {
+		query += ` AND state_machine_alias_arn = ` + arg(p.StateMachineAliasArn) + ` AND state_machine_alias_arn <> ''`
 	}
 	if p.Token != "" {
 		at, arn, err := decodeToken(p.Token)

@@ -73,6 +73,7 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	return s.tx(ctx, func(b *pgx.Batch) {
 		b.Queue(`DELETE FROM state_machines WHERE arn = $1`, arn).Exec(atLeastOne)
 		b.Queue(`DELETE FROM state_machine_versions WHERE state_machine_arn = $1`, arn)
+		b.Queue(`DELETE FROM state_machine_aliases WHERE state_machine_arn = $1`, arn)
 		b.Queue(`DELETE FROM tags WHERE arn = $1`, arn)
 	})
 }

@@ -123,10 +123,27 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	return out, sqlkit.EncodeVersion(out[len(out)-1].Version), nil
 }
 
+// DeleteStateMachineVersion locks the machine's row, as an alias's
+// writes do, so that no alias comes to route to the version between the
+// check and the delete.
 func (s *Store) DeleteStateMachineVersion(ctx context.Context, versionArn string) error {
 	smArn, n, ok := arn.SplitVersion(versionArn)
 	if !ok {
 		return store.ErrNotFound
 	}
-	return s.exec(ctx, atLeastOne, `DELETE FROM state_machine_versions WHERE state_machine_arn = $1 AND version = $2`, smArn, n)
+	return s.tx(ctx, func(b *pgx.Batch) {
+		b.Queue(`SELECT 1 FROM state_machines WHERE arn = $1 FOR UPDATE`, smArn).Exec(atLeastOne)
+		b.Queue(`SELECT count(*) FROM state_machine_aliases WHERE state_machine_arn = $1 AND (version1 = $2 OR version2 = $2)`, smArn, n).
+			QueryRow(func(row pgx.Row) error {
+				var routed int
+				if err := row.Scan(&routed); err != nil {
+					return err
+				}
+				if routed > 0 {
+					return store.ErrConflict
+				}
+				return nil
+			})
+		b.Queue(`DELETE FROM state_machine_versions WHERE state_machine_arn = $1 AND version = $2`, smArn, n).Exec(atLeastOne)
+	})
 }

@@ -18,14 +18,16 @@ const statusRunning = "RUNNING"
 var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
 
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
-	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token`
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
+	state_machine_version_arn, state_machine_alias_arn`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var seed, started, stopped int64
 	err := sc.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
-		&seed, &started, &stopped, &e.Seq, &e.Events, &e.ParentToken)
+		&seed, &started, &stopped, &e.Seq, &e.Events, &e.ParentToken,
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn)
 	if err != nil {
 		return nil, err
 	}
@@ -40,9 +42,10 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 	step.ExecutionArn, step.Seq = e.Arn, 0
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
 			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
-			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt), e.ParentToken)
+			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt), e.ParentToken,
+			e.StateMachineVersionArn, e.StateMachineAliasArn)
 		if isDuplicate(err) {
 			return store.ErrAlreadyExists
 		}
@@ -220,6 +223,16 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	if p.Status != "" {
 		query += ` AND status = ?`
 		args = append(args, p.Status)
+	}
+	// The "!= ''" lets SQLite use the partial indexes, which leave out
+	// the executions started through no version or alias.
+	if p.StateMachineVersionArn != "" {
+		query += ` AND state_machine_version_arn = ? AND state_machine_version_arn != ''`
+		args = append(args, p.StateMachineVersionArn)
+	}
+	if p.StateMachineAliasArn != "" {
+		query += ` AND state_machine_alias_arn = ? AND state_machine_alias_arn != ''`
+		args = append(args, p.StateMachineAliasArn)
 	}
 	if p.Token != "" {
 		at, arn, err := sqlkit.DecodeKey(p.Token)

@@ -71,6 +71,9 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 		if _, err := w.exec(`DELETE FROM state_machine_versions WHERE state_machine_arn = ?`, arn); err != nil {
 			return err
 		}
+		if _, err := w.exec(`DELETE FROM state_machine_aliases WHERE state_machine_arn = ?`, arn); err != nil {
+			return err
+		}
 		_, err = w.exec(`DELETE FROM tags WHERE arn = ?`, arn)
 		return err
 	})

@@ -130,6 +130,14 @@ func (s *Store) DeleteStateMachineVersion(ctx context.Context, versionArn string
 		return store.ErrNotFound
 	}
 	return s.write(ctx, func(w *writer) error {
+		var routed int
+		if err := w.queryRow(`SELECT count(*) FROM state_machine_aliases
+			WHERE state_machine_arn = ? AND (version1 = ? OR version2 = ?)`, smArn, n, n).Scan(&routed); err != nil {
+			return err
+		}
+		if routed > 0 {
+			return store.ErrConflict
+		}
 		c, err := w.execN(`DELETE FROM state_machine_versions WHERE state_machine_arn = ? AND version = ?`, smArn, n)
 		if err == nil && c == 0 {
 			err = store.ErrNotFound

@@ -19,6 +19,7 @@ func exerciseExecutions(t *testing.T, open func(*testing.T) store.Store) {
 		{"StartDuplicate", testExecutionStartDuplicate},
 		{"StartFinal", testExecutionStartFinal},
 		{"ParentToken", testExecutionParentToken},
+		{"VersionAndAlias", testExecutionVersionAndAlias},
 		{"Missing", testExecutionMissing},
 		{"List", testExecutionList},
 		{"ListEveryMachine", testExecutionListEveryMachine},
@@ -178,6 +179,48 @@ func testExecutionParentToken(t *testing.T, s store.Store) {
 	if got := getExecution(t, s, top.Arn).ParentToken; got != "" {
 		t.Fatalf("ParentToken of a top-level execution = %q", got)
 	}
+}
+
+// testExecutionVersionAndAlias keeps the version and alias an execution
+// was started through, and lists by either.
+func testExecutionVersionAndAlias(t *testing.T, s store.Store) {
+	v1, v2, alias := smArn+":1", smArn+":2", smArn+":prod"
+	for i, x := range []struct{ name, version, alias string }{
+		{"plain", "", ""},
+		{"v1", v1, ""},
+		{"via-alias-1", v1, alias},
+		{"v2", v2, ""},
+		{"via-alias-2", v2, alias},
+		{"via-other-alias", v2, smArn + ":beta"},
+	} {
+		e := execution(x.name, at(i))
+		e.StateMachineVersionArn, e.StateMachineAliasArn = x.version, x.alias
+		startExecution(t, s, e, store.StepParams{Input: []byte("1")})
+		if got := getExecution(t, s, e.Arn); got.StateMachineVersionArn != x.version || got.StateMachineAliasArn != x.alias {
+			t.Errorf("%s: version %q alias %q, want %q %q", x.name, got.StateMachineVersionArn, got.StateMachineAliasArn, x.version, x.alias)
+		}
+	}
+	end(t, s, execution("via-alias-2", at(0)), 1, "SUCCEEDED", at(20))
+	list := func(version, alias, status string) func(store.ListParams) ([]string, string, error) {
+		return func(p store.ListParams) ([]string, string, error) {
+			es, next, err := s.ListExecutions(ctxT(t), store.ListExecutionsParams{
+				StateMachineArn: smArn, StateMachineVersionArn: version, StateMachineAliasArn: alias, Status: status,
+				Limit: p.Limit, Token: p.Token,
+			})
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Name)
+			}
+			return got, next, err
+		}
+	}
+	pageAll(t, []string{"via-other-alias", "via-alias-2", "v2", "via-alias-1", "v1", "plain"}, list("", "", ""))
+	pageAll(t, []string{"via-alias-1", "v1"}, list(v1, "", ""))
+	pageAll(t, []string{"via-other-alias", "via-alias-2", "v2"}, list(v2, "", ""))
+	pageAll(t, []string{"via-alias-2", "via-alias-1"}, list("", alias, ""))
+	pageAll(t, []string{"via-alias-1"}, list("", alias, "RUNNING"))
+	pageAll(t, []string{"via-alias-2"}, list(v2, alias, ""))
+	pageAll(t, []string{}, list(smArn+":3", "", ""))
 }
 
 func testExecutionMissing(t *testing.T, s store.Store) {

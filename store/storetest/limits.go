@@ -38,6 +38,10 @@ func exerciseLimits(t *testing.T, open func(*testing.T) store.Store) {
 			_, _, err := s.ListStateMachineVersions(ctx, store.ListVersionsParams{StateMachineArn: smArn, Limit: limit})
 			return err
 		}},
+		{"ListStateMachineAliases", func(limit int) error {
+			_, _, err := s.ListStateMachineAliases(ctx, store.ListAliasesParams{StateMachineArn: smArn, Limit: limit})
+			return err
+		}},
 		{"ListExecutions", func(limit int) error {
 			_, _, err := s.ListExecutions(ctx, store.ListExecutionsParams{StateMachineArn: smArn, Limit: limit})
 			return err

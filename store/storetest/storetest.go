@@ -8,7 +8,7 @@
 // where open returns a new, empty store each call and closes it in
 // t.Cleanup. The suite adds no rule to the contract; each file checks one
 // area of it: resources (state machines, activities, tags), versions,
-// executions, steps, timers, tasks, purge, limits, and notifications and
+// aliases, executions, steps, timers, tasks, purge, limits, and notifications and
 // shard leases for a driver that several nodes share.
 package storetest
 
@@ -33,6 +33,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Resources", exerciseResources},
 		{"Versions", exerciseVersions},
+		{"Aliases", exerciseAliases},
 		{"Executions", exerciseExecutions},
 		{"Steps", exerciseSteps},
 		{"Timers", exerciseTimers},

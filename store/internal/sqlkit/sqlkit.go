@@ -1,7 +1,8 @@
 // Package sqlkit holds what Statecraft's SQL store drivers (store/sqlite,
 // store/postgres) do alike: their page tokens, the loop that reads one
-// page more than it returns, and the reading of their numbered migration
-// files. Each driver keeps its own SQL; what is here has no dialect.
+// page more than it returns, the reading of their numbered migration
+// files, and the columns of an alias's routes. Each driver keeps its own
+// SQL; what is here has no dialect.
 package sqlkit
 
 import (
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -125,4 +127,54 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 	}
 	return ms, nil
+}
+
+// RouteColumns is how both drivers keep an alias's routes: the number and
+// weight of its first version and of its second, 0 and 0 when it has
+// one. AWS allows two at most, and two fixed pairs keep an alias one row,
+// which a version's deletion checks with one indexed lookup. A version of
+// another machine is store.ErrNotFound: the alias's machine has no such
+// version.
+type RouteColumns struct {
+	Version1, Weight1, Version2, Weight2 int64
+}
+
+// Routes turns an alias's routes into its columns.
+func Routes(stateMachine string, routes []store.AliasRoute) (RouteColumns, error) {
+	if len(routes) < 1 || len(routes) > 2 {
+		return RouteColumns{}, fmt.Errorf("an alias routes to 1 or 2 versions, not %d", len(routes))
+	}
+	var c RouteColumns
+	for i, r := range routes {
+		sm, n, ok := arn.SplitVersion(r.VersionArn)
+		if !ok || sm != stateMachine {
+			return RouteColumns{}, store.ErrNotFound
+		}
+		if i == 0 {
+			c.Version1, c.Weight1 = n, int64(r.Weight)
+		} else {
+			c.Version2, c.Weight2 = n, int64(r.Weight)
+		}
+	}
+	if c.Version1 == c.Version2 {
+		return RouteColumns{}, fmt.Errorf("an alias routes to distinct versions, not %s twice", routes[0].VersionArn)
+	}
+	return c, nil
+}
+
+// Versions lists the version numbers the columns route to.
+func (c RouteColumns) Versions() []int64 {
+	if c.Version2 == 0 {
+		return []int64{c.Version1}
+	}
+	return []int64{c.Version1, c.Version2}
+}
+
+// Routes turns the columns back into routes.
+func (c RouteColumns) Routes(stateMachine string) []store.AliasRoute {
+	out := []store.AliasRoute{{VersionArn: arn.Version(stateMachine, c.Version1), Weight: int(c.Weight1)}}
+	if c.Version2 != 0 {
+		out = append(out, store.AliasRoute{VersionArn: arn.Version(stateMachine, c.Version2), Weight: int(c.Weight2)})
+	}
+	return out
 }
