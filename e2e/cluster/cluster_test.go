@@ -117,46 +117,10 @@ func machineOf(machines []*crashkit.Machine, i int) *crashkit.Machine {
 
 func newActivities() []*crashkit.Activity {
 	return []*crashkit.Activity{
-		{Name: workActivity, Decide: workDecision},
-		{Name: beatActivity, Decide: beatDecision, Beats: 4, BeatEvery: 250 * time.Millisecond},
+		{Name: workActivity, Decide: crashkit.WorkDecision(7)},
+		{Name: beatActivity, Decide: crashkit.BeatDecision, Beats: 4, BeatEvery: 250 * time.Millisecond},
 		{Name: itemActivity, Decide: itemDecision},
 	}
-}
-
-// workDecision is what the cluster-work worker answers. It depends only on
-// the task input, the execution's i and $$.State.RetryCount, so a task
-// retried after a timeout, with the same input but a later try, ends the
-// same way.
-func workDecision(input string) (output, errName, cause string) {
-	var in struct {
-		I   int `json:"i"`
-		Try int `json:"try"`
-	}
-	if err := json.Unmarshal([]byte(input), &in); err != nil {
-		return "", "Custom.BadInput", err.Error()
-	}
-	switch k := in.I / 7; {
-	case k%5 == 0:
-		return "", "Custom.Fatal", fmt.Sprintf("fatal for %d", in.I)
-	case k%5 == 1:
-		return "", "Custom.Reject", fmt.Sprintf("rejected %d", in.I)
-	case in.Try < 2:
-		return "", "Custom.Flaky", fmt.Sprintf("flaky %d (try %d)", in.I, in.Try)
-	}
-	return fmt.Sprintf(`{"i":%d,"sq":%d,"try":%d}`, in.I, in.I*in.I, in.Try), "", ""
-}
-
-// beatDecision is what the cluster-beat worker answers once it has worked
-// (and heartbeaten) for a while.
-func beatDecision(input string) (output, errName, cause string) {
-	var in struct {
-		I     int    `json:"i"`
-		Label string `json:"label"`
-	}
-	if err := json.Unmarshal([]byte(input), &in); err != nil {
-		return "", "Custom.BadInput", err.Error()
-	}
-	return fmt.Sprintf(`{"i":%d,"half":%d,"label":%q,"worker":"beat"}`, in.I, in.I/2, in.Label), "", ""
 }
 
 // itemDecision is what the cluster-item worker answers: item 2 fails on

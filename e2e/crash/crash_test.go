@@ -100,45 +100,10 @@ func activityArn(name string) string { return crashkit.ActivityArn(name) }
 
 func newActivities() []*crashkit.Activity {
 	return []*crashkit.Activity{
-		{Name: workActivity, Decide: workDecision},
+		{Name: workActivity, Decide: crashkit.WorkDecision(6)},
 		{Name: beatActivity, Beats: 3, BeatEvery: 150 * time.Millisecond,
-			Decide: func(input string) (string, string, string) { return beatDecision(input), "", "" }},
+			Decide: crashkit.BeatDecision},
 	}
-}
-
-// workDecision is what the crash-work worker answers. It depends only on
-// the task input (the execution's i and $$.State.RetryCount), so a task
-// delivered again after a restart gets the same answer.
-func workDecision(input string) (output, errName, cause string) {
-	var in struct {
-		I   int `json:"i"`
-		Try int `json:"try"`
-	}
-	if err := json.Unmarshal([]byte(input), &in); err != nil {
-		return "", "Custom.BadInput", err.Error()
-	}
-	switch k := in.I / 6; {
-	case k%5 == 0:
-		return "", "Custom.Fatal", fmt.Sprintf("fatal for %d", in.I)
-	case k%5 == 1:
-		return "", "Custom.Reject", fmt.Sprintf("rejected %d", in.I)
-	case in.Try < 2:
-		return "", "Custom.Flaky", fmt.Sprintf("flaky %d (try %d)", in.I, in.Try)
-	}
-	return fmt.Sprintf(`{"i":%d,"sq":%d,"try":%d}`, in.I, in.I*in.I, in.Try), "", ""
-}
-
-// beatDecision is what the crash-beat worker answers once it has worked
-// (and heartbeaten) for a while.
-func beatDecision(input string) string {
-	var in struct {
-		I     int    `json:"i"`
-		Label string `json:"label"`
-	}
-	if err := json.Unmarshal([]byte(input), &in); err != nil {
-		return `{"bad":true}`
-	}
-	return fmt.Sprintf(`{"i":%d,"half":%d,"label":%q,"worker":"beat"}`, in.I, in.I/2, in.Label)
 }
 
 // formula is the expected result of the activity machines, written out by
