@@ -35,6 +35,7 @@ const (
 	ctxBranch    = "Parallel branch"
 	ctxProcessor = "Map ItemProcessor"
 	ctxProcCfg   = "ProcessorConfig"
+	ctxBatcher   = "Map ItemBatcher"
 	ctxRetrier   = "retrier"
 	ctxCatcher   = "catcher"
 	ctxRule      = "Choice rule"
@@ -97,15 +98,21 @@ var aslFields = map[string][]fieldRow{
 		{field: "MaxConcurrencyPath", lang: vdPathOnly}, {field: "ToleratedFailureCountPath", lang: vdPathOnly},
 		{field: "ToleratedFailurePercentagePath", lang: vdPathOnly},
 		{field: "Items", lang: vdAtaOnly}, {field: "Output", lang: vdAtaOnly},
-		// With ReaderConfig, WriterConfig, MaxItemsPerBatch and the rest
-		// of their contents: refused whole.
-		{field: "ItemReader", status: refused}, {field: "ItemBatcher", status: refused}, {field: "ResultWriter", status: refused},
+		{field: "ItemBatcher"},
+		// With ReaderConfig, WriterConfig and the rest of their contents:
+		// refused whole.
+		{field: "ItemReader", status: refused}, {field: "ResultWriter", status: refused},
 	},
 	ctxBranch:    {{field: "StartAt"}, {field: "States"}, {field: "Comment"}},
 	ctxProcessor: {{field: "StartAt"}, {field: "States"}, {field: "Comment"}, {field: "ProcessorConfig"}},
 	ctxProcCfg: {
 		{field: "Mode", value: `"INLINE"`}, {field: "Mode", value: `"DISTRIBUTED"`},
 		{field: "ExecutionType", value: `"STANDARD"`}, {field: "ExecutionType", value: `"EXPRESS"`, status: refused},
+	},
+	// Probed in a Distributed Map, the only kind that batches.
+	ctxBatcher: {
+		{field: "MaxItemsPerBatch"}, {field: "MaxInputBytesPerBatch"}, {field: "BatchInput"},
+		{field: "MaxItemsPerBatchPath", lang: vdPathOnly}, {field: "MaxInputBytesPerBatchPath", lang: vdPathOnly},
 	},
 	ctxRetrier: {
 		{field: "ErrorEquals"}, {field: "IntervalSeconds"}, {field: "MaxAttempts"}, {field: "BackoffRate"},
@@ -159,8 +166,10 @@ func fieldSample(field string, jsonata bool) string {
 		"ItemsPath":     `"$.items"`, "Items": `[1,2]`, "ItemSelector": `{"a":1}`, "Label": `"L"`,
 		"MaxConcurrency": `1`, "MaxConcurrencyPath": `"$.m"`, "ToleratedFailureCount": `1`, "ToleratedFailureCountPath": `"$.n"`,
 		"ToleratedFailurePercentage": `10`, "ToleratedFailurePercentagePath": `"$.p"`,
-		"ItemReader":      `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}}`,
-		"ItemBatcher":     `{"MaxItemsPerBatch":10}`,
+		"ItemReader":       `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}}`,
+		"ItemBatcher":      `{"MaxItemsPerBatch":10}`,
+		"MaxItemsPerBatch": `10`, "MaxItemsPerBatchPath": `"$.batch"`, "MaxInputBytesPerBatch": `1024`,
+		"MaxInputBytesPerBatchPath": `"$.bytes"`, "BatchInput": `{"a":1}`,
 		"ResultWriter":    `{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}}`,
 		"ProcessorConfig": `{"Mode":"INLINE"}`, "Mode": `"INLINE"`, "ExecutionType": `"STANDARD"`,
 		"ErrorEquals": `["States.ALL"]`, "IntervalSeconds": `2`, "MaxAttempts": `3`, "BackoffRate": `1.5`, "MaxDelaySeconds": `60`,
@@ -188,6 +197,12 @@ func stateBase(typ string, jsonata bool) map[string]any {
 var fieldDisplaces = map[string]string{
 	"Next": "End", "Iterator": "ItemProcessor",
 	"SecondsPath": "Seconds", "Timestamp": "Seconds", "TimestampPath": "Seconds",
+	"MaxInputBytesPerBatchPath": "MaxInputBytesPerBatch",
+}
+
+// distribute puts a Map state's processor in DISTRIBUTED mode.
+func distribute(state map[string]any) {
+	state["ItemProcessor"].(map[string]any)["ProcessorConfig"] = map[string]any{"Mode": "DISTRIBUTED"}
 }
 
 func mustObject(s string) map[string]any {
@@ -241,6 +256,13 @@ func probeDoc(ctx string, jsonata bool, field, value string) ([]byte, string) {
 		state["ItemProcessor"].(map[string]any)["ProcessorConfig"] = cfg
 		set(cfg)
 		ptr += "ItemProcessor/ProcessorConfig/"
+	case ctxBatcher:
+		state = stateBase(TypeMap, jsonata)
+		distribute(state)
+		b := mustObject(`{"MaxInputBytesPerBatch":1024}`)
+		state["ItemBatcher"] = b
+		set(b)
+		ptr += "ItemBatcher/"
 	case ctxRetrier:
 		state = stateBase(TypeTask, jsonata)
 		r := mustObject(`{"ErrorEquals":["States.ALL"]}`)
@@ -259,6 +281,9 @@ func probeDoc(ctx string, jsonata bool, field, value string) ([]byte, string) {
 		ptr += "Choices/0/"
 	default:
 		state = stateBase(ctx, jsonata)
+		if ctx == TypeMap && field == "ItemBatcher" {
+			distribute(state)
+		}
 		set(state)
 	}
 	doc["States"] = map[string]any{"S": state, "Done": map[string]any{"Type": "Succeed"}}

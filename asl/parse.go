@@ -307,11 +307,16 @@ func (p *parser) expr(obj map[string]any, key, ptr string) *jsonpath.Expr {
 
 // query compiles a JSONata field of obj, nil when absent.
 func (p *parser) query(obj map[string]any, key, ptr string) *Query {
+	return p.queryAt(obj, key, ptr, key)
+}
+
+// queryAt is query for a field that errors name by location.
+func (p *parser) queryAt(obj map[string]any, key, ptr, location string) *Query {
 	v, ok := obj[key]
 	if !ok {
 		return nil
 	}
-	q, err := CompileQuery(v, key)
+	q, err := CompileQuery(v, location)
 	if err != nil {
 		p.fail(ptr+"/"+key, "%v", err)
 		return nil
@@ -370,6 +375,7 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 			s.Distributed = pc["Mode"] == "DISTRIBUTED"
 		}
 		s.Label, _ = obj["Label"].(string)
+		s.ItemBatcher = p.itemBatcher(obj, ptr, true)
 	case TypeChoice:
 		s.Default, _ = obj["Default"].(string)
 		rules, _ := obj["Choices"].([]any)
@@ -523,6 +529,44 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 		s.ToleratedFailurePercentagePath = p.path(v, ptr+"/ToleratedFailurePercentagePath")
 	}
 	s.Label, _ = obj["Label"].(string)
+	s.ItemBatcher = p.itemBatcher(obj, ptr, false)
+}
+
+// itemBatcher parses a Map's ItemBatcher, nil when absent. JSONata
+// expressions are located as "ItemBatcher/<field>", the way nested fields
+// of Output and Arguments are.
+func (p *parser) itemBatcher(obj map[string]any, ptr string, jsonata bool) *ItemBatcher {
+	raw, ok := obj["ItemBatcher"]
+	if !ok {
+		return nil
+	}
+	ptr += "/ItemBatcher"
+	bo, ok := raw.(map[string]any)
+	if !ok {
+		p.fail(ptr, "ItemBatcher must be an object")
+		return nil
+	}
+	b := &ItemBatcher{}
+	if jsonata {
+		b.MaxItemsPerBatchQuery = p.queryAt(bo, "MaxItemsPerBatch", ptr, "ItemBatcher/MaxItemsPerBatch")
+		b.MaxInputBytesPerBatchQuery = p.queryAt(bo, "MaxInputBytesPerBatch", ptr, "ItemBatcher/MaxInputBytesPerBatch")
+		b.BatchInputQuery = p.queryAt(bo, "BatchInput", ptr, "ItemBatcher/BatchInput")
+		return b
+	}
+	if v, ok := bo["MaxItemsPerBatch"]; ok {
+		b.MaxItemsPerBatch = p.integer(v, ptr+"/MaxItemsPerBatch")
+	}
+	if v, ok := bo["MaxItemsPerBatchPath"]; ok {
+		b.MaxItemsPerBatchPath = p.path(v, ptr+"/MaxItemsPerBatchPath")
+	}
+	if v, ok := bo["MaxInputBytesPerBatch"]; ok {
+		b.MaxInputBytesPerBatch = p.integer(v, ptr+"/MaxInputBytesPerBatch")
+	}
+	if v, ok := bo["MaxInputBytesPerBatchPath"]; ok {
+		b.MaxInputBytesPerBatchPath = p.path(v, ptr+"/MaxInputBytesPerBatchPath")
+	}
+	b.BatchInput = p.template(bo, "BatchInput", ptr)
+	return b
 }
 
 func (p *parser) rule(v any, ptr string, top bool) *ChoiceRule {

@@ -146,6 +146,8 @@ type State struct {
 	HasToleratedFailurePercentage  bool
 	ToleratedFailurePercentagePath *jsonpath.Path
 	Label                          string
+	// ItemBatcher is a Distributed Map's batching; nil when absent.
+	ItemBatcher *ItemBatcher
 
 	// JSONata holds the compiled fields of a JSONata state; nil for a
 	// JSONPath state.
@@ -153,6 +155,22 @@ type State struct {
 
 	// Raw is the state's JSON object as written.
 	Raw map[string]any
+}
+
+// ItemBatcher makes each child of a Distributed Map take a batch of items,
+// {"Items": [...], "BatchInput": ...}, instead of one item. A JSONPath
+// state uses the literal, Path and template fields, a JSONata state the
+// Query ones. Unset limits are zero or nil.
+type ItemBatcher struct {
+	MaxItemsPerBatch          int64
+	MaxItemsPerBatchPath      *jsonpath.Path
+	MaxInputBytesPerBatch     int64
+	MaxInputBytesPerBatchPath *jsonpath.Path
+	BatchInput                *jsonpath.Template
+
+	MaxItemsPerBatchQuery      *Query
+	MaxInputBytesPerBatchQuery *Query
+	BatchInputQuery            *Query
 }
 
 // JSONataFields are the fields of a JSONata state, compiled. Absent fields

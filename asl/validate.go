@@ -20,9 +20,9 @@ type ValidateOptions struct {
 // returns nil when the definition is valid. It never panics.
 //
 // A field AWS accepts that Statecraft does not implement (Credentials,
-// ItemReader, ItemBatcher, ResultWriter, ExecutionType "EXPRESS") is a
-// problem with CodeNotImplemented: an accepted definition must run as AWS
-// would run it, not as if the field were absent.
+// ItemReader, ResultWriter, ExecutionType "EXPRESS") is a problem with
+// CodeNotImplemented: an accepted definition must run as AWS would run it,
+// not as if the field were absent.
 func Validate(doc []byte, opts ValidateOptions) (problems []Problem) {
 	defer func() {
 		// A validator bug must not take down a server that validates

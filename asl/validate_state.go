@@ -60,7 +60,7 @@ var vdStateFields = map[string]map[string]vdLang{
 	},
 	TypeMap: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Retry": vdBoth, "Catch": vdBoth, "Label": vdBoth,
-		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth,
+		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemBatcher": vdBoth,
 		"MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"ItemsPath": vdPathOnly, "MaxConcurrencyPath": vdPathOnly, "ToleratedFailureCountPath": vdPathOnly,
@@ -77,15 +77,14 @@ type vdRefusal struct {
 
 // vdNotImplemented lists, per state type, the fields AWS accepts that
 // Statecraft refuses. Accepted, each would run as if it were absent (items
-// not read, batches not made, results not written, no role assumed), and a
-// machine that passes validation must run as AWS would run it.
+// not read, results not written, no role assumed), and a machine that
+// passes validation must run as AWS would run it.
 var vdNotImplemented = map[string]map[string]vdRefusal{
 	TypeTask: {
 		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
 	},
 	TypeMap: {
 		"ItemReader":   {does: "reading items from S3", instead: "give the items in the input instead", insteadJSONata: "give the items in 'Items' instead"},
-		"ItemBatcher":  {does: "passing the items to each child in batches", instead: "make the batches before the Map state instead, e.g. with States.ArrayPartition", insteadJSONata: "make the batches in 'Items' instead, e.g. with $partition"},
 		"ResultWriter": {does: "writing the Map Run's results to S3", instead: "remove it and take the results from the Map state's output instead"},
 	},
 }
@@ -220,7 +219,7 @@ func (v *defValidator) state(st *vdState, raw any) {
 
 // vdExprFields are the fields of a JSONata state whose values may hold
 // "{% ... %}" expressions.
-var vdExprFields = []string{"Arguments", "Output", "Assign", "Items", "ItemSelector", "TimeoutSeconds", "HeartbeatSeconds",
+var vdExprFields = []string{"Arguments", "Output", "Assign", "Items", "ItemSelector", "ItemBatcher", "TimeoutSeconds", "HeartbeatSeconds",
 	"Seconds", "Timestamp", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"}
 
 // expressions checks that every JSONata expression of a JSONata state
@@ -596,6 +595,92 @@ func (v *defValidator) mapState(st *vdState) {
 	if val, ok := obj["Label"]; ok {
 		v.label(st.field("Label"), val)
 	}
+	if val, ok := obj["ItemBatcher"]; ok {
+		v.itemBatcher(st, val)
+	}
+}
+
+// vdMaxBatchBytes is AWS's ceiling on MaxInputBytesPerBatch: 256 KiB, the
+// payload limit of the child execution's input.
+const vdMaxBatchBytes = 256 * 1024
+
+// itemBatcher checks a Map's ItemBatcher. Batches are made for child
+// executions, so only a Distributed Map has them; and a batcher needs a
+// limit, by item count or by size.
+func (v *defValidator) itemBatcher(st *vdState, raw any) {
+	ptr := st.field("ItemBatcher")
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "Field 'ItemBatcher' must be an object with 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch', got %s", vdDescribe(raw))
+		return
+	}
+	if !vdDistributed(st.obj) {
+		v.schema(ptr, "Field 'ItemBatcher' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
+	}
+	expected := "BatchInput, MaxInputBytesPerBatch, MaxInputBytesPerBatchPath, MaxItemsPerBatch, MaxItemsPerBatchPath"
+	if st.jsonata {
+		expected = "BatchInput, MaxInputBytesPerBatch, MaxItemsPerBatch"
+	}
+	for _, k := range jsonv.SortedKeys(obj) {
+		val := obj[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "MaxItemsPerBatch", "MaxInputBytesPerBatch":
+			if s, isStr := val.(string); isStr && st.jsonata && vdIsExpr(s) {
+				continue
+			}
+			most := int64(vdNoMax)
+			if k == "MaxInputBytesPerBatch" {
+				most = vdMaxBatchBytes
+			}
+			v.wantInt(kptr, k, val, 1, most, st.jsonata)
+		case "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath":
+			if st.jsonata {
+				v.schema(kptr, "Field '%s' is not supported when QueryLanguage is JSONata; use '%s' with a JSONata expression instead", k, strings.TrimSuffix(k, "Path"))
+				continue
+			}
+			v.pathField(kptr, k, val, false, true)
+		case "BatchInput":
+			if st.jsonata {
+				v.objectOrExpr(kptr, k, val)
+			} else {
+				v.templateField(kptr, k, val, st.depth)
+			}
+		default:
+			v.schema(kptr, "Field '%s' is not supported in ItemBatcher; expected only %s", k, expected)
+		}
+	}
+	limits := 0
+	for _, pair := range [][2]string{{"MaxItemsPerBatch", "MaxItemsPerBatchPath"}, {"MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"}} {
+		_, hasA := obj[pair[0]]
+		_, hasB := obj[pair[1]]
+		if hasA && hasB {
+			v.schema(ptr, "Fields '%s' and '%s' are mutually exclusive; set only one of them", pair[0], pair[1])
+		}
+		if hasA || (hasB && !st.jsonata) {
+			limits++
+		}
+	}
+	if limits == 0 {
+		if st.jsonata {
+			v.schema(ptr, "ItemBatcher needs 'MaxItemsPerBatch', 'MaxInputBytesPerBatch' or both")
+		} else {
+			v.schema(ptr, "ItemBatcher needs at least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', 'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath'")
+		}
+	}
+}
+
+// vdDistributed reports whether a Map state's processor runs in
+// DISTRIBUTED mode.
+func vdDistributed(obj map[string]any) bool {
+	for _, k := range []string{"ItemProcessor", "Iterator"} {
+		proc, _ := obj[k].(map[string]any)
+		cfg, _ := proc["ProcessorConfig"].(map[string]any)
+		if cfg["Mode"] == "DISTRIBUTED" {
+			return true
+		}
+	}
+	return false
 }
 
 const vdMaxLabel = 40

@@ -53,9 +53,9 @@ type outcome struct {
 // not implement (asl.CodeNotImplemented): case name -> the field. Such a
 // case fails here, and the list says so in the open rather than letting
 // the engine run the machine as if the field were absent. It is empty
-// today: no recorded case uses Credentials, ItemReader, ItemBatcher,
-// ResultWriter or ExecutionType EXPRESS. TestConformance fails when the
-// list and the refusals disagree.
+// today: no recorded case uses Credentials, ItemReader, ResultWriter or
+// ExecutionType EXPRESS. TestConformance fails when the list and the
+// refusals disagree.
 var refusedCases = map[string]string{}
 
 // Ratchet holds the committed pass counts; they may only go up.

@@ -114,15 +114,23 @@ func (x *Execution) startMap(f *frame) bool {
 }
 
 // mapStarted records MapRunStarted for a Distributed Map once the Map's
-// items and limits are known, and starts iterating.
+// items and limits are known, and starts iterating. A batching Map makes
+// its batches first: each child then takes one batch.
 func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	st := f.state
+	f.items, f.weights, f.itemCount = arr, nil, len(arr)
+	if batching(st) {
+		batches, weights, ok := x.batches(f, arr)
+		if !ok {
+			return false
+		}
+		f.items, f.weights = batches, weights
+	}
 	if st.Distributed {
 		f.mapRunArn = x.mapRunArn(st)
 		f.last = x.emit(f, f.last, "MapRunStarted", &Details{MapRunArn: f.mapRunArn})
 	}
-	f.items = arr
-	f.results = make([]any, len(arr))
+	f.results = make([]any, len(f.items))
 	f.children = f.children[:0]
 	f.nextItem, f.running, f.failures = 0, 0, 0
 	f.childErr = nil
@@ -150,15 +158,18 @@ func (x *Execution) pump(f *frame) bool {
 			started = x.emit(f, f.last, "MapIterationStarted", x.iterationDetails(f, i))
 		}
 		input := f.items[i]
-		if st.JSONata != nil && st.JSONata.ItemSelector != nil {
-			v, err := x.ataItem(f, i)
+		switch {
+		case f.weights != nil:
+			// A batch: its items were selected when it was made.
+		case st.JSONata != nil && st.JSONata.ItemSelector != nil:
+			v, err := x.ataItem(f, i, input)
 			if err != nil {
 				x.abortChildren(f)
 				x.raise(f, err)
 				return false
 			}
 			input = v
-		} else if st.ItemSelector != nil {
+		case st.ItemSelector != nil:
 			sc := x.scope(f, f.taskInput)
 			x.scItem = map[string]any{"Index": int64(i), "Value": f.items[i]}
 			v, err := st.ItemSelector.Eval(sc)
@@ -201,7 +212,7 @@ func (x *Execution) pump(f *frame) bool {
 	results := f.results
 	rb := resultsBound(f.children, len(results))
 	f.children = nil
-	f.results, f.items = nil, nil
+	f.results, f.items, f.weights = nil, nil, nil
 	rb, ok := x.checkSize(f, results, rb)
 	if !ok {
 		return false
@@ -267,7 +278,15 @@ func (x *Execution) childDone(f *frame, c *frame) {
 		}
 		err := c.err
 		if st.Type == asl.TypeMap && f.tolerant {
-			f.failures++
+			// A failed batch fails every item in it: AWS counts the
+			// threshold in items ("Tolerated failure threshold for
+			// Distributed Map state"; MapRunItemCounts.failed, "items
+			// processed in child workflow executions that have failed").
+			if f.weights != nil {
+				f.failures += f.weights[c.index]
+			} else {
+				f.failures++
+			}
 			f.results[c.index] = map[string]any{"Error": c.err.name, "Cause": c.err.cause}
 			if !x.exceeded(f) {
 				x.push(f)
@@ -313,7 +332,7 @@ func (x *Execution) exceeded(f *frame) bool {
 		}
 	}
 	if f.state.HasToleratedFailurePercentage || f.state.ToleratedFailurePercentagePath != nil {
-		n := len(f.items)
+		n := f.itemCount
 		if n > 0 && float64(f.failures)*100/float64(n) > f.tolPct {
 			return true
 		}

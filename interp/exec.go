@@ -143,6 +143,11 @@ type fanout struct {
 	childErr    *stateError
 	lastSucceed int64
 	mapRunArn   string
+	// weights is how many items each child of a batching Map carries
+	// (nil when each child takes one item), and itemCount how many items
+	// the Map has: tolerated failures count items, not children.
+	weights   []int
+	itemCount int
 }
 
 // stateError is an error raised while running a state.

@@ -485,10 +485,10 @@ func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
 	return arr, true
 }
 
-// ataItem evaluates a JSONata Map's ItemSelector for item i.
-func (x *Execution) ataItem(f *frame, i int) (any, *stateError) {
+// ataItem evaluates a JSONata Map's ItemSelector for item i, v.
+func (x *Execution) ataItem(f *frame, i int, v any) (any, *stateError) {
 	q := f.state.JSONata.ItemSelector
-	c := &ataCtx{input: f.input, item: map[string]any{"Index": int64(i), "Value": f.items[i]}}
+	c := &ataCtx{input: f.input, item: map[string]any{"Index": int64(i), "Value": v}}
 	return x.ataEval(f, c, q)
 }
 
