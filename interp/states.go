@@ -124,7 +124,12 @@ func (x *Execution) enter(f *frame) bool {
 		}
 		return x.withResult(f, result, rb)
 	case asl.TypeSucceed:
-		return x.complete(f, eff, f.effBound)
+		out, serr := x.applyPath(f, st.OutputPath, eff)
+		if serr != nil {
+			x.raise(f, serr)
+			return false
+		}
+		return x.complete(f, out, pathBound(st.OutputPath, f.effBound))
 	case asl.TypeChoice:
 		r, serr := x.choose(f, x.scope(f, eff))
 		if serr != nil {
