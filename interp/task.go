@@ -146,6 +146,10 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 	default:
 		f.last = x.emit(f, f.last, "TaskSucceeded", d)
 	}
+	t := x.probe(f)
+	if t != nil {
+		t.insp.Result = set(out)
+	}
 	rb, ok := x.checkSize(f, out, 0)
 	if !ok {
 		return
@@ -165,6 +169,9 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 			return
 		}
 		result, rb = v, b
+	}
+	if t != nil {
+		t.insp.AfterResultSelector = set(result)
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {
