@@ -63,8 +63,8 @@
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
 // X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (aliases, Map Runs, redrive, TestState)
-// answer a ValidationException naming themselves. Versions are served
+// Statecraft does not implement yet (aliases, Map Runs, redrive) answer a
+// ValidationException naming themselves. Versions are served
 // (versions.go): publish, list, delete, and DescribeStateMachine of a
 // version ARN; starting an execution from a version is refused the same
 // way until executions can record their version. Only a bug in
@@ -74,4 +74,10 @@
 // Express executions run on the engine, in memory (engine.RunExpress and
 // engine.StartExpress): like AWS, they are not visible to
 // DescribeExecution, GetExecutionHistory or ListExecutions.
+//
+// TestState (teststate.go) runs one state on the engine too
+// (engine.Engine.TestState), through the interpreter's own code and the
+// task port executions use: a tested Task state calls the real local
+// function or HTTP endpoint. Like StartSyncExecution it is sent to a
+// "sync-" host and may run for minutes, so it gets its own deadline.
 package api

@@ -136,6 +136,7 @@ var handlers = map[string]opFunc{
 	"PublishStateMachineVersion":       (*server).publishStateMachineVersion,
 	"ListStateMachineVersions":         (*server).listStateMachineVersions,
 	"DeleteStateMachineVersion":        (*server).deleteStateMachineVersion,
+	"TestState":                        (*server).testState,
 }
 
 // unsupportedOps are the rest of the model's operations.
@@ -143,7 +144,7 @@ var unsupportedOps = []string{
 	"CreateStateMachineAlias", "DescribeStateMachineAlias", "UpdateStateMachineAlias",
 	"DeleteStateMachineAlias", "ListStateMachineAliases",
 	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
-	"RedriveExecution", "TestState",
+	"RedriveExecution",
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
@@ -222,6 +223,8 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string
 		extendDeadlines(w, s.opts.LongPoll+30*time.Second)
 	case "StartSyncExecution":
 		extendDeadlines(w, engine.ExpressMaxDuration+30*time.Second)
+	case "TestState":
+		extendDeadlines(w, engine.TestStateMaxDuration+30*time.Second)
 	}
 	in, aerr := parseBody(body)
 	if aerr != nil {
