@@ -114,7 +114,7 @@ func TestRoles(t *testing.T) {
 			"DescribeExecution", "ListExecutions", "GetExecutionHistory", "DescribeActivity", "ListActivities", "ListTagsForResource",
 			"ListStateMachineVersions", "DescribeStateMachineAlias", "ListStateMachineAliases", "DescribeMapRun", "ListMapRuns",
 			"GetActivityTask", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat",
-			"StartExecution", "StartSyncExecution", "StopExecution", "RedriveExecution", "UpdateMapRun"},
+			"StartExecution", "StartSyncExecution", "StopExecution", "RedriveExecution", "UpdateMapRun", "TestState"},
 		auth.RoleWorker: {"GetActivityTask", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"},
 		auth.RoleReadOnly: {"DescribeStateMachine", "ListStateMachines", "DescribeStateMachineForExecution", "ValidateStateMachineDefinition",
 			"DescribeExecution", "ListExecutions", "GetExecutionHistory", "DescribeActivity", "ListActivities", "ListTagsForResource",

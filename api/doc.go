@@ -63,7 +63,7 @@
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
 // X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (Map Runs, redrive, TestState) answer
+// Statecraft does not implement yet (Map Runs, redrive) answer
 // a ValidationException naming themselves. Versions (versions.go) and
 // aliases (aliases.go) are served: StartExecution and StartSyncExecution
 // take a version or alias ARN (an alias picks one of its versions by
@@ -76,4 +76,10 @@
 // Express executions run on the engine, in memory (engine.RunExpress and
 // engine.StartExpress): like AWS, they are not visible to
 // DescribeExecution, GetExecutionHistory or ListExecutions.
+//
+// TestState (teststate.go) runs one state on the engine too
+// (engine.Engine.TestState), through the interpreter's own code and the
+// task port executions use: a tested Task state calls the real local
+// function or HTTP endpoint. Like StartSyncExecution it is sent to a
+// "sync-" host and may run for minutes, so it gets its own deadline.
 package api

@@ -209,6 +209,8 @@ func TestMalformedRequests(t *testing.T) {
 		want string
 		msg  string // when set, the exact message
 	}
+	pass1 := `{"Type":"Pass","End":true}`
+	task1 := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`
 	sm := func(kv ...any) obj {
 		o := obj{"name": "new", "definition": passDef, "roleArn": role}
 		for i := 0; i < len(kv); i += 2 {
@@ -347,6 +349,26 @@ func TestMalformedRequests(t *testing.T) {
 		{"ValidateStateMachineDefinition", obj{"definition": passDef, "maxResults": 101}, "ValidationException", ""},
 		{"ValidateStateMachineDefinition", obj{"definition": passDef, "type": "X"}, "ValidationException", ""},
 		{"ValidateStateMachineDefinition", obj{"definition": passDef, "severity": "INFO"}, "ValidationException", ""},
+		{"TestState", obj{}, "ValidationException", "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null"},
+		{"TestState", obj{"definition": 1}, "SerializationException", ""},
+		{"TestState", obj{"definition": ""}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "inspectionLevel": "ALL"}, "ValidationException",
+			"1 validation error detected: Value 'ALL' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"},
+		{"TestState", obj{"definition": pass1, "revealSecrets": "yes"}, "SerializationException", ""},
+		{"TestState", obj{"definition": pass1, "stateName": long(81)}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "input": long(262145)}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "roleArn": long(257)}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "mock": obj{"result": "{}", "fieldValidationMode": "LOOSE"}}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "mock": obj{"errorOutput": obj{"error": long(257)}}}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "stateConfiguration": obj{"retrierRetryCount": -1}}, "ValidationException",
+			"1 validation error detected: Value '-1' at 'stateConfiguration.retrierRetryCount' failed to satisfy constraint: Member must have value greater than or equal to 0"},
+		{"TestState", obj{"definition": task1, "mock": obj{}}, "ValidationException", "A test mock should have only one of the following fields: [result, errorOutput]."},
+		{"TestState", obj{"definition": task1, "mock": obj{"errorOutput": obj{"cause": "c"}}}, "ValidationException", ""},
+		{"TestState", obj{"definition": pass1, "stateConfiguration": obj{"mapIterationFailureCount": 1}}, "ValidationException",
+			"Statecraft does not support TestState's stateConfiguration.mapIterationFailureCount yet"},
+		{"TestState", obj{"definition": task1, "mock": obj{"result": "{}"}, "context": "{}"}, "ValidationException", "Statecraft does not support TestState's context yet"},
+		{"TestState", obj{"definition": "{}"}, "InvalidDefinition", ""},
+		{"TestState", obj{"definition": pass1, "stateName": "P"}, "InvalidDefinition", ""},
 		{"ValidateStateMachineDefinition", obj{"definition": long(1048577)}, "ValidationException", "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576"},
 
 		// StartExecution

@@ -141,12 +141,13 @@ var handlers = map[string]opFunc{
 	"UpdateStateMachineAlias":          (*server).updateStateMachineAlias,
 	"DeleteStateMachineAlias":          (*server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*server).listStateMachineAliases,
+	"TestState":                        (*server).testState,
 }
 
 // unsupportedOps are the rest of the model's operations.
 var unsupportedOps = []string{
 	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
-	"RedriveExecution", "TestState",
+	"RedriveExecution",
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
@@ -225,6 +226,8 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, target, op string
 		extendDeadlines(w, s.opts.LongPoll+30*time.Second)
 	case "StartSyncExecution":
 		extendDeadlines(w, engine.ExpressMaxDuration+30*time.Second)
+	case "TestState":
+		extendDeadlines(w, engine.TestStateMaxDuration+30*time.Second)
 	}
 	in, aerr := parseBody(body)
 	if aerr != nil {

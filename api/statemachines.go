@@ -164,13 +164,18 @@ func checkRoleArn(role string) *apiError {
 	return nil
 }
 
+// invalidDefinition reports every problem, each with its pointer, joined
+// as AWS joins its diagnostics.
 func invalidDefinition(problems []asl.Problem) *apiError {
-	p := problems[0]
-	ptr := p.Pointer
-	if ptr == "" {
-		ptr = "/"
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		ptr := p.Pointer
+		if ptr == "" {
+			ptr = "/"
+		}
+		parts[i] = p.Code + ": " + p.Message + " at " + ptr
 	}
-	return serviceError("InvalidDefinition", "Invalid State Machine Definition: '%s: %s at %s'", p.Code, p.Message, ptr)
+	return serviceError("InvalidDefinition", "Invalid State Machine Definition: '%s'", strings.Join(parts, ", "))
 }
 
 // validateDefinition is asl.Validate behind the strict JSON check that

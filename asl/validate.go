@@ -29,19 +29,37 @@ func Validate(doc []byte, opts ValidateOptions) (problems []Problem) {
 		// untrusted definitions; report it as a problem instead. The fuzz
 		// test fails on CodeInternal, so such bugs still get found.
 		if r := recover(); r != nil {
-			problems = []Problem{{Code: CodeInternal, Message: fmt.Sprintf("internal validator error: %v; please report this definition", r)}}
+			problems = internalProblem(r)
 		}
 	}()
+	root, problems := vdDocument(doc, "a JSON object with 'StartAt' and 'States'")
+	if problems != nil {
+		return problems
+	}
+	v := newValidator(opts)
+	v.machine(root)
+	return sortProblems(v.problems)
+}
+
+func internalProblem(r any) []Problem {
+	return []Problem{{Code: CodeInternal, Message: fmt.Sprintf("internal validator error: %v; please report this definition", r)}}
+}
+
+// vdDocument parses a document to validate; expected says what it should
+// be, for the problem that reports an empty or malformed one.
+func vdDocument(doc []byte, expected string) (any, []Problem) {
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return []Problem{{Code: CodeMissingDescription, Message: "The definition is empty; expected a JSON object with 'StartAt' and 'States'"}}
+		return nil, []Problem{{Code: CodeMissingDescription, Message: "The definition is empty; expected " + expected}}
 	}
 	root, err := vdParseJSON(doc)
 	if err != nil {
-		return []Problem{{Code: CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
+		return nil, []Problem{{Code: CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected " + expected}}
 	}
-	v := &defValidator{opts: opts, names: map[string]string{}, labels: map[string]string{}}
-	v.machine(root)
-	return sortProblems(v.problems)
+	return root, nil
+}
+
+func newValidator(opts ValidateOptions) *defValidator {
+	return &defValidator{opts: opts, names: map[string]string{}, labels: map[string]string{}}
 }
 
 // vdParseJSON is jsonv.Parse made safe: ojg v1.28.5 panics on some

@@ -26,10 +26,12 @@ var workerActions = set(
 )
 
 // runActions start and stop workflows (and run functions) without
-// changing what is deployed.
+// changing what is deployed. TestState runs a state, and its task, the
+// way an execution would. Seeing the secrets an HTTP task's connection
+// adds (states:RevealSecrets) is not among them: only admin may.
 var runActions = set(
 	"states:StartExecution", "states:StartSyncExecution", "states:StopExecution",
-	"states:RedriveExecution", "states:UpdateMapRun", "lambda:InvokeFunction",
+	"states:RedriveExecution", "states:UpdateMapRun", "states:TestState", "lambda:InvokeFunction",
 )
 
 // Allows tells whether role may perform action. Anything not listed for a

@@ -26,6 +26,10 @@
 // to Options.Tasks (the server passes a *tasks.Invoker: local functions
 // and HTTP tasks).
 //
+// TestState (teststate.go) runs one state on its own for the API's
+// TestState, as an EXPRESS execution would run it but stopping at its
+// transition and waiting for nothing; it keeps nothing.
+//
 // The sequence, as `statecraft server` wires it (cli/server.go):
 //
 //	st, err := sqlite.Open(path, sqlite.DefaultOptions()) // any store.Store

@@ -75,6 +75,12 @@ func (e *Engine) port(kind resourceKind) taskport.Port {
 	return e.opts.Tasks
 }
 
+// Tasks is the port that runs the resources the engine does not run
+// itself (Options.Tasks: local functions, HTTP tasks), nil when none
+// does. The API's TestState calls a tested Task state's resource through
+// it, as an execution of this engine would.
+func (e *Engine) Tasks() taskport.Port { return e.opts.Tasks }
+
 // callback is the .waitForTaskToken pattern: the call hands the token on
 // and the task waits for its holder to answer. A resource that no port
 // runs waits as well: the definition may pass $$.Task.Token anywhere (an

@@ -185,9 +185,16 @@ func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error)
 	defer resp.Body.Close()
 
 	statusText := reasonPhrase(resp)
+	if req.Trace != nil {
+		req.Trace.Response = &taskport.HTTPResponse{Proto: resp.Proto, StatusCode: resp.StatusCode, Status: statusText, Header: resp.Header.Clone()}
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if oauthToken != "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusProxyAuthRequired) {
 			i.dropToken(conn, oauthToken)
+		}
+		if req.Trace != nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+			req.Trace.Response.Body = string(b)
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 		return nil, &taskport.Failure{Name: ErrStatusCodePrefix + strconv.Itoa(resp.StatusCode), Cause: statusText}
@@ -201,6 +208,9 @@ func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, socketError(ctx, rctx, p, err)
+	}
+	if req.Trace != nil {
+		req.Trace.Response.Body = string(body)
 	}
 	if len(body) > maxResponseBytes {
 		return nil, &taskport.Failure{Name: ErrDataLimit, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", req.StateName)}
@@ -260,9 +270,17 @@ func (i *Invoker) connection(arn string) (*Connection, error) {
 	return conn, nil
 }
 
-// buildRequest merges the task's and the connection's data into the HTTP
-// request. It returns the OAuth token it used, if any.
-func (i *Invoker) buildRequest(rctx, ctx context.Context, req taskport.Request, p *params, conn *Connection) (*http.Request, string, error) {
+// message is an HTTP request before it is authorized.
+type message struct {
+	url     string
+	header  http.Header
+	body    []byte
+	hasBody bool
+}
+
+// assemble merges the task's data and the connection's invocation
+// parameters (not its credentials) into a request.
+func assemble(req taskport.Request, p *params, conn *Connection) (*message, error) {
 	// Query: the task's parameters, then the connection's, which replace
 	// the task's for the same keys.
 	var query []string
@@ -285,20 +303,40 @@ func (i *Invoker) buildRequest(rctx, ctx context.Context, req taskport.Request, 
 
 	body, hasBody, err := requestBody(p, conn)
 	if err != nil {
+		return nil, err
+	}
+	h := p.headers.Clone()
+	for _, k := range sortedKeys(conn.InvocationHeaders) {
+		h.Set(k, conn.InvocationHeaders[k])
+	}
+	if hasBody && h.Get("Content-Type") == "" {
+		if p.encoding == encodingURL && isObject(p.body) {
+			h.Set("Content-Type", formContentType)
+		} else {
+			h.Set("Content-Type", jsonContentType)
+		}
+	}
+	h.Set("User-Agent", userAgentPrefix+region(req.ExecutionArn, conn.Arn))
+	h.Set("Range", rangeValue)
+	return &message{url: u.String(), header: h, body: body, hasBody: hasBody}, nil
+}
+
+// buildRequest merges the task's and the connection's data into the HTTP
+// request. It returns the OAuth token it used, if any.
+func (i *Invoker) buildRequest(rctx, ctx context.Context, req taskport.Request, p *params, conn *Connection) (*http.Request, string, error) {
+	msg, err := assemble(req, p, conn)
+	if err != nil {
 		return nil, "", err
 	}
 	var reader io.Reader
-	if hasBody {
-		reader = bytes.NewReader(body)
+	if msg.hasBody {
+		reader = bytes.NewReader(msg.body)
 	}
-	hreq, err := http.NewRequestWithContext(rctx, p.method, u.String(), reader)
+	hreq, err := http.NewRequestWithContext(rctx, p.method, msg.url, reader)
 	if err != nil {
 		return nil, "", runtimeError(req, p.raw, err.Error())
 	}
-	hreq.Header = p.headers.Clone()
-	for _, k := range sortedKeys(conn.InvocationHeaders) {
-		hreq.Header.Set(k, conn.InvocationHeaders[k])
-	}
+	hreq.Header = msg.header
 	var token string
 	switch {
 	case conn.APIKey != nil:
@@ -318,16 +356,23 @@ func (i *Invoker) buildRequest(rctx, ctx context.Context, req taskport.Request, 
 		}
 		hreq.Header.Set("Authorization", "Bearer "+token)
 	}
-	if hasBody && hreq.Header.Get("Content-Type") == "" {
-		if p.encoding == encodingURL && isObject(p.body) {
-			hreq.Header.Set("Content-Type", formContentType)
-		} else {
-			hreq.Header.Set("Content-Type", jsonContentType)
-		}
+	if req.Trace != nil {
+		req.Trace.Request = traced(req, p, conn, hreq, msg)
 	}
-	hreq.Header.Set("User-Agent", userAgentPrefix+region(req.ExecutionArn, conn.Arn))
-	hreq.Header.Set("Range", rangeValue)
 	return hreq, token, nil
+}
+
+// traced is the request as a trace shows it: as sent when secrets are
+// revealed, else as the task's own data makes it, without what the
+// connection adds.
+func traced(req taskport.Request, p *params, conn *Connection, hreq *http.Request, msg *message) *taskport.HTTPRequest {
+	if !req.Trace.RevealSecrets {
+		if own, err := assemble(req, p, &Connection{Arn: conn.Arn}); err == nil {
+			msg = own
+		}
+		return &taskport.HTTPRequest{Method: p.method, URL: msg.url, Header: msg.header, Body: string(msg.body)}
+	}
+	return &taskport.HTTPRequest{Method: p.method, URL: msg.url, Header: hreq.Header.Clone(), Body: string(msg.body)}
 }
 
 // requestBody merges the connection's body parameters into the task's

@@ -632,3 +632,58 @@ func TestTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// A trace shows the request as the task's own data makes it, and as sent
+// only when secrets are revealed; the response as received, whatever its
+// status.
+func TestTrace(t *testing.T) {
+	s := newServer(t)
+	inv := &Invoker{Connections: testConnections(s)}
+	params := taskParams(s, "/echo", "POST", connMrg, `"Headers":{"X-Own":"mine"},"QueryParameters":{"q":"1"},"RequestBody":{"k":"v"}`)
+	cases := []struct {
+		name       string
+		params     string
+		reveal     bool
+		wantURL    string
+		wantBody   string
+		wantHeader map[string]string // "" for absent
+		wantStatus int
+		wantResp   string
+	}{
+		{"secrets left out", params, false, s.URL + "/echo?q=1", `{"k":"v"}`,
+			map[string]string{"X-Own": "mine", "ApiKey": "", "Header-Param": "", "Range": "bytes=0-262144", "User-Agent": "Amazon|StepFunctions|HttpInvoke|eu-west-1", "Content-Type": jsonContentType},
+			200, `{"ok":true,"n":1}`},
+		{"secrets revealed", params, true, s.URL + "/echo?q=1&QueryParam=connection%20query", `{"BodyParam":"connection_body_param","k":"v"}`,
+			map[string]string{"X-Own": "mine", "ApiKey": "key_value", "Header-Param": "connection_header_param"},
+			200, `{"ok":true,"n":1}`},
+		{"an error status", taskParams(s, "/status/404", "GET", connKey, ""), false, s.URL + "/status/404", "",
+			map[string]string{"X-Api-Key": ""},
+			404, `{"message":"details the task never sees"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v, _ := jsonv.ParseString(c.params)
+			trace := &taskport.HTTPTrace{RevealSecrets: c.reveal}
+			_, _ = inv.Invoke(context.Background(), taskport.Request{Resource: resource, Input: v, ExecutionArn: execArn, StateName: "Call", Trace: trace})
+			req, resp := trace.Request, trace.Response
+			if req == nil || resp == nil {
+				t.Fatalf("trace %+v", trace)
+			}
+			if req.URL != c.wantURL || req.Body != c.wantBody {
+				t.Errorf("request %s %s %s", req.Method, req.URL, req.Body)
+			}
+			for k, want := range c.wantHeader {
+				if got := req.Header.Get(k); got != want {
+					t.Errorf("request header %s = %q, want %q", k, got, want)
+				}
+			}
+			if resp.StatusCode != c.wantStatus || resp.Body != c.wantResp || resp.Header.Get("Content-Type") != "application/json" || resp.Proto != "HTTP/1.1" {
+				t.Errorf("response %+v", resp)
+			}
+		})
+	}
+	// The server got the whole request either way.
+	if got := s.last(t); got.Header.Get("X-Api-Key") != "secret-key" {
+		t.Errorf("the server got %+v", got)
+	}
+}

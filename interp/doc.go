@@ -37,4 +37,8 @@
 // once. An Execution is not safe for concurrent use: its host applies one
 // event at a time. See package runner for a complete in-process host and
 // package engine for the durable one.
+//
+// Machine.TestState runs one state on its own, as the TestState API does
+// (teststate.go): through the same code, stopping at the state's
+// transition and keeping what it computed on the way.
 package interp

@@ -49,6 +49,9 @@ type Execution struct {
 	ataNow    func() time.Time
 	ataRandom func() float64
 	ataFn     map[string]any
+	// test is set when the execution tests a single state (TestState):
+	// it records what the state computed and stops at its transition.
+	test *stateTest
 }
 
 type phase uint8
@@ -169,31 +172,44 @@ func errorf(name, format string, args ...any) *stateError {
 
 // Start begins an execution at time now; seed feeds its randomness.
 func (m *Machine) Start(info Info, now time.Time, seed uint64) (*Execution, []Command) {
+	x := m.newExecution(info, now, seed, m.opts.History)
+	if m.def.TimeoutSeconds > 0 {
+		x.execTimer = x.newTimerRef()
+		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
+	}
+	x.begin(startState(m.def), nil)
+	return x, x.takeCommands()
+}
+
+// newExecution makes an execution and records its ExecutionStarted.
+func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool) *Execution {
 	if info.StartTime.IsZero() {
 		info.StartTime = now
 	}
-	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: m.opts.History}
+	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: hist}
 	var d *Details
 	if x.hist {
 		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn,
 			StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
-	if m.def.TimeoutSeconds > 0 {
-		x.execTimer = x.newTimerRef()
-		x.cmds = append(x.cmds, Command{Kind: StartTimer, Ref: x.execTimer, Due: now.Add(time.Duration(m.def.TimeoutSeconds) * time.Second)})
-	}
+	return x
+}
+
+// begin runs the top level from state st on the execution's input, with
+// the variables vars (nil: none).
+func (x *Execution) begin(st *asl.State, vars map[string]any) {
 	// The root frame and the first slots of the work stack live inside the
 	// Execution: one allocation instead of three for a simple execution.
 	x.rootFrame.kind = frameRoot
-	x.rootFrame.scope = m.def
-	x.rootFrame.state = startState(m.def)
-	x.rootFrame.input = info.Input
+	x.rootFrame.scope = x.m.def
+	x.rootFrame.state = st
+	x.rootFrame.input = x.Info.Input
+	x.rootFrame.vars = vars
 	x.root = &x.rootFrame
 	x.work = x.workBuf[:0]
 	x.push(x.root)
 	x.run()
-	return x, x.takeCommands()
 }
 
 // startState is the state a scope starts at.

@@ -492,3 +492,11 @@ func TestExecutionStartedNamesVersionAndAlias(t *testing.T) {
 		}
 	}
 }
+
+// A Succeed state applies its InputPath and then its OutputPath.
+func TestSucceedOutputPath(t *testing.T) {
+	m := compile(t, `{"StartAt":"S","States":{"S":{"Type":"Succeed","InputPath":"$.result","OutputPath":"$.body"}}}`)
+	res, _ := run(t, m, `{"result":{"body":{"ok":true},"status":200}}`, nil)
+	check(t, res, want{Status: interp.Succeeded, Output: `{"ok":true}`,
+		Types: []string{"ExecutionStarted", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}})
+}

@@ -351,7 +351,8 @@ func (x *Execution) ataWait(f *frame) bool {
 		}
 		due = t
 	}
-	if !due.After(x.now) {
+	if !due.After(x.now) || x.probe(f) != nil {
+		// A tested Wait state does not wait.
 		return x.waitDone(f)
 	}
 	ref := x.newTimerRef()

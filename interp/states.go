@@ -74,6 +74,11 @@ func (x *Execution) enter(f *frame) bool {
 	f.enteredPrev = f.last
 	f.enteredID = x.emit(f, f.last, typ, d)
 	f.last = f.enteredID
+	t := x.probe(f)
+	if t != nil {
+		t.insp.Input = set(f.input)
+		f.retryCount = int(t.retryCount)
+	}
 
 	if f.owned != nil && !keepsOwnership(st) {
 		f.owned = nil
@@ -82,6 +87,11 @@ func (x *Execution) enter(f *frame) bool {
 		return x.enterJSONata(f)
 	}
 	if st.Type == asl.TypeFail {
+		if t != nil {
+			// A Fail state has no InputPath; AWS shows its input as the
+			// value after it all the same.
+			t.insp.AfterInputPath = set(f.input)
+		}
 		x.failState(f)
 		return false
 	}
@@ -91,6 +101,9 @@ func (x *Execution) enter(f *frame) bool {
 		return false
 	}
 	f.eff = eff
+	if t != nil {
+		t.insp.AfterInputPath = set(eff)
+	}
 	f.effBound = pathBound(st.InputPath, f.inBound)
 	switch st.Type {
 	case asl.TypePass:
@@ -112,6 +125,18 @@ func (x *Execution) enter(f *frame) bool {
 			}
 			result, rb = v, b
 		}
+		if t != nil {
+			if st.HasResult {
+				// AWS shows a Pass state's Result as its result, and
+				// nothing of the InputPath and Parameters it ignores.
+				t.insp.AfterInputPath = Data{}
+				t.insp.Result = set(st.Result)
+				t.insp.AfterResultSelector = set(st.Result)
+			} else {
+				t.insp.AfterParameters = set(result)
+				t.insp.AfterResultSelector = set(result)
+			}
+		}
 		if st.HasResult {
 			result, rb = st.Result, st.ResultSize
 		} else if st.Parameters != nil && !st.Parameters.IsStatic() && !st.ResultPath.Set && st.Assign == nil {
@@ -124,7 +149,12 @@ func (x *Execution) enter(f *frame) bool {
 		}
 		return x.withResult(f, result, rb)
 	case asl.TypeSucceed:
-		return x.complete(f, eff, f.effBound)
+		out, serr := x.applyPath(f, st.OutputPath, eff)
+		if serr != nil {
+			x.raise(f, serr)
+			return false
+		}
+		return x.complete(f, out, pathBound(st.OutputPath, f.effBound))
 	case asl.TypeChoice:
 		r, serr := x.choose(f, x.scope(f, eff))
 		if serr != nil {
@@ -188,6 +218,13 @@ func (x *Execution) body(f *frame) bool {
 			return false
 		}
 		f.taskInput, f.taskBound = v, b
+	}
+	if t := x.probe(f); t != nil && st.Type == asl.TypeTask {
+		if st.JSONata != nil {
+			t.insp.AfterArguments = set(f.taskInput)
+		} else {
+			t.insp.AfterParameters = set(f.taskInput)
+		}
 	}
 	switch st.Type {
 	case asl.TypeTask:
@@ -368,6 +405,9 @@ func (x *Execution) withResult(f *frame, result any, rb int) bool {
 			mb = f.inBound + rb + p.SetGrowth()
 		}
 	}
+	if t := x.probe(f); t != nil {
+		t.insp.AfterResultPath = set(merged)
+	}
 	out, serr := x.applyPath(f, st.OutputPath, merged)
 	if serr != nil {
 		x.raise(f, serr)
@@ -484,6 +524,10 @@ func (x *Execution) exitTo(f *frame, out any, next string, ns *asl.State, ob int
 // goTo moves f to the state next (ns when resolved) with the given input,
 // of size at most ib (0: unknown).
 func (x *Execution) goTo(f *frame, next string, ns *asl.State, input any, ib int) bool {
+	if t := x.probe(f); t != nil {
+		x.stopTest(t, next, input)
+		return false
+	}
 	if ns == nil {
 		var ok bool
 		if ns, ok = f.scope.States[next]; !ok {
@@ -590,7 +634,8 @@ func (x *Execution) startWait(f *frame) bool {
 		}
 		due = t
 	}
-	if !due.After(x.now) {
+	if !due.After(x.now) || x.probe(f) != nil {
+		// A tested Wait state does not wait.
 		return x.waitDone(f)
 	}
 	ref := x.newTimerRef()
@@ -657,6 +702,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 		e.evalFailed = false
 		x.evaluationFailed(f, e)
 	}
+	t := x.probe(f)
 	if !e.runtime && len(st.Retry) > 0 {
 		if f.retries == nil {
 			f.retries = make([]int64, len(st.Retry))
@@ -665,8 +711,14 @@ func (x *Execution) raise(f *frame, e *stateError) {
 			if !matches(r.ErrorEquals, e) {
 				continue
 			}
-			if f.retries[i] < r.MaxAttempts {
-				delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(f.retries[i]))
+			attempts := f.retries[i]
+			if t != nil {
+				// A tested state has made the retries it was told of.
+				attempts = t.retryCount
+				t.insp.RetryIndex = i
+			}
+			if attempts < r.MaxAttempts {
+				delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(attempts))
 				if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
 					delay = float64(r.MaxDelaySeconds)
 				}
@@ -676,6 +728,10 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				}
 				if r.JitterFull {
 					delay *= float64(x.rand()>>11) / (1 << 53)
+				}
+				if t != nil {
+					x.retriable(t, e, time.Duration(delay*float64(time.Second)))
+					return
 				}
 				f.retries[i]++
 				f.retryCount++
@@ -692,9 +748,13 @@ func (x *Execution) raise(f *frame, e *stateError) {
 		f.childFailed = false
 		f.last = x.emit(f, f.last, failedType(st.Type), nil)
 	}
-	for _, c := range st.Catch {
+	for ci, c := range st.Catch {
 		if !matches(c.ErrorEquals, e) {
 			continue
+		}
+		if t != nil {
+			t.insp.CatchIndex = ci
+			t.caught = e
 		}
 		errOut := map[string]any{"Error": e.name, "Cause": e.cause}
 		if !e.hasCause {

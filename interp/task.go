@@ -145,6 +145,10 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 	default:
 		f.last = x.emit(f, f.last, "TaskSucceeded", d)
 	}
+	t := x.probe(f)
+	if t != nil {
+		t.insp.Result = set(out)
+	}
 	rb, ok := x.checkSize(f, out, 0)
 	if !ok {
 		return
@@ -164,6 +168,9 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 			return
 		}
 		result, rb = v, b
+	}
+	if t != nil {
+		t.insp.AfterResultSelector = set(result)
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {

@@ -13,6 +13,7 @@ package taskport
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 )
 
@@ -39,6 +40,41 @@ type Request struct {
 	Token string
 	// Attempt is 0 for the first try, then 1, 2, ... on retries.
 	Attempt int
+	// Trace, when set, receives the HTTP exchange of an HTTP task, which
+	// the TestState API shows at its TRACE level. Other resources leave
+	// it alone.
+	Trace *HTTPTrace
+}
+
+// HTTPTrace is the HTTP request a task sent and the response it got.
+type HTTPTrace struct {
+	// RevealSecrets asks for the request as it was sent. Without it, what
+	// the task's connection added (its credentials, and its headers,
+	// query and body parameters) is left out, and the request shows what
+	// the state's own Parameters made of it.
+	RevealSecrets bool
+	// Request is nil when no request was sent; Response when none came
+	// back.
+	Request  *HTTPRequest
+	Response *HTTPResponse
+}
+
+// HTTPRequest is a request as sent.
+type HTTPRequest struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   string
+}
+
+// HTTPResponse is a response as received; Status is its reason phrase
+// ("Not Found").
+type HTTPResponse struct {
+	Proto      string
+	StatusCode int
+	Status     string
+	Header     http.Header
+	Body       string
 }
 
 // A Port runs Task resources.

@@ -54,6 +54,7 @@ func TestAWSCLI(t *testing.T) {
 	t.Run("Errors", c.testErrors)
 	t.Run("StartSyncExecution", c.testSync)
 	t.Run("AliasRoundTrip", c.testAlias)
+	t.Run("TestState", c.testTestState)
 }
 
 // startServer builds cmd/statecraft, runs `statecraft server` on a free
@@ -894,4 +895,62 @@ func (c *cli) testAlias(t *testing.T) {
 	c.ok(t, nil, "delete-state-machine-alias", "--state-machine-alias-arn", live)
 	c.fails(t, "ResourceNotFound", "describe-state-machine-alias", "--state-machine-alias-arn", live)
 	c.ok(t, nil, "delete-state-machine-version", "--state-machine-version-arn", v2)
+}
+
+// test-state is sent to a "sync-" host too; the HTTP_PROXY way reaches
+// the server with any CLI version.
+func (c *cli) testTestState(t *testing.T) {
+	t.Parallel()
+	env := []string{"HTTP_PROXY=" + c.endpoint, "http_proxy=" + c.endpoint}
+	type output struct {
+		Status, Output, Error, Cause, NextState string
+		InspectionData                          map[string]json.RawMessage
+	}
+	testState := func(args ...string) (output, result) {
+		r := c.run(context.Background(), env, append([]string{"test-state"}, args...)...)
+		var out output
+		if r.code == 0 {
+			if err := json.Unmarshal(r.stdout, &out); err != nil {
+				t.Errorf("%v\ndecoding: %v", r, err)
+			}
+		}
+		return out, r
+	}
+
+	// A Choice state: where it goes, and its data flow.
+	out, r := testState("--definition", `{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"Many"}],"Default":"One"}`,
+		"--input", `{"n": 2}`, "--inspection-level", "DEBUG")
+	if r.code != 0 || out.Status != "SUCCEEDED" || out.NextState != "Many" {
+		t.Fatalf("test-state of a Choice state: %+v\n%v", out, r)
+	}
+	jsonEqual(t, "choice output", out.Output, `{"n": 2}`)
+	var input, afterInputPath string
+	if json.Unmarshal(out.InspectionData["input"], &input) != nil || json.Unmarshal(out.InspectionData["afterInputPath"], &afterInputPath) != nil {
+		t.Fatalf("inspectionData %s", r.stdout)
+	}
+	jsonEqual(t, "choice input", input, `{"n": 2}`)
+	jsonEqual(t, "choice afterInputPath", afterInputPath, `{"n": 2}`)
+
+	// A Task state whose mocked error a retrier would retry, with the
+	// retries already made.
+	out, r = testState("--definition", `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":2,"MaxAttempts":3}],"End":true}`,
+		"--mock", `{"errorOutput":{"error":"Flaky","cause":"try again"}}`, "--state-configuration", `{"retrierRetryCount":2}`, "--inspection-level", "TRACE")
+	if r.code != 0 || out.Status != "RETRIABLE" || out.Error != "Flaky" || out.Cause != "try again" || out.Output != "" {
+		t.Fatalf("test-state of a retriable Task state: %+v\n%v", out, r)
+	}
+	var details struct{ RetryIndex, RetryBackoffIntervalSeconds *int }
+	if err := json.Unmarshal(out.InspectionData["errorDetails"], &details); err != nil || details.RetryIndex == nil || *details.RetryIndex != 0 ||
+		details.RetryBackoffIntervalSeconds == nil || *details.RetryBackoffIntervalSeconds != 8 {
+		t.Errorf("errorDetails %s", out.InspectionData["errorDetails"])
+	}
+
+	// What TestState refuses, as AWS does.
+	_, r = testState("--definition", `{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`)
+	if want := "An error occurred (InvalidDefinition) when calling the TestState operation: TestState API does not support Map or Parallel states"; r.code != c.serviceErr || !bytes.Contains(r.stderr, []byte(want)) {
+		t.Errorf("test-state of a Parallel state: want %q; got %v", want, r)
+	}
+	_, r = testState("--definition", `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`)
+	if want := "An error occurred (ValidationException) when calling the TestState operation: RoleArn must be specified when testing a Task state"; r.code != c.serviceErr || !bytes.Contains(r.stderr, []byte(want)) {
+		t.Errorf("test-state of a Task state without a role: want %q; got %v", want, r)
+	}
 }

@@ -1,0 +1,382 @@
+package api
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
+)
+
+// TestState runs one state with an input, as AWS does: the state alone
+// (the definition is the state's JSON object), or one state of a whole
+// machine (stateName). The engine runs it (Engine.TestState), through the
+// interpreter's own code and the port its executions use, so a Task state
+// calls the local function or HTTP endpoint an execution would. What the
+// state computed comes back by inspectionLevel: INFO the outcome, DEBUG
+// its data flow, TRACE the HTTP exchange of an HTTP task as well.
+
+// testStateName is the name AWS gives a state tested alone: $$.State.Name
+// reads it.
+const testStateName = "StateName"
+
+// stateNameStr is the model's TestStateStateName.
+var stateNameStr = str{min: 1, max: 80, sensitive: true}
+
+const (
+	levelInfo  = "INFO"
+	levelDebug = "DEBUG"
+	levelTrace = "TRACE"
+)
+
+// testStateArgs is a TestState request, read and checked.
+type testStateArgs struct {
+	def, role, stateName string
+	level                string
+	reveal               bool
+	input                any
+	vars                 map[string]any
+	mock                 *engine.TaskMock
+	retryCount           int64
+}
+
+func (s *server) testState(c *call) (any, error) {
+	a, err := readTestState(c)
+	if err != nil {
+		return nil, err
+	}
+	if a.reveal && !c.p.Role.Allows("states:RevealSecrets") {
+		return nil, accessDenied(c.p.DeniedMessage("states:RevealSecrets", ""))
+	}
+	sm, st, aerr := testedState(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkTestable(st, a); aerr != nil {
+		return nil, aerr
+	}
+
+	t := &engine.StateTest{
+		Machine: sm, State: st, Region: c.region, Account: c.p.Account, RoleArn: a.role,
+		Input: a.input, Variables: a.vars, RetryCount: a.retryCount, Mock: a.mock,
+	}
+	if a.level == levelTrace {
+		t.Trace = &taskport.HTTPTrace{RevealSecrets: a.reveal}
+	}
+	res, err := s.eng.TestState(c.ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return testStateResult(res, a.level, t.Trace), nil
+}
+
+func readTestState(c *call) (*testStateArgs, error) {
+	in := c.in
+	a := &testStateArgs{level: levelInfo}
+	a.def, _ = in.str("definition", definitionStr.req())
+	role, roleGiven := in.str("roleArn", arnStr)
+	input, inputGiven := in.str("input", dataStr)
+	if level, ok := in.enum("inspectionLevel", false, levelInfo, levelDebug, levelTrace); ok {
+		a.level = level
+	}
+	a.reveal, _ = in.boolean("revealSecrets")
+	vars, varsGiven := in.str("variables", dataStr)
+	a.stateName, _ = in.str("stateName", stateNameStr)
+	mock := readMock(in.object("mock", false))
+	_, contextGiven := in.str("context", dataStr)
+	var unsupportedConf []string
+	if conf := in.object("stateConfiguration", false); conf != nil {
+		a.retryCount, _ = conf.integer("retrierRetryCount", 0, math32)
+		// The rest configures mocked Map and Parallel states.
+		if _, ok := conf.str("errorCausedByState", stateNameStr); ok {
+			unsupportedConf = append(unsupportedConf, "errorCausedByState")
+		}
+		if _, ok := conf.str("mapItemReaderData", dataStr); ok {
+			unsupportedConf = append(unsupportedConf, "mapItemReaderData")
+		}
+		if _, ok := conf.integer("mapIterationFailureCount", 0, math32); ok {
+			unsupportedConf = append(unsupportedConf, "mapIterationFailureCount")
+		}
+	}
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+
+	if roleGiven {
+		if err := checkRoleArn(role); err != nil {
+			return nil, err
+		}
+		a.role = role
+	}
+	if mock != nil {
+		m, err := mock.check(a.reveal)
+		if err != nil {
+			return nil, err
+		}
+		a.mock = m
+	}
+	if contextGiven {
+		if mock == nil {
+			return nil, validationError("A context can only be specified when a mock is specified.")
+		}
+		return nil, unsupported("TestState's context")
+	}
+	if len(unsupportedConf) > 0 {
+		return nil, unsupported("TestState's stateConfiguration." + strings.Join(unsupportedConf, ", stateConfiguration."))
+	}
+	if !inputGiven {
+		input = "{}"
+	}
+	parsed, err := parseJSON(input)
+	if err != nil {
+		return nil, invalidInput(err)
+	}
+	a.input = parsed
+	if varsGiven {
+		v, err := parseJSON(vars)
+		m, isObject := v.(map[string]any)
+		if err != nil || !isObject {
+			return nil, validationError("The variables must be a JSON object of variable names and values, got %s", describeJSON(vars, err))
+		}
+		a.vars = m
+	}
+	return a, nil
+}
+
+// mockArgs is a request's mock, as read.
+type mockArgs struct {
+	result      string
+	hasResult   bool
+	errorOutput bool
+	err, cause  string
+	hasErr      bool
+}
+
+// readMock reads the mock member (nil when absent).
+func readMock(f *fields) *mockArgs {
+	if f == nil {
+		return nil
+	}
+	m := &mockArgs{}
+	m.result, m.hasResult = f.str("result", dataStr)
+	if out := f.object("errorOutput", false); out != nil {
+		m.errorOutput = true
+		m.err, m.hasErr = out.str("error", errorStr)
+		m.cause, _ = out.str("cause", causeStr)
+	}
+	// Statecraft has no service models to check a mocked result against:
+	// every mode accepts what is valid JSON.
+	f.enum("fieldValidationMode", false, "STRICT", "PRESENT", "NONE")
+	return m
+}
+
+// check applies AWS's rules for a mock and returns the task's outcome.
+func (m *mockArgs) check(reveal bool) (*engine.TaskMock, *apiError) {
+	if m.hasResult == m.errorOutput {
+		return nil, validationError("A test mock should have only one of the following fields: [result, errorOutput].")
+	}
+	if reveal {
+		return nil, validationError("TestState does not support RevealSecrets when a mock is specified.")
+	}
+	if m.errorOutput {
+		if !m.hasErr {
+			return nil, validationError("The error of a test mock's errorOutput must be specified.")
+		}
+		return &engine.TaskMock{Failed: true, Error: m.err, Cause: m.cause}, nil
+	}
+	v, err := parseJSON(m.result)
+	if err != nil {
+		return nil, validationError("The mocked result is not valid JSON: %v", err)
+	}
+	return &engine.TaskMock{Result: v}, nil
+}
+
+// math32 is the largest value of the model's integers.
+const math32 = 1<<31 - 1
+
+func describeJSON(text string, err error) string {
+	if err != nil {
+		return "text that is not JSON (" + err.Error() + ")"
+	}
+	v, _ := parseJSON(text)
+	return "a JSON " + jsonv.TypeName(v)
+}
+
+// testedState validates and builds the definition, and finds the state to
+// test in it.
+func testedState(a *testStateArgs) (*asl.StateMachine, *asl.State, *apiError) {
+	if a.stateName != "" {
+		if aerr := checkDefinition(a.def, typeStandard); aerr != nil {
+			return nil, nil, aerr
+		}
+		sm, err := asl.Parse([]byte(a.def))
+		if err != nil {
+			return nil, nil, invalidDefinition([]asl.Problem{{Code: asl.CodeSchema, Message: err.Error()}})
+		}
+		st := sm.Find(a.stateName)
+		if st == nil {
+			return nil, nil, validationError("State not found in definition")
+		}
+		return sm, st, nil
+	}
+	if _, err := parseJSON(a.def); err != nil && strings.TrimSpace(a.def) != "" {
+		return nil, nil, invalidDefinition([]asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with the state's 'Type' and fields"}})
+	}
+	if problems := asl.ValidateState([]byte(a.def), asl.ValidateOptions{}); len(problems) > 0 {
+		return nil, nil, invalidDefinition(problems)
+	}
+	sm, err := asl.ParseState([]byte(a.def), testStateName)
+	if err != nil {
+		return nil, nil, invalidDefinition([]asl.Problem{{Code: asl.CodeSchema, Message: err.Error()}})
+	}
+	return sm, sm.Start, nil
+}
+
+// checkTestable refuses what TestState does not run: Map and Parallel
+// states and the Task resources that wait for someone else (activities,
+// .sync, .waitForTaskToken), unless a mock answers for them; a mock for a
+// state that calls nothing; a Task state without a role.
+func checkTestable(st *asl.State, a *testStateArgs) *apiError {
+	switch st.Type {
+	case asl.TypeMap, asl.TypeParallel:
+		if a.mock == nil {
+			return serviceError("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
+		}
+		// A mocked Map or Parallel state needs the data flow around its
+		// children (ItemsPath, ItemSelector, the tolerated failures)
+		// reported without running them.
+		return unsupported("mocked Map and Parallel states in TestState")
+	case asl.TypeTask:
+		if a.mock != nil {
+			return nil
+		}
+		if waits(st.Resource) {
+			return serviceError("InvalidDefinition", "TestState API does not support Activity tasks or the .sync and .waitForTaskToken service integration patterns unless a mock is specified: '%s'", st.Resource)
+		}
+		if a.role == "" {
+			return validationError("RoleArn must be specified when testing a Task state")
+		}
+	default:
+		if a.mock != nil {
+			return validationError("State type '%s' is not supported when a mock is specified", st.Type)
+		}
+	}
+	return nil
+}
+
+// waits tells the resources whose outcome comes from someone else than
+// the call: an activity's worker, a .sync job, a callback's token.
+func waits(resource string) bool {
+	if a, err := arn.ParseStates(resource); err == nil && a.Type == "activity" {
+		return true
+	}
+	return strings.HasSuffix(resource, ".sync") || strings.Contains(resource, ".sync:") || strings.HasSuffix(resource, ".waitForTaskToken")
+}
+
+type testStateOutput struct {
+	Output         *string         `json:"output,omitempty"`
+	Error          *string         `json:"error,omitempty"`
+	Cause          *string         `json:"cause,omitempty"`
+	InspectionData *inspectionData `json:"inspectionData,omitempty"`
+	NextState      string          `json:"nextState,omitempty"`
+	Status         string          `json:"status"`
+}
+
+type inspectionData struct {
+	Input               *string             `json:"input,omitempty"`
+	AfterArguments      *string             `json:"afterArguments,omitempty"`
+	AfterInputPath      *string             `json:"afterInputPath,omitempty"`
+	AfterParameters     *string             `json:"afterParameters,omitempty"`
+	Result              *string             `json:"result,omitempty"`
+	AfterResultSelector *string             `json:"afterResultSelector,omitempty"`
+	AfterResultPath     *string             `json:"afterResultPath,omitempty"`
+	Request             *inspectionRequest  `json:"request,omitempty"`
+	Response            *inspectionResponse `json:"response,omitempty"`
+	Variables           *string             `json:"variables,omitempty"`
+	ErrorDetails        *errorDetails       `json:"errorDetails,omitempty"`
+}
+
+type inspectionRequest struct {
+	Protocol string `json:"protocol"`
+	Method   string `json:"method"`
+	URL      string `json:"url"`
+	Headers  string `json:"headers"`
+	Body     string `json:"body"`
+}
+
+type inspectionResponse struct {
+	Protocol      string `json:"protocol"`
+	StatusCode    string `json:"statusCode"`
+	StatusMessage string `json:"statusMessage"`
+	Headers       string `json:"headers"`
+	Body          string `json:"body"`
+}
+
+type errorDetails struct {
+	CatchIndex                  *int   `json:"catchIndex,omitempty"`
+	RetryIndex                  *int   `json:"retryIndex,omitempty"`
+	RetryBackoffIntervalSeconds *int64 `json:"retryBackoffIntervalSeconds,omitempty"`
+}
+
+func testStateResult(res *engine.TestResult, level string, trace *taskport.HTTPTrace) *testStateOutput {
+	out := &testStateOutput{Status: res.Status, NextState: res.NextState, Output: res.Output, Error: res.Error, Cause: res.Cause}
+	if level == levelInfo {
+		return out
+	}
+	in := res.Inspect
+	d := &inspectionData{
+		Input: in.Input, AfterInputPath: in.AfterInputPath, AfterParameters: in.AfterParameters,
+		AfterArguments: in.AfterArguments, Result: in.Result, AfterResultSelector: in.AfterResultSelector,
+		AfterResultPath: in.AfterResultPath, Variables: in.Variables,
+	}
+	if in.RetryIndex != nil || in.CatchIndex != nil {
+		d.ErrorDetails = &errorDetails{RetryIndex: in.RetryIndex, CatchIndex: in.CatchIndex}
+		if in.RetryBackoff != nil {
+			// Whole seconds, as the model's integer holds them.
+			d.ErrorDetails.RetryBackoffIntervalSeconds = ptr(int64(*in.RetryBackoff / time.Second))
+		}
+	}
+	if trace != nil {
+		if r := trace.Request; r != nil {
+			d.Request = &inspectionRequest{Protocol: scheme(r.URL), Method: r.Method, URL: r.URL, Headers: headerText(r.Header), Body: r.Body}
+			if r := trace.Response; r != nil {
+				d.Response = &inspectionResponse{Protocol: d.Request.Protocol, StatusCode: strconv.Itoa(r.StatusCode),
+					StatusMessage: r.Status, Headers: headerText(r.Header), Body: r.Body}
+			}
+		}
+	}
+	out.InspectionData = d
+	return out
+}
+
+func scheme(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme
+}
+
+// headerText renders headers as AWS's inspection data does, one
+// "Name: value" per value in a bracketed list, sorted so that the same
+// headers read the same.
+func headerText(h http.Header) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			parts = append(parts, fmt.Sprintf("%s: %s", name, v))
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,337 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/tasks"
+)
+
+// inspection renders inspectionData as one JSON value: the data members
+// parsed, errorDetails as numbers; request and response are checked on
+// their own.
+func inspection(t *testing.T, d *types.InspectionData) any {
+	t.Helper()
+	if d == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for name, v := range map[string]*string{
+		"input": d.Input, "afterInputPath": d.AfterInputPath, "afterParameters": d.AfterParameters,
+		"afterArguments": d.AfterArguments, "result": d.Result, "afterResultSelector": d.AfterResultSelector,
+		"afterResultPath": d.AfterResultPath, "variables": d.Variables,
+	} {
+		if v != nil {
+			out[name] = decode(t, *v)
+		}
+	}
+	if e := d.ErrorDetails; e != nil {
+		details := map[string]any{}
+		for name, v := range map[string]*int32{"catchIndex": e.CatchIndex, "retryIndex": e.RetryIndex, "retryBackoffIntervalSeconds": e.RetryBackoffIntervalSeconds} {
+			if v != nil {
+				details[name] = float64(*v)
+			}
+		}
+		out["errorDetails"] = details
+	}
+	return out
+}
+
+func decode(t *testing.T, text string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		t.Fatalf("not JSON: %q: %v", text, err)
+	}
+	return v
+}
+
+// TestState through the Go SDK, over every state type, level and outcome:
+// Task states call a real local function and a real HTTP endpoint through
+// the engine's port.
+func TestSDKTestState(t *testing.T) {
+	conns := connections{expressConn: {Arn: expressConn, APIKey: &httptask.APIKeyAuth{Name: "X-Api-Key", Value: calleesKey}}}
+	e := newEnvTasks(t, nil, &tasks.Invoker{Functions: localFunctions(t), HTTP: &httptask.Invoker{Connections: conns}})
+	c := e.newClient("us-east-1")
+	double := `"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"double","Payload.$":"$"}`
+	missing := `"Resource":"arn:aws:lambda:us-east-1:123456789012:function:missing"`
+	machine := compact(`{"StartAt":"First","States":{
+		"First":{"Type":"Pass","Next":"Second"},
+		"Second":{"Type":"Pass","Parameters":{"second.$":"$.n"},"Next":"Third"},
+		"Third":{"Type":"Succeed"}}}`)
+
+	cases := []struct {
+		name  string
+		in    sfn.TestStateInput
+		level types.InspectionLevel
+
+		status  types.TestExecutionStatus
+		output  string
+		err     string
+		cause   string // a part of it
+		next    string
+		inspect string // "" for no inspectionData
+	}{
+		{name: "pass, INFO", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Result":{"r":1},"ResultPath":"$.r","Next":"Next"}`), Input: aws.String(`{"a":1}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"a":1,"r":{"r":1}}`, next: "Next"},
+		{name: "pass, DEBUG", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","InputPath":"$.in","Parameters":{"v.$":"$.v"},"ResultPath":"$.out","End":true}`), Input: aws.String(`{"in":{"v":2}}`)},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"in":{"v":2},"out":{"v":2}}`,
+			inspect: `{"input":{"in":{"v":2}},"afterInputPath":{"v":2},"afterParameters":{"v":2},"afterResultSelector":{"v":2},"afterResultPath":{"in":{"v":2},"out":{"v":2}}}`},
+		{name: "choice", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"Many"}],"Default":"One"}`), Input: aws.String(`{"n":2}`)},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"n":2}`, next: "Many",
+			inspect: `{"input":{"n":2},"afterInputPath":{"n":2}}`},
+		{name: "wait does not wait", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Wait","Seconds":3600,"Next":"Later"}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{}`, next: "Later"},
+		{name: "succeed", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Succeed"}`), Input: aws.String(`[1]`)},
+			status: types.TestExecutionStatusSucceeded, output: `[1]`},
+		{name: "fail", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Fail","Error":"Nope","Cause":"because"}`)},
+			level: types.InspectionLevelTrace, status: types.TestExecutionStatusFailed, err: "Nope", cause: "because",
+			inspect: `{"input":{},"afterInputPath":{}}`},
+		{name: "a local function", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task",` + double + `,"ResultSelector":{"n.$":"$.Payload.n"},"ResultPath":"$.doubled","Next":"Then"}`),
+			Input: aws.String(`{"n":21}`), RoleArn: aws.String(role)},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"n":21,"doubled":{"n":42}}`, next: "Then",
+			inspect: `{"input":{"n":21},"afterInputPath":{"n":21},"afterParameters":{"FunctionName":"double","Payload":{"n":21}},
+				"result":"*","afterResultSelector":{"n":42},"afterResultPath":{"n":21,"doubled":{"n":42}}}`},
+		{name: "a function that is not there", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task",` + missing + `,"End":true}`), RoleArn: aws.String(role)},
+			status: types.TestExecutionStatusFailed, err: "Lambda.ResourceNotFoundException", cause: "Function not found"},
+		{name: "retriable", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task",` + missing + `,"Retry":[{"ErrorEquals":["Lambda.ResourceNotFoundException"],"IntervalSeconds":3}],"End":true}`), RoleArn: aws.String(role),
+			StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(1)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusRetriable, err: "Lambda.ResourceNotFoundException",
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{},"errorDetails":{"retryIndex":0,"retryBackoffIntervalSeconds":6}}`},
+		{name: "retries used up, caught", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task",` + missing + `,"Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],
+			"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Recover"}],"End":true}`), RoleArn: aws.String(role), Input: aws.String(`{"k":1}`),
+			StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(1)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusCaughtError, err: "Lambda.ResourceNotFoundException", next: "Recover", output: "*",
+			inspect: `{"input":{"k":1},"afterInputPath":{"k":1},"afterParameters":{"k":1},"errorDetails":{"retryIndex":0,"catchIndex":0}}`},
+		{name: "jsonata with variables", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke",
+				"Arguments":{"FunctionName":"double","Payload":{"n":"{% $states.input.n + $offset %}"}},
+				"Assign":{"doubled":"{% $states.result.Payload.n %}"},"Output":"{% $states.result.Payload %}","End":true}`),
+			Input: aws.String(`{"n":1}`), Variables: aws.String(`{"offset":4}`), RoleArn: aws.String(role)},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"n":10}`,
+			inspect: `{"input":{"n":1},"afterArguments":{"FunctionName":"double","Payload":{"n":5}},"result":"*","variables":{"offset":4,"doubled":10}}`},
+		{name: "a mocked activity", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work","ResultPath":"$.r","End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`{"done":true}`)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"r":{"done":true}}`,
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{},"result":{"done":true},"afterResultSelector":{"done":true},"afterResultPath":{"r":{"done":true}}}`},
+		{name: "a mocked error", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Arguments":{"q":1},
+			"Catch":[{"ErrorEquals":["Other"],"Next":"A"},{"ErrorEquals":["Mocked"],"Next":"B"}],"End":true}`),
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Mocked"), Cause: aws.String("as asked")}}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusCaughtError, err: "Mocked", cause: "as asked", next: "B", output: `{"Error":"Mocked","Cause":"as asked"}`,
+			inspect: `{"input":{},"afterArguments":{"q":1},"errorDetails":{"catchIndex":1}}`},
+		{name: "one state of a machine", in: sfn.TestStateInput{Definition: aws.String(machine), StateName: aws.String("Second"), Input: aws.String(`{"n":3}`)},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"second":3}`, next: "Third",
+			inspect: `{"input":{"n":3},"afterInputPath":{"n":3},"afterParameters":{"second":3},"afterResultSelector":{"second":3},"afterResultPath":{"second":3}}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.InspectionLevel = tc.level
+			start := time.Now()
+			out, err := c.TestState(context.Background(), &in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Errorf("TestState took %v", time.Since(start))
+			}
+			if out.Status != tc.status || aws.ToString(out.Error) != tc.err || !strings.Contains(aws.ToString(out.Cause), tc.cause) || aws.ToString(out.NextState) != tc.next {
+				t.Errorf("status %s error %q cause %q next %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause), aws.ToString(out.NextState))
+			}
+			switch {
+			case tc.output == "" && out.Output != nil:
+				t.Errorf("output %s, want none", *out.Output)
+			case tc.output == "*" && out.Output == nil:
+				t.Error("no output")
+			case tc.output != "" && tc.output != "*" && (out.Output == nil || !reflect.DeepEqual(decode(t, *out.Output), decode(t, tc.output))):
+				t.Errorf("output %s, want %s", aws.ToString(out.Output), tc.output)
+			}
+			if tc.inspect == "" {
+				if out.InspectionData != nil {
+					t.Errorf("inspectionData at %s: %+v", tc.level, out.InspectionData)
+				}
+				return
+			}
+			got, _ := inspection(t, out.InspectionData).(map[string]any)
+			want := decode(t, tc.inspect).(map[string]any)
+			// "*": present, whatever its value (a function's response
+			// carries request ids).
+			for k, v := range want {
+				if v == "*" && got[k] != nil {
+					got[k] = "*"
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				gb, _ := json.Marshal(got)
+				t.Errorf("inspectionData\n %s\nwant\n %s", gb, tc.inspect)
+			}
+			if out.InspectionData.Request != nil || out.InspectionData.Response != nil {
+				t.Errorf("an HTTP exchange for a state that made none")
+			}
+		})
+	}
+}
+
+// TRACE shows an HTTP task's request and response; the connection's
+// secrets only when revealed, and only to a role that may see them.
+func TestSDKTestStateTrace(t *testing.T) {
+	srv := newCallees(t)
+	conns := connections{expressConn: {Arn: expressConn, APIKey: &httptask.APIKeyAuth{Name: "X-Api-Key", Value: calleesKey}}}
+	e := newEnvTasks(t, nil, &tasks.Invoker{HTTP: &httptask.Invoker{Connections: conns}})
+	c := e.newClient("us-east-1")
+	def := compact(httpCall(srv.URL, "/notify", `{"run":"trace","n.$":"$.n"}`, `"Next":"Done"`))
+	for _, reveal := range []bool{false, true} {
+		out, err := c.TestState(context.Background(), &sfn.TestStateInput{
+			Definition: aws.String(def), RoleArn: aws.String(role), Input: aws.String(`{"n":7}`),
+			InspectionLevel: types.InspectionLevelTrace, RevealSecrets: reveal,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.TestExecutionStatusSucceeded || aws.ToString(out.NextState) != "Done" {
+			t.Fatalf("reveal %v: %s %s %s", reveal, out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+		}
+		d := out.InspectionData
+		if d == nil || d.Request == nil || d.Response == nil {
+			t.Fatalf("reveal %v: inspectionData %+v", reveal, d)
+		}
+		req, resp := d.Request, d.Response
+		if aws.ToString(req.Protocol) != "http" || aws.ToString(req.Method) != "POST" || aws.ToString(req.Url) != srv.URL+"/notify" ||
+			!reflect.DeepEqual(decode(t, aws.ToString(req.Body)), decode(t, `{"run":"trace","n":7}`)) ||
+			!strings.Contains(aws.ToString(req.Headers), "User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1") {
+			t.Errorf("reveal %v: request %+v %s", reveal, req, aws.ToString(req.Headers))
+		}
+		if got := strings.Contains(aws.ToString(req.Headers), "X-Api-Key: "+calleesKey); got != reveal {
+			t.Errorf("reveal %v: the connection's key shows: %s", reveal, aws.ToString(req.Headers))
+		}
+		if aws.ToString(resp.StatusCode) != "200" || aws.ToString(resp.StatusMessage) != "OK" || aws.ToString(resp.Body) != `{"ok":true}` ||
+			!strings.Contains(aws.ToString(resp.Headers), "Content-Type: application/json") {
+			t.Errorf("reveal %v: response %+v", reveal, resp)
+		}
+		// DEBUG shows no HTTP exchange.
+		out, err = c.TestState(context.Background(), &sfn.TestStateInput{Definition: aws.String(def), RoleArn: aws.String(role), Input: aws.String(`{"n":7}`), InspectionLevel: types.InspectionLevelDebug})
+		if err != nil || out.InspectionData == nil || out.InspectionData.Request != nil || out.InspectionData.Response != nil {
+			t.Errorf("DEBUG: %v %+v", err, out)
+		}
+	}
+	srv.waitCall(t, "/notify", "trace")
+
+	// An operator may test states, but not see the secrets.
+	r := newEnvWith(t, twoAccounts(t))
+	body := `{"definition":` + string(mustJSON(def)) + `,"roleArn":"` + role + `","inspectionLevel":"TRACE","revealSecrets":true}`
+	if got := r.postAs("TestState", body, "A_OPERATOR", secrets["A_OPERATOR"], "us-east-1"); got.shortType() != "AccessDeniedException" ||
+		!strings.Contains(got.message(), "states:RevealSecrets") {
+		t.Errorf("operator revealing secrets: %d %s", got.status, got.raw)
+	}
+	if got := r.postAs("TestState", `{"definition":"{\"Type\":\"Pass\",\"End\":true}"}`, "A_OPERATOR", secrets["A_OPERATOR"], "us-east-1"); got.status != 200 || got.str("status") != "SUCCEEDED" {
+		t.Errorf("operator: %d %s", got.status, got.raw)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// What TestState refuses, with the SDK's typed errors.
+func TestSDKTestStateErrors(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	cases := []struct {
+		name string
+		in   sfn.TestStateInput
+		typ  any    // a pointer to the typed error
+		msg  string // a part of the message
+	}{
+		{"every problem with its pointer", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","InputPath":1,"End":true}`)}, new(*types.InvalidDefinition),
+			"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Missing required field 'Resource'; expected the ARN of the activity, function or service integration to run at /, " +
+				"SCHEMA_VALIDATION_FAILED: Field 'InputPath' must be a JSONPath string starting with '$' or null, got number 1 at /InputPath'"},
+		{"not JSON", sfn.TestStateInput{Definition: aws.String(`{"Type":`)}, new(*types.InvalidDefinition), "INVALID_JSON_DESCRIPTION"},
+		{"a whole machine without stateName", sfn.TestStateInput{Definition: aws.String(passDef)}, new(*types.InvalidDefinition), "Missing required field 'Type'"},
+		{"a Map state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`)}, new(*types.InvalidDefinition),
+			"TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"},
+		{"a Parallel state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`)}, new(*types.InvalidDefinition),
+			"does not support Map or Parallel states"},
+		{"a mocked Map state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`), Mock: &types.MockInput{Result: aws.String(`[]`)}},
+			new(*types.ValidationException), "Statecraft does not support mocked Map and Parallel states in TestState yet"},
+		{"an activity", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`), RoleArn: aws.String(role)},
+			new(*types.InvalidDefinition), "does not support Activity tasks"},
+		{"a callback", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","End":true}`), RoleArn: aws.String(role)},
+			new(*types.InvalidDefinition), ".waitForTaskToken"},
+		{"a .sync job", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}`), RoleArn: aws.String(role)},
+			new(*types.InvalidDefinition), ".sync"},
+		{"a task without a role", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`)},
+			new(*types.ValidationException), "RoleArn must be specified when testing a Task state"},
+		{"a role that is not an ARN", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), RoleArn: aws.String("role")}, new(*types.InvalidArn), "Invalid Arn"},
+		{"input that is not JSON", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Input: aws.String(`{`)}, new(*types.InvalidExecutionInput), "Invalid State Machine Execution Input"},
+		{"variables that are not an object", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Variables: aws.String(`[1]`)}, new(*types.ValidationException), "got a JSON array"},
+		{"a state that is not there", sfn.TestStateInput{Definition: aws.String(passDef), StateName: aws.String("Q")}, new(*types.ValidationException), "State not found in definition"},
+		{"a machine that is not valid", sfn.TestStateInput{Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Gone"}}}`), StateName: aws.String("P")}, new(*types.InvalidDefinition), "MISSING_TRANSITION_TARGET"},
+		{"a mock for a Pass state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Mock: &types.MockInput{Result: aws.String(`{}`)}}, new(*types.ValidationException),
+			"State type 'Pass' is not supported when a mock is specified"},
+		{"a mock with both", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`{}`), ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}}}, new(*types.ValidationException),
+			"A test mock should have only one of the following fields: [result, errorOutput]."},
+		{"a mocked result that is not JSON", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`not JSON`)}}, new(*types.ValidationException), "not valid JSON"},
+		{"revealed secrets with a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`{}`)}, RevealSecrets: true}, new(*types.ValidationException), "TestState does not support RevealSecrets when a mock is specified."},
+		{"a context without a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Context: aws.String(`{}`)}, new(*types.ValidationException), "only be specified when a mock is specified"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.TestState(context.Background(), &tc.in)
+			target := reflect.ValueOf(tc.typ)
+			if !errors.As(err, tc.typ) {
+				t.Fatalf("err = %v, want %s", err, target.Elem().Type())
+			}
+			var api smithy.APIError
+			if !errors.As(err, &api) || !strings.Contains(api.ErrorMessage(), tc.msg) {
+				t.Errorf("message %q, want it to contain %q", api.ErrorMessage(), tc.msg)
+			}
+		})
+	}
+}
+
+// The context object of a tested state is that of a fresh EXPRESS
+// execution of a machine of its own, in the caller's account and region.
+func TestSDKTestStateContext(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("eu-west-1")
+	out, err := c.TestState(context.Background(), &sfn.TestStateInput{
+		Definition: aws.String(`{"Type":"Pass","Parameters":{"ctx.$":"$$"},"End":true}`), RoleArn: aws.String(role), Input: aws.String(`{"a":1}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Ctx struct {
+			Execution    struct{ Id, Name, RoleArn, StartTime string }
+			StateMachine struct{ Id, Name string }
+			State        struct{ Name, EnteredTime string }
+		}
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil {
+		t.Fatal(err)
+	}
+	x := got.Ctx
+	if !strings.HasPrefix(x.Execution.Id, "arn:aws:states:eu-west-1:123456789012:express:"+x.StateMachine.Name+":"+x.Execution.Name+":") ||
+		x.StateMachine.Id != "arn:aws:states:eu-west-1:123456789012:stateMachine:"+x.StateMachine.Name ||
+		x.Execution.RoleArn != role || x.State.Name != "StateName" || x.Execution.StartTime == "" || x.State.EnteredTime == "" {
+		t.Errorf("context %s", aws.ToString(out.Output))
+	}
+}

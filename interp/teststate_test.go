@@ -1,0 +1,279 @@
+package interp_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// inspected renders what a tested state computed as TestState's
+// inspectionData does (the values that are set, by their member names), so
+// that a case can state it as one JSON object.
+func inspected(in interp.Inspection) map[string]any {
+	out := map[string]any{}
+	for name, d := range map[string]interp.Data{
+		"input": in.Input, "afterInputPath": in.AfterInputPath, "afterParameters": in.AfterParameters,
+		"afterArguments": in.AfterArguments, "result": in.Result, "afterResultSelector": in.AfterResultSelector,
+		"afterResultPath": in.AfterResultPath,
+	} {
+		if d.Set {
+			out[name] = d.Value
+		}
+	}
+	if in.Variables != nil {
+		out["variables"] = in.Variables
+	}
+	return out
+}
+
+// outcome is how the host ends a tested Task state's task.
+type outcome struct {
+	kind  interp.EventKind
+	out   string
+	err   string
+	cause string
+}
+
+func succeeds(out string) *outcome { return &outcome{kind: interp.TaskSucceeded, out: out} }
+func failsWith(err string) *outcome {
+	return &outcome{kind: interp.TaskFailed, err: err, cause: "it broke"}
+}
+
+func TestTestState(t *testing.T) {
+	type errDetails struct {
+		retry, catch int
+		backoff      time.Duration
+	}
+	none := errDetails{-1, -1, 0}
+	cases := []struct {
+		name       string
+		def        string
+		input      string
+		vars       map[string]any
+		retryCount int64
+		task       *outcome // nil: the state runs no task
+
+		status  interp.TestStatus
+		output  string // "" for none
+		err     string
+		next    string
+		inspect string // inspectionData as a JSON object
+		details errDetails
+	}{
+		{
+			name:   "pass: every stage of its data flow",
+			def:    `{"Type":"Pass","InputPath":"$.data","Parameters":{"v.$":"$.v","k":1},"ResultPath":"$.out","OutputPath":"$.out","Next":"After"}`,
+			input:  `{"data":{"v":"x"},"other":2}`,
+			status: interp.TestSucceeded, output: `{"v":"x","k":1}`, next: "After",
+			inspect: `{"input":{"data":{"v":"x"},"other":2},"afterInputPath":{"v":"x"},"afterParameters":{"v":"x","k":1},
+				"afterResultSelector":{"v":"x","k":1},"afterResultPath":{"data":{"v":"x"},"other":2,"out":{"v":"x","k":1}}}`,
+			details: none,
+		},
+		{
+			name:   "pass with a Result shows the Result, not the InputPath and Parameters it ignores",
+			def:    `{"Type":"Pass","InputPath":"$.data","Parameters":{"p":1},"Result":{"r":true},"ResultPath":"$.res","End":true}`,
+			input:  `{"data":{}}`,
+			status: interp.TestSucceeded, output: `{"data":{},"res":{"r":true}}`,
+			inspect: `{"input":{"data":{}},"result":{"r":true},"afterResultSelector":{"r":true},"afterResultPath":{"data":{},"res":{"r":true}}}`,
+			details: none,
+		},
+		{
+			name:   "choice: the matching rule's Next",
+			def:    `{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":10,"Next":"Big"}],"Default":"Small","OutputPath":"$.n"}`,
+			input:  `{"n":11}`,
+			status: interp.TestSucceeded, output: `11`, next: "Big",
+			inspect: `{"input":{"n":11},"afterInputPath":{"n":11}}`, details: none,
+		},
+		{
+			name:   "choice: no rule and no Default",
+			def:    `{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":10,"Next":"Big"}]}`,
+			input:  `{"n":1}`,
+			status: interp.TestFailed, err: "States.NoChoiceMatched",
+			inspect: `{"input":{"n":1},"afterInputPath":{"n":1}}`, details: none,
+		},
+		{
+			name:   "wait: a day passes at once",
+			def:    `{"Type":"Wait","Seconds":86400,"Next":"Later"}`,
+			input:  `{"a":1}`,
+			status: interp.TestSucceeded, output: `{"a":1}`, next: "Later",
+			inspect: `{"input":{"a":1},"afterInputPath":{"a":1}}`, details: none,
+		},
+		{
+			name:   "wait: a bad SecondsPath still fails",
+			def:    `{"Type":"Wait","SecondsPath":"$.s","End":true}`,
+			input:  `{"s":-1}`,
+			status: interp.TestFailed, err: "States.Runtime",
+			inspect: `{"input":{"s":-1},"afterInputPath":{"s":-1}}`, details: none,
+		},
+		{
+			name:   "succeed",
+			def:    `{"Type":"Succeed","OutputPath":"$.a"}`,
+			input:  `{"a":[1]}`,
+			status: interp.TestSucceeded, output: `[1]`,
+			inspect: `{"input":{"a":[1]},"afterInputPath":{"a":[1]}}`, details: none,
+		},
+		{
+			name:   "fail",
+			def:    `{"Type":"Fail","Error":"Boom","CausePath":"$.why"}`,
+			input:  `{"why":"because"}`,
+			status: interp.TestFailed, err: "Boom",
+			inspect: `{"input":{"why":"because"},"afterInputPath":{"why":"because"}}`, details: none,
+		},
+		{
+			name: "task: input, parameters, result and what becomes of it",
+			def: `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+				"ResultSelector":{"n.$":"$.Payload.n"},"ResultPath":"$.r","OutputPath":"$.r","Next":"Then"}`,
+			input: `{"n":1}`, task: succeeds(`{"Payload":{"n":2},"StatusCode":200}`),
+			status: interp.TestSucceeded, output: `{"n":2}`, next: "Then",
+			inspect: `{"input":{"n":1},"afterInputPath":{"n":1},"afterParameters":{"FunctionName":"f","Payload":{"n":1}},
+				"result":{"Payload":{"n":2},"StatusCode":200},"afterResultSelector":{"n":2},"afterResultPath":{"n":1,"r":{"n":2}}}`,
+			details: none,
+		},
+		{
+			name:  "task: an error a retrier retries is retriable",
+			def:   `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["Other"]},{"ErrorEquals":["Flaky"],"IntervalSeconds":2,"BackoffRate":3}],"End":true}`,
+			input: `{}`, task: failsWith("Flaky"),
+			status: interp.TestRetriable, err: "Flaky",
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{}}`,
+			details: errDetails{retry: 1, catch: -1, backoff: 2 * time.Second},
+		},
+		{
+			name:  "task: the delay grows with the retries made",
+			def:   `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":3,"MaxDelaySeconds":15}],"End":true}`,
+			input: `{}`, retryCount: 1, task: failsWith("Flaky"),
+			status: interp.TestRetriable, err: "Flaky",
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{}}`,
+			details: errDetails{retry: 0, catch: -1, backoff: 6 * time.Second},
+		},
+		{
+			name:  "task: MaxDelaySeconds caps the delay",
+			def:   `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":3,"MaxDelaySeconds":15}],"End":true}`,
+			input: `{}`, retryCount: 2, task: failsWith("Flaky"),
+			status: interp.TestRetriable, err: "Flaky",
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{}}`,
+			details: errDetails{retry: 0, catch: -1, backoff: 15 * time.Second},
+		},
+		{
+			name: "task: retries used up, the error is caught",
+			def: `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["Flaky"],"MaxAttempts":2}],
+				"Catch":[{"ErrorEquals":["Other"],"Next":"No"},{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Assign":{"failed.$":"$.Error"},"Next":"Handle"}],"End":true}`,
+			input: `{"k":1}`, retryCount: 2, task: failsWith("Flaky"),
+			status: interp.TestCaughtError, err: "Flaky", next: "Handle",
+			output:  `{"k":1,"error":{"Error":"Flaky","Cause":"it broke"}}`,
+			inspect: `{"input":{"k":1},"afterInputPath":{"k":1},"afterParameters":{"k":1},"variables":{"failed":"Flaky"}}`,
+			details: errDetails{retry: 0, catch: 1},
+		},
+		{
+			name:  "task: an error nothing handles",
+			def:   `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["Other"]}],"Next":"Then"}`,
+			input: `{}`, task: failsWith("Broken"),
+			status: interp.TestFailed, err: "Broken",
+			inspect: `{"input":{},"afterInputPath":{},"afterParameters":{}}`, details: none,
+		},
+		{
+			name:   "task: States.Runtime is never retried",
+			def:    `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.missing","Retry":[{"ErrorEquals":["States.ALL"]}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true}`,
+			input:  `{}`,
+			status: interp.TestFailed, err: "States.Runtime",
+			inspect: `{"input":{}}`, details: none,
+		},
+		{
+			name: "jsonata task: arguments, result, output and variables",
+			def: `{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke",
+				"Arguments":{"FunctionName":"f","Payload":{"n":"{% $states.input.n + $base %}"}},
+				"Assign":{"last":"{% $states.result.Payload %}"},"Output":{"got":"{% $states.result.Payload.n %}","retries":"{% $states.context.State.RetryCount %}"},"Next":"Then"}`,
+			input: `{"n":1}`, vars: map[string]any{"base": int64(10)}, retryCount: 1, task: succeeds(`{"Payload":{"n":22}}`),
+			status: interp.TestSucceeded, output: `{"got":22,"retries":1}`, next: "Then",
+			inspect: `{"input":{"n":1},"afterArguments":{"FunctionName":"f","Payload":{"n":11}},"result":{"Payload":{"n":22}},
+				"variables":{"base":10,"last":{"n":22}}}`,
+			details: none,
+		},
+		{
+			name:  "jsonata pass: variables given and assigned",
+			def:   `{"Type":"Pass","QueryLanguage":"JSONata","Assign":{"sum":"{% $a + $b %}"},"Output":"{% $states.context.State.Name %}","End":true}`,
+			input: `{}`, vars: map[string]any{"a": int64(1), "b": int64(2)},
+			status: interp.TestSucceeded, output: `"StateName"`,
+			inspect: `{"input":{},"variables":{"a":1,"b":2,"sum":3}}`, details: none,
+		},
+		{
+			name: "jsonata task: a caught error's Output and Assign",
+			def: `{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"x":1},
+				"Catch":[{"ErrorEquals":["States.TaskFailed"],"Output":"{% $states.errorOutput.Error %}","Assign":{"why":"{% $states.errorOutput.Cause %}"},"Next":"Recover"}],"End":true}`,
+			input: `{}`, task: failsWith("Broken"),
+			status: interp.TestCaughtError, err: "Broken", next: "Recover", output: `"Broken"`,
+			inspect: `{"input":{},"afterArguments":{"x":1},"variables":{"why":"it broke"}}`,
+			details: errDetails{retry: -1, catch: 0},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if probs := asl.ValidateState([]byte(c.def), asl.ValidateOptions{}); len(probs) > 0 {
+				t.Fatalf("definition does not validate: %v", probs)
+			}
+			sm, err := asl.ParseState([]byte(c.def), "StateName")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := interp.New(sm, interp.Options{})
+			test, cmds := m.TestState(sm.Start, interp.TestOptions{
+				Info: interp.Info{Input: parseJSON(t, c.input)}, Variables: c.vars, RetryCount: c.retryCount, Seed: 1,
+			}, t0)
+			var tasks int
+			for !test.Done() {
+				if len(cmds) != 1 || cmds[0].Kind != interp.RunTask || c.task == nil {
+					t.Fatalf("the test waits for %+v", cmds)
+				}
+				tasks++
+				ev := interp.Event{Kind: c.task.kind, Ref: cmds[0].Ref, Time: t0, Error: c.task.err, Cause: c.task.cause}
+				if c.task.out != "" {
+					ev.Output = parseJSON(t, c.task.out)
+				}
+				cmds = test.Apply(ev)
+			}
+			if c.task != nil && tasks != 1 {
+				t.Errorf("%d tasks ran, want 1", tasks)
+			}
+			if got := test.Status(); got != c.status {
+				name, cause, _, _ := test.Error()
+				t.Errorf("status %s (%s: %s), want %s", got, name, cause, c.status)
+			}
+			out, hasOut := test.Output()
+			if c.output == "" && hasOut {
+				t.Errorf("output %s, want none", jsonv.String(out))
+			} else if c.output != "" && (!hasOut || !reflect.DeepEqual(out, parseJSON(t, c.output))) {
+				t.Errorf("output %s (%v), want %s", jsonv.String(out), hasOut, c.output)
+			}
+			if name, _, _, _ := test.Error(); name != c.err {
+				t.Errorf("error %q, want %q", name, c.err)
+			}
+			if got := test.NextState(); got != c.next {
+				t.Errorf("next state %q, want %q", got, c.next)
+			}
+			in := test.Inspection()
+			if got, want := inspected(in), parseJSON(t, c.inspect); !reflect.DeepEqual(any(got), want) {
+				t.Errorf("inspection\n %s\nwant\n %s", jsonv.String(got), jsonv.String(want))
+			}
+			if got := (errDetails{in.RetryIndex, in.CatchIndex, in.RetryBackoff}); got != c.details {
+				t.Errorf("error details %+v, want %+v", got, c.details)
+			}
+		})
+	}
+}
+
+// A tested state sees the variables it is given, but cannot change them
+// for its caller.
+func TestTestStateKeepsTheCallersVariables(t *testing.T) {
+	sm, err := asl.ParseState([]byte(`{"Type":"Pass","Assign":{"a":2},"End":true}`), "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]any{"a": int64(1)}
+	test, _ := interp.New(sm, interp.Options{}).TestState(sm.Start, interp.TestOptions{Info: interp.Info{Input: map[string]any{}}, Variables: vars}, t0)
+	if got := test.Inspection().Variables; got["a"] != int64(2) || vars["a"] != int64(1) {
+		t.Errorf("variables after %v, the caller's %v", got, vars)
+	}
+}
