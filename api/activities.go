@@ -62,11 +62,8 @@ func (s *server) readActivity(c *call) (*store.Activity, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if mine, err := c.owns(parsed); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, activityDoesNotExist(arnText)
+	if err := c.ownsOr(parsed, activityDoesNotExist(arnText)); err != nil {
+		return nil, err
 	}
 	a, err := s.st.GetActivity(c.ctx, arnText)
 	if isNotFound(err) {

@@ -157,11 +157,8 @@ func (s *server) aliasMachine(c *call, smArnText, requested string) (*store.Stat
 	if aerr != nil {
 		return nil, aerr
 	}
-	if mine, err := c.owns(a.stepArn); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, aliasNotFound(requested)
+	if err := c.ownsOr(a.stepArn, aliasNotFound(requested)); err != nil {
+		return nil, err
 	}
 	sm, err := s.st.GetStateMachine(c.ctx, smArnText)
 	if isNotFound(err) {
@@ -231,12 +228,9 @@ func missingVersion(ctx context.Context, st store.Store, routes []store.AliasRou
 // names no alias (a machine or a version), ValidationException for a Map
 // label.
 func aliasArnOf(text string) (smArn, *apiError) {
-	a, err := parseStateMachineArn(text)
+	a, err := parseUnlabelledArn(text)
 	if err != nil {
 		return smArn{}, err
-	}
-	if a.label != "" {
-		return smArn{}, labelledArn(text)
 	}
 	if a.qualifier == "" || isVersionQualifier(a.qualifier) {
 		return smArn{}, invalidArn(text)
@@ -250,11 +244,8 @@ func (s *server) lookupAlias(c *call, text string) (*store.StateMachineAlias, er
 	if aerr != nil {
 		return nil, aerr
 	}
-	if mine, err := c.owns(a.stepArn); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, aliasNotFound(text)
+	if err := c.ownsOr(a.stepArn, aliasNotFound(text)); err != nil {
+		return nil, err
 	}
 	al, err := s.st.GetStateMachineAlias(c.ctx, text)
 	if isNotFound(err) {
@@ -400,8 +391,7 @@ type listAliasesOutput struct {
 func (s *server) listStateMachineAliases(c *call) (any, error) {
 	in := c.in
 	arnText, _ := in.str("stateMachineArn", arnStr.req())
-	n, nGiven := in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := in.str("nextToken", pageTokenStr)
+	page := readPage(in, pageTokenStr)
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
@@ -412,7 +402,7 @@ func (s *server) listStateMachineAliases(c *call) (any, error) {
 	if a.label != "" {
 		return nil, invalidArn(arnText)
 	}
-	p := store.ListAliasesParams{StateMachineArn: arnText, Limit: pageSize(n, nGiven)}
+	p := store.ListAliasesParams{StateMachineArn: arnText, Limit: page.limit}
 	var sm *store.StateMachine
 	switch {
 	case isVersionQualifier(a.qualifier):
@@ -438,12 +428,8 @@ func (s *server) listStateMachineAliases(c *call) (any, error) {
 	}
 	const op = "ListStateMachineAliases"
 	scope := scopeOf(arnText)
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, scope)
-		if err != nil {
-			return nil, err
-		}
-		p.Token = t.Cursor
+	if p.Token, aerr = s.cursor(page, op, scope); aerr != nil {
+		return nil, aerr
 	}
 	as, next, err := s.st.ListStateMachineAliases(c.ctx, p)
 	if err != nil {

@@ -42,12 +42,9 @@ func (s *server) readStart(c *call) (*startArgs, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	if nameGiven && !validName(name) {
 		return nil, invalidName(name)
@@ -84,11 +81,8 @@ func (s *server) resolveStart(c *call, a smArn) (*engine.Target, error) {
 		}
 		return &engine.Target{Machine: sm}, nil
 	}
-	if mine, err := c.owns(a.stepArn); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, smDoesNotExist(a.text)
+	if err := c.ownsOr(a.stepArn, smDoesNotExist(a.text)); err != nil {
+		return nil, err
 	}
 	t, err := engine.Resolve(c.ctx, s.st, a.text)
 	if isNotFound(err) {
@@ -246,8 +240,7 @@ func (s *server) listExecutions(c *call) (any, error) {
 	in := c.in
 	arnText, arnGiven := in.str("stateMachineArn", arnStr)
 	status, _ := in.enum("statusFilter", false, executionStatuses...)
-	n, nGiven := in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := in.str("nextToken", execTokenStr)
+	page := readPage(in, execTokenStr)
 	_, mapRunGiven := in.str("mapRunArn", longArnStr)
 	redrive, _ := in.enum("redriveFilter", false, "REDRIVEN", "NOT_REDRIVEN")
 	if err := in.r.check(); err != nil {
@@ -272,17 +265,13 @@ func (s *server) listExecutions(c *call) (any, error) {
 	}
 	const op = "ListExecutions"
 	scope := scopeOf(arnText, status, redrive)
-	var cursor string
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, scope)
-		if err != nil {
-			return nil, err
-		}
-		cursor = t.Cursor
+	cursor, aerr := s.cursor(page, op, scope)
+	if aerr != nil {
+		return nil, aerr
 	}
 	// A version or alias ARN lists the executions started through it (a
 	// version's include those an alias routed to it).
-	p := store.ListExecutionsParams{Status: status, Limit: pageSize(n, nGiven), Token: cursor}
+	p := store.ListExecutionsParams{Status: status, Limit: page.limit, Token: cursor}
 	var sm *store.StateMachine
 	var err error
 	switch {

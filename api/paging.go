@@ -67,22 +67,46 @@ func pageSize(n int64, given bool) int {
 	return int(n)
 }
 
+// pageArgs are the paging members of a list request, read before the
+// request is checked and unwrapped only after, since the token's scope
+// may depend on the other members.
+type pageArgs struct {
+	limit      int
+	token      string
+	tokenGiven bool
+}
+
+// readPage reads maxResults and nextToken; tokenStr is the operation's
+// model of the token, which differs between operations.
+func readPage(in *fields, tokenStr str) pageArgs {
+	n, nGiven := in.integer("maxResults", 0, maxPageSize)
+	tok, tokGiven := in.str("nextToken", tokenStr)
+	return pageArgs{limit: pageSize(n, nGiven), token: tok, tokenGiven: tokGiven}
+}
+
+// cursor unwraps the client's token into the store's cursor, "" for the
+// first page.
+func (s *server) cursor(p pageArgs, op, scope string) (string, *apiError) {
+	if !p.tokenGiven {
+		return "", nil
+	}
+	t, err := s.decodeToken(p.token, op, scope)
+	if err != nil {
+		return "", err
+	}
+	return t.Cursor, nil
+}
+
 // pageParams reads the paging members of a list operation that has no
-// others (maxResults, nextToken) and unwraps the client's token into the
-// store's cursor.
+// others and unwraps the client's token into the store's cursor.
 func (s *server) pageParams(c *call, op string) (store.ListParams, error) {
-	n, nGiven := c.in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := c.in.str("nextToken", pageTokenStr)
+	page := readPage(c.in, pageTokenStr)
 	if err := c.in.r.check(); err != nil {
 		return store.ListParams{}, err
 	}
-	p := store.ListParams{Limit: pageSize(n, nGiven)}
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, "")
-		if err != nil {
-			return store.ListParams{}, err
-		}
-		p.Token = t.Cursor
+	cursor, err := s.cursor(page, op, "")
+	if err != nil {
+		return store.ListParams{}, err
 	}
-	return p, nil
+	return store.ListParams{Limit: page.limit, Token: cursor}, nil
 }

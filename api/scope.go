@@ -65,6 +65,19 @@ func (c *call) ownsToken(token string) *apiError {
 	return nil
 }
 
+// ownsOr is owns for an operation that answers another region's resource
+// with its own "does not exist", missing.
+func (c *call) ownsOr(a stepArn, missing *apiError) *apiError {
+	mine, err := c.owns(a)
+	if err != nil {
+		return err
+	}
+	if !mine {
+		return missing
+	}
+	return nil
+}
+
 // ownExecution parses an execution ARN of the request and checks it is
 // the caller's: InvalidArn, AccessDenied, or ExecutionDoesNotExist for one
 // of another region.
@@ -73,11 +86,5 @@ func (c *call) ownExecution(text string) *apiError {
 	if err != nil {
 		return err
 	}
-	if mine, err := c.owns(a); !mine {
-		if err != nil {
-			return err
-		}
-		return execDoesNotExist(text)
-	}
-	return nil
+	return c.ownsOr(a, execDoesNotExist(text))
 }

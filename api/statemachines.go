@@ -317,11 +317,8 @@ func (s *server) createStateMachine(c *call) (any, error) {
 // lookupAlias, resolveStart). DescribeStateMachine takes a version ARN,
 // which AWS documents, and not an alias's, which it does not.
 func (s *server) lookupStateMachine(c *call, a smArn) (*store.StateMachine, error) {
-	if mine, err := c.owns(a.stepArn); !mine {
-		if err != nil {
-			return nil, err
-		}
-		return nil, smDoesNotExist(a.text)
+	if err := c.ownsOr(a.stepArn, smDoesNotExist(a.text)); err != nil {
+		return nil, err
 	}
 	if a.qualifier != "" || a.label != "" {
 		return nil, smDoesNotExist(a.text)
@@ -409,12 +406,9 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	if !defGiven && !roleGiven && logging == nil && tracing == nil && enc == "" {
 		return nil, serviceError("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
@@ -484,12 +478,9 @@ func (s *server) deleteStateMachine(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	if mine, err := c.owns(a.stepArn); !mine {
 		if err != nil {

@@ -18,11 +18,8 @@ func (s *server) taggable(c *call, text string) (string, error) {
 		return "", err
 	}
 	if a.typ == "stateMachine" || a.typ == "activity" {
-		if mine, err := c.owns(a); !mine {
-			if err != nil {
-				return "", err
-			}
-			return "", resourceNotFound(text)
+		if err := c.ownsOr(a, resourceNotFound(text)); err != nil {
+			return "", err
 		}
 	}
 	switch a.typ {

@@ -446,6 +446,20 @@ func parseStateMachineArn(s string) (smArn, *apiError) {
 	return out, nil
 }
 
+// parseUnlabelledArn is parseStateMachineArn for the operations that
+// take no Map Run label: AWS refuses one with its own reason rather than
+// as an ARN that does not parse.
+func parseUnlabelledArn(s string) (smArn, *apiError) {
+	a, err := parseStateMachineArn(s)
+	if err != nil {
+		return smArn{}, err
+	}
+	if a.label != "" {
+		return smArn{}, labelledArn(s)
+	}
+	return a, nil
+}
+
 // parseExecutionArn accepts Standard execution ARNs; Express ones are not
 // valid where an execution is looked up, as on AWS.
 func parseExecutionArn(s string) (stepArn, *apiError) {

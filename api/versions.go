@@ -45,11 +45,8 @@ func (s *server) publishVersion(ctx context.Context, sm *store.StateMachine, des
 // digits) to the version and its machine; StateMachineDoesNotExist when
 // either is gone.
 func (s *server) lookupVersion(c *call, a smArn) (*store.StateMachine, *store.StateMachineVersion, error) {
-	if mine, err := c.owns(a.stepArn); !mine {
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, nil, smDoesNotExist(a.text)
+	if err := c.ownsOr(a.stepArn, smDoesNotExist(a.text)); err != nil {
+		return nil, nil, err
 	}
 	ctx := c.ctx
 	v, err := s.st.GetStateMachineVersion(ctx, a.text)
@@ -96,12 +93,9 @@ func (s *server) publishStateMachineVersion(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	sm, err := s.lookupStateMachine(c, a)
 	if err != nil {
@@ -137,17 +131,13 @@ type listVersionsOutput struct {
 func (s *server) listStateMachineVersions(c *call) (any, error) {
 	in := c.in
 	arnText, _ := in.str("stateMachineArn", arnStr.req())
-	n, nGiven := in.integer("maxResults", 0, maxPageSize)
-	tok, tokGiven := in.str("nextToken", pageTokenStr)
+	page := readPage(in, pageTokenStr)
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	if a.qualifier != "" {
 		return nil, invalidArn(arnText)
@@ -160,17 +150,13 @@ func (s *server) listStateMachineVersions(c *call) (any, error) {
 	}
 	const op = "ListStateMachineVersions"
 	scope := scopeOf(arnText)
-	var cursor string
-	if tokGiven {
-		t, err := s.decodeToken(tok, op, scope)
-		if err != nil {
-			return nil, err
-		}
-		cursor = t.Cursor
+	cursor, aerr := s.cursor(page, op, scope)
+	if aerr != nil {
+		return nil, aerr
 	}
 	// The operation models no StateMachineDoesNotExist: a machine that
 	// does not exist has no versions to list.
-	vs, next, err := s.st.ListStateMachineVersions(c.ctx, store.ListVersionsParams{StateMachineArn: arnText, Limit: pageSize(n, nGiven), Token: cursor})
+	vs, next, err := s.st.ListStateMachineVersions(c.ctx, store.ListVersionsParams{StateMachineArn: arnText, Limit: page.limit, Token: cursor})
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
@@ -190,12 +176,9 @@ func (s *server) deleteStateMachineVersion(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	a, aerr := parseStateMachineArn(arnText)
+	a, aerr := parseUnlabelledArn(arnText)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if a.label != "" {
-		return nil, labelledArn(arnText)
 	}
 	if !isVersionQualifier(a.qualifier) {
 		return nil, validationError("Invalid Arn: '%s'. Expected a state machine version ARN (arn:...:stateMachine:<name>:<version>)", arnText)
