@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"time"
 
@@ -66,11 +65,8 @@ func (s *Store) CreateStateMachineAlias(ctx context.Context, p store.CreateAlias
 		have, err := scanAlias(tx.QueryRow(ctx, `SELECT `+aliasColumns+` FROM state_machine_aliases
 			WHERE state_machine_arn = $1 AND name = $2`, p.StateMachineArn, p.Name))
 		if err == nil {
-			if have.Description != p.Description || !slices.Equal(have.Routes, p.Routes) {
-				return store.ErrAlreadyExists
-			}
 			out = have
-			return nil
+			return sqlkit.CreateAgain(have, p)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -116,19 +112,12 @@ func (s *Store) GetStateMachineAlias(ctx context.Context, aliasArn string) (*sto
 }
 
 func (s *Store) UpdateStateMachineAlias(ctx context.Context, p store.UpdateAliasParams) (*store.StateMachineAlias, error) {
-	smArn, name, ok := arn.SplitAlias(p.Arn)
-	if !ok {
-		return nil, store.ErrNotFound
-	}
-	var routes sqlkit.RouteColumns
-	if p.Routes != nil {
-		var err error
-		if routes, err = sqlkit.Routes(smArn, p.Routes); err != nil {
-			return nil, err
-		}
+	smArn, name, routes, err := sqlkit.AliasUpdate(p)
+	if err != nil {
+		return nil, err
 	}
 	var out *store.StateMachineAlias
-	err := s.txThen(ctx, func(b *pgx.Batch) {
+	err = s.txThen(ctx, func(b *pgx.Batch) {
 		// The machine's row goes with its aliases: a missing machine is a
 		// missing alias.
 		lockMachine(b, smArn)
@@ -142,17 +131,14 @@ func (s *Store) UpdateStateMachineAlias(ctx context.Context, p store.UpdateAlias
 		if err != nil {
 			return err
 		}
-		r := routes
 		if p.Routes != nil {
-			if err := versionsExist(ctx, tx, smArn, r); err != nil {
+			if err := versionsExist(ctx, tx, smArn, routes); err != nil {
 				return err
 			}
-			a.Routes = r.Routes(smArn)
-		} else if r, err = sqlkit.Routes(smArn, a.Routes); err != nil {
-			return err
 		}
-		if p.Description != nil {
-			a.Description = *p.Description
+		r, err := sqlkit.ApplyUpdate(a, p, routes)
+		if err != nil {
+			return err
 		}
 		a.UpdatedAt = ut(p.UpdatedAt)
 		if _, err := tx.Exec(ctx, `UPDATE state_machine_aliases SET description = $3, version1 = $4, weight1 = $5, version2 = $6, weight2 = $7, updated_at = $8
@@ -186,11 +172,11 @@ func (s *Store) ListStateMachineAliases(ctx context.Context, p store.ListAliases
 	}
 	query := `SELECT ` + aliasColumns + ` FROM state_machine_aliases WHERE state_machine_arn = $1`
 	args := []any{p.StateMachineArn}
-	if p.VersionArn != "" {
-		smArn, n, ok := arn.SplitVersion(p.VersionArn)
-		if !ok || smArn != p.StateMachineArn {
-			return nil, "", nil
-		}
+	n, ok := sqlkit.AliasVersion(p)
+	if !ok {
+		return nil, "", nil
+	}
+	if n != 0 {
 		args = append(args, n)
 		query += ` AND (version1 = $2 OR version2 = $2)`
 	}
@@ -199,9 +185,9 @@ func (s *Store) ListStateMachineAliases(ctx context.Context, p store.ListAliases
 		if err != nil {
 			return nil, "", err
 		}
-		_, name, ok := arn.SplitAlias(last)
-		if !ok {
-			return nil, "", store.ErrInvalidToken
+		name, err := sqlkit.AliasAfter(last)
+		if err != nil {
+			return nil, "", err
 		}
 		args = append(args, at, name)
 		query += ` AND (created_at, name) > ($` + strconv.Itoa(len(args)-1) + `, $` + strconv.Itoa(len(args)) + `)`

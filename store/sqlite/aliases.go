@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
@@ -68,11 +67,8 @@ func (s *Store) CreateStateMachineAlias(ctx context.Context, p store.CreateAlias
 		have, err := scanAlias(w.queryRow(`SELECT `+aliasColumns+` FROM state_machine_aliases
 			WHERE state_machine_arn = ? AND name = ?`, p.StateMachineArn, p.Name))
 		if err == nil {
-			if have.Description != p.Description || !slices.Equal(have.Routes, p.Routes) {
-				return store.ErrAlreadyExists
-			}
 			out = have
-			return nil
+			return sqlkit.CreateAgain(have, p)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -119,19 +115,12 @@ func (s *Store) GetStateMachineAlias(ctx context.Context, aliasArn string) (*sto
 }
 
 func (s *Store) UpdateStateMachineAlias(ctx context.Context, p store.UpdateAliasParams) (*store.StateMachineAlias, error) {
-	smArn, name, ok := arn.SplitAlias(p.Arn)
-	if !ok {
-		return nil, store.ErrNotFound
-	}
-	var r sqlkit.RouteColumns
-	if p.Routes != nil {
-		var err error
-		if r, err = sqlkit.Routes(smArn, p.Routes); err != nil {
-			return nil, err
-		}
+	smArn, name, routes, err := sqlkit.AliasUpdate(p)
+	if err != nil {
+		return nil, err
 	}
 	var out *store.StateMachineAlias
-	err := s.write(ctx, func(w *writer) error {
+	err = s.write(ctx, func(w *writer) error {
 		a, err := scanAlias(w.queryRow(`SELECT `+aliasColumns+` FROM state_machine_aliases
 			WHERE state_machine_arn = ? AND name = ?`, smArn, name))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -141,15 +130,13 @@ func (s *Store) UpdateStateMachineAlias(ctx context.Context, p store.UpdateAlias
 			return err
 		}
 		if p.Routes != nil {
-			if err := versionsExist(w, smArn, r); err != nil {
+			if err := versionsExist(w, smArn, routes); err != nil {
 				return err
 			}
-			a.Routes = r.Routes(smArn)
-		} else if r, err = sqlkit.Routes(smArn, a.Routes); err != nil {
-			return err
 		}
-		if p.Description != nil {
-			a.Description = *p.Description
+		r, err := sqlkit.ApplyUpdate(a, p, routes)
+		if err != nil {
+			return err
 		}
 		a.UpdatedAt = p.UpdatedAt.UTC()
 		if _, err := w.exec(`UPDATE state_machine_aliases SET description = ?, version1 = ?, weight1 = ?, version2 = ?, weight2 = ?, updated_at = ?
@@ -189,11 +176,11 @@ func (s *Store) ListStateMachineAliases(ctx context.Context, p store.ListAliases
 	}
 	query := `SELECT ` + aliasColumns + ` FROM state_machine_aliases WHERE state_machine_arn = ?`
 	args := []any{p.StateMachineArn}
-	if p.VersionArn != "" {
-		smArn, n, ok := arn.SplitVersion(p.VersionArn)
-		if !ok || smArn != p.StateMachineArn {
-			return nil, "", nil
-		}
+	n, ok := sqlkit.AliasVersion(p)
+	if !ok {
+		return nil, "", nil
+	}
+	if n != 0 {
 		query += ` AND (version1 = ? OR version2 = ?)`
 		args = append(args, n, n)
 	}
@@ -202,9 +189,9 @@ func (s *Store) ListStateMachineAliases(ctx context.Context, p store.ListAliases
 		if err != nil {
 			return nil, "", err
 		}
-		_, name, ok := arn.SplitAlias(last)
-		if !ok {
-			return nil, "", store.ErrInvalidToken
+		name, err := sqlkit.AliasAfter(last)
+		if err != nil {
+			return nil, "", err
 		}
 		query += ` AND (created_at, name) > (?, ?)`
 		args = append(args, at, name)

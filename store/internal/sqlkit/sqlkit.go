@@ -1,8 +1,9 @@
 // Package sqlkit holds what Statecraft's SQL store drivers (store/sqlite,
 // store/postgres) do alike: their page tokens, the loop that reads one
 // page more than it returns, the reading of their numbered migration
-// files, and the columns of an alias's routes. Each driver keeps its own
-// SQL; what is here has no dialect.
+// files, the columns of an alias's routes, and what an alias's writes
+// and listings decide before or beside their SQL. Each driver keeps its
+// own SQL; what is here has no dialect.
 package sqlkit
 
 import (
