@@ -84,11 +84,7 @@ func (s *Store) CreateStateMachineAlias(ctx context.Context, p store.CreateAlias
 			p.StateMachineArn, p.Name, p.Description, r.Version1, r.Weight1, r.Version2, r.Weight2, p.CreatedAt); err != nil {
 			return err
 		}
-		out = &store.StateMachineAlias{
-			Arn: arn.Alias(p.StateMachineArn, p.Name), StateMachineArn: p.StateMachineArn, Name: p.Name,
-			Description: p.Description, Routes: r.Routes(p.StateMachineArn),
-			CreatedAt: ut(p.CreatedAt), UpdatedAt: ut(p.CreatedAt),
-		}
+		out = sqlkit.NewAlias(p, r, ut(p.CreatedAt))
 		created = true
 		return nil
 	})

@@ -87,11 +87,7 @@ func (s *Store) CreateStateMachineAlias(ctx context.Context, p store.CreateAlias
 			toNanos(p.CreatedAt), toNanos(p.CreatedAt)); err != nil {
 			return err
 		}
-		out = &store.StateMachineAlias{
-			Arn: arn.Alias(p.StateMachineArn, p.Name), StateMachineArn: p.StateMachineArn, Name: p.Name,
-			Description: p.Description, Routes: r.Routes(p.StateMachineArn),
-			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.CreatedAt.UTC(),
-		}
+		out = sqlkit.NewAlias(p, r, p.CreatedAt.UTC())
 		created = true
 		return nil
 	})

@@ -2,6 +2,7 @@ package sqlkit
 
 import (
 	"slices"
+	"time"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/store"
@@ -15,6 +16,16 @@ func CreateAgain(have *store.StateMachineAlias, p store.CreateAliasParams) error
 		return store.ErrAlreadyExists
 	}
 	return nil
+}
+
+// NewAlias is the alias a create inserted; at is its creation time as
+// the driver keeps it.
+func NewAlias(p store.CreateAliasParams, r RouteColumns, at time.Time) *store.StateMachineAlias {
+	return &store.StateMachineAlias{
+		Arn: arn.Alias(p.StateMachineArn, p.Name), StateMachineArn: p.StateMachineArn, Name: p.Name,
+		Description: p.Description, Routes: r.Routes(p.StateMachineArn),
+		CreatedAt: at, UpdatedAt: at,
+	}
 }
 
 // AliasUpdate reads the alias an update names and, when it changes them,
