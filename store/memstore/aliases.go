@@ -68,33 +68,39 @@ func (s *Store) CreateStateMachineAlias(_ context.Context, p store.CreateAliasPa
 	return cpAlias(a), true, nil
 }
 
-func (s *Store) GetStateMachineAlias(_ context.Context, aliasArn string) (*store.StateMachineAlias, error) {
+// alias is the alias an ARN names, itself rather than a copy, for the
+// caller to change; s.mu must be held.
+func (s *Store) alias(aliasArn string) (*store.StateMachineAlias, error) {
 	smArn, name, ok := arn.SplitAlias(aliasArn)
 	if !ok {
 		return nil, store.ErrNotFound
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	a, ok := s.aliases[smArn][name]
 	if !ok {
 		return nil, store.ErrNotFound
+	}
+	return a, nil
+}
+
+func (s *Store) GetStateMachineAlias(_ context.Context, aliasArn string) (*store.StateMachineAlias, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.alias(aliasArn)
+	if err != nil {
+		return nil, err
 	}
 	return cpAlias(a), nil
 }
 
 func (s *Store) UpdateStateMachineAlias(_ context.Context, p store.UpdateAliasParams) (*store.StateMachineAlias, error) {
-	smArn, name, ok := arn.SplitAlias(p.Arn)
-	if !ok {
-		return nil, store.ErrNotFound
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.aliases[smArn][name]
-	if !ok {
-		return nil, store.ErrNotFound
+	a, err := s.alias(p.Arn)
+	if err != nil {
+		return nil, err
 	}
 	if p.Routes != nil {
-		if err := s.checkRoutes(smArn, p.Routes); err != nil {
+		if err := s.checkRoutes(a.StateMachineArn, p.Routes); err != nil {
 			return nil, err
 		}
 		a.Routes = slices.Clone(p.Routes)
@@ -107,16 +113,13 @@ func (s *Store) UpdateStateMachineAlias(_ context.Context, p store.UpdateAliasPa
 }
 
 func (s *Store) DeleteStateMachineAlias(_ context.Context, aliasArn string) error {
-	smArn, name, ok := arn.SplitAlias(aliasArn)
-	if !ok {
-		return store.ErrNotFound
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.aliases[smArn][name]; !ok {
-		return store.ErrNotFound
+	a, err := s.alias(aliasArn)
+	if err != nil {
+		return err
 	}
-	delete(s.aliases[smArn], name)
+	delete(s.aliases[a.StateMachineArn], a.Name)
 	return nil
 }
 
