@@ -210,14 +210,7 @@ func setUpWith(t *testing.T, seedOf string, o setUpOptions) *env {
 	bin := crashkit.Binary(t)
 	t.Logf("server built in %v", time.Since(e.began).Round(time.Millisecond))
 
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("CLUSTER_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("CLUSTER_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashkit.Seed(t, "CLUSTER_SEED")
 	t.Logf("%s schedule seed %d (CLUSTER_SEED=%d go test -run '^%s$' ./e2e/cluster/ replays it)", seedOf, seed, seed, t.Name())
 	e.rng = rand.New(rand.NewPCG(seed, seed^0xc1a5))
 
@@ -230,15 +223,7 @@ func setUpWith(t *testing.T, seedOf string, o setUpOptions) *env {
 	}
 	machines := newMachines()
 	e.w = &crashkit.Workload{Machines: machines, Activities: newActivities(), Formula: formula}
-	if err := e.w.Load(); err != nil {
-		t.Fatal(err)
-	}
-	e.w.AddExecutions(n, func(i int) *crashkit.Machine { return machineOf(machines, i) })
-	refStart := time.Now()
-	if err := e.w.References(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("reference runs done in %v", time.Since(refStart).Round(time.Millisecond))
+	e.w.Prepare(t, n, func(i int) *crashkit.Machine { return machineOf(machines, i) })
 
 	nodes := numNodes(t)
 	start := o.start

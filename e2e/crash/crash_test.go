@@ -36,7 +36,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -139,29 +138,14 @@ func TestCrashRecovery(t *testing.T) {
 	bin := crashkit.Binary(t)
 	t.Logf("server built in %v", time.Since(began).Round(time.Millisecond))
 
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("CRASH_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashkit.Seed(t, "CRASH_SEED")
 	t.Logf("kill schedule seed %d (CRASH_SEED=%d go test ./e2e/crash/ replays it)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 
 	// The workload and its reference results.
 	machines := newMachines()
 	w := &crashkit.Workload{Machines: machines, Activities: newActivities(), Formula: formula}
-	if err := w.Load(); err != nil {
-		t.Fatal(err)
-	}
-	w.AddExecutions(numExecutions, func(i int) *crashkit.Machine { return machineOf(machines, i) })
-	refStart := time.Now()
-	if err := w.References(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("reference runs done in %v", time.Since(refStart).Round(time.Millisecond))
+	w.Prepare(t, numExecutions, func(i int) *crashkit.Machine { return machineOf(machines, i) })
 
 	// The server.
 	dir := t.TempDir()
