@@ -187,6 +187,27 @@ type env struct {
 	startsDone  <-chan struct{}
 }
 
+// whileStarting repeats disrupt while the executions are being started,
+// and waits for the starts to end. done counts the disruptions so far:
+// they go on past planned only while starts remain, and stop at max
+// whatever remains, so that a slow machine is not disrupted for ever.
+// One of each bound is left for the caller's last disruption, which
+// comes with long polls.
+func (e *env) whileStarting(done func() int, planned, max int, disrupt func()) {
+disrupting:
+	for done() < max-1 {
+		select {
+		case <-e.startsDone:
+			if done() >= planned-1 {
+				break disrupting
+			}
+		default:
+		}
+		disrupt()
+	}
+	<-e.startsDone
+}
+
 // setUp builds the server, computes the reference runs, starts the
 // cluster, creates the machines and starts the workers and the starters.
 func setUp(t *testing.T, seedOf string) *env {
@@ -374,18 +395,7 @@ func TestClusterKill(t *testing.T) {
 			t.Fatalf("restart %d of %s: %v", kills, nd.name, err)
 		}
 	}
-kill:
-	for kills < maxKills-1 {
-		select {
-		case <-e.startsDone:
-			if kills >= plannedKills-1 {
-				break kill
-			}
-		default:
-		}
-		killAndRestart()
-	}
-	<-e.startsDone
+	e.whileStarting(func() int { return kills }, plannedKills, maxKills, killAndRestart)
 	if kills < minKills-1 {
 		t.Fatalf("only %d kills", kills)
 	}
@@ -501,18 +511,7 @@ func disrupted(t *testing.T, e *env, what string, disrupt func(*rand.Rand) (stri
 		ended += n
 		schedule = append(schedule, fmt.Sprintf("%s:%d", did, n))
 	}
-disrupting:
-	for times < maxKills-1 {
-		select {
-		case <-e.startsDone:
-			if times >= plannedKills-1 {
-				break disrupting
-			}
-		default:
-		}
-		once()
-	}
-	<-e.startsDone
+	e.whileStarting(func() int { return times }, plannedKills, maxKills, once)
 	r.LongPolls.Store(true)
 	once()
 	last := time.Now()

@@ -164,18 +164,7 @@ func TestClusterPartition(t *testing.T) {
 	if waitFor(e.ctx, time.Now(), func(ctx context.Context) bool { return cl.liveLeases(ctx, nd) >= share }) < 0 {
 		t.Fatalf("%s did not hold %d shards within %v of its start", nd.name, share, rejoinWithin)
 	}
-cutting:
-	for len(cuts) < maxCuts-1 {
-		select {
-		case <-e.startsDone:
-			if len(cuts) >= plannedCuts-1 {
-				break cutting
-			}
-		default:
-		}
-		once()
-	}
-	<-e.startsDone
+	e.whileStarting(func() int { return len(cuts) }, plannedCuts, maxCuts, once)
 	if len(cuts) < minCuts-1 {
 		t.Fatalf("only %d cuts", len(cuts))
 	}
