@@ -44,7 +44,8 @@ type sessionInfo struct {
 
 // gatedActions are the operations the page shows a control for only when
 // the role allows them.
-var gatedActions = []string{"StartExecution", "StopExecution", "ListActivities"}
+var gatedActions = []string{"StartExecution", "StopExecution", "ListActivities",
+	"CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine", "UpdateStateMachineAlias"}
 
 func (c *Console) info(sess *session) sessionInfo {
 	p := sess.principal

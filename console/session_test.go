@@ -825,3 +825,29 @@ func TestNoInternalErrors(t *testing.T) {
 		}
 	}
 }
+
+// The editing controls follow the role: only admin may change what is
+// deployed, so an operator, who may start executions, sees none of them.
+func TestConsoleSessionEditActions(t *testing.T) {
+	h := newHarness(t, &fakeAPI{}, twoAccounts(t, newClock().Now()), nil)
+	edits := []string{"CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine", "UpdateStateMachineAlias"}
+	for _, tc := range []struct {
+		akid, secret string
+		edit, start  bool
+	}{
+		{"A_ADMIN", "admin-secret", true, true},
+		{"A_OPERATOR", "operator-secret", false, true},
+		{"A_READER", "reader-secret", false, false},
+		{"A_WORKER", "worker-secret", false, false},
+	} {
+		actions := h.login(keyLogin(tc.akid, tc.secret)).info["actions"].(map[string]any)
+		for _, op := range edits {
+			if actions[op] != tc.edit {
+				t.Errorf("%s: actions say %s %v, want %v", tc.akid, op, actions[op], tc.edit)
+			}
+		}
+		if actions["StartExecution"] != tc.start {
+			t.Errorf("%s: actions say StartExecution %v", tc.akid, actions["StartExecution"])
+		}
+	}
+}

@@ -7,7 +7,10 @@
 // `statecraft console-token`). Routes live in the URL fragment:
 //
 //	#/                          state machines
-//	#/machines/<arn>            a state machine: graph, definition, start, executions, versions
+//	#/new                       a new state machine: name, type, role and definition
+//	#/machines/<arn>            a state machine: graph, definition (saved, and a version
+//	                            published, by UpdateStateMachine), start, executions,
+//	                            versions, aliases (moved to a version), delete
 //	#/machines/<version arn>    a published version (arn:...:stateMachine:NAME:N): its graph and definition
 //	#/executions/<arn>          an execution: live graph, state data, event log
 //	#/activities                activities, with their queued tasks and waiting
@@ -170,6 +173,7 @@ async function route() {
   try {
     if (page === 'machines' && arg) await machinePage(m, decodeURIComponent(arg));
     else if (page === 'executions' && arg) await executionPage(m, decodeURIComponent(arg));
+    else if (page === 'new' && can('CreateStateMachine')) await newMachinePage(m);
     else if (page === 'activities') await activitiesPage(m);
     else if (page === 'cluster') await clusterPage(m);
     else await machinesPage(m);
@@ -224,10 +228,12 @@ async function machinesPage(m) {
       body.appendChild(h('tr', {}, h('td', {}, h('a', { href: machineLink(sm.stateMachineArn), class: 'machine-link' }, sm.name)),
         h('td', {}, sm.type), h('td', {}, fmtTime(sm.creationDate))));
     }
-    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No state machines yet. Create one with the API, the AWS CLI or `statecraft deploy`.')));
+    if (!body.children.length) body.appendChild(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No state machines yet. Create one here, with the API, the AWS CLI or `statecraft deploy`.')));
     return out.nextToken;
   });
-  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'State machines'), h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh')), table, p.el);
+  m.append(h('div', { class: 'page-head' }, h('h1', {}, 'State machines'),
+    h('div', { class: 'row' }, can('CreateStateMachine') ? h('a', { class: 'button', id: 'new-machine-link', href: '#/new' }, 'Create state machine') : null,
+      h('button', { class: 'secondary', onclick: () => p.load() }, 'Refresh'))), table, p.el);
   await p.load();
 }
 
@@ -250,32 +256,18 @@ function versionOf(arn) {
 }
 const machineOf = (arn) => String(arn).split(':').slice(0, 7).join(':');
 
-async function machinePage(m, arn) {
-  const sm = await api('DescribeStateMachine', { stateMachineArn: arn });
-  const version = versionOf(arn);
-  let def = {};
-  try { def = JSON.parse(sm.definition); } catch { /* shown as text */ }
-  if (version) {
-    m.appendChild(h('div', { class: 'page-head' },
-      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ',
-        h('a', { href: machineLink(machineOf(arn)), id: 'version-machine' }, sm.name), ' / '),
-      h('h1', { id: 'machine-name' }, sm.name, ' ', h('span', { class: 'version-tag', id: 'version-number' }, 'version ' + version))),
-      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', {}, 'published ' + fmtTime(sm.creationDate)), ' · ',
-        h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
-    if (sm.description) m.appendChild(h('p', { class: 'version-description', id: 'version-description' }, sm.description));
-  } else {
-    m.appendChild(h('div', { class: 'page-head' },
-      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', { id: 'machine-name' }, sm.name)),
-      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
-  }
-
-  // Graph and definition side by side.
+// definitionEditor is a definition's text beside its graph, checked by
+// ValidateStateMachineDefinition (for the type typeOf gives) on Validate,
+// with each problem tied to its state. note, when given, says what the
+// edits do not do. actions is the row under the text, where a page adds
+// its own buttons.
+function definitionEditor(text, def, typeOf, note) {
   const graphBox = h('div', { class: 'graph-box', id: 'graph' });
   const selected = h('div', { class: 'muted small', id: 'selected-state' }, 'Click a state to find it in the definition.');
   const defText = h('textarea', { class: 'code', id: 'definition', spellcheck: 'false', rows: 24 });
-  defText.value = pretty(sm.definition);
+  defText.value = text;
   const problems = h('ul', { class: 'problems', id: 'problems' });
-  const validateBtn = h('button', { class: 'secondary', id: 'validate' }, 'Validate');
+  const validateBtn = h('button', { class: 'secondary', id: 'validate', type: 'button' }, 'Validate');
   let graph;
   const draw = (d) => {
     graph = new Graph(graphBox, d, {
@@ -292,11 +284,10 @@ async function machinePage(m, arn) {
     problems.textContent = '';
     const text = defText.value;
     const jp = jsonProblem(text);
-    let d = null;
-    if (!jp) { d = JSON.parse(text); draw(d); }
+    if (!jp) draw(JSON.parse(text));
     let out;
     try {
-      out = await api('ValidateStateMachineDefinition', { definition: text, type: sm.type });
+      out = await api('ValidateStateMachineDefinition', { definition: text, type: typeOf() });
     } catch (e) {
       problems.appendChild(h('li', { class: 'problem' }, e.message));
       return;
@@ -314,11 +305,175 @@ async function machinePage(m, arn) {
     if (out.truncated) problems.appendChild(h('li', { class: 'muted' }, 'More problems were left out.'));
   }
   validateBtn.addEventListener('click', validate);
-  m.appendChild(h('section', { class: 'split' },
+  const actions = h('div', { class: 'row' }, validateBtn, note ? h('span', { class: 'muted small' }, note) : null);
+  const el = h('section', { class: 'split' },
     h('div', { class: 'panel grow' }, h('h2', {}, 'Graph'), legend(), graphBox, selected),
-    h('div', { class: 'panel side' }, h('h2', {}, 'Definition'), defText,
-      h('div', { class: 'row' }, validateBtn, h('span', { class: 'muted small' }, 'Edits are checked and drawn here only; they do not change the state machine.')), problems)));
-  validate();
+    h('div', { class: 'panel side' }, h('h2', {}, 'Definition'), defText, actions, problems));
+  return { el, text: () => defText.value, validate, actions, problems };
+}
+
+// apiProblem shows an error the API answered in an editor's problem
+// list: the API's type and message, with the pointer it names (an
+// InvalidDefinition says where) left as the message has it.
+function apiProblem(list, what, e) {
+  list.textContent = '';
+  list.appendChild(h('li', { class: 'problem api-error', dataset: { type: e.type || '' } },
+    h('strong', {}, what + ' failed: '), h('span', { class: 'code-name' }, e.type || 'Error'), ' ', e.detail || e.message));
+}
+
+// saveControls update a machine's definition with UpdateStateMachine,
+// publishing a version when asked, then show the page afresh.
+function saveControls(arn, ed) {
+  const publish = h('input', { type: 'checkbox', id: 'publish' });
+  const save = h('button', { id: 'save-definition', type: 'button' }, 'Save definition');
+  save.addEventListener('click', async () => {
+    const jp = jsonProblem(ed.text());
+    if (jp) { apiProblem(ed.problems, 'Saving', new ApiError('InvalidDefinition', 'not JSON: ' + jp)); return; }
+    save.disabled = true;
+    try {
+      const out = await api('UpdateStateMachine', { stateMachineArn: arn, definition: ed.text(), ...(publish.checked ? { publish: true } : {}) });
+      toast(out.stateMachineVersionArn ? `Saved, and published version ${versionOf(out.stateMachineVersionArn)}.` : 'Saved.', 'info');
+      await route();
+    } catch (e) {
+      apiProblem(ed.problems, 'Saving', e);
+      save.disabled = false;
+    }
+  });
+  return [save, h('label', { class: 'inline small' }, publish, ' publish a version')];
+}
+
+// deleteControl deletes a machine after a second, explicit click.
+function deleteControl(arn, name) {
+  const box = h('div', { class: 'error-box', id: 'delete-box', hidden: true });
+  const ask = h('button', { class: 'danger', id: 'delete-machine', type: 'button' }, 'Delete');
+  const yes = h('button', { class: 'danger', id: 'delete-confirm', type: 'button' }, `Delete ${name}`);
+  const no = h('button', { class: 'secondary', id: 'delete-cancel', type: 'button', onclick: () => { box.hidden = true; ask.disabled = false; } }, 'Cancel');
+  ask.addEventListener('click', () => { box.hidden = false; ask.disabled = true; });
+  yes.addEventListener('click', async () => {
+    yes.disabled = true;
+    try {
+      await api('DeleteStateMachine', { stateMachineArn: arn });
+      toast(`Deleted ${name}.`, 'info');
+      location.hash = '#/';
+    } catch (e) {
+      toast(e.message);
+      yes.disabled = false;
+    }
+  });
+  box.append(h('p', {}, `Delete the state machine ${name}? Running executions go on to their end; the machine, its versions and aliases cannot be started again.`),
+    h('div', { class: 'row' }, yes, no));
+  return { ask, box };
+}
+
+// aliasPanel moves an alias of a machine to one of its versions
+// (UpdateStateMachineAlias with one route at weight 100).
+async function aliasPanel(arn) {
+  const [list, versions] = await Promise.all([
+    api('ListStateMachineAliases', { stateMachineArn: arn, maxResults: 100 }),
+    api('ListStateMachineVersions', { stateMachineArn: arn, maxResults: 100 }),
+  ]);
+  const aliases = list.stateMachineAliases || [];
+  if (!aliases.length) return null;
+  const described = await Promise.all(aliases.map((a) => api('DescribeStateMachineAlias', { stateMachineAliasArn: a.stateMachineAliasArn }).catch(() => null)));
+  const rows = h('tbody');
+  aliases.forEach((a, i) => {
+    const d = described[i];
+    const routes = (d && d.routingConfiguration) || [];
+    const to = h('select', { class: 'alias-version' }, (versions.stateMachineVersions || []).map((v) =>
+      h('option', { value: v.stateMachineVersionArn, selected: routes.length === 1 && routes[0].stateMachineVersionArn === v.stateMachineVersionArn },
+        'version ' + versionOf(v.stateMachineVersionArn))));
+    const move = h('button', { class: 'secondary small alias-move', type: 'button' }, 'Move');
+    move.addEventListener('click', async () => {
+      move.disabled = true;
+      try {
+        await api('UpdateStateMachineAlias', { stateMachineAliasArn: a.stateMachineAliasArn, routingConfiguration: [{ stateMachineVersionArn: to.value, weight: 100 }] });
+        toast(`Alias ${nameOf(a.stateMachineAliasArn)} now routes to version ${versionOf(to.value)}.`, 'info');
+        await route();
+      } catch (e) {
+        toast(e.message);
+        move.disabled = false;
+      }
+    });
+    rows.appendChild(h('tr', { dataset: { alias: nameOf(a.stateMachineAliasArn) } },
+      h('td', {}, nameOf(a.stateMachineAliasArn)),
+      h('td', { class: 'alias-routes' }, routes.map((r) => `version ${versionOf(r.stateMachineVersionArn)} (${r.weight}%)`).join(', ') || '—'),
+      h('td', {}, h('div', { class: 'row' }, to, move))));
+  });
+  return h('section', { class: 'panel', id: 'aliases-panel' }, h('h2', {}, 'Aliases'),
+    h('table', { class: 'list', id: 'aliases' }, h('thead', {}, h('tr', {}, h('th', {}, 'Alias'), h('th', {}, 'Routes to'), h('th', {}, 'Move to'))), rows));
+}
+
+// A new machine starts from a definition that runs as it is.
+const STARTER = JSON.stringify({
+  Comment: 'A new state machine',
+  StartAt: 'Hello',
+  States: { Hello: { Type: 'Pass', Result: { hello: 'world' }, End: true } },
+}, null, 2);
+
+async function newMachinePage(m) {
+  const name = h('input', { id: 'new-name', maxlength: 80, spellcheck: 'false', placeholder: 'letters, digits, - and _' });
+  const type = h('select', { id: 'new-type' }, h('option', { value: 'STANDARD' }, 'STANDARD'), h('option', { value: 'EXPRESS' }, 'EXPRESS'));
+  // Statecraft records the role and runs tasks with its own credentials;
+  // a role ARN of the signed-in account is what the API asks for.
+  const roleArn = h('input', { id: 'new-role', spellcheck: 'false', size: 60 });
+  roleArn.value = `arn:aws:iam::${session.account}:role/statecraft`;
+  const error = h('div', { class: 'error-box', id: 'create-error', hidden: true });
+  const ed = definitionEditor(STARTER, JSON.parse(STARTER), () => type.value, null);
+  type.addEventListener('change', () => ed.validate());
+  const create = h('button', { id: 'create', type: 'button' }, 'Create state machine');
+  create.addEventListener('click', async () => {
+    error.hidden = true;
+    create.disabled = true;
+    try {
+      const out = await api('CreateStateMachine', { name: name.value.trim(), type: type.value, roleArn: roleArn.value.trim(), definition: ed.text() });
+      toast(`Created ${name.value.trim()}.`, 'info');
+      location.hash = machineLink(out.stateMachineArn);
+    } catch (e) {
+      error.textContent = '';
+      error.dataset.type = e.type || '';
+      error.append(h('strong', {}, `${e.type || 'Error'}: `), e.detail || e.message);
+      error.hidden = false;
+      create.disabled = false;
+    }
+  });
+  m.append(h('div', { class: 'page-head' },
+    h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', {}, 'New state machine'))),
+  h('section', { class: 'panel', id: 'new-machine' },
+    h('div', { class: 'row' }, h('label', {}, 'Name', name), h('label', {}, 'Type', type), h('label', {}, 'Role ARN', roleArn)),
+    error),
+  ed.el,
+  h('div', { class: 'row' }, create));
+  ed.validate();
+  name.focus();
+}
+
+async function machinePage(m, arn) {
+  const sm = await api('DescribeStateMachine', { stateMachineArn: arn });
+  const version = versionOf(arn);
+  const del = !version && can('DeleteStateMachine') ? deleteControl(arn, sm.name) : null;
+  let def = {};
+  try { def = JSON.parse(sm.definition); } catch { /* shown as text */ }
+  if (version) {
+    m.appendChild(h('div', { class: 'page-head' },
+      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ',
+        h('a', { href: machineLink(machineOf(arn)), id: 'version-machine' }, sm.name), ' / '),
+      h('h1', { id: 'machine-name' }, sm.name, ' ', h('span', { class: 'version-tag', id: 'version-number' }, 'version ' + version))),
+      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', {}, 'published ' + fmtTime(sm.creationDate)), ' · ',
+        h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn))));
+    if (sm.description) m.appendChild(h('p', { class: 'version-description', id: 'version-description' }, sm.description));
+  } else {
+    m.appendChild(h('div', { class: 'page-head' },
+      h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / '), h('h1', { id: 'machine-name' }, sm.name)),
+      h('div', { class: 'meta' }, h('span', {}, sm.type), ' · ', h('span', { class: 'muted', title: sm.stateMachineArn }, sm.stateMachineArn)),
+      del ? del.ask : null));
+    if (del) m.appendChild(del.box);
+  }
+
+  const ed = definitionEditor(pretty(sm.definition), def, () => sm.type,
+    version || !can('UpdateStateMachine') ? 'Edits are checked and drawn here only; they do not change the state machine.' : null);
+  m.appendChild(ed.el);
+  ed.validate();
+  if (!version && can('UpdateStateMachine')) ed.actions.append(...saveControls(arn, ed));
 
   if (version) {
     // A version is an immutable snapshot: it has a graph and a
@@ -446,7 +601,10 @@ async function machinePage(m, arn) {
     h('table', { class: 'list', id: 'versions' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Published'), h('th', {}, 'Description'), h('th', {}, ''))), versionRows),
     vp.el));
-  await Promise.all([p.load(), vp.load()]);
+  const aliasesAt = h('div');
+  m.appendChild(aliasesAt);
+  await Promise.all([p.load(), vp.load(),
+    can('UpdateStateMachineAlias') && aliasPanel(arn).then((el) => el && aliasesAt.replaceWith(el), (e) => toast(e.message))]);
 }
 
 function legend() {
