@@ -360,7 +360,7 @@ function deleteControl(arn, name) {
       yes.disabled = false;
     }
   });
-  box.append(h('p', {}, `Delete the state machine ${name}? Running executions go on to their end; the machine, its versions and aliases cannot be started again.`),
+  box.append(h('p', {}, `Delete the state machine ${name}? This cannot be undone.`),
     h('div', { class: 'row' }, yes, no));
   return { ask, box };
 }
