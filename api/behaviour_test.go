@@ -73,11 +73,11 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 		t.Errorf("diagnostic: %v", d)
 	}
 	// AWS calls it valid; Statecraft says which field it does not run.
-	r = e.call("ValidateStateMachineDefinition", obj{"definition": readerDef})
+	r = e.call("ValidateStateMachineDefinition", obj{"definition": refusedDef})
 	diags, _ = r.body["diagnostics"].([]any)
 	d, _ = diags[0].(map[string]any)
-	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Process/ItemReader" ||
-		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement ItemReader yet") {
+	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Process/ResultWriter" ||
+		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement ResultWriter yet") {
 		t.Errorf("not implemented: %s", r.raw)
 	}
 }

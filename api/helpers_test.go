@@ -88,13 +88,21 @@ func newEnvWith(t *testing.T, keyring *auth.Keyring) *testEnv {
 // through tasks.
 func newEnvTasks(t *testing.T, keyring *auth.Keyring, tasks taskport.Port) *testEnv {
 	t.Helper()
+	return newEnvEngine(t, keyring, engine.Options{Tasks: tasks})
+}
+
+// newEnvEngine is newEnvWith with an engine made with eopts (its Log is
+// the test's).
+func newEnvEngine(t *testing.T, keyring *auth.Keyring, eopts engine.Options) *testEnv {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "statecraft.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logRecorder{}
 	log := slog.New(logs)
-	eng := engine.New(st, engine.Options{Log: log, Tasks: tasks})
+	eopts.Log = log
+	eng := engine.New(st, eopts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -250,11 +258,11 @@ func compact(s string) string {
 var (
 	passDef = compact(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`)
 	waitDef = compact(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`)
-	// readerDef is valid on AWS and uses a field Statecraft refuses.
-	readerDef = compact(`{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
-		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"items.json"}},
+	// refusedDef is valid on AWS and uses a field Statecraft refuses.
+	refusedDef = compact(`{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"out"}},
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}}}}}`)
-	readerRefused = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement ItemReader yet (reading items from S3); give the items in the input instead at /States/Process/ItemReader'"
+	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement ResultWriter yet (writing the Map Run's results to S3); remove it and take the results from the Map state's output instead at /States/Process/ResultWriter'"
 )
 
 func (e *testEnv) createMachine(name, def, typ string) string {

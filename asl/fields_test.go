@@ -99,9 +99,9 @@ var aslFields = map[string][]fieldRow{
 		{field: "ToleratedFailurePercentagePath", lang: vdPathOnly},
 		{field: "Items", lang: vdAtaOnly}, {field: "Output", lang: vdAtaOnly},
 		{field: "ItemBatcher"},
-		// With ReaderConfig, WriterConfig and the rest of their contents:
+		// ResultWriter, with WriterConfig and the rest of its contents:
 		// refused whole.
-		{field: "ItemReader", status: refused}, {field: "ResultWriter", status: refused},
+		{field: "ItemReader"}, {field: "ResultWriter", status: refused},
 	},
 	ctxBranch:    {{field: "StartAt"}, {field: "States"}, {field: "Comment"}},
 	ctxProcessor: {{field: "StartAt"}, {field: "States"}, {field: "Comment"}, {field: "ProcessorConfig"}},
@@ -281,10 +281,15 @@ func probeDoc(ctx string, jsonata bool, field, value string) ([]byte, string) {
 		ptr += "Choices/0/"
 	default:
 		state = stateBase(ctx, jsonata)
-		if ctx == TypeMap && field == "ItemBatcher" {
+		if ctx == TypeMap && (field == "ItemBatcher" || field == "ItemReader") {
 			distribute(state)
 		}
 		set(state)
+		if r, ok := state["ItemReader"].(map[string]any); ok && field == "ItemReader" && jsonata {
+			// A JSONata reader takes its bucket and key in Arguments.
+			r["Arguments"] = r["Parameters"]
+			delete(r, "Parameters")
+		}
 	}
 	doc["States"] = map[string]any{"S": state, "Done": map[string]any{"Type": "Succeed"}}
 	return mustMarshal(doc), ptr + field

@@ -376,6 +376,7 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 		}
 		s.Label, _ = obj["Label"].(string)
 		s.ItemBatcher = p.itemBatcher(obj, ptr, true)
+		s.ItemReader = p.itemReader(obj, ptr, true)
 	case TypeChoice:
 		s.Default, _ = obj["Default"].(string)
 		rules, _ := obj["Choices"].([]any)
@@ -530,6 +531,50 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 	}
 	s.Label, _ = obj["Label"].(string)
 	s.ItemBatcher = p.itemBatcher(obj, ptr, false)
+	s.ItemReader = p.itemReader(obj, ptr, false)
+}
+
+// itemReader parses a Map's ItemReader, nil when absent. Validation has
+// checked its fields; JSONata expressions are located as
+// "ItemReader/<field>".
+func (p *parser) itemReader(obj map[string]any, ptr string, jsonata bool) *ItemReader {
+	raw, ok := obj["ItemReader"]
+	if !ok {
+		return nil
+	}
+	ptr += "/ItemReader"
+	ro, ok := raw.(map[string]any)
+	if !ok {
+		p.fail(ptr, "ItemReader must be an object")
+		return nil
+	}
+	r := &ItemReader{}
+	r.Resource, _ = ro["Resource"].(string)
+	cfg, _ := ro["ReaderConfig"].(map[string]any)
+	r.InputType, _ = cfg["InputType"].(string)
+	r.CSVHeaderLocation, _ = cfg["CSVHeaderLocation"].(string)
+	r.CSVDelimiter, _ = cfg["CSVDelimiter"].(string)
+	if hs, ok := cfg["CSVHeaders"].([]any); ok {
+		for _, h := range hs {
+			s, _ := h.(string)
+			r.CSVHeaders = append(r.CSVHeaders, s)
+		}
+	}
+	if jsonata {
+		r.ArgumentsQuery = p.queryAt(ro, "Arguments", ptr, "ItemReader/Arguments")
+		if cfg != nil {
+			r.MaxItemsQuery = p.queryAt(cfg, "MaxItems", ptr+"/ReaderConfig", "ItemReader/ReaderConfig/MaxItems")
+		}
+		return r
+	}
+	r.Parameters = p.template(ro, "Parameters", ptr)
+	if v, ok := cfg["MaxItems"]; ok {
+		r.MaxItems = p.integer(v, ptr+"/ReaderConfig/MaxItems")
+	}
+	if v, ok := cfg["MaxItemsPath"]; ok {
+		r.MaxItemsPath = p.path(v, ptr+"/ReaderConfig/MaxItemsPath")
+	}
+	return r
 }
 
 // itemBatcher parses a Map's ItemBatcher, nil when absent. JSONata

@@ -148,6 +148,9 @@ type State struct {
 	Label                          string
 	// ItemBatcher is a Distributed Map's batching; nil when absent.
 	ItemBatcher *ItemBatcher
+	// ItemReader is where a Distributed Map reads its items; nil when
+	// they come from the state's input.
+	ItemReader *ItemReader
 
 	// JSONata holds the compiled fields of a JSONata state; nil for a
 	// JSONPath state.
@@ -171,6 +174,30 @@ type ItemBatcher struct {
 	MaxItemsPerBatchQuery      *Query
 	MaxInputBytesPerBatchQuery *Query
 	BatchInputQuery            *Query
+}
+
+// Item reader resources: the S3 actions a Distributed Map reads its
+// items with.
+const (
+	ReaderGetObject     = "arn:aws:states:::s3:getObject"
+	ReaderListObjectsV2 = "arn:aws:states:::s3:listObjectsV2"
+)
+
+// ItemReader reads a Distributed Map's items from an object store. A
+// JSONPath state uses Parameters and MaxItemsPath, a JSONata one the Query
+// fields. InputType is "" for listObjectsV2, whose items are the objects.
+type ItemReader struct {
+	Resource          string
+	Parameters        *jsonpath.Template
+	InputType         string
+	CSVHeaderLocation string
+	CSVHeaders        []string
+	CSVDelimiter      string
+	MaxItems          int64 // 0: unset
+	MaxItemsPath      *jsonpath.Path
+
+	ArgumentsQuery *Query
+	MaxItemsQuery  *Query
 }
 
 // JSONataFields are the fields of a JSONata state, compiled. Absent fields

@@ -3,6 +3,7 @@ package asl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ var vdStateFields = map[string]map[string]vdLang{
 	},
 	TypeMap: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Retry": vdBoth, "Catch": vdBoth, "Label": vdBoth,
-		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemBatcher": vdBoth,
+		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemBatcher": vdBoth, "ItemReader": vdBoth,
 		"MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"ItemsPath": vdPathOnly, "MaxConcurrencyPath": vdPathOnly, "ToleratedFailureCountPath": vdPathOnly,
@@ -84,7 +85,6 @@ var vdNotImplemented = map[string]map[string]vdRefusal{
 		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
 	},
 	TypeMap: {
-		"ItemReader":   {does: "reading items from S3", instead: "give the items in the input instead", insteadJSONata: "give the items in 'Items' instead"},
 		"ResultWriter": {does: "writing the Map Run's results to S3", instead: "remove it and take the results from the Map state's output instead"},
 	},
 }
@@ -597,6 +597,167 @@ func (v *defValidator) mapState(st *vdState) {
 	}
 	if val, ok := obj["ItemBatcher"]; ok {
 		v.itemBatcher(st, val)
+	}
+	if val, ok := obj["ItemReader"]; ok {
+		v.itemReader(st, val)
+	}
+}
+
+// vdMaxReaderItems is AWS's ceiling on ReaderConfig.MaxItems ("Step
+// Functions service quotas": ItemReader MaxItems up to 100,000,000).
+const vdMaxReaderItems = 100_000_000
+
+// vdCSVDelimiters are the CSVDelimiter values AWS accepts ("ItemReader
+// (Map)", ReaderConfig); COMMA is the default.
+var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
+
+// itemReader checks a Map's ItemReader. Only a Distributed Map reads its
+// items, and only the S3 sources Statecraft reads pass: a MANIFEST or
+// PARQUET source accepted here would run as if it were another format.
+func (v *defValidator) itemReader(st *vdState, raw any) {
+	ptr := st.field("ItemReader")
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "Field 'ItemReader' must be an object with 'Resource' and 'ReaderConfig', got %s", vdDescribe(raw))
+		return
+	}
+	if !vdDistributed(st.obj) {
+		v.schema(ptr, "Field 'ItemReader' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
+	}
+	if _, has := st.obj["ItemsPath"]; has {
+		v.schema(st.field("ItemsPath"), "Field 'ItemsPath' cannot be used with 'ItemReader': the items are what the reader reads")
+	}
+	if _, has := st.obj["Items"]; has && st.jsonata {
+		v.schema(st.field("Items"), "Field 'Items' cannot be used with 'ItemReader': the items are what the reader reads")
+	}
+	args := "Parameters"
+	if st.jsonata {
+		args = "Arguments"
+	}
+	res, _ := obj["Resource"].(string)
+	switch res {
+	case "arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2":
+	default:
+		if _, has := obj["Resource"]; !has {
+			v.schema(ptr, "Missing required field 'Resource' in ItemReader; expected \"arn:aws:states:::s3:getObject\" or \"arn:aws:states:::s3:listObjectsV2\"")
+		} else {
+			v.add(vdPointer(ptr, "Resource"), CodeNotImplemented, "Statecraft reads items only with \"arn:aws:states:::s3:getObject\" or \"arn:aws:states:::s3:listObjectsV2\", got %s", vdDescribe(obj["Resource"]))
+		}
+	}
+	var cfg map[string]any
+	for _, k := range jsonv.SortedKeys(obj) {
+		val := obj[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "Resource":
+		case "Parameters", "Arguments":
+			if k != args {
+				v.schema(kptr, "Field '%s' is not supported in ItemReader of a %s state; use '%s'", k, map[bool]string{true: "JSONata", false: "JSONPath"}[st.jsonata], args)
+				continue
+			}
+			if st.jsonata {
+				v.objectOrExpr(kptr, k, val)
+			} else {
+				v.templateField(kptr, k, val, st.depth)
+			}
+		case "ReaderConfig":
+			c, ok := val.(map[string]any)
+			if !ok {
+				v.schema(kptr, "Field 'ReaderConfig' must be an object, got %s", vdDescribe(val))
+				continue
+			}
+			cfg = c
+		default:
+			v.schema(kptr, "Field '%s' is not supported in ItemReader; expected only Resource, ReaderConfig and %s", k, args)
+		}
+	}
+	if _, has := obj[args]; !has {
+		v.schema(ptr, "Missing required field '%s' in ItemReader; expected an object with 'Bucket' and 'Key' (getObject) or 'Bucket' and 'Prefix' (listObjectsV2)", args)
+	}
+	cptr := vdPointer(ptr, "ReaderConfig")
+	inputType, _ := cfg["InputType"].(string)
+	for _, k := range jsonv.SortedKeys(cfg) {
+		val := cfg[k]
+		kptr := vdPointer(cptr, k)
+		switch k {
+		case "InputType":
+			switch inputType {
+			case "JSON", "JSONL", "CSV":
+			case "MANIFEST", "PARQUET":
+				v.add(kptr, CodeNotImplemented, "Statecraft does not implement InputType %q yet; use JSON, JSONL or CSV", inputType)
+			default:
+				v.schema(kptr, "Field 'InputType' must be one of CSV, JSON, JSONL, MANIFEST or PARQUET, got %s", vdDescribe(val))
+			}
+		case "CSVHeaderLocation":
+			if s, _ := val.(string); s != "FIRST_ROW" && s != "GIVEN" {
+				v.schema(kptr, "Field 'CSVHeaderLocation' must be \"FIRST_ROW\" or \"GIVEN\", got %s", vdDescribe(val))
+			}
+		case "CSVHeaders":
+			hs, ok := val.([]any)
+			if !ok || len(hs) == 0 {
+				v.schema(kptr, "Field 'CSVHeaders' must be a non-empty array of strings, got %s", vdDescribe(val))
+				continue
+			}
+			seen := map[string]bool{}
+			for _, h := range hs {
+				s, ok := h.(string)
+				if !ok {
+					v.schema(kptr, "Field 'CSVHeaders' must be a non-empty array of strings, got %s among them", vdDescribe(h))
+					break
+				}
+				if seen[s] {
+					v.schema(kptr, "CSV headers cannot contain duplicates; %q appears twice", s)
+					break
+				}
+				seen[s] = true
+			}
+		case "CSVDelimiter":
+			if s, _ := val.(string); !slices.Contains(vdCSVDelimiters, s) {
+				v.schema(kptr, "Field 'CSVDelimiter' must be one of %s, got %s", strings.Join(vdCSVDelimiters, ", "), vdDescribe(val))
+			}
+		case "MaxItems":
+			if s, isStr := val.(string); isStr && st.jsonata && vdIsExpr(s) {
+				continue
+			}
+			v.wantInt(kptr, k, val, 1, vdMaxReaderItems, st.jsonata)
+		case "MaxItemsPath":
+			if st.jsonata {
+				v.schema(kptr, "Field 'MaxItemsPath' is not supported when QueryLanguage is JSONata; use 'MaxItems' with a JSONata expression instead")
+				continue
+			}
+			v.pathField(kptr, k, val, false, true)
+		default:
+			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
+		}
+	}
+	_, hasMax := cfg["MaxItems"]
+	_, hasMaxPath := cfg["MaxItemsPath"]
+	if hasMax && hasMaxPath {
+		v.schema(cptr, "Fields 'MaxItems' and 'MaxItemsPath' are mutually exclusive; set only one of them")
+	}
+	loc, _ := cfg["CSVHeaderLocation"].(string)
+	_, hasHeaders := cfg["CSVHeaders"]
+	switch {
+	case res == "arn:aws:states:::s3:getObject" && inputType == "":
+		v.schema(cptr, "ItemReader with \"arn:aws:states:::s3:getObject\" needs ReaderConfig.InputType (JSON, JSONL or CSV)")
+	case res == "arn:aws:states:::s3:listObjectsV2" && inputType != "":
+		v.schema(vdPointer(cptr, "InputType"), "Field 'InputType' is not used with \"arn:aws:states:::s3:listObjectsV2\": its items are the objects listed")
+	}
+	if inputType != "CSV" {
+		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
+			if _, has := cfg[k]; has {
+				v.schema(vdPointer(cptr, k), "Field '%s' is only used with InputType \"CSV\"", k)
+			}
+		}
+		return
+	}
+	switch {
+	case loc == "":
+		v.schema(cptr, "InputType \"CSV\" needs 'CSVHeaderLocation': \"FIRST_ROW\" or \"GIVEN\"")
+	case loc == "GIVEN" && !hasHeaders:
+		v.schema(cptr, "CSVHeaderLocation \"GIVEN\" needs 'CSVHeaders', the column names")
+	case loc == "FIRST_ROW" && hasHeaders:
+		v.schema(vdPointer(cptr, "CSVHeaders"), "Field 'CSVHeaders' is only used with CSVHeaderLocation \"GIVEN\"; the first row names the columns")
 	}
 }
 

@@ -358,7 +358,7 @@ var invalidDefinitions = []struct {
 		schemaAt("/States/A/ItemProcessor/ProcessorConfig/Foo", "Field 'Foo' is not supported in ProcessorConfig"),
 		schemaAt("/States/A/ItemProcessor/ProcessorConfig/Mode", `Field 'Mode' must be "INLINE" or "DISTRIBUTED", got string "FAST"`),
 		{"/States/A/ItemProcessor/States/I/Next", CodeMissingTarget, "Missing 'Next' target: J"},
-		{"/States/A/ItemReader", CodeNotImplemented, "Statecraft does not implement ItemReader yet (reading items from S3); give the items in the input instead"},
+		schemaAt("/States/A/ItemReader", "Field 'ItemReader' must be an object with 'Resource' and 'ReaderConfig', got string \"s3\""),
 	}},
 
 	// Query languages.

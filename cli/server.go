@@ -128,7 +128,16 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		host, _ := os.Hostname()
 		nodeID = net.JoinHostPort(host, portOf(ln.Addr()))
 	}
-	eng := engine.New(st, engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)})
+	eopts := engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)}
+	items, err := itemStore(o)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	if items != nil {
+		// A nil *Reader in the interface would not read as "none".
+		eopts.Items = items
+	}
+	eng := engine.New(st, eopts)
 	// Every door authenticates before it parses: SigV4 for the AWS
 	// protocols and deploy, tenant keys for the workflow API, a session
 	// for the console, a token for metrics.

@@ -3,9 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/statecraft/statecraft/itemreader"
 )
 
 // ServerOptions are the settings of `statecraft server`.
@@ -57,6 +60,19 @@ type ServerOptions struct {
 	// over when it dies. Both are for --db only.
 	NodeID     string   `json:"nodeId"`
 	ShardLease Duration `json:"shardLease"`
+	// S3Endpoint is the S3-compatible object store Distributed Maps read
+	// their items from (ItemReader); "" fails such Maps. It is the only
+	// place a read goes: a definition names buckets and keys, never
+	// hosts. S3PathStyle addresses buckets in the path, as most
+	// self-hosted stores need.
+	S3Endpoint  string `json:"s3Endpoint"`
+	S3Region    string `json:"s3Region"`
+	S3PathStyle bool   `json:"s3PathStyle"`
+	// The store's access key comes from the environment only
+	// (STATECRAFT_S3_ACCESS_KEY_ID, STATECRAFT_S3_SECRET_ACCESS_KEY): a
+	// flag shows in the process list, and a config file gets copied.
+	S3AccessKeyID     string `json:"-"`
+	S3SecretAccessKey string `json:"-"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -119,8 +135,15 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
 		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 	},
-	"STATECRAFT_RETENTION":          func(o *ServerOptions, v string) { o.Retention = v },
-	"STATECRAFT_RETENTION_INTERVAL": func(o *ServerOptions, v string) { o.RetentionInterval = v },
+	"STATECRAFT_RETENTION":   func(o *ServerOptions, v string) { o.Retention = v },
+	"STATECRAFT_S3_ENDPOINT": func(o *ServerOptions, v string) { o.S3Endpoint = v },
+	"STATECRAFT_S3_REGION":   func(o *ServerOptions, v string) { o.S3Region = v },
+	"STATECRAFT_S3_PATH_STYLE": func(o *ServerOptions, v string) {
+		o.S3PathStyle = v == "1" || strings.EqualFold(v, "true")
+	},
+	"STATECRAFT_S3_ACCESS_KEY_ID":     func(o *ServerOptions, v string) { o.S3AccessKeyID = v },
+	"STATECRAFT_S3_SECRET_ACCESS_KEY": func(o *ServerOptions, v string) { o.S3SecretAccessKey = v },
+	"STATECRAFT_RETENTION_INTERVAL":   func(o *ServerOptions, v string) { o.RetentionInterval = v },
 }
 
 // LoadServerConfig applies a JSON config file over o. Unknown keys are an
@@ -168,6 +191,9 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"allow-function-env":  func(o *ServerOptions, f ServerOptions) { o.AllowFunctionEnv = f.AllowFunctionEnv },
 	"retention":           func(o *ServerOptions, f ServerOptions) { o.Retention = f.Retention },
 	"retention-interval":  func(o *ServerOptions, f ServerOptions) { o.RetentionInterval = f.RetentionInterval },
+	"s3-endpoint":         func(o *ServerOptions, f ServerOptions) { o.S3Endpoint = f.S3Endpoint },
+	"s3-region":           func(o *ServerOptions, f ServerOptions) { o.S3Region = f.S3Region },
+	"s3-path-style":       func(o *ServerOptions, f ServerOptions) { o.S3PathStyle = f.S3PathStyle },
 }
 
 // ServerSettings are the settings of `statecraft server`: the flags that
@@ -197,4 +223,24 @@ func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 			set(o, v)
 		}
 	}
+}
+
+// itemStore is the reader of the configured object store, nil when none
+// is configured.
+func itemStore(o ServerOptions) (*itemreader.Reader, error) {
+	if o.S3Endpoint == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(o.S3Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--s3-endpoint must be an http:// or https:// URL, got %q", o.S3Endpoint)
+	}
+	if (o.S3AccessKeyID == "") != (o.S3SecretAccessKey == "") {
+		return nil, fmt.Errorf("STATECRAFT_S3_ACCESS_KEY_ID and STATECRAFT_S3_SECRET_ACCESS_KEY must be set together")
+	}
+	region := o.S3Region
+	if region == "" {
+		region = o.Region
+	}
+	return itemreader.New(itemreader.Config{Endpoint: o.S3Endpoint, Region: region, AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey, PathStyle: o.S3PathStyle})
 }

@@ -17,11 +17,11 @@ func TestValidate(t *testing.T) {
 		{"valid", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, ""},
 		{"invalid", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Succeed"},"R":{"Type":"Succeed"}}}`,
 			"/States/R: State 'R' is not reachable; expected StartAt, a Next, a Default or a Catch Next of its scope to lead to it\n"},
-		// Valid on AWS, refused here rather than run without its items.
+		// Valid on AWS, refused here rather than run without writing its results.
 		{"not implemented", `{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
-			"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"}},
+			"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},
 			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}}}}}`,
-			"/States/Process/ItemReader: Statecraft does not implement ItemReader yet (reading items from S3); give the items in the input instead\n"},
+			"/States/Process/ResultWriter: Statecraft does not implement ResultWriter yet (writing the Map Run's results to S3); remove it and take the results from the Map state's output instead\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

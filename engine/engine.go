@@ -73,6 +73,11 @@ type Options struct {
 	// tasks with Statecraft.ResourceNotSupported, except callbacks, which
 	// then only wait for their token.
 	Tasks taskport.Port
+	// Items reads the items of Distributed Maps with an ItemReader: its
+	// requests have Resource interp.ItemReaderResource and answer with
+	// the items. Nil fails such Maps with States.ItemReaderFailed, naming
+	// the setting that configures an object store.
+	Items taskport.Port
 }
 
 // Engine runs executions. Create one with New, then call Run.
@@ -571,7 +576,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		case interp.RunTask:
 			t := c.Task
 			kind := taskKind(t.Resource, l.arn)
-			if kind == kindOther || kind == kindCallback {
+			if kind == kindOther || kind == kindCallback || kind == kindItems {
 				// Same outbox as nested executions: the invocation survives a
 				// crash between this commit and running it.
 				sp.AddTasks = append(sp.AddTasks, store.Task{

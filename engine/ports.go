@@ -42,9 +42,13 @@ const (
 	kindActivity
 	kindCallback
 	kindNested
+	kindItems // a Distributed Map's ItemReader
 )
 
 func taskKind(resource, executionArn string) resourceKind {
+	if resource == interp.ItemReaderResource {
+		return kindItems
+	}
 	parts := strings.SplitN(resource, ":", 7)
 	switch {
 	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
@@ -71,6 +75,8 @@ func (e *Engine) port(kind resourceKind) taskport.Port {
 		return taskport.Func(e.startNested)
 	case kindCallback:
 		return callback{e.opts.Tasks}
+	case kindItems:
+		return e.opts.Items
 	}
 	return e.opts.Tasks
 }
@@ -104,6 +110,9 @@ func (c callback) Invoke(ctx context.Context, req taskport.Request) (any, error)
 // with the token. The call's context ends with ctx or at the task's
 // TimeoutSeconds, which times the task out.
 func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Request) (ev interp.Event, pending bool) {
+	if kind == kindItems {
+		return e.readItems(ctx, req), false
+	}
 	if foreignResource(req.Resource, req.ExecutionArn) {
 		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
 			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}, false
@@ -147,4 +156,26 @@ func failedEvent(f *taskport.Failure) interp.Event {
 		return interp.Event{Kind: interp.TaskTimedOut, Error: f.Name, Cause: f.Cause}
 	}
 	return interp.Event{Kind: interp.TaskFailed, Error: f.Name, Cause: f.Cause}
+}
+
+// NoItemStore is the cause of a Map whose ItemReader ran on a server with
+// no object store configured.
+const NoItemStore = "No object store is configured to read items from: start the server with --s3-endpoint (or STATECRAFT_S3_ENDPOINT, or \"s3Endpoint\" in its config file) naming an S3-compatible endpoint."
+
+// readItems runs an item read through Options.Items. Whatever goes wrong
+// fails the Map with States.ItemReaderFailed unless the port names
+// another error, as AWS reports a Map Run that could not read its items.
+func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Event {
+	if e.opts.Items == nil {
+		return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: NoItemStore}
+	}
+	out, err := e.opts.Items.Invoke(ctx, req)
+	var f *taskport.Failure
+	switch {
+	case err == nil:
+		return interp.Event{Kind: interp.TaskSucceeded, Output: out}
+	case errors.As(err, &f):
+		return failedEvent(f)
+	}
+	return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: err.Error()}
 }

@@ -39,16 +39,22 @@ func (x *Execution) startMap(f *frame) bool {
 	if f.fanout == nil {
 		f.fanout = &fanout{}
 	}
+	read, haveRead := f.takeRead()
+	if reads(st) && !haveRead {
+		return x.readItems(f)
+	}
 	if st.JSONata != nil {
-		arr, ok := x.ataMapSetup(f)
+		arr, ok := x.ataMapSetup(f, read, haveRead)
 		if !ok {
 			return false
 		}
 		return x.mapStarted(f, arr)
 	}
 	sc := x.scope(f, f.taskInput)
-	items := f.taskInput
-	if st.ItemsPath.Set && !st.ItemsPath.Null && !st.ItemsPath.Path.IsRoot() {
+	var items any = f.taskInput
+	if haveRead {
+		items = read
+	} else if st.ItemsPath.Set && !st.ItemsPath.Null && !st.ItemsPath.Path.IsRoot() {
 		v, ok := st.ItemsPath.Path.Get(sc)
 		if !ok {
 			x.raise(f, x.runtimeErr(f, fmt.Sprintf("Invalid path '%s' : No results for path: %s", st.ItemsPath.Path.String(), st.ItemsPath.Path.Bracketed())))
@@ -355,7 +361,7 @@ func (x *Execution) abortFrame(c *frame) {
 		return
 	}
 	switch c.phase {
-	case phaseTask, phaseWait, phaseRetry:
+	case phaseTask, phaseWait, phaseRetry, phaseRead:
 		delete(x.waiting, c.ref)
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.ref})
 	case phaseChildren:

@@ -62,6 +62,7 @@ const (
 	phaseWait                  // Wait state timer
 	phaseRetry                 // retry back-off timer
 	phaseChildren              // Parallel branches / Map iterations running
+	phaseRead                  // a Distributed Map waits for its items (ItemReader)
 	phaseDone
 )
 
@@ -151,6 +152,11 @@ type fanout struct {
 	// the Map has: tolerated failures count items, not children.
 	weights   []int
 	itemCount int
+	// read holds the items an ItemReader read (haveRead: they arrived)
+	// until the Map starts with them; readMax is the attempt's MaxItems.
+	read     []any
+	haveRead bool
+	readMax  int64
 }
 
 // stateError is an error raised while running a state.
@@ -232,7 +238,7 @@ func (x *Execution) Apply(ev Event) []Command {
 		// what waits (a timer event for a task), changes nothing: not the
 		// waiting set, not the clock, not the seed.
 		f, ok := x.waiting[ev.Ref]
-		if !ok || (ev.Kind == TimerFired) == (f.phase == phaseTask) {
+		if !ok || (ev.Kind == TimerFired) == (f.phase == phaseTask || f.phase == phaseRead) {
 			return nil
 		}
 	}
@@ -261,12 +267,22 @@ func (x *Execution) Apply(ev Event) []Command {
 		}
 		return x.takeCommands()
 	case TaskSucceeded:
+		if f.phase == phaseRead {
+			delete(x.waiting, ev.Ref)
+			x.itemsRead(f, ev.Output)
+			break
+		}
 		if f.phase != phaseTask {
 			return nil
 		}
 		delete(x.waiting, ev.Ref)
 		x.taskSucceeded(f, ev.Output)
 	case TaskFailed, TaskTimedOut:
+		if f.phase == phaseRead {
+			delete(x.waiting, ev.Ref)
+			x.readFailed(f, ev.Error, ev.Cause)
+			break
+		}
 		if f.phase != phaseTask {
 			return nil
 		}

@@ -414,12 +414,14 @@ func (x *Execution) ataResult(f *frame, result any) bool {
 
 // ataMapSetup evaluates a JSONata Map's Items, MaxConcurrency and
 // tolerated failure fields. It returns the items, or false after raising.
-func (x *Execution) ataMapSetup(f *frame) ([]any, bool) {
+func (x *Execution) ataMapSetup(f *frame, read []any, haveRead bool) ([]any, bool) {
 	st := f.state
 	j := st.JSONata
 	c := &ataCtx{input: f.input}
 	var items any = f.input
-	if j.Items != nil {
+	if haveRead {
+		items = read
+	} else if j.Items != nil {
 		v, err := x.ataEval(f, c, j.Items)
 		if err != nil {
 			x.raise(f, err)

@@ -57,7 +57,7 @@ func TestCommandList(t *testing.T) {
 func TestServerFlagsAreSettings(t *testing.T) {
 	r := statecraft(t, "", "server", "--help")
 	var flags []string
-	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z-]+)`).FindAllStringSubmatch(r.stdout, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9-]+)`).FindAllStringSubmatch(r.stdout, -1) {
 		if m[1] != "config" && m[1] != "help" {
 			flags = append(flags, m[1])
 		}
