@@ -260,9 +260,8 @@ var (
 	waitDef = compact(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`)
 	// refusedDef is valid on AWS and uses a field Statecraft refuses.
 	refusedDef = compact(`{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
-		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"out"}},
-		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}}}}}`)
-	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement ResultWriter yet (writing the Map Run's results to S3); remove it and take the results from the Map state's output instead at /States/Process/ResultWriter'"
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}}}}}`)
+	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement ExecutionType \"EXPRESS\" yet (Distributed Map children run as Express executions, with their 5-minute limit and Express rules); use \"STANDARD\" at /States/Process/ItemProcessor/ProcessorConfig/ExecutionType'"
 )
 
 func (e *testEnv) createMachine(name, def, typ string) string {

@@ -99,9 +99,7 @@ var aslFields = map[string][]fieldRow{
 		{field: "ToleratedFailurePercentagePath", lang: vdPathOnly},
 		{field: "Items", lang: vdAtaOnly}, {field: "Output", lang: vdAtaOnly},
 		{field: "ItemBatcher"},
-		// ResultWriter, with WriterConfig and the rest of its contents:
-		// refused whole.
-		{field: "ItemReader"}, {field: "ResultWriter", status: refused},
+		{field: "ItemReader"}, {field: "ResultWriter"},
 	},
 	ctxBranch:    {{field: "StartAt"}, {field: "States"}, {field: "Comment"}},
 	ctxProcessor: {{field: "StartAt"}, {field: "States"}, {field: "Comment"}, {field: "ProcessorConfig"}},
@@ -281,12 +279,12 @@ func probeDoc(ctx string, jsonata bool, field, value string) ([]byte, string) {
 		ptr += "Choices/0/"
 	default:
 		state = stateBase(ctx, jsonata)
-		if ctx == TypeMap && (field == "ItemBatcher" || field == "ItemReader") {
+		if ctx == TypeMap && (field == "ItemBatcher" || field == "ItemReader" || field == "ResultWriter") {
 			distribute(state)
 		}
 		set(state)
-		if r, ok := state["ItemReader"].(map[string]any); ok && field == "ItemReader" && jsonata {
-			// A JSONata reader takes its bucket and key in Arguments.
+		if r, ok := state[field].(map[string]any); ok && (field == "ItemReader" || field == "ResultWriter") && jsonata {
+			// A JSONata reader or writer takes its bucket in Arguments.
 			r["Arguments"] = r["Parameters"]
 			delete(r, "Parameters")
 		}

@@ -377,6 +377,7 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 		s.Label, _ = obj["Label"].(string)
 		s.ItemBatcher = p.itemBatcher(obj, ptr, true)
 		s.ItemReader = p.itemReader(obj, ptr, true)
+		s.ResultWriter = p.resultWriter(obj, ptr, true)
 	case TypeChoice:
 		s.Default, _ = obj["Default"].(string)
 		rules, _ := obj["Choices"].([]any)
@@ -532,6 +533,33 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 	s.Label, _ = obj["Label"].(string)
 	s.ItemBatcher = p.itemBatcher(obj, ptr, false)
 	s.ItemReader = p.itemReader(obj, ptr, false)
+	s.ResultWriter = p.resultWriter(obj, ptr, false)
+}
+
+// resultWriter parses a Map's ResultWriter, nil when absent. Validation
+// has checked its fields.
+func (p *parser) resultWriter(obj map[string]any, ptr string, jsonata bool) *ResultWriter {
+	raw, ok := obj["ResultWriter"]
+	if !ok {
+		return nil
+	}
+	ptr += "/ResultWriter"
+	ro, ok := raw.(map[string]any)
+	if !ok {
+		p.fail(ptr, "ResultWriter must be an object")
+		return nil
+	}
+	w := &ResultWriter{}
+	w.Resource, _ = ro["Resource"].(string)
+	cfg, _ := ro["WriterConfig"].(map[string]any)
+	w.Transformation, _ = cfg["Transformation"].(string)
+	w.OutputType, _ = cfg["OutputType"].(string)
+	if jsonata {
+		w.ArgumentsQuery = p.queryAt(ro, "Arguments", ptr, "ResultWriter/Arguments")
+	} else {
+		w.Parameters = p.template(ro, "Parameters", ptr)
+	}
+	return w
 }
 
 // itemReader parses a Map's ItemReader, nil when absent. Validation has

@@ -151,6 +151,9 @@ type State struct {
 	// ItemReader is where a Distributed Map reads its items; nil when
 	// they come from the state's input.
 	ItemReader *ItemReader
+	// ResultWriter is how a Distributed Map exports or formats its
+	// children's results; nil when the results are the Map's output.
+	ResultWriter *ResultWriter
 
 	// JSONata holds the compiled fields of a JSONata state; nil for a
 	// JSONPath state.
@@ -182,6 +185,21 @@ const (
 	ReaderGetObject     = "arn:aws:states:::s3:getObject"
 	ReaderListObjectsV2 = "arn:aws:states:::s3:listObjectsV2"
 )
+
+// WriterPutObject is the one ResultWriter resource: the S3 action that
+// exports a Map Run's results.
+const WriterPutObject = "arn:aws:states:::s3:putObject"
+
+// ResultWriter exports a Distributed Map's results to an object store
+// (Resource set) or only formats them (WriterConfig alone). Transformation
+// and OutputType are "" when WriterConfig leaves them out.
+type ResultWriter struct {
+	Resource       string
+	Parameters     *jsonpath.Template
+	ArgumentsQuery *Query
+	Transformation string
+	OutputType     string
+}
 
 // ItemReader reads a Distributed Map's items from an object store. A
 // JSONPath state uses Parameters and MaxItemsPath, a JSONata one the Query

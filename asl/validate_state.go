@@ -61,7 +61,7 @@ var vdStateFields = map[string]map[string]vdLang{
 	},
 	TypeMap: {
 		"Next": vdBoth, "End": vdBoth, "Assign": vdBoth, "Retry": vdBoth, "Catch": vdBoth, "Label": vdBoth,
-		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemBatcher": vdBoth, "ItemReader": vdBoth,
+		"ItemProcessor": vdBoth, "Iterator": vdBoth, "ItemSelector": vdBoth, "ItemBatcher": vdBoth, "ItemReader": vdBoth, "ResultWriter": vdBoth,
 		"MaxConcurrency": vdBoth, "ToleratedFailureCount": vdBoth, "ToleratedFailurePercentage": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"ItemsPath": vdPathOnly, "MaxConcurrencyPath": vdPathOnly, "ToleratedFailureCountPath": vdPathOnly,
@@ -83,9 +83,6 @@ type vdRefusal struct {
 var vdNotImplemented = map[string]map[string]vdRefusal{
 	TypeTask: {
 		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
-	},
-	TypeMap: {
-		"ResultWriter": {does: "writing the Map Run's results to S3", instead: "remove it and take the results from the Map state's output instead"},
 	},
 }
 
@@ -600,6 +597,87 @@ func (v *defValidator) mapState(st *vdState) {
 	}
 	if val, ok := obj["ItemReader"]; ok {
 		v.itemReader(st, val)
+	}
+	if val, ok := obj["ResultWriter"]; ok {
+		v.resultWriter(st, val)
+	}
+}
+
+// resultWriter checks a Map's ResultWriter ("ResultWriter (Map)"): it
+// cannot be empty, Resource and Parameters (Arguments in JSONata) come
+// together, and WriterConfig alone formats the output without exporting.
+func (v *defValidator) resultWriter(st *vdState, raw any) {
+	ptr := st.field("ResultWriter")
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "Field 'ResultWriter' must be an object, got %s", vdDescribe(raw))
+		return
+	}
+	if !vdDistributed(st.obj) {
+		v.schema(ptr, "Field 'ResultWriter' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
+	}
+	args := "Parameters"
+	if st.jsonata {
+		args = "Arguments"
+	}
+	for _, k := range jsonv.SortedKeys(obj) {
+		val := obj[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "Resource":
+			if val != WriterPutObject {
+				v.schema(kptr, "Field 'Resource' of ResultWriter must be \"%s\", got %s", WriterPutObject, vdDescribe(val))
+			}
+		case "Parameters", "Arguments":
+			if k != args {
+				v.schema(kptr, "Field '%s' is not supported in ResultWriter of a %s state; use '%s'", k, map[bool]string{true: "JSONata", false: "JSONPath"}[st.jsonata], args)
+				continue
+			}
+			if st.jsonata {
+				v.objectOrExpr(kptr, k, val)
+			} else {
+				v.templateField(kptr, k, val, st.depth)
+			}
+		case "WriterConfig":
+			v.writerConfig(kptr, val)
+		default:
+			v.schema(kptr, "Field '%s' is not supported in ResultWriter; expected only Resource, %s and WriterConfig", k, args)
+		}
+	}
+	_, hasRes := obj["Resource"]
+	_, hasArgs := obj[args]
+	_, hasCfg := obj["WriterConfig"]
+	switch {
+	case hasRes && !hasArgs:
+		v.schema(ptr, "Missing required field '%s' in ResultWriter; expected an object with 'Bucket' and 'Prefix'", args)
+	case hasArgs && !hasRes:
+		v.schema(ptr, "Missing required field 'Resource' in ResultWriter; expected \"%s\"", WriterPutObject)
+	case !hasRes && !hasCfg:
+		v.schema(ptr, "Field 'ResultWriter' cannot be empty: give 'WriterConfig', or 'Resource' and '%s', or all three", args)
+	}
+}
+
+func (v *defValidator) writerConfig(ptr string, raw any) {
+	cfg, ok := raw.(map[string]any)
+	if !ok {
+		v.schema(ptr, "Field 'WriterConfig' must be an object, got %s", vdDescribe(raw))
+		return
+	}
+	for _, k := range jsonv.SortedKeys(cfg) {
+		val := cfg[k]
+		kptr := vdPointer(ptr, k)
+		switch k {
+		case "Transformation":
+			if val != "NONE" && val != "COMPACT" && val != "FLATTEN" {
+				v.schema(kptr, "Field 'Transformation' must be \"NONE\", \"COMPACT\" or \"FLATTEN\", got %s", vdDescribe(val))
+			}
+		case "OutputType":
+			if val != "JSON" && val != "JSONL" {
+				v.schema(kptr, "Field 'OutputType' must be \"JSON\" or \"JSONL\", got %s", vdDescribe(val))
+			}
+		default:
+			v.schema(kptr, "Field '%s' is not supported in WriterConfig; expected only Transformation and OutputType", k)
+		}
 	}
 }
 

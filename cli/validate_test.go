@@ -17,11 +17,10 @@ func TestValidate(t *testing.T) {
 		{"valid", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, ""},
 		{"invalid", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Succeed"},"R":{"Type":"Succeed"}}}`,
 			"/States/R: State 'R' is not reachable; expected StartAt, a Next, a Default or a Catch Next of its scope to lead to it\n"},
-		// Valid on AWS, refused here rather than run without writing its results.
+		// Valid on AWS, refused here rather than run by other rules.
 		{"not implemented", `{"StartAt":"Process","States":{"Process":{"Type":"Map","End":true,
-			"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},
-			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}}}}}`,
-			"/States/Process/ResultWriter: Statecraft does not implement ResultWriter yet (writing the Map Run's results to S3); remove it and take the results from the Map state's output instead\n"},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}}}}}`,
+			"/States/Process/ItemProcessor/ProcessorConfig/ExecutionType: Statecraft does not implement ExecutionType \"EXPRESS\" yet (Distributed Map children run as Express executions, with their 5-minute limit and Express rules); use \"STANDARD\"\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -75,8 +75,11 @@ type Options struct {
 	Tasks taskport.Port
 	// Items reads the items of Distributed Maps with an ItemReader: its
 	// requests have Resource interp.ItemReaderResource and answer with
-	// the items. Nil fails such Maps with States.ItemReaderFailed, naming
-	// the setting that configures an object store.
+	// the items. It also exports the results of those with a ResultWriter
+	// (Resource interp.ResultWriterResource), answering with the
+	// manifest's bucket and key. Nil fails such Maps with
+	// States.ItemReaderFailed (States.ResultWriterFailed), naming the
+	// setting that configures an object store.
 	Items taskport.Port
 }
 

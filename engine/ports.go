@@ -42,11 +42,11 @@ const (
 	kindActivity
 	kindCallback
 	kindNested
-	kindItems // a Distributed Map's ItemReader
+	kindItems // a Distributed Map's ItemReader or ResultWriter
 )
 
 func taskKind(resource, executionArn string) resourceKind {
-	if resource == interp.ItemReaderResource {
+	if resource == interp.ItemReaderResource || resource == interp.ResultWriterResource {
 		return kindItems
 	}
 	parts := strings.SplitN(resource, ":", 7)
@@ -160,14 +160,19 @@ func failedEvent(f *taskport.Failure) interp.Event {
 
 // NoItemStore is the cause of a Map whose ItemReader ran on a server with
 // no object store configured.
-const NoItemStore = "No object store is configured to read items from: start the server with --s3-endpoint (or STATECRAFT_S3_ENDPOINT, or \"s3Endpoint\" in its config file) naming an S3-compatible endpoint."
+const NoItemStore = "No object store is configured to read items from or write results to: start the server with --s3-endpoint (or STATECRAFT_S3_ENDPOINT, or \"s3Endpoint\" in its config file) naming an S3-compatible endpoint."
 
-// readItems runs an item read through Options.Items. Whatever goes wrong
-// fails the Map with States.ItemReaderFailed unless the port names
-// another error, as AWS reports a Map Run that could not read its items.
+// readItems runs an item read or a results export through Options.Items.
+// Whatever goes wrong fails the Map with States.ItemReaderFailed (or
+// States.ResultWriterFailed) unless the port names another error, as AWS
+// reports a Map Run that could not read its items or write its results.
 func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Event {
+	name := interp.ErrItemReaderFailed
+	if req.Resource == interp.ResultWriterResource {
+		name = interp.ErrResultWriterFailed
+	}
 	if e.opts.Items == nil {
-		return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: NoItemStore}
+		return interp.Event{Kind: interp.TaskFailed, Error: name, Cause: NoItemStore}
 	}
 	out, err := e.opts.Items.Invoke(ctx, req)
 	var f *taskport.Failure
@@ -177,5 +182,5 @@ func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Eve
 	case errors.As(err, &f):
 		return failedEvent(f)
 	}
-	return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: err.Error()}
+	return interp.Event{Kind: interp.TaskFailed, Error: name, Cause: err.Error()}
 }

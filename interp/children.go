@@ -188,7 +188,7 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		}
 		p := st.Processor
-		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed}
+		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed, began: x.now, itemIn: input}
 		f.children = append(f.children, c)
 		f.running++
 		// The iteration runs first; f comes back to start the next one.
@@ -203,6 +203,17 @@ func (x *Execution) pump(f *frame) bool {
 		return false
 	}
 	// Every child finished well.
+	if st.Type == asl.TypeMap && st.ResultWriter != nil {
+		return x.writeResults(f)
+	}
+	results := f.results
+	return x.fanoutSucceeded(f, results, resultsBound(f.children, len(results)))
+}
+
+// fanoutSucceeded ends a Parallel or Map state whose children all finished
+// well (or within the tolerated failures) with result, of bound rb.
+func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
+	st := f.state
 	prev := x.nextID
 	switch {
 	case st.Type == asl.TypeMap && st.Distributed:
@@ -215,21 +226,18 @@ func (x *Execution) pump(f *frame) bool {
 		x.emit(f, prev, "ParallelStateSucceeded", nil)
 	}
 	f.last = prev
-	results := f.results
-	rb := resultsBound(f.children, len(results))
 	f.children = nil
 	f.results, f.items, f.weights = nil, nil, nil
-	rb, ok := x.checkSize(f, results, rb)
+	rb, ok := x.checkSize(f, result, rb)
 	if !ok {
 		return false
 	}
-	var result any = results
 	if st.JSONata != nil {
 		f.phase = phaseEnter
 		return x.ataResult(f, result)
 	}
 	if st.ResultSelector != nil {
-		v, b, err := x.templateBound(f, st.ResultSelector, results, rb)
+		v, b, err := x.templateBound(f, st.ResultSelector, result, rb)
 		if err != nil {
 			x.raise(f, err)
 			return false
@@ -274,6 +282,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 		return // the parent already failed or was aborted
 	}
 	f.running--
+	c.ended = x.now
 	st := f.state
 	if c.err != nil {
 		if st.Type == asl.TypeMap && !st.Distributed {
@@ -361,7 +370,7 @@ func (x *Execution) abortFrame(c *frame) {
 		return
 	}
 	switch c.phase {
-	case phaseTask, phaseWait, phaseRetry, phaseRead:
+	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:
 		delete(x.waiting, c.ref)
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.ref})
 	case phaseChildren:

@@ -63,6 +63,7 @@ const (
 	phaseRetry                 // retry back-off timer
 	phaseChildren              // Parallel branches / Map iterations running
 	phaseRead                  // a Distributed Map waits for its items (ItemReader)
+	phaseWrite                 // a Distributed Map waits for its results to be exported (ResultWriter)
 	phaseDone
 )
 
@@ -100,6 +101,10 @@ type frame struct {
 	phase   phase
 	queued  bool
 	started bool // the current task's TaskStarted was recorded
+	// began and ended time a Distributed Map child, whose record a
+	// ResultWriter exports.
+	began, ended time.Time
+	itemIn       any // the child's input as it started
 	// silent frames record no history (Distributed Map children).
 	silent bool
 	// childFailed marks a Parallel/Map error that came from a child, which
@@ -238,7 +243,7 @@ func (x *Execution) Apply(ev Event) []Command {
 		// what waits (a timer event for a task), changes nothing: not the
 		// waiting set, not the clock, not the seed.
 		f, ok := x.waiting[ev.Ref]
-		if !ok || (ev.Kind == TimerFired) == (f.phase == phaseTask || f.phase == phaseRead) {
+		if !ok || (ev.Kind == TimerFired) == (f.phase == phaseTask || f.phase == phaseRead || f.phase == phaseWrite) {
 			return nil
 		}
 	}
@@ -267,6 +272,11 @@ func (x *Execution) Apply(ev Event) []Command {
 		}
 		return x.takeCommands()
 	case TaskSucceeded:
+		if f.phase == phaseWrite {
+			delete(x.waiting, ev.Ref)
+			x.resultsWritten(f, ev.Output)
+			break
+		}
 		if f.phase == phaseRead {
 			delete(x.waiting, ev.Ref)
 			x.itemsRead(f, ev.Output)
@@ -278,6 +288,11 @@ func (x *Execution) Apply(ev Event) []Command {
 		delete(x.waiting, ev.Ref)
 		x.taskSucceeded(f, ev.Output)
 	case TaskFailed, TaskTimedOut:
+		if f.phase == phaseWrite {
+			delete(x.waiting, ev.Ref)
+			x.writeFailed(f, ev.Error, ev.Cause)
+			break
+		}
 		if f.phase == phaseRead {
 			delete(x.waiting, ev.Ref)
 			x.readFailed(f, ev.Error, ev.Cause)

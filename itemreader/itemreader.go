@@ -74,7 +74,7 @@ func New(c Config) (*Reader, error) {
 		BaseEndpoint: aws.String(c.Endpoint),
 		UsePathStyle: c.PathStyle,
 		// Some S3-compatible stores reject the checksum headers newer
-		// SDKs send by default; items are read, never written.
+		// SDKs send by default.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	}
@@ -174,8 +174,12 @@ func parse(in any) (*request, error) {
 	return r, nil
 }
 
-// Invoke reads the items a request asks for.
+// Invoke reads the items a request asks for, or writes the results of a
+// Map Run (interp.ResultWriterResource).
 func (rd *Reader) Invoke(ctx context.Context, req taskport.Request) (any, error) {
+	if req.Resource == interp.ResultWriterResource {
+		return rd.write(ctx, req.Input)
+	}
 	r, err := parse(req.Input)
 	if err != nil {
 		return nil, err

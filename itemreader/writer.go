@@ -1,0 +1,112 @@
+package itemreader
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/taskport"
+)
+
+// statuses are the result files AWS writes, in the manifest's order.
+var statuses = []string{"FAILED", "PENDING", "SUCCEEDED"}
+
+func wfail(format string, args ...any) error {
+	return taskport.Fail(interp.ErrResultWriterFailed, fmt.Sprintf(format, args...))
+}
+
+// write exports a Map Run's results as AWS lays them out: under
+// Prefix/<Map Run id>/, one STATUS_0.json per status with results and a
+// manifest.json naming them; the answer is the manifest's location.
+func (rd *Reader) write(ctx context.Context, in any) (any, error) {
+	m, _ := in.(map[string]any)
+	if res, _ := m["Resource"].(string); res != asl.WriterPutObject {
+		return nil, wfail("Statecraft does not write results with %s.", jsonv.String(m["Resource"]))
+	}
+	args, _ := m["Arguments"].(map[string]any)
+	bucket, ok := args["Bucket"].(string)
+	if !ok || !bucketName.MatchString(bucket) {
+		return nil, wfail("The ResultWriter's 'Bucket' must be a bucket name, but was: %s", jsonv.String(args["Bucket"]))
+	}
+	prefix := ""
+	if v, has := args["Prefix"]; has {
+		if prefix, ok = v.(string); !ok {
+			return nil, wfail("The ResultWriter's 'Prefix' must be a string, but was: %s", jsonv.String(v))
+		}
+	}
+	runArn, _ := m["MapRunArn"].(string)
+	cfg, _ := m["WriterConfig"].(map[string]any)
+	jsonl := cfg["OutputType"] == "JSONL"
+	results, _ := m["Results"].(map[string]any)
+
+	dir := runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
+	if prefix != "" {
+		dir = strings.TrimSuffix(prefix, "/") + "/" + dir
+	}
+	files := map[string]any{}
+	for _, st := range statuses {
+		list := []any{}
+		rs, _ := results[st].([]any)
+		if len(rs) > 0 {
+			key := dir + st + "_0.json"
+			body := encode(rs, jsonl)
+			if err := rd.put(ctx, bucket, key, body); err != nil {
+				return nil, err
+			}
+			list = append(list, map[string]any{"Key": key, "Size": int64(len(body))})
+		}
+		files[st] = list
+	}
+	manifest := map[string]any{"DestinationBucket": bucket, "MapRunArn": runArn, "ResultFiles": files}
+	key := dir + "manifest.json"
+	if err := rd.put(ctx, bucket, key, []byte(jsonv.String(manifest))); err != nil {
+		return nil, err
+	}
+	return map[string]any{"Bucket": bucket, "Key": key}, nil
+}
+
+// encode makes a JSON array, or JSON Lines: one result a line.
+func encode(rs []any, jsonl bool) []byte {
+	var b bytes.Buffer
+	if !jsonl {
+		b.WriteByte('[')
+	}
+	for i, r := range rs {
+		if i > 0 && !jsonl {
+			b.WriteByte(',')
+		}
+		b.WriteString(jsonv.String(r))
+		if jsonl {
+			b.WriteByte('\n')
+		}
+	}
+	if !jsonl {
+		b.WriteByte(']')
+	}
+	return b.Bytes()
+}
+
+func (rd *Reader) put(ctx context.Context, bucket, key string, body []byte) error {
+	_, err := rd.c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key),
+		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
+		ContentType: aws.String("application/json"),
+	})
+	if err != nil {
+		f := s3Failure(err, &request{bucket: bucket, key: key})
+		var tf *taskport.Failure
+		if errors.As(f, &tf) && tf.Name == interp.ErrItemReaderFailed {
+			return wfail("%s", tf.Cause)
+		}
+		return f
+	}
+	return nil
+}
