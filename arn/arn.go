@@ -196,6 +196,15 @@ func MapRun(stateMachine, label, id string) string {
 	return strings.Replace(stateMachine, ":stateMachine:", ":mapRun:", 1) + "/" + label + ":" + id
 }
 
+// MapRunChild is the ARN of child execution name of a Map Run, and of the
+// state machine it runs: the Map Run arn:...:mapRun:MACHINE/LABEL:ID runs
+// arn:...:execution:MACHINE/LABEL:NAME of arn:...:stateMachine:MACHINE/LABEL.
+func MapRunChild(mapRun, name string) (execution, stateMachine string) {
+	base := mapRun[:strings.LastIndexByte(mapRun, ':')]
+	return strings.Replace(base, ":mapRun:", ":execution:", 1) + ":" + name,
+		strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
+}
+
 // States is a Step Functions ARN split into what its resource names.
 type States struct {
 	ARN

@@ -1,9 +1,9 @@
 package interp
 
 import (
-	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -111,11 +111,7 @@ func (x *Execution) writeResults(f *frame) bool {
 // childRecord is what AWS exports of one child execution.
 func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 	name := x.uuid()
-	// The Map Run arn:...:mapRun:MACHINE/LABEL:ID runs its children as
-	// arn:...:execution:MACHINE/LABEL:NAME of arn:...:stateMachine:MACHINE/LABEL.
-	base := f.mapRunArn[:strings.LastIndexByte(f.mapRunArn, ':')]
-	execArn := strings.Replace(base, ":mapRun:", ":execution:", 1) + ":" + name
-	smArn := strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
+	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	rec := map[string]any{
 		"ExecutionArn":    execArn,
 		"Name":            name,
