@@ -159,6 +159,7 @@ type mockArgs struct {
 	errorOutput bool
 	err, cause  string
 	hasErr      bool
+	mode        string // fieldValidationMode as sent, "" when absent
 }
 
 // readMock reads the mock member (nil when absent).
@@ -173,9 +174,7 @@ func readMock(f *fields) *mockArgs {
 		m.err, m.hasErr = out.str("error", errorStr)
 		m.cause, _ = out.str("cause", causeStr)
 	}
-	// Statecraft has no service models to check a mocked result against:
-	// every mode accepts what is valid JSON.
-	f.enum("fieldValidationMode", false, "STRICT", "PRESENT", "NONE")
+	m.mode, _ = f.enum("fieldValidationMode", false, "STRICT", "PRESENT", "NONE")
 	return m
 }
 
@@ -186,6 +185,13 @@ func (m *mockArgs) check(reveal bool) (*engine.TaskMock, *apiError) {
 	}
 	if reveal {
 		return nil, validationError("TestState does not support RevealSecrets when a mock is specified.")
+	}
+	// Statecraft has no service models to check a mocked result against,
+	// so it can keep NONE's promise only: a mode that asks for checks is
+	// refused rather than accepted and not applied. Absent, it checks
+	// nothing, as NONE does (on AWS the default is STRICT).
+	if m.mode == "STRICT" || m.mode == "PRESENT" {
+		return nil, validationError("Statecraft does not support fieldValidationMode %s: it has no service models to check a mocked result against; give NONE or leave fieldValidationMode out", m.mode)
 	}
 	if m.errorOutput {
 		if !m.hasErr {

@@ -53,7 +53,7 @@ func TestRoles(t *testing.T) {
 		{"states:SendTaskSuccess", true, true, true, false},
 		{"states:DescribeExecution", true, true, false, true},
 		{"states:ListStateMachines", true, true, false, true},
-		{"statecraft:DescribeCluster", true, true, false, true},
+		{"statecraft:DescribeCluster", true, false, false, false}, // the nodes' addresses and load are the operator's of the whole service, not an account's
 		{"states:CreateStateMachineAlias", true, false, false, false},
 		{"states:UpdateStateMachineAlias", true, false, false, false},
 		{"states:DeleteStateMachineAlias", true, false, false, false},

@@ -17,7 +17,6 @@ var readActions = set(
 	"states:ListTagsForResource", "states:ListStateMachineVersions", "states:DescribeStateMachineAlias",
 	"states:ListStateMachineAliases", "states:DescribeMapRun", "states:ListMapRuns",
 	"lambda:GetFunction", "lambda:ListFunctions",
-	"statecraft:DescribeCluster",
 )
 
 // workerActions are what an activity or callback worker does.

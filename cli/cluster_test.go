@@ -215,6 +215,9 @@ func TestClusterRoles(t *testing.T) {
 	if err := os.WriteFile(creds, []byte(`accounts:
   - id: "444455556666"
     keys:
+      - accessKeyId: AKIAADMIN
+        secretAccessKey: admin-secret-1234
+        role: admin
       - accessKeyId: AKIAREADER
         secretAccessKey: reader-secret-1234
         role: read-only
@@ -229,9 +232,9 @@ func TestClusterRoles(t *testing.T) {
 	addr, _, _ := startTestServer(t, o)
 	co := ClusterOptions{Endpoint: "http://" + addr, Region: "us-east-1"}
 	var out strings.Builder
-	if err := Cluster(t.Context(), co, envOf(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAREADER", "AWS_SECRET_ACCESS_KEY": "reader-secret-1234"}), &out); err != nil ||
+	if err := Cluster(t.Context(), co, envOf(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAADMIN", "AWS_SECRET_ACCESS_KEY": "admin-secret-1234"}), &out); err != nil ||
 		!strings.Contains(out.String(), "single node") {
-		t.Errorf("read-only: %v\n%s", err, out.String())
+		t.Errorf("admin: %v\n%s", err, out.String())
 	}
 	for _, c := range []struct {
 		env  map[string]string
@@ -239,6 +242,8 @@ func TestClusterRoles(t *testing.T) {
 	}{
 		{map[string]string{"AWS_ACCESS_KEY_ID": "AKIAWORKER", "AWS_SECRET_ACCESS_KEY": "worker-secret-1234"},
 			[]string{"403 Forbidden: AccessDeniedException", "is not authorized to perform: statecraft:DescribeCluster", "this key's is worker"}},
+		{map[string]string{"AWS_ACCESS_KEY_ID": "AKIAREADER", "AWS_SECRET_ACCESS_KEY": "reader-secret-1234"},
+			[]string{"403 Forbidden: AccessDeniedException", "needs the admin role", "this key's is read-only"}},
 		{nil, []string{"403 Forbidden: UnrecognizedClientException"}}, // the development pair is off
 		{map[string]string{"AWS_ACCESS_KEY_ID": "AKIAREADER"}, []string{"set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}},
 	} {

@@ -48,7 +48,7 @@ func mountCluster(mux *http.ServeMux, st store.Store, o ServerOptions, keys *aut
 		}
 		if !p.Role.Allows(clusterview.Action) {
 			clusterview.WriteError(w, http.StatusForbidden, "AccessDeniedException", p.DeniedMessage(clusterview.Action, "")+
-				" (the cluster's view needs a role that may describe: read-only, operator or admin; this key's is "+string(p.Role)+")")
+				" (the cluster's view, the nodes of the whole service whatever their accounts, needs the admin role; this key's is "+string(p.Role)+")")
 			return
 		}
 		view.ServeHTTP(w, r)
