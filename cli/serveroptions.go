@@ -68,6 +68,10 @@ type ServerOptions struct {
 	S3Endpoint  string `json:"s3Endpoint"`
 	S3Region    string `json:"s3Region"`
 	S3PathStyle bool   `json:"s3PathStyle"`
+	// S3Dir, instead of S3Endpoint, serves the buckets from a directory of
+	// the host: each subdirectory a bucket, each file below it an object.
+	// No request reaches outside it; without it no host path is reachable.
+	S3Dir string `json:"s3Dir"`
 	// The store's access key comes from the environment only
 	// (STATECRAFT_S3_ACCESS_KEY_ID, STATECRAFT_S3_SECRET_ACCESS_KEY): a
 	// flag shows in the process list, and a config file gets copied.
@@ -138,6 +142,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_RETENTION":   func(o *ServerOptions, v string) { o.Retention = v },
 	"STATECRAFT_S3_ENDPOINT": func(o *ServerOptions, v string) { o.S3Endpoint = v },
 	"STATECRAFT_S3_REGION":   func(o *ServerOptions, v string) { o.S3Region = v },
+	"STATECRAFT_S3_DIR":      func(o *ServerOptions, v string) { o.S3Dir = v },
 	"STATECRAFT_S3_PATH_STYLE": func(o *ServerOptions, v string) {
 		o.S3PathStyle = v == "1" || strings.EqualFold(v, "true")
 	},
@@ -194,6 +199,7 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"s3-endpoint":         func(o *ServerOptions, f ServerOptions) { o.S3Endpoint = f.S3Endpoint },
 	"s3-region":           func(o *ServerOptions, f ServerOptions) { o.S3Region = f.S3Region },
 	"s3-path-style":       func(o *ServerOptions, f ServerOptions) { o.S3PathStyle = f.S3PathStyle },
+	"s3-dir":              func(o *ServerOptions, f ServerOptions) { o.S3Dir = f.S3Dir },
 }
 
 // ServerSettings are the settings of `statecraft server`: the flags that
@@ -228,6 +234,16 @@ func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 // itemStore is the reader of the configured object store, nil when none
 // is configured.
 func itemStore(o ServerOptions) (*itemreader.Reader, error) {
+	if o.S3Dir != "" {
+		if o.S3Endpoint != "" {
+			return nil, fmt.Errorf("--s3-dir and --s3-endpoint are exclusive: items come from one store")
+		}
+		fi, err := os.Stat(o.S3Dir)
+		if err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--s3-dir must name a directory, got %q", o.S3Dir)
+		}
+		return itemreader.New(itemreader.Config{Dir: o.S3Dir})
+	}
 	if o.S3Endpoint == "" {
 		return nil, nil
 	}
