@@ -234,29 +234,51 @@ func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 // itemStore is the reader of the configured object store, nil when none
 // is configured.
 func itemStore(o ServerOptions) (*itemreader.Reader, error) {
-	if o.S3Dir != "" {
-		if o.S3Endpoint != "" {
+	return S3Options{Endpoint: o.S3Endpoint, Region: o.S3Region, PathStyle: o.S3PathStyle, Dir: o.S3Dir,
+		AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey}.Reader(o.Region)
+}
+
+// S3Options name the object store Distributed Maps read items from and
+// write results to: an S3-compatible Endpoint, or a Dir of the host.
+type S3Options struct {
+	Endpoint  string
+	Region    string
+	PathStyle bool
+	Dir       string
+	// The key, from the environment (STATECRAFT_S3_ACCESS_KEY_ID,
+	// STATECRAFT_S3_SECRET_ACCESS_KEY) or the variables a project file
+	// names, never from a flag.
+	AccessKeyID, SecretAccessKey string
+}
+
+// Configured tells whether o names a store.
+func (o S3Options) Configured() bool { return o.Endpoint != "" || o.Dir != "" }
+
+// Reader makes the reader of the store o names, nil when it names none;
+// region signs the requests when o has none.
+func (o S3Options) Reader(region string) (*itemreader.Reader, error) {
+	if o.Dir != "" {
+		if o.Endpoint != "" {
 			return nil, fmt.Errorf("--s3-dir and --s3-endpoint are exclusive: items come from one store")
 		}
-		fi, err := os.Stat(o.S3Dir)
+		fi, err := os.Stat(o.Dir)
 		if err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("--s3-dir must name a directory, got %q", o.S3Dir)
+			return nil, fmt.Errorf("--s3-dir must name a directory, got %q", o.Dir)
 		}
-		return itemreader.New(itemreader.Config{Dir: o.S3Dir})
+		return itemreader.New(itemreader.Config{Dir: o.Dir})
 	}
-	if o.S3Endpoint == "" {
+	if o.Endpoint == "" {
 		return nil, nil
 	}
-	u, err := url.Parse(o.S3Endpoint)
+	u, err := url.Parse(o.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--s3-endpoint must be an http:// or https:// URL, got %q", o.S3Endpoint)
+		return nil, fmt.Errorf("--s3-endpoint must be an http:// or https:// URL, got %q", o.Endpoint)
 	}
-	if (o.S3AccessKeyID == "") != (o.S3SecretAccessKey == "") {
+	if (o.AccessKeyID == "") != (o.SecretAccessKey == "") {
 		return nil, fmt.Errorf("STATECRAFT_S3_ACCESS_KEY_ID and STATECRAFT_S3_SECRET_ACCESS_KEY must be set together")
 	}
-	region := o.S3Region
-	if region == "" {
+	if o.Region != "" {
 		region = o.Region
 	}
-	return itemreader.New(itemreader.Config{Endpoint: o.S3Endpoint, Region: region, AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey, PathStyle: o.S3PathStyle})
+	return itemreader.New(itemreader.Config{Endpoint: o.Endpoint, Region: region, AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, PathStyle: o.PathStyle})
 }
