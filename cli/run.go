@@ -15,6 +15,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/mocks"
+	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/runner"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -39,6 +40,8 @@ type RunOptions struct {
 	// S3 is the object store of Distributed Maps' ItemReader and
 	// ResultWriter, as the server's --s3-* settings name it.
 	S3 S3Options
+	// Project is a project file whose s3 section names the store instead.
+	Project string
 }
 
 // noRunStore fails the item reads and results writes of a run with no
@@ -121,7 +124,20 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	}
 	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload, MaxEvents: maxEvents})
 	ropts := runner.Options{Info: info, Tasks: tasks, FastForward: o.FastForward, Items: noRunStore{}}
-	items, err := o.S3.Reader(o.Region)
+	s3 := o.S3
+	if o.Project != "" {
+		p, err := project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
+		if err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		if p.S3 == nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s has no s3 section: --project only names the object store of `statecraft run`", o.Project)}
+		}
+		if s3, err = s3.withProject(p, o.Project, os.LookupEnv); err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+	}
+	items, err := s3.Reader(o.Region)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}

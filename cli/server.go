@@ -129,7 +129,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		nodeID = net.JoinHostPort(host, portOf(ln.Addr()))
 	}
 	eopts := engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)}
-	items, err := itemStore(o)
+	items, err := itemStore(o, p)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/itemreader"
+	"github.com/statecraft/statecraft/project"
 )
 
 // ServerOptions are the settings of `statecraft server`.
@@ -231,11 +232,44 @@ func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 	}
 }
 
-// itemStore is the reader of the configured object store, nil when none
-// is configured.
-func itemStore(o ServerOptions) (*itemreader.Reader, error) {
-	return S3Options{Endpoint: o.S3Endpoint, Region: o.S3Region, PathStyle: o.S3PathStyle, Dir: o.S3Dir,
-		AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey}.Reader(o.Region)
+// itemStore is the reader of the configured object store (the server's
+// settings, or the s3 section of its project p), nil when none is
+// configured.
+func itemStore(o ServerOptions, p *project.Project) (*itemreader.Reader, error) {
+	s, err := S3Options{Endpoint: o.S3Endpoint, Region: o.S3Region, PathStyle: o.S3PathStyle, Dir: o.S3Dir,
+		AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey}.withProject(p, o.Project, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return s.Reader(o.Region)
+}
+
+// withProject is o with the store of a project file's s3 section, if it
+// has one; the key is read from the variables the section names. A store
+// named both ways is an error: neither silently wins.
+func (o S3Options) withProject(p *project.Project, file string, lookup func(string) (string, bool)) (S3Options, error) {
+	if p == nil || p.S3 == nil {
+		return o, nil
+	}
+	if o.Configured() {
+		return o, fmt.Errorf("%s: its s3 section and --s3-endpoint or --s3-dir (or their STATECRAFT_S3_* variables or config keys) both name the object store; keep one", file)
+	}
+	s := p.S3
+	n := S3Options{Endpoint: s.Endpoint, Region: s.Region, PathStyle: s.PathStyle, Dir: s.Dir}
+	for _, k := range []struct {
+		name string
+		dst  *string
+	}{{s.AccessKeyIDEnv, &n.AccessKeyID}, {s.SecretAccessKeyEnv, &n.SecretAccessKey}} {
+		if k.name == "" {
+			continue
+		}
+		v, ok := lookup(k.name)
+		if !ok || v == "" {
+			return o, fmt.Errorf("%s: s3: the environment variable %s is not set", file, k.name)
+		}
+		*k.dst = v
+	}
+	return n, nil
 }
 
 // S3Options name the object store Distributed Maps read items from and

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -123,5 +125,72 @@ func TestRunItemsFromEndpoint(t *testing.T) {
 	}
 	if len(keys) != 2 {
 		t.Fatalf("written %v, want SUCCEEDED_0.json and manifest.json", keys)
+	}
+}
+
+// projectWithStore writes a project file whose s3 section names the
+// directory buckets/ beside it, holding data/rows.json, and whose machine
+// reads that file and writes its results under out/.
+func projectWithStore(t *testing.T) (dir, file string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "buckets", "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "buckets", "data", "rows.json"), []byte(`[{"n":1},{"n":2}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeMachine(t, dir, `"InputType":"JSON"`)
+	file = filepath.Join(dir, "statecraft.yaml")
+	yaml := "s3:\n  dir: ./buckets\nstateMachines:\n  items:\n    definition: items.asl.json\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, file
+}
+
+// The project file's s3 section names the store of `statecraft run
+// --project` and of the server started with --project; naming one with
+// flags as well is refused.
+func TestProjectObjectStore(t *testing.T) {
+	dir, file := projectWithStore(t)
+	def := filepath.Join(dir, "items.asl.json")
+	x := mustRun(t, "", "run", def, "--project", file, "--input", `{"key":"rows.json"}`)
+	if x.status != "SUCCEEDED" {
+		t.Fatalf("run --project: %v", x.fields)
+	}
+	r := statecraft(t, "", "run", def, "--project", file, "--s3-dir", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "both name the object store") {
+		t.Fatalf("run --project --s3-dir: %s", r)
+	}
+
+	addr, _ := startServerWith(t, t.TempDir(), "--project", file)
+	out, err := sfn(addr, "StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:items","input":"{\"key\":\"rows.json\"}"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started struct{ ExecutionArn string }
+	if err := json.Unmarshal([]byte(out), &started); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err = sfn(addr, "DescribeExecution", `{"executionArn":"`+started.ExecutionArn+`"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct{ Status, Error, Cause string }
+		json.Unmarshal([]byte(out), &d)
+		if d.Status == "SUCCEEDED" {
+			break
+		}
+		if d.Status != "RUNNING" || time.Now().After(deadline) {
+			t.Fatalf("execution: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "buckets", "data", "out", "*", "SUCCEEDED_0.json"))
+	if len(files) != 2 {
+		t.Fatalf("results files %v, want one from run and one from the server", files)
 	}
 }
