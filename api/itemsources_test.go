@@ -191,3 +191,29 @@ func TestSDKItemReaderDirectoryConfined(t *testing.T) {
 		}
 	}
 }
+
+// A Map Run that fails writes no result file, and so no PENDING one
+// (README: Writing Distributed Map results to S3).
+func TestSDKResultWriterFailedRunWritesNothing(t *testing.T) {
+	e, dir := dirEnv(t, map[string]string{"in.json": `[1,2,3]`})
+	c := e.newClient("us-east-1")
+	def := compact(`{
+		"StartAt": "Read",
+		"States": {
+			"Read": {
+				"Type": "Map",
+				"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "data", "Key": "in.json"}},
+				"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom"}}},
+				"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "data", "Prefix": "out"}},
+				"End": true
+			}
+		}
+	}`)
+	out := runMachine(t, c, "failed-run", def, `{}`, types.ExecutionStatusFailed)
+	if aws.ToString(out.Error) == "States.ResultWriterFailed" {
+		t.Fatalf("error %s (%s)", aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "buckets", "data", "out")); !os.IsNotExist(err) {
+		t.Fatalf("out/ written (%v)", err)
+	}
+}
