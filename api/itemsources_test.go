@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/itemreader"
@@ -215,5 +216,45 @@ func TestSDKResultWriterFailedRunWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "buckets", "data", "out")); !os.IsNotExist(err) {
 		t.Fatalf("out/ written (%v)", err)
+	}
+}
+
+// A Distributed Map over a Parquet file: each row an object of its
+// columns, numbers as numbers.
+func TestSDKItemReaderParquet(t *testing.T) {
+	type row struct {
+		City  string  `parquet:"city"`
+		Temp  float64 `parquet:"temp"`
+		Count int64   `parquet:"count"`
+	}
+	var b bytes.Buffer
+	if err := parquet.Write(&b, []row{{"Oslo", -3.5, 2}, {"Rome", 14, 5}, {"Lima", 20, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	e := s3Env(t, map[string]string{"weather/rows.parquet": b.String()})
+	c := e.newClient("us-east-1")
+	def := compact(`{
+		"QueryLanguage": "JSONata",
+		"StartAt": "Rows",
+		"States": {
+			"Rows": {
+				"Type": "Map",
+				"ItemReader": {
+					"Resource": "arn:aws:states:::s3:getObject",
+					"ReaderConfig": {"InputType": "PARQUET", "MaxItems": 2},
+					"Arguments": {"Bucket": "data", "Key": "weather/rows.parquet"}
+				},
+				"ItemProcessor": {
+					"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+					"StartAt": "P",
+					"States": {"P": {"Type": "Pass", "Output": "{% $states.input.city & ':' & $string($states.input.temp + $states.input.count) %}", "End": true}}
+				},
+				"End": true
+			}
+		}
+	}`)
+	out := runMachine(t, c, "parquet", def, `{}`, types.ExecutionStatusSucceeded)
+	if got, want := aws.ToString(out.Output), `["Oslo:-1.5","Rome:19"]`; got != want {
+		t.Fatalf("output %s, want %s", got, want)
 	}
 }

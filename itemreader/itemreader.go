@@ -226,6 +226,8 @@ func (rd *Reader) getObject(ctx context.Context, r *request) (any, error) {
 		return csvItems(body, r)
 	case "MANIFEST":
 		return rd.manifestItems(ctx, body, r)
+	case "PARQUET":
+		return parquetItems(body, r.maxItems)
 	}
 	return nil, fail("Statecraft does not read InputType %q.", r.inputType)
 }
