@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/statecraft/statecraft/project"
 )
@@ -58,5 +64,28 @@ func TestItemStoreFromProject(t *testing.T) {
 	o, err := (S3Options{}).withProject(ep, "p.yaml", lookup)
 	if err != nil || o.AccessKeyID != "AKID" || o.SecretAccessKey != "SECRET" || o.Endpoint != "http://127.0.0.1:9000" {
 		t.Fatalf("key from the environment: %+v, %v", o, err)
+	}
+}
+
+// `statecraft deploy` does not send a project's s3 section, and says so.
+func TestDeployLeavesTheStore(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "statecraft.yaml")
+	if err := os.WriteFile(filepath.Join(dir, "sm.json"), []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte("s3:\n  dir: /\nstateMachines:\n  m:\n    definition: sm.json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := deployServer(t, aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"})
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	var out bytes.Buffer
+	if err := Deploy(context.Background(), DeployOptions{File: file, Endpoint: srv.URL, Region: "us-east-1", Account: "123456789012"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "s3             not sent") || !strings.Contains(out.String(), "stateMachine:m") {
+		t.Fatalf("output:\n%s", out.String())
 	}
 }
