@@ -45,9 +45,9 @@ func TestS3Invalid(t *testing.T) {
 			"s3.accessKeyIdEnv: must name an environment variable",
 			"s3: accessKeyIdEnv and secretAccessKeyEnv go together",
 		},
-		"s3:\n  region: us-east-1\n": {"s3: needs endpoint (an S3-compatible store) or dir"},
+		"s3:\n  region: us-east-1\n":              {"s3: needs endpoint (an S3-compatible store) or dir"},
 		"s3:\n  endpoint: http://x\n  dir: ./b\n": {"s3: endpoint and dir are exclusive"},
-		"s3:\n  dir: ./b\n  pathStyle: true\n": {"s3: dir takes no region, pathStyle or key"},
+		"s3:\n  dir: ./b\n  pathStyle: true\n":    {"s3: dir takes no region, pathStyle or key"},
 	}
 	for file, want := range cases {
 		setup(t, map[string]string{"statecraft.yaml": file})
