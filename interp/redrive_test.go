@@ -381,3 +381,42 @@ func TestRedriveNestedMapInParallel(t *testing.T) {
 	checkChain(t, d.x.History)
 	replayMatches(t, def, `[10,20,30]`, d)
 }
+
+// A Distributed Map reruns its failed children within the same Map Run,
+// after a MapRunRedriven event.
+func TestRedriveDistributedMap(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ToleratedFailureCount":0,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"T","States":{` + taskState("T", `"End":true`) + `}}}}}`
+	fixed := false
+	d := startDriven(t, def, `[1,2,3]`, func(_ string, in any) (any, string) {
+		if n, _ := in.(int64); n == 2 && !fixed {
+			return nil, "Broken"
+		}
+		return in, ""
+	})
+	if d.x.Status != interp.Failed || d.x.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("first run: %s %s", d.x.Status, d.x.Error)
+	}
+	calls := len(d.inputs)
+	fixed = true
+	d.redrive()
+	if d.x.Status != interp.Succeeded || !jsonv.Equal(d.x.Output, parseJSON(t, `[1,2,3]`)) {
+		t.Fatalf("after redrive: %s %s\n%s", d.x.Status, jsonv.String(d.x.Output), dump(d.x.History))
+	}
+	for _, in := range d.inputs[calls:] {
+		if jsonv.String(in) == "1" {
+			t.Errorf("child 1 ran again")
+		}
+	}
+	tail := after(d.x.History)
+	if got := strings.Join(types(tail), " "); got != "ExecutionRedriven MapRunRedriven MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded" {
+		t.Errorf("after the redrive: %s", got)
+	}
+	started := eventsOf(d.x.History, "MapRunStarted")[0]
+	if got := string(tail[1].AppendJSON(nil)); !strings.Contains(got, `"mapRunRedrivenEventDetails":{"mapRunArn":"`+field(t, started, "mapRunArn").(string)+`","redriveCount":1}`) {
+		t.Errorf("MapRunRedriven = %s", got)
+	}
+	checkChain(t, d.x.History)
+	replayMatches(t, def, `[1,2,3]`, d)
+}

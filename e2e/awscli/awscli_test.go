@@ -56,6 +56,11 @@ func TestAWSCLI(t *testing.T) {
 	t.Run("AliasRoundTrip", c.testAlias)
 	t.Run("TestState", c.testTestState)
 	t.Run("RedriveExecution", c.testRedrive)
+	// RedriveExecution is newer than the rest: Debian's CLI v2 must know
+	// it too.
+	t.Run("RedriveExecutionDebianCLI", func(t *testing.T) {
+		newCLI(t, debianCLI(t), endpoint, dir).testRedrive(t)
+	})
 }
 
 // startServer builds cmd/statecraft, runs `statecraft server` on a free
@@ -962,11 +967,12 @@ func (c *cli) testTestState(t *testing.T) {
 func (c *cli) testRedrive(t *testing.T) {
 	t.Parallel()
 	var act struct{ ActivityArn string }
-	c.ok(t, &act, "create-activity", "--name", "cli-redrive-worker")
+	suffix := fmt.Sprintf("-v%d", c.major)
+	c.ok(t, &act, "create-activity", "--name", "cli-redrive-worker"+suffix)
 	def := `{"StartAt": "Prepare", "States": {
   "Prepare": {"Type": "Pass", "Result": {"job": 3}, "Next": "Work"},
   "Work": {"Type": "Task", "Resource": "ACTIVITY", "End": true}}}`
-	arn := c.createMachine(t, "cli-redrive", strings.Replace(def, "ACTIVITY", act.ActivityArn, 1))
+	arn := c.createMachine(t, "cli-redrive"+suffix, strings.Replace(def, "ACTIVITY", act.ActivityArn, 1))
 	poll := func() activityTask {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Minute)
