@@ -171,7 +171,11 @@ func (s *server) describeExecution(c *call) (any, error) {
 		StateMachineVersion: rec.StateMachineVersionArn, StateMachineAlias: rec.StateMachineAliasArn,
 		RedriveCount: rec.RedriveCount, RedriveDate: epochPtr(rec.RedriveDate),
 	}
-	if reason := engine.RedriveReason(rec, s.now()); reason != "" {
+	reason, err := s.redriveReason(c, rec)
+	if err != nil {
+		return nil, err
+	}
+	if reason != "" {
 		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", reason
 	}
 	if rec.Status != "RUNNING" {
@@ -218,6 +222,22 @@ func (s *server) stopExecution(c *call) (any, error) {
 	return &stopExecutionOutput{StopDate: epoch(stop)}, nil
 }
 
+// smDeletingReason is AWS's redriveStatusReason for an execution whose
+// machine is being deleted (here: or is gone).
+const smDeletingReason = "State machine is in DELETING status"
+
+// redriveReason is why rec cannot be redriven now, "" when it can.
+func (s *server) redriveReason(c *call, rec *store.Execution) (string, error) {
+	if reason := engine.RedriveReason(rec, s.now()); reason != "" {
+		return reason, nil
+	}
+	sm, err := s.st.GetStateMachine(c.ctx, rec.StateMachineArn)
+	if isNotFound(err) || err == nil && sm.Status == "DELETING" {
+		return smDeletingReason, nil
+	}
+	return "", err
+}
+
 type redriveExecutionOutput struct {
 	RedriveDate epoch `json:"redriveDate"`
 }
@@ -231,8 +251,16 @@ func (s *server) redriveExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	if err := c.ownExecution(arnText); err != nil {
+	rec, err := s.lookupExecution(c, arnText)
+	if err != nil {
 		return nil, err
+	}
+	// The engine checks the execution's own conditions; whether its
+	// machine is being deleted is the API's to say.
+	if reason, err := s.redriveReason(c, rec); err != nil {
+		return nil, err
+	} else if reason == smDeletingReason {
+		return nil, serviceError("ExecutionNotRedrivable", "%s", reason)
 	}
 	at, err := s.eng.RedriveExecution(context.WithoutCancel(c.ctx), arnText, token)
 	switch {

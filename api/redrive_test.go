@@ -243,6 +243,21 @@ func TestSDKRedriveRefusals(t *testing.T) {
 		t.Errorf("redrive count after a repeated token = %d", aws.ToInt32(d.RedriveCount))
 	}
 
+	// The machine deleted: its stopped executions stay, not redrivable.
+	gone := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("redrive-gone"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`)}))(t)
+	orphan := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: gone.StateMachineArn}))(t)
+	must(c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: gone.StateMachineArn}))(t)
+	waitStatus(t, c, aws.ToString(orphan.ExecutionArn), types.ExecutionStatusAborted)
+	if d := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: orphan.ExecutionArn}))(t); d.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable ||
+		aws.ToString(d.RedriveStatusReason) != "State machine is in DELETING status" {
+		t.Errorf("execution of a deleted machine: %s %s", d.RedriveStatus, aws.ToString(d.RedriveStatusReason))
+	}
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: orphan.ExecutionArn})
+	if !errors.As(err, &notRedrivable) || notRedrivable.ErrorMessage() != "State machine is in DELETING status" {
+		t.Errorf("RedriveExecution(deleted machine) = %v", err)
+	}
+
 	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:redrive-wait:missing")})
 	var noExec *types.ExecutionDoesNotExist
 	if !errors.As(err, &noExec) {
