@@ -420,3 +420,36 @@ func TestRedriveDistributedMap(t *testing.T) {
 	checkChain(t, d.x.History)
 	replayMatches(t, def, `[1,2,3]`, d)
 }
+
+// A TIMED_OUT execution reruns the state the timeout cut short, with its
+// TimeoutSeconds counted again from the redrive.
+func TestRedriveTimedOut(t *testing.T) {
+	def := `{"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`
+	m := compile(t, def)
+	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	var execTimer int64
+	for _, c := range cmds {
+		if c.Kind == interp.StartTimer && c.Due.Equal(t0.Add(10*time.Second)) {
+			execTimer = c.Ref
+		}
+	}
+	x.Apply(interp.Event{Kind: interp.TimerFired, Ref: execTimer, Time: t0.Add(10 * time.Second)})
+	if x.Status != interp.TimedOut {
+		t.Fatalf("status %s", x.Status)
+	}
+	at := t0.Add(time.Hour)
+	cmds = x.Apply(interp.Event{Kind: interp.Redrive, Time: at})
+	var dues []time.Duration
+	for _, c := range cmds {
+		if c.Kind == interp.StartTimer {
+			dues = append(dues, c.Due.Sub(at))
+		}
+	}
+	if x.Status != interp.Running || !equalDurations(dues, secs(10, 100)) {
+		t.Errorf("redrive: %s, timers due %v after it", x.Status, dues)
+	}
+	if got := strings.Join(types(after(x.History)), " "); got != "ExecutionRedriven WaitStateEntered" {
+		t.Errorf("after the redrive: %s", got)
+	}
+	checkChain(t, x.History)
+}
