@@ -147,7 +147,8 @@ type describeExecutionOutput struct {
 	Cause               *string      `json:"cause,omitempty"`
 	StateMachineVersion string       `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string       `json:"stateMachineAliasArn,omitempty"`
-	RedriveCount        int          `json:"redriveCount"`
+	RedriveCount        int64        `json:"redriveCount"`
+	RedriveDate         *epoch       `json:"redriveDate,omitempty"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
 }
@@ -166,14 +167,16 @@ func (s *server) describeExecution(c *call) (any, error) {
 	out := &describeExecutionOutput{
 		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
 		StartDate: epoch(rec.StartedAt), Input: &rec.Input, InputDetails: &dataDetails{Included: true},
-		TraceHeader: rec.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		TraceHeader: rec.TraceHeader, RedriveStatus: "REDRIVABLE",
 		StateMachineVersion: rec.StateMachineVersionArn, StateMachineAlias: rec.StateMachineAliasArn,
+		RedriveCount: rec.RedriveCount, RedriveDate: epochPtr(rec.RedriveDate),
 	}
-	switch rec.Status {
-	case "RUNNING", "SUCCEEDED":
-		out.RedriveStatusReason = "Execution is " + rec.Status + " and cannot be redriven"
-	default:
-		out.RedriveStatusReason = "Statecraft does not support redriving executions yet"
+	reason, err := s.redriveReason(c, rec)
+	if err != nil {
+		return nil, err
+	}
+	if reason != "" {
+		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", reason
 	}
 	if rec.Status != "RUNNING" {
 		out.StopDate = epochPtr(rec.StoppedAt)
@@ -219,6 +222,58 @@ func (s *server) stopExecution(c *call) (any, error) {
 	return &stopExecutionOutput{StopDate: epoch(stop)}, nil
 }
 
+// smDeletingReason is AWS's redriveStatusReason for an execution whose
+// machine is being deleted (here: or is gone).
+const smDeletingReason = "State machine is in DELETING status"
+
+// redriveReason is why rec cannot be redriven now, "" when it can.
+func (s *server) redriveReason(c *call, rec *store.Execution) (string, error) {
+	if reason := engine.RedriveReason(rec, s.now()); reason != "" {
+		return reason, nil
+	}
+	sm, err := s.st.GetStateMachine(c.ctx, rec.StateMachineArn)
+	if isNotFound(err) || err == nil && sm.Status == "DELETING" {
+		return smDeletingReason, nil
+	}
+	return "", err
+}
+
+type redriveExecutionOutput struct {
+	RedriveDate epoch `json:"redriveDate"`
+}
+
+// redriveExecution reruns what did not succeed of a STANDARD execution
+// that FAILED, TIMED_OUT or was ABORTED (engine.RedriveExecution).
+func (s *server) redriveExecution(c *call) (any, error) {
+	in := c.in
+	arnText, _ := in.str("executionArn", arnStr.req())
+	token, _ := in.str("clientToken", clientTokenStr)
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	rec, err := s.lookupExecution(c, arnText)
+	if err != nil {
+		return nil, err
+	}
+	// The engine checks the execution's own conditions; whether its
+	// machine is being deleted is the API's to say.
+	if reason, err := s.redriveReason(c, rec); err != nil {
+		return nil, err
+	} else if reason == smDeletingReason {
+		return nil, serviceError("ExecutionNotRedrivable", "%s", reason)
+	}
+	at, err := s.eng.RedriveExecution(context.WithoutCancel(c.ctx), arnText, token)
+	switch {
+	case errors.Is(err, engine.ErrExecutionDoesNotExist):
+		return nil, execDoesNotExist(arnText)
+	case errors.Is(err, engine.ErrExecutionNotRedrivable):
+		return nil, serviceError("ExecutionNotRedrivable", "%s", err.Error())
+	case err != nil:
+		return nil, err
+	}
+	return &redriveExecutionOutput{RedriveDate: epoch(at)}, nil
+}
+
 type executionListItem struct {
 	ExecutionArn           string `json:"executionArn"`
 	StateMachineArn        string `json:"stateMachineArn"`
@@ -228,7 +283,8 @@ type executionListItem struct {
 	StopDate               *epoch `json:"stopDate,omitempty"`
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
-	RedriveCount           int    `json:"redriveCount"`
+	RedriveCount           int64  `json:"redriveCount"`
+	RedriveDate            *epoch `json:"redriveDate,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -271,7 +327,7 @@ func (s *server) listExecutions(c *call) (any, error) {
 	}
 	// A version or alias ARN lists the executions started through it (a
 	// version's include those an alias routed to it).
-	p := store.ListExecutionsParams{Status: status, Limit: page.limit, Token: cursor}
+	p := store.ListExecutionsParams{Status: status, Redriven: redrive, Limit: page.limit, Token: cursor}
 	var sm *store.StateMachine
 	var err error
 	switch {
@@ -301,16 +357,14 @@ func (s *server) listExecutions(c *call) (any, error) {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" {
-		return out, nil // nothing is ever redriven here
-	}
 	execs, next, err := s.st.ListExecutions(c.ctx, p)
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
 	for _, e := range execs {
 		item := executionListItem{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status, StartDate: epoch(e.StartedAt),
-			StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn}
+			StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn,
+			RedriveCount: e.RedriveCount, RedriveDate: epochPtr(e.RedriveDate)}
 		if e.Status != "RUNNING" {
 			item.StopDate = epochPtr(e.StoppedAt)
 		}

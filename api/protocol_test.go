@@ -416,6 +416,13 @@ func TestMalformedRequests(t *testing.T) {
 		{"StopExecution", obj{"executionArn": f.exec, "error": long(257)}, "ValidationException", ""},
 		{"StopExecution", obj{"executionArn": f.exec, "cause": long(32769)}, "ValidationException", ""},
 		{"StopExecution", obj{"executionArn": f.exec, "cause": 1}, "SerializationException", ""},
+		{"RedriveExecution", obj{}, "ValidationException", ""},
+		{"RedriveExecution", obj{"executionArn": "x"}, "InvalidArn", ""},
+		{"RedriveExecution", obj{"executionArn": expressExec}, "InvalidArn", ""},
+		{"RedriveExecution", obj{"executionArn": missingExec}, "ExecutionDoesNotExist", ""},
+		{"RedriveExecution", obj{"executionArn": f.exec, "clientToken": ""}, "ValidationException", ""},
+		{"RedriveExecution", obj{"executionArn": f.exec, "clientToken": long(65)}, "ValidationException", ""},
+		{"RedriveExecution", obj{"executionArn": f.exec, "clientToken": 1}, "SerializationException", ""},
 
 		// ListExecutions
 		{"ListExecutions", obj{}, "ValidationException", ""},

@@ -142,12 +142,12 @@ var handlers = map[string]opFunc{
 	"DeleteStateMachineAlias":          (*server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*server).listStateMachineAliases,
 	"TestState":                        (*server).testState,
+	"RedriveExecution":                 (*server).redriveExecution,
 }
 
 // unsupportedOps are the rest of the model's operations.
 var unsupportedOps = []string{
 	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
-	"RedriveExecution",
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }

@@ -42,6 +42,7 @@
 //
 // An activity worker's side is GetActivityTask, then SendTaskSuccess,
 // SendTaskFailure or SendTaskHeartbeat with the task's token;
-// StopExecution aborts. The errors the API turns into Step Functions
+// StopExecution aborts; RedriveExecution (redrive.go) reruns what did not
+// succeed of an execution that ended, as one more stored input. The errors the API turns into Step Functions
 // errors are the Err variables.
 package engine

@@ -427,6 +427,13 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 	if rec.Status != "RUNNING" {
 		return nil, errNotRunning
 	}
+	return e.replay(ctx, rec)
+}
+
+// replay rebuilds the execution rec describes, running or ended, from its
+// stored inputs.
+func (e *Engine) replay(ctx context.Context, rec *store.Execution) (*live, error) {
+	arn := rec.Arn
 	mp, err := e.machine(rec.Definition)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,8 @@ type inputRecord struct {
 	Cause  string           `json:"c,omitempty"`
 	Worker string           `json:"w,omitempty"`
 	Seed   uint64           `json:"s,omitempty"`
+	// Token is a Redrive's clientToken: a repeated request finds it.
+	Token string `json:"tok,omitempty"`
 }
 
 func encodeInput(ev interp.Event) []byte {

@@ -356,12 +356,12 @@ func (x *Execution) exceeded(f *frame) bool {
 }
 
 // abortChildren stops every unfinished child of f (and their children),
-// cancelling whatever they wait for.
+// cancelling whatever they wait for. The children stay until f leaves its
+// state: a redrive reruns the ones that did not succeed.
 func (x *Execution) abortChildren(f *frame) {
 	for _, c := range f.children {
 		x.abortFrame(c)
 	}
-	f.children = nil
 	f.running = 0
 }
 
@@ -377,6 +377,7 @@ func (x *Execution) abortFrame(c *frame) {
 		x.abortChildren(c)
 	}
 	c.phase = phaseDone
+	c.aborted = true
 }
 
 // mapRunArn names the Map Run of a Distributed Map:

@@ -49,6 +49,9 @@ type Execution struct {
 	ataNow    func() time.Time
 	ataRandom func() float64
 	ataFn     map[string]any
+	// redrives counts the execution's redrives; redriveTime is the last.
+	redrives    int64
+	redriveTime time.Time
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
@@ -101,6 +104,9 @@ type frame struct {
 	phase   phase
 	queued  bool
 	started bool // the current task's TaskStarted was recorded
+	// aborted marks a frame stopped because a sibling failed (or its
+	// parent did): a redrive runs it again.
+	aborted bool
 	// began and ended time a Distributed Map child, whose record a
 	// ResultWriter exports.
 	began, ended time.Time
@@ -162,6 +168,8 @@ type fanout struct {
 	read     []any
 	haveRead bool
 	readMax  int64
+	// redrives counts a Distributed Map's Map Run redrives.
+	redrives int64
 }
 
 // stateError is an error raised while running a state.
@@ -236,6 +244,12 @@ func startState(sm *asl.StateMachine) *asl.State {
 // was superseded) are ignored, which makes at-least-once delivery safe.
 func (x *Execution) Apply(ev Event) []Command {
 	if x.Status != Running {
+		if ev.Kind == Redrive {
+			return x.redrive(ev)
+		}
+		return nil
+	}
+	if ev.Kind == Redrive {
 		return nil
 	}
 	if ev.Kind != Stop && !(ev.Kind == TimerFired && ev.Ref == x.execTimer && ev.Ref != 0) {
@@ -541,13 +555,16 @@ func (x *Execution) contextObject(f *frame, item map[string]any) any {
 			"Name":         info.Name,
 			"RoleArn":      info.RoleArn,
 			"StartTime":    formatTime(info.StartTime),
-			"RedriveCount": int64(0),
+			"RedriveCount": x.redrives,
 		},
 		"StateMachine": map[string]any{
 			"Id":   info.StateMachineArn,
 			"Name": info.StateMachineName,
 		},
 		"State": state,
+	}
+	if x.redrives > 0 {
+		c["Execution"].(map[string]any)["RedriveTime"] = formatTime(x.redriveTime)
 	}
 	if f.state.Type == asl.TypeTask && info.TaskToken != nil && f.ref != 0 {
 		c["Task"] = map[string]any{"Token": info.TaskToken(f.ref)}

@@ -102,6 +102,10 @@ const (
 	TaskTimedOut                       // Error is States.Timeout or States.HeartbeatTimeout
 	TimerFired                         // a StartTimer command's time came
 	Stop                               // StopExecution: Error and Cause as given
+	// Redrive reopens an execution that FAILED, TIMED_OUT or was ABORTED
+	// (RedriveExecution): it reruns only what did not succeed. It is
+	// ignored by a running or succeeded execution.
+	Redrive
 )
 
 // Event is one input to Apply.

@@ -396,6 +396,10 @@ type Execution struct {
 	Seq int64
 	// Events is the number of history events.
 	Events int64
+	// RedriveCount is how many times a step's Redrive reopened the
+	// execution; RedriveDate is when the last did (zero for none).
+	RedriveCount int64
+	RedriveDate  time.Time
 }
 
 // Event is one history event row. Body is the event's JSON as
@@ -470,7 +474,7 @@ type StartExecutionParams struct {
 
 // StepParams is one step of an execution, committed whole. Its parts
 // apply in this order, so that one step can undo and redo: the Seq check;
-// Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
+// Redrive; Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
 // CloseTasks, ClaimTasks, then AddTasks (a claimed task handed back to
 // its queue is closed and added unclaimed); then Final, which also
 // deletes the execution's timers and closes its tasks, since an ended
@@ -480,8 +484,16 @@ type StartExecutionParams struct {
 type StepParams struct {
 	ExecutionArn string
 	// Seq is the execution's Seq the step was computed from; ErrConflict
-	// when it has moved on or the execution has ended.
+	// when it has moved on or the execution has ended (unless the step
+	// redrives it).
 	Seq int64
+	// Redrive, when not nil, reopens an execution that ended FAILED,
+	// TIMED_OUT or ABORTED (ErrConflict when it is running or
+	// SUCCEEDED): it is RUNNING again with no output, error, cause or stop
+	// time, its RedriveCount grows by one and its RedriveDate is
+	// Redrive.At. Its timers and tasks are those the step adds. The same
+	// step may end it again with Final.
+	Redrive *Redrive
 	// Input is the interpreter input the step applied, nil for none; with
 	// one, the execution's Seq moves on by one.
 	Input []byte
@@ -507,6 +519,11 @@ type StepParams struct {
 	// Fence, when not zero, is the lease the step is made under (a timer
 	// firing): ErrFenced when its shard has moved on ("Several nodes").
 	Fence Fence
+}
+
+// Redrive is when a step reopened its ended execution.
+type Redrive struct {
+	At time.Time
 }
 
 // Final is how an execution ended.
@@ -538,8 +555,11 @@ type ListExecutionsParams struct {
 	// only the executions that recorded that version or alias.
 	StateMachineVersionArn string
 	StateMachineAliasArn   string
-	Limit                  int
-	Token                  string
+	// Redriven, when not "", lists only the executions redriven at least
+	// once ("REDRIVEN") or never ("NOT_REDRIVEN").
+	Redriven string
+	Limit    int
+	Token    string
 }
 
 // PublishVersionParams publishes a version of a state machine from its

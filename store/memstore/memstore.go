@@ -419,6 +419,7 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 		if (p.StateMachineArn == "" || e.StateMachineArn == p.StateMachineArn) && (p.Status == "" || e.Status == p.Status) &&
 			(p.StateMachineVersionArn == "" || e.StateMachineVersionArn == p.StateMachineVersionArn) &&
 			(p.StateMachineAliasArn == "" || e.StateMachineAliasArn == p.StateMachineAliasArn) &&
+			(p.Redriven == "" || (p.Redriven == "REDRIVEN") == (e.RedriveCount > 0)) &&
 			(after == nil || newer(after, e)) {
 			all = append(all, e)
 		}
@@ -460,7 +461,11 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 // check rejects a step before anything is changed, so that a bad step
 // changes nothing (the contract's atomicity).
 func (s *Store) check(e *store.Execution, step store.StepParams) error {
-	if e.Status != statusRunning {
+	if step.Redrive != nil {
+		if e.Status == statusRunning || !finalStatus[e.Status] || e.Status == "SUCCEEDED" {
+			return store.ErrConflict
+		}
+	} else if e.Status != statusRunning {
 		return store.ErrConflict
 	}
 	if f := step.Final; f != nil && !finalStatus[f.Status] {
@@ -497,6 +502,13 @@ func (s *Store) check(e *store.Execution, step store.StepParams) error {
 }
 
 func (s *Store) apply(e *store.Execution, step store.StepParams) {
+	if r := step.Redrive; r != nil {
+		e.Status, e.Output = statusRunning, ""
+		e.Error, e.HasError, e.Cause, e.HasCause = "", false, "", false
+		e.StoppedAt = time.Time{}
+		e.RedriveCount++
+		e.RedriveDate = utc(r.At)
+	}
 	if step.Input != nil {
 		e.Seq++
 		s.inputs[e.Arn] = append(s.inputs[e.Arn], store.Input{Seq: e.Seq, Body: append([]byte(nil), step.Input...)})
