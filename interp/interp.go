@@ -102,6 +102,7 @@ const (
 	TaskTimedOut                       // Error is States.Timeout or States.HeartbeatTimeout
 	TimerFired                         // a StartTimer command's time came
 	Stop                               // StopExecution: Error and Cause as given
+	UpdateMapRun                       // UpdateMapRun: MapRun says what changes
 )
 
 // Event is one input to Apply.
@@ -113,6 +114,8 @@ type Event struct {
 	Error      string
 	Cause      string
 	WorkerName string
+	// MapRun is an UpdateMapRun's Map Run and new limits.
+	MapRun *MapRunUpdate
 	// Seed seeds the randomness used while applying this event (jitter,
 	// States.UUID, States.MathRandom). Record it to replay exactly.
 	Seed uint64
