@@ -142,11 +142,13 @@ var handlers = map[string]opFunc{
 	"DeleteStateMachineAlias":          (*server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*server).listStateMachineAliases,
 	"TestState":                        (*server).testState,
+	"DescribeMapRun":                   (*server).describeMapRun,
+	"ListMapRuns":                      (*server).listMapRuns,
+	"UpdateMapRun":                     (*server).updateMapRun,
 }
 
 // unsupportedOps are the rest of the model's operations.
 var unsupportedOps = []string{
-	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
 	"RedriveExecution",
 }
 
