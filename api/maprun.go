@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -154,7 +153,7 @@ func (s *server) listMapRuns(c *call) (any, error) {
 func (s *server) updateMapRun(c *call) (any, error) {
 	in := c.in
 	arnText, _ := in.str("mapRunArn", longArnStr.req())
-	u := interp.MapRunUpdate{Arn: arnText}
+	u := engine.MapRunUpdate{Arn: arnText}
 	if n, ok := in.integer("maxConcurrency", 0, math.MaxInt32); ok {
 		u.MaxConcurrency = &n
 	}

@@ -37,10 +37,14 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 	}
 }
 
+// MapRunUpdate is an UpdateMapRun's change (a nil field is left as it
+// is), as the interpreter takes it.
+type MapRunUpdate = interp.MapRunUpdate
+
 // UpdateMapRun changes a running Map Run's limits: the change is an input
 // of its parent execution, stored with the step that applies it, so that
 // a replay applies it again at the same point.
-func (e *Engine) UpdateMapRun(ctx context.Context, u interp.MapRunUpdate) error {
+func (e *Engine) UpdateMapRun(ctx context.Context, u MapRunUpdate) error {
 	r, err := e.st.GetMapRun(ctx, u.Arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrMapRunDoesNotExist

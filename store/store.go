@@ -69,8 +69,8 @@ var (
 //
 // Listings. A page holds the rows that follow the token, in the
 // listing's order: state machines, activities and aliases by CreatedAt
-// then ARN, ascending; executions by StartedAt then ARN, descending;
-// versions by number, descending. The next token is "" exactly when the
+// then ARN, ascending; executions, Map Runs and Map Runs' children by
+// StartedAt then ARN, descending; versions by number, descending. The next token is "" exactly when the
 // page ends with the last row. A token is a position, the sort key of the
 // page's last row, never a grant: the next page starts after it whatever
 // was added or deleted since, and presented with another filter (another
