@@ -224,9 +224,8 @@ func (s *server) listMapRunExecutions(c *call, mapRunArn, status, redrive string
 }
 
 // describeMapRunChild is DescribeExecution of a Map Run's child
-// execution, from its row: what it ran, its status and its dates. Its
-// input and output are not kept apart from the parent's (the parent's
-// ResultWriter exports them).
+// execution, from its row: what it ran, its input, status, dates, and
+// its output or error.
 func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error) {
 	k, err := s.st.GetMapRunExecution(c.ctx, arnText)
 	if isNotFound(err) {
@@ -239,6 +238,18 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 		ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
 		StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn,
 		RedriveStatus: "NOT_REDRIVABLE",
+	}
+	if k.Input != "" {
+		out.Input, out.InputDetails = &k.Input, &dataDetails{Included: true}
+	}
+	if k.Status == "SUCCEEDED" {
+		out.Output, out.OutputDetails = &k.Output, &dataDetails{Included: true}
+	}
+	if k.Status == "FAILED" || k.Status == "TIMED_OUT" {
+		out.Error = &k.Error
+		if k.HasCause {
+			out.Cause = &k.Cause
+		}
 	}
 	switch k.Status {
 	case "RUNNING", "SUCCEEDED":

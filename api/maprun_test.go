@@ -116,7 +116,8 @@ func TestSDKMapRun(t *testing.T) {
 		t.Fatalf("paged %d children", len(paged))
 	}
 	child := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: succeeded.Executions[0].ExecutionArn}))(t)
-	if child.Status != types.ExecutionStatusSucceeded || aws.ToString(child.MapRunArn) != runArn || aws.ToString(child.StateMachineArn) != *sm.StateMachineArn+"/Fan" {
+	if child.Status != types.ExecutionStatusSucceeded || aws.ToString(child.MapRunArn) != runArn || aws.ToString(child.StateMachineArn) != *sm.StateMachineArn+"/Fan" ||
+		aws.ToString(child.Input) != "1" || aws.ToString(child.Output) != `"one"` || child.StopDate == nil {
 		t.Fatalf("DescribeExecution of a child: %+v", child)
 	}
 
@@ -138,6 +139,10 @@ func TestSDKMapRun(t *testing.T) {
 	failed := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn), StatusFilter: types.ExecutionStatusFailed}))(t)
 	if len(failed.Executions) != 1 {
 		t.Fatalf("FAILED children: %+v", failed.Executions)
+	}
+	fd := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed.Executions[0].ExecutionArn}))(t)
+	if fd.Status != types.ExecutionStatusFailed || aws.ToString(fd.Error) != "Boom" || fd.Cause != nil || fd.Output != nil {
+		t.Fatalf("DescribeExecution of the failed child: %+v", fd)
 	}
 
 	// Errors.

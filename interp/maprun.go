@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // A Map Run is what DescribeMapRun shows of a Distributed Map: its status,
@@ -47,6 +48,12 @@ type MapRunChild struct {
 	Index                      int
 	Status                     Status // Running, Succeeded, Failed, TimedOut or Aborted
 	StartDate, StopDate        time.Time
+	// Input is the child's input as JSON text, set in the step that
+	// started it ("" in a later step's change); Output its output when it
+	// succeeded; Error and Cause why it failed.
+	Input, Output string
+	Error, Cause  string
+	HasCause      bool
 }
 
 // MapRunUpdate is an UpdateMapRun event's change; a nil field is left as
@@ -119,10 +126,19 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
 		Status: status, StartDate: c.began}
+	switch {
+	case status == Running:
+		ch.Input = jsonv.String(c.itemIn)
+	case status == Succeeded:
+		ch.Output = jsonv.String(c.out)
+	case c.err != nil:
+		ch.Error, ch.Cause, ch.HasCause = c.err.name, c.err.cause, c.err.hasCause
+	}
 	if status != Running {
 		ch.StopDate = x.now
 	}
 	if i, ok := l.childAt[execArn]; ok {
+		ch.Input = l.children[i].Input // started in this step
 		l.children[i] = ch
 		return
 	}

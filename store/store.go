@@ -516,7 +516,8 @@ type StepParams struct {
 	AddTasks []Task
 	// MapRuns are written whole, created or replacing the row of the same
 	// ARN, as the execution's (whatever their ExecutionArn says);
-	// MapRunExecutions likewise, after them. A step writes only the Map
+	// MapRunExecutions likewise, after them, but for the Input of a child
+	// that has one (see MapRunExecution). A step writes only the Map
 	// Runs and children it changed, so their cost follows the children
 	// that started or ended, not how many a Map Run has.
 	MapRuns          []MapRun
@@ -562,6 +563,13 @@ type MapRunExecution struct {
 	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
 	StartedAt       time.Time
 	StoppedAt       time.Time // zero while running
+	// Input (JSON text) is written when the child is created: a later
+	// write with Input "" keeps it. Output (JSON text, when SUCCEEDED),
+	// Error and Cause are replaced with the rest. ListMapRunExecutions
+	// leaves Input and Output out.
+	Input, Output string
+	Error, Cause  string
+	HasCause      bool
 }
 
 // ListMapRunsParams pages the Map Runs of an execution.

@@ -27,6 +27,9 @@ func (s *Store) applyMapRuns(e *store.Execution, step store.StepParams) {
 		if s.mapRunExecs == nil {
 			s.mapRunExecs = map[string]*store.MapRunExecution{}
 		}
+		if old, ok := s.mapRunExecs[c.Arn]; ok && c.Input == "" {
+			c.Input = old.Input
+		}
 		s.mapRunExecs[c.Arn] = &c
 	}
 }
@@ -131,7 +134,9 @@ func (s *Store) ListMapRunExecutions(_ context.Context, p store.ListMapRunExecut
 	var rows []*store.MapRunExecution
 	for _, c := range s.mapRunExecs {
 		if c.MapRunArn == p.MapRunArn && (p.Status == "" || c.Status == p.Status) {
-			rows = append(rows, c)
+			lean := *c
+			lean.Input, lean.Output = "", ""
+			rows = append(rows, &lean)
 		}
 	}
 	return newestFirst(rows, func(c *store.MapRunExecution) sortKey { return sortKey{c.StartedAt, c.Arn} }, p.Limit, p.Token, 'c')

@@ -15,7 +15,8 @@ import (
 const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at, r.stopped_at,
 	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
 
-const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at`
+const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
+	c.error, c.cause, c.has_cause`
 
 func stopTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -70,19 +71,35 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 		}
 		arns, runs, sms, names, statuses := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 		started, stopped := make([]time.Time, 0, n), make([]*time.Time, 0, n)
+		inputs, outputs, errs, causes, hasCause := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]bool, 0, n)
 		for i, c := range st.MapRunExecutions {
 			if last[c.Arn] != i {
 				continue
 			}
+			if c.Input == "" {
+				// The child's input from earlier in the list, if any:
+				// the row keeps its own otherwise.
+				for j := i - 1; j >= 0; j-- {
+					if prev := st.MapRunExecutions[j]; prev.Arn == c.Arn && prev.Input != "" {
+						c.Input = prev.Input
+						break
+					}
+				}
+			}
 			arns, runs, sms, names, statuses = append(arns, c.Arn), append(runs, c.MapRunArn), append(sms, c.StateMachineArn), append(names, c.Name), append(statuses, c.Status)
 			started, stopped = append(started, c.StartedAt), append(stopped, stopTime(c.StoppedAt))
+			inputs, outputs, errs, causes, hasCause = append(inputs, c.Input), append(outputs, c.Output), append(errs, c.Error), append(causes, c.Cause), append(hasCause, c.HasCause)
 		}
-		b.Queue(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at)
-			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped
-			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
-				AS u(arn, run, sm, name, status, started, stopped)
-			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at`,
-			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped)
+		b.Queue(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
+				input, output, error, cause, has_cause)
+			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped, u.input, u.output, u.error, u.cause, u.has_cause
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[])
+				AS u(arn, run, sm, name, status, started, stopped, input, output, error, cause, has_cause)
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
+				input = CASE WHEN excluded.input = '' THEN map_run_executions.input ELSE excluded.input END,
+				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
+			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped, inputs, outputs, errs, causes, hasCause)
 	}
 }
 
@@ -104,10 +121,11 @@ func scanMapRun(row pgx.Row) (*store.MapRun, error) {
 	return &r, nil
 }
 
-func scanMapRunExec(row pgx.Row) (*store.MapRunExecution, error) {
+func scanMapRunExec(row pgx.Row, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
 	var stopped *time.Time
-	if err := row.Scan(&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped); err != nil {
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped, &c.Error, &c.Cause, &c.HasCause}
+	if err := row.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}
 	c.StartedAt, c.StoppedAt = ut(c.StartedAt), utp(stopped)
@@ -124,12 +142,17 @@ func (s *Store) GetMapRun(ctx context.Context, arn string) (*store.MapRun, error
 }
 
 func (s *Store) GetMapRunExecution(ctx context.Context, arn string) (*store.MapRunExecution, error) {
-	c, err := scanMapRunExec(s.queryRow(ctx, `SELECT `+mapRunExecColumns+`
-		FROM map_run_executions c JOIN executions x ON x.id = c.exec_id WHERE c.arn = $1`, arn))
+	var input, output string
+	c, err := scanMapRunExec(s.queryRow(ctx, `SELECT `+mapRunExecColumns+`, c.input, c.output
+		FROM map_run_executions c JOIN executions x ON x.id = c.exec_id WHERE c.arn = $1`, arn), &input, &output)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	c.Input, c.Output = input, output
+	return c, nil
 }
 
 func (s *Store) ListMapRuns(ctx context.Context, p store.ListMapRunsParams) ([]*store.MapRun, string, error) {

@@ -13,7 +13,8 @@ import (
 const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at, r.stopped_at,
 	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
 
-const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at`
+const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
+	c.error, c.cause, c.has_cause`
 
 // writeMapRuns writes a step's Map Runs and children into execution id's
 // rows; each is one upsert by ARN.
@@ -34,10 +35,14 @@ func writeMapRuns(w *writer, id int64, st *store.StepParams) error {
 		}
 	}
 	for _, c := range st.MapRunExecutions {
-		if _, err := w.exec(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at`,
-			c.Arn, c.MapRunArn, id, c.StateMachineArn, c.Name, c.Status, toNanos(c.StartedAt), toNanos(c.StoppedAt)); err != nil {
+		if _, err := w.exec(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
+				input, output, error, cause, has_cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
+				input = CASE WHEN excluded.input = '' THEN input ELSE excluded.input END,
+				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
+			c.Arn, c.MapRunArn, id, c.StateMachineArn, c.Name, c.Status, toNanos(c.StartedAt), toNanos(c.StoppedAt),
+			c.Input, c.Output, c.Error, c.Cause, boolInt(c.HasCause)); err != nil {
 			return err
 		}
 	}
@@ -62,10 +67,11 @@ func scanMapRun(sc interface{ Scan(...any) error }) (*store.MapRun, error) {
 	return &r, nil
 }
 
-func scanMapRunExec(sc interface{ Scan(...any) error }) (*store.MapRunExecution, error) {
+func scanMapRunExec(sc interface{ Scan(...any) error }, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
 	var started, stopped int64
-	if err := sc.Scan(&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped); err != nil {
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped, &c.Error, &c.Cause, &c.HasCause}
+	if err := sc.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}
 	c.StartedAt, c.StoppedAt = fromNanos(started), fromNanos(stopped)
@@ -82,12 +88,17 @@ func (s *Store) GetMapRun(ctx context.Context, arn string) (*store.MapRun, error
 }
 
 func (s *Store) GetMapRunExecution(ctx context.Context, arn string) (*store.MapRunExecution, error) {
-	c, err := scanMapRunExec(s.queryRow(ctx, `SELECT `+mapRunExecColumns+`
-		FROM map_run_executions c JOIN executions x ON x.id = c.exec_id WHERE c.arn = ?`, arn))
+	var input, output string
+	c, err := scanMapRunExec(s.queryRow(ctx, `SELECT `+mapRunExecColumns+`, c.input, c.output
+		FROM map_run_executions c JOIN executions x ON x.id = c.exec_id WHERE c.arn = ?`, arn), &input, &output)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	c.Input, c.Output = input, output
+	return c, nil
 }
 
 func (s *Store) ListMapRuns(ctx context.Context, p store.ListMapRunsParams) ([]*store.MapRun, string, error) {

@@ -36,6 +36,7 @@ func child(run, name string, started time.Time) store.MapRunExecution {
 	return store.MapRunExecution{
 		Arn: "arn:aws:states:us-east-1:123456789012:execution:sm/L:" + name, MapRunArn: mapRunBase + run,
 		StateMachineArn: smArn + "/L", Name: name, Status: "RUNNING", StartedAt: started,
+		Input: `{"item":"` + name + `"}`,
 	}
 }
 
@@ -108,15 +109,31 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 	}
 	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte(`"x"`), MapRuns: []store.MapRun{r}, MapRunExecutions: kids}))
 	// Some end, one of them listed twice in the step: the last wins.
+	// A later step's write has no Input: the stored one stays.
 	done := []store.MapRunExecution{kids[0], kids[1], kids[1]}
-	done[0].Status, done[0].StoppedAt = "SUCCEEDED", at(20)
+	for i := range done {
+		done[i].Input = ""
+	}
+	done[0].Status, done[0].StoppedAt, done[0].Output = "SUCCEEDED", at(20), `{"ok":1}`
 	done[1].Status, done[1].StoppedAt = "ABORTED", at(20)
-	done[2].Status, done[2].StoppedAt = "FAILED", at(21)
+	done[2].Status, done[2].StoppedAt, done[2].Error, done[2].Cause, done[2].HasCause = "FAILED", at(21), "E", "", true
 	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte(`"y"`), MapRunExecutions: done}))
 	got, err := s.GetMapRunExecution(ctxT(t), kids[1].Arn)
 	must(t, "GetMapRunExecution", err)
-	if got.Status != "FAILED" || got.ExecutionArn != e.Arn || got.MapRunArn != r.Arn || got.Name != "c001" || got.StateMachineArn != smArn+"/L" {
+	if got.Status != "FAILED" || got.ExecutionArn != e.Arn || got.MapRunArn != r.Arn || got.Name != "c001" || got.StateMachineArn != smArn+"/L" ||
+		got.Input != `{"item":"c001"}` || got.Output != "" || got.Error != "E" || got.Cause != "" || !got.HasCause {
 		t.Fatalf("child = %+v", got)
+	}
+	if got, err := s.GetMapRunExecution(ctxT(t), kids[0].Arn); err != nil || got.Input != `{"item":"c000"}` || got.Output != `{"ok":1}` || got.Error != "" || got.HasCause {
+		t.Fatalf("succeeded child = %+v, %v", got, err)
+	}
+	// Created and ended in one step: the input of its first write stays.
+	late := child("1", "late", at(30))
+	ended := late
+	ended.Input, ended.Status, ended.StoppedAt = "", "SUCCEEDED", at(30)
+	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte(`"z"`), MapRunExecutions: []store.MapRunExecution{late, ended}}))
+	if got, err := s.GetMapRunExecution(ctxT(t), late.Arn); err != nil || got.Input != late.Input || got.Status != "SUCCEEDED" {
+		t.Fatalf("child created and ended in one step = %+v, %v", got, err)
 	}
 	checkTime(t, "StoppedAt", got.StoppedAt, at(21))
 	checkTime(t, "StartedAt", got.StartedAt, kids[1].StartedAt)
@@ -135,8 +152,13 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 		}
 		tok = next
 	}
-	if len(all) != 300 {
-		t.Fatalf("listed %d children, want 300", len(all))
+	if len(all) != 301 {
+		t.Fatalf("listed %d children, want 301", len(all))
+	}
+	for _, c := range all {
+		if c.Input != "" || c.Output != "" {
+			t.Fatalf("a listing read the child's input and output: %+v", c)
+		}
 	}
 	for i := 1; i < len(all); i++ {
 		a, b := all[i-1], all[i]

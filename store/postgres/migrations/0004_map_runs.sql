@@ -28,7 +28,12 @@ CREATE TABLE map_run_executions (
 	name              text        NOT NULL,
 	status            text        NOT NULL,
 	started_at        timestamptz NOT NULL,
-	stopped_at        timestamptz
+	stopped_at        timestamptz,
+	input             text        NOT NULL,
+	output            text        NOT NULL,
+	error             text        NOT NULL,
+	cause             text        NOT NULL,
+	has_cause         boolean     NOT NULL
 );
 
 -- ListExecutions of a Map Run pages newest first, optionally by status.

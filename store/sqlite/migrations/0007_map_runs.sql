@@ -27,7 +27,12 @@ CREATE TABLE map_run_executions (
 	name              TEXT    NOT NULL,
 	status            TEXT    NOT NULL,
 	started_at        INTEGER NOT NULL,
-	stopped_at        INTEGER NOT NULL
+	stopped_at        INTEGER NOT NULL,
+	input             TEXT    NOT NULL,
+	output            TEXT    NOT NULL,
+	error             TEXT    NOT NULL,
+	cause             TEXT    NOT NULL,
+	has_cause         INTEGER NOT NULL
 ) STRICT;
 
 -- ListExecutions of a Map Run pages newest first, optionally by status.
