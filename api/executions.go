@@ -236,6 +236,7 @@ type executionListItem struct {
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 	MapRunArn              string `json:"mapRunArn,omitempty"`
+	ItemCount              *int64 `json:"itemCount,omitempty"`
 	RedriveCount           int    `json:"redriveCount"`
 }
 

@@ -214,7 +214,7 @@ func (s *server) listMapRunExecutions(c *call, mapRunArn, status, redrive string
 	}
 	for _, k := range kids {
 		item := executionListItem{ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
-			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn}
+			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn, ItemCount: &k.ItemCount}
 		out.Executions = append(out.Executions, item)
 	}
 	if next != "" {

@@ -91,7 +91,7 @@ func TestSDKMapRun(t *testing.T) {
 		t.Fatalf("%d children listed, want 4", len(kids.Executions))
 	}
 	for i, k := range kids.Executions {
-		if aws.ToString(k.MapRunArn) != runArn || aws.ToString(k.StateMachineArn) != *sm.StateMachineArn+"/Fan" ||
+		if aws.ToString(k.MapRunArn) != runArn || aws.ToString(k.StateMachineArn) != *sm.StateMachineArn+"/Fan" || aws.ToInt32(k.ItemCount) != 1 ||
 			!strings.HasPrefix(aws.ToString(k.ExecutionArn), strings.Replace(*sm.StateMachineArn, ":stateMachine:", ":execution:", 1)+"/Fan:") {
 			t.Fatalf("child %d: %+v", i, k)
 		}

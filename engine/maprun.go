@@ -32,7 +32,7 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 		sp.MapRunExecutions = make([]store.MapRunExecution, len(kids))
 		for i, c := range kids {
 			sp.MapRunExecutions[i] = store.MapRunExecution{Arn: c.Arn, MapRunArn: c.MapRunArn, ExecutionArn: l.arn,
-				StateMachineArn: c.StateMachineArn, Name: c.Name, Status: string(c.Status), StartedAt: c.StartDate, StoppedAt: c.StopDate,
+				StateMachineArn: c.StateMachineArn, Name: c.Name, ItemCount: c.Items, Status: string(c.Status), StartedAt: c.StartDate, StoppedAt: c.StopDate,
 				Input: c.Input, Output: c.Output, Error: c.Error, Cause: c.Cause, HasCause: c.HasCause}
 		}
 	}

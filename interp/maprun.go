@@ -46,6 +46,7 @@ type MapRunChild struct {
 	// (arn.MapRunChild); Name is the last part of Arn.
 	Arn, StateMachineArn, Name string
 	Index                      int
+	Items                      int64  // how many items it processes (a batch's, or 1)
 	Status                     Status // Running, Succeeded, Failed, TimedOut or Aborted
 	StartDate, StopDate        time.Time
 	// Input is the child's input as JSON text, set in the step that
@@ -125,7 +126,7 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
-		Status: status, StartDate: c.began}
+		Items: weight(f, c.index), Status: status, StartDate: c.began}
 	switch {
 	case status == Running:
 		ch.Input = jsonv.String(c.itemIn)

@@ -560,6 +560,7 @@ type MapRunExecution struct {
 	ExecutionArn    string // the Map Run's parent execution
 	StateMachineArn string
 	Name            string
+	ItemCount       int64  // the items it processes
 	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
 	StartedAt       time.Time
 	StoppedAt       time.Time // zero while running

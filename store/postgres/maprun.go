@@ -16,7 +16,7 @@ const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at
 	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
 
 const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
-	c.error, c.cause, c.has_cause`
+	c.error, c.cause, c.has_cause, c.item_count`
 
 func stopTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -72,6 +72,7 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 		arns, runs, sms, names, statuses := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 		started, stopped := make([]time.Time, 0, n), make([]*time.Time, 0, n)
 		inputs, outputs, errs, causes, hasCause := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]bool, 0, n)
+		items := make([]int64, 0, n)
 		for i, c := range st.MapRunExecutions {
 			if last[c.Arn] != i {
 				continue
@@ -89,17 +90,18 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 			arns, runs, sms, names, statuses = append(arns, c.Arn), append(runs, c.MapRunArn), append(sms, c.StateMachineArn), append(names, c.Name), append(statuses, c.Status)
 			started, stopped = append(started, c.StartedAt), append(stopped, stopTime(c.StoppedAt))
 			inputs, outputs, errs, causes, hasCause = append(inputs, c.Input), append(outputs, c.Output), append(errs, c.Error), append(causes, c.Cause), append(hasCause, c.HasCause)
+			items = append(items, c.ItemCount)
 		}
 		b.Queue(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
-				input, output, error, cause, has_cause)
-			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped, u.input, u.output, u.error, u.cause, u.has_cause
+				input, output, error, cause, has_cause, item_count)
+			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped, u.input, u.output, u.error, u.cause, u.has_cause, u.items
 			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-				$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[])
-				AS u(arn, run, sm, name, status, started, stopped, input, output, error, cause, has_cause)
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::bigint[])
+				AS u(arn, run, sm, name, status, started, stopped, input, output, error, cause, has_cause, items)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 				input = CASE WHEN excluded.input = '' THEN map_run_executions.input ELSE excluded.input END,
 				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
-			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped, inputs, outputs, errs, causes, hasCause)
+			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped, inputs, outputs, errs, causes, hasCause, items)
 	}
 }
 
@@ -124,7 +126,7 @@ func scanMapRun(row pgx.Row) (*store.MapRun, error) {
 func scanMapRunExec(row pgx.Row, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
 	var stopped *time.Time
-	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped, &c.Error, &c.Cause, &c.HasCause}
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount}
 	if err := row.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at
 	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
 
 const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
-	c.error, c.cause, c.has_cause`
+	c.error, c.cause, c.has_cause, c.item_count`
 
 // writeMapRuns writes a step's Map Runs and children into execution id's
 // rows; each is one upsert by ARN.
@@ -36,13 +36,13 @@ func writeMapRuns(w *writer, id int64, st *store.StepParams) error {
 	}
 	for _, c := range st.MapRunExecutions {
 		if _, err := w.exec(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
-				input, output, error, cause, has_cause)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				input, output, error, cause, has_cause, item_count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 				input = CASE WHEN excluded.input = '' THEN input ELSE excluded.input END,
 				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
 			c.Arn, c.MapRunArn, id, c.StateMachineArn, c.Name, c.Status, toNanos(c.StartedAt), toNanos(c.StoppedAt),
-			c.Input, c.Output, c.Error, c.Cause, boolInt(c.HasCause)); err != nil {
+			c.Input, c.Output, c.Error, c.Cause, boolInt(c.HasCause), c.ItemCount); err != nil {
 			return err
 		}
 	}
@@ -70,7 +70,7 @@ func scanMapRun(sc interface{ Scan(...any) error }) (*store.MapRun, error) {
 func scanMapRunExec(sc interface{ Scan(...any) error }, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
 	var started, stopped int64
-	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped, &c.Error, &c.Cause, &c.HasCause}
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount}
 	if err := sc.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func mapRun(id string, started time.Time) store.MapRun {
 func child(run, name string, started time.Time) store.MapRunExecution {
 	return store.MapRunExecution{
 		Arn: "arn:aws:states:us-east-1:123456789012:execution:sm/L:" + name, MapRunArn: mapRunBase + run,
-		StateMachineArn: smArn + "/L", Name: name, Status: "RUNNING", StartedAt: started,
+		StateMachineArn: smArn + "/L", Name: name, Status: "RUNNING", StartedAt: started, ItemCount: 3,
 		Input: `{"item":"` + name + `"}`,
 	}
 }
@@ -121,7 +121,7 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 	got, err := s.GetMapRunExecution(ctxT(t), kids[1].Arn)
 	must(t, "GetMapRunExecution", err)
 	if got.Status != "FAILED" || got.ExecutionArn != e.Arn || got.MapRunArn != r.Arn || got.Name != "c001" || got.StateMachineArn != smArn+"/L" ||
-		got.Input != `{"item":"c001"}` || got.Output != "" || got.Error != "E" || got.Cause != "" || !got.HasCause {
+		got.Input != `{"item":"c001"}` || got.Output != "" || got.ItemCount != 3 || got.Error != "E" || got.Cause != "" || !got.HasCause {
 		t.Fatalf("child = %+v", got)
 	}
 	if got, err := s.GetMapRunExecution(ctxT(t), kids[0].Arn); err != nil || got.Input != `{"item":"c000"}` || got.Output != `{"ok":1}` || got.Error != "" || got.HasCause {
@@ -156,6 +156,9 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 		t.Fatalf("listed %d children, want 301", len(all))
 	}
 	for _, c := range all {
+		if c.ItemCount != 3 {
+			t.Fatalf("listed item count: %+v", c)
+		}
 		if c.Input != "" || c.Output != "" {
 			t.Fatalf("a listing read the child's input and output: %+v", c)
 		}

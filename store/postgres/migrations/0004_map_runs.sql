@@ -26,6 +26,7 @@ CREATE TABLE map_run_executions (
 	exec_id           bigint      NOT NULL,
 	state_machine_arn text        NOT NULL,
 	name              text        NOT NULL,
+	item_count        bigint      NOT NULL,
 	status            text        NOT NULL,
 	started_at        timestamptz NOT NULL,
 	stopped_at        timestamptz,

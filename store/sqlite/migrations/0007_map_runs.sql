@@ -25,6 +25,7 @@ CREATE TABLE map_run_executions (
 	exec_id           INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
 	state_machine_arn TEXT    NOT NULL,
 	name              TEXT    NOT NULL,
+	item_count        INTEGER NOT NULL,
 	status            TEXT    NOT NULL,
 	started_at        INTEGER NOT NULL,
 	stopped_at        INTEGER NOT NULL,
