@@ -128,3 +128,31 @@ func TestUpdateMapRunTolerance(t *testing.T) {
 		t.Fatalf("children: %+v", kids)
 	}
 }
+
+// TestMapRunCountsBatches: with an ItemBatcher, a Map Run counts its
+// children once and their items each.
+func TestMapRunCountsBatches(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemBatcher":{"MaxItemsPerBatch":2},
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}`
+	m := compile(t, def)
+	x, _ := m.Start(interp.Info{StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", Input: parseJSON(t, `[1,2,3,4,5]`)}, t0, 7)
+	if x.Status != interp.Succeeded {
+		t.Fatalf("status %s", x.Status)
+	}
+	runs, kids := x.TakeMapRunChanges()
+	r := runs[len(runs)-1]
+	if r.Status != interp.Succeeded || r.Items.Total != 5 || r.Items.Succeeded != 5 || r.Executions.Total != 3 || r.Executions.Succeeded != 3 {
+		t.Fatalf("run: %+v", r)
+	}
+	var items []int64
+	for _, k := range kids {
+		items = append(items, k.Items)
+		if k.Status != interp.Succeeded || k.Input == "" || k.Output == "" {
+			t.Fatalf("child: %+v", k)
+		}
+	}
+	if len(items) != 3 || items[0] != 2 || items[1] != 2 || items[2] != 1 {
+		t.Fatalf("items per child %v", items)
+	}
+}
