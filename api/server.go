@@ -143,12 +143,13 @@ var handlers = map[string]opFunc{
 	"ListStateMachineAliases":          (*server).listStateMachineAliases,
 	"TestState":                        (*server).testState,
 	"RedriveExecution":                 (*server).redriveExecution,
+	"DescribeMapRun":                   (*server).describeMapRun,
+	"ListMapRuns":                      (*server).listMapRuns,
+	"UpdateMapRun":                     (*server).updateMapRun,
 }
 
 // unsupportedOps are the rest of the model's operations.
-var unsupportedOps = []string{
-	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
-}
+var unsupportedOps = []string{}
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
 

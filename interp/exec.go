@@ -52,6 +52,10 @@ type Execution struct {
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time
+	// runs are the open Map Runs by ARN, runLog what changed in Map Runs
+	// since the host last took it (maprun.go).
+	runs   map[string]*frame
+	runLog *mapRunLog
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
@@ -158,6 +162,11 @@ type fanout struct {
 	childErr    *stateError
 	lastSucceed int64
 	mapRunArn   string
+	// run is the open Map Run of a Distributed Map (nil once it ended);
+	// updCount and updPct say that an UpdateMapRun set a tolerance the
+	// state did not.
+	run              *MapRun
+	updCount, updPct bool
 	// weights is how many items each child of a batching Map carries
 	// (nil when each child takes one item), and itemCount how many items
 	// the Map has: tolerated failures count items, not children.
@@ -251,6 +260,12 @@ func (x *Execution) Apply(ev Event) []Command {
 	}
 	if ev.Kind == Redrive {
 		return nil
+	}
+	if ev.Kind == UpdateMapRun {
+		if !x.applyUpdateMapRun(ev) {
+			return nil
+		}
+		return x.takeCommands()
 	}
 	if ev.Kind != Stop && !(ev.Kind == TimerFired && ev.Ref == x.execTimer && ev.Ref != 0) {
 		// An event about a ref nothing waits for, or of the wrong kind for
@@ -435,6 +450,7 @@ func (x *Execution) rand() uint64 {
 
 func (x *Execution) finishExecution(st Status, out any, err *stateError, typ string) {
 	x.Status = st
+	x.abortRuns()
 	prev := int64(0)
 	if x.root != nil {
 		prev = x.root.last

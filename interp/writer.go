@@ -110,7 +110,7 @@ func (x *Execution) writeResults(f *frame) bool {
 
 // childRecord is what AWS exports of one child execution.
 func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
-	name := x.uuid()
+	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	rec := map[string]any{
 		"ExecutionArn":    execArn,
@@ -156,6 +156,7 @@ func (x *Execution) writeFailed(f *frame, name, cause string) {
 }
 
 func (x *Execution) failRun(f *frame, err *stateError) {
+	x.endRun(f, Failed)
 	d := &Details{Error: ptr(err.name)}
 	if err.hasCause {
 		d.Cause = ptr(err.cause)

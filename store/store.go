@@ -69,8 +69,8 @@ var (
 //
 // Listings. A page holds the rows that follow the token, in the
 // listing's order: state machines, activities and aliases by CreatedAt
-// then ARN, ascending; executions by StartedAt then ARN, descending;
-// versions by number, descending. The next token is "" exactly when the
+// then ARN, ascending; executions, Map Runs and Map Runs' children by
+// StartedAt then ARN, descending; versions by number, descending. The next token is "" exactly when the
 // page ends with the last row. A token is a position, the sort key of the
 // page's last row, never a grant: the next page starts after it whatever
 // was added or deleted since, and presented with another filter (another
@@ -254,9 +254,22 @@ type Store interface {
 	// list; activities with none are absent from the map.
 	QueuedTasks(ctx context.Context) (map[string]int64, error)
 
+	// GetMapRun finds a Map Run by its ARN.
+	GetMapRun(ctx context.Context, arn string) (*MapRun, error)
+	// ListMapRuns pages the Map Runs of p.ExecutionArn, by StartedAt then
+	// ARN, descending; nothing (not ErrNotFound) for an execution that has
+	// none or does not exist.
+	ListMapRuns(ctx context.Context, p ListMapRunsParams) ([]*MapRun, string, error)
+	// GetMapRunExecution finds a Map Run's child execution by its ARN.
+	GetMapRunExecution(ctx context.Context, arn string) (*MapRunExecution, error)
+	// ListMapRunExecutions pages the child executions of p.MapRunArn, by
+	// StartedAt then ARN, descending.
+	ListMapRunExecutions(ctx context.Context, p ListMapRunExecutionsParams) ([]*MapRunExecution, string, error)
+
 	// PurgeExecutions deletes up to p.Limit executions that ended before
 	// p.StoppedBefore, those that ended first first, with everything kept
-	// for them (inputs, history, tags, and any timers or tasks left), and
+	// for them (inputs, history, tags, Map Runs and their children, and
+	// any timers or tasks left), and
 	// returns how many it deleted. It never deletes a running execution,
 	// nor a child execution that its parent still waits on (its
 	// ParentToken names an open task): the parent reads the child's
@@ -513,6 +526,14 @@ type StepParams struct {
 	ClaimTasks []TaskClaim
 	// AddTasks opens tasks; ErrConflict when a token is open already.
 	AddTasks []Task
+	// MapRuns are written whole, created or replacing the row of the same
+	// ARN, as the execution's (whatever their ExecutionArn says);
+	// MapRunExecutions likewise, after them, but for the Input of a child
+	// that has one (see MapRunExecution). A step writes only the Map
+	// Runs and children it changed, so their cost follows the children
+	// that started or ended, not how many a Map Run has.
+	MapRuns          []MapRun
+	MapRunExecutions []MapRunExecution
 	// Final ends the execution; its Status is SUCCEEDED, FAILED,
 	// TIMED_OUT or ABORTED, and any other fails the step.
 	Final *Final
@@ -524,6 +545,64 @@ type StepParams struct {
 // Redrive is when a step reopened its ended execution.
 type Redrive struct {
 	At time.Time
+}
+
+// MapRun is a Distributed Map's run, as DescribeMapRun shows it; the
+// engine writes it with the steps of its parent execution.
+type MapRun struct {
+	Arn             string
+	ExecutionArn    string // the parent execution
+	StateMachineArn string // the machine its children run: "<parent's machine>/<label>"
+	Status          string // RUNNING, SUCCEEDED, FAILED or ABORTED
+	StartedAt       time.Time
+	StoppedAt       time.Time // zero while running
+
+	MaxConcurrency             int64
+	ToleratedFailurePercentage float64
+	ToleratedFailureCount      int64
+	ItemCounts                 MapRunCounts
+	ExecutionCounts            MapRunCounts
+}
+
+// MapRunCounts are the counts of a Map Run's items or child executions.
+type MapRunCounts struct {
+	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+}
+
+// MapRunExecution is a child execution of a Map Run, as ListExecutions
+// lists it.
+type MapRunExecution struct {
+	Arn             string
+	MapRunArn       string
+	ExecutionArn    string // the Map Run's parent execution
+	StateMachineArn string
+	Name            string
+	ItemCount       int64  // the items it processes
+	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
+	StartedAt       time.Time
+	StoppedAt       time.Time // zero while running
+	// Input (JSON text) is written when the child is created: a later
+	// write with Input "" keeps it. Output (JSON text, when SUCCEEDED),
+	// Error and Cause are replaced with the rest. ListMapRunExecutions
+	// leaves Input and Output out.
+	Input, Output string
+	Error, Cause  string
+	HasCause      bool
+}
+
+// ListMapRunsParams pages the Map Runs of an execution.
+type ListMapRunsParams struct {
+	ExecutionArn string
+	Limit        int
+	Token        string
+}
+
+// ListMapRunExecutionsParams pages the child executions of a Map Run.
+type ListMapRunExecutionsParams struct {
+	MapRunArn string
+	Status    string // "" for every status
+	Limit     int
+	Token     string
 }
 
 // Final is how an execution ended.

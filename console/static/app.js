@@ -682,6 +682,43 @@ async function executionPage(m, arn) {
     });
   }
 
+  // Map Runs of Distributed Maps, with their children's counts: read
+  // (DescribeMapRun) at first, on every MapRun event and every few
+  // seconds while the execution runs, since children move without the
+  // parent's history showing it.
+  const mapRunsBody = h('tbody');
+  const mapRunsPanel = h('section', { class: 'panel', id: 'map-runs', hidden: true }, h('h2', {}, 'Map Runs'),
+    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ['Map Run', 'Status', 'Children: running', 'pending', 'succeeded', 'failed', 'aborted', 'total', 'Items', 'Max concurrency'].map((t) => h('th', {}, t)))), mapRunsBody));
+  let mapRunsBusy = false;
+  let running = !TERMINAL.has(x.status);
+  const refreshMapRuns = async () => {
+    if (mapRunsBusy) return;
+    mapRunsBusy = true;
+    try {
+      const out = await api('ListMapRuns', { executionArn: arn, maxResults: 20 });
+      const runs = (await Promise.all(out.mapRuns.map((r) => api('DescribeMapRun', { mapRunArn: r.mapRunArn }).catch(() => null)))).filter(Boolean);
+      mapRunsBody.textContent = '';
+      mapRunsPanel.hidden = runs.length === 0;
+      for (const r of runs) {
+        const c = r.executionCounts, it = r.itemCounts;
+        const label = r.mapRunArn.slice(r.mapRunArn.indexOf(':mapRun:') + ':mapRun:'.length);
+        mapRunsBody.append(h('tr', { class: 'map-run', dataset: { mapRun: r.mapRunArn, status: r.status, running: c.running, succeeded: c.succeeded, total: c.total } },
+          h('td', { class: 'small', title: r.mapRunArn }, label),
+          h('td', {}, statusBadge(r.status)),
+          ...[c.running, c.pending, c.succeeded, c.failed + c.timedOut, c.aborted, c.total].map((n) => h('td', { class: 'num' }, String(n))),
+          h('td', { class: 'num', title: 'items succeeded / total' }, `${it.succeeded} / ${it.total}`),
+          h('td', { class: 'num' }, r.maxConcurrency ? String(r.maxConcurrency) : 'unlimited')));
+      }
+    } catch {
+      mapRunsPanel.hidden = true; // not the role's to see, or the server went away: the event log says the rest
+    } finally {
+      mapRunsBusy = false;
+    }
+  };
+  refreshMapRuns();
+  const mapRunsTimer = setInterval(() => { if (running && !mapRunsPanel.hidden) refreshMapRuns(); }, 2000);
+  onLeave(() => clearInterval(mapRunsTimer));
+
   // Event log.
   const tbody = h('tbody');
   const table = h('table', { class: 'list events', id: 'events' },
@@ -710,6 +747,7 @@ async function executionPage(m, arn) {
   m.appendChild(h('section', { class: 'split' },
     h('div', { class: 'panel grow' }, h('h2', {}, 'Graph'), legend(), graphBox),
     h('div', { class: 'panel side' }, h('h2', {}, 'State'), statePanel, ioBox)));
+  m.appendChild(mapRunsPanel);
   m.appendChild(h('section', { class: 'panel' }, h('h2', {}, 'Event log ', h('span', { class: 'muted small', id: 'event-count' })), table));
 
   const counter = document.getElementById('event-count');
@@ -731,6 +769,7 @@ async function executionPage(m, arn) {
     addRow(ev, state);
     if (state) pending.add(state);
     if (ev.type.startsWith('Execution') && ev.type !== 'ExecutionStarted') for (const s of allStates) pending.add(s);
+    if (ev.type.startsWith('MapRun') || (ev.type.startsWith('Execution') && ev.type !== 'ExecutionStarted')) refreshMapRuns();
     if (!scheduled) { scheduled = true; requestAnimationFrame(repaint); }
   };
 
@@ -740,7 +779,11 @@ async function executionPage(m, arn) {
   liveEl.textContent = '● connecting';
   es.addEventListener('open', () => { liveEl.textContent = '● live'; liveEl.className = 'live small on'; });
   es.addEventListener('history', (e) => onEvent(JSON.parse(e.data)));
-  es.addEventListener('execution', (e) => setExec(JSON.parse(e.data)));
+  es.addEventListener('execution', (e) => {
+    const d = JSON.parse(e.data);
+    running = !TERMINAL.has(d.status);
+    setExec(d);
+  });
   es.addEventListener('end', () => {
     es.close();
     liveEl.textContent = '■ ended';

@@ -68,6 +68,7 @@ func TestAWSCLI(t *testing.T) {
 		}
 		d.testRedrive(t)
 	})
+	t.Run("MapRun", c.testMapRun)
 }
 
 // startServer builds cmd/statecraft, runs `statecraft server` on a free
@@ -1036,4 +1037,47 @@ func (c *cli) testRedrive(t *testing.T) {
 	if !strings.Contains(stderr, "Execution is SUCCEEDED and cannot be redriven") {
 		t.Errorf("redrive of a succeeded execution: %s", stderr)
 	}
+}
+
+// testMapRun runs a Distributed Map and reads its Map Run with
+// list-map-runs, describe-map-run and list-executions --map-run-arn.
+func (c *cli) testMapRun(t *testing.T) {
+	t.Parallel()
+	arn := c.createMachine(t, "cli-maprun", `{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Fan", "End": true,
+		"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+			"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}`)
+	var started struct{ ExecutionArn string }
+	c.ok(t, &started, "start-execution", "--state-machine-arn", arn, "--input", `[1, 2, 3]`)
+	c.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+	var runs struct {
+		MapRuns []struct {
+			ExecutionArn, MapRunArn, StateMachineArn string
+			StartDate, StopDate                      json.RawMessage
+		}
+	}
+	c.ok(t, &runs, "list-map-runs", "--execution-arn", started.ExecutionArn)
+	if len(runs.MapRuns) != 1 || runs.MapRuns[0].ExecutionArn != started.ExecutionArn || runs.MapRuns[0].StateMachineArn != arn+"/Fan" {
+		t.Fatalf("list-map-runs = %+v", runs)
+	}
+	checkStamp(t, "list-map-runs stopDate", runs.MapRuns[0].StopDate)
+	runArn := runs.MapRuns[0].MapRunArn
+	var run struct {
+		MapRunArn, ExecutionArn, Status string
+		MaxConcurrency                  int
+		ToleratedFailurePercentage      float64
+		ItemCounts, ExecutionCounts     struct{ Succeeded, Total, Running, Pending int }
+	}
+	c.ok(t, &run, "describe-map-run", "--map-run-arn", runArn)
+	if run.MapRunArn != runArn || run.ExecutionArn != started.ExecutionArn || run.Status != "SUCCEEDED" ||
+		run.ItemCounts.Succeeded != 3 || run.ItemCounts.Total != 3 || run.ExecutionCounts.Succeeded != 3 {
+		t.Errorf("describe-map-run = %+v", run)
+	}
+	var kids struct {
+		Executions []struct{ ExecutionArn, MapRunArn, Status string }
+	}
+	c.ok(t, &kids, "list-executions", "--map-run-arn", runArn)
+	if len(kids.Executions) != 3 || kids.Executions[0].MapRunArn != runArn || kids.Executions[0].Status != "SUCCEEDED" {
+		t.Errorf("list-executions --map-run-arn = %+v", kids)
+	}
+	c.fails(t, "ValidationException", "update-map-run", "--map-run-arn", runArn, "--max-concurrency", "2")
 }

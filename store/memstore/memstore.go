@@ -35,6 +35,10 @@ type Store struct {
 	versions    map[string]map[int64]*store.StateMachineVersion
 	lastVersion map[string]int64
 	aliases     map[string]map[string]*store.StateMachineAlias // machine ARN -> name -> alias
+	// mapRuns and mapRunExecs hold Map Runs and their children by ARN
+	// (maprun.go).
+	mapRuns     map[string]*store.MapRun
+	mapRunExecs map[string]*store.MapRunExecution
 }
 
 type timerKey struct {
@@ -542,6 +546,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 		t.CreatedAt = utc(t.CreatedAt)
 		s.tasks[t.Token] = &taskRow{Task: t, seq: s.seq}
 	}
+	s.applyMapRuns(e, step)
 	if f := step.Final; f != nil {
 		e.Status, e.Output = f.Status, f.Output
 		e.Error, e.HasError, e.Cause, e.HasCause = f.Error, f.HasError, f.Cause, f.HasCause
@@ -747,6 +752,7 @@ func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, er
 		delete(s.events, e.Arn)
 		delete(s.inputs, e.Arn)
 		delete(s.tags, e.Arn)
+		s.purgeMapRuns(e.Arn)
 		for k := range s.timers {
 			if k.arn == e.Arn {
 				delete(s.timers, k)

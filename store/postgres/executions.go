@@ -252,6 +252,7 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 				WITH ORDINALITY AS u(token, ref, act, input, started, worker, hb, created, n)
 			ORDER BY u.n`, arnv, tokens, refs, acts, inputs, started, workers, hbs, created)
 	}
+	queueMapRuns(b, st)
 	if final && !endTimers {
 		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID, arnv)
 	}

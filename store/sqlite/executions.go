@@ -174,6 +174,9 @@ func applyStep(w *writer, st *store.StepParams) error {
 			return err
 		}
 	}
+	if err := writeMapRuns(w, id, st); err != nil {
+		return err
+	}
 	if st.Final != nil {
 		// An ended execution waits for nothing: its leftover timers would
 		// fire for nobody and its tokens must stop being accepted.
