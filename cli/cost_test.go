@@ -169,10 +169,10 @@ func TestCostThroughTheCLIDoor(t *testing.T) {
 	// Refusals: modelled errors, never a 500.
 	for q, want := range map[string]string{
 		"executionArn=arn:aws:states:us-east-1:123456789012:execution:nope:x": "ExecutionDoesNotExist",
-		"executionArn=bad":           "InvalidArn",
-		"since=yesterday":            "ValidationException",
-		"allAccounts=maybe":          "ValidationException",
-		"unknown=1":                  "ValidationException",
+		"executionArn=bad":  "InvalidArn",
+		"since=yesterday":   "ValidationException",
+		"allAccounts=maybe": "ValidationException",
+		"unknown=1":         "ValidationException",
 		"stateMachineArn=arn:aws:states:us-east-1:999999999999:stateMachine:cost-chain": "StateMachineDoesNotExist",
 	} {
 		v, _ := url.ParseQuery(q)
