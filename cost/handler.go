@@ -3,6 +3,7 @@ package cost
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -129,7 +130,7 @@ func serve(ctx context.Context, c *Calculator, region string, p *auth.Principal,
 			return nil, http.StatusBadRequest, "InvalidArn", "Invalid Arn: '" + execArn + "'"
 		}
 		e, err := c.Store.GetExecution(ctx, execArn)
-		if err == store.ErrNotFound || (err == nil && !owned(p, e.Arn)) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !owned(p, e.Arn)) {
 			return nil, http.StatusBadRequest, "ExecutionDoesNotExist", "Execution Does Not Exist: '" + execArn + "'"
 		}
 		if err != nil {
@@ -150,7 +151,7 @@ func serve(ctx context.Context, c *Calculator, region string, p *auth.Principal,
 			return nil, http.StatusBadRequest, "InvalidArn", "Invalid Arn: '" + smArn + "'"
 		}
 		sm, err := c.Store.GetStateMachine(ctx, smArn)
-		if err == store.ErrNotFound || (err == nil && !owned(p, sm.Arn)) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !owned(p, sm.Arn)) {
 			return nil, http.StatusBadRequest, "StateMachineDoesNotExist", "State Machine Does Not Exist: '" + smArn + "'"
 		}
 		if err != nil {
