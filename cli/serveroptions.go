@@ -78,6 +78,9 @@ type ServerOptions struct {
 	// flag shows in the process list, and a config file gets copied.
 	S3AccessKeyID     string `json:"-"`
 	S3SecretAccessKey string `json:"-"`
+	// CostPrices is a JSON price table (package cost) over the embedded
+	// us-east-1 list prices; "" keeps those.
+	CostPrices string `json:"costPrices"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -136,6 +139,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_TLS_CERT":       func(o *ServerOptions, v string) { o.TLSCert = v },
 	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
 	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
+	"STATECRAFT_COST_PRICES":    func(o *ServerOptions, v string) { o.CostPrices = v },
 	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
 	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
 		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
@@ -201,6 +205,7 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"s3-region":           func(o *ServerOptions, f ServerOptions) { o.S3Region = f.S3Region },
 	"s3-path-style":       func(o *ServerOptions, f ServerOptions) { o.S3PathStyle = f.S3PathStyle },
 	"s3-dir":              func(o *ServerOptions, f ServerOptions) { o.S3Dir = f.S3Dir },
+	"cost-prices":         func(o *ServerOptions, f ServerOptions) { o.CostPrices = f.CostPrices },
 }
 
 // ServerSettings are the settings of `statecraft server`: the flags that

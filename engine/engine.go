@@ -122,6 +122,8 @@ type live struct {
 	x      *interp.Execution
 	seq    int64
 	seed   uint64
+	sm     string // the state machine's ARN, for the billed-transition counters
+	billed int64  // transitions committed so far
 	elem   *list.Element
 	gone   bool // evicted: reload before use
 }
@@ -332,7 +334,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		StateMachineAliasArn:   o.aliasArn,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
-	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken}
+	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -344,7 +346,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		return nil, err
 	}
 	e.counters.started.Add(1)
-	e.countStep(&step)
+	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	if x.Status == interp.Running {
@@ -464,7 +466,7 @@ func (e *Engine) replay(ctx context.Context, rec *store.Execution) (*live, error
 		return nil, fmt.Errorf("execution %s: replay produced %d events, the store holds %d", arn, x.EventCount(), rec.Events)
 	}
 	x.SetHistory(true)
-	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed, parent: rec.ParentToken}, nil
+	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed, parent: rec.ParentToken, sm: rec.StateMachineArn, billed: x.Transitions}, nil
 }
 
 // apply feeds one event to an execution and commits the step. A conflict
@@ -554,7 +556,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 		return err
 	}
 	l.seq++
-	e.countStep(&step)
+	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	return nil
@@ -563,7 +565,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 // buildStep turns what the interpreter produced into one store step.
 func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) store.StepParams {
 	x := l.x
-	sp := store.StepParams{ExecutionArn: l.arn, Seq: l.seq}
+	sp := store.StepParams{ExecutionArn: l.arn, Seq: l.seq, Transitions: x.Transitions}
 	if ev != nil {
 		sp.Input = encodeInput(*ev)
 	}

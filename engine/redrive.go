@@ -120,7 +120,7 @@ func (e *Engine) redriveOnce(ctx context.Context, arn, clientToken string) (time
 		return time.Time{}, err
 	}
 	l.seq++
-	e.countStep(&step)
+	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	if x.Status == interp.Running {

@@ -413,6 +413,9 @@ type Execution struct {
 	// execution; RedriveDate is when the last did (zero for none).
 	RedriveCount int64
 	RedriveDate  time.Time
+	// Transitions is the state transitions AWS would bill the execution
+	// (states entered, retries included), as its last step set it.
+	Transitions int64
 }
 
 // Event is one history event row. Body is the event's JSON as
@@ -540,6 +543,10 @@ type StepParams struct {
 	// Fence, when not zero, is the lease the step is made under (a timer
 	// firing): ErrFenced when its shard has moved on ("Several nodes").
 	Fence Fence
+	// Transitions is the execution's count of billed state transitions
+	// after the step; the stored count only grows (a smaller one, such as
+	// the 0 of a step that only claims a task, leaves it as it is).
+	Transitions int64
 }
 
 // Redrive is when a step reopened its ended execution.

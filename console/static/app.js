@@ -601,6 +601,9 @@ async function machinePage(m, arn) {
     h('table', { class: 'list', id: 'versions' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Published'), h('th', {}, 'Description'), h('th', {}, ''))), versionRows),
     vp.el));
+  const costs = costPanel({ stateMachineArn: arn }, 'machine-cost');
+  m.appendChild(costs.el);
+  costs.load();
   const aliasesAt = h('div');
   m.appendChild(aliasesAt);
   await Promise.all([p.load(), vp.load(),
@@ -630,7 +633,15 @@ async function executionPage(m, arn) {
   const times = h('span', { class: 'muted', id: 'exec-times' });
   const ioBox = h('div', { class: 'io', id: 'exec-io' });
   const liveEl = h('span', { class: 'live small', id: 'live' }, '');
+  // The count grows while the execution runs: read again when its status
+  // changes (its end above all).
+  const costs = costPanel({ executionArn: arn }, 'exec-cost');
+  let costStatus = x.status;
   const setExec = (d) => {
+    if (d.status !== costStatus) {
+      costStatus = d.status;
+      costs.load();
+    }
     statusEl.textContent = '';
     statusEl.appendChild(statusBadge(d.status));
     statusEl.dataset.status = d.status;
@@ -749,6 +760,8 @@ async function executionPage(m, arn) {
     h('div', { class: 'panel side' }, h('h2', {}, 'State'), statePanel, ioBox)));
   m.appendChild(mapRunsPanel);
   m.appendChild(h('section', { class: 'panel' }, h('h2', {}, 'Event log ', h('span', { class: 'muted small', id: 'event-count' })), table));
+  m.appendChild(costs.el);
+  costs.load();
 
   const counter = document.getElementById('event-count');
   let pending = new Set();
@@ -883,6 +896,62 @@ async function activitiesPage(m) {
   h('table', { class: 'list', id: 'activities' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Tasks queued'),
     h('th', {}, 'Workers waiting'), h('th', {}, 'ARN'), h('th', {}, 'Created'))), body), p.el);
   await Promise.all([p.load(), refresh()]);
+}
+
+// ---- Cost ----
+
+// fetchCost reads GET /console/cost (package cost) as the session's
+// principal: query is executionArn or stateMachineArn.
+async function fetchCost(query) {
+  const res = await fetch('/console/cost?' + new URLSearchParams(query), { cache: 'no-store' });
+  const out = await readBody(res);
+  if (!res.ok) {
+    if (res.status === 401) signedOut('Your session has ended: sign in again.');
+    throw errorOf(res, out);
+  }
+  return out;
+}
+
+// usd writes a price to the hundred-millionth of a dollar: a transition
+// costs $0.000025.
+export const usd = (v) => '$' + Number(v || 0).toFixed(8);
+
+// pricesNote says where the prices come from.
+const pricesNote = (p) => `AWS list prices of ${p.date}, ${p.region} (${p.currency}): ${usd(p.standardPerTransition)} per state transition, ` +
+  `${usd(p.lambdaPerRequest)} per Lambda request and ${usd(p.lambdaPerGBSecond)} per GB-second. Transitions and durations are measured here; no free tier is taken off.`;
+
+// costPanel is the panel of what an execution (query executionArn) or a
+// state machine's executions (stateMachineArn) would cost on AWS; its
+// load() reads it again.
+function costPanel(query, id) {
+  const body = h('div', { id: id + '-body' }, h('p', { class: 'muted' }, 'Reading…'));
+  const el = h('section', { class: 'panel', id }, h('h2', {}, 'Cost on AWS'), body);
+  const load = async () => {
+    if (!can('GetCost')) {
+      body.textContent = '';
+      body.appendChild(h('p', { class: 'muted' }, `The role ${session.role} cannot read costs.`));
+      return;
+    }
+    try {
+      const r = await fetchCost(query);
+      const t = r.execution || (r.stateMachines && r.stateMachines[0]) || {};
+      const rows = [];
+      if (!r.execution) rows.push(['Executions', String(t.executions || 0)]);
+      rows.push(['State transitions', `${t.transitions || 0} × ${usd(r.prices.standardPerTransition)} = ${usd(t.transitionsUSD)}`]);
+      rows.push(['Lambda', `${t.lambdaRequests || 0} requests, ${(t.lambdaGBSeconds || 0).toFixed(6)} GB-s = ${usd(t.lambdaUSD)}` +
+        (t.lambdaUnpriced ? ` (${t.lambdaUnpriced} calls of functions not run here are not priced)` : '')]);
+      rows.push(['Total', usd(t.totalUSD)]);
+      body.textContent = '';
+      body.appendChild(h('table', { class: 'kv', id: id + '-table' }, h('tbody', {}, rows.map(([k, v]) =>
+        h('tr', {}, h('th', {}, k), h('td', { class: k === 'Total' ? 'cost-total' : '' }, v))))));
+      body.appendChild(h('p', { class: 'muted small', id: id + '-prices' }, pricesNote(r.prices)));
+      for (const n of r.notes || []) body.appendChild(h('p', { class: 'muted small' }, n));
+    } catch (e) {
+      body.textContent = '';
+      body.appendChild(h('p', { class: 'bad' }, `Reading the cost: ${e.message || e}`));
+    }
+  };
+  return { el, load };
 }
 
 // ---- Cluster ----

@@ -513,6 +513,9 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 		e.RedriveCount++
 		e.RedriveDate = utc(r.At)
 	}
+	if step.Transitions > e.Transitions {
+		e.Transitions = step.Transitions
+	}
 	if step.Input != nil {
 		e.Seq++
 		s.inputs[e.Arn] = append(s.inputs[e.Arn], store.Input{Seq: e.Seq, Body: append([]byte(nil), step.Input...)})

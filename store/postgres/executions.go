@@ -26,7 +26,7 @@ const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, 
 
 // execSelect is what reads of an execution select: its columns, then those
 // a redrive sets (which an insert leaves at their defaults).
-const execSelect = execColumns + `, redrive_count, redrive_date`
+const execSelect = execColumns + `, redrive_count, redrive_date, transitions`
 
 func scanExecution(row pgx.Row) (*store.Execution, error) {
 	var e store.Execution
@@ -35,7 +35,7 @@ func scanExecution(row pgx.Row) (*store.Execution, error) {
 	err := row.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
 		&seed, &e.StartedAt, &stopped, &e.Seq, &e.Events, &e.ParentToken,
-		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven)
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven, &e.Transitions)
 	if err != nil {
 		return nil, err
 	}
@@ -146,21 +146,23 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 		if st.Final != nil {
 			f, status, stopped = st.Final, st.Final.Status, &st.Final.StoppedAt
 		}
-		x = `INSERT INTO executions (` + execColumns + `) VALUES (` + arn + `, ` +
+		x = `INSERT INTO executions (` + execColumns + `, transitions) VALUES (` + arn + `, ` +
 			a.add(e.StateMachineArn) + `, ` + a.add(e.Name) + `, ` + a.add(e.Definition) + `, ` + a.add(e.RoleArn) + `, ` +
 			a.add(e.Input) + `, ` + a.add(status) + `, ` + a.add(f.Output) + `, ` + a.add(f.Error) + `, ` +
 			a.add(f.HasError) + `, ` + a.add(f.Cause) + `, ` + a.add(f.HasCause) + `, ` + a.add(e.TraceHeader) + `, ` +
 			a.add(int64(e.Seed)) + `, ` + a.add(e.StartedAt) + `, ` + a.add(stopped) + `, ` + a.add(seq) + `, ` +
 			a.add(nEvents) + `, ` + a.add(e.ParentToken) + `, ` + a.add(e.StateMachineVersionArn) + `, ` +
-			a.add(e.StateMachineAliasArn) + `) RETURNING id`
+			a.add(e.StateMachineAliasArn) + `, ` + a.add(st.Transitions) + `) RETURNING id`
 	case f != nil:
 		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
+			`, transitions = GREATEST(transitions, ` + a.add(st.Transitions) + `)` +
 			`, status = ` + a.add(f.Status) + `, output = ` + a.add(f.Output) + `, error = ` + a.add(f.Error) +
 			`, has_error = ` + a.add(f.HasError) + `, cause = ` + a.add(f.Cause) + `, has_cause = ` + a.add(f.HasCause) +
 			`, stopped_at = ` + a.add(f.StoppedAt) + redo +
 			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + where + ` RETURNING id`
 	default:
-		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) + redo +
+		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
+			`, transitions = GREATEST(transitions, ` + a.add(st.Transitions) + `)` + redo +
 			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + where + ` RETURNING id`
 	}
 	with := []string{`x AS (` + x + `)`}

@@ -23,7 +23,7 @@ const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, 
 
 // execSelect is what reads of an execution select: its columns, then those
 // a redrive sets (which an insert leaves at their defaults).
-const execSelect = execColumns + `, redrive_count, redrive_date`
+const execSelect = execColumns + `, redrive_count, redrive_date, transitions`
 
 // redrivable holds the statuses a step's Redrive may reopen.
 var redrivable = map[string]bool{"FAILED": true, "TIMED_OUT": true, "ABORTED": true}
@@ -34,7 +34,7 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 	err := sc.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
 		&seed, &started, &stopped, &e.Seq, &e.Events, &e.ParentToken,
-		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven)
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven, &e.Transitions)
 	if err != nil {
 		return nil, err
 	}
@@ -105,14 +105,14 @@ func applyStep(w *writer, st *store.StepParams) error {
 		}
 	}
 	if f := st.Final; f != nil {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?,
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
 			status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
 			WHERE id = ?`,
-			seq, len(st.Events), f.Status, f.Output, f.Error, boolInt(f.HasError),
+			seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
 			f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
 	} else {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ? WHERE id = ?`,
-			seq, len(st.Events), id)
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?) WHERE id = ?`,
+			seq, len(st.Events), st.Transitions, id)
 	}
 	if err != nil {
 		return err
