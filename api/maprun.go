@@ -84,6 +84,27 @@ type describeMapRunOutput struct {
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
 	RedriveCount               int64        `json:"redriveCount"`
+	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
+}
+
+// mapRunRedriveReason is why no redrive of its parent can run the
+// unsuccessful children of Map Run r again, "" when one can: a Map Run
+// that succeeded (its failures tolerated) is never redriven, one that
+// failed or was aborted is as long as its parent can be. Children waiting
+// to be redriven are never counted (pendingRedrive 0): a redrive starts
+// them again in its own step.
+func (s *server) mapRunRedriveReason(c *call, r *store.MapRun) (string, error) {
+	if r.Status == "RUNNING" {
+		return "", nil
+	}
+	parent, err := s.st.GetExecution(c.ctx, r.ExecutionArn)
+	if err != nil {
+		return "", err
+	}
+	if r.Status == "SUCCEEDED" && parent.Status != "RUNNING" && parent.Status != "SUCCEEDED" {
+		return "Map Run is SUCCEEDED and cannot be redriven", nil
+	}
+	return s.redriveReason(c, parent)
 }
 
 func (s *server) describeMapRun(c *call) (any, error) {
@@ -96,13 +117,24 @@ func (s *server) describeMapRun(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &describeMapRunOutput{
+	out := &describeMapRunOutput{
 		MapRunArn: r.Arn, ExecutionArn: r.ExecutionArn, Status: r.Status,
 		StartDate: epoch(r.StartedAt), StopDate: epochPtr(r.StoppedAt),
 		MaxConcurrency: r.MaxConcurrency, ToleratedFailurePercentage: r.ToleratedFailurePercentage,
 		ToleratedFailureCount: r.ToleratedFailureCount,
 		ItemCounts:            countsOf(r.ItemCounts), ExecutionCounts: countsOf(r.ExecutionCounts),
-	}, nil
+		RedriveCount: r.RedriveCount, RedriveDate: epochPtr(r.RedriveDate),
+	}
+	reason, err := s.mapRunRedriveReason(c, r)
+	if err != nil {
+		return nil, err
+	}
+	if reason != "" {
+		for _, n := range []*mapRunCounts{&out.ItemCounts, &out.ExecutionCounts} {
+			n.FailuresNotRedrivable = n.Failed + n.TimedOut + n.Aborted
+		}
+	}
+	return out, nil
 }
 
 type mapRunListItem struct {
@@ -205,16 +237,15 @@ func (s *server) listMapRunExecutions(c *call, mapRunArn, status, redrive string
 		return nil, aerr
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" || status == "PENDING_REDRIVE" {
-		return out, nil // nothing is redriven here yet
-	}
-	kids, next, err := s.st.ListMapRunExecutions(c.ctx, store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Status: status, Limit: page.limit, Token: cursor})
+	kids, next, err := s.st.ListMapRunExecutions(c.ctx, store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Status: status, Redriven: redrive,
+		Limit: page.limit, Token: cursor})
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
 	for _, k := range kids {
 		item := executionListItem{ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
-			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn, ItemCount: &k.ItemCount}
+			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn, ItemCount: &k.ItemCount,
+			RedriveCount: k.RedriveCount, RedriveDate: epochPtr(k.RedriveDate)}
 		out.Executions = append(out.Executions, item)
 	}
 	if next != "" {
@@ -237,7 +268,7 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	out := &describeExecutionOutput{
 		ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
 		StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn,
-		RedriveStatus: "NOT_REDRIVABLE",
+		RedriveStatus: "NOT_REDRIVABLE", RedriveCount: k.RedriveCount, RedriveDate: epochPtr(k.RedriveDate),
 	}
 	if k.Input != "" {
 		out.Input, out.InputDetails = &k.Input, &dataDetails{Included: true}
@@ -255,7 +286,21 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	case "RUNNING", "SUCCEEDED":
 		out.RedriveStatusReason = "Execution is " + k.Status + " and cannot be redriven"
 	default:
-		out.RedriveStatusReason = "Statecraft does not support redriving executions yet"
+		// A child is redriven only by its Map Run, when the parent is
+		// (AWS: "Redriving Map Runs").
+		r, err := s.st.GetMapRun(c.ctx, k.MapRunArn)
+		if err != nil {
+			return nil, true, err
+		}
+		reason, err := s.mapRunRedriveReason(c, r)
+		if err != nil {
+			return nil, true, err
+		}
+		if reason == "" {
+			out.RedriveStatus = "REDRIVABLE_BY_MAP_RUN"
+		} else {
+			out.RedriveStatusReason = reason
+		}
 	}
 	return out, true, nil
 }

@@ -24,7 +24,8 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 		row := store.MapRun{Arn: r.Arn, ExecutionArn: l.arn, Status: string(r.Status), StartedAt: r.StartDate, StoppedAt: r.StopDate,
 			MaxConcurrency: r.MaxConcurrency, ToleratedFailurePercentage: r.ToleratedFailurePercentage,
 			ToleratedFailureCount: r.ToleratedFailureCount,
-			ItemCounts:            store.MapRunCounts(r.Items), ExecutionCounts: store.MapRunCounts(r.Executions)}
+			ItemCounts:            store.MapRunCounts(r.Items), ExecutionCounts: store.MapRunCounts(r.Executions),
+			RedriveCount: r.RedriveCount, RedriveDate: r.RedriveDate}
 		_, row.StateMachineArn = arn.MapRunChild(r.Arn, "")
 		sp.MapRuns = append(sp.MapRuns, row)
 	}
@@ -33,7 +34,8 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 		for i, c := range kids {
 			sp.MapRunExecutions[i] = store.MapRunExecution{Arn: c.Arn, MapRunArn: c.MapRunArn, ExecutionArn: l.arn,
 				StateMachineArn: c.StateMachineArn, Name: c.Name, ItemCount: c.Items, Status: string(c.Status), StartedAt: c.StartDate, StoppedAt: c.StopDate,
-				Input: c.Input, Output: c.Output, Error: c.Error, Cause: c.Cause, HasCause: c.HasCause}
+				Input: c.Input, Output: c.Output, Error: c.Error, Cause: c.Cause, HasCause: c.HasCause,
+				RedriveCount: c.RedriveCount, RedriveDate: c.RedriveDate}
 		}
 	}
 }

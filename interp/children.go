@@ -143,6 +143,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	f.lastSucceed = f.last
 	f.phase = phaseChildren
 	f.updCount, f.updPct = false, false
+	f.endedRun, f.rerun, f.rerunAt = nil, nil, nil
 	if st.Distributed {
 		x.runStarted(f)
 	}

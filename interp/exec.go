@@ -177,8 +177,14 @@ type fanout struct {
 	read     []any
 	haveRead bool
 	readMax  int64
-	// redrives counts a Distributed Map's Map Run redrives.
+	// redrives counts a Distributed Map's Map Run redrives; endedRun is its
+	// Map Run once it stopped, which a redrive reopens; rerun counts the
+	// redrives that ran each child again, by index, and rerunAt when the
+	// last did.
 	redrives int64
+	endedRun *MapRun
+	rerun    map[int]int64
+	rerunAt  map[int]time.Time
 }
 
 // stateError is an error raised while running a state.

@@ -100,6 +100,9 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 		f.running++
 		again = append(again, c)
 	}
+	if st.Distributed {
+		x.runRedriven(f, again)
+	}
 	// Iterations start in index order, as they first did; the stack is
 	// LIFO, so the parent goes first and the first child last.
 	starts := make([]int64, len(again))

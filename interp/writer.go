@@ -120,8 +120,11 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 		"InputDetails":    map[string]any{"Included": true},
 		"StartDate":       c.began.UTC().Format(time.RFC3339Nano),
 		"StopDate":        c.ended.UTC().Format(time.RFC3339Nano),
-		"RedriveCount":    int64(0),
+		"RedriveCount":    f.rerun[c.index],
 		"RedriveStatus":   "NOT_REDRIVABLE",
+	}
+	if at, ok := f.rerunAt[c.index]; ok {
+		rec["RedriveDate"] = at.UTC().Format(time.RFC3339Nano)
 	}
 	if c.err != nil {
 		rec["Status"] = "FAILED"
@@ -129,7 +132,9 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 		if c.err.hasCause {
 			rec["Cause"] = c.err.cause
 		}
-		rec["RedriveStatusReason"] = "Statecraft does not redrive executions"
+		// The results are written as the Map Run succeeds (its failures
+		// tolerated): no redrive of the parent runs this child again.
+		// AWS's reason for that is not documented, so none is given.
 		return rec
 	}
 	rec["Status"] = "SUCCEEDED"
