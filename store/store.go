@@ -612,8 +612,8 @@ type ListMapRunExecutionsParams struct {
 	// Redriven, when not "", lists only the children redriven at least
 	// once ("REDRIVEN") or never ("NOT_REDRIVEN").
 	Redriven string
-	Limit     int
-	Token     string
+	Limit    int
+	Token    string
 }
 
 // Final is how an execution ended.
