@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -347,4 +349,143 @@ func (f *fields) long(name string, min int64) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// mapRunChildHistory is a page of the history of Map Run child k, which
+// the engine rebuilds by replaying its parent: up to limit events after
+// event id after (0: from either end), in reverse order when asked.
+func (s *server) mapRunChildHistory(c *call, k *store.MapRunExecution, after int64, reverse bool, limit int) ([]store.Event, error) {
+	all, err := s.eng.MapRunChildHistory(c.ctx, k.ExecutionArn, k.Name)
+	if errors.Is(err, engine.ErrExecutionDoesNotExist) {
+		return nil, execDoesNotExist(k.Arn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if reverse {
+		slices.Reverse(all)
+	}
+	var out []store.Event
+	for _, ev := range all {
+		if after != 0 && (!reverse && ev.ID <= after || reverse && ev.ID >= after) {
+			continue
+		}
+		out = append(out, ev)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// mapRunChildMachine is DescribeStateMachineForExecution of a Map Run's
+// child: the machine it ran is its Distributed Map's ItemProcessor, named
+// "<parent's machine>/<label>". Which Map state ran the child is found by
+// replaying the parent (a Map without a Label gets a random one).
+func (s *server) mapRunChildMachine(c *call, arnText string) (any, bool, error) {
+	k, err := s.st.GetMapRunExecution(c.ctx, arnText)
+	if isNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	parent, err := s.st.GetExecution(c.ctx, k.ExecutionArn)
+	if isNotFound(err) {
+		return nil, true, execDoesNotExist(arnText)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	state, err := s.eng.MapRunChildState(c.ctx, parent.Arn, k.Name)
+	if err != nil {
+		return nil, true, err
+	}
+	def, ok := itemProcessor(json.RawMessage(parent.Definition), state)
+	if !ok {
+		return nil, true, fmt.Errorf("execution %s: no Distributed Map state %q in its definition", parent.Arn, state)
+	}
+	name := k.StateMachineArn[strings.LastIndexByte(k.StateMachineArn, ':')+1:]
+	_, label, _ := strings.Cut(name, "/")
+	return &describeStateMachineForExecutionOutput{
+		StateMachineArn: k.StateMachineArn, Name: name, Definition: string(def), RoleArn: parent.RoleArn,
+		UpdateDate:           epoch(parent.StartedAt),
+		LoggingConfiguration: loggingOf(""), TracingConfiguration: tracingOf(""),
+		MapRunArn: k.MapRunArn, Label: label,
+	}, true, nil
+}
+
+// itemProcessor finds, in the states of machine definition def (through
+// Parallel branches and inline Map processors, not into Distributed Map
+// children, whose Maps have no Map Runs), the Distributed Map state named
+// state and returns its ItemProcessor as a machine definition: without
+// its ProcessorConfig, with the machine's QueryLanguage if it sets one.
+func itemProcessor(def json.RawMessage, state string) ([]byte, bool) {
+	var top struct {
+		QueryLanguage string `json:"QueryLanguage"`
+	}
+	_ = json.Unmarshal(def, &top)
+	var find func(scope json.RawMessage) (map[string]json.RawMessage, bool)
+	find = func(scope json.RawMessage) (map[string]json.RawMessage, bool) {
+		var sc struct {
+			States map[string]json.RawMessage `json:"States"`
+		}
+		if json.Unmarshal(scope, &sc) != nil {
+			return nil, false
+		}
+		names := make([]string, 0, len(sc.States))
+		for n := range sc.States {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			var st struct {
+				Type          string            `json:"Type"`
+				Branches      []json.RawMessage `json:"Branches"`
+				ItemProcessor json.RawMessage   `json:"ItemProcessor"`
+				Iterator      json.RawMessage   `json:"Iterator"`
+			}
+			if json.Unmarshal(sc.States[n], &st) != nil {
+				continue
+			}
+			proc := st.ItemProcessor
+			if proc == nil {
+				proc = st.Iterator
+			}
+			var pc struct {
+				ProcessorConfig struct {
+					Mode string `json:"Mode"`
+				} `json:"ProcessorConfig"`
+			}
+			_ = json.Unmarshal(proc, &pc)
+			distributed := st.Type == "Map" && pc.ProcessorConfig.Mode == "DISTRIBUTED"
+			if distributed && n == state {
+				var m map[string]json.RawMessage
+				if json.Unmarshal(proc, &m) != nil {
+					return nil, false
+				}
+				return m, true
+			}
+			scopes := st.Branches
+			if st.Type == "Map" && !distributed && proc != nil {
+				scopes = append(scopes, proc)
+			}
+			for _, b := range scopes {
+				if m, ok := find(b); ok {
+					return m, true
+				}
+			}
+		}
+		return nil, false
+	}
+	m, ok := find(def)
+	if !ok {
+		return nil, false
+	}
+	delete(m, "ProcessorConfig")
+	if _, set := m["QueryLanguage"]; !set && top.QueryLanguage != "" {
+		m["QueryLanguage"], _ = json.Marshal(top.QueryLanguage)
+	}
+	b, err := json.Marshal(m)
+	return b, err == nil
 }

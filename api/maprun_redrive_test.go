@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,5 +110,86 @@ func TestSDKRedriveMapRun(t *testing.T) {
 	}
 	if kids := list(types.ExecutionRedriveFilterNotRedriven, ""); len(kids) != 2 {
 		t.Fatalf("NOT_REDRIVEN children at the end: %+v", kids)
+	}
+
+	// The redriven child's own history, rebuilt from the parent's.
+	var evs []types.HistoryEvent
+	p := sfn.NewGetExecutionHistoryPaginator(c, &sfn.GetExecutionHistoryInput{ExecutionArn: failedArn, MaxResults: 4})
+	for p.HasMorePages() {
+		evs = append(evs, must(p.NextPage(ctx))(t).Events...)
+	}
+	var got []string
+	for i, ev := range evs {
+		got = append(got, fmt.Sprintf("%s(%d,%d)", ev.Type, ev.Id, ev.PreviousEventId))
+		if ev.Id != int64(i+1) {
+			t.Fatalf("event ids: %v", got)
+		}
+	}
+	want := "ExecutionStarted(1,0) TaskStateEntered(2,0) ActivityScheduled(3,2) ActivityStarted(4,3) ActivityFailed(5,4) ExecutionFailed(6,5) " +
+		"ExecutionRedriven(7,6) TaskStateEntered(8,7) ActivityScheduled(9,8) ActivityStarted(10,9) ActivitySucceeded(11,10) TaskStateExited(12,11) ExecutionSucceeded(13,12)"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("child history:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if d := evs[0].ExecutionStartedEventDetails; d == nil || aws.ToString(d.Input) != "2" || aws.ToString(d.RoleArn) != role {
+		t.Fatalf("ExecutionStarted: %+v", d)
+	}
+	if d := evs[5].ExecutionFailedEventDetails; d == nil || aws.ToString(d.Error) != "Boom" {
+		t.Fatalf("ExecutionFailed: %+v", d)
+	}
+	if d := evs[6].ExecutionRedrivenEventDetails; d == nil || aws.ToInt32(d.RedriveCount) != 1 {
+		t.Fatalf("ExecutionRedriven: %+v", d)
+	}
+	if d := evs[12].ExecutionSucceededEventDetails; d == nil || aws.ToString(d.Output) != `"two"` {
+		t.Fatalf("ExecutionSucceeded: %+v", d)
+	}
+	m := must(c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: failedArn}))(t)
+	wantDef := fmt.Sprintf(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":%q,"End":true}}}`, *act.ActivityArn)
+	if aws.ToString(m.StateMachineArn) != *sm.StateMachineArn+"/Fan" || aws.ToString(m.Name) != "fan/Fan" || aws.ToString(m.Label) != "Fan" ||
+		aws.ToString(m.MapRunArn) != *runArn || aws.ToString(m.RoleArn) != role || compact(aws.ToString(m.Definition)) != wantDef {
+		t.Fatalf("DescribeStateMachineForExecution of a child: %s %s %s %s %s", aws.ToString(m.StateMachineArn), aws.ToString(m.Name),
+			aws.ToString(m.Label), aws.ToString(m.MapRunArn), aws.ToString(m.Definition))
+	}
+	rev := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: failedArn, ReverseOrder: true, MaxResults: 2}))(t)
+	if len(rev.Events) != 2 || rev.Events[0].Id != 13 || rev.NextToken == nil {
+		t.Fatalf("reverse history: %+v", rev.Events)
+	}
+	rev = must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: failedArn, ReverseOrder: true, MaxResults: 2, NextToken: rev.NextToken}))(t)
+	if len(rev.Events) != 2 || rev.Events[0].Id != 11 {
+		t.Fatalf("reverse history, page 2: %+v", rev.Events)
+	}
+}
+
+// TestSDKMapRunChildParallel: a Parallel state inside a Distributed Map's
+// child belongs to the child's history, never to the parent's.
+func TestSDKMapRunChildParallel(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	ctx := context.Background()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}]}}}}}}`
+	sm := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("par"), Definition: aws.String(compact(def)), RoleArn: aws.String(role)}))(t)
+	ex := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[7]`)}))(t)
+	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusSucceeded)
+	types_ := func(arn *string) string {
+		var out []string
+		for _, ev := range must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: arn}))(t).Events {
+			out = append(out, fmt.Sprintf("%s(%d,%d)", ev.Type, ev.Id, ev.PreviousEventId))
+		}
+		return strings.Join(out, " ")
+	}
+	if got := types_(ex.ExecutionArn); strings.Contains(got, "Parallel") || strings.Contains(got, "Pass") {
+		t.Fatalf("parent history has the child's events: %s", got)
+	}
+	runs := must(c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn}))(t)
+	kids := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runs.MapRuns[0].MapRunArn}))(t)
+	want := "ExecutionStarted(1,0) ParallelStateEntered(2,0) ParallelStateStarted(3,2) PassStateEntered(4,3) PassStateExited(5,4) " +
+		"ParallelStateSucceeded(6,5) ParallelStateExited(7,5) ExecutionSucceeded(8,7)"
+	if got := types_(kids.Executions[0].ExecutionArn); got != want {
+		t.Fatalf("child history:\n got %s\nwant %s", got, want)
+	}
+	m := must(c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: kids.Executions[0].ExecutionArn}))(t)
+	if !strings.HasPrefix(aws.ToString(m.Name), "par/") || len(aws.ToString(m.Label)) != 8 || !strings.Contains(aws.ToString(m.Definition), `"StartAt":"P"`) {
+		t.Fatalf("machine of a child of an unlabelled Map: %s %s %s", aws.ToString(m.Name), aws.ToString(m.Label), aws.ToString(m.Definition))
 	}
 }

@@ -179,8 +179,12 @@ func TestSDKMapRun(t *testing.T) {
 	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: aws.String(runArn), ToleratedFailurePercentage: aws.Float32(101)}); !errors.As(err, &ve) {
 		t.Fatalf("UpdateMapRun with 101%%: %v", err)
 	}
-	var ae smithy.APIError
-	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: kids.Executions[0].ExecutionArn}); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+	if h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: kids.Executions[0].ExecutionArn}); err != nil ||
+		len(h.Events) == 0 || h.Events[0].Type != types.HistoryEventTypeExecutionStarted {
 		t.Fatalf("GetExecutionHistory of a child: %v", err)
+	}
+	var ae smithy.APIError
+	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(*kids.Executions[0].ExecutionArn + "x")}); !errors.As(err, &ae) || ae.ErrorCode() != "ExecutionDoesNotExist" {
+		t.Fatalf("GetExecutionHistory of no child: %v", err)
 	}
 }

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -63,4 +65,70 @@ func (e *Engine) UpdateMapRun(ctx context.Context, u MapRunUpdate) error {
 		return ErrMapRunCompleted
 	}
 	return err
+}
+
+// MapRunChildHistory rebuilds the history of the Map Run child named
+// child of execution parentArn: the parent's stored inputs are replayed
+// into an interpreter that records that child's events alone
+// (interp.Machine.StartWatching), so that the children, which run inside
+// their parent, cost no history rows. ErrExecutionDoesNotExist when the
+// parent is gone.
+func (e *Engine) MapRunChildHistory(ctx context.Context, parentArn, child string) ([]store.Event, error) {
+	x, err := e.watchChild(ctx, parentArn, child)
+	if err != nil {
+		return nil, err
+	}
+	hist := x.ChildHistory()
+	out := make([]store.Event, len(hist))
+	for i := range hist {
+		h := &hist[i]
+		out[i] = store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: h.AppendJSON(nil)}
+	}
+	return out, nil
+}
+
+// MapRunChildState names the Distributed Map state of execution parentArn
+// that ran the Map Run child named child ("" if none did).
+func (e *Engine) MapRunChildState(ctx context.Context, parentArn, child string) (string, error) {
+	x, err := e.watchChild(ctx, parentArn, child)
+	if err != nil {
+		return "", err
+	}
+	return x.ChildState(), nil
+}
+
+// watchChild replays execution parentArn watching its Map Run child named
+// child.
+func (e *Engine) watchChild(ctx context.Context, parentArn, child string) (*interp.Execution, error) {
+	rec, err := e.st.GetExecution(ctx, parentArn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrExecutionDoesNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	mp, err := e.machine(rec.Definition)
+	if err != nil {
+		return nil, err
+	}
+	in, err := jsonv.ParseString(rec.Input)
+	if err != nil {
+		return nil, err
+	}
+	x := mp.replay.StartWatching(e.info(rec, in, rec.Seed), rec.StartedAt, rec.Seed, child)
+	inputs, err := e.st.Inputs(ctx, rec.Arn)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range inputs {
+		if raw.Seq > rec.Seq {
+			break // committed after rec was read
+		}
+		ev, err := decodeInput(raw.Body)
+		if err != nil {
+			return nil, fmt.Errorf("execution %s input %d: %w", rec.Arn, raw.Seq, err)
+		}
+		x.Apply(ev)
+	}
+	return x, nil
 }

@@ -259,6 +259,9 @@ func (x *Execution) endRun(f *frame, status Status) {
 		r.Items.Running -= w
 		r.Items.Aborted += w
 		x.logChild(f, c, Aborted)
+		if c.watched {
+			x.emit(c, 0, "ExecutionAborted", &Details{})
+		}
 	}
 	if status == Succeeded {
 		// Every child's result went into the state's output or the
