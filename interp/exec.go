@@ -45,7 +45,7 @@ type Execution struct {
 	watch *childWatch
 	// quiet marks an event that changed the execution without a history
 	// event of its own (HasQuietChange).
-	quiet bool
+	quiet     bool
 	rootFrame frame
 	workBuf   [4]*frame
 	sc        jsonpath.Scope
