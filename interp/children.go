@@ -356,6 +356,10 @@ func (x *Execution) childrenFailed(f *frame, err *stateError) {
 	}
 	f.childErr = err
 	f.childFailed = true
+	if st.Distributed && st.ResultWriter != nil && st.ResultWriter.Resource != "" {
+		x.exportFailed(f, err)
+		return
+	}
 	f.phase = phaseEnter
 	x.raise(f, err)
 }

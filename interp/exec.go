@@ -190,6 +190,9 @@ type fanout struct {
 	// redrives that ran each child again, by index, and rerunAt when the
 	// last did.
 	redrives int64
+	// failed is the error of a Map Run that failed while its results are
+	// exported (exportFailed): the Map fails with it once they are.
+	failed   *stateError
 	endedRun *MapRun
 	rerun    map[int]int64
 	rerunAt  map[int]time.Time
