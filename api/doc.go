@@ -62,9 +62,8 @@
 // error detected: ..." wording, as the real service's request validation
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
-// X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (Map Runs) answer
-// a ValidationException naming themselves. Versions (versions.go) and
+// X-Amz-Target UnknownOperationException. Every operation of the model is
+// served (TestSDKEveryOperation). Versions (versions.go) and
 // aliases (aliases.go) are served: StartExecution and StartSyncExecution
 // take a version or alias ARN (an alias picks one of its versions by
 // weight for each start; engine.Resolve), the execution keeps the

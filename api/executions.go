@@ -404,12 +404,15 @@ func (s *server) getExecutionHistory(c *call) (any, error) {
 		includeData = true
 	}
 	rec, err := s.lookupExecution(c, arnText)
-	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist {
-		if _, gerr := s.st.GetMapRunExecution(c.ctx, arnText); gerr == nil {
-			// Refused rather than answered empty: the children of a
-			// Distributed Map run inside their parent, which records
-			// their status but not their events.
-			return nil, unsupported("the execution history of a Map Run's child execution (DescribeExecution and ListExecutions with mapRunArn show it)")
+	var kid *store.MapRunExecution
+	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist && c.ownExecution(arnText) == nil {
+		// A Map Run's child: its history is rebuilt from its parent's.
+		k, gerr := s.st.GetMapRunExecution(c.ctx, arnText)
+		if gerr == nil {
+			kid, err = k, nil
+			rec = &store.Execution{Arn: k.Arn}
+		} else if !isNotFound(gerr) {
+			return nil, gerr
 		}
 	}
 	if err != nil {
@@ -426,7 +429,12 @@ func (s *server) getExecutionHistory(c *call) (any, error) {
 		after = t.After
 	}
 	limit := pageSize(n, nGiven)
-	events, err := s.st.History(c.ctx, store.HistoryParams{ExecutionArn: rec.Arn, AfterID: after, Reverse: reverse, Limit: limit + 1})
+	var events []store.Event
+	if kid != nil {
+		events, err = s.mapRunChildHistory(c, kid, after, reverse, limit+1)
+	} else {
+		events, err = s.st.History(c.ctx, store.HistoryParams{ExecutionArn: rec.Arn, AfterID: after, Reverse: reverse, Limit: limit + 1})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -193,9 +193,10 @@ func TestSDKItemReaderDirectoryConfined(t *testing.T) {
 	}
 }
 
-// A Map Run that fails writes no result file, and so no PENDING one
-// (README: Writing Distributed Map results to S3).
-func TestSDKResultWriterFailedRunWritesNothing(t *testing.T) {
+// A Map Run that fails still writes its results, as AWS does, the items
+// no child started in PENDING_0.json (README: Writing Distributed Map
+// results to S3); the Map fails with the Map Run's error.
+func TestSDKResultWriterFailedRunWritesPending(t *testing.T) {
 	e, dir := dirEnv(t, map[string]string{"in.json": `[1,2,3]`})
 	c := e.newClient("us-east-1")
 	def := compact(`{
@@ -214,8 +215,12 @@ func TestSDKResultWriterFailedRunWritesNothing(t *testing.T) {
 	if aws.ToString(out.Error) == "States.ResultWriterFailed" {
 		t.Fatalf("error %s (%s)", aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "buckets", "data", "out")); !os.IsNotExist(err) {
-		t.Fatalf("out/ written (%v)", err)
+	pending, err := filepath.Glob(filepath.Join(dir, "buckets", "data", "out", "*", "PENDING_0.json"))
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("PENDING_0.json: %v %v", pending, err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(pending[0]), "manifest.json")); err != nil {
+		t.Fatalf("manifest: %v", err)
 	}
 }
 

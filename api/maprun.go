@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,6 +86,27 @@ type describeMapRunOutput struct {
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
 	RedriveCount               int64        `json:"redriveCount"`
+	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
+}
+
+// mapRunRedriveReason is why no redrive of its parent can run the
+// unsuccessful children of Map Run r again, "" when one can: a Map Run
+// that succeeded (its failures tolerated) is never redriven, one that
+// failed or was aborted is as long as its parent can be. Children waiting
+// to be redriven are never counted (pendingRedrive 0): a redrive starts
+// them again in its own step.
+func (s *server) mapRunRedriveReason(c *call, r *store.MapRun) (string, error) {
+	if r.Status == "RUNNING" {
+		return "", nil
+	}
+	parent, err := s.st.GetExecution(c.ctx, r.ExecutionArn)
+	if err != nil {
+		return "", err
+	}
+	if r.Status == "SUCCEEDED" && parent.Status != "RUNNING" && parent.Status != "SUCCEEDED" {
+		return "Map Run is SUCCEEDED and cannot be redriven", nil
+	}
+	return s.redriveReason(c, parent)
 }
 
 func (s *server) describeMapRun(c *call) (any, error) {
@@ -96,13 +119,24 @@ func (s *server) describeMapRun(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &describeMapRunOutput{
+	out := &describeMapRunOutput{
 		MapRunArn: r.Arn, ExecutionArn: r.ExecutionArn, Status: r.Status,
 		StartDate: epoch(r.StartedAt), StopDate: epochPtr(r.StoppedAt),
 		MaxConcurrency: r.MaxConcurrency, ToleratedFailurePercentage: r.ToleratedFailurePercentage,
 		ToleratedFailureCount: r.ToleratedFailureCount,
 		ItemCounts:            countsOf(r.ItemCounts), ExecutionCounts: countsOf(r.ExecutionCounts),
-	}, nil
+		RedriveCount: r.RedriveCount, RedriveDate: epochPtr(r.RedriveDate),
+	}
+	reason, err := s.mapRunRedriveReason(c, r)
+	if err != nil {
+		return nil, err
+	}
+	if reason != "" {
+		for _, n := range []*mapRunCounts{&out.ItemCounts, &out.ExecutionCounts} {
+			n.FailuresNotRedrivable = n.Failed + n.TimedOut + n.Aborted
+		}
+	}
+	return out, nil
 }
 
 type mapRunListItem struct {
@@ -205,16 +239,15 @@ func (s *server) listMapRunExecutions(c *call, mapRunArn, status, redrive string
 		return nil, aerr
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" || status == "PENDING_REDRIVE" {
-		return out, nil // nothing is redriven here yet
-	}
-	kids, next, err := s.st.ListMapRunExecutions(c.ctx, store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Status: status, Limit: page.limit, Token: cursor})
+	kids, next, err := s.st.ListMapRunExecutions(c.ctx, store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Status: status, Redriven: redrive,
+		Limit: page.limit, Token: cursor})
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
 	for _, k := range kids {
 		item := executionListItem{ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
-			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn, ItemCount: &k.ItemCount}
+			StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn, ItemCount: &k.ItemCount,
+			RedriveCount: k.RedriveCount, RedriveDate: epochPtr(k.RedriveDate)}
 		out.Executions = append(out.Executions, item)
 	}
 	if next != "" {
@@ -237,7 +270,7 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	out := &describeExecutionOutput{
 		ExecutionArn: k.Arn, StateMachineArn: k.StateMachineArn, Name: k.Name, Status: k.Status,
 		StartDate: epoch(k.StartedAt), StopDate: epochPtr(k.StoppedAt), MapRunArn: k.MapRunArn,
-		RedriveStatus: "NOT_REDRIVABLE",
+		RedriveStatus: "NOT_REDRIVABLE", RedriveCount: k.RedriveCount, RedriveDate: epochPtr(k.RedriveDate),
 	}
 	if k.Input != "" {
 		out.Input, out.InputDetails = &k.Input, &dataDetails{Included: true}
@@ -255,7 +288,21 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	case "RUNNING", "SUCCEEDED":
 		out.RedriveStatusReason = "Execution is " + k.Status + " and cannot be redriven"
 	default:
-		out.RedriveStatusReason = "Statecraft does not support redriving executions yet"
+		// A child is redriven only by its Map Run, when the parent is
+		// (AWS: "Redriving Map Runs").
+		r, err := s.st.GetMapRun(c.ctx, k.MapRunArn)
+		if err != nil {
+			return nil, true, err
+		}
+		reason, err := s.mapRunRedriveReason(c, r)
+		if err != nil {
+			return nil, true, err
+		}
+		if reason == "" {
+			out.RedriveStatus = "REDRIVABLE_BY_MAP_RUN"
+		} else {
+			out.RedriveStatusReason = reason
+		}
 	}
 	return out, true, nil
 }
@@ -302,4 +349,143 @@ func (f *fields) long(name string, min int64) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// mapRunChildHistory is a page of the history of Map Run child k, which
+// the engine rebuilds by replaying its parent: up to limit events after
+// event id after (0: from either end), in reverse order when asked.
+func (s *server) mapRunChildHistory(c *call, k *store.MapRunExecution, after int64, reverse bool, limit int) ([]store.Event, error) {
+	all, err := s.eng.MapRunChildHistory(c.ctx, k.ExecutionArn, k.Name)
+	if errors.Is(err, engine.ErrExecutionDoesNotExist) {
+		return nil, execDoesNotExist(k.Arn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if reverse {
+		slices.Reverse(all)
+	}
+	var out []store.Event
+	for _, ev := range all {
+		if after != 0 && (!reverse && ev.ID <= after || reverse && ev.ID >= after) {
+			continue
+		}
+		out = append(out, ev)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// mapRunChildMachine is DescribeStateMachineForExecution of a Map Run's
+// child: the machine it ran is its Distributed Map's ItemProcessor, named
+// "<parent's machine>/<label>". Which Map state ran the child is found by
+// replaying the parent (a Map without a Label gets a random one).
+func (s *server) mapRunChildMachine(c *call, arnText string) (any, bool, error) {
+	k, err := s.st.GetMapRunExecution(c.ctx, arnText)
+	if isNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	parent, err := s.st.GetExecution(c.ctx, k.ExecutionArn)
+	if isNotFound(err) {
+		return nil, true, execDoesNotExist(arnText)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	state, err := s.eng.MapRunChildState(c.ctx, parent.Arn, k.Name)
+	if err != nil {
+		return nil, true, err
+	}
+	def, ok := itemProcessor(json.RawMessage(parent.Definition), state)
+	if !ok {
+		return nil, true, fmt.Errorf("execution %s: no Distributed Map state %q in its definition", parent.Arn, state)
+	}
+	name := k.StateMachineArn[strings.LastIndexByte(k.StateMachineArn, ':')+1:]
+	_, label, _ := strings.Cut(name, "/")
+	return &describeStateMachineForExecutionOutput{
+		StateMachineArn: k.StateMachineArn, Name: name, Definition: string(def), RoleArn: parent.RoleArn,
+		UpdateDate:           epoch(parent.StartedAt),
+		LoggingConfiguration: loggingOf(""), TracingConfiguration: tracingOf(""),
+		MapRunArn: k.MapRunArn, Label: label,
+	}, true, nil
+}
+
+// itemProcessor finds, in the states of machine definition def (through
+// Parallel branches and inline Map processors, not into Distributed Map
+// children, whose Maps have no Map Runs), the Distributed Map state named
+// state and returns its ItemProcessor as a machine definition: without
+// its ProcessorConfig, with the machine's QueryLanguage if it sets one.
+func itemProcessor(def json.RawMessage, state string) ([]byte, bool) {
+	var top struct {
+		QueryLanguage string `json:"QueryLanguage"`
+	}
+	_ = json.Unmarshal(def, &top)
+	var find func(scope json.RawMessage) (map[string]json.RawMessage, bool)
+	find = func(scope json.RawMessage) (map[string]json.RawMessage, bool) {
+		var sc struct {
+			States map[string]json.RawMessage `json:"States"`
+		}
+		if json.Unmarshal(scope, &sc) != nil {
+			return nil, false
+		}
+		names := make([]string, 0, len(sc.States))
+		for n := range sc.States {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			var st struct {
+				Type          string            `json:"Type"`
+				Branches      []json.RawMessage `json:"Branches"`
+				ItemProcessor json.RawMessage   `json:"ItemProcessor"`
+				Iterator      json.RawMessage   `json:"Iterator"`
+			}
+			if json.Unmarshal(sc.States[n], &st) != nil {
+				continue
+			}
+			proc := st.ItemProcessor
+			if proc == nil {
+				proc = st.Iterator
+			}
+			var pc struct {
+				ProcessorConfig struct {
+					Mode string `json:"Mode"`
+				} `json:"ProcessorConfig"`
+			}
+			_ = json.Unmarshal(proc, &pc)
+			distributed := st.Type == "Map" && pc.ProcessorConfig.Mode == "DISTRIBUTED"
+			if distributed && n == state {
+				var m map[string]json.RawMessage
+				if json.Unmarshal(proc, &m) != nil {
+					return nil, false
+				}
+				return m, true
+			}
+			scopes := st.Branches
+			if st.Type == "Map" && !distributed && proc != nil {
+				scopes = append(scopes, proc)
+			}
+			for _, b := range scopes {
+				if m, ok := find(b); ok {
+					return m, true
+				}
+			}
+		}
+		return nil, false
+	}
+	m, ok := find(def)
+	if !ok {
+		return nil, false
+	}
+	delete(m, "ProcessorConfig")
+	if _, set := m["QueryLanguage"]; !set && top.QueryLanguage != "" {
+		m["QueryLanguage"], _ = json.Marshal(top.QueryLanguage)
+	}
+	b, err := json.Marshal(m)
+	return b, err == nil
 }

@@ -133,7 +133,8 @@ func TestSDKMapRun(t *testing.T) {
 	waitDescribe(t, c, *ex.ExecutionArn, types.ExecutionStatusSucceeded)
 	d = describe()
 	if d.Status != types.MapRunStatusSucceeded || d.StopDate == nil || d.ExecutionCounts.Succeeded != 4 || d.ExecutionCounts.Failed != 1 ||
-		d.ExecutionCounts.Running != 0 || d.ExecutionCounts.Pending != 0 || d.ItemCounts.Total != 5 || d.ItemCounts.ResultsWritten != 5 {
+		d.ExecutionCounts.Running != 0 || d.ExecutionCounts.Pending != 0 || d.ItemCounts.Total != 5 || d.ItemCounts.ResultsWritten != 5 ||
+		aws.ToInt64(d.ExecutionCounts.FailuresNotRedrivable) != 1 || aws.ToInt64(d.ItemCounts.FailuresNotRedrivable) != 1 {
 		t.Fatalf("DescribeMapRun at the end: %+v %+v %+v", d, *d.ItemCounts, *d.ExecutionCounts)
 	}
 	failed := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn), StatusFilter: types.ExecutionStatusFailed}))(t)
@@ -141,7 +142,8 @@ func TestSDKMapRun(t *testing.T) {
 		t.Fatalf("FAILED children: %+v", failed.Executions)
 	}
 	fd := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed.Executions[0].ExecutionArn}))(t)
-	if fd.Status != types.ExecutionStatusFailed || aws.ToString(fd.Error) != "Boom" || fd.Cause != nil || fd.Output != nil {
+	if fd.Status != types.ExecutionStatusFailed || aws.ToString(fd.Error) != "Boom" || fd.Cause != nil || fd.Output != nil ||
+		fd.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(fd.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven" {
 		t.Fatalf("DescribeExecution of the failed child: %+v", fd)
 	}
 
@@ -179,8 +181,12 @@ func TestSDKMapRun(t *testing.T) {
 	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: aws.String(runArn), ToleratedFailurePercentage: aws.Float32(101)}); !errors.As(err, &ve) {
 		t.Fatalf("UpdateMapRun with 101%%: %v", err)
 	}
-	var ae smithy.APIError
-	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: kids.Executions[0].ExecutionArn}); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+	if h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: kids.Executions[0].ExecutionArn}); err != nil ||
+		len(h.Events) == 0 || h.Events[0].Type != types.HistoryEventTypeExecutionStarted {
 		t.Fatalf("GetExecutionHistory of a child: %v", err)
+	}
+	var ae smithy.APIError
+	if _, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(*kids.Executions[0].ExecutionArn + "x")}); !errors.As(err, &ae) || ae.ErrorCode() != "ExecutionDoesNotExist" {
+		t.Fatalf("GetExecutionHistory of no child: %v", err)
 	}
 }

@@ -592,6 +592,8 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration *loggingConfig `json:"loggingConfiguration"`
 	TracingConfiguration *tracingConfig `json:"tracingConfiguration"`
 	RevisionID           string         `json:"revisionId,omitempty"`
+	MapRunArn            string         `json:"mapRunArn,omitempty"`
+	Label                string         `json:"label,omitempty"`
 }
 
 func (s *server) describeStateMachineForExecution(c *call) (any, error) {
@@ -602,6 +604,11 @@ func (s *server) describeStateMachineForExecution(c *call) (any, error) {
 		return nil, err
 	}
 	rec, err := s.lookupExecution(c, arnText)
+	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist && c.ownExecution(arnText) == nil {
+		if out, found, err := s.mapRunChildMachine(c, arnText); found || err != nil {
+			return out, err
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

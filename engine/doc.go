@@ -28,7 +28,8 @@
 //
 // Map Runs (maprun.go): each step stores the Map Runs and child
 // executions it changed, which the API reads; UpdateMapRun is an input of
-// the parent execution like any other.
+// the parent execution like any other. A child's history is rebuilt on
+// request by replaying the parent (MapRunChildHistory).
 //
 // TestState (teststate.go) runs one state on its own for the API's
 // TestState, as an EXPRESS execution would run it but stopping at its

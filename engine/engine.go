@@ -518,7 +518,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	ev.Time = e.now()
 	ev.Seed = randomSeed()
 	cmds := x.Apply(ev)
-	if len(x.History) == 0 && len(cmds) == 0 && !x.HasMapRunChanges() && x.Status == interp.Running {
+	if len(x.History) == 0 && len(cmds) == 0 && !x.HasMapRunChanges() && !x.HasQuietChange() && x.Status == interp.Running {
 		if claim != nil {
 			// ActivityStarted is already recorded: a task queued again
 			// after a restart, or one another poller has just claimed.

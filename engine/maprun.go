@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -24,7 +26,8 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 		row := store.MapRun{Arn: r.Arn, ExecutionArn: l.arn, Status: string(r.Status), StartedAt: r.StartDate, StoppedAt: r.StopDate,
 			MaxConcurrency: r.MaxConcurrency, ToleratedFailurePercentage: r.ToleratedFailurePercentage,
 			ToleratedFailureCount: r.ToleratedFailureCount,
-			ItemCounts:            store.MapRunCounts(r.Items), ExecutionCounts: store.MapRunCounts(r.Executions)}
+			ItemCounts:            store.MapRunCounts(r.Items), ExecutionCounts: store.MapRunCounts(r.Executions),
+			RedriveCount: r.RedriveCount, RedriveDate: r.RedriveDate}
 		_, row.StateMachineArn = arn.MapRunChild(r.Arn, "")
 		sp.MapRuns = append(sp.MapRuns, row)
 	}
@@ -33,7 +36,8 @@ func (e *Engine) mapRunRows(l *live, sp *store.StepParams) {
 		for i, c := range kids {
 			sp.MapRunExecutions[i] = store.MapRunExecution{Arn: c.Arn, MapRunArn: c.MapRunArn, ExecutionArn: l.arn,
 				StateMachineArn: c.StateMachineArn, Name: c.Name, ItemCount: c.Items, Status: string(c.Status), StartedAt: c.StartDate, StoppedAt: c.StopDate,
-				Input: c.Input, Output: c.Output, Error: c.Error, Cause: c.Cause, HasCause: c.HasCause}
+				Input: c.Input, Output: c.Output, Error: c.Error, Cause: c.Cause, HasCause: c.HasCause,
+				RedriveCount: c.RedriveCount, RedriveDate: c.RedriveDate}
 		}
 	}
 }
@@ -61,4 +65,70 @@ func (e *Engine) UpdateMapRun(ctx context.Context, u MapRunUpdate) error {
 		return ErrMapRunCompleted
 	}
 	return err
+}
+
+// MapRunChildHistory rebuilds the history of the Map Run child named
+// child of execution parentArn: the parent's stored inputs are replayed
+// into an interpreter that records that child's events alone
+// (interp.Machine.StartWatching), so that the children, which run inside
+// their parent, cost no history rows. ErrExecutionDoesNotExist when the
+// parent is gone.
+func (e *Engine) MapRunChildHistory(ctx context.Context, parentArn, child string) ([]store.Event, error) {
+	x, err := e.watchChild(ctx, parentArn, child)
+	if err != nil {
+		return nil, err
+	}
+	hist := x.ChildHistory()
+	out := make([]store.Event, len(hist))
+	for i := range hist {
+		h := &hist[i]
+		out[i] = store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: h.AppendJSON(nil)}
+	}
+	return out, nil
+}
+
+// MapRunChildState names the Distributed Map state of execution parentArn
+// that ran the Map Run child named child ("" if none did).
+func (e *Engine) MapRunChildState(ctx context.Context, parentArn, child string) (string, error) {
+	x, err := e.watchChild(ctx, parentArn, child)
+	if err != nil {
+		return "", err
+	}
+	return x.ChildState(), nil
+}
+
+// watchChild replays execution parentArn watching its Map Run child named
+// child.
+func (e *Engine) watchChild(ctx context.Context, parentArn, child string) (*interp.Execution, error) {
+	rec, err := e.st.GetExecution(ctx, parentArn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrExecutionDoesNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	mp, err := e.machine(rec.Definition)
+	if err != nil {
+		return nil, err
+	}
+	in, err := jsonv.ParseString(rec.Input)
+	if err != nil {
+		return nil, err
+	}
+	x := mp.replay.StartWatching(e.info(rec, in, rec.Seed), rec.StartedAt, rec.Seed, child)
+	inputs, err := e.st.Inputs(ctx, rec.Arn)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range inputs {
+		if raw.Seq > rec.Seq {
+			break // committed after rec was read
+		}
+		ev, err := decodeInput(raw.Body)
+		if err != nil {
+			return nil, fmt.Errorf("execution %s input %d: %w", rec.Arn, raw.Seq, err)
+		}
+		x.Apply(ev)
+	}
+	return x, nil
 }

@@ -24,7 +24,8 @@ func (x *Execution) startParallel(f *frame) bool {
 	f.childErr = nil
 	f.phase = phaseChildren
 	for i, b := range st.Branches {
-		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: startState(b), input: f.taskInput, inBound: f.taskBound, last: f.last}
+		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: startState(b), input: f.taskInput, inBound: f.taskBound, last: f.last,
+			silent: f.silent, watched: f.watched}
 	}
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
@@ -143,6 +144,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	f.lastSucceed = f.last
 	f.phase = phaseChildren
 	f.updCount, f.updPct = false, false
+	f.endedRun, f.rerun, f.rerunAt = nil, nil, nil
 	if st.Distributed {
 		x.runStarted(f)
 	}
@@ -192,8 +194,12 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		}
 		p := st.Processor
-		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed, began: x.now, itemIn: input}
+		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed,
+			watched: f.watched && !st.Distributed, began: x.now, itemIn: input}
 		f.children = append(f.children, c)
+		if st.Distributed {
+			x.watchStarted(f, c)
+		}
 		f.running++
 		if st.Distributed {
 			x.runChildStarted(f, c)
@@ -222,6 +228,9 @@ func (x *Execution) pump(f *frame) bool {
 func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 	st := f.state
 	prev := x.nextID
+	if f.watched {
+		prev = x.watch.nextID
+	}
 	switch {
 	case st.Type == asl.TypeMap && st.Distributed:
 		x.endRun(f, Succeeded)
@@ -294,6 +303,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	st := f.state
 	if st.Distributed {
 		x.runChildDone(f, c)
+		x.watchEnded(c)
 	}
 	if c.err != nil {
 		if st.Type == asl.TypeMap && !st.Distributed {
@@ -346,6 +356,10 @@ func (x *Execution) childrenFailed(f *frame, err *stateError) {
 	}
 	f.childErr = err
 	f.childFailed = true
+	if st.Distributed && st.ResultWriter != nil && st.ResultWriter.Resource != "" {
+		x.exportFailed(f, err)
+		return
+	}
 	f.phase = phaseEnter
 	x.raise(f, err)
 }

@@ -41,7 +41,11 @@
 // A Distributed Map's Map Run (maprun.go) is kept as DescribeMapRun shows
 // it; with history on, the changes of each step are there for the host
 // to take (TakeMapRunChanges) and store with the step, and the
-// UpdateMapRun event changes a running Map Run's limits.
+// UpdateMapRun event changes a running Map Run's limits; a Redrive reopens
+// a failed one. Its children run as frames of the execution and record no
+// events; Machine.StartWatching replays an execution recording one child's
+// own history instead (childhistory.go), for GetExecutionHistory of a
+// child.
 //
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's

@@ -40,6 +40,12 @@ type Execution struct {
 	execTimer int64
 	timerSeq  int64
 	hist      bool
+	// watch, when not nil, records the history of one Map Run child
+	// instead of the execution's (StartWatching).
+	watch *childWatch
+	// quiet marks an event that changed the execution without a history
+	// event of its own (HasQuietChange).
+	quiet     bool
 	rootFrame frame
 	workBuf   [4]*frame
 	sc        jsonpath.Scope
@@ -115,8 +121,10 @@ type frame struct {
 	// ResultWriter exports.
 	began, ended time.Time
 	itemIn       any // the child's input as it started
-	// silent frames record no history (Distributed Map children).
-	silent bool
+	// silent frames record no history (Distributed Map children);
+	// watched ones are the child whose own history is being rebuilt
+	// (StartWatching), and its frames.
+	silent, watched bool
 	// childFailed marks a Parallel/Map error that came from a child, which
 	// AWS closes with a <Type>StateFailed event unless the state retries.
 	childFailed bool
@@ -177,8 +185,17 @@ type fanout struct {
 	read     []any
 	haveRead bool
 	readMax  int64
-	// redrives counts a Distributed Map's Map Run redrives.
+	// redrives counts a Distributed Map's Map Run redrives; endedRun is its
+	// Map Run once it stopped, which a redrive reopens; rerun counts the
+	// redrives that ran each child again, by index, and rerunAt when the
+	// last did.
 	redrives int64
+	// failed is the error of a Map Run that failed while its results are
+	// exported (exportFailed): the Map fails with it once they are.
+	failed   *stateError
+	endedRun *MapRun
+	rerun    map[int]int64
+	rerunAt  map[int]time.Time
 }
 
 // stateError is an error raised while running a state.
@@ -252,6 +269,7 @@ func startState(sm *asl.StateMachine) *asl.State {
 // produced. Events for unknown refs (a task that was cancelled, a timer that
 // was superseded) are ignored, which makes at-least-once delivery safe.
 func (x *Execution) Apply(ev Event) []Command {
+	x.quiet = false
 	if x.Status != Running {
 		if ev.Kind == Redrive {
 			return x.redrive(ev)
@@ -401,10 +419,13 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	if f != nil && f.silent {
 		// Distributed Map children are executions of their own; they leave
 		// no trace in the parent's history.
+		if f.watched {
+			return x.watch.emit(x.now, prev, typ, d)
+		}
 		return 0
 	}
 	x.nextID++
-	if x.hist {
+	if x.hist && x.watch == nil {
 		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
 	}
 	return x.nextID
@@ -421,7 +442,7 @@ func (x *Execution) text(v any) *string {
 
 // textFor is text for an event of frame f: nothing when f is silent.
 func (x *Execution) textFor(f *frame, v any) *string {
-	if !x.hist || f.silent {
+	if !x.hist || f.silent && !f.watched {
 		return nil
 	}
 	s := jsonv.String(v)
@@ -551,7 +572,7 @@ func (x *Execution) Random() (uint64, bool) { return x.rand(), true }
 
 // recording reports whether events of frame f are kept.
 func (x *Execution) recording(f *frame) bool {
-	return x.hist && (f == nil || !f.silent)
+	return x.hist && (f == nil || !f.silent || f.watched)
 }
 
 func (x *Execution) contextObject(f *frame, item map[string]any) any {

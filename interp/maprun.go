@@ -32,6 +32,10 @@ type MapRun struct {
 	// Items counts items and Executions child executions: they differ
 	// when an ItemBatcher gives each child several items.
 	Items, Executions MapRunCounts
+	// RedriveCount is how many redrives reopened the Map Run, RedriveDate
+	// when the last did.
+	RedriveCount int64
+	RedriveDate  time.Time
 }
 
 // MapRunCounts are a Map Run's itemCounts or executionCounts.
@@ -55,6 +59,10 @@ type MapRunChild struct {
 	Input, Output string
 	Error, Cause  string
 	HasCause      bool
+	// RedriveCount is how many Map Run redrives ran the child again,
+	// RedriveDate when the last did.
+	RedriveCount int64
+	RedriveDate  time.Time
 }
 
 // MapRunUpdate is an UpdateMapRun event's change; a nil field is left as
@@ -126,7 +134,8 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
-		Items: weight(f, c.index), Status: status, StartDate: c.began}
+		Items: weight(f, c.index), Status: status, StartDate: c.began,
+		RedriveCount: f.rerun[c.index], RedriveDate: f.rerunAt[c.index]}
 	switch {
 	case status == Running:
 		ch.Input = jsonv.String(c.itemIn)
@@ -238,6 +247,7 @@ func (x *Execution) endRun(f *frame, status Status) {
 	}
 	r := f.run
 	f.run = nil
+	f.endedRun = r
 	delete(x.runs, r.Arn)
 	for _, c := range f.children {
 		if c.phase == phaseDone {
@@ -249,6 +259,9 @@ func (x *Execution) endRun(f *frame, status Status) {
 		r.Items.Running -= w
 		r.Items.Aborted += w
 		x.logChild(f, c, Aborted)
+		if c.watched {
+			x.emit(c, 0, "ExecutionAborted", &Details{})
+		}
 	}
 	if status == Succeeded {
 		// Every child's result went into the state's output or the
@@ -258,6 +271,50 @@ func (x *Execution) endRun(f *frame, status Status) {
 	}
 	r.Status, r.StopDate = status, x.now
 	x.logRun(r)
+}
+
+// runRedriven reopens the Map Run of Distributed Map frame f, which ended
+// without succeeding, for a redrive that runs again the children again
+// holds: they count as running from now, no longer as failed, timed out
+// or aborted; the children that never started are still pending.
+func (x *Execution) runRedriven(f *frame, again []*frame) {
+	r := f.endedRun
+	if r == nil {
+		return
+	}
+	f.endedRun = nil
+	r.Status, r.StopDate = Running, time.Time{}
+	r.RedriveCount, r.RedriveDate = f.redrives, x.now
+	if f.rerun == nil {
+		f.rerun, f.rerunAt = map[int]int64{}, map[int]time.Time{}
+	}
+	for _, c := range again {
+		w := weight(f, c.index)
+		switch {
+		case c.aborted:
+			r.Executions.Aborted--
+			r.Items.Aborted -= w
+		case c.err != nil && c.err.name == "States.Timeout":
+			r.Executions.TimedOut--
+			r.Items.TimedOut -= w
+		default:
+			r.Executions.Failed--
+			r.Items.Failed -= w
+		}
+		r.Executions.Running++
+		r.Items.Running += w
+		f.rerun[c.index]++
+		f.rerunAt[c.index] = x.now
+	}
+	f.run = r
+	if x.runs == nil {
+		x.runs = map[string]*frame{}
+	}
+	x.runs[r.Arn] = f
+	x.logRun(r)
+	for _, c := range again {
+		x.logChild(f, c, Running)
+	}
 }
 
 // abortRuns aborts every Map Run still open when the execution ends.

@@ -100,11 +100,18 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 		f.running++
 		again = append(again, c)
 	}
+	if st.Distributed {
+		x.runRedriven(f, again)
+	}
 	// Iterations start in index order, as they first did; the stack is
 	// LIFO, so the parent goes first and the first child last.
 	starts := make([]int64, len(again))
 	for i, c := range again {
 		starts[i] = prev
+		if c.watched {
+			// The child's own history goes on as the parent's does.
+			starts[i] = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
+		}
 		if st.Type == asl.TypeMap && !st.Distributed {
 			if id := x.emit(f, prev, "MapIterationStarted", x.iterationDetails(f, c.index)); id != 0 {
 				starts[i] = id

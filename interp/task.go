@@ -124,6 +124,7 @@ func (x *Execution) taskStarted(f *frame, worker string) {
 			d = &Details{WorkerName: worker}
 		}
 		f.last = x.emit(f, f.last, "ActivityStarted", d)
+		x.quiet = x.quiet || f.silent
 	}
 }
 

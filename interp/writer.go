@@ -39,10 +39,20 @@ func (x *Execution) writeResults(f *frame) bool {
 			tr = "NONE"
 		}
 	}
-	succeeded, failed := []any{}, []any{}
+	succeeded, failed := x.childRecords(f, tr)
+	if w.Resource == "" {
+		return x.fanoutSucceeded(f, append(succeeded, failed...), 0)
+	}
+	return x.export(f, tr, succeeded, failed, nil)
+}
+
+// childRecords are the results of f's children, transformed by tr: those
+// that succeeded and those that did not.
+func (x *Execution) childRecords(f *frame, tr string) (succeeded, failed []any) {
+	succeeded, failed = []any{}, []any{}
 	for _, c := range f.children {
 		rec := x.childRecord(f, c)
-		if c.err != nil {
+		if c.err != nil || c.aborted {
 			// A failed child is exported whole whatever the
 			// transformation, as AWS does.
 			failed = append(failed, rec)
@@ -61,15 +71,49 @@ func (x *Execution) writeResults(f *frame) bool {
 			succeeded = append(succeeded, c.out)
 		}
 	}
-	if w.Resource == "" {
-		return x.fanoutSucceeded(f, append(succeeded, failed...), 0)
+	return succeeded, failed
+}
+
+// exportFailed exports the results of f's Map Run, which failed with err,
+// as AWS does: the children that succeeded, those that failed or were
+// aborted, and the items no child started (PENDING). The Map then fails
+// with err, whether the export succeeds or not.
+func (x *Execution) exportFailed(f *frame, err *stateError) {
+	w := f.state.ResultWriter
+	tr := w.Transformation
+	if tr == "" {
+		tr = "NONE"
 	}
+	f.failed = err
+	succeeded, failed := x.childRecords(f, tr)
+	pending := []any{}
+	for i := f.nextItem; i < len(f.items); i++ {
+		pending = append(pending, map[string]any{"Input": jsonv.String(f.items[i]), "InputDetails": map[string]any{"Included": true}, "Status": "PENDING"})
+	}
+	x.export(f, tr, succeeded, failed, pending)
+}
+
+// exportError fails a Map whose results cannot be exported with err, or
+// with its Map Run's error when that failed already.
+func (x *Execution) exportError(f *frame, err *stateError) {
+	if x.failedExported(f) {
+		return
+	}
+	x.failRun(f, err)
+}
+
+// export asks the host to write f's results and waits for its answer;
+// pending is nil unless the Map Run failed. The children are kept when it
+// failed: a redrive reruns those that did not succeed.
+func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any) bool {
+	st := f.state
+	w := st.ResultWriter
 	var args any = map[string]any{}
 	if st.JSONata != nil {
 		if w.ArgumentsQuery != nil {
 			v, err := x.ataEval(f, &ataCtx{input: f.input}, w.ArgumentsQuery)
 			if err != nil {
-				x.failRun(f, err)
+				x.exportError(f, err)
 				return false
 			}
 			args = v
@@ -77,20 +121,25 @@ func (x *Execution) writeResults(f *frame) bool {
 	} else if w.Parameters != nil {
 		v, err := x.template(f, w.Parameters, f.taskInput)
 		if err != nil {
-			x.failRun(f, err)
+			x.exportError(f, err)
 			return false
 		}
 		args = v
 	}
 	if _, ok := args.(map[string]any); !ok {
-		x.failRun(f, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args)))
+		x.exportError(f, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args)))
 		return false
 	}
 	ot := w.OutputType
 	if ot == "" {
 		ot = "JSON"
 	}
-	f.children, f.results, f.items, f.weights = nil, nil, nil, nil
+	results := map[string]any{"SUCCEEDED": succeeded, "FAILED": failed}
+	if pending != nil {
+		results["PENDING"] = pending
+	} else {
+		f.children, f.results, f.items, f.weights = nil, nil, nil, nil
+	}
 	ref := x.newTimerRef()
 	x.wait(f, phaseWrite, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
@@ -100,7 +149,7 @@ func (x *Execution) writeResults(f *frame) bool {
 			"Arguments":    args,
 			"WriterConfig": map[string]any{"Transformation": tr, "OutputType": ot},
 			"MapRunArn":    f.mapRunArn,
-			"Results":      map[string]any{"SUCCEEDED": succeeded, "FAILED": failed},
+			"Results":      results,
 		},
 		StateName: st.Name,
 		Attempt:   f.retryCount,
@@ -120,8 +169,20 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 		"InputDetails":    map[string]any{"Included": true},
 		"StartDate":       c.began.UTC().Format(time.RFC3339Nano),
 		"StopDate":        c.ended.UTC().Format(time.RFC3339Nano),
-		"RedriveCount":    int64(0),
+		"RedriveCount":    f.rerun[c.index],
 		"RedriveStatus":   "NOT_REDRIVABLE",
+	}
+	if at, ok := f.rerunAt[c.index]; ok {
+		rec["RedriveDate"] = at.UTC().Format(time.RFC3339Nano)
+	}
+	if f.failed != nil && (c.err != nil || c.aborted) {
+		// The Map Run failed: a redrive of the parent runs it again.
+		rec["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
+	}
+	if c.aborted {
+		rec["Status"] = "ABORTED"
+		rec["StopDate"] = x.now.UTC().Format(time.RFC3339Nano)
+		return rec
 	}
 	if c.err != nil {
 		rec["Status"] = "FAILED"
@@ -129,7 +190,9 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 		if c.err.hasCause {
 			rec["Cause"] = c.err.cause
 		}
-		rec["RedriveStatusReason"] = "Statecraft does not redrive executions"
+		// Written as the Map Run succeeds (its failures tolerated), no
+		// redrive of the parent runs this child again. AWS's reason for
+		// that is not documented, so none is given.
 		return rec
 	}
 	rec["Status"] = "SUCCEEDED"
@@ -140,8 +203,11 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 }
 
 // resultsWritten ends a Map whose results were exported: its output names
-// the Map Run and the manifest.
+// the Map Run and the manifest. A Map whose Map Run failed fails now.
 func (x *Execution) resultsWritten(f *frame, out any) {
+	if x.failedExported(f) {
+		return
+	}
 	f.phase = phaseChildren
 	result := map[string]any{"MapRunArn": f.mapRunArn, "ResultWriterDetails": out}
 	if x.fanoutSucceeded(f, result, 0) {
@@ -152,7 +218,23 @@ func (x *Execution) resultsWritten(f *frame, out any) {
 // writeFailed fails the Map Run whose results could not be written; the
 // Map's Retry and Catch see the writer's error.
 func (x *Execution) writeFailed(f *frame, name, cause string) {
+	if x.failedExported(f) {
+		return
+	}
 	x.failRun(f, &stateError{name: name, cause: cause, hasCause: cause != ""})
+}
+
+// failedExported fails a Map whose failed Map Run's results were
+// exported (or could not be), with the Map Run's error.
+func (x *Execution) failedExported(f *frame) bool {
+	err := f.failed
+	if err == nil {
+		return false
+	}
+	f.failed = nil
+	f.phase = phaseEnter
+	x.raise(f, err)
+	return true
 }
 
 func (x *Execution) failRun(f *frame, err *stateError) {

@@ -569,6 +569,10 @@ type MapRun struct {
 	ToleratedFailureCount      int64
 	ItemCounts                 MapRunCounts
 	ExecutionCounts            MapRunCounts
+	// RedriveCount is how many redrives of the parent reopened the Map
+	// Run; RedriveDate is when the last did (zero for none).
+	RedriveCount int64
+	RedriveDate  time.Time
 }
 
 // MapRunCounts are the counts of a Map Run's items or child executions.
@@ -595,6 +599,10 @@ type MapRunExecution struct {
 	Input, Output string
 	Error, Cause  string
 	HasCause      bool
+	// RedriveCount is how many Map Run redrives ran the child again;
+	// RedriveDate is when the last did (zero for none).
+	RedriveCount int64
+	RedriveDate  time.Time
 }
 
 // ListMapRunsParams pages the Map Runs of an execution.
@@ -608,8 +616,11 @@ type ListMapRunsParams struct {
 type ListMapRunExecutionsParams struct {
 	MapRunArn string
 	Status    string // "" for every status
-	Limit     int
-	Token     string
+	// Redriven, when not "", lists only the children redriven at least
+	// once ("REDRIVEN") or never ("NOT_REDRIVEN").
+	Redriven string
+	Limit    int
+	Token    string
 }
 
 // Final is how an execution ended.

@@ -15,7 +15,7 @@ import (
 func (s *Store) applyMapRuns(e *store.Execution, step store.StepParams) {
 	for _, r := range step.MapRuns {
 		r.ExecutionArn = e.Arn
-		r.StartedAt, r.StoppedAt = utc(r.StartedAt), utc(r.StoppedAt)
+		r.StartedAt, r.StoppedAt, r.RedriveDate = utc(r.StartedAt), utc(r.StoppedAt), utc(r.RedriveDate)
 		if s.mapRuns == nil {
 			s.mapRuns = map[string]*store.MapRun{}
 		}
@@ -23,7 +23,7 @@ func (s *Store) applyMapRuns(e *store.Execution, step store.StepParams) {
 	}
 	for _, c := range step.MapRunExecutions {
 		c.ExecutionArn = e.Arn
-		c.StartedAt, c.StoppedAt = utc(c.StartedAt), utc(c.StoppedAt)
+		c.StartedAt, c.StoppedAt, c.RedriveDate = utc(c.StartedAt), utc(c.StoppedAt), utc(c.RedriveDate)
 		if s.mapRunExecs == nil {
 			s.mapRunExecs = map[string]*store.MapRunExecution{}
 		}
@@ -133,7 +133,8 @@ func (s *Store) ListMapRunExecutions(_ context.Context, p store.ListMapRunExecut
 	defer s.mu.Unlock()
 	var rows []*store.MapRunExecution
 	for _, c := range s.mapRunExecs {
-		if c.MapRunArn == p.MapRunArn && (p.Status == "" || c.Status == p.Status) {
+		if c.MapRunArn == p.MapRunArn && (p.Status == "" || c.Status == p.Status) &&
+			(p.Redriven == "" || (p.Redriven == "REDRIVEN") == (c.RedriveCount > 0)) {
 			lean := *c
 			lean.Input, lean.Output = "", ""
 			rows = append(rows, &lean)

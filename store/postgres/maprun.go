@@ -13,10 +13,11 @@ import (
 )
 
 const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at, r.stopped_at,
-	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
+	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts,
+	r.redrive_count, r.redrive_date`
 
 const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
-	c.error, c.cause, c.has_cause, c.item_count`
+	c.error, c.cause, c.has_cause, c.item_count, c.redrive_count, c.redrive_date`
 
 func stopTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -35,6 +36,7 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 		maxc, tolc := make([]int64, n), make([]int64, n)
 		tolp := make([]float64, n)
 		items, execs := make([]string, n), make([]string, n)
+		rcount, rdate := make([]int64, n), make([]*time.Time, n)
 		// One statement may not update a row twice: of a Map Run listed
 		// twice, the last is kept, as one upsert after another would.
 		last := map[string]int{}
@@ -50,19 +52,23 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 			ec, _ := json.Marshal(r.ExecutionCounts)
 			arns[k], sms[k], statuses[k], started[k], stopped[k] = r.Arn, r.StateMachineArn, r.Status, r.StartedAt, stopTime(r.StoppedAt)
 			maxc[k], tolp[k], tolc[k], items[k], execs[k] = r.MaxConcurrency, r.ToleratedFailurePercentage, r.ToleratedFailureCount, string(ic), string(ec)
+			rcount[k], rdate[k] = r.RedriveCount, stopTime(r.RedriveDate)
 			k++
 		}
 		b.Queue(`INSERT INTO map_runs (arn, exec_id, state_machine_arn, status, started_at, stopped_at,
-				max_concurrency, tolerated_failure_percentage, tolerated_failure_count, item_counts, execution_counts)
-			SELECT u.arn, `+execID+`, u.sm, u.status, u.started, u.stopped, u.maxc, u.tolp, u.tolc, u.items, u.execs
+				max_concurrency, tolerated_failure_percentage, tolerated_failure_count, item_counts, execution_counts,
+				redrive_count, redrive_date)
+			SELECT u.arn, `+execID+`, u.sm, u.status, u.started, u.stopped, u.maxc, u.tolp, u.tolc, u.items, u.execs, u.rcount, u.rdate
 			FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::bigint[],
-				$8::double precision[], $9::bigint[], $10::text[], $11::text[])
-				AS u(arn, sm, status, started, stopped, maxc, tolp, tolc, items, execs)
+				$8::double precision[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::timestamptz[])
+				AS u(arn, sm, status, started, stopped, maxc, tolp, tolc, items, execs, rcount, rdate)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 				max_concurrency = excluded.max_concurrency, tolerated_failure_percentage = excluded.tolerated_failure_percentage,
 				tolerated_failure_count = excluded.tolerated_failure_count, item_counts = excluded.item_counts,
-				execution_counts = excluded.execution_counts`,
-			st.ExecutionArn, arns[:k], sms[:k], statuses[:k], started[:k], stopped[:k], maxc[:k], tolp[:k], tolc[:k], items[:k], execs[:k])
+				execution_counts = excluded.execution_counts, redrive_count = excluded.redrive_count,
+				redrive_date = excluded.redrive_date`,
+			st.ExecutionArn, arns[:k], sms[:k], statuses[:k], started[:k], stopped[:k], maxc[:k], tolp[:k], tolc[:k], items[:k], execs[:k],
+			rcount[:k], rdate[:k])
 	}
 	if n := len(st.MapRunExecutions); n > 0 {
 		last := map[string]int{}
@@ -73,6 +79,7 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 		started, stopped := make([]time.Time, 0, n), make([]*time.Time, 0, n)
 		inputs, outputs, errs, causes, hasCause := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]bool, 0, n)
 		items := make([]int64, 0, n)
+		rcount, rdate := make([]int64, 0, n), make([]*time.Time, 0, n)
 		for i, c := range st.MapRunExecutions {
 			if last[c.Arn] != i {
 				continue
@@ -91,29 +98,33 @@ func queueMapRuns(b *pgx.Batch, st *store.StepParams) {
 			started, stopped = append(started, c.StartedAt), append(stopped, stopTime(c.StoppedAt))
 			inputs, outputs, errs, causes, hasCause = append(inputs, c.Input), append(outputs, c.Output), append(errs, c.Error), append(causes, c.Cause), append(hasCause, c.HasCause)
 			items = append(items, c.ItemCount)
+			rcount, rdate = append(rcount, c.RedriveCount), append(rdate, stopTime(c.RedriveDate))
 		}
 		b.Queue(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
-				input, output, error, cause, has_cause, item_count)
-			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped, u.input, u.output, u.error, u.cause, u.has_cause, u.items
+				input, output, error, cause, has_cause, item_count, redrive_count, redrive_date)
+			SELECT u.arn, u.run, `+execID+`, u.sm, u.name, u.status, u.started, u.stopped, u.input, u.output, u.error, u.cause, u.has_cause, u.items,
+				u.rcount, u.rdate
 			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-				$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::bigint[])
-				AS u(arn, run, sm, name, status, started, stopped, input, output, error, cause, has_cause, items)
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::bigint[], $16::timestamptz[])
+				AS u(arn, run, sm, name, status, started, stopped, input, output, error, cause, has_cause, items, rcount, rdate)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 				input = CASE WHEN excluded.input = '' THEN map_run_executions.input ELSE excluded.input END,
-				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
-			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped, inputs, outputs, errs, causes, hasCause, items)
+				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause,
+				redrive_count = excluded.redrive_count, redrive_date = excluded.redrive_date`,
+			st.ExecutionArn, arns, runs, sms, names, statuses, started, stopped, inputs, outputs, errs, causes, hasCause, items, rcount, rdate)
 	}
 }
 
 func scanMapRun(row pgx.Row) (*store.MapRun, error) {
 	var r store.MapRun
-	var stopped *time.Time
+	var stopped, redriven *time.Time
 	var items, execs string
 	if err := row.Scan(&r.Arn, &r.ExecutionArn, &r.StateMachineArn, &r.Status, &r.StartedAt, &stopped,
-		&r.MaxConcurrency, &r.ToleratedFailurePercentage, &r.ToleratedFailureCount, &items, &execs); err != nil {
+		&r.MaxConcurrency, &r.ToleratedFailurePercentage, &r.ToleratedFailureCount, &items, &execs,
+		&r.RedriveCount, &redriven); err != nil {
 		return nil, err
 	}
-	r.StartedAt, r.StoppedAt = ut(r.StartedAt), utp(stopped)
+	r.StartedAt, r.StoppedAt, r.RedriveDate = ut(r.StartedAt), utp(stopped), utp(redriven)
 	if err := json.Unmarshal([]byte(items), &r.ItemCounts); err != nil {
 		return nil, err
 	}
@@ -125,12 +136,13 @@ func scanMapRun(row pgx.Row) (*store.MapRun, error) {
 
 func scanMapRunExec(row pgx.Row, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
-	var stopped *time.Time
-	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount}
+	var stopped, redriven *time.Time
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &c.StartedAt, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount,
+		&c.RedriveCount, &redriven}
 	if err := row.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}
-	c.StartedAt, c.StoppedAt = ut(c.StartedAt), utp(stopped)
+	c.StartedAt, c.StoppedAt, c.RedriveDate = ut(c.StartedAt), utp(stopped), utp(redriven)
 	return &c, nil
 }
 
@@ -202,6 +214,12 @@ func (s *Store) ListMapRunExecutions(ctx context.Context, p store.ListMapRunExec
 	query := `SELECT ` + mapRunExecColumns + ` FROM map_run_executions c JOIN executions x ON x.id = c.exec_id WHERE c.map_run_arn = $1`
 	if p.Status != "" {
 		query += ` AND c.status = ` + arg(p.Status)
+	}
+	switch p.Redriven {
+	case "REDRIVEN":
+		query += ` AND c.redrive_count > 0`
+	case "NOT_REDRIVEN":
+		query += ` AND c.redrive_count = 0`
 	}
 	if p.Token != "" {
 		at, arn, err := decodeToken(p.Token)

@@ -11,10 +11,11 @@ import (
 )
 
 const mapRunColumns = `r.arn, x.arn, r.state_machine_arn, r.status, r.started_at, r.stopped_at,
-	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts`
+	r.max_concurrency, r.tolerated_failure_percentage, r.tolerated_failure_count, r.item_counts, r.execution_counts,
+	r.redrive_count, r.redrive_date`
 
 const mapRunExecColumns = `c.arn, c.map_run_arn, x.arn, c.state_machine_arn, c.name, c.status, c.started_at, c.stopped_at,
-	c.error, c.cause, c.has_cause, c.item_count`
+	c.error, c.cause, c.has_cause, c.item_count, c.redrive_count, c.redrive_date`
 
 // writeMapRuns writes a step's Map Runs and children into execution id's
 // rows; each is one upsert by ARN.
@@ -23,26 +24,30 @@ func writeMapRuns(w *writer, id int64, st *store.StepParams) error {
 		items, _ := json.Marshal(r.ItemCounts)
 		execs, _ := json.Marshal(r.ExecutionCounts)
 		if _, err := w.exec(`INSERT INTO map_runs (arn, exec_id, state_machine_arn, status, started_at, stopped_at,
-			max_concurrency, tolerated_failure_percentage, tolerated_failure_count, item_counts, execution_counts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			max_concurrency, tolerated_failure_percentage, tolerated_failure_count, item_counts, execution_counts,
+			redrive_count, redrive_date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 			max_concurrency = excluded.max_concurrency, tolerated_failure_percentage = excluded.tolerated_failure_percentage,
 			tolerated_failure_count = excluded.tolerated_failure_count, item_counts = excluded.item_counts,
-			execution_counts = excluded.execution_counts`,
+			execution_counts = excluded.execution_counts, redrive_count = excluded.redrive_count,
+			redrive_date = excluded.redrive_date`,
 			r.Arn, id, r.StateMachineArn, r.Status, toNanos(r.StartedAt), toNanos(r.StoppedAt),
-			r.MaxConcurrency, r.ToleratedFailurePercentage, r.ToleratedFailureCount, string(items), string(execs)); err != nil {
+			r.MaxConcurrency, r.ToleratedFailurePercentage, r.ToleratedFailureCount, string(items), string(execs),
+			r.RedriveCount, toNanos(r.RedriveDate)); err != nil {
 			return err
 		}
 	}
 	for _, c := range st.MapRunExecutions {
 		if _, err := w.exec(`INSERT INTO map_run_executions (arn, map_run_arn, exec_id, state_machine_arn, name, status, started_at, stopped_at,
-				input, output, error, cause, has_cause, item_count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				input, output, error, cause, has_cause, item_count, redrive_count, redrive_date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at,
 				input = CASE WHEN excluded.input = '' THEN input ELSE excluded.input END,
-				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause`,
+				output = excluded.output, error = excluded.error, cause = excluded.cause, has_cause = excluded.has_cause,
+				redrive_count = excluded.redrive_count, redrive_date = excluded.redrive_date`,
 			c.Arn, c.MapRunArn, id, c.StateMachineArn, c.Name, c.Status, toNanos(c.StartedAt), toNanos(c.StoppedAt),
-			c.Input, c.Output, c.Error, c.Cause, boolInt(c.HasCause), c.ItemCount); err != nil {
+			c.Input, c.Output, c.Error, c.Cause, boolInt(c.HasCause), c.ItemCount, c.RedriveCount, toNanos(c.RedriveDate)); err != nil {
 			return err
 		}
 	}
@@ -51,13 +56,14 @@ func writeMapRuns(w *writer, id int64, st *store.StepParams) error {
 
 func scanMapRun(sc interface{ Scan(...any) error }) (*store.MapRun, error) {
 	var r store.MapRun
-	var started, stopped int64
+	var started, stopped, redriven int64
 	var items, execs string
 	if err := sc.Scan(&r.Arn, &r.ExecutionArn, &r.StateMachineArn, &r.Status, &started, &stopped,
-		&r.MaxConcurrency, &r.ToleratedFailurePercentage, &r.ToleratedFailureCount, &items, &execs); err != nil {
+		&r.MaxConcurrency, &r.ToleratedFailurePercentage, &r.ToleratedFailureCount, &items, &execs,
+		&r.RedriveCount, &redriven); err != nil {
 		return nil, err
 	}
-	r.StartedAt, r.StoppedAt = fromNanos(started), fromNanos(stopped)
+	r.StartedAt, r.StoppedAt, r.RedriveDate = fromNanos(started), fromNanos(stopped), fromNanos(redriven)
 	if err := json.Unmarshal([]byte(items), &r.ItemCounts); err != nil {
 		return nil, err
 	}
@@ -69,12 +75,13 @@ func scanMapRun(sc interface{ Scan(...any) error }) (*store.MapRun, error) {
 
 func scanMapRunExec(sc interface{ Scan(...any) error }, more ...any) (*store.MapRunExecution, error) {
 	var c store.MapRunExecution
-	var started, stopped int64
-	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount}
+	var started, stopped, redriven int64
+	dest := []any{&c.Arn, &c.MapRunArn, &c.ExecutionArn, &c.StateMachineArn, &c.Name, &c.Status, &started, &stopped, &c.Error, &c.Cause, &c.HasCause, &c.ItemCount,
+		&c.RedriveCount, &redriven}
 	if err := sc.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}
-	c.StartedAt, c.StoppedAt = fromNanos(started), fromNanos(stopped)
+	c.StartedAt, c.StoppedAt, c.RedriveDate = fromNanos(started), fromNanos(stopped), fromNanos(redriven)
 	return &c, nil
 }
 
@@ -141,6 +148,12 @@ func (s *Store) ListMapRunExecutions(ctx context.Context, p store.ListMapRunExec
 	if p.Status != "" {
 		query += ` AND c.status = ?`
 		args = append(args, p.Status)
+	}
+	switch p.Redriven {
+	case "REDRIVEN":
+		query += ` AND c.redrive_count > 0`
+	case "NOT_REDRIVEN":
+		query += ` AND c.redrive_count = 0`
 	}
 	if p.Token != "" {
 		at, arn, err := sqlkit.DecodeKey(p.Token)

@@ -18,6 +18,7 @@ func exerciseMapRuns(t *testing.T, open func(*testing.T) store.Store) {
 		{"Children", testMapRunChildren},
 		{"ConflictWritesNothing", testMapRunConflict},
 		{"Purge", testMapRunPurge},
+		{"Redrive", testMapRunRedrive},
 	})
 }
 
@@ -212,5 +213,39 @@ func testMapRunPurge(t *testing.T, s store.Store) {
 	}
 	if _, err := s.GetMapRunExecution(ctxT(t), c.Arn); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("child after purge: %v", err)
+	}
+}
+
+// testMapRunRedrive: a redrive's counts and dates are kept on the Map Run
+// and its children, and ListMapRunExecutions filters on them.
+func testMapRunRedrive(t *testing.T, s store.Store) {
+	e := start(t, s, "p", at(0), 1)
+	r := mapRun("1", at(1))
+	a, b := child("1", "a", at(2)), child("1", "b", at(3))
+	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte(`"x"`), MapRuns: []store.MapRun{r}, MapRunExecutions: []store.MapRunExecution{a, b}}))
+	r.RedriveCount, r.RedriveDate = 2, at(9)
+	b.Input, b.RedriveCount, b.RedriveDate = "", 1, at(9)
+	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte(`"y"`), MapRuns: []store.MapRun{r}, MapRunExecutions: []store.MapRunExecution{b}}))
+	got, err := s.GetMapRun(ctxT(t), r.Arn)
+	must(t, "GetMapRun", err)
+	if got.RedriveCount != 2 {
+		t.Fatalf("Map Run RedriveCount = %d", got.RedriveCount)
+	}
+	checkTime(t, "RedriveDate", got.RedriveDate, at(9))
+	kid, err := s.GetMapRunExecution(ctxT(t), b.Arn)
+	must(t, "GetMapRunExecution", err)
+	if kid.RedriveCount != 1 || kid.Input == "" {
+		t.Fatalf("redriven child = %+v", kid)
+	}
+	checkTime(t, "child RedriveDate", kid.RedriveDate, at(9))
+	for filter, want := range map[string]string{"REDRIVEN": b.Arn, "NOT_REDRIVEN": a.Arn} {
+		cs, _, err := s.ListMapRunExecutions(ctxT(t), store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Redriven: filter, Limit: 10})
+		must(t, "ListMapRunExecutions", err)
+		if len(cs) != 1 || cs[0].Arn != want {
+			t.Fatalf("%s children: %v", filter, cs)
+		}
+		if filter == "NOT_REDRIVEN" {
+			checkTime(t, "never redriven", cs[0].RedriveDate, time.Time{})
+		}
 	}
 }
