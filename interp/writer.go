@@ -64,7 +64,7 @@ func (x *Execution) writeResults(f *frame) bool {
 	if w.Resource == "" {
 		return x.fanoutSucceeded(f, append(succeeded, failed...), 0)
 	}
-	var args any = map[string]any{}
+	var args any = jsonv.NewObject(0)
 	if st.JSONata != nil {
 		if w.ArgumentsQuery != nil {
 			v, err := x.ataEval(f, &ataCtx{input: f.input}, w.ArgumentsQuery)
@@ -82,7 +82,7 @@ func (x *Execution) writeResults(f *frame) bool {
 		}
 		args = v
 	}
-	if _, ok := args.(map[string]any); !ok {
+	if _, ok := args.(*jsonv.Object); !ok {
 		x.failRun(f, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args)))
 		return false
 	}
@@ -95,13 +95,13 @@ func (x *Execution) writeResults(f *frame) bool {
 	x.wait(f, phaseWrite, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
 		Resource: ResultWriterResource,
-		Input: map[string]any{
-			"Resource":     w.Resource,
-			"Arguments":    args,
-			"WriterConfig": map[string]any{"Transformation": tr, "OutputType": ot},
-			"MapRunArn":    f.mapRunArn,
-			"Results":      map[string]any{"SUCCEEDED": succeeded, "FAILED": failed},
-		},
+		Input: jsonv.ObjectOf(
+			"Resource", w.Resource,
+			"Arguments", args,
+			"WriterConfig", jsonv.ObjectOf("Transformation", tr, "OutputType", ot),
+			"MapRunArn", f.mapRunArn,
+			"Results", jsonv.ObjectOf("SUCCEEDED", succeeded, "FAILED", failed),
+		),
 		StateName: st.Name,
 		Attempt:   f.retryCount,
 	}})
@@ -109,7 +109,8 @@ func (x *Execution) writeResults(f *frame) bool {
 }
 
 // childRecord is what AWS exports of one child execution.
-func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
+// Its keys are sorted, as in AWS's documented example of SUCCEEDED_0.json.
+func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 	name := x.uuid()
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	rec := map[string]any{
@@ -130,20 +131,20 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 			rec["Cause"] = c.err.cause
 		}
 		rec["RedriveStatusReason"] = "Statecraft does not redrive executions"
-		return rec
+		return jsonv.FromMap(rec)
 	}
 	rec["Status"] = "SUCCEEDED"
 	rec["Output"] = jsonv.String(c.out)
 	rec["OutputDetails"] = map[string]any{"Included": true}
 	rec["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
-	return rec
+	return jsonv.FromMap(rec)
 }
 
 // resultsWritten ends a Map whose results were exported: its output names
 // the Map Run and the manifest.
 func (x *Execution) resultsWritten(f *frame, out any) {
 	f.phase = phaseChildren
-	result := map[string]any{"MapRunArn": f.mapRunArn, "ResultWriterDetails": out}
+	result := jsonv.ObjectOf("MapRunArn", f.mapRunArn, "ResultWriterDetails", out)
 	if x.fanoutSucceeded(f, result, 0) {
 		x.push(f)
 	}
