@@ -28,10 +28,37 @@ type Object struct {
 // faster than hashing (measured on the bench workloads' objects).
 const indexAt = 12
 
-// NewObject returns an empty object with room for n keys.
+// NewObject returns an empty object with room for n keys. Small objects
+// (the common case: templates, task results) take one allocation, their
+// keys and values stored beside the header.
 func NewObject(n int) *Object {
-	if n <= 0 {
+	switch {
+	case n <= 0:
 		return &Object{}
+	case n <= 2:
+		s := &struct {
+			o Object
+			k [2]string
+			v [2]any
+		}{}
+		s.o.keys, s.o.vals = s.k[:0], s.v[:0]
+		return &s.o
+	case n <= 4:
+		s := &struct {
+			o Object
+			k [4]string
+			v [4]any
+		}{}
+		s.o.keys, s.o.vals = s.k[:0], s.v[:0]
+		return &s.o
+	case n <= 8:
+		s := &struct {
+			o Object
+			k [8]string
+			v [8]any
+		}{}
+		s.o.keys, s.o.vals = s.k[:0], s.v[:0]
+		return &s.o
 	}
 	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
@@ -185,10 +212,10 @@ func (o *Object) All() iter.Seq2[string, any] {
 // Clone returns a shallow copy with room for extra more keys.
 func (o *Object) Clone(extra int) *Object {
 	n := o.Len()
-	c := &Object{keys: make([]string, n, n+extra), vals: make([]any, n, n+extra)}
+	c := NewObject(n + extra)
+	c.keys = append(c.keys, o.Keys()...)
 	if n > 0 {
-		copy(c.keys, o.keys)
-		copy(c.vals, o.vals)
+		c.vals = append(c.vals, o.vals...)
 		if o.idx != nil {
 			c.reindex()
 		}

@@ -20,6 +20,10 @@ type parser struct {
 	pos   int
 	depth int
 	bad   bool
+	// keys and vals stack the members of the objects being read, so that
+	// each object is allocated once, at its final size.
+	keys []string
+	vals []any
 }
 
 func parseStrict(data []byte) (any, bool) {
@@ -93,13 +97,13 @@ func (p *parser) object() any {
 		return p.fail()
 	}
 	p.pos++ // {
-	o := &Object{}
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return o
+		return &Object{}
 	}
+	base := len(p.keys)
 	for {
 		p.ws()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -119,9 +123,8 @@ func (p *parser) object() any {
 		if p.bad {
 			return nil
 		}
-		// A repeated key keeps its first position and its last value, as
-		// JSON.parse does.
-		o.Set(k, v)
+		p.keys = append(p.keys, k)
+		p.vals = append(p.vals, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return p.fail()
@@ -132,6 +135,15 @@ func (p *parser) object() any {
 		case '}':
 			p.pos++
 			p.depth--
+			ks, vs := p.keys[base:], p.vals[base:]
+			o := NewObject(len(ks))
+			for i, k := range ks {
+				// A repeated key keeps its first position and its last
+				// value, as JSON.parse does.
+				o.Set(k, vs[i])
+			}
+			clear(vs)
+			p.keys, p.vals = p.keys[:base], p.vals[:base]
 			return o
 		default:
 			return p.fail()
