@@ -437,8 +437,16 @@ func Normalize(v any) any {
 	case float32:
 		return float64(x)
 	case []any:
+		// Only elements that change are written: an array already in the
+		// model may be shared (a mocked result served to several
+		// executions at once) and must not be written to.
 		for i, e := range x {
-			x[i] = Normalize(e)
+			switch e.(type) {
+			case int, int32, float32, map[string]any:
+				x[i] = Normalize(e)
+			case []any:
+				Normalize(e)
+			}
 		}
 	case map[string]any:
 		return FromMap(x)
