@@ -63,7 +63,7 @@
 // layer answers them whatever the operation; a body that is not JSON, or a
 // member of the wrong JSON type, is SerializationException, and an unknown
 // X-Amz-Target UnknownOperationException. Operations of the model that
-// Statecraft does not implement yet (Map Runs, redrive) answer
+// Statecraft does not implement yet (Map Runs) answer
 // a ValidationException naming themselves. Versions (versions.go) and
 // aliases (aliases.go) are served: StartExecution and StartSyncExecution
 // take a version or alias ARN (an alias picks one of its versions by

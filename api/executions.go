@@ -147,7 +147,9 @@ type describeExecutionOutput struct {
 	Cause               *string      `json:"cause,omitempty"`
 	StateMachineVersion string       `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAlias   string       `json:"stateMachineAliasArn,omitempty"`
-	RedriveCount        int          `json:"redriveCount"`
+	RedriveCount        int64        `json:"redriveCount"`
+	RedriveDate         *epoch       `json:"redriveDate,omitempty"`
+	MapRunArn           string       `json:"mapRunArn,omitempty"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
 }
@@ -160,20 +162,28 @@ func (s *server) describeExecution(c *call) (any, error) {
 		return nil, err
 	}
 	rec, err := s.lookupExecution(c, arnText)
+	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist {
+		// A Map Run's child execution has a row of its own.
+		if out, found, err := s.describeMapRunChild(c, arnText); found || err != nil {
+			return out, err
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := &describeExecutionOutput{
 		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
 		StartDate: epoch(rec.StartedAt), Input: &rec.Input, InputDetails: &dataDetails{Included: true},
-		TraceHeader: rec.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		TraceHeader: rec.TraceHeader, RedriveStatus: "REDRIVABLE",
 		StateMachineVersion: rec.StateMachineVersionArn, StateMachineAlias: rec.StateMachineAliasArn,
+		RedriveCount: rec.RedriveCount, RedriveDate: epochPtr(rec.RedriveDate),
 	}
-	switch rec.Status {
-	case "RUNNING", "SUCCEEDED":
-		out.RedriveStatusReason = "Execution is " + rec.Status + " and cannot be redriven"
-	default:
-		out.RedriveStatusReason = "Statecraft does not support redriving executions yet"
+	reason, err := s.redriveReason(c, rec)
+	if err != nil {
+		return nil, err
+	}
+	if reason != "" {
+		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", reason
 	}
 	if rec.Status != "RUNNING" {
 		out.StopDate = epochPtr(rec.StoppedAt)
@@ -219,6 +229,58 @@ func (s *server) stopExecution(c *call) (any, error) {
 	return &stopExecutionOutput{StopDate: epoch(stop)}, nil
 }
 
+// smDeletingReason is AWS's redriveStatusReason for an execution whose
+// machine is being deleted (here: or is gone).
+const smDeletingReason = "State machine is in DELETING status"
+
+// redriveReason is why rec cannot be redriven now, "" when it can.
+func (s *server) redriveReason(c *call, rec *store.Execution) (string, error) {
+	if reason := engine.RedriveReason(rec, s.now()); reason != "" {
+		return reason, nil
+	}
+	sm, err := s.st.GetStateMachine(c.ctx, rec.StateMachineArn)
+	if isNotFound(err) || err == nil && sm.Status == "DELETING" {
+		return smDeletingReason, nil
+	}
+	return "", err
+}
+
+type redriveExecutionOutput struct {
+	RedriveDate epoch `json:"redriveDate"`
+}
+
+// redriveExecution reruns what did not succeed of a STANDARD execution
+// that FAILED, TIMED_OUT or was ABORTED (engine.RedriveExecution).
+func (s *server) redriveExecution(c *call) (any, error) {
+	in := c.in
+	arnText, _ := in.str("executionArn", arnStr.req())
+	token, _ := in.str("clientToken", clientTokenStr)
+	if err := in.r.check(); err != nil {
+		return nil, err
+	}
+	rec, err := s.lookupExecution(c, arnText)
+	if err != nil {
+		return nil, err
+	}
+	// The engine checks the execution's own conditions; whether its
+	// machine is being deleted is the API's to say.
+	if reason, err := s.redriveReason(c, rec); err != nil {
+		return nil, err
+	} else if reason == smDeletingReason {
+		return nil, serviceError("ExecutionNotRedrivable", "%s", reason)
+	}
+	at, err := s.eng.RedriveExecution(context.WithoutCancel(c.ctx), arnText, token)
+	switch {
+	case errors.Is(err, engine.ErrExecutionDoesNotExist):
+		return nil, execDoesNotExist(arnText)
+	case errors.Is(err, engine.ErrExecutionNotRedrivable):
+		return nil, serviceError("ExecutionNotRedrivable", "%s", err.Error())
+	case err != nil:
+		return nil, err
+	}
+	return &redriveExecutionOutput{RedriveDate: epoch(at)}, nil
+}
+
 type executionListItem struct {
 	ExecutionArn           string `json:"executionArn"`
 	StateMachineArn        string `json:"stateMachineArn"`
@@ -228,7 +290,10 @@ type executionListItem struct {
 	StopDate               *epoch `json:"stopDate,omitempty"`
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
-	RedriveCount           int    `json:"redriveCount"`
+	RedriveCount           int64  `json:"redriveCount"`
+	RedriveDate            *epoch `json:"redriveDate,omitempty"`
+	MapRunArn              string `json:"mapRunArn,omitempty"`
+	ItemCount              *int64 `json:"itemCount,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -241,7 +306,7 @@ func (s *server) listExecutions(c *call) (any, error) {
 	arnText, arnGiven := in.str("stateMachineArn", arnStr)
 	status, _ := in.enum("statusFilter", false, executionStatuses...)
 	page := readPage(in, execTokenStr)
-	_, mapRunGiven := in.str("mapRunArn", longArnStr)
+	mapRunText, mapRunGiven := in.str("mapRunArn", longArnStr)
 	redrive, _ := in.enum("redriveFilter", false, "REDRIVEN", "NOT_REDRIVEN")
 	if err := in.r.check(); err != nil {
 		return nil, err
@@ -250,7 +315,7 @@ func (s *server) listExecutions(c *call) (any, error) {
 	case arnGiven && mapRunGiven:
 		return nil, validationError("Specify either stateMachineArn or mapRunArn, not both")
 	case mapRunGiven:
-		return nil, unsupported("Map Runs (ListExecutions with mapRunArn)")
+		return s.listMapRunExecutions(c, mapRunText, status, redrive, page)
 	case !arnGiven:
 		e := validationError("Either stateMachineArn or mapRunArn must be specified")
 		e.reason = "MISSING_REQUIRED_PARAMETER"
@@ -271,7 +336,7 @@ func (s *server) listExecutions(c *call) (any, error) {
 	}
 	// A version or alias ARN lists the executions started through it (a
 	// version's include those an alias routed to it).
-	p := store.ListExecutionsParams{Status: status, Limit: page.limit, Token: cursor}
+	p := store.ListExecutionsParams{Status: status, Redriven: redrive, Limit: page.limit, Token: cursor}
 	var sm *store.StateMachine
 	var err error
 	switch {
@@ -301,16 +366,14 @@ func (s *server) listExecutions(c *call) (any, error) {
 		return nil, serviceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if redrive == "REDRIVEN" {
-		return out, nil // nothing is ever redriven here
-	}
 	execs, next, err := s.st.ListExecutions(c.ctx, p)
 	if err != nil {
 		return nil, s.cursorError(err, cursor)
 	}
 	for _, e := range execs {
 		item := executionListItem{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status, StartDate: epoch(e.StartedAt),
-			StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn}
+			StateMachineVersionArn: e.StateMachineVersionArn, StateMachineAliasArn: e.StateMachineAliasArn,
+			RedriveCount: e.RedriveCount, RedriveDate: epochPtr(e.RedriveDate)}
 		if e.Status != "RUNNING" {
 			item.StopDate = epochPtr(e.StoppedAt)
 		}
@@ -341,6 +404,14 @@ func (s *server) getExecutionHistory(c *call) (any, error) {
 		includeData = true
 	}
 	rec, err := s.lookupExecution(c, arnText)
+	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist {
+		if _, gerr := s.st.GetMapRunExecution(c.ctx, arnText); gerr == nil {
+			// Refused rather than answered empty: the children of a
+			// Distributed Map run inside their parent, which records
+			// their status but not their events.
+			return nil, unsupported("the execution history of a Map Run's child execution (DescribeExecution and ListExecutions with mapRunArn show it)")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -142,13 +142,14 @@ var handlers = map[string]opFunc{
 	"DeleteStateMachineAlias":          (*server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*server).listStateMachineAliases,
 	"TestState":                        (*server).testState,
+	"RedriveExecution":                 (*server).redriveExecution,
+	"DescribeMapRun":                   (*server).describeMapRun,
+	"ListMapRuns":                      (*server).listMapRuns,
+	"UpdateMapRun":                     (*server).updateMapRun,
 }
 
 // unsupportedOps are the rest of the model's operations.
-var unsupportedOps = []string{
-	"DescribeMapRun", "ListMapRuns", "UpdateMapRun",
-	"RedriveExecution",
-}
+var unsupportedOps = []string{}
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
 

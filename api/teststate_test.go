@@ -264,6 +264,10 @@ func TestSDKTestStateErrors(t *testing.T) {
 		{"a whole machine without stateName", sfn.TestStateInput{Definition: aws.String(passDef)}, new(*types.InvalidDefinition), "Missing required field 'Type'"},
 		{"a Map state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`)}, new(*types.InvalidDefinition),
 			"TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"},
+		{"a Distributed Map with an ItemReader", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` +
+			`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"data","Key":"k"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`)}, new(*types.InvalidDefinition),
+			"TestState API does not support Map or Parallel states"},
 		{"a Parallel state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`)}, new(*types.InvalidDefinition),
 			"does not support Map or Parallel states"},
 		{"a mock to be checked against the service's model", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),

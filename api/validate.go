@@ -132,7 +132,18 @@ var (
 	tagKeyStr      = str{min: 1, max: 128}
 	tagValueStr    = str{max: 256}
 	traceHeaderStr = str{max: 256, pattern: isASCII, patternRE: `\p{ASCII}*`}
+	clientTokenStr = str{min: 1, max: 64, pattern: isVisibleASCII, patternRE: `[!-~]+`}
 )
+
+// isVisibleASCII is the model's [!-~]+: printable ASCII without spaces.
+func isVisibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '!' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
 
 func (c str) req() str { c.required = true; return c }
 

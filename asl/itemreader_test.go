@@ -14,6 +14,8 @@ func TestValidateItemReader(t *testing.T) {
 		{name: "JSON", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key.$":"$.k"}}`, mode: "DISTRIBUTED"},
 		{name: "CSV given, delimiter, MaxItemsPath", mode: "DISTRIBUTED",
 			fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["a","b"],"CSVDelimiter":"TAB","MaxItemsPath":"$.max"},"Parameters":{"Bucket":"b","Key":"k"}}`},
+		{name: "MANIFEST", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"MANIFEST","MaxItems":10},"Parameters":{"Bucket":"b","Key":"inv/manifest.json"}}`},
+		{name: "PARQUET", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"PARQUET","MaxItems":10},"Parameters":{"Bucket":"b","Key":"rows.parquet"}}`},
 		{name: "list", fields: `"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"p/"}}`, mode: "DISTRIBUTED"},
 		{name: "JSONata", jsonata: true, mode: "DISTRIBUTED",
 			fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"JSONL","MaxItems":"{% $states.input.n %}"},"Arguments":{"Bucket":"b","Key":"{% $states.input.k %}"}}`},
@@ -31,8 +33,14 @@ func TestValidateItemReader(t *testing.T) {
 		{name: "getObject without InputType", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"Parameters":{"Bucket":"b","Key":"k"}}`, want: []want{
 			schemaAt(at+"/ReaderConfig", `ItemReader with "arn:aws:states:::s3:getObject" needs ReaderConfig.InputType`),
 		}},
-		{name: "MANIFEST", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"MANIFEST"},"Parameters":{"Bucket":"b","Key":"k"}}`, want: []want{
-			{at + "/ReaderConfig/InputType", CodeNotImplemented, `Statecraft does not implement InputType "MANIFEST" yet`},
+		{name: "unknown InputType", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"ORC"},"Parameters":{"Bucket":"b","Key":"k"}}`, want: []want{
+			schemaAt(at+"/ReaderConfig/InputType", `Field 'InputType' must be one of CSV, JSON, JSONL, MANIFEST or PARQUET, got`),
+		}},
+		{name: "MANIFEST with CSV fields", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"MANIFEST","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"b","Key":"k"}}`, want: []want{
+			schemaAt(at+"/ReaderConfig/CSVHeaderLocation", `Field 'CSVHeaderLocation' is only used with InputType "CSV"`),
+		}},
+		{name: "MANIFEST listed", mode: "DISTRIBUTED", fields: `"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","ReaderConfig":{"InputType":"MANIFEST"},"Parameters":{"Bucket":"b","Prefix":"p/"}}`, want: []want{
+			schemaAt(at+"/ReaderConfig/InputType", `Field 'InputType' is not used with "arn:aws:states:::s3:listObjectsV2"`),
 		}},
 		{name: "CSV without header location", mode: "DISTRIBUTED", fields: `"ItemReader":{` + get + `,"ReaderConfig":{"InputType":"CSV"},"Parameters":{"Bucket":"b","Key":"k"}}`, want: []want{
 			schemaAt(at+"/ReaderConfig", `InputType "CSV" needs 'CSVHeaderLocation'`),

@@ -690,8 +690,7 @@ const vdMaxReaderItems = 100_000_000
 var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
 
 // itemReader checks a Map's ItemReader. Only a Distributed Map reads its
-// items, and only the S3 sources Statecraft reads pass: a MANIFEST or
-// PARQUET source accepted here would run as if it were another format.
+// items, from the S3 sources AWS defines.
 func (v *defValidator) itemReader(st *vdState, raw any) {
 	ptr := st.field("ItemReader")
 	obj, ok := raw.(*jsonv.Object)
@@ -760,9 +759,7 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 		switch k {
 		case "InputType":
 			switch inputType {
-			case "JSON", "JSONL", "CSV":
-			case "MANIFEST", "PARQUET":
-				v.add(kptr, CodeNotImplemented, "Statecraft does not implement InputType %q yet; use JSON, JSONL or CSV", inputType)
+			case "JSON", "JSONL", "CSV", "MANIFEST", "PARQUET":
 			default:
 				v.schema(kptr, "Field 'InputType' must be one of CSV, JSON, JSONL, MANIFEST or PARQUET, got %s", vdDescribe(val))
 			}
@@ -817,7 +814,7 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 	_, hasHeaders := cfg.Get("CSVHeaders")
 	switch {
 	case res == "arn:aws:states:::s3:getObject" && inputType == "":
-		v.schema(cptr, "ItemReader with \"arn:aws:states:::s3:getObject\" needs ReaderConfig.InputType (JSON, JSONL or CSV)")
+		v.schema(cptr, "ItemReader with \"arn:aws:states:::s3:getObject\" needs ReaderConfig.InputType (JSON, JSONL, CSV, PARQUET or MANIFEST)")
 	case res == "arn:aws:states:::s3:listObjectsV2" && inputType != "":
 		v.schema(vdPointer(cptr, "InputType"), "Field 'InputType' is not used with \"arn:aws:states:::s3:listObjectsV2\": its items are the objects listed")
 	}

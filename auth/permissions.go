@@ -17,6 +17,7 @@ var readActions = set(
 	"states:ListTagsForResource", "states:ListStateMachineVersions", "states:DescribeStateMachineAlias",
 	"states:ListStateMachineAliases", "states:DescribeMapRun", "states:ListMapRuns",
 	"lambda:GetFunction", "lambda:ListFunctions",
+	"statecraft:GetCost",
 )
 
 // workerActions are what an activity or callback worker does.

@@ -89,5 +89,10 @@ func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
 	for _, arn := range rep.Unchanged {
 		fmt.Fprintf(stdout, "unchanged      %s\n", arn)
 	}
+	if p.S3 != nil {
+		// A request never names the server's object store or a path of
+		// its host: that is the operator's.
+		fmt.Fprintf(stdout, "s3             not sent: the server's object store is its own (--s3-endpoint, --s3-dir or the s3 section of its --project)\n")
+	}
 	return nil
 }

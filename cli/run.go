@@ -15,6 +15,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/mocks"
+	"github.com/statecraft/statecraft/project"
 	"github.com/statecraft/statecraft/runner"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -36,6 +37,23 @@ type RunOptions struct {
 	// Progress shows states as they are entered, on stderr; they are
 	// shown anyway when stderr is a terminal, for the person watching.
 	Progress bool
+	// S3 is the object store of Distributed Maps' ItemReader and
+	// ResultWriter, as the server's --s3-* settings name it.
+	S3 S3Options
+	// Project is a project file whose s3 section names the store instead.
+	Project string
+}
+
+// noRunStore fails the item reads and results writes of a run with no
+// object store, naming the flags that give one.
+type noRunStore struct{}
+
+func (noRunStore) Invoke(_ context.Context, req taskport.Request) (any, error) {
+	name := interp.ErrItemReaderFailed
+	if req.Resource == interp.ResultWriterResource {
+		name = interp.ErrResultWriterFailed
+	}
+	return nil, taskport.Fail(name, runner.NoItemStore+" Run with --s3-endpoint URL (an S3-compatible store) or --s3-dir DIR (a directory whose subdirectories are the buckets).")
 }
 
 // Run runs one execution in process and writes the result object to stdout.
@@ -105,7 +123,27 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		maxEvents = 0
 	}
 	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload, MaxEvents: maxEvents})
-	ropts := runner.Options{Info: info, Tasks: tasks, FastForward: o.FastForward}
+	ropts := runner.Options{Info: info, Tasks: tasks, FastForward: o.FastForward, Items: noRunStore{}}
+	s3 := o.S3
+	if o.Project != "" {
+		p, err := project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
+		if err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+		if p.S3 == nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s has no s3 section: --project only names the object store of `statecraft run`", o.Project)}
+		}
+		if s3, err = s3.withProject(p, o.Project, os.LookupEnv); err != nil {
+			return &ExitError{Code: 1, Err: err}
+		}
+	}
+	items, err := s3.Reader(o.Region)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	if items != nil {
+		ropts.Items = items
+	}
 	if o.Progress {
 		start := time.Now()
 		var virtualStart time.Time

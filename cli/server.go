@@ -15,6 +15,7 @@ import (
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/console"
+	"github.com/statecraft/statecraft/cost"
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
@@ -110,6 +111,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	if err := prepareDataDir(o.Data, log); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	prices := cost.Default()
+	if o.CostPrices != "" {
+		if prices, err = cost.Load(o.CostPrices); err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+	}
 	opened, err := openStore(ctx, o, log) // first: SQLite's lock keeps a second server out
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
@@ -129,7 +136,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		nodeID = net.JoinHostPort(host, portOf(ln.Addr()))
 	}
 	eopts := engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)}
-	items, err := itemStore(o)
+	items, err := itemStore(o, p)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -200,14 +207,16 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	// Prometheus metrics, documented in metrics/README.md. The console
 	// reads them in process, through the session, for its Activities
 	// page: /metrics itself is for scrapers, with their token.
-	metricsHandler := metrics.Handler(eng, st, metrics.Options{Log: log})
+	metricsHandler := metrics.Handler(eng, st, metrics.Options{Log: log, Prices: &prices})
 	mux.Handle("GET "+metrics.Path, metrics.RequireToken(o.MetricsToken, nil, metricsHandler))
 	consoleKey, err := console.LoadOrCreateKey(o.Data) // signs `statecraft console-token` logins
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
 	cluster := mountCluster(mux, st, o, keys, ln.Addr().String(), eng.NodeID(), log) // GET /statecraft/cluster; the console's Cluster page reads it too
-	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler, Cluster: cluster})
+	// GET /statecraft/cost; the console's execution and state machine pages read it too.
+	costs := mountCost(mux, &cost.Calculator{Store: st, Prices: prices, Memory: host.MemoryMB}, o.Region, keys, log)
+	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler, Cluster: cluster, Cost: costs})
 	mux.Handle(console.Prefix, con) // the web console: sign-in, its API door, live stream and metrics
 	mux.Handle("/", apiHandler)
 	srv := &http.Server{

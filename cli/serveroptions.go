@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/itemreader"
+	"github.com/statecraft/statecraft/project"
 )
 
 // ServerOptions are the settings of `statecraft server`.
@@ -68,11 +69,18 @@ type ServerOptions struct {
 	S3Endpoint  string `json:"s3Endpoint"`
 	S3Region    string `json:"s3Region"`
 	S3PathStyle bool   `json:"s3PathStyle"`
+	// S3Dir, instead of S3Endpoint, serves the buckets from a directory of
+	// the host: each subdirectory a bucket, each file below it an object.
+	// No request reaches outside it; without it no host path is reachable.
+	S3Dir string `json:"s3Dir"`
 	// The store's access key comes from the environment only
 	// (STATECRAFT_S3_ACCESS_KEY_ID, STATECRAFT_S3_SECRET_ACCESS_KEY): a
 	// flag shows in the process list, and a config file gets copied.
 	S3AccessKeyID     string `json:"-"`
 	S3SecretAccessKey string `json:"-"`
+	// CostPrices is a JSON price table (package cost) over the embedded
+	// us-east-1 list prices; "" keeps those.
+	CostPrices string `json:"costPrices"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -131,6 +139,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_TLS_CERT":       func(o *ServerOptions, v string) { o.TLSCert = v },
 	"STATECRAFT_TLS_KEY":        func(o *ServerOptions, v string) { o.TLSKey = v },
 	"STATECRAFT_METRICS_TOKEN":  func(o *ServerOptions, v string) { o.MetricsToken = v },
+	"STATECRAFT_COST_PRICES":    func(o *ServerOptions, v string) { o.CostPrices = v },
 	"STATECRAFT_METRICS_LISTEN": func(o *ServerOptions, v string) { o.MetricsListen = v },
 	"STATECRAFT_ALLOW_FUNCTION_ENV": func(o *ServerOptions, v string) {
 		o.AllowFunctionEnv = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
@@ -138,6 +147,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_RETENTION":   func(o *ServerOptions, v string) { o.Retention = v },
 	"STATECRAFT_S3_ENDPOINT": func(o *ServerOptions, v string) { o.S3Endpoint = v },
 	"STATECRAFT_S3_REGION":   func(o *ServerOptions, v string) { o.S3Region = v },
+	"STATECRAFT_S3_DIR":      func(o *ServerOptions, v string) { o.S3Dir = v },
 	"STATECRAFT_S3_PATH_STYLE": func(o *ServerOptions, v string) {
 		o.S3PathStyle = v == "1" || strings.EqualFold(v, "true")
 	},
@@ -194,6 +204,8 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"s3-endpoint":         func(o *ServerOptions, f ServerOptions) { o.S3Endpoint = f.S3Endpoint },
 	"s3-region":           func(o *ServerOptions, f ServerOptions) { o.S3Region = f.S3Region },
 	"s3-path-style":       func(o *ServerOptions, f ServerOptions) { o.S3PathStyle = f.S3PathStyle },
+	"s3-dir":              func(o *ServerOptions, f ServerOptions) { o.S3Dir = f.S3Dir },
+	"cost-prices":         func(o *ServerOptions, f ServerOptions) { o.CostPrices = f.CostPrices },
 }
 
 // ServerSettings are the settings of `statecraft server`: the flags that
@@ -225,22 +237,87 @@ func ApplyServerEnv(o *ServerOptions, getenv func(string) string) {
 	}
 }
 
-// itemStore is the reader of the configured object store, nil when none
-// is configured.
-func itemStore(o ServerOptions) (*itemreader.Reader, error) {
-	if o.S3Endpoint == "" {
+// itemStore is the reader of the configured object store (the server's
+// settings, or the s3 section of its project p), nil when none is
+// configured.
+func itemStore(o ServerOptions, p *project.Project) (*itemreader.Reader, error) {
+	s, err := S3Options{Endpoint: o.S3Endpoint, Region: o.S3Region, PathStyle: o.S3PathStyle, Dir: o.S3Dir,
+		AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey}.withProject(p, o.Project, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return s.Reader(o.Region)
+}
+
+// withProject is o with the store of a project file's s3 section, if it
+// has one; the key is read from the variables the section names. A store
+// named both ways is an error: neither silently wins.
+func (o S3Options) withProject(p *project.Project, file string, lookup func(string) (string, bool)) (S3Options, error) {
+	if p == nil || p.S3 == nil {
+		return o, nil
+	}
+	if o.Configured() {
+		return o, fmt.Errorf("%s: its s3 section and --s3-endpoint or --s3-dir (or their STATECRAFT_S3_* variables or config keys) both name the object store; keep one", file)
+	}
+	s := p.S3
+	n := S3Options{Endpoint: s.Endpoint, Region: s.Region, PathStyle: s.PathStyle, Dir: s.Dir}
+	for _, k := range []struct {
+		name string
+		dst  *string
+	}{{s.AccessKeyIDEnv, &n.AccessKeyID}, {s.SecretAccessKeyEnv, &n.SecretAccessKey}} {
+		if k.name == "" {
+			continue
+		}
+		v, ok := lookup(k.name)
+		if !ok || v == "" {
+			return o, fmt.Errorf("%s: s3: the environment variable %s is not set", file, k.name)
+		}
+		*k.dst = v
+	}
+	return n, nil
+}
+
+// S3Options name the object store Distributed Maps read items from and
+// write results to: an S3-compatible Endpoint, or a Dir of the host.
+type S3Options struct {
+	Endpoint  string
+	Region    string
+	PathStyle bool
+	Dir       string
+	// The key, from the environment (STATECRAFT_S3_ACCESS_KEY_ID,
+	// STATECRAFT_S3_SECRET_ACCESS_KEY) or the variables a project file
+	// names, never from a flag.
+	AccessKeyID, SecretAccessKey string
+}
+
+// Configured tells whether o names a store.
+func (o S3Options) Configured() bool { return o.Endpoint != "" || o.Dir != "" }
+
+// Reader makes the reader of the store o names, nil when it names none;
+// region signs the requests when o has none.
+func (o S3Options) Reader(region string) (*itemreader.Reader, error) {
+	if o.Dir != "" {
+		if o.Endpoint != "" {
+			return nil, fmt.Errorf("--s3-dir and --s3-endpoint are exclusive: items come from one store")
+		}
+		fi, err := os.Stat(o.Dir)
+		if err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--s3-dir must name a directory, got %q", o.Dir)
+		}
+		return itemreader.New(itemreader.Config{Dir: o.Dir})
+	}
+	if o.Endpoint == "" {
 		return nil, nil
 	}
-	u, err := url.Parse(o.S3Endpoint)
+	u, err := url.Parse(o.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--s3-endpoint must be an http:// or https:// URL, got %q", o.S3Endpoint)
+		return nil, fmt.Errorf("--s3-endpoint must be an http:// or https:// URL, got %q", o.Endpoint)
 	}
-	if (o.S3AccessKeyID == "") != (o.S3SecretAccessKey == "") {
+	if (o.AccessKeyID == "") != (o.SecretAccessKey == "") {
 		return nil, fmt.Errorf("STATECRAFT_S3_ACCESS_KEY_ID and STATECRAFT_S3_SECRET_ACCESS_KEY must be set together")
 	}
-	region := o.S3Region
-	if region == "" {
+	if o.Region != "" {
 		region = o.Region
 	}
-	return itemreader.New(itemreader.Config{Endpoint: o.S3Endpoint, Region: region, AccessKeyID: o.S3AccessKeyID, SecretAccessKey: o.S3SecretAccessKey, PathStyle: o.S3PathStyle})
+	return itemreader.New(itemreader.Config{Endpoint: o.Endpoint, Region: region, AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, PathStyle: o.PathStyle})
 }

@@ -51,6 +51,9 @@
 //	                        waiting workers), only for the session's account
 //	GET  /console/cluster   the cluster's view (package clusterview): the
 //	                        nodes, the shards each holds, the free ones
+//	GET  /console/cost?executionArn=...|stateMachineArn=...
+//	                        what executions cost (package cost), as the
+//	                        session's principal
 //	POST /console/logout    ends the session (X-CSRF-Token too)
 //
 // A request that changes anything carries the session's CSRF token in
@@ -118,6 +121,9 @@ type Options struct {
 	// /console/cluster reads in process as the session's principal, so
 	// that the door's role check decides; nil answers 404 there.
 	Cluster http.Handler
+	// Cost serves cost reports (cost.Path's door), which /console/cost
+	// reads in process as the session's principal; nil answers 404 there.
+	Cost http.Handler
 	// Now is the clock of sessions, tokens and the login limiter; nil
 	// means time.Now.
 	Now      func() time.Time
@@ -260,6 +266,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "cluster":
 		c.serveCluster(w, r)
+		return
+	case "cost":
+		c.serveCost(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/clusterview"
+	"github.com/statecraft/statecraft/cost"
 )
 
 // maxLoginBody bounds a login request.
@@ -58,6 +59,7 @@ func (c *Console) info(sess *session) sessionInfo {
 		in.Actions[op] = p.Role.Allows("states:" + op)
 	}
 	in.Actions["DescribeCluster"] = p.Role.Allows(clusterview.Action)
+	in.Actions["GetCost"] = p.Role.Allows(cost.Action)
 	return in
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/clusterview"
+	"github.com/statecraft/statecraft/cost"
 	"github.com/statecraft/statecraft/inproc"
 )
 
@@ -142,6 +143,28 @@ func (c *Console) serveCluster(w http.ResponseWriter, r *http.Request) {
 	req.Host = r.Host
 	w.Header().Set("Cache-Control", "no-store")
 	c.opts.Cluster.ServeHTTP(w, req)
+}
+
+// serveCost serves a cost report through the session, as serveCluster
+// does the cluster's view; the query is passed on.
+func (c *Console) serveCost(w http.ResponseWriter, r *http.Request) {
+	sess, ok := c.guard(w, r, http.MethodGet, false)
+	if !ok {
+		return
+	}
+	if c.opts.Cost == nil {
+		writeError(w, http.StatusNotFound, "ResourceNotFoundException", "This server has no cost reports")
+		return
+	}
+	req, err := http.NewRequestWithContext(auth.WithPrincipal(r.Context(), sess.principal), http.MethodGet, cost.Path+"?"+r.URL.RawQuery, nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
+		return
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Host = r.Host
+	w.Header().Set("Cache-Control", "no-store")
+	c.opts.Cost.ServeHTTP(w, req)
 }
 
 // call runs one operation of the public API in process as p and returns

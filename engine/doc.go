@@ -26,6 +26,10 @@
 // to Options.Tasks (the server passes a *tasks.Invoker: local functions
 // and HTTP tasks).
 //
+// Map Runs (maprun.go): each step stores the Map Runs and child
+// executions it changed, which the API reads; UpdateMapRun is an input of
+// the parent execution like any other.
+//
 // TestState (teststate.go) runs one state on its own for the API's
 // TestState, as an EXPRESS execution would run it but stopping at its
 // transition and waiting for nothing; it keeps nothing.
@@ -42,6 +46,7 @@
 //
 // An activity worker's side is GetActivityTask, then SendTaskSuccess,
 // SendTaskFailure or SendTaskHeartbeat with the task's token;
-// StopExecution aborts. The errors the API turns into Step Functions
+// StopExecution aborts; RedriveExecution (redrive.go) reruns what did not
+// succeed of an execution that ended, as one more stored input. The errors the API turns into Step Functions
 // errors are the Err variables.
 package engine

@@ -122,6 +122,8 @@ type live struct {
 	x      *interp.Execution
 	seq    int64
 	seed   uint64
+	sm     string // the state machine's ARN, for the billed-transition counters
+	billed int64  // transitions committed so far
 	elem   *list.Element
 	gone   bool // evicted: reload before use
 }
@@ -332,7 +334,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		StateMachineAliasArn:   o.aliasArn,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
-	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken}
+	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -344,7 +346,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		return nil, err
 	}
 	e.counters.started.Add(1)
-	e.countStep(&step)
+	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	if x.Status == interp.Running {
@@ -427,6 +429,13 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 	if rec.Status != "RUNNING" {
 		return nil, errNotRunning
 	}
+	return e.replay(ctx, rec)
+}
+
+// replay rebuilds the execution rec describes, running or ended, from its
+// stored inputs.
+func (e *Engine) replay(ctx context.Context, rec *store.Execution) (*live, error) {
+	arn := rec.Arn
 	mp, err := e.machine(rec.Definition)
 	if err != nil {
 		return nil, err
@@ -457,7 +466,7 @@ func (e *Engine) load(ctx context.Context, arn string) (*live, error) {
 		return nil, fmt.Errorf("execution %s: replay produced %d events, the store holds %d", arn, x.EventCount(), rec.Events)
 	}
 	x.SetHistory(true)
-	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed, parent: rec.ParentToken}, nil
+	return &live{arn: arn, x: x, seq: rec.Seq, seed: rec.Seed, parent: rec.ParentToken, sm: rec.StateMachineArn, billed: x.Transitions}, nil
 }
 
 // apply feeds one event to an execution and commits the step. A conflict
@@ -509,7 +518,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	ev.Time = e.now()
 	ev.Seed = randomSeed()
 	cmds := x.Apply(ev)
-	if len(x.History) == 0 && len(cmds) == 0 && x.Status == interp.Running {
+	if len(x.History) == 0 && len(cmds) == 0 && !x.HasMapRunChanges() && x.Status == interp.Running {
 		if claim != nil {
 			// ActivityStarted is already recorded: a task queued again
 			// after a restart, or one another poller has just claimed.
@@ -547,7 +556,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 		return err
 	}
 	l.seq++
-	e.countStep(&step)
+	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	return nil
@@ -556,7 +565,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 // buildStep turns what the interpreter produced into one store step.
 func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) store.StepParams {
 	x := l.x
-	sp := store.StepParams{ExecutionArn: l.arn, Seq: l.seq}
+	sp := store.StepParams{ExecutionArn: l.arn, Seq: l.seq, Transitions: x.Transitions}
 	if ev != nil {
 		sp.Input = encodeInput(*ev)
 	}
@@ -564,6 +573,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		h := &x.History[i]
 		sp.Events = append(sp.Events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: h.AppendJSON(nil)})
 	}
+	e.mapRunRows(l, &sp)
 	now := e.now()
 	if ev != nil {
 		switch ev.Kind {

@@ -17,6 +17,7 @@ type counters struct {
 	transitions atomic.Int64 // states entered
 
 	mu       sync.Mutex
+	billed   map[string]int64 // state machine ARN -> billed transitions committed
 	finished map[string]int64 // executions ended, by final status
 	pollers  map[string]int64 // activity ARN -> GetActivityTask calls waiting now
 }
@@ -36,6 +37,10 @@ type Stats struct {
 	// history event committed (states inside Parallel branches and Map
 	// iterations included; a retried Task is entered once).
 	StateTransitions int64
+	// BilledTransitions counts, per state machine ARN, the state
+	// transitions AWS would bill (retries included) that this process
+	// committed: the growth of the executions' stored counts.
+	BilledTransitions map[string]int64
 	// PollersWaiting is, per activity ARN, how many GetActivityTask long
 	// polls are waiting for a task right now (have found none and not yet
 	// returned). Activities that had pollers once keep an entry, at 0.
@@ -54,6 +59,7 @@ func (e *Engine) Stats() Stats {
 		StateTransitions:   c.transitions.Load(),
 		ExecutionsFinished: map[string]int64{},
 		PollersWaiting:     map[string]int64{},
+		BilledTransitions:  map[string]int64{},
 	}
 	if e.cl != nil {
 		s.Node, s.ShardsHeld = e.cl.node, len(e.cl.leases(time.Now()))
@@ -65,6 +71,9 @@ func (e *Engine) Stats() Stats {
 	}
 	for k, v := range c.pollers {
 		s.PollersWaiting[k] = v
+	}
+	for k, v := range c.billed {
+		s.BilledTransitions[k] = v
 	}
 	return s
 }
@@ -82,8 +91,17 @@ func (e *Engine) pollerWaiting(activityArn string, d int64) {
 
 // countStep counts what a committed step did: the states it entered and,
 // when it ended the execution, the final status.
-func (e *Engine) countStep(step *store.StepParams) {
+func (e *Engine) countStep(l *live, step *store.StepParams) {
 	c := &e.counters
+	if n := step.Transitions - l.billed; n > 0 {
+		l.billed = step.Transitions
+		c.mu.Lock()
+		if c.billed == nil {
+			c.billed = map[string]int64{}
+		}
+		c.billed[l.sm] += n
+		c.mu.Unlock()
+	}
 	var entered int64
 	for i := range step.Events {
 		if strings.HasSuffix(step.Events[i].Type, "StateEntered") {

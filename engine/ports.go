@@ -164,7 +164,7 @@ func failedEvent(f *taskport.Failure) interp.Event {
 
 // NoItemStore is the cause of a Map whose ItemReader ran on a server with
 // no object store configured.
-const NoItemStore = "No object store is configured to read items from or write results to: start the server with --s3-endpoint (or STATECRAFT_S3_ENDPOINT, or \"s3Endpoint\" in its config file) naming an S3-compatible endpoint."
+const NoItemStore = "No object store is configured to read items from or write results to: start the server with --s3-endpoint (or STATECRAFT_S3_ENDPOINT, or \"s3Endpoint\" in its config file) naming an S3-compatible endpoint, or with --s3-dir naming a directory whose subdirectories are the buckets."
 
 // readItems runs an item read or a results export through Options.Items.
 // Whatever goes wrong fails the Map with States.ItemReaderFailed (or

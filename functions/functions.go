@@ -473,6 +473,18 @@ func (h *Host) Processes(account, name string) int {
 	return len(p.procs)
 }
 
+// MemoryMB returns the configured memory of account's function name ("" is
+// the host's account); ok is false when there is no such function.
+func (h *Host) MemoryMB(account, name string) (mb int64, ok bool) {
+	h.mu.Lock()
+	p := h.pools[h.key(account, name)]
+	h.mu.Unlock()
+	if p == nil {
+		return 0, false
+	}
+	return int64(p.fn.MemoryMB), true
+}
+
 // Invoke runs account's function name ("" is the host's account) once with
 // payload (JSON; empty means {}) and waits for the outcome. Another
 // account's function of the same name is not found. Function errors,

@@ -142,6 +142,10 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	f.childErr = nil
 	f.lastSucceed = f.last
 	f.phase = phaseChildren
+	f.updCount, f.updPct = false, false
+	if st.Distributed {
+		x.runStarted(f)
+	}
 	return true
 }
 
@@ -191,6 +195,9 @@ func (x *Execution) pump(f *frame) bool {
 		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed, began: x.now, itemIn: input}
 		f.children = append(f.children, c)
 		f.running++
+		if st.Distributed {
+			x.runChildStarted(f, c)
+		}
 		// The iteration runs first; f comes back to start the next one.
 		x.push(f)
 		x.push(c)
@@ -217,6 +224,7 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 	prev := x.nextID
 	switch {
 	case st.Type == asl.TypeMap && st.Distributed:
+		x.endRun(f, Succeeded)
 		prev = x.emit(f, f.last, "MapRunSucceeded", nil)
 		x.emit(f, prev, "MapStateSucceeded", nil)
 	case st.Type == asl.TypeMap:
@@ -284,6 +292,9 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	f.running--
 	c.ended = x.now
 	st := f.state
+	if st.Distributed {
+		x.runChildDone(f, c)
+	}
 	if c.err != nil {
 		if st.Type == asl.TypeMap && !st.Distributed {
 			x.emit(f, c.last, "MapIterationFailed", x.iterationDetails(f, c.index))
@@ -309,18 +320,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 			}
 			err = &stateError{name: ErrExceedToleratedFail, cause: "The specified tolerated failure threshold was exceeded", hasCause: true}
 		}
-		x.abortChildren(f)
-		if st.Distributed {
-			d := &Details{Error: ptr(err.name)}
-			if err.hasCause {
-				d.Cause = ptr(err.cause)
-			}
-			f.last = x.emit(f, f.last, "MapRunFailed", d)
-		}
-		f.childErr = err
-		f.childFailed = true
-		f.phase = phaseEnter
-		x.raise(f, err)
+		x.childrenFailed(f, err)
 		return
 	}
 	f.results[c.index] = c.out
@@ -329,6 +329,25 @@ func (x *Execution) childDone(f *frame, c *frame) {
 		f.last = c.last
 	}
 	x.push(f)
+}
+
+// childrenFailed fails a Parallel or Map state whose child failed with
+// err (or whose failures exceed what it tolerates), aborting the others.
+func (x *Execution) childrenFailed(f *frame, err *stateError) {
+	st := f.state
+	x.endRun(f, Failed)
+	x.abortChildren(f)
+	if st.Distributed {
+		d := &Details{Error: ptr(err.name)}
+		if err.hasCause {
+			d.Cause = ptr(err.cause)
+		}
+		f.last = x.emit(f, f.last, "MapRunFailed", d)
+	}
+	f.childErr = err
+	f.childFailed = true
+	f.phase = phaseEnter
+	x.raise(f, err)
 }
 
 // iterationDetails are the details of a MapIteration* event of Map frame
@@ -341,12 +360,12 @@ func (x *Execution) iterationDetails(f *frame, i int) *Details {
 }
 
 func (x *Execution) exceeded(f *frame) bool {
-	if f.state.HasToleratedFailureCount || f.state.ToleratedFailureCountPath != nil {
+	if f.updCount || f.state.HasToleratedFailureCount || f.state.ToleratedFailureCountPath != nil {
 		if int64(f.failures) > f.tolCount {
 			return true
 		}
 	}
-	if f.state.HasToleratedFailurePercentage || f.state.ToleratedFailurePercentagePath != nil {
+	if f.updPct || f.state.HasToleratedFailurePercentage || f.state.ToleratedFailurePercentagePath != nil {
 		n := f.itemCount
 		if n > 0 && float64(f.failures)*100/float64(n) > f.tolPct {
 			return true
@@ -356,12 +375,13 @@ func (x *Execution) exceeded(f *frame) bool {
 }
 
 // abortChildren stops every unfinished child of f (and their children),
-// cancelling whatever they wait for.
+// cancelling whatever they wait for. The children stay until f leaves its
+// state: a redrive reruns the ones that did not succeed.
 func (x *Execution) abortChildren(f *frame) {
+	x.endRun(f, Aborted)
 	for _, c := range f.children {
 		x.abortFrame(c)
 	}
-	f.children = nil
 	f.running = 0
 }
 
@@ -369,6 +389,7 @@ func (x *Execution) abortFrame(c *frame) {
 	if c.phase == phaseDone {
 		return
 	}
+	x.endRun(c, Aborted)
 	switch c.phase {
 	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:
 		delete(x.waiting, c.ref)
@@ -377,6 +398,7 @@ func (x *Execution) abortFrame(c *frame) {
 		x.abortChildren(c)
 	}
 	c.phase = phaseDone
+	c.aborted = true
 }
 
 // mapRunArn names the Map Run of a Distributed Map:

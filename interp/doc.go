@@ -38,6 +38,11 @@
 // event at a time. See package runner for a complete in-process host and
 // package engine for the durable one.
 //
+// A Distributed Map's Map Run (maprun.go) is kept as DescribeMapRun shows
+// it; with history on, the changes of each step are there for the host
+// to take (TakeMapRunChanges) and store with the step, and the
+// UpdateMapRun event changes a running Map Run's limits.
+//
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's
 // transition and keeping what it computed on the way.

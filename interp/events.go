@@ -41,6 +41,8 @@ type Details struct {
 	TimeoutInSeconds *int64
 	HeartbeatInSecs  *int64
 	MapRunArn        string
+	// ExecutionRedriven and MapRunRedriven
+	RedriveCount *int64
 	// EvaluationFailed
 	Location string
 	State    string
@@ -161,6 +163,9 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		}
 		if d.Parameters != nil {
 			str("parameters", *d.Parameters)
+		}
+		if d.RedriveCount != nil {
+			num("redriveCount", *d.RedriveCount)
 		}
 		if d.Region != "" {
 			str("region", d.Region)

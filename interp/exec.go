@@ -49,6 +49,13 @@ type Execution struct {
 	ataNow    func() time.Time
 	ataRandom func() float64
 	ataFn     map[string]any
+	// redrives counts the execution's redrives; redriveTime is the last.
+	redrives    int64
+	redriveTime time.Time
+	// runs are the open Map Runs by ARN, runLog what changed in Map Runs
+	// since the host last took it (maprun.go).
+	runs   map[string]*frame
+	runLog *mapRunLog
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
@@ -101,6 +108,9 @@ type frame struct {
 	phase   phase
 	queued  bool
 	started bool // the current task's TaskStarted was recorded
+	// aborted marks a frame stopped because a sibling failed (or its
+	// parent did): a redrive runs it again.
+	aborted bool
 	// began and ended time a Distributed Map child, whose record a
 	// ResultWriter exports.
 	began, ended time.Time
@@ -152,6 +162,11 @@ type fanout struct {
 	childErr    *stateError
 	lastSucceed int64
 	mapRunArn   string
+	// run is the open Map Run of a Distributed Map (nil once it ended);
+	// updCount and updPct say that an UpdateMapRun set a tolerance the
+	// state did not.
+	run              *MapRun
+	updCount, updPct bool
 	// weights is how many items each child of a batching Map carries
 	// (nil when each child takes one item), and itemCount how many items
 	// the Map has: tolerated failures count items, not children.
@@ -162,6 +177,8 @@ type fanout struct {
 	read     []any
 	haveRead bool
 	readMax  int64
+	// redrives counts a Distributed Map's Map Run redrives.
+	redrives int64
 }
 
 // stateError is an error raised while running a state.
@@ -236,7 +253,19 @@ func startState(sm *asl.StateMachine) *asl.State {
 // was superseded) are ignored, which makes at-least-once delivery safe.
 func (x *Execution) Apply(ev Event) []Command {
 	if x.Status != Running {
+		if ev.Kind == Redrive {
+			return x.redrive(ev)
+		}
 		return nil
+	}
+	if ev.Kind == Redrive {
+		return nil
+	}
+	if ev.Kind == UpdateMapRun {
+		if !x.applyUpdateMapRun(ev) {
+			return nil
+		}
+		return x.takeCommands()
 	}
 	if ev.Kind != Stop && !(ev.Kind == TimerFired && ev.Ref == x.execTimer && ev.Ref != 0) {
 		// An event about a ref nothing waits for, or of the wrong kind for
@@ -421,6 +450,7 @@ func (x *Execution) rand() uint64 {
 
 func (x *Execution) finishExecution(st Status, out any, err *stateError, typ string) {
 	x.Status = st
+	x.abortRuns()
 	prev := int64(0)
 	if x.root != nil {
 		prev = x.root.last
@@ -539,15 +569,19 @@ func (x *Execution) contextObject(f *frame, item *jsonv.Object) any {
 	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
 		state.Append("RetryCount", int64(f.retryCount))
 	}
-	c := jsonv.NewObject(5)
-	c.Append("Execution", jsonv.ObjectOf(
+	exe := jsonv.ObjectOf(
 		"Id", info.ExecutionArn,
 		"Input", info.Input,
 		"StartTime", formatTime(info.StartTime),
 		"Name", info.Name,
 		"RoleArn", info.RoleArn,
-		"RedriveCount", int64(0),
-	))
+		"RedriveCount", x.redrives,
+	)
+	if x.redrives > 0 {
+		exe.Append("RedriveTime", formatTime(x.redriveTime))
+	}
+	c := jsonv.NewObject(5)
+	c.Append("Execution", exe)
 	c.Append("StateMachine", jsonv.ObjectOf("Id", info.StateMachineArn, "Name", info.StateMachineName))
 	c.Append("State", state)
 	if f.state.Type == asl.TypeTask && info.TaskToken != nil && f.ref != 0 {

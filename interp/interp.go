@@ -102,6 +102,11 @@ const (
 	TaskTimedOut                       // Error is States.Timeout or States.HeartbeatTimeout
 	TimerFired                         // a StartTimer command's time came
 	Stop                               // StopExecution: Error and Cause as given
+	// Redrive reopens an execution that FAILED, TIMED_OUT or was ABORTED
+	// (RedriveExecution): it reruns only what did not succeed. It is
+	// ignored by a running or succeeded execution.
+	Redrive
+	UpdateMapRun // UpdateMapRun: MapRun says what changes
 )
 
 // Event is one input to Apply.
@@ -113,6 +118,8 @@ type Event struct {
 	Error      string
 	Cause      string
 	WorkerName string
+	// MapRun is an UpdateMapRun's Map Run and new limits.
+	MapRun *MapRunUpdate
 	// Seed seeds the randomness used while applying this event (jitter,
 	// States.UUID, States.MathRandom). Record it to replay exactly.
 	Seed uint64

@@ -542,6 +542,10 @@ func (x *Execution) goTo(f *frame, next string, ns *asl.State, input any, ib int
 	f.input = input
 	f.inBound = ib
 	f.phase = phaseEnter
+	if f.fanout != nil {
+		// The children of the state left behind are no redrive's business.
+		f.children, f.results = nil, nil
+	}
 	return true
 }
 
@@ -820,6 +824,10 @@ const maxRetryDelay = float64(1<<62) / float64(time.Second)
 func (x *Execution) retryNow(f *frame) {
 	x.Transitions++
 	f.phase = phaseEnter
+	if f.fanout != nil {
+		// A retry runs every child again, whatever a failed attempt left.
+		f.children, f.results = nil, nil
+	}
 	if x.body(f) {
 		x.push(f)
 	}

@@ -111,7 +111,7 @@ func (x *Execution) writeResults(f *frame) bool {
 // childRecord is what AWS exports of one child execution.
 // Its keys are sorted, as in AWS's documented example of SUCCEEDED_0.json.
 func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
-	name := x.uuid()
+	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	rec := map[string]any{
 		"ExecutionArn":    execArn,
@@ -157,6 +157,7 @@ func (x *Execution) writeFailed(f *frame, name, cause string) {
 }
 
 func (x *Execution) failRun(f *frame, err *stateError) {
+	x.endRun(f, Failed)
 	d := &Details{Error: ptr(err.name)}
 	if err.hasCause {
 		d.Cause = ptr(err.cause)

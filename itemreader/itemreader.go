@@ -6,6 +6,8 @@
 // A request only names a bucket and a key or prefix: every read goes to
 // the one endpoint of the Config, so nothing a definition or an execution
 // input says can make the server reach another host or a local path.
+// With Config.Dir instead, the store is a directory of the host, and
+// every name resolves inside it (see dirStore).
 package itemreader
 
 import (
@@ -22,7 +24,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/interp"
@@ -30,10 +31,14 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// Config names the object store.
+// Config names the object store: an S3-compatible Endpoint, or a Dir.
 type Config struct {
 	// Endpoint is the store's base URL (http://127.0.0.1:9000).
 	Endpoint string
+	// Dir, instead of an Endpoint, serves the buckets from a directory of
+	// the host: each subdirectory is a bucket, each file below it an
+	// object keyed by its path. Nothing outside Dir can be named.
+	Dir string
 	// Region signs the requests; "us-east-1" when empty.
 	Region string
 	// AccessKeyID and SecretAccessKey sign the requests; both empty sends
@@ -56,12 +61,26 @@ const DefaultMaxObjectBytes = 256 << 20
 
 // Reader reads items from one store. It implements taskport.Port.
 type Reader struct {
-	c   *s3.Client
+	st  objectStore
 	max int64
 }
 
 // New makes a Reader for c.
 func New(c Config) (*Reader, error) {
+	m := c.MaxObjectBytes
+	if m <= 0 {
+		m = DefaultMaxObjectBytes
+	}
+	if c.Dir != "" {
+		if c.Endpoint != "" {
+			return nil, errors.New("itemreader: an endpoint and a directory are exclusive")
+		}
+		d, err := newDirStore(c.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("itemreader: %w", err)
+		}
+		return &Reader{st: d, max: m}, nil
+	}
 	if c.Endpoint == "" {
 		return nil, errors.New("itemreader: no endpoint")
 	}
@@ -86,11 +105,7 @@ func New(c Config) (*Reader, error) {
 			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Source: "statecraft"}, nil
 		})
 	}
-	m := c.MaxObjectBytes
-	if m <= 0 {
-		m = DefaultMaxObjectBytes
-	}
-	return &Reader{c: s3.New(o), max: m}, nil
+	return &Reader{st: &s3Store{c: s3.New(o)}, max: m}, nil
 }
 
 // request is one item read, as interp.ItemReaderResource describes it.
@@ -112,8 +127,12 @@ type request struct {
 // one segment of its path).
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-_]{1,253}[a-z0-9]$`)
 
-func fail(format string, args ...any) error {
-	return taskport.Fail(interp.ErrItemReaderFailed, fmt.Sprintf(format, args...))
+const errReader, errWriter = interp.ErrItemReaderFailed, interp.ErrResultWriterFailed
+
+func fail(format string, args ...any) error { return failAs(errReader, format, args...) }
+
+func failAs(name, format string, args ...any) error {
+	return taskport.Fail(name, fmt.Sprintf(format, args...))
 }
 
 func parse(in any) (*request, error) {
@@ -193,38 +212,10 @@ func (rd *Reader) Invoke(ctx context.Context, req taskport.Request) (any, error)
 	return nil, fail("Statecraft does not read items with %s.", r.resource)
 }
 
-// s3Failure reports an S3 error as AWS words them, with S3's own code.
-func s3Failure(err error, r *request) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		what := r.bucket
-		if r.key != "" {
-			what += "/" + r.key
-		}
-		return fail("%s (Service: S3, Error Code: %s, Object: %s)", ae.ErrorMessage(), ae.ErrorCode(), what)
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return fail("Reading from the object store failed: %v", err)
-}
-
 func (rd *Reader) getObject(ctx context.Context, r *request) (any, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(r.key)}
-	if r.versionID != "" {
-		in.VersionId = aws.String(r.versionID)
-	}
-	out, err := rd.c.GetObject(ctx, in)
+	body, err := rd.fetch(ctx, r.bucket, r.key, r.versionID)
 	if err != nil {
-		return nil, s3Failure(err, r)
-	}
-	defer out.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(out.Body, rd.max+1))
-	if err != nil {
-		return nil, s3Failure(err, r)
-	}
-	if int64(len(body)) > rd.max {
-		return nil, fail("The object %s/%s is larger than the %d bytes this server reads items from.", r.bucket, r.key, rd.max)
+		return nil, err
 	}
 	switch r.inputType {
 	case "JSON":
@@ -233,8 +224,24 @@ func (rd *Reader) getObject(ctx context.Context, r *request) (any, error) {
 		return jsonlItems(body, r.maxItems)
 	case "CSV":
 		return csvItems(body, r)
+	case "MANIFEST":
+		return rd.manifestItems(ctx, body, r)
+	case "PARQUET":
+		return parquetItems(body, r.maxItems)
 	}
 	return nil, fail("Statecraft does not read InputType %q.", r.inputType)
+}
+
+// fetch reads one object, within the size bound.
+func (rd *Reader) fetch(ctx context.Context, bucket, key, versionID string) ([]byte, error) {
+	body, err := rd.st.get(ctx, bucket, key, versionID, rd.max)
+	if err != nil {
+		return nil, storeFailure(errReader, err, bucket, key)
+	}
+	if int64(len(body)) > rd.max {
+		return nil, fail("The object %s/%s is larger than the %d bytes this server reads items from.", bucket, key, rd.max)
+	}
+	return body, nil
 }
 
 func limit(items []any, n int64) []any {
@@ -331,38 +338,26 @@ func csvItems(body []byte, r *request) (any, error) {
 // spelling AWS gives them ("Etag", LastModified in epoch seconds).
 func (rd *Reader) list(ctx context.Context, r *request) (any, error) {
 	items := []any{}
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(r.bucket)}
-	if r.prefix != "" {
-		in.Prefix = aws.String(r.prefix)
-	}
-	p := s3.NewListObjectsV2Paginator(rd.c, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, s3Failure(err, r)
+	err := rd.st.list(ctx, r.bucket, r.prefix, func(o object) bool {
+		if r.maxItems > 0 && int64(len(items)) >= r.maxItems {
+			return false
 		}
-		for _, o := range page.Contents {
-			if r.maxItems > 0 && int64(len(items)) >= r.maxItems {
-				return items, nil
-			}
-			class := string(o.StorageClass)
-			if class == "" {
-				// AWS always names the class; some compatible stores
-				// leave out the default one.
-				class = "STANDARD"
-			}
-			item := map[string]any{
-				"Key":          aws.ToString(o.Key),
-				"Etag":         aws.ToString(o.ETag),
-				"Size":         aws.ToInt64(o.Size),
-				"StorageClass": class,
-			}
-			if o.LastModified != nil {
-				item["LastModified"] = o.LastModified.Unix()
-			}
-			// Sorted keys, as in AWS's documented example of an item.
-			items = append(items, jsonv.FromMap(item))
+		class := o.class
+		if class == "" {
+			// AWS always names the class; some compatible stores
+			// leave out the default one.
+			class = "STANDARD"
 		}
+		item := map[string]any{"Key": o.key, "Etag": o.etag, "Size": o.size, "StorageClass": class}
+		if o.modified != 0 {
+			item["LastModified"] = o.modified
+		}
+		// Sorted keys, as in AWS's documented example of an item.
+		items = append(items, jsonv.FromMap(item))
+		return true
+	})
+	if err != nil {
+		return nil, storeFailure(errReader, err, r.bucket, "")
 	}
 	return items, nil
 }

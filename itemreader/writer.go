@@ -3,25 +3,16 @@ package itemreader
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/statecraft/statecraft/asl"
-	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
-	"github.com/statecraft/statecraft/taskport"
 )
 
 // statuses are the result files AWS writes, in the manifest's order.
 var statuses = []string{"FAILED", "PENDING", "SUCCEEDED"}
 
-func wfail(format string, args ...any) error {
-	return taskport.Fail(interp.ErrResultWriterFailed, fmt.Sprintf(format, args...))
-}
+func wfail(format string, args ...any) error { return failAs(errWriter, format, args...) }
 
 // write exports a Map Run's results as AWS lays them out: under
 // Prefix/<Map Run id>/, one STATUS_0.json per status with results and a
@@ -95,18 +86,8 @@ func encode(rs []any, jsonl bool) []byte {
 }
 
 func (rd *Reader) put(ctx context.Context, bucket, key string, body []byte) error {
-	_, err := rd.c.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(key),
-		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
-		ContentType: aws.String("application/json"),
-	})
-	if err != nil {
-		f := s3Failure(err, &request{bucket: bucket, key: key})
-		var tf *taskport.Failure
-		if errors.As(f, &tf) && tf.Name == interp.ErrItemReaderFailed {
-			return wfail("%s", tf.Cause)
-		}
-		return f
+	if err := rd.st.put(ctx, bucket, key, body); err != nil {
+		return storeFailure(errWriter, err, bucket, key)
 	}
 	return nil
 }

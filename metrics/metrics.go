@@ -24,6 +24,20 @@
 //	    States entered: one per *StateEntered history event committed,
 //	    states inside Parallel branches and Map iterations included. Unlike
 //	    AWS's billing count, a Task retried is entered (and counted) once.
+//	statecraft_billed_state_transitions_total{account,state_machine}  counter
+//	    State transitions as AWS Step Functions bills them (states entered,
+//	    retries included; package cost), committed by this process, per
+//	    state machine ARN and its account.
+//	statecraft_billed_cost_usd_total{account,state_machine}            counter
+//	    Those transitions at the price table's standardPerTransition (AWS
+//	    list price; package cost), in US dollars. Lambda functions' cost is
+//	    not in it: `statecraft cost` and the console add it from history.
+//
+// The two billed counters have one series per state machine that ran
+// since this process started (and per account: the account is the ARN's,
+// so it adds no series). Their cardinality is the number of state
+// machines: fine for hundreds or a few thousand, not for a tenant per
+// state machine by the hundred thousand.
 //
 // Both activity gauges have a series for every activity that exists
 // (0 when there is nothing to count), plus any other ARN that has a count
@@ -47,6 +61,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/cost"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 )
@@ -68,6 +84,8 @@ type Options struct {
 	// Timeout bounds the store reads of one scrape; 0 means 5s.
 	Timeout time.Duration
 	Log     *slog.Logger
+	// Prices prices the billed transitions; nil means cost.Default().
+	Prices *cost.Prices
 }
 
 var (
@@ -81,6 +99,10 @@ var (
 		"Executions ended by this process, by final status.", []string{"status"}, nil)
 	descTransitions = prometheus.NewDesc("statecraft_state_transitions_total",
 		"States entered (StateEntered history events) by executions of this process.", nil, nil)
+	descBilled = prometheus.NewDesc("statecraft_billed_state_transitions_total",
+		"State transitions as AWS Step Functions bills them (retries included), committed by this process.", []string{"account", "state_machine"}, nil)
+	descBilledUSD = prometheus.NewDesc("statecraft_billed_cost_usd_total",
+		"Billed state transitions at the price table's list price per transition, in USD.", []string{"account", "state_machine"}, nil)
 	descShards = prometheus.NewDesc("statecraft_shards_held",
 		"Shards whose lease this node holds (only on a store several nodes share).", []string{"node"}, nil)
 )
@@ -92,6 +114,7 @@ type Collector struct {
 	st      store.Store
 	timeout time.Duration
 	log     *slog.Logger
+	prices  cost.Prices
 }
 
 // NewCollector returns the collector of Statecraft's own metrics.
@@ -102,7 +125,11 @@ func NewCollector(eng Engine, st store.Store, opts Options) *Collector {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Collector{eng: eng, st: st, timeout: opts.Timeout, log: opts.Log}
+	prices := cost.Default()
+	if opts.Prices != nil {
+		prices = *opts.Prices
+	}
+	return &Collector{eng: eng, st: st, timeout: opts.Timeout, log: opts.Log, prices: prices}
 }
 
 // Describe implements prometheus.Collector.
@@ -112,6 +139,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descStarted
 	ch <- descFinished
 	ch <- descTransitions
+	ch <- descBilled
+	ch <- descBilledUSD
 	ch <- descShards
 }
 
@@ -120,6 +149,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.eng.Stats()
 	ch <- prometheus.MustNewConstMetric(descStarted, prometheus.CounterValue, float64(s.ExecutionsStarted))
 	ch <- prometheus.MustNewConstMetric(descTransitions, prometheus.CounterValue, float64(s.StateTransitions))
+	for sm, n := range s.BilledTransitions {
+		account := ""
+		if a, err := arn.Parse(sm); err == nil {
+			account = a.Account
+		}
+		ch <- prometheus.MustNewConstMetric(descBilled, prometheus.CounterValue, float64(n), account, sm)
+		ch <- prometheus.MustNewConstMetric(descBilledUSD, prometheus.CounterValue, c.prices.Standard(n), account, sm)
+	}
 	if s.Node != "" {
 		ch <- prometheus.MustNewConstMetric(descShards, prometheus.GaugeValue, float64(s.ShardsHeld), s.Node)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statecraft/statecraft/cost"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
@@ -198,5 +199,37 @@ func TestStoreErrorSparesTheRest(t *testing.T) {
 		if strings.HasPrefix(k, "statecraft_activity_tasks_queued") {
 			t.Errorf("%s exported although the store failed", k)
 		}
+	}
+}
+
+// The billed counters: per state machine and account, transitions as AWS
+// bills them, and their price from the table given.
+func TestBilledTransitions(t *testing.T) {
+	f := newFixture(t, memstore.New())
+	p := cost.Default()
+	p.StandardPerTransition = 0.5
+	h := Handler(f.eng, f.st, Options{Log: quiet, Prices: &p})
+	ctx := context.Background()
+	input, _ := engine.ParseInput(`{}`)
+	x, err := f.eng.StartExecution(ctx, f.sm, "one", input, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := f.eng.GetActivityTask(ctx, work, "w", 10*time.Second)
+	if err != nil || task == nil {
+		t.Fatalf("claim: %v %v", task, err)
+	}
+	if err := f.eng.SendTaskSuccess(ctx, task.Token, `{}`); err != nil {
+		t.Fatal(err)
+	}
+	<-f.eng.Done(ctx, x.Arn)
+	labels := `{account="123456789012",state_machine="` + smArn + `"}`
+	m, body := scrape(t, h)
+	if m["statecraft_billed_state_transitions_total"+labels] != 1 || m["statecraft_billed_cost_usd_total"+labels] != 0.5 {
+		t.Errorf("billed: %v, $%v\n%s", m["statecraft_billed_state_transitions_total"+labels], m["statecraft_billed_cost_usd_total"+labels], body)
+	}
+	// The count is the execution's, stored with it.
+	if e, err := f.st.GetExecution(ctx, x.Arn); err != nil || e.Transitions != 1 {
+		t.Errorf("stored: %+v %v", e, err)
 	}
 }

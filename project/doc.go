@@ -170,6 +170,22 @@
 // `statecraft deploy` sends activities (not tenants or the media service,
 // which a server takes from --project at start-up or from the admin API).
 //
+// # Object store
+//
+// An s3 section names the object store of Distributed Maps' ItemReader and
+// ResultWriter for `statecraft server --project` and `statecraft run
+// --project`, as the server's --s3-* flags do:
+//
+//	s3:
+//	  endpoint: http://127.0.0.1:9000     # or dir: ./buckets, relative to this file
+//	  region: eu-north-1
+//	  pathStyle: true
+//	  accessKeyIdEnv: MINIO_ACCESS_KEY    # names of environment variables, not keys
+//	  secretAccessKeyEnv: MINIO_SECRET_KEY
+//
+// The file holds no key, only the names of the variables that do, read by
+// the server or the run (see S3). `statecraft deploy` does not send it.
+//
 // # Placeholders
 //
 // Any ${...} in a string value of the project file, and any ${...} in a

@@ -36,6 +36,7 @@ type Project struct {
 	Tenants       []Tenant
 	WorkflowAPI   *WorkflowAPI  // nil when the file has no workflowApi section
 	MediaService  *MediaService // nil when the file has no mediaService section
+	S3            *S3           // nil when the file has no s3 section
 	// Accounts are the accounts section: access keys and roles, in the
 	// credentials file's format (auth.LoadCredentials).
 	Accounts []auth.Account

@@ -26,7 +26,12 @@ type Options struct {
 	// retried and caught; States.Timeout and States.HeartbeatTimeout time
 	// it out), a resource it does not run fails the task with
 	// Statecraft.ResourceNotSupported, and any other error stops the run.
-	Tasks       taskport.Port
+	Tasks taskport.Port
+	// Items reads a Distributed Map's items (interp.ItemReaderResource)
+	// and writes its results (interp.ResultWriterResource), as
+	// engine.Options.Items does; nil fails such Maps with
+	// States.ItemReaderFailed or States.ResultWriterFailed.
+	Items       taskport.Port
 	FastForward bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -140,11 +145,27 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 			if canceled[c.Ref] {
 				continue
 			}
-			if opts.Tasks == nil {
+			port := opts.Tasks
+			items := itemsError(c.Task.Resource)
+			if items != "" {
+				port = opts.Items
+				if port == nil {
+					port = noItems(items)
+				}
+			}
+			if port == nil {
 				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s", c.Task.StateName, c.Task.Resource)
 			}
 			x.Apply(interp.Event{Kind: interp.TaskStarted, Time: current(), Ref: c.Ref, WorkerName: "statecraft-run"})
-			out, err := opts.Tasks.Invoke(ctx, request(c, opts.Info))
+			out, err := port.Invoke(ctx, request(c, opts.Info))
+			if err != nil && items != "" && !errors.Is(err, context.Canceled) {
+				// Whatever goes wrong reading or writing fails the Map, as
+				// the engine reports it.
+				var f *taskport.Failure
+				if !errors.As(err, &f) {
+					err = taskport.Fail(items, err.Error())
+				}
+			}
 			ev = interp.Event{Time: current(), Ref: c.Ref}
 			var tf *taskport.Failure
 			if errors.Is(err, taskport.ErrNotSupported) {
@@ -198,6 +219,28 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 		History:     x.History,
 		Transitions: x.Transitions,
 	}, nil
+}
+
+// itemsError is the error of a failed item read or results write, or ""
+// for any other resource.
+func itemsError(resource string) string {
+	switch resource {
+	case interp.ItemReaderResource:
+		return interp.ErrItemReaderFailed
+	case interp.ResultWriterResource:
+		return interp.ErrResultWriterFailed
+	}
+	return ""
+}
+
+// NoItemStore is the cause of a Map that reads items or writes results
+// when Options.Items is nil.
+const NoItemStore = "No object store is configured to read items from or write results to."
+
+type noItems string
+
+func (n noItems) Invoke(context.Context, taskport.Request) (any, error) {
+	return nil, taskport.Fail(string(n), NoItemStore)
 }
 
 // request is what the port is asked for one RunTask command.

@@ -69,8 +69,8 @@ var (
 //
 // Listings. A page holds the rows that follow the token, in the
 // listing's order: state machines, activities and aliases by CreatedAt
-// then ARN, ascending; executions by StartedAt then ARN, descending;
-// versions by number, descending. The next token is "" exactly when the
+// then ARN, ascending; executions, Map Runs and Map Runs' children by
+// StartedAt then ARN, descending; versions by number, descending. The next token is "" exactly when the
 // page ends with the last row. A token is a position, the sort key of the
 // page's last row, never a grant: the next page starts after it whatever
 // was added or deleted since, and presented with another filter (another
@@ -254,9 +254,22 @@ type Store interface {
 	// list; activities with none are absent from the map.
 	QueuedTasks(ctx context.Context) (map[string]int64, error)
 
+	// GetMapRun finds a Map Run by its ARN.
+	GetMapRun(ctx context.Context, arn string) (*MapRun, error)
+	// ListMapRuns pages the Map Runs of p.ExecutionArn, by StartedAt then
+	// ARN, descending; nothing (not ErrNotFound) for an execution that has
+	// none or does not exist.
+	ListMapRuns(ctx context.Context, p ListMapRunsParams) ([]*MapRun, string, error)
+	// GetMapRunExecution finds a Map Run's child execution by its ARN.
+	GetMapRunExecution(ctx context.Context, arn string) (*MapRunExecution, error)
+	// ListMapRunExecutions pages the child executions of p.MapRunArn, by
+	// StartedAt then ARN, descending.
+	ListMapRunExecutions(ctx context.Context, p ListMapRunExecutionsParams) ([]*MapRunExecution, string, error)
+
 	// PurgeExecutions deletes up to p.Limit executions that ended before
 	// p.StoppedBefore, those that ended first first, with everything kept
-	// for them (inputs, history, tags, and any timers or tasks left), and
+	// for them (inputs, history, tags, Map Runs and their children, and
+	// any timers or tasks left), and
 	// returns how many it deleted. It never deletes a running execution,
 	// nor a child execution that its parent still waits on (its
 	// ParentToken names an open task): the parent reads the child's
@@ -396,6 +409,13 @@ type Execution struct {
 	Seq int64
 	// Events is the number of history events.
 	Events int64
+	// RedriveCount is how many times a step's Redrive reopened the
+	// execution; RedriveDate is when the last did (zero for none).
+	RedriveCount int64
+	RedriveDate  time.Time
+	// Transitions is the state transitions AWS would bill the execution
+	// (states entered, retries included), as its last step set it.
+	Transitions int64
 }
 
 // Event is one history event row. Body is the event's JSON as
@@ -470,7 +490,7 @@ type StartExecutionParams struct {
 
 // StepParams is one step of an execution, committed whole. Its parts
 // apply in this order, so that one step can undo and redo: the Seq check;
-// Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
+// Redrive; Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
 // CloseTasks, ClaimTasks, then AddTasks (a claimed task handed back to
 // its queue is closed and added unclaimed); then Final, which also
 // deletes the execution's timers and closes its tasks, since an ended
@@ -480,8 +500,16 @@ type StartExecutionParams struct {
 type StepParams struct {
 	ExecutionArn string
 	// Seq is the execution's Seq the step was computed from; ErrConflict
-	// when it has moved on or the execution has ended.
+	// when it has moved on or the execution has ended (unless the step
+	// redrives it).
 	Seq int64
+	// Redrive, when not nil, reopens an execution that ended FAILED,
+	// TIMED_OUT or ABORTED (ErrConflict when it is running or
+	// SUCCEEDED): it is RUNNING again with no output, error, cause or stop
+	// time, its RedriveCount grows by one and its RedriveDate is
+	// Redrive.At. Its timers and tasks are those the step adds. The same
+	// step may end it again with Final.
+	Redrive *Redrive
 	// Input is the interpreter input the step applied, nil for none; with
 	// one, the execution's Seq moves on by one.
 	Input []byte
@@ -501,12 +529,87 @@ type StepParams struct {
 	ClaimTasks []TaskClaim
 	// AddTasks opens tasks; ErrConflict when a token is open already.
 	AddTasks []Task
+	// MapRuns are written whole, created or replacing the row of the same
+	// ARN, as the execution's (whatever their ExecutionArn says);
+	// MapRunExecutions likewise, after them, but for the Input of a child
+	// that has one (see MapRunExecution). A step writes only the Map
+	// Runs and children it changed, so their cost follows the children
+	// that started or ended, not how many a Map Run has.
+	MapRuns          []MapRun
+	MapRunExecutions []MapRunExecution
 	// Final ends the execution; its Status is SUCCEEDED, FAILED,
 	// TIMED_OUT or ABORTED, and any other fails the step.
 	Final *Final
 	// Fence, when not zero, is the lease the step is made under (a timer
 	// firing): ErrFenced when its shard has moved on ("Several nodes").
 	Fence Fence
+	// Transitions is the execution's count of billed state transitions
+	// after the step; the stored count only grows (a smaller one, such as
+	// the 0 of a step that only claims a task, leaves it as it is).
+	Transitions int64
+}
+
+// Redrive is when a step reopened its ended execution.
+type Redrive struct {
+	At time.Time
+}
+
+// MapRun is a Distributed Map's run, as DescribeMapRun shows it; the
+// engine writes it with the steps of its parent execution.
+type MapRun struct {
+	Arn             string
+	ExecutionArn    string // the parent execution
+	StateMachineArn string // the machine its children run: "<parent's machine>/<label>"
+	Status          string // RUNNING, SUCCEEDED, FAILED or ABORTED
+	StartedAt       time.Time
+	StoppedAt       time.Time // zero while running
+
+	MaxConcurrency             int64
+	ToleratedFailurePercentage float64
+	ToleratedFailureCount      int64
+	ItemCounts                 MapRunCounts
+	ExecutionCounts            MapRunCounts
+}
+
+// MapRunCounts are the counts of a Map Run's items or child executions.
+type MapRunCounts struct {
+	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+}
+
+// MapRunExecution is a child execution of a Map Run, as ListExecutions
+// lists it.
+type MapRunExecution struct {
+	Arn             string
+	MapRunArn       string
+	ExecutionArn    string // the Map Run's parent execution
+	StateMachineArn string
+	Name            string
+	ItemCount       int64  // the items it processes
+	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
+	StartedAt       time.Time
+	StoppedAt       time.Time // zero while running
+	// Input (JSON text) is written when the child is created: a later
+	// write with Input "" keeps it. Output (JSON text, when SUCCEEDED),
+	// Error and Cause are replaced with the rest. ListMapRunExecutions
+	// leaves Input and Output out.
+	Input, Output string
+	Error, Cause  string
+	HasCause      bool
+}
+
+// ListMapRunsParams pages the Map Runs of an execution.
+type ListMapRunsParams struct {
+	ExecutionArn string
+	Limit        int
+	Token        string
+}
+
+// ListMapRunExecutionsParams pages the child executions of a Map Run.
+type ListMapRunExecutionsParams struct {
+	MapRunArn string
+	Status    string // "" for every status
+	Limit     int
+	Token     string
 }
 
 // Final is how an execution ended.
@@ -538,8 +641,11 @@ type ListExecutionsParams struct {
 	// only the executions that recorded that version or alias.
 	StateMachineVersionArn string
 	StateMachineAliasArn   string
-	Limit                  int
-	Token                  string
+	// Redriven, when not "", lists only the executions redriven at least
+	// once ("REDRIVEN") or never ("NOT_REDRIVEN").
+	Redriven string
+	Limit    int
+	Token    string
 }
 
 // PublishVersionParams publishes a version of a state machine from its

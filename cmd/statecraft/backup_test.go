@@ -20,13 +20,19 @@ import (
 // when the test ends, or by calling stop.
 func startServer(t *testing.T, data string) (addr string, stop func()) {
 	t.Helper()
+	return startServerWith(t, data)
+}
+
+// startServerWith is startServer with more flags.
+func startServerWith(t *testing.T, data string, flags ...string) (addr string, stop func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr = ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "server", "--data", data, "--listen", addr, "--no-sync")
+	cmd := exec.Command(binary, append([]string{"server", "--data", data, "--listen", addr, "--no-sync"}, flags...)...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -29,7 +29,7 @@ func TestCommandList(t *testing.T) {
 			listed = append(listed, f[0])
 		}
 	}
-	want := []string{"backup", "cluster", "completion", "console-token", "deploy", "graph", "help", "media-service", "migrate", "restore", "run", "server", "validate"}
+	want := []string{"backup", "cluster", "completion", "console-token", "cost", "deploy", "graph", "help", "media-service", "migrate", "restore", "run", "server", "validate"}
 	if !slices.Equal(listed, want) {
 		t.Fatalf("statecraft --help lists %v, want %v", listed, want)
 	}

@@ -48,6 +48,7 @@ func commands() []*cobra.Command {
 		backupCmd(),
 		restoreCmd(),
 		clusterCmd(),
+		costCmd(),
 		migrateCmd(),
 	}
 }

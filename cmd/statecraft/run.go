@@ -19,10 +19,15 @@ and "cause" in place of output; --history adds the GetExecutionHistory events.
 The exit code is 0 whatever the execution's status, 2 for an invalid definition.
 
 Task states are served from a Step Functions Local mock file (--mocks with
---test-case). Wait states and retry back-offs really wait unless --fast-forward.`,
+--test-case). Wait states and retry back-offs really wait unless --fast-forward.
+A Distributed Map's ItemReader and ResultWriter use the object store that
+--s3-endpoint (key from STATECRAFT_S3_ACCESS_KEY_ID and
+STATECRAFT_S3_SECRET_ACCESS_KEY) or --s3-dir names, as the server's do.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Definition = args[0]
+			o.S3.AccessKeyID = os.Getenv("STATECRAFT_S3_ACCESS_KEY_ID")
+			o.S3.SecretAccessKey = os.Getenv("STATECRAFT_S3_SECRET_ACCESS_KEY")
 			return cli.Run(cmd.Context(), o, os.Stdout, os.Stderr)
 		},
 	}
@@ -38,5 +43,10 @@ Task states are served from a Step Functions Local mock file (--mocks with
 	f.StringVar(&o.Name, "name", "", "execution name")
 	f.StringVar(&o.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&o.Account, "account", "123456789012", "account id used in ARNs")
+	f.StringVar(&o.S3.Endpoint, "s3-endpoint", "", "S3-compatible object store (http(s) URL) of Distributed Maps' ItemReader and ResultWriter; key from STATECRAFT_S3_ACCESS_KEY_ID and STATECRAFT_S3_SECRET_ACCESS_KEY")
+	f.StringVar(&o.S3.Region, "s3-region", "", "region signing object store requests (default: --region)")
+	f.BoolVar(&o.S3.PathStyle, "s3-path-style", false, "address buckets in the URL path (MinIO, Ceph and most self-hosted stores)")
+	f.StringVar(&o.Project, "project", "", "project file (statecraft.yaml) whose s3 section names the object store, instead of the --s3-* flags")
+	f.StringVar(&o.S3.Dir, "s3-dir", "", "instead of --s3-endpoint: serve the buckets from this directory (each subdirectory a bucket, each file below it an object); nothing outside it is reachable")
 	return cmd
 }

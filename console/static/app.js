@@ -601,6 +601,9 @@ async function machinePage(m, arn) {
     h('table', { class: 'list', id: 'versions' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Published'), h('th', {}, 'Description'), h('th', {}, ''))), versionRows),
     vp.el));
+  const costs = costPanel({ stateMachineArn: arn }, 'machine-cost');
+  m.appendChild(costs.el);
+  costs.load();
   const aliasesAt = h('div');
   m.appendChild(aliasesAt);
   await Promise.all([p.load(), vp.load(),
@@ -630,7 +633,15 @@ async function executionPage(m, arn) {
   const times = h('span', { class: 'muted', id: 'exec-times' });
   const ioBox = h('div', { class: 'io', id: 'exec-io' });
   const liveEl = h('span', { class: 'live small', id: 'live' }, '');
+  // The count grows while the execution runs: read again when its status
+  // changes (its end above all).
+  const costs = costPanel({ executionArn: arn }, 'exec-cost');
+  let costStatus = x.status;
   const setExec = (d) => {
+    if (d.status !== costStatus) {
+      costStatus = d.status;
+      costs.load();
+    }
     statusEl.textContent = '';
     statusEl.appendChild(statusBadge(d.status));
     statusEl.dataset.status = d.status;
@@ -682,6 +693,43 @@ async function executionPage(m, arn) {
     });
   }
 
+  // Map Runs of Distributed Maps, with their children's counts: read
+  // (DescribeMapRun) at first, on every MapRun event and every few
+  // seconds while the execution runs, since children move without the
+  // parent's history showing it.
+  const mapRunsBody = h('tbody');
+  const mapRunsPanel = h('section', { class: 'panel', id: 'map-runs', hidden: true }, h('h2', {}, 'Map Runs'),
+    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ['Map Run', 'Status', 'Children: running', 'pending', 'succeeded', 'failed', 'aborted', 'total', 'Items', 'Max concurrency'].map((t) => h('th', {}, t)))), mapRunsBody));
+  let mapRunsBusy = false;
+  let running = !TERMINAL.has(x.status);
+  const refreshMapRuns = async () => {
+    if (mapRunsBusy) return;
+    mapRunsBusy = true;
+    try {
+      const out = await api('ListMapRuns', { executionArn: arn, maxResults: 20 });
+      const runs = (await Promise.all(out.mapRuns.map((r) => api('DescribeMapRun', { mapRunArn: r.mapRunArn }).catch(() => null)))).filter(Boolean);
+      mapRunsBody.textContent = '';
+      mapRunsPanel.hidden = runs.length === 0;
+      for (const r of runs) {
+        const c = r.executionCounts, it = r.itemCounts;
+        const label = r.mapRunArn.slice(r.mapRunArn.indexOf(':mapRun:') + ':mapRun:'.length);
+        mapRunsBody.append(h('tr', { class: 'map-run', dataset: { mapRun: r.mapRunArn, status: r.status, running: c.running, succeeded: c.succeeded, total: c.total } },
+          h('td', { class: 'small', title: r.mapRunArn }, label),
+          h('td', {}, statusBadge(r.status)),
+          ...[c.running, c.pending, c.succeeded, c.failed + c.timedOut, c.aborted, c.total].map((n) => h('td', { class: 'num' }, String(n))),
+          h('td', { class: 'num', title: 'items succeeded / total' }, `${it.succeeded} / ${it.total}`),
+          h('td', { class: 'num' }, r.maxConcurrency ? String(r.maxConcurrency) : 'unlimited')));
+      }
+    } catch {
+      mapRunsPanel.hidden = true; // not the role's to see, or the server went away: the event log says the rest
+    } finally {
+      mapRunsBusy = false;
+    }
+  };
+  refreshMapRuns();
+  const mapRunsTimer = setInterval(() => { if (running && !mapRunsPanel.hidden) refreshMapRuns(); }, 2000);
+  onLeave(() => clearInterval(mapRunsTimer));
+
   // Event log.
   const tbody = h('tbody');
   const table = h('table', { class: 'list events', id: 'events' },
@@ -710,7 +758,10 @@ async function executionPage(m, arn) {
   m.appendChild(h('section', { class: 'split' },
     h('div', { class: 'panel grow' }, h('h2', {}, 'Graph'), legend(), graphBox),
     h('div', { class: 'panel side' }, h('h2', {}, 'State'), statePanel, ioBox)));
+  m.appendChild(mapRunsPanel);
   m.appendChild(h('section', { class: 'panel' }, h('h2', {}, 'Event log ', h('span', { class: 'muted small', id: 'event-count' })), table));
+  m.appendChild(costs.el);
+  costs.load();
 
   const counter = document.getElementById('event-count');
   let pending = new Set();
@@ -731,6 +782,7 @@ async function executionPage(m, arn) {
     addRow(ev, state);
     if (state) pending.add(state);
     if (ev.type.startsWith('Execution') && ev.type !== 'ExecutionStarted') for (const s of allStates) pending.add(s);
+    if (ev.type.startsWith('MapRun') || (ev.type.startsWith('Execution') && ev.type !== 'ExecutionStarted')) refreshMapRuns();
     if (!scheduled) { scheduled = true; requestAnimationFrame(repaint); }
   };
 
@@ -740,7 +792,11 @@ async function executionPage(m, arn) {
   liveEl.textContent = '● connecting';
   es.addEventListener('open', () => { liveEl.textContent = '● live'; liveEl.className = 'live small on'; });
   es.addEventListener('history', (e) => onEvent(JSON.parse(e.data)));
-  es.addEventListener('execution', (e) => setExec(JSON.parse(e.data)));
+  es.addEventListener('execution', (e) => {
+    const d = JSON.parse(e.data);
+    running = !TERMINAL.has(d.status);
+    setExec(d);
+  });
   es.addEventListener('end', () => {
     es.close();
     liveEl.textContent = '■ ended';
@@ -840,6 +896,62 @@ async function activitiesPage(m) {
   h('table', { class: 'list', id: 'activities' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Tasks queued'),
     h('th', {}, 'Workers waiting'), h('th', {}, 'ARN'), h('th', {}, 'Created'))), body), p.el);
   await Promise.all([p.load(), refresh()]);
+}
+
+// ---- Cost ----
+
+// fetchCost reads GET /console/cost (package cost) as the session's
+// principal: query is executionArn or stateMachineArn.
+async function fetchCost(query) {
+  const res = await fetch('/console/cost?' + new URLSearchParams(query), { cache: 'no-store' });
+  const out = await readBody(res);
+  if (!res.ok) {
+    if (res.status === 401) signedOut('Your session has ended: sign in again.');
+    throw errorOf(res, out);
+  }
+  return out;
+}
+
+// usd writes a price to the hundred-millionth of a dollar: a transition
+// costs $0.000025.
+export const usd = (v) => '$' + Number(v || 0).toFixed(8);
+
+// pricesNote says where the prices come from.
+const pricesNote = (p) => `AWS list prices of ${p.date}, ${p.region} (${p.currency}): ${usd(p.standardPerTransition)} per state transition, ` +
+  `${usd(p.lambdaPerRequest)} per Lambda request and ${usd(p.lambdaPerGBSecond)} per GB-second. Transitions and durations are measured here; no free tier is taken off.`;
+
+// costPanel is the panel of what an execution (query executionArn) or a
+// state machine's executions (stateMachineArn) would cost on AWS; its
+// load() reads it again.
+function costPanel(query, id) {
+  const body = h('div', { id: id + '-body' }, h('p', { class: 'muted' }, 'Reading…'));
+  const el = h('section', { class: 'panel', id }, h('h2', {}, 'Cost on AWS'), body);
+  const load = async () => {
+    if (!can('GetCost')) {
+      body.textContent = '';
+      body.appendChild(h('p', { class: 'muted' }, `The role ${session.role} cannot read costs.`));
+      return;
+    }
+    try {
+      const r = await fetchCost(query);
+      const t = r.execution || (r.stateMachines && r.stateMachines[0]) || {};
+      const rows = [];
+      if (!r.execution) rows.push(['Executions', String(t.executions || 0)]);
+      rows.push(['State transitions', `${t.transitions || 0} × ${usd(r.prices.standardPerTransition)} = ${usd(t.transitionsUSD)}`]);
+      rows.push(['Lambda', `${t.lambdaRequests || 0} requests, ${(t.lambdaGBSeconds || 0).toFixed(6)} GB-s = ${usd(t.lambdaUSD)}` +
+        (t.lambdaUnpriced ? ` (${t.lambdaUnpriced} calls of functions not run here are not priced)` : '')]);
+      rows.push(['Total', usd(t.totalUSD)]);
+      body.textContent = '';
+      body.appendChild(h('table', { class: 'kv', id: id + '-table' }, h('tbody', {}, rows.map(([k, v]) =>
+        h('tr', {}, h('th', {}, k), h('td', { class: k === 'Total' ? 'cost-total' : '' }, v))))));
+      body.appendChild(h('p', { class: 'muted small', id: id + '-prices' }, pricesNote(r.prices)));
+      for (const n of r.notes || []) body.appendChild(h('p', { class: 'muted small' }, n));
+    } catch (e) {
+      body.textContent = '';
+      body.appendChild(h('p', { class: 'bad' }, `Reading the cost: ${e.message || e}`));
+    }
+  };
+  return { el, load };
 }
 
 // ---- Cluster ----

@@ -55,6 +55,20 @@ func TestAWSCLI(t *testing.T) {
 	t.Run("StartSyncExecution", c.testSync)
 	t.Run("AliasRoundTrip", c.testAlias)
 	t.Run("TestState", c.testTestState)
+	t.Run("RedriveExecution", c.testRedrive)
+	// RedriveExecution is newer than the rest of the API: Debian's CLI v2
+	// runs the test too when its model knows the operation (bookworm's
+	// 2.9 predates it).
+	t.Run("RedriveExecutionDebianCLI", func(t *testing.T) {
+		d := newCLI(t, debianCLI(t), endpoint, dir)
+		help := exec.Command(d.path, "stepfunctions", "help")
+		help.Env = append(d.env, "PAGER=cat", "MANPAGER=cat")
+		if out, _ := help.CombinedOutput(); !bytes.Contains(out, []byte("redrive-execution")) {
+			t.Skipf("%s has no redrive-execution", d.version)
+		}
+		d.testRedrive(t)
+	})
+	t.Run("MapRun", c.testMapRun)
 }
 
 // startServer builds cmd/statecraft, runs `statecraft server` on a free
@@ -953,4 +967,117 @@ func (c *cli) testTestState(t *testing.T) {
 	if want := "An error occurred (ValidationException) when calling the TestState operation: RoleArn must be specified when testing a Task state"; r.code != c.serviceErr || !bytes.Contains(r.stderr, []byte(want)) {
 		t.Errorf("test-state of a Task state without a role: want %q; got %v", want, r)
 	}
+}
+
+// redrive-execution: an execution failed by its activity worker is
+// redriven (the CLI fills in the clientToken), its task handed out again,
+// and it succeeds; the history goes on after ExecutionRedriven.
+func (c *cli) testRedrive(t *testing.T) {
+	t.Parallel()
+	var act struct{ ActivityArn string }
+	suffix := fmt.Sprintf("-v%d", c.major)
+	c.ok(t, &act, "create-activity", "--name", "cli-redrive-worker"+suffix)
+	def := `{"StartAt": "Prepare", "States": {
+  "Prepare": {"Type": "Pass", "Result": {"job": 3}, "Next": "Work"},
+  "Work": {"Type": "Task", "Resource": "ACTIVITY", "End": true}}}`
+	arn := c.createMachine(t, "cli-redrive"+suffix, strings.Replace(def, "ACTIVITY", act.ActivityArn, 1))
+	poll := func() activityTask {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Minute)
+		for {
+			var task activityTask
+			c.ok(t, &task, "get-activity-task", "--activity-arn", act.ActivityArn, "--cli-read-timeout", "70")
+			if task.TaskToken != "" {
+				return task
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no activity task within 5 minutes")
+			}
+		}
+	}
+	var start struct{ ExecutionArn string }
+	c.ok(t, &start, "start-execution", "--state-machine-arn", arn)
+	task := poll()
+	c.ok(t, nil, "send-task-failure", "--task-token", task.TaskToken, "--error", "Worker.Broken", "--cause", "try later")
+	c.waitStatus(t, start.ExecutionArn, "FAILED")
+	var described struct {
+		RedriveStatus string
+		RedriveCount  int
+	}
+	c.ok(t, &described, "describe-execution", "--execution-arn", start.ExecutionArn)
+	if described.RedriveStatus != "REDRIVABLE" || described.RedriveCount != 0 {
+		t.Errorf("failed execution: %+v", described)
+	}
+
+	var red struct{ RedriveDate json.RawMessage }
+	c.ok(t, &red, "redrive-execution", "--execution-arn", start.ExecutionArn)
+	checkStamp(t, "redrive-execution redriveDate", red.RedriveDate)
+	task = poll()
+	jsonEqual(t, "task input after the redrive", task.Input, `{"job": 3}`)
+	c.ok(t, nil, "send-task-success", "--task-token", task.TaskToken, "--task-output", `{"ok": true}`)
+	c.waitStatus(t, start.ExecutionArn, "SUCCEEDED")
+	c.ok(t, &described, "describe-execution", "--execution-arn", start.ExecutionArn)
+	if described.RedriveStatus != "NOT_REDRIVABLE" || described.RedriveCount != 1 {
+		t.Errorf("redriven execution: %+v", described)
+	}
+	var h history
+	c.ok(t, &h, "get-execution-history", "--execution-arn", start.ExecutionArn)
+	got := types(h.Events)
+	i := slices.Index(got, "ExecutionRedriven")
+	want := []string{"ExecutionRedriven", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"}
+	if i < 0 || !slices.Equal(got[i:], want) || h.Events[i].PreviousEventID != h.Events[i].ID-1 {
+		t.Errorf("history = %v", got)
+	}
+	var execs struct{ Executions []execution }
+	c.ok(t, &execs, "list-executions", "--state-machine-arn", arn, "--redrive-filter", "REDRIVEN")
+	if len(execs.Executions) != 1 || execs.Executions[0].ExecutionArn != start.ExecutionArn {
+		t.Errorf("list-executions --redrive-filter REDRIVEN = %+v", execs.Executions)
+	}
+	stderr := c.fails(t, "ExecutionNotRedrivable", "redrive-execution", "--execution-arn", start.ExecutionArn)
+	if !strings.Contains(stderr, "Execution is SUCCEEDED and cannot be redriven") {
+		t.Errorf("redrive of a succeeded execution: %s", stderr)
+	}
+}
+
+// testMapRun runs a Distributed Map and reads its Map Run with
+// list-map-runs, describe-map-run and list-executions --map-run-arn.
+func (c *cli) testMapRun(t *testing.T) {
+	t.Parallel()
+	arn := c.createMachine(t, "cli-maprun", `{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Fan", "End": true,
+		"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+			"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}`)
+	var started struct{ ExecutionArn string }
+	c.ok(t, &started, "start-execution", "--state-machine-arn", arn, "--input", `[1, 2, 3]`)
+	c.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+	var runs struct {
+		MapRuns []struct {
+			ExecutionArn, MapRunArn, StateMachineArn string
+			StartDate, StopDate                      json.RawMessage
+		}
+	}
+	c.ok(t, &runs, "list-map-runs", "--execution-arn", started.ExecutionArn)
+	if len(runs.MapRuns) != 1 || runs.MapRuns[0].ExecutionArn != started.ExecutionArn || runs.MapRuns[0].StateMachineArn != arn+"/Fan" {
+		t.Fatalf("list-map-runs = %+v", runs)
+	}
+	checkStamp(t, "list-map-runs stopDate", runs.MapRuns[0].StopDate)
+	runArn := runs.MapRuns[0].MapRunArn
+	var run struct {
+		MapRunArn, ExecutionArn, Status string
+		MaxConcurrency                  int
+		ToleratedFailurePercentage      float64
+		ItemCounts, ExecutionCounts     struct{ Succeeded, Total, Running, Pending int }
+	}
+	c.ok(t, &run, "describe-map-run", "--map-run-arn", runArn)
+	if run.MapRunArn != runArn || run.ExecutionArn != started.ExecutionArn || run.Status != "SUCCEEDED" ||
+		run.ItemCounts.Succeeded != 3 || run.ItemCounts.Total != 3 || run.ExecutionCounts.Succeeded != 3 {
+		t.Errorf("describe-map-run = %+v", run)
+	}
+	var kids struct {
+		Executions []struct{ ExecutionArn, MapRunArn, Status string }
+	}
+	c.ok(t, &kids, "list-executions", "--map-run-arn", runArn)
+	if len(kids.Executions) != 3 || kids.Executions[0].MapRunArn != runArn || kids.Executions[0].Status != "SUCCEEDED" {
+		t.Errorf("list-executions --map-run-arn = %+v", kids)
+	}
+	c.fails(t, "ValidationException", "update-map-run", "--map-run-arn", runArn, "--max-concurrency", "2")
 }

@@ -35,6 +35,10 @@ type Store struct {
 	versions    map[string]map[int64]*store.StateMachineVersion
 	lastVersion map[string]int64
 	aliases     map[string]map[string]*store.StateMachineAlias // machine ARN -> name -> alias
+	// mapRuns and mapRunExecs hold Map Runs and their children by ARN
+	// (maprun.go).
+	mapRuns     map[string]*store.MapRun
+	mapRunExecs map[string]*store.MapRunExecution
 }
 
 type timerKey struct {
@@ -419,6 +423,7 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 		if (p.StateMachineArn == "" || e.StateMachineArn == p.StateMachineArn) && (p.Status == "" || e.Status == p.Status) &&
 			(p.StateMachineVersionArn == "" || e.StateMachineVersionArn == p.StateMachineVersionArn) &&
 			(p.StateMachineAliasArn == "" || e.StateMachineAliasArn == p.StateMachineAliasArn) &&
+			(p.Redriven == "" || (p.Redriven == "REDRIVEN") == (e.RedriveCount > 0)) &&
 			(after == nil || newer(after, e)) {
 			all = append(all, e)
 		}
@@ -460,7 +465,11 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 // check rejects a step before anything is changed, so that a bad step
 // changes nothing (the contract's atomicity).
 func (s *Store) check(e *store.Execution, step store.StepParams) error {
-	if e.Status != statusRunning {
+	if step.Redrive != nil {
+		if e.Status == statusRunning || !finalStatus[e.Status] || e.Status == "SUCCEEDED" {
+			return store.ErrConflict
+		}
+	} else if e.Status != statusRunning {
 		return store.ErrConflict
 	}
 	if f := step.Final; f != nil && !finalStatus[f.Status] {
@@ -497,6 +506,16 @@ func (s *Store) check(e *store.Execution, step store.StepParams) error {
 }
 
 func (s *Store) apply(e *store.Execution, step store.StepParams) {
+	if r := step.Redrive; r != nil {
+		e.Status, e.Output = statusRunning, ""
+		e.Error, e.HasError, e.Cause, e.HasCause = "", false, "", false
+		e.StoppedAt = time.Time{}
+		e.RedriveCount++
+		e.RedriveDate = utc(r.At)
+	}
+	if step.Transitions > e.Transitions {
+		e.Transitions = step.Transitions
+	}
 	if step.Input != nil {
 		e.Seq++
 		s.inputs[e.Arn] = append(s.inputs[e.Arn], store.Input{Seq: e.Seq, Body: append([]byte(nil), step.Input...)})
@@ -530,6 +549,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 		t.CreatedAt = utc(t.CreatedAt)
 		s.tasks[t.Token] = &taskRow{Task: t, seq: s.seq}
 	}
+	s.applyMapRuns(e, step)
 	if f := step.Final; f != nil {
 		e.Status, e.Output = f.Status, f.Output
 		e.Error, e.HasError, e.Cause, e.HasCause = f.Error, f.HasError, f.Cause, f.HasCause
@@ -735,6 +755,7 @@ func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, er
 		delete(s.events, e.Arn)
 		delete(s.inputs, e.Arn)
 		delete(s.tags, e.Arn)
+		s.purgeMapRuns(e.Arn)
 		for k := range s.timers {
 			if k.arn == e.Arn {
 				delete(s.timers, k)

@@ -24,19 +24,23 @@ const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, 
 	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
 	state_machine_version_arn, state_machine_alias_arn`
 
+// execSelect is what reads of an execution select: its columns, then those
+// a redrive sets (which an insert leaves at their defaults).
+const execSelect = execColumns + `, redrive_count, redrive_date, transitions`
+
 func scanExecution(row pgx.Row) (*store.Execution, error) {
 	var e store.Execution
 	var seed int64
-	var stopped *time.Time
+	var stopped, redriven *time.Time
 	err := row.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
 		&seed, &e.StartedAt, &stopped, &e.Seq, &e.Events, &e.ParentToken,
-		&e.StateMachineVersionArn, &e.StateMachineAliasArn)
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven, &e.Transitions)
 	if err != nil {
 		return nil, err
 	}
 	e.Seed = uint64(seed)
-	e.StartedAt, e.StoppedAt = ut(e.StartedAt), utp(stopped)
+	e.StartedAt, e.StoppedAt, e.RedriveDate = ut(e.StartedAt), utp(stopped), utp(redriven)
 	return &e, nil
 }
 
@@ -124,6 +128,16 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 		seq++
 	}
 	nEvents := int64(len(st.Events))
+	// A redrive moves an ended execution's row: the same statement
+	// reopens it (and the step's Final, if any, ends it again).
+	where, redo := ` AND status = 'RUNNING'`, ""
+	if r := st.Redrive; r != nil {
+		where = ` AND status IN ('FAILED', 'TIMED_OUT', 'ABORTED')`
+		redo = `, redrive_count = redrive_count + 1, redrive_date = ` + a.add(r.At)
+		if st.Final == nil {
+			redo += `, status = 'RUNNING', output = '', error = '', has_error = false, cause = '', has_cause = false, stopped_at = NULL`
+		}
+	}
 	var x string
 	switch f := st.Final; {
 	case start != nil:
@@ -132,22 +146,24 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 		if st.Final != nil {
 			f, status, stopped = st.Final, st.Final.Status, &st.Final.StoppedAt
 		}
-		x = `INSERT INTO executions (` + execColumns + `) VALUES (` + arn + `, ` +
+		x = `INSERT INTO executions (` + execColumns + `, transitions) VALUES (` + arn + `, ` +
 			a.add(e.StateMachineArn) + `, ` + a.add(e.Name) + `, ` + a.add(e.Definition) + `, ` + a.add(e.RoleArn) + `, ` +
 			a.add(e.Input) + `, ` + a.add(status) + `, ` + a.add(f.Output) + `, ` + a.add(f.Error) + `, ` +
 			a.add(f.HasError) + `, ` + a.add(f.Cause) + `, ` + a.add(f.HasCause) + `, ` + a.add(e.TraceHeader) + `, ` +
 			a.add(int64(e.Seed)) + `, ` + a.add(e.StartedAt) + `, ` + a.add(stopped) + `, ` + a.add(seq) + `, ` +
 			a.add(nEvents) + `, ` + a.add(e.ParentToken) + `, ` + a.add(e.StateMachineVersionArn) + `, ` +
-			a.add(e.StateMachineAliasArn) + `) RETURNING id`
+			a.add(e.StateMachineAliasArn) + `, ` + a.add(st.Transitions) + `) RETURNING id`
 	case f != nil:
 		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
+			`, transitions = GREATEST(transitions, ` + a.add(st.Transitions) + `)` +
 			`, status = ` + a.add(f.Status) + `, output = ` + a.add(f.Output) + `, error = ` + a.add(f.Error) +
 			`, has_error = ` + a.add(f.HasError) + `, cause = ` + a.add(f.Cause) + `, has_cause = ` + a.add(f.HasCause) +
-			`, stopped_at = ` + a.add(f.StoppedAt) +
-			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + ` AND status = 'RUNNING' RETURNING id`
+			`, stopped_at = ` + a.add(f.StoppedAt) + redo +
+			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + where + ` RETURNING id`
 	default:
 		x = `UPDATE executions SET seq = ` + a.add(seq) + `, events = events + ` + a.add(nEvents) +
-			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + ` AND status = 'RUNNING' RETURNING id`
+			`, transitions = GREATEST(transitions, ` + a.add(st.Transitions) + `)` + redo +
+			` WHERE arn = ` + arn + ` AND seq = ` + a.add(st.Seq) + where + ` RETURNING id`
 	}
 	with := []string{`x AS (` + x + `)`}
 	if st.Input != nil {
@@ -238,6 +254,7 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 				WITH ORDINALITY AS u(token, ref, act, input, started, worker, hb, created, n)
 			ORDER BY u.n`, arnv, tokens, refs, acts, inputs, started, workers, hbs, created)
 	}
+	queueMapRuns(b, st)
 	if final && !endTimers {
 		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID, arnv)
 	}
@@ -298,7 +315,7 @@ func queueUpsertTimers(b *pgx.Batch, arn string, shard int, timers []store.Timer
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.queryRow(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = $1`, arn))
+	e, err := scanExecution(s.queryRow(ctx, `SELECT `+execSelect+` FROM executions WHERE arn = $1`, arn))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -311,7 +328,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	if p.Limit <= 0 {
 		return nil, "", store.ErrInvalidLimit
 	}
-	query := `SELECT ` + execColumns + ` FROM executions WHERE true`
+	query := `SELECT ` + execSelect + ` FROM executions WHERE true`
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -330,6 +347,12 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	}
 	if p.StateMachineAliasArn != "" {
 		query += ` AND state_machine_alias_arn = ` + arg(p.StateMachineAliasArn) + ` AND state_machine_alias_arn <> ''`
+	}
+	switch p.Redriven {
+	case "REDRIVEN":
+		query += ` AND redrive_count > 0`
+	case "NOT_REDRIVEN":
+		query += ` AND redrive_count = 0`
 	}
 	if p.Token != "" {
 		at, arn, err := decodeToken(p.Token)

@@ -31,6 +31,8 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.PurgeParams) (int, 
 			dtm AS (DELETE FROM timers WHERE exec_id IN (SELECT id FROM v)),
 			dtk AS (DELETE FROM tasks WHERE exec_id IN (SELECT id FROM v)),
 			dtg AS (DELETE FROM tags WHERE arn IN (SELECT arn FROM v)),
+			dmr AS (DELETE FROM map_runs WHERE exec_id IN (SELECT id FROM v)),
+			dmx AS (DELETE FROM map_run_executions WHERE exec_id IN (SELECT id FROM v)),
 			gone AS (DELETE FROM executions WHERE id IN (SELECT id FROM v) RETURNING 1)
 			SELECT count(*) FROM gone`, p.StoppedBefore, p.Limit).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&purged)

@@ -21,18 +21,25 @@ const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, 
 	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
 	state_machine_version_arn, state_machine_alias_arn`
 
+// execSelect is what reads of an execution select: its columns, then those
+// a redrive sets (which an insert leaves at their defaults).
+const execSelect = execColumns + `, redrive_count, redrive_date, transitions`
+
+// redrivable holds the statuses a step's Redrive may reopen.
+var redrivable = map[string]bool{"FAILED": true, "TIMED_OUT": true, "ABORTED": true}
+
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
-	var seed, started, stopped int64
+	var seed, started, stopped, redriven int64
 	err := sc.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Definition, &e.RoleArn, &e.Input,
 		&e.Status, &e.Output, &e.Error, &e.HasError, &e.Cause, &e.HasCause, &e.TraceHeader,
 		&seed, &started, &stopped, &e.Seq, &e.Events, &e.ParentToken,
-		&e.StateMachineVersionArn, &e.StateMachineAliasArn)
+		&e.StateMachineVersionArn, &e.StateMachineAliasArn, &e.RedriveCount, &redriven, &e.Transitions)
 	if err != nil {
 		return nil, err
 	}
 	e.Seed = uint64(seed)
-	e.StartedAt, e.StoppedAt = fromNanos(started), fromNanos(stopped)
+	e.StartedAt, e.StoppedAt, e.RedriveDate = fromNanos(started), fromNanos(stopped), fromNanos(redriven)
 	return &e, nil
 }
 
@@ -87,18 +94,25 @@ func applyStep(w *writer, st *store.StepParams) error {
 	if err != nil {
 		return err
 	}
-	if cur != st.Seq || status != statusRunning {
+	if cur != st.Seq || (st.Redrive == nil && status != statusRunning) || (st.Redrive != nil && !redrivable[status]) {
 		return store.ErrConflict
 	}
+	if r := st.Redrive; r != nil {
+		if _, err := w.exec(`UPDATE executions SET status = 'RUNNING', output = '', error = '', has_error = 0,
+			cause = '', has_cause = 0, stopped_at = 0, redrive_count = redrive_count + 1, redrive_date = ?
+			WHERE id = ?`, toNanos(r.At), id); err != nil {
+			return err
+		}
+	}
 	if f := st.Final; f != nil {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?,
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
 			status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
 			WHERE id = ?`,
-			seq, len(st.Events), f.Status, f.Output, f.Error, boolInt(f.HasError),
+			seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
 			f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
 	} else {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ? WHERE id = ?`,
-			seq, len(st.Events), id)
+		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?) WHERE id = ?`,
+			seq, len(st.Events), st.Transitions, id)
 	}
 	if err != nil {
 		return err
@@ -160,6 +174,9 @@ func applyStep(w *writer, st *store.StepParams) error {
 			return err
 		}
 	}
+	if err := writeMapRuns(w, id, st); err != nil {
+		return err
+	}
 	if st.Final != nil {
 		// An ended execution waits for nothing: its leftover timers would
 		// fire for nobody and its tokens must stop being accepted.
@@ -201,7 +218,7 @@ func upsertTimer(w *writer, id int64, t store.Timer) error {
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
 	e, err := scanExecution(s.queryRow(ctx,
-		`SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
+		`SELECT `+execSelect+` FROM executions WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -214,7 +231,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	if p.Limit <= 0 {
 		return nil, "", store.ErrInvalidLimit
 	}
-	query := `SELECT ` + execColumns + ` FROM executions WHERE 1`
+	query := `SELECT ` + execSelect + ` FROM executions WHERE 1`
 	var args []any
 	if p.StateMachineArn != "" {
 		query += ` AND state_machine_arn = ?`
@@ -233,6 +250,12 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	if p.StateMachineAliasArn != "" {
 		query += ` AND state_machine_alias_arn = ? AND state_machine_alias_arn != ''`
 		args = append(args, p.StateMachineAliasArn)
+	}
+	switch p.Redriven {
+	case "REDRIVEN":
+		query += ` AND redrive_count > 0`
+	case "NOT_REDRIVEN":
+		query += ` AND redrive_count = 0`
 	}
 	if p.Token != "" {
 		at, arn, err := sqlkit.DecodeKey(p.Token)

@@ -60,6 +60,8 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.PurgeParams) (int, 
 				`DELETE FROM inputs WHERE exec_id = ?`,
 				`DELETE FROM timers WHERE exec_id = ?`,
 				`DELETE FROM tasks WHERE exec_id = ?`,
+				`DELETE FROM map_run_executions WHERE exec_id = ?`,
+				`DELETE FROM map_runs WHERE exec_id = ?`,
 				`DELETE FROM executions WHERE id = ?`,
 			} {
 				if _, err := w.exec(q, v.id); err != nil {

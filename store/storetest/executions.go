@@ -27,6 +27,7 @@ func exerciseExecutions(t *testing.T, open func(*testing.T) store.Store) {
 		{"Inputs", testInputsOrder},
 		{"History", testHistoryPaging},
 		{"UnknownOwnsNothing", testExecutionUnknownOwnsNothing},
+		{"Redrive", testExecutionRedrive},
 	})
 }
 
@@ -405,5 +406,80 @@ func testExecutionUnknownOwnsNothing(t *testing.T, s store.Store) {
 	evs, err := s.History(ctxT(t), store.HistoryParams{ExecutionArn: "arn:nope", Limit: 10})
 	if err != nil || len(evs) != 0 {
 		t.Errorf("History of an unknown execution = %+v, %v", evs, err)
+	}
+}
+
+// A step's Redrive reopens an execution that ended unsuccessfully; the
+// redrive's count and date are stored, listed and filtered on.
+func testExecutionRedrive(t *testing.T, s store.Store) {
+	e := start(t, s, "r", at(0), 1)
+	plain := start(t, s, "plain", at(1), 1)
+	ok := start(t, s, "ok", at(2), 1)
+	got := getExecution(t, s, e.Arn)
+	if got.RedriveCount != 0 || !got.RedriveDate.IsZero() {
+		t.Fatalf("new execution: redrive count %d date %v", got.RedriveCount, got.RedriveDate)
+	}
+	redrive := func(seq int64, at time.Time, ev int, final *store.Final) error {
+		return s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: seq, Input: []byte(`"redrive"`),
+			Redrive: &store.Redrive{At: at}, Events: events(ev, 1, at), Final: final,
+			AddTimers: []store.Timer{{Ref: -1, Kind: store.TimerState, Due: at.Add(time.Hour)}}})
+	}
+	// Running: nothing to redrive.
+	checkErr(t, "redrive of a running execution", redrive(1, at(5), 2, nil), store.ErrConflict)
+	must(t, "CommitStep fail", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("x"),
+		Events: events(2, 1, at(6)), Final: &store.Final{Status: "FAILED", Error: "E", HasError: true, Cause: "C", HasCause: true, StoppedAt: at(6)}}))
+	end(t, s, ok, 1, "SUCCEEDED", at(6))
+	checkErr(t, "redrive of a succeeded execution", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: ok.Arn, Seq: 1,
+		Input: []byte("x"), Redrive: &store.Redrive{At: at(7)}}), store.ErrConflict)
+	checkErr(t, "redrive at a stale seq", redrive(1, at(7), 3, nil), store.ErrConflict)
+
+	must(t, "redrive", redrive(2, at(8), 3, nil))
+	got = getExecution(t, s, e.Arn)
+	if got.Status != "RUNNING" || got.HasError || got.Error != "" || got.HasCause || got.Cause != "" || !got.StoppedAt.IsZero() ||
+		got.RedriveCount != 1 || got.Seq != 3 || got.Events != 3 {
+		t.Errorf("redriven execution = %+v", got)
+	}
+	checkTime(t, "RedriveDate", got.RedriveDate, at(8))
+	if ts := timersOf(t, s, e.Arn); len(ts) != 1 {
+		t.Errorf("timers after the redrive = %+v", ts)
+	}
+	// It steps on as any running execution, and may be redriven again
+	// once it has ended again, in a step that ends it once more.
+	must(t, "CommitStep after redrive", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte("y"),
+		Events: events(4, 1, at(9)), Final: &store.Final{Status: "ABORTED", StoppedAt: at(9)}}))
+	must(t, "second redrive", redrive(4, at(10), 5, &store.Final{Status: "FAILED", Error: "E2", HasError: true, StoppedAt: at(11)}))
+	got = getExecution(t, s, e.Arn)
+	if got.Status != "FAILED" || got.Error != "E2" || got.RedriveCount != 2 || got.Events != 5 {
+		t.Errorf("twice redriven execution = %+v", got)
+	}
+	checkTime(t, "second RedriveDate", got.RedriveDate, at(10))
+	checkTime(t, "StoppedAt", got.StoppedAt, at(11))
+	if ts := timersOf(t, s, e.Arn); len(ts) != 0 {
+		t.Errorf("timers of the ended execution = %+v", ts)
+	}
+
+	list := func(filter string) func(store.ListParams) ([]string, string, error) {
+		return func(p store.ListParams) ([]string, string, error) {
+			es, next, err := s.ListExecutions(ctxT(t), store.ListExecutionsParams{
+				StateMachineArn: smArn, Redriven: filter, Limit: p.Limit, Token: p.Token,
+			})
+			var names []string
+			for _, x := range es {
+				names = append(names, x.Name)
+				if x.Name == "r" {
+					if x.RedriveCount != 2 {
+						t.Errorf("listed redriven execution = %+v", x)
+					}
+					checkTime(t, "listed RedriveDate", x.RedriveDate, at(10))
+				}
+			}
+			return names, next, err
+		}
+	}
+	pageAll(t, []string{"ok", "plain", "r"}, list(""))
+	pageAll(t, []string{"r"}, list("REDRIVEN"))
+	pageAll(t, []string{"ok", "plain"}, list("NOT_REDRIVEN"))
+	if p := getExecution(t, s, plain.Arn); p.RedriveCount != 0 || !p.RedriveDate.IsZero() {
+		t.Errorf("execution never redriven = %+v", p)
 	}
 }

@@ -22,6 +22,7 @@ func exerciseSteps(t *testing.T, open func(*testing.T) store.Store) {
 		{"DuplicateToken", testCommitStepDuplicateToken},
 		{"PartsAreTheStepsExecution", testCommitStepPartsAreTheStepsExecution},
 		{"Final", testCommitStepFinal},
+		{"Transitions", testCommitStepTransitions},
 		{"FinalStatus", testCommitStepFinalStatus},
 		{"StaleSeq", testCommitStepStaleSeq},
 		{"Missing", testCommitStepMissing},
@@ -437,5 +438,35 @@ func testCommitStepFinalStatus(t *testing.T, s store.Store) {
 		if got := getExecution(t, s, x.Arn); got.Status != status {
 			t.Errorf("ended as %s, stored %s", status, got.Status)
 		}
+	}
+}
+
+// testCommitStepTransitions checks that the billed transitions a step
+// names are stored with the execution, in the start, in later steps and in
+// the final one, and that a step naming fewer (one that only claims a task)
+// leaves the count as it is.
+func testCommitStepTransitions(t *testing.T, s store.Store) {
+	e := execution("x", at(0))
+	startExecution(t, s, e, store.StepParams{Input: []byte(`"start"`), Events: events(1, 2, at(0)), Transitions: 2})
+	if got := getExecution(t, s, e.Arn).Transitions; got != 2 {
+		t.Fatalf("Transitions after start = %d, want 2", got)
+	}
+	must(t, "CommitStep", s.CommitStep(ctxT(t), store.StepParams{
+		ExecutionArn: e.Arn, Seq: 1, Input: []byte("a"), Events: events(3, 1, at(1)), Transitions: 5,
+	}))
+	must(t, "CommitStep without a count", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2}))
+	if got := getExecution(t, s, e.Arn).Transitions; got != 5 {
+		t.Fatalf("Transitions after a step without a count = %d, want 5", got)
+	}
+	must(t, "end", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("b"),
+		Events: events(4, 1, at(2)), Transitions: 7, Final: &store.Final{Status: "SUCCEEDED", Output: "{}", StoppedAt: at(2)}}))
+	got := getExecution(t, s, e.Arn)
+	if got.Transitions != 7 {
+		t.Errorf("Transitions after the end = %d, want 7", got.Transitions)
+	}
+	list, _, err := s.ListExecutions(ctxT(t), store.ListExecutionsParams{StateMachineArn: e.StateMachineArn, Limit: 10})
+	must(t, "ListExecutions", err)
+	if len(list) != 1 || list[0].Transitions != 7 {
+		t.Errorf("ListExecutions = %+v, want the execution with 7 transitions", list)
 	}
 }

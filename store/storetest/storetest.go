@@ -8,7 +8,7 @@
 // where open returns a new, empty store each call and closes it in
 // t.Cleanup. The suite adds no rule to the contract; each file checks one
 // area of it: resources (state machines, activities, tags), versions,
-// aliases, executions, steps, timers, tasks, purge, limits, and notifications and
+// aliases, executions, steps, timers, tasks, purge, Map Runs, limits, and notifications and
 // shard leases for a driver that several nodes share.
 package storetest
 
@@ -39,6 +39,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timers", exerciseTimers},
 		{"Tasks", exerciseTasks},
 		{"Purge", exercisePurge},
+		{"MapRuns", exerciseMapRuns},
 		{"Limits", exerciseLimits},
 		{"Notifier", exerciseNotifier},
 		{"Cluster", exerciseCluster},

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/memstore"
+)
+
+const dmapDef = `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + actArn + `","End":true}}}}}}`
+
+func (h *harness) mapRun(execArn string) *store.MapRun {
+	h.t.Helper()
+	runs, _, err := h.st.ListMapRuns(context.Background(), store.ListMapRunsParams{ExecutionArn: execArn, Limit: 10})
+	if err != nil || len(runs) != 1 {
+		h.t.Fatalf("ListMapRuns: %d runs, %v", len(runs), err)
+	}
+	return runs[0]
+}
+
+func (h *harness) queued() int64 {
+	h.t.Helper()
+	n, err := h.st.QueuedTasks(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return n[actArn]
+}
+
+// TestUpdateMapRunSurvivesRestart: an UpdateMapRun is an input of the
+// parent, so a new engine on the same store replays it (the Map Run keeps
+// its raised MaxConcurrency) and writes no Map Run row twice.
+func TestUpdateMapRunSurvivesRestart(t *testing.T) {
+	st := memstore.New()
+	h1 := newHarness(t, st)
+	sm := h1.machine(dmapDef)
+	ctx := context.Background()
+	rec, err := h1.eng.StartExecution(ctx, sm, "m", input(`[1,2,3,4]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := h1.mapRun(rec.Arn)
+	if run.Status != "RUNNING" || run.ExecutionCounts.Running != 1 || h1.queued() != 1 {
+		t.Fatalf("Map Run at start: %+v, %d queued", run, h1.queued())
+	}
+	if err := h1.eng.UpdateMapRun(ctx, interp.MapRunUpdate{Arn: run.Arn, MaxConcurrency: new(int64(2))}); err != nil {
+		t.Fatal(err)
+	}
+	if run = h1.mapRun(rec.Arn); run.MaxConcurrency != 2 || run.ExecutionCounts.Running != 2 || h1.queued() != 2 {
+		t.Fatalf("after UpdateMapRun: %+v, %d queued", run, h1.queued())
+	}
+	h1.stop()
+
+	h2 := newHarness(t, st)
+	for range 4 {
+		task, err := h2.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second)
+		if err != nil || task == nil {
+			t.Fatalf("no task: %v", err)
+		}
+		// The replayed Map Run still allows two children at once.
+		if run := h2.mapRun(rec.Arn); run.ExecutionCounts.Running > 2 {
+			t.Fatalf("replayed Map Run runs %d children", run.ExecutionCounts.Running)
+		}
+		if err := h2.eng.SendTaskSuccess(ctx, task.Token, `1`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec = h2.wait(rec.Arn)
+	run = h2.mapRun(rec.Arn)
+	if rec.Status != "SUCCEEDED" || run.Status != "SUCCEEDED" || run.ExecutionCounts.Succeeded != 4 || run.MaxConcurrency != 2 {
+		t.Fatalf("at the end: %s, %+v", rec.Status, run)
+	}
+	kids, _, err := st.ListMapRunExecutions(ctx, store.ListMapRunExecutionsParams{MapRunArn: run.Arn, Limit: 100})
+	if err != nil || len(kids) != 4 {
+		t.Fatalf("%d children, %v", len(kids), err)
+	}
+	for _, k := range kids {
+		if k.Status != "SUCCEEDED" || k.StoppedAt.IsZero() {
+			t.Fatalf("child %+v", k)
+		}
+	}
+	if err := h2.eng.UpdateMapRun(ctx, interp.MapRunUpdate{Arn: run.Arn, MaxConcurrency: new(int64(3))}); !errors.Is(err, ErrMapRunCompleted) {
+		t.Fatalf("update of a completed Map Run: %v", err)
+	}
+	if err := h2.eng.UpdateMapRun(ctx, interp.MapRunUpdate{Arn: run.Arn + "x"}); !errors.Is(err, ErrMapRunDoesNotExist) {
+		t.Fatalf("update of no Map Run: %v", err)
+	}
+}
+
+// TestStopAbortsMapRun: stopping the parent aborts its Map Run and the
+// children that were running.
+func TestStopAbortsMapRun(t *testing.T) {
+	h := newHarness(t, memstore.New())
+	sm := h.machine(dmapDef)
+	ctx := context.Background()
+	rec, err := h.eng.StartExecution(ctx, sm, "s", input(`[1,2,3]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.StopExecution(ctx, rec.Arn, "E", "stopped"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(rec.Arn)
+	run := h.mapRun(rec.Arn)
+	if run.Status != "ABORTED" || run.StoppedAt.IsZero() || run.ExecutionCounts.Aborted != 1 || run.ExecutionCounts.Pending != 2 {
+		t.Fatalf("Map Run after stop: %+v", run)
+	}
+}
