@@ -27,13 +27,16 @@ func TestSDKDistributedMapBatches(t *testing.T) {
 	var mu sync.Mutex
 	var batches []map[string]any
 	port := taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
-		in, _ := req.Input.(map[string]any)
+		var in map[string]any
+		if o, ok := req.Input.(*jsonv.Object); ok {
+			in = o.Map()
+		}
 		mu.Lock()
 		batches = append(batches, in)
 		mu.Unlock()
 		items, _ := in["Items"].([]any)
-		bi, _ := in["BatchInput"].(map[string]any)
-		return map[string]any{"first": items[0], "count": int64(len(items)), "run": bi["run"]}, nil
+		bi, _ := in["BatchInput"].(*jsonv.Object)
+		return map[string]any{"first": items[0], "count": int64(len(items)), "run": bi.Value("run")}, nil
 	})
 	e := newEnvTasks(t, nil, port)
 	c := sfn.New(sfn.Options{

@@ -143,11 +143,11 @@ func readTestState(c *call) (*testStateArgs, error) {
 	a.input = parsed
 	if varsGiven {
 		v, err := parseJSON(vars)
-		m, isObject := v.(map[string]any)
+		m, isObject := v.(*jsonv.Object)
 		if err != nil || !isObject {
 			return nil, validationError("The variables must be a JSON object of variable names and values, got %s", describeJSON(vars, err))
 		}
-		a.vars = m
+		a.vars = m.Map()
 	}
 	return a, nil
 }

@@ -33,12 +33,12 @@ func Parse(doc []byte) (*StateMachine, error) {
 	if err != nil {
 		return nil, &ParseError{Message: "definition is not valid JSON: " + err.Error()}
 	}
-	obj, ok := v.(map[string]any)
+	obj, ok := v.(*jsonv.Object)
 	if !ok {
 		return nil, &ParseError{Message: "definition must be a JSON object"}
 	}
 	p := &parser{top: JSONPath}
-	if ql, ok := obj["QueryLanguage"].(string); ok {
+	if ql, ok := obj.Value("QueryLanguage").(string); ok {
 		p.top = ql
 	}
 	sm := p.machine(obj, "", p.top)
@@ -66,24 +66,24 @@ func escape(s string) string {
 	return strings.ReplaceAll(s, "/", "~1")
 }
 
-func (p *parser) machine(obj map[string]any, ptr, lang string) *StateMachine {
+func (p *parser) machine(obj *jsonv.Object, ptr, lang string) *StateMachine {
 	sm := &StateMachine{Pointer: ptr, QueryLanguage: lang, States: map[string]*State{}}
-	sm.Comment, _ = obj["Comment"].(string)
-	if ql, ok := obj["QueryLanguage"].(string); ok {
+	sm.Comment, _ = obj.Value("Comment").(string)
+	if ql, ok := obj.Value("QueryLanguage").(string); ok {
 		sm.QueryLanguage = ql
 	}
 	sm.StartAt = p.str(obj, "StartAt", ptr, true)
-	if t, ok := obj["TimeoutSeconds"]; ok {
+	if t, ok := obj.Get("TimeoutSeconds"); ok {
 		sm.TimeoutSeconds = p.integer(t, ptr+"/TimeoutSeconds")
 	}
-	states, ok := obj["States"].(map[string]any)
+	states, ok := obj.Value("States").(*jsonv.Object)
 	if !ok {
 		p.fail(ptr+"/States", "States must be an object")
 		return sm
 	}
-	for name, raw := range states {
+	for name, raw := range states.All() {
 		sptr := ptr + "/States/" + escape(name)
-		so, ok := raw.(map[string]any)
+		so, ok := raw.(*jsonv.Object)
 		if !ok {
 			p.fail(sptr, "state must be an object")
 			continue
@@ -121,8 +121,8 @@ func resolve(sm *StateMachine) {
 	}
 }
 
-func (p *parser) str(obj map[string]any, key, ptr string, required bool) string {
-	v, ok := obj[key]
+func (p *parser) str(obj *jsonv.Object, key, ptr string, required bool) string {
+	v, ok := obj.Get(key)
 	if !ok {
 		if required {
 			p.fail(ptr, "missing required field '%s'", key)
@@ -158,8 +158,8 @@ func (p *parser) path(v any, ptr string) *jsonpath.Path {
 	return path
 }
 
-func (p *parser) ioPath(obj map[string]any, key, ptr string) IOPath {
-	v, ok := obj[key]
+func (p *parser) ioPath(obj *jsonv.Object, key, ptr string) IOPath {
+	v, ok := obj.Get(key)
 	if !ok {
 		return IOPath{}
 	}
@@ -169,8 +169,8 @@ func (p *parser) ioPath(obj map[string]any, key, ptr string) IOPath {
 	return IOPath{Set: true, Path: p.path(v, ptr+"/"+key)}
 }
 
-func (p *parser) template(obj map[string]any, key, ptr string) *jsonpath.Template {
-	v, ok := obj[key]
+func (p *parser) template(obj *jsonv.Object, key, ptr string) *jsonpath.Template {
+	v, ok := obj.Get(key)
 	if !ok {
 		return nil
 	}
@@ -187,16 +187,16 @@ func (p *parser) template(obj map[string]any, key, ptr string) *jsonpath.Templat
 	return t
 }
 
-func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State {
+func (p *parser) state(name string, obj *jsonv.Object, ptr, lang string) *State {
 	s := &State{Name: name, Pointer: ptr, Raw: obj}
 	s.Type = p.str(obj, "Type", ptr, true)
-	s.Comment, _ = obj["Comment"].(string)
+	s.Comment, _ = obj.Value("Comment").(string)
 	s.QueryLanguage = lang
-	if ql, ok := obj["QueryLanguage"].(string); ok {
+	if ql, ok := obj.Value("QueryLanguage").(string); ok {
 		s.QueryLanguage = ql
 	}
-	s.Next, _ = obj["Next"].(string)
-	s.End, _ = obj["End"].(bool)
+	s.Next, _ = obj.Value("Next").(string)
+	s.End, _ = obj.Value("End").(bool)
 	if s.QueryLanguage == JSONata {
 		p.jsonataState(s, obj, ptr)
 		return s
@@ -210,7 +210,7 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 	s.Parameters = p.template(obj, "Parameters", ptr)
 	s.ResultSelector = p.template(obj, "ResultSelector", ptr)
 	s.Assign = p.template(obj, "Assign", ptr)
-	s.Result, s.HasResult = obj["Result"]
+	s.Result, s.HasResult = obj.Get("Result")
 	if s.HasResult {
 		s.ResultSize = jsonv.Size(s.Result, 0)
 	}
@@ -218,27 +218,27 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 	switch s.Type {
 	case TypeTask:
 		s.Resource = p.str(obj, "Resource", ptr, true)
-		if v, ok := obj["TimeoutSeconds"]; ok {
+		if v, ok := obj.Get("TimeoutSeconds"); ok {
 			s.TimeoutSeconds = p.integer(v, ptr+"/TimeoutSeconds")
 		}
-		if v, ok := obj["TimeoutSecondsPath"]; ok {
+		if v, ok := obj.Get("TimeoutSecondsPath"); ok {
 			s.TimeoutSecondsPath = p.path(v, ptr+"/TimeoutSecondsPath")
 		}
-		if v, ok := obj["HeartbeatSeconds"]; ok {
+		if v, ok := obj.Get("HeartbeatSeconds"); ok {
 			s.HeartbeatSeconds = p.integer(v, ptr+"/HeartbeatSeconds")
 		}
-		if v, ok := obj["HeartbeatSecondsPath"]; ok {
+		if v, ok := obj.Get("HeartbeatSecondsPath"); ok {
 			s.HeartbeatSecondsPath = p.path(v, ptr+"/HeartbeatSecondsPath")
 		}
 		p.retryCatch(s, obj, ptr)
 	case TypeParallel:
 		p.retryCatch(s, obj, ptr)
-		branches, _ := obj["Branches"].([]any)
+		branches, _ := obj.Value("Branches").([]any)
 		if len(branches) == 0 {
 			p.fail(ptr+"/Branches", "Parallel state needs a non-empty Branches array")
 		}
 		for i, b := range branches {
-			bo, ok := b.(map[string]any)
+			bo, ok := b.(*jsonv.Object)
 			if !ok {
 				p.fail(fmt.Sprintf("%s/Branches/%d", ptr, i), "branch must be an object")
 				continue
@@ -249,8 +249,8 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 		p.retryCatch(s, obj, ptr)
 		p.mapFields(s, obj, ptr)
 	case TypeChoice:
-		s.Default, _ = obj["Default"].(string)
-		rules, _ := obj["Choices"].([]any)
+		s.Default, _ = obj.Value("Default").(string)
+		rules, _ := obj.Value("Choices").([]any)
 		if len(rules) == 0 {
 			p.fail(ptr+"/Choices", "Choice state needs a non-empty Choices array")
 		}
@@ -258,10 +258,10 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 			s.Choices = append(s.Choices, p.rule(r, fmt.Sprintf("%s/Choices/%d", ptr, i), true))
 		}
 	case TypeWait:
-		if v, ok := obj["Seconds"]; ok {
+		if v, ok := obj.Get("Seconds"); ok {
 			s.Seconds, s.HasSeconds = p.integer(v, ptr+"/Seconds"), true
 		}
-		if v, ok := obj["Timestamp"]; ok {
+		if v, ok := obj.Get("Timestamp"); ok {
 			ts, _ := v.(string)
 			t, ok := ParseTimestamp(ts)
 			if !ok {
@@ -269,15 +269,15 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 			}
 			s.Timestamp, s.HasTimestamp = t, true
 		}
-		if v, ok := obj["SecondsPath"]; ok {
+		if v, ok := obj.Get("SecondsPath"); ok {
 			s.SecondsPath = p.path(v, ptr+"/SecondsPath")
 		}
-		if v, ok := obj["TimestampPath"]; ok {
+		if v, ok := obj.Get("TimestampPath"); ok {
 			s.TimestampPath = p.path(v, ptr+"/TimestampPath")
 		}
 	case TypeFail:
-		s.Error, s.HasError = obj["Error"].(string)
-		s.Cause, s.HasCause = obj["Cause"].(string)
+		s.Error, s.HasError = obj.Value("Error").(string)
+		s.Cause, s.HasCause = obj.Value("Cause").(string)
 		s.ErrorPath = p.expr(obj, "ErrorPath", ptr)
 		s.CausePath = p.expr(obj, "CausePath", ptr)
 	case TypePass, TypeSucceed:
@@ -287,8 +287,8 @@ func (p *parser) state(name string, obj map[string]any, ptr, lang string) *State
 	return s
 }
 
-func (p *parser) expr(obj map[string]any, key, ptr string) *jsonpath.Expr {
-	v, ok := obj[key]
+func (p *parser) expr(obj *jsonv.Object, key, ptr string) *jsonpath.Expr {
+	v, ok := obj.Get(key)
 	if !ok {
 		return nil
 	}
@@ -306,13 +306,13 @@ func (p *parser) expr(obj map[string]any, key, ptr string) *jsonpath.Expr {
 }
 
 // query compiles a JSONata field of obj, nil when absent.
-func (p *parser) query(obj map[string]any, key, ptr string) *Query {
+func (p *parser) query(obj *jsonv.Object, key, ptr string) *Query {
 	return p.queryAt(obj, key, ptr, key)
 }
 
 // queryAt is query for a field that errors name by location.
-func (p *parser) queryAt(obj map[string]any, key, ptr, location string) *Query {
-	v, ok := obj[key]
+func (p *parser) queryAt(obj *jsonv.Object, key, ptr, location string) *Query {
+	v, ok := obj.Get(key)
 	if !ok {
 		return nil
 	}
@@ -326,7 +326,7 @@ func (p *parser) queryAt(obj map[string]any, key, ptr, location string) *Query {
 
 // jsonataState parses a state whose QueryLanguage is JSONata: its
 // structure as for JSONPath, its data fields compiled as queries.
-func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
+func (p *parser) jsonataState(s *State, obj *jsonv.Object, ptr string) {
 	j := &JSONataFields{}
 	s.JSONata = j
 	j.Output = p.query(obj, "Output", ptr)
@@ -341,12 +341,12 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 	case TypeParallel:
 		j.Arguments = p.query(obj, "Arguments", ptr)
 		p.retryCatch(s, obj, ptr)
-		branches, _ := obj["Branches"].([]any)
+		branches, _ := obj.Value("Branches").([]any)
 		if len(branches) == 0 {
 			p.fail(ptr+"/Branches", "Parallel state needs a non-empty Branches array")
 		}
 		for i, b := range branches {
-			bo, ok := b.(map[string]any)
+			bo, ok := b.(*jsonv.Object)
 			if !ok {
 				p.fail(fmt.Sprintf("%s/Branches/%d", ptr, i), "branch must be an object")
 				continue
@@ -361,38 +361,38 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 		j.ToleratedFailureCount = p.query(obj, "ToleratedFailureCount", ptr)
 		j.ToleratedFailurePercentage = p.query(obj, "ToleratedFailurePercentage", ptr)
 		key := "ItemProcessor"
-		po, ok := obj[key].(map[string]any)
+		po, ok := obj.Value(key).(*jsonv.Object)
 		if !ok {
 			key = "Iterator"
-			po, ok = obj[key].(map[string]any)
+			po, ok = obj.Value(key).(*jsonv.Object)
 		}
 		if !ok {
 			p.fail(ptr, "Map state needs an ItemProcessor")
 			return
 		}
 		s.Processor = p.machine(po, ptr+"/"+key, p.top)
-		if pc, ok := po["ProcessorConfig"].(map[string]any); ok {
-			s.Distributed = pc["Mode"] == "DISTRIBUTED"
+		if pc, ok := po.Value("ProcessorConfig").(*jsonv.Object); ok {
+			s.Distributed = pc.Value("Mode") == "DISTRIBUTED"
 		}
-		s.Label, _ = obj["Label"].(string)
+		s.Label, _ = obj.Value("Label").(string)
 		s.ItemBatcher = p.itemBatcher(obj, ptr, true)
 		s.ItemReader = p.itemReader(obj, ptr, true)
 		s.ResultWriter = p.resultWriter(obj, ptr, true)
 	case TypeChoice:
-		s.Default, _ = obj["Default"].(string)
-		rules, _ := obj["Choices"].([]any)
+		s.Default, _ = obj.Value("Default").(string)
+		rules, _ := obj.Value("Choices").([]any)
 		if len(rules) == 0 {
 			p.fail(ptr+"/Choices", "Choice state needs a non-empty Choices array")
 		}
 		for i, r := range rules {
 			rp := fmt.Sprintf("%s/Choices/%d", ptr, i)
-			ro, ok := r.(map[string]any)
+			ro, ok := r.(*jsonv.Object)
 			if !ok {
 				p.fail(rp, "choice rule must be an object")
 				continue
 			}
-			rule := &ChoiceRule{Condition: ro["Condition"]}
-			rule.Next, _ = ro["Next"].(string)
+			rule := &ChoiceRule{Condition: ro.Value("Condition")}
+			rule.Next, _ = ro.Value("Next").(string)
 			rule.ConditionQuery = p.query(ro, "Condition", rp)
 			if rule.ConditionQuery == nil && p.err == nil {
 				p.fail(rp, "a JSONata Choice rule needs a Condition")
@@ -413,50 +413,50 @@ func (p *parser) jsonataState(s *State, obj map[string]any, ptr string) {
 	}
 }
 
-func (p *parser) retryCatch(s *State, obj map[string]any, ptr string) {
-	if rs, ok := obj["Retry"].([]any); ok {
+func (p *parser) retryCatch(s *State, obj *jsonv.Object, ptr string) {
+	if rs, ok := obj.Value("Retry").([]any); ok {
 		for i, r := range rs {
 			rp := fmt.Sprintf("%s/Retry/%d", ptr, i)
-			ro, ok := r.(map[string]any)
+			ro, ok := r.(*jsonv.Object)
 			if !ok {
 				p.fail(rp, "retrier must be an object")
 				continue
 			}
 			rt := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
-			rt.ErrorEquals = p.strings(ro["ErrorEquals"], rp+"/ErrorEquals")
-			if v, ok := ro["IntervalSeconds"]; ok {
+			rt.ErrorEquals = p.strings(ro.Value("ErrorEquals"), rp+"/ErrorEquals")
+			if v, ok := ro.Get("IntervalSeconds"); ok {
 				rt.IntervalSeconds = p.integer(v, rp+"/IntervalSeconds")
 			}
-			if v, ok := ro["MaxAttempts"]; ok {
+			if v, ok := ro.Get("MaxAttempts"); ok {
 				rt.MaxAttempts = p.integer(v, rp+"/MaxAttempts")
 			}
-			if v, ok := ro["BackoffRate"]; ok {
+			if v, ok := ro.Get("BackoffRate"); ok {
 				f, ok := jsonv.Number(v)
 				if !ok || f < 1 || math.IsNaN(f) {
 					p.fail(rp+"/BackoffRate", "BackoffRate must be a number >= 1.0")
 				}
 				rt.BackoffRate = f
 			}
-			if v, ok := ro["MaxDelaySeconds"]; ok {
+			if v, ok := ro.Get("MaxDelaySeconds"); ok {
 				rt.MaxDelaySeconds = p.integer(v, rp+"/MaxDelaySeconds")
 			}
-			rt.JitterFull = ro["JitterStrategy"] == "FULL"
+			rt.JitterFull = ro.Value("JitterStrategy") == "FULL"
 			s.Retry = append(s.Retry, rt)
 		}
 	}
-	if cs, ok := obj["Catch"].([]any); ok {
+	if cs, ok := obj.Value("Catch").([]any); ok {
 		for i, c := range cs {
 			cp := fmt.Sprintf("%s/Catch/%d", ptr, i)
-			co, ok := c.(map[string]any)
+			co, ok := c.(*jsonv.Object)
 			if !ok {
 				p.fail(cp, "catcher must be an object")
 				continue
 			}
 			ct := &Catcher{}
-			ct.ErrorEquals = p.strings(co["ErrorEquals"], cp+"/ErrorEquals")
+			ct.ErrorEquals = p.strings(co.Value("ErrorEquals"), cp+"/ErrorEquals")
 			ct.Next = p.str(co, "Next", cp, true)
 			if s.QueryLanguage == JSONata {
-				ct.Output = co["Output"]
+				ct.Output = co.Value("Output")
 				ct.OutputQuery = p.query(co, "Output", cp)
 				ct.AssignQuery = p.query(co, "Assign", cp)
 			} else {
@@ -486,7 +486,7 @@ func (p *parser) strings(v any, ptr string) []string {
 	return out
 }
 
-func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
+func (p *parser) mapFields(s *State, obj *jsonv.Object, ptr string) {
 	s.ItemsPath = p.ioPath(obj, "ItemsPath", ptr)
 	s.ItemSelector = p.template(obj, "ItemSelector", ptr)
 	if s.ItemSelector == nil {
@@ -495,42 +495,42 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 		s.Parameters = nil
 	}
 	key := "ItemProcessor"
-	po, ok := obj[key].(map[string]any)
+	po, ok := obj.Value(key).(*jsonv.Object)
 	if !ok {
 		key = "Iterator"
-		po, ok = obj[key].(map[string]any)
+		po, ok = obj.Value(key).(*jsonv.Object)
 	}
 	if !ok {
 		p.fail(ptr, "Map state needs an ItemProcessor")
 		return
 	}
 	s.Processor = p.machine(po, ptr+"/"+key, p.top)
-	if pc, ok := po["ProcessorConfig"].(map[string]any); ok {
-		s.Distributed = pc["Mode"] == "DISTRIBUTED"
+	if pc, ok := po.Value("ProcessorConfig").(*jsonv.Object); ok {
+		s.Distributed = pc.Value("Mode") == "DISTRIBUTED"
 	}
-	if v, ok := obj["MaxConcurrency"]; ok {
+	if v, ok := obj.Get("MaxConcurrency"); ok {
 		s.MaxConcurrency = p.integer(v, ptr+"/MaxConcurrency")
 	}
-	if v, ok := obj["MaxConcurrencyPath"]; ok {
+	if v, ok := obj.Get("MaxConcurrencyPath"); ok {
 		s.MaxConcurrencyPath = p.path(v, ptr+"/MaxConcurrencyPath")
 	}
-	if v, ok := obj["ToleratedFailureCount"]; ok {
+	if v, ok := obj.Get("ToleratedFailureCount"); ok {
 		s.ToleratedFailureCount, s.HasToleratedFailureCount = p.integer(v, ptr+"/ToleratedFailureCount"), true
 	}
-	if v, ok := obj["ToleratedFailureCountPath"]; ok {
+	if v, ok := obj.Get("ToleratedFailureCountPath"); ok {
 		s.ToleratedFailureCountPath = p.path(v, ptr+"/ToleratedFailureCountPath")
 	}
-	if v, ok := obj["ToleratedFailurePercentage"]; ok {
+	if v, ok := obj.Get("ToleratedFailurePercentage"); ok {
 		f, ok := jsonv.Number(v)
 		if !ok {
 			p.fail(ptr+"/ToleratedFailurePercentage", "must be a number")
 		}
 		s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f, true
 	}
-	if v, ok := obj["ToleratedFailurePercentagePath"]; ok {
+	if v, ok := obj.Get("ToleratedFailurePercentagePath"); ok {
 		s.ToleratedFailurePercentagePath = p.path(v, ptr+"/ToleratedFailurePercentagePath")
 	}
-	s.Label, _ = obj["Label"].(string)
+	s.Label, _ = obj.Value("Label").(string)
 	s.ItemBatcher = p.itemBatcher(obj, ptr, false)
 	s.ItemReader = p.itemReader(obj, ptr, false)
 	s.ResultWriter = p.resultWriter(obj, ptr, false)
@@ -538,22 +538,22 @@ func (p *parser) mapFields(s *State, obj map[string]any, ptr string) {
 
 // resultWriter parses a Map's ResultWriter, nil when absent. Validation
 // has checked its fields.
-func (p *parser) resultWriter(obj map[string]any, ptr string, jsonata bool) *ResultWriter {
-	raw, ok := obj["ResultWriter"]
+func (p *parser) resultWriter(obj *jsonv.Object, ptr string, jsonata bool) *ResultWriter {
+	raw, ok := obj.Get("ResultWriter")
 	if !ok {
 		return nil
 	}
 	ptr += "/ResultWriter"
-	ro, ok := raw.(map[string]any)
+	ro, ok := raw.(*jsonv.Object)
 	if !ok {
 		p.fail(ptr, "ResultWriter must be an object")
 		return nil
 	}
 	w := &ResultWriter{}
-	w.Resource, _ = ro["Resource"].(string)
-	cfg, _ := ro["WriterConfig"].(map[string]any)
-	w.Transformation, _ = cfg["Transformation"].(string)
-	w.OutputType, _ = cfg["OutputType"].(string)
+	w.Resource, _ = ro.Value("Resource").(string)
+	cfg, _ := ro.Value("WriterConfig").(*jsonv.Object)
+	w.Transformation, _ = cfg.Value("Transformation").(string)
+	w.OutputType, _ = cfg.Value("OutputType").(string)
 	if jsonata {
 		w.ArgumentsQuery = p.queryAt(ro, "Arguments", ptr, "ResultWriter/Arguments")
 	} else {
@@ -565,24 +565,24 @@ func (p *parser) resultWriter(obj map[string]any, ptr string, jsonata bool) *Res
 // itemReader parses a Map's ItemReader, nil when absent. Validation has
 // checked its fields; JSONata expressions are located as
 // "ItemReader/<field>".
-func (p *parser) itemReader(obj map[string]any, ptr string, jsonata bool) *ItemReader {
-	raw, ok := obj["ItemReader"]
+func (p *parser) itemReader(obj *jsonv.Object, ptr string, jsonata bool) *ItemReader {
+	raw, ok := obj.Get("ItemReader")
 	if !ok {
 		return nil
 	}
 	ptr += "/ItemReader"
-	ro, ok := raw.(map[string]any)
+	ro, ok := raw.(*jsonv.Object)
 	if !ok {
 		p.fail(ptr, "ItemReader must be an object")
 		return nil
 	}
 	r := &ItemReader{}
-	r.Resource, _ = ro["Resource"].(string)
-	cfg, _ := ro["ReaderConfig"].(map[string]any)
-	r.InputType, _ = cfg["InputType"].(string)
-	r.CSVHeaderLocation, _ = cfg["CSVHeaderLocation"].(string)
-	r.CSVDelimiter, _ = cfg["CSVDelimiter"].(string)
-	if hs, ok := cfg["CSVHeaders"].([]any); ok {
+	r.Resource, _ = ro.Value("Resource").(string)
+	cfg, _ := ro.Value("ReaderConfig").(*jsonv.Object)
+	r.InputType, _ = cfg.Value("InputType").(string)
+	r.CSVHeaderLocation, _ = cfg.Value("CSVHeaderLocation").(string)
+	r.CSVDelimiter, _ = cfg.Value("CSVDelimiter").(string)
+	if hs, ok := cfg.Value("CSVHeaders").([]any); ok {
 		for _, h := range hs {
 			s, _ := h.(string)
 			r.CSVHeaders = append(r.CSVHeaders, s)
@@ -596,10 +596,10 @@ func (p *parser) itemReader(obj map[string]any, ptr string, jsonata bool) *ItemR
 		return r
 	}
 	r.Parameters = p.template(ro, "Parameters", ptr)
-	if v, ok := cfg["MaxItems"]; ok {
+	if v, ok := cfg.Get("MaxItems"); ok {
 		r.MaxItems = p.integer(v, ptr+"/ReaderConfig/MaxItems")
 	}
-	if v, ok := cfg["MaxItemsPath"]; ok {
+	if v, ok := cfg.Get("MaxItemsPath"); ok {
 		r.MaxItemsPath = p.path(v, ptr+"/ReaderConfig/MaxItemsPath")
 	}
 	return r
@@ -608,13 +608,13 @@ func (p *parser) itemReader(obj map[string]any, ptr string, jsonata bool) *ItemR
 // itemBatcher parses a Map's ItemBatcher, nil when absent. JSONata
 // expressions are located as "ItemBatcher/<field>", the way nested fields
 // of Output and Arguments are.
-func (p *parser) itemBatcher(obj map[string]any, ptr string, jsonata bool) *ItemBatcher {
-	raw, ok := obj["ItemBatcher"]
+func (p *parser) itemBatcher(obj *jsonv.Object, ptr string, jsonata bool) *ItemBatcher {
+	raw, ok := obj.Get("ItemBatcher")
 	if !ok {
 		return nil
 	}
 	ptr += "/ItemBatcher"
-	bo, ok := raw.(map[string]any)
+	bo, ok := raw.(*jsonv.Object)
 	if !ok {
 		p.fail(ptr, "ItemBatcher must be an object")
 		return nil
@@ -626,16 +626,16 @@ func (p *parser) itemBatcher(obj map[string]any, ptr string, jsonata bool) *Item
 		b.BatchInputQuery = p.queryAt(bo, "BatchInput", ptr, "ItemBatcher/BatchInput")
 		return b
 	}
-	if v, ok := bo["MaxItemsPerBatch"]; ok {
+	if v, ok := bo.Get("MaxItemsPerBatch"); ok {
 		b.MaxItemsPerBatch = p.integer(v, ptr+"/MaxItemsPerBatch")
 	}
-	if v, ok := bo["MaxItemsPerBatchPath"]; ok {
+	if v, ok := bo.Get("MaxItemsPerBatchPath"); ok {
 		b.MaxItemsPerBatchPath = p.path(v, ptr+"/MaxItemsPerBatchPath")
 	}
-	if v, ok := bo["MaxInputBytesPerBatch"]; ok {
+	if v, ok := bo.Get("MaxInputBytesPerBatch"); ok {
 		b.MaxInputBytesPerBatch = p.integer(v, ptr+"/MaxInputBytesPerBatch")
 	}
-	if v, ok := bo["MaxInputBytesPerBatchPath"]; ok {
+	if v, ok := bo.Get("MaxInputBytesPerBatchPath"); ok {
 		b.MaxInputBytesPerBatchPath = p.path(v, ptr+"/MaxInputBytesPerBatchPath")
 	}
 	b.BatchInput = p.template(bo, "BatchInput", ptr)
@@ -643,21 +643,21 @@ func (p *parser) itemBatcher(obj map[string]any, ptr string, jsonata bool) *Item
 }
 
 func (p *parser) rule(v any, ptr string, top bool) *ChoiceRule {
-	obj, ok := v.(map[string]any)
+	obj, ok := v.(*jsonv.Object)
 	if !ok {
 		p.fail(ptr, "choice rule must be an object")
 		return &ChoiceRule{}
 	}
 	r := &ChoiceRule{}
 	if top {
-		r.Next, _ = obj["Next"].(string)
+		r.Next, _ = obj.Value("Next").(string)
 		r.Assign = p.template(obj, "Assign", ptr)
 	}
-	r.Condition = obj["Condition"]
-	if v, ok := obj["Variable"]; ok {
+	r.Condition = obj.Value("Condition")
+	if v, ok := obj.Get("Variable"); ok {
 		r.Variable = p.path(v, ptr+"/Variable")
 	}
-	for key, val := range obj {
+	for key, val := range obj.All() {
 		name := key
 		isPath := false
 		op, ok := OpNames[name]

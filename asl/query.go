@@ -3,10 +3,11 @@ package asl
 import (
 	"errors"
 	"maps"
-	"sort"
 	"strings"
 
 	"github.com/statecraft/statecraft/jsonata"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Query is the value of a field of a JSONata state (Arguments, Output,
@@ -89,16 +90,12 @@ func CompileQuery(v any, location string) (*Query, error) {
 			}
 		}
 		return q, nil
-	case map[string]any:
+	case *jsonv.Object:
 		q.IsObj = true
 		q.Const = true
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			c, err := CompileQuery(x[k], location+"/"+k)
+		// Fields keep the definition's order, which the output keeps.
+		for k, e := range x.All() {
+			c, err := CompileQuery(e, location+"/"+k)
 			if err != nil {
 				return nil, err
 			}
@@ -196,11 +193,11 @@ func plainName(s string) bool {
 func (q *Query) FastEval(root any) (v any, ok bool) {
 	v = root
 	for _, name := range q.fastPath {
-		m, isObj := v.(map[string]any)
+		m, isObj := v.(*jsonv.Object)
 		if !isObj {
 			return nil, false
 		}
-		if v, ok = m[name]; !ok {
+		if v, ok = m.Get(name); !ok {
 			return nil, false
 		}
 	}
@@ -303,8 +300,8 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 	switch {
 	case q.Expr != nil:
 		if q.FastRoot != "" {
-			if st, ok := bindings["states"].(map[string]any); ok {
-				if root, ok := st[q.FastRoot]; ok {
+			if st, ok := bindings["states"].(*jsonv.Object); ok {
+				if root, ok := st.Get(q.FastRoot); ok {
 					if v, ok := q.FastEval(root); ok {
 						return v, nil
 					}
@@ -324,13 +321,13 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 		}
 		return v, nil
 	case q.IsObj:
-		out := make(map[string]any, len(q.Keys))
+		out := jsonv.NewObject(len(q.Keys))
 		for i, k := range q.Keys {
 			v, err := q.Fields[i].Eval(input, bindings, opts)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = v
+			out.Set(k, v)
 		}
 		return out, nil
 	case q.IsArr:

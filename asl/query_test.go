@@ -28,7 +28,7 @@ func TestCompileQuery(t *testing.T) {
 		{name: "context use", field: "Output", value: `"{% $states.context.State.Name %}"`, wantContext: true, wantErr: "undefined"},
 		{name: "whole $states", field: "Output", value: `"{% $states %}"`, wantContext: true, want: `{}`},
 		{name: "input only", field: "Output", value: `"{% $states.input.a & $states.result.b %}"`, bindings: map[string]any{
-			"states": map[string]any{"input": map[string]any{"a": "x"}, "result": map[string]any{"b": "y"}}}, want: `"xy"`},
+			"states": jsonv.Normalize(map[string]any{"input": map[string]any{"a": "x"}, "result": map[string]any{"b": "y"}})}, want: `"xy"`},
 		{name: "bad syntax", field: "Output", value: `"{% 1 + %}"`, wantCompileErr: true},
 		{name: "$eval is no function (AWS: T1006 at run time)", field: "Output", value: `"{% $eval('1') %}"`, wantErr: "threw an error during evaluation. T1006: "},
 		{name: "$evaluate is a variable", field: "Output", value: `"{% $evaluate %}"`, bindings: map[string]any{"evaluate": int64(1)}, want: `1`},
@@ -54,7 +54,7 @@ func TestCompileQuery(t *testing.T) {
 			}
 			b := c.bindings
 			if b == nil {
-				b = map[string]any{"states": map[string]any{}}
+				b = map[string]any{"states": jsonv.NewObject(0)}
 			}
 			got, qe := q.Eval(nil, b, jsonata.Options{})
 			if c.wantErr != "" {
@@ -113,7 +113,7 @@ func TestQueryFastPath(t *testing.T) {
 		if q.FastRoot != "input" {
 			t.Fatalf("%s: not recognised as a plain path", src)
 		}
-		b := map[string]any{"states": map[string]any{"input": input}}
+		b := map[string]any{"states": jsonv.ObjectOf("input", input)}
 		got, gerr := q.Eval(input, b, jsonata.Options{})
 		want, werr := q.Expr.EvalWith(input, b, jsonata.Options{})
 		if (gerr == nil) != (werr == nil) || !jsonv.Equal(got, want) || jsonv.String(got) != jsonv.String(want) {

@@ -25,7 +25,7 @@ func ValidateState(doc []byte, opts ValidateOptions) (problems []Problem) {
 	if problems != nil {
 		return problems
 	}
-	obj, ok := root.(map[string]any)
+	obj, ok := root.(*jsonv.Object)
 	if !ok {
 		if root == nil {
 			return []Problem{{Code: CodeMissingDescription, Message: "The definition is null; expected a JSON object with the state's 'Type' and fields"}}
@@ -48,7 +48,7 @@ func ParseState(doc []byte, name string) (*StateMachine, error) {
 	if err != nil {
 		return nil, &ParseError{Message: "definition is not valid JSON: " + err.Error()}
 	}
-	obj, ok := v.(map[string]any)
+	obj, ok := v.(*jsonv.Object)
 	if !ok {
 		return nil, &ParseError{Message: "definition must be a JSON object"}
 	}

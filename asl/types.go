@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/asl/jsonpath"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // State types.
@@ -160,7 +162,7 @@ type State struct {
 	JSONata *JSONataFields
 
 	// Raw is the state's JSON object as written.
-	Raw map[string]any
+	Raw *jsonv.Object
 }
 
 // ItemBatcher makes each child of a Distributed Map take a batch of items,

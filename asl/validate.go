@@ -101,7 +101,7 @@ func (v *defValidator) schema(ptr, format string, args ...any) {
 var vdTopFields = []string{"Comment", "QueryLanguage", "StartAt", "States", "TimeoutSeconds", "Version"}
 
 func (v *defValidator) machine(root any) {
-	obj, ok := root.(map[string]any)
+	obj, ok := root.(*jsonv.Object)
 	if !ok {
 		if root == nil {
 			v.add("", CodeMissingDescription, "The definition is null; expected a JSON object with 'StartAt' and 'States'")
@@ -111,7 +111,7 @@ func (v *defValidator) machine(root any) {
 		return
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		ptr := vdPointer("", k)
 		switch k {
 		case "StartAt", "States":
@@ -163,20 +163,20 @@ type vdEdge struct {
 // scope checks StartAt and States of the top level, a Parallel branch or a
 // Map processor: transitions may only target states of the same scope, and
 // every state must be reachable from StartAt.
-func (v *defValidator) scope(ptr string, obj map[string]any, kind vdScopeKind, depth int) {
+func (v *defValidator) scope(ptr string, obj *jsonv.Object, kind vdScopeKind, depth int) {
 	if depth > vdMaxDepth {
 		v.add(ptr, CodeTooDeeplyNested, "Parallel and Map states are nested more than %d levels deep; flatten the state machine", vdMaxDepth)
 		return
 	}
-	startAt, hasStart := obj["StartAt"]
+	startAt, hasStart := obj.Get("StartAt")
 	startName, startOK := startAt.(string)
 	if !hasStart {
 		v.schema(ptr, "Missing required field 'StartAt'; expected the name of the first state to run")
 	} else if !startOK {
 		v.schema(vdPointer(ptr, "StartAt"), "Field 'StartAt' must be a string naming the first state, got %s", vdDescribe(startAt))
 	}
-	rawStates, hasStates := obj["States"]
-	states, statesOK := rawStates.(map[string]any)
+	rawStates, hasStates := obj.Get("States")
+	states, statesOK := rawStates.(*jsonv.Object)
 	switch {
 	case !hasStates:
 		v.schema(ptr, "Missing required field 'States'; expected an object mapping state names to state definitions")
@@ -184,7 +184,7 @@ func (v *defValidator) scope(ptr string, obj map[string]any, kind vdScopeKind, d
 	case !statesOK:
 		v.schema(vdPointer(ptr, "States"), "Field 'States' must be an object mapping state names to state definitions, got %s", vdDescribe(rawStates))
 		return
-	case len(states) == 0:
+	case states.Len() == 0:
 		v.schema(vdPointer(ptr, "States"), "Field 'States' must contain at least one state")
 		return
 	}
@@ -195,20 +195,20 @@ func (v *defValidator) scope(ptr string, obj map[string]any, kind vdScopeKind, d
 		sptr := vdPointer(ptr, "States", name)
 		v.stateName(sptr, name)
 		st := &vdState{name: name, ptr: sptr, depth: depth}
-		v.state(st, states[name])
+		v.state(st, states.Value(name))
 		edges[name] = st.edges
 		terminal = terminal || st.terminal
 	}
 
 	for _, name := range jsonv.SortedKeys(states) {
 		for _, e := range edges[name] {
-			if _, ok := states[e.target]; !ok {
+			if _, ok := states.Get(e.target); !ok {
 				v.missingTarget(e)
 			}
 		}
 	}
 	if startOK {
-		if _, ok := states[startName]; !ok {
+		if _, ok := states.Get(startName); !ok {
 			v.missingTarget(vdEdge{target: startName, ptr: vdPointer(ptr, "StartAt")})
 		} else {
 			v.reachability(ptr, states, startName, edges)
@@ -229,14 +229,14 @@ func (v *defValidator) missingTarget(e vdEdge) {
 	v.add(e.ptr, CodeMissingTarget, "%s", msg)
 }
 
-func (v *defValidator) reachability(ptr string, states map[string]any, start string, edges map[string][]vdEdge) {
+func (v *defValidator) reachability(ptr string, states *jsonv.Object, start string, edges map[string][]vdEdge) {
 	seen := map[string]bool{start: true}
 	queue := []string{start}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
 		for _, e := range edges[cur] {
-			if _, ok := states[e.target]; ok && !seen[e.target] {
+			if _, ok := states.Get(e.target); ok && !seen[e.target] {
 				seen[e.target] = true
 				queue = append(queue, e.target)
 			}

@@ -41,7 +41,7 @@ var vdOperators = func() map[string]vdOperand {
 const vdOperatorHint = "a comparison such as StringEquals, NumericGreaterThan, TimestampLessThan, BooleanEquals, IsPresent (with 'Variable'), or one of 'And', 'Or', 'Not'"
 
 func (v *defValidator) choiceState(st *vdState) {
-	raw, ok := st.obj["Choices"]
+	raw, ok := st.obj.Get("Choices")
 	if !ok {
 		v.schema(st.ptr, "Missing required field 'Choices'; expected a non-empty array of Choice rules")
 	} else if rules, isArr := raw.([]any); !isArr || len(rules) == 0 {
@@ -56,7 +56,7 @@ func (v *defValidator) choiceState(st *vdState) {
 			}
 		}
 	}
-	if d, ok := st.obj["Default"]; ok {
+	if d, ok := st.obj.Get("Default"); ok {
 		if name, isStr := d.(string); isStr {
 			st.edges = append(st.edges, vdEdge{target: name, ptr: st.field("Default")})
 		} else {
@@ -66,8 +66,8 @@ func (v *defValidator) choiceState(st *vdState) {
 }
 
 // ruleNext checks the Next of a top-level rule and records the transition.
-func (v *defValidator) ruleNext(st *vdState, ptr string, obj map[string]any) {
-	next, ok := obj["Next"]
+func (v *defValidator) ruleNext(st *vdState, ptr string, obj *jsonv.Object) {
+	next, ok := obj.Get("Next")
 	if !ok {
 		v.schema(ptr, "Missing required field 'Next'; a top-level Choice rule needs the name of the state to go to when it matches")
 		return
@@ -83,17 +83,17 @@ func (v *defValidator) ruleNext(st *vdState, ptr string, obj map[string]any) {
 // conditionRule checks a JSONata Choice rule: a Condition instead of
 // Variable and operators.
 func (v *defValidator) conditionRule(st *vdState, ptr string, raw any) {
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "A Choice rule must be an object with 'Condition' and 'Next', got %s", vdDescribe(raw))
 		return
 	}
 	v.ruleNext(st, ptr, obj)
-	if _, ok := obj["Condition"]; !ok {
+	if _, ok := obj.Get("Condition"); !ok {
 		v.schema(ptr, "Missing required field 'Condition'; a JSONata Choice rule needs a JSONata expression \"{%% ... %%}\" that yields a boolean")
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "Next":
@@ -125,7 +125,7 @@ func (v *defValidator) choiceRule(st *vdState, ptr string, raw any, top bool, de
 		v.add(ptr, CodeTooDeeplyNested, "Choice rules are nested more than %d levels deep; simplify the condition", vdMaxDepth)
 		return
 	}
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "A Choice rule must be an object with %s, got %s", vdOperatorHint, vdDescribe(raw))
 		return
@@ -135,7 +135,7 @@ func (v *defValidator) choiceRule(st *vdState, ptr string, raw any, top bool, de
 	}
 	var ops []string
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		if _, isOp := vdOperators[k]; isOp {
 			ops = append(ops, k)
@@ -168,9 +168,9 @@ func (v *defValidator) choiceRule(st *vdState, ptr string, raw any, top bool, de
 		return
 	}
 	op := ops[0]
-	val := obj[op]
+	val := obj.Value(op)
 	kptr := vdPointer(ptr, op)
-	variable, hasVariable := obj["Variable"]
+	variable, hasVariable := obj.Get("Variable")
 	if vdOperators[op] == vdOperandLogic {
 		if hasVariable {
 			v.schema(vdPointer(ptr, "Variable"), "Field 'Variable' is not used with '%s'; put 'Variable' in each nested rule", op)
@@ -188,7 +188,7 @@ func (v *defValidator) choiceRule(st *vdState, ptr string, raw any, top bool, de
 
 func (v *defValidator) logicRule(st *vdState, ptr, op string, val any, depth int) {
 	if op == "Not" {
-		if _, ok := val.(map[string]any); !ok {
+		if _, ok := val.(*jsonv.Object); !ok {
 			v.schema(ptr, "Field 'Not' must be one Choice rule object, got %s", vdDescribe(val))
 			return
 		}

@@ -13,7 +13,7 @@ const (
 )
 
 func (v *defValidator) retry(st *vdState) {
-	raw, ok := st.obj["Retry"]
+	raw, ok := st.obj.Get("Retry")
 	if !ok {
 		return
 	}
@@ -24,16 +24,16 @@ func (v *defValidator) retry(st *vdState) {
 	}
 	for i, r := range arr {
 		ptr := vdPointer(st.field("Retry"), fmt.Sprint(i))
-		obj, ok := r.(map[string]any)
+		obj, ok := r.(*jsonv.Object)
 		if !ok {
 			v.schema(ptr, "A retrier must be an object with 'ErrorEquals', got %s", vdDescribe(r))
 			continue
 		}
-		if _, ok := obj["ErrorEquals"]; !ok {
+		if _, ok := obj.Get("ErrorEquals"); !ok {
 			v.schema(ptr, "Missing required field 'ErrorEquals'; expected a non-empty array of error names")
 		}
 		for _, k := range jsonv.SortedKeys(obj) {
-			val := obj[k]
+			val := obj.Value(k)
 			kptr := vdPointer(ptr, k)
 			switch k {
 			case "ErrorEquals":
@@ -62,7 +62,7 @@ func (v *defValidator) retry(st *vdState) {
 }
 
 func (v *defValidator) catch(st *vdState) {
-	raw, ok := st.obj["Catch"]
+	raw, ok := st.obj.Get("Catch")
 	if !ok {
 		return
 	}
@@ -77,13 +77,13 @@ func (v *defValidator) catch(st *vdState) {
 	}
 	for i, c := range arr {
 		ptr := vdPointer(st.field("Catch"), fmt.Sprint(i))
-		obj, ok := c.(map[string]any)
+		obj, ok := c.(*jsonv.Object)
 		if !ok {
 			v.schema(ptr, "A catcher must be an object with 'ErrorEquals' and 'Next', got %s", vdDescribe(c))
 			continue
 		}
 		for _, k := range []string{"ErrorEquals", "Next"} {
-			if _, ok := obj[k]; !ok {
+			if _, ok := obj.Get(k); !ok {
 				if k == "Next" {
 					v.schema(ptr, "Missing required field 'Next'; expected the name of the state to go to when the error is caught")
 				} else {
@@ -92,7 +92,7 @@ func (v *defValidator) catch(st *vdState) {
 			}
 		}
 		for _, k := range jsonv.SortedKeys(obj) {
-			val := obj[k]
+			val := obj.Value(k)
 			kptr := vdPointer(ptr, k)
 			switch k {
 			case "ErrorEquals":

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // FuzzValidate checks that Validate never fails internally, is
@@ -60,7 +62,7 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 		if err == nil && root != nil {
-			if _, isObj := root.(map[string]any); !isObj && got == nil {
+			if _, isObj := root.(*jsonv.Object); !isObj && got == nil {
 				t.Fatalf("a non-object document was accepted")
 			}
 		}
@@ -79,8 +81,8 @@ func pointerExists(doc any, ptr string) bool {
 	for _, tok := range strings.Split(ptr[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		switch x := cur.(type) {
-		case map[string]any:
-			v, ok := x[tok]
+		case *jsonv.Object:
+			v, ok := x.Get(tok)
 			if !ok {
 				return false
 			}

@@ -149,7 +149,7 @@ type vdState struct {
 	depth    int
 	typ      string
 	jsonata  bool
-	obj      map[string]any
+	obj      *jsonv.Object
 	edges    []vdEdge
 	terminal bool
 }
@@ -157,13 +157,13 @@ type vdState struct {
 func (st *vdState) field(k string) string { return vdPointer(st.ptr, k) }
 
 func (v *defValidator) state(st *vdState, raw any) {
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(st.ptr, "State '%s' must be an object with a 'Type' field, got %s", st.name, vdDescribe(raw))
 		return
 	}
 	st.obj = obj
-	typVal, hasType := obj["Type"]
+	typVal, hasType := obj.Get("Type")
 	typ, _ := typVal.(string)
 	if !hasType {
 		v.schema(st.ptr, "Missing required field 'Type'; expected one of %s", strings.Join(vdStateTypes, ", "))
@@ -176,7 +176,7 @@ func (v *defValidator) state(st *vdState, raw any) {
 	st.typ = typ
 
 	st.jsonata = v.jsonata
-	if qlVal, ok := obj["QueryLanguage"]; ok {
+	if qlVal, ok := obj.Get("QueryLanguage"); ok {
 		if ql, ok := v.queryLanguage(st.field("QueryLanguage"), qlVal); ok {
 			if v.jsonata && ql == JSONPath {
 				v.schema(st.field("QueryLanguage"), "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine; remove it and use JSONata fields, or make the state machine JSONPath")
@@ -224,16 +224,16 @@ var vdExprFields = []string{"Arguments", "Output", "Assign", "Items", "ItemSelec
 // rules and its catchers.
 func (v *defValidator) expressions(st *vdState) {
 	for _, k := range vdExprFields {
-		if val, ok := st.obj[k]; ok {
+		if val, ok := st.obj.Get(k); ok {
 			v.exprValue(st.field(k), val)
 		}
 	}
 	for _, list := range []string{"Choices", "Catch"} {
-		arr, _ := st.obj[list].([]any)
+		arr, _ := st.obj.Value(list).([]any)
 		for i, e := range arr {
-			o, _ := e.(map[string]any)
+			o, _ := e.(*jsonv.Object)
 			for _, k := range []string{"Condition", "Output", "Assign"} {
-				if val, ok := o[k]; ok {
+				if val, ok := o.Get(k); ok {
 					v.exprValue(vdPointer(st.field(list), strconv.Itoa(i), k), val)
 				}
 			}
@@ -255,9 +255,9 @@ func (v *defValidator) exprValue(ptr string, val any) {
 				v.schema(ptr, "Invalid JSONata expression: %v", err)
 			}
 		}
-	case map[string]any:
+	case *jsonv.Object:
 		for _, k := range jsonv.SortedKeys(x) {
-			v.exprValue(vdPointer(ptr, k), x[k])
+			v.exprValue(vdPointer(ptr, k), x.Value(k))
 		}
 	case []any:
 		for i, e := range x {
@@ -271,7 +271,7 @@ func (v *defValidator) exprValue(ptr string, val any) {
 func (v *defValidator) stateFields(st *vdState) {
 	allowed := vdStateFields[st.typ]
 	for _, k := range jsonv.SortedKeys(st.obj) {
-		val := st.obj[k]
+		val := st.obj.Value(k)
 		ptr := st.field(k)
 		switch k {
 		case "Type", "QueryLanguage":
@@ -333,8 +333,8 @@ func (v *defValidator) transitions(st *vdState) {
 	if st.typ == TypeChoice || st.typ == TypeSucceed || st.typ == TypeFail {
 		return
 	}
-	nextVal, hasNext := st.obj["Next"]
-	endVal, hasEnd := st.obj["End"]
+	nextVal, hasNext := st.obj.Get("Next")
+	endVal, hasEnd := st.obj.Get("End")
 	end := false
 	if hasEnd {
 		b, ok := endVal.(bool)
@@ -367,7 +367,7 @@ func (v *defValidator) transitions(st *vdState) {
 
 func (v *defValidator) task(st *vdState) {
 	obj := st.obj
-	res, hasRes := obj["Resource"]
+	res, hasRes := obj.Get("Resource")
 	if !hasRes {
 		v.schema(st.ptr, "Missing required field 'Resource'; expected the ARN of the activity, function or service integration to run")
 	} else if s, ok := res.(string); !ok {
@@ -413,7 +413,7 @@ func (v *defValidator) resource(ptr, s string) {
 func (v *defValidator) wait(st *vdState) {
 	var present []string
 	for _, k := range []string{"Seconds", "SecondsPath", "Timestamp", "TimestampPath"} {
-		if _, ok := st.obj[k]; ok {
+		if _, ok := st.obj.Get(k); ok {
 			present = append(present, k)
 		}
 	}
@@ -428,7 +428,7 @@ func (v *defValidator) wait(st *vdState) {
 		v.schema(st.ptr, "A Wait state needs exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'; found %s", vdQuoteList(present))
 	}
 	v.secondsField(st, "Seconds", 0)
-	if ts, ok := st.obj["Timestamp"]; ok {
+	if ts, ok := st.obj.Get("Timestamp"); ok {
 		s, isStr := ts.(string)
 		switch {
 		case isStr && st.jsonata && vdIsExpr(s):
@@ -450,7 +450,7 @@ func (v *defValidator) fail(st *vdState) {
 	v.exclusive(st, "Error", "ErrorPath")
 	v.exclusive(st, "Cause", "CausePath")
 	for _, k := range []string{"Error", "Cause"} {
-		if val, ok := st.obj[k]; ok {
+		if val, ok := st.obj.Get(k); ok {
 			v.wantString(st.field(k), k, val)
 		}
 	}
@@ -458,14 +458,14 @@ func (v *defValidator) fail(st *vdState) {
 		return
 	}
 	for _, k := range []string{"ErrorPath", "CausePath"} {
-		if val, ok := st.obj[k]; ok {
+		if val, ok := st.obj.Get(k); ok {
 			v.pathOrIntrinsic(st.field(k), k, val)
 		}
 	}
 }
 
 func (v *defValidator) parallel(st *vdState) {
-	raw, ok := st.obj["Branches"]
+	raw, ok := st.obj.Get("Branches")
 	if !ok {
 		v.schema(st.ptr, "Missing required field 'Branches'; expected a non-empty array of {\"StartAt\", \"States\"} objects")
 		return
@@ -484,13 +484,13 @@ func (v *defValidator) parallel(st *vdState) {
 // subMachine checks a Parallel branch or Map processor: the fields it may
 // carry, then its scope.
 func (v *defValidator) subMachine(ptr, what string, raw any, kind vdScopeKind, depth int) {
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "A %s must be an object with 'StartAt' and 'States', got %s", what, vdDescribe(raw))
 		return
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "StartAt", "States":
@@ -514,13 +514,13 @@ func (v *defValidator) subMachine(ptr, what string, raw any, kind vdScopeKind, d
 }
 
 func (v *defValidator) processorConfig(ptr string, raw any) {
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'ProcessorConfig' must be an object, got %s", vdDescribe(raw))
 		return
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "Mode":
@@ -546,8 +546,8 @@ func (v *defValidator) processorConfig(ptr string, raw any) {
 
 func (v *defValidator) mapState(st *vdState) {
 	obj := st.obj
-	_, hasProc := obj["ItemProcessor"]
-	_, hasIter := obj["Iterator"]
+	_, hasProc := obj.Get("ItemProcessor")
+	_, hasIter := obj.Get("Iterator")
 	switch {
 	case hasProc && hasIter:
 		v.schema(st.ptr, "A Map state needs exactly one of 'ItemProcessor' or 'Iterator' (its older name); found both")
@@ -555,7 +555,7 @@ func (v *defValidator) mapState(st *vdState) {
 		v.schema(st.ptr, "Missing required field 'ItemProcessor'; expected an object with 'StartAt' and 'States' to run for each item")
 	}
 	for _, k := range []string{"ItemProcessor", "Iterator"} {
-		if raw, ok := obj[k]; ok {
+		if raw, ok := obj.Get(k); ok {
 			v.subMachine(st.field(k), k, raw, vdScopeProcessor, st.depth+1)
 		}
 	}
@@ -566,20 +566,20 @@ func (v *defValidator) mapState(st *vdState) {
 
 	v.secondsField(st, "MaxConcurrency", 0)
 	v.secondsField(st, "ToleratedFailureCount", 0)
-	if val, ok := obj["ToleratedFailurePercentage"]; ok {
+	if val, ok := obj.Get("ToleratedFailurePercentage"); ok {
 		v.numberOrExpr(st, "ToleratedFailurePercentage", val, 0, 100)
 	}
-	if val, ok := obj["ItemSelector"]; ok {
+	if val, ok := obj.Get("ItemSelector"); ok {
 		if st.jsonata {
 			v.objectOrExpr(st.field("ItemSelector"), "ItemSelector", val)
 		} else {
 			v.templateField(st.field("ItemSelector"), "ItemSelector", val, st.depth)
 		}
 	}
-	if val, ok := obj["Items"]; ok && st.jsonata {
+	if val, ok := obj.Get("Items"); ok && st.jsonata {
 		s, isStr := val.(string)
 		_, isArr := val.([]any)
-		_, isObj := val.(map[string]any)
+		_, isObj := val.(*jsonv.Object)
 		if !(isArr || isObj || (isStr && vdIsExpr(s))) {
 			v.schema(st.field("Items"), "Field 'Items' must be an array or a JSONata expression \"{%% ... %%}\", got %s", vdDescribe(val))
 		}
@@ -589,16 +589,16 @@ func (v *defValidator) mapState(st *vdState) {
 			v.refPathField(st, k)
 		}
 	}
-	if val, ok := obj["Label"]; ok {
+	if val, ok := obj.Get("Label"); ok {
 		v.label(st.field("Label"), val)
 	}
-	if val, ok := obj["ItemBatcher"]; ok {
+	if val, ok := obj.Get("ItemBatcher"); ok {
 		v.itemBatcher(st, val)
 	}
-	if val, ok := obj["ItemReader"]; ok {
+	if val, ok := obj.Get("ItemReader"); ok {
 		v.itemReader(st, val)
 	}
-	if val, ok := obj["ResultWriter"]; ok {
+	if val, ok := obj.Get("ResultWriter"); ok {
 		v.resultWriter(st, val)
 	}
 }
@@ -608,7 +608,7 @@ func (v *defValidator) mapState(st *vdState) {
 // together, and WriterConfig alone formats the output without exporting.
 func (v *defValidator) resultWriter(st *vdState, raw any) {
 	ptr := st.field("ResultWriter")
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'ResultWriter' must be an object, got %s", vdDescribe(raw))
 		return
@@ -621,7 +621,7 @@ func (v *defValidator) resultWriter(st *vdState, raw any) {
 		args = "Arguments"
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "Resource":
@@ -644,9 +644,9 @@ func (v *defValidator) resultWriter(st *vdState, raw any) {
 			v.schema(kptr, "Field '%s' is not supported in ResultWriter; expected only Resource, %s and WriterConfig", k, args)
 		}
 	}
-	_, hasRes := obj["Resource"]
-	_, hasArgs := obj[args]
-	_, hasCfg := obj["WriterConfig"]
+	_, hasRes := obj.Get("Resource")
+	_, hasArgs := obj.Get(args)
+	_, hasCfg := obj.Get("WriterConfig")
 	switch {
 	case hasRes && !hasArgs:
 		v.schema(ptr, "Missing required field '%s' in ResultWriter; expected an object with 'Bucket' and 'Prefix'", args)
@@ -658,13 +658,13 @@ func (v *defValidator) resultWriter(st *vdState, raw any) {
 }
 
 func (v *defValidator) writerConfig(ptr string, raw any) {
-	cfg, ok := raw.(map[string]any)
+	cfg, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'WriterConfig' must be an object, got %s", vdDescribe(raw))
 		return
 	}
 	for _, k := range jsonv.SortedKeys(cfg) {
-		val := cfg[k]
+		val := cfg.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "Transformation":
@@ -693,7 +693,7 @@ var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
 // items, from the S3 sources AWS defines.
 func (v *defValidator) itemReader(st *vdState, raw any) {
 	ptr := st.field("ItemReader")
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'ItemReader' must be an object with 'Resource' and 'ReaderConfig', got %s", vdDescribe(raw))
 		return
@@ -701,29 +701,29 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 	if !vdDistributed(st.obj) {
 		v.schema(ptr, "Field 'ItemReader' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
 	}
-	if _, has := st.obj["ItemsPath"]; has {
+	if _, has := st.obj.Get("ItemsPath"); has {
 		v.schema(st.field("ItemsPath"), "Field 'ItemsPath' cannot be used with 'ItemReader': the items are what the reader reads")
 	}
-	if _, has := st.obj["Items"]; has && st.jsonata {
+	if _, has := st.obj.Get("Items"); has && st.jsonata {
 		v.schema(st.field("Items"), "Field 'Items' cannot be used with 'ItemReader': the items are what the reader reads")
 	}
 	args := "Parameters"
 	if st.jsonata {
 		args = "Arguments"
 	}
-	res, _ := obj["Resource"].(string)
+	res, _ := obj.Value("Resource").(string)
 	switch res {
 	case "arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2":
 	default:
-		if _, has := obj["Resource"]; !has {
+		if _, has := obj.Get("Resource"); !has {
 			v.schema(ptr, "Missing required field 'Resource' in ItemReader; expected \"arn:aws:states:::s3:getObject\" or \"arn:aws:states:::s3:listObjectsV2\"")
 		} else {
-			v.add(vdPointer(ptr, "Resource"), CodeNotImplemented, "Statecraft reads items only with \"arn:aws:states:::s3:getObject\" or \"arn:aws:states:::s3:listObjectsV2\", got %s", vdDescribe(obj["Resource"]))
+			v.add(vdPointer(ptr, "Resource"), CodeNotImplemented, "Statecraft reads items only with \"arn:aws:states:::s3:getObject\" or \"arn:aws:states:::s3:listObjectsV2\", got %s", vdDescribe(obj.Value("Resource")))
 		}
 	}
-	var cfg map[string]any
+	var cfg *jsonv.Object
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "Resource":
@@ -738,7 +738,7 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 				v.templateField(kptr, k, val, st.depth)
 			}
 		case "ReaderConfig":
-			c, ok := val.(map[string]any)
+			c, ok := val.(*jsonv.Object)
 			if !ok {
 				v.schema(kptr, "Field 'ReaderConfig' must be an object, got %s", vdDescribe(val))
 				continue
@@ -748,13 +748,13 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 			v.schema(kptr, "Field '%s' is not supported in ItemReader; expected only Resource, ReaderConfig and %s", k, args)
 		}
 	}
-	if _, has := obj[args]; !has {
+	if _, has := obj.Get(args); !has {
 		v.schema(ptr, "Missing required field '%s' in ItemReader; expected an object with 'Bucket' and 'Key' (getObject) or 'Bucket' and 'Prefix' (listObjectsV2)", args)
 	}
 	cptr := vdPointer(ptr, "ReaderConfig")
-	inputType, _ := cfg["InputType"].(string)
+	inputType, _ := cfg.Value("InputType").(string)
 	for _, k := range jsonv.SortedKeys(cfg) {
-		val := cfg[k]
+		val := cfg.Value(k)
 		kptr := vdPointer(cptr, k)
 		switch k {
 		case "InputType":
@@ -805,13 +805,13 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
 		}
 	}
-	_, hasMax := cfg["MaxItems"]
-	_, hasMaxPath := cfg["MaxItemsPath"]
+	_, hasMax := cfg.Get("MaxItems")
+	_, hasMaxPath := cfg.Get("MaxItemsPath")
 	if hasMax && hasMaxPath {
 		v.schema(cptr, "Fields 'MaxItems' and 'MaxItemsPath' are mutually exclusive; set only one of them")
 	}
-	loc, _ := cfg["CSVHeaderLocation"].(string)
-	_, hasHeaders := cfg["CSVHeaders"]
+	loc, _ := cfg.Value("CSVHeaderLocation").(string)
+	_, hasHeaders := cfg.Get("CSVHeaders")
 	switch {
 	case res == "arn:aws:states:::s3:getObject" && inputType == "":
 		v.schema(cptr, "ItemReader with \"arn:aws:states:::s3:getObject\" needs ReaderConfig.InputType (JSON, JSONL, CSV, PARQUET or MANIFEST)")
@@ -820,7 +820,7 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 	}
 	if inputType != "CSV" {
 		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
-			if _, has := cfg[k]; has {
+			if _, has := cfg.Get(k); has {
 				v.schema(vdPointer(cptr, k), "Field '%s' is only used with InputType \"CSV\"", k)
 			}
 		}
@@ -845,7 +845,7 @@ const vdMaxBatchBytes = 256 * 1024
 // limit, by item count or by size.
 func (v *defValidator) itemBatcher(st *vdState, raw any) {
 	ptr := st.field("ItemBatcher")
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'ItemBatcher' must be an object with 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch', got %s", vdDescribe(raw))
 		return
@@ -858,7 +858,7 @@ func (v *defValidator) itemBatcher(st *vdState, raw any) {
 		expected = "BatchInput, MaxInputBytesPerBatch, MaxItemsPerBatch"
 	}
 	for _, k := range jsonv.SortedKeys(obj) {
-		val := obj[k]
+		val := obj.Value(k)
 		kptr := vdPointer(ptr, k)
 		switch k {
 		case "MaxItemsPerBatch", "MaxInputBytesPerBatch":
@@ -888,8 +888,8 @@ func (v *defValidator) itemBatcher(st *vdState, raw any) {
 	}
 	limits := 0
 	for _, pair := range [][2]string{{"MaxItemsPerBatch", "MaxItemsPerBatchPath"}, {"MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"}} {
-		_, hasA := obj[pair[0]]
-		_, hasB := obj[pair[1]]
+		_, hasA := obj.Get(pair[0])
+		_, hasB := obj.Get(pair[1])
 		if hasA && hasB {
 			v.schema(ptr, "Fields '%s' and '%s' are mutually exclusive; set only one of them", pair[0], pair[1])
 		}
@@ -908,11 +908,11 @@ func (v *defValidator) itemBatcher(st *vdState, raw any) {
 
 // vdDistributed reports whether a Map state's processor runs in
 // DISTRIBUTED mode.
-func vdDistributed(obj map[string]any) bool {
+func vdDistributed(obj *jsonv.Object) bool {
 	for _, k := range []string{"ItemProcessor", "Iterator"} {
-		proc, _ := obj[k].(map[string]any)
-		cfg, _ := proc["ProcessorConfig"].(map[string]any)
-		if cfg["Mode"] == "DISTRIBUTED" {
+		proc, _ := obj.Value(k).(*jsonv.Object)
+		cfg, _ := proc.Value("ProcessorConfig").(*jsonv.Object)
+		if cfg.Value("Mode") == "DISTRIBUTED" {
 			return true
 		}
 	}
@@ -947,8 +947,8 @@ func (v *defValidator) label(ptr string, val any) {
 
 // exclusive reports a state that sets both a field and its alternative.
 func (v *defValidator) exclusive(st *vdState, a, b string) {
-	_, hasA := st.obj[a]
-	_, hasB := st.obj[b]
+	_, hasA := st.obj.Get(a)
+	_, hasB := st.obj.Get(b)
 	if hasA && hasB {
 		v.schema(st.ptr, "Fields '%s' and '%s' are mutually exclusive; set only one of them", a, b)
 	}
@@ -957,7 +957,7 @@ func (v *defValidator) exclusive(st *vdState, a, b string) {
 // secondsField checks an integer field with a lower bound that a JSONata
 // state may also give as an expression. It returns the literal value.
 func (v *defValidator) secondsField(st *vdState, k string, min int64) (int64, bool) {
-	val, ok := st.obj[k]
+	val, ok := st.obj.Get(k)
 	if !ok {
 		return 0, false
 	}
@@ -982,7 +982,7 @@ func (v *defValidator) numberOrExpr(st *vdState, k string, val any, min, max flo
 }
 
 func (v *defValidator) refPathField(st *vdState, k string) {
-	if val, ok := st.obj[k]; ok {
+	if val, ok := st.obj.Get(k); ok {
 		v.pathField(st.field(k), k, val, false, true)
 	}
 }

@@ -143,7 +143,7 @@ func (v *defValidator) pathOrIntrinsic(ptr, name string, val any) {
 // templateField checks a payload template (Parameters, ResultSelector,
 // ItemSelector): an object whose ".$" keys hold paths or intrinsic calls.
 func (v *defValidator) templateField(ptr, name string, val any, depth int) {
-	if _, ok := val.(map[string]any); !ok {
+	if _, ok := val.(*jsonv.Object); !ok {
 		v.schema(ptr, "Field '%s' must be an object (a payload template), got %s", name, vdDescribe(val))
 		return
 	}
@@ -159,15 +159,15 @@ func (v *defValidator) template(ptr string, val any, depth int) {
 		return
 	}
 	switch x := val.(type) {
-	case map[string]any:
+	case *jsonv.Object:
 		for _, k := range jsonv.SortedKeys(x) {
 			if strings.HasSuffix(k, ".$") {
-				if !vdValidExpr(x[k]) {
+				if !vdValidExpr(x.Value(k)) {
 					v.schema(ptr, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", k)
 				}
 				continue
 			}
-			v.template(vdPointer(ptr, k), x[k], depth+1)
+			v.template(vdPointer(ptr, k), x.Value(k), depth+1)
 		}
 	case []any:
 		for i, e := range x {
@@ -197,7 +197,7 @@ const vdMaxVariableName = 80
 // assign checks an Assign block: an object whose keys are variable names.
 // In JSONPath states it is also a payload template.
 func (v *defValidator) assign(ptr string, val any, jsonata bool, depth int) {
-	obj, ok := val.(map[string]any)
+	obj, ok := val.(*jsonv.Object)
 	if !ok {
 		v.schema(ptr, "Field 'Assign' must be an object mapping variable names to values, got %s", vdDescribe(val))
 		return
@@ -235,7 +235,7 @@ func vdVariableName(s string) bool {
 
 // objectOrExpr checks JSONata fields that take an object or one expression.
 func (v *defValidator) objectOrExpr(ptr, name string, val any) {
-	if _, ok := val.(map[string]any); ok {
+	if _, ok := val.(*jsonv.Object); ok {
 		return
 	}
 	if s, ok := val.(string); ok && vdIsExpr(s) {
@@ -250,7 +250,7 @@ func vdDescribe(val any) string {
 	switch x := val.(type) {
 	case nil:
 		return "null"
-	case map[string]any:
+	case *jsonv.Object:
 		return "an object"
 	case []any:
 		if len(x) == 0 {

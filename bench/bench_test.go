@@ -106,7 +106,7 @@ func BenchmarkW1PassChainResult(b *testing.B) {
 func BenchmarkW2Choice(b *testing.B) {
 	var ins [100]any
 	for i := range ins {
-		ins[i] = map[string]any{"n": int64(i)}
+		ins[i] = jsonv.ObjectOf("n", int64(i))
 	}
 	benchWorkload(b, "w2-choice", interp.Options{}, func(i int, _ any) any { return ins[i%100] })
 }
@@ -125,7 +125,7 @@ func BenchmarkW5Parallel10x10(b *testing.B) {
 func BenchmarkW2ChoiceHistory(b *testing.B) {
 	var ins [100]any
 	for i := range ins {
-		ins[i] = map[string]any{"n": int64(i)}
+		ins[i] = jsonv.ObjectOf("n", int64(i))
 	}
 	benchWorkload(b, "w2-choice", interp.Options{History: true}, func(i int, _ any) any { return ins[i%100] })
 }

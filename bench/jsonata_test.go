@@ -14,9 +14,9 @@ import (
 func exprInput() any {
 	items := make([]any, 100)
 	for i := range items {
-		items[i] = map[string]any{"v": int64(i)}
+		items[i] = jsonv.ObjectOf("v", int64(i))
 	}
-	return map[string]any{"a": map[string]any{"b": "deep"}, "name": "World", "items": items}
+	return jsonv.ObjectOf("a", jsonv.ObjectOf("b", "deep"), "name", "World", "items", items)
 }
 
 // BenchmarkExpr compares the cost of one evaluation of typical ASL
@@ -28,7 +28,7 @@ func exprInput() any {
 //	go test -run XXX -bench Expr ./bench/
 func BenchmarkExpr(b *testing.B) {
 	in := exprInput()
-	bindings := map[string]any{"states": map[string]any{"input": in}}
+	bindings := map[string]any{"states": jsonv.ObjectOf("input", in)}
 	ata := func(name, src string) {
 		b.Run("jsonata/"+name, func(b *testing.B) {
 			q, err := asl.CompileQuery("{% "+src+" %}", "Output")
@@ -107,7 +107,7 @@ func BenchmarkW2ChoiceJSONata(b *testing.B) {
 	}
 	var ins [100]any
 	for i := range ins {
-		ins[i] = map[string]any{"n": int64(i)}
+		ins[i] = jsonv.ObjectOf("n", int64(i))
 	}
 	m := interp.New(sm, interp.Options{})
 	b.ReportAllocs()
@@ -129,7 +129,7 @@ func TestW2JSONataMatchesJSONPath(t *testing.T) {
 	}
 	m := interp.New(sm, interp.Options{})
 	for _, n := range []int64{3, 77} {
-		x, _ := m.Start(info(map[string]any{"n": n}), start, 1)
+		x, _ := m.Start(info(jsonv.ObjectOf("n", n)), start, 1)
 		want := map[string]any{"n": n, "tag": "w2", "size": "small"}
 		if n > 50 {
 			want["size"] = "big"

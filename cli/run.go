@@ -216,7 +216,7 @@ func writeResult(w io.Writer, res *runner.Result, history bool) error {
 
 func readInput(s string) (any, error) {
 	if s == "" {
-		return map[string]any{}, nil
+		return jsonv.NewObject(0), nil
 	}
 	data := []byte(s)
 	if strings.HasPrefix(s, "@") {

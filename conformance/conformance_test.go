@@ -36,10 +36,14 @@ type recorded struct {
 }
 
 type outcome struct {
-	name      string
-	core      bool // neither JSONata nor Assign: in scope for the interpreter core
-	features  []string
-	outputOK  bool
+	name     string
+	core     bool // neither JSONata nor Assign: in scope for the interpreter core
+	features []string
+	outputOK bool
+	// orderWhy says how the output's key order differs from the recorded
+	// one, which the recorder kept as AWS wrote it (recorded outputs are
+	// not sorted); empty when it does not.
+	orderWhy  string
 	hasHist   bool
 	historyOK bool
 	why       string
@@ -64,6 +68,9 @@ type Ratchet struct {
 	CoreHistory int `json:"core_history"`
 	AllOutput   int `json:"all_output"`
 	AllHistory  int `json:"all_history"`
+	// The output counts again, with key order compared too.
+	CoreOutputOrder int `json:"core_output_order"`
+	AllOutputOrder  int `json:"all_output_order"`
 }
 
 func TestConformance(t *testing.T) {
@@ -92,6 +99,9 @@ func TestConformance(t *testing.T) {
 		if verbose && (o.core || os.Getenv("CONFORMANCE_VERBOSE") == "all") && (!o.outputOK || (o.hasHist && !o.historyOK)) {
 			t.Logf("FAIL %s\n    %s", o.name, o.why)
 		}
+		if verbose && (o.core || os.Getenv("CONFORMANCE_VERBOSE") == "all") && o.orderWhy != "" {
+			t.Logf("ORDER %s\n    %s", o.name, o.orderWhy)
+		}
 	}
 	r := report(t, results)
 	if filter != "" {
@@ -106,10 +116,12 @@ func TestConformance(t *testing.T) {
 	if err := json.Unmarshal(data, &want); err != nil {
 		t.Fatalf("ratchet.json: %v", err)
 	}
-	if r.CoreOutput < want.CoreOutput || r.CoreHistory < want.CoreHistory || r.AllOutput < want.AllOutput || r.AllHistory < want.AllHistory {
+	if r.CoreOutput < want.CoreOutput || r.CoreHistory < want.CoreHistory || r.AllOutput < want.AllOutput || r.AllHistory < want.AllHistory ||
+		r.CoreOutputOrder < want.CoreOutputOrder || r.AllOutputOrder < want.AllOutputOrder {
 		t.Errorf("conformance fell below the ratchet: got %+v, ratchet %+v", r, want)
 	}
-	if r != want && r.CoreOutput >= want.CoreOutput && r.CoreHistory >= want.CoreHistory && r.AllOutput >= want.AllOutput && r.AllHistory >= want.AllHistory {
+	if r != want && r.CoreOutput >= want.CoreOutput && r.CoreHistory >= want.CoreHistory && r.AllOutput >= want.AllOutput && r.AllHistory >= want.AllHistory &&
+		r.CoreOutputOrder >= want.CoreOutputOrder && r.AllOutputOrder >= want.AllOutputOrder {
 		t.Logf("conformance is above the ratchet: raise conformance/ratchet.json to %s", mustJSON(r))
 	}
 }
@@ -145,7 +157,7 @@ func mustJSON(v any) string {
 }
 
 func report(t *testing.T, results []outcome) Ratchet {
-	type counts struct{ n, out, hn, hist int }
+	type counts struct{ n, out, ord, hn, hist int }
 	byFeature := map[string]*counts{}
 	var core, all, ata counts
 	for _, o := range results {
@@ -153,6 +165,9 @@ func report(t *testing.T, results []outcome) Ratchet {
 			c.n++
 			if o.outputOK {
 				c.out++
+			}
+			if o.outputOK && o.orderWhy == "" {
+				c.ord++
 			}
 			if o.hasHist {
 				c.hn++
@@ -194,8 +209,9 @@ func report(t *testing.T, results []outcome) Ratchet {
 	fmt.Fprintf(&b, "core (no JSONata, no Assign): output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", core.out, core.n, pct(core.out, core.n), core.hist, core.hn, pct(core.hist, core.hn))
 	fmt.Fprintf(&b, "jsonata+assign: output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", ata.out, ata.n, pct(ata.out, ata.n), ata.hist, ata.hn, pct(ata.hist, ata.hn))
 	fmt.Fprintf(&b, "all cases:                     output %d/%d (%.1f%%), history %d/%d (%.1f%%)\n", all.out, all.n, pct(all.out, all.n), all.hist, all.hn, pct(all.hist, all.hn))
+	fmt.Fprintf(&b, "output with key order:         core %d/%d, all %d/%d\n", core.ord, core.n, all.ord, all.n)
 	t.Log(b.String())
-	return Ratchet{CoreOutput: core.out, CoreHistory: core.hist, AllOutput: all.out, AllHistory: all.hist}
+	return Ratchet{CoreOutput: core.out, CoreHistory: core.hist, AllOutput: all.out, AllHistory: all.hist, CoreOutputOrder: core.ord, AllOutputOrder: all.ord}
 }
 
 var fixedStart = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -219,7 +235,9 @@ func runCase(c recorded) (o outcome) {
 	}()
 	var exp map[string]any
 	if v, err := jsonv.Parse(c.Expected); err == nil {
-		exp, _ = v.(map[string]any)
+		if o, ok := v.(*jsonv.Object); ok {
+			exp = o.Map()
+		}
 	}
 	var wantHist []any
 	if len(c.History) > 0 && string(c.History) != "null" {
@@ -278,17 +296,22 @@ func runCase(c recorded) (o outcome) {
 	n := newNormalizer()
 	n.uuidBase = firstUUID(append(append([]byte{}, c.Expected...), c.History...))
 	o.outputOK, o.why = compareOutcome(n, exp, res)
+	if o.outputOK && res.Status == interp.Succeeded {
+		if !sameOrder(exp["output"], n.value(res.Output, "")) {
+			o.orderWhy = fmt.Sprintf("output key order %s\n      want %s", jsonv.String(n.value(res.Output, "")), jsonv.String(exp["output"]))
+		}
+	}
 	if !o.outputOK || !o.hasHist {
 		return o
 	}
-	got := make([]map[string]any, 0, len(res.History))
+	got := make([]*jsonv.Object, 0, len(res.History))
 	for i := range res.History {
 		v, err := jsonv.Parse(res.History[i].AppendJSON(nil))
 		if err != nil {
 			o.why = "history event does not encode: " + err.Error()
 			return o
 		}
-		got = append(got, n.historyEvent(v.(map[string]any)))
+		got = append(got, n.historyEvent(v.(*jsonv.Object)))
 	}
 	o.historyOK, o.why = compareHistory(wantHist, got)
 	return o

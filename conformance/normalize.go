@@ -108,10 +108,10 @@ func (n *normalizer) value(v any, key string) any {
 			return "<uuid:" + strconv.Itoa(id) + ">"
 		}
 		return n.str(x)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for _, k := range jsonv.SortedKeys(x) {
-			out[k] = n.value(x[k], k)
+	case *jsonv.Object:
+		out := jsonv.NewObject(x.Len())
+		for k, e := range x.All() {
+			out.Append(k, n.value(e, k))
 		}
 		return out
 	case []any:
@@ -126,7 +126,10 @@ func (n *normalizer) value(v any, key string) any {
 
 // looseEqual compares two normalised values. Strings that both hold JSON
 // text compare as JSON, because the recorder kept arrays and scalars in
-// history events as text whose spacing and number format differ by encoder.
+// history events as text whose spacing and number format differ by encoder;
+// their objects' key order must match too, since text keeps the order AWS
+// wrote. Parsed values compare without order (the recorder sorted the keys
+// of what it parsed).
 func looseEqual(a, b any) bool {
 	if _, ok := b.(string); ok {
 		if _, ok := a.(string); !ok {
@@ -153,16 +156,16 @@ func looseEqual(a, b any) bool {
 		va, err1 := jsonv.ParseString(x)
 		vb, err2 := jsonv.ParseString(y)
 		if err1 == nil && err2 == nil {
-			return looseEqual(va, vb)
+			return looseEqual(va, vb) && sameOrder(va, vb)
 		}
 		return false
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *jsonv.Object:
+		y, ok := b.(*jsonv.Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, xv := range x {
-			yv, ok := y[k]
+		for k, xv := range x.All() {
+			yv, ok := y.Get(k)
 			if !ok || !looseEqual(xv, yv) {
 				return false
 			}
@@ -183,47 +186,75 @@ func looseEqual(a, b any) bool {
 	return jsonv.Equal(a, b)
 }
 
+// sameOrder reports whether the objects in a and b (values looseEqual
+// found equal) list their keys in the same order.
+func sameOrder(a, b any) bool {
+	switch x := a.(type) {
+	case *jsonv.Object:
+		y, ok := b.(*jsonv.Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i, k := range x.Keys() {
+			if y.KeyAt(i) != k || !sameOrder(x.ValueAt(i), y.ValueAt(i)) {
+				return false
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameOrder(x[i], y[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // historyEvent normalises one of our events to the recorder's form: details
 // input/output that hold a JSON object are parsed.
-func (n *normalizer) historyEvent(ev map[string]any) map[string]any {
-	out := n.value(ev, "").(map[string]any)
-	for k, v := range out {
+func (n *normalizer) historyEvent(ev *jsonv.Object) *jsonv.Object {
+	out := n.value(ev, "").(*jsonv.Object)
+	for k, v := range out.All() {
 		if !strings.HasSuffix(k, "EventDetails") {
 			continue
 		}
-		d, ok := v.(map[string]any)
+		d, ok := v.(*jsonv.Object)
 		if !ok {
 			continue
 		}
 		for _, f := range []string{"input", "output"} {
-			s, ok := d[f].(string)
+			s, ok := d.Value(f).(string)
 			if !ok {
 				continue
 			}
 			if pv, err := jsonv.ParseString(s); err == nil {
-				if obj, ok := pv.(map[string]any); ok {
-					d[f] = n.value(obj, f)
+				if obj, ok := pv.(*jsonv.Object); ok {
+					d.Set(f, n.value(obj, f))
 				}
 			}
 		}
-		if c, ok := d["cause"].(string); ok {
-			d["cause"] = n.cause(c)
+		if c, ok := d.Value("cause").(string); ok {
+			d.Set("cause", n.cause(c))
 		}
 		// The recorder also kept variable values that hold JSON objects
 		// parsed.
-		if av, ok := d["assignedVariables"].(map[string]any); ok {
-			for k, v := range av {
+		if av, ok := d.Value("assignedVariables").(*jsonv.Object); ok {
+			for k, v := range av.All() {
 				s, ok := v.(string)
 				if !ok {
 					continue
 				}
 				if pv, err := jsonv.ParseString(s); err == nil {
 					switch x := pv.(type) {
-					case map[string]any:
-						av[k] = n.value(x, k)
+					case *jsonv.Object:
+						av.Set(k, n.value(x, k))
 					case string:
 						// Dates inside the JSON text were replaced too.
-						av[k] = jsonv.String(n.str(x))
+						av.Set(k, jsonv.String(n.str(x)))
 					}
 				}
 			}
@@ -234,29 +265,29 @@ func (n *normalizer) historyEvent(ev map[string]any) map[string]any {
 
 // isPlaceholder reports whether a recorded event's id was replaced because
 // the recorder re-sorted Parallel branch events.
-func isPlaceholder(ev map[string]any) bool {
-	_, isList := ev["id"].([]any)
+func isPlaceholder(ev *jsonv.Object) bool {
+	_, isList := ev.Value("id").([]any)
 	return isList
 }
 
 // compareHistory matches our events against the recorded ones: events with
 // real ids in order, placeholder events as a multiset.
-func compareHistory(want []any, got []map[string]any) (bool, string) {
-	var ordered []map[string]any
-	var multi []map[string]any
+func compareHistory(want []any, got []*jsonv.Object) (bool, string) {
+	var ordered []*jsonv.Object
+	var multi []*jsonv.Object
 	for _, w := range want {
-		e, _ := w.(map[string]any)
+		e, _ := w.(*jsonv.Object)
 		if isPlaceholder(e) {
 			multi = append(multi, e)
 		} else {
 			ordered = append(ordered, e)
 		}
 	}
-	strip := func(e map[string]any) map[string]any {
-		c := make(map[string]any, len(e))
-		for k, v := range e {
+	strip := func(e *jsonv.Object) *jsonv.Object {
+		c := jsonv.NewObject(e.Len())
+		for k, v := range e.All() {
 			if k != "id" && k != "previousEventId" {
-				c[k] = v
+				c.Append(k, v)
 			}
 		}
 		return c
@@ -278,7 +309,7 @@ func compareHistory(want []any, got []map[string]any) (bool, string) {
 				}
 			}
 			// The recorder's re-sort dropped the closing event of a Parallel.
-			if !matched && g["type"] == "ParallelStateSucceeded" {
+			if !matched && g.Value("type") == "ParallelStateSucceeded" {
 				matched = true
 			}
 		}

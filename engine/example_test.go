@@ -10,6 +10,8 @@ import (
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
 	"github.com/statecraft/statecraft/taskport"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 const (
@@ -30,7 +32,7 @@ func ExampleEngine() {
 	// Options.Tasks runs the resources the engine does not run itself:
 	// here a Lambda function that the program answers.
 	greet := taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
-		name, _ := req.Input.(map[string]any)["Payload"].(map[string]any)["name"].(string)
+		name, _ := req.Input.(*jsonv.Object).Map()["Payload"].(*jsonv.Object).Map()["name"].(string)
 		return map[string]any{"Payload": "Hello, " + name}, nil
 	})
 	eng := engine.New(st, engine.Options{Tasks: greet})

@@ -57,7 +57,7 @@ func doublingPort(calls *atomic.Int32) taskport.Port {
 		if req.Attempt == 0 {
 			return nil, taskport.Fail("Flaky", "first attempt")
 		}
-		n, _ := jsonv.Integer(req.Input.(map[string]any)["n"])
+		n, _ := jsonv.Integer(req.Input.(*jsonv.Object).Map()["n"])
 		return map[string]any{"n": 2 * n}, nil
 	})
 }
@@ -72,7 +72,7 @@ func TestExpressRuns(t *testing.T) {
 		noPort         bool
 		calls          int32
 	}{
-		{name: "pass, wait, choice", in: `{"v":2}`, status: "SUCCEEDED", output: `{"big":false,"v":2}`,
+		{name: "pass, wait, choice", in: `{"v":2}`, status: "SUCCEEDED", output: `{"v":2,"big":false}`,
 			def: `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"C"},
 				"C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericGreaterThan":5,"Next":"Big"}],"Default":"Small"},
 				"Big":{"Type":"Pass","Result":true,"ResultPath":"$.big","End":true},

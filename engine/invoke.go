@@ -43,17 +43,17 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		e.failParent(ctx, parent.Arn, t.Ref, "States.Runtime", "The task's stored request is not readable: "+err.Error())
 		return
 	}
-	m, _ := v.(map[string]any)
-	req := taskport.Request{ExecutionArn: parent.Arn, Token: token, Input: m["Input"]}
-	req.Resource, _ = m["Resource"].(string)
-	req.StateName, _ = m["StateName"].(string)
-	if secs, ok := jsonv.Integer(m["TimeoutSeconds"]); ok && secs > 0 {
+	m, _ := v.(*jsonv.Object)
+	req := taskport.Request{ExecutionArn: parent.Arn, Token: token, Input: m.Value("Input")}
+	req.Resource, _ = m.Value("Resource").(string)
+	req.StateName, _ = m.Value("StateName").(string)
+	if secs, ok := jsonv.Integer(m.Value("TimeoutSeconds")); ok && secs > 0 {
 		req.Timeout = time.Duration(secs) * time.Second
 	}
-	if secs, ok := jsonv.Integer(m["HeartbeatSeconds"]); ok && secs > 0 {
+	if secs, ok := jsonv.Integer(m.Value("HeartbeatSeconds")); ok && secs > 0 {
 		req.Heartbeat = time.Duration(secs) * time.Second
 	}
-	if n, ok := jsonv.Integer(m["Attempt"]); ok {
+	if n, ok := jsonv.Integer(m.Value("Attempt")); ok {
 		req.Attempt = int(n)
 	}
 	e.mu.Lock()

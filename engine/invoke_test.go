@@ -36,7 +36,7 @@ func TestPortRetries(t *testing.T) {
 		if n <= 2 {
 			return nil, &taskport.Failure{Name: "Error", Cause: "error happened"}
 		}
-		in := req.Input.(map[string]any)
+		in := req.Input.(*jsonv.Object).Map()
 		return map[string]any{"n": in["n"].(int64) * 2}, nil
 	})
 	h := newPortHarness(t, memstore.New(), inv)

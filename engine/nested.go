@@ -39,25 +39,25 @@ func nestedRequest(text, executionArn, token string) (taskport.Request, error) {
 	if err != nil {
 		return taskport.Request{}, err
 	}
-	m, _ := v.(map[string]any)
-	req := taskport.Request{ExecutionArn: executionArn, Token: token, Input: m["Parameters"]}
-	req.Resource, _ = m["Resource"].(string)
+	m, _ := v.(*jsonv.Object)
+	req := taskport.Request{ExecutionArn: executionArn, Token: token, Input: m.Value("Parameters")}
+	req.Resource, _ = m.Value("Resource").(string)
 	return req, nil
 }
 
 func parseNestedTask(resource string, parameters any, token string) (*nestedTask, error) {
 	nt := &nestedTask{resource: resource}
-	params, _ := parameters.(map[string]any)
+	params, _ := parameters.(*jsonv.Object)
 	if params == nil {
 		return nil, errors.New("the parameters must be an object with StateMachineArn")
 	}
-	nt.smArn, _ = params["StateMachineArn"].(string)
+	nt.smArn, _ = params.Value("StateMachineArn").(string)
 	if nt.smArn == "" {
 		return nil, errors.New("the parameters have no StateMachineArn")
 	}
-	switch in := params["Input"].(type) {
+	switch in := params.Value("Input").(type) {
 	case nil:
-		nt.input = &Input{Text: "{}", Value: map[string]any{}}
+		nt.input = &Input{Text: "{}", Value: jsonv.NewObject(0)}
 	case string:
 		parsed, err := ParseInput(in)
 		if err != nil {
@@ -67,7 +67,7 @@ func parseNestedTask(resource string, parameters any, token string) (*nestedTask
 	default:
 		nt.input = &Input{Text: jsonv.String(in), Value: in}
 	}
-	nt.name, _ = params["Name"].(string)
+	nt.name, _ = params.Value("Name").(string)
 	if nt.name == "" {
 		// Deterministic, so that starting again after a crash finds the
 		// same child instead of starting a second one.
@@ -138,7 +138,7 @@ func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, er
 	}
 	switch p := pattern(nt.resource); p {
 	case "":
-		return map[string]any{"ExecutionArn": child.Arn, "StartDate": epochMillis(child.StartedAt)}, nil
+		return jsonv.ObjectOf("ExecutionArn", child.Arn, "StartDate", epochMillis(child.StartedAt)), nil
 	case ".sync", ".sync:2":
 		if child.Status != "RUNNING" {
 			return childResult(child, p == ".sync:2")
@@ -244,7 +244,9 @@ func childResult(child *store.Execution, parsed bool) (any, error) {
 			desc["Output"], _ = jsonv.ParseString(child.Output)
 		}
 		desc["OutputDetails"] = map[string]any{"Included": true}
-		return desc, nil
+		// Sorted keys, as the AWS SDK's DescribeExecution output was
+		// always encoded here.
+		return jsonv.FromMap(desc), nil
 	}
 	if child.HasError {
 		desc["Error"] = child.Error

@@ -81,7 +81,7 @@ func TestNestedExecutions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.check(t, out.(map[string]any))
+			c.check(t, out.(*jsonv.Object).Map())
 			h.types(rec.Arn)
 		})
 	}

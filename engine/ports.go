@@ -7,6 +7,8 @@ import (
 
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/taskport"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Task resources. Every attempt of every Task state, in a STANDARD or an
@@ -142,7 +144,9 @@ func outcome(resource string, out any, err error) interp.Event {
 	var f *taskport.Failure
 	switch {
 	case err == nil:
-		return interp.Event{Kind: interp.TaskSucceeded, Output: out}
+		// A port written in Go may answer with Go maps: bring them into
+		// the model (this walks arrays, not Objects).
+		return interp.Event{Kind: interp.TaskSucceeded, Output: jsonv.Normalize(out)}
 	case errors.Is(err, taskport.ErrNotSupported):
 		return failedEvent(taskport.NotSupported(resource))
 	case errors.As(err, &f):

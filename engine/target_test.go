@@ -116,7 +116,10 @@ func TestStartThroughVersionAndAlias(t *testing.T) {
 					t.Fatal(evs, err)
 				}
 				v, _ := jsonv.ParseString(string(evs[0].Body))
-				d, _ := v.(map[string]any)["executionStartedEventDetails"].(map[string]any)
+				var d map[string]any
+				if o, ok := v.(*jsonv.Object).Value("executionStartedEventDetails").(*jsonv.Object); ok {
+					d = o.Map()
+				}
 				got, _ := d["stateMachineVersionArn"].(string)
 				gotAlias, _ := d["stateMachineAliasArn"].(string)
 				if got != c.version || gotAlias != c.alias || !strings.HasSuffix(d["roleArn"].(string), c.role) {
@@ -185,7 +188,7 @@ func TestNestedThroughAlias(t *testing.T) {
 	}
 	rec = h.wait(rec.Arn)
 	out, _ := jsonv.ParseString(rec.Output)
-	if rec.Status != "SUCCEEDED" || !jsonv.Equal(out.(map[string]any)["Output"], map[string]any{"v": int64(1)}) {
+	if rec.Status != "SUCCEEDED" || !jsonv.Equal(out.(*jsonv.Object).Map()["Output"], map[string]any{"v": int64(1)}) {
 		t.Fatalf("parent %s %s", rec.Status, rec.Output)
 	}
 	children, _, err := h.st.ListExecutions(context.Background(), store.ListExecutionsParams{StateMachineArn: smArn, StateMachineAliasArn: prod, Limit: 10})

@@ -26,7 +26,7 @@ func testOne(t *testing.T, ctx context.Context, tasks taskport.Port, def string,
 	e := New(memstore.New(), Options{Tasks: tasks})
 	return e.TestState(ctx, &StateTest{
 		Machine: sm, State: sm.Start, Region: "us-east-1", Account: "123456789012",
-		Input: map[string]any{"in": int64(1)}, Mock: mock, Trace: trace,
+		Input: jsonv.ObjectOf("in", int64(1)), Mock: mock, Trace: trace,
 	})
 }
 
@@ -71,7 +71,7 @@ func TestTestState(t *testing.T) {
 			tasks:  taskport.Func(func(context.Context, taskport.Request) (any, error) { panic("called") }),
 			status: "FAILED", err: "States.TaskFailed", cause: "another account"},
 		{name: "the state's TimeoutSeconds, caught", def: `{"Type":"Task",` + lambda + `,"TimeoutSeconds":1,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Late"}],"End":true}`,
-			tasks: block, status: "CAUGHT_ERROR", err: "States.Timeout", next: "Late", output: `{"Cause":"","Error":"States.Timeout"}`},
+			tasks: block, status: "CAUGHT_ERROR", err: "States.Timeout", next: "Late", output: `{"Error":"States.Timeout","Cause":""}`},
 		{name: "the test's own limit", def: `{"Type":"Task",` + lambda + `,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true}`,
 			tasks: block, limit: 50 * time.Millisecond, status: "FAILED", err: "States.Timeout", cause: "did not complete within 50ms"},
 		{name: "a mocked result", def: `{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","ResultPath":"$.r","End":true}`,

@@ -225,14 +225,14 @@ func transitions(s *asl.State) []transition {
 	if s.Type == asl.TypeChoice {
 		if jsonata {
 			// The asl package keeps JSONata Choices raw.
-			rules, _ := s.Raw["Choices"].([]any)
+			rules, _ := s.Raw.Value("Choices").([]any)
 			for i, r := range rules {
-				ro, _ := r.(map[string]any)
-				next, ok := ro["Next"].(string)
+				ro, _ := r.(*jsonv.Object)
+				next, ok := ro.Value("Next").(string)
 				if !ok {
 					continue
 				}
-				ts = append(ts, transition{next, KindChoice, conditionLabel(ro["Condition"]), fmt.Sprintf("%s/Choices/%d", s.Pointer, i)})
+				ts = append(ts, transition{next, KindChoice, conditionLabel(ro.Value("Condition")), fmt.Sprintf("%s/Choices/%d", s.Pointer, i)})
 			}
 		} else {
 			for i, r := range s.Choices {
@@ -250,15 +250,15 @@ func transitions(s *asl.State) []transition {
 		ts = append(ts, transition{s.Next, KindNext, "", s.Pointer + "/Next"})
 	}
 	if jsonata {
-		catchers, _ := s.Raw["Catch"].([]any)
+		catchers, _ := s.Raw.Value("Catch").([]any)
 		for i, c := range catchers {
-			co, _ := c.(map[string]any)
-			next, ok := co["Next"].(string)
+			co, _ := c.(*jsonv.Object)
+			next, ok := co.Value("Next").(string)
 			if !ok {
 				continue
 			}
 			var errs []string
-			list, _ := co["ErrorEquals"].([]any)
+			list, _ := co.Value("ErrorEquals").([]any)
 			for _, e := range list {
 				if es, ok := e.(string); ok {
 					errs = append(errs, es)
@@ -319,7 +319,7 @@ func detail(s *asl.State) string {
 	case asl.TypeWait:
 		if s.QueryLanguage == asl.JSONata {
 			for _, k := range []string{"Seconds", "Timestamp"} {
-				if v, ok := s.Raw[k]; ok {
+				if v, ok := s.Raw.Get(k); ok {
 					return strings.ToLower(k) + ": " + rawText(v)
 				}
 			}
@@ -329,7 +329,7 @@ func detail(s *asl.State) string {
 		case s.HasSeconds:
 			return strconv.FormatInt(s.Seconds, 10) + "s"
 		case s.HasTimestamp:
-			if ts, ok := s.Raw["Timestamp"].(string); ok {
+			if ts, ok := s.Raw.Value("Timestamp").(string); ok {
 				return "until " + ts
 			}
 			return "until " + s.Timestamp.Format("2006-01-02T15:04:05Z07:00")
@@ -341,8 +341,8 @@ func detail(s *asl.State) string {
 	case asl.TypeFail:
 		errText, causeText := s.Error, s.Cause
 		if s.QueryLanguage == asl.JSONata {
-			errText, _ = s.Raw["Error"].(string)
-			causeText, _ = s.Raw["Cause"].(string)
+			errText, _ = s.Raw.Value("Error").(string)
+			causeText, _ = s.Raw.Value("Cause").(string)
 		}
 		if s.ErrorPath != nil {
 			errText = s.ErrorPath.String()

@@ -24,23 +24,22 @@ func escape(s string) string {
 //	COMMAS    array=a,b (the joined value is encoded as one, so "," is %2C)
 //	BRACKETS  array[]=a&array[]=b
 //
-// Keys are written in sorted order (the value model keeps no member
-// order). A null is written as an empty value; an empty array or object
+// Keys are written in the object's order. A null is written as an empty value; an empty array or object
 // writes nothing. COMMAS applies to arrays of scalars; an array holding
 // objects or arrays is written as INDICES.
-func formEncode(m map[string]any, format string) string {
+func formEncode(m *jsonv.Object, format string) string {
 	var parts []string
-	for _, k := range jsonv.SortedKeys(m) {
-		parts = appendForm(parts, k, m[k], format)
+	for k, v := range m.All() {
+		parts = appendForm(parts, k, v, format)
 	}
 	return strings.Join(parts, "&")
 }
 
 func appendForm(parts []string, key string, v any, format string) []string {
 	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range jsonv.SortedKeys(x) {
-			parts = appendForm(parts, key+"["+k+"]", x[k], format)
+	case *jsonv.Object:
+		for k, e := range x.All() {
+			parts = appendForm(parts, key+"["+k+"]", e, format)
 		}
 		return parts
 	case []any:

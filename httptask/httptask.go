@@ -56,6 +56,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,7 +241,8 @@ func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error)
 			}
 		}
 	}
-	return out, nil
+	// Sorted keys (headers too): the order of AWS's documented example.
+	return jsonv.FromMap(out), nil
 }
 
 func (i *Invoker) client() *http.Client {
@@ -381,20 +383,25 @@ func requestBody(p *params, conn *Connection) ([]byte, bool, error) {
 	body := p.body
 	hasBody := p.hasBody
 	if len(conn.InvocationBodyParameters) > 0 {
-		var merged map[string]any
+		// The body's keys keep their order; the connection's parameters
+		// (a Go map, so sorted) are set onto it: a key the body has keeps
+		// its place, new ones go last.
+		var merged *jsonv.Object
 		switch b := body.(type) {
 		case nil:
-			merged = map[string]any{}
-		case map[string]any:
-			merged = make(map[string]any, len(b)+len(conn.InvocationBodyParameters))
-			for k, v := range b {
-				merged[k] = v
-			}
+			merged = jsonv.NewObject(len(conn.InvocationBodyParameters))
+		case *jsonv.Object:
+			merged = b.Clone(len(conn.InvocationBodyParameters))
 		default:
 			return nil, false, &taskport.Failure{Name: ErrRuntime, Cause: "Cannot merge connection body authorization parameters with request body."}
 		}
-		for k, v := range conn.InvocationBodyParameters {
-			merged[k] = v
+		names := make([]string, 0, len(conn.InvocationBodyParameters))
+		for k := range conn.InvocationBodyParameters {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			merged.Set(k, conn.InvocationBodyParameters[k])
 		}
 		body, hasBody = merged, true
 	}
@@ -405,7 +412,7 @@ func requestBody(p *params, conn *Connection) ([]byte, bool, error) {
 		return []byte(s), true, nil
 	}
 	if p.encoding == encodingURL {
-		m, ok := body.(map[string]any)
+		m, ok := body.(*jsonv.Object)
 		if !ok {
 			return nil, false, &taskport.Failure{Name: ErrRuntime, Cause: fmt.Sprintf("The RequestBody cannot be URL-encoded: it is a JSON %s, not an object or a string.", jsonv.TypeName(body))}
 		}
@@ -460,7 +467,7 @@ func isJSON(media string) bool {
 }
 
 func isObject(v any) bool {
-	_, ok := v.(map[string]any)
+	_, ok := v.(*jsonv.Object)
 	return ok
 }
 

@@ -182,13 +182,13 @@ func TestResourceNotSupported(t *testing.T) {
 		"arn:aws:states:us-east-1::http:invoke",
 		"",
 	} {
-		if _, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: map[string]any{}}); !errors.Is(err, taskport.ErrNotSupported) {
+		if _, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: jsonv.NewObject(0)}); !errors.Is(err, taskport.ErrNotSupported) {
 			t.Errorf("%q: err = %v, want ErrNotSupported", r, err)
 		}
 	}
 	// Every partition's http:invoke is ours (here it fails on its Parameters).
 	for _, r := range []string{resource, "arn:aws-cn:states:::http:invoke", "arn:aws-us-gov:states:::http:invoke"} {
-		_, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: map[string]any{}})
+		_, err := inv.Invoke(context.Background(), taskport.Request{Resource: r, Input: jsonv.NewObject(0)})
 		var te *taskport.Failure
 		if !errors.As(err, &te) || te.Name != ErrRuntime {
 			t.Errorf("%q: err = %v, want States.Runtime", r, err)
@@ -220,7 +220,7 @@ func TestRequests(t *testing.T) {
 		{
 			name: "GET with query parameters", path: "/echo", method: "GET", conn: connNone,
 			extra:       `"QueryParameters":{"q":"a b&c","tags":["t1","t2"],"n":5,"flag":true}`,
-			wantQuery:   "flag=true&n=5&q=a%20b%26c&tags=t1&tags=t2",
+			wantQuery:   "q=a%20b%26c&tags=t1&tags=t2&n=5&flag=true",
 			wantHeaders: map[string][]string{"User-Agent": {"Amazon|StepFunctions|HttpInvoke|eu-west-1"}, "Range": {"bytes=0-262144"}},
 			wantNoHeaders: []string{
 				"Content-Type", // no body, no content type
@@ -233,7 +233,7 @@ func TestRequests(t *testing.T) {
 		{
 			name: "POST JSON body", path: "/echo", method: "POST", conn: connNone,
 			extra:    `"RequestBody":{"b":[1,"two",null],"a":{"x":1.5}}`,
-			wantBody: `{"a":{"x":1.5},"b":[1,"two",null]}`, wantType: "application/json; charset=UTF-8",
+			wantBody: `{"b":[1,"two",null],"a":{"x":1.5}}`, wantType: "application/json; charset=UTF-8",
 		},
 		{
 			name: "string body sent as is", path: "/echo", method: "PUT", conn: connNone,
@@ -246,24 +246,24 @@ func TestRequests(t *testing.T) {
 		},
 		{
 			name: "URL_ENCODED default INDICES", path: "/echo", method: "POST", conn: connNone, extra: form(""),
-			wantBody: "array%5B0%5D=a&array%5B1%5D=b%20c&array%5B2%5D=d%2Be&name=x%26y&nested%5Bn%5D=2&nested%5Bon%5D=true",
+			wantBody: "array%5B0%5D=a&array%5B1%5D=b%20c&array%5B2%5D=d%2Be&name=x%26y&nested%5Bon%5D=true&nested%5Bn%5D=2",
 			wantType: "application/x-www-form-urlencoded",
 		},
 		{
 			name: "URL_ENCODED INDICES", path: "/echo", method: "POST", conn: connNone, extra: form("INDICES"),
-			wantBody: "array%5B0%5D=a&array%5B1%5D=b%20c&array%5B2%5D=d%2Be&name=x%26y&nested%5Bn%5D=2&nested%5Bon%5D=true",
+			wantBody: "array%5B0%5D=a&array%5B1%5D=b%20c&array%5B2%5D=d%2Be&name=x%26y&nested%5Bon%5D=true&nested%5Bn%5D=2",
 		},
 		{
 			name: "URL_ENCODED REPEAT", path: "/echo", method: "POST", conn: connNone, extra: form("REPEAT"),
-			wantBody: "array=a&array=b%20c&array=d%2Be&name=x%26y&nested%5Bn%5D=2&nested%5Bon%5D=true",
+			wantBody: "array=a&array=b%20c&array=d%2Be&name=x%26y&nested%5Bon%5D=true&nested%5Bn%5D=2",
 		},
 		{
 			name: "URL_ENCODED COMMAS", path: "/echo", method: "POST", conn: connNone, extra: form("COMMAS"),
-			wantBody: "array=a%2Cb%20c%2Cd%2Be&name=x%26y&nested%5Bn%5D=2&nested%5Bon%5D=true",
+			wantBody: "array=a%2Cb%20c%2Cd%2Be&name=x%26y&nested%5Bon%5D=true&nested%5Bn%5D=2",
 		},
 		{
 			name: "URL_ENCODED BRACKETS", path: "/echo", method: "POST", conn: connNone, extra: form("BRACKETS"),
-			wantBody: "array%5B%5D=a&array%5B%5D=b%20c&array%5B%5D=d%2Be&name=x%26y&nested%5Bn%5D=2&nested%5Bon%5D=true",
+			wantBody: "array%5B%5D=a&array%5B%5D=b%20c&array%5B%5D=d%2Be&name=x%26y&nested%5Bon%5D=true&nested%5Bn%5D=2",
 		},
 		{
 			name: "URL_ENCODED without a Content-Type header", path: "/echo", method: "POST", conn: connNone,
@@ -297,7 +297,7 @@ func TestRequests(t *testing.T) {
 				`"RequestBody":{"Job":"Software Engineer","BodyParam":"state_machine_body_param"},` +
 				`"QueryParameters":{"QueryParam":"state_machine_query_param","Other":"o"}`,
 			wantQuery: "Other=o&QueryParam=connection%20query",
-			wantBody:  `{"BodyParam":"connection_body_param","Job":"Software Engineer"}`,
+			wantBody:  `{"Job":"Software Engineer","BodyParam":"connection_body_param"}`,
 			wantType:  "application/json; charset=UTF-8",
 			wantHeaders: map[string][]string{
 				"Apikey": {"key_value"}, "Header-Param": {"connection_header_param"}, "Request-Id": {"my_request_id"},
@@ -461,7 +461,7 @@ func TestResponses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := out.(map[string]any)
+			m := out.(*jsonv.Object).Map()
 			if m["StatusCode"] != tc.wantCode || m["StatusText"] != tc.wantText {
 				t.Errorf("status %v %v, want %d %s", m["StatusCode"], m["StatusText"], tc.wantCode, tc.wantText)
 			}
@@ -473,11 +473,11 @@ func TestResponses(t *testing.T) {
 			} else if !jsonv.Equal(body, tc.wantBody) {
 				t.Errorf("ResponseBody %s, want %s", jsonv.String(body), jsonv.String(tc.wantBody))
 			}
-			headers, ok := m["Headers"].(map[string]any)
+			headers, ok := m["Headers"].(*jsonv.Object)
 			if !ok {
 				t.Fatalf("Headers %T", m["Headers"])
 			}
-			for name, v := range headers {
+			for name, v := range headers.All() {
 				arr, ok := v.([]any)
 				if !ok || len(arr) == 0 {
 					t.Errorf("header %s = %v, want an array of strings", name, v)
@@ -489,7 +489,7 @@ func TestResponses(t *testing.T) {
 		})
 	}
 	out, _ := invoke(context.Background(), inv, taskParams(s, "/echo", "GET", connNone, ""))
-	h := out.(map[string]any)["Headers"].(map[string]any)
+	h := out.(*jsonv.Object).Value("Headers").(*jsonv.Object).Map()
 	if !jsonv.Equal(h["X-Multi"], []any{"one", "two"}) || !jsonv.Equal(h["Content-Type"], []any{"application/json"}) {
 		t.Errorf("Headers %s", jsonv.String(h))
 	}
@@ -653,7 +653,7 @@ func TestTrace(t *testing.T) {
 		{"secrets left out", params, false, s.URL + "/echo?q=1", `{"k":"v"}`,
 			map[string]string{"X-Own": "mine", "ApiKey": "", "Header-Param": "", "Range": "bytes=0-262144", "User-Agent": "Amazon|StepFunctions|HttpInvoke|eu-west-1", "Content-Type": jsonContentType},
 			200, `{"ok":true,"n":1}`},
-		{"secrets revealed", params, true, s.URL + "/echo?q=1&QueryParam=connection%20query", `{"BodyParam":"connection_body_param","k":"v"}`,
+		{"secrets revealed", params, true, s.URL + "/echo?q=1&QueryParam=connection%20query", `{"k":"v","BodyParam":"connection_body_param"}`,
 			map[string]string{"X-Own": "mine", "ApiKey": "key_value", "Header-Param": "connection_header_param"},
 			200, `{"ok":true,"n":1}`},
 		{"an error status", taskParams(s, "/status/404", "GET", connKey, ""), false, s.URL + "/status/404", "",

@@ -67,7 +67,7 @@ func runtimeError(req taskport.Request, raw any, msg string) error {
 }
 
 func parseParams(req taskport.Request) (*params, error) {
-	in, ok := req.Input.(map[string]any)
+	in, ok := req.Input.(*jsonv.Object)
 	if !ok {
 		return nil, runtimeError(req, req.Input, "The Parameters must be a JSON object")
 	}
@@ -77,7 +77,7 @@ func parseParams(req taskport.Request) (*params, error) {
 	p := &params{raw: in, headers: http.Header{}, encoding: encodingNone, arrayFormat: formatIndices}
 
 	var unknown []string
-	for k := range in {
+	for k := range in.All() {
 		if !knownFields[k] {
 			unknown = append(unknown, k)
 		}
@@ -89,7 +89,7 @@ func parseParams(req taskport.Request) (*params, error) {
 
 	// ApiEndpoint. AWS requires https; http is accepted here so that a
 	// local engine can call local services.
-	endpoint, ok := in["ApiEndpoint"]
+	endpoint, ok := in.Get("ApiEndpoint")
 	if !ok {
 		return fail("The field 'ApiEndpoint' is required but was missing")
 	}
@@ -108,7 +108,7 @@ func parseParams(req taskport.Request) (*params, error) {
 	p.endpoint = u
 
 	// Method.
-	method, ok := in["Method"]
+	method, ok := in.Get("Method")
 	if !ok {
 		return fail("The field 'Method' is required but was missing")
 	}
@@ -125,8 +125,8 @@ func parseParams(req taskport.Request) (*params, error) {
 	p.method = m
 
 	// The connection: Authentication or InvocationConfig.
-	auth, hasAuth := in["Authentication"]
-	inv, hasInv := in["InvocationConfig"]
+	auth, hasAuth := in.Get("Authentication")
+	inv, hasInv := in.Get("InvocationConfig")
 	switch {
 	case hasAuth && hasInv:
 		return fail("Only one of the fields 'Authentication' and 'InvocationConfig' may be specified")
@@ -137,19 +137,19 @@ func parseParams(req taskport.Request) (*params, error) {
 	if hasInv {
 		field, cfg = "InvocationConfig", inv
 	}
-	cm, ok := cfg.(map[string]any)
+	cm, ok := cfg.(*jsonv.Object)
 	if !ok {
 		return fail("The value for the field '%s' must be an OBJECT", field)
 	}
-	arn, ok := cm["ConnectionArn"].(string)
+	arn, ok := cm.Value("ConnectionArn").(string)
 	if !ok || arn == "" {
 		return fail("The field '%s.ConnectionArn' is required but was missing", field)
 	}
 	p.connArn = arn
 
 	// Headers.
-	if h, ok := in["Headers"]; ok && h != nil {
-		hm, ok := h.(map[string]any)
+	if h, ok := in.Get("Headers"); ok && h != nil {
+		hm, ok := h.(*jsonv.Object)
 		if !ok {
 			return fail("The value for the field 'Headers' must be an OBJECT")
 		}
@@ -160,7 +160,7 @@ func parseParams(req taskport.Request) (*params, error) {
 				bad = append(bad, lower)
 				continue
 			}
-			values, ok := headerValues(hm[name])
+			values, ok := headerValues(hm.Value(name))
 			if !ok {
 				bad = append(bad, lower)
 				continue
@@ -176,14 +176,14 @@ func parseParams(req taskport.Request) (*params, error) {
 
 	// QueryParameters: a value is a string (or other scalar) or an array of
 	// them, which repeats the key.
-	if q, ok := in["QueryParameters"]; ok && q != nil {
-		qm, ok := q.(map[string]any)
+	if q, ok := in.Get("QueryParameters"); ok && q != nil {
+		qm, ok := q.(*jsonv.Object)
 		if !ok {
 			return fail("The value for the field 'QueryParameters' must be an OBJECT")
 		}
 		var bad []string
-		for _, k := range jsonv.SortedKeys(qm) {
-			switch v := qm[k].(type) {
+		for _, k := range qm.Keys() {
+			switch v := qm.Value(k).(type) {
 			case nil:
 			case []any:
 				for _, e := range v {
@@ -209,15 +209,15 @@ func parseParams(req taskport.Request) (*params, error) {
 	}
 
 	// RequestBody.
-	p.body, p.hasBody = in["RequestBody"]
+	p.body, p.hasBody = in.Get("RequestBody")
 
 	// Transform.
-	if t, ok := in["Transform"]; ok && t != nil {
-		tm, ok := t.(map[string]any)
+	if t, ok := in.Get("Transform"); ok && t != nil {
+		tm, ok := t.(*jsonv.Object)
 		if !ok {
 			return fail("The value for the field 'Transform' must be an OBJECT")
 		}
-		if e, ok := tm["RequestBodyEncoding"]; ok {
+		if e, ok := tm.Get("RequestBodyEncoding"); ok {
 			switch e {
 			case encodingNone, encodingURL:
 				p.encoding = e.(string)
@@ -225,12 +225,12 @@ func parseParams(req taskport.Request) (*params, error) {
 				return fail("The value for the field 'Transform.RequestBodyEncoding' must be one of NONE, URL_ENCODED")
 			}
 		}
-		if o, ok := tm["RequestEncodingOptions"]; ok && o != nil {
-			om, ok := o.(map[string]any)
+		if o, ok := tm.Get("RequestEncodingOptions"); ok && o != nil {
+			om, ok := o.(*jsonv.Object)
 			if !ok {
 				return fail("The value for the field 'Transform.RequestEncodingOptions' must be an OBJECT")
 			}
-			if f, ok := om["ArrayFormat"]; ok {
+			if f, ok := om.Get("ArrayFormat"); ok {
 				switch f {
 				case formatIndices, formatRepeat, formatCommas, formatBrackets:
 					p.arrayFormat = f.(string)

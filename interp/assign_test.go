@@ -87,7 +87,7 @@ func TestAssignVariables(t *testing.T) {
 // StateExited carries what was assigned, as JSON text per variable.
 func TestAssignedVariablesInHistory(t *testing.T) {
 	def, _ := asl.Parse([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"s":"hi","n":4.3},"End":true}}}`))
-	res, err := runner.Run(context.Background(), interp.New(def, interp.Options{History: true}), runner.Options{Info: interp.Info{Input: map[string]any{}}, FastForward: true, Seed: 1})
+	res, err := runner.Run(context.Background(), interp.New(def, interp.Options{History: true}), runner.Options{Info: interp.Info{Input: jsonv.NewObject(0)}, FastForward: true, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

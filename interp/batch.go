@@ -54,10 +54,12 @@ func (x *Execution) batches(f *frame, arr []any) ([]any, []int, bool) {
 	var cur []any
 	size := base
 	flush := func() {
-		b := map[string]any{"Items": cur}
+		// BatchInput before Items, as AWS's documentation shows a batch.
+		b := jsonv.NewObject(2)
 		if hasInput {
-			b["BatchInput"] = batchInput
+			b.Append("BatchInput", batchInput)
 		}
+		b.Append("Items", cur)
 		out = append(out, b)
 		weights = append(weights, len(cur))
 		cur, size = nil, base
@@ -73,7 +75,7 @@ func (x *Execution) batches(f *frame, arr []any) ([]any, []int, bool) {
 			item = v
 		case st.JSONata == nil && st.ItemSelector != nil:
 			sc := x.scope(f, f.taskInput)
-			x.scItem = map[string]any{"Index": int64(i), "Value": item}
+			x.scItem = jsonv.ObjectOf("Index", int64(i), "Value", item)
 			v, err := st.ItemSelector.Eval(sc)
 			if err != nil {
 				x.raise(f, x.evalErr(f, err, f.taskInput))

@@ -189,7 +189,7 @@ func TestMapBatches(t *testing.T) {
 				t.Errorf("types = %v, want %v", got, wantTypes)
 			}
 			// MapStateStarted counts the items, not the batches.
-			items, _ := parseJSON(t, tc.input).(map[string]any)["items"].([]any)
+			items, _ := parseJSON(t, tc.input).(*jsonv.Object).Value("items").([]any)
 			if l := field(t, eventsOf(res.History, "MapStateStarted")[0], "length"); !jsonv.Equal(l, int64(len(items))) {
 				t.Errorf("MapStateStarted length = %v, want %d", l, len(items))
 			}
@@ -294,7 +294,7 @@ func TestMapBatchToleratedFailures(t *testing.T) {
 				bad[int64(b*3)] = true
 			}
 			res, rec := run(t, compile(t, def), `{"items":[0,1,2,3,4,5,6,7,8,9]}`, func(_ string, _ int, in any) (any, error) {
-				first, _ := jsonv.Integer(in.(map[string]any)["Items"].([]any)[0])
+				first, _ := jsonv.Integer(in.(*jsonv.Object).Value("Items").([]any)[0])
 				if bad[first] {
 					return nil, fail("Batch.Bad", fmt.Sprint("batch ", first/3))
 				}

@@ -183,7 +183,7 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		case st.ItemSelector != nil:
 			sc := x.scope(f, f.taskInput)
-			x.scItem = map[string]any{"Index": int64(i), "Value": f.items[i]}
+			x.scItem = jsonv.ObjectOf("Index", int64(i), "Value", f.items[i])
 			v, err := st.ItemSelector.Eval(sc)
 			if err != nil {
 				// Iterations already running die with the Map.
@@ -323,7 +323,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 			} else {
 				f.failures++
 			}
-			f.results[c.index] = map[string]any{"Error": c.err.name, "Cause": c.err.cause}
+			f.results[c.index] = jsonv.ObjectOf("Error", c.err.name, "Cause", c.err.cause)
 			if !x.exceeded(f) {
 				x.push(f)
 				return

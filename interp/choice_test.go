@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/statecraft/statecraft/interp"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // choiceDef is a Choice with one rule leading to Yes and a Default of No.
@@ -162,7 +164,7 @@ func TestChoiceFirstMatchAndOutput(t *testing.T) {
 }
 
 func jsonTextOf(t *testing.T, input, key string) string {
-	return mustJSON(parseJSON(t, input).(map[string]any)["in"].(map[string]any)[key])
+	return mustJSON(parseJSON(t, input).(*jsonv.Object).Value("in").(*jsonv.Object).Value(key))
 }
 
 func TestChoiceErrors(t *testing.T) {

@@ -30,14 +30,14 @@ func ExampleMachine_Start() {
 	m := interp.New(sm, interp.Options{History: true})
 
 	t0 := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	x, cmds := m.Start(interp.Info{Name: "order-7", Input: map[string]any{"amount": int64(30)}}, t0, 1)
+	x, cmds := m.Start(interp.Info{Name: "order-7", Input: jsonv.ObjectOf("amount", int64(30))}, t0, 1)
 	show(cmds)
 
 	// The task ran: its result comes back as an event naming the
 	// command's Ref.
 	task := cmds[0]
 	cmds = x.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: task.Ref, Time: t0.Add(time.Second),
-		Output: map[string]any{"Payload": map[string]any{"id": "r-1"}}})
+		Output: jsonv.ObjectOf("Payload", jsonv.ObjectOf("id", "r-1"))})
 	show(cmds)
 
 	// The Wait state's timer is due.

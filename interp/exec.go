@@ -50,7 +50,7 @@ type Execution struct {
 	workBuf   [4]*frame
 	sc        jsonpath.Scope
 	scFrame   *frame
-	scItem    map[string]any
+	scItem    *jsonv.Object
 	// JSONata: the clock and Step Functions' functions, made once.
 	ataNow    func() time.Time
 	ataRandom func() float64
@@ -146,7 +146,7 @@ type frame struct {
 	// top level's, or one Parallel branch's or Map iteration's own scope.
 	vars map[string]any
 	// pending is the current state's evaluated Assign, bound when it exits.
-	pending map[string]any
+	pending *jsonv.Object
 
 	// Done frames report to their parent with these; outBound bounds
 	// jsonv.Size(out) (0: unknown).
@@ -575,39 +575,41 @@ func (x *Execution) recording(f *frame) bool {
 	return x.hist && (f == nil || !f.silent || f.watched)
 }
 
-func (x *Execution) contextObject(f *frame, item map[string]any) any {
+// contextObject builds $$ in the order AWS gives it, as recorded in the
+// conformance cases context_object_test_context_object__TestSnfBase__
+// test_input_path and base_test_base__TestSnfBase__test_query_context_
+// object_values: Execution (Id, Input, StartTime, Name, RoleArn,
+// RedriveCount), StateMachine (Id, Name), State (Name, EnteredTime, then
+// RetryCount, which no recording shows), then Task and Map.
+func (x *Execution) contextObject(f *frame, item *jsonv.Object) any {
 	info := &x.Info
-	state := map[string]any{
-		"Name":        f.state.Name,
-		"EnteredTime": formatTime(f.enteredAt),
-	}
+	state := jsonv.NewObject(3)
+	state.Append("Name", f.state.Name)
+	state.Append("EnteredTime", formatTime(f.enteredAt))
 	switch f.state.Type {
 	case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
-		state["RetryCount"] = int64(f.retryCount)
+		state.Append("RetryCount", int64(f.retryCount))
 	}
-	c := map[string]any{
-		"Execution": map[string]any{
-			"Id":           info.ExecutionArn,
-			"Input":        info.Input,
-			"Name":         info.Name,
-			"RoleArn":      info.RoleArn,
-			"StartTime":    formatTime(info.StartTime),
-			"RedriveCount": x.redrives,
-		},
-		"StateMachine": map[string]any{
-			"Id":   info.StateMachineArn,
-			"Name": info.StateMachineName,
-		},
-		"State": state,
-	}
+	exe := jsonv.ObjectOf(
+		"Id", info.ExecutionArn,
+		"Input", info.Input,
+		"StartTime", formatTime(info.StartTime),
+		"Name", info.Name,
+		"RoleArn", info.RoleArn,
+		"RedriveCount", x.redrives,
+	)
 	if x.redrives > 0 {
-		c["Execution"].(map[string]any)["RedriveTime"] = formatTime(x.redriveTime)
+		exe.Append("RedriveTime", formatTime(x.redriveTime))
 	}
+	c := jsonv.NewObject(5)
+	c.Append("Execution", exe)
+	c.Append("StateMachine", jsonv.ObjectOf("Id", info.StateMachineArn, "Name", info.StateMachineName))
+	c.Append("State", state)
 	if f.state.Type == asl.TypeTask && info.TaskToken != nil && f.ref != 0 {
-		c["Task"] = map[string]any{"Token": info.TaskToken(f.ref)}
+		c.Append("Task", jsonv.ObjectOf("Token", info.TaskToken(f.ref)))
 	}
 	if item != nil {
-		c["Map"] = map[string]any{"Item": item}
+		c.Append("Map", jsonv.ObjectOf("Item", item))
 	}
 	return c
 }

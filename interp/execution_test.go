@@ -61,7 +61,7 @@ func TestExecutionTimeout(t *testing.T) {
 
 	// Finishing before the deadline cancels the execution timer.
 	m := compile(t, `{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"End":true}}}`)
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	if len(cmds) != 2 {
 		t.Fatalf("commands %+v", cmds)
 	}
@@ -85,7 +85,7 @@ func TestExecutionTimeout(t *testing.T) {
 
 func TestExecutionTimeoutCancelsPendingTask(t *testing.T) {
 	m := compile(t, `{"TimeoutSeconds":30,"StartAt":"T","States":{`+taskState("T", `"End":true`)+`}}`)
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	var task, timer interp.Command
 	for _, c := range cmds {
 		switch c.Kind {
@@ -115,7 +115,7 @@ func TestExecutionStop(t *testing.T) {
 		` + branch("T", taskState("T", `"End":true`)) + `,
 		` + branch("W", `"W":{"Type":"Wait","Seconds":50,"End":true}`) + `]}}}`
 	m := compile(t, def)
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	pending := map[int64]bool{}
 	for _, c := range cmds {
 		pending[c.Ref] = true
@@ -163,7 +163,7 @@ func TestExecutionStop(t *testing.T) {
 
 func TestExecutionStopWithoutErrorOrCause(t *testing.T) {
 	m := compile(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}`)
-	x, _ := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, _ := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	x.Apply(interp.Event{Kind: interp.Stop, Time: t0})
 	last := x.History[len(x.History)-1]
 	if last.Type != "ExecutionAborted" || x.HasCause {
@@ -178,7 +178,7 @@ func TestExecutionStopWithoutErrorOrCause(t *testing.T) {
 // host may deliver events at least once.
 func TestUnknownRefsIgnored(t *testing.T) {
 	m := compile(t, `{"StartAt":"T","States":{`+taskState("T", `"Next":"W"`)+`,"W":{"Type":"Wait","Seconds":5,"End":true}}}`)
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	task := cmds[0]
 	before := string(jsonLines(x.History))
 	for _, ev := range []interp.Event{
@@ -378,7 +378,7 @@ func TestCancelOrderIsStable(t *testing.T) {
 	m := compile(t, `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[`+strings.Join(branches, ",")+`]}}}`)
 	var first string
 	for i := 0; i < 20; i++ {
-		x, _ := m.Start(testInfo(map[string]any{}), t0, 1)
+		x, _ := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 		out := x.Apply(interp.Event{Kind: interp.Stop, Time: t0})
 		var refs []int64
 		for _, c := range out {
@@ -417,7 +417,7 @@ func TestIgnoredEventKeepsSeed(t *testing.T) {
 	m := compile(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"U"},
 		"U":{"Type":"Pass","Parameters":{"id.$":"States.UUID()"},"End":true}}}`)
 	finish := func(noise bool) any {
-		x, cmds := m.Start(testInfo(map[string]any{}), t0, 5)
+		x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 5)
 		if noise {
 			x.Apply(interp.Event{Kind: interp.TaskSucceeded, Time: t0, Ref: 777, Seed: 123456})
 			x.Apply(interp.Event{Kind: interp.TimerFired, Time: t0, Ref: cmds[0].Ref - 1, Seed: 99})

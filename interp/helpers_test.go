@@ -238,9 +238,9 @@ func checkChain(t testing.TB, h []interp.HistoryEvent) {
 func detailsJSON(t testing.TB, e interp.HistoryEvent) map[string]any {
 	t.Helper()
 	v := parseJSON(t, string(e.AppendJSON(nil)))
-	obj := v.(map[string]any)
-	d, _ := obj[interp.DetailsKey(e.Type)].(map[string]any)
-	return d
+	obj := v.(*jsonv.Object)
+	d, _ := obj.Value(interp.DetailsKey(e.Type)).(*jsonv.Object)
+	return d.Map()
 }
 
 // field returns a string field of an event's details.

@@ -25,10 +25,10 @@ type ataCtx struct {
 	hasResult bool
 	errOut    any
 	hasErr    bool
-	item      map[string]any // $states.context.Map.Item in ItemSelector
+	item      *jsonv.Object // $states.context.Map.Item in ItemSelector
 
 	b       map[string]any
-	states  map[string]any
+	states  *jsonv.Object
 	withCtx bool
 }
 
@@ -70,13 +70,13 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 
 func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 	if c.b == nil {
-		c.states = make(map[string]any, 4)
-		c.states["input"] = c.input
+		c.states = jsonv.NewObject(4)
+		c.states.Append("input", c.input)
 		if c.hasResult {
-			c.states["result"] = c.result
+			c.states.Append("result", c.result)
 		}
 		if c.hasErr {
-			c.states["errorOutput"] = c.errOut
+			c.states.Append("errorOutput", c.errOut)
 		}
 		c.b = make(map[string]any, 8)
 		for fr := f; fr != nil; fr = fr.parent {
@@ -93,7 +93,7 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 	}
 	if withContext && !c.withCtx {
 		c.withCtx = true
-		c.states["context"] = x.contextObject(f, c.item)
+		c.states.Set("context", x.contextObject(f, c.item))
 	}
 }
 
@@ -158,7 +158,7 @@ func jsonType(v any) string {
 		return "string"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *jsonv.Object:
 		return "object"
 	}
 	if jsonv.IsNumber(v) {
@@ -176,11 +176,11 @@ func (x *Execution) ataAssign(f *frame, c *ataCtx, q *asl.Query) *stateError {
 	if err != nil {
 		return err
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(*jsonv.Object)
 	if !ok {
 		return x.typeError(f, c, q, "object", v)
 	}
-	if len(m) == 0 {
+	if m.Len() == 0 {
 		return nil
 	}
 	if err := x.checkAssign(f, m); err != nil {
@@ -491,13 +491,13 @@ func (x *Execution) ataMapSetup(f *frame, read []any, haveRead bool) ([]any, boo
 // ataItem evaluates a JSONata Map's ItemSelector for item i, v.
 func (x *Execution) ataItem(f *frame, i int, v any) (any, *stateError) {
 	q := f.state.JSONata.ItemSelector
-	c := &ataCtx{input: f.input, item: map[string]any{"Index": int64(i), "Value": v}}
+	c := &ataCtx{input: f.input, item: jsonv.ObjectOf("Index", int64(i), "Value", v)}
 	return x.ataEval(f, c, q)
 }
 
 // ataCatch applies a JSONata catcher: its Output (default: the error
 // output) and its Assign, which replaces the state's own.
-func (x *Execution) ataCatch(f *frame, ct *asl.Catcher, errOut map[string]any) (any, *stateError) {
+func (x *Execution) ataCatch(f *frame, ct *asl.Catcher, errOut *jsonv.Object) (any, *stateError) {
 	c := &ataCtx{input: f.input, errOut: errOut, hasErr: true}
 	f.pending = nil
 	if err := x.ataAssign(f, c, ct.AssignQuery); err != nil {
@@ -610,10 +610,10 @@ const (
 
 // checkAssign enforces the variable size limits on an evaluated Assign
 // block of f's current state.
-func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
+func (x *Execution) checkAssign(f *frame, m *jsonv.Object) *stateError {
 	block := 0
 	for _, k := range sortedNames(m) {
-		n := jsonv.Size(m[k], maxVariableBytes)
+		n := jsonv.Size(m.Value(k), maxVariableBytes)
 		if n > maxVariableBytes {
 			return &stateError{name: ErrDataLimitExceeded, hasCause: true, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The variable '%s' has a size exceeding the maximum number of bytes service limit.", f.state.Name, f.enteredID, k)}
 		}
@@ -624,7 +624,7 @@ func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
 	}
 	// Each variable is at most 256 KiB, so the 10 MiB total can only be
 	// passed with more than 40 of them: only then add everything up.
-	count := len(m)
+	count := m.Len()
 	for fr := f; fr != nil; fr = fr.parent {
 		count += len(fr.vars)
 	}
@@ -634,7 +634,7 @@ func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
 	total := block
 	for fr := f; fr != nil; fr = fr.parent {
 		for k, v := range fr.vars {
-			if _, replaced := m[k]; replaced && fr == f {
+			if replaced := m.Has(k); replaced && fr == f {
 				continue
 			}
 			total += jsonv.Size(v, maxTotalVarBytes)
@@ -646,11 +646,9 @@ func (x *Execution) checkAssign(f *frame, m map[string]any) *stateError {
 	return nil
 }
 
-func sortedNames(m map[string]any) []string {
-	if len(m) == 1 {
-		for k := range m {
-			return []string{k}
-		}
+func sortedNames(m *jsonv.Object) []string {
+	if m.Len() == 1 {
+		return m.Keys()
 	}
 	return jsonv.SortedKeys(m)
 }

@@ -29,7 +29,7 @@ func TestJSONataStates(t *testing.T) {
 		{name: "task output sees result and input",
 			def: `{` + ata + `"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 				"Output":{"r":"{% $states.result.v %}","i":"{% $states.input.k %}"},"End":true}}}`,
-			input: `{"k":"key"}`, fn: func(string, int, any) (any, error) { return map[string]any{"v": int64(5)}, nil },
+			input: `{"k":"key"}`, fn: func(string, int, any) (any, error) { return jsonv.ObjectOf("v", int64(5)), nil },
 			want: `{"r":5,"i":"key"}`},
 		{name: "catch output and assign see errorOutput",
 			def: `{` + ata + `"StartAt":"T","States":{
@@ -226,7 +226,7 @@ func TestJSONataShuffleIsSeeded(t *testing.T) {
 	if ga != gb {
 		t.Errorf("same seed, different shuffles: %s, %s", ga, gb)
 	}
-	r, _ := a.Output.(map[string]any)["r"].([]any)
+	r, _ := a.Output.(*jsonv.Object).Value("r").([]any)
 	seen := map[int64]bool{}
 	for _, v := range r {
 		n, _ := v.(int64)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // The interpreter bounds payload sizes from state to state instead of
@@ -121,9 +123,9 @@ func TestEndlessLoopFails(t *testing.T) {
 		opts      interp.Options
 		cause     string
 	}{
-		{"history limit", loop, map[string]any{}, interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
-		{"no history limit", loop, map[string]any{}, interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
-		{"distributed map child", dmap, []any{map[string]any{}}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+		{"history limit", loop, jsonv.NewObject(0), interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
+		{"no history limit", loop, jsonv.NewObject(0), interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+		{"distributed map child", dmap, []any{jsonv.NewObject(0)}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -210,7 +210,7 @@ func TestMapIterationFailureCancels(t *testing.T) {
 	if len(cancelled) != 2 || !(cancelled[0] == cmds[0].Ref || cancelled[1] == cmds[0].Ref) || !(cancelled[0] == cmds[2].Ref || cancelled[1] == cmds[2].Ref) {
 		t.Errorf("cancelled %v, want refs %d and %d", cancelled, cmds[0].Ref, cmds[2].Ref)
 	}
-	if x.Status != interp.Succeeded || jsonv.String(x.Output) != `{"Cause":"c","Error":"E"}` {
+	if x.Status != interp.Succeeded || jsonv.String(x.Output) != `{"Error":"E","Cause":"c"}` {
 		t.Errorf("status %s output %s", x.Status, jsonv.String(x.Output))
 	}
 	if x.Apply(interp.Event{Kind: interp.TaskSucceeded, Time: t0, Ref: cmds[0].Ref, Output: 1}) != nil {

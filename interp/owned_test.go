@@ -99,7 +99,7 @@ func TestInPlaceRepeatable(t *testing.T) {
 		}
 		outs = append(outs, jsonv.String(x.Output))
 	}
-	if outs[0] != outs[1] || outs[0] != `{"r":{"k":2,"s":{"k":3}},"v":"p"}` {
+	if outs[0] != outs[1] || outs[0] != `{"v":"p","r":{"k":2,"s":{"k":3}}}` {
 		t.Errorf("outputs %v", outs)
 	}
 	if jsonv.String(in) != `{"v":"p"}` {
@@ -180,7 +180,7 @@ func TestParametersReuseTaskInput(t *testing.T) {
 		"D":{"Type":"Pass","Parameters":{"z.$":"$.z","w":4},"End":true}}}`
 	res, rec := run(t, compile(t, def), `{}`, func(string, int, any) (any, error) { return "ok", nil })
 	check(t, res, want{Status: interp.Succeeded, Output: `{"z":3,"w":4}`})
-	if got := jsonv.String(rec.calls[0].Input); got != `{"x":1,"y":2}` {
+	if got := jsonv.String(rec.calls[0].Input); got != `{"y":2,"x":1}` {
 		t.Errorf("task input now reads %s", got)
 	}
 }

@@ -58,7 +58,7 @@ func TestParallelBranchFailure(t *testing.T) {
 		"After":{"Type":"Pass","End":true},
 		"Recover":{"Type":"Wait","Seconds":10,"End":true}}}`
 	m := compile(t, def)
-	x, cmds := m.Start(testInfo(map[string]any{"in": int64(1)}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.ObjectOf("in", int64(1))), t0, 1)
 	refs := map[string]int64{}
 	var timer int64
 	for _, c := range cmds {

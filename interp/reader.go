@@ -28,7 +28,7 @@ const ErrItemReaderFailed = "States.ItemReaderFailed"
 func (x *Execution) readItems(f *frame) bool {
 	st := f.state
 	r := st.ItemReader
-	var args any = map[string]any{}
+	var args any = jsonv.NewObject(0)
 	var maxItems int64
 	if st.JSONata != nil {
 		c := &ataCtx{input: f.input}
@@ -71,36 +71,36 @@ func (x *Execution) readItems(f *frame) bool {
 			maxItems = n
 		}
 	}
-	if _, ok := args.(map[string]any); !ok {
+	if _, ok := args.(*jsonv.Object); !ok {
 		x.raise(f, x.runtimeErr(f, "The ItemReader's parameters must be an object with 'Bucket' and 'Key' or 'Prefix', but were: "+jsonv.String(args)))
 		return false
 	}
-	cfg := map[string]any{}
+	cfg := jsonv.NewObject(5)
 	if r.InputType != "" {
-		cfg["InputType"] = r.InputType
+		cfg.Append("InputType", r.InputType)
 	}
 	if r.CSVHeaderLocation != "" {
-		cfg["CSVHeaderLocation"] = r.CSVHeaderLocation
+		cfg.Append("CSVHeaderLocation", r.CSVHeaderLocation)
 	}
 	if r.CSVHeaders != nil {
 		hs := make([]any, len(r.CSVHeaders))
 		for i, h := range r.CSVHeaders {
 			hs[i] = h
 		}
-		cfg["CSVHeaders"] = hs
+		cfg.Append("CSVHeaders", hs)
 	}
 	if r.CSVDelimiter != "" {
-		cfg["CSVDelimiter"] = r.CSVDelimiter
+		cfg.Append("CSVDelimiter", r.CSVDelimiter)
 	}
 	if maxItems > 0 {
-		cfg["MaxItems"] = maxItems
+		cfg.Append("MaxItems", maxItems)
 	}
 	f.readMax = maxItems
 	ref := x.newTimerRef()
 	x.wait(f, phaseRead, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
 		Resource:  ItemReaderResource,
-		Input:     map[string]any{"Resource": r.Resource, "Arguments": args, "ReaderConfig": cfg},
+		Input:     jsonv.ObjectOf("Resource", r.Resource, "Arguments", args, "ReaderConfig", cfg),
 		StateName: st.Name,
 		Attempt:   f.retryCount,
 	}})

@@ -38,7 +38,7 @@ func TestItemReaderCommandAndReplay(t *testing.T) {
 
 	x, cmds := m.Start(testInfo(input), t0, 1)
 	c := readCommand(t, cmds)
-	wantIn := `{"Arguments":{"Bucket":"b","Prefix":"in/"},"ReaderConfig":{"MaxItems":2},"Resource":"arn:aws:states:::s3:listObjectsV2"}`
+	wantIn := `{"Resource":"arn:aws:states:::s3:listObjectsV2","Arguments":{"Prefix":"in/","Bucket":"b"},"ReaderConfig":{"MaxItems":2}}`
 	if got := jsonv.String(c.Task.Input); got != wantIn {
 		t.Fatalf("read input %s, want %s", got, wantIn)
 	}

@@ -312,7 +312,7 @@ func TestRedriveAbortedTask(t *testing.T) {
 // $$.Execution.RedriveCount and RedriveTime tell a redriven execution.
 func TestRedriveContextObject(t *testing.T) {
 	def := `{"StartAt":"T","States":{` + taskState("T", `"Next":"C"`) + `,
-		"C":{"Type":"Pass","Parameters":{"count.$":"$$.Execution.RedriveCount","time.$":"$$.Execution.RedriveTime"},"End":true}}}`
+		"C":{"Type":"Pass","Parameters":{"count.$":"$$.Execution.RedriveCount","time.$":"$$.Execution.RedriveTime","exec.$":"$$.Execution"},"End":true}}}`
 	fixed := false
 	d := startDriven(t, def, `{}`, func(string, any) (any, string) {
 		if !fixed {
@@ -336,8 +336,19 @@ func TestRedriveContextObject(t *testing.T) {
 		}
 	}
 	want := map[string]any{"count": int64(2), "time": at.Time.UTC().Format("2006-01-02T15:04:05.000Z")}
-	if d.x.Status != interp.Succeeded || !jsonv.Equal(d.x.Output, want) {
-		t.Fatalf("after redrives: %s %s, want %s", d.x.Status, jsonv.String(d.x.Output), jsonv.String(want))
+	out, _ := d.x.Output.(*jsonv.Object)
+	if d.x.Status != interp.Succeeded || out == nil {
+		t.Fatalf("after redrives: %s %s", d.x.Status, jsonv.String(d.x.Output))
+	}
+	// RedriveTime comes right after RedriveCount.
+	exec, _ := out.Value("exec").(*jsonv.Object)
+	if keys := strings.Join(exec.Keys(), ","); keys != "Id,Input,StartTime,Name,RoleArn,RedriveCount,RedriveTime" {
+		t.Errorf("$$.Execution keys: %s", keys)
+	}
+	got := out.Clone(0)
+	got.Delete("exec")
+	if !jsonv.Equal(got, want) {
+		t.Fatalf("after redrives: %s, want %s", jsonv.String(got), jsonv.String(want))
 	}
 	if got := string(after(d.x.History)[0].AppendJSON(nil)); !strings.Contains(got, `{"redriveCount":2}`) {
 		t.Errorf("second ExecutionRedriven = %s", got)

@@ -164,7 +164,7 @@ func TestRetryJitterFull(t *testing.T) {
 	runSeed := func(seed uint64) []time.Duration {
 		rec := &recorder{fn: failFirst(3, "Boom")}
 		res, err := runner.Run(context.Background(), m, runner.Options{
-			Info: testInfo(map[string]any{}), Tasks: rec, FastForward: true, Now: fixedClock, Seed: seed,
+			Info: testInfo(jsonv.NewObject(0)), Tasks: rec, FastForward: true, Now: fixedClock, Seed: seed,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -315,7 +315,7 @@ func TestRetryCountsResetOnReentry(t *testing.T) {
 	check(t, res, want{Status: interp.Succeeded, Output: `{"visit":3,"last":{"visit":2,"retry":1}}`})
 	var got []string
 	for _, c := range rec.calls {
-		got = append(got, fmt.Sprintf("%d/%d/%s", c.Attempt, c.Input.(map[string]any)["visit"], jsonv.String(c.Input.(map[string]any)["retry"])))
+		got = append(got, fmt.Sprintf("%d/%d/%s", c.Attempt, c.Input.(*jsonv.Object).Value("visit"), jsonv.String(c.Input.(*jsonv.Object).Value("retry"))))
 	}
 	want := "[0/0/0 1/0/1 0/1/0 1/1/1 0/2/0 1/2/1]"
 	if fmt.Sprint(got) != want {
@@ -341,7 +341,7 @@ func TestRetryCountInParameters(t *testing.T) {
 	}
 	// The parameters event of each attempt shows that attempt's count.
 	for i, e := range eventsOf(res.History, "TaskScheduled") {
-		if got, want := field(t, e, "parameters"), fmt.Sprintf(`{"entered":"2024-03-01T12:00:00.000Z","n":%d,"name":"T"}`, i); got != want {
+		if got, want := field(t, e, "parameters"), fmt.Sprintf(`{"name":"T","entered":"2024-03-01T12:00:00.000Z","n":%d}`, i); got != want {
 			t.Errorf("TaskScheduled %d parameters = %v, want %s", i, got, want)
 		}
 	}
@@ -350,7 +350,7 @@ func TestRetryCountInParameters(t *testing.T) {
 // Huge computed delays must not overflow into the past.
 func TestRetryHugeDelay(t *testing.T) {
 	m := compile(t, taskDef(`[{"ErrorEquals":["Boom"],"IntervalSeconds":99999999,"BackoffRate":10,"MaxAttempts":5}]`, ""))
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	prev := t0
 	for i := 0; i < 5; i++ {
 		out := x.Apply(interp.Event{Kind: interp.TaskFailed, Time: prev, Ref: cmds[0].Ref, Error: "Boom"})

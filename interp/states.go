@@ -115,7 +115,7 @@ func (x *Execution) enter(f *frame) bool {
 			if !st.HasResult && !st.ResultPath.Set && st.Assign == nil && st.Parameters.CanEvalInto() && x.ownsInput(f) {
 				// The payload replaces the input, which this frame owns
 				// and will not need again: build it in the input's object.
-				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(map[string]any))
+				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(*jsonv.Object))
 			} else {
 				v, b, err = x.templateBound(f, st.Parameters, eff, f.effBound)
 			}
@@ -243,7 +243,7 @@ func (x *Execution) applyPath(f *frame, p asl.IOPath, v any) (any, *stateError) 
 		return v, nil
 	}
 	if p.Null {
-		return map[string]any{}, nil
+		return jsonv.NewObject(0), nil
 	}
 	out, ok := p.Path.Get(x.scope(f, v))
 	if !ok {
@@ -336,7 +336,7 @@ func (x *Execution) ownsInput(f *frame) bool {
 
 // mapPointer identifies an object by its map header; nil for anything else.
 func mapPointer(v any) unsafe.Pointer {
-	m, ok := v.(map[string]any)
+	m, ok := v.(*jsonv.Object)
 	if !ok {
 		return nil
 	}
@@ -355,7 +355,7 @@ func verifyBound(f *frame, v any, b int) {
 
 // templateInto is templateBound building the payload in dst (see
 // Template.EvalInto).
-func (x *Execution) templateInto(f *frame, t *jsonpath.Template, input any, in int, dst map[string]any) (any, int, *stateError) {
+func (x *Execution) templateInto(f *frame, t *jsonpath.Template, input any, in int, dst *jsonv.Object) (any, int, *stateError) {
 	if x.m.limit <= 0 {
 		in = -1 // no bound needed
 	}
@@ -462,8 +462,8 @@ func (x *Execution) exitEvent(f *frame, out any) {
 		typ = exitedType(f.state.Type)
 		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
 		if f.pending != nil {
-			d.Assigned = make(map[string]string, len(f.pending))
-			for k, v := range f.pending {
+			d.Assigned = make(map[string]string, f.pending.Len())
+			for k, v := range f.pending.All() {
 				d.Assigned[k] = jsonv.String(v)
 			}
 		}
@@ -472,9 +472,9 @@ func (x *Execution) exitEvent(f *frame, out any) {
 	// state evaluated (its OutputPath included) saw the old ones.
 	if f.pending != nil {
 		if f.vars == nil {
-			f.vars = make(map[string]any, len(f.pending))
+			f.vars = make(map[string]any, f.pending.Len())
 		}
-		for k, v := range f.pending {
+		for k, v := range f.pending.All() {
 			f.vars[k] = v
 		}
 		f.pending = nil
@@ -495,8 +495,8 @@ func (x *Execution) prepareAssign(f *frame, t *jsonpath.Template, input any) boo
 		x.raise(f, x.evalErr(f, err, input))
 		return false
 	}
-	m, _ := v.(map[string]any)
-	if len(m) == 0 {
+	m, _ := v.(*jsonv.Object)
+	if m.Len() == 0 {
 		return true // "Assign": {} assigns nothing and records nothing
 	}
 	if err := x.checkAssign(f, m); err != nil {
@@ -760,9 +760,9 @@ func (x *Execution) raise(f *frame, e *stateError) {
 			t.insp.CatchIndex = ci
 			t.caught = e
 		}
-		errOut := map[string]any{"Error": e.name, "Cause": e.cause}
+		errOut := jsonv.ObjectOf("Error", e.name, "Cause", e.cause)
 		if !e.hasCause {
-			errOut["Cause"] = ""
+			errOut.Set("Cause", "")
 		}
 		var out any
 		if st.JSONata != nil {
@@ -801,7 +801,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 				x.frameDone(f, nil, x.evalErr(f, err, errOut))
 				return
 			}
-			m, _ := v.(map[string]any)
+			m, _ := v.(*jsonv.Object)
 			if err := x.checkAssign(f, m); err != nil {
 				x.frameDone(f, nil, err)
 				return

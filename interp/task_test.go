@@ -86,7 +86,7 @@ func TestTaskEventFamilies(t *testing.T) {
 				if tc.fail {
 					return nil, fail("Lambda.Unknown", "oops")
 				}
-				return map[string]any{"ok": true}, nil
+				return jsonv.ObjectOf("ok", true), nil
 			})
 			status := interp.Succeeded
 			if tc.fail {
@@ -130,7 +130,7 @@ func TestTaskActivity(t *testing.T) {
 	m := compile(t, def)
 
 	start := func(t *testing.T) (*interp.Execution, int64) {
-		x, cmds := m.Start(testInfo(map[string]any{"job": int64(7)}), t0, 1)
+		x, cmds := m.Start(testInfo(jsonv.ObjectOf("job", int64(7))), t0, 1)
 		if len(cmds) != 1 || cmds[0].Kind != interp.RunTask {
 			t.Fatalf("commands = %+v", cmds)
 		}
@@ -162,7 +162,7 @@ func TestTaskActivity(t *testing.T) {
 		if x.History[3].PreviousEventID != 3 || !x.History[3].Timestamp.Equal(t0.Add(2*time.Second)) {
 			t.Errorf("ActivityStarted = %+v", x.History[3])
 		}
-		x.Apply(interp.Event{Kind: interp.TaskSucceeded, Time: t0.Add(5 * time.Second), Ref: ref, Output: map[string]any{"done": true}})
+		x.Apply(interp.Event{Kind: interp.TaskSucceeded, Time: t0.Add(5 * time.Second), Ref: ref, Output: jsonv.ObjectOf("done", true)})
 		if x.Status != interp.Succeeded || !jsonv.Equal(x.Output, map[string]any{"done": true}) {
 			t.Fatalf("status %s output %v", x.Status, x.Output)
 		}
@@ -236,7 +236,7 @@ func TestTaskActivity(t *testing.T) {
 // their Started event at scheduling time.
 func TestTaskStartedEventIgnoredForServices(t *testing.T) {
 	m := compile(t, oneTask("arn:aws:states:::lambda:invoke", ""))
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	n := len(x.History)
 	x.Apply(interp.Event{Kind: interp.TaskStarted, Time: t0, Ref: cmds[0].Ref, WorkerName: "w"})
 	if len(x.History) != n {
@@ -310,16 +310,17 @@ func TestTaskParameters(t *testing.T) {
 			name: "paths, literals, nesting",
 			fields: `"InputPath":"$.in","Parameters":{"v.$":"$.v","lit":"x","n":[1,{"deep.$":"$.w[1]"}],
 				"obj":{"inner.$":"$"},"dollar":"$.not.a.path"}`,
-			input:     `{"in":{"v":5,"w":["a","b"]},"other":1}`,
-			taskInput: `{"v":5,"lit":"x","n":[1,{"deep":"b"}],"obj":{"inner":{"v":5,"w":["a","b"]}},"dollar":"$.not.a.path"}`,
+			input: `{"in":{"v":5,"w":["a","b"]},"other":1}`,
+			// Literal fields first, then ".$" fields (see awsFieldOrder).
+			taskInput: `{"lit":"x","n":[1,{"deep":"b"}],"obj":{"inner":{"v":5,"w":["a","b"]}},"dollar":"$.not.a.path","v":5}`,
 		},
 		{
 			name: "context object",
 			fields: `"Parameters":{"exec.$":"$$.Execution.Name","id.$":"$$.Execution.Id","input.$":"$$.Execution.Input",
 				"start.$":"$$.Execution.StartTime","sm.$":"$$.StateMachine.Name","state.$":"$$.State.Name","role.$":"$$.Execution.RoleArn"}`,
 			input: `{"a":1}`,
-			taskInput: `{"exec":"exec-1","id":"arn:aws:states:us-east-1:123456789012:execution:test:exec-1","input":{"a":1},
-				"start":"2024-03-01T12:00:00.000Z","sm":"test","state":"T","role":"arn:aws:iam::123456789012:role/test"}`,
+			taskInput: `{"input":{"a":1},"role":"arn:aws:iam::123456789012:role/test","start":"2024-03-01T12:00:00.000Z","sm":"test",
+				"id":"arn:aws:states:us-east-1:123456789012:execution:test:exec-1","state":"T","exec":"exec-1"}`,
 		},
 		{
 			name: "intrinsics",
@@ -327,7 +328,7 @@ func TestTaskParameters(t *testing.T) {
 				"j.$":"States.StringToJson($.js)","s.$":"States.JsonToString($.obj)","sum.$":"States.MathAdd($.n, 10)",
 				"nested.$":"States.ArrayLength(States.Array(1, 2, 3))"}`,
 			input:     `{"name":"Ada","n":3,"js":"{\"k\":[1]}","obj":{"a":1,"b":[true,null]}}`,
-			taskInput: `{"f":"Hello, Ada! 3","a":[3,"x",2],"j":{"k":[1]},"s":"{\"a\":1,\"b\":[true,null]}","sum":13,"nested":3}`,
+			taskInput: `{"a":[3,"x",2],"s":"{\"a\":1,\"b\":[true,null]}","f":"Hello, Ada! 3","j":{"k":[1]},"sum":13,"nested":3}`,
 		},
 		{
 			name:   "missing path",
@@ -428,7 +429,7 @@ func TestTaskTokenInParameters(t *testing.T) {
 			"Parameters":{"token.$":"$$.Task.Token"},
 			"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1}],"End":true}}}`
 	m := compile(t, def)
-	info := testInfo(map[string]any{})
+	info := testInfo(jsonv.NewObject(0))
 	info.TaskToken = func(ref int64) string { return fmt.Sprintf("token-%d", ref) }
 	x, cmds := m.Start(info, t0, 1)
 	x.Apply(interp.Event{Kind: interp.TaskSucceeded, Time: t0, Ref: cmds[0].Ref, Output: "ok"})
@@ -439,7 +440,7 @@ func TestTaskTokenInParameters(t *testing.T) {
 			t.Fatalf("attempt %d: last event %s\n%s", attempt, last.Type, dump(x.History))
 		}
 		sched := x.History[len(x.History)-2]
-		params := parseJSON(t, field(t, sched, "parameters").(string)).(map[string]any)
+		params := parseJSON(t, field(t, sched, "parameters").(string)).(*jsonv.Object).Map()
 		want := fmt.Sprintf("token-%d", sched.ID)
 		if params["token"] != want {
 			t.Errorf("attempt %d: token %v, want %s (the TaskScheduled event id)", attempt, params["token"], want)

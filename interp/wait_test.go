@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 func waitDef(fields string) string {
@@ -80,7 +82,7 @@ func TestWaitErrors(t *testing.T) {
 // delivery) changes nothing.
 func TestWaitDuplicateTimer(t *testing.T) {
 	m := compile(t, `{"StartAt":"W1","States":{"W1":{"Type":"Wait","Seconds":5,"Next":"W2"},"W2":{"Type":"Wait","Seconds":5,"End":true}}}`)
-	x, cmds := m.Start(testInfo(map[string]any{}), t0, 1)
+	x, cmds := m.Start(testInfo(jsonv.NewObject(0)), t0, 1)
 	first := cmds[0]
 	next := x.Apply(interp.Event{Kind: interp.TimerFired, Time: first.Due, Ref: first.Ref})
 	if len(next) != 1 || next[0].Ref == first.Ref || !next[0].Due.Equal(t0.Add(10*time.Second)) {

@@ -88,7 +88,7 @@ func (x *Execution) exportFailed(f *frame, err *stateError) {
 	succeeded, failed := x.childRecords(f, tr)
 	pending := []any{}
 	for i := f.nextItem; i < len(f.items); i++ {
-		pending = append(pending, map[string]any{"Input": jsonv.String(f.items[i]), "InputDetails": map[string]any{"Included": true}, "Status": "PENDING"})
+		pending = append(pending, jsonv.ObjectOf("Input", jsonv.String(f.items[i]), "InputDetails", jsonv.ObjectOf("Included", true), "Status", "PENDING"))
 	}
 	x.export(f, tr, succeeded, failed, pending)
 }
@@ -108,7 +108,7 @@ func (x *Execution) exportError(f *frame, err *stateError) {
 func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any) bool {
 	st := f.state
 	w := st.ResultWriter
-	var args any = map[string]any{}
+	var args any = jsonv.NewObject(0)
 	if st.JSONata != nil {
 		if w.ArgumentsQuery != nil {
 			v, err := x.ataEval(f, &ataCtx{input: f.input}, w.ArgumentsQuery)
@@ -126,7 +126,7 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 		}
 		args = v
 	}
-	if _, ok := args.(map[string]any); !ok {
+	if _, ok := args.(*jsonv.Object); !ok {
 		x.exportError(f, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args)))
 		return false
 	}
@@ -134,9 +134,11 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 	if ot == "" {
 		ot = "JSON"
 	}
-	results := map[string]any{"SUCCEEDED": succeeded, "FAILED": failed}
+	// The results in the order of AWS's manifest: SUCCEEDED, FAILED,
+	// PENDING.
+	results := jsonv.ObjectOf("SUCCEEDED", succeeded, "FAILED", failed)
 	if pending != nil {
-		results["PENDING"] = pending
+		results.Append("PENDING", pending)
 	} else {
 		f.children, f.results, f.items, f.weights = nil, nil, nil, nil
 	}
@@ -144,13 +146,13 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 	x.wait(f, phaseWrite, ref)
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
 		Resource: ResultWriterResource,
-		Input: map[string]any{
-			"Resource":     w.Resource,
-			"Arguments":    args,
-			"WriterConfig": map[string]any{"Transformation": tr, "OutputType": ot},
-			"MapRunArn":    f.mapRunArn,
-			"Results":      results,
-		},
+		Input: jsonv.ObjectOf(
+			"Resource", w.Resource,
+			"Arguments", args,
+			"WriterConfig", jsonv.ObjectOf("Transformation", tr, "OutputType", ot),
+			"MapRunArn", f.mapRunArn,
+			"Results", results,
+		),
 		StateName: st.Name,
 		Attempt:   f.retryCount,
 	}})
@@ -158,7 +160,8 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 }
 
 // childRecord is what AWS exports of one child execution.
-func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
+// Its keys are sorted, as in AWS's documented example of SUCCEEDED_0.json.
+func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	rec := map[string]any{
@@ -182,7 +185,7 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 	if c.aborted {
 		rec["Status"] = "ABORTED"
 		rec["StopDate"] = x.now.UTC().Format(time.RFC3339Nano)
-		return rec
+		return jsonv.FromMap(rec)
 	}
 	if c.err != nil {
 		rec["Status"] = "FAILED"
@@ -193,13 +196,13 @@ func (x *Execution) childRecord(f *frame, c *frame) map[string]any {
 		// Written as the Map Run succeeds (its failures tolerated), no
 		// redrive of the parent runs this child again. AWS's reason for
 		// that is not documented, so none is given.
-		return rec
+		return jsonv.FromMap(rec)
 	}
 	rec["Status"] = "SUCCEEDED"
 	rec["Output"] = jsonv.String(c.out)
 	rec["OutputDetails"] = map[string]any{"Included": true}
 	rec["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
-	return rec
+	return jsonv.FromMap(rec)
 }
 
 // resultsWritten ends a Map whose results were exported: its output names
@@ -209,7 +212,7 @@ func (x *Execution) resultsWritten(f *frame, out any) {
 		return
 	}
 	f.phase = phaseChildren
-	result := map[string]any{"MapRunArn": f.mapRunArn, "ResultWriterDetails": out}
+	result := jsonv.ObjectOf("MapRunArn", f.mapRunArn, "ResultWriterDetails", out)
 	if x.fanoutSucceeded(f, result, 0) {
 		x.push(f)
 	}

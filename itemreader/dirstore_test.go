@@ -11,6 +11,7 @@ import (
 
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/itemreader"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
 
@@ -76,7 +77,7 @@ func TestDirStoreReads(t *testing.T) {
 		t.Fatalf("a.json: got %v, %v", got, err)
 	}
 	got, err = read(t, r, getObject, map[string]any{"Bucket": "items", "Key": "in/c/d.csv"}, map[string]any{"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"})
-	if err != nil || !reflect.DeepEqual(got, []any{map[string]any{"x": "1"}}) {
+	if err != nil || !jsonv.Equal(got, []any{map[string]any{"x": "1"}}) {
 		t.Fatalf("d.csv: got %v, %v", got, err)
 	}
 	got, err = read(t, r, listObjects, map[string]any{"Bucket": "items", "Prefix": "in"}, map[string]any{})
@@ -85,9 +86,9 @@ func TestDirStoreReads(t *testing.T) {
 	}
 	var keys []string
 	for _, it := range got.([]any) {
-		m := it.(map[string]any)
-		keys = append(keys, m["Key"].(string))
-		if e, _ := m["Etag"].(string); len(e) != 34 || m["StorageClass"] != "STANDARD" {
+		m := it.(*jsonv.Object)
+		keys = append(keys, m.Value("Key").(string))
+		if e, _ := m.Value("Etag").(string); len(e) != 34 || m.Value("StorageClass") != "STANDARD" {
 			t.Errorf("item %v: want a quoted MD5 Etag and STANDARD", m)
 		}
 	}
@@ -101,7 +102,7 @@ func TestDirStoreReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range got.([]any) {
-		if k := it.(map[string]any)["Key"].(string); strings.Contains(k, "link") || strings.HasPrefix(k, "outside") {
+		if k := it.(*jsonv.Object).Value("Key").(string); strings.Contains(k, "link") || strings.HasPrefix(k, "outside") {
 			t.Errorf("listed %s, a link out of the store", k)
 		}
 	}
@@ -143,7 +144,7 @@ func TestDirStoreWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := out.(map[string]any)["Key"].(string)
+	key := out.(*jsonv.Object).Value("Key").(string)
 	b, err := os.ReadFile(filepath.Join(dir, "store", "items", filepath.FromSlash(key)))
 	if err != nil || !strings.Contains(string(b), "SUCCEEDED_0.json") {
 		t.Fatalf("manifest %s: %s, %v", key, b, err)
@@ -165,10 +166,10 @@ func TestDirStoreWrites(t *testing.T) {
 }
 
 func writePrefix(r *itemreader.Reader, bucket, prefix string) (any, error) {
-	return r.Invoke(context.Background(), taskport.Request{Resource: interp.ResultWriterResource, Input: map[string]any{
+	return r.Invoke(context.Background(), taskport.Request{Resource: interp.ResultWriterResource, Input: jsonv.Normalize(map[string]any{
 		"Resource":  "arn:aws:states:::s3:putObject",
 		"Arguments": map[string]any{"Bucket": bucket, "Prefix": prefix},
 		"MapRunArn": runArn,
 		"Results":   map[string]any{"SUCCEEDED": []any{map[string]any{"Output": "1"}}},
-	}})
+	})})
 }

@@ -136,13 +136,13 @@ func failAs(name, format string, args ...any) error {
 }
 
 func parse(in any) (*request, error) {
-	m, _ := in.(map[string]any)
-	args, _ := m["Arguments"].(map[string]any)
-	cfg, _ := m["ReaderConfig"].(map[string]any)
+	m, _ := in.(*jsonv.Object)
+	args, _ := m.Value("Arguments").(*jsonv.Object)
+	cfg, _ := m.Value("ReaderConfig").(*jsonv.Object)
 	r := &request{delimiter: ','}
-	r.resource, _ = m["Resource"].(string)
+	r.resource, _ = m.Value("Resource").(string)
 	str := func(k string) (string, error) {
-		v, ok := args[k]
+		v, ok := args.Get(k)
 		if !ok {
 			return "", nil
 		}
@@ -166,20 +166,20 @@ func parse(in any) (*request, error) {
 		return nil, err
 	}
 	if !bucketName.MatchString(r.bucket) {
-		return nil, fail("The ItemReader's 'Bucket' must be a bucket name, but was: %s", jsonv.String(args["Bucket"]))
+		return nil, fail("The ItemReader's 'Bucket' must be a bucket name, but was: %s", jsonv.String(args.Value("Bucket")))
 	}
 	if r.resource == asl.ReaderGetObject && r.key == "" {
 		return nil, fail("The ItemReader's 'Key' must name the object to read.")
 	}
-	r.inputType, _ = cfg["InputType"].(string)
-	r.headerLoc, _ = cfg["CSVHeaderLocation"].(string)
-	if hs, ok := cfg["CSVHeaders"].([]any); ok {
+	r.inputType, _ = cfg.Value("InputType").(string)
+	r.headerLoc, _ = cfg.Value("CSVHeaderLocation").(string)
+	if hs, ok := cfg.Value("CSVHeaders").([]any); ok {
 		for _, h := range hs {
 			s, _ := h.(string)
 			r.headers = append(r.headers, s)
 		}
 	}
-	switch d, _ := cfg["CSVDelimiter"].(string); d {
+	switch d, _ := cfg.Value("CSVDelimiter").(string); d {
 	case "PIPE":
 		r.delimiter = '|'
 	case "SEMICOLON":
@@ -189,7 +189,7 @@ func parse(in any) (*request, error) {
 	case "TAB":
 		r.delimiter = '\t'
 	}
-	r.maxItems, _ = jsonv.Integer(cfg["MaxItems"])
+	r.maxItems, _ = jsonv.Integer(cfg.Value("MaxItems"))
 	return r, nil
 }
 
@@ -324,9 +324,10 @@ func csvItems(body []byte, r *request) (any, error) {
 		if err != nil {
 			return nil, fail("The CSV object is not valid CSV: %v", strings.TrimPrefix(err.Error(), "record on "))
 		}
-		item := make(map[string]any, len(headers))
+		// Keys in the columns' order, as AWS gives them.
+		item := jsonv.NewObject(len(headers))
 		for i, h := range headers {
-			item[h] = row[i]
+			item.Set(h, row[i])
 		}
 		items = append(items, item)
 	}
@@ -351,7 +352,8 @@ func (rd *Reader) list(ctx context.Context, r *request) (any, error) {
 		if o.modified != 0 {
 			item["LastModified"] = o.modified
 		}
-		items = append(items, item)
+		// Sorted keys, as in AWS's documented example of an item.
+		items = append(items, jsonv.FromMap(item))
 		return true
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/itemreader"
 	"github.com/statecraft/statecraft/taskport"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // store serves an in-memory S3 on 127.0.0.1 holding objects (key ->
@@ -42,7 +43,7 @@ func store(t *testing.T, objects map[string]string) *itemreader.Reader {
 func read(t *testing.T, r *itemreader.Reader, resource string, args, cfg map[string]any) (any, error) {
 	t.Helper()
 	return r.Invoke(context.Background(), taskport.Request{Resource: interp.ItemReaderResource,
-		Input: map[string]any{"Resource": resource, "Arguments": args, "ReaderConfig": cfg}})
+		Input: jsonv.Normalize(map[string]any{"Resource": resource, "Arguments": args, "ReaderConfig": cfg})})
 }
 
 const getObject, listObjects = "arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2"
@@ -76,7 +77,7 @@ func TestFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, c.want) {
+			if !jsonv.Equal(got, jsonv.Normalize(c.want)) {
 				t.Fatalf("got %#v, want %#v", got, c.want)
 			}
 		})
@@ -117,7 +118,7 @@ func TestListObjects(t *testing.T) {
 		t.Fatalf("got %d items, want 3: %v", len(items), items)
 	}
 	for i, it := range items {
-		m := it.(map[string]any)
+		m := it.(*jsonv.Object).Map()
 		if m["Key"] != fmt.Sprintf("in/%d.txt", i) || m["Size"] != int64(i+1) || m["StorageClass"] != "STANDARD" {
 			t.Errorf("item %d: %v", i, m)
 		}

@@ -25,14 +25,14 @@ func (rd *Reader) manifestItems(ctx context.Context, body []byte, r *request) (a
 	if err != nil {
 		return nil, fail("The manifest %s/%s is not valid JSON: %v", r.bucket, r.key, err)
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(*jsonv.Object)
 	if !ok {
 		return nil, fail("The manifest %s/%s must be a JSON object, but was: %s", r.bucket, r.key, jsonv.String(v))
 	}
-	if f, _ := m["fileFormat"].(string); f != "CSV" {
-		return nil, fail("Statecraft reads S3 Inventory reports in CSV format only; the manifest's fileFormat is %s.", jsonv.String(m["fileFormat"]))
+	if f, _ := m.Value("fileFormat").(string); f != "CSV" {
+		return nil, fail("Statecraft reads S3 Inventory reports in CSV format only; the manifest's fileFormat is %s.", jsonv.String(m.Value("fileFormat")))
 	}
-	if d, has := m["destinationBucket"]; has {
+	if d, has := m.Get("destinationBucket"); has {
 		s, _ := d.(string)
 		if a, err := arn.Parse(s); err == nil && a.Service == "s3" {
 			s = a.Resource
@@ -41,25 +41,27 @@ func (rd *Reader) manifestItems(ctx context.Context, body []byte, r *request) (a
 			return nil, fail("The manifest's destinationBucket %s is not the bucket it was read from (%s); Statecraft reads the inventory files from the manifest's bucket only.", jsonv.String(d), r.bucket)
 		}
 	}
-	schema, _ := m["fileSchema"].(string)
+	schema, _ := m.Value("fileSchema").(string)
 	var cols []string
 	seen := map[string]bool{}
 	for c := range strings.SplitSeq(schema, ",") {
 		c = strings.TrimSpace(c)
 		if c == "" || seen[c] {
-			return nil, fail("The manifest's fileSchema must name distinct columns, but was: %s", jsonv.String(m["fileSchema"]))
+			return nil, fail("The manifest's fileSchema must name distinct columns, but was: %s", jsonv.String(m.Value("fileSchema")))
 		}
 		seen[c] = true
 		cols = append(cols, c)
 	}
-	files, ok := m["files"].([]any)
+	files, ok := m.Value("files").([]any)
 	if !ok {
-		return nil, fail("The manifest's 'files' must be an array, but was: %s", jsonv.String(m["files"]))
+		return nil, fail("The manifest's 'files' must be an array, but was: %s", jsonv.String(m.Value("files")))
 	}
 	items := []any{}
 	for _, f := range files {
-		fo, _ := f.(map[string]any)
-		key, _ := fo["key"].(string)
+		var key string
+		if fo, ok := f.(*jsonv.Object); ok {
+			key, _ = fo.Value("key").(string)
+		}
 		if key == "" {
 			return nil, fail("Each of the manifest's files must have a 'key', but one was: %s", jsonv.String(f))
 		}
@@ -80,9 +82,11 @@ func (rd *Reader) manifestItems(ctx context.Context, body []byte, r *request) (a
 			if err != nil {
 				return nil, fail("The inventory file %s/%s does not match the manifest's fileSchema: %v", r.bucket, key, strings.TrimPrefix(err.Error(), "record on "))
 			}
-			item := make(map[string]any, len(cols))
+			// Members in the fileSchema's column order, as a CSV
+			// file's items follow its header.
+			item := jsonv.NewObject(len(cols))
 			for i, c := range cols {
-				item[c] = row[i]
+				item.Append(c, row[i])
 			}
 			items = append(items, item)
 		}

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
 
@@ -50,11 +50,15 @@ func TestManifest(t *testing.T) {
 		map[string]any{"Bucket": "src", "Key": "csv/2.csv", "Size": "6", "LastModifiedDate": "2024-01-01T00:00:01.000Z"},
 		map[string]any{"Bucket": "src", "Key": "img/3.png", "Size": "7", "LastModifiedDate": "2024-01-01T00:00:02.000Z"},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
+	if !jsonv.Equal(got, want) {
+		t.Fatalf("got %s, want %v", jsonv.String(got), want)
+	}
+	// Members in the fileSchema's order.
+	if first := jsonv.String(got.([]any)[0]); first != `{"Bucket":"src","Key":"csv/1.csv","Size":"5","LastModifiedDate":"2024-01-01T00:00:00.000Z"}` {
+		t.Errorf("first item %s: members not in the fileSchema's order", first)
 	}
 	got, err = read(t, r, getObject, args, map[string]any{"InputType": "MANIFEST", "MaxItems": int64(2)})
-	if err != nil || !reflect.DeepEqual(got, want[:2]) {
+	if err != nil || !jsonv.Equal(got, want[:2]) {
 		t.Fatalf("MaxItems 2: got %v, %v", got, err)
 	}
 

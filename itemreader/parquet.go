@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // parquetItems makes each row of a Parquet file an item: an object of the
@@ -59,7 +61,7 @@ func parquetItems(body []byte, n int64) (items any, err error) {
 // jsonValue maps a decoded Parquet value to the JSON model: integers to
 // int64 (unsigned ones past int64 to float64), floats to float64, byte
 // arrays to strings (base64 when they are not UTF-8), timestamps to
-// RFC 3339 strings, groups to objects and lists to arrays.
+// RFC 3339 strings, groups to objects (keys sorted) and lists to arrays.
 func jsonValue(v any) any {
 	switch x := v.(type) {
 	case nil, bool, string, int64, float64:
@@ -101,11 +103,13 @@ func jsonValue(v any) any {
 		}
 		return out
 	case map[string]any:
+		// The generic reader hands a row as a Go map, its column order
+		// lost: the object's keys are sorted.
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			out[k] = jsonValue(e)
 		}
-		return out
+		return jsonv.FromMap(out)
 	}
 	return fmt.Sprint(v)
 }

@@ -3,13 +3,13 @@ package itemreader_test
 import (
 	"bytes"
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
 
@@ -50,11 +50,15 @@ func TestParquet(t *testing.T) {
 		map[string]any{"id": int64(2), "name": "Bob", "score": 2.0, "small": int64(-1), "ok": false, "note": nil},
 		map[string]any{"id": int64(3), "name": "Cy", "score": 0.0, "small": int64(0), "ok": false, "note": nil},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %#v\nwant %#v", got, want)
+	if !jsonv.Equal(got, want) {
+		t.Fatalf("got %s\nwant %#v", jsonv.String(got), want)
+	}
+	// A row's columns come as a Go map: sorted keys.
+	if first := jsonv.String(got.([]any)[0]); first != `{"id":1,"name":"Ann","note":"hi","ok":true,"score":1.5,"small":7}` {
+		t.Errorf("first row %s: keys not sorted", first)
 	}
 	got, err = read(t, r, getObject, map[string]any{"Bucket": "items", "Key": "rows.parquet"}, map[string]any{"InputType": "PARQUET", "MaxItems": int64(2)})
-	if err != nil || !reflect.DeepEqual(got, want[:2]) {
+	if err != nil || !jsonv.Equal(got, want[:2]) {
 		t.Fatalf("MaxItems 2: %v, %v", got, err)
 	}
 	_, err = read(t, r, getObject, map[string]any{"Bucket": "items", "Key": "bad.parquet"}, map[string]any{"InputType": "PARQUET"})

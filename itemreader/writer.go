@@ -18,25 +18,25 @@ func wfail(format string, args ...any) error { return failAs(errWriter, format, 
 // Prefix/<Map Run id>/, one STATUS_0.json per status with results and a
 // manifest.json naming them; the answer is the manifest's location.
 func (rd *Reader) write(ctx context.Context, in any) (any, error) {
-	m, _ := in.(map[string]any)
-	if res, _ := m["Resource"].(string); res != asl.WriterPutObject {
-		return nil, wfail("Statecraft does not write results with %s.", jsonv.String(m["Resource"]))
+	m, _ := in.(*jsonv.Object)
+	if res, _ := m.Value("Resource").(string); res != asl.WriterPutObject {
+		return nil, wfail("Statecraft does not write results with %s.", jsonv.String(m.Value("Resource")))
 	}
-	args, _ := m["Arguments"].(map[string]any)
-	bucket, ok := args["Bucket"].(string)
+	args, _ := m.Value("Arguments").(*jsonv.Object)
+	bucket, ok := args.Value("Bucket").(string)
 	if !ok || !bucketName.MatchString(bucket) {
-		return nil, wfail("The ResultWriter's 'Bucket' must be a bucket name, but was: %s", jsonv.String(args["Bucket"]))
+		return nil, wfail("The ResultWriter's 'Bucket' must be a bucket name, but was: %s", jsonv.String(args.Value("Bucket")))
 	}
 	prefix := ""
-	if v, has := args["Prefix"]; has {
+	if v, has := args.Get("Prefix"); has {
 		if prefix, ok = v.(string); !ok {
 			return nil, wfail("The ResultWriter's 'Prefix' must be a string, but was: %s", jsonv.String(v))
 		}
 	}
-	runArn, _ := m["MapRunArn"].(string)
-	cfg, _ := m["WriterConfig"].(map[string]any)
-	jsonl := cfg["OutputType"] == "JSONL"
-	results, _ := m["Results"].(map[string]any)
+	runArn, _ := m.Value("MapRunArn").(string)
+	cfg, _ := m.Value("WriterConfig").(*jsonv.Object)
+	jsonl := cfg.Value("OutputType") == "JSONL"
+	results, _ := m.Value("Results").(*jsonv.Object)
 
 	dir := runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
 	if prefix != "" {
@@ -45,7 +45,7 @@ func (rd *Reader) write(ctx context.Context, in any) (any, error) {
 	files := map[string]any{}
 	for _, st := range statuses {
 		list := []any{}
-		rs, _ := results[st].([]any)
+		rs, _ := results.Value(st).([]any)
 		if len(rs) > 0 {
 			key := dir + st + "_0.json"
 			body := encode(rs, jsonl)
@@ -61,7 +61,7 @@ func (rd *Reader) write(ctx context.Context, in any) (any, error) {
 	if err := rd.put(ctx, bucket, key, []byte(jsonv.String(manifest))); err != nil {
 		return nil, err
 	}
-	return map[string]any{"Bucket": bucket, "Key": key}, nil
+	return jsonv.ObjectOf("Bucket", bucket, "Key", key), nil
 }
 
 // encode makes a JSON array, or JSON Lines: one result a line.

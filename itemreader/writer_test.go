@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -36,13 +35,13 @@ func writer(t *testing.T) (*itemreader.Reader, *s3mem.Backend) {
 }
 
 func write(r *itemreader.Reader, bucket, outputType string, succeeded, failed []any) (any, error) {
-	return r.Invoke(context.Background(), taskport.Request{Resource: interp.ResultWriterResource, Input: map[string]any{
+	return r.Invoke(context.Background(), taskport.Request{Resource: interp.ResultWriterResource, Input: jsonv.Normalize(map[string]any{
 		"Resource":     "arn:aws:states:::s3:putObject",
 		"Arguments":    map[string]any{"Bucket": bucket, "Prefix": "jobs/"},
 		"WriterConfig": map[string]any{"Transformation": "NONE", "OutputType": outputType},
 		"MapRunArn":    runArn,
 		"Results":      map[string]any{"SUCCEEDED": succeeded, "FAILED": failed},
-	}})
+	})})
 }
 
 func object(t *testing.T, be *s3mem.Backend, key string) string {
@@ -68,7 +67,7 @@ func TestWriteResults(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := "jobs/0b5f27a0-090b-4ac6-9beb-243cd77144a7/"
-		if !reflect.DeepEqual(got, map[string]any{"Bucket": "out", "Key": dir + "manifest.json"}) {
+		if !jsonv.Equal(got, map[string]any{"Bucket": "out", "Key": dir + "manifest.json"}) {
 			t.Fatalf("%s: answered %v", ot, got)
 		}
 		succeeded, failed := object(t, be, dir+"SUCCEEDED_0.json"), object(t, be, dir+"FAILED_0.json")

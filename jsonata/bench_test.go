@@ -2,6 +2,8 @@ package jsonata
 
 import (
 	"testing"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Typical ASL expressions, evaluated on a pre-compiled Expr with $states
@@ -13,7 +15,7 @@ func benchStates() map[string]any {
 		items[i] = map[string]any{"x": int64(i), "name": "item", "price": float64(i) / 4}
 	}
 	return map[string]any{
-		"states": map[string]any{
+		"states": jsonv.Normalize(map[string]any{
 			"input": map[string]any{
 				"a":     map[string]any{"b": "deep value"},
 				"items": items,
@@ -21,7 +23,7 @@ func benchStates() map[string]any {
 				"last":  "Lovelace",
 			},
 			"context": map[string]any{"Execution": map[string]any{"Id": "exec-1"}},
-		},
+		}),
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 var builtinEnv = newEnv(nil)
@@ -211,7 +213,7 @@ func init() {
 		if w, ok := v.(*array); ok && w.outerWrapper && len(w.items) > 0 {
 			v = w.items[0]
 		}
-		s, err := ev.stringifyOrdered(v, pretty, ev.keysOf)
+		s, err := ev.stringifyOrdered(v, pretty)
 		if e, ok := err.(*Error); ok {
 			e.Position = pos
 		}
@@ -385,15 +387,15 @@ func init() {
 				start := 0
 				u := toUTF16(s)
 				for err == nil && m != nil && (limit < 0 || len(parts) < limit) {
-					ms, _ := toNumber(m["start"])
-					me, _ := toNumber(m["end"])
+					ms, _ := toNumber(m.Value("start"))
+					me, _ := toNumber(m.Value("end"))
 					a, b := clampIndex(start, len(u)), clampIndex(int(ms), len(u))
 					if b < a {
 						b = a
 					}
 					parts = append(parts, fromUTF16(u[a:b]))
 					start = int(me)
-					next, ok := m["next"]
+					next, ok := m.Get("next")
 					if !ok {
 						break
 					}
@@ -517,11 +519,11 @@ func init() {
 			m, err := ev.evalMatcher(a[1], []any{s}, pos)
 			for err == nil && m != nil && (limit < 0 || len(out) < limit) {
 				o := ev.newObject(3)
-				o.set("match", m["match"])
-				o.set("index", m["start"])
-				o.set("groups", m["groups"])
+				o.set("match", m.Value("match"))
+				o.set("index", m.Value("start"))
+				o.set("groups", m.Value("groups"))
 				out = append(out, o.value())
-				next, ok := m["next"]
+				next, ok := m.Get("next")
 				if !ok {
 					break
 				}
@@ -554,7 +556,7 @@ func init() {
 		v := arg(a, 0)
 		seen := map[string]bool{}
 		var keys []any
-		add := func(m map[string]any) {
+		add := func(m *jsonv.Object) {
 			for _, k := range ev.keysOf(m) {
 				if !seen[k] {
 					seen[k] = true
@@ -564,11 +566,11 @@ func init() {
 		}
 		if items, ok := asArray(v); ok {
 			for _, it := range items {
-				if m, ok := it.(map[string]any); ok {
+				if m, ok := it.(*jsonv.Object); ok {
 					add(m)
 				}
 			}
-		} else if m, ok := v.(map[string]any); ok {
+		} else if m, ok := v.(*jsonv.Object); ok {
 			add(m)
 		}
 		if len(keys) == 0 {
@@ -726,22 +728,22 @@ func init() {
 		}
 		out := ev.newObject(0)
 		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				for _, k := range ev.keysOf(m) {
-					out.set(k, m[k])
+			if m, ok := it.(*jsonv.Object); ok {
+				for k, v := range m.All() {
+					out.set(k, v)
 				}
 			}
 		}
 		return out.value(), nil
 	})
 	def("each", "<o-f:a>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
-		m, ok := arg(a, 0).(map[string]any)
+		m, ok := arg(a, 0).(*jsonv.Object)
 		if !ok {
 			return undefined, nil
 		}
 		out := []any{}
 		for _, k := range ev.keysOf(m) {
-			r, err := ev.callHOF(a[1], pos, m[k], k, m)
+			r, err := ev.callHOF(a[1], pos, m.Value(k), k, m)
 			if err != nil {
 				return nil, err
 			}
@@ -752,21 +754,21 @@ func init() {
 		return newSeq(out...), nil
 	})
 	def("sift", "<o-f?:o>", func(ev *evaluator, a []any, in any, pos int) (any, error) {
-		m, ok := arg(a, 0).(map[string]any)
+		m, ok := arg(a, 0).(*jsonv.Object)
 		if !ok {
 			return undefined, nil
 		}
 		out := ev.newObject(0)
 		for _, k := range ev.keysOf(m) {
-			r, err := ev.callHOF(a[1], pos, m[k], k, m)
+			r, err := ev.callHOF(a[1], pos, m.Value(k), k, m)
 			if err != nil {
 				return nil, err
 			}
 			if ev.truthy(r) {
-				out.set(k, m[k])
+				out.set(k, m.Value(k))
 			}
 		}
-		if len(out.m) == 0 {
+		if out.o.Len() == 0 {
 			return undefined, nil
 		}
 		return out.value(), nil
@@ -783,9 +785,9 @@ func init() {
 				}
 				return
 			}
-			if m, ok := v.(map[string]any); ok {
+			if m, ok := v.(*jsonv.Object); ok {
 				for _, k := range ev.keysOf(m) {
-					out = append(out, map[string]any{k: m[k]})
+					out = append(out, jsonv.ObjectOf(k, m.Value(k)))
 				}
 				return
 			}
@@ -1051,7 +1053,7 @@ func clampIndex(i, n int) int {
 
 // evalMatcher calls a custom matcher function (jsonata-js evaluateMatcher):
 // its result must look like a regex match object, or be undefined.
-func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, error) {
+func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (*jsonv.Object, error) {
 	if !isFunction(fn) {
 		return nil, nil
 	}
@@ -1060,17 +1062,17 @@ func (ev *evaluator) evalMatcher(fn any, args []any, pos int) (map[string]any, e
 		return nil, err
 	}
 	if !ev.truthy(r) {
-		if _, isMap := r.(map[string]any); !isMap {
+		if _, isMap := r.(*jsonv.Object); !isMap {
 			return nil, nil
 		}
 	}
-	m, _ := r.(map[string]any)
+	m, _ := r.(*jsonv.Object)
 	if m == nil {
 		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
 	}
-	_, startNum := toNumber(m["start"])
-	_, groupsArr := asArray(m["groups"])
-	if !startNum && !groupsArr && !isFunction(m["next"]) {
+	_, startNum := toNumber(m.Value("start"))
+	_, groupsArr := asArray(m.Value("groups"))
+	if !startNum && !groupsArr && !isFunction(m.Value("next")) {
 		return nil, &Error{Code: "T1010", Position: pos, Message: "the matcher function argument passed to function does not return the correct object structure"}
 	}
 	return m, nil

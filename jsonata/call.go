@@ -1,6 +1,10 @@
 package jsonata
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
 
 // function is any callable JSONata value.
 type function interface{ arity() int }
@@ -263,20 +267,18 @@ func (ev *evaluator) regexMatchObject(re *regexp.Regexp, s string, offset int) a
 		}
 	}
 	start, end := offset+loc[0], offset+loc[1]
-	m := map[string]any{
-		"match":  s[start:end],
-		"start":  float64(strLen(s[:start])),
-		"end":    float64(strLen(s[:end])),
-		"groups": groups,
-	}
-	m["next"] = &builtin{name: "next", nargs: 0, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
+	m := jsonv.NewObject(5)
+	m.Append("match", s[start:end])
+	m.Append("start", float64(strLen(s[:start])))
+	m.Append("end", float64(strLen(s[:end])))
+	m.Append("groups", groups)
+	m.Append("next", &builtin{name: "next", nargs: 0, fn: func(ev *evaluator, args []any, input any, pos int) (any, error) {
 		next := end
 		if end == start {
 			next = end + 1
 		}
 		return ev.regexMatchObject(re, s, next), nil
-	}}
-	ev.setOrder(m, []string{"match", "start", "end", "groups", "next"})
+	}})
 	return m
 }
 
@@ -358,13 +360,10 @@ func (ev *evaluator) callHOF(fn any, pos int, args ...any) (any, error) {
 func (ev *evaluator) deepClone(v any) any {
 	ev.tick()
 	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = ev.deepClone(e)
-		}
-		if len(x) > 1 {
-			ev.setOrder(out, ev.keysOf(x))
+	case *jsonv.Object:
+		out := x.Clone(0)
+		for i := 0; i < out.Len(); i++ {
+			out.SetAt(i, ev.deepClone(out.ValueAt(i)))
 		}
 		return out
 	case []any:
@@ -407,18 +406,15 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 			if err != nil {
 				return nil, err
 			}
-			target, isMap := match.(map[string]any)
+			target, isMap := match.(*jsonv.Object)
 			if !isUndef(update) {
-				um, ok := update.(map[string]any)
+				um, ok := update.(*jsonv.Object)
 				if !ok {
 					return nil, &Error{Code: "T2011", Position: n.update.pos, Value: update, Message: messages["T2011"]}
 				}
 				if isMap {
-					for _, k := range ev.keysOf(um) {
-						if _, had := target[k]; !had {
-							ev.addKey(target, k)
-						}
-						target[k] = um[k]
+					for k, v := range um.All() {
+						target.Set(k, v)
 					}
 				}
 			}
@@ -441,7 +437,7 @@ func (ev *evaluator) transformer(n *node, env *env) any {
 				}
 				if isMap {
 					for _, d := range list {
-						delete(target, d.(string))
+						target.Delete(d.(string))
 					}
 				}
 			}

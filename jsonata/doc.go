@@ -15,10 +15,10 @@
 //	// a JSON null result (nil, nil).
 //
 // EvalWith takes Options: the clock and the random source (without them
-// $now() and $random() fail rather than read hidden inputs), evaluation
-// limits and the key order of input objects.
+// $now() and $random() fail rather than read hidden inputs) and evaluation
+// limits.
 //
-// Values follow the jsonv model (map[string]any, []any, string, int64,
+// Values follow the jsonv model (*jsonv.Object, []any, string, int64,
 // float64, bool, nil). Inside the engine numbers are float64; results turn
 // integral numbers back into int64. Embedders bind their own functions
 // with Function (host.go).
@@ -55,14 +55,12 @@
 //
 // # Object key order
 //
-// JSONata preserves object key insertion order, but jsonv objects are Go
-// maps. Objects that an expression builds (constructors, group-by, $merge,
-// $sift, transforms, ...) keep their construction order for the rest of
-// the evaluation, via a per-evaluation registry keyed by map identity.
-// Input objects are visited in the order Options.KeyOrder reports (for
-// example from an order-preserving decoder) and sorted by key without it;
-// this shows in $keys, $each, $spread, $string, wildcards and descendants.
-// Results are plain maps, so the order is not visible in Eval's output.
+// JSONata preserves object key insertion order, and so do jsonv objects:
+// input objects are visited in document order, and objects that an
+// expression builds (constructors, group-by, $merge, $sift, transforms,
+// ...) keep their construction order, in the evaluation and in Eval's
+// result. This shows in $keys, $each, $spread, $string, wildcards and
+// descendants.
 //
 // # Known differences from jsonata-js
 //

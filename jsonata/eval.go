@@ -5,7 +5,8 @@ import (
 	"math"
 	"sort"
 	"time"
-	"unsafe"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Expr is a compiled JSONata expression. It is immutable and safe for
@@ -32,13 +33,6 @@ type Options struct {
 	// is called once per random number. Without it those functions fail
 	// with D3201, keeping the engine free of hidden inputs.
 	Random func() float64
-	// KeyOrder, when set, reports the key order of an input object (for
-	// example from an order-preserving JSON decoder), so that $keys,
-	// $each, $spread, $string, wildcards and the like see keys in document
-	// order as JSONata specifies. A nil result, or no KeyOrder, means keys
-	// sorted by code point. Objects built by the expression always keep
-	// their construction order.
-	KeyOrder func(obj map[string]any) []string
 }
 
 const (
@@ -74,7 +68,7 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, keyOrder: opts.KeyOrder}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -131,8 +125,6 @@ type evaluator struct {
 	callEnv         *env
 	freeScopes      []*env // released lambda scopes, see newScope
 	arg1            [1]any // reusable argument slice for single-argument callbacks
-	order           map[unsafe.Pointer]*orderEntry
-	keyOrder        func(map[string]any) []string
 	now             *time.Time
 	top             env // the bindings' scope, allocated with the evaluator
 }
@@ -428,19 +420,16 @@ func (ev *evaluator) lookupField(input any, key string) any {
 		}
 		return newSeq(out...)
 	}
-	if m, ok := input.(map[string]any); ok {
-		if v, ok := m[key]; ok {
+	if m, ok := input.(*jsonv.Object); ok {
+		if v, ok := m.Get(key); ok {
 			return v
 		}
 	}
 	return undefined
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
+func sortedKeys(m *jsonv.Object) []string {
+	keys := append([]string(nil), m.Keys()...)
 	sort.Strings(keys)
 	return keys
 }
@@ -464,9 +453,9 @@ func (ev *evaluator) evalWildcard(input any) any {
 	if items, ok := asArray(input); ok {
 		return newSeq(ev.flatten(items, out)...)
 	}
-	if m, ok := input.(map[string]any); ok {
+	if m, ok := input.(*jsonv.Object); ok {
 		for _, k := range ev.keysOf(m) {
-			v := m[k]
+			v := m.Value(k)
 			if _, isArr := asArray(v); isArr {
 				out = ev.flatten(v, out)
 			} else {
@@ -492,9 +481,9 @@ func (ev *evaluator) evalDescendants(input any) any {
 			return
 		}
 		out = append(out, v)
-		if m, ok := v.(map[string]any); ok {
+		if m, ok := v.(*jsonv.Object); ok {
 			for _, k := range ev.keysOf(m) {
-				rec(m[k])
+				rec(m.Value(k))
 			}
 		}
 	}
@@ -682,8 +671,8 @@ func walkPath(n *node, input any, env *env) (v any, i, steps int, ok bool) {
 			break
 		}
 		steps += 2 // the step and its lookupField
-		if m, ok := v.(map[string]any); ok {
-			if f, ok := m[n.items[i].op]; ok {
+		if m, ok := v.(*jsonv.Object); ok {
+			if f, ok := m.Get(n.items[i].op); ok {
 				// evalStep's treatment of a field's sequence value
 				if a, ok := f.(*array); ok && a.seq {
 					switch {
@@ -739,7 +728,7 @@ func pathOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
 		v = input
 	}
 	for _, st := range items {
-		m, isMap := v.(map[string]any)
+		m, isMap := v.(*jsonv.Object)
 		if !isMap {
 			switch v.(type) {
 			case undefinedType:
@@ -752,7 +741,7 @@ func pathOperand(o *node, input any, env *env) (v any, steps int, ok bool) {
 			continue
 		}
 		steps += 2 // the step and its lookupField
-		f, found := m[st.op]
+		f, found := m.Get(st.op)
 		if !found {
 			v = undefined
 			continue
@@ -1077,11 +1066,11 @@ func (ev *evaluator) evalStep(step *node, input []any, env *env, last bool) (any
 			if ev.steps > ev.maxSteps {
 				return nil, &Error{Code: "U1002", Position: step.pos, Message: messages["U1002"]}
 			}
-			if m, ok := item.(map[string]any); ok {
+			if m, ok := item.(*jsonv.Object); ok {
 				// lookupField on an object, inline
 				ev.tick()
 				var found bool
-				if res, found = m[step.op]; !found {
+				if res, found = m.Get(step.op); !found {
 					res = undefined
 				}
 			} else {
@@ -1583,12 +1572,12 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 	case opConcat:
 		ls, rs := "", ""
 		if !isUndef(lhs) {
-			if ls, err = ev.stringifyOrdered(lhs, false, ev.keysOf); err != nil {
+			if ls, err = ev.stringifyOrdered(lhs, false); err != nil {
 				return nil, err
 			}
 		}
 		if !isUndef(rhs) {
-			if rs, err = ev.stringifyOrdered(rhs, false, ev.keysOf); err != nil {
+			if rs, err = ev.stringifyOrdered(rhs, false); err != nil {
 				return nil, err
 			}
 		}
@@ -1608,7 +1597,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *env) (any, error) {
 		}
 		for _, it := range items {
 			if ev.deepEqual(it, lhs) {
-				if _, isMap := lhs.(map[string]any); !isMap {
+				if _, isMap := lhs.(*jsonv.Object); !isMap {
 					return true, nil
 				}
 			}

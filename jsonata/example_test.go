@@ -43,7 +43,7 @@ func ExampleCompile() {
 // as ErrUndefined. Errors carry JSONata's codes and the position in the
 // expression.
 func ExampleExpr_Eval_undefined() {
-	input := map[string]any{"a": nil}
+	input := jsonv.ObjectOf("a", nil)
 	for _, src := range []string{`a`, `b`, `a +`, `"x" + 1`} {
 		e, err := jsonata.Compile(src)
 		if err != nil {
@@ -94,7 +94,7 @@ func ExampleFunction() {
 		},
 	}
 	e, _ := jsonata.Compile(`names.$shout($)`)
-	v, err := e.Eval(map[string]any{"names": []any{"ada", "grace"}}, map[string]any{"shout": shout})
+	v, err := e.Eval(jsonv.ObjectOf("names", []any{"ada", "grace"}), map[string]any{"shout": shout})
 	if err != nil {
 		fmt.Println(err)
 		return

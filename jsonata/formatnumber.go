@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 type rstr []rune
@@ -71,13 +73,13 @@ type picVars struct {
 	picture          rstr
 }
 
-func formatNumberPicture(value float64, picture string, options map[string]any) (string, error) {
+func formatNumberPicture(value float64, picture string, options *jsonv.Object) (string, error) {
 	p := fnProps{
 		decimal: rstr("."), grouping: rstr(","), exponent: rstr("e"), infinity: rstr("Infinity"),
 		minus: rstr("-"), nan: rstr("NaN"), percent: rstr("%"), permille: rstr("\u2030"),
 		zero: rstr("0"), digit: rstr("#"), pattern: rstr(";"),
 	}
-	for k, v := range options {
+	for k, v := range options.All() {
 		s, ok := v.(string)
 		if !ok {
 			continue
@@ -435,7 +437,7 @@ func init() {
 			return undefined, nil
 		}
 		pic, _ := strArg(a, 1)
-		opts, _ := arg(a, 2).(map[string]any)
+		opts, _ := arg(a, 2).(*jsonv.Object)
 		s, err := formatNumberPicture(v, pic, opts)
 		return withPos(s, err, pos)
 	})

@@ -1,141 +1,60 @@
 package jsonata
 
-// Object key order. JSONata preserves insertion order of object keys
-// ($keys, $each, $spread, $string, wildcards, ...) but objects in the jsonv
-// model are Go maps. The evaluator therefore records the key order of the
-// objects it builds in a per-evaluation registry keyed by map identity
-// (the registry also holds the map, so an address cannot be reused while
-// it is recorded). Input objects are ordered by Options.KeyOrder when the
-// embedder supplies it, and sorted by key otherwise.
+// Object key order. JSONata preserves the insertion order of object keys
+// ($keys, $each, $spread, $string, wildcards, ...); jsonv objects keep
+// theirs, so input objects are visited in document order and objects the
+// evaluator builds in construction order.
 
 import (
-	"reflect"
-	"sort"
-	"unsafe"
+	"github.com/statecraft/statecraft/jsonv"
 )
 
-type orderEntry struct {
-	m    map[string]any
-	keys []string
-}
+// keysOf returns m's keys in order.
+func (ev *evaluator) keysOf(m *jsonv.Object) []string { return m.Keys() }
 
-func mapID(m map[string]any) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
-
-// setOrder records the key order of m (which the evaluator built).
-func (ev *evaluator) setOrder(m map[string]any, keys []string) {
-	if ev == nil || len(m) < 2 {
-		return
-	}
-	if ev.order == nil {
-		ev.order = map[unsafe.Pointer]*orderEntry{}
-	}
-	ev.order[mapID(m)] = &orderEntry{m: m, keys: keys}
-}
-
-// addKey notes that k was (or may have been) added to m.
-func (ev *evaluator) addKey(m map[string]any, k string) {
-	if ev == nil {
-		return
-	}
-	keys := ev.keysOf(m)
-	for _, x := range keys {
-		if x == k {
-			return
-		}
-	}
-	ev.setOrder(m, append(keys[:len(keys):len(keys)], k))
-}
-
-// keysOf returns m's keys in insertion order where known, sorted otherwise.
-func (ev *evaluator) keysOf(m map[string]any) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	var keys []string
-	if ev != nil {
-		if ev.order != nil {
-			if e := ev.order[mapID(m)]; e != nil {
-				keys = e.keys
-			}
-		}
-		if keys == nil && ev.keyOrder != nil {
-			keys = ev.keyOrder(m)
-		}
-	}
-	if keys == nil {
-		return sortedKeys(m)
-	}
-	// the recorded order must describe m exactly; repair it otherwise
-	if len(keys) == len(m) {
-		ok := true
-		for _, k := range keys {
-			if _, in := m[k]; !in {
-				ok = false
-				break
-			}
-		}
-		if ok && !hasDup(keys) {
-			return keys
-		}
-	}
-	seen := make(map[string]bool, len(m))
-	out := make([]string, 0, len(m))
-	for _, k := range keys {
-		if _, in := m[k]; in && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	var rest []string
-	for k := range m {
-		if !seen[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
-}
-
-func hasDup(keys []string) bool {
-	if len(keys) < 8 {
-		for i := range keys {
-			for j := i + 1; j < len(keys); j++ {
-				if keys[i] == keys[j] {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		if seen[k] {
-			return true
-		}
-		seen[k] = true
-	}
-	return false
-}
-
-// objBuilder builds an object value, remembering key order.
+// objBuilder builds an object value in construction order.
 type objBuilder struct {
-	ev   *evaluator
-	m    map[string]any
-	keys []string
+	o *jsonv.Object
 }
 
 func (ev *evaluator) newObject(n int) *objBuilder {
-	return &objBuilder{ev: ev, m: make(map[string]any, n), keys: make([]string, 0, n)}
+	return &objBuilder{o: jsonv.NewObject(n)}
 }
 
+// set follows JavaScript's property order, which jsonata-js objects have
+// and the test suite's expectations show (object-constructor case010): keys
+// that are array indexes ("0", "42") come first in ascending numeric order,
+// then the others in insertion order.
 func (o *objBuilder) set(k string, v any) {
-	if _, ok := o.m[k]; !ok {
-		o.keys = append(o.keys, k)
+	if n, ok := arrayIndex(k); ok && !o.o.Has(k) {
+		i := 0
+		for ; i < o.o.Len(); i++ {
+			m, isIndex := arrayIndex(o.o.KeyAt(i))
+			if !isIndex || m > n {
+				break
+			}
+		}
+		o.o.Insert(i, k, v)
+		return
 	}
-	o.m[k] = v
+	o.o.Set(k, v)
 }
 
-func (o *objBuilder) value() map[string]any {
-	o.ev.setOrder(o.m, o.keys)
-	return o.m
+// arrayIndex reports whether k is a canonical array index of JavaScript
+// (0 to 2^32-2, no sign or leading zero).
+func arrayIndex(k string) (uint64, bool) {
+	if len(k) == 0 || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n < 1<<32-1
 }
+
+func (o *objBuilder) value() *jsonv.Object { return o.o }

@@ -107,8 +107,8 @@ func TestFastPaths(t *testing.T) {
 	}
 	bindings := map[string]any{
 		"o":   input,
-		"arr": []any{map[string]any{"a": 1.0}, map[string]any{"a": 2.0}},
-		"one": []any{map[string]any{"a": 1.0}},
+		"arr": []any{jsonv.ObjectOf("a", 1.0), jsonv.ObjectOf("a", 2.0)},
+		"one": []any{jsonv.ObjectOf("a", 1.0)},
 		"inf": math.Inf(1),
 		"nan": math.NaN(),
 	}
@@ -289,7 +289,7 @@ func TestFusedOperands(t *testing.T) {
 	sv, _ := seq.Eval(nil, nil)
 	bindings := map[string]any{
 		"o": input, "i": int64(3), "f": 2.5, "s": "str", "b": true, "z": nil, "arr": []any{1.0, 2.0},
-		"m": map[string]any{"a": int64(1)}, "inf": math.Inf(-1), "seq": sv, "ni": int(4), "f32": float32(1.5),
+		"m": jsonv.ObjectOf("a", int64(1)), "inf": math.Inf(-1), "seq": sv, "ni": int(4), "f32": float32(1.5),
 	}
 	ops := []string{"+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">="}
 	operands := []string{`1`, `-2.5`, `"str"`, `true`, `null`, `$i`, `$f`, `$s`, `$b`, `$z`, `$arr`, `$m`, `$inf`,

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // signature is a parsed JSONata function signature such as "<s-n?:s>".
@@ -166,7 +168,7 @@ func typeSymbol(v any) byte {
 		return 's'
 	case bool:
 		return 'b'
-	case map[string]any:
+	case *jsonv.Object:
 		return 'o'
 	case function:
 		return 'f'

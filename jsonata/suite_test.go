@@ -1,7 +1,6 @@
 package jsonata
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/statecraft/statecraft/jsonv"
 )
@@ -39,69 +37,47 @@ func parseRaw(raw json.RawMessage) (any, bool, error) {
 		return nil, false, nil
 	}
 	v, err := jsonv.Parse(raw)
-	if err == nil {
-		recordOrder(raw, v)
-	}
 	return v, true, err
 }
 
-// inputOrder remembers the document key order of parsed suite inputs, for
-// Options.KeyOrder. Entries hold their maps, so addresses stay unique.
-var inputOrder = map[unsafe.Pointer]orderEntry{}
-
-func suiteKeyOrder(m map[string]any) []string {
-	if e, ok := inputOrder[mapID(m)]; ok {
-		return e.keys
+// sameOrder reports whether two equal values also list their object keys
+// in the same order: the suite's expectations are jsonata-js output, whose
+// objects keep insertion order.
+//
+// The suite's own runner compares with deepEqual, so a few expectations
+// were written in an order jsonata-js does not produce; orderExempt lists
+// them with the reason.
+func sameOrder(a, b any) bool {
+	switch x := a.(type) {
+	case *jsonv.Object:
+		y, ok := b.(*jsonv.Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i, k := range x.Keys() {
+			if y.KeyAt(i) != k || !sameOrder(x.ValueAt(i), y.ValueAt(i)) {
+				return false
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameOrder(x[i], y[i]) {
+				return false
+			}
+		}
 	}
-	return nil
+	return true
 }
 
-// recordOrder walks the JSON text alongside its parsed value v.
-func recordOrder(raw []byte, v any) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	var walk func(v any) error
-	walk = func(v any) error {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'):
-			m, _ := v.(map[string]any)
-			var keys []string
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ := kt.(string)
-				keys = append(keys, k)
-				if err := walk(m[k]); err != nil {
-					return err
-				}
-			}
-			if m != nil {
-				inputOrder[mapID(m)] = orderEntry{m: m, keys: keys}
-			}
-			_, err = dec.Token()
-			return err
-		case json.Delim('['):
-			items, _ := v.([]any)
-			for i := 0; dec.More(); i++ {
-				var item any
-				if i < len(items) {
-					item = items[i]
-				}
-				if err := walk(item); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-			return err
-		}
-		return nil
-	}
-	_ = walk(v)
+var orderExempt = map[string]bool{
+	// jsonata-js assigns the update's keys onto the match and then deletes
+	// ("hello" goes last, "hi" is removed): {"bye":null,"hello":"world"};
+	// the case lists "hello" first.
+	"$ ~> | ** ['hi'] | {'hello': hi}, ['hi'] |": true,
 }
 
 func loadCases(path string) ([]suiteCase, error) {
@@ -145,7 +121,9 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 	}
 	var bindings map[string]any
 	if v, ok, _ := parseRaw(c.Bindings); ok {
-		bindings, _ = v.(map[string]any)
+		if o, ok := v.(*jsonv.Object); ok {
+			bindings = o.Map()
+		}
 	}
 	expr, err := Compile(c.Expr)
 	var res any
@@ -155,7 +133,7 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 			seed = seed*6364136223846793005 + 1442695040888963407
 			return float64(seed>>11) / (1 << 53)
 		}
-		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }, Random: random, KeyOrder: suiteKeyOrder}
+		opts := Options{MaxDepth: c.Depth, Now: func() time.Time { return time.Unix(1700000000, 0) }, Random: random}
 		if isUndef(input) {
 			res, err = expr.evalUndefinedInput(bindings, opts)
 		} else {
@@ -191,6 +169,9 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 		if !jsonv.Equal(want, res) {
 			return fmt.Sprintf("want %s, got %s", jsonv.String(want), jsonv.String(res))
 		}
+		if !sameOrder(want, res) && !orderExempt[c.Expr] {
+			return fmt.Sprintf("want %s, got %s (key order)", jsonv.String(want), jsonv.String(res))
+		}
 		return ""
 	}
 }
@@ -215,7 +196,6 @@ func TestSuite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		recordOrder(b, v)
 		datasets[strings.TrimSuffix(filepath.Base(f), ".json")] = v
 	}
 	groups, err := os.ReadDir(groupsDir)

@@ -98,8 +98,8 @@ func (ev *evaluator) truthy(v any) bool {
 		return x
 	case string:
 		return x != ""
-	case map[string]any:
-		return len(x) > 0
+	case *jsonv.Object:
+		return x.Len() > 0
 	case function:
 		return false
 	}
@@ -145,13 +145,13 @@ func (ev *evaluator) deepEqual(a, b any) bool {
 		return true
 	}
 	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *jsonv.Object:
+		y, ok := b.(*jsonv.Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, xv := range x {
-			yv, ok := y[k]
+		for k, xv := range x.All() {
+			yv, ok := y.Get(k)
 			if !ok || !ev.deepEqual(xv, yv) {
 				return false
 			}
@@ -199,15 +199,14 @@ func stringNumber(f float64) string {
 	return formatNumber(g)
 }
 
-// stringify implements $string for non-string values, with object keys
-// sorted.
+// stringify implements $string for non-string values, object keys in
+// order.
 func stringify(v any, pretty bool) (string, error) {
-	return (*evaluator)(nil).stringifyOrdered(v, pretty, nil)
+	return (*evaluator)(nil).stringifyOrdered(v, pretty)
 }
 
-// stringifyOrdered is stringify with object keys in the order keys gives
-// (sorted when keys is nil).
-func (ev *evaluator) stringifyOrdered(v any, pretty bool, keys func(map[string]any) []string) (string, error) {
+// stringifyOrdered is stringify counting steps against ev's budget.
+func (ev *evaluator) stringifyOrdered(v any, pretty bool) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
@@ -224,14 +223,11 @@ func (ev *evaluator) stringifyOrdered(v any, pretty bool, keys func(map[string]a
 		return "", &Error{Code: "D1001", Value: f, Message: messages["D1001"]}
 	}
 	var b strings.Builder
-	if keys == nil {
-		keys = sortedKeys
-	}
-	ev.writeJSON(&b, v, pretty, "", keys)
+	ev.writeJSON(&b, v, pretty, "")
 	return b.String(), nil
 }
 
-func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent string, order func(map[string]any) []string) {
+func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent string) {
 	ev.tick()
 	switch x := v.(type) {
 	case undefinedType, nil:
@@ -254,10 +250,10 @@ func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent st
 	case function:
 		b.WriteString(`""`)
 		return
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for _, k := range order(x) {
-			if !isUndef(x[k]) {
+	case *jsonv.Object:
+		keys := make([]string, 0, x.Len())
+		for k, e := range x.All() {
+			if !isUndef(e) {
 				keys = append(keys, k)
 			}
 		}
@@ -279,7 +275,7 @@ func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent st
 			if pretty {
 				b.WriteByte(' ')
 			}
-			ev.writeJSON(b, x[k], pretty, inner, order)
+			ev.writeJSON(b, x.Value(k), pretty, inner)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -306,7 +302,7 @@ func (ev *evaluator) writeJSON(b *strings.Builder, v any, pretty bool, indent st
 			if pretty {
 				b.WriteString("\n" + inner)
 			}
-			ev.writeJSON(b, it, pretty, inner, order)
+			ev.writeJSON(b, it, pretty, inner)
 		}
 		if pretty {
 			b.WriteString("\n" + indent)
@@ -378,21 +374,18 @@ func (ev *evaluator) export(v any) (any, bool) {
 			return out, true
 		}
 		return x, false
-	case map[string]any:
-		var out map[string]any
-		for k, it := range x {
+	case *jsonv.Object:
+		var out *jsonv.Object
+		for k, it := range x.All() {
 			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
-					out = make(map[string]any, len(x))
-					for k2, v2 := range x {
-						out[k2] = v2
-					}
+					out = x.Clone(0)
 				}
 				if isUndef(it) {
-					delete(out, k)
+					out.Delete(k)
 				} else {
-					out[k] = e
+					out.Set(k, e)
 				}
 			}
 		}
@@ -453,8 +446,8 @@ func (ev *evaluator) firstNonFinite(v any, depth int) (float64, bool) {
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return x, true
 		}
-	case map[string]any:
-		for _, e := range x {
+	case *jsonv.Object:
+		for _, e := range x.All() {
 			if f, ok := ev.firstNonFinite(e, depth+1); ok {
 				return f, true
 			}

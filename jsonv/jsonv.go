@@ -1,27 +1,27 @@
 // Package jsonv holds the JSON value model that the rest of Statecraft shares:
-// a decoded document is a tree of map[string]any, []any, string, int64,
-// float64, bool and nil. Values are treated as immutable once built, so
-// states can share sub-trees without copying; anything that changes a value
-// builds new containers along the changed path.
+// a decoded document is a tree of *Object, []any, string, int64, float64,
+// bool and nil. Values are treated as immutable once built, so states can
+// share sub-trees without copying; anything that changes a value builds new
+// containers along the changed path.
 //
-// Parsing uses ohler55/ojg, which decodes integers to int64 (exact for IDs and
-// counters, unlike encoding/json's float64) and is several times faster than
-// encoding/json. Encoding is our own: AWS prints JSON without HTML escaping
-// and we want deterministic (sorted) object keys for histories and tests.
+// Objects keep their keys in document order (see Object), because Step
+// Functions does: outputs, histories and JSONata's $keys show keys where the
+// input or the definition put them.
+//
+// Parsing is our own strict parser (parse.go), which decodes integers to
+// int64 (exact for IDs and counters, unlike encoding/json's float64) and
+// builds ordered objects directly. Encoding is our own too: AWS prints JSON
+// without HTML escaping, and keys in order.
 package jsonv
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/ohler55/ojg"
-	"github.com/ohler55/ojg/oj"
 )
 
 // Parse decodes one JSON text. Numbers too large for int64 become float64.
@@ -31,23 +31,14 @@ func Parse(data []byte) (v any, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("unexpected end of JSON input")
 	}
-	// ojg is lenient (it reads {"a":} as {}), so the text is checked
-	// strictly first; encoding/json's scanner does that without allocating.
-	if !json.Valid(data) {
-		var probe any
-		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, err
-		}
-		return nil, errors.New("invalid JSON")
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
 		}
 	}()
-	v, err = oj.Parse(data, ojg.NumConvFloat64)
-	if err != nil {
-		return nil, errors.New(trimOjError(err.Error()))
+	v, ok := parseStrict(data)
+	if !ok {
+		return nil, parseError(data)
 	}
 	return v, nil
 }
@@ -57,12 +48,10 @@ func ParseString(s string) (any, error) {
 	return Parse([]byte(s))
 }
 
-func trimOjError(s string) string { return s }
-
-// Marshal encodes v as compact JSON with sorted object keys and no HTML
+// Marshal encodes v as compact JSON with object keys in order and no HTML
 // escaping. Values outside the model (structs, other number types) are
-// handled for int, int32, uint and float32 by conversion; anything else
-// encodes as null.
+// handled for int, int32, uint and float32 by conversion, and Go maps with
+// sorted keys; anything else encodes as null.
 func Marshal(v any) []byte {
 	return Append(make([]byte, 0, 64), v)
 }
@@ -103,9 +92,20 @@ func Append(b []byte, v any) []byte {
 			b = Append(b, e)
 		}
 		return append(b, ']')
+	case *Object:
+		b = append(b, '{')
+		for i, k := range x.Keys() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, k)
+			b = append(b, ':')
+			b = Append(b, x.vals[i])
+		}
+		return append(b, '}')
 	case map[string]any:
 		b = append(b, '{')
-		keys := SortedKeys(x)
+		keys := sortedMapKeys(x)
 		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
@@ -119,8 +119,15 @@ func Append(b []byte, v any) []byte {
 	return append(b, "null"...)
 }
 
-// SortedKeys returns the keys of m in byte order.
-func SortedKeys(m map[string]any) []string {
+// SortedKeys returns the keys of o in byte order, for output that must not
+// depend on document order (validation messages, canonical forms).
+func SortedKeys(o *Object) []string {
+	keys := append([]string(nil), o.Keys()...)
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedMapKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -239,6 +246,15 @@ func size(v any, n *int, limit int) {
 		for _, e := range x {
 			size(e, n, limit)
 		}
+	case *Object:
+		*n += 2
+		if x.Len() > 0 {
+			*n += x.Len() - 1
+		}
+		for i, k := range x.Keys() {
+			*n += stringSize(k) + 1
+			size(x.vals[i], n, limit)
+		}
 	case map[string]any:
 		*n += 2
 		if len(x) > 0 {
@@ -300,7 +316,26 @@ var escapeExtra = func() (t [256]uint8) {
 // value, so int64(1) equals float64(1).
 func Equal(a, b any) bool {
 	switch x := a.(type) {
+	case *Object:
+		// Key order does not make two objects different values.
+		y, ok := b.(*Object)
+		if m, isMap := b.(map[string]any); isMap {
+			y, ok = FromMap(m), true
+		}
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i, k := range x.Keys() {
+			yv, ok := y.Get(k)
+			if !ok || !Equal(x.vals[i], yv) {
+				return false
+			}
+		}
+		return true
 	case map[string]any:
+		if o, ok := b.(*Object); ok {
+			return Equal(o, a)
+		}
 		y, ok := b.(map[string]any)
 		if !ok || len(x) != len(y) {
 			return false
@@ -388,8 +423,11 @@ func Integer(v any) (int64, bool) {
 }
 
 // Normalize converts a value built from Go literals or encoding/json
-// (float64, int, []map...) into the model: integral numbers become int64
-// where exact. It returns v itself when nothing needed changing.
+// (float64, int, []map...) into the model: Go ints become int64 and Go maps
+// become Objects with sorted keys (a map has no order to keep). Arrays are
+// changed in place. Objects are already in the model and are not walked,
+// so normalizing a value built by the model costs a walk of its arrays only:
+// cheap enough for the boundary where Go code (task ports) hands values in.
 func Normalize(v any) any {
 	switch x := v.(type) {
 	case int:
@@ -399,13 +437,19 @@ func Normalize(v any) any {
 	case float32:
 		return float64(x)
 	case []any:
+		// Only elements that change are written: an array already in the
+		// model may be shared (a mocked result served to several
+		// executions at once) and must not be written to.
 		for i, e := range x {
-			x[i] = Normalize(e)
+			switch e.(type) {
+			case int, int32, float32, map[string]any:
+				x[i] = Normalize(e)
+			case []any:
+				Normalize(e)
+			}
 		}
 	case map[string]any:
-		for k, e := range x {
-			x[k] = Normalize(e)
-		}
+		return FromMap(x)
 	}
 	return v
 }
@@ -419,7 +463,7 @@ func TypeName(v any) string {
 		return "boolean"
 	case string:
 		return "string"
-	case map[string]any:
+	case *Object, map[string]any:
 		return "object"
 	case []any:
 		return "array"

@@ -16,7 +16,9 @@ func TestParseRejectsWithoutPanicking(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	cases := []struct{ in, out string }{
-		{`{"b":1,"a":[true,false,null,"x"]}`, `{"a":[true,false,null,"x"],"b":1}`},
+		{`{"b":1,"a":[true,false,null,"x"]}`, `{"b":1,"a":[true,false,null,"x"]}`},
+		{`{"b":1,"a":2,"c":{"z":1,"y":2},"b":3}`, `{"b":3,"a":2,"c":{"z":1,"y":2}}`},
+		{`"\ud83d\ude00 \ud800x"`, "\"😀 \ufffdx\""},
 		{`1.5`, `1.5`},
 		{`12345678901234`, `12345678901234`},
 		{`"<&>\u00e9\n"`, `"<&>é\n"`},
@@ -76,4 +78,23 @@ func TestSizeMatchesMarshal(t *testing.T) {
 			t.Errorf("IntSize(%d) = %d", i, IntSize(i))
 		}
 	}
+}
+
+// FuzzParseAgreesWithEncodingJSON holds the parser to encoding/json's idea
+// of valid JSON and to its decoded values (modulo int64 numbers).
+func FuzzParseAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5e3,"x\u00e9"],"b":{}}`, `[`, `{"a":1,}`, `"\ud800"`, `-0`, `1E+2`, `"\t"`, "\"\t\"", `{"a" : null }`, "\xff", `"\xff"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Parse(data)
+		var probe any
+		jerr := json.Unmarshal(data, &probe)
+		if (err == nil) != json.Valid(data) {
+			t.Fatalf("%q: Parse error %v, encoding/json error %v", data, err, jerr)
+		}
+		if err == nil && jerr == nil && !Equal(v, Normalize(probe)) {
+			t.Fatalf("%q: Parse %s, encoding/json %v", data, String(v), probe)
+		}
+	})
 }

@@ -75,7 +75,7 @@ type Config struct {
 }
 
 // Response is one mocked invocation result: Throw is nil for a successful
-// result, whose value is Return (a jsonv value: map[string]any, []any,
+// result, whose value is Return (a jsonv value: *jsonv.Object, []any,
 // string, int64, float64, bool or nil). Return is shared by every invocation
 // that uses the entry, so, as everywhere in jsonv, it must not be modified.
 // It is used exactly as written: for "arn:aws:states:::lambda:invoke" AWS's
@@ -333,8 +333,8 @@ func (p *parser) errorf(at []string, format string, args ...any) {
 }
 
 // object checks that v is an object, reporting at otherwise.
-func (p *parser) object(at []string, v any) (map[string]any, bool) {
-	m, ok := v.(map[string]any)
+func (p *parser) object(at []string, v any) (*jsonv.Object, bool) {
+	m, ok := v.(*jsonv.Object)
 	if !ok {
 		p.errorf(at, "must be an object, not %s", jsonv.TypeName(v))
 	}
@@ -342,7 +342,7 @@ func (p *parser) object(at []string, v any) (map[string]any, bool) {
 }
 
 func (p *parser) document(doc any) {
-	top, ok := doc.(map[string]any)
+	top, ok := doc.(*jsonv.Object)
 	if !ok {
 		p.errorf(nil, "must be a JSON object with fields %s and %s, not %s",
 			fieldStateMachines, fieldMockedResponses, jsonv.TypeName(doc))
@@ -354,13 +354,13 @@ func (p *parser) document(doc any) {
 		}
 	}
 	// MockedResponses first so that test cases can be checked against it.
-	if v, ok := top[fieldMockedResponses]; ok {
+	if v, ok := top.Get(fieldMockedResponses); ok {
 		p.mockedResponses(v)
 	} else {
 		p.errorf(nil, "missing top-level field %s", fieldMockedResponses)
 	}
-	if v, ok := top[fieldStateMachines]; ok {
-		p.stateMachines(v, top[fieldMockedResponses])
+	if v, ok := top.Get(fieldStateMachines); ok {
+		p.stateMachines(v, top.Value(fieldMockedResponses))
 	} else {
 		p.errorf(nil, "missing top-level field %s", fieldStateMachines)
 	}
@@ -372,14 +372,14 @@ func (p *parser) stateMachines(v any, rawResponses any) {
 	if !ok {
 		return
 	}
-	declared, _ := rawResponses.(map[string]any)
+	declared, _ := rawResponses.(*jsonv.Object)
 	for _, smName := range jsonv.SortedKeys(machines) {
 		smAt := append(at[:1:1], smName)
 		if smName == "" {
 			p.errorf(smAt, "state machine name must not be empty")
 			continue
 		}
-		sm, ok := p.object(smAt, machines[smName])
+		sm, ok := p.object(smAt, machines.Value(smName))
 		if !ok {
 			continue
 		}
@@ -388,7 +388,7 @@ func (p *parser) stateMachines(v any, rawResponses any) {
 				p.errorf(append(smAt[:2:2], k), "unknown field (a state machine has only %s)", fieldTestCases)
 			}
 		}
-		raw, ok := sm[fieldTestCases]
+		raw, ok := sm.Get(fieldTestCases)
 		if !ok {
 			p.errorf(smAt, "missing field %s", fieldTestCases)
 			continue
@@ -405,7 +405,7 @@ func (p *parser) stateMachines(v any, rawResponses any) {
 				p.errorf(caseAt, "test case name must not be empty")
 				continue
 			}
-			states, ok := p.object(caseAt, cases[tcName])
+			states, ok := p.object(caseAt, cases.Value(tcName))
 			if !ok {
 				continue
 			}
@@ -416,12 +416,12 @@ func (p *parser) stateMachines(v any, rawResponses any) {
 					p.errorf(stAt, "state name must not be empty")
 					continue
 				}
-				resp, ok := states[state].(string)
+				resp, ok := states.Value(state).(string)
 				if !ok {
-					p.errorf(stAt, "must be the name of a mocked response (a string), not %s", jsonv.TypeName(states[state]))
+					p.errorf(stAt, "must be the name of a mocked response (a string), not %s", jsonv.TypeName(states.Value(state)))
 					continue
 				}
-				if _, defined := declared[resp]; !defined {
+				if _, defined := declared.Get(resp); !defined {
 					p.errorf(stAt, "mocked response %q is not defined in %s", resp, fieldMockedResponses)
 					continue
 				}
@@ -445,11 +445,11 @@ func (p *parser) mockedResponses(v any) {
 			p.errorf(rAt, "mocked response name must not be empty")
 			continue
 		}
-		entries, ok := p.object(rAt, responses[name])
+		entries, ok := p.object(rAt, responses.Value(name))
 		if !ok {
 			continue
 		}
-		if len(entries) == 0 {
+		if entries.Len() == 0 {
 			p.errorf(rAt, "defines no invocations (expected keys such as \"0\" or \"0-2\")")
 			continue
 		}
@@ -463,7 +463,7 @@ func (p *parser) mockedResponses(v any) {
 				valid = false
 				continue
 			}
-			resp, ok := p.response(kAt, entries[key])
+			resp, ok := p.response(kAt, entries.Value(key))
 			if !ok {
 				valid = false
 				continue
@@ -504,8 +504,8 @@ func (p *parser) response(at []string, v any) (Response, bool) {
 	if !ok {
 		return Response{}, false
 	}
-	ret, hasReturn := entry[fieldReturn]
-	thr, hasThrow := entry[fieldThrow]
+	ret, hasReturn := entry.Get(fieldReturn)
+	thr, hasThrow := entry.Get(fieldThrow)
 	good := true
 	for _, k := range jsonv.SortedKeys(entry) {
 		if k != fieldReturn && k != fieldThrow {
@@ -539,7 +539,7 @@ func (p *parser) response(at []string, v any) (Response, bool) {
 		name string
 		dst  *string
 	}{{fieldError, &t.Error}, {fieldCause, &t.Cause}} {
-		raw, present := obj[f.name]
+		raw, present := obj.Get(f.name)
 		s, isString := raw.(string)
 		switch {
 		case !present:

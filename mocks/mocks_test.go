@@ -246,7 +246,7 @@ func TestReturnIsInt64(t *testing.T) {
 	}
 	tc, _ := cfg.TestCase("", "T")
 	resp, _, _ := tc.Next("S")
-	m := resp.Return.(map[string]any)
+	m := resp.Return.(*jsonv.Object).Map()
 	if _, ok := m["n"].(int64); !ok {
 		t.Errorf("n is %T, want int64", m["n"])
 	}

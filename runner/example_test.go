@@ -76,7 +76,7 @@ func ExampleRun() {
 		fmt.Printf("%-24s +%s\n", ev.Type, ev.Timestamp.Sub(res.History[0].Timestamp))
 	}
 	// Output:
-	// SUCCEEDED {"sent":{"messageId":"m-1"},"user":"ada"}
+	// SUCCEEDED {"user":"ada","sent":{"messageId":"m-1"}}
 	// ExecutionStarted         +0s
 	// TaskStateEntered         +0s
 	// LambdaFunctionScheduled  +0s
@@ -112,7 +112,7 @@ func ExampleRun_port() {
 	}
 	prices := map[string]int64{"apple": 3}
 	quote := taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
-		sku, _ := req.Input.(map[string]any)["Payload"].(map[string]any)["sku"].(string)
+		sku, _ := req.Input.(*jsonv.Object).Map()["Payload"].(*jsonv.Object).Map()["sku"].(string)
 		p, ok := prices[sku]
 		if !ok {
 			return nil, taskport.Fail("UnknownSku", "no price for "+sku)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/taskport"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 // Options configure Run.
@@ -97,6 +99,8 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 	if seed == 0 {
 		seed = uint64(now.UnixNano())
 	}
+	// An input built in Go may hold Go maps: bring it into the model.
+	opts.Info.Input = jsonv.Normalize(opts.Info.Input)
 	x, cmds := m.Start(opts.Info, now, seed)
 	var (
 		tasks    []interp.Command
@@ -169,7 +173,7 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 			}
 			switch {
 			case err == nil:
-				ev.Kind, ev.Output = interp.TaskSucceeded, out
+				ev.Kind, ev.Output = interp.TaskSucceeded, jsonv.Normalize(out)
 			case tf != nil || errors.As(err, &tf):
 				ev.Kind, ev.Error, ev.Cause = interp.TaskFailed, tf.Name, tf.Cause
 				if tf.TimedOut() {

@@ -23,7 +23,7 @@ type Request struct {
 	// pattern suffix (.sync, .sync:2, .waitForTaskToken).
 	Resource string
 	// Input is the task's effective parameters, a jsonv value
-	// (map[string]any, []any, string, int64, float64, bool or nil). It is
+	// (*jsonv.Object, []any, string, int64, float64, bool or nil). It is
 	// shared with the execution and must not be modified.
 	Input any
 	// Timeout and Heartbeat are the state's TimeoutSeconds and
@@ -80,7 +80,9 @@ type HTTPResponse struct {
 // A Port runs Task resources.
 type Port interface {
 	// Invoke runs one attempt of a task and returns its result, a jsonv
-	// value the state's ResultSelector and ResultPath then see. A *Failure
+	// value the state's ResultSelector and ResultPath then see (Go maps and
+	// ints are accepted too: the host converts them with jsonv.Normalize,
+	// a map's keys sorted). A *Failure
 	// fails the task with that error name and cause, which Retry and Catch
 	// match; an error that Is ErrNotSupported says the port does not run
 	// this resource, and the host fails the task with NotSupported's

@@ -106,7 +106,10 @@ func TestRuntimesFromAStateMachine(t *testing.T) {
 				t.Fatalf("status %s %s %s", rec.Status, rec.Error, rec.Cause)
 			}
 			out, _ := jsonv.ParseString(rec.Output)
-			m, _ := out.(map[string]any)
+			var m map[string]any
+			if o, ok := out.(*jsonv.Object); ok {
+				m = o.Map()
+			}
 			if c.wantError == "" {
 				if !strings.Contains(rec.Output, c.wantOutput) {
 					t.Fatalf("output %s, want it to contain %s", rec.Output, c.wantOutput)

@@ -135,8 +135,8 @@ func (i *Invoker) legacy(ctx context.Context, req taskport.Request, arn, acct, n
 // invoke is the optimized integration: Parameters carry FunctionName and
 // Payload, and the result wraps the response the way the Lambda API does.
 func (i *Invoker) invoke(ctx context.Context, req taskport.Request, input any) (any, error) {
-	params, _ := input.(map[string]any)
-	fn, _ := params["FunctionName"].(string)
+	params, _ := input.(*jsonv.Object)
+	fn, _ := params.Value("FunctionName").(string)
 	if fn == "" {
 		return nil, &taskport.Failure{Name: "States.Runtime", Cause: "The lambda:invoke integration needs a FunctionName parameter."}
 	}
@@ -146,13 +146,13 @@ func (i *Invoker) invoke(ctx context.Context, req taskport.Request, input any) (
 		return nil, err
 	}
 	payload := []byte("{}")
-	if p, ok := params["Payload"]; ok {
+	if p, ok := params.Get("Payload"); ok {
 		payload = jsonv.Marshal(p)
 	}
-	if t, _ := params["InvocationType"].(string); t == "Event" {
+	if t, _ := params.Value("InvocationType").(string); t == "Event" {
 		// Asynchronous: Lambda accepts the event and answers 202 at once.
 		go func() { _, _ = i.Functions.Invoke(context.Background(), acct, name, payload, functions.InvokeMeta{}) }()
-		return map[string]any{"StatusCode": int64(202), "Payload": "", "SdkHttpMetadata": httpMetadata(202, ""), "SdkResponseMetadata": map[string]any{"RequestId": ""}}, nil
+		return jsonv.FromMap(map[string]any{"StatusCode": int64(202), "Payload": "", "SdkHttpMetadata": httpMetadata(202, ""), "SdkResponseMetadata": map[string]any{"RequestId": ""}}), nil
 	}
 	res, err := i.call(ctx, req, fn, acct, name, payload)
 	if err != nil {
@@ -162,13 +162,14 @@ func (i *Invoker) invoke(ctx context.Context, req taskport.Request, input any) (
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
+	// Sorted keys (nested ones too): the order of AWS's documented result.
+	return jsonv.FromMap(map[string]any{
 		"ExecutedVersion":     "$LATEST",
 		"Payload":             out,
 		"SdkHttpMetadata":     httpMetadata(200, res.requestID),
 		"SdkResponseMetadata": map[string]any{"RequestId": res.requestID},
 		"StatusCode":          int64(200),
-	}, nil
+	}), nil
 }
 
 type result struct {

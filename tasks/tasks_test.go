@@ -46,30 +46,30 @@ func TestLambdaResults(t *testing.T) {
 	inv := &Invoker{Functions: host(t)}
 	ctx := context.Background()
 
-	out, err := inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:double", Input: map[string]any{"n": int64(21)}})
+	out, err := inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:double", Input: jsonv.Normalize(map[string]any{"n": int64(21)})})
 	if err != nil || !jsonv.Equal(out, map[string]any{"n": int64(42)}) {
 		t.Fatalf("legacy ARN: %v %v", jsonv.String(out), err)
 	}
 
-	out, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:states:::lambda:invoke", Input: map[string]any{
+	out, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:states:::lambda:invoke", Input: jsonv.Normalize(map[string]any{
 		"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:double:$LATEST",
 		"Payload":      map[string]any{"n": int64(5)},
-	}})
+	})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := out.(map[string]any)
+	m := out.(*jsonv.Object).Map()
 	if !jsonv.Equal(m["Payload"], map[string]any{"n": int64(10)}) || m["StatusCode"] != int64(200) || m["ExecutedVersion"] != "$LATEST" {
 		t.Fatalf("lambda:invoke result %s", jsonv.String(out))
 	}
 
-	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:invalid", Input: map[string]any{}})
+	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:invalid", Input: jsonv.Normalize(map[string]any{})})
 	var te *taskport.Failure
 	if !errors.As(err, &te) || te.Name != "ValidationError" || !strings.Contains(te.Cause, `"errorMessage":"bad input"`) {
 		t.Fatalf("handler error: %v", err)
 	}
 
-	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:nope", Input: map[string]any{}})
+	_, err = inv.Invoke(ctx, taskport.Request{Resource: "arn:aws:lambda:us-east-1:123456789012:function:nope", Input: jsonv.Normalize(map[string]any{})})
 	if !errors.As(err, &te) || te.Name != "Lambda.ResourceNotFoundException" {
 		t.Fatalf("missing function: %v", err)
 	}
@@ -157,15 +157,15 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 		{"the other account has no flaky", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "flaky"}, "Lambda.ResourceNotFoundException"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			req := taskport.Request{ExecutionArn: c.exec, Resource: c.resource, Input: input}
+			req := taskport.Request{ExecutionArn: c.exec, Resource: c.resource, Input: jsonv.Normalize(input)}
 			if c.params != nil {
-				req.Input = c.params
+				req.Input = jsonv.Normalize(c.params)
 			}
 			out, err := inv.Invoke(ctx, req)
 			if c.wantErr == "" {
-				if m, ok := out.(map[string]any); err != nil || !ok {
+				if m, ok := out.(*jsonv.Object); err != nil || !ok {
 					t.Fatalf("got %v %v", jsonv.String(out), err)
-				} else if p, wrapped := m["Payload"]; wrapped {
+				} else if p, wrapped := m.Get("Payload"); wrapped {
 					out = p
 				}
 				if !jsonv.Equal(out, map[string]any{"n": int64(8)}) {
@@ -184,7 +184,7 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 	// The refused calls ran nothing: flaky, which counts its calls and
 	// succeeds on every third, succeeds on its own third call.
 	for call := 1; call <= 3; call++ {
-		out, err := inv.Invoke(ctx, taskport.Request{ExecutionArn: mine, Resource: "arn:aws:lambda:us-east-1:123456789012:function:flaky", Input: input})
+		out, err := inv.Invoke(ctx, taskport.Request{ExecutionArn: mine, Resource: "arn:aws:lambda:us-east-1:123456789012:function:flaky", Input: jsonv.Normalize(input)})
 		if call < 3 && err == nil || call == 3 && (err != nil || !jsonv.Equal(out, map[string]any{"calls": int64(3)})) {
 			t.Fatalf("own call %d of flaky: %s %v (a refused call ran it)", call, jsonv.String(out), err)
 		}

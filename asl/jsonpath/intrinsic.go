@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/statecraft/statecraft/jsonv"
@@ -492,8 +494,8 @@ func arrayArg(fn, what string, v any) ([]any, error) {
 	return a, nil
 }
 
-func objectArg(fn, what string, v any) (map[string]any, error) {
-	m, ok := v.(map[string]any)
+func objectArg(fn, what string, v any) (*jsonv.Object, error) {
+	m, ok := v.(*jsonv.Object)
 	if !ok {
 		return nil, badArg(fn, "the %s must be an object, but was %s", what, typeOf(v))
 	}
@@ -598,7 +600,7 @@ func evalFormat(f *Intrinsic, _ *Scope, args []any) (any, error) {
 
 // appendFormatValue prints v the way AWS's Java runtime does: strings bare,
 // objects and arrays like Java's Map and List toString ({a=1, b=[x, y]}).
-// Keys come out sorted; AWS keeps input order, which the value model drops.
+// Keys come out in the object's order, as AWS prints them.
 func appendFormatValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case string:
@@ -612,15 +614,15 @@ func appendFormatValue(b []byte, v any) []byte {
 			b = appendFormatValue(b, e)
 		}
 		return append(b, ']')
-	case map[string]any:
+	case *jsonv.Object:
 		b = append(b, '{')
-		for i, k := range jsonv.SortedKeys(x) {
+		for i, k := range x.Keys() {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
 			b = append(b, k...)
 			b = append(b, '=')
-			b = appendFormatValue(b, x[k])
+			b = appendFormatValue(b, x.ValueAt(i))
 		}
 		return append(b, '}')
 	}
@@ -769,7 +771,7 @@ func evalArrayUnique(_ *Intrinsic, _ *Scope, args []any) (any, error) {
 	seen := make(map[string]struct{}, len(arr))
 	out := make([]any, 0, len(arr))
 	for _, e := range arr {
-		k := jsonv.String(e)
+		k := string(jsonv.AppendCanonical(nil, e))
 		if _, dup := seen[k]; dup {
 			continue
 		}
@@ -866,14 +868,18 @@ func evalJSONMerge(_ *Intrinsic, _ *Scope, args []any) (any, error) {
 	if deep {
 		return nil, badArg(fn, "deep merging is not supported; the third argument must be false")
 	}
-	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
+	// The values are b's entries assigned onto a copy of a. The order is
+	// not that of the assignment but of a Java HashMap holding the result:
+	// AWS merges into one, as the recorded conformance cases show
+	// (intrinsic_functions_..._test_json_merge_escaped_argument gives
+	// {"constant_input_field", "constant_in_literal"}, the second object's
+	// key first, which neither the insertion order nor the sorted order
+	// gives, and test_json_merge gives a, b, c, d for {a,b,d} and {a,c,d}).
+	out := a.Clone(b.Len())
+	for k, v := range b.All() {
+		out.Set(k, v)
 	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out, nil
+	return javaHashMapOrder(out), nil
 }
 
 func evalMathRandom(_ *Intrinsic, s *Scope, args []any) (any, error) {
@@ -1002,4 +1008,51 @@ func CallIntrinsic(name string, env Env, args []any) (any, error) {
 		return nil, intrinsicFailure("%s takes %d to %d arguments, got %d", name, fn.minArgs, fn.maxArgs, len(args))
 	}
 	return fn.eval(nil, &Scope{Env: env}, args)
+}
+
+// javaHashMapOrder returns o with its keys in the iteration order of a
+// java.util.HashMap into which they were put in o's order: by bucket
+// (String.hashCode spread as HashMap.hash does, masked by the table size,
+// which starts at 16 and doubles past a load of 0.75), and in insertion
+// order within a bucket (a split on resize keeps the relative order).
+// Buckets turned into trees (8 colliding keys in a table of 64 or more)
+// are not modelled.
+func javaHashMapOrder(o *jsonv.Object) *jsonv.Object {
+	if o.Len() < 2 {
+		return o
+	}
+	out := jsonv.NewObject(o.Len())
+	for _, i := range javaHashOrder(o.Keys()) {
+		out.Append(o.KeyAt(i), o.ValueAt(i))
+	}
+	return out
+}
+
+// javaHashOrder returns the indexes of keys (distinct, in insertion order)
+// in the order a java.util.HashMap iterates them (see javaHashMapOrder).
+func javaHashOrder(keys []string) []int {
+	n := len(keys)
+	size := 16
+	for n > size*3/4 {
+		size *= 2
+	}
+	type entry struct {
+		bucket uint32
+		pos    int
+	}
+	es := make([]entry, n)
+	for i, k := range keys {
+		var h uint32
+		for _, u := range utf16.Encode([]rune(k)) {
+			h = 31*h + uint32(u)
+		}
+		h ^= h >> 16
+		es[i] = entry{bucket: h & uint32(size-1), pos: i}
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].bucket < es[j].bucket })
+	idx := make([]int, n)
+	for i, e := range es {
+		idx[i] = e.pos
+	}
+	return idx
 }

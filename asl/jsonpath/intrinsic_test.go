@@ -169,7 +169,7 @@ var evalCases = []evalCase{
 	{"format lone braces are literal", `States.Format('{ x } {}', 1)`, `{}`, `"{ x } 1"`},
 	{"format literal values", `States.Format('{} {} {} {} {}', 1, -2.5, false, null, 'q')`, `{}`, `"1 -2.5 false null q"`},
 	{"format no placeholders", `States.Format('plain')`, `{}`, `"plain"`},
-	{"format nested values like Java toString", `States.Format('{}', $.o)`, `{"o":{"b":[1,"x",null,{"c":1.5}],"a":"s"}}`, `"{a=s, b=[1, x, null, {c=1.5}]}"`},
+	{"format nested values like Java toString", `States.Format('{}', $.o)`, `{"o":{"b":[1,"x",null,{"c":1.5}],"a":"s"}}`, `"{b=[1, x, null, {c=1.5}], a=s}"`},
 	{"format array value", `States.Format('{}', $.a)`, `{"a":[1,[true,"t"],{}]}`, `"[1, [true, t], {}]"`},
 	{"format template from input", `States.Format($.t, $.n, $.n)`, `{"t":"n={} and {}","n":1}`, `"n=1 and 1"`},
 	{"format input template keeps backslashes", `States.Format($.t, 2)`, `{"t":"a\\{}"}`, `"a\\2"`},
@@ -182,7 +182,7 @@ var evalCases = []evalCase{
 	{"string to json literal", `States.StringToJson('{"a":[1,2]}')`, `{}`, `{"a":[1,2]}`},
 	{"string to json blank", `States.StringToJson($.s)`, `{"s":"\t\n "}`, `null`},
 	{"string to json float", `States.StringToJson('2.5')`, `{}`, `2.5`},
-	{"json to string sorts keys", `States.JsonToString($.o)`, `{"o":{"b":1,"a":{"d":[true,null],"c":"x\"y"}}}`, `"{\"a\":{\"c\":\"x\\\"y\",\"d\":[true,null]},\"b\":1}"`},
+	{"json to string keeps key order", `States.JsonToString($.o)`, `{"o":{"b":1,"a":{"d":[true,null],"c":"x\"y"}}}`, `"{\"b\":1,\"a\":{\"d\":[true,null],\"c\":\"x\\\"y\"}}"`},
 	{"json to string root", `States.JsonToString($)`, `{"a":1}`, `"{\"a\":1}"`},
 	{"json to string of a call", `States.JsonToString(States.Array(1, 'a'))`, `{}`, `"[1,\"a\"]"`},
 	{"json to string context", `States.JsonToString($$.StateMachine.Name)`, `{}`, `"\"sm\""`},
@@ -280,7 +280,8 @@ func nestedArrays(depth int) string {
 // testScope supplies the context object, variables and randomness the
 // tables rely on. Rand counts up so results are repeatable.
 func testScope(input any) *Scope {
-	ctx := map[string]any{
+	input = jsonv.Normalize(input)
+	ctx := jsonv.Normalize(map[string]any{
 		"Execution": map[string]any{
 			"Id":    "arn:aws:states:us-east-1:111111111111:execution:sm:exec-1",
 			"Name":  "exec-1",
@@ -293,7 +294,7 @@ func testScope(input any) *Scope {
 		"Map": map[string]any{
 			"Item": map[string]any{"Value": "Charizard", "Index": int64(2)},
 		},
-	}
+	})
 	vars := map[string]any{
 		"name":           "World",
 		"AnswerTemplate": "It's {}!",
@@ -302,7 +303,7 @@ func testScope(input any) *Scope {
 		"zCurrent":       int64(6),
 		"bias":           4.3,
 		"inputString":    "Hash this string",
-		"obj":            map[string]any{"list": []any{"a", "b"}},
+		"obj":            jsonv.ObjectOf("list", []any{"a", "b"}),
 	}
 	var n uint64
 	return &Scope{
@@ -344,10 +345,10 @@ func sameNumberKinds(got, want any) bool {
 				return false
 			}
 		}
-	case map[string]any:
-		g, _ := got.(map[string]any)
-		for k := range w {
-			if !sameNumberKinds(g[k], w[k]) {
+	case *jsonv.Object:
+		g, _ := got.(*jsonv.Object)
+		for k, wv := range w.All() {
+			if !sameNumberKinds(g.Value(k), wv) {
 				return false
 			}
 		}
@@ -617,12 +618,12 @@ func TestIntrinsicResultsAreFresh(t *testing.T) {
 	}
 
 	// A chunk must not alias spare capacity of the input array.
-	input := map[string]any{"a": append(make([]any, 0, 8), int64(1), int64(2), int64(3))}
+	input := jsonv.ObjectOf("a", append(make([]any, 0, 8), int64(1), int64(2), int64(3)))
 	f, _ = ParseIntrinsic(`States.ArrayPartition($.a, 2)`)
 	got, _ := f.Eval(testScope(input))
 	chunk := got.([]any)[1].([]any)
 	_ = append(chunk, "x")
-	if arr := input["a"].([]any); len(arr[:4]) == 4 && arr[:4][3] == "x" {
+	if arr := input.Value("a").([]any); len(arr[:4]) == 4 && arr[:4][3] == "x" {
 		t.Error("appending to a chunk wrote into the input's backing array")
 	}
 }
@@ -675,7 +676,7 @@ func TestIntrinsicRandom(t *testing.T) {
 	// A seed fixes the result whatever the scope's source does.
 	seeded, _ := ParseIntrinsic(`States.MathRandom(0, 1000000, $.seed)`)
 	for _, seed := range []any{int64(0), int64(42), int64(-7), 3.0} {
-		in := map[string]any{"seed": seed}
+		in := jsonv.ObjectOf("seed", seed)
 		first, err := seeded.Eval(testScope(in))
 		if err != nil {
 			t.Fatal(err)

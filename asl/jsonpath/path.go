@@ -275,11 +275,11 @@ func (p *Path) GetFrom(doc any) (any, bool) {
 			doc = arr[st.index]
 			continue
 		}
-		obj, ok := doc.(map[string]any)
+		obj, ok := doc.(*jsonv.Object)
 		if !ok {
 			return nil, false
 		}
-		doc, ok = obj[st.key]
+		doc, ok = obj.Get(st.key)
 		if !ok {
 			return nil, false
 		}
@@ -308,16 +308,16 @@ func (p *Path) SetOwned(doc, value any) (any, error) {
 	if p.expr != nil || p.root != RootInput {
 		return nil, ErrNotReference
 	}
-	obj, ok := doc.(map[string]any)
+	obj, ok := doc.(*jsonv.Object)
 	if !ok || len(p.steps) == 0 || p.steps[0].isIndex || obj == nil {
 		return set(doc, p.steps, value)
 	}
 	key := p.steps[0].key
-	child, err := set(obj[key], p.steps[1:], value)
+	child, err := set(obj.Value(key), p.steps[1:], value)
 	if err != nil {
 		return nil, err
 	}
-	obj[key] = child
+	obj.Set(key, child)
 	return obj, nil
 }
 
@@ -340,9 +340,9 @@ func set(doc any, steps []step, value any) (any, error) {
 		out[st.index] = child
 		return out, nil
 	}
-	var obj map[string]any
+	var obj *jsonv.Object
 	switch d := doc.(type) {
-	case map[string]any:
+	case *jsonv.Object:
 		obj = d
 	case nil:
 		// A missing node is created; an explicit null is not an object.
@@ -352,20 +352,13 @@ func set(doc any, steps []step, value any) (any, error) {
 	default:
 		return nil, fmt.Errorf("cannot set field '%s' on a non-object", st.key)
 	}
-	var childDoc any
-	if obj != nil {
-		childDoc = obj[st.key]
-	}
-	child, err := set(childDoc, steps[1:], value)
+	child, err := set(obj.Value(st.key), steps[1:], value)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(obj)+1)
-	for k, v := range obj {
-		out[k] = v
-	}
-	out[st.key] = child
-	return out, nil
+	// A replaced key keeps its position and a new one goes last, as AWS
+	// merges a ResultPath into the input (JavaScript object semantics).
+	return obj.With(st.key, child), nil
 }
 
 // Bracketed renders a simple path the way AWS quotes it in errors:

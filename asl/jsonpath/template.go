@@ -3,7 +3,6 @@ package jsonpath
 import (
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/statecraft/statecraft/jsonv"
 )
@@ -83,6 +82,9 @@ type objectNode struct {
 	// fixed is the part of the size that does not depend on the input:
 	// braces, commas, keys and static values.
 	fixed int
+	// unique: no two fields have the same output key ("a" and "a.$"), so
+	// the payload is built by appending, without looking keys up.
+	unique bool
 }
 
 type tfield struct {
@@ -134,11 +136,10 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 
 func compileNode(v any) (tnode, bool, error) {
 	switch x := v.(type) {
-	case map[string]any:
+	case *jsonv.Object:
 		obj := &objectNode{}
 		static := true
-		for _, k := range jsonv.SortedKeys(x) {
-			val := x[k]
+		for k, val := range x.All() {
 			if strings.HasSuffix(k, ".$") {
 				s, ok := val.(string)
 				if !ok {
@@ -162,6 +163,15 @@ func compileNode(v any) (tnode, bool, error) {
 				obj.fields = append(obj.fields, tfield{key: k, field: k, node: n})
 				static = false
 			}
+		}
+		obj.fields = awsFieldOrder(obj.fields)
+		obj.unique = true
+		seen := make(map[string]bool, len(obj.fields))
+		for _, f := range obj.fields {
+			if seen[f.key] {
+				obj.unique = false
+			}
+			seen[f.key] = true
 		}
 		obj.fixed = containerFixed(len(obj.fields))
 		for _, f := range obj.fields {
@@ -232,7 +242,7 @@ func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
 // be dst or lie inside it): every value is read first, then dst is cleared
 // and filled. It falls back to a new object when the template is not flat
 // (see CanEvalInto) or a value read is dst itself.
-func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, error) {
+func (t *Template) EvalInto(s *Scope, in int, dst *jsonv.Object) (any, int, error) {
 	if !t.flat || dst == nil {
 		return t.EvalBound(s, in)
 	}
@@ -252,7 +262,7 @@ func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, err
 			}
 			return nil, 0, err
 		}
-		if m, ok := v.(map[string]any); ok && sameMap(m, dst) {
+		if m, ok := v.(*jsonv.Object); ok && m == dst {
 			return t.EvalBound(s, in)
 		}
 		vals[i] = v
@@ -260,9 +270,13 @@ func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, err
 			bound = addBound(bound, exprBound(f.expr, v, in))
 		}
 	}
-	clear(dst)
+	dst.Reset()
 	for i := range o.fields {
-		dst[o.fields[i].key] = vals[i]
+		if o.unique {
+			dst.Append(o.fields[i].key, vals[i])
+		} else {
+			dst.Set(o.fields[i].key, vals[i])
+		}
 	}
 	if in < 0 {
 		bound = 0
@@ -272,10 +286,6 @@ func (t *Template) EvalInto(s *Scope, in int, dst map[string]any) (any, int, err
 
 // CanEvalInto reports whether EvalInto can reuse an object.
 func (t *Template) CanEvalInto() bool { return t.flat }
-
-func sameMap(a, b map[string]any) bool {
-	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
-}
 
 // IsStatic reports whether the template has no ".$" fields.
 func (t *Template) IsStatic() bool { return t.static }
@@ -291,7 +301,7 @@ func (e *FieldError) Error() string {
 }
 
 func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
-	out := make(map[string]any, len(o.fields))
+	out := jsonv.NewObject(len(o.fields))
 	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
@@ -304,7 +314,7 @@ func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
 				}
 				return nil, 0, err
 			}
-			out[f.key] = v
+			o.put(out, f.key, v)
 			if in >= 0 && bound > 0 {
 				bound = addBound(bound, exprBound(f.expr, v, in))
 			}
@@ -313,16 +323,25 @@ func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			out[f.key] = v
+			o.put(out, f.key, v)
 			bound = addBound(bound, b)
 		default:
-			out[f.key] = f.value
+			o.put(out, f.key, f.value)
 		}
 	}
 	if in < 0 {
 		bound = 0
 	}
 	return out, bound, nil
+}
+
+// put adds a field to the payload being built.
+func (o *objectNode) put(out *jsonv.Object, k string, v any) {
+	if o.unique {
+		out.Append(k, v)
+	} else {
+		out.Set(k, v)
+	}
 }
 
 func (a *arrayNode) eval(s *Scope, in int) (any, int, error) {
@@ -364,11 +383,41 @@ func exprBound(e *Expr, v any, in int) int {
 		return jsonv.StringSize(x)
 	case int64:
 		return jsonv.IntSize(x)
-	case map[string]any, []any:
+	case *jsonv.Object, []any:
 		if e.path != nil && e.path.IsInputReference() {
 			return in
 		}
 		return 0
 	}
 	return jsonv.Size(v, 0)
+}
+
+// awsFieldOrder puts a template's fields in the order AWS gives the
+// payload's keys: first the fields whose names do not end in ".$" (values
+// and nested templates), in the definition's order, then the ".$" fields in
+// the iteration order of a Java HashMap keyed by their names without the
+// suffix. The recorded conformance cases show it: ItemSelector
+// {"original_input.$", "iteration_input_value.$", "iteration_index.$",
+// "from_input_constant.$", "constant_value"} gives constant_value,
+// iteration_input_value, from_input_constant, iteration_index,
+// original_input (scenarios_..._test_map_state_item_selector_singleton), and
+// {"encoded.$", "decoded.$"} gives decoded, encoded, {"Question.$",
+// "Answer.$"} gives Answer, Question (assign_test_..._REFERENCE_IN_...).
+// JSONata templates keep the definition's order (asl.CompileQuery).
+func awsFieldOrder(fields []tfield) []tfield {
+	out := make([]tfield, 0, len(fields))
+	var dyn []string
+	var dynFields []tfield
+	for _, f := range fields {
+		if f.expr == nil {
+			out = append(out, f)
+		} else {
+			dyn = append(dyn, f.key)
+			dynFields = append(dynFields, f)
+		}
+	}
+	for _, i := range javaHashOrder(dyn) {
+		out = append(out, dynFields[i])
+	}
+	return out
 }

@@ -133,7 +133,8 @@ func w3Want(i int) string {
 	if i%2 == 0 {
 		rem = `,"reminder":{"sent":true}`
 	}
-	return fmt.Sprintf(`{"count":{"count":%d}%s,"userId":"u%d","waitSeconds":0,"welcome":{"sent":true}}`, i%2, rem, i)
+	// Keys in the order the states added them (ResultPath appends).
+	return fmt.Sprintf(`{"userId":"u%d","waitSeconds":0,"welcome":{"sent":true},"count":{"count":%d}%s}`, i, i%2, rem)
 }
 
 // countingStore counts what the engine commits and claims. It hides the
