@@ -3,19 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/statecraft/statecraft/clusterview"
 )
@@ -45,31 +40,9 @@ func Cluster(ctx context.Context, o ClusterOptions, getenv func(string) string, 
 	// answers.
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	url := strings.TrimSuffix(o.Endpoint, "/") + clusterview.Path
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	body, err := clusterDoor.get(ctx, o.Endpoint, o.Region, creds, nil, 16<<20)
 	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("endpoint %q: %w", o.Endpoint, err)}
-	}
-	empty := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), clusterview.SigningName, o.Region, time.Now()); err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("signing the request: %w", err)}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cluster from %s: %w", o.Endpoint, err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cluster from %s: %w", o.Endpoint, err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e clusterview.Error
-		if json.Unmarshal(body, &e) == nil && e.Message != "" {
-			return &ExitError{Code: 1, Err: fmt.Errorf("reading the cluster from %s: %s: %s: %s", o.Endpoint, resp.Status, e.Type, e.Message)}
-		}
-		// Not the view's door: an older server, or not a Statecraft one.
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cluster from %s: %s (is it a Statecraft server with the cluster view?)", o.Endpoint, resp.Status)}
+		return &ExitError{Code: 1, Err: err}
 	}
 	var v clusterview.View
 	if err := json.Unmarshal(body, &v); err != nil {

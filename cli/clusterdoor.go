@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/clusterview"
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/sigv4"
 	"github.com/statecraft/statecraft/store"
 )
 
@@ -40,42 +38,11 @@ func mountCluster(mux *http.ServeMux, st store.Store, o ServerOptions, keys *aut
 		Lease: lease,
 		Log:   log,
 	})
-	authorized := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := auth.PrincipalFrom(r.Context())
-		if !ok {
-			clusterview.WriteError(w, http.StatusUnauthorized, sigv4.MissingAuthenticationToken, "Missing Authentication Token")
-			return
-		}
-		if !p.Role.Allows(clusterview.Action) {
-			clusterview.WriteError(w, http.StatusForbidden, "AccessDeniedException", p.DeniedMessage(clusterview.Action, "")+
-				" (the cluster's view, the nodes of the whole service whatever their accounts, needs the admin role; this key's is "+string(p.Role)+")")
-			return
-		}
-		view.ServeHTTP(w, r)
+	return clusterDoor.mount(mux, keys, view, func(p *auth.Principal) string {
+		return " (the cluster's view, the nodes of the whole service whatever their accounts, needs the admin role; this key's is " + string(p.Role) + ")"
 	})
-	// A request for the view has no body: any is refused before its
-	// signature is checked.
-	a := &auth.Authenticator{Keyring: keys, Service: clusterview.SigningName}
-	door := a.Middleware(0, clusterAuthError, authorized)
-	// Any method: the view answers all but GET with a JSON refusal, where
-	// the mux's own would be text.
-	mux.Handle(clusterview.Path, door)
-	return door
 }
 
-// clusterAuthError answers a request for the cluster's view that failed
-// authentication, as the deploy door does (the status AWS's REST
-// protocols use), in the view's error shape.
-func clusterAuthError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, auth.ErrBodyTooLarge) {
-		clusterview.WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "GET "+clusterview.Path+" takes no body")
-		return
-	}
-	var e *sigv4.Error
-	if !errors.As(err, &e) {
-		clusterview.WriteError(w, http.StatusInternalServerError, "InternalFailure", "authentication failed")
-		return
-	}
-	w.Header().Set("X-Amzn-ErrorType", e.Name)
-	clusterview.WriteError(w, e.Status(sigv4.RESTJSON), e.Name, e.MessageFor(sigv4.RESTJSON))
-}
+// clusterDoor is the door to the cluster's view.
+var clusterDoor = ownDoor{path: clusterview.Path, service: clusterview.SigningName, action: clusterview.Action,
+	reads: "the cluster", serves: "the cluster view"}

@@ -3,19 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
-
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/statecraft/statecraft/cost"
 )
@@ -81,33 +75,9 @@ func Cost(ctx context.Context, o CostOptions, getenv func(string) string, stdout
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	u := strings.TrimSuffix(o.Endpoint, "/") + cost.Path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	body, err := costDoor.get(ctx, o.Endpoint, o.Region, creds, q, 64<<20)
 	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("endpoint %q: %w", o.Endpoint, err)}
-	}
-	empty := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), cost.SigningName, o.Region, time.Now()); err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("signing the request: %w", err)}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cost from %s: %w", o.Endpoint, err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cost from %s: %w", o.Endpoint, err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e cost.Error
-		if json.Unmarshal(body, &e) == nil && e.Message != "" {
-			return &ExitError{Code: 1, Err: fmt.Errorf("reading the cost from %s: %s: %s: %s", o.Endpoint, resp.Status, e.Type, e.Message)}
-		}
-		return &ExitError{Code: 1, Err: fmt.Errorf("reading the cost from %s: %s (is it a Statecraft server with cost reports?)", o.Endpoint, resp.Status)}
+		return &ExitError{Code: 1, Err: err}
 	}
 	var r cost.Report
 	if err := json.Unmarshal(body, &r); err != nil {

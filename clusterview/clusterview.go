@@ -209,17 +209,12 @@ func infoObject(s string) json.RawMessage {
 	return buf.Bytes()
 }
 
-// Error is the body of a refusal, shaped as the API's errors are.
-type Error struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
-}
+// Error is the body of a refusal: httpjson's, shared by Statecraft's own
+// doors.
+type Error = httpjson.Error
 
 // WriteError answers with an Error.
-func WriteError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Cache-Control", "no-store")
-	_ = httpjson.Write(w, status, Error{Type: typ, Message: msg}, httpjson.Options{})
-}
+var WriteError = httpjson.WriteError
 
 // readTimeout bounds the store's two reads, so that a database that does
 // not answer gives an error rather than a request that hangs.

@@ -25,17 +25,12 @@ const SigningName = "statecraft"
 // Action is a report's action, in auth's naming; it only reads.
 const Action = "statecraft:GetCost"
 
-// Error is the body of a refusal, shaped as the API's errors are.
-type Error struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
-}
+// Error is the body of a refusal: httpjson's, shared by Statecraft's own
+// doors.
+type Error = httpjson.Error
 
 // WriteError answers with an Error.
-func WriteError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Cache-Control", "no-store")
-	_ = httpjson.Write(w, status, Error{Type: typ, Message: msg}, httpjson.Options{})
-}
+var WriteError = httpjson.WriteError
 
 // readTimeout bounds one report's reads.
 const readTimeout = 60 * time.Second

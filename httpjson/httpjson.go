@@ -46,3 +46,17 @@ func Write(w http.ResponseWriter, status int, v any, o Options) error {
 	_, _ = w.Write(buf.Bytes())
 	return nil
 }
+
+// Error is the body of a refusal from one of Statecraft's own doors (the
+// cluster's view, cost reports), shaped as the Step Functions API's
+// errors are so that one client reads both.
+type Error struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+// WriteError answers with status and an Error; refusals are never cached.
+func WriteError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	_ = Write(w, status, Error{Type: typ, Message: msg}, Options{})
+}
