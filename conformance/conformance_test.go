@@ -297,7 +297,7 @@ func runCase(c recorded) (o outcome) {
 	n.uuidBase = firstUUID(append(append([]byte{}, c.Expected...), c.History...))
 	o.outputOK, o.why = compareOutcome(n, exp, res)
 	if o.outputOK && res.Status == interp.Succeeded {
-		if !sameOrder(exp["output"], n.value(res.Output, "")) {
+		if !jsonv.SameOrder(exp["output"], n.value(res.Output, "")) {
 			o.orderWhy = fmt.Sprintf("output key order %s\n      want %s", jsonv.String(n.value(res.Output, "")), jsonv.String(exp["output"]))
 		}
 	}

@@ -156,7 +156,7 @@ func looseEqual(a, b any) bool {
 		va, err1 := jsonv.ParseString(x)
 		vb, err2 := jsonv.ParseString(y)
 		if err1 == nil && err2 == nil {
-			return looseEqual(va, vb) && sameOrder(va, vb)
+			return looseEqual(va, vb) && jsonv.SameOrder(va, vb)
 		}
 		return false
 	case *jsonv.Object:
@@ -184,34 +184,6 @@ func looseEqual(a, b any) bool {
 		return true
 	}
 	return jsonv.Equal(a, b)
-}
-
-// sameOrder reports whether the objects in a and b (values looseEqual
-// found equal) list their keys in the same order.
-func sameOrder(a, b any) bool {
-	switch x := a.(type) {
-	case *jsonv.Object:
-		y, ok := b.(*jsonv.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i, k := range x.Keys() {
-			if y.KeyAt(i) != k || !sameOrder(x.ValueAt(i), y.ValueAt(i)) {
-				return false
-			}
-		}
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameOrder(x[i], y[i]) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // historyEvent normalises one of our events to the recorder's form: details

@@ -40,39 +40,10 @@ func parseRaw(raw json.RawMessage) (any, bool, error) {
 	return v, true, err
 }
 
-// sameOrder reports whether two equal values also list their object keys
-// in the same order: the suite's expectations are jsonata-js output, whose
-// objects keep insertion order.
-//
-// The suite's own runner compares with deepEqual, so a few expectations
-// were written in an order jsonata-js does not produce; orderExempt lists
-// them with the reason.
-func sameOrder(a, b any) bool {
-	switch x := a.(type) {
-	case *jsonv.Object:
-		y, ok := b.(*jsonv.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i, k := range x.Keys() {
-			if y.KeyAt(i) != k || !sameOrder(x.ValueAt(i), y.ValueAt(i)) {
-				return false
-			}
-		}
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameOrder(x[i], y[i]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
+// The suite's expectations are jsonata-js output, whose objects keep
+// insertion order, compared with jsonv.SameOrder. The suite's own runner
+// compares with deepEqual, so a few expectations were written in an order
+// jsonata-js does not produce; orderExempt lists them with the reason.
 var orderExempt = map[string]bool{
 	// jsonata-js assigns the update's keys onto the match and then deletes
 	// ("hello" goes last, "hi" is removed): {"bye":null,"hello":"world"};
@@ -169,7 +140,7 @@ func runCase(c suiteCase, datasets map[string]any) (reason string) {
 		if !jsonv.Equal(want, res) {
 			return fmt.Sprintf("want %s, got %s", jsonv.String(want), jsonv.String(res))
 		}
-		if !sameOrder(want, res) && !orderExempt[c.Expr] {
+		if !jsonv.SameOrder(want, res) && !orderExempt[c.Expr] {
 			return fmt.Sprintf("want %s, got %s (key order)", jsonv.String(want), jsonv.String(res))
 		}
 		return ""

@@ -338,3 +338,33 @@ func AppendCanonical(b []byte, v any) []byte {
 	}
 	return Append(b, v)
 }
+
+// SameOrder reports whether the objects in a and b, two values Equal (or
+// a looser equality) found equal, list their keys in the same order, at
+// every depth: Equal ignores order, as JSON does, and this is the order
+// AWS and jsonata-js keep and tests compare.
+func SameOrder(a, b any) bool {
+	switch x := a.(type) {
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i, k := range x.Keys() {
+			if y.KeyAt(i) != k || !SameOrder(x.ValueAt(i), y.ValueAt(i)) {
+				return false
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !SameOrder(x[i], y[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
