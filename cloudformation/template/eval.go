@@ -3,8 +3,8 @@ package template
 import (
 	"encoding/base64"
 	"encoding/json"
-	"sort"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
