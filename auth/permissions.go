@@ -17,6 +17,10 @@ var readActions = set(
 	"states:ListTagsForResource", "states:ListStateMachineVersions", "states:DescribeStateMachineAlias",
 	"states:ListStateMachineAliases", "states:DescribeMapRun", "states:ListMapRuns",
 	"lambda:GetFunction", "lambda:ListFunctions",
+	"cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResource",
+	"cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:GetTemplateSummary",
+	"cloudformation:ListChangeSets", "cloudformation:ListStackResources", "cloudformation:ListStacks",
+	"cloudformation:ValidateTemplate",
 )
 
 // workerActions are what an activity or callback worker does.
