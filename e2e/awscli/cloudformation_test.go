@@ -1,0 +1,202 @@
+package awscli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cfn runs `aws cloudformation ARGS --endpoint-url E --output json` in
+// dir, as a user following the seed's installation runs it in the
+// directory of the template.
+func (c *cli) cfn(dir string, args ...string) result {
+	full := append([]string{"cloudformation"}, args...)
+	full = append(full, "--endpoint-url", c.endpoint, "--output", "json")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.path, full...)
+	cmd.Env = slices.Clone(c.env)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	r := result{args: full}
+	if err := cmd.Run(); err != nil {
+		r.code = -1
+		if exit, ok := err.(*exec.ExitError); ok {
+			r.code = exit.ExitCode()
+		} else {
+			r.err = err
+		}
+	}
+	r.stdout, r.stderr = stdout.Bytes(), stderr.Bytes()
+	return r
+}
+
+func (c *cli) cfnOK(t *testing.T, dir string, v any, args ...string) {
+	t.Helper()
+	c.decode(t, c.cfn(dir, args...), v)
+}
+
+type stackEvents struct {
+	StackEvents []struct {
+		LogicalResourceId, ResourceStatus, ResourceStatusReason string
+	}
+}
+
+// TestCloudFormation deploys the user-onboarding example with the seed's
+// own commands (plus --endpoint-url), runs the machine it made, updates
+// and deletes the stack; a template with a broken resource rolls back;
+// `aws cloudformation deploy` creates and updates a stack by change sets.
+func TestCloudFormation(t *testing.T) {
+	path, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatalf("this end-to-end test needs the AWS CLI (aws) on PATH: %v", err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatalf("this end-to-end test needs Node.js (node) on PATH for the example's functions: %v", err)
+	}
+	dir := t.TempDir()
+	endpoint := startServer(t, dir)
+	c := newCLI(t, path, endpoint, dir)
+	t.Logf("AWS CLI: %s; server: %s", c.version, endpoint)
+	example, err := filepath.Abs("../../examples/user-onboarding")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The seed's installation, unchanged but for the endpoint.
+	var created struct{ StackId string }
+	c.cfnOK(t, example, &created, "create-stack", "--stack-name", "example", "--template-body", "file://template.yml", "--capabilities", "CAPABILITY_IAM")
+	if !strings.HasPrefix(created.StackId, "arn:aws:cloudformation:us-east-1:123456789012:stack/example/") {
+		t.Fatalf("StackId %q", created.StackId)
+	}
+	c.cfnOK(t, example, nil, "wait", "stack-create-complete", "--stack-name", "example")
+	var stacks struct {
+		Stacks []struct {
+			StackStatus string
+			Outputs     []struct{ OutputKey, OutputValue string }
+		}
+	}
+	c.cfnOK(t, example, &stacks, "describe-stacks", "--stack-name", "example")
+	if len(stacks.Stacks) != 1 || stacks.Stacks[0].StackStatus != "CREATE_COMPLETE" || len(stacks.Stacks[0].Outputs) != 1 {
+		t.Fatalf("describe-stacks: %+v", stacks)
+	}
+	var res struct {
+		StackResourceDetail struct{ PhysicalResourceId, ResourceStatus string }
+	}
+	c.cfnOK(t, example, &res, "describe-stack-resource", "--stack-name", "example", "--logical-resource-id", "StateMachineOnboardingInstall")
+	sm := res.StackResourceDetail.PhysicalResourceId
+	if sm != stacks.Stacks[0].Outputs[0].OutputValue || !strings.HasPrefix(sm, "arn:aws:states:us-east-1:123456789012:stateMachine:") {
+		t.Fatalf("state machine %q, output %+v", sm, stacks.Stacks[0].Outputs)
+	}
+	var list struct {
+		StackResourceSummaries []struct{ LogicalResourceId, ResourceType, ResourceStatus string }
+	}
+	c.cfnOK(t, example, &list, "list-stack-resources", "--stack-name", "example")
+	if len(list.StackResourceSummaries) != 6 {
+		t.Errorf("list-stack-resources: %+v", list)
+	}
+
+	// The machine runs the two inline functions.
+	input := filepath.Join(example, "input.json")
+	var started struct{ ExecutionArn string }
+	c.ok(t, &started, "start-execution", "--state-machine-arn", sm, "--name", "cfn-alice", "--input", "file://"+input)
+	c.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+	var h history
+	c.ok(t, &h, "get-execution-history", "--execution-arn", started.ExecutionArn)
+	if !slices.Contains(types(h.Events), "LambdaFunctionSucceeded") {
+		t.Errorf("history: %v", types(h.Events))
+	}
+
+	// update-stack: a shorter wait, the machine updated in place.
+	tpl, err := os.ReadFile(filepath.Join(example, "template.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated := strings.ReplaceAll(string(tpl), `"Seconds": 3`, `"Seconds": 1`)
+	if updated == string(tpl) {
+		t.Fatal("the example's Wait states changed: update this test")
+	}
+	c.cfnOK(t, example, nil, "update-stack", "--stack-name", "example", "--template-body", c.file(t, "updated.yml", updated), "--capabilities", "CAPABILITY_IAM")
+	c.cfnOK(t, example, nil, "wait", "stack-update-complete", "--stack-name", "example")
+	var desc struct{ Definition string }
+	c.ok(t, &desc, "describe-state-machine", "--state-machine-arn", sm)
+	if !strings.Contains(desc.Definition, `"Seconds": 1`) {
+		t.Errorf("definition after update-stack: %s", desc.Definition)
+	}
+	if r := c.cfn(example, "update-stack", "--stack-name", "example", "--template-body", "file://"+filepath.Join(dir, "updated.yml"), "--capabilities", "CAPABILITY_IAM"); r.code != c.serviceErr ||
+		!bytes.Contains(r.stderr, []byte("An error occurred (ValidationError) when calling the UpdateStack operation: No updates are to be performed.")) {
+		t.Errorf("an update without changes: %v", r)
+	}
+
+	// The seed's clean-up.
+	c.cfnOK(t, example, nil, "delete-stack", "--stack-name", "example")
+	c.cfnOK(t, example, nil, "wait", "stack-delete-complete", "--stack-name", "example")
+	if r := c.cfn(example, "describe-stacks", "--stack-name", "example"); r.code != c.serviceErr ||
+		!bytes.Contains(r.stderr, []byte("An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id example does not exist")) {
+		t.Errorf("describe-stacks after delete: %v", r)
+	}
+	var machines struct{ StateMachines []any }
+	c.ok(t, &machines, "list-state-machines")
+	if len(machines.StateMachines) != 0 {
+		t.Errorf("state machines left after delete-stack: %+v", machines)
+	}
+
+	// A broken resource rolls the stack back.
+	bad := `
+Resources:
+  Worker: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: cfn-worker}}
+  Broken:
+    Type: AWS::StepFunctions::StateMachine
+    DependsOn: Worker
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/r
+      Definition: {StartAt: Nowhere, States: {P: {Type: Pass, End: true}}}
+`
+	c.cfnOK(t, example, nil, "create-stack", "--stack-name", "broken", "--template-body", c.file(t, "broken.yml", bad))
+	if r := c.cfn(example, "wait", "stack-create-complete", "--stack-name", "broken"); r.code == 0 || !bytes.Contains(r.stderr, []byte("ROLLBACK_COMPLETE")) {
+		t.Errorf("waiting for a stack that rolls back: %v", r)
+	}
+	var ev stackEvents
+	c.cfnOK(t, example, &ev, "describe-stack-events", "--stack-name", "broken")
+	var seq []string
+	for _, e := range ev.StackEvents {
+		seq = append(seq, e.LogicalResourceId+":"+e.ResourceStatus)
+	}
+	want := "broken:ROLLBACK_COMPLETE Worker:DELETE_COMPLETE Worker:DELETE_IN_PROGRESS broken:ROLLBACK_IN_PROGRESS Broken:CREATE_FAILED Broken:CREATE_IN_PROGRESS Worker:CREATE_COMPLETE Worker:CREATE_IN_PROGRESS broken:CREATE_IN_PROGRESS"
+	if got := strings.Join(seq, " "); got != want {
+		t.Errorf("events of the rolled back stack\n got %s\nwant %s", got, want)
+	}
+
+	// Without CAPABILITY_IAM the example is refused.
+	if r := c.cfn(example, "create-stack", "--stack-name", "nocaps", "--template-body", "file://template.yml"); r.code != c.serviceErr ||
+		!bytes.Contains(r.stderr, []byte("An error occurred (InsufficientCapabilitiesException) when calling the CreateStack operation: Requires capabilities : [CAPABILITY_IAM]")) {
+		t.Errorf("create-stack without capabilities: %v", r)
+	}
+
+	// `aws cloudformation deploy`: change sets, CREATE then UPDATE.
+	act := "Parameters: {Suffix: {Type: String, Default: one}}\nResources:\n  A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: !Sub 'deployed-${Suffix}'}}\n"
+	file := filepath.Join(dir, "deployed.yml")
+	if err := os.WriteFile(file, []byte(act), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{}, {"--parameter-overrides", "Suffix=two"}} {
+		r := c.cfn(example, append([]string{"deploy", "--stack-name", "deployed", "--template-file", file}, args...)...)
+		if r.code != 0 || !bytes.Contains(r.stdout, []byte("Successfully created/updated stack - deployed")) {
+			t.Fatalf("deploy: %v", r)
+		}
+	}
+	var acts struct{ Activities []struct{ Name string } }
+	c.ok(t, &acts, "list-activities")
+	b, _ := json.Marshal(acts)
+	if !strings.Contains(string(b), `"deployed-two"`) || strings.Contains(string(b), `"deployed-one"`) {
+		t.Errorf("activities after two deploys: %s", b)
+	}
+}
