@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/store/memstore"
 )
 
@@ -34,12 +37,16 @@ type fixture struct {
 	opt Options
 }
 
-func newFixture(t *testing.T, file string) *fixture {
+func newFixture(t *testing.T, file string, host ...*functions.Host) *fixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := memstore.New()
 	h := api.New(st, engine.New(st, engine.Options{Log: log}), api.Options{Log: log, Region: "us-east-1", Account: account})
-	opts := Options{API: h, Deploy: deploy.Handler(deploy.Target{API: h, Region: "us-east-1", Account: account}),
+	tg := deploy.Target{API: h, Region: "us-east-1", Account: account}
+	if len(host) > 0 {
+		tg.Functions, tg.DataDir = host[0], t.TempDir()
+	}
+	opts := Options{API: h, Deploy: deploy.Handler(tg), Functions: tg.Functions,
 		Region: "us-east-1", Account: account, File: file, Log: log}
 	svc, err := New(opts)
 	if err != nil {
@@ -433,5 +440,86 @@ func TestStacksSurviveARestart(t *testing.T) {
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("stacks file: %v %v", fi, err)
+	}
+}
+
+func newHost(t *testing.T) *functions.Host {
+	t.Helper()
+	h := functions.NewHost(functions.HostOptions{Region: "us-east-1", Account: account, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// A stack's inline function is deployed through the deploy door, runs,
+// refuses what deploy refuses, and is deployed again after a restart.
+func TestFunctions(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH")
+	}
+	file := filepath.Join(t.TempDir(), "cloudformation.json")
+	f := newFixture(t, file, newHost(t))
+	tpl := `
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: greeter
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Environment: {Variables: {GREETING: hi}}
+      Code:
+        ZipFile: |
+          exports.handler = async (event) => ({greeting: process.env.GREETING, name: event.name});
+Outputs:
+  Arn: {Value: !GetAtt Fn.Arn}
+`
+	fnStack := xmlField(f.ok(t, "CreateStack", map[string]string{"StackName": "fn", "TemplateBody": tpl}), "StackId")
+	if s := f.waitFor(t, "fn"); s != "CREATE_COMPLETE" {
+		t.Fatalf("%s: %s", s, f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "fn"}))
+	}
+	if out := f.ok(t, "DescribeStacks", map[string]string{"StackName": "fn"}); xmlField(out, "OutputValue") != "arn:aws:lambda:us-east-1:123456789012:function:greeter" {
+		t.Errorf("outputs: %s", out)
+	}
+	invoke := func(h *functions.Host) string {
+		t.Helper()
+		res, err := h.Invoke(context.Background(), account, "greeter", []byte(`{"name":"ada"}`), functions.InvokeMeta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(res.Payload)
+	}
+	if got := invoke(f.opt.Functions); got != `{"greeting":"hi","name":"ada"}` {
+		t.Errorf("invoke: %s", got)
+	}
+	// After a restart, on a new host: the function is there again.
+	host := newHost(t)
+	newFixture(t, file, host)
+	if got := invoke(host); got != `{"greeting":"hi","name":"ada"}` {
+		t.Errorf("invoke after a restart: %s", got)
+	}
+
+	// What deploy refuses, a stack's function is refused too.
+	bad := strings.Replace(tpl, "GREETING: hi", "NODE_OPTIONS: --require=/tmp/x.js", 1)
+	bad = strings.Replace(bad, "greeter", "evil", 1)
+	f.ok(t, "CreateStack", map[string]string{"StackName": "evil", "TemplateBody": bad})
+	if s := f.waitFor(t, "evil"); s != "ROLLBACK_COMPLETE" {
+		t.Fatal(s)
+	}
+	if ev := f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "evil"}); !strings.Contains(ev, "NODE_OPTIONS") {
+		t.Errorf("events: %s", ev)
+	}
+	py := strings.Replace(strings.Replace(tpl, "nodejs20.x", "python3.12", 1), "greeter", "py", 1)
+	f.ok(t, "CreateStack", map[string]string{"StackName": "py", "TemplateBody": py})
+	f.waitFor(t, "py")
+	if ev := f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "py"}); !strings.Contains(ev, "Runtime &#34;python3.12&#34; is not supported for inline code (ZipFile) by Statecraft") {
+		t.Errorf("events: %s", ev)
+	}
+
+	f.ok(t, "DeleteStack", map[string]string{"StackName": "fn"})
+	if s := f.waitFor(t, fnStack); s != "DELETE_COMPLETE" {
+		t.Fatal(s)
+	}
+	if _, err := f.opt.Functions.Invoke(context.Background(), account, "greeter", []byte(`{}`), functions.InvokeMeta{}); err == nil {
+		t.Error("the function outlived its stack")
 	}
 }

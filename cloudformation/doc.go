@@ -18,6 +18,8 @@
 // file in the server's data directory; an operation that a restart
 // interrupted ends as failed (CREATE_FAILED, UPDATE_ROLLBACK_FAILED, ...),
 // the resources it had made listed, for the operator to delete the stack.
+// The functions of the stacks are deployed again when the service starts,
+// since the functions host keeps nothing across a restart.
 //
 // Deploying (creating, updating, deleting stacks, change sets) needs the
 // admin role, as deploying functions does; describing, listing and

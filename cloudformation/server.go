@@ -87,7 +87,35 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, st: st, log: opts.Log}
 	s.recover()
+	s.redeployFunctions()
 	return s, nil
+}
+
+// redeployFunctions registers again the functions of the stacks: the
+// functions host forgets what was deployed over HTTP when the server
+// stops, and a stack must keep what it lists. They are deployed as an
+// admin of the stack's account, with the properties they were made with.
+func (s *Service) redeployFunctions() {
+	if s.opts.Deploy == nil {
+		return
+	}
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for _, st := range s.st.all {
+		if st.Status == "DELETE_COMPLETE" {
+			continue
+		}
+		p := &auth.Principal{AccessKeyID: "cloudformation", Account: st.Account, Role: auth.RoleAdmin, Region: st.Region, Via: "internal"}
+		prov := &provisioner{opts: s.opts, principal: p, stackName: st.StackName}
+		for _, r := range sortedResources(st) {
+			if r.Type != "AWS::Lambda::Function" || r.PhysicalID == "" || r.Properties == nil {
+				continue
+			}
+			if _, err := prov.deployFunction(r.PhysicalID, r.Properties); err != nil {
+				s.log.Error("cloudformation: deploying a stack's function again", "stack", st.StackName, "function", r.PhysicalID, "err", err)
+			}
+		}
+	}
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
