@@ -523,3 +523,62 @@ Outputs:
 		t.Error("the function outlived its stack")
 	}
 }
+
+func TestVersionsAndAliases(t *testing.T) {
+	f := newFixture(t, "")
+	tpl := `
+Parameters:
+  Result: {Type: String, Default: one}
+Resources:
+  M:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: versioned
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DefinitionString: !Sub '{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "${Result}", "End": true}}}'
+  V:
+    Type: AWS::StepFunctions::StateMachineVersion
+    Properties:
+      StateMachineArn: !Ref M
+      StateMachineRevisionId: !GetAtt M.StateMachineRevisionId
+  A:
+    Type: AWS::StepFunctions::StateMachineAlias
+    Properties:
+      Name: live
+      RoutingConfiguration: [{StateMachineVersionArn: !Ref V, Weight: 100}]
+`
+	f.ok(t, "CreateStack", map[string]string{"StackName": "v", "TemplateBody": tpl})
+	if s := f.waitFor(t, "v"); s != "CREATE_COMPLETE" {
+		t.Fatalf("%s: %s", s, f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "v"}))
+	}
+	alias := "arn:aws:states:us-east-1:123456789012:stateMachine:versioned:live"
+	route := func() string {
+		out := f.sfn(t, "DescribeStateMachineAlias", map[string]any{"stateMachineAliasArn": alias})
+		return out["routingConfiguration"].([]any)[0].(map[string]any)["stateMachineVersionArn"].(string)
+	}
+	if got := route(); got != "arn:aws:states:us-east-1:123456789012:stateMachine:versioned:1" {
+		t.Errorf("alias routes to %s", got)
+	}
+	// A new definition: a new revision, so a new version, and the alias
+	// moves to it; the old version goes in the clean-up.
+	f.ok(t, "UpdateStack", map[string]string{"StackName": "v", "UsePreviousTemplate": "true", "Parameters.member.1.ParameterKey": "Result", "Parameters.member.1.ParameterValue": "two"})
+	if s := f.waitFor(t, "v"); s != "UPDATE_COMPLETE" {
+		t.Fatalf("%s: %s", s, f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "v"}))
+	}
+	if got := route(); got != "arn:aws:states:us-east-1:123456789012:stateMachine:versioned:2" {
+		t.Errorf("alias routes to %s after the update", got)
+	}
+	versions := f.sfn(t, "ListStateMachineVersions", map[string]any{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:versioned"})
+	if n := len(versions["stateMachineVersions"].([]any)); n != 1 {
+		t.Errorf("%d versions after the update, want 1: %v", n, versions)
+	}
+	f.ok(t, "DeleteStack", map[string]string{"StackName": "v"})
+	code, body := f.call(t, principal(auth.RoleAdmin), "DescribeStacks", map[string]string{"StackName": "v"})
+	for code == 200 && inProgress(xmlField(body, "StackStatus")) {
+		time.Sleep(20 * time.Millisecond)
+		code, body = f.call(t, principal(auth.RoleAdmin), "DescribeStacks", map[string]string{"StackName": "v"})
+	}
+	if sms := f.sfn(t, "ListStateMachines", map[string]any{}); len(sms["stateMachines"].([]any)) != 0 {
+		t.Errorf("left after delete: %v", sms)
+	}
+}

@@ -479,7 +479,7 @@ func (s *Service) deleteResources(st *Stack, prov *provisioner, rs []*Resource) 
 // notFound: what is to be deleted is gone already.
 func notFound(err error) bool {
 	ae, ok := err.(*apiError)
-	return ok && (ae.Type == "StateMachineDoesNotExist" || ae.Type == "ActivityDoesNotExist")
+	return ok && (ae.Type == "StateMachineDoesNotExist" || ae.Type == "ActivityDoesNotExist" || ae.Type == "ResourceNotFound")
 }
 
 func (s *Service) removeResource(st *Stack, r *Resource) {

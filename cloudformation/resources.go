@@ -57,6 +57,18 @@ var types = map[string]*resourceType{
 		update:  (*provisioner).updateStateMachine,
 		delete:  (*provisioner).deleteStateMachine,
 	},
+	"AWS::StepFunctions::StateMachineVersion": {
+		props:  []string{"StateMachineArn", "StateMachineRevisionId", "Description"},
+		create: (*provisioner).createVersion,
+		delete: (*provisioner).deleteVersion,
+	},
+	"AWS::StepFunctions::StateMachineAlias": {
+		props:   []string{"Name", "Description", "RoutingConfiguration", "DeploymentPreference"},
+		replace: []string{"Name"},
+		create:  (*provisioner).createAlias,
+		update:  (*provisioner).updateAlias,
+		delete:  (*provisioner).deleteAlias,
+	},
 	"AWS::StepFunctions::Activity": {
 		props:   []string{"Name", "Tags"},
 		replace: []string{"Name", "Tags"},
@@ -330,7 +342,11 @@ func (p *provisioner) createStateMachine(logicalID string, props map[string]any)
 		return nil, err
 	}
 	smArn, _ := out["stateMachineArn"].(string)
-	return &created{physicalID: smArn, ref: smArn, attrs: map[string]any{"Arn": smArn, "Name": name, "StateMachineRevisionId": out["stateMachineVersionArn"]}}, nil
+	desc, err := p.sfn("DescribeStateMachine", map[string]any{"stateMachineArn": smArn})
+	if err != nil {
+		return nil, err
+	}
+	return &created{physicalID: smArn, ref: smArn, attrs: map[string]any{"Arn": smArn, "Name": name, "StateMachineRevisionId": desc["revisionId"]}}, nil
 }
 
 func (p *provisioner) updateStateMachine(r *Resource, props map[string]any) (*created, error) {
@@ -347,9 +363,15 @@ func (p *provisioner) updateStateMachine(r *Resource, props map[string]any) (*cr
 			in[strings.ToLower(k[:1])+k[1:]] = camel(v)
 		}
 	}
-	if _, err := p.sfn("UpdateStateMachine", in); err != nil {
+	out, err := p.sfn("UpdateStateMachine", in)
+	if err != nil {
 		return nil, err
 	}
+	attrs := map[string]any{}
+	for k, v := range r.Attrs {
+		attrs[k] = v
+	}
+	attrs["StateMachineRevisionId"] = out["revisionId"]
 	oldKeys := map[string]bool{}
 	for _, t := range apiTags(r.Properties) {
 		oldKeys[t.(map[string]any)["key"].(string)] = true
@@ -372,7 +394,7 @@ func (p *provisioner) updateStateMachine(r *Resource, props map[string]any) (*cr
 			return nil, err
 		}
 	}
-	return &created{physicalID: r.PhysicalID, ref: r.Ref, attrs: r.Attrs}, nil
+	return &created{physicalID: r.PhysicalID, ref: r.Ref, attrs: attrs}, nil
 }
 
 func (p *provisioner) deleteStateMachine(r *Resource) error {
@@ -578,3 +600,98 @@ func keepIAM(p *provisioner, r *Resource, props map[string]any) (*created, error
 }
 
 func deleteIAM(*provisioner, *Resource) error { return nil }
+
+func (p *provisioner) createVersion(logicalID string, props map[string]any) (*created, error) {
+	sm, err := strProp(props, "StateMachineArn")
+	if err != nil {
+		return nil, err
+	}
+	if sm == "" {
+		return nil, fmt.Errorf("Properties validation failed for resource %s with message: #: required key [StateMachineArn] not found", logicalID)
+	}
+	in := map[string]any{"stateMachineArn": sm}
+	if d, _ := strProp(props, "Description"); d != "" {
+		in["description"] = d
+	}
+	if rev, _ := strProp(props, "StateMachineRevisionId"); rev != "" {
+		in["revisionId"] = rev
+	}
+	out, err := p.sfn("PublishStateMachineVersion", in)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := out["stateMachineVersionArn"].(string)
+	return &created{physicalID: v, ref: v, attrs: map[string]any{"Arn": v}}, nil
+}
+
+func (p *provisioner) deleteVersion(r *Resource) error {
+	_, err := p.sfn("DeleteStateMachineVersion", map[string]any{"stateMachineVersionArn": r.PhysicalID})
+	return err
+}
+
+func aliasInput(props map[string]any) (map[string]any, error) {
+	if _, ok := props["DeploymentPreference"]; ok {
+		return nil, fmt.Errorf("DeploymentPreference is not supported by Statecraft: give the alias's RoutingConfiguration")
+	}
+	in := map[string]any{}
+	if d, _ := strProp(props, "Description"); d != "" {
+		in["description"] = d
+	}
+	routes, _ := props["RoutingConfiguration"].([]any)
+	var out []any
+	for _, r := range routes {
+		m, _ := r.(map[string]any)
+		v, err := strProp(m, "StateMachineVersionArn")
+		if err != nil {
+			return nil, err
+		}
+		w, err := intProp(m, "Weight")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, map[string]any{"stateMachineVersionArn": v, "weight": w})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("Properties validation failed: RoutingConfiguration is required")
+	}
+	in["routingConfiguration"] = out
+	return in, nil
+}
+
+func (p *provisioner) createAlias(logicalID string, props map[string]any) (*created, error) {
+	in, err := aliasInput(props)
+	if err != nil {
+		return nil, err
+	}
+	name, err := strProp(props, "Name")
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = p.physicalName(logicalID, 80)
+	}
+	in["name"] = name
+	out, err := p.sfn("CreateStateMachineAlias", in)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := out["stateMachineAliasArn"].(string)
+	return &created{physicalID: a, ref: a, attrs: map[string]any{"Arn": a}}, nil
+}
+
+func (p *provisioner) updateAlias(r *Resource, props map[string]any) (*created, error) {
+	in, err := aliasInput(props)
+	if err != nil {
+		return nil, err
+	}
+	in["stateMachineAliasArn"] = r.PhysicalID
+	if _, err := p.sfn("UpdateStateMachineAlias", in); err != nil {
+		return nil, err
+	}
+	return &created{physicalID: r.PhysicalID, ref: r.Ref, attrs: r.Attrs}, nil
+}
+
+func (p *provisioner) deleteAlias(r *Resource) error {
+	_, err := p.sfn("DeleteStateMachineAlias", map[string]any{"stateMachineAliasArn": r.PhysicalID})
+	return err
+}
