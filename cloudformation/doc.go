@@ -10,7 +10,9 @@
 // door (so their runtime, environment and code checks are those of
 // `statecraft deploy`). IAM resources are recorded only: their names and
 // ARNs can be referred to, but nothing in Statecraft reads them, and they
-// grant nothing. Every other resource type is refused by name.
+// grant nothing. Every other resource type is refused by name. Templates
+// with the SAM transform are expanded by package template first (its
+// serverless functions and state machines, and the roles SAM makes).
 //
 // Operations run in the background, as CloudFormation's do: the request
 // returns the stack id, and DescribeStacks and DescribeStackEvents show

@@ -82,6 +82,9 @@ func (s *Service) validateTemplate(q *request) (any, error) {
 		return nil, err
 	}
 	out := validateResult{Description: t.Description}
+	if t.Transformed {
+		out.DeclaredTransforms = []string{template.SAM}
+	}
 	for _, name := range t.ParameterOrder {
 		p := t.Parameters[name]
 		d := paramDecl{ParameterKey: name, NoEcho: p.NoEcho, Description: p.Description}
@@ -173,6 +176,20 @@ func (s *Service) readStackInput(q *request, prev *Stack) (*stackInput, error) {
 	return in, nil
 }
 
+// checkAutoExpand refuses a transform that CreateStack or UpdateStack
+// would expand without CAPABILITY_AUTO_EXPAND (change sets need none).
+func (in *stackInput) checkAutoExpand() error {
+	if !in.tpl.Transformed {
+		return nil
+	}
+	for _, c := range in.caps {
+		if c == "CAPABILITY_AUTO_EXPAND" {
+			return nil
+		}
+	}
+	return &apiErr{400, "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"}
+}
+
 func (in *stackInput) paramStrings() (map[string]string, map[string]bool) {
 	out := map[string]string{}
 	noEcho := map[string]bool{}
@@ -207,6 +224,9 @@ func (s *Service) createStack(q *request) (any, error) {
 	}
 	in, err := s.readStackInput(q, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := in.checkAutoExpand(); err != nil {
 		return nil, err
 	}
 	disable := q.get("DisableRollback") == "true"
@@ -704,7 +724,7 @@ func (s *Service) getTemplateSummary(q *request) (any, error) {
 	}
 	v, _ := s.validateTemplate(&request{p: q.p, form: map[string][]string{"TemplateBody": {body}}})
 	vr := v.(validateResult)
-	out := result{Description: t.Description, Capabilities: vr.Capabilities, CapabilitiesReason: vr.CapabilitiesReason, Version: "2010-09-09"}
+	out := result{Description: t.Description, Capabilities: vr.Capabilities, CapabilitiesReason: vr.CapabilitiesReason, Version: "2010-09-09", DeclaredTransforms: vr.DeclaredTransforms}
 	for _, name := range t.ParameterOrder {
 		p := t.Parameters[name]
 		sp := summaryParam{ParameterKey: name, ParameterType: p.Type, NoEcho: p.NoEcho, Description: p.Description, AllowedValues: p.AllowedValues}

@@ -27,6 +27,9 @@ func (s *Service) updateStack(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := in.checkAutoExpand(); err != nil {
+		return nil, err
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	if !updatable[st.Status] {

@@ -11,6 +11,8 @@ import (
 // Template is a parsed, checked template.
 type Template struct {
 	Description string
+	// Transformed: the template declared the SAM transform, now expanded.
+	Transformed bool
 	Parameters  map[string]*Parameter
 	// ParameterOrder is the parameters' names, sorted.
 	ParameterOrder []string
@@ -68,6 +70,19 @@ func Parse(body string, types func(string) bool) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	transformed := false
+	if tr, ok := raw["Transform"]; ok {
+		if l, ok := tr.([]any); ok && len(l) == 1 {
+			tr = l[0]
+		}
+		if tr != SAM {
+			return nil, errorf("Template format error: Transform %v is not supported by Statecraft (only %s is)", tr, SAM)
+		}
+		if err := expandSAM(raw); err != nil {
+			return nil, err
+		}
+		transformed = true
+	}
 	known := map[string]bool{"AWSTemplateFormatVersion": true, "Description": true, "Metadata": true, "Parameters": true,
 		"Mappings": true, "Conditions": true, "Resources": true, "Outputs": true, "Transform": true, "Rules": true}
 	var unknown []string
@@ -83,13 +98,10 @@ func Parse(body string, types func(string) bool) (*Template, error) {
 	if v, ok := raw["AWSTemplateFormatVersion"]; ok && v != "2010-09-09" {
 		return nil, errorf("Template format error: '%v' is not a supported value for AWSTemplateFormatVersion.", v)
 	}
-	if tr, ok := raw["Transform"]; ok {
-		return nil, errorf("Template format error: Transform %v is not supported by Statecraft (only plain CloudFormation templates are)", tr)
-	}
 	if _, ok := raw["Rules"]; ok {
 		return nil, errorf("Template format error: Rules are not supported by Statecraft")
 	}
-	t := &Template{Parameters: map[string]*Parameter{}, Mappings: map[string]any{}, Conditions: map[string]any{},
+	t := &Template{Transformed: transformed, Parameters: map[string]*Parameter{}, Mappings: map[string]any{}, Conditions: map[string]any{},
 		Resources: map[string]*Resource{}, Outputs: map[string]*Output{}}
 	if d, ok := raw["Description"].(string); ok {
 		t.Description = d

@@ -140,7 +140,11 @@ func TestParseRefusals(t *testing.T) {
 		{"cycle", "Resources: {A: {Type: Test::X, Properties: {P: !GetAtt B.Arn}}, B: {Type: Test::X, DependsOn: [A]}}", "Circular dependency between resources: [A, B]"},
 		{"no resources", "Description: x", "At least one Resources member must be defined."},
 		{"bad yaml", "Resources: [", "YAML not well-formed"},
-		{"transform", "Transform: AWS::Serverless-2016-10-31\nResources: {A: {Type: Test::X}}", "Transform AWS::Serverless-2016-10-31 is not supported"},
+		{"transform", "Transform: AWS::Include\nResources: {A: {Type: Test::X}}", "Template format error: Transform AWS::Include is not supported by Statecraft (only AWS::Serverless-2016-10-31 is)"},
+		{"SAM CodeUri", "Transform: AWS::Serverless-2016-10-31\nResources: {F: {Type: AWS::Serverless::Function, Properties: {CodeUri: ./src, Handler: i.h, Runtime: nodejs20.x}}}", "CodeUri is not supported by Statecraft"},
+		{"SAM DefinitionUri", "Transform: AWS::Serverless-2016-10-31\nResources: {M: {Type: AWS::Serverless::StateMachine, Properties: {DefinitionUri: s3://b/k}}}", "DefinitionUri is not supported by Statecraft"},
+		{"SAM Api", "Transform: AWS::Serverless-2016-10-31\nResources: {A: {Type: AWS::Serverless::Api}}", "AWS::Serverless::Api is not supported by Statecraft"},
+		{"SAM Globals", "Transform: AWS::Serverless-2016-10-31\nGlobals: {Function: {Timeout: 3}}\nResources: {A: {Type: Test::X}}", "Globals are not supported by Statecraft"},
 		{"export", "Resources: {A: {Type: Test::X}}\nOutputs: {O: {Value: x, Export: {Name: y}}}", "Export is not supported"},
 		{"top-level key", "Resource: {}\nResources: {A: {Type: Test::X}}", "Invalid template property or properties [Resource]"},
 		{"output ref", "Resources: {A: {Type: Test::X}}\nOutputs: {O: {Value: !Ref B}}", "Unresolved resource dependencies [B] in the Outputs block"},
@@ -240,5 +244,69 @@ func TestNeedsIAM(t *testing.T) {
 	tpl, _ = Parse("Resources: {R: {Type: AWS::IAM::Role, Properties: {RoleName: x}}}", func(string) bool { return true })
 	if _, named := tpl.NeedsIAM(); !named {
 		t.Error("a named role needs CAPABILITY_NAMED_IAM")
+	}
+}
+
+func TestSAM(t *testing.T) {
+	body := `
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler = async () => 1"
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Policies: [AWSLambdaReadOnlyAccess]
+      Tags: {team: growth}
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: m
+      Definition: {StartAt: T, States: {T: {Type: Task, Resource: "${FnArn}", End: true}}}
+      DefinitionSubstitutions: {FnArn: !GetAtt Fn.Arn}
+      Policies:
+        - LambdaInvokePolicy: {FunctionName: !Ref Fn}
+`
+	all := func(string) bool { return true }
+	tpl, err := Parse(body, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tpl.Transformed {
+		t.Error("not marked as transformed")
+	}
+	got := map[string]string{}
+	for id, r := range tpl.Resources {
+		got[id] = r.Type
+	}
+	want := map[string]string{"Fn": "AWS::Lambda::Function", "FnRole": "AWS::IAM::Role", "Machine": "AWS::StepFunctions::StateMachine", "MachineRole": "AWS::IAM::Role"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("resources %v, want %v", got, want)
+	}
+	fn := tpl.Resources["Fn"].Properties
+	if !reflect.DeepEqual(fn["Code"], map[string]any{"ZipFile": "exports.handler = async () => 1"}) ||
+		!reflect.DeepEqual(fn["Role"], map[string]any{"Fn::GetAtt": []any{"FnRole", "Arn"}}) ||
+		!reflect.DeepEqual(fn["Tags"], []any{map[string]any{"Key": "team", "Value": "growth"}}) {
+		t.Errorf("function %v", fn)
+	}
+	m := tpl.Resources["Machine"].Properties
+	if m["StateMachineName"] != "m" || !reflect.DeepEqual(m["RoleArn"], map[string]any{"Fn::GetAtt": []any{"MachineRole", "Arn"}}) {
+		t.Errorf("state machine %v", m)
+	}
+	if managed := tpl.Resources["FnRole"].Properties["ManagedPolicyArns"]; !reflect.DeepEqual(managed, []any{
+		"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/AWSLambdaReadOnlyAccess"}) {
+		t.Errorf("function role's managed policies %v", managed)
+	}
+	want2 := []string{"Fn", "FnRole", "MachineRole", "Machine"}
+	pos := map[string]int{}
+	for i, id := range tpl.Order {
+		pos[id] = i
+	}
+	if !(pos["FnRole"] < pos["Fn"] && pos["Fn"] < pos["MachineRole"] && pos["MachineRole"] < pos["Machine"]) {
+		t.Errorf("order %v, want roles before what uses them, as %v", tpl.Order, want2)
+	}
+	if iam, _ := tpl.NeedsIAM(); !iam {
+		t.Error("SAM's roles need CAPABILITY_IAM")
 	}
 }

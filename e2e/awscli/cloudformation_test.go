@@ -193,6 +193,48 @@ Resources:
 			t.Fatalf("deploy: %v", r)
 		}
 	}
+	// A SAM template, deployed as SAM users do: a change set with the
+	// transform expanded (the roles it makes need CAPABILITY_IAM).
+	sam := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Double:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: cfn-double
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async (event) => ({n: event.n * 2});
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: cfn-sam
+      Definition:
+        StartAt: Double
+        States:
+          Double: {Type: Task, Resource: "${DoubleArn}", End: true}
+      DefinitionSubstitutions:
+        DoubleArn: !GetAtt Double.Arn
+      Policies:
+        - LambdaInvokePolicy: {FunctionName: !Ref Double}
+`
+	samFile := filepath.Join(dir, "sam.yml")
+	if err := os.WriteFile(samFile, []byte(sam), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.cfn(example, "deploy", "--stack-name", "sam", "--template-file", samFile); r.code == 0 ||
+		!bytes.Contains(append(r.stdout, r.stderr...), []byte("CAPABILITY_IAM")) {
+		t.Errorf("deploying SAM's roles without CAPABILITY_IAM: %v", r)
+	}
+	if r := c.cfn(example, "deploy", "--stack-name", "sam", "--template-file", samFile, "--capabilities", "CAPABILITY_IAM"); r.code != 0 {
+		t.Fatalf("deploy of a SAM template: %v", r)
+	}
+	var samRun struct{ ExecutionArn string }
+	c.ok(t, &samRun, "start-execution", "--state-machine-arn", c.smArn("cfn-sam"), "--input", `{"n": 21}`)
+	if ex := c.waitStatus(t, samRun.ExecutionArn, "SUCCEEDED"); ex.Output != `{"n":42}` {
+		t.Errorf("output of the SAM machine: %s", ex.Output)
+	}
+
 	var acts struct{ Activities []struct{ Name string } }
 	c.ok(t, &acts, "list-activities")
 	b, _ := json.Marshal(acts)
