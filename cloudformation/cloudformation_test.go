@@ -366,6 +366,12 @@ func TestRefusals(t *testing.T) {
 	if ev := f.ok(t, "DescribeStackEvents", map[string]string{"StackName": "ok"}); !strings.Contains(ev, "Encountered unsupported property Bogus") {
 		t.Errorf("events: %s", ev)
 	}
+	// Another region's stacks are out of sight.
+	west := principal(auth.RoleAdmin)
+	west.Region = "eu-west-1"
+	if code, body := f.call(t, west, "DescribeStacks", map[string]string{"StackName": "ok"}); code != 400 || xmlField(body, "Message") != "Stack with id ok does not exist" {
+		t.Errorf("another region's stack: %d %s", code, body)
+	}
 	f.ok(t, "CreateStack", map[string]string{"StackName": "dup", "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: dup}}}"})
 	code, body := f.call(t, principal(auth.RoleAdmin), "CreateStack", map[string]string{"StackName": "dup", "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: dup}}}"})
 	if code != 400 || xmlField(body, "Code") != "AlreadyExistsException" || xmlField(body, "Message") != "Stack [dup] already exists" {
@@ -427,7 +433,7 @@ func TestStacksSurviveARestart(t *testing.T) {
 	// A stack whose operation a crash interrupted.
 	f.svc.st.mu.Lock()
 	f.svc.st.all = append(f.svc.st.all, &Stack{StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/cut/1", StackName: "cut",
-		Account: account, Status: "CREATE_IN_PROGRESS", Resources: map[string]*Resource{}})
+		Account: account, Region: "us-east-1", Status: "CREATE_IN_PROGRESS", Resources: map[string]*Resource{}})
 	if err := f.svc.st.saveLocked(); err != nil {
 		t.Fatal(err)
 	}

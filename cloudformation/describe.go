@@ -73,7 +73,7 @@ func (s *Service) stackFor(q *request, includeDeleted bool) (*Stack, error) {
 	if name == "" {
 		return nil, required("StackName", "stackName")
 	}
-	st := s.st.findLocked(q.p.Account, name)
+	st := s.st.findLocked(q.p.Account, q.p.Region, name)
 	if st == nil || !includeDeleted && st.Status == "DELETE_COMPLETE" && st.StackID != name {
 		return nil, notExist(name)
 	}
@@ -116,7 +116,7 @@ func (s *Service) describeStacks(q *request) (any, error) {
 		return out, nil
 	}
 	var all []xStack
-	for _, st := range s.st.listLocked(q.p.Account) {
+	for _, st := range s.st.listLocked(q.p.Account, q.p.Region) {
 		if st.Status != "DELETE_COMPLETE" {
 			all = append(all, describe(st))
 		}
@@ -213,7 +213,7 @@ func (s *Service) describeStackResources(q *request) (any, error) {
 		if phys == "" {
 			return nil, validation("Either StackName or PhysicalResourceId must be specified")
 		}
-		for _, st := range s.st.listLocked(q.p.Account) {
+		for _, st := range s.st.listLocked(q.p.Account, q.p.Region) {
 			for _, r := range st.Resources {
 				if r.PhysicalID == phys && st.Status != "DELETE_COMPLETE" {
 					q.form.Set("StackName", st.StackID)
@@ -305,7 +305,7 @@ func (s *Service) listStacks(q *request) (any, error) {
 		DriftStatus         string `xml:"DriftInformation>StackDriftStatus"`
 	}
 	var all []summary
-	for _, st := range s.st.listLocked(q.p.Account) {
+	for _, st := range s.st.listLocked(q.p.Account, q.p.Region) {
 		if len(filter) > 0 && !filter[st.Status] {
 			continue
 		}

@@ -240,7 +240,7 @@ func (s *Service) createStack(q *request) (any, error) {
 		return nil, validation("1 validation error detected: Value '%s' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]", q.get("OnFailure"))
 	}
 	s.st.mu.Lock()
-	if s.st.findLocked(q.p.Account, name) != nil {
+	if s.st.findLocked(q.p.Account, q.p.Region, name) != nil {
 		s.st.mu.Unlock()
 		return nil, &apiErr{400, "AlreadyExistsException", fmt.Sprintf("Stack [%s] already exists", name)}
 	}
@@ -590,7 +590,7 @@ func (s *Service) deleteStack(q *request) (any, error) {
 		return nil, validation("RetainResources is not supported by Statecraft")
 	}
 	s.st.mu.Lock()
-	st := s.st.findLocked(q.p.Account, name)
+	st := s.st.findLocked(q.p.Account, q.p.Region, name)
 	if st == nil || st.Status == "DELETE_COMPLETE" {
 		// Deleting a stack that does not exist succeeds, as on AWS.
 		s.st.mu.Unlock()

@@ -163,12 +163,13 @@ func (s *stacks) saveLocked() error {
 	return nil
 }
 
-// live finds the account's stack that is not deleted, by name or id; or a
-// deleted one by id.
-func (s *stacks) findLocked(account, nameOrID string) *Stack {
+// findLocked finds the stack of the account in the region that is not
+// deleted, by name or id; or a deleted one by id. Stacks, like every
+// resource, belong to one account and one region.
+func (s *stacks) findLocked(account, region, nameOrID string) *Stack {
 	for i := len(s.all) - 1; i >= 0; i-- {
 		st := s.all[i]
-		if st.Account != account {
+		if st.Account != account || st.Region != region {
 			continue
 		}
 		if st.StackID == nameOrID {
@@ -181,10 +182,10 @@ func (s *stacks) findLocked(account, nameOrID string) *Stack {
 	return nil
 }
 
-func (s *stacks) listLocked(account string) []*Stack {
+func (s *stacks) listLocked(account, region string) []*Stack {
 	var out []*Stack
 	for _, st := range s.all {
-		if st.Account == account {
+		if st.Account == account && st.Region == region {
 			out = append(out, st)
 		}
 	}

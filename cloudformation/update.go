@@ -312,7 +312,7 @@ func (s *Service) changeSetFor(q *request) (*Stack, *ChangeSet, error) {
 		if !strings.HasPrefix(name, "arn:") {
 			return nil, nil, validation("StackName must be specified if ChangeSetName is not specified as an ARN.")
 		}
-		for _, st := range s.st.listLocked(q.p.Account) {
+		for _, st := range s.st.listLocked(q.p.Account, q.p.Region) {
 			if cs := findChangeSet(st, name); cs != nil {
 				return st, cs, nil
 			}
@@ -410,7 +410,7 @@ func (s *Service) createChangeSet(q *request) (any, error) {
 		return nil, validation("1 validation error detected: Value '%s' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*", name)
 	}
 	s.st.mu.Lock()
-	st := s.st.findLocked(q.p.Account, name)
+	st := s.st.findLocked(q.p.Account, q.p.Region, name)
 	s.st.mu.Unlock()
 	var prev *Stack
 	switch {
