@@ -320,7 +320,9 @@ func (p *provisioner) createStateMachine(logicalID string, props map[string]any)
 	}
 	name, _ := strProp(props, "StateMachineName")
 	if name == "" {
-		name = p.physicalName(logicalID, 80)
+		// CloudFormation names a state machine LOGICALID-RANDOM, without
+		// the stack's name.
+		name = logicalID[:min(len(logicalID), 80-13)] + "-" + randomID(12)
 	}
 	in := map[string]any{"name": name, "definition": def}
 	if role, _ := strProp(props, "RoleArn"); role != "" {
