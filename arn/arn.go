@@ -272,3 +272,9 @@ func ChangeSet(region, account, name, id string) string {
 func Policy(region, account, name string) string {
 	return "arn:" + Partition(region) + ":iam::" + account + ":policy/" + name
 }
+
+// AWSManagedPolicy is the ARN of a policy AWS manages (SAM names them
+// by name alone); the aws partition's, as SAM builds them.
+func AWSManagedPolicy(name string) string {
+	return "arn:aws:iam::aws:policy/" + name
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // SAM is the transform of the AWS Serverless Application Model.
@@ -105,7 +107,7 @@ func samRole(id, service string, policies any, managed []any) map[string]any {
 	for i, p := range list {
 		if s, ok := p.(string); ok {
 			if !strings.HasPrefix(s, "arn:") {
-				s = "arn:aws:iam::aws:policy/" + s
+				s = arn.AWSManagedPolicy(s)
 			}
 			managed = append(managed, s)
 			continue
@@ -161,7 +163,7 @@ func samFunction(id string, p map[string]any) (map[string]any, error) {
 		props["Role"] = r
 	} else {
 		props["Role"] = map[string]any{"Fn::GetAtt": []any{id + "Role", "Arn"}}
-		out["role"] = samRole(id, "lambda.amazonaws.com", p["Policies"], []any{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"})
+		out["role"] = samRole(id, "lambda.amazonaws.com", p["Policies"], []any{arn.AWSManagedPolicy("service-role/AWSLambdaBasicExecutionRole")})
 	}
 	return out, nil
 }
