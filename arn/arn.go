@@ -257,3 +257,24 @@ func SameScope(a, b string) bool {
 	}
 	return x.Partition == y.Partition && x.Region == y.Region && x.Account == y.Account
 }
+
+// Stack is the ARN of a CloudFormation stack; id is its unique suffix.
+func Stack(region, account, name, id string) string {
+	return build("cloudformation", region, account, "stack/"+name+"/"+id)
+}
+
+// ChangeSet is the ARN of a CloudFormation change set.
+func ChangeSet(region, account, name, id string) string {
+	return build("cloudformation", region, account, "changeSet/"+name+"/"+id)
+}
+
+// Policy is the ARN of an IAM managed policy.
+func Policy(region, account, name string) string {
+	return "arn:" + Partition(region) + ":iam::" + account + ":policy/" + name
+}
+
+// AWSManagedPolicy is the ARN of a policy AWS manages (SAM names them
+// by name alone); the aws partition's, as SAM builds them.
+func AWSManagedPolicy(name string) string {
+	return "arn:aws:iam::aws:policy/" + name
+}

@@ -18,6 +18,10 @@ var readActions = set(
 	"states:ListStateMachineAliases", "states:DescribeMapRun", "states:ListMapRuns",
 	"lambda:GetFunction", "lambda:ListFunctions",
 	"statecraft:GetCost",
+	"cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResource",
+	"cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:GetTemplateSummary",
+	"cloudformation:ListChangeSets", "cloudformation:ListStackResources", "cloudformation:ListStacks",
+	"cloudformation:ValidateTemplate",
 )
 
 // workerActions are what an activity or callback worker does.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/cloudformation"
 	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/cost"
 	"github.com/statecraft/statecraft/deploy"
@@ -165,7 +166,17 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	}
 	mux := http.NewServeMux()
 	mux.Handle(lambdaapi.Prefix, signed(lambdaapi.SigningName).Middleware(lambdaapi.MaxRequest+1, lambdaapi.AuthError, lambdaapi.Handler(host, log)))
-	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deploy.Handler(target)))
+	deployHandler := deploy.Handler(target)
+	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deployHandler))
+	// CloudFormation speaks the query protocol: form POSTs to "/", told
+	// apart from the Step Functions API's JSON by their Content-Type. Its
+	// stacks are deployed through the API and the deploy door, in process.
+	cfn, err := cloudformation.New(cloudformation.Options{API: apiHandler, Deploy: deployHandler, Functions: host,
+		Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "cloudformation.json"), Log: log})
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("cloudformation stacks: %w", err)}
+	}
+	cfnDoor := signed(cloudformation.SigningName).Middleware(cloudformation.MaxBody, cloudformation.AuthError, cfn)
 	// The IVR workflow API (tenants, workflows, number routes) and, when
 	// the project asks for it, the media service, both using the Step
 	// Functions API above in process.
@@ -218,7 +229,13 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	costs := mountCost(mux, &cost.Calculator{Store: st, Prices: prices, Memory: host.MemoryMB}, o.Region, keys, log)
 	con := console.New(apiHandler, console.Options{Log: log, Keyring: keys, TokenKey: consoleKey, Region: o.Region, Metrics: metricsHandler, Cluster: cluster, Cost: costs})
 	mux.Handle(console.Prefix, con) // the web console: sign-in, its API door, live stream and metrics
-	mux.Handle("/", apiHandler)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cloudformation.IsQuery(r) {
+			cfnDoor.ServeHTTP(w, r)
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
+	}))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: time.Duration(o.ReadHeaderTimeout),

@@ -68,10 +68,10 @@ func (g graph) deps(p string) []string {
 
 // aboveAPI are the packages that may use the API package: the binary and
 // its commands, and what serves or drives the API in process (the
-// console, the workflow API, deploy, the IVR wing, end-to-end tests and
-// benchmarks). Every other package is below the API.
+// console, the workflow API, deploy, CloudFormation, the IVR wing,
+// end-to-end tests and benchmarks). Every other package is below the API.
 // Each names a package and the packages below its directory.
-var aboveAPI = []string{"api", "cli", "cmd", "console", "workflowapi", "deploy", "ivr", "e2e", "bench", "conformance", "examples"}
+var aboveAPI = []string{"api", "cli", "cmd", "console", "workflowapi", "deploy", "cloudformation", "ivr", "e2e", "bench", "conformance", "examples"}
 
 func isAboveAPI(p string) bool {
 	for _, a := range aboveAPI {
