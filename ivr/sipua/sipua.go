@@ -2,7 +2,9 @@
 // github.com/emiago/diago: outbound INVITE (directly to a SIP URI or through
 // a proxy with digest auth), PCMU playback of 8 kHz WAV prompts over RTP,
 // RFC 4733 telephone-event reception at whatever payload type the peer
-// uses, and BYE.
+// uses, and BYE. Calls leave through trunks (a proxy with its digest
+// credentials); a trunk with a registrar keeps this user agent registered
+// there (register.go), so that the trunk sends inbound calls to it.
 package sipua
 
 import (
