@@ -25,6 +25,22 @@ func registrarScenario(user, password string, rounds []registerRound) string {
 <scenario name="registrar">
 `)
 	for i, r := range rounds {
+		if r.refuse {
+			b.WriteString(`  <recv request="REGISTER"/>
+  <send>
+    <![CDATA[
+SIP/2.0 503 Service Unavailable
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]>
+  </send>
+`)
+		}
 		fmt.Fprintf(&b, `  <recv request="REGISTER">
     <action>
       <ereg regexp="%s" search_in="hdr" header="Expires:" check_it="true" assign_to="e%d"/>
@@ -78,7 +94,11 @@ var xmlAttr = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "
 
 // registerRound is one challenged REGISTER and the regexps its Expires and
 // Contact headers must match.
-type registerRound struct{ expires, contact string }
+// With refuse, a REGISTER answered 503 comes first.
+type registerRound struct {
+	expires, contact string
+	refuse           bool
+}
 
 // The user agent registers at sipp with digest auth, refreshes the
 // registration (challenged again, answered again) before it expires, and
@@ -89,9 +109,9 @@ func TestSIPRegisterRefreshUnregister(t *testing.T) {
 	sipPort := freeUDPPort(t)
 	contact := fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort)
 	reg := startSipp(t, registrarScenario("alarm", "s3cret-pw", []registerRound{
-		{"^ *2$", contact},  // registered for the 2 s asked for
-		{"^ *2$", contact},  // refreshed
-		{"^ *0$", `^ *\*$`}, // removed on shutdown
+		{"^ *2$", contact, false},  // registered for the 2 s asked for
+		{"^ *2$", contact, false},  // refreshed
+		{"^ *0$", `^ *\*$`, false}, // removed on shutdown
 	}), 0, 1, 120*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -121,5 +141,32 @@ func TestSIPRegisterRefreshUnregister(t *testing.T) {
 	}
 	if _, ok := ua.Registration("nope"); ok {
 		t.Error("an unknown trunk reports a registration")
+	}
+}
+
+// A REGISTER the registrar refuses (503) is sent again after a back-off,
+// and then succeeds.
+func TestSIPRegisterRetriesAfterFailure(t *testing.T) {
+	requireTools(t)
+	sipPort := freeUDPPort(t)
+	reg := startSipp(t, registrarScenario("alarm", "pw-0123", []registerRound{
+		{"^ *3600$", fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort), true},
+	}), 0, 1, 120*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ua, err := sipua.Start(ctx, sipua.Config{BindHost: "127.0.0.1", BindPort: sipPort, Log: testLogger(t),
+		Registrar: fmt.Sprintf("sip:127.0.0.1:%d", reg.port), Username: "alarm", Password: "pw-0123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.wait(90 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if st, _ := ua.Registration(""); st.Registered && st.Count == 1 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("registration %+v", st)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func TestIVRTenantTrunks(t *testing.T) {
 	requireTools(t)
 	sipPort := freeUDPPort(t)
 	registrar := startSipp(t, registrarScenario("acme-trunk", "alpha-pw-123", []registerRound{
-		{"^ *3600$", fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort)},
+		{"^ *3600$", fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort), false},
 	}), 0, 1, 120*time.Second)
 	tapA, tapB := newTap(t), newTap(t)
 	alpha := startSipp(t, checkFrom(uasScenario(tapA.port(), ""), "+46111111111"), 0, 1, 120*time.Second)
