@@ -102,8 +102,10 @@ func (u *UA) register(ctx context.Context, tr *trunk) {
 		case <-time.After(wait):
 		}
 	}
+	// A refresh cut short by shutdown leaves the registration standing:
+	// remove it whenever one was made.
 	r.mu.Lock()
-	was := r.registered
+	was := r.count > 0
 	r.registered = false
 	r.mu.Unlock()
 	if rt == nil || !was {

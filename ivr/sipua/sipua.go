@@ -186,8 +186,11 @@ func Start(ctx context.Context, cfg Config) (*UA, error) {
 			Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecTelephoneEvent8000},
 		}),
 	)
-	err = u.dg.ServeBackground(ctx, u.serveInbound)
+	// The transport outlives ctx until the trunks have unregistered.
+	serveCtx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
+	err = u.dg.ServeBackground(serveCtx, u.serveInbound)
 	if err != nil {
+		stopServe()
 		return nil, fmt.Errorf("sip listen %s:%d/%s: %w", cfg.BindHost, cfg.BindPort, cfg.Transport, err)
 	}
 	rctx, stopRegs := context.WithCancel(context.WithoutCancel(ctx))
@@ -202,6 +205,7 @@ func Start(ctx context.Context, cfg Config) (*UA, error) {
 		// Unregister before the transport closes.
 		stopRegs()
 		u.regWG.Wait()
+		stopServe()
 		_ = ua.Close()
 	}()
 	return u, nil
