@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
@@ -74,10 +75,47 @@ func MediaService(ctx context.Context, o MediaServiceOptions, stderr io.Writer) 
 }
 
 // mediaOptions are the media service's settings from the project file.
-func mediaOptions(m *project.MediaService, region string, client *sfn.Client, wf *workflowapi.Service, log *slog.Logger) mediaservice.Options {
+// Passwords named by passwordEnv are read here, so that a missing one
+// stops the server at start rather than failing calls.
+func mediaOptions(p *project.Project, region, account string, client *sfn.Client, wf *workflowapi.Service, log *slog.Logger) (mediaservice.Options, error) {
+	m := p.MediaService
 	name := m.WorkerName
 	if name == "" {
 		name, _ = os.Hostname()
+	}
+	password := func(env, field string) (string, error) {
+		if env == "" {
+			return "", nil
+		}
+		v, ok := os.LookupEnv(env)
+		if !ok {
+			return "", fmt.Errorf("%s: environment variable %s is not set", field, env)
+		}
+		return v, nil
+	}
+	sipPassword := m.SIPPassword
+	if m.SIPPasswordEnv != "" {
+		var err error
+		if sipPassword, err = password(m.SIPPasswordEnv, "mediaService.sip.passwordEnv"); err != nil {
+			return mediaservice.Options{}, err
+		}
+	}
+	var trunks []sipua.Trunk
+	for _, t := range m.Trunks {
+		pw, err := password(t.PasswordEnv, "mediaService.trunks."+t.Name+".passwordEnv")
+		if err != nil {
+			return mediaservice.Options{}, err
+		}
+		trunks = append(trunks, sipua.Trunk{Name: t.Name, Proxy: t.Proxy, Registrar: t.Registrar, Username: t.User, Password: pw,
+			FromHost: t.FromHost, Expires: time.Duration(t.Expires) * time.Second})
+	}
+	var tenants []mediaservice.Tenant
+	for _, t := range p.Tenants {
+		acct := t.Account
+		if acct == "" {
+			acct = account
+		}
+		tenants = append(tenants, mediaservice.Tenant{Name: t.Name, Account: acct, Trunk: t.Trunk, CallerID: t.CallerID, Voice: t.Voice})
 	}
 	return mediaservice.Options{
 		Region:      region,
@@ -86,9 +124,11 @@ func mediaOptions(m *project.MediaService, region string, client *sfn.Client, wf
 		Pollers:     m.Pollers,
 		SIP: sipua.Config{
 			Transport: m.SIPTransport, BindHost: m.SIPBindHost, BindPort: m.SIPBindPort, ExternalHost: m.SIPExternalHost,
-			Proxy: m.SIPProxy, Username: m.SIPUser, Password: m.SIPPassword, FromHost: m.SIPFromHost,
-			RTPPortStart: m.RTPPortStart, RTPPortEnd: m.RTPPortEnd,
+			Proxy: m.SIPProxy, Username: m.SIPUser, Password: sipPassword, FromHost: m.SIPFromHost,
+			Registrar: m.SIPRegistrar, RegisterExpires: time.Duration(m.SIPRegisterExpires) * time.Second,
+			RTPPortStart: m.RTPPortStart, RTPPortEnd: m.RTPPortEnd, Trunks: trunks,
 		},
+		Tenants:       tenants,
 		CallerID:      m.CallerID,
 		PromptDir:     m.PromptDir,
 		Voice:         m.Voice,
@@ -98,5 +138,5 @@ func mediaOptions(m *project.MediaService, region string, client *sfn.Client, wf
 		Client:        client,
 		Router:        wf.IVRRouter(),
 		Log:           log,
-	}
+	}, nil
 }

@@ -209,7 +209,10 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		// The media service is an activity worker of the default account:
 		// in process, it acts as one.
 		worker := inproc.StepFunctions(apiHandler, &auth.Principal{AccessKeyID: "media-service", Account: o.Account, Role: auth.RoleWorker, Region: o.Region, Via: "internal"})
-		media, err = mediaservice.Start(mediaCtx, mediaOptions(p.MediaService, o.Region, worker, wf, log))
+		mo, err := mediaOptions(p, o.Region, o.Account, worker, wf, log)
+		if err == nil {
+			media, err = mediaservice.Start(mediaCtx, mo)
+		}
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("media service: %w", err)}
 		}

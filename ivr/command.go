@@ -75,6 +75,10 @@ func (s *Seconds) Duration(def time.Duration) time.Duration {
 type Command struct {
 	Command string `json:"command"`
 
+	// tenant is the settings of the tenant whose execution sent the
+	// command (nil: none known).
+	tenant *TenantSettings
+
 	DialogID string `json:"dialogId,omitempty"`
 
 	// placeCall

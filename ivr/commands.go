@@ -41,12 +41,19 @@ func (w *Worker) execute(ctx context.Context, c *Command) (map[string]any, error
 func (w *Worker) placeCall(ctx context.Context, c *Command) (map[string]any, error) {
 	id := newDialogID(w.self())
 	cs := newCallState(id, c.DestinationNumber)
-	callerID := c.CallerID
+	callerID, trunk := c.CallerID, ""
+	if c.tenant != nil {
+		trunk = c.tenant.Trunk
+		if callerID == "" {
+			callerID = c.tenant.CallerID
+		}
+	}
 	if callerID == "" {
 		callerID = w.cfg.DefaultCallerID
 	}
 	call, status, err := w.cfg.Backend.Dial(ctx, DialRequest{
 		Destination: c.DestinationNumber,
+		Trunk:       trunk,
 		CallerID:    callerID,
 		RingTimeout: c.RingTimeout.Duration(DefaultRingTimeout),
 		OnDigit:     cs.addDigit,
@@ -128,7 +135,11 @@ func (w *Worker) playPrompt(ctx context.Context, c *Command) (map[string]any, er
 	}
 	var path string
 	if c.Say != "" {
-		path, err = w.cfg.Prompts.Say(ctx, c.Say, c.Voice, c.Rate)
+		voice := c.Voice
+		if voice == "" && c.tenant != nil {
+			voice = c.tenant.Voice
+		}
+		path, err = w.cfg.Prompts.Say(ctx, c.Say, voice, c.Rate)
 	} else {
 		path, err = w.cfg.Prompts.Audio(ctx, c.Audio)
 	}

@@ -37,6 +37,11 @@
 //	            -> {dialogId, dtmfBuffer, reason, dtmfParams: {dtmfBuffer, reason, terminationKey}}
 //	hangupCall  {dialogId} -> {dialogId, status: hungUp, dtmfParams: {dtmfBuffer}}
 //
+// A tenant's executions (package ivr/mediaservice finds the tenant from the
+// task token) place calls through the tenant's trunk from its caller id and
+// speak in its voice, unless the input gives callerId or voice
+// (Config.TenantOf, TenantSettings).
+//
 // Every output starts as a copy of the input without "command", so values
 // such as destinationNumber (or a PIN) flow through a chain of Tasks the
 // way the seed's Parameters expect.

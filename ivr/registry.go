@@ -19,7 +19,8 @@ const (
 
 // DialRequest asks a Backend for an outbound call.
 type DialRequest struct {
-	Destination string        // a number (sent to the configured proxy) or a sip: URI
+	Destination string        // a number (sent to the trunk's proxy) or a sip: URI
+	Trunk       string        // the SIP trunk ("" the default one)
 	CallerID    string        // optional
 	RingTimeout time.Duration // how long to let it ring
 	// OnDigit receives every DTMF key the far end sends, from answer on.

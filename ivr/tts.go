@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -40,6 +41,46 @@ func (t *TTS) CheckTools() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("text to speech needs %v: apt-get install -y espeak-ng sox", missing)
+	}
+	return nil
+}
+
+// CheckVoice reports a voice espeak-ng does not have, naming it: a
+// configuration error better found at start than on a call. A voice is
+// a language, voice name or voice file that `espeak-ng --voices` lists,
+// optionally with +VARIANT of `espeak-ng --voices=variant` (en-us+f3).
+// espeak-ng itself accepts names it does not have (it falls back to a
+// near one), so its own exit status cannot tell.
+func (t *TTS) CheckVoice(voice string) error {
+	name, variant, hasVariant := strings.Cut(voice, "+")
+	known := func(arg, want string) (bool, error) {
+		out, err := exec.Command(t.espeak(), arg).Output()
+		if err != nil {
+			return false, fmt.Errorf("espeak-ng %s: %v", arg, err)
+		}
+		for _, line := range strings.Split(string(out), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 5 {
+				continue
+			}
+			file := f[4]
+			for _, n := range []string{f[1], f[3], file, file[strings.LastIndexByte(file, '/')+1:]} {
+				if strings.EqualFold(n, want) {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}
+	ok, err := known("--voices", name)
+	if err == nil && ok && hasVariant {
+		ok, err = known("--voices=variant", variant)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("espeak-ng has no voice %q (espeak-ng --voices lists them, --voices=variant the +VARIANTs)", voice)
 	}
 	return nil
 }

@@ -67,7 +67,20 @@ type Config struct {
 	Router          Router
 	Prompts         Prompter
 	DefaultCallerID string
-	Log             *slog.Logger
+	// TenantOf, when set, gives the settings of the tenant whose
+	// execution a task token belongs to (nil: none), which its calls use
+	// where the command's input does not say otherwise.
+	TenantOf func(taskToken string) *TenantSettings
+	Log      *slog.Logger
+}
+
+// TenantSettings are a tenant's settings for the calls its executions
+// place and the prompts they play.
+type TenantSettings struct {
+	Tenant   string
+	Trunk    string // SIP trunk ("" the default one)
+	CallerID string // default caller id
+	Voice    string // default espeak-ng voice (the language)
 }
 
 // Worker polls an activity and carries out media commands.
@@ -269,6 +282,9 @@ func (w *Worker) run(token string, c *Command) {
 		defer close(hbDone)
 		w.heartbeat(ctx, token, cancel)
 	}()
+	if w.cfg.TenantOf != nil {
+		c.tenant = w.cfg.TenantOf(token)
+	}
 	start := time.Now()
 	out, err := w.execute(ctx, c)
 	cancel()

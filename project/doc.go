@@ -123,6 +123,10 @@
 //	      inbound-pin: InboundPin
 //	    numbers:                          # an inbound call to the number starts the workflow
 //	      "+46101234567": inbound-pin
+//	    ivr:                              # the calls of its executions (all optional)
+//	      trunk: acme-trunk               # a trunk of mediaService.trunks
+//	      callerId: "+46101234567"
+//	      voice: sv                       # espeak-ng voice, checked when the media service starts
 //	mediaService:                         # run the IVR media service inside statecraft server
 //	  activity: mediaService              # an activity of this project, or an ARN
 //	  pollers: 4
@@ -136,9 +140,19 @@
 //	    externalHost: 203.0.113.7         # written into Contact and SDP behind NAT
 //	    proxy: sip:trunk.example.com:5060 # where numbers are sent
 //	    user: alarm                       # digest auth
-//	    password: ${env:SIP_PASSWORD}
+//	    password: ${env:SIP_PASSWORD}     # or passwordEnv: SIP_PASSWORD
 //	    fromHost: trunk.example.com
 //	    rtpPorts: 20000-20999
+//	    registrar: sip:trunk.example.com  # REGISTER user there (digest, refreshed, removed on shutdown)
+//	    registerExpires: 3600             # seconds, 60 to 86400
+//	  trunks:                             # more trunks, by name, that tenants pick (ivr.trunk)
+//	    acme-trunk:
+//	      proxy: sip:sip.acme.example     # at least one of proxy and registrar
+//	      registrar: sip:sip.acme.example
+//	      user: acme-ivr                  # required with registrar
+//	      passwordEnv: ACME_SIP_PASSWORD  # the variable holding the password, read at start
+//	      fromHost: acme.example
+//	      expires: 600
 //	  handoff:                            # several workers: see ivr's hand-off
 //	    listen: 0.0.0.0:7090
 //	    addr: 10.0.0.5:7090

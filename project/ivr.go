@@ -31,7 +31,15 @@ type Tenant struct {
 	APIKeys   []string
 	Workflows map[string]string
 	Numbers   map[string]string
-	Line      int
+	// IVR: the calls its executions place go through Trunk (a trunk of
+	// mediaService.trunks; "" the mediaService.sip one) from CallerID, and
+	// their prompts are spoken in Voice (an espeak-ng voice, checked
+	// when the media service starts), unless a command says otherwise.
+	Trunk    string
+	CallerID string
+	Voice    string
+	IVRLine  int
+	Line     int
 }
 
 // WorkflowAPI configures the workflow API.
@@ -60,14 +68,38 @@ type MediaService struct {
 	SIPUser         string
 	SIPPassword     string
 	SIPFromHost     string
-	RTPPortStart    int
-	RTPPortEnd      int
+	// SIPRegistrar, when set, is where the sip section's trunk registers
+	// (REGISTER with digest auth, refreshed, removed on shutdown).
+	SIPRegistrar       string
+	SIPRegisterExpires int // seconds; 0 is the default (3600)
+	// SIPPasswordEnv names the environment variable holding the
+	// password, read when the media service starts.
+	SIPPasswordEnv string
+	RTPPortStart   int
+	RTPPortEnd     int
 
 	HandoffListen string
 	HandoffAddr   string
 	HandoffSecret string
 
+	// Trunks are further SIP trunks, by name, that tenants choose.
+	Trunks []SIPTrunk
+
 	Line int
+}
+
+// SIPTrunk is a named SIP trunk or PBX of the media service.
+type SIPTrunk struct {
+	Name      string
+	Proxy     string // where numbers are sent
+	Registrar string // "" does not register
+	User      string
+	// PasswordEnv names the environment variable holding the digest
+	// password: the project file holds no secret.
+	PasswordEnv string
+	FromHost    string
+	Expires     int // registration lifetime in seconds; 0 is 3600
+	Line        int
 }
 
 var (
@@ -76,10 +108,14 @@ var (
 	tenantNameRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 	workflowNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
 	phoneNumberRE    = regexp.MustCompile(`^\+?[0-9A-Za-z*#][0-9A-Za-z*#_. ()-]{0,63}$`)
-	tenantKeys       = []string{"account", "apiKeys", "workflows", "numbers"}
+	tenantKeys       = []string{"account", "apiKeys", "workflows", "numbers", "ivr"}
+	tenantIVRKeys    = []string{"trunk", "callerId", "voice"}
+	trunkKeys        = []string{"proxy", "registrar", "user", "passwordEnv", "fromHost", "expires"}
+	trunkNameRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	voiceRE          = regexp.MustCompile(`^[A-Za-z0-9_()][A-Za-z0-9_()/+. -]{0,63}$`)
 	workflowAPIKeys  = []string{"adminKeys"}
-	mediaServiceKeys = []string{"activity", "workerName", "pollers", "callerId", "voice", "promptDir", "sip", "handoff"}
-	sipKeys          = []string{"transport", "bind", "externalHost", "proxy", "user", "password", "fromHost", "rtpPorts"}
+	mediaServiceKeys = []string{"activity", "workerName", "pollers", "callerId", "voice", "promptDir", "sip", "handoff", "trunks"}
+	sipKeys          = []string{"transport", "bind", "externalHost", "proxy", "user", "password", "passwordEnv", "fromHost", "rtpPorts", "registrar", "registerExpires"}
 	handoffKeys      = []string{"listen", "addr", "secret"}
 )
 
@@ -208,6 +244,23 @@ func (l *loader) tenants(e entry, p *Project) []Tenant {
 			}
 			t.Numbers = nums
 		}
+		if v, has := o["ivr"]; has {
+			f := field + ".ivr"
+			t.IVRLine = v.key.Line
+			if io, ok := l.object(v.val, f, tenantIVRKeys); ok {
+				for _, k := range []struct {
+					key string
+					dst *string
+				}{{"trunk", &t.Trunk}, {"callerId", &t.CallerID}, {"voice", &t.Voice}} {
+					if iv, has := io[k.key]; has {
+						*k.dst, _ = l.text(iv, f+"."+k.key)
+					}
+				}
+				if iv, has := io["voice"]; has && !voiceRE.MatchString(t.Voice) {
+					l.add(iv.val.Line, f+".voice", "invalid espeak-ng voice %q (espeak-ng --voices lists them)", t.Voice)
+				}
+			}
+		}
 		out = append(out, t)
 	}
 	return out
@@ -308,6 +361,19 @@ func (l *loader) mediaService(e entry, p *Project) *MediaService {
 			optStr(so, f, "user", &m.SIPUser)
 			optStr(so, f, "password", &m.SIPPassword)
 			optStr(so, f, "fromHost", &m.SIPFromHost)
+			optStr(so, f, "registrar", &m.SIPRegistrar)
+			if ev, has := so["passwordEnv"]; has {
+				m.SIPPasswordEnv = l.envName(ev, f+".passwordEnv")
+				if m.SIPPassword != "" {
+					l.add(ev.key.Line, f+".passwordEnv", "give password or passwordEnv, not both")
+				}
+			}
+			if ev, has := so["registerExpires"]; has {
+				m.SIPRegisterExpires = l.expires(ev, f+".registerExpires")
+			}
+			if m.SIPRegistrar != "" && m.SIPUser == "" {
+				l.add(so["registrar"].key.Line, f+".user", "required with registrar: the user registered")
+			}
 			if rv, has := so["rtpPorts"]; has {
 				if s, good := l.text(rv, f+".rtpPorts"); good {
 					lo, hi, ok := strings.Cut(s, "-")
@@ -330,5 +396,84 @@ func (l *loader) mediaService(e entry, p *Project) *MediaService {
 			optStr(ho, f, "secret", &m.HandoffSecret)
 		}
 	}
+	if v, has := o["trunks"]; has {
+		for _, te := range l.entries(v.val, field+".trunks") {
+			name := te.key.Value
+			f := join(field+".trunks", name)
+			tr := SIPTrunk{Name: name, Line: te.key.Line}
+			if !trunkNameRE.MatchString(name) {
+				l.add(te.key.Line, f, "invalid trunk name: use 1 to 64 letters, digits, dots, hyphens or underscores")
+			}
+			to, ok := l.object(te.val, f, trunkKeys)
+			if !ok {
+				continue
+			}
+			optStr(to, f, "proxy", &tr.Proxy)
+			optStr(to, f, "registrar", &tr.Registrar)
+			optStr(to, f, "user", &tr.User)
+			optStr(to, f, "fromHost", &tr.FromHost)
+			if ev, has := to["passwordEnv"]; has {
+				tr.PasswordEnv = l.envName(ev, f+".passwordEnv")
+			}
+			if ev, has := to["expires"]; has {
+				tr.Expires = l.expires(ev, f+".expires")
+			}
+			if tr.Proxy == "" && tr.Registrar == "" {
+				l.add(te.key.Line, f, "a trunk needs a proxy, a registrar or both")
+			}
+			if tr.Registrar != "" && tr.User == "" {
+				l.add(te.key.Line, f+".user", "required with registrar: the user registered")
+			}
+			m.Trunks = append(m.Trunks, tr)
+		}
+	}
 	return m
+}
+
+// envName reads the name of an environment variable.
+func (l *loader) envName(e entry, field string) string {
+	s, ok := l.str(e, field)
+	if ok && !envNameRE.MatchString(s) {
+		l.add(e.val.Line, field, "must name an environment variable (letters, digits, underscores), e.g. SIP_PASSWORD")
+		return ""
+	}
+	return s
+}
+
+// expires reads a registration lifetime in seconds.
+func (l *loader) expires(e entry, field string) int {
+	n, ok := l.integer(e, field, "a whole number of seconds")
+	if !ok {
+		return 0
+	}
+	if n < 60 || n > 86400 {
+		l.add(e.val.Line, field, "must be between 60 and 86400 seconds")
+		return 0
+	}
+	return int(n)
+}
+
+// checkTenantTrunks refuses a tenant's trunk the media service lacks.
+func (l *loader) checkTenantTrunks(p *Project) {
+	for _, t := range p.Tenants {
+		if t.Trunk == "" {
+			continue
+		}
+		var names []string
+		found := false
+		if p.MediaService != nil {
+			for _, tr := range p.MediaService.Trunks {
+				found = found || tr.Name == t.Trunk
+				names = append(names, tr.Name)
+			}
+		}
+		if found {
+			continue
+		}
+		msg := "no trunk " + strconv.Quote(t.Trunk) + " in mediaService.trunks"
+		if s := suggest(t.Trunk, names); s != "" {
+			msg += " (did you mean " + s + "?)"
+		}
+		l.add(t.IVRLine, join(secTenants, t.Name)+".ivr.trunk", "%s", msg)
+	}
 }

@@ -185,3 +185,97 @@ activities:
 		}
 	}
 }
+
+func TestIVRTrunksAndTenantSettings(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `activities:
+  media: {}
+stateMachines:
+  alarm:
+    definition: sm.json
+tenants:
+  acme:
+    apiKeys: ["key-a-0123456789abcdef"]
+    workflows: { alarm: alarm }
+    ivr: { trunk: alpha, callerId: "+46111", voice: sv+f3 }
+mediaService:
+  activity: media
+  sip:
+    registrar: sip:pbx.example.com
+    user: ivr
+    passwordEnv: SIP_PASSWORD
+    registerExpires: 600
+  trunks:
+    alpha:
+      proxy: sip:trunk.example.com:5060
+      registrar: sip:trunk.example.com
+      user: acme
+      passwordEnv: ALPHA_PASSWORD
+      fromHost: example.com
+      expires: 300
+`})
+	p, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn := p.Tenants[0]; tn.Trunk != "alpha" || tn.CallerID != "+46111" || tn.Voice != "sv+f3" {
+		t.Errorf("tenant %+v", tn)
+	}
+	m := p.MediaService
+	if m.SIPRegistrar != "sip:pbx.example.com" || m.SIPPasswordEnv != "SIP_PASSWORD" || m.SIPRegisterExpires != 600 || m.SIPPassword != "" {
+		t.Errorf("sip %+v", m)
+	}
+	want := SIPTrunk{Name: "alpha", Proxy: "sip:trunk.example.com:5060", Registrar: "sip:trunk.example.com", User: "acme",
+		PasswordEnv: "ALPHA_PASSWORD", FromHost: "example.com", Expires: 300, Line: m.Trunks[0].Line}
+	if len(m.Trunks) != 1 || m.Trunks[0] != want {
+		t.Errorf("trunks %+v", m.Trunks)
+	}
+}
+
+func TestIVRTrunksInvalid(t *testing.T) {
+	setup(t, map[string]string{"statecraft.yaml": `activities:
+  media: {}
+stateMachines:
+  alarm:
+    definition: sm.json
+tenants:
+  acme:
+    apiKeys: ["key-a-0123456789abcdef"]
+    workflows: { alarm: alarm }
+    ivr: { trunk: alpah, voice: "-x", colour: red }
+mediaService:
+  activity: media
+  sip:
+    registrar: sip:pbx.example.com
+    password: pw
+    passwordEnv: SIP_PASSWORD
+    registerExpires: 5
+  trunks:
+    alpha:
+      registrar: sip:trunk.example.com
+      passwordEnv: "not a name"
+      expires: 100000
+    "bad name":
+      user: x
+`})
+	_, err := Load("statecraft.yaml", Options{LookupEnv: fakeEnv})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{
+		`tenants.acme.ivr.trunk: no trunk "alpah" in mediaService.trunks (did you mean alpha?)`,
+		`tenants.acme.ivr.voice: invalid espeak-ng voice "-x"`,
+		"tenants.acme.ivr.colour: unknown field",
+		"mediaService.sip.passwordEnv: give password or passwordEnv, not both",
+		"mediaService.sip.registerExpires: must be between 60 and 86400 seconds",
+		"mediaService.sip.user: required with registrar",
+		"mediaService.trunks.alpha.passwordEnv: must name an environment variable",
+		"mediaService.trunks.alpha.expires: must be between 60 and 86400 seconds",
+		"mediaService.trunks.alpha.user: required with registrar",
+		`mediaService.trunks["bad name"]: invalid trunk name`,
+		`mediaService.trunks["bad name"]: a trunk needs a proxy, a registrar or both`,
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}

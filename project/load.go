@@ -169,6 +169,7 @@ func (l *loader) load(data []byte) *Project {
 	if e, ok := top[secMediaService]; ok {
 		p.MediaService = l.mediaService(e, p)
 	}
+	l.checkTenantTrunks(p)
 	if e, ok := top[secS3]; ok {
 		p.S3 = l.s3(e)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,9 @@ func mediaServiceCmd() *cobra.Command {
 playPrompt, waitForDTMF and hangupCall. It uses only the public Step Functions
 activity API, so it works against statecraft server and against AWS alike.
 Calls go to --sip-proxy (with --sip-user/--sip-password for digest auth), or
-straight to a destination that is itself a sip: URI. Inbound calls to a
+straight to a destination that is itself a sip: URI. With --sip-registrar the
+service registers --sip-user there and keeps the registration fresh, so the
+trunk sends inbound calls to it. Inbound calls to a
 number a tenant routes (statecraft server's workflow API, reached with
 --inbound-routing-key) are answered and start that tenant's workflow with
 {callerNumber, calledNumber, dialogId}; other inbound calls get 404. Prompts are spoken with
@@ -40,6 +43,8 @@ espeak-ng and converted with sox (Debian packages espeak-ng and sox).`,
 	f.StringVar(&o.SIP.Username, "sip-user", "", "digest auth user for the proxy")
 	f.StringVar(&o.SIP.Password, "sip-password", "", "digest auth password for the proxy")
 	f.StringVar(&o.SIP.FromHost, "sip-from-host", "", "host of the From URI (default: the proxy's)")
+	f.StringVar(&o.SIP.Registrar, "sip-registrar", "", "register --sip-user here (REGISTER with digest auth, refreshed; inbound calls then come through the trunk), e.g. sip:pbx.example.com")
+	f.DurationVar(&o.SIP.RegisterExpires, "sip-register-expires", time.Hour, "registration lifetime asked of --sip-registrar (refreshed at half of it)")
 	f.StringVar(&o.RTPPorts, "rtp-ports", "", "RTP port range LOW-HIGH (default: any free port)")
 	f.StringVar(&o.CallerID, "caller-id", "", "caller id for outbound calls")
 	f.StringVar(&o.PromptDir, "prompt-dir", "", "cache of spoken prompts (default: the user cache dir)")

@@ -11,11 +11,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/ivr"
 	"github.com/statecraft/statecraft/ivr/sipua"
 )
@@ -34,6 +37,11 @@ type Options struct {
 	PromptDir string // prompt cache (default: user cache dir/statecraft-ivr)
 	Voice     string
 
+	// Tenants are the tenants' call settings: a call placed (or a prompt
+	// played) by a tenant's execution uses its trunk, caller id and voice
+	// unless the command's input names its own.
+	Tenants []Tenant
+
 	HandoffListen string // e.g. 0.0.0.0:7090 ("" = single worker)
 	HandoffAddr   string // e.g. 10.0.0.5:7090, written into dialog ids
 	HandoffSecret string
@@ -51,6 +59,17 @@ type Options struct {
 	RouterKey      string
 
 	Log *slog.Logger
+}
+
+// Tenant is one tenant's call settings. A tenant's executions are those
+// the workflow API starts for it: named "TENANT.ID", in the tenant's
+// account when it has one.
+type Tenant struct {
+	Name     string
+	Account  string // "" any account
+	Trunk    string // a trunk of SIP.Trunks ("" the default one)
+	CallerID string
+	Voice    string // an espeak-ng voice
 }
 
 // Service is a running media service.
@@ -96,6 +115,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if err := tts.CheckTools(); err != nil {
 		return nil, err
 	}
+	tenantOf, err := checkTenants(o, tts)
+	if err != nil {
+		return nil, err
+	}
 	o.SIP.Log = o.Log
 	ua, err := sipua.Start(ctx, o.SIP)
 	if err != nil {
@@ -120,11 +143,63 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		Router:          router,
 		Prompts:         tts,
 		DefaultCallerID: o.CallerID,
+		TenantOf:        tenantOf,
 		Log:             o.Log,
 	})
 	s := &Service{Worker: w, UA: ua, done: make(chan error, 1)}
 	go func() { s.done <- w.Run(ctx) }()
 	return s, nil
+}
+
+// checkTenants refuses voices espeak-ng lacks and trunks not configured,
+// naming them, and returns how a task token's tenant is found.
+func checkTenants(o Options, tts *ivr.TTS) (func(string) *ivr.TenantSettings, error) {
+	if o.Voice != "" {
+		if err := tts.CheckVoice(o.Voice); err != nil {
+			return nil, fmt.Errorf("media service voice: %w", err)
+		}
+	}
+	trunks := map[string]bool{"": true}
+	for _, t := range o.SIP.Trunks {
+		trunks[t.Name] = true
+	}
+	byName := map[string]*ivr.TenantSettings{}
+	accounts := map[string]string{}
+	for _, t := range o.Tenants {
+		if t.Voice != "" {
+			if err := tts.CheckVoice(t.Voice); err != nil {
+				return nil, fmt.Errorf("tenant %s: %w", t.Name, err)
+			}
+		}
+		if !trunks[t.Trunk] {
+			return nil, fmt.Errorf("tenant %s: no SIP trunk %q is configured", t.Name, t.Trunk)
+		}
+		byName[t.Name] = &ivr.TenantSettings{Tenant: t.Name, Trunk: t.Trunk, CallerID: t.CallerID, Voice: t.Voice}
+		accounts[t.Name] = t.Account
+	}
+	if len(byName) == 0 {
+		return nil, nil
+	}
+	return func(token string) *ivr.TenantSettings {
+		// Statecraft's task tokens name their execution; AWS's do not,
+		// and then no tenant is known.
+		ex, ok := engine.TokenExecution(token)
+		if !ok {
+			return nil
+		}
+		a, err := arn.ParseStates(ex)
+		if err != nil || (a.Type != "execution" && a.Type != "express") {
+			return nil
+		}
+		name, _, ok := strings.Cut(a.Qualifier, ".")
+		if !ok || byName[name] == nil {
+			return nil
+		}
+		if acct := accounts[name]; acct != "" && acct != a.Account {
+			return nil
+		}
+		return byName[name]
+	}, nil
 }
 
 func newClient(o Options) *sfn.Client {

@@ -2,7 +2,9 @@
 // github.com/emiago/diago: outbound INVITE (directly to a SIP URI or through
 // a proxy with digest auth), PCMU playback of 8 kHz WAV prompts over RTP,
 // RFC 4733 telephone-event reception at whatever payload type the peer
-// uses, and BYE.
+// uses, and BYE. Calls leave through trunks (a proxy with its digest
+// credentials); a trunk with a registrar keeps this user agent registered
+// there (register.go), so that the trunk sends inbound calls to it.
 package sipua
 
 import (
@@ -49,9 +51,48 @@ type Config struct {
 	FromHost string
 	// RTPPortStart and RTPPortEnd bound the RTP ports (default: any).
 	RTPPortStart, RTPPortEnd int
+	// Trunks are further named trunks (DialRequest.Trunk picks one; the
+	// fields above are the default trunk, named "").
+	Trunks []Trunk
+	// Registrar, when set, is where the default trunk registers this
+	// user agent (see Trunk.Registrar).
+	Registrar string
+	// RegisterExpires is the default trunk's registration lifetime.
+	RegisterExpires time.Duration
 	// UserAgent is the SIP User-Agent name (default "statecraft-ivr").
 	UserAgent string
 	Log       *slog.Logger
+}
+
+// Trunk is a SIP trunk or PBX that calls are placed through.
+type Trunk struct {
+	Name string
+	// Proxy is where numbers are sent, e.g. "sip:pbx.example.com:5060".
+	Proxy string
+	// Username and Password answer digest challenges (401/407), of
+	// INVITE and REGISTER alike.
+	Username string
+	Password string
+	// FromHost is the host of the From URI (default: Proxy's host).
+	FromHost string
+	// Registrar, when set, is the URI REGISTER is sent to (the address
+	// of record is Username at its host): the trunk then sends inbound
+	// calls to this user agent's contact, refreshed before it expires,
+	// retried with back-off after a failure, removed (Expires: 0) when
+	// the user agent stops.
+	Registrar string
+	// Expires is the registration lifetime asked for (default 3600 s).
+	Expires time.Duration
+}
+
+// DefaultRegisterExpires is a registration's lifetime unless configured.
+const DefaultRegisterExpires = time.Hour
+
+// trunk is a Trunk with its parsed proxy.
+type trunk struct {
+	Trunk
+	proxy *sip.Uri
+	reg   *registration
 }
 
 // UA is a running SIP user agent; it implements ivr.Backend and
@@ -61,8 +102,9 @@ type UA struct {
 	dg      *diago.Diago
 	ua      *sipgo.UserAgent
 	log     *slog.Logger
-	proxy   *sip.Uri
+	trunks  map[string]*trunk
 	inbound atomic.Pointer[func(*ivr.InboundCall)]
+	regWG   sync.WaitGroup
 }
 
 // SetInboundHandler sets what is done with inbound calls (INVITEs): h
@@ -91,17 +133,38 @@ func Start(ctx context.Context, cfg Config) (*UA, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	u := &UA{cfg: cfg, log: cfg.Log.With("component", "sip")}
-	if cfg.Proxy != "" {
-		var p sip.Uri
-		s := cfg.Proxy
-		if !strings.HasPrefix(s, "sip:") && !strings.HasPrefix(s, "sips:") {
-			s = "sip:" + s
+	u := &UA{cfg: cfg, log: cfg.Log.With("component", "sip"), trunks: map[string]*trunk{}}
+	all := append([]Trunk{{Proxy: cfg.Proxy, Username: cfg.Username, Password: cfg.Password, FromHost: cfg.FromHost,
+		Registrar: cfg.Registrar, Expires: cfg.RegisterExpires}}, cfg.Trunks...)
+	for i, t := range all {
+		if i > 0 && t.Name == "" {
+			return nil, fmt.Errorf("sip trunk %d has no name", i)
 		}
-		if err := sip.ParseUri(s, &p); err != nil {
-			return nil, fmt.Errorf("sip proxy %q: %w", cfg.Proxy, err)
+		if _, dup := u.trunks[t.Name]; dup {
+			return nil, fmt.Errorf("sip trunk %q is configured twice", t.Name)
 		}
-		u.proxy = &p
+		tr := &trunk{Trunk: t}
+		if t.Proxy != "" {
+			p, err := parseURI(t.Proxy)
+			if err != nil {
+				return nil, fmt.Errorf("sip proxy %q of trunk %q: %w", t.Proxy, t.Name, err)
+			}
+			tr.proxy = &p
+		}
+		if t.Registrar != "" {
+			r, err := parseURI(t.Registrar)
+			if err != nil {
+				return nil, fmt.Errorf("sip registrar %q of trunk %q: %w", t.Registrar, t.Name, err)
+			}
+			if t.Username == "" {
+				return nil, fmt.Errorf("sip trunk %q registers but has no user", t.Name)
+			}
+			if tr.Expires <= 0 {
+				tr.Expires = DefaultRegisterExpires
+			}
+			tr.reg = &registration{registrar: r}
+		}
+		u.trunks[t.Name] = tr
 	}
 	if cfg.RTPPortStart > 0 && cfg.RTPPortEnd > cfg.RTPPortStart {
 		media.RTPPortStart, media.RTPPortEnd = cfg.RTPPortStart, cfg.RTPPortEnd
@@ -123,19 +186,42 @@ func Start(ctx context.Context, cfg Config) (*UA, error) {
 			Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecTelephoneEvent8000},
 		}),
 	)
-	err = u.dg.ServeBackground(ctx, u.serveInbound)
+	// The transport outlives ctx until the trunks have unregistered.
+	serveCtx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
+	err = u.dg.ServeBackground(serveCtx, u.serveInbound)
 	if err != nil {
+		stopServe()
 		return nil, fmt.Errorf("sip listen %s:%d/%s: %w", cfg.BindHost, cfg.BindPort, cfg.Transport, err)
+	}
+	rctx, stopRegs := context.WithCancel(context.WithoutCancel(ctx))
+	for _, tr := range u.trunks {
+		if tr.reg != nil {
+			u.regWG.Add(1)
+			go u.register(rctx, tr)
+		}
 	}
 	go func() {
 		<-ctx.Done()
+		// Unregister before the transport closes.
+		stopRegs()
+		u.regWG.Wait()
+		stopServe()
 		_ = ua.Close()
 	}()
 	return u, nil
 }
 
+func parseURI(s string) (sip.Uri, error) {
+	var p sip.Uri
+	if !strings.HasPrefix(s, "sip:") && !strings.HasPrefix(s, "sips:") {
+		s = "sip:" + s
+	}
+	err := sip.ParseUri(s, &p)
+	return p, err
+}
+
 // target turns a destination into a request URI.
-func (u *UA) target(dest string) (sip.Uri, error) {
+func (u *UA) target(tr *trunk, dest string) (sip.Uri, error) {
 	var uri sip.Uri
 	if strings.HasPrefix(dest, "sip:") || strings.HasPrefix(dest, "sips:") {
 		if err := sip.ParseUri(dest, &uri); err != nil {
@@ -143,7 +229,10 @@ func (u *UA) target(dest string) (sip.Uri, error) {
 		}
 		return uri, nil
 	}
-	if u.proxy == nil {
+	if tr.proxy == nil {
+		if tr.Name != "" {
+			return uri, fmt.Errorf("destination %q is a number but SIP trunk %q has no proxy", dest, tr.Name)
+		}
 		return uri, fmt.Errorf("destination %q is a number but no SIP proxy is configured (give a sip: URI or configure a proxy)", dest)
 	}
 	user := strings.Map(func(r rune) rune {
@@ -152,13 +241,17 @@ func (u *UA) target(dest string) (sip.Uri, error) {
 		}
 		return r
 	}, dest)
-	uri = sip.Uri{Scheme: u.proxy.Scheme, User: user, Host: u.proxy.Host, Port: u.proxy.Port, UriParams: u.proxy.UriParams}
+	uri = sip.Uri{Scheme: tr.proxy.Scheme, User: user, Host: tr.proxy.Host, Port: tr.proxy.Port, UriParams: tr.proxy.UriParams}
 	return uri, nil
 }
 
 // Dial places an outbound call.
 func (u *UA) Dial(ctx context.Context, req ivr.DialRequest) (ivr.Call, string, error) {
-	recipient, err := u.target(req.Destination)
+	tr := u.trunks[req.Trunk]
+	if tr == nil {
+		return nil, "", &ivr.TaskError{Name: ivr.ErrInvalidInput, Cause: fmt.Sprintf("no SIP trunk %q is configured", req.Trunk)}
+	}
+	recipient, err := u.target(tr, req.Destination)
 	if err != nil {
 		return nil, "", &ivr.TaskError{Name: ivr.ErrInvalidInput, Cause: err.Error()}
 	}
@@ -172,11 +265,11 @@ func (u *UA) Dial(ctx context.Context, req ivr.DialRequest) (ivr.Call, string, e
 		if err != nil {
 			return nil, "", err
 		}
-		opts := diago.InviteClientOptions{Username: u.cfg.Username, Password: u.cfg.Password}
+		opts := diago.InviteClientOptions{Username: tr.Username, Password: tr.Password}
 		if req.CallerID != "" {
-			host := u.cfg.FromHost
-			if host == "" && u.proxy != nil {
-				host = u.proxy.Host
+			host := tr.FromHost
+			if host == "" && tr.proxy != nil {
+				host = tr.proxy.Host
 			}
 			if host == "" {
 				host = recipient.Host
@@ -236,7 +329,10 @@ func (u *UA) serveInbound(d *diago.DialogServerSession) {
 		return
 	}
 	called := d.InviteRequest.Recipient.User
-	if called == "" {
+	// A trunk sends calls for a registered number to the registered
+	// contact, whose user is this user agent's name: the number called is
+	// then the To header's.
+	if called == "" || called == u.cfg.UserAgent {
 		called = d.ToUser()
 	}
 	var answered *call
