@@ -226,6 +226,25 @@ type history struct {
 	Events []struct{ Type string } `json:"events"`
 }
 
+// retried reports whether h shows a Lambda call that failed and was
+// scheduled again by its state's Retry (no state exited in between).
+func retried(h history) bool {
+	failed := false
+	for _, e := range h.Events {
+		switch e.Type {
+		case "LambdaFunctionFailed":
+			failed = true
+		case "TaskStateExited":
+			failed = false
+		case "LambdaFunctionScheduled":
+			if failed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func types(h history) []string {
 	var out []string
 	for _, e := range h.Events {
@@ -302,6 +321,18 @@ func TestCloudFormation(t *testing.T) {
 	c.ok(t, &h, "get-execution-history", "--execution-arn", started.ExecutionArn)
 	if !slices.Contains(types(h), "LambdaFunctionSucceeded") {
 		t.Errorf("history: %v", types(h))
+	}
+	// The seed's retries: its handlers fail 30% of the time, so an
+	// execution of its five Lambda tasks shows a retry with probability
+	// 1-0.7^5 = 0.83; twelve executions without one (p < 1e-9) mean the
+	// Retry does not work.
+	for i := 0; !retried(h); i++ {
+		if i == 12 {
+			t.Fatalf("no retry seen in 13 executions; last history: %v", types(h))
+		}
+		c.ok(t, &started, "start-execution", "--state-machine-arn", sm, "--name", fmt.Sprintf("cfn-retry-%d", i), "--input", "file://"+input)
+		c.waitStatus(t, started.ExecutionArn, "SUCCEEDED")
+		c.ok(t, &h, "get-execution-history", "--execution-arn", started.ExecutionArn)
 	}
 
 	// update-stack: a shorter wait, the machine updated in place.
