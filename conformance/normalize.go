@@ -79,6 +79,11 @@ func (n *normalizer) str(s string) string {
 func (n *normalizer) cause(s string) string {
 	s = n.str(s)
 	return quotedJSONRe.ReplaceAllStringFunc(s, func(m string) string {
+		// The recorder replaced only text that parses as JSON: a JSONata
+		// expression such as {'foo': 'bar'} stays as AWS rendered it.
+		if _, err := jsonv.ParseString(m[1 : len(m)-1]); err != nil {
+			return m
+		}
 		id, ok := n.jsons[m]
 		if !ok {
 			id = len(n.jsons) + 1

@@ -233,9 +233,13 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 	}
 	switch {
 	case st.Type == asl.TypeMap && st.Distributed:
+		// MapStateExited follows the event that opened the Map Run
+		// (MapRunStarted, or MapRunRedriven), not MapRunSucceeded: see
+		// HISTORY.md, "Distributed Map".
+		opened := f.last
 		x.endRun(f, Succeeded)
-		prev = x.emit(f, f.last, "MapRunSucceeded", nil)
-		x.emit(f, prev, "MapStateSucceeded", nil)
+		x.emit(f, x.emit(f, f.last, "MapRunSucceeded", nil), "MapStateSucceeded", nil)
+		prev = opened
 	case st.Type == asl.TypeMap:
 		prev = f.lastSucceed
 		x.emit(f, prev, "MapStateSucceeded", nil)

@@ -47,6 +47,10 @@
 // own history instead (childhistory.go), for GetExecutionHistory of a
 // child.
 //
+// HISTORY.md writes down, class by class, the order and previousEventId
+// rules the history events follow, with the recorded AWS histories they
+// come from.
+//
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's
 // transition and keeping what it computed on the way.

@@ -268,6 +268,10 @@ func TestMapDistributedToleratedFailures(t *testing.T) {
 			want := []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted"}
 			if tc.status == interp.Succeeded {
 				want = append(want, "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded")
+				// AWS links MapStateExited to MapRunStarted (HISTORY.md).
+				if exited, started := eventsOf(res.History, "MapStateExited")[0], eventsOf(res.History, "MapRunStarted")[0]; exited.PreviousEventID != started.ID {
+					t.Errorf("MapStateExited follows event %d, want MapRunStarted (%d)", exited.PreviousEventID, started.ID)
+				}
 				out, ok := res.Output.([]any)
 				if !ok || len(out) != 4 {
 					t.Fatalf("output = %s", jsonv.String(res.Output))

@@ -428,6 +428,11 @@ func TestRedriveDistributedMap(t *testing.T) {
 	if got := string(tail[1].AppendJSON(nil)); !strings.Contains(got, `"mapRunRedrivenEventDetails":{"mapRunArn":"`+field(t, started, "mapRunArn").(string)+`","redriveCount":1}`) {
 		t.Errorf("MapRunRedriven = %s", got)
 	}
+	// The redrive reopened the Map Run: MapStateExited follows that event
+	// as it follows MapRunStarted in a run that was never redriven.
+	if tail[4].PreviousEventID != tail[1].ID {
+		t.Errorf("MapStateExited follows event %d, want MapRunRedriven (%d)", tail[4].PreviousEventID, tail[1].ID)
+	}
 	checkChain(t, d.x.History)
 	replayMatches(t, def, `[1,2,3]`, d)
 }
