@@ -86,25 +86,70 @@ func promptFile(dir, voice, text string) string {
 	return filepath.Join(dir, "say-"+hex.EncodeToString(sum[:16])+".wav")
 }
 
-// Two tenants on their own trunks: acme's trunk registers at sipp (digest
-// checked by sipp), acme's and beta's calls leave through their own trunk
-// proxies (two sipp phones) with their own caller ids in From (checked by
-// each sipp) and their prompts are spoken in their own voices; a call the
-// registrar's side sends to the registered contact, for acme's number,
-// reaches acme's inbound workflow.
+// trunkScenario is one sipp that is both registrar and proxy of a trunk:
+// a call that starts with REGISTER is the registrar's (challenged and
+// checked as registrarScenario does, one round), and once the digest is
+// accepted the same call sends caller's INVITE to the registered contact;
+// a call that starts with an INVITE is the trunk's outbound call, answered
+// as phone (a checkFrom(uasScenario(...)) scenario) answers it. sipp only
+// maps a response to a call by its Call-ID and makes new calls only for
+// requests it receives, so the INVITE it sends has to carry the REGISTER's
+// Call-ID (with new tags and CSeq it is still a new dialog) for sipp to
+// see the answer; it goes to the address the REGISTER came from, the
+// media service's SIP socket.
+func trunkScenario(register, caller, phone string) string {
+	body := func(scenario, name string) string {
+		_, s, ok := strings.Cut(scenario, `<scenario name="`+name+`">`+"\n")
+		s, _, ok2 := strings.Cut(s, `  <timewait milliseconds="200"/>`)
+		if !ok || !ok2 {
+			panic("unexpected scenario " + name)
+		}
+		return s
+	}
+	invite, answer, ok := strings.Cut(body(phone, "alarm phone"), "</recv>\n")
+	if !ok {
+		panic("the phone's scenario starts with no INVITE")
+	}
+	return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="trunk">
+` + strings.Replace(invite, `<recv request="INVITE" crlf="true">`, `<recv request="INVITE" crlf="true" optional="true" next="outbound">`, 1) + `</recv>
+` + body(register, "registrar") + body(caller, "inbound caller") + `  <nop hide="true" next="end"/>
+  <label id="outbound"/>
+` + answer + `  <label id="end"/>
+  <timewait milliseconds="200"/>
+</scenario>
+`
+}
+
+// Two tenants on their own trunks. acme's trunk alpha has one sipp as its
+// registrar and its proxy: the trunk registers there (digest checked by
+// sipp), and that sipp then sends a call for acme's number to the
+// registered contact, which reaches acme's inbound workflow, and receives
+// acme's outbound call. beta's trunk bravo is a proxy only (another sipp).
+// Each sipp checks its tenant's caller id in From, and the prompts are
+// spoken in each tenant's own voice.
 func TestIVRTenantTrunks(t *testing.T) {
 	requireTools(t)
 	sipPort := freeUDPPort(t)
-	registrar := startSipp(t, registrarScenario("acme-trunk", "alpha-pw-123", []registerRound{
-		{"^ *3600$", fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort), false},
-	}), 0, 1, 120*time.Second)
+	// The trunk's call for acme's number: Request-URI user statecraft-ivr
+	// (the registered contact), the number in To.
+	pcap := filepath.Join(t.TempDir(), "digits.pcap")
+	dtmfPcap(t, pcap, "42#", 101)
+	tap := newTap(t)
+	caller := strings.ReplaceAll(strings.Replace(callerScenario("+46701112233", tap.port(), keyPcap(pcap)),
+		"INVITE sip:[service]@[remote_ip]:[remote_port]", fmt.Sprintf("INVITE sip:statecraft-ivr@127.0.0.1:%d", sipPort), 1),
+		"[service]", routedNumber)
 	tapA, tapB := newTap(t), newTap(t)
-	alpha := startSipp(t, checkFrom(uasScenario(tapA.port(), ""), "+46111111111"), 0, 1, 120*time.Second)
+	// Two calls: the registration (with the inbound call) and acme's call.
+	alpha := startSipp(t, trunkScenario(registrarScenario("acme-trunk", "alpha-pw-123", []registerRound{
+		{"^ *3600$", fmt.Sprintf(`<sip:statecraft-ivr@127\.0\.0\.1:%d`, sipPort), false},
+	}), caller, checkFrom(uasScenario(tapA.port(), ""), "+46111111111")), 0, 2, 180*time.Second)
 	bravo := startSipp(t, checkFrom(uasScenario(tapB.port(), ""), "+46222222222"), 0, 1, 120*time.Second)
 
 	dir := t.TempDir()
 	for name, text := range map[string]string{
-		"statecraft.yaml":  fmt.Sprintf(trunkProject, alpha.port, registrar.port, bravo.port),
+		"statecraft.yaml":  fmt.Sprintf(trunkProject, alpha.port, alpha.port, bravo.port),
 		"callout.asl.json": callOut,
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -121,9 +166,26 @@ func TestIVRTenantTrunks(t *testing.T) {
 	t.Setenv("ALPHA_SIP_PASSWORD", "alpha-pw-123")
 	p := startProjectServerFile(t, filepath.Join(dir, "statecraft.yaml"), sipPort)
 
-	// Registered: the registrar's scenario ends after its 200.
-	if err := registrar.wait(90 * time.Second); err != nil {
-		t.Fatalf("registration: %v", err)
+	// Registered: only then does alpha's sipp call acme's number, and
+	// the call reaches acme's inbound workflow.
+	inboundArn := "arn:aws:states:us-east-1:123456789012:stateMachine:inbound-pin"
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		list, err := p.client.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(inboundArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Executions) == 1 && list.Executions[0].Status != "RUNNING" {
+			e := list.Executions[0]
+			if e.Status != "SUCCEEDED" || !strings.HasPrefix(aws.ToString(e.Name), "acme.") {
+				t.Fatalf("inbound execution %s: %s", aws.ToString(e.Name), e.Status)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no finished inbound execution (registered and called?): %+v", list.Executions)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	tenants := []struct{ key, number string }{{acmeKey, "+4670000001"}, {"beta-test-key-0123456789", "+4670000002"}}
@@ -149,35 +211,5 @@ func TestIVRTenantTrunks(t *testing.T) {
 		if _, err := os.Stat(promptFile(filepath.Join(dir, "prompts"), v, "Hello from your tenant.")); err != nil {
 			t.Errorf("no prompt in voice %s: %v", v, err)
 		}
-	}
-
-	// The trunk sends a call for acme's number to the registered contact
-	// (Request-URI user statecraft-ivr, the number in To).
-	pcap := filepath.Join(t.TempDir(), "digits.pcap")
-	dtmfPcap(t, pcap, "42#", 101)
-	tap := newTap(t)
-	caller := strings.Replace(callerScenario("+46701112233", tap.port(), keyPcap(pcap)),
-		"INVITE sip:[service]@", "INVITE sip:statecraft-ivr@", 1)
-	if err := runCaller(t, caller, routedNumber, sipPort, 90*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	inboundArn := "arn:aws:states:us-east-1:123456789012:stateMachine:inbound-pin"
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		list, err := p.client.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(inboundArn)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list.Executions) == 1 && list.Executions[0].Status != "RUNNING" {
-			e := list.Executions[0]
-			if e.Status != "SUCCEEDED" || !strings.HasPrefix(aws.ToString(e.Name), "acme.") {
-				t.Fatalf("inbound execution %s: %s", aws.ToString(e.Name), e.Status)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no finished inbound execution: %+v", list.Executions)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
