@@ -728,7 +728,8 @@ type PutStackParams struct {
 }
 
 // ListStacksParams lists the stacks of an account and region; StackName,
-// when not "", only the one of that name not Deleted.
+// when not "", only the one of that name not Deleted. Account "" lists
+// every account's stacks in every region (a server starting).
 type ListStacksParams struct {
 	Account, Region, StackName string
 }

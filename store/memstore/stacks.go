@@ -60,7 +60,7 @@ func (s *Store) ListStacks(_ context.Context, p store.ListStacksParams) ([]*stor
 	defer s.mu.Unlock()
 	var out []*store.Stack
 	for k, st := range s.stacks {
-		if k.account != p.Account || k.region != p.Region {
+		if p.Account != "" && (k.account != p.Account || k.region != p.Region) {
 			continue
 		}
 		if p.StackName != "" && (st.StackName != p.StackName || st.Deleted) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -97,8 +98,11 @@ func (s *Store) GetStack(ctx context.Context, account, region, stackID string) (
 func (s *Store) ListStacks(ctx context.Context, p store.ListStacksParams) ([]*store.Stack, error) {
 	query := `SELECT ` + stackColumns + ` FROM cloudformation_stacks WHERE account = $1 AND region = $2`
 	args := []any{p.Account, p.Region}
+	if p.Account == "" {
+		query, args = `SELECT `+stackColumns+` FROM cloudformation_stacks WHERE true`, nil
+	}
 	if p.StackName != "" {
-		query += ` AND stack_name = $3 AND NOT deleted`
+		query += ` AND stack_name = $` + strconv.Itoa(len(args)+1) + ` AND NOT deleted`
 		args = append(args, p.StackName)
 	}
 	rows, err := s.query(ctx, query+` ORDER BY created_at, stack_id`, args...)

@@ -78,6 +78,9 @@ func (s *Store) GetStack(ctx context.Context, account, region, stackID string) (
 func (s *Store) ListStacks(ctx context.Context, p store.ListStacksParams) ([]*store.Stack, error) {
 	query := `SELECT ` + stackColumns + ` FROM cloudformation_stacks WHERE account = ? AND region = ?`
 	args := []any{p.Account, p.Region}
+	if p.Account == "" {
+		query, args = `SELECT `+stackColumns+` FROM cloudformation_stacks WHERE 1 = 1`, nil
+	}
 	if p.StackName != "" {
 		query += ` AND stack_name = ? AND deleted = 0`
 		args = append(args, p.StackName)

@@ -168,6 +168,11 @@ func testStackList(t *testing.T, s store.Store) {
 	if len(got) != 0 {
 		t.Fatalf("ListStacks by a deleted stack's name = %v, want none", stackIDs(got))
 	}
+	got, err = s.ListStacks(ctxT(t), store.ListStacksParams{})
+	must(t, "ListStacks of every account", err)
+	if want := []string{"id-z", "id-a", "id-b1", "id-b2", "id-c"}; fmt.Sprint(stackIDs(got)) != fmt.Sprint(want) {
+		t.Fatalf("ListStacks of every account = %v, want %v", stackIDs(got), want)
+	}
 	got, err = s.ListStacks(ctxT(t), store.ListStacksParams{Account: "123456789012", Region: "ap-south-1"})
 	must(t, "ListStacks of an empty region", err)
 	if len(got) != 0 {
