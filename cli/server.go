@@ -170,9 +170,11 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	mux.Handle(deploy.Path, signed(deploy.SigningName).Middleware(deploy.MaxBody, deploy.AuthError, deployHandler))
 	// CloudFormation speaks the query protocol: form POSTs to "/", told
 	// apart from the Step Functions API's JSON by their Content-Type. Its
-	// stacks are deployed through the API and the deploy door, in process.
+	// stacks are deployed through the API and the deploy door, in process,
+	// and kept in the store, which the nodes share; the file that kept
+	// them before is imported once.
 	cfn, err := cloudformation.New(cloudformation.Options{API: apiHandler, Deploy: deployHandler, Functions: host,
-		Region: o.Region, Account: o.Account, File: filepath.Join(o.Data, "cloudformation.json"), Log: log})
+		Region: o.Region, Account: o.Account, Store: st, NodeID: nodeID, File: filepath.Join(o.Data, "cloudformation.json"), Log: log})
 	if err != nil {
 		return &ExitError{Code: 1, Err: fmt.Errorf("cloudformation stacks: %w", err)}
 	}

@@ -3,6 +3,7 @@ package cloudformation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/statecraft/statecraft/deploy"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
+	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
 )
 
@@ -37,7 +39,13 @@ type fixture struct {
 	opt Options
 }
 
-func newFixture(t *testing.T, file string, host ...*functions.Host) *fixture {
+// newFixture starts a service keeping its stacks in cfn (a new store when
+// nil) as node ("" for a store of one node).
+func newFixture(t *testing.T, cfn store.Store, host ...*functions.Host) *fixture {
+	return newNode(t, cfn, "", "", host...)
+}
+
+func newNode(t *testing.T, cfn store.Store, node, file string, host ...*functions.Host) *fixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := memstore.New()
@@ -47,7 +55,10 @@ func newFixture(t *testing.T, file string, host ...*functions.Host) *fixture {
 		tg.Functions, tg.DataDir = host[0], t.TempDir()
 	}
 	opts := Options{API: h, Deploy: deploy.Handler(tg), Functions: tg.Functions,
-		Region: "us-east-1", Account: account, File: file, Log: log}
+		Region: "us-east-1", Account: account, Store: cfn, NodeID: node, File: file, Log: log}
+	if cfn == nil {
+		opts.Store = memstore.New()
+	}
 	svc, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +164,7 @@ Outputs:
 `
 
 func TestStackLifecycle(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	body := f.ok(t, "CreateStack", map[string]string{"StackName": "app", "TemplateBody": machineTemplate, "Capabilities.member.1": "CAPABILITY_IAM"})
 	stackID := xmlField(body, "StackId")
 	if !strings.HasPrefix(stackID, "arn:aws:cloudformation:us-east-1:123456789012:stack/app/") {
@@ -241,7 +252,7 @@ func TestStackLifecycle(t *testing.T) {
 }
 
 func TestCreateFailureRollsBack(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	tpl := `
 Resources:
   First: {Type: AWS::StepFunctions::Activity, Properties: {Name: first}}
@@ -273,7 +284,7 @@ Resources:
 }
 
 func TestUpdateFailureRollsBack(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	good := `
 Resources:
   M:
@@ -311,7 +322,7 @@ Resources:
 }
 
 func TestRefusals(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	iam := "Resources: {R: {Type: 'AWS::IAM::Role', Properties: {AssumeRolePolicyDocument: {}}}}"
 	cases := []struct {
 		name       string
@@ -381,7 +392,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestChangeSets(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	tpl := "Parameters: {N: {Type: String, Default: a}}\nResources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: !Ref N}}}"
 	body := f.ok(t, "CreateChangeSet", map[string]string{"StackName": "cs", "ChangeSetName": "one", "ChangeSetType": "CREATE", "TemplateBody": tpl})
 	csID := xmlField(body, "Id")
@@ -424,7 +435,7 @@ func TestChangeSets(t *testing.T) {
 }
 
 func TestStacksSurviveARestart(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "cloudformation.json")
+	file := memstore.New()
 	f := newFixture(t, file)
 	f.ok(t, "CreateStack", map[string]string{"StackName": "keep", "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: keep}}}"})
 	if s := f.waitFor(t, "keep"); s != "CREATE_COMPLETE" {
@@ -447,9 +458,6 @@ func TestStacksSurviveARestart(t *testing.T) {
 	if xmlField(body, "StackStatus") != "CREATE_FAILED" || !strings.Contains(body, "Statecraft restarted during CREATE_IN_PROGRESS") {
 		t.Errorf("interrupted stack after restart: %s", body)
 	}
-	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("stacks file: %v %v", fi, err)
-	}
 }
 
 func newHost(t *testing.T) *functions.Host {
@@ -465,7 +473,7 @@ func TestFunctions(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH")
 	}
-	file := filepath.Join(t.TempDir(), "cloudformation.json")
+	file := memstore.New()
 	f := newFixture(t, file, newHost(t))
 	tpl := `
 Resources:
@@ -534,7 +542,7 @@ Outputs:
 }
 
 func TestVersionsAndAliases(t *testing.T) {
-	f := newFixture(t, "")
+	f := newFixture(t, nil)
 	tpl := `
 Parameters:
   Result: {Type: String, Default: one}
@@ -589,5 +597,106 @@ Resources:
 	}
 	if sms := f.sfn(t, "ListStateMachines", map[string]any{}); len(sms["stateMachines"].([]any)) != 0 {
 		t.Errorf("left after delete: %v", sms)
+	}
+}
+
+// The stacks of the file the service kept before the store are imported
+// once, and the file renamed.
+func TestImportsTheFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cloudformation.json")
+	old := []*Stack{
+		{StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/old/1", StackName: "old", Account: account, Region: "us-east-1",
+			Status: "CREATE_COMPLETE", CreationTime: time.Now().UTC(), Resources: map[string]*Resource{}},
+		{StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/cut/2", StackName: "cut", Account: account, Region: "us-east-1",
+			Status: "UPDATE_IN_PROGRESS", CreationTime: time.Now().UTC(), Resources: map[string]*Resource{}},
+	}
+	b, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfn := memstore.New()
+	f := newNode(t, cfn, "", file)
+	if s := xmlField(f.ok(t, "DescribeStacks", map[string]string{"StackName": "old"}), "StackStatus"); s != "CREATE_COMPLETE" {
+		t.Errorf("imported stack: %s", s)
+	}
+	if s := xmlField(f.ok(t, "DescribeStacks", map[string]string{"StackName": "cut"}), "StackStatus"); s != "UPDATE_ROLLBACK_FAILED" {
+		t.Errorf("imported interrupted stack: %s", s)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("the file is still there: %v", err)
+	}
+	if _, err := os.Stat(file + ".imported"); err != nil {
+		t.Errorf("renamed file: %v", err)
+	}
+	// Started again, the stacks are the store's.
+	g := newNode(t, cfn, "", file)
+	if s := xmlField(g.ok(t, "DescribeStacks", map[string]string{"StackName": "old"}), "StackStatus"); s != "CREATE_COMPLETE" {
+		t.Errorf("after restart: %s", s)
+	}
+}
+
+// Two nodes sharing a store share the stacks; a node that restarts ends
+// its own interrupted operations only; a change computed from a stale
+// copy writes nothing.
+func TestNodesShareStacks(t *testing.T) {
+	cfn := memstore.New()
+	a := newNode(t, cfn, "a", "")
+	b := newNode(t, cfn, "b", "")
+	a.ok(t, "CreateStack", map[string]string{"StackName": "shared", "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: shared}}}"})
+	if s := a.waitFor(t, "shared"); s != "CREATE_COMPLETE" {
+		t.Fatal(s)
+	}
+	if s := xmlField(b.ok(t, "DescribeStacks", map[string]string{"StackName": "shared"}), "StackStatus"); s != "CREATE_COMPLETE" {
+		t.Fatalf("on the other node: %s", s)
+	}
+	code, body := b.call(t, principal(auth.RoleAdmin), "CreateStack", map[string]string{"StackName": "shared", "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: x}}}"})
+	if code != 400 || xmlField(body, "Code") != "AlreadyExistsException" {
+		t.Errorf("CreateStack of a name the other node took: %d %s", code, body)
+	}
+
+	// b changes its copy while a's copy is older: a's write fails and
+	// a reads the stack again.
+	a.svc.st.mu.Lock()
+	b.svc.st.mu.Lock()
+	bst := b.svc.st.findLocked(account, "us-east-1", "shared")
+	bst.Description = "by b"
+	if err := b.svc.saveLocked(bst); err != nil {
+		t.Fatal(err)
+	}
+	b.svc.st.mu.Unlock()
+	ast := a.svc.st.findLocked(account, "us-east-1", "shared")
+	ast.Description = "by a"
+	err := a.svc.saveLocked(ast)
+	a.svc.st.mu.Unlock()
+	if ae := (*apiErr)(nil); !errors.As(err, &ae) || ae.code != "ValidationError" || !strings.Contains(ae.message, "changed by another request") {
+		t.Fatalf("stale save: %v", err)
+	}
+	if ast.Description != "by b" {
+		t.Errorf("after a stale save, a's copy says %q", ast.Description)
+	}
+
+	// An operation of a, in progress when both restart: b leaves it, a
+	// ends it.
+	a.svc.st.mu.Lock()
+	ast.Status, ast.Node = "UPDATE_IN_PROGRESS", "a"
+	if err := a.svc.saveLocked(ast); err != nil {
+		t.Fatal(err)
+	}
+	a.svc.st.mu.Unlock()
+	b2 := newNode(t, cfn, "b", "")
+	if s := xmlField(b2.ok(t, "DescribeStacks", map[string]string{"StackName": "shared"}), "StackStatus"); s != "UPDATE_IN_PROGRESS" {
+		t.Errorf("after b restarted: %s", s)
+	}
+	code, body = b2.call(t, principal(auth.RoleAdmin), "CreateChangeSet", map[string]string{"StackName": "shared", "ChangeSetName": "cs",
+		"TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: y}}}"})
+	if code != 400 || !strings.Contains(body, "on another node") {
+		t.Errorf("CreateChangeSet while a runs an operation: %d %s", code, body)
+	}
+	newNode(t, cfn, "a", "")
+	if s := xmlField(b2.ok(t, "DescribeStacks", map[string]string{"StackName": "shared"}), "StackStatus"); s != "UPDATE_ROLLBACK_FAILED" {
+		t.Errorf("after a restarted: %s", s)
 	}
 }

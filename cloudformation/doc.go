@@ -16,10 +16,15 @@
 //
 // Operations run in the background, as CloudFormation's do: the request
 // returns the stack id, and DescribeStacks and DescribeStackEvents show
-// the progress. Stacks, their resources and events are kept in a JSON
-// file in the server's data directory; an operation that a restart
-// interrupted ends as failed (CREATE_FAILED, UPDATE_ROLLBACK_FAILED, ...),
-// the resources it had made listed, for the operator to delete the stack.
+// the progress. Stacks, their resources and events are kept in the store,
+// each stack one JSON document put with the version last read
+// (store.Store.PutStack), so that nodes sharing the store share the stacks
+// and two of them never both start an operation of one stack. The file
+// that kept them before (Options.File) is imported once. An operation
+// that a restart interrupted ends as failed (CREATE_FAILED,
+// UPDATE_ROLLBACK_FAILED, ...), the resources it had made listed, for the
+// operator to delete the stack; only the node that ran it does this, when
+// it starts again (Stack.Node).
 // The functions of the stacks are deployed again when the service starts,
 // since the functions host keeps nothing across a restart.
 //

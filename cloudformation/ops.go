@@ -2,6 +2,7 @@ package cloudformation
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/cloudformation/template"
+	"github.com/statecraft/statecraft/store"
 )
 
 // parse reads a template body as the service checks it.
@@ -246,9 +248,9 @@ func (s *Service) createStack(q *request) (any, error) {
 	}
 	st := s.newStackLocked(q.p, name, in)
 	st.DisableRollback = disable
-	st.Status = "CREATE_IN_PROGRESS"
+	st.Status, st.Node = "CREATE_IN_PROGRESS", s.opts.NodeID
 	s.eventLocked(st, stackEvent(st, "CREATE_IN_PROGRESS", "User Initiated"))
-	err = s.st.saveLocked()
+	err = s.saveLocked(st)
 	s.st.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -304,6 +306,31 @@ func (s *Service) setStatus(st *Stack, status, reason string) {
 	}
 	s.eventLocked(st, stackEvent(st, status, reason))
 	s.saveOrLog()
+}
+
+// saveLocked saves the stacks for a request that changed st: when
+// another node changed st first, or took its name, nothing is written
+// and the request fails (see stacks.saveLocked), so that two nodes never
+// both start an operation of one stack.
+func (s *Service) saveLocked(st *Stack) error {
+	err := s.st.saveLocked()
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return &apiErr{400, "AlreadyExistsException", fmt.Sprintf("Stack [%s] already exists", st.StackName)}
+	case errors.Is(err, store.ErrStaleVersion):
+		return validation("Stack [%s] was changed by another request at the same time: nothing was done; try again", st.StackName)
+	}
+	return err
+}
+
+// busyElsewhereLocked refuses a change to a stack whose operation runs
+// on another node: that node writes the stack as the operation goes, and
+// a change in between would make its writes stale.
+func (s *Service) busyElsewhereLocked(st *Stack) error {
+	if inProgress(st.Status) && st.Node != s.opts.NodeID {
+		return validation("Stack:%s is in %s state on another node and can not be changed until its operation ends.", st.StackID, st.Status)
+	}
+	return nil
 }
 
 func (s *Service) saveOrLog() {
@@ -557,7 +584,9 @@ func (s *Service) recover() {
 	defer s.st.mu.Unlock()
 	changed := false
 	for _, st := range s.st.all {
-		if !inProgress(st.Status) {
+		// Another node's operation may be running: only that node,
+		// restarting, can tell that it is not.
+		if !inProgress(st.Status) || s.opts.NodeID != "" && st.Node != s.opts.NodeID {
 			continue
 		}
 		var status string
@@ -607,10 +636,13 @@ func (s *Service) deleteStack(q *request) (any, error) {
 		}
 		return nil, validation("Stack [%s] cannot be deleted while in status %s", st.StackName, st.Status)
 	}
-	st.Status, st.StatusReason = "DELETE_IN_PROGRESS", "User Initiated"
+	st.Status, st.StatusReason, st.Node = "DELETE_IN_PROGRESS", "User Initiated", s.opts.NodeID
 	s.eventLocked(st, stackEvent(st, "DELETE_IN_PROGRESS", "User Initiated"))
-	s.saveOrLog()
+	err := s.saveLocked(st)
 	s.st.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	s.start(func() { s.runDelete(st, q.p) })
 	return struct {
 		XMLName struct{} `xml:"DeleteStackResult"`

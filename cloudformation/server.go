@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
@@ -19,6 +20,7 @@ import (
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/sigv4"
+	"github.com/statecraft/statecraft/store"
 )
 
 // SigningName is the service name in CloudFormation's SigV4 scopes.
@@ -45,7 +47,15 @@ type Options struct {
 	Functions *functions.Host
 	Region    string
 	Account   string
-	// File keeps the stacks ("" keeps them in memory only).
+	// Store keeps the stacks (required).
+	Store store.Store
+	// NodeID names this node among those sharing Store ("" for a store
+	// of one node): on start, the node ends as failed the operations it
+	// ran that a restart interrupted, and only those.
+	NodeID string
+	// File is where the stacks were kept before they were kept in the
+	// store: when it exists, its stacks are imported into Store once and
+	// it is renamed to File + ".imported".
 	File string
 	Log  *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -72,8 +82,9 @@ func IsQuery(r *http.Request) bool {
 	return mt == "application/x-www-form-urlencoded"
 }
 
-// New opens the stacks kept in opts.File. Operations that a restart
-// interrupted are ended as failed.
+// New opens the stacks kept in opts.Store, after importing those of
+// opts.File. Operations of this node that a restart interrupted are
+// ended as failed.
 func New(opts Options) (*Service, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -81,7 +92,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	st, err := openStacks(opts.File)
+	st, err := openStacks(context.Background(), opts.Store, opts.File)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +328,13 @@ func (s *Service) serve(r *http.Request) (any, string, error) {
 	as := *p
 	if as.Region == "" {
 		as.Region = s.opts.Region
+	}
+	// Other nodes sharing the store may have changed the stacks.
+	s.st.mu.Lock()
+	err := s.st.refreshLocked(r.Context(), as.Account, as.Region)
+	s.st.mu.Unlock()
+	if err != nil {
+		return nil, action, err
 	}
 	out, err := h(s, &request{p: &as, form: form})
 	return out, action, err

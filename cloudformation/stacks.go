@@ -1,6 +1,8 @@
 package cloudformation
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/statecraft/statecraft/store"
 )
 
 // Stack is a stack as the service keeps it.
@@ -38,6 +42,9 @@ type Stack struct {
 	// Events, oldest first.
 	Events     []Event
 	ChangeSets []*ChangeSet
+	// Node is the node that ran the stack's last operation (Options.NodeID):
+	// only it ends that operation as failed if it restarts during it.
+	Node string `json:",omitempty"`
 }
 
 // Tag is a stack tag.
@@ -101,66 +108,163 @@ type Change struct {
 	Action, LogicalResourceID, PhysicalResourceID, ResourceType, Replacement string
 }
 
-// stacks keeps every stack, deleted ones included (ListStacks shows them),
-// in a JSON file in the server's data directory, rewritten whole (to a
-// temporary file, then renamed) on every change.
+// stacks keeps every stack, deleted ones included (ListStacks shows
+// them), in the store: each stack one record, its JSON document, put with
+// the version last read, so that of two nodes changing a stack only one
+// does (store.ErrStaleVersion). all is this node's copy, refreshed from
+// the store before each request reads it; mu orders this node's changes.
 type stacks struct {
-	mu   sync.Mutex
-	file string
-	all  []*Stack
+	mu    sync.Mutex
+	store store.Store
+	all   []*Stack
+	// saved is each stack's document and version as last read or
+	// written, by stack id: a stack whose document differs is put.
+	saved map[string]savedStack
 }
 
-func openStacks(file string) (*stacks, error) {
-	s := &stacks{file: file}
-	if file == "" {
-		return s, nil
+type savedStack struct {
+	doc     []byte
+	version int64
+}
+
+// openStacks reads every stack of the store. The stacks of a file the
+// service kept before they were kept in the store are imported first,
+// once: the file is then renamed to file + ".imported".
+func openStacks(ctx context.Context, st store.Store, file string) (*stacks, error) {
+	if st == nil {
+		return nil, errors.New("cloudformation: no store")
 	}
-	b, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
+	s := &stacks{store: st, saved: map[string]savedStack{}}
+	if file != "" {
+		if err := s.importFile(ctx, file); err != nil {
+			return nil, err
+		}
 	}
+	recs, err := st.ListStacks(ctx, store.ListStacksParams{})
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &s.all); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	for _, r := range recs {
+		if err := s.loadLocked(r); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
 
-// saveLocked writes every stack; s.mu is held.
-func (s *stacks) saveLocked() error {
-	if s.file == "" {
+// importFile puts the stacks of file into the store. A stack already
+// there (an import a crash cut short, before the rename) is left as it
+// is.
+func (s *stacks) importFile(ctx context.Context, file string) error {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	b, err := json.Marshal(s.all)
 	if err != nil {
 		return err
 	}
-	tmp := s.file + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
+	var all []*Stack
+	if err := json.Unmarshal(b, &all); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, st := range all {
+		doc, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		_, err = s.store.PutStack(ctx, store.PutStackParams{Account: st.Account, Region: st.Region, StackID: st.StackID,
+			StackName: st.StackName, Deleted: st.Status == "DELETE_COMPLETE", Document: doc, CreatedAt: st.CreationTime})
+		if err != nil && !errors.Is(err, store.ErrStaleVersion) {
+			return fmt.Errorf("%s: importing stack %s: %w", file, st.StackID, err)
+		}
+	}
+	if err := os.Rename(file, file+".imported"); err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, s.file); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(s.file)); err == nil {
+	if d, err := os.Open(filepath.Dir(file)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
 	return nil
+}
+
+// loadLocked takes r into this node's copy: into the stack of its id
+// when there is one (operations running here hold it), else as a new one.
+func (s *stacks) loadLocked(r *store.Stack) error {
+	if sv, ok := s.saved[r.StackID]; ok && sv.version == r.Version {
+		return nil
+	}
+	var st Stack
+	if err := json.Unmarshal(r.Document, &st); err != nil {
+		return fmt.Errorf("cloudformation: stack %s: %w", r.StackID, err)
+	}
+	s.saved[r.StackID] = savedStack{doc: r.Document, version: r.Version}
+	for _, have := range s.all {
+		if have.StackID == r.StackID {
+			*have = st
+			return nil
+		}
+	}
+	s.all = append(s.all, &st)
+	return nil
+}
+
+// refreshLocked reads again the stacks of an account in a region, which
+// other nodes may have changed.
+func (s *stacks) refreshLocked(ctx context.Context, account, region string) error {
+	recs, err := s.store.ListStacks(ctx, store.ListStacksParams{Account: account, Region: region})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := s.loadLocked(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveLocked puts every stack this node changed; s.mu is held. A stack
+// another node changed first (store.ErrStaleVersion), or a new one whose
+// name another node took (store.ErrAlreadyExists), is not written: this
+// node's copy of it is read again (a new one dropped) and the error
+// returned.
+func (s *stacks) saveLocked() error {
+	ctx := context.Background()
+	var first error
+	for i := 0; i < len(s.all); i++ {
+		st := s.all[i]
+		doc, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		sv := s.saved[st.StackID]
+		if bytes.Equal(doc, sv.doc) {
+			continue
+		}
+		v, err := s.store.PutStack(ctx, store.PutStackParams{Account: st.Account, Region: st.Region, StackID: st.StackID,
+			StackName: st.StackName, Deleted: st.Status == "DELETE_COMPLETE", Document: doc, CreatedAt: st.CreationTime,
+			Version: sv.version})
+		if err == nil {
+			s.saved[st.StackID] = savedStack{doc: doc, version: v}
+			continue
+		}
+		if first == nil {
+			first = err
+		}
+		if sv.version == 0 {
+			s.all = append(s.all[:i], s.all[i+1:]...)
+			i--
+			continue
+		}
+		if r, gerr := s.store.GetStack(ctx, st.Account, st.Region, st.StackID); gerr == nil {
+			delete(s.saved, st.StackID)
+			if lerr := s.loadLocked(r); lerr != nil {
+				return lerr
+			}
+		}
+	}
+	return first
 }
 
 // findLocked finds the stack of the account in the region that is not

@@ -39,7 +39,9 @@ func (s *Service) updateStack(q *request) (any, error) {
 	if in.body == st.TemplateBody && reflect.DeepEqual(params, st.Parameters) && (len(in.tags) == 0 || reflect.DeepEqual(in.tags, st.Tags)) {
 		return nil, validation("No updates are to be performed.")
 	}
-	s.beginUpdateLocked(st, in, q.p)
+	if err := s.beginUpdateLocked(st, in, q.p); err != nil {
+		return nil, err
+	}
 	return struct {
 		XMLName struct{} `xml:"UpdateStackResult"`
 		StackID string   `xml:"StackId"`
@@ -47,7 +49,7 @@ func (s *Service) updateStack(q *request) (any, error) {
 }
 
 // beginUpdateLocked marks st as updating and starts the update.
-func (s *Service) beginUpdateLocked(st *Stack, in *stackInput, p *auth.Principal) {
+func (s *Service) beginUpdateLocked(st *Stack, in *stackInput, p *auth.Principal) error {
 	prev := *st
 	prev.Resources = map[string]*Resource{}
 	for id, r := range st.Resources {
@@ -61,10 +63,13 @@ func (s *Service) beginUpdateLocked(st *Stack, in *stackInput, p *auth.Principal
 		st.Tags = in.tags
 	}
 	st.LastUpdatedTime = s.now()
-	st.Status, st.StatusReason = "UPDATE_IN_PROGRESS", "User Initiated"
+	st.Status, st.StatusReason, st.Node = "UPDATE_IN_PROGRESS", "User Initiated", s.opts.NodeID
 	s.eventLocked(st, stackEvent(st, "UPDATE_IN_PROGRESS", "User Initiated"))
-	s.saveOrLog()
+	if err := s.saveLocked(st); err != nil {
+		return err
+	}
 	s.start(func() { s.runUpdate(st, &prev, in, p) })
+	return nil
 }
 
 // step is a change an update made, for its rollback to undo.
@@ -435,6 +440,9 @@ func (s *Service) createChangeSet(q *request) (any, error) {
 		st.TemplateBody, st.Parameters = "", nil
 		s.eventLocked(st, stackEvent(st, "REVIEW_IN_PROGRESS", "User Initiated"))
 	}
+	if err := s.busyElsewhereLocked(st); err != nil {
+		return nil, err
+	}
 	if findChangeSet(st, csName) != nil {
 		return nil, &apiErr{400, "AlreadyExistsException", "ChangeSet [" + csName + "] already exists"}
 	}
@@ -454,7 +462,9 @@ func (s *Service) createChangeSet(q *request) (any, error) {
 		cs.StatusReason = "The submitted information didn't contain changes. Submit different information to create a change set."
 	}
 	st.ChangeSets = append(st.ChangeSets, cs)
-	s.saveOrLog()
+	if err := s.saveLocked(st); err != nil {
+		return nil, err
+	}
 	return struct {
 		XMLName struct{} `xml:"CreateChangeSetResult"`
 		ID      string   `xml:"Id"`
@@ -551,13 +561,15 @@ func (s *Service) executeChangeSet(q *request) (any, error) {
 		if q.get("DisableRollback") == "true" {
 			st.DisableRollback = true
 		}
-		st.Status = "CREATE_IN_PROGRESS"
+		st.Status, st.Node = "CREATE_IN_PROGRESS", s.opts.NodeID
 		s.eventLocked(st, stackEvent(st, "CREATE_IN_PROGRESS", "User Initiated"))
-		s.saveOrLog()
+		if err := s.saveLocked(st); err != nil {
+			return nil, err
+		}
 		p := q.p
 		s.start(func() { s.runCreate(st, in, p) })
-	} else {
-		s.beginUpdateLocked(st, in, q.p)
+	} else if err := s.beginUpdateLocked(st, in, q.p); err != nil {
+		return nil, err
 	}
 	return struct {
 		XMLName struct{} `xml:"ExecuteChangeSetResult"`
@@ -571,6 +583,9 @@ func (s *Service) deleteChangeSet(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.busyElsewhereLocked(st); err != nil {
+		return nil, err
+	}
 	if cs.ExecutionStatus == "EXECUTE_IN_PROGRESS" {
 		return nil, &apiErr{400, "InvalidChangeSetStatus", fmt.Sprintf("ChangeSet [%s] cannot be deleted in its current status", cs.ChangeSetID)}
 	}
@@ -580,7 +595,9 @@ func (s *Service) deleteChangeSet(q *request) (any, error) {
 			break
 		}
 	}
-	s.saveOrLog()
+	if err := s.saveLocked(st); err != nil {
+		return nil, err
+	}
 	return struct {
 		XMLName struct{} `xml:"DeleteChangeSetResult"`
 	}{}, nil

@@ -22,6 +22,10 @@ var (
 	// the caller set (PublishVersionParams.MaxVersions,
 	// CreateAliasParams.MaxAliases).
 	ErrLimitExceeded = errors.New("store: limit exceeded")
+	// ErrStaleVersion means a PutStack named a version of the stack that
+	// is no longer the stored one: another writer (another node) put it
+	// first. It wrote nothing; the writer re-reads.
+	ErrStaleVersion = errors.New("store: stale stack version")
 )
 
 // Store is what the engine and the API need from persistence. This
@@ -199,6 +203,26 @@ type Store interface {
 	// stay.
 	DeleteStateMachineAlias(ctx context.Context, arn string) error
 	ListStateMachineAliases(ctx context.Context, p ListAliasesParams) ([]*StateMachineAlias, string, error)
+
+	// PutStack stores a CloudFormation stack's record, whose document
+	// the store does not read. p.Version 0 inserts a new stack:
+	// ErrStaleVersion when its id is taken, ErrAlreadyExists when a
+	// stack of the account and region that is not Deleted has its name.
+	// Otherwise p.Version must be the stored version (ErrNotFound when
+	// there is no such stack, ErrStaleVersion when it has changed since);
+	// the put replaces the record. It returns the new version, the old
+	// one plus 1 (1 for a new stack), so that of two writers who read
+	// the same version only one can write.
+	PutStack(ctx context.Context, p PutStackParams) (version int64, err error)
+	// GetStack finds a stack by account, region and id; ErrNotFound.
+	GetStack(ctx context.Context, account, region, stackID string) (*Stack, error)
+	// ListStacks lists the stacks of an account and region, deleted ones
+	// included unless p.StackName names the one not Deleted, oldest
+	// first (by CreatedAt, then id).
+	ListStacks(ctx context.Context, p ListStacksParams) ([]*Stack, error)
+	// DeleteStack removes a stack's record if version is its stored one
+	// (ErrNotFound, ErrStaleVersion as for PutStack).
+	DeleteStack(ctx context.Context, account, region, stackID string, version int64) error
 
 	// CreateActivity stores an activity; ErrAlreadyExists when its ARN is
 	// taken.
@@ -679,6 +703,35 @@ type ListVersionsParams struct {
 	StateMachineArn string
 	Limit           int
 	Token           string
+}
+
+// Stack is a CloudFormation stack's record (package cloudformation keeps
+// the stack in Document, as JSON); a deleted stack keeps its record but
+// frees its name.
+type Stack struct {
+	Account, Region, StackID, StackName string
+	Deleted                             bool
+	Document                            []byte
+	CreatedAt                           time.Time
+	Version                             int64
+}
+
+// PutStackParams stores a stack (Store.PutStack). CreatedAt is kept from
+// the first put.
+type PutStackParams struct {
+	Account, Region, StackID, StackName string
+	Deleted                             bool
+	Document                            []byte
+	CreatedAt                           time.Time
+	// Version is the version the writer read; 0 for a new stack.
+	Version int64
+}
+
+// ListStacksParams lists the stacks of an account and region; StackName,
+// when not "", only the one of that name not Deleted. Account "" lists
+// every account's stacks in every region (a server starting).
+type ListStacksParams struct {
+	Account, Region, StackName string
 }
 
 // CreateAliasParams creates an alias of a state machine.

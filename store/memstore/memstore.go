@@ -39,6 +39,8 @@ type Store struct {
 	// (maprun.go).
 	mapRuns     map[string]*store.MapRun
 	mapRunExecs map[string]*store.MapRunExecution
+	// stacks holds CloudFormation stacks (stacks.go).
+	stacks map[stackKey]*store.Stack
 }
 
 type timerKey struct {

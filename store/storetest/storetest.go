@@ -9,7 +9,8 @@
 // t.Cleanup. The suite adds no rule to the contract; each file checks one
 // area of it: resources (state machines, activities, tags), versions,
 // aliases, executions, steps, timers, tasks, purge, Map Runs, limits, and notifications and
-// shard leases for a driver that several nodes share.
+// shard leases for a driver that several nodes share, and CloudFormation
+// stacks.
 package storetest
 
 import (
@@ -43,6 +44,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Limits", exerciseLimits},
 		{"Notifier", exerciseNotifier},
 		{"Cluster", exerciseCluster},
+		{"Stacks", exerciseStacks},
 	} {
 		t.Run(area.name, func(t *testing.T) { area.run(t, open) })
 	}
