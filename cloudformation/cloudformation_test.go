@@ -700,3 +700,59 @@ func TestNodesShareStacks(t *testing.T) {
 		t.Errorf("after a restarted: %s", s)
 	}
 }
+
+// A stack deleted longer ago than AWS lists deleted stacks (90 days) is
+// forgotten when the service starts; one deleted since is still listed.
+func TestDeletedStacksPurged(t *testing.T) {
+	db := memstore.New()
+	f := newFixture(t, db)
+	for _, name := range []string{"old", "recent"} {
+		f.ok(t, "CreateStack", map[string]string{"StackName": name, "TemplateBody": "Resources: {A: {Type: 'AWS::StepFunctions::Activity', Properties: {Name: " + name + "}}}"})
+		if s := f.waitFor(t, name); s != "CREATE_COMPLETE" {
+			t.Fatal(s)
+		}
+		f.ok(t, "DeleteStack", map[string]string{"StackName": name})
+	}
+	var oldID string
+	deadline := time.Now().Add(time.Minute)
+	for {
+		f.svc.st.mu.Lock()
+		done := 0
+		for _, st := range f.svc.st.all {
+			if st.Status == "DELETE_COMPLETE" {
+				done++
+			}
+		}
+		if done == 2 {
+			for _, st := range f.svc.st.all {
+				switch st.StackName {
+				case "old":
+					st.DeletionTime = st.DeletionTime.Add(-91 * 24 * time.Hour)
+					oldID = st.StackID
+				case "recent":
+					st.DeletionTime = st.DeletionTime.Add(-89 * 24 * time.Hour)
+				}
+			}
+			if err := f.svc.st.saveLocked(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.svc.st.mu.Unlock()
+		if done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stacks were not deleted within a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	g := newFixture(t, db)
+	body := g.ok(t, "ListStacks", map[string]string{})
+	if strings.Contains(body, "<StackName>old</StackName>") || !strings.Contains(body, "<StackName>recent</StackName>") {
+		t.Errorf("ListStacks after a restart: %s", body)
+	}
+	if _, err := db.GetStack(context.Background(), account, "us-east-1", oldID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the purged stack's record: %v", err)
+	}
+}

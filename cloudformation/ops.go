@@ -578,10 +578,14 @@ func inProgress(status string) bool {
 	return strings.HasSuffix(status, "_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
 }
 
-// recover ends the operations a restart interrupted.
+// recover ends the operations a restart interrupted, and forgets the
+// stacks deleted longer ago than AWS lists them.
 func (s *Service) recover() {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
+	if err := s.st.purgeLocked(s.now()); err != nil {
+		s.opts.Log.Error("cloudformation: purging stacks deleted 90 days ago", "err", err)
+	}
 	changed := false
 	for _, st := range s.st.all {
 		// Another node's operation may be running: only that node,

@@ -296,3 +296,28 @@ func (s *stacks) listLocked(account, region string) []*Stack {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreationTime.After(out[j].CreationTime) })
 	return out
 }
+
+// deletedKept is how long a deleted stack stays listed, as on AWS
+// (ListStacks shows deleted stacks for 90 days).
+const deletedKept = 90 * 24 * time.Hour
+
+// purgeLocked removes from the store the stacks deleted longer than
+// deletedKept before now; s.mu is held. A stack another node changed or
+// purged first is left to it.
+func (s *stacks) purgeLocked(now time.Time) error {
+	ctx := context.Background()
+	for i := 0; i < len(s.all); i++ {
+		st := s.all[i]
+		if st.Status != "DELETE_COMPLETE" || st.DeletionTime.IsZero() || now.Sub(st.DeletionTime) < deletedKept {
+			continue
+		}
+		err := s.store.DeleteStack(ctx, st.Account, st.Region, st.StackID, s.saved[st.StackID].version)
+		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrStaleVersion) {
+			return err
+		}
+		delete(s.saved, st.StackID)
+		s.all = append(s.all[:i], s.all[i+1:]...)
+		i--
+	}
+	return nil
+}
