@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/statecraft/statecraft/auth/authtest"
+	"github.com/statecraft/statecraft/e2e/internal/server"
 )
 
 // The key pairs of the credentials file the server of
@@ -57,7 +58,7 @@ func TestClientsAuthenticate(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("E2E_ADMIN_SECRET", adminSecret) // the server reads it through ${env:...}
-	endpoint := startServer(t, dir, "--credentials", creds, "--project", "../../examples/user-onboarding/statecraft.yaml")
+	endpoint := server.Start(t, dir, "--credentials", creds, "--project", "../../examples/user-onboarding/statecraft.yaml")
 
 	clients := map[string]sdkCall{
 		"pip-cli":    cliCall(t, dir, endpoint, mustLookPath(t, "aws")),

@@ -16,78 +16,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/statecraft/statecraft/e2e/internal/server"
 )
 
 const (
 	region  = "us-east-1"
 	account = "123456789012"
 )
-
-// startServer builds cmd/statecraft, runs `statecraft server` on a free
-// port and returns its endpoint once its banner is out. The server is
-// stopped when the test ends, and its log shown if the test failed.
-func startServer(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "statecraft")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/statecraft").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	stdoutPath, stderrPath := filepath.Join(dir, "server.out"), filepath.Join(dir, "server.log")
-	stdout, err := os.Create(stdoutPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdout.Close()
-	stderr, err := os.Create(stderrPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stderr.Close()
-	srv := exec.Command(bin, "server", "--listen", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--log-level", "debug")
-	srv.Stdout, srv.Stderr = stdout, stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
-	t.Cleanup(func() {
-		_ = srv.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(60 * time.Second):
-			t.Errorf("server did not stop within 60s of SIGINT; killing it")
-			_ = srv.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			log, _ := os.ReadFile(stderrPath)
-			t.Logf("server log:\n%s", log)
-		}
-	})
-	listening := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(stderrPath)
-			t.Fatalf("server exited before answering: %v\n%s", err, log)
-		default:
-		}
-		out, _ := os.ReadFile(stdoutPath)
-		if m := listening.FindSubmatch(out); m != nil && bytes.Contains(out, []byte("aws stepfunctions list-state-machines --endpoint-url "+string(m[1]))) {
-			return string(m[1])
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not print its banner within 2 minutes; stdout:\n%s", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // cli runs the AWS CLI against the server with nothing of the user's AWS
 // setup, as the README's development pair.
@@ -272,7 +212,7 @@ func TestCloudFormation(t *testing.T) {
 		t.Fatalf("this end-to-end test needs Node.js (node) on PATH for the example's functions: %v", err)
 	}
 	dir := t.TempDir()
-	endpoint := startServer(t, dir)
+	endpoint := server.Start(t, dir)
 	c := newCLI(t, path, endpoint, dir)
 	example, err := filepath.Abs("../../examples/user-onboarding")
 	if err != nil {
