@@ -608,13 +608,9 @@ func (v *defValidator) mapState(st *vdState) {
 // together, and WriterConfig alone formats the output without exporting.
 func (v *defValidator) resultWriter(st *vdState, raw any) {
 	ptr := st.field("ResultWriter")
-	obj, ok := raw.(*jsonv.Object)
+	obj, ok := v.distributedOnly(st, "ResultWriter", "", raw)
 	if !ok {
-		v.schema(ptr, "Field 'ResultWriter' must be an object, got %s", vdDescribe(raw))
 		return
-	}
-	if !vdDistributed(st.obj) {
-		v.schema(ptr, "Field 'ResultWriter' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
 	}
 	args := "Parameters"
 	if st.jsonata {
@@ -693,13 +689,9 @@ var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
 // items, from the S3 sources AWS defines.
 func (v *defValidator) itemReader(st *vdState, raw any) {
 	ptr := st.field("ItemReader")
-	obj, ok := raw.(*jsonv.Object)
+	obj, ok := v.distributedOnly(st, "ItemReader", " with 'Resource' and 'ReaderConfig'", raw)
 	if !ok {
-		v.schema(ptr, "Field 'ItemReader' must be an object with 'Resource' and 'ReaderConfig', got %s", vdDescribe(raw))
 		return
-	}
-	if !vdDistributed(st.obj) {
-		v.schema(ptr, "Field 'ItemReader' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
 	}
 	if _, has := st.obj.Get("ItemsPath"); has {
 		v.schema(st.field("ItemsPath"), "Field 'ItemsPath' cannot be used with 'ItemReader': the items are what the reader reads")
@@ -845,13 +837,9 @@ const vdMaxBatchBytes = 256 * 1024
 // limit, by item count or by size.
 func (v *defValidator) itemBatcher(st *vdState, raw any) {
 	ptr := st.field("ItemBatcher")
-	obj, ok := raw.(*jsonv.Object)
+	obj, ok := v.distributedOnly(st, "ItemBatcher", " with 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch'", raw)
 	if !ok {
-		v.schema(ptr, "Field 'ItemBatcher' must be an object with 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch', got %s", vdDescribe(raw))
 		return
-	}
-	if !vdDistributed(st.obj) {
-		v.schema(ptr, "Field 'ItemBatcher' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it")
 	}
 	expected := "BatchInput, MaxInputBytesPerBatch, MaxInputBytesPerBatchPath, MaxItemsPerBatch, MaxItemsPerBatchPath"
 	if st.jsonata {
@@ -993,4 +981,21 @@ func vdQuoteList(names []string) string {
 		q[i] = "'" + n + "'"
 	}
 	return strings.Join(q, ", ")
+}
+
+// distributedOnly checks a field only a Distributed Map takes (ItemReader,
+// ItemBatcher, ResultWriter): it must be an object (shape says what it
+// should hold), and the Map's ItemProcessor must be DISTRIBUTED. It
+// returns the object, or false when there is none to check further.
+func (v *defValidator) distributedOnly(st *vdState, field, shape string, raw any) (*jsonv.Object, bool) {
+	ptr := st.field(field)
+	obj, ok := raw.(*jsonv.Object)
+	if !ok {
+		v.schema(ptr, "Field '%s' must be an object%s, got %s", field, shape, vdDescribe(raw))
+		return nil, false
+	}
+	if !vdDistributed(st.obj) {
+		v.schema(ptr, "Field '%s' is only supported by a Distributed Map; set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"} in 'ItemProcessor', or remove it", field)
+	}
+	return obj, true
 }
