@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -321,6 +322,9 @@ func (s *Service) serve(r *http.Request) (any, string, error) {
 	if !ok {
 		return nil, action, &apiErr{http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, Version)}
 	}
+	if err := knownParameters(form); err != nil {
+		return nil, action, err
+	}
 	iam := "cloudformation:" + action
 	if !p.Role.Allows(iam) {
 		return nil, action, &apiErr{http.StatusForbidden, "AccessDenied", p.DeniedMessage(iam, "") + " (deploying stacks needs the admin role; this key's is " + string(p.Role) + ")"}
@@ -371,4 +375,42 @@ func ts(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// parameters are the request parameters the operations read, by their
+// first name part (Parameters.member.1.ParameterKey is Parameters), and
+// those they refuse with a message of their own. Any other is refused
+// here by name: a parameter the service does not act on (a rollback
+// trigger, termination protection, a timeout) must not be accepted and
+// dropped.
+var parameters = map[string]bool{
+	"Action": true, "Version": true,
+	"Capabilities": true, "ChangeSetName": true, "ChangeSetType": true, "Description": true, "DisableRollback": true,
+	"LogicalResourceId": true, "NextToken": true, "OnFailure": true, "Parameters": true, "PhysicalResourceId": true,
+	"StackName": true, "StackStatusFilter": true, "Tags": true, "TemplateBody": true, "UsePreviousTemplate": true,
+	// Refused by the operations, each with its own message.
+	"TemplateURL": true, "RetainResources": true, "NotificationARNs": true, "StackPolicyBody": true, "StackPolicyURL": true,
+	"RoleARN": true, "ResourceTypes": true, "RollbackConfiguration": true,
+}
+
+// knownParameters refuses a request naming a parameter Statecraft does not
+// implement.
+func knownParameters(form url.Values) error {
+	var unknown []string
+	for k := range form {
+		name, _, _ := strings.Cut(k, ".")
+		if !parameters[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	unknown = slices.Compact(unknown)
+	verb := " are"
+	if len(unknown) == 1 {
+		verb = " is"
+	}
+	return validation("%s not supported by Statecraft", strings.Join(unknown, ", ")+verb)
 }
