@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/tasks"
@@ -115,13 +117,44 @@ func httpCall(url, path, body, rest string) string {
 // local Lambda function, an HTTP task and a nested execution, started both
 // ways through the AWS SDK. A synchronous run answers with the output; an
 // asynchronous one is not describable, so its end shows in what its last
-// task did.
+// task did. On a server with Options.ExpressAllTasks the same machine also
+// runs an activity (a worker polling GetActivityTask and answering
+// SendTaskSuccess) and waits for a nested execution (.sync), which AWS
+// refuses in EXPRESS machines.
 func TestSDKExpressRunsTasks(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ExpressAllTasks=%v", all), func(t *testing.T) { testSDKExpressRunsTasks(t, all) })
+	}
+}
+
+func testSDKExpressRunsTasks(t *testing.T, all bool) {
 	srv := newCallees(t)
 	conns := connections{expressConn: {Arn: expressConn, APIKey: &httptask.APIKeyAuth{Name: "X-Api-Key", Value: calleesKey}}}
-	e := newEnvTasks(t, nil, &tasks.Invoker{Functions: localFunctions(t), HTTP: &httptask.Invoker{Connections: conns}})
+	e := newEnvOptions(t, nil, engine.Options{Tasks: &tasks.Invoker{Functions: localFunctions(t), HTTP: &httptask.Invoker{Connections: conns}}},
+		Options{ExpressAllTasks: all})
 	c := e.newClient("us-east-1")
 	ctx := context.Background()
+	worked := make(chan string, 2)
+	// Work and Wait are an activity and a nested .sync execution: on a
+	// server without ExpressAllTasks the machine has neither.
+	work, wait, workerOut := `"Next":"Done"`, "", ""
+	if all {
+		act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
+		workCtx, stopWork := context.WithCancel(ctx)
+		var worker sync.WaitGroup
+		worker.Go(func() { activityWorker(workCtx, t, e.newClient("us-east-1"), aws.ToString(act.ActivityArn), worked) })
+		t.Cleanup(func() {
+			stopWork()
+			worker.Wait()
+		})
+		work = `"Next":"Work"`
+		wait = `"Work":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","TimeoutSeconds":60,
+			"Parameters":{"run.$":"$.run"},"ResultPath":"$.worked","Next":"Wait"},
+		"Wait":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+			"Parameters":{"StateMachineArn":"CHILD","Input":{"run.$":"$.run"}},
+			"ResultSelector":{"status.$":"$.Status"},"ResultPath":"$.waited","Next":"Done"},`
+		workerOut = `,"worker.$":"$.worked.by","waited.$":"$.waited.status"`
+	}
 
 	child := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name: aws.String("child"), RoleArn: aws.String(role),
@@ -135,8 +168,9 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 		`"ResultSelector":{"status.$":"$.StatusCode","body.$":"$.ResponseBody"},"ResultPath":"$.notified","Next":"Child"`) + `,
 		"Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
 			"Parameters":{"StateMachineArn":"` + aws.ToString(child.StateMachineArn) + `","Input":{"run.$":"$.run"}},
-			"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.child","Next":"Done"},
-		"Done":` + httpCall(srv.URL, "/done", `{"run.$":"$.run","n.$":"$.doubled.n"}`, `"ResultPath":null,"End":true`) + `}}`)
+			"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.child",` + work + `},
+		` + strings.ReplaceAll(wait, "CHILD", aws.ToString(child.StateMachineArn)) + `
+		"Done":` + httpCall(srv.URL, "/done", `{"run.$":"$.run","n.$":"$.doubled.n"`+workerOut+`}`, `"ResultPath":null,"End":true`) + `}}`)
 	sm := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name: aws.String("express-tasks"), Definition: aws.String(def), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
 	}))(t)
@@ -151,13 +185,23 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 			Status int
 			Body   map[string]any
 		}
-		Child struct{ Arn string }
+		Child  struct{ Arn string }
+		Worked struct{ By, Run string }
+		Waited struct{ Status string }
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(res.Output)), &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.Doubled.N != 42 || out.Notified.Status != 200 || out.Notified.Body["ok"] != true || !strings.Contains(out.Child.Arn, ":execution:child:") {
 		t.Errorf("output %s", aws.ToString(res.Output))
+	}
+	if all {
+		if out.Worked != (struct{ By, Run string }{"worker-1", "sync"}) || out.Waited.Status != "SUCCEEDED" {
+			t.Errorf("output %s", aws.ToString(res.Output))
+		}
+		if run := <-worked; run != "sync" {
+			t.Errorf("the worker worked for %s", run)
+		}
 	}
 	if body := srv.waitCall(t, "/notify", "sync"); body["n"] != float64(42) {
 		t.Errorf("the HTTP task sent %v", body)
@@ -169,8 +213,41 @@ func TestSDKExpressRunsTasks(t *testing.T) {
 	if !strings.Contains(aws.ToString(async.ExecutionArn), ":express:express-tasks:") {
 		t.Errorf("async ARN %s", aws.ToString(async.ExecutionArn))
 	}
-	if body := srv.waitCall(t, "/done", "async"); body["n"] != float64(10) {
+	body := srv.waitCall(t, "/done", "async")
+	if body["n"] != float64(10) || all && (body["worker"] != "worker-1" || body["waited"] != "SUCCEEDED") {
 		t.Errorf("the last task sent %v", body)
 	}
+	if all {
+		if run := <-worked; run != "async" {
+			t.Errorf("the worker worked for %s", run)
+		}
+	}
 	srv.waitCall(t, "/child", "async")
+}
+
+// activityWorker long-polls GetActivityTask and answers each task with
+// {"by": "worker-1", "run": the task's run}, until ctx ends; it tells
+// worked each run it worked for.
+func activityWorker(ctx context.Context, t *testing.T, c *sfn.Client, activityArn string, worked chan<- string) {
+	for ctx.Err() == nil {
+		task, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(activityArn), WorkerName: aws.String("worker-1")})
+		if err != nil || task.TaskToken == nil {
+			continue
+		}
+		var in struct{ Run string }
+		if err := json.Unmarshal([]byte(aws.ToString(task.Input)), &in); err != nil {
+			t.Errorf("task input %s: %v", aws.ToString(task.Input), err)
+			return
+		}
+		out := `{"by":"worker-1","run":"` + in.Run + `"}`
+		if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(out)}); err != nil {
+			t.Errorf("SendTaskSuccess: %v", err)
+			return
+		}
+		select {
+		case worked <- in.Run:
+		default:
+			t.Errorf("a task too many, for %s", in.Run)
+		}
+	}
 }

@@ -95,6 +95,13 @@ func newEnvTasks(t *testing.T, keyring *auth.Keyring, tasks taskport.Port) *test
 // the test's).
 func newEnvEngine(t *testing.T, keyring *auth.Keyring, eopts engine.Options) *testEnv {
 	t.Helper()
+	return newEnvOptions(t, keyring, eopts, Options{})
+}
+
+// newEnvOptions is newEnvEngine with the API's options opts (its Log,
+// LongPoll and Auth are the test's).
+func newEnvOptions(t *testing.T, keyring *auth.Keyring, eopts engine.Options, opts Options) *testEnv {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "statecraft.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +116,7 @@ func newEnvEngine(t *testing.T, keyring *auth.Keyring, eopts engine.Options) *te
 		defer close(done)
 		_ = eng.Run(ctx)
 	}()
-	opts := Options{Log: log, LongPoll: 200 * time.Millisecond}
+	opts.Log, opts.LongPoll = log, 200*time.Millisecond
 	if keyring != nil {
 		opts.Auth = &auth.Authenticator{Keyring: keyring, Service: SigningName}
 	}

@@ -39,6 +39,12 @@ type Options struct {
 	// LongPoll is how long GetActivityTask waits for a task; 0 means AWS's
 	// 60 seconds.
 	LongPoll time.Duration
+	// ExpressAllTasks lets EXPRESS machines use activities, .sync and
+	// .waitForTaskToken, which AWS's CreateStateMachine refuses in them.
+	// The engine runs those resources in EXPRESS executions as in
+	// STANDARD ones (in memory); off by default, so the API answers as
+	// AWS does.
+	ExpressAllTasks bool
 }
 
 // maxBody bounds a request body. AWS caps requests at 1 MB, but a

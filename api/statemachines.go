@@ -179,12 +179,12 @@ func invalidDefinition(problems []asl.Problem) *apiError {
 }
 
 // validateDefinition is asl.Validate behind the strict JSON check that
-// parseJSON explains.
-func validateDefinition(def, typ string) []asl.Problem {
+// parseJSON explains; express adds AWS's rules of EXPRESS machines.
+func validateDefinition(def string, express bool) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: typ == typeExpress}); len(problems) > 0 {
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: express}); len(problems) > 0 {
 		return problems
 	}
 	// What passes validation must also build: ValidateStateMachineDefinition
@@ -195,9 +195,16 @@ func validateDefinition(def, typ string) []asl.Problem {
 	return nil
 }
 
-// checkDefinition validates a definition for a machine type.
-func checkDefinition(def, typ string) *apiError {
-	if problems := validateDefinition(def, typ); len(problems) > 0 {
+// expressRules tells whether a machine of type typ is held to AWS's rules
+// of EXPRESS machines (no activities, .sync or .waitForTaskToken): an
+// EXPRESS machine is, unless the server runs with Options.ExpressAllTasks.
+func (s *server) expressRules(typ string) bool {
+	return typ == typeExpress && !s.opts.ExpressAllTasks
+}
+
+// checkDefinition validates a definition; express as validateDefinition.
+func checkDefinition(def string, express bool) *apiError {
+	if problems := validateDefinition(def, express); len(problems) > 0 {
 		return invalidDefinition(problems)
 	}
 	return nil
@@ -254,7 +261,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
-	if err := checkDefinition(def, typ); err != nil {
+	if err := checkDefinition(def, s.expressRules(typ)); err != nil {
 		return nil, err
 	}
 	now := s.stamp()
@@ -435,7 +442,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 		return nil, smDeleting(sm.Arn)
 	}
 	if defGiven {
-		if err := checkDefinition(def, sm.Type); err != nil {
+		if err := checkDefinition(def, s.expressRules(sm.Type)); err != nil {
 			return nil, err
 		}
 		sm.Definition = def
@@ -682,7 +689,7 @@ func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	if nGiven && n > 0 {
 		limit = int(n)
 	}
-	problems := validateDefinition(def, typ)
+	problems := validateDefinition(def, s.expressRules(typ))
 	out := &validateOutput{Result: "OK", Diagnostics: []diagnostic{}}
 	if len(problems) > 0 {
 		out.Result = "FAIL"

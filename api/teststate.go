@@ -221,7 +221,7 @@ func describeJSON(text string, err error) string {
 // test in it.
 func testedState(a *testStateArgs) (*asl.StateMachine, *asl.State, *apiError) {
 	if a.stateName != "" {
-		if aerr := checkDefinition(a.def, typeStandard); aerr != nil {
+		if aerr := checkDefinition(a.def, false); aerr != nil {
 			return nil, nil, aerr
 		}
 		sm, err := asl.Parse([]byte(a.def))

@@ -81,6 +81,9 @@ type ServerOptions struct {
 	// CostPrices is a JSON price table (package cost) over the embedded
 	// us-east-1 list prices; "" keeps those.
 	CostPrices string `json:"costPrices"`
+	// ExpressAllTasks lets EXPRESS machines use activities, .sync and
+	// .waitForTaskToken, which AWS refuses in them (api.Options).
+	ExpressAllTasks bool `json:"expressAllTasks"`
 }
 
 // Duration is a time.Duration written "90s" or "5m" in the config file.
@@ -123,14 +126,17 @@ func DefaultServerOptions() ServerOptions {
 
 // ServerEnv maps environment variables to settings.
 var ServerEnv = map[string]func(*ServerOptions, string){
-	"STATECRAFT_LISTEN":         func(o *ServerOptions, v string) { o.Listen = v },
-	"STATECRAFT_DATA":           func(o *ServerOptions, v string) { o.Data = v },
-	"STATECRAFT_DB":             func(o *ServerOptions, v string) { o.DB = v },
-	"STATECRAFT_DB_SCHEMA":      func(o *ServerOptions, v string) { o.DBSchema = v },
-	"STATECRAFT_NODE_ID":        func(o *ServerOptions, v string) { o.NodeID = v },
-	"STATECRAFT_REGION":         func(o *ServerOptions, v string) { o.Region = v },
-	"STATECRAFT_ACCOUNT":        func(o *ServerOptions, v string) { o.Account = v },
-	"STATECRAFT_NO_SYNC":        func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
+	"STATECRAFT_LISTEN":    func(o *ServerOptions, v string) { o.Listen = v },
+	"STATECRAFT_DATA":      func(o *ServerOptions, v string) { o.Data = v },
+	"STATECRAFT_DB":        func(o *ServerOptions, v string) { o.DB = v },
+	"STATECRAFT_DB_SCHEMA": func(o *ServerOptions, v string) { o.DBSchema = v },
+	"STATECRAFT_NODE_ID":   func(o *ServerOptions, v string) { o.NodeID = v },
+	"STATECRAFT_REGION":    func(o *ServerOptions, v string) { o.Region = v },
+	"STATECRAFT_ACCOUNT":   func(o *ServerOptions, v string) { o.Account = v },
+	"STATECRAFT_NO_SYNC":   func(o *ServerOptions, v string) { o.NoSync = v == "1" || strings.EqualFold(v, "true") },
+	"STATECRAFT_EXPRESS_ALL_TASKS": func(o *ServerOptions, v string) {
+		o.ExpressAllTasks = v == "1" || strings.EqualFold(v, "true")
+	},
 	"STATECRAFT_LOG_FORMAT":     func(o *ServerOptions, v string) { o.LogFormat = v },
 	"STATECRAFT_LOG_LEVEL":      func(o *ServerOptions, v string) { o.LogLevel = v },
 	"STATECRAFT_PROJECT":        func(o *ServerOptions, v string) { o.Project = v },
@@ -184,6 +190,7 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"region":              func(o *ServerOptions, f ServerOptions) { o.Region = f.Region },
 	"account":             func(o *ServerOptions, f ServerOptions) { o.Account = f.Account },
 	"no-sync":             func(o *ServerOptions, f ServerOptions) { o.NoSync = f.NoSync },
+	"express-all-tasks":   func(o *ServerOptions, f ServerOptions) { o.ExpressAllTasks = f.ExpressAllTasks },
 	"log-format":          func(o *ServerOptions, f ServerOptions) { o.LogFormat = f.LogFormat },
 	"log-level":           func(o *ServerOptions, f ServerOptions) { o.LogLevel = f.LogLevel },
 	"project":             func(o *ServerOptions, f ServerOptions) { o.Project = f.Project },

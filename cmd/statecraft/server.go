@@ -58,6 +58,7 @@ its files readable by the server's user only (0600).`,
 	f.StringVar(&flags.Region, "region", flags.Region, "default region for ARNs (requests signed for another region use theirs)")
 	f.StringVar(&flags.Account, "account", flags.Account, "account id used in ARNs")
 	f.BoolVar(&flags.NoSync, "no-sync", false, "do not fsync commits (faster; a power cut may lose the last steps)")
+	f.BoolVar(&flags.ExpressAllTasks, "express-all-tasks", false, "let EXPRESS machines use activities, .sync and .waitForTaskToken (AWS refuses them)")
 	f.StringVar(&flags.LogFormat, "log-format", flags.LogFormat, "log format: text or json")
 	f.StringVar(&flags.LogLevel, "log-level", flags.LogLevel, "log level: debug, info, warn or error")
 	f.StringVar(&flags.Project, "project", "", "project file (statecraft.yaml) to apply at start-up: functions, state machines, connections, activities, tenants, the media service")
