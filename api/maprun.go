@@ -71,7 +71,7 @@ type mapRunCounts struct {
 
 func countsOf(c store.MapRunCounts) mapRunCounts {
 	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
-		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten}
+		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten, PendingRedrive: c.PendingRedrive}
 }
 
 type describeMapRunOutput struct {
@@ -92,9 +92,7 @@ type describeMapRunOutput struct {
 // mapRunRedriveReason is why no redrive of its parent can run the
 // unsuccessful children of Map Run r again, "" when one can: a Map Run
 // that succeeded (its failures tolerated) is never redriven, one that
-// failed or was aborted is as long as its parent can be. Children waiting
-// to be redriven are never counted (pendingRedrive 0): a redrive starts
-// them again in its own step.
+// failed or was aborted is as long as its parent can be.
 func (s *server) mapRunRedriveReason(c *call, r *store.MapRun) (string, error) {
 	if r.Status == "RUNNING" {
 		return "", nil

@@ -80,7 +80,7 @@ func TestSDKRedriveMapRun(t *testing.T) {
 		t.Fatalf("NOT_REDRIVEN children: %+v", kids)
 	}
 	if kids := list("", types.ExecutionStatusPendingRedrive); len(kids) != 0 {
-		t.Fatalf("PENDING_REDRIVE children (a redrive starts them at once): %+v", kids)
+		t.Fatalf("PENDING_REDRIVE children (one to rerun, within MaxConcurrency): %+v", kids)
 	}
 
 	// Only the failed child runs again, then the one never started.
@@ -191,5 +191,87 @@ func TestSDKMapRunChildParallel(t *testing.T) {
 	m := must(c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: kids.Executions[0].ExecutionArn}))(t)
 	if !strings.HasPrefix(aws.ToString(m.Name), "par/") || len(aws.ToString(m.Label)) != 8 || !strings.Contains(aws.ToString(m.Definition), `"StartAt":"P"`) {
 		t.Fatalf("machine of a child of an unlabelled Map: %s %s %s", aws.ToString(m.Name), aws.ToString(m.Label), aws.ToString(m.Definition))
+	}
+}
+
+// TestSDKRedriveMapRunMaxConcurrency: a redrive holds to the Map Run's
+// MaxConcurrency; the children it will rerun wait as PENDING_REDRIVE,
+// counted in pendingRedrive, and start one by one as the others finish.
+func TestSDKRedriveMapRunMaxConcurrency(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	ctx := context.Background()
+	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
+	def := fmt.Sprintf(`{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Fan","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"T","States":{"T":{"Type":"Task","Resource":%q,"End":true}}}}}}`, *act.ActivityArn)
+	sm := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("fan"), Definition: aws.String(compact(def)), RoleArn: aws.String(role)}))(t)
+	ex := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2,3]`)}))(t)
+	for _, want := range []string{"1", "2"} {
+		task := pollTask(t, c, *act.ActivityArn)
+		if aws.ToString(task.Input) != want {
+			t.Fatalf("child's input %s, want %s", aws.ToString(task.Input), want)
+		}
+		must(c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("Boom")}))(t)
+	}
+	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusFailed)
+	runArn := must(c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn}))(t).MapRuns[0].MapRunArn
+	counts := func() types.MapRunExecutionCounts {
+		return *must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runArn}))(t).ExecutionCounts
+	}
+	list := func(s types.ExecutionStatus) []types.ExecutionListItem {
+		return must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runArn, StatusFilter: s}))(t).Executions
+	}
+	if n := counts(); n.Failed != 2 || n.Pending != 1 || aws.ToInt64(n.PendingRedrive) != 0 {
+		t.Fatalf("failed Map Run: %+v", n)
+	}
+
+	must(c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	if n := counts(); n.Running != 1 || aws.ToInt64(n.PendingRedrive) != 1 || n.Failed != 0 || n.Pending != 1 || n.Total != 3 {
+		t.Fatalf("redriven Map Run: %+v", n)
+	}
+	waiting := list(types.ExecutionStatusPendingRedrive)
+	if len(waiting) != 1 || waiting[0].StopDate == nil || aws.ToInt32(waiting[0].RedriveCount) != 0 {
+		t.Fatalf("PENDING_REDRIVE children: %+v", waiting)
+	}
+	wd := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: waiting[0].ExecutionArn}))(t)
+	if wd.Status != types.ExecutionStatusPendingRedrive || aws.ToString(wd.Input) != "2" {
+		t.Fatalf("a child waiting for its redrive: %s %s", wd.Status, aws.ToString(wd.Input))
+	}
+	if kids := list(types.ExecutionStatusRunning); len(kids) != 1 || aws.ToInt32(kids[0].RedriveCount) != 1 {
+		t.Fatalf("RUNNING children: %+v", kids)
+	}
+
+	task := pollTask(t, c, *act.ActivityArn)
+	if aws.ToString(task.Input) != "1" {
+		t.Fatalf("first rerun child's input %s", aws.ToString(task.Input))
+	}
+	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"one"`)}))(t)
+	task = pollTask(t, c, *act.ActivityArn)
+	if aws.ToString(task.Input) != "2" {
+		t.Fatalf("second rerun child's input %s", aws.ToString(task.Input))
+	}
+	if n := counts(); n.Running != 1 || aws.ToInt64(n.PendingRedrive) != 0 || n.Succeeded != 1 || n.Pending != 1 {
+		t.Fatalf("Map Run once the waiting child started: %+v", n)
+	}
+	if kids := list(types.ExecutionStatusPendingRedrive); len(kids) != 0 {
+		t.Fatalf("PENDING_REDRIVE children left: %+v", kids)
+	}
+	rd := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: waiting[0].ExecutionArn}))(t)
+	if rd.Status != types.ExecutionStatusRunning || aws.ToInt32(rd.RedriveCount) != 1 || rd.RedriveDate == nil {
+		t.Fatalf("the child once rerun: %s %d", rd.Status, aws.ToInt32(rd.RedriveCount))
+	}
+	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"two"`)}))(t)
+	task = pollTask(t, c, *act.ActivityArn)
+	if aws.ToString(task.Input) != "3" {
+		t.Fatalf("last child's input %s", aws.ToString(task.Input))
+	}
+	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"three"`)}))(t)
+	out := waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusSucceeded)
+	if aws.ToString(out.Output) != `["one","two","three"]` {
+		t.Fatalf("output %s", aws.ToString(out.Output))
+	}
+	if n := counts(); n.Succeeded != 3 || aws.ToInt64(n.PendingRedrive) != 0 || n.Running != 0 {
+		t.Fatalf("Map Run at the end: %+v", n)
 	}
 }

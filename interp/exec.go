@@ -196,6 +196,10 @@ type fanout struct {
 	endedRun *MapRun
 	rerun    map[int]int64
 	rerunAt  map[int]time.Time
+	// redriveQueue holds, in index order, the unsuccessful children a
+	// redrive runs again once MaxConcurrency lets them start (AWS's
+	// PENDING_REDRIVE).
+	redriveQueue []*frame
 }
 
 // stateError is an error raised while running a state.

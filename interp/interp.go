@@ -15,6 +15,9 @@ const (
 	Failed    Status = "FAILED"
 	TimedOut  Status = "TIMED_OUT"
 	Aborted   Status = "ABORTED"
+	// PendingRedrive is a Map Run child that a redrive will run again
+	// once the Map Run's MaxConcurrency lets it start.
+	PendingRedrive Status = "PENDING_REDRIVE"
 )
 
 // DefaultMaxPayload is AWS's 256 KiB payload limit.

@@ -41,6 +41,9 @@ type MapRun struct {
 // MapRunCounts are a Map Run's itemCounts or executionCounts.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+	// PendingRedrive counts the unsuccessful children a redrive will run
+	// again once MaxConcurrency lets them start.
+	PendingRedrive int64
 }
 
 // MapRunChild is one child execution of a Map Run as it now is.
@@ -51,7 +54,7 @@ type MapRunChild struct {
 	Arn, StateMachineArn, Name string
 	Index                      int
 	Items                      int64  // how many items it processes (a batch's, or 1)
-	Status                     Status // Running, Succeeded, Failed, TimedOut or Aborted
+	Status                     Status // Running, Succeeded, Failed, TimedOut, Aborted or PendingRedrive
 	StartDate, StopDate        time.Time
 	// Input is the child's input as JSON text, set in the step that
 	// started it ("" in a later step's change); Output its output when it
@@ -144,7 +147,12 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	case c.err != nil:
 		ch.Error, ch.Cause, ch.HasCause = c.err.name, c.err.cause, c.err.hasCause
 	}
-	if status != Running {
+	switch status {
+	case Running:
+	case PendingRedrive:
+		// It waits with the dates of the attempt that did not succeed.
+		ch.StopDate = c.ended
+	default:
 		ch.StopDate = x.now
 	}
 	if i, ok := l.childAt[execArn]; ok {
@@ -249,6 +257,18 @@ func (x *Execution) endRun(f *frame, status Status) {
 	f.run = nil
 	f.endedRun = r
 	delete(x.runs, r.Arn)
+	// Children still waiting for their redrive did not run again: they
+	// count as what they were, for the next redrive to rerun.
+	for _, c := range f.redriveQueue {
+		w := weight(f, c.index)
+		r.Executions.PendingRedrive--
+		r.Items.PendingRedrive -= w
+		st := unsuccessful(c)
+		addCount(&r.Executions, st, 1)
+		addCount(&r.Items, st, w)
+		x.logChild(f, c, st)
+	}
+	f.redriveQueue = nil
 	for _, c := range f.children {
 		if c.phase == phaseDone {
 			continue
@@ -275,9 +295,11 @@ func (x *Execution) endRun(f *frame, status Status) {
 
 // runRedriven reopens the Map Run of Distributed Map frame f, which ended
 // without succeeding, for a redrive that runs again the children again
-// holds: they count as running from now, no longer as failed, timed out
-// or aborted; the children that never started are still pending.
-func (x *Execution) runRedriven(f *frame, again []*frame) {
+// holds and will run those queued holds as MaxConcurrency allows: the
+// first count as running from now, the others as pendingRedrive, no
+// longer as failed, timed out or aborted; the children that never
+// started are still pending.
+func (x *Execution) runRedriven(f *frame, again, queued []*frame) {
 	r := f.endedRun
 	if r == nil {
 		return
@@ -288,23 +310,13 @@ func (x *Execution) runRedriven(f *frame, again []*frame) {
 	if f.rerun == nil {
 		f.rerun, f.rerunAt = map[int]int64{}, map[int]time.Time{}
 	}
-	for _, c := range again {
+	for _, c := range append(again[:len(again):len(again)], queued...) {
 		w := weight(f, c.index)
-		switch {
-		case c.aborted:
-			r.Executions.Aborted--
-			r.Items.Aborted -= w
-		case c.err != nil && c.err.name == "States.Timeout":
-			r.Executions.TimedOut--
-			r.Items.TimedOut -= w
-		default:
-			r.Executions.Failed--
-			r.Items.Failed -= w
-		}
-		r.Executions.Running++
-		r.Items.Running += w
-		f.rerun[c.index]++
-		f.rerunAt[c.index] = x.now
+		st := unsuccessful(c)
+		addCount(&r.Executions, st, -1)
+		addCount(&r.Items, st, -w)
+		r.Executions.PendingRedrive++
+		r.Items.PendingRedrive += w
 	}
 	f.run = r
 	if x.runs == nil {
@@ -313,7 +325,51 @@ func (x *Execution) runRedriven(f *frame, again []*frame) {
 	x.runs[r.Arn] = f
 	x.logRun(r)
 	for _, c := range again {
-		x.logChild(f, c, Running)
+		x.runChildRedriven(f, c)
+	}
+	for _, c := range queued {
+		x.logChild(f, c, PendingRedrive)
+	}
+}
+
+// runChildRedriven counts child c of f's Map Run, waiting for its
+// redrive, as running again.
+func (x *Execution) runChildRedriven(f *frame, c *frame) {
+	r := f.run
+	if r == nil {
+		return
+	}
+	w := weight(f, c.index)
+	r.Executions.PendingRedrive--
+	r.Items.PendingRedrive -= w
+	r.Executions.Running++
+	r.Items.Running += w
+	f.rerun[c.index]++
+	f.rerunAt[c.index] = x.now
+	x.logRun(r)
+	x.logChild(f, c, Running)
+}
+
+// unsuccessful is how child c, which did not succeed, ended.
+func unsuccessful(c *frame) Status {
+	switch {
+	case c.aborted:
+		return Aborted
+	case c.err != nil && c.err.name == "States.Timeout":
+		return TimedOut
+	}
+	return Failed
+}
+
+// addCount adds n to the count of status st.
+func addCount(m *MapRunCounts, st Status, n int64) {
+	switch st {
+	case Aborted:
+		m.Aborted += n
+	case TimedOut:
+		m.TimedOut += n
+	default:
+		m.Failed += n
 	}
 }
 

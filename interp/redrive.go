@@ -97,11 +97,17 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 			continue
 		}
 		f.results[c.index] = nil
-		f.running++
 		again = append(again, c)
 	}
+	f.redriveQueue = nil
+	if st.Distributed && f.maxConc > 0 && len(again) > f.maxConc {
+		// A Map Run's redrive holds to its MaxConcurrency: the rest wait
+		// as PENDING_REDRIVE and start as running children finish (pump).
+		again, f.redriveQueue = again[:f.maxConc], again[f.maxConc:]
+	}
+	f.running = len(again)
 	if st.Distributed {
-		x.runRedriven(f, again)
+		x.runRedriven(f, again, f.redriveQueue)
 	}
 	// Iterations start in index order, as they first did; the stack is
 	// LIFO, so the parent goes first and the first child last.
