@@ -39,6 +39,24 @@ func parseMapRunArn(s string) (stepArn, *apiError) {
 	return a, nil
 }
 
+// parseExpressChildArn accepts the ARN of an Express child of a Map Run,
+// arn:...:express:MACHINE/LABEL:NAME:ID: the one kind of Express execution
+// DescribeExecution takes. GetExecutionHistory, StopExecution and
+// DescribeStateMachineForExecution refuse it as AWS does with any Express
+// execution (InvalidArn, "Resource type not valid in this context:
+// express").
+func parseExpressChildArn(s string) (stepArn, bool) {
+	a, err := parseArn(s)
+	if err != nil || a.typ != "express" || len(a.rest) != 3 {
+		return stepArn{}, false
+	}
+	machine, label, labelled := strings.Cut(a.rest[0], "/")
+	if !labelled || !validName(machine) || !validName(label) || !validName(a.rest[1]) || !validName(a.rest[2]) {
+		return stepArn{}, false
+	}
+	return a, true
+}
+
 // lookupMapRun resolves a Map Run ARN of a request: InvalidArn,
 // AccessDenied, or ResourceNotFound.
 func (s *server) lookupMapRun(c *call, text string) (*store.MapRun, error) {

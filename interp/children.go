@@ -176,7 +176,7 @@ func (x *Execution) pump(f *frame) bool {
 			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
 		}
 		x.push(f)
-		x.reopen(c, start)
+		x.rerunChild(f, c, start)
 		return false
 	}
 	if st.Type == asl.TypeMap && f.nextItem < len(f.items) && (f.maxConc <= 0 || f.running < f.maxConc) {
@@ -220,6 +220,9 @@ func (x *Execution) pump(f *frame) bool {
 		f.running++
 		if st.Distributed {
 			x.runChildStarted(f, c)
+		}
+		if st.ExpressChildren {
+			x.startChildLimit(c)
 		}
 		// The iteration runs first; f comes back to start the next one.
 		x.push(f)
@@ -321,6 +324,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	}
 	f.running--
 	c.ended = x.now
+	x.stopChildLimit(c)
 	st := f.state
 	if st.Distributed {
 		x.runChildDone(f, c)
@@ -424,6 +428,7 @@ func (x *Execution) abortFrame(c *frame) {
 	if c.phase == phaseDone {
 		return
 	}
+	x.stopChildLimit(c)
 	x.endRun(c, Aborted)
 	switch c.phase {
 	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:

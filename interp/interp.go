@@ -43,7 +43,15 @@ type Options struct {
 	// has no clock to time them out. The execution fails with
 	// States.Runtime instead of hanging its driver.
 	MaxTransitionsPerStep int64
+	// ExpressChildLimit is how long an Express child of a Distributed Map
+	// (ExecutionType EXPRESS) may run before it times out with
+	// States.Timeout: 0 means AWS's 5 minutes. Tests shorten it.
+	ExpressChildLimit time.Duration
 }
+
+// DefaultExpressChildLimit is AWS's limit on an Express execution's
+// duration, which holds for each Express child of a Distributed Map.
+const DefaultExpressChildLimit = 5 * time.Minute
 
 // DefaultMaxTransitionsPerStep is the default Options.MaxTransitionsPerStep.
 const DefaultMaxTransitionsPerStep = 10_000_000

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -134,11 +133,10 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 		x.runLog = &mapRunLog{}
 	}
 	l := x.runLog
-	name := childName(f.mapRunArn, c.index)
-	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
+	name, execArn, smArn, redrives, redriveDate := x.childIdentity(f, c)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
 		Items: weight(f, c.index), Status: status, StartDate: c.began,
-		RedriveCount: f.rerun[c.index], RedriveDate: f.rerunAt[c.index]}
+		RedriveCount: redrives, RedriveDate: redriveDate}
 	switch {
 	case status == Running:
 		ch.Input = jsonv.String(c.itemIn)
@@ -327,8 +325,12 @@ func (x *Execution) runRedriven(f *frame, again, queued []*frame) {
 	for _, c := range again {
 		x.runChildRedriven(f, c)
 	}
-	for _, c := range queued {
-		x.logChild(f, c, PendingRedrive)
+	if !f.state.ExpressChildren {
+		// An Express child is not redriven but started anew: the
+		// execution that failed stays as it ended.
+		for _, c := range queued {
+			x.logChild(f, c, PendingRedrive)
+		}
 	}
 }
 
@@ -346,6 +348,9 @@ func (x *Execution) runChildRedriven(f *frame, c *frame) {
 	r.Items.Running += w
 	f.rerun[c.index]++
 	f.rerunAt[c.index] = x.now
+	if f.state.ExpressChildren {
+		c.began = x.now // a new execution
+	}
 	x.logRun(r)
 	x.logChild(f, c, Running)
 }
