@@ -439,6 +439,7 @@ func (x *Execution) abortFrame(c *frame) {
 	}
 	c.phase = phaseDone
 	c.aborted = true
+	c.ended = x.now
 }
 
 // mapRunArn names the Map Run of a Distributed Map:

@@ -294,6 +294,12 @@ func (x *Execution) Apply(ev Event) []Command {
 		}
 		return x.takeCommands()
 	}
+	if ev.Kind == StopMapRunChild {
+		if !x.applyStopMapRunChild(ev) {
+			return nil
+		}
+		return x.takeCommands()
+	}
 	if ev.Kind == TimerFired && x.childLimits[ev.Ref] != nil {
 		x.now = ev.Time
 		if ev.Seed != 0 {

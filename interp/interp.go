@@ -118,6 +118,11 @@ const (
 	// ignored by a running or succeeded execution.
 	Redrive
 	UpdateMapRun // UpdateMapRun: MapRun says what changes
+	// StopMapRunChild is StopExecution of a running STANDARD child of a
+	// Map Run: MapRun.Arn names the Map Run, Child the child's execution
+	// ARN, Error and Cause are as given. The child is aborted; its Map
+	// counts it as a child that did not succeed.
+	StopMapRunChild
 )
 
 // Event is one input to Apply.
@@ -131,6 +136,9 @@ type Event struct {
 	WorkerName string
 	// MapRun is an UpdateMapRun's Map Run and new limits.
 	MapRun *MapRunUpdate
+	// Child is the execution ARN of the Map Run child a StopMapRunChild
+	// stops.
+	Child string
 	// Seed seeds the randomness used while applying this event (jitter,
 	// States.UUID, States.MathRandom). Record it to replay exactly.
 	Seed uint64

@@ -229,6 +229,10 @@ func (x *Execution) runChildDone(f *frame, c *frame) {
 	r.Items.Running -= w
 	status := Succeeded
 	switch {
+	case c.aborted:
+		status = Aborted
+		r.Executions.Aborted++
+		r.Items.Aborted += w
 	case c.err == nil:
 		r.Executions.Succeeded++
 		r.Items.Succeeded += w
@@ -429,6 +433,47 @@ func (x *Execution) applyUpdateMapRun(ev Event) bool {
 		x.rng = ev.Seed
 	}
 	x.updateRun(f, ev.MapRun)
+	x.run()
+	return true
+}
+
+// applyStopMapRunChild handles a StopMapRunChild event; it reports false
+// when no running child of a running Map Run of this execution has the
+// ARN (the event is then ignored, changing nothing).
+func (x *Execution) applyStopMapRunChild(ev Event) bool {
+	if ev.MapRun == nil {
+		return false
+	}
+	f, ok := x.runs[ev.MapRun.Arn]
+	if !ok || f.run == nil || f.phase != phaseChildren || f.state.ExpressChildren {
+		return false
+	}
+	var c *frame
+	for _, k := range f.children {
+		if k.phase == phaseDone {
+			continue
+		}
+		if _, a, _, _, _ := x.childIdentity(f, k); a == ev.Child {
+			c = k
+			break
+		}
+	}
+	if c == nil {
+		return false
+	}
+	x.now = ev.Time
+	if ev.Seed != 0 {
+		x.rng = ev.Seed
+	}
+	// What the child was doing is cancelled; it ends ABORTED with the
+	// error and cause StopExecution gave, and its Map goes on as after a
+	// child that did not succeed: within the tolerated failures the other
+	// children keep running, beyond them the Map Run fails with that
+	// error. A redrive of the parent runs it again.
+	x.abortFrame(c)
+	c.out, c.outBound = nil, 0
+	c.err = &stateError{name: ev.Error, cause: ev.Cause, hasCause: ev.Cause != ""}
+	x.childDone(f, c)
 	x.run()
 	return true
 }

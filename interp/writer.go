@@ -182,7 +182,6 @@ func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 	}
 	if c.aborted {
 		rec["Status"] = "ABORTED"
-		rec["StopDate"] = x.now.UTC().Format(time.RFC3339Nano)
 		return jsonv.FromMap(rec)
 	}
 	if c.err != nil {
