@@ -194,3 +194,60 @@ func TestExpressMapChildLimitAfterRestart(t *testing.T) {
 		t.Fatalf("Map Run: %+v", run)
 	}
 }
+
+// TestRedrivePendingSurvivesRestart: a redrive that holds children back
+// for MaxConcurrency (PENDING_REDRIVE) is rebuilt by a new engine's
+// replay: the child waiting starts when the running one finishes, and no
+// more children run at once than the limit.
+func TestRedrivePendingSurvivesRestart(t *testing.T) {
+	st := memstore.New()
+	h1 := newHarness(t, st)
+	sm := h1.machine(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + actArn + `","End":true}}}}}}`)
+	ctx := context.Background()
+	rec, err := h1.eng.StartExecution(ctx, sm, "p", input(`[1,2]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	take := func(h *harness) *store.Task {
+		t.Helper()
+		task, err := h.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second)
+		if err != nil || task == nil {
+			t.Fatalf("no task: %v", err)
+		}
+		return task
+	}
+	for range 2 {
+		if err := h1.eng.SendTaskFailure(ctx, take(h1).Token, "Boom", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec = h1.wait(rec.Arn); rec.Status != "FAILED" {
+		t.Fatalf("parent: %s", rec.Status)
+	}
+	if _, err := h1.eng.RedriveExecution(ctx, rec.Arn, ""); err != nil {
+		t.Fatal(err)
+	}
+	run := h1.mapRun(rec.Arn)
+	if run.ExecutionCounts.Running != 1 || run.ExecutionCounts.PendingRedrive != 1 || run.ExecutionCounts.Failed != 0 {
+		t.Fatalf("redriven Map Run: %+v", run.ExecutionCounts)
+	}
+	h1.stop()
+
+	h2 := newHarness(t, st)
+	for range 2 {
+		task := take(h2)
+		if run := h2.mapRun(rec.Arn); run.ExecutionCounts.Running != 1 {
+			t.Fatalf("replayed Map Run runs %d children", run.ExecutionCounts.Running)
+		}
+		if err := h2.eng.SendTaskSuccess(ctx, task.Token, `1`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec = h2.wait(rec.Arn)
+	run = h2.mapRun(rec.Arn)
+	if rec.Status != "SUCCEEDED" || run.ExecutionCounts.Succeeded != 2 || run.ExecutionCounts.PendingRedrive != 0 {
+		t.Fatalf("at the end: %s %+v", rec.Status, run.ExecutionCounts)
+	}
+}
