@@ -294,8 +294,18 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	if k.Status == "SUCCEEDED" {
 		out.Output, out.OutputDetails = &k.Output, &dataDetails{Included: true}
 	}
-	if k.Status == "FAILED" || k.Status == "TIMED_OUT" {
+	switch {
+	case k.Status == "FAILED" || k.Status == "TIMED_OUT":
 		out.Error = &k.Error
+		if k.HasCause {
+			out.Cause = &k.Cause
+		}
+	case k.Status == "ABORTED":
+		// Stopped by StopExecution, with the error and cause it was
+		// given, as a stopped execution shows them.
+		if k.Error != "" {
+			out.Error = &k.Error
+		}
 		if k.HasCause {
 			out.Cause = &k.Cause
 		}

@@ -313,8 +313,8 @@ func TestSDKStopMapRunChild(t *testing.T) {
 		t.Fatal("no stopDate")
 	}
 	d := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: victim}))(t)
-	if d.Status != types.ExecutionStatusAborted || d.StopDate == nil {
-		t.Fatalf("the stopped child: %s", d.Status)
+	if d.Status != types.ExecutionStatusAborted || d.StopDate == nil || aws.ToString(d.Error) != "Halt" || aws.ToString(d.Cause) != "by hand" {
+		t.Fatalf("the stopped child: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 	n := *must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runArn}))(t).ExecutionCounts
 	if n.Aborted != 1 || n.Running != 1 {
