@@ -161,6 +161,18 @@ func (s *server) describeExecution(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
+	if a, ok := parseExpressChildArn(arnText); ok {
+		// AWS describes an Express execution only when a Map Run
+		// started it.
+		if err := c.ownsOr(a, execDoesNotExist(arnText)); err != nil {
+			return nil, err
+		}
+		out, found, err := s.describeMapRunChild(c, arnText)
+		if !found && err == nil {
+			return nil, execDoesNotExist(arnText)
+		}
+		return out, err
+	}
 	rec, err := s.lookupExecution(c, arnText)
 	if aerr, ok := err.(*apiError); ok && aerr.name == errExecDoesNotExist {
 		// A Map Run's child execution has a row of its own.

@@ -39,6 +39,24 @@ func parseMapRunArn(s string) (stepArn, *apiError) {
 	return a, nil
 }
 
+// parseExpressChildArn accepts the ARN of an Express child of a Map Run,
+// arn:...:express:MACHINE/LABEL:NAME:ID: the one kind of Express execution
+// DescribeExecution takes. GetExecutionHistory, StopExecution and
+// DescribeStateMachineForExecution refuse it as AWS does with any Express
+// execution (InvalidArn, "Resource type not valid in this context:
+// express").
+func parseExpressChildArn(s string) (stepArn, bool) {
+	a, err := parseArn(s)
+	if err != nil || a.typ != "express" || len(a.rest) != 3 {
+		return stepArn{}, false
+	}
+	machine, label, labelled := strings.Cut(a.rest[0], "/")
+	if !labelled || !validName(machine) || !validName(label) || !validName(a.rest[1]) || !validName(a.rest[2]) {
+		return stepArn{}, false
+	}
+	return a, true
+}
+
 // lookupMapRun resolves a Map Run ARN of a request: InvalidArn,
 // AccessDenied, or ResourceNotFound.
 func (s *server) lookupMapRun(c *call, text string) (*store.MapRun, error) {
@@ -71,7 +89,7 @@ type mapRunCounts struct {
 
 func countsOf(c store.MapRunCounts) mapRunCounts {
 	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
-		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten}
+		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten, PendingRedrive: c.PendingRedrive}
 }
 
 type describeMapRunOutput struct {
@@ -92,9 +110,7 @@ type describeMapRunOutput struct {
 // mapRunRedriveReason is why no redrive of its parent can run the
 // unsuccessful children of Map Run r again, "" when one can: a Map Run
 // that succeeded (its failures tolerated) is never redriven, one that
-// failed or was aborted is as long as its parent can be. Children waiting
-// to be redriven are never counted (pendingRedrive 0): a redrive starts
-// them again in its own step.
+// failed or was aborted is as long as its parent can be.
 func (s *server) mapRunRedriveReason(c *call, r *store.MapRun) (string, error) {
 	if r.Status == "RUNNING" {
 		return "", nil
@@ -278,8 +294,18 @@ func (s *server) describeMapRunChild(c *call, arnText string) (any, bool, error)
 	if k.Status == "SUCCEEDED" {
 		out.Output, out.OutputDetails = &k.Output, &dataDetails{Included: true}
 	}
-	if k.Status == "FAILED" || k.Status == "TIMED_OUT" {
+	switch {
+	case k.Status == "FAILED" || k.Status == "TIMED_OUT":
 		out.Error = &k.Error
+		if k.HasCause {
+			out.Cause = &k.Cause
+		}
+	case k.Status == "ABORTED":
+		// Stopped by StopExecution, with the error and cause it was
+		// given, as a stopped execution shows them.
+		if k.Error != "" {
+			out.Error = &k.Error
+		}
 		if k.HasCause {
 			out.Cause = &k.Cause
 		}

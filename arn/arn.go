@@ -205,6 +205,17 @@ func MapRunChild(mapRun, name string) (execution, stateMachine string) {
 		strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
 }
 
+// MapRunExpressChild is the ARN of an Express child execution of a Map
+// Run (ExecutionType EXPRESS), and of the state machine it runs: the Map
+// Run arn:...:mapRun:MACHINE/LABEL:ID runs
+// arn:...:express:MACHINE/LABEL:NAME:EXPRESSID of
+// arn:...:stateMachine:MACHINE/LABEL.
+func MapRunExpressChild(mapRun, name, id string) (execution, stateMachine string) {
+	base := mapRun[:strings.LastIndexByte(mapRun, ':')]
+	return strings.Replace(base, ":mapRun:", ":express:", 1) + ":" + name + ":" + id,
+		strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
+}
+
 // States is a Step Functions ARN split into what its resource names.
 type States struct {
 	ARN

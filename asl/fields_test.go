@@ -105,7 +105,7 @@ var aslFields = map[string][]fieldRow{
 	ctxProcessor: {{field: "StartAt"}, {field: "States"}, {field: "Comment"}, {field: "ProcessorConfig"}},
 	ctxProcCfg: {
 		{field: "Mode", value: `"INLINE"`}, {field: "Mode", value: `"DISTRIBUTED"`},
-		{field: "ExecutionType", value: `"STANDARD"`}, {field: "ExecutionType", value: `"EXPRESS"`, status: refused},
+		{field: "ExecutionType", value: `"STANDARD"`}, {field: "ExecutionType", value: `"EXPRESS"`},
 	},
 	// Probed in a Distributed Map, the only kind that batches.
 	ctxBatcher: {

@@ -373,6 +373,7 @@ func (p *parser) jsonataState(s *State, obj *jsonv.Object, ptr string) {
 		s.Processor = p.machine(po, ptr+"/"+key, p.top)
 		if pc, ok := po.Value("ProcessorConfig").(*jsonv.Object); ok {
 			s.Distributed = pc.Value("Mode") == "DISTRIBUTED"
+			s.ExpressChildren = s.Distributed && pc.Value("ExecutionType") == "EXPRESS"
 		}
 		s.Label, _ = obj.Value("Label").(string)
 		s.ItemBatcher = p.itemBatcher(obj, ptr, true)
@@ -507,6 +508,7 @@ func (p *parser) mapFields(s *State, obj *jsonv.Object, ptr string) {
 	s.Processor = p.machine(po, ptr+"/"+key, p.top)
 	if pc, ok := po.Value("ProcessorConfig").(*jsonv.Object); ok {
 		s.Distributed = pc.Value("Mode") == "DISTRIBUTED"
+		s.ExpressChildren = s.Distributed && pc.Value("ExecutionType") == "EXPRESS"
 	}
 	if v, ok := obj.Get("MaxConcurrency"); ok {
 		s.MaxConcurrency = p.integer(v, ptr+"/MaxConcurrency")

@@ -135,8 +135,11 @@ type State struct {
 	Branches []*StateMachine
 
 	// Map
-	Processor                      *StateMachine
-	Distributed                    bool
+	Processor   *StateMachine
+	Distributed bool
+	// ExpressChildren: a Distributed Map whose ProcessorConfig's
+	// ExecutionType is EXPRESS runs each child as an Express execution.
+	ExpressChildren                bool
 	ItemsPath                      IOPath
 	ItemSelector                   *jsonpath.Template
 	MaxConcurrency                 int64

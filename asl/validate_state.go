@@ -510,7 +510,21 @@ func (v *defValidator) subMachine(ptr, what string, raw any, kind vdScopeKind, d
 			v.schema(kptr, "Field '%s' is not supported in a %s; expected only %s", k, what, expected)
 		}
 	}
+	if kind == vdScopeProcessor && !v.opts.Express && expressProcessor(obj) {
+		// Each child is an Express execution: the processor follows the
+		// rules of an EXPRESS machine (no activities, .sync or
+		// .waitForTaskToken), as AWS checks it.
+		v.opts.Express = true
+		defer func() { v.opts.Express = false }()
+	}
 	v.scope(ptr, obj, kind, depth)
+}
+
+// expressProcessor reports whether a Map processor runs its children as
+// Express executions (ProcessorConfig's ExecutionType EXPRESS).
+func expressProcessor(obj *jsonv.Object) bool {
+	pc, ok := obj.Value("ProcessorConfig").(*jsonv.Object)
+	return ok && pc.Value("ExecutionType") == "EXPRESS"
 }
 
 func (v *defValidator) processorConfig(ptr string, raw any) {
@@ -531,10 +545,6 @@ func (v *defValidator) processorConfig(ptr string, raw any) {
 			switch s, _ := val.(string); s {
 			case "STANDARD":
 			case "EXPRESS":
-				// Children run inside the parent's execution, which is
-				// what a STANDARD child is; an EXPRESS child's 5-minute
-				// limit and refused resources would go unenforced.
-				v.add(kptr, CodeNotImplemented, "Statecraft does not implement ExecutionType \"EXPRESS\" yet (Distributed Map children run as Express executions, with their 5-minute limit and Express rules); use \"STANDARD\"")
 			default:
 				v.schema(kptr, "Field 'ExecutionType' must be \"STANDARD\" or \"EXPRESS\", got %s", vdDescribe(val))
 			}

@@ -399,6 +399,14 @@ var invalidDefinitions = []struct {
 		schemaAt("/States/B/Resource", "Express state machine does not support the '.waitForTaskToken' integration pattern"),
 		schemaAt("/States/C/Resource", "Express state machine does not support Activity ARN arn:aws:states:us-east-1:123456789012:activity:mediaService"),
 	}},
+	{"Express children of a Distributed Map follow the Express rules, its STANDARD parent not", `{"StartAt":"W","States":{
+		"W":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:mediaService","Next":"M"},
+		"M":{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"A","States":{
+			"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Next":"C"},
+			"C":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:mediaService","End":true}}}}}}`, ValidateOptions{}, []want{
+		schemaAt("/States/M/ItemProcessor/States/A/Resource", "Express state machine does not support the '.waitForTaskToken' integration pattern"),
+		schemaAt("/States/M/ItemProcessor/States/C/Resource", "Express state machine does not support Activity ARN"),
+	}},
 
 	// Everything at once: every problem is reported, not just the first.
 	{"many problems at once", `{"StartAt":"A","Extra":true,"States":{

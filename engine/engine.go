@@ -81,6 +81,11 @@ type Options struct {
 	// States.ItemReaderFailed (States.ResultWriterFailed), naming the
 	// setting that configures an object store.
 	Items taskport.Port
+	// ExpressLimit is how long an Express child of a Distributed Map
+	// (ExecutionType EXPRESS) may run: 0 means AWS's 5 minutes
+	// (ExpressMaxDuration). Only tests, which cannot wait that long, set
+	// it.
+	ExpressLimit time.Duration
 }
 
 // Engine runs executions. Create one with New, then call Run.
@@ -198,11 +203,11 @@ func (e *Engine) machine(def string) (*machinePair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidDefinition, err)
 	}
-	opts := interp.Options{History: true, MaxEvents: interp.DefaultMaxEvents}
+	opts := interp.Options{History: true, MaxEvents: interp.DefaultMaxEvents, ExpressChildLimit: e.opts.ExpressLimit}
 	mp = &machinePair{live: interp.New(sm, opts)}
 	opts.History = false
 	mp.replay = interp.New(sm, opts)
-	mp.express = interp.New(sm, interp.Options{})
+	mp.express = interp.New(sm, interp.Options{ExpressChildLimit: e.opts.ExpressLimit})
 	e.mu.Lock()
 	if len(e.machines) > 1000 {
 		e.machines = map[string]*machinePair{}

@@ -23,6 +23,8 @@ type inputRecord struct {
 	Token string `json:"tok,omitempty"`
 	// MapRun is an UpdateMapRun's change.
 	MapRun *mapRunUpdate `json:"m,omitempty"`
+	// Child is the Map Run child a StopMapRunChild stops.
+	Child string `json:"ch,omitempty"`
 }
 
 type mapRunUpdate struct {
@@ -33,7 +35,7 @@ type mapRunUpdate struct {
 }
 
 func encodeInput(ev interp.Event) []byte {
-	r := inputRecord{Kind: ev.Kind, Time: ev.Time.UnixNano(), Ref: ev.Ref, Error: ev.Error, Cause: ev.Cause, Worker: ev.WorkerName, Seed: ev.Seed}
+	r := inputRecord{Kind: ev.Kind, Time: ev.Time.UnixNano(), Ref: ev.Ref, Error: ev.Error, Cause: ev.Cause, Worker: ev.WorkerName, Seed: ev.Seed, Child: ev.Child}
 	if ev.Kind == interp.TaskSucceeded {
 		r.Output = jsonv.Marshal(ev.Output)
 	}
@@ -50,7 +52,7 @@ func decodeInput(b []byte) (interp.Event, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return interp.Event{}, err
 	}
-	ev := interp.Event{Kind: r.Kind, Time: time.Unix(0, r.Time).UTC(), Ref: r.Ref, Error: r.Error, Cause: r.Cause, WorkerName: r.Worker, Seed: r.Seed}
+	ev := interp.Event{Kind: r.Kind, Time: time.Unix(0, r.Time).UTC(), Ref: r.Ref, Error: r.Error, Cause: r.Cause, WorkerName: r.Worker, Seed: r.Seed, Child: r.Child}
 	if u := r.MapRun; u != nil {
 		ev.MapRun = &interp.MapRunUpdate{Arn: u.Arn, MaxConcurrency: u.MaxConcurrency,
 			ToleratedFailurePercentage: u.ToleratedFailurePercentage, ToleratedFailureCount: u.ToleratedFailureCount}

@@ -132,3 +132,29 @@ func (e *Engine) watchChild(ctx context.Context, parentArn, child string) (*inte
 	}
 	return x, nil
 }
+
+// stopMapRunChild is StopExecution of a STANDARD child of a Map Run: AWS
+// stops it alone ("stopped by the user", MapRunExecutionCounts.aborted),
+// which here is an input of its parent, stored and replayed like an
+// UpdateMapRun. A child no longer running is left as it is. The record
+// returned has the child's ARN, status and dates.
+func (e *Engine) stopMapRunChild(ctx context.Context, childArn, errName, cause string) (*store.Execution, error) {
+	k, err := e.st.GetMapRunExecution(ctx, childArn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrExecutionDoesNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	if k.Status == "RUNNING" {
+		ev := interp.Event{Kind: interp.StopMapRunChild, MapRun: &interp.MapRunUpdate{Arn: k.MapRunArn}, Child: k.Arn, Error: errName, Cause: cause}
+		err = e.apply(ctx, k.ExecutionArn, ev, nil)
+		if err != nil && !errors.Is(err, errNotRunning) && !errors.Is(err, errIgnored) {
+			return nil, err
+		}
+		if k, err = e.st.GetMapRunExecution(ctx, childArn); err != nil {
+			return nil, err
+		}
+	}
+	return &store.Execution{Arn: k.Arn, Name: k.Name, Status: k.Status, StartedAt: k.StartedAt, StoppedAt: k.StoppedAt}, nil
+}

@@ -137,6 +137,12 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 // ended changes nothing.
 func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) (*store.Execution, error) {
 	err := e.apply(ctx, arn, interp.Event{Kind: interp.Stop, Error: errName, Cause: cause}, nil)
+	if errors.Is(err, ErrExecutionDoesNotExist) || errors.Is(err, store.ErrNotFound) {
+		if rec, cerr := e.stopMapRunChild(ctx, arn, errName, cause); !errors.Is(cerr, ErrExecutionDoesNotExist) {
+			return rec, cerr
+		}
+		return nil, err
+	}
 	if err != nil && !errors.Is(err, errNotRunning) {
 		return nil, err
 	}

@@ -76,6 +76,10 @@ func (x *Execution) watchEnded(c *frame) {
 		return
 	}
 	switch {
+	case c.aborted:
+		// Stopped by StopExecution: as a stopped execution's, the event
+		// follows none.
+		x.emit(c, 0, "ExecutionAborted", errDetails(c.err))
 	case c.err == nil:
 		x.emit(c, c.last, "ExecutionSucceeded", &Details{Output: ptr(jsonv.String(c.out))})
 	case c.err.name == "States.Timeout":

@@ -144,7 +144,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	f.lastSucceed = f.last
 	f.phase = phaseChildren
 	f.updCount, f.updPct = false, false
-	f.endedRun, f.rerun, f.rerunAt = nil, nil, nil
+	f.endedRun, f.rerun, f.rerunAt, f.redriveQueue = nil, nil, nil, nil
 	if st.Distributed {
 		x.runStarted(f)
 	}
@@ -162,6 +162,23 @@ func itemsPathText(st *asl.State) string {
 // state once every child is done. It reports whether f can keep running.
 func (x *Execution) pump(f *frame) bool {
 	st := f.state
+	if len(f.redriveQueue) > 0 && (f.maxConc <= 0 || f.running < f.maxConc) {
+		// A child a redrive reruns goes before the items never started.
+		c := f.redriveQueue[0]
+		f.redriveQueue = f.redriveQueue[1:]
+		if len(f.redriveQueue) == 0 {
+			f.redriveQueue = nil
+		}
+		f.running++
+		x.runChildRedriven(f, c)
+		start := f.last
+		if c.watched {
+			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
+		}
+		x.push(f)
+		x.rerunChild(f, c, start)
+		return false
+	}
 	if st.Type == asl.TypeMap && f.nextItem < len(f.items) && (f.maxConc <= 0 || f.running < f.maxConc) {
 		i := f.nextItem
 		f.nextItem++
@@ -203,6 +220,9 @@ func (x *Execution) pump(f *frame) bool {
 		f.running++
 		if st.Distributed {
 			x.runChildStarted(f, c)
+		}
+		if st.ExpressChildren {
+			x.startChildLimit(c)
 		}
 		// The iteration runs first; f comes back to start the next one.
 		x.push(f)
@@ -304,6 +324,7 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	}
 	f.running--
 	c.ended = x.now
+	x.stopChildLimit(c)
 	st := f.state
 	if st.Distributed {
 		x.runChildDone(f, c)
@@ -407,6 +428,7 @@ func (x *Execution) abortFrame(c *frame) {
 	if c.phase == phaseDone {
 		return
 	}
+	x.stopChildLimit(c)
 	x.endRun(c, Aborted)
 	switch c.phase {
 	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:
@@ -417,6 +439,7 @@ func (x *Execution) abortFrame(c *frame) {
 	}
 	c.phase = phaseDone
 	c.aborted = true
+	c.ended = x.now
 }
 
 // mapRunArn names the Map Run of a Distributed Map:

@@ -62,6 +62,9 @@ type Execution struct {
 	// since the host last took it (maprun.go).
 	runs   map[string]*frame
 	runLog *mapRunLog
+	// childLimits are the timers of the Express children of Distributed
+	// Maps, by ref: each times its child out (expresschild.go).
+	childLimits map[int64]*frame
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
@@ -121,6 +124,8 @@ type frame struct {
 	// ResultWriter exports.
 	began, ended time.Time
 	itemIn       any // the child's input as it started
+	// limitRef is the timer of an Express child's time limit (0: none).
+	limitRef int64
 	// silent frames record no history (Distributed Map children);
 	// watched ones are the child whose own history is being rebuilt
 	// (StartWatching), and its frames.
@@ -196,6 +201,10 @@ type fanout struct {
 	endedRun *MapRun
 	rerun    map[int]int64
 	rerunAt  map[int]time.Time
+	// redriveQueue holds, in index order, the unsuccessful children a
+	// redrive runs again once MaxConcurrency lets them start (AWS's
+	// PENDING_REDRIVE).
+	redriveQueue []*frame
 }
 
 // stateError is an error raised while running a state.
@@ -283,6 +292,21 @@ func (x *Execution) Apply(ev Event) []Command {
 		if !x.applyUpdateMapRun(ev) {
 			return nil
 		}
+		return x.takeCommands()
+	}
+	if ev.Kind == StopMapRunChild {
+		if !x.applyStopMapRunChild(ev) {
+			return nil
+		}
+		return x.takeCommands()
+	}
+	if ev.Kind == TimerFired && x.childLimits[ev.Ref] != nil {
+		x.now = ev.Time
+		if ev.Seed != 0 {
+			x.rng = ev.Seed
+		}
+		x.expressChildTimedOut(x.childLimits[ev.Ref])
+		x.run()
 		return x.takeCommands()
 	}
 	if ev.Kind != Stop && !(ev.Kind == TimerFired && ev.Ref == x.execTimer && ev.Ref != 0) {
@@ -516,6 +540,11 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 	if x.execTimer != 0 && st != TimedOut {
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: x.execTimer})
 	}
+	for _, ref := range sortedRefs(x.childLimits) {
+		x.childLimits[ref].limitRef = 0
+		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: ref})
+	}
+	x.childLimits = nil
 	x.waiting = nil
 }
 

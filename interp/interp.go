@@ -15,6 +15,9 @@ const (
 	Failed    Status = "FAILED"
 	TimedOut  Status = "TIMED_OUT"
 	Aborted   Status = "ABORTED"
+	// PendingRedrive is a Map Run child that a redrive will run again
+	// once the Map Run's MaxConcurrency lets it start.
+	PendingRedrive Status = "PENDING_REDRIVE"
 )
 
 // DefaultMaxPayload is AWS's 256 KiB payload limit.
@@ -40,7 +43,15 @@ type Options struct {
 	// has no clock to time them out. The execution fails with
 	// States.Runtime instead of hanging its driver.
 	MaxTransitionsPerStep int64
+	// ExpressChildLimit is how long an Express child of a Distributed Map
+	// (ExecutionType EXPRESS) may run before it times out with
+	// States.Timeout: 0 means AWS's 5 minutes. Tests shorten it.
+	ExpressChildLimit time.Duration
 }
+
+// DefaultExpressChildLimit is AWS's limit on an Express execution's
+// duration, which holds for each Express child of a Distributed Map.
+const DefaultExpressChildLimit = 5 * time.Minute
 
 // DefaultMaxTransitionsPerStep is the default Options.MaxTransitionsPerStep.
 const DefaultMaxTransitionsPerStep = 10_000_000
@@ -107,6 +118,11 @@ const (
 	// ignored by a running or succeeded execution.
 	Redrive
 	UpdateMapRun // UpdateMapRun: MapRun says what changes
+	// StopMapRunChild is StopExecution of a running STANDARD child of a
+	// Map Run: MapRun.Arn names the Map Run, Child the child's execution
+	// ARN, Error and Cause are as given. The child is aborted; its Map
+	// counts it as a child that did not succeed.
+	StopMapRunChild
 )
 
 // Event is one input to Apply.
@@ -120,6 +136,9 @@ type Event struct {
 	WorkerName string
 	// MapRun is an UpdateMapRun's Map Run and new limits.
 	MapRun *MapRunUpdate
+	// Child is the execution ARN of the Map Run child a StopMapRunChild
+	// stops.
+	Child string
 	// Seed seeds the randomness used while applying this event (jitter,
 	// States.UUID, States.MathRandom). Record it to replay exactly.
 	Seed uint64

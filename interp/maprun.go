@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -41,6 +40,9 @@ type MapRun struct {
 // MapRunCounts are a Map Run's itemCounts or executionCounts.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+	// PendingRedrive counts the unsuccessful children a redrive will run
+	// again once MaxConcurrency lets them start.
+	PendingRedrive int64
 }
 
 // MapRunChild is one child execution of a Map Run as it now is.
@@ -51,7 +53,7 @@ type MapRunChild struct {
 	Arn, StateMachineArn, Name string
 	Index                      int
 	Items                      int64  // how many items it processes (a batch's, or 1)
-	Status                     Status // Running, Succeeded, Failed, TimedOut or Aborted
+	Status                     Status // Running, Succeeded, Failed, TimedOut, Aborted or PendingRedrive
 	StartDate, StopDate        time.Time
 	// Input is the child's input as JSON text, set in the step that
 	// started it ("" in a later step's change); Output its output when it
@@ -131,11 +133,10 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 		x.runLog = &mapRunLog{}
 	}
 	l := x.runLog
-	name := childName(f.mapRunArn, c.index)
-	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
+	name, execArn, smArn, redrives, redriveDate := x.childIdentity(f, c)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
 		Items: weight(f, c.index), Status: status, StartDate: c.began,
-		RedriveCount: f.rerun[c.index], RedriveDate: f.rerunAt[c.index]}
+		RedriveCount: redrives, RedriveDate: redriveDate}
 	switch {
 	case status == Running:
 		ch.Input = jsonv.String(c.itemIn)
@@ -144,7 +145,12 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	case c.err != nil:
 		ch.Error, ch.Cause, ch.HasCause = c.err.name, c.err.cause, c.err.hasCause
 	}
-	if status != Running {
+	switch status {
+	case Running:
+	case PendingRedrive:
+		// It waits with the dates of the attempt that did not succeed.
+		ch.StopDate = c.ended
+	default:
 		ch.StopDate = x.now
 	}
 	if i, ok := l.childAt[execArn]; ok {
@@ -223,6 +229,10 @@ func (x *Execution) runChildDone(f *frame, c *frame) {
 	r.Items.Running -= w
 	status := Succeeded
 	switch {
+	case c.aborted:
+		status = Aborted
+		r.Executions.Aborted++
+		r.Items.Aborted += w
 	case c.err == nil:
 		r.Executions.Succeeded++
 		r.Items.Succeeded += w
@@ -249,6 +259,18 @@ func (x *Execution) endRun(f *frame, status Status) {
 	f.run = nil
 	f.endedRun = r
 	delete(x.runs, r.Arn)
+	// Children still waiting for their redrive did not run again: they
+	// count as what they were, for the next redrive to rerun.
+	for _, c := range f.redriveQueue {
+		w := weight(f, c.index)
+		r.Executions.PendingRedrive--
+		r.Items.PendingRedrive -= w
+		st := unsuccessful(c)
+		addCount(&r.Executions, st, 1)
+		addCount(&r.Items, st, w)
+		x.logChild(f, c, st)
+	}
+	f.redriveQueue = nil
 	for _, c := range f.children {
 		if c.phase == phaseDone {
 			continue
@@ -275,9 +297,11 @@ func (x *Execution) endRun(f *frame, status Status) {
 
 // runRedriven reopens the Map Run of Distributed Map frame f, which ended
 // without succeeding, for a redrive that runs again the children again
-// holds: they count as running from now, no longer as failed, timed out
-// or aborted; the children that never started are still pending.
-func (x *Execution) runRedriven(f *frame, again []*frame) {
+// holds and will run those queued holds as MaxConcurrency allows: the
+// first count as running from now, the others as pendingRedrive, no
+// longer as failed, timed out or aborted; the children that never
+// started are still pending.
+func (x *Execution) runRedriven(f *frame, again, queued []*frame) {
 	r := f.endedRun
 	if r == nil {
 		return
@@ -288,23 +312,13 @@ func (x *Execution) runRedriven(f *frame, again []*frame) {
 	if f.rerun == nil {
 		f.rerun, f.rerunAt = map[int]int64{}, map[int]time.Time{}
 	}
-	for _, c := range again {
+	for _, c := range append(again[:len(again):len(again)], queued...) {
 		w := weight(f, c.index)
-		switch {
-		case c.aborted:
-			r.Executions.Aborted--
-			r.Items.Aborted -= w
-		case c.err != nil && c.err.name == "States.Timeout":
-			r.Executions.TimedOut--
-			r.Items.TimedOut -= w
-		default:
-			r.Executions.Failed--
-			r.Items.Failed -= w
-		}
-		r.Executions.Running++
-		r.Items.Running += w
-		f.rerun[c.index]++
-		f.rerunAt[c.index] = x.now
+		st := unsuccessful(c)
+		addCount(&r.Executions, st, -1)
+		addCount(&r.Items, st, -w)
+		r.Executions.PendingRedrive++
+		r.Items.PendingRedrive += w
 	}
 	f.run = r
 	if x.runs == nil {
@@ -313,7 +327,58 @@ func (x *Execution) runRedriven(f *frame, again []*frame) {
 	x.runs[r.Arn] = f
 	x.logRun(r)
 	for _, c := range again {
-		x.logChild(f, c, Running)
+		x.runChildRedriven(f, c)
+	}
+	if !f.state.ExpressChildren {
+		// An Express child is not redriven but started anew: the
+		// execution that failed stays as it ended.
+		for _, c := range queued {
+			x.logChild(f, c, PendingRedrive)
+		}
+	}
+}
+
+// runChildRedriven counts child c of f's Map Run, waiting for its
+// redrive, as running again.
+func (x *Execution) runChildRedriven(f *frame, c *frame) {
+	r := f.run
+	if r == nil {
+		return
+	}
+	w := weight(f, c.index)
+	r.Executions.PendingRedrive--
+	r.Items.PendingRedrive -= w
+	r.Executions.Running++
+	r.Items.Running += w
+	f.rerun[c.index]++
+	f.rerunAt[c.index] = x.now
+	if f.state.ExpressChildren {
+		c.began = x.now // a new execution
+	}
+	x.logRun(r)
+	x.logChild(f, c, Running)
+}
+
+// unsuccessful is how child c, which did not succeed, ended.
+func unsuccessful(c *frame) Status {
+	switch {
+	case c.aborted:
+		return Aborted
+	case c.err != nil && c.err.name == "States.Timeout":
+		return TimedOut
+	}
+	return Failed
+}
+
+// addCount adds n to the count of status st.
+func addCount(m *MapRunCounts, st Status, n int64) {
+	switch st {
+	case Aborted:
+		m.Aborted += n
+	case TimedOut:
+		m.TimedOut += n
+	default:
+		m.Failed += n
 	}
 }
 
@@ -368,6 +433,47 @@ func (x *Execution) applyUpdateMapRun(ev Event) bool {
 		x.rng = ev.Seed
 	}
 	x.updateRun(f, ev.MapRun)
+	x.run()
+	return true
+}
+
+// applyStopMapRunChild handles a StopMapRunChild event; it reports false
+// when no running child of a running Map Run of this execution has the
+// ARN (the event is then ignored, changing nothing).
+func (x *Execution) applyStopMapRunChild(ev Event) bool {
+	if ev.MapRun == nil {
+		return false
+	}
+	f, ok := x.runs[ev.MapRun.Arn]
+	if !ok || f.run == nil || f.phase != phaseChildren || f.state.ExpressChildren {
+		return false
+	}
+	var c *frame
+	for _, k := range f.children {
+		if k.phase == phaseDone {
+			continue
+		}
+		if _, a, _, _, _ := x.childIdentity(f, k); a == ev.Child {
+			c = k
+			break
+		}
+	}
+	if c == nil {
+		return false
+	}
+	x.now = ev.Time
+	if ev.Seed != 0 {
+		x.rng = ev.Seed
+	}
+	// What the child was doing is cancelled; it ends ABORTED with the
+	// error and cause StopExecution gave, and its Map goes on as after a
+	// child that did not succeed: within the tolerated failures the other
+	// children keep running, beyond them the Map Run fails with that
+	// error. A redrive of the parent runs it again.
+	x.abortFrame(c)
+	c.out, c.outBound = nil, 0
+	c.err = &stateError{name: ev.Error, cause: ev.Cause, hasCause: ev.Cause != ""}
+	x.childDone(f, c)
 	x.run()
 	return true
 }

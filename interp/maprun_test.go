@@ -1,6 +1,7 @@
 package interp_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,65 @@ func TestMapRunCountsBatches(t *testing.T) {
 	}
 	if len(items) != 3 || items[0] != 2 || items[1] != 2 || items[2] != 1 {
 		t.Fatalf("items per child %v", items)
+	}
+}
+
+// TestExpressChildTimesOut: an Express child of a Distributed Map gets a
+// timer of its own (Options.ExpressChildLimit); when it fires, what the
+// child waited for is cancelled, the child ends TIMED_OUT with
+// States.Timeout under an express ARN, and its Map, tolerating nothing,
+// fails with that error. A replay arrives at the same end.
+func TestExpressChildTimesOut(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"L","End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+			"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}}}}`
+	opts := interp.Options{History: true, ExpressChildLimit: 10 * time.Second}
+	m := compile(t, def, opts)
+	info := interp.Info{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:e", Name: "e",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+		Input: parseJSON(t, `[1]`)}
+	x, cmds := m.Start(info, t0, 7)
+	var limit, wait int64
+	for _, c := range cmds {
+		switch {
+		case c.Kind == interp.StartTimer && c.Due.Equal(t0.Add(10*time.Second)):
+			limit = c.Ref
+		case c.Kind == interp.StartTimer && c.Due.Equal(t0.Add(time.Hour)):
+			wait = c.Ref
+		}
+	}
+	if limit == 0 || wait == 0 {
+		t.Fatalf("commands at start: %+v", cmds)
+	}
+	x.TakeMapRunChanges()
+	ev := interp.Event{Kind: interp.TimerFired, Ref: limit, Time: t0.Add(10 * time.Second)}
+	cmds = x.Apply(ev)
+	cancelled := false
+	for _, c := range cmds {
+		cancelled = cancelled || c.Kind == interp.Cancel && c.Ref == wait
+	}
+	if !cancelled {
+		t.Fatalf("the child's Wait was not cancelled: %+v", cmds)
+	}
+	if x.Status != interp.Failed || x.Error != "States.Timeout" {
+		t.Fatalf("execution: %s %s", x.Status, x.Error)
+	}
+	runs, kids := x.TakeMapRunChanges()
+	if len(kids) != 1 || kids[0].Status != interp.TimedOut || kids[0].Error != "States.Timeout" ||
+		!strings.HasPrefix(kids[0].Arn, "arn:aws:states:us-east-1:123456789012:express:sm/L:"+kids[0].Name+":") {
+		t.Fatalf("child: %+v", kids)
+	}
+	if r := runs[len(runs)-1]; r.Status != interp.Failed || r.Executions.TimedOut != 1 {
+		t.Fatalf("Map Run: %+v", r)
+	}
+	opts.History = false
+	y, _ := compile(t, def, opts).Start(info, t0, 7)
+	y.Apply(ev)
+	if y.Status != interp.Failed || y.Error != "States.Timeout" {
+		t.Fatalf("replay: %s %s", y.Status, y.Error)
+	}
+	// A timer of a child already gone changes nothing.
+	if cmds := x.Apply(ev); cmds != nil {
+		t.Fatalf("a second firing: %+v", cmds)
 	}
 }

@@ -71,6 +71,23 @@ func (x *Execution) reopen(f *frame, prev int64) {
 	x.push(f)
 }
 
+// rerunChild runs child c of Parallel or Map frame f again after a
+// redrive; prev is the id its next event follows. An Express child of a
+// Distributed Map cannot be redriven: AWS starts it anew (StartExecution),
+// a new execution from the processor's first state, with the input it had
+// and a time limit of its own.
+func (x *Execution) rerunChild(f, c *frame, prev int64) {
+	if !f.state.ExpressChildren {
+		x.reopen(c, prev)
+		return
+	}
+	p := f.state.Processor
+	c.state, c.input, c.inBound, c.vars, c.pending = startState(p), c.itemIn, 0, nil, nil
+	c.fanout = nil
+	x.reopen(c, prev)
+	x.startChildLimit(c)
+}
+
 // reopenChildren reopens a Parallel or Map state whose children did not
 // all succeed: those that did keep their results, the others run again.
 func (x *Execution) reopenChildren(f *frame, prev int64) {
@@ -97,11 +114,17 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 			continue
 		}
 		f.results[c.index] = nil
-		f.running++
 		again = append(again, c)
 	}
+	f.redriveQueue = nil
+	if st.Distributed && f.maxConc > 0 && len(again) > f.maxConc {
+		// A Map Run's redrive holds to its MaxConcurrency: the rest wait
+		// as PENDING_REDRIVE and start as running children finish (pump).
+		again, f.redriveQueue = again[:f.maxConc], again[f.maxConc:]
+	}
+	f.running = len(again)
 	if st.Distributed {
-		x.runRedriven(f, again)
+		x.runRedriven(f, again, f.redriveQueue)
 	}
 	// Iterations start in index order, as they first did; the stack is
 	// LIFO, so the parent goes first and the first child last.
@@ -120,6 +143,6 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 	}
 	x.push(f)
 	for i := len(again) - 1; i >= 0; i-- {
-		x.reopen(again[i], starts[i])
+		x.rerunChild(f, again[i], starts[i])
 	}
 }

@@ -3,7 +3,6 @@ package interp
 import (
 	"time"
 
-	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -162,8 +161,7 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 // childRecord is what AWS exports of one child execution.
 // Its keys are sorted, as in AWS's documented example of SUCCEEDED_0.json.
 func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
-	name := childName(f.mapRunArn, c.index)
-	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
+	name, execArn, smArn, redrives, redriveDate := x.childIdentity(f, c)
 	rec := map[string]any{
 		"ExecutionArn":    execArn,
 		"Name":            name,
@@ -172,11 +170,11 @@ func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 		"InputDetails":    map[string]any{"Included": true},
 		"StartDate":       c.began.UTC().Format(time.RFC3339Nano),
 		"StopDate":        c.ended.UTC().Format(time.RFC3339Nano),
-		"RedriveCount":    f.rerun[c.index],
+		"RedriveCount":    redrives,
 		"RedriveStatus":   "NOT_REDRIVABLE",
 	}
-	if at, ok := f.rerunAt[c.index]; ok {
-		rec["RedriveDate"] = at.UTC().Format(time.RFC3339Nano)
+	if !redriveDate.IsZero() {
+		rec["RedriveDate"] = redriveDate.UTC().Format(time.RFC3339Nano)
 	}
 	if f.failed != nil && (c.err != nil || c.aborted) {
 		// The Map Run failed: a redrive of the parent runs it again.
@@ -184,7 +182,6 @@ func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 	}
 	if c.aborted {
 		rec["Status"] = "ABORTED"
-		rec["StopDate"] = x.now.UTC().Format(time.RFC3339Nano)
 		return jsonv.FromMap(rec)
 	}
 	if c.err != nil {

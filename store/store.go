@@ -602,6 +602,9 @@ type MapRun struct {
 // MapRunCounts are the counts of a Map Run's items or child executions.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+	// PendingRedrive counts the children a redrive will run again once
+	// the Map Run's MaxConcurrency lets them start.
+	PendingRedrive int64 `json:",omitempty"`
 }
 
 // MapRunExecution is a child execution of a Map Run, as ListExecutions
