@@ -582,6 +582,7 @@ func (p *parser) itemReader(obj *jsonv.Object, ptr string, jsonata bool) *ItemRe
 	r.InputType, _ = cfg.Value("InputType").(string)
 	r.CSVHeaderLocation, _ = cfg.Value("CSVHeaderLocation").(string)
 	r.CSVDelimiter, _ = cfg.Value("CSVDelimiter").(string)
+	r.ManifestType, _ = cfg.Value("ManifestType").(string)
 	if hs, ok := cfg.Value("CSVHeaders").([]any); ok {
 		for _, h := range hs {
 			s, _ := h.(string)

@@ -213,8 +213,11 @@ type ItemReader struct {
 	CSVHeaderLocation string
 	CSVHeaders        []string
 	CSVDelimiter      string
-	MaxItems          int64 // 0: unset
-	MaxItemsPath      *jsonpath.Path
+	// ManifestType is "ATHENA_DATA" or "S3_INVENTORY" when the object
+	// read is a manifest listing the data files to read, "" otherwise.
+	ManifestType string
+	MaxItems     int64 // 0: unset
+	MaxItemsPath *jsonpath.Path
 
 	ArgumentsQuery *Query
 	MaxItemsQuery  *Query

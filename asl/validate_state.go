@@ -685,6 +685,30 @@ const vdMaxReaderItems = 100_000_000
 // (Map)", ReaderConfig); COMMA is the default.
 var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
 
+// manifestType checks ReaderConfig.ManifestType: the object read is a
+// manifest naming the data files whose rows are the items. AWS defines
+// two: an Athena UNLOAD's data manifest (its files in CSV, JSONL or
+// Parquet, as InputType says) and an S3 Inventory report's manifest.json
+// (CSV inventories only, as with InputType MANIFEST).
+func (v *defValidator) manifestType(ptr string, val any, inputType, res string, cfg *jsonv.Object) {
+	switch val {
+	case "ATHENA_DATA":
+		if _, has := cfg.Get("InputType"); has && inputType != "CSV" && inputType != "JSONL" && inputType != "PARQUET" {
+			v.schema(ptr, "ManifestType \"ATHENA_DATA\" needs InputType \"CSV\", \"JSONL\" or \"PARQUET\" (the format of the data files the manifest lists), got %s", vdDescribe(cfg.Value("InputType")))
+		}
+	case "S3_INVENTORY":
+		if _, has := cfg.Get("InputType"); has && inputType != "CSV" {
+			v.schema(ptr, "ManifestType \"S3_INVENTORY\" needs InputType \"CSV\" (the format of the inventory files the manifest lists), got %s", vdDescribe(cfg.Value("InputType")))
+		}
+	default:
+		v.schema(ptr, "Field 'ManifestType' must be \"ATHENA_DATA\" or \"S3_INVENTORY\", got %s", vdDescribe(val))
+		return
+	}
+	if res == "arn:aws:states:::s3:listObjectsV2" {
+		v.schema(ptr, "Field 'ManifestType' is only used with \"arn:aws:states:::s3:getObject\": the manifest is the object read")
+	}
+}
+
 // itemReader checks a Map's ItemReader. Only a Distributed Map reads its
 // items, from the S3 sources AWS defines.
 func (v *defValidator) itemReader(st *vdState, raw any) {
@@ -793,8 +817,10 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 				continue
 			}
 			v.pathField(kptr, k, val, false, true)
+		case "ManifestType":
+			v.manifestType(kptr, val, inputType, res, cfg)
 		default:
-			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
+			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, ManifestType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
 		}
 	}
 	_, hasMax := cfg.Get("MaxItems")
@@ -814,6 +840,16 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
 			if _, has := cfg.Get(k); has {
 				v.schema(vdPointer(cptr, k), "Field '%s' is only used with InputType \"CSV\"", k)
+			}
+		}
+		return
+	}
+	if cfg.Value("ManifestType") == "S3_INVENTORY" {
+		// The inventory's manifest names the columns (fileSchema) and
+		// S3 Inventory writes commas: nothing for these fields to say.
+		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
+			if _, has := cfg.Get(k); has {
+				v.schema(vdPointer(cptr, k), "Field '%s' is not used with ManifestType \"S3_INVENTORY\": the inventory manifest's fileSchema names the columns", k)
 			}
 		}
 		return
