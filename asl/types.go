@@ -106,8 +106,11 @@ type State struct {
 	TimeoutSecondsPath   *jsonpath.Path
 	HeartbeatSeconds     int64 // 0: unset
 	HeartbeatSecondsPath *jsonpath.Path
-	Retry                []*Retrier
-	Catch                []*Catcher
+	// Credentials is the JSONPath template of the Task's Credentials
+	// ({"RoleArn": ...} or {"RoleArn.$": ...}); nil when absent.
+	Credentials *jsonpath.Template
+	Retry       []*Retrier
+	Catch       []*Catcher
 
 	// Choice
 	Choices []*ChoiceRule
@@ -233,6 +236,7 @@ type JSONataFields struct {
 	ItemSelector *Query
 
 	TimeoutSeconds             *Query
+	Credentials                *Query
 	HeartbeatSeconds           *Query
 	Seconds                    *Query
 	Timestamp                  *Query

@@ -3,6 +3,7 @@ package asl
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,7 +35,8 @@ var vdStateFields = map[string]map[string]vdLang{
 		"TimeoutSeconds": vdBoth, "HeartbeatSeconds": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"TimeoutSecondsPath": vdPathOnly, "HeartbeatSecondsPath": vdPathOnly,
-		"Arguments": vdAtaOnly, "Output": vdAtaOnly,
+		"Credentials": vdBoth,
+		"Arguments":   vdAtaOnly, "Output": vdAtaOnly,
 	},
 	TypeChoice: {
 		"Choices": vdBoth, "Default": vdBoth, "Assign": vdBoth,
@@ -80,11 +82,7 @@ type vdRefusal struct {
 // Statecraft refuses. Accepted, each would run as if it were absent (items
 // not read, results not written, no role assumed), and a machine that
 // passes validation must run as AWS would run it.
-var vdNotImplemented = map[string]map[string]vdRefusal{
-	TypeTask: {
-		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
-	},
-}
+var vdNotImplemented = map[string]map[string]vdRefusal{}
 
 func (v *defValidator) notImplemented(ptr, field string, r vdRefusal, jsonata bool) {
 	instead := r.instead
@@ -386,6 +384,65 @@ func (v *defValidator) task(st *vdState) {
 	if !st.jsonata {
 		v.refPathField(st, "TimeoutSecondsPath")
 		v.refPathField(st, "HeartbeatSecondsPath")
+	}
+	if c, has := obj.Get("Credentials"); has {
+		r, _ := res.(string)
+		v.credentials(st, c, r)
+	}
+}
+
+// vdRoleArn is an IAM role ARN, what Credentials.RoleArn names.
+var vdRoleArn = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+
+// credentials checks a Task's Credentials: the role the task runs under,
+// {"RoleArn": ARN} or {"RoleArn.$": path} (JSONPath), {"RoleArn": ARN or
+// expression} (JSONata).
+func (v *defValidator) credentials(st *vdState, raw any, resource string) {
+	ptr := st.field("Credentials")
+	obj, ok := raw.(*jsonv.Object)
+	if !ok {
+		if s, isStr := raw.(string); isStr && st.jsonata && vdIsExpr(s) {
+			return
+		}
+		v.schema(ptr, "Field 'Credentials' must be an object with 'RoleArn', got %s", vdDescribe(raw))
+		return
+	}
+	keys := jsonv.SortedKeys(obj)
+	for _, k := range keys {
+		val := obj.Value(k)
+		kptr := vdPointer(ptr, k)
+		switch {
+		case k == "RoleArn":
+			s, isStr := val.(string)
+			switch {
+			case isStr && st.jsonata && vdIsExpr(s):
+			case !isStr || !vdRoleArn.MatchString(s):
+				v.schema(kptr, "Field 'RoleArn' must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), got %s", vdDescribe(val))
+			}
+		case k == "RoleArn.$" && !st.jsonata:
+			v.pathField(kptr, k, val, false, true)
+		default:
+			v.schema(kptr, "Field '%s' is not supported in Credentials; expected only 'RoleArn'%s", k, map[bool]string{true: "", false: " or 'RoleArn.$'"}[st.jsonata])
+		}
+	}
+	_, hasArn := obj.Get("RoleArn")
+	_, hasPath := obj.Get("RoleArn.$")
+	hasPath = hasPath && !st.jsonata
+	switch {
+	case hasArn && hasPath:
+		v.schema(ptr, "Fields 'RoleArn' and 'RoleArn.$' are mutually exclusive; set only one of them")
+	case !hasArn && !hasPath:
+		v.schema(ptr, "Missing required field 'RoleArn' in Credentials")
+	}
+	// The role is assumed to call a service. An activity's workers poll
+	// for its tasks and a nested execution is started by Step Functions
+	// itself: Statecraft has no meaning for a role there yet.
+	parts := strings.SplitN(resource, ":", 7)
+	switch {
+	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it")
+	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states":
+		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (starting an execution in the role's account); remove it", resource)
 	}
 }
 

@@ -81,6 +81,11 @@ type Options struct {
 	// States.ItemReaderFailed (States.ResultWriterFailed), naming the
 	// setting that configures an object store.
 	Items taskport.Port
+	// AssumeRole decides whether an execution may run a task under the
+	// role its Task state's Credentials name, and answers the account the
+	// task then runs in (auth.Keyring.AssumeRole). Nil fails every task
+	// with Credentials: no role can be assumed.
+	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
 // Engine runs executions. Create one with New, then call Run.

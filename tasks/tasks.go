@@ -93,6 +93,10 @@ func execution(req taskport.Request) (region, account string) {
 	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "states" {
 		return "", ""
 	}
+	if req.Account != "" {
+		// Under a Task's Credentials the task runs in the role's account.
+		return parts[3], req.Account
+	}
 	return parts[3], parts[4]
 }
 
