@@ -19,8 +19,8 @@ type ValidateOptions struct {
 // every problem (not just the first), sorted by pointer, then message. It
 // returns nil when the definition is valid. It never panics.
 //
-// A field AWS accepts that Statecraft does not implement (Credentials,
-// ItemReader, ResultWriter, ExecutionType "EXPRESS") is a problem with
+// A field AWS accepts that Statecraft does not implement (Credentials on an
+// activity or a nested execution, ExecutionType "EXPRESS") is a problem with
 // CodeNotImplemented: an accepted definition must run as AWS would run it,
 // not as if the field were absent.
 func Validate(doc []byte, opts ValidateOptions) (problems []Problem) {
