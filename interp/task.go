@@ -128,7 +128,6 @@ func (x *Execution) scheduleTask(f *frame) {
 // for JSONata), as a bad TimeoutSecondsPath does.
 func (x *Execution) taskRole(f *frame) (string, bool) {
 	st := f.state
-	var v any
 	if st.JSONata != nil {
 		q := st.JSONata.Credentials
 		if q == nil {
@@ -158,8 +157,7 @@ func (x *Execution) taskRole(f *frame) (string, bool) {
 	if s, ok := m.Value("RoleArn").(string); ok && s != "" {
 		return s, true
 	}
-	v = m.Value("RoleArn")
-	x.raise(f, x.runtimeErr(f, "The Credentials field's RoleArn must be a string, but was: "+jsonv.String(v)))
+	x.raise(f, x.runtimeErr(f, "The Credentials field's RoleArn must be a string, but was: "+jsonv.String(m.Value("RoleArn"))))
 	return "", false
 }
 
