@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +14,34 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// A Task's Credentials across two accounts of a credentials file: A's
-// state machine runs a task under B's role, in B (the port sees B's
-// account), when B's role trusts A's account or A's machine role; a role
-// that does not trust A, that B lacks, of an account the file lacks, or a
-// resource outside the role's account fails the task with
-// States.TaskFailed, which Catch sees, and nothing runs.
+// A Task's Credentials across two accounts of a credentials file (the
+// YAML of --credentials): A's state machine runs a task under B's role, in
+// B (the port sees B's account), when B's role trusts A's account or A's
+// machine role; a role that does not trust A, that B lacks, of an account
+// the file lacks, or a resource outside the role's account fails the task
+// with States.TaskFailed, which Catch sees, and nothing runs.
 func TestTaskCredentialsAcrossAccounts(t *testing.T) {
 	const machineRole = "arn:aws:iam::111111111111:role/orders-machine"
-	k, err := auth.NewKeyring([]auth.Account{
-		{ID: "111111111111", Keys: []auth.Key{{AccessKeyID: "A_ADMIN", SecretAccessKey: "admin-secret", Role: auth.RoleAdmin}}},
-		{ID: "222222222222", Keys: []auth.Key{{AccessKeyID: "B_ADMIN", SecretAccessKey: "b-admin-secret", Role: auth.RoleAdmin}},
-			IAMRoles: []auth.IAMRole{
-				{Name: "invoker", Trust: []string{"111111111111"}},
-				{Name: "team/by-role", Trust: []string{machineRole}},
-				{Name: "closed", Trust: []string{"333333333333"}},
-			}},
-	})
+	file := filepath.Join(t.TempDir(), "credentials.yaml")
+	if err := os.WriteFile(file, []byte(`accounts:
+  - id: "111111111111"
+    keys:
+      - {accessKeyId: A_ADMIN, secretAccessKey: admin-secret, role: admin}
+  - id: "222222222222"
+    keys:
+      - {accessKeyId: B_ADMIN, secretAccessKey: b-admin-secret, role: admin}
+    iamRoles:
+      - {name: invoker, trust: ["111111111111"]}
+      - {name: team/by-role, trust: ["`+machineRole+`"]}
+      - {name: closed, trust: ["333333333333"]}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.LoadCredentials(file, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewKeyring(accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
