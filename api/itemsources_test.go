@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,61 @@ func TestSDKItemReaderManifest(t *testing.T) {
 	out := runMachine(t, c, "manifest", def, `{"manifest":"inv/src/daily/2024-01-01T00-00Z/manifest.json"}`, types.ExecutionStatusSucceeded)
 	if got, want := aws.ToString(out.Output), `["src/a.txt:1","src/b.txt:2","src/c.txt:3"]`; got != want {
 		t.Fatalf("output %s, want %s", got, want)
+	}
+}
+
+// A Distributed Map over an Athena UNLOAD (ManifestType ATHENA_DATA):
+// the manifest lists two gzip-compressed CSV files without a header row,
+// read in its order with the given column names, 2 rows a batch. The same
+// definition with InputType JSON is refused by ValidateStateMachineDefinition
+// and CreateStateMachine, with the field's pointer.
+func TestSDKItemReaderAthenaManifest(t *testing.T) {
+	e := s3Env(t, map[string]string{
+		"results/q-1-manifest.csv": "s3://data/unload/q-1/a.gz\ns3://data/unload/q-1/b.gz\n",
+		"unload/q-1/a.gz":          gzipped(t, "1,Ann\n2,Bob\n"),
+		"unload/q-1/b.gz":          gzipped(t, "3,Cy\n"),
+	})
+	c := e.newClient("us-east-1")
+	def := func(cfg string) string {
+		return compact(`{
+		"QueryLanguage": "JSONata",
+		"StartAt": "Rows",
+		"States": {
+			"Rows": {
+				"Type": "Map",
+				"ItemReader": {
+					"Resource": "arn:aws:states:::s3:getObject",
+					"ReaderConfig": {"ManifestType": "ATHENA_DATA", ` + cfg + `},
+					"Arguments": {"Bucket": "data", "Key": "{% 'results/' & $states.input.query & '-manifest.csv' %}"}
+				},
+				"ItemBatcher": {"MaxItemsPerBatch": 2},
+				"ItemProcessor": {
+					"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+					"StartAt": "Names",
+					"States": {"Names": {"Type": "Pass", "Output": "{% $join($states.input.Items.(id & ':' & name), ',') %}", "End": true}}
+				},
+				"End": true
+			}
+		}
+	}`)
+	}
+	out := runMachine(t, c, "athena", def(`"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["id", "name"]`), `{"query":"q-1"}`, types.ExecutionStatusSucceeded)
+	if got, want := aws.ToString(out.Output), `["1:Ann,2:Bob","3:Cy"]`; got != want {
+		t.Fatalf("output %s, want %s", got, want)
+	}
+
+	ctx := context.Background()
+	v := must(c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(def(`"InputType": "JSON"`))}))(t)
+	if v.Result != types.ValidateStateMachineDefinitionResultCodeFail || len(v.Diagnostics) != 1 ||
+		aws.ToString(v.Diagnostics[0].Location) != "/States/Rows/ItemReader/ReaderConfig/ManifestType" ||
+		!strings.Contains(aws.ToString(v.Diagnostics[0].Message), `ManifestType "ATHENA_DATA" needs InputType "CSV", "JSONL" or "PARQUET"`) {
+		t.Fatalf("validate: %+v", v.Diagnostics)
+	}
+	_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("athena-json"), Definition: aws.String(def(`"InputType": "JSON"`)),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	var bad *types.InvalidDefinition
+	if !errors.As(err, &bad) || !strings.Contains(bad.ErrorMessage(), "/States/Rows/ItemReader/ReaderConfig/ManifestType") {
+		t.Fatalf("create: %v", err)
 	}
 }
 

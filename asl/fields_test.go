@@ -62,7 +62,7 @@ var aslFields = map[string][]fieldRow{
 		{field: "ResultPath", lang: vdPathOnly}, {field: "ResultSelector", lang: vdPathOnly},
 		{field: "TimeoutSecondsPath", lang: vdPathOnly}, {field: "HeartbeatSecondsPath", lang: vdPathOnly},
 		{field: "Arguments", lang: vdAtaOnly}, {field: "Output", lang: vdAtaOnly},
-		{field: "Credentials", status: refused},
+		{field: "Credentials"},
 	},
 	TypeChoice: {
 		{field: "Choices"}, {field: "Default"}, {field: "Assign"},

@@ -230,6 +230,7 @@ func (p *parser) state(name string, obj *jsonv.Object, ptr, lang string) *State 
 		if v, ok := obj.Get("HeartbeatSecondsPath"); ok {
 			s.HeartbeatSecondsPath = p.path(v, ptr+"/HeartbeatSecondsPath")
 		}
+		s.Credentials = p.template(obj, "Credentials", ptr)
 		p.retryCatch(s, obj, ptr)
 	case TypeParallel:
 		p.retryCatch(s, obj, ptr)
@@ -337,6 +338,7 @@ func (p *parser) jsonataState(s *State, obj *jsonv.Object, ptr string) {
 		j.Arguments = p.query(obj, "Arguments", ptr)
 		j.TimeoutSeconds = p.query(obj, "TimeoutSeconds", ptr)
 		j.HeartbeatSeconds = p.query(obj, "HeartbeatSeconds", ptr)
+		j.Credentials = p.query(obj, "Credentials", ptr)
 		p.retryCatch(s, obj, ptr)
 	case TypeParallel:
 		j.Arguments = p.query(obj, "Arguments", ptr)
@@ -584,6 +586,7 @@ func (p *parser) itemReader(obj *jsonv.Object, ptr string, jsonata bool) *ItemRe
 	r.InputType, _ = cfg.Value("InputType").(string)
 	r.CSVHeaderLocation, _ = cfg.Value("CSVHeaderLocation").(string)
 	r.CSVDelimiter, _ = cfg.Value("CSVDelimiter").(string)
+	r.ManifestType, _ = cfg.Value("ManifestType").(string)
 	if hs, ok := cfg.Value("CSVHeaders").([]any); ok {
 		for _, h := range hs {
 			s, _ := h.(string)

@@ -106,8 +106,11 @@ type State struct {
 	TimeoutSecondsPath   *jsonpath.Path
 	HeartbeatSeconds     int64 // 0: unset
 	HeartbeatSecondsPath *jsonpath.Path
-	Retry                []*Retrier
-	Catch                []*Catcher
+	// Credentials is the JSONPath template of the Task's Credentials
+	// ({"RoleArn": ...} or {"RoleArn.$": ...}); nil when absent.
+	Credentials *jsonpath.Template
+	Retry       []*Retrier
+	Catch       []*Catcher
 
 	// Choice
 	Choices []*ChoiceRule
@@ -216,8 +219,11 @@ type ItemReader struct {
 	CSVHeaderLocation string
 	CSVHeaders        []string
 	CSVDelimiter      string
-	MaxItems          int64 // 0: unset
-	MaxItemsPath      *jsonpath.Path
+	// ManifestType is "ATHENA_DATA" or "S3_INVENTORY" when the object
+	// read is a manifest listing the data files to read, "" otherwise.
+	ManifestType string
+	MaxItems     int64 // 0: unset
+	MaxItemsPath *jsonpath.Path
 
 	ArgumentsQuery *Query
 	MaxItemsQuery  *Query
@@ -233,6 +239,7 @@ type JSONataFields struct {
 	ItemSelector *Query
 
 	TimeoutSeconds             *Query
+	Credentials                *Query
 	HeartbeatSeconds           *Query
 	Seconds                    *Query
 	Timestamp                  *Query

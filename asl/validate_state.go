@@ -3,6 +3,7 @@ package asl
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,7 +35,8 @@ var vdStateFields = map[string]map[string]vdLang{
 		"TimeoutSeconds": vdBoth, "HeartbeatSeconds": vdBoth,
 		"InputPath": vdPathOnly, "OutputPath": vdPathOnly, "Parameters": vdPathOnly, "ResultPath": vdPathOnly, "ResultSelector": vdPathOnly,
 		"TimeoutSecondsPath": vdPathOnly, "HeartbeatSecondsPath": vdPathOnly,
-		"Arguments": vdAtaOnly, "Output": vdAtaOnly,
+		"Credentials": vdBoth,
+		"Arguments":   vdAtaOnly, "Output": vdAtaOnly,
 	},
 	TypeChoice: {
 		"Choices": vdBoth, "Default": vdBoth, "Assign": vdBoth,
@@ -80,11 +82,7 @@ type vdRefusal struct {
 // Statecraft refuses. Accepted, each would run as if it were absent (items
 // not read, results not written, no role assumed), and a machine that
 // passes validation must run as AWS would run it.
-var vdNotImplemented = map[string]map[string]vdRefusal{
-	TypeTask: {
-		"Credentials": {does: "running the task under another IAM role", instead: "remove it: tasks run in the state machine's own account"},
-	},
-}
+var vdNotImplemented = map[string]map[string]vdRefusal{}
 
 func (v *defValidator) notImplemented(ptr, field string, r vdRefusal, jsonata bool) {
 	instead := r.instead
@@ -386,6 +384,65 @@ func (v *defValidator) task(st *vdState) {
 	if !st.jsonata {
 		v.refPathField(st, "TimeoutSecondsPath")
 		v.refPathField(st, "HeartbeatSecondsPath")
+	}
+	if c, has := obj.Get("Credentials"); has {
+		r, _ := res.(string)
+		v.credentials(st, c, r)
+	}
+}
+
+// vdRoleArn is an IAM role ARN, what Credentials.RoleArn names.
+var vdRoleArn = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+
+// credentials checks a Task's Credentials: the role the task runs under,
+// {"RoleArn": ARN} or {"RoleArn.$": path} (JSONPath), {"RoleArn": ARN or
+// expression} (JSONata).
+func (v *defValidator) credentials(st *vdState, raw any, resource string) {
+	ptr := st.field("Credentials")
+	obj, ok := raw.(*jsonv.Object)
+	if !ok {
+		if s, isStr := raw.(string); isStr && st.jsonata && vdIsExpr(s) {
+			return
+		}
+		v.schema(ptr, "Field 'Credentials' must be an object with 'RoleArn', got %s", vdDescribe(raw))
+		return
+	}
+	keys := jsonv.SortedKeys(obj)
+	for _, k := range keys {
+		val := obj.Value(k)
+		kptr := vdPointer(ptr, k)
+		switch {
+		case k == "RoleArn":
+			s, isStr := val.(string)
+			switch {
+			case isStr && st.jsonata && vdIsExpr(s):
+			case !isStr || !vdRoleArn.MatchString(s):
+				v.schema(kptr, "Field 'RoleArn' must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), got %s", vdDescribe(val))
+			}
+		case k == "RoleArn.$" && !st.jsonata:
+			v.pathField(kptr, k, val, false, true)
+		default:
+			v.schema(kptr, "Field '%s' is not supported in Credentials; expected only 'RoleArn'%s", k, map[bool]string{true: "", false: " or 'RoleArn.$'"}[st.jsonata])
+		}
+	}
+	_, hasArn := obj.Get("RoleArn")
+	_, hasPath := obj.Get("RoleArn.$")
+	hasPath = hasPath && !st.jsonata
+	switch {
+	case hasArn && hasPath:
+		v.schema(ptr, "Fields 'RoleArn' and 'RoleArn.$' are mutually exclusive; set only one of them")
+	case !hasArn && !hasPath:
+		v.schema(ptr, "Missing required field 'RoleArn' in Credentials")
+	}
+	// The role is assumed to call a service. An activity's workers poll
+	// for its tasks and a nested execution is started by Step Functions
+	// itself: Statecraft has no meaning for a role there yet.
+	parts := strings.SplitN(resource, ":", 7)
+	switch {
+	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it")
+	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states":
+		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (starting an execution in the role's account); remove it", resource)
 	}
 }
 
@@ -695,6 +752,30 @@ const vdMaxReaderItems = 100_000_000
 // (Map)", ReaderConfig); COMMA is the default.
 var vdCSVDelimiters = []string{"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"}
 
+// manifestType checks ReaderConfig.ManifestType: the object read is a
+// manifest naming the data files whose rows are the items. AWS defines
+// two: an Athena UNLOAD's data manifest (its files in CSV, JSONL or
+// Parquet, as InputType says) and an S3 Inventory report's manifest.json
+// (CSV inventories only, as with InputType MANIFEST).
+func (v *defValidator) manifestType(ptr string, val any, inputType, res string, cfg *jsonv.Object) {
+	switch val {
+	case "ATHENA_DATA":
+		if _, has := cfg.Get("InputType"); has && inputType != "CSV" && inputType != "JSONL" && inputType != "PARQUET" {
+			v.schema(ptr, "ManifestType \"ATHENA_DATA\" needs InputType \"CSV\", \"JSONL\" or \"PARQUET\" (the format of the data files the manifest lists), got %s", vdDescribe(cfg.Value("InputType")))
+		}
+	case "S3_INVENTORY":
+		if _, has := cfg.Get("InputType"); has && inputType != "CSV" {
+			v.schema(ptr, "ManifestType \"S3_INVENTORY\" needs InputType \"CSV\" (the format of the inventory files the manifest lists), got %s", vdDescribe(cfg.Value("InputType")))
+		}
+	default:
+		v.schema(ptr, "Field 'ManifestType' must be \"ATHENA_DATA\" or \"S3_INVENTORY\", got %s", vdDescribe(val))
+		return
+	}
+	if res == "arn:aws:states:::s3:listObjectsV2" {
+		v.schema(ptr, "Field 'ManifestType' is only used with \"arn:aws:states:::s3:getObject\": the manifest is the object read")
+	}
+}
+
 // itemReader checks a Map's ItemReader. Only a Distributed Map reads its
 // items, from the S3 sources AWS defines.
 func (v *defValidator) itemReader(st *vdState, raw any) {
@@ -803,8 +884,10 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 				continue
 			}
 			v.pathField(kptr, k, val, false, true)
+		case "ManifestType":
+			v.manifestType(kptr, val, inputType, res, cfg)
 		default:
-			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
+			v.schema(kptr, "Field '%s' is not supported in ReaderConfig; expected only InputType, ManifestType, CSVHeaderLocation, CSVHeaders, CSVDelimiter, MaxItems and MaxItemsPath", k)
 		}
 	}
 	_, hasMax := cfg.Get("MaxItems")
@@ -824,6 +907,16 @@ func (v *defValidator) itemReader(st *vdState, raw any) {
 		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
 			if _, has := cfg.Get(k); has {
 				v.schema(vdPointer(cptr, k), "Field '%s' is only used with InputType \"CSV\"", k)
+			}
+		}
+		return
+	}
+	if cfg.Value("ManifestType") == "S3_INVENTORY" {
+		// The inventory's manifest names the columns (fileSchema) and
+		// S3 Inventory writes commas: nothing for these fields to say.
+		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
+			if _, has := cfg.Get(k); has {
+				v.schema(vdPointer(cptr, k), "Field '%s' is not used with ManifestType \"S3_INVENTORY\": the inventory manifest's fileSchema names the columns", k)
 			}
 		}
 		return

@@ -185,8 +185,28 @@ var invalidDefinitions = []struct {
 	{"HeartbeatSecondsPath not a reference", taskWith(`"HeartbeatSecondsPath":"$..hb"`), ValidateOptions{}, []want{
 		schemaAt("/States/T/HeartbeatSecondsPath", "must be a reference path"),
 	}},
-	{"Credentials not implemented", taskWith(`"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"}`), ValidateOptions{}, []want{
-		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials yet (running the task under another IAM role)"},
+	{"Credentials", taskWith(`"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"}`), ValidateOptions{}, nil},
+	{"Credentials path", taskWith(`"Credentials":{"RoleArn.$":"$.role"}`), ValidateOptions{}, nil},
+	{"Credentials JSONata", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambdaARN + `","Credentials":{"RoleArn":"{% $states.input.role %}"},"End":true}}}`, ValidateOptions{}, nil},
+	{"Credentials not a role", taskWith(`"Credentials":{"RoleArn":"arn:aws:iam::123456789012:user/u"}`), ValidateOptions{}, []want{
+		schemaAt("/States/T/Credentials/RoleArn", "Field 'RoleArn' must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), got string"),
+	}},
+	{"Credentials empty", taskWith(`"Credentials":{}`), ValidateOptions{}, []want{
+		schemaAt("/States/T/Credentials", "Missing required field 'RoleArn' in Credentials"),
+	}},
+	{"Credentials both and unknown", taskWith(`"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r","RoleArn.$":"$.r","ExternalId":"x"}`), ValidateOptions{}, []want{
+		schemaAt("/States/T/Credentials", "Fields 'RoleArn' and 'RoleArn.$' are mutually exclusive"),
+		schemaAt("/States/T/Credentials/ExternalId", "Field 'ExternalId' is not supported in Credentials; expected only 'RoleArn' or 'RoleArn.$'"),
+	}},
+	{"Credentials path in JSONata", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambdaARN + `","Credentials":{"RoleArn.$":"$.r"},"End":true}}}`, ValidateOptions{}, []want{
+		schemaAt("/States/T/Credentials", "Missing required field 'RoleArn' in Credentials"),
+		schemaAt("/States/T/Credentials/RoleArn.$", "Field 'RoleArn.$' is not supported in Credentials; expected only 'RoleArn'"),
+	}},
+	{"Credentials with an activity", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
+		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet"},
+	}},
+	{"Credentials with startExecution", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
+		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::states:startExecution.sync:2 yet"},
 	}},
 
 	// Retry and Catch.

@@ -27,6 +27,9 @@ import (
 //	        role: worker
 //	        sessionToken: ${env:PAYMENTS_WORKER_TOKEN}  # optional
 //	        expires: 2027-01-01T00:00:00Z               # optional
+//	    iamRoles:                       # optional: roles a Task's Credentials may name
+//	      - name: orders-invoker        # arn:aws:iam::111122223333:role/orders-invoker
+//	        trust: ["444455556666"]     # accounts, or state machine role ARNs, that may assume it
 //
 // ${env:NAME} (or ${env:NAME:-DEFAULT}) is replaced by an environment
 // variable, so that secrets stay out of the file; an unset variable with
@@ -37,6 +40,7 @@ type fileAccount struct {
 	Name    string    `yaml:"name"`
 	Regions []string  `yaml:"regions"`
 	Keys    []fileKey `yaml:"keys"`
+	Roles   []IAMRole `yaml:"iamRoles"`
 }
 
 type fileKey struct {
@@ -92,7 +96,7 @@ func convertAccounts(fa []fileAccount, getenv func(string) (string, bool)) ([]Ac
 	}
 	var out []Account
 	for i, a := range fa {
-		acc := Account{ID: a.ID, Name: a.Name, Regions: a.Regions}
+		acc := Account{ID: a.ID, Name: a.Name, Regions: a.Regions, IAMRoles: a.Roles}
 		if len(a.Keys) == 0 {
 			return nil, fmt.Errorf("accounts[%d] (%s): no keys", i, a.ID)
 		}

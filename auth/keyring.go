@@ -30,6 +30,23 @@ type Account struct {
 	// a request signed for another is refused.
 	Regions []string
 	Keys    []Key
+	// IAMRoles are the roles of the account a Task state's Credentials
+	// may name (arn:aws:iam::ID:role/NAME): the task then runs in this
+	// account, if the role trusts the execution (see Keyring.AssumeRole).
+	IAMRoles []IAMRole
+}
+
+// IAMRole is a role a Task's Credentials assume. Trust plays the part of
+// the role's trust policy: who may assume it.
+type IAMRole struct {
+	// Name is the role's name, its ARN's last part; a path is allowed
+	// (service/orders-invoker).
+	Name string `yaml:"name"`
+	// Trust names who may assume the role: account ids (any state machine
+	// of the account) or IAM role ARNs (state machines whose execution
+	// role is that one). A role trusts nobody unless named here, its own
+	// account included, as an IAM role's trust policy does.
+	Trust []string `yaml:"trust"`
 }
 
 // Key is one access key of an account.
@@ -81,6 +98,7 @@ func NewKeyring(accounts []Account) (*Keyring, error) {
 				problems = append(problems, fmt.Sprintf("account %s: %q is not a region name", a.ID, r))
 			}
 		}
+		problems = append(problems, checkIAMRoles(a)...)
 		acc := &a
 		k.accounts[a.ID] = acc
 		for _, key := range a.Keys {

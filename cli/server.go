@@ -136,7 +136,8 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		host, _ := os.Hostname()
 		nodeID = net.JoinHostPort(host, portOf(ln.Addr()))
 	}
-	eopts := engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease)}
+	eopts := engine.Options{Log: log, Tasks: invoker, NodeID: nodeID, Address: ln.Addr().String(), ShardLease: time.Duration(o.ShardLease),
+		AssumeRole: keys.AssumeRole}
 	items, err := itemStore(o, p)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}

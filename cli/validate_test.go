@@ -18,9 +18,9 @@ func TestValidate(t *testing.T) {
 		{"invalid", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Succeed"},"R":{"Type":"Succeed"}}}`,
 			"/States/R: State 'R' is not reachable; expected StartAt, a Next, a Default or a Catch Next of its scope to lead to it\n"},
 		// Valid on AWS, refused here rather than run by other rules.
-		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f",
+		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
 			"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`,
-			"/States/Work/Credentials: Statecraft does not implement Credentials yet (running the task under another IAM role); remove it: tasks run in the state machine's own account\n"},
+			"/States/Work/Credentials: Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

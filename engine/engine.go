@@ -86,6 +86,11 @@ type Options struct {
 	// (ExpressMaxDuration). Only tests, which cannot wait that long, set
 	// it.
 	ExpressLimit time.Duration
+	// AssumeRole decides whether an execution may run a task under the
+	// role its Task state's Credentials name, and answers the account the
+	// task then runs in (auth.Keyring.AssumeRole). Nil fails every task
+	// with Credentials: no role can be assumed.
+	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
 // Engine runs executions. Create one with New, then call Run.

@@ -293,6 +293,7 @@ func (r *expressRun) runTask(c interp.Command) {
 		StateName:    task.StateName,
 		Token:        t.token,
 		Attempt:      task.Attempt,
+		RoleArn:      task.RoleArn,
 	}
 	r.tasks[ref] = t
 	if req.Timeout > 0 {
@@ -308,14 +309,14 @@ func (r *expressRun) runTask(c interp.Command) {
 	if t.kind == kindActivity {
 		// Queued at once, under the lock, so that closeTask always finds
 		// it to take out of the queue. The call returns at once.
-		_, _ = r.e.runTask(r.ctx, t.kind, req)
+		_, _ = r.e.runTask(r.ctx, t.kind, req, r.rec.RoleArn)
 		return
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	t.cancel = cancel
 	go func() {
 		defer cancel()
-		ev, pending := r.e.runTask(ctx, t.kind, req)
+		ev, pending := r.e.runTask(ctx, t.kind, req, r.rec.RoleArn)
 		if pending {
 			return
 		}

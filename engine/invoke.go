@@ -27,6 +27,9 @@ func invokeTaskInput(t *interp.Task) string {
 	if t.Attempt > 0 {
 		m["Attempt"] = int64(t.Attempt)
 	}
+	if t.RoleArn != "" {
+		m["RoleArn"] = t.RoleArn
+	}
 	return jsonv.String(m)
 }
 
@@ -56,6 +59,7 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 	if n, ok := jsonv.Integer(m.Value("Attempt")); ok {
 		req.Attempt = int(n)
 	}
+	req.RoleArn, _ = m.Value("RoleArn").(string)
 	e.mu.Lock()
 	if e.invoking == nil {
 		e.invoking = map[string]bool{}
@@ -96,7 +100,7 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 			case <-life.Done():
 			}
 		}()
-		ev, pending := e.runTask(life, taskKind(req.Resource, req.ExecutionArn), req)
+		ev, pending := e.runTask(life, taskKind(req.Resource, req.ExecutionArn), req, parent.RoleArn)
 		if pending {
 			// The holder of the token answers later: only the watchdog
 			// had to go.

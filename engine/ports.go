@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/taskport"
 
@@ -111,11 +112,22 @@ func (c callback) Invoke(ctx context.Context, req taskport.Request) (any, error)
 // the event that ends the task, or pending when the outcome arrives later
 // with the token. The call's context ends with ctx or at the task's
 // TimeoutSeconds, which times the task out.
-func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Request) (ev interp.Event, pending bool) {
+func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Request, machineRole string) (ev interp.Event, pending bool) {
 	if kind == kindItems {
 		return e.readItems(ctx, req), false
 	}
-	if foreignResource(req.Resource, req.ExecutionArn) {
+	if req.RoleArn != "" {
+		acct, err := e.assumeRole(req.RoleArn, req.ExecutionArn, machineRole)
+		if err != nil {
+			return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+				Cause: "Step Functions could not assume the role of the task's Credentials: " + err.Error()}, false
+		}
+		req.Account = acct
+		if foreignTo(req.Resource, req.ExecutionArn, acct) {
+			return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+				Cause: "The resource " + req.Resource + " belongs to another account or region than the role " + req.RoleArn + " of the task's Credentials; a task runs in its role's account, in its execution's region."}, false
+		}
+	} else if foreignResource(req.Resource, req.ExecutionArn) {
 		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
 			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}, false
 	}
@@ -187,4 +199,25 @@ func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Eve
 		return failedEvent(f)
 	}
 	return interp.Event{Kind: interp.TaskFailed, Error: name, Cause: err.Error()}
+}
+
+// assumeRole is Options.AssumeRole, or the refusal of a server that has
+// no roles to assume.
+func (e *Engine) assumeRole(role, executionArn, machineRole string) (string, error) {
+	if e.opts.AssumeRole == nil {
+		return "", errors.New("this server has no roles to assume (the iamRoles of accounts in --credentials)")
+	}
+	return e.opts.AssumeRole(role, executionArn, machineRole)
+}
+
+// foreignTo tells whether a resource is outside the account a task runs
+// in (under its Credentials' role) or its execution's partition and
+// region. An ARN without an account is in every scope.
+func foreignTo(resource, executionArn, account string) bool {
+	r, err1 := arn.Parse(resource)
+	x, err2 := arn.Parse(executionArn)
+	if err1 != nil || err2 != nil || r.Account == "" {
+		return false
+	}
+	return r.Partition != x.Partition || r.Region != x.Region || r.Account != account
 }

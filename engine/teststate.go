@@ -144,11 +144,11 @@ func (e *Engine) testTask(ctx context.Context, c *interp.Command, info interp.In
 		Timeout:      time.Duration(task.TimeoutSeconds) * time.Second,
 		Heartbeat:    time.Duration(task.HeartbeatSeconds) * time.Second,
 		ExecutionArn: info.ExecutionArn, StateName: task.StateName, Attempt: task.Attempt,
-		Trace: t.Trace,
+		Trace: t.Trace, RoleArn: task.RoleArn,
 	}
 	// Whatever the resource, it is a call that answers: the engine's own
 	// kinds wait for others.
-	ev, _ := e.runTask(ctx, kindOther, req)
+	ev, _ := e.runTask(ctx, kindOther, req, t.RoleArn)
 	return ev
 }
 

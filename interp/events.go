@@ -40,7 +40,11 @@ type Details struct {
 	Parameters       *string
 	TimeoutInSeconds *int64
 	HeartbeatInSecs  *int64
-	MapRunArn        string
+	// TaskCredentials is the role of a Task's Credentials
+	// (taskCredentials.roleArn of TaskScheduled and
+	// LambdaFunctionScheduled).
+	TaskCredentials string
+	MapRunArn       string
 	// ExecutionRedriven and MapRunRedriven
 	RedriveCount *int64
 	// EvaluationFailed
@@ -187,6 +191,9 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		}
 		if d.StateMachineVersionArn != "" {
 			str("stateMachineVersionArn", d.StateMachineVersionArn)
+		}
+		if d.TaskCredentials != "" {
+			raw("taskCredentials", string(jsonv.AppendString([]byte(`{"roleArn":`), d.TaskCredentials))+"}")
 		}
 		if d.TimeoutInSeconds != nil {
 			num("timeoutInSeconds", *d.TimeoutInSeconds)

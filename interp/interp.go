@@ -169,4 +169,8 @@ type Task struct {
 	TimeoutSeconds   int64 // 0: none
 	HeartbeatSeconds int64 // 0: none
 	Attempt          int   // 0 for the first try, then 1, 2, ... on retries
+	// RoleArn is the role of the state's Credentials, evaluated: the
+	// host runs the task under it (in its account) or fails the task when
+	// the role cannot be assumed. "" without Credentials.
+	RoleArn string
 }

@@ -75,7 +75,7 @@ func (x *Execution) readItems(f *frame) bool {
 		x.raise(f, x.runtimeErr(f, "The ItemReader's parameters must be an object with 'Bucket' and 'Key' or 'Prefix', but were: "+jsonv.String(args)))
 		return false
 	}
-	cfg := jsonv.NewObject(5)
+	cfg := jsonv.NewObject(6)
 	if r.InputType != "" {
 		cfg.Append("InputType", r.InputType)
 	}
@@ -91,6 +91,9 @@ func (x *Execution) readItems(f *frame) bool {
 	}
 	if r.CSVDelimiter != "" {
 		cfg.Append("CSVDelimiter", r.CSVDelimiter)
+	}
+	if r.ManifestType != "" {
+		cfg.Append("ManifestType", r.ManifestType)
 	}
 	if maxItems > 0 {
 		cfg.Append("MaxItems", maxItems)

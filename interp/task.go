@@ -65,6 +65,10 @@ func (x *Execution) scheduleTask(f *frame) {
 		}
 		heartbeat = n
 	}
+	role, ok := x.taskRole(f)
+	if !ok {
+		return
+	}
 	// body chose the ref before evaluating Parameters.
 	ref := f.ref
 	input := f.taskInput
@@ -79,6 +83,7 @@ func (x *Execution) scheduleTask(f *frame) {
 		if heartbeat > 0 {
 			d.HeartbeatInSecs = ptr(heartbeat)
 		}
+		d.TaskCredentials = role
 	}
 	var scheduled int64
 	switch ri.kind {
@@ -112,7 +117,48 @@ func (x *Execution) scheduleTask(f *frame) {
 		TimeoutSeconds:   timeout,
 		HeartbeatSeconds: heartbeat,
 		Attempt:          f.retryCount,
+		RoleArn:          role,
 	}})
+}
+
+// taskRole evaluates a Task's Credentials to the ARN of the role it runs
+// under ("" without Credentials): JSONPath against the effective input,
+// as Parameters is; JSONata against $states.input. A value that is no
+// string fails the state with States.Runtime (States.QueryEvaluationError
+// for JSONata), as a bad TimeoutSecondsPath does.
+func (x *Execution) taskRole(f *frame) (string, bool) {
+	st := f.state
+	if st.JSONata != nil {
+		q := st.JSONata.Credentials
+		if q == nil {
+			return "", true
+		}
+		out, err := x.ataEval(f, &ataCtx{input: f.input}, q)
+		if err != nil {
+			x.raise(f, err)
+			return "", false
+		}
+		m, _ := out.(*jsonv.Object)
+		if s, ok := m.Value("RoleArn").(string); ok && s != "" {
+			return s, true
+		}
+		x.raise(f, x.queryErr(f, "Credentials", "The Credentials field must be an object with a string RoleArn, but was: "+jsonv.String(out)))
+		return "", false
+	}
+	if st.Credentials == nil {
+		return "", true
+	}
+	out, serr := x.template(f, st.Credentials, f.eff)
+	if serr != nil {
+		x.raise(f, serr)
+		return "", false
+	}
+	m, _ := out.(*jsonv.Object)
+	if s, ok := m.Value("RoleArn").(string); ok && s != "" {
+		return s, true
+	}
+	x.raise(f, x.runtimeErr(f, "The Credentials field's RoleArn must be a string, but was: "+jsonv.String(m.Value("RoleArn"))))
+	return "", false
 }
 
 func (x *Execution) taskStarted(f *frame, worker string) {

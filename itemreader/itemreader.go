@@ -120,6 +120,9 @@ type request struct {
 	headers   []string
 	delimiter rune
 	maxItems  int64
+	// manifestType is ReaderConfig.ManifestType: "ATHENA_DATA" or
+	// "S3_INVENTORY" when the object read lists the data files.
+	manifestType string
 }
 
 // bucketName is S3's rule for bucket names; checking it keeps a name from
@@ -172,6 +175,7 @@ func parse(in any) (*request, error) {
 		return nil, fail("The ItemReader's 'Key' must name the object to read.")
 	}
 	r.inputType, _ = cfg.Value("InputType").(string)
+	r.manifestType, _ = cfg.Value("ManifestType").(string)
 	r.headerLoc, _ = cfg.Value("CSVHeaderLocation").(string)
 	if hs, ok := cfg.Value("CSVHeaders").([]any); ok {
 		for _, h := range hs {
@@ -216,6 +220,17 @@ func (rd *Reader) getObject(ctx context.Context, r *request) (any, error) {
 	body, err := rd.fetch(ctx, r.bucket, r.key, r.versionID)
 	if err != nil {
 		return nil, err
+	}
+	switch r.manifestType {
+	case "ATHENA_DATA":
+		return rd.athenaItems(ctx, body, r)
+	case "S3_INVENTORY":
+		// An inventory's manifest.json, read as InputType MANIFEST
+		// reads it: CSV inventory files, columns from its fileSchema.
+		return rd.manifestItems(ctx, body, r)
+	case "":
+	default:
+		return nil, fail("Statecraft does not read ManifestType %q.", r.manifestType)
 	}
 	switch r.inputType {
 	case "JSON":

@@ -97,7 +97,8 @@ func (rd *Reader) manifestItems(ctx context.Context, body []byte, r *request) (a
 	return items, nil
 }
 
-// gunzip decompresses a gzip file (as S3 Inventory writes its CSV files),
+// gunzip decompresses a gzip file (as S3 Inventory writes its CSV files
+// and Athena's UNLOAD its text and JSON files),
 // within the size bound; other data is returned as it is.
 func (rd *Reader) gunzip(data []byte) ([]byte, error) {
 	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
@@ -112,7 +113,7 @@ func (rd *Reader) gunzip(data []byte) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(out)) > rd.max {
-		return nil, fail("An inventory file decompresses to more than the %d bytes this server reads items from.", rd.max)
+		return nil, fail("A data file decompresses to more than the %d bytes this server reads items from.", rd.max)
 	}
 	return out, nil
 }

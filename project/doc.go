@@ -170,7 +170,7 @@
 // An accounts section declares who may use the server, in the format of
 // the credentials file (package auth): accounts, their access keys and each
 // key's role (admin, operator, worker or read-only), secrets by
-// ${env:NAME}:
+// ${env:NAME}, and the iamRoles a Task's Credentials may name:
 //
 //	accounts:
 //	  - id: "111122223333"

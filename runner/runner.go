@@ -40,6 +40,11 @@ type Options struct {
 	// OnEvents sees history events as they are recorded (needs History on
 	// the machine).
 	OnEvents func([]interp.HistoryEvent)
+	// AssumeRole decides whether a task may run under the role of its
+	// Credentials and answers the role's account, as
+	// engine.Options.AssumeRole does; nil fails every task with
+	// Credentials.
+	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
 // Result is how the execution ended.
@@ -157,7 +162,12 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s", c.Task.StateName, c.Task.Resource)
 			}
 			x.Apply(interp.Event{Kind: interp.TaskStarted, Time: current(), Ref: c.Ref, WorkerName: "statecraft-run"})
-			out, err := port.Invoke(ctx, request(c, opts.Info))
+			req := request(c, opts.Info)
+			var out any
+			var err error
+			if req.Account, err = assume(opts, req); err == nil {
+				out, err = port.Invoke(ctx, req)
+			}
 			if err != nil && items != "" && !errors.Is(err, context.Canceled) {
 				// Whatever goes wrong reading or writing fails the Map, as
 				// the engine reports it.
@@ -243,6 +253,22 @@ func (n noItems) Invoke(context.Context, taskport.Request) (any, error) {
 	return nil, taskport.Fail(string(n), NoItemStore)
 }
 
+// assume answers the account a task with Credentials runs in ("" for
+// one without), or the failure of a role that cannot be assumed.
+func assume(opts Options, req taskport.Request) (string, error) {
+	if req.RoleArn == "" {
+		return "", nil
+	}
+	if opts.AssumeRole == nil {
+		return "", taskport.Fail("States.TaskFailed", "Step Functions could not assume the role of the task's Credentials: no roles are configured to assume here ("+req.RoleArn+")")
+	}
+	acct, err := opts.AssumeRole(req.RoleArn, req.ExecutionArn, opts.Info.RoleArn)
+	if err != nil {
+		return "", taskport.Fail("States.TaskFailed", "Step Functions could not assume the role of the task's Credentials: "+err.Error())
+	}
+	return acct, nil
+}
+
 // request is what the port is asked for one RunTask command.
 func request(c interp.Command, info interp.Info) taskport.Request {
 	t := c.Task
@@ -254,6 +280,7 @@ func request(c interp.Command, info interp.Info) taskport.Request {
 		ExecutionArn: info.ExecutionArn,
 		StateName:    t.StateName,
 		Attempt:      t.Attempt,
+		RoleArn:      t.RoleArn,
 	}
 	if info.TaskToken != nil {
 		req.Token = info.TaskToken(c.Ref)

@@ -40,6 +40,11 @@ type Request struct {
 	Token string
 	// Attempt is 0 for the first try, then 1, 2, ... on retries.
 	Attempt int
+	// RoleArn is the role of the Task state's Credentials, "" without.
+	// The host has assumed it before calling the port: Account is then
+	// the role's account, the one the task runs in (whose functions and
+	// resources it reaches) instead of the execution's.
+	RoleArn, Account string
 	// Trace, when set, receives the HTTP exchange of an HTTP task, which
 	// the TestState API shows at its TRACE level. Other resources leave
 	// it alone.

@@ -93,6 +93,10 @@ func execution(req taskport.Request) (region, account string) {
 	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "states" {
 		return "", ""
 	}
+	if req.Account != "" {
+		// Under a Task's Credentials the task runs in the role's account.
+		return parts[3], req.Account
+	}
 	return parts[3], parts[4]
 }
 
@@ -113,9 +117,13 @@ func account(req taskport.Request, named, name string) (string, error) {
 		region = "us-east-1"
 	}
 	fn := arn.Function(region, named, name)
+	whose := "the execution's"
+	if req.Account != "" {
+		whose = "the role's of the task's Credentials"
+	}
 	return "", &taskport.Failure{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
-		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because the function belongs to another account than the execution's (%s) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s)",
-		req.ExecutionArn, fn, exec, newRequestID())}
+		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because the function belongs to another account than %s (%s) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s)",
+		req.ExecutionArn, fn, whose, exec, newRequestID())}
 }
 
 // legacy invokes a function named by its ARN: the task's result is the

@@ -155,9 +155,15 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 		{"lambda:invoke to the other account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:" + other + ":function:double", "Payload": input}, "Lambda.AWSLambdaException"},
 		{"partial ARN of another account", mine, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": other + ":function:double:$LATEST", "Payload": input}, "Lambda.AWSLambdaException"},
 		{"the other account has no flaky", theirs, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "flaky"}, "Lambda.ResourceNotFoundException"},
+		// Under a Task's Credentials (Account set by the host) the task
+		// runs in the role's account: its functions, not the execution's.
+		{"bare name under the other account's role", mine + "#" + other, "arn:aws:states:::lambda:invoke", map[string]any{"FunctionName": "double", "Payload": input}, "ValidationError"},
+		{"other account's ARN under its role", mine + "#" + other, "arn:aws:lambda:us-east-1:" + other + ":function:double", nil, "ValidationError"},
+		{"own ARN under the other account's role", mine + "#" + other, "arn:aws:lambda:us-east-1:123456789012:function:flaky", nil, "Lambda.AWSLambdaException"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			req := taskport.Request{ExecutionArn: c.exec, Resource: c.resource, Input: jsonv.Normalize(input)}
+			exec, acct, _ := strings.Cut(c.exec, "#")
+			req := taskport.Request{ExecutionArn: exec, Account: acct, Resource: c.resource, Input: jsonv.Normalize(input)}
 			if c.params != nil {
 				req.Input = jsonv.Normalize(c.params)
 			}
@@ -176,7 +182,7 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 			if !errors.As(err, &te) || te.Name != c.wantErr {
 				t.Fatalf("got %v %v, want task error %s", jsonv.String(out), err, c.wantErr)
 			}
-			if c.wantErr == "Lambda.AWSLambdaException" && (!strings.Contains(te.Cause, "Error Code: AccessDeniedException") || !strings.Contains(te.Cause, c.exec)) {
+			if c.wantErr == "Lambda.AWSLambdaException" && (!strings.Contains(te.Cause, "Error Code: AccessDeniedException") || !strings.Contains(te.Cause, exec)) {
 				t.Fatalf("cause %s", te.Cause)
 			}
 		})
