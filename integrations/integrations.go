@@ -203,7 +203,13 @@ func result(out any, meta middleware.Metadata, withMetadata bool) (any, error) {
 	if withMetadata {
 		addMetadata(m, meta)
 	}
-	return jsonv.Normalize(m), nil
+	// Through JSON text again: jsonv's numbers (int64 for integers), and
+	// its objects with sorted keys.
+	b, err = json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return jsonv.Parse(b)
 }
 
 func addMetadata(m map[string]any, meta middleware.Metadata) {
