@@ -16,6 +16,7 @@ import (
 	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
+	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/integrations/testservers"
 	"github.com/statecraft/statecraft/jsonv"
@@ -205,5 +206,14 @@ func TestResources(t *testing.T) {
 	}
 	if len(Supported()) != 10 {
 		t.Errorf("Supported() = %v", Supported())
+	}
+}
+
+// TestValidationAccepts: what this package runs, validation accepts.
+func TestValidationAccepts(t *testing.T) {
+	for _, r := range Supported() {
+		if !asl.Runs(r) {
+			t.Errorf("asl.Runs refuses %s, which integrations runs", r)
+		}
 	}
 }

@@ -6,6 +6,7 @@ package services_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -287,5 +288,19 @@ func TestFailuresCaught(t *testing.T) {
 	}
 	if failed != 2 {
 		t.Errorf("%d failed putItem attempts in the history, want 2 (the retry)", failed)
+	}
+}
+
+// TestUnsupportedResourceRefused: CreateStateMachine refuses a Task
+// resource the server does not run, naming it and listing what it runs.
+func TestUnsupportedResourceRefused(t *testing.T) {
+	e := start(t)
+	def := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "End": true}}}`
+	_, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+		Name: aws.String("unsupported"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	var invalid *sfntypes.InvalidDefinition
+	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::glue:startJobRun.sync") ||
+		!strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::dynamodb:putItem") {
+		t.Fatalf("got %v, want InvalidDefinition naming the resource and listing the supported ones", err)
 	}
 }
