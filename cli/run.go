@@ -152,7 +152,15 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
-		ropts.Tasks = &integrations.Port{Configs: services}
+		port := &integrations.Port{Configs: services}
+		ropts.Tasks = taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
+			if !integrations.Runs(req.Resource) {
+				// Stops the run, as with no port at all: only mocks or
+				// the AWS integrations answer tasks here.
+				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s here (give --mocks)", req.StateName, req.Resource)
+			}
+			return port.Invoke(ctx, req)
+		})
 	} else if o.Services != "" {
 		return &ExitError{Code: 1, Err: errors.New("--services and --mocks are exclusive: mocks answer every Task state")}
 	}
