@@ -76,7 +76,9 @@ func dynamo(ctx context.Context, c *dynamodb.Client, action string, params *json
 		o, e := c.PutItem(ctx, &in)
 		err = e
 		if e == nil {
-			meta = func() any { return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata) }
+			meta = func() any {
+				return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata)
+			}
 		}
 	case "updateItem":
 		var in dynamodb.UpdateItemInput
@@ -87,7 +89,9 @@ func dynamo(ctx context.Context, c *dynamodb.Client, action string, params *json
 		o, e := c.UpdateItem(ctx, &in)
 		err = e
 		if e == nil {
-			meta = func() any { return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata) }
+			meta = func() any {
+				return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata)
+			}
 		}
 	case "deleteItem":
 		var in dynamodb.DeleteItemInput
@@ -101,7 +105,9 @@ func dynamo(ctx context.Context, c *dynamodb.Client, action string, params *json
 		o, e := c.DeleteItem(ctx, &in)
 		err = e
 		if e == nil {
-			meta = func() any { return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata) }
+			meta = func() any {
+				return written(o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics, o.ResultMetadata)
+			}
 		}
 	default:
 		return nil, taskport.ErrNotSupported

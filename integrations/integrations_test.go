@@ -153,7 +153,9 @@ func TestDynamoDB(t *testing.T) {
 		{"update", "updateItem", `{"TableName": "orders", "Key": {"id": {"S": "o1"}}, "UpdateExpression": "SET n = n + :one", "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValues": "UPDATED_NEW"}`, "",
 			func(o *jsonv.Object) bool { return jsonv.String(o.Value("Attributes")) == `{"n":{"N":"2"}}` }},
 		{"delete", "deleteItem", `{"TableName": "orders", "Key": {"id": {"S": "o1"}}, "ReturnValues": "ALL_OLD"}`, "",
-			func(o *jsonv.Object) bool { return jsonv.String(o.Value("Attributes").(*jsonv.Object).Value("n")) == `{"N":"2"}` }},
+			func(o *jsonv.Object) bool {
+				return jsonv.String(o.Value("Attributes").(*jsonv.Object).Value("n")) == `{"N":"2"}`
+			}},
 		{"get deleted", "getItem", `{"TableName": "orders", "Key": {"id": {"S": "o1"}}}`, "",
 			func(o *jsonv.Object) bool { return !o.Has("Item") }},
 		{"no such table", "getItem", `{"TableName": "nope", "Key": {"id": {"S": "o1"}}}`, "DynamoDB.ResourceNotFoundException", nil},

@@ -47,10 +47,10 @@ func TestServicesInvalid(t *testing.T) {
 			"services.dynamodb: accessKeyIdEnv and secretAccessKeyEnv go together",
 			"services.dynamodb: profile and accessKeyIdEnv are exclusive",
 		},
-		"services:\n  sns:\n    protocol: query\n":                          {"services.sns: protocol applies to sqs only"},
+		"services:\n  sns:\n    protocol: query\n":                             {"services.sns: protocol applies to sqs only"},
 		"services:\n  events:\n    region: x\n  eventbridge:\n    region: y\n": {"names the same service as another entry (events)"},
-		"services:\n  SQS: {}\n":                                              {"is not a service name"},
-		"services: [sqs]\n":                                                   {"services: must be a mapping"},
+		"services:\n  SQS: {}\n":                                               {"is not a service name"},
+		"services: [sqs]\n":                                                    {"services: must be a mapping"},
 	}
 	for file, want := range cases {
 		setup(t, map[string]string{"statecraft.yaml": file})
