@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -166,6 +167,13 @@ func (p *Port) client(ctx context.Context, svc string) (any, error) {
 // decode fills in, an SDK input struct, from params: the API's field
 // names, and a task failure naming a field the API does not have.
 func decode(resource string, params *jsonv.Object, in any) error {
+	// encoding/json matches names regardless of case; the APIs do not.
+	t := reflect.TypeOf(in).Elem()
+	for _, k := range params.Keys() {
+		if f, ok := t.FieldByName(k); !ok || !f.IsExported() {
+			return taskport.Fail("States.Runtime", fmt.Sprintf("The parameters of %s do not match the service's request: unknown field %q.", resource, k))
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(jsonv.Marshal(params)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {

@@ -103,10 +103,15 @@ func TestSQSAndSNS(t *testing.T) {
 
 	_, err = invoke(p, "arn:aws:states:::sqs:sendMessage", js(t, `{"QueueUrl": "`+testservers.QueueURL(*cfg.BaseEndpoint, "no-such-queue")+`", "MessageBody": "x"}`))
 	failure(t, err, "SQS.AmazonSQSException")
-	_, err = invoke(p, "arn:aws:states:::sqs:sendMessage", js(t, `{"QueueUrl": "`+queueURL+`", "MessageBody": "x", "Body": "y"}`))
-	failure(t, err, "States.Runtime")
-	if !strings.Contains(err.Error(), `"Body"`) {
-		t.Errorf("unknown field not named: %v", err)
+	for field, params := range map[string]string{
+		"Body":     `{"QueueUrl": "` + queueURL + `", "MessageBody": "x", "Body": "y"}`,
+		"queueUrl": `{"queueUrl": "` + queueURL + `", "MessageBody": "x"}`,
+	} {
+		_, err = invoke(p, "arn:aws:states:::sqs:sendMessage", js(t, params))
+		failure(t, err, "States.Runtime")
+		if !strings.Contains(err.Error(), `"`+field+`"`) {
+			t.Errorf("unknown field %s not named: %v", field, err)
+		}
 	}
 
 	ncfg, _ := cfgs.For(ctx, "sns")
