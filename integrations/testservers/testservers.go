@@ -27,6 +27,7 @@ import (
 	"github.com/Admiral-Piett/goaws/app/router"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/sirupsen/logrus"
 )
 
 // Account is the account goaws names queues and topics in.
@@ -61,6 +62,9 @@ func Goaws(t testing.TB) string {
 		if goawsErr = os.WriteFile(file, []byte(cfg), 0o644); goawsErr != nil {
 			return
 		}
+		// goaws logs every request at info level to stdout; its
+		// warnings and errors are what a failing test needs.
+		logrus.SetLevel(logrus.WarnLevel)
 		conf.LoadYamlConfig(file, "Local")
 		go func() { _ = http.Serve(ln, router.New()) }()
 		goawsEndpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
