@@ -85,6 +85,9 @@ func dynamo(ctx context.Context, c *dynamodb.Client, action string, params *json
 		if err := decode(resource, rest, &in); err != nil {
 			return nil, err
 		}
+		if err := only(resource, maps, "Key", "ExpressionAttributeValues"); err != nil {
+			return nil, err
+		}
 		in.Key, in.ExpressionAttributeValues = maps["Key"], maps["ExpressionAttributeValues"]
 		o, e := c.UpdateItem(ctx, &in)
 		err = e

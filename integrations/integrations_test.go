@@ -165,6 +165,7 @@ func TestDynamoDB(t *testing.T) {
 			func(o *jsonv.Object) bool { return !o.Has("Item") }},
 		{"no such table", "getItem", `{"TableName": "nope", "Key": {"id": {"S": "o1"}}}`, "DynamoDB.ResourceNotFoundException", nil},
 		{"bad attribute value", "putItem", `{"TableName": "orders", "Item": {"id": "o1"}}`, "States.Runtime", nil},
+		{"field updateItem lacks", "updateItem", `{"TableName": "orders", "Key": {"id": {"S": "o1"}}, "Item": {"id": {"S": "o1"}}}`, "States.Runtime", nil},
 		{"field getItem lacks", "getItem", `{"TableName": "orders", "Key": {"id": {"S": "o1"}}, "Item": {"id": {"S": "o1"}}}`, "States.Runtime", nil},
 	}
 	for _, s := range steps {
