@@ -1,6 +1,7 @@
 // Package services_test runs state machines that call AWS services
 // through the real `statecraft server`, against real servers of those
-// services on 127.0.0.1: goaws (SQS), dynalite (DynamoDB).
+// services on 127.0.0.1: goaws (SQS, SNS), dynalite (DynamoDB), and a
+// recorder of EventBridge's PutEvents (no compatible server exists).
 package services_test
 
 import (
@@ -20,6 +21,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
 	"github.com/aws/smithy-go/middleware"
@@ -34,6 +36,7 @@ import (
 const role = "arn:aws:iam::123456789012:role/services"
 
 type env struct {
+	events   *testservers.EventsRecorder
 	sfn      *sfn.Client
 	sqs      *sqs.Client
 	ddb      *dynamodb.Client
@@ -42,7 +45,7 @@ type env struct {
 }
 
 func start(t *testing.T) *env {
-	goaws, ddbURL := testservers.Goaws(t), testservers.Dynalite(t)
+	goaws, ddbURL, events := testservers.Goaws(t), testservers.Dynalite(t), testservers.NewEventsRecorder(t)
 	t.Setenv("SVC_KEY_ID", "services-test")
 	t.Setenv("SVC_SECRET", "services-test-secret")
 	dir := t.TempDir()
@@ -56,17 +59,26 @@ dynamodb:
   endpoint: %s
   accessKeyIdEnv: SVC_KEY_ID
   secretAccessKeyEnv: SVC_SECRET
-`, goaws, ddbURL)
+sns:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+eventbridge:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+`, goaws, ddbURL, goaws, events.URL)
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	endpoint := server.Start(t, dir, "--services", file)
 	creds := credentials.NewStaticCredentialsProvider("services-test", "services-test-secret", "")
 	e := &env{
-		sfn:   sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
-		sqs:   sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
-		ddb:   dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
-		goaws: goaws,
+		sfn:    sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
+		sqs:    sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
+		ddb:    dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
+		goaws:  goaws,
+		events: events,
 	}
 	ctx := context.Background()
 	queue := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
@@ -302,5 +314,57 @@ func TestUnsupportedResourceRefused(t *testing.T) {
 	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::glue:startJobRun.sync") ||
 		!strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::dynamodb:putItem") {
 		t.Fatalf("got %v, want InvalidDefinition naming the resource and listing the supported ones", err)
+	}
+}
+
+// TestTopicAndEventBus: a machine publishes to an SNS topic, then puts an
+// event with .waitForTaskToken; the event's consumer (here, the test
+// reading the recorder) answers with the token from the event's detail.
+func TestTopicAndEventBus(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	creds := credentials.NewStaticCredentialsProvider("services-test", "services-test-secret", "")
+	topic, err := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.goaws), Credentials: creds}).
+		CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("services-orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := fmt.Sprintf(`{
+  "StartAt": "Publish",
+  "States": {
+    "Publish": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+      "Parameters": {"TopicArn": "%s", "Message.$": "$"}, "ResultPath": "$.published", "Next": "Announce"},
+    "Announce": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents.waitForTaskToken",
+      "Parameters": {"Entries": [{"Source": "statecraft.test", "DetailType": "order", "EventBusName": "default",
+        "Detail": {"order.$": "$.order", "token.$": "$$.Task.Token"}}]},
+      "ResultPath": "$.answer", "End": true}
+  }
+}`, *topic.TopicArn)
+	sm := e.create(t, "topic-bus", "STANDARD", def)
+	run, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &sm, Input: aws.String(`{"order": "o-19"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !testservers.Wait(ctx, func() bool { return len(e.events.Entries()) > 0 }) {
+		t.Fatal("no event put within a minute")
+	}
+	entry := e.events.Entries()[0]
+	var detail struct{ Order, Token string }
+	if err := json.Unmarshal([]byte(entry["Detail"].(string)), &detail); err != nil || detail.Order != "o-19" || detail.Token == "" {
+		t.Fatalf("event %v: want its Detail as JSON text with the order and the token", entry)
+	}
+	if _, err := e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &detail.Token, Output: aws.String(`{"ok": true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.wait(t, *run.ExecutionArn)
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct {
+		Published struct{ MessageId string }
+		Answer    struct{ Ok bool }
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Published.MessageId == "" || !out.Answer.Ok {
+		t.Fatalf("output %s: want the published MessageId and the callback's answer", aws.ToString(d.Output))
 	}
 }
