@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/statecraft/statecraft/arn"
 )
 
 // Task resources Statecraft runs. A definition whose Task names another
@@ -62,16 +64,15 @@ func SupportedResources() []string {
 	}
 	for svc, actions := range serviceIntegrations {
 		for a, patterns := range actions {
-			r := "arn:aws:states:::" + svc + ":" + a
-			out = append(out, r)
+			out = append(out, arn.Integration(svc, a))
 			for _, p := range patterns {
-				out = append(out, r+p)
+				out = append(out, arn.Integration(svc, a+p))
 			}
 		}
 	}
 	slices.Sort(out)
 	if sdk := AWSSDKServices(); len(sdk) > 0 {
-		out = append(out, "arn:aws:states:::aws-sdk:SERVICE:ACTION (SERVICE one of "+strings.Join(sdk, ", ")+")")
+		out = append(out, arn.Integration("aws-sdk", "SERVICE:ACTION")+" (SERVICE one of "+strings.Join(sdk, ", ")+")")
 	}
 	return out
 }

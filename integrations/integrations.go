@@ -41,6 +41,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
+	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
@@ -60,9 +61,9 @@ func Supported() []string {
 	var out []string
 	for svc, actions := range resources {
 		for a, cb := range actions {
-			out = append(out, "arn:aws:states:::"+svc+":"+a)
+			out = append(out, arn.Integration(svc, a))
 			if cb {
-				out = append(out, "arn:aws:states:::"+svc+":"+a+".waitForTaskToken")
+				out = append(out, arn.Integration(svc, a+".waitForTaskToken"))
 			}
 		}
 	}
