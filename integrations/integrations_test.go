@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -223,5 +224,30 @@ func TestValidationAccepts(t *testing.T) {
 		if !asl.Runs(r) {
 			t.Errorf("asl.Runs refuses %s, which integrations runs", r)
 		}
+	}
+}
+
+// TestUnreachable: a service that cannot be reached fails the task with
+// the SDK's client error, and a missing key variable names itself.
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	s := key()
+	s.Endpoint = closed
+	p := &Port{Configs: &awsconf.Configs{Region: "us-east-1", LookupEnv: env, Services: map[string]awsconf.Service{
+		"dynamodb": s,
+		"sns":      {AccessKeyIDEnv: "UNSET_KEY", SecretAccessKeyEnv: "UNSET_SECRET"},
+	}}}
+	_, err = invoke(p, "arn:aws:states:::dynamodb:getItem", js(t, `{"TableName": "t", "Key": {"id": {"S": "x"}}}`))
+	failure(t, err, "DynamoDB.SdkClientException")
+	p.Configs.LookupEnv = func(string) (string, bool) { return "", false }
+	_, err = invoke(p, "arn:aws:states:::sns:publish", js(t, `{"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": "x"}`))
+	failure(t, err, "States.TaskFailed")
+	if !strings.Contains(err.Error(), "UNSET_KEY is not set") {
+		t.Errorf("the missing variable is not named: %v", err)
 	}
 }
