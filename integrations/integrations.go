@@ -47,8 +47,9 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// callback marks the resources that also run as .waitForTaskToken: AWS
-// offers the pattern for these and request-response for all.
+// resources are the actions run, by service; true marks those that also
+// run as .waitForTaskToken (AWS offers that pattern for these, and
+// request-response for all; .sync for none of them).
 var resources = map[string]map[string]bool{
 	"sqs":      {"sendMessage": true},
 	"sns":      {"publish": true},
@@ -74,10 +75,12 @@ func Supported() []string {
 // Runs tells whether resource is one of Supported.
 func Runs(resource string) bool {
 	svc, action, ok := parse(resource)
-	return ok && resources[svc] != nil && func() bool {
-		cb, has := resources[svc][strings.TrimSuffix(action, ".waitForTaskToken")]
-		return has && (cb || !strings.HasSuffix(action, ".waitForTaskToken"))
-	}()
+	if !ok {
+		return false
+	}
+	base, callback := strings.CutSuffix(action, ".waitForTaskToken")
+	cb, has := resources[svc][base]
+	return has && (cb || !callback)
 }
 
 // Service is the service of an optimized integration's ARN
