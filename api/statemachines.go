@@ -184,7 +184,7 @@ func validateDefinition(def string, express bool) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: express}); len(problems) > 0 {
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: express, Runnable: true}); len(problems) > 0 {
 		return problems
 	}
 	// What passes validation must also build: ValidateStateMachineDefinition

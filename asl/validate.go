@@ -13,6 +13,9 @@ import (
 // valid definition is.
 type ValidateOptions struct {
 	Express bool // EXPRESS machines reject .sync, .waitForTaskToken and activity resources
+	// Runnable refuses Task resources this server does not run (Runs),
+	// as CreateStateMachine does; off where mocks answer the tasks.
+	Runnable bool
 }
 
 // Validate checks a definition the way CreateStateMachine does and returns

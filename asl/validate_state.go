@@ -454,6 +454,10 @@ func (v *defValidator) resource(ptr, s string) {
 		v.add(ptr, CodeInvalidResource, "Field 'Resource' must be an ARN of the form arn:<partition>:<service>:<region>:<account>:<resource>, got %q", s)
 		return
 	}
+	if v.opts.Runnable && !Runs(s) {
+		v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s; it runs %s", s, strings.Join(SupportedResources(), ", "))
+		return
+	}
 	if !v.opts.Express {
 		return
 	}

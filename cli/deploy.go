@@ -94,5 +94,9 @@ func Deploy(ctx context.Context, o DeployOptions, stdout io.Writer) error {
 		// its host: that is the operator's.
 		fmt.Fprintf(stdout, "s3             not sent: the server's object store is its own (--s3-endpoint, --s3-dir or the s3 section of its --project)\n")
 	}
+	if p.Services != nil {
+		// Nor where its tasks call AWS and with whose credentials.
+		fmt.Fprintf(stdout, "services       not sent: the server's AWS services are its own (--services or the services section of its --project)\n")
+	}
 	return nil
 }

@@ -67,14 +67,15 @@ func TestItemStoreFromProject(t *testing.T) {
 	}
 }
 
-// `statecraft deploy` does not send a project's s3 section, and says so.
+// `statecraft deploy` does not send a project's s3 and services sections,
+// and says so.
 func TestDeployLeavesTheStore(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "statecraft.yaml")
 	if err := os.WriteFile(filepath.Join(dir, "sm.json"), []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(file, []byte("s3:\n  dir: /\nstateMachines:\n  m:\n    definition: sm.json\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("s3:\n  dir: /\nservices:\n  sqs:\n    endpoint: http://127.0.0.1:4100\nstateMachines:\n  m:\n    definition: sm.json\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	srv, _ := deployServer(t, aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"})
@@ -85,7 +86,7 @@ func TestDeployLeavesTheStore(t *testing.T) {
 	if err := Deploy(context.Background(), DeployOptions{File: file, Endpoint: srv.URL, Region: "us-east-1", Account: "123456789012"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "s3             not sent") || !strings.Contains(out.String(), "stateMachine:m") {
+	if !strings.Contains(out.String(), "s3             not sent") || !strings.Contains(out.String(), "services       not sent") || !strings.Contains(out.String(), "stateMachine:m") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/integrations"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/mocks"
@@ -40,8 +41,11 @@ type RunOptions struct {
 	// S3 is the object store of Distributed Maps' ItemReader and
 	// ResultWriter, as the server's --s3-* settings name it.
 	S3 S3Options
-	// Project is a project file whose s3 section names the store instead.
+	// Project is a project file whose s3 section names the store instead,
+	// and whose services section the AWS services Task states call.
 	Project string
+	// Services is a --services file (package awsconf), as the server's.
+	Services string
 }
 
 // noRunStore fails the item reads and results writes of a run with no
@@ -125,17 +129,40 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	m := interp.New(def, interp.Options{History: o.History || o.Progress, MaxPayload: maxPayload, MaxEvents: maxEvents})
 	ropts := runner.Options{Info: info, Tasks: tasks, FastForward: o.FastForward, Items: noRunStore{}}
 	s3 := o.S3
+	var proj *project.Project
 	if o.Project != "" {
 		p, err := project.Load(o.Project, project.Options{Region: o.Region, Account: o.Account})
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
-		if p.S3 == nil {
-			return &ExitError{Code: 1, Err: fmt.Errorf("%s has no s3 section: --project only names the object store of `statecraft run`", o.Project)}
+		if p.S3 == nil && p.Services == nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s has no s3 or services section: --project only names the object store and the AWS services of `statecraft run`", o.Project)}
 		}
-		if s3, err = s3.withProject(p, o.Project, os.LookupEnv); err != nil {
+		if p.S3 != nil {
+			if s3, err = s3.withProject(p, o.Project, os.LookupEnv); err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
+		}
+		proj = p
+	}
+	if o.Mocks == "" {
+		// Without mocks, the optimized AWS integrations call the services
+		// the --services file and the project's services section name.
+		services, err := serviceConfigs(o.Region, o.Services, proj, o.Project)
+		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
+		port := &integrations.Port{Configs: services}
+		ropts.Tasks = taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
+			if !integrations.Runs(req.Resource) {
+				// Stops the run, as with no port at all: only mocks or
+				// the AWS integrations answer tasks here.
+				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s here (give --mocks)", req.StateName, req.Resource)
+			}
+			return port.Invoke(ctx, req)
+		})
+	} else if o.Services != "" {
+		return &ExitError{Code: 1, Err: errors.New("--services and --mocks are exclusive: mocks answer every Task state")}
 	}
 	items, err := s3.Reader(o.Region)
 	if err != nil {

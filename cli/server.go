@@ -22,6 +22,7 @@ import (
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
 	"github.com/statecraft/statecraft/inproc"
+	"github.com/statecraft/statecraft/integrations"
 	"github.com/statecraft/statecraft/ivr/mediaservice"
 	"github.com/statecraft/statecraft/ivr/workflowapi"
 	"github.com/statecraft/statecraft/lambdaapi"
@@ -130,7 +131,12 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	host := functions.NewHost(functions.HostOptions{Region: o.Region, Account: o.Account, Log: log})
 	defer host.Close()
 	conns := &deploy.Connections{}
-	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log}
+	services, err := serviceConfigs(o.Region, o.Services, p, o.Project)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log,
+		Services: &integrations.Port{Configs: services}}
 	nodeID := o.NodeID
 	if nodeID == "" && o.DB != "" {
 		host, _ := os.Hostname()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/itemreader"
 	"github.com/statecraft/statecraft/project"
 )
@@ -78,6 +79,11 @@ type ServerOptions struct {
 	// flag shows in the process list, and a config file gets copied.
 	S3AccessKeyID     string `json:"-"`
 	S3SecretAccessKey string `json:"-"`
+	// Services is a YAML or JSON file naming, per AWS service, the
+	// endpoint and credentials of Task integrations (package awsconf: the
+	// shape of a project file's services section); "" calls AWS in
+	// Region with the SDK's default credentials.
+	Services string `json:"services"`
 	// CostPrices is a JSON price table (package cost) over the embedded
 	// us-east-1 list prices; "" keeps those.
 	CostPrices string `json:"costPrices"`
@@ -154,6 +160,7 @@ var ServerEnv = map[string]func(*ServerOptions, string){
 	"STATECRAFT_S3_ENDPOINT": func(o *ServerOptions, v string) { o.S3Endpoint = v },
 	"STATECRAFT_S3_REGION":   func(o *ServerOptions, v string) { o.S3Region = v },
 	"STATECRAFT_S3_DIR":      func(o *ServerOptions, v string) { o.S3Dir = v },
+	"STATECRAFT_SERVICES":    func(o *ServerOptions, v string) { o.Services = v },
 	"STATECRAFT_S3_PATH_STYLE": func(o *ServerOptions, v string) {
 		o.S3PathStyle = v == "1" || strings.EqualFold(v, "true")
 	},
@@ -213,6 +220,7 @@ var ServerFlags = map[string]func(o *ServerOptions, flags ServerOptions){
 	"s3-path-style":       func(o *ServerOptions, f ServerOptions) { o.S3PathStyle = f.S3PathStyle },
 	"s3-dir":              func(o *ServerOptions, f ServerOptions) { o.S3Dir = f.S3Dir },
 	"cost-prices":         func(o *ServerOptions, f ServerOptions) { o.CostPrices = f.CostPrices },
+	"services":            func(o *ServerOptions, f ServerOptions) { o.Services = f.Services },
 }
 
 // ServerSettings are the settings of `statecraft server`: the flags that
@@ -327,4 +335,27 @@ func (o S3Options) Reader(region string) (*itemreader.Reader, error) {
 		region = o.Region
 	}
 	return itemreader.New(itemreader.Config{Endpoint: o.Endpoint, Region: region, AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, PathStyle: o.PathStyle})
+}
+
+// serviceConfigs are the AWS services' settings of Task integrations: a
+// --services file's and a project's services section, which may not both
+// name one service.
+func serviceConfigs(region, servicesFile string, p *project.Project, projectFile string) (*awsconf.Configs, error) {
+	c := &awsconf.Configs{Region: region, Services: map[string]awsconf.Service{}}
+	if servicesFile != "" {
+		s, err := awsconf.Load(servicesFile)
+		if err != nil {
+			return nil, err
+		}
+		c.Services = s
+	}
+	if p != nil {
+		for name, s := range p.Services {
+			if _, dup := c.Services[name]; dup {
+				return nil, fmt.Errorf("%s: its services section and %s both name the service %s; keep one", projectFile, servicesFile, name)
+			}
+			c.Services[name] = s
+		}
+	}
+	return c, nil
 }

@@ -97,7 +97,7 @@ func (l *loader) load(data []byte) *Project {
 		l.add(root.Line, "", "must be a mapping with functions, stateMachines and connections")
 		return nil
 	}
-	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections, secActivities, secTenants, secWorkflowAPI, secMediaService, secAccounts, secS3})
+	top, _ := l.object(root, "", []string{secFunctions, secStateMachines, secConnections, secActivities, secTenants, secWorkflowAPI, secMediaService, secAccounts, secS3, secServices})
 
 	// First the names, so that every string value can use ${Name.Arn}.
 	sections := map[string][]entry{}
@@ -172,6 +172,9 @@ func (l *loader) load(data []byte) *Project {
 	l.checkTenantTrunks(p)
 	if e, ok := top[secS3]; ok {
 		p.S3 = l.s3(e)
+	}
+	if e, ok := top[secServices]; ok {
+		p.Services = l.services(e)
 	}
 	if e, ok := top[secAccounts]; ok {
 		// The credentials file's format (package auth), so that one

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/awsconf"
 )
 
 // Defaults used when the project file leaves a value out.
@@ -37,6 +38,9 @@ type Project struct {
 	WorkflowAPI   *WorkflowAPI  // nil when the file has no workflowApi section
 	MediaService  *MediaService // nil when the file has no mediaService section
 	S3            *S3           // nil when the file has no s3 section
+	// Services are the services section: where Task integrations call
+	// each AWS service (keyed by awsconf.Canonical name); nil without one.
+	Services map[string]awsconf.Service
 	// Accounts are the accounts section: access keys and roles, in the
 	// credentials file's format (auth.LoadCredentials).
 	Accounts []auth.Account

@@ -24,6 +24,7 @@ import (
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/functions"
 	"github.com/statecraft/statecraft/httptask"
+	"github.com/statecraft/statecraft/integrations"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -33,6 +34,12 @@ import (
 type Invoker struct {
 	Functions *functions.Host
 	HTTP      *httptask.Invoker
+	// Services runs the optimized integrations with AWS services
+	// (arn:aws:states:::sqs:sendMessage, dynamodb:putItem, ...: package
+	// integrations); SDK the generic arn:aws:states:::aws-sdk:SERVICE:ACTION
+	// form. Nil leaves those resources unsupported.
+	Services taskport.Port
+	SDK      taskport.Port
 	// Log receives each invocation's captured stdout and stderr, tagged
 	// with the execution and state, so a function's output can be read
 	// beside the execution that caused it. Nil discards it.
@@ -59,6 +66,16 @@ func (i *Invoker) Invoke(ctx context.Context, req taskport.Request) (any, error)
 			return nil, taskport.ErrNotSupported
 		}
 		return i.HTTP.Invoke(ctx, req)
+	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] == "aws-sdk":
+		if i.SDK == nil {
+			return nil, taskport.ErrNotSupported
+		}
+		return i.SDK.Invoke(ctx, req)
+	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && integrations.Service(req.Resource) != "":
+		if i.Services == nil {
+			return nil, taskport.ErrNotSupported
+		}
+		return i.Services.Invoke(ctx, req)
 	}
 	return nil, taskport.ErrNotSupported
 }

@@ -196,3 +196,45 @@ func TestLambdaTasksStayInTheirAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceAndSDKRouting: optimized service integrations go to
+// Services, arn:aws:states:::aws-sdk:* to SDK, each with the request as
+// the engine gave it; without the port the resource is not supported.
+func TestServiceAndSDKRouting(t *testing.T) {
+	var got []string
+	port := func(name string) taskport.Port {
+		return taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
+			got = append(got, name+" "+req.Resource)
+			return name, nil
+		})
+	}
+	full := &Invoker{Services: port("services"), SDK: port("sdk")}
+	cases := []struct {
+		resource, want string
+	}{
+		{"arn:aws:states:::sqs:sendMessage", "services"},
+		{"arn:aws:states:::sqs:sendMessage.waitForTaskToken", "services"},
+		{"arn:aws:states:::sns:publish", "services"},
+		{"arn:aws:states:::dynamodb:putItem", "services"},
+		{"arn:aws:states:::events:putEvents.waitForTaskToken", "services"},
+		{"arn:aws:states:::aws-sdk:s3:getObject", "sdk"},
+		{"arn:aws:states:::aws-sdk:dynamodb:query", "sdk"},
+		{"arn:aws:states:::glue:startJobRun", ""},
+	}
+	for _, c := range cases {
+		got = nil
+		out, err := full.Invoke(context.Background(), taskport.Request{Resource: c.resource, Input: jsonv.NewObject(0)})
+		if c.want == "" {
+			if !errors.Is(err, taskport.ErrNotSupported) || len(got) != 0 {
+				t.Errorf("%s: got %v, %v, calls %v; want not supported", c.resource, out, err, got)
+			}
+			continue
+		}
+		if err != nil || out != c.want || len(got) != 1 || got[0] != c.want+" "+c.resource {
+			t.Errorf("%s: got %v, %v, calls %v; want %s", c.resource, out, err, got, c.want)
+		}
+		if _, err := (&Invoker{}).Invoke(context.Background(), taskport.Request{Resource: c.resource}); !errors.Is(err, taskport.ErrNotSupported) {
+			t.Errorf("%s without ports: got %v, want not supported", c.resource, err)
+		}
+	}
+}

@@ -46,7 +46,8 @@ STATECRAFT_S3_SECRET_ACCESS_KEY) or --s3-dir names, as the server's do.`,
 	f.StringVar(&o.S3.Endpoint, "s3-endpoint", "", "S3-compatible object store (http(s) URL) of Distributed Maps' ItemReader and ResultWriter; key from STATECRAFT_S3_ACCESS_KEY_ID and STATECRAFT_S3_SECRET_ACCESS_KEY")
 	f.StringVar(&o.S3.Region, "s3-region", "", "region signing object store requests (default: --region)")
 	f.BoolVar(&o.S3.PathStyle, "s3-path-style", false, "address buckets in the URL path (MinIO, Ceph and most self-hosted stores)")
-	f.StringVar(&o.Project, "project", "", "project file (statecraft.yaml) whose s3 section names the object store, instead of the --s3-* flags")
+	f.StringVar(&o.Project, "project", "", "project file (statecraft.yaml) whose s3 section names the object store, instead of the --s3-* flags, and whose services section the AWS services Task states call")
+	f.StringVar(&o.Services, "services", "", "YAML or JSON file naming, per AWS service (sqs, sns, dynamodb, events, ... or default), the endpoint and credentials of Task integrations (see the README); without mocks")
 	f.StringVar(&o.S3.Dir, "s3-dir", "", "instead of --s3-endpoint: serve the buckets from this directory (each subdirectory a bucket, each file below it an object); nothing outside it is reachable")
 	return cmd
 }

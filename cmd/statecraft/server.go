@@ -72,6 +72,7 @@ its files readable by the server's user only (0600).`,
 	f.StringVar(&flags.S3Region, "s3-region", "", "region signing object store requests (default: --region)")
 	f.BoolVar(&flags.S3PathStyle, "s3-path-style", false, "address buckets in the URL path (MinIO, Ceph and most self-hosted stores)")
 	f.StringVar(&flags.S3Dir, "s3-dir", "", "instead of --s3-endpoint: serve Distributed Maps' buckets from this directory (each subdirectory a bucket, each file below it an object); nothing outside it is reachable")
+	f.StringVar(&flags.Services, "services", "", "YAML or JSON file naming, per AWS service (sqs, sns, dynamodb, events, ... or default), the endpoint, region and credentials (environment variable names or a profile) of Task integrations; without it they call AWS in --region with the SDK's default credentials")
 	f.StringVar(&flags.CostPrices, "cost-prices", "", "JSON price table over the embedded AWS list prices (us-east-1) that cost reports and metrics use; the fields it leaves out keep their default")
 	f.IntVar(&flags.MaxConnections, "max-connections", flags.MaxConnections, "most connections served at once (more wait to be accepted)")
 	f.DurationVar((*time.Duration)(&flags.ReadHeaderTimeout), "read-header-timeout", time.Duration(flags.ReadHeaderTimeout), "time to read a request's headers")

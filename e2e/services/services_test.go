@@ -1,0 +1,370 @@
+// Package services_test runs state machines that call AWS services
+// through the real `statecraft server`, against real servers of those
+// services on 127.0.0.1: goaws (SQS, SNS), dynalite (DynamoDB), and a
+// recorder of EventBridge's PutEvents (no compatible server exists).
+package services_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
+
+	"github.com/statecraft/statecraft/auth/authtest"
+	"github.com/statecraft/statecraft/e2e/internal/server"
+	"github.com/statecraft/statecraft/integrations/testservers"
+)
+
+const role = "arn:aws:iam::123456789012:role/services"
+
+type env struct {
+	events   *testservers.EventsRecorder
+	sfn      *sfn.Client
+	sqs      *sqs.Client
+	ddb      *dynamodb.Client
+	goaws    string
+	queueURL string
+}
+
+func start(t *testing.T) *env {
+	goaws, ddbURL, events := testservers.Goaws(t), testservers.Dynalite(t), testservers.NewEventsRecorder(t)
+	t.Setenv("SVC_KEY_ID", "services-test")
+	t.Setenv("SVC_SECRET", "services-test-secret")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "services.yaml")
+	cfg := fmt.Sprintf(`sqs:
+  endpoint: %s
+  protocol: query
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+dynamodb:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+sns:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+eventbridge:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+`, goaws, ddbURL, goaws, events.URL)
+	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := server.Start(t, dir, "--services", file)
+	creds := credentials.NewStaticCredentialsProvider("services-test", "services-test-secret", "")
+	e := &env{
+		sfn:    sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
+		sqs:    sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
+		ddb:    dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
+		goaws:  goaws,
+		events: events,
+	}
+	ctx := context.Background()
+	queue := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if _, err := e.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queue)}); err != nil {
+		t.Fatal(err)
+	}
+	e.queueURL = testservers.QueueURL(goaws, queue)
+	if _, err := e.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("orders"),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// noHostPrefix keeps StartSyncExecution's "sync-" host prefix off the
+// loopback endpoint (sync-127.0.0.1 does not resolve).
+func noHostPrefix(s *middleware.Stack) error {
+	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("noHostPrefix", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+	}), middleware.Before)
+}
+
+func (e *env) create(t *testing.T, name, typ, def string) string {
+	t.Helper()
+	out, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(role), Type: sfntypes.StateMachineType(typ)})
+	if err != nil {
+		t.Fatalf("CreateStateMachine %s: %v", name, err)
+	}
+	return *out.StateMachineArn
+}
+
+// wait polls DescribeExecution until the execution ends.
+func (e *env) wait(t *testing.T, arn string) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		d, err := e.sfn.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != sfntypes.ExecutionStatusRunning {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution still running after 2 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (e *env) history(t *testing.T, arn string) []sfntypes.HistoryEvent {
+	t.Helper()
+	out, err := e.sfn.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: &arn, MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Events
+}
+
+const sendPutGet = `{
+  "StartAt": "Send",
+  "States": {
+    "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage%s",
+      "Parameters": {"QueueUrl": "%s", "MessageBody": {"order.$": "$.order"%s}},
+      "ResultPath": "$.sent", "Next": "Put"},
+    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.order"}, "status": {"S.$": "%s"}}},
+      "ResultPath": null, "Next": "Get"},
+    "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+      "Parameters": {"TableName": "orders", "Key": {"id": {"S.$": "$.order"}}},
+      "ResultSelector": {"status.$": "$.Item.status.S"}, "ResultPath": "$.stored", "End": true}
+  }
+}`
+
+// TestStandardCallbackQueueAndTable is issue 18's done test: a machine
+// sends to a queue with .waitForTaskToken, a worker reads the queue and
+// answers SendTaskSuccess through the SDK, then the machine writes the
+// answer to a table and reads it back.
+func TestStandardCallbackQueueAndTable(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	def := fmt.Sprintf(sendPutGet, ".waitForTaskToken", e.queueURL, `, "token.$": "$$.Task.Token"`, "$.sent.status")
+	sm := e.create(t, "callback", "STANDARD", def)
+
+	worker := make(chan error, 1)
+	go func() {
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) {
+			got, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &e.queueURL, MaxNumberOfMessages: 1})
+			if err != nil {
+				worker <- err
+				return
+			}
+			if len(got.Messages) == 0 {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			var body struct{ Order, Token string }
+			if err := json.Unmarshal([]byte(aws.ToString(got.Messages[0].Body)), &body); err != nil {
+				worker <- fmt.Errorf("message body %q: %v", aws.ToString(got.Messages[0].Body), err)
+				return
+			}
+			_, err = e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &body.Token,
+				Output: aws.String(`{"status": "shipped ` + body.Order + `"}`)})
+			worker <- err
+			return
+		}
+		worker <- fmt.Errorf("no message in 2 minutes")
+	}()
+
+	run, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &sm, Input: aws.String(`{"order": "o-17"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-worker; err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+	d := e.wait(t, *run.ExecutionArn)
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct{ Stored struct{ Status string } }
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Stored.Status != "shipped o-17" {
+		t.Fatalf("output %s: want stored.status \"shipped o-17\"", aws.ToString(d.Output))
+	}
+	item, err := e.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "o-17"}}})
+	if err != nil || item.Item["status"] == nil {
+		t.Fatalf("the table has no item o-17: %+v, %v", item, err)
+	}
+	// History: what Step Functions records for a service integration.
+	var scheduled []string
+	for _, ev := range e.history(t, *run.ExecutionArn) {
+		if d := ev.TaskScheduledEventDetails; d != nil {
+			scheduled = append(scheduled, aws.ToString(d.ResourceType)+":"+aws.ToString(d.Resource))
+		}
+	}
+	if want := "sqs:sendMessage.waitForTaskToken dynamodb:putItem dynamodb:getItem"; strings.Join(scheduled, " ") != want {
+		t.Errorf("TaskScheduled resources %v, want %s", scheduled, want)
+	}
+}
+
+// TestExpressQueueAndTable: the same calls in an EXPRESS machine, without
+// the callback (AWS refuses .waitForTaskToken in EXPRESS machines).
+func TestExpressQueueAndTable(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	def := fmt.Sprintf(sendPutGet, "", e.queueURL, "", "$.sent.MessageId")
+	sm := e.create(t, "express", "EXPRESS", def)
+	out, err := e.sfn.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: &sm, Input: aws.String(`{"order": "o-18"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != sfntypes.SyncExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	var res struct {
+		Sent   struct{ MessageId string }
+		Stored struct{ Status string }
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &res); err != nil || res.Sent.MessageId == "" || res.Stored.Status != res.Sent.MessageId {
+		t.Fatalf("output %s: want the message id stored and read back", aws.ToString(out.Output))
+	}
+	got, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &e.queueURL})
+	if err != nil || len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != `{"order":"o-18"}` {
+		t.Fatalf("queue holds %+v, %v; want the message {\"order\":\"o-18\"}", got, err)
+	}
+}
+
+// TestFailuresCaught: a missing queue and a failed condition fail their
+// tasks with AWS's error names, which Retry and Catch match.
+func TestFailuresCaught(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	if _, err := e.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "taken"}}}); err != nil {
+		t.Fatal(err)
+	}
+	def := fmt.Sprintf(`{
+  "StartAt": "MissingQueue",
+  "States": {
+    "MissingQueue": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+      "Parameters": {"QueueUrl": "%s", "MessageBody": "x"},
+      "Catch": [{"ErrorEquals": ["SQS.AmazonSQSException"], "ResultPath": "$.queueError", "Next": "PutIfAbsent"}], "End": true},
+    "PutIfAbsent": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": {"TableName": "orders", "Item": {"id": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(id)"},
+      "Retry": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+      "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.putError", "Next": "Done"}], "End": true},
+    "Done": {"Type": "Succeed"}
+  }
+}`, testservers.QueueURL(e.goaws, "no-such-queue"))
+	sm := e.create(t, "failures", "STANDARD", def)
+	run, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &sm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.wait(t, *run.ExecutionArn)
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct{ QueueError, PutError struct{ Error, Cause string } }
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.QueueError.Error != "SQS.AmazonSQSException" || !strings.Contains(out.QueueError.Cause, "Service: AmazonSQS") {
+		t.Errorf("queue error %+v", out.QueueError)
+	}
+	if out.PutError.Error != "DynamoDB.ConditionalCheckFailedException" || !strings.Contains(out.PutError.Cause, "Error Code: ConditionalCheckFailedException") {
+		t.Errorf("put error %+v", out.PutError)
+	}
+	failed := 0
+	for _, ev := range e.history(t, *run.ExecutionArn) {
+		if d := ev.TaskFailedEventDetails; d != nil && aws.ToString(d.Error) == "DynamoDB.ConditionalCheckFailedException" {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d failed putItem attempts in the history, want 2 (the retry)", failed)
+	}
+}
+
+// TestUnsupportedResourceRefused: CreateStateMachine refuses a Task
+// resource the server does not run, naming it and listing what it runs.
+func TestUnsupportedResourceRefused(t *testing.T) {
+	e := start(t)
+	def := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "End": true}}}`
+	_, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+		Name: aws.String("unsupported"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	var invalid *sfntypes.InvalidDefinition
+	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::glue:startJobRun.sync") ||
+		!strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::dynamodb:putItem") {
+		t.Fatalf("got %v, want InvalidDefinition naming the resource and listing the supported ones", err)
+	}
+}
+
+// TestTopicAndEventBus: a machine publishes to an SNS topic, then puts an
+// event with .waitForTaskToken; the event's consumer (here, the test
+// reading the recorder) answers with the token from the event's detail.
+func TestTopicAndEventBus(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	creds := credentials.NewStaticCredentialsProvider("services-test", "services-test-secret", "")
+	topic, err := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.goaws), Credentials: creds}).
+		CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("services-orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := fmt.Sprintf(`{
+  "StartAt": "Publish",
+  "States": {
+    "Publish": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+      "Parameters": {"TopicArn": "%s", "Message.$": "$"}, "ResultPath": "$.published", "Next": "Announce"},
+    "Announce": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents.waitForTaskToken",
+      "Parameters": {"Entries": [{"Source": "statecraft.test", "DetailType": "order", "EventBusName": "default",
+        "Detail": {"order.$": "$.order", "token.$": "$$.Task.Token"}}]},
+      "ResultPath": "$.answer", "End": true}
+  }
+}`, *topic.TopicArn)
+	sm := e.create(t, "topic-bus", "STANDARD", def)
+	run, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &sm, Input: aws.String(`{"order": "o-19"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !testservers.Wait(ctx, func() bool { return len(e.events.Entries()) > 0 }) {
+		t.Fatal("no event put within a minute")
+	}
+	entry := e.events.Entries()[0]
+	var detail struct{ Order, Token string }
+	if err := json.Unmarshal([]byte(entry["Detail"].(string)), &detail); err != nil || detail.Order != "o-19" || detail.Token == "" {
+		t.Fatalf("event %v: want its Detail as JSON text with the order and the token", entry)
+	}
+	if _, err := e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &detail.Token, Output: aws.String(`{"ok": true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.wait(t, *run.ExecutionArn)
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct {
+		Published struct{ MessageId string }
+		Answer    struct{ Ok bool }
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Published.MessageId == "" || !out.Answer.Ok {
+		t.Fatalf("output %s: want the published MessageId and the callback's answer", aws.ToString(d.Output))
+	}
+}
