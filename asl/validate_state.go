@@ -443,6 +443,10 @@ func (v *defValidator) credentials(st *vdState, raw any, resource string) {
 		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it")
 	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states":
 		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (starting an execution in the role's account); remove it", resource)
+	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] != "lambda" && parts[5] != "http":
+		// AWS service integrations call the endpoint the server's service
+		// settings name with their credentials; no role is assumed there.
+		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings", resource)
 	}
 }
 

@@ -208,6 +208,12 @@ var invalidDefinitions = []struct {
 	{"Credentials with startExecution", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
 		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::states:startExecution.sync:2 yet"},
 	}},
+	{"Credentials with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
+		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet"},
+	}},
+	{"Credentials with aws-sdk", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","Parameters":{},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
+		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::aws-sdk:s3:listBuckets yet"},
+	}},
 
 	// Retry and Catch.
 	{"Retry not an array", taskWith(`"Retry":{}`), ValidateOptions{}, []want{
