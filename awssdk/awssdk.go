@@ -1,0 +1,340 @@
+// Package awssdk runs Step Functions' AWS SDK service integrations: Task
+// states whose Resource is arn:aws:states:::aws-sdk:SERVICE:ACTION, with
+// the optional .waitForTaskToken suffix (the host does the waiting; this
+// port only sends the request). The action is written in camelCase in the
+// ARN (aws-sdk:s3:listObjectsV2), the Parameters in the API's PascalCase
+// member names, and the result is the action's output shape with the same
+// PascalCase names, as Step Functions renders it:
+//
+//   - timestamps as ISO 8601 strings in UTC (2024-05-01T10:00:00.123Z),
+//   - blobs (Lambda's Payload, SQS binary attributes) and S3 GetObject's
+//     Body as the bytes' text (Step Functions documents that aws-sdk
+//     lambda:invoke returns Payload as an escaped JSON string, which the
+//     optimized integration then parses),
+//   - members the service did not return left out, and no response
+//     metadata.
+//
+// An error the service answers fails the task with SERVICE.ErrorName, the
+// service name in the Java SDK's PascalCase (S3, Sqs, Sns, DynamoDb,
+// EventBridge, Lambda, Sfn) and the error name with "Exception" appended
+// when it lacks it: Step Functions documents both (S3's NoSuchKey is
+// S3.NoSuchKeyException). The cause is the service's message followed by
+// "(Service: S3, Status Code: 404, Request ID: ...)", the shape of AWS's
+// own causes. A failure before any answer (the endpoint cannot be reached,
+// the SDK refuses a request missing a required member) is
+// SERVICE.SdkClientException with the SDK's message. A parameter the
+// action does not have, or a value of the wrong JSON type, fails the task
+// with States.Runtime naming it: nothing is silently dropped. (AWS refuses
+// an unknown top-level field already at CreateStateMachine; Fields lets a
+// validator do the same.)
+//
+// # Why reflection
+//
+// Step Functions reaches some two hundred services and thousands of
+// actions through one generic mechanism. Writing a codec per action would
+// be thousands of hand-written functions that drift from the SDK; instead
+// the pinned aws-sdk-go-v2 typed clients are the model: the action's
+// method is found on the client by name (camelCase -> PascalCase), its
+// *Input struct is filled from the JSON parameters and its *Output struct
+// rendered back, both by walking the struct types with reflect. The SDK's
+// own serializers then speak each service's wire protocol (REST-XML for
+// S3, JSON for DynamoDB and SQS, query for SNS), so this package holds no
+// protocol code at all.
+//
+// # Adding a service
+//
+// One row in the services table below: the name used in the ARN, the
+// PascalCase name used in error names and causes, and a constructor that
+// builds the typed client from an aws.Config (e.g.
+// {"kinesis", "Kinesis", func(c aws.Config) any { return
+// kinesis.NewFromConfig(c) }}). If the service's shapes use a union
+// interface (like DynamoDB's AttributeValue), list its members in unions.
+package awssdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
+
+	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/taskport"
+)
+
+// service is one row of the table: how to build its client and how AWS
+// names it in errors.
+type service struct {
+	// name is the service as written in the Resource ARN.
+	name string
+	// pascal prefixes error names and is the "Service:" of causes.
+	pascal string
+	// client builds the typed client. It is called per task attempt with
+	// the configuration Port.Config returns for the service.
+	client func(aws.Config) any
+}
+
+var services = []service{
+	{"dynamodb", "DynamoDb", func(c aws.Config) any { return dynamodb.NewFromConfig(c) }},
+	{"eventbridge", "EventBridge", func(c aws.Config) any { return eventbridge.NewFromConfig(c) }},
+	{"lambda", "Lambda", func(c aws.Config) any { return lambda.NewFromConfig(c) }},
+	{"s3", "S3", func(c aws.Config) any {
+		// A local endpoint (an emulator, MinIO) has no wildcard DNS for
+		// virtual-hosted buckets, so an overridden endpoint is addressed
+		// path-style.
+		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = c.BaseEndpoint != nil })
+	}},
+	{"sfn", "Sfn", func(c aws.Config) any { return sfn.NewFromConfig(c) }},
+	{"sns", "Sns", func(c aws.Config) any { return sns.NewFromConfig(c) }},
+	{"sqs", "Sqs", func(c aws.Config) any { return sqs.NewFromConfig(c) }},
+}
+
+func lookup(name string) (service, bool) {
+	for _, s := range services {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return service{}, false
+}
+
+// Services lists the service names this package runs, sorted.
+func Services() []string {
+	out := make([]string, len(services))
+	for i, s := range services {
+		out[i] = s.name
+	}
+	sort.Strings(out)
+	return out
+}
+
+var (
+	ctxType   = reflect.TypeFor[context.Context]()
+	errorType = reflect.TypeFor[error]()
+)
+
+// method finds the client method that runs action, checking it has the
+// shape every aws-sdk-go-v2 operation has:
+// func(context.Context, *XInput, ...func(*Options)) (*XOutput, error).
+func method(clientType reflect.Type, action string) (reflect.Method, bool) {
+	r, size := utf8.DecodeRuneInString(action)
+	// Step Functions writes actions in camelCase; a PascalCase action, or
+	// one that is not a plain identifier, names no action.
+	if r == utf8.RuneError || !unicode.IsLower(r) || strings.ContainsFunc(action, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		return reflect.Method{}, false
+	}
+	m, ok := clientType.MethodByName(string(unicode.ToUpper(r)) + action[size:])
+	if !ok {
+		return reflect.Method{}, false
+	}
+	t := m.Type // the receiver is In(0)
+	if t.NumIn() != 4 || !t.IsVariadic() || t.In(1) != ctxType ||
+		t.In(2).Kind() != reflect.Pointer || t.In(2).Elem().Kind() != reflect.Struct ||
+		t.NumOut() != 2 || t.Out(0).Kind() != reflect.Pointer || t.Out(0).Elem().Kind() != reflect.Struct ||
+		t.Out(1) != errorType {
+		return reflect.Method{}, false
+	}
+	// Event-stream actions (S3 SelectObjectContent, Lambda
+	// InvokeWithResponseStream) have no single result to return; Step
+	// Functions does not offer streaming SDKs either.
+	if _, stream := t.Out(0).MethodByName("GetStream"); stream {
+		return reflect.Method{}, false
+	}
+	return m, true
+}
+
+// clientTypes caches each service's client type, so Supported need not
+// build a client.
+var clientTypes = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for _, s := range services {
+		m[s.name] = reflect.TypeOf(s.client(aws.Config{Region: "us-east-1"}))
+	}
+	return m
+}()
+
+// Supported tells whether aws-sdk:service:action names an action this
+// package runs (action in camelCase, as in the Resource ARN).
+func Supported(service, action string) bool {
+	t, ok := clientTypes[service]
+	if !ok {
+		return false
+	}
+	_, ok = method(t, action)
+	return ok
+}
+
+// Fields lists the top-level parameter names the action accepts (its
+// input shape's members), sorted; nil when the action is not Supported.
+// A validator refuses any other field in Parameters, as Step Functions
+// does at CreateStateMachine ("The field \"X\" is not supported by Step
+// Functions").
+func Fields(service, action string) []string {
+	t, ok := clientTypes[service]
+	if !ok {
+		return nil
+	}
+	m, ok := method(t, action)
+	if !ok {
+		return nil
+	}
+	in := m.Type.In(2).Elem()
+	var out []string
+	for i := range in.NumField() {
+		if f := in.Field(i); f.IsExported() {
+			out = append(out, f.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Resource is a parsed aws-sdk Resource.
+type Resource struct {
+	Service, Action string
+	// WaitForTaskToken is set for the .waitForTaskToken pattern.
+	WaitForTaskToken bool
+}
+
+// ParseResource splits arn:PARTITION:states:::aws-sdk:SERVICE:ACTION[.
+// waitForTaskToken]. ok is false for any other resource, including the
+// .sync pattern, which AWS SDK integrations do not have.
+func ParseResource(resource string) (Resource, bool) {
+	a, err := arn.Parse(resource)
+	if err != nil || a.Service != "states" || a.Region != "" || a.Account != "" {
+		return Resource{}, false
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "aws-sdk:")
+	if !ok {
+		return Resource{}, false
+	}
+	svc, action, ok := strings.Cut(rest, ":")
+	if !ok || svc == "" || action == "" || strings.Contains(action, ":") {
+		return Resource{}, false
+	}
+	r := Resource{Service: svc, Action: action}
+	if base, pattern, ok := strings.Cut(action, "."); ok {
+		if pattern != "waitForTaskToken" {
+			return Resource{}, false
+		}
+		r.Action, r.WaitForTaskToken = base, true
+	}
+	return r, true
+}
+
+// Port runs aws-sdk Task resources. Config gives the AWS configuration
+// (region, credentials, endpoint) to call a service with; it is asked on
+// every attempt, so a change of settings or of rotated credentials takes
+// effect without a restart.
+type Port struct {
+	Config func(ctx context.Context, service string) (aws.Config, error)
+}
+
+// Invoke implements taskport.Port.
+func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
+	r, ok := ParseResource(req.Resource)
+	if !ok {
+		return nil, taskport.ErrNotSupported
+	}
+	svc, ok := lookup(r.Service)
+	if !ok {
+		return nil, taskport.ErrNotSupported
+	}
+	m, ok := method(clientTypes[r.Service], r.Action)
+	if !ok {
+		return nil, taskport.ErrNotSupported
+	}
+	in := reflect.New(m.Type.In(2).Elem())
+	where := "aws-sdk:" + r.Service + ":" + r.Action
+	if err := decode(req.Input, in.Elem(), ""); err != nil {
+		var de *decodeError
+		if errors.As(err, &de) {
+			return nil, taskport.Fail("States.Runtime", de.message(where))
+		}
+		return nil, err
+	}
+	if p.Config == nil {
+		return nil, fmt.Errorf("awssdk: Port has no Config")
+	}
+	cfg, err := p.Config(ctx, r.Service)
+	if err != nil {
+		return nil, err
+	}
+	client := reflect.ValueOf(svc.client(cfg))
+	outs := client.Method(m.Index).Call([]reflect.Value{reflect.ValueOf(ctx), in})
+	if e := outs[1].Interface(); e != nil {
+		if ctx.Err() != nil {
+			// The answer no longer matters; the host decides what the
+			// task's end is (timeout, stop).
+			return nil, ctx.Err()
+		}
+		return nil, failure(svc, e.(error))
+	}
+	out, err := encodeOutput(outs[0].Elem())
+	if err != nil {
+		return nil, taskport.Fail(svc.pascal+".SdkClientException", err.Error())
+	}
+	return out, nil
+}
+
+// failure turns an SDK error into the Step Functions failure.
+func failure(svc service, err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		var op *smithy.OperationError
+		msg := err.Error()
+		if errors.As(err, &op) {
+			msg = op.Err.Error()
+		}
+		return taskport.Fail(svc.pascal+".SdkClientException", msg)
+	}
+	name := api.ErrorCode()
+	if _, ok := api.(*smithy.GenericAPIError); !ok {
+		// A modelled error's type is named after the model's shape (SQS's
+		// QueueDoesNotExist), while its code may be a legacy one
+		// (AWS.SimpleQueueService.NonExistentQueue). The Java SDK, which
+		// Step Functions uses, names its exception classes after the
+		// shape, so the type name is the faithful one.
+		t := reflect.TypeOf(api)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		name = t.Name()
+	}
+	if i := strings.LastIndexAny(name, ".#"); i >= 0 {
+		name = name[i+1:]
+	}
+	if !strings.HasSuffix(name, "Exception") {
+		name += "Exception"
+	}
+	cause := api.ErrorMessage()
+	if cause == "" {
+		cause = api.ErrorCode()
+	}
+	details := "Service: " + svc.pascal
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) {
+		details += fmt.Sprintf(", Status Code: %d, Request ID: %s", resp.HTTPStatusCode(), resp.ServiceRequestID())
+		var host interface{ ServiceHostID() string }
+		if errors.As(err, &host) && host.ServiceHostID() != "" {
+			details += ", Extended Request ID: " + host.ServiceHostID()
+		}
+	}
+	return taskport.Fail(svc.pascal+"."+name, cause+" ("+details+")")
+}
