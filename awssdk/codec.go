@@ -43,6 +43,7 @@ var (
 	timeType   = reflect.TypeFor[time.Time]()
 	readerType = reflect.TypeFor[io.Reader]()
 	bytesType  = reflect.TypeFor[[]byte]()
+	stringType = reflect.TypeFor[string]()
 )
 
 // decodeError is a parameter the input shape cannot take.
@@ -246,7 +247,9 @@ func formatTime(t time.Time) string {
 }
 
 // encode renders v as a jsonv value; ok is false for an absent member (a
-// nil pointer, slice, map or interface), which the result leaves out.
+// nil pointer, slice, map or interface, an unset enum), which the result
+// leaves out. A map's members are in key order: the SDK's Go maps do not
+// keep the order the service sent.
 func encode(v reflect.Value) (any, bool, error) {
 	t := v.Type()
 	switch {
@@ -314,6 +317,12 @@ func encode(v reflect.Value) (any, bool, error) {
 		}
 		return o, true, nil
 	case reflect.String:
+		// The SDK's enums are named string types held by value, so an
+		// enum the service did not return is "", which no enum has as a
+		// value: it is absent.
+		if v.Len() == 0 && t != stringType {
+			return nil, false, nil
+		}
 		return v.String(), true, nil
 	case reflect.Bool:
 		return v.Bool(), true, nil
