@@ -238,6 +238,8 @@ func ParseResource(resource string) (Resource, bool) {
 	return r, true
 }
 
+var sharedHTTP = awshttp.NewBuildableClient()
+
 // Port runs aws-sdk Task resources. Config gives the AWS configuration
 // (region, credentials, endpoint) to call a service with; it is asked on
 // every attempt, so a change of settings or of rotated credentials takes
@@ -275,6 +277,12 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	cfg, err := p.Config(ctx, r.Service)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.HTTPClient == nil {
+		// A client is built per attempt; without a shared HTTP client
+		// each would make its own transport, and no connection would be
+		// reused between tasks.
+		cfg.HTTPClient = sharedHTTP
 	}
 	client := reflect.ValueOf(svc.client(cfg))
 	outs := client.Method(m.Index).Call([]reflect.Value{reflect.ValueOf(ctx), in})
