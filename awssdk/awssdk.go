@@ -14,6 +14,9 @@
 //   - members the service did not return left out, and no response
 //     metadata.
 //
+// Blobs and streaming bodies in the parameters take a string as its text
+// and any other JSON value as its JSON text.
+//
 // An error the service answers fails the task with SERVICE.ErrorName, the
 // service name in the Java SDK's PascalCase (S3, Sqs, Sns, DynamoDb,
 // EventBridge, Lambda, Sfn) and the error name with "Exception" appended

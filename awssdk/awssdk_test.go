@@ -216,3 +216,27 @@ func TestFormatTime(t *testing.T) {
 		}
 	}
 }
+
+// A call that gets no answer from the service is SERVICE.SdkClientException
+// with the SDK's reason: a required member missing (the SDK checks before
+// sending), or nothing listening at the endpoint.
+func TestSdkClientException(t *testing.T) {
+	p := Port{Config: func(context.Context, string) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), RetryMaxAttempts: 1,
+			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
+			})}, nil
+	}}
+	for _, c := range []struct{ resource, params, name, cause string }{
+		{"arn:aws:states:::aws-sdk:dynamodb:getItem", `{"Key":{"id":{"S":"1"}}}`, "DynamoDb.SdkClientException", "missing required field, GetItemInput.TableName"},
+		{"arn:aws:states:::aws-sdk:sqs:listQueues", `{}`, "Sqs.SdkClientException", "connect"},
+	} {
+		in := must(jsonv.ParseString(c.params))
+		_, err := p.Invoke(context.Background(), taskport.Request{Resource: c.resource, Input: in})
+		t.Logf("%s: %v", c.resource, err)
+		var f *taskport.Failure
+		if !errors.As(err, &f) || f.Name != c.name || !strings.Contains(f.Cause, c.cause) {
+			t.Errorf("%s: got %v; want %s with %q", c.resource, err, c.name, c.cause)
+		}
+	}
+}

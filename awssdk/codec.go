@@ -73,6 +73,16 @@ func mismatch(path string, want string, v any) error {
 	return &decodeError{path: path, msg: "must be " + want + ", not " + jsonv.TypeName(v)}
 }
 
+// blob is the bytes of a blob or streaming member: a string's text, and
+// any other value's JSON text, so "Body.$": "$" stores the state's input
+// as a JSON document, as Step Functions does.
+func blob(v any) []byte {
+	if s, ok := v.(string); ok {
+		return []byte(s)
+	}
+	return jsonv.Marshal(v)
+}
+
 // decode sets dst from the jsonv value v. A null leaves dst unset, as an
 // absent member.
 func decode(v any, dst reflect.Value, path string) error {
@@ -100,11 +110,7 @@ func decode(v any, dst reflect.Value, path string) error {
 			return nil
 		}
 	case t == bytesType:
-		s, ok := v.(string)
-		if !ok {
-			return mismatch(path, "a string", v)
-		}
-		dst.SetBytes([]byte(s))
+		dst.SetBytes(blob(v))
 		return nil
 	}
 	switch t.Kind() {
@@ -130,13 +136,9 @@ func decode(v any, dst reflect.Value, path string) error {
 		}
 	case reflect.Interface:
 		if t == readerType {
-			// A streaming body (S3 PutObject's Body) is the string's bytes;
-			// a bytes.Reader can be re-read for signing and retries.
-			s, ok := v.(string)
-			if !ok {
-				return mismatch(path, "a string", v)
-			}
-			dst.Set(reflect.ValueOf(bytes.NewReader([]byte(s))))
+			// A streaming body (S3 PutObject's Body); a bytes.Reader can be
+			// re-read for signing and retries.
+			dst.Set(reflect.ValueOf(bytes.NewReader(blob(v))))
 			return nil
 		}
 		members, ok := unions[t]

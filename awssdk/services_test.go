@@ -118,6 +118,8 @@ func TestS3(t *testing.T) {
 			want: map[string]any{"ETag": present, "ChecksumType": absent}}, // an enum the service did not send is absent, not ""
 		{action: "s3:getObject", params: `{"Bucket":"data","Key":"a/b.json"}`,
 			want: map[string]any{"Body": `{"x":1}`, "ContentLength": int64(7), "ContentType": "application/json", "LastModified": isTime}},
+		{action: "s3:putObject", params: `{"Bucket":"data","Key":"doc.json","Body":{"order":{"id":7,"lines":[1,2]}}}`},
+		{action: "s3:getObject", params: `{"Bucket":"data","Key":"doc.json"}`, want: map[string]any{"Body": `{"order":{"id":7,"lines":[1,2]}}`}},
 		{action: "s3:listObjectsV2", params: `{"Bucket":"data","Prefix":"a/"}`,
 			want: map[string]any{"Name": "data", "KeyCount": int64(1), "Contents.0.Key": "a/b.json", "Contents.0.Size": int64(7),
 				"Contents.0.LastModified": isTime, "IsTruncated": false, "ContinuationToken": absent}},
@@ -190,6 +192,8 @@ func TestLambda(t *testing.T) {
 		// function error.
 		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":"{\"a\":1}"}`,
 			want: map[string]any{"StatusCode": int64(200), "Payload": `{"echo":{"a":1}}`, "ExecutedVersion": "$LATEST", "FunctionError": absent}},
+		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":{"b":[true]}}`,
+			want: map[string]any{"Payload": `{"echo":{"b":[true]}}`}},
 		{action: "lambda:invoke", params: `{"FunctionName":"boom","Payload":"{}"}`,
 			want: map[string]any{"StatusCode": int64(200), "FunctionError": "Unhandled"}},
 		{action: "lambda:invoke", params: `{"FunctionName":"missing"}`,
