@@ -21,7 +21,10 @@
 // service name in the Java SDK's PascalCase (S3, Sqs, Sns, DynamoDb,
 // EventBridge, Lambda, Sfn) and the error name with "Exception" appended
 // when it lacks it: Step Functions documents both (S3's NoSuchKey is
-// S3.NoSuchKeyException). The cause is the service's message followed by
+// S3.NoSuchKeyException). An error the service's API model does not
+// define (S3's BucketNotEmpty, DynamoDB's ValidationException) is the
+// service's base exception, S3.S3Exception or DynamoDb.DynamoDbException,
+// as the Java SDK throws it. The cause is the service's message followed by
 // "(Service: S3, Status Code: 404, Request ID: ...)", the shape of AWS's
 // own causes. A failure before any answer (the endpoint cannot be reached,
 // the SDK refuses a request missing a required member) is
@@ -50,8 +53,10 @@
 // PascalCase name used in error names and causes, and a constructor that
 // builds the typed client from an aws.Config (e.g.
 // {"kinesis", "Kinesis", func(c aws.Config) any { return
-// kinesis.NewFromConfig(c) }}). If the service's shapes use a union
-// interface (like DynamoDB's AttributeValue), list its members in unions.
+// kinesis.NewFromConfig(c) }}), then `AWSSDK_REGENERATE=1 go test -run
+// TestModeledErrors ./awssdk/` to list its error shapes in errors_gen.go.
+// If the service's shapes use a union interface (like DynamoDB's
+// AttributeValue), list its members in unions (codec.go).
 package awssdk
 
 import (
@@ -59,6 +64,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -315,7 +321,18 @@ func failure(svc service, err error) error {
 		}
 		return taskport.Fail(svc.pascal+".SdkClientException", msg)
 	}
-	name := api.ErrorCode()
+	// An error the service's model does not define is the service's
+	// base exception in the Java SDK that Step Functions uses
+	// (S3Exception for S3's BucketNotEmpty, DynamoDbException for
+	// DynamoDB's ValidationException), hence S3.S3Exception.
+	// The Go SDK types only the errors each operation's model lists (S3's
+	// GetObject lists NoSuchKey but not NoSuchBucket), while the Java SDK
+	// recognises every error shape of the service, so a code that names
+	// one keeps its name.
+	name := svc.pascal
+	if code := api.ErrorCode(); slices.Contains(modeledErrors[svc.name], code) {
+		name = code
+	}
 	if _, ok := api.(*smithy.GenericAPIError); !ok {
 		// A modelled error's type is named after the model's shape (SQS's
 		// QueueDoesNotExist), while its code may be a legacy one

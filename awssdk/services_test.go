@@ -127,6 +127,9 @@ func TestS3(t *testing.T) {
 		{action: "s3:getObject", params: `{"Bucket":"data","Key":"missing"}`,
 			errName: "S3.NoSuchKeyException", cause: "(Service: S3, Status Code: 404, Request ID: "},
 		{action: "s3:getObject", params: `{"Bucket":"nope","Key":"k"}`, errName: "S3.NoSuchBucketException", cause: "Status Code: 404"},
+		// BucketNotEmpty is not in S3's API model: the service's base
+		// exception.
+		{action: "s3:deleteBucket", params: `{"Bucket":"data"}`, errName: "S3.S3Exception", cause: "(Service: S3, Status Code: 409"},
 	})
 }
 
@@ -148,6 +151,9 @@ func TestDynamoDB(t *testing.T) {
 			errName: "DynamoDb.ConditionalCheckFailedException", cause: "(Service: DynamoDb, Status Code: 400, Request ID: "},
 		{action: "dynamodb:getItem", params: `{"TableName":"missing","Key":{"id":{"S":"x"}}}`,
 			errName: "DynamoDb.ResourceNotFoundException", cause: "Service: DynamoDb"},
+		// ValidationException is not in DynamoDB's API model.
+		{action: "dynamodb:getItem", params: `{"TableName":"orders","Key":{"nope":{"S":"x"}}}`,
+			errName: "DynamoDb.DynamoDbException", cause: "(Service: DynamoDb, Status Code: 400"},
 	})
 }
 
