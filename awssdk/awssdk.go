@@ -30,9 +30,10 @@
 // the SDK refuses a request missing a required member) is
 // SERVICE.SdkClientException with the SDK's message. A parameter the
 // action does not have, or a value of the wrong JSON type, fails the task
-// with States.Runtime naming it: nothing is silently dropped. (AWS refuses
-// an unknown top-level field already at CreateStateMachine; Fields lets a
-// validator do the same.)
+// with States.Runtime naming it: nothing is silently dropped. AWS refuses
+// an unknown field already at CreateStateMachine; CheckParameters lets a
+// validator do the same, and Supported refuse an unknown service or
+// action.
 //
 // # Why reflection
 //
@@ -67,6 +68,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -168,24 +170,30 @@ func method(clientType reflect.Type, action string) (reflect.Method, bool) {
 	return m, true
 }
 
-// clientTypes caches each service's client type, so Supported need not
-// build a client.
-var clientTypes = func() map[string]reflect.Type {
+// clientTypes holds each service's client type, so Supported need not
+// build a client per call; it is built on first use, not when a binary
+// that links the package starts.
+var clientTypes = sync.OnceValue(func() map[string]reflect.Type {
 	m := map[string]reflect.Type{}
 	for _, s := range services {
 		m[s.name] = reflect.TypeOf(s.client(aws.Config{Region: "us-east-1"}))
 	}
 	return m
-}()
+})
+
+// action finds the client method of service:action.
+func action(service, act string) (reflect.Method, bool) {
+	t, ok := clientTypes()[service]
+	if !ok {
+		return reflect.Method{}, false
+	}
+	return method(t, act)
+}
 
 // Supported tells whether aws-sdk:service:action names an action this
 // package runs (action in camelCase, as in the Resource ARN).
-func Supported(service, action string) bool {
-	t, ok := clientTypes[service]
-	if !ok {
-		return false
-	}
-	_, ok = method(t, action)
+func Supported(service, act string) bool {
+	_, ok := action(service, act)
 	return ok
 }
 
@@ -194,12 +202,8 @@ func Supported(service, action string) bool {
 // A validator refuses any other field in Parameters, as Step Functions
 // does at CreateStateMachine ("The field \"X\" is not supported by Step
 // Functions").
-func Fields(service, action string) []string {
-	t, ok := clientTypes[service]
-	if !ok {
-		return nil
-	}
-	m, ok := method(t, action)
+func Fields(service, act string) []string {
+	m, ok := action(service, act)
 	if !ok {
 		return nil
 	}
@@ -267,7 +271,7 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	if !ok {
 		return nil, taskport.ErrNotSupported
 	}
-	m, ok := method(clientTypes[r.Service], r.Action)
+	m, ok := action(r.Service, r.Action)
 	if !ok {
 		return nil, taskport.ErrNotSupported
 	}

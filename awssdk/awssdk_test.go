@@ -240,3 +240,39 @@ func TestSdkClientException(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckParameters(t *testing.T) {
+	for _, c := range []struct {
+		service, action, params string
+		field                   string // "" when the parameters pass
+	}{
+		{"s3", "getObject", `{"Bucket":"b","Key.$":"$.key"}`, ""},
+		{"s3", "getObject", `{"Bucket":"b","Colour":"red"}`, "Colour"},
+		{"s3", "getObject", `{"Bucket":"b","colour.$":"$.c"}`, "colour"},
+		{"s3", "getObject", `{"bucket":"b"}`, "bucket"}, // names are case-sensitive
+		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":{"a":{"DataType":"String","StringValue.$":"$.v"}}}`, ""},
+		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":{"a":{"DataType":"String","Value":"v"}}}`, "Value"},
+		{"dynamodb", "putItem", `{"TableName":"t","Item":{"id":{"S.$":"$.id"},"m":{"M":{"x":{"N":"1"}}}}}`, ""},
+		{"dynamodb", "putItem", `{"TableName":"t","Item":{"m":{"M":{"x":{"Number":"1"}}}}}`, "Number"},
+		{"dynamodb", "transactWriteItems", `{"TransactItems":[{"Put":{"TableName":"t","Item":{}}},{"Delete":{"TableName":"t","Key":{},"Extra":1}}]}`, "Extra"},
+		{"dynamodb", "putItem", `{"TableName":"t","Item.$":"$.item"}`, ""},
+		// A JSONata expression stands for a whole value.
+		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":"{% $attrs %}"}`, ""},
+	} {
+		p, err := jsonv.ParseString(c.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckParameters(c.service, c.action, p)
+		var fe *FieldError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%s:%s %s: %v", c.service, c.action, c.params, err)
+		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+			t.Errorf("%s:%s %s: got %v, want the field %q refused", c.service, c.action, c.params, err, c.field)
+		}
+	}
+	if err := CheckParameters("s3", "nope", nil); err == nil {
+		t.Error("CheckParameters accepted an unknown action")
+	}
+}
