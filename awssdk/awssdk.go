@@ -10,12 +10,16 @@
 //   - blobs (Lambda's Payload, SQS binary attributes) and S3 GetObject's
 //     Body as the bytes' text (Step Functions documents that aws-sdk
 //     lambda:invoke returns Payload as an escaped JSON string, which the
-//     optimized integration then parses),
-//   - members the service did not return left out, and no response
-//     metadata.
+//     optimized integration then parses), the Body last,
+//   - members the service did not return left out (S3's Metadata, which
+//     AWS shows as {}, excepted), and no response metadata.
 //
-// Blobs and streaming bodies in the parameters take a string as its text
-// and any other JSON value as its JSON text.
+// In the parameters, a blob or a streaming body (S3 PutObject's Body,
+// Lambda's Payload) is the JSON text of its value, a string included:
+// "Body": "text" stores "\"text\"" (with S3's ContentType, when unset,
+// "text/plain; charset=UTF-8"), as AWS does. A string member given
+// another JSON value gets that value's JSON text (sfn startExecution's
+// Input given an object).
 //
 // An error the service answers fails the task with SERVICE.ErrorName, the
 // service name in the Java SDK's PascalCase (S3, Sqs, Sns, DynamoDb,
@@ -25,9 +29,10 @@
 // define (S3's BucketNotEmpty, DynamoDB's ValidationException) is the
 // service's base exception, S3.S3Exception or DynamoDb.DynamoDbException,
 // as the Java SDK throws it. The cause is the service's message followed by
-// "(Service: S3, Status Code: 404, Request ID: ...)", the shape of AWS's
-// own causes. A failure before any answer (the endpoint cannot be reached,
-// the SDK refuses a request missing a required member) is
+// "(Service: S3, Status Code: 404, Request ID: ...) (SDK Attempt Count:
+// 1)", the shape of AWS's own causes. A request missing a required member
+// is sent all the same, so the service's own validation error answers, as
+// on AWS. A failure before any answer (the endpoint cannot be reached) is
 // SERVICE.SdkClientException with the SDK's message. A parameter the
 // action does not have, or a value of the wrong JSON type, fails the task
 // with States.Runtime naming it: nothing is silently dropped. AWS refuses
@@ -69,6 +74,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -82,6 +88,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/taskport"
@@ -297,6 +304,21 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 		// reused between tasks.
 		cfg.HTTPClient = sharedHTTP
 	}
+	var attempts atomic.Int32
+	cfg.APIOptions = append(slices.Clip(cfg.APIOptions), func(st *middleware.Stack) error {
+		// Step Functions' SDK does not check required members: the
+		// service answers a request without them (DynamoDb.
+		// DynamoDbException "Value null at 'item' failed to satisfy
+		// constraint"), so the Go SDK's own check is taken out. An
+		// operation without required members has none (the error).
+		_, _ = st.Initialize.Remove("OperationInputValidation")
+		// Counts the attempts the retryer makes, for the cause.
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("StatecraftAttempts",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				attempts.Add(1)
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+	})
 	client := reflect.ValueOf(svc.client(cfg))
 	outs := client.Method(m.Index).Call([]reflect.Value{reflect.ValueOf(ctx), in})
 	if e := outs[1].Interface(); e != nil {
@@ -305,17 +327,18 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 			// task's end is (timeout, stop).
 			return nil, ctx.Err()
 		}
-		return nil, failure(svc, e.(error))
+		return nil, failure(svc, e.(error), int(attempts.Load()))
 	}
-	out, err := encodeOutput(outs[0].Elem())
+	out, err := encodeOutput(svc, outs[0].Elem())
 	if err != nil {
 		return nil, taskport.Fail(svc.pascal+".SdkClientException", err.Error())
 	}
 	return out, nil
 }
 
-// failure turns an SDK error into the Step Functions failure.
-func failure(svc service, err error) error {
+// failure turns an SDK error into the Step Functions failure; attempts is
+// how many requests were sent.
+func failure(svc service, err error, attempts int) error {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		var op *smithy.OperationError
@@ -368,5 +391,7 @@ func failure(svc service, err error) error {
 			details += ", Extended Request ID: " + host.ServiceHostID()
 		}
 	}
-	return taskport.Fail(svc.pascal+"."+name, cause+" ("+details+")")
+	// AWS's causes end with the Java SDK's attempt count, as recorded in
+	// 2025 ("... Request ID: ...) (SDK Attempt Count: 1)").
+	return taskport.Fail(svc.pascal+"."+name, fmt.Sprintf("%s (%s) (SDK Attempt Count: %d)", cause, details, max(attempts, 1)))
 }

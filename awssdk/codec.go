@@ -44,6 +44,8 @@ var (
 	readerType = reflect.TypeFor[io.Reader]()
 	bytesType  = reflect.TypeFor[[]byte]()
 	stringType = reflect.TypeFor[string]()
+
+	readCloserType = reflect.TypeFor[io.ReadCloser]()
 )
 
 // decodeError is a parameter the input shape cannot take.
@@ -73,15 +75,16 @@ func mismatch(path string, want string, v any) error {
 	return &decodeError{path: path, msg: "must be " + want + ", not " + jsonv.TypeName(v)}
 }
 
-// blob is the bytes of a blob or streaming member: a string's text, and
-// any other value's JSON text, so "Body.$": "$" stores the state's input
-// as a JSON document, as Step Functions does.
-func blob(v any) []byte {
-	if s, ok := v.(string); ok {
-		return []byte(s)
-	}
-	return jsonv.Marshal(v)
-}
+// blob is the bytes of a blob or streaming member: the JSON text of its
+// value, a string's included ("text" is sent as "\"text\""). AWS does
+// this: an aws-sdk:s3:putObject with "Body": "text data" stores the 11
+// bytes "text data" in quotes, and one with an object stores the object's
+// JSON.
+func blob(v any) []byte { return jsonv.Marshal(v) }
+
+// textPlain is the ContentType AWS gives an object that aws-sdk:s3:
+// putObject stores without one.
+const textPlain = "text/plain; charset=UTF-8"
 
 // decode sets dst from the jsonv value v. A null leaves dst unset, as an
 // absent member.
@@ -134,6 +137,13 @@ func decode(v any, dst reflect.Value, path string) error {
 				return err
 			}
 		}
+		// A body sent without a ContentType is text, as AWS labels it.
+		if body := dst.FieldByName("Body"); body.IsValid() && body.Type() == readerType && !body.IsNil() {
+			if ct := dst.FieldByName("ContentType"); ct.IsValid() && ct.Type() == reflect.TypeFor[*string]() && ct.IsNil() {
+				s := textPlain
+				ct.Set(reflect.ValueOf(&s))
+			}
+		}
 	case reflect.Interface:
 		if t == readerType {
 			// A streaming body (S3 PutObject's Body); a bytes.Reader can be
@@ -167,7 +177,10 @@ func decode(v any, dst reflect.Value, path string) error {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			return mismatch(path, "a string", v)
+			// AWS sends a string member's non-string value as its JSON
+			// text: sfn startExecution's Input given an object starts
+			// the execution with that object.
+			s = string(jsonv.Marshal(v))
 		}
 		dst.SetString(s)
 	case reflect.Bool:
@@ -220,13 +233,41 @@ func decode(v any, dst reflect.Value, path string) error {
 	return nil
 }
 
-// encodeOutput renders an *Output struct.
-func encodeOutput(v reflect.Value) (any, error) {
-	out, _, err := encode(v)
-	if out == nil {
-		out = jsonv.NewObject(0)
+// encodeOutput renders an *Output struct of svc.
+func encodeOutput(svc service, v reflect.Value) (*jsonv.Object, error) {
+	t := v.Type()
+	o := jsonv.NewObject(t.NumField())
+	var stream string
+	var body any
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Name == "ResultMetadata" {
+			continue
+		}
+		val, ok, err := encode(v.Field(i))
+		if err != nil {
+			return nil, err
+		}
+		if !ok && svc.name == "s3" && f.Name == "Metadata" && f.Type.Kind() == reflect.Map {
+			// S3's user metadata (the x-amz-meta-* headers) is {} in
+			// AWS's results when the object has none.
+			val, ok = jsonv.NewObject(0), true
+		}
+		if !ok {
+			continue
+		}
+		if f.Type == readCloserType {
+			// The streaming body comes last, as in AWS's getObject
+			// results.
+			stream, body = f.Name, val
+			continue
+		}
+		o.Append(f.Name, val)
 	}
-	return out, err
+	if stream != "" {
+		o.Append(stream, body)
+	}
+	return o, nil
 }
 
 // formatTime writes t as Java's Instant.toString does, which is how Step

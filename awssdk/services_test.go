@@ -114,18 +114,25 @@ func runSteps(t *testing.T, p awssdk.Port, steps []step) {
 func TestS3(t *testing.T) {
 	runSteps(t, port(startS3(t)), []step{
 		{action: "s3:createBucket", params: `{"Bucket":"data"}`},
-		{action: "s3:putObject", params: `{"Bucket":"data","Key":"a/b.json","Body":"{\"x\":1}","ContentType":"application/json"}`,
+		// A body is the JSON text of its value, a string's included, and
+		// text/plain unless a ContentType is given, as AWS stores it
+		// (recorded: "text data" is stored as the 11 bytes "\"text
+		// data\"").
+		{action: "s3:putObject", params: `{"Bucket":"data","Key":"a/b.txt","Body":"text data"}`,
 			want: map[string]any{"ETag": present, "ChecksumType": absent}}, // an enum the service did not send is absent, not ""
-		{action: "s3:getObject", params: `{"Bucket":"data","Key":"a/b.json"}`,
-			want: map[string]any{"Body": `{"x":1}`, "ContentLength": int64(7), "ContentType": "application/json", "LastModified": isTime}},
-		{action: "s3:putObject", params: `{"Bucket":"data","Key":"doc.json","Body":{"order":{"id":7,"lines":[1,2]}}}`},
-		{action: "s3:getObject", params: `{"Bucket":"data","Key":"doc.json"}`, want: map[string]any{"Body": `{"order":{"id":7,"lines":[1,2]}}`}},
+		{action: "s3:getObject", params: `{"Bucket":"data","Key":"a/b.txt"}`,
+			want: map[string]any{"Body": `"text data"`, "ContentLength": int64(11), "ContentType": "text/plain; charset=UTF-8",
+				"LastModified": isTime, "Metadata": jsonv.NewObject(0)}},
+		{action: "s3:putObject", params: `{"Bucket":"data","Key":"doc.json","ContentType":"application/json","Body":{"order":{"id":7,"lines":[1,2]}}}`},
+		{action: "s3:getObject", params: `{"Bucket":"data","Key":"doc.json"}`,
+			want: map[string]any{"Body": `{"order":{"id":7,"lines":[1,2]}}`, "ContentType": "application/json"}},
 		{action: "s3:listObjectsV2", params: `{"Bucket":"data","Prefix":"a/"}`,
-			want: map[string]any{"Name": "data", "KeyCount": int64(1), "Contents.0.Key": "a/b.json", "Contents.0.Size": int64(7),
+			want: map[string]any{"Name": "data", "KeyCount": int64(1), "Contents.0.Key": "a/b.txt", "Contents.0.Size": int64(11),
 				"Contents.0.LastModified": isTime, "IsTruncated": false, "ContinuationToken": absent}},
 		{action: "s3:listBuckets", params: `{}`, want: map[string]any{"Buckets.0.Name": "data", "Buckets.0.CreationDate": isTime}},
 		{action: "s3:getObject", params: `{"Bucket":"data","Key":"missing"}`,
 			errName: "S3.NoSuchKeyException", cause: "(Service: S3, Status Code: 404, Request ID: "},
+		{action: "s3:getObject", params: `{"Bucket":"data","Key":"missing"}`, errName: "S3.NoSuchKeyException", cause: ") (SDK Attempt Count: 1)"},
 		{action: "s3:getObject", params: `{"Bucket":"nope","Key":"k"}`, errName: "S3.NoSuchBucketException", cause: "Status Code: 404"},
 		// BucketNotEmpty is not in S3's API model: the service's base
 		// exception.
@@ -151,7 +158,11 @@ func TestDynamoDB(t *testing.T) {
 			errName: "DynamoDb.ConditionalCheckFailedException", cause: "(Service: DynamoDb, Status Code: 400, Request ID: "},
 		{action: "dynamodb:getItem", params: `{"TableName":"missing","Key":{"id":{"S":"x"}}}`,
 			errName: "DynamoDb.ResourceNotFoundException", cause: "Service: DynamoDb"},
-		// ValidationException is not in DynamoDB's API model.
+		// A required member missing is the service's to refuse, as on
+		// AWS (recorded: DynamoDb.DynamoDbException "1 validation error
+		// detected: Value null at 'item' ..."); ValidationException is
+		// not in DynamoDB's API model.
+		{action: "dynamodb:putItem", params: `{"TableName":"orders"}`, errName: "DynamoDb.DynamoDbException", cause: "(Service: DynamoDb, Status Code: 400"},
 		{action: "dynamodb:getItem", params: `{"TableName":"orders","Key":{"nope":{"S":"x"}}}`,
 			errName: "DynamoDb.DynamoDbException", cause: "(Service: DynamoDb, Status Code: 400"},
 	})
@@ -196,10 +207,12 @@ func TestLambda(t *testing.T) {
 		// Unlike the optimized lambda:invoke, the SDK integration returns
 		// Payload as the function's JSON text and does not fail on a
 		// function error.
-		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":"{\"a\":1}"}`,
+		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":{"a":1}}`,
 			want: map[string]any{"StatusCode": int64(200), "Payload": `{"echo":{"a":1}}`, "ExecutedVersion": "$LATEST", "FunctionError": absent}},
-		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":{"b":[true]}}`,
-			want: map[string]any{"Payload": `{"echo":{"b":[true]}}`}},
+		// A blob is its value's JSON text: a string payload reaches the
+		// function as a JSON string.
+		{action: "lambda:invoke", params: `{"FunctionName":"echo","Payload":"hi"}`,
+			want: map[string]any{"Payload": `{"echo":"hi"}`}},
 		{action: "lambda:invoke", params: `{"FunctionName":"boom","Payload":"{}"}`,
 			want: map[string]any{"StatusCode": int64(200), "FunctionError": "Unhandled"}},
 		{action: "lambda:invoke", params: `{"FunctionName":"missing"}`,
