@@ -69,6 +69,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"slices"
 	"sort"
@@ -89,6 +90,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/taskport"
@@ -345,6 +347,18 @@ func failure(svc service, err error, attempts int) error {
 		msg := err.Error()
 		if errors.As(err, &op) {
 			msg = op.Err.Error()
+		}
+		var send *smithyhttp.RequestSendError
+		if errors.As(err, &send) {
+			// The Java SDK's words for a request that got no answer,
+			// with the network's reason (not the Go SDK's retry and URL
+			// wrapping).
+			reason := send.Err
+			var u *url.Error
+			if errors.As(reason, &u) {
+				reason = u.Err
+			}
+			msg = "Unable to execute HTTP request: " + reason.Error()
 		}
 		return taskport.Fail(svc.pascal+".SdkClientException", msg)
 	}

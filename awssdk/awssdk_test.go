@@ -230,7 +230,7 @@ func TestSdkClientException(t *testing.T) {
 			})}, nil
 	}}
 	for _, c := range []struct{ resource, params, name, cause string }{
-		{"arn:aws:states:::aws-sdk:sqs:listQueues", `{}`, "Sqs.SdkClientException", "connect"},
+		{"arn:aws:states:::aws-sdk:sqs:listQueues", `{}`, "Sqs.SdkClientException", "Unable to execute HTTP request: dial tcp 127.0.0.1:1: connect: connection refused"},
 	} {
 		in := must(jsonv.ParseString(c.params))
 		_, err := p.Invoke(context.Background(), taskport.Request{Resource: c.resource, Input: in})

@@ -177,8 +177,13 @@ func TestMotoServices(t *testing.T) {
 			{action: "sqs:sendMessage", params: `{"QueueUrl":"${url}","MessageBody":"hello",
 				"MessageAttributes":{"kind":{"DataType":"String","StringValue":"greeting"}}}`,
 				want: map[string]any{"MessageId": present, "MD5OfMessageBody": "5d41402abc4b2a76b9719d911017c592"}},
+			// The callback pattern sends the same request; the host then
+			// waits for the token.
+			{action: "sqs:sendMessage.waitForTaskToken", params: `{"QueueUrl":"${url}","MessageBody":"token-1"}`,
+				want: map[string]any{"MessageId": present}},
 			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","MessageAttributeNames":["All"],"WaitTimeSeconds":1}`,
 				want: map[string]any{"Messages.0.Body": "hello", "Messages.0.MessageAttributes.kind.StringValue": "greeting"}},
+			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","WaitTimeSeconds":1}`, want: map[string]any{"Messages.0.Body": "token-1"}},
 			{action: "sqs:sendMessage", params: `{"QueueUrl":"${url}-gone","MessageBody":"x"}`,
 				errName: "Sqs.QueueDoesNotExistException", cause: "Service: Sqs"},
 		})
