@@ -34,11 +34,17 @@
 // is sent all the same, so the service's own validation error answers, as
 // on AWS. A failure before any answer (the endpoint cannot be reached) is
 // SERVICE.SdkClientException with the SDK's message. A parameter the
-// action does not have, or a value of the wrong JSON type, fails the task
-// with States.Runtime naming it: nothing is silently dropped. AWS refuses
-// an unknown field already at CreateStateMachine; CheckParameters lets a
-// validator do the same, and Supported refuse an unknown service or
-// action.
+// action does not have, or a value that cannot stand for its member (an
+// object for a number), fails the task with States.Runtime naming it:
+// nothing is silently dropped. AWS refuses an unknown field already at
+// CreateStateMachine; CheckParameters lets a validator do the same, and
+// Supported refuse an unknown service or action.
+//
+// Known differences: a result's keys are in the Go SDK's field order
+// (required members first, then by name), not always the API model's; a
+// map's keys (a DynamoDB item's attributes) are sorted, since Go maps do
+// not keep the order the service sent; the exact digits of AWS's
+// timestamps are not recorded anywhere this package could check.
 //
 // # Why reflection
 //
