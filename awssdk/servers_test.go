@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,18 +137,28 @@ func startDynalite(t *testing.T) string {
 	}
 	dir := filepath.Join(base, "statecraft-dynalite")
 	cli := filepath.Join(dir, "node_modules", "dynalite", "cli.js")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// go test runs packages in parallel: one install at a time.
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	var pkg struct{ Version string }
 	b, _ := os.ReadFile(filepath.Join(dir, "node_modules", "dynalite", "package.json"))
 	if json.Unmarshal(b, &pkg) != nil || pkg.Version != dynaliteVersion {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
 		cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "dynalite@"+dynaliteVersion)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("npm install dynalite@%s: %v\n%s", dynaliteVersion, err, out)
 		}
 	}
+	_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	p := freePort(t)
 	// Tables become ACTIVE at once: a table's CREATING phase is not what
 	// these tests are about.

@@ -162,7 +162,8 @@ func TestDynamoDB(t *testing.T) {
 		// AWS (recorded: DynamoDb.DynamoDbException "1 validation error
 		// detected: Value null at 'item' ..."); ValidationException is
 		// not in DynamoDB's API model.
-		{action: "dynamodb:putItem", params: `{"TableName":"orders"}`, errName: "DynamoDb.DynamoDbException", cause: "(Service: DynamoDb, Status Code: 400"},
+		{action: "dynamodb:putItem", params: `{"TableName":"orders"}`, errName: "DynamoDb.DynamoDbException",
+			cause: "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null (Service: DynamoDb, Status Code: 400, Request ID: "},
 		{action: "dynamodb:getItem", params: `{"TableName":"orders","Key":{"nope":{"S":"x"}}}`,
 			errName: "DynamoDb.DynamoDbException", cause: "(Service: DynamoDb, Status Code: 400"},
 	})
