@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -1074,6 +1075,11 @@ func waitingMemory(b *testing.B, maxLive int, def string) {
 	elapsed += time.Since(start)
 	b.StopTimer()
 	heap1, rss1 := memNow()
+	if dir := os.Getenv("STATECRAFT_BENCH_HEAPPROFILE"); dir != "" {
+		// What is in memory with every execution waiting (a -memprofile
+		// is written after the engine has stopped).
+		writeHeapProfile(b, filepath.Join(dir, "waiting-"+strings.ReplaceAll(b.Name(), "/", "_")+".pprof"))
+	}
 
 	if running := countRunning(b, e.st, sm); running != count+1 {
 		b.Fatalf("%d executions running, want %d", running, count+1)
@@ -1097,6 +1103,17 @@ func waitingMemory(b *testing.B, maxLive int, def string) {
 	b.ReportMetric(n/elapsed.Seconds(), "starts/s")
 	b.ReportMetric(0, "ns/op")
 	e.stop()
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // memNow returns the Go heap in use and the process's resident set after
