@@ -16,7 +16,10 @@
 // stored inputs through the deterministic interpreter. Waits, retry
 // back-offs and task timeouts are timer rows; one scheduler goroutine
 // (Run) sleeps until the earliest is due, so an execution waiting for a
-// year costs a row, not a goroutine.
+// year costs a row, not a goroutine. An execution left waiting on timers
+// alone, the nearest 30 s or more away, leaves memory as soon as the step
+// that armed them commits (it is replayed when one fires), so it costs no
+// memory either; one waiting on a task or a near timer stays, for speed.
 //
 // EXPRESS executions run on the same interpreter in memory only, with no
 // history (express.go): RunExpress for StartSyncExecution, StartExpress

@@ -359,10 +359,40 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
-	if x.Status == interp.Running {
+	if x.Status == interp.Running && !e.idle(l, cmds) {
 		e.keep(l)
 	}
 	return rec, nil
+}
+
+// idleAfter is how far off the next timer of an execution that waits on
+// timers alone must be for the engine to drop it from memory once its
+// step commits. Such an execution is replayed from the store when its
+// timer fires, which costs about a step's reads; kept, it costs a few KB
+// of memory for as long as it waits (an hour's Wait, a day's), which at a
+// million waiting executions is gigabytes. Under this, the replay would
+// cost more than the memory saves.
+const idleAfter = 30 * time.Second
+
+// idle tells whether an execution that has just committed a step should
+// leave memory: it waits on timers only, and the timers this step armed
+// are all at least idleAfter away. (A timer armed by an earlier step may
+// be nearer; dropping the execution then costs one replay, no more.)
+func (e *Engine) idle(l *live, cmds []interp.Command) bool {
+	if !l.x.TimersOnly() {
+		return false
+	}
+	soon := e.now().Add(idleAfter)
+	armed := false
+	for _, c := range cmds {
+		if c.Kind == interp.StartTimer {
+			if c.Due.Before(soon) {
+				return false
+			}
+			armed = true
+		}
+	}
+	return armed
 }
 
 // keep puts an execution into the in-memory set, dropping the least
@@ -569,6 +599,9 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
+	if x.Status == interp.Running && e.idle(l, cmds) {
+		e.evict(arn)
+	}
 	return nil
 }
 

@@ -123,7 +123,7 @@ func (e *Engine) redriveOnce(ctx context.Context, arn, clientToken string) (time
 	e.countStep(l, &step)
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
-	if x.Status == interp.Running {
+	if x.Status == interp.Running && !e.idle(l, cmds) {
 		e.keep(l)
 	}
 	return now, nil

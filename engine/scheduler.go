@@ -53,7 +53,10 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			e.log.Error("reading timers", "err", err)
 		} else if ok {
-			wait = min(wait, time.Until(nextDue))
+			// By the engine's clock, as DueTimers is asked below: were
+			// they to disagree (Options.Now), a timer due by one and not
+			// the other would spin this loop, deaf to ctx.
+			wait = min(wait, nextDue.Sub(e.now()))
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,6 @@ const (
 	startParallel   = 4000 // StartExecution calls per operation with 200 in flight
 	dispatchSamples = 500
 	loopbackSamples = 5000
-	waitingCount    = 100000
 )
 
 // ---- Baselines, measured in the same run ----
@@ -970,103 +970,150 @@ func tokenExecution(token string) (string, bool) {
 
 // ---- Memory of waiting executions ----
 
-// BenchmarkWaitingMemory starts 100,000 executions that Wait an hour,
-// through the engine (fsync off: this measures memory, not commits), then
-// reports Go heap in use and the process's RSS per waiting execution, each
-// beside a linear extrapolation to 1,000,000 (target < 1 GiB). The engine
-// keeps at most MaxLive executions in memory (10,000 by default) and
-// replays the others from the store when their timer fires; MaxLive=all
-// keeps all 100,000 live, the cost per execution without the cap.
+// BenchmarkWaitingMemory starts 100,000 executions (1,000,000 or any
+// other count with STATECRAFT_BENCH_WAITING) through the engine, fsync off
+// (this measures memory, not commits), and reports Go heap in use and the
+// process's RSS per waiting execution, average and marginal (the second
+// half), each beside a linear extrapolation to 1,000,000 (target <= 512 B
+// per execution). Wait: each execution waits an hour in a Wait state; the
+// engine drops such an idle execution from memory once its step commits
+// and replays it from the store when its timer fires. Task/MaxLive=all:
+// each waits for an activity task no worker takes, a hot execution the
+// engine keeps in memory (all of them, with MaxLive=all): the cost of a
+// live execution, which MaxLive bounds.
 func BenchmarkWaitingMemory(b *testing.B) {
 	for _, c := range []struct {
 		name    string
 		maxLive int
-	}{{"MaxLive=default", 0}, {"MaxLive=all", waitingCount}} {
+		def     string
+	}{
+		{"Wait", 0, `{"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3600,"Next":"Done"},"Done":{"Type":"Succeed"}}}`},
+		{"Task/MaxLive=all", waitingN(b), `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"` + actPfx + `idle","End":true}}}`},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			for range b.N {
-				waitingMemory(b, c.maxLive)
+				waitingMemory(b, c.maxLive, c.def)
 			}
 		})
 	}
 }
 
-func waitingMemory(b *testing.B, maxLive int) {
+// waitingN is how many executions BenchmarkWaitingMemory and
+// BenchmarkRestartWaiting start: STATECRAFT_BENCH_WAITING, or 100,000.
+func waitingN(tb testing.TB) int {
+	v := os.Getenv("STATECRAFT_BENCH_WAITING")
+	if v == "" {
+		return 100000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 2 {
+		tb.Fatalf("STATECRAFT_BENCH_WAITING=%q: want a count of at least 2", v)
+	}
+	return n
+}
+
+// startWaiting starts executions w-from to w-(to-1) of sm from 200
+// goroutines.
+func startWaiting(tb testing.TB, e *env, sm *store.StateMachine, from, to int) {
+	var next atomic.Int64
+	next.Store(int64(from))
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(to) {
+					return
+				}
+				n := strconv.FormatInt(i, 10)
+				if _, err := e.eng.StartExecution(context.Background(), sm, "w-"+n, mustInput(`{"userId":"u`+n+`"}`), ""); err != nil {
+					tb.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// countRunning counts sm's RUNNING executions in the store.
+func countRunning(tb testing.TB, st store.Store, sm *store.StateMachine) int {
+	running := 0
+	for token := ""; ; {
+		page, next, err := st.ListExecutions(context.Background(), store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: "RUNNING", Limit: 1000, Token: token})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		running += len(page)
+		if token = next; token == "" {
+			return running
+		}
+	}
+}
+
+func waitingMemory(b *testing.B, maxLive int, def string) {
 	b.StopTimer()
+	count := waitingN(b)
 	e := newEnv(b, false, engine.Options{MaxLive: maxLive})
-	sm := e.machine("wait", `{"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3600,"Next":"Done"},"Done":{"Type":"Succeed"}}}`)
+	sm := e.machine("wait", def)
 	ctx := context.Background()
 	// Something already ran: the machine is parsed, the pools are open.
 	if _, err := e.eng.StartExecution(ctx, sm, "first", mustInput(`{}`), ""); err != nil {
 		b.Fatal(err)
 	}
-	// startRange starts executions [from, to) from 200 goroutines.
-	startRange := func(from, to int64) {
-		var next atomic.Int64
-		next.Store(from)
-		var wg sync.WaitGroup
-		for range 200 {
-			wg.Go(func() {
-				for {
-					i := next.Add(1) - 1
-					if i >= to {
-						return
-					}
-					n := strconv.FormatInt(i, 10)
-					if _, err := e.eng.StartExecution(ctx, sm, "w-"+n, mustInput(`{"userId":"u`+n+`"}`), ""); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-	}
-	const half = waitingCount / 2
+	half := count / 2
 	heap0, rss0 := memNow()
 	b.StartTimer()
 	start := time.Now()
-	startRange(0, half)
+	startWaiting(b, e, sm, 0, half)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	heapHalf, rssHalf := memNow()
 	b.StartTimer()
 	start = time.Now()
-	startRange(half, waitingCount)
+	startWaiting(b, e, sm, half, count)
 	elapsed += time.Since(start)
 	b.StopTimer()
 	heap1, rss1 := memNow()
-
-	running := 0
-	for token := ""; ; {
-		page, next, err := e.st.ListExecutions(ctx, store.ListExecutionsParams{StateMachineArn: sm.Arn, Status: "RUNNING", Limit: 1000, Token: token})
-		if err != nil {
-			b.Fatal(err)
-		}
-		running += len(page)
-		if token = next; token == "" {
-			break
-		}
+	if dir := os.Getenv("STATECRAFT_BENCH_HEAPPROFILE"); dir != "" {
+		// What is in memory with every execution waiting (a -memprofile
+		// is written after the engine has stopped).
+		writeHeapProfile(b, filepath.Join(dir, "waiting-"+strings.ReplaceAll(b.Name(), "/", "_")+".pprof"))
 	}
-	if running != waitingCount+1 {
-		b.Fatalf("%d executions running, want %d", running, waitingCount+1)
+
+	if running := countRunning(b, e.st, sm); running != count+1 {
+		b.Fatalf("%d executions running, want %d", running, count+1)
 	}
 	disk := fileSize(e.path) + fileSize(e.path+"-wal")
-	// Average cost over the 100,000, and the marginal cost of the second
-	// 50,000: past MaxLive the engine's share stops growing and the
-	// SQLite page caches are bounded, which the marginal figure shows.
-	rssPer := (float64(rss1) - float64(rss0)) / waitingCount
-	rssMarginal := (float64(rss1) - float64(rssHalf)) / (waitingCount - half)
-	b.ReportMetric((float64(heap1)-float64(heap0))/waitingCount, "heap-B/exec")
-	b.ReportMetric((float64(heap1)-float64(heapHalf))/(waitingCount-half), "heap-marginal-B/exec")
+	// Average cost over all, and the marginal cost of the second half:
+	// the average includes what grows to a bound and then stays (the
+	// SQLite page caches, MaxLive executions), which the marginal figure
+	// leaves out.
+	n := float64(count)
+	rssPer := (float64(rss1) - float64(rss0)) / n
+	rssMarginal := (float64(rss1) - float64(rssHalf)) / float64(count-half)
+	b.ReportMetric((float64(heap1)-float64(heap0))/n, "heap-B/exec")
+	b.ReportMetric((float64(heap1)-float64(heapHalf))/float64(count-half), "heap-marginal-B/exec")
 	b.ReportMetric(rssPer, "rss-B/exec")
 	b.ReportMetric(rssMarginal, "rss-marginal-B/exec")
 	b.ReportMetric(float64(rss1)/(1<<20), "rss-MiB")
 	b.ReportMetric((float64(rss0)+rssPer*1e6)/(1<<20), "rss-MiB@1M-linear")
-	b.ReportMetric((float64(rss1)+rssMarginal*(1e6-waitingCount))/(1<<20), "rss-MiB@1M-marginal")
-	b.ReportMetric(float64(disk)/waitingCount, "disk-B/exec")
-	b.ReportMetric(waitingCount/elapsed.Seconds(), "starts/s")
+	b.ReportMetric((float64(rss1)+rssMarginal*(1e6-n))/(1<<20), "rss-MiB@1M-marginal")
+	b.ReportMetric(float64(disk)/n, "disk-B/exec")
+	b.ReportMetric(n/elapsed.Seconds(), "starts/s")
 	b.ReportMetric(0, "ns/op")
 	e.stop()
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // memNow returns the Go heap in use and the process's resident set after
