@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/awsconf"
