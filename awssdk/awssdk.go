@@ -33,7 +33,9 @@
 // 1)", the shape of AWS's own causes. A request missing a required member
 // is sent all the same, so the service's own validation error answers, as
 // on AWS. A failure before any answer (the endpoint cannot be reached) is
-// SERVICE.SdkClientException with the SDK's message. A parameter the
+// SERVICE.SdkClientException with the SDK's message; settings that make
+// no configuration (a credentials variable they name is unset) fail it
+// with States.TaskFailed naming why. A parameter the
 // action does not have, or a value that cannot stand for its member (an
 // object for a number), fails the task with States.Runtime naming it:
 // nothing is silently dropped. AWS refuses an unknown field already at
@@ -312,7 +314,10 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	}
 	cfg, err := p.Config(ctx, r.Service)
 	if err != nil {
-		return nil, err
+		// The settings cannot make a configuration (a credentials
+		// variable they name is unset): the task fails, naming why, as
+		// the optimized integrations' tasks do.
+		return nil, taskport.Fail("States.TaskFailed", err.Error())
 	}
 	if cfg.HTTPClient == nil {
 		// A client is built per attempt; without a shared HTTP client

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/awssdk"
 	"github.com/statecraft/statecraft/integrations/testservers"
 	"github.com/statecraft/statecraft/jsonv"
@@ -206,6 +207,33 @@ func TestGoaws(t *testing.T) {
 				cause: "The specified topic does not exist for this wsdl version. (Service: Sns, Status Code: 400"},
 		})
 	})
+}
+
+// TestSettingsByService: the port asks the settings under the names
+// awsconf keeps them by (aws-sdk:eventbridge:* uses the events entry),
+// and settings that cannot make a configuration fail the task naming why.
+func TestSettingsByService(t *testing.T) {
+	rec := testservers.NewEventsRecorder(t)
+	env := map[string]string{"TEST_KEY_ID": keyID, "TEST_SECRET": secret}
+	cfgs := &awsconf.Configs{Region: "us-east-1",
+		Services: map[string]awsconf.Service{
+			// Nothing listens on port 1: only the events entry reaches
+			// the recorder.
+			awsconf.Default: {Endpoint: "http://127.0.0.1:1", AccessKeyIDEnv: "TEST_KEY_ID", SecretAccessKeyEnv: "TEST_SECRET"},
+			"events":        {Endpoint: rec.URL, AccessKeyIDEnv: "TEST_KEY_ID", SecretAccessKeyEnv: "TEST_SECRET"},
+			"sns":           {AccessKeyIDEnv: "UNSET_KEY", SecretAccessKeyEnv: "UNSET_SECRET"},
+		},
+		LookupEnv: func(name string) (string, bool) { v, ok := env[name]; return v, ok },
+	}
+	runSteps(t, awssdk.New(cfgs), []step{
+		{action: "eventbridge:putEvents", params: `{"Entries":[{"Source":"shop","DetailType":"placed","Detail":"{}"}]}`,
+			want: map[string]any{"FailedEntryCount": int64(0)}},
+		{action: "sns:publish", params: `{"TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"x"}`,
+			errName: "States.TaskFailed", cause: "the environment variable UNSET_KEY is not set"},
+	})
+	if n := len(rec.Entries()); n != 1 {
+		t.Errorf("the recorder got %d entries, want 1", n)
+	}
 }
 
 // TestEventBridge puts events through the aws-sdk ARN's service name
