@@ -26,33 +26,66 @@ var serviceIntegrations = map[string]map[string][]string{
 	"events":   {"putEvents": {".waitForTaskToken"}},
 }
 
+// AWSSDK is what validation asks of the package that runs
+// arn:aws:states:::aws-sdk:SERVICE:ACTION tasks: which services and
+// actions it runs and which fields their Parameters may hold. That
+// package provides it when it is wired in (RegisterAWSSDK); asl does not
+// import it, as asl is linked into everything that reads a definition
+// and the SDK's clients are large.
+type AWSSDK struct {
+	// Services lists the services, as the ARN names them.
+	Services []string
+	// Supported tells whether SERVICE runs ACTION (camelCase, as in the
+	// ARN, without .waitForTaskToken).
+	Supported func(service, action string) bool
+	// CheckParameters finds the first field of a task's static
+	// Parameters (or Arguments) the action's request does not have. It
+	// returns the field's path below Parameters (object keys and array
+	// indices, unescaped) and the message to report there, or a nil path.
+	CheckParameters func(service, action string, params any) (path []string, message string)
+}
+
 var (
-	sdkMu       sync.RWMutex
-	sdkServices = map[string]bool{}
+	sdkMu sync.RWMutex
+	sdk   AWSSDK
 )
 
-// RegisterAWSSDKServices adds services whose
-// arn:aws:states:::aws-sdk:SERVICE:ACTION tasks this server runs (any
-// action, request-response or .waitForTaskToken): the package that runs
-// them registers them when it is wired in.
-func RegisterAWSSDKServices(services ...string) {
+// RegisterAWSSDK makes the aws-sdk tasks s describes runnable (any
+// action Supported, request-response or .waitForTaskToken) and checks
+// their Parameters at validation; it replaces an earlier registration.
+func RegisterAWSSDK(s AWSSDK) {
+	s.Services = slices.Sorted(slices.Values(s.Services))
 	sdkMu.Lock()
 	defer sdkMu.Unlock()
-	for _, s := range services {
-		sdkServices[s] = true
-	}
+	sdk = s
+}
+
+func registeredSDK() AWSSDK {
+	sdkMu.RLock()
+	defer sdkMu.RUnlock()
+	return sdk
 }
 
 // AWSSDKServices lists the registered aws-sdk services, sorted.
 func AWSSDKServices() []string {
-	sdkMu.RLock()
-	defer sdkMu.RUnlock()
-	out := make([]string, 0, len(sdkServices))
-	for s := range sdkServices {
-		out = append(out, s)
+	return slices.Clone(registeredSDK().Services)
+}
+
+// awsSDKResource splits an aws-sdk Task resource's SERVICE and ACTION;
+// ok is false for any other resource.
+func awsSDKResource(resource string) (service, action string, ok bool) {
+	parts := strings.SplitN(resource, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "states" || parts[3] != "" || parts[4] != "" || parts[5] != "aws-sdk" {
+		return "", "", false
 	}
-	slices.Sort(out)
-	return out
+	service, action, ok = strings.Cut(strings.TrimSuffix(parts[6], ".waitForTaskToken"), ":")
+	return service, action, ok && service != "" && action != ""
+}
+
+// runsAWSSDK tells whether the registered package runs service:action.
+func runsAWSSDK(service, action string) bool {
+	s := registeredSDK()
+	return slices.Contains(s.Services, service) && s.Supported != nil && s.Supported(service, action)
 }
 
 // SupportedResources describes every Task resource this server runs, as
@@ -93,10 +126,8 @@ func Runs(resource string) bool {
 	case parts[3] != "" || parts[4] != "" || len(parts) != 7:
 		return false
 	case parts[5] == "aws-sdk":
-		svc, action, ok := strings.Cut(strings.TrimSuffix(parts[6], ".waitForTaskToken"), ":")
-		sdkMu.RLock()
-		defer sdkMu.RUnlock()
-		return ok && action != "" && sdkServices[svc]
+		svc, action, ok := awsSDKResource(resource)
+		return ok && runsAWSSDK(svc, action)
 	}
 	actions := serviceIntegrations[parts[5]]
 	for a, patterns := range actions {

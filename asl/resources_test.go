@@ -1,8 +1,11 @@
 package asl
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 func TestRuns(t *testing.T) {
@@ -52,8 +55,9 @@ func TestRuns(t *testing.T) {
 	}
 	check()
 	// The package that runs aws-sdk tasks registers its services.
-	RegisterAWSSDKServices("svctest")
-	defer func() { sdkMu.Lock(); delete(sdkServices, "svctest"); sdkMu.Unlock() }()
+	RegisterAWSSDK(AWSSDK{Services: []string{"svctest"}, Supported: func(svc, action string) bool { return action == "doThing" }})
+	defer RegisterAWSSDK(AWSSDK{})
+	cases["arn:aws:states:::aws-sdk:svctest:otherThing"] = false
 	cases["arn:aws:states:::aws-sdk:svctest:doThing"] = true
 	cases["arn:aws:states:::aws-sdk:svctest:doThing.waitForTaskToken"] = true
 	check()
@@ -71,5 +75,48 @@ func TestValidateRunnable(t *testing.T) {
 	if len(p) != 1 || p[0].Code != CodeNotImplemented || !strings.Contains(p[0].Message, "cannot run the resource arn:aws:states:::glue:startJobRun.sync") ||
 		!strings.Contains(p[0].Message, "arn:aws:states:::sqs:sendMessage.waitForTaskToken") || !strings.Contains(p[0].Message, "arn:aws:lambda:REGION:ACCOUNT:function:NAME") {
 		t.Fatalf("got %v", p)
+	}
+}
+
+// TestValidateAWSSDK: with the package that runs aws-sdk tasks
+// registered, an action it lacks is refused naming the action and its
+// services, and a Parameters or Arguments field the action's request does
+// not have is refused at its pointer with the registered message.
+func TestValidateAWSSDK(t *testing.T) {
+	RegisterAWSSDK(AWSSDK{
+		Services:  []string{"svctest", "other"},
+		Supported: func(svc, action string) bool { return action == "doThing" },
+		CheckParameters: func(svc, action string, params any) ([]string, string) {
+			o, _ := params.(*jsonv.Object)
+			if o == nil || !o.Has("Bad") {
+				return nil, ""
+			}
+			return []string{"Bad", "a/b"}, `The field "a/b" is not supported by Step Functions`
+		},
+	})
+	defer RegisterAWSSDK(AWSSDK{})
+	task := func(resource, params string) string {
+		return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `",` + params + `"End":true}}}`
+	}
+	for _, c := range []struct {
+		name, def string
+		opts      ValidateOptions
+		want      []Problem
+	}{
+		{"runs", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Good":1},`), ValidateOptions{Runnable: true}, nil},
+		{"unknown action", task("arn:aws:states:::aws-sdk:svctest:doOther.waitForTaskToken", ""), ValidateOptions{Runnable: true}, []Problem{{
+			Pointer: "/States/T/Resource", Code: CodeNotImplemented,
+			Message: `Statecraft cannot run the resource arn:aws:states:::aws-sdk:svctest:doOther.waitForTaskToken: the AWS SDK integration for svctest has no action "doOther" (actions are the API's operations in camelCase, as getObject); aws-sdk runs the services other, svctest`}}},
+		{"unknown field", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Bad":{}},`), ValidateOptions{Runnable: true}, []Problem{{
+			Pointer: "/States/T/Parameters/Bad/a~1b", Code: CodeSchema, Message: `The field "a/b" is not supported by Step Functions`}}},
+		{"unknown field in Arguments", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:svctest:doThing","Arguments":{"Bad":1},"End":true}}}`,
+			ValidateOptions{Runnable: true}, []Problem{{Pointer: "/States/T/Arguments/Bad/a~1b", Code: CodeSchema, Message: `The field "a/b" is not supported by Step Functions`}}},
+		// Without Runnable (mocks answer the tasks) neither is checked.
+		{"not runnable", task("arn:aws:states:::aws-sdk:svctest:doOther", `"Parameters":{"Bad":1},`), ValidateOptions{}, nil},
+	} {
+		got := Validate([]byte(c.def), c.opts)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
+		}
 	}
 }

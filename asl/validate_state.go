@@ -389,6 +389,34 @@ func (v *defValidator) task(st *vdState) {
 		r, _ := res.(string)
 		v.credentials(st, c, r)
 	}
+	if r, ok := res.(string); ok && v.opts.Runnable {
+		v.awsSDKParameters(st, r)
+	}
+}
+
+// awsSDKParameters refuses a field of an aws-sdk task's Parameters (or
+// Arguments) that the action's request does not have, as
+// CreateStateMachine does (SCHEMA_VALIDATION_FAILED: The field "X" is
+// not supported by Step Functions), at the field's pointer. Only with
+// Runnable: the action's request is known where the server runs it.
+func (v *defValidator) awsSDKParameters(st *vdState, resource string) {
+	svc, action, ok := awsSDKResource(resource)
+	if !ok || !runsAWSSDK(svc, action) {
+		return
+	}
+	check := registeredSDK().CheckParameters
+	if check == nil {
+		return
+	}
+	for _, k := range []string{"Parameters", "Arguments"} {
+		params, has := st.obj.Get(k)
+		if !has {
+			continue
+		}
+		if path, msg := check(svc, action, params); path != nil {
+			v.schema(vdPointer(st.field(k), path...), "%s", msg)
+		}
+	}
 }
 
 // vdRoleArn is an IAM role ARN, what Credentials.RoleArn names.
@@ -459,6 +487,13 @@ func (v *defValidator) resource(ptr, s string) {
 		return
 	}
 	if v.opts.Runnable && !Runs(s) {
+		if svc, action, ok := awsSDKResource(s); ok && slices.Contains(AWSSDKServices(), svc) {
+			// The service runs, the action does not: say which part is
+			// wrong rather than list every resource.
+			v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s: the AWS SDK integration for %s has no action %q (actions are the API's operations in camelCase, as getObject); aws-sdk runs the services %s",
+				s, svc, action, strings.Join(AWSSDKServices(), ", "))
+			return
+		}
 		v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s; it runs %s", s, strings.Join(SupportedResources(), ", "))
 		return
 	}

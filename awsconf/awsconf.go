@@ -23,6 +23,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 	"gopkg.in/yaml.v3"
 )
 
@@ -265,4 +269,19 @@ func (c *Configs) build(ctx context.Context, s Service) (aws.Config, error) {
 		return aws.Config{}, err
 	}
 	return cfg, nil
+}
+
+// The settings an aws.Config cannot carry are client options; every
+// package that builds an S3 or SQS client (the optimized integrations,
+// the aws-sdk ones) applies them through these, so a setting means the
+// same to both.
+
+// S3Options applies pathStyle.
+func (s Service) S3Options(o *s3.Options) { o.UsePathStyle = s.PathStyle }
+
+// SQSOptions applies protocol: query.
+func (s Service) SQSOptions(o *sqs.Options) {
+	if s.Protocol == "query" {
+		o.Protocol = awsquery.New(sqsschemas.AmazonSQS)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 func TestParse(t *testing.T) {
@@ -102,5 +104,27 @@ func TestForProfile(t *testing.T) {
 	got, err := cfg.Credentials.Retrieve(context.Background())
 	if err != nil || got.AccessKeyID != "AKIDPROFILE" {
 		t.Fatalf("credentials %+v, %v", got, err)
+	}
+}
+
+// TestClientOptions: the settings aws.Config cannot carry reach the
+// clients of both packages that build them through these options.
+func TestClientOptions(t *testing.T) {
+	for _, c := range []struct {
+		s         Service
+		pathStyle bool
+		query     bool
+	}{
+		{Service{}, false, false},
+		{Service{PathStyle: true}, true, false},
+		{Service{Protocol: "query"}, false, true},
+	} {
+		var so s3.Options
+		c.s.S3Options(&so)
+		var qo sqs.Options
+		c.s.SQSOptions(&qo)
+		if so.UsePathStyle != c.pathStyle || (qo.Protocol != nil) != c.query {
+			t.Errorf("%+v: UsePathStyle %v, SQS protocol %T; want %v, query %v", c.s, so.UsePathStyle, qo.Protocol, c.pathStyle, c.query)
+		}
 	}
 }

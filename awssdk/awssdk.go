@@ -33,7 +33,9 @@
 // 1)", the shape of AWS's own causes. A request missing a required member
 // is sent all the same, so the service's own validation error answers, as
 // on AWS. A failure before any answer (the endpoint cannot be reached) is
-// SERVICE.SdkClientException with the SDK's message. A parameter the
+// SERVICE.SdkClientException with the SDK's message; settings that make
+// no configuration (a credentials variable they name is unset) fail it
+// with States.TaskFailed naming why. A parameter the
 // action does not have, or a value that cannot stand for its member (an
 // object for a number), fails the task with States.Runtime naming it:
 // nothing is silently dropped. AWS refuses an unknown field already at
@@ -63,9 +65,10 @@
 //
 // One row in the services table below: the name used in the ARN, the
 // PascalCase name used in error names and causes, and a constructor that
-// builds the typed client from an aws.Config (e.g.
-// {"kinesis", "Kinesis", func(c aws.Config) any { return
-// kinesis.NewFromConfig(c) }}), then `AWSSDK_REGENERATE=1 go test -run
+// builds the typed client from an aws.Config and the service's settings
+// (e.g. {"kinesis", "Kinesis", func(c aws.Config, _ awsconf.Service) any
+// { return kinesis.NewFromConfig(c) }}; a setting that is a client option
+// is a method of awsconf.Service, as S3Options), then `AWSSDK_REGENERATE=1 go test -run
 // TestModeledErrors ./awssdk/` to list its error shapes in errors_gen.go.
 // If the service's shapes use a union interface (like DynamoDB's
 // AttributeValue), list its members in unions (codec.go).
@@ -99,6 +102,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/taskport"
 )
 
@@ -110,23 +114,20 @@ type service struct {
 	// pascal prefixes error names and is the "Service:" of causes.
 	pascal string
 	// client builds the typed client. It is called per task attempt with
-	// the configuration Port.Config returns for the service.
-	client func(aws.Config) any
+	// the configuration and the settings the Port gives for the service;
+	// the settings carry what aws.Config cannot (S3's pathStyle, SQS's
+	// protocol).
+	client func(aws.Config, awsconf.Service) any
 }
 
 var services = []service{
-	{"dynamodb", "DynamoDb", func(c aws.Config) any { return dynamodb.NewFromConfig(c) }},
-	{"eventbridge", "EventBridge", func(c aws.Config) any { return eventbridge.NewFromConfig(c) }},
-	{"lambda", "Lambda", func(c aws.Config) any { return lambda.NewFromConfig(c) }},
-	{"s3", "S3", func(c aws.Config) any {
-		// A local endpoint (an emulator, MinIO) has no wildcard DNS for
-		// virtual-hosted buckets, so an overridden endpoint is addressed
-		// path-style.
-		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = c.BaseEndpoint != nil })
-	}},
-	{"sfn", "Sfn", func(c aws.Config) any { return sfn.NewFromConfig(c) }},
-	{"sns", "Sns", func(c aws.Config) any { return sns.NewFromConfig(c) }},
-	{"sqs", "Sqs", func(c aws.Config) any { return sqs.NewFromConfig(c) }},
+	{"dynamodb", "DynamoDb", func(c aws.Config, _ awsconf.Service) any { return dynamodb.NewFromConfig(c) }},
+	{"eventbridge", "EventBridge", func(c aws.Config, _ awsconf.Service) any { return eventbridge.NewFromConfig(c) }},
+	{"lambda", "Lambda", func(c aws.Config, _ awsconf.Service) any { return lambda.NewFromConfig(c) }},
+	{"s3", "S3", func(c aws.Config, s awsconf.Service) any { return s3.NewFromConfig(c, s.S3Options) }},
+	{"sfn", "Sfn", func(c aws.Config, _ awsconf.Service) any { return sfn.NewFromConfig(c) }},
+	{"sns", "Sns", func(c aws.Config, _ awsconf.Service) any { return sns.NewFromConfig(c) }},
+	{"sqs", "Sqs", func(c aws.Config, s awsconf.Service) any { return sqs.NewFromConfig(c, s.SQSOptions) }},
 }
 
 func lookup(name string) (service, bool) {
@@ -191,7 +192,7 @@ func method(clientType reflect.Type, action string) (reflect.Method, bool) {
 var clientTypes = sync.OnceValue(func() map[string]reflect.Type {
 	m := map[string]reflect.Type{}
 	for _, s := range services {
-		m[s.name] = reflect.TypeOf(s.client(aws.Config{Region: "us-east-1"}))
+		m[s.name] = reflect.TypeOf(s.client(aws.Config{Region: "us-east-1"}, awsconf.Service{}))
 	}
 	return m
 })
@@ -269,11 +270,20 @@ func ParseResource(resource string) (Resource, bool) {
 var sharedHTTP = awshttp.NewBuildableClient()
 
 // Port runs aws-sdk Task resources. Config gives the AWS configuration
-// (region, credentials, endpoint) to call a service with; it is asked on
-// every attempt, so a change of settings or of rotated credentials takes
-// effect without a restart.
+// (region, credentials, endpoint) to call a service with and Settings the
+// service's settings that are client options (S3's pathStyle, SQS's
+// protocol: query); both are asked on every attempt with the service's
+// name as the ARN writes it (eventbridge, sfn), which awsconf maps to
+// its settings' name. New builds a Port from the server's service
+// settings, the ones the optimized integrations use.
 type Port struct {
-	Config func(ctx context.Context, service string) (aws.Config, error)
+	Config   func(ctx context.Context, service string) (aws.Config, error)
+	Settings func(service string) awsconf.Service
+}
+
+// New is the Port calling the services c configures.
+func New(c *awsconf.Configs) Port {
+	return Port{Config: c.For, Settings: c.Settings}
 }
 
 // Invoke implements taskport.Port.
@@ -304,7 +314,10 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	}
 	cfg, err := p.Config(ctx, r.Service)
 	if err != nil {
-		return nil, err
+		// The settings cannot make a configuration (a credentials
+		// variable they name is unset): the task fails, naming why, as
+		// the optimized integrations' tasks do.
+		return nil, taskport.Fail("States.TaskFailed", err.Error())
 	}
 	if cfg.HTTPClient == nil {
 		// A client is built per attempt; without a shared HTTP client
@@ -327,7 +340,11 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	})
-	client := reflect.ValueOf(svc.client(cfg))
+	var settings awsconf.Service
+	if p.Settings != nil {
+		settings = p.Settings(r.Service)
+	}
+	client := reflect.ValueOf(svc.client(cfg, settings))
 	outs := client.Method(m.Index).Call([]reflect.Value{reflect.ValueOf(ctx), in})
 	if e := outs[1].Interface(); e != nil {
 		if ctx.Err() != nil {

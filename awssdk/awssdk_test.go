@@ -245,17 +245,17 @@ func TestSdkClientException(t *testing.T) {
 func TestCheckParameters(t *testing.T) {
 	for _, c := range []struct {
 		service, action, params string
-		field                   string // "" when the parameters pass
+		path                    string // the refused field's path, "/"-joined; "" when the parameters pass
 	}{
 		{"s3", "getObject", `{"Bucket":"b","Key.$":"$.key"}`, ""},
 		{"s3", "getObject", `{"Bucket":"b","Colour":"red"}`, "Colour"},
-		{"s3", "getObject", `{"Bucket":"b","colour.$":"$.c"}`, "colour"},
+		{"s3", "getObject", `{"Bucket":"b","colour.$":"$.c"}`, "colour.$"},
 		{"s3", "getObject", `{"bucket":"b"}`, "bucket"}, // names are case-sensitive
 		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":{"a":{"DataType":"String","StringValue.$":"$.v"}}}`, ""},
-		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":{"a":{"DataType":"String","Value":"v"}}}`, "Value"},
+		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":{"a":{"DataType":"String","Value":"v"}}}`, "MessageAttributes/a/Value"},
 		{"dynamodb", "putItem", `{"TableName":"t","Item":{"id":{"S.$":"$.id"},"m":{"M":{"x":{"N":"1"}}}}}`, ""},
-		{"dynamodb", "putItem", `{"TableName":"t","Item":{"m":{"M":{"x":{"Number":"1"}}}}}`, "Number"},
-		{"dynamodb", "transactWriteItems", `{"TransactItems":[{"Put":{"TableName":"t","Item":{}}},{"Delete":{"TableName":"t","Key":{},"Extra":1}}]}`, "Extra"},
+		{"dynamodb", "putItem", `{"TableName":"t","Item":{"m":{"M":{"x":{"Number":"1"}}}}}`, "Item/m/M/x/Number"},
+		{"dynamodb", "transactWriteItems", `{"TransactItems":[{"Put":{"TableName":"t","Item":{}}},{"Delete":{"TableName":"t","Key":{},"Extra":1}}]}`, "TransactItems/1/Delete/Extra"},
 		{"dynamodb", "putItem", `{"TableName":"t","Item.$":"$.item"}`, ""},
 		// A JSONata expression stands for a whole value.
 		{"sqs", "sendMessage", `{"QueueUrl":"u","MessageBody":"m","MessageAttributes":"{% $attrs %}"}`, ""},
@@ -267,10 +267,11 @@ func TestCheckParameters(t *testing.T) {
 		err = CheckParameters(c.service, c.action, p)
 		var fe *FieldError
 		switch {
-		case c.field == "" && err != nil:
+		case c.path == "" && err != nil:
 			t.Errorf("%s:%s %s: %v", c.service, c.action, c.params, err)
-		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
-			t.Errorf("%s:%s %s: got %v, want the field %q refused", c.service, c.action, c.params, err, c.field)
+		case c.path != "" && (!errors.As(err, &fe) || strings.Join(fe.Path, "/") != c.path ||
+			fe.Field != strings.TrimSuffix(fe.Path[len(fe.Path)-1], ".$")):
+			t.Errorf("%s:%s %s: got %#v, want the field at %q refused", c.service, c.action, c.params, err, c.path)
 		}
 	}
 	if err := CheckParameters("s3", "nope", nil); err == nil {

@@ -3,6 +3,8 @@ package awssdk
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/statecraft/statecraft/jsonv"
@@ -13,6 +15,10 @@ import (
 type FieldError struct {
 	// Field is the field's name as written, without a ".$" suffix.
 	Field string
+	// Path is where the field is below Parameters: the object keys (as
+	// written, ".$" included) and array indices leading to it, then the
+	// field as written; a JSON pointer's tokens.
+	Path []string
 }
 
 func (e *FieldError) Error() string {
@@ -34,10 +40,11 @@ func CheckParameters(service, act string, params any) error {
 	if !ok {
 		return fmt.Errorf("aws-sdk:%s:%s is not a supported action", service, act)
 	}
-	return checkFields(params, m.Type.In(2).Elem())
+	return checkFields(params, m.Type.In(2).Elem(), nil)
 }
 
-func checkFields(v any, t reflect.Type) error {
+// checkFields checks v against t; path leads to v from Parameters.
+func checkFields(v any, t reflect.Type, path []string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -54,10 +61,10 @@ func checkFields(v any, t reflect.Type) error {
 			name, dynamic := strings.CutSuffix(k, ".$")
 			f, ok := t.FieldByName(name)
 			if !ok || !f.IsExported() || len(f.Index) != 1 || f.Name == "ResultMetadata" {
-				return &FieldError{Field: name}
+				return &FieldError{Field: name, Path: append(slices.Clip(path), k)}
 			}
 			if !dynamic {
-				if err := checkFields(fv, f.Type); err != nil {
+				if err := checkFields(fv, f.Type, append(slices.Clip(path), k)); err != nil {
 					return err
 				}
 			}
@@ -72,18 +79,18 @@ func checkFields(v any, t reflect.Type) error {
 			name, dynamic := strings.CutSuffix(k, ".$")
 			mt, ok := members[name]
 			if !ok {
-				return &FieldError{Field: name}
+				return &FieldError{Field: name, Path: append(slices.Clip(path), k)}
 			}
 			if f, _ := mt.FieldByName("Value"); !dynamic {
-				if err := checkFields(fv, f.Type); err != nil {
+				if err := checkFields(fv, f.Type, append(slices.Clip(path), k)); err != nil {
 					return err
 				}
 			}
 		}
 	case reflect.Slice:
 		a, _ := v.([]any)
-		for _, e := range a {
-			if err := checkFields(e, t.Elem()); err != nil {
+		for i, e := range a {
+			if err := checkFields(e, t.Elem(), append(slices.Clip(path), strconv.Itoa(i))); err != nil {
 				return err
 			}
 		}
@@ -93,7 +100,7 @@ func checkFields(v any, t reflect.Type) error {
 			if strings.HasSuffix(k, ".$") {
 				continue
 			}
-			if err := checkFields(fv, t.Elem()); err != nil {
+			if err := checkFields(fv, t.Elem(), append(slices.Clip(path), k)); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/statecraft/statecraft/awsconf"
 )
 
 // TestModeledErrors keeps errors_gen.go equal to the error shapes of the
@@ -21,7 +23,7 @@ func TestModeledErrors(t *testing.T) {
 	typeRE := regexp.MustCompile(`(?m)^type (\w+) struct`)
 	want := map[string][]string{}
 	for _, s := range services {
-		pkg := reflect.TypeOf(s.client(awsConfig())).Elem().PkgPath()
+		pkg := reflect.TypeOf(s.client(awsConfig(), awsconf.Service{})).Elem().PkgPath()
 		// The module is the client's package: service/NAME.
 		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", pkg).Output()
 		if err != nil {

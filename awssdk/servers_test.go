@@ -3,25 +3,17 @@ package awssdk_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/awssdk"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/functions"
@@ -40,129 +32,24 @@ const (
 	secret = "test-secret-key"
 )
 
-// port gives the Port a configuration pointing every service at endpoint.
+// port is the Port the server wires in (New), over service settings
+// that point every service at endpoint, signed with the test key, with
+// the settings compatible servers need: S3 path-style, SQS's query
+// protocol (goaws speaks no other). Its calls are retried as in
+// production; none of the failures the tests provoke is retryable.
 func port(endpoint string) awssdk.Port {
-	return awssdk.Port{Config: func(ctx context.Context, service string) (aws.Config, error) {
-		return aws.Config{
-			Region:       "us-east-1",
-			BaseEndpoint: aws.String(endpoint),
-			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, nil
-			}),
-			// A failure is the test's subject; retrying it only slows
-			// the test down.
-			RetryMaxAttempts: 1,
-		}, nil
-	}}
-}
-
-// startS3 serves S3 with gofakes3 in process.
-func startS3(t *testing.T) string {
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startProcess runs a server process and waits until its port accepts
-// connections. The wait is generous: a loaded machine starts Python and
-// Node slowly.
-func startProcess(t *testing.T, port int, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	logf := filepath.Join(t.TempDir(), "server.log")
-	out, err := os.Create(logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		out.Close()
+	s := awsconf.Service{Endpoint: endpoint, AccessKeyIDEnv: "TEST_KEY_ID", SecretAccessKeyEnv: "TEST_SECRET"}
+	s3, sqs := s, s
+	s3.PathStyle = true
+	sqs.Protocol = "query"
+	return awssdk.New(&awsconf.Configs{
+		Region:   "us-east-1",
+		Services: map[string]awsconf.Service{awsconf.Default: s, "s3": s3, "sqs": sqs},
+		LookupEnv: func(name string) (string, bool) {
+			v, ok := map[string]string{"TEST_KEY_ID": keyID, "TEST_SECRET": secret}[name]
+			return v, ok
+		},
 	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf)
-			t.Fatalf("%s did not listen on %s: %s", name, addr, b)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// startMoto serves SQS (its JSON protocol, which the pinned SDK speaks;
-// goaws v0.4.5 serves only the older query protocol), SNS and EventBridge
-// with moto's server, which the machines have installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Fatal("needs moto_server (pip moto[server]) on PATH")
-	}
-	p := freePort(t)
-	return startProcess(t, p, bin, "-H", "127.0.0.1", "-p", fmt.Sprint(p))
-}
-
-// dynaliteVersion is the pinned DynamoDB implementation, installed with
-// npm into a cache directory on first use.
-const dynaliteVersion = "4.0.0"
-
-func startDynalite(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("needs node")
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(base, "statecraft-dynalite")
-	cli := filepath.Join(dir, "node_modules", "dynalite", "cli.js")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// go test runs packages in parallel: one install at a time.
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	var pkg struct{ Version string }
-	b, _ := os.ReadFile(filepath.Join(dir, "node_modules", "dynalite", "package.json"))
-	if json.Unmarshal(b, &pkg) != nil || pkg.Version != dynaliteVersion {
-		cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "dynalite@"+dynaliteVersion)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm install dynalite@%s: %v\n%s", dynaliteVersion, err, out)
-		}
-	}
-	_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	p := freePort(t)
-	// Tables become ACTIVE at once: a table's CREATING phase is not what
-	// these tests are about.
-	return startProcess(t, p, "node", cli, "--host", "127.0.0.1", "--port", fmt.Sprint(p), "--createTableMs", "0")
 }
 
 // startLambda serves the Lambda Invoke API with Statecraft's own lambdaapi

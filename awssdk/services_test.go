@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/statecraft/statecraft/awsconf"
 	"github.com/statecraft/statecraft/awssdk"
+	"github.com/statecraft/statecraft/integrations/testservers"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -112,7 +114,7 @@ func runSteps(t *testing.T, p awssdk.Port, steps []step) {
 }
 
 func TestS3(t *testing.T) {
-	runSteps(t, port(startS3(t)), []step{
+	runSteps(t, port(testservers.S3(t)), []step{
 		{action: "s3:createBucket", params: `{"Bucket":"data"}`},
 		// A body is the JSON text of its value, a string's included, and
 		// text/plain unless a ContentType is given, as AWS stores it
@@ -141,7 +143,7 @@ func TestS3(t *testing.T) {
 }
 
 func TestDynamoDB(t *testing.T) {
-	runSteps(t, port(startDynalite(t)), []step{
+	runSteps(t, port(testservers.Dynalite(t)), []step{
 		{action: "dynamodb:createTable", params: `{"TableName":"orders",
 			"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
 			"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
@@ -169,11 +171,14 @@ func TestDynamoDB(t *testing.T) {
 	})
 }
 
-func TestMotoServices(t *testing.T) {
-	p := port(startMoto(t))
+// TestGoaws runs SQS and SNS against goaws, which speaks SQS's query
+// protocol only: the port reaches it because it applies the service's
+// protocol setting.
+func TestGoaws(t *testing.T) {
+	p := port(testservers.Goaws(t))
 	t.Run("sqs", func(t *testing.T) {
 		runSteps(t, p, []step{
-			{action: "sqs:createQueue", params: `{"QueueName":"jobs","Attributes":{"VisibilityTimeout":"30"}}`,
+			{action: "sqs:createQueue", params: `{"QueueName":"awssdk-jobs","Attributes":{"VisibilityTimeout":"30"}}`,
 				want: map[string]any{"QueueUrl": present}, save: map[string]string{"url": "QueueUrl"}},
 			{action: "sqs:sendMessage", params: `{"QueueUrl":"${url}","MessageBody":"hello",
 				"MessageAttributes":{"kind":{"DataType":"String","StringValue":"greeting"}}}`,
@@ -182,30 +187,75 @@ func TestMotoServices(t *testing.T) {
 			// waits for the token.
 			{action: "sqs:sendMessage.waitForTaskToken", params: `{"QueueUrl":"${url}","MessageBody":"token-1"}`,
 				want: map[string]any{"MessageId": present}},
-			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","MessageAttributeNames":["All"],"WaitTimeSeconds":1}`,
+			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","MessageAttributeNames":["All"],"MaxNumberOfMessages":1,"WaitTimeSeconds":1}`,
 				want: map[string]any{"Messages.0.Body": "hello", "Messages.0.MessageAttributes.kind.StringValue": "greeting"}},
-			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","WaitTimeSeconds":1}`, want: map[string]any{"Messages.0.Body": "token-1"}},
+			{action: "sqs:receiveMessage", params: `{"QueueUrl":"${url}","MaxNumberOfMessages":1,"WaitTimeSeconds":1}`, want: map[string]any{"Messages.0.Body": "token-1"}},
 			{action: "sqs:sendMessage", params: `{"QueueUrl":"${url}-gone","MessageBody":"x"}`,
 				errName: "Sqs.QueueDoesNotExistException", cause: "Service: Sqs"},
 		})
 	})
 	t.Run("sns", func(t *testing.T) {
 		runSteps(t, p, []step{
-			{action: "sns:createTopic", params: `{"Name":"alerts"}`, save: map[string]string{"topic": "TopicArn"}},
+			{action: "sns:createTopic", params: `{"Name":"awssdk-alerts"}`, save: map[string]string{"topic": "TopicArn"}},
 			{action: "sns:publish", params: `{"TopicArn":"${topic}","Message":"hi","Subject":"s"}`, want: map[string]any{"MessageId": present}},
 			{action: "sns:listTopics", params: `{}`, want: map[string]any{"Topics.0.TopicArn": present}},
-			{action: "sns:publish", params: `{"TopicArn":"${topic}-gone","Message":"hi"}`, errName: "Sns.NotFoundException", cause: "Service: Sns"},
+			// goaws answers a missing topic with the code
+			// AWS.SimpleNotificationService.NonExistentTopic, which is not
+			// in SNS's model (AWS answers NotFound, Sns.NotFoundException):
+			// the service's base exception, with goaws's message.
+			{action: "sns:publish", params: `{"TopicArn":"${topic}-gone","Message":"hi"}`, errName: "Sns.SnsException",
+				cause: "The specified topic does not exist for this wsdl version. (Service: Sns, Status Code: 400"},
 		})
 	})
-	t.Run("eventbridge", func(t *testing.T) {
-		runSteps(t, p, []step{
-			{action: "eventbridge:createEventBus", params: `{"Name":"orders"}`, want: map[string]any{"EventBusArn": present}},
-			{action: "eventbridge:putEvents", params: `{"Entries":[{"EventBusName":"orders","Source":"shop","DetailType":"placed","Detail":"{\"id\":1}"}]}`,
-				want: map[string]any{"FailedEntryCount": int64(0), "Entries.0.EventId": present}},
-			{action: "eventbridge:describeEventBus", params: `{"Name":"missing"}`,
-				errName: "EventBridge.ResourceNotFoundException", cause: "Service: EventBridge"},
-		})
+}
+
+// TestSettingsByService: the port asks the settings under the names
+// awsconf keeps them by (aws-sdk:eventbridge:* uses the events entry),
+// and settings that cannot make a configuration fail the task naming why.
+func TestSettingsByService(t *testing.T) {
+	rec := testservers.NewEventsRecorder(t)
+	env := map[string]string{"TEST_KEY_ID": keyID, "TEST_SECRET": secret}
+	cfgs := &awsconf.Configs{Region: "us-east-1",
+		Services: map[string]awsconf.Service{
+			// Nothing listens on port 1: only the events entry reaches
+			// the recorder.
+			awsconf.Default: {Endpoint: "http://127.0.0.1:1", AccessKeyIDEnv: "TEST_KEY_ID", SecretAccessKeyEnv: "TEST_SECRET"},
+			"events":        {Endpoint: rec.URL, AccessKeyIDEnv: "TEST_KEY_ID", SecretAccessKeyEnv: "TEST_SECRET"},
+			"sns":           {AccessKeyIDEnv: "UNSET_KEY", SecretAccessKeyEnv: "UNSET_SECRET"},
+		},
+		LookupEnv: func(name string) (string, bool) { v, ok := env[name]; return v, ok },
+	}
+	runSteps(t, awssdk.New(cfgs), []step{
+		{action: "eventbridge:putEvents", params: `{"Entries":[{"Source":"shop","DetailType":"placed","Detail":"{}"}]}`,
+			want: map[string]any{"FailedEntryCount": int64(0)}},
+		{action: "sns:publish", params: `{"TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"x"}`,
+			errName: "States.TaskFailed", cause: "the environment variable UNSET_KEY is not set"},
 	})
+	if n := len(rec.Entries()); n != 1 {
+		t.Errorf("the recorder got %d entries, want 1", n)
+	}
+}
+
+// TestEventBridge puts events through the aws-sdk ARN's service name
+// (eventbridge), whose settings are those of events, into a recorder of
+// PutEvents requests: no EventBridge-compatible server is available.
+func TestEventBridge(t *testing.T) {
+	rec := testservers.NewEventsRecorder(t)
+	runSteps(t, port(rec.URL), []step{
+		{action: "eventbridge:putEvents", params: `{"Entries":[{"EventBusName":"orders","Source":"shop","DetailType":"placed","Detail":"{\"id\":1}"}]}`,
+			want: map[string]any{"FailedEntryCount": int64(0), "Entries.0.EventId": "event-1"}},
+		// A failed entry is a result, not a task failure, as on AWS.
+		{action: "eventbridge:putEvents", params: `{"Entries":[{"Source":"test.fail","DetailType":"x","Detail":"{}"}]}`,
+			want: map[string]any{"FailedEntryCount": int64(1), "Entries.0.ErrorCode": "InternalFailure", "Entries.0.EventId": absent}},
+		// The recorder answers PutEvents only; its error is not in
+		// EventBridge's model: the service's base exception.
+		{action: "eventbridge:describeEventBus", params: `{"Name":"orders"}`,
+			errName: "EventBridge.EventBridgeException", cause: "(Service: EventBridge, Status Code: 400"},
+	})
+	got := rec.Entries()
+	if len(got) != 1 || got[0]["Source"] != "shop" || got[0]["Detail"] != `{"id":1}` || got[0]["EventBusName"] != "orders" {
+		t.Errorf("the recorder got %v; want the one shop event", got)
+	}
 }
 
 func TestLambda(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/arn"
+	"github.com/statecraft/statecraft/awssdk"
 	"github.com/statecraft/statecraft/integrations"
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
@@ -152,14 +153,17 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
-		port := &integrations.Port{Configs: services}
+		port, sdk := &integrations.Port{Configs: services}, awssdk.New(services)
 		ropts.Tasks = taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
-			if !integrations.Runs(req.Resource) {
-				// Stops the run, as with no port at all: only mocks or
-				// the AWS integrations answer tasks here.
-				return nil, fmt.Errorf("state %q: nothing runs the Task resource %s here (give --mocks)", req.StateName, req.Resource)
+			if integrations.Runs(req.Resource) {
+				return port.Invoke(ctx, req)
 			}
-			return port.Invoke(ctx, req)
+			if r, ok := awssdk.ParseResource(req.Resource); ok && awssdk.Supported(r.Service, r.Action) {
+				return sdk.Invoke(ctx, req)
+			}
+			// Stops the run, as with no port at all: only mocks or the
+			// AWS integrations answer tasks here.
+			return nil, fmt.Errorf("state %q: nothing runs the Task resource %s here (give --mocks)", req.StateName, req.Resource)
 		})
 	} else if o.Services != "" {
 		return &ExitError{Code: 1, Err: errors.New("--services and --mocks are exclusive: mocks answer every Task state")}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/statecraft/statecraft/api"
 	"github.com/statecraft/statecraft/auth"
+	"github.com/statecraft/statecraft/awssdk"
 	"github.com/statecraft/statecraft/cloudformation"
 	"github.com/statecraft/statecraft/console"
 	"github.com/statecraft/statecraft/cost"
@@ -136,7 +137,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 2, Err: err}
 	}
 	invoker := &tasks.Invoker{Functions: host, HTTP: &httptask.Invoker{Connections: conns}, Log: log,
-		Services: &integrations.Port{Configs: services}}
+		Services: &integrations.Port{Configs: services}, SDK: awssdk.New(services)}
 	nodeID := o.NodeID
 	if nodeID == "" && o.DB != "" {
 		host, _ := os.Hostname()

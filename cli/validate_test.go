@@ -21,6 +21,17 @@ func TestValidate(t *testing.T) {
 		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
 			"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`,
 			"/States/Work/Credentials: Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it\n"},
+		// The aws-sdk integrations are wired in: their actions run and
+		// their requests' fields are checked, as CreateStateMachine does.
+		{"aws-sdk", `{"StartAt":"Get","States":{"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject",
+			"Parameters":{"Bucket":"b","Key.$":"$.key"},"Next":"Put"},"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:putItem",
+			"Parameters":{"TableName":"t","Item":{"id":{"S.$":"$.Body"}}},"Next":"Send"},"Send":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken",
+			"Parameters":{"QueueUrl":"u","MessageBody.$":"$$.Task.Token"},"End":true}}}`, ""},
+		{"aws-sdk unknown field", `{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:putItem",
+			"Parameters":{"TableName":"t","Item":{"id":{"String":"x"}}},"End":true}}}`,
+			"/States/Put/Parameters/Item/id/String: The field \"String\" is not supported by Step Functions\n"},
+		{"aws-sdk unknown action", `{"StartAt":"Get","States":{"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:GetObject","End":true}}}`,
+			"/States/Get/Resource: Statecraft cannot run the resource arn:aws:states:::aws-sdk:s3:GetObject: the AWS SDK integration for s3 has no action \"GetObject\" (actions are the API's operations in camelCase, as getObject); aws-sdk runs the services dynamodb, eventbridge, lambda, s3, sfn, sns, sqs\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

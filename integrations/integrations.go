@@ -35,11 +35,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/awsconf"
@@ -148,12 +146,7 @@ func (p *Port) client(ctx context.Context, svc string) (any, error) {
 	var c any
 	switch svc {
 	case "sqs":
-		query := p.Configs.Settings(svc).Protocol == "query"
-		c = sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-			if query {
-				o.Protocol = awsquery.New(sqsschemas.AmazonSQS)
-			}
-		})
+		c = sqs.NewFromConfig(cfg, p.Configs.Settings(svc).SQSOptions)
 	case "sns":
 		c = sns.NewFromConfig(cfg)
 	case "events":

@@ -14,8 +14,6 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqsschemas "github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/awsconf"
@@ -76,7 +74,7 @@ func TestSQSAndSNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) })
+	q := sqs.NewFromConfig(cfg, cfgs.Settings("sqs").SQSOptions)
 	if _, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("integrations-q")}); err != nil {
 		t.Fatal(err)
 	}

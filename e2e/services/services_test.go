@@ -1,7 +1,8 @@
 // Package services_test runs state machines that call AWS services
 // through the real `statecraft server`, against real servers of those
-// services on 127.0.0.1: goaws (SQS, SNS), dynalite (DynamoDB), and a
-// recorder of EventBridge's PutEvents (no compatible server exists).
+// services on 127.0.0.1: goaws (SQS, SNS), dynalite (DynamoDB), gofakes3
+// (S3, reached through the aws-sdk integrations), and a recorder of
+// EventBridge's PutEvents (no compatible server exists).
 package services_test
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -40,12 +42,13 @@ type env struct {
 	sfn      *sfn.Client
 	sqs      *sqs.Client
 	ddb      *dynamodb.Client
+	s3       *s3.Client
 	goaws    string
 	queueURL string
 }
 
 func start(t *testing.T) *env {
-	goaws, ddbURL, events := testservers.Goaws(t), testservers.Dynalite(t), testservers.NewEventsRecorder(t)
+	goaws, ddbURL, events, s3URL := testservers.Goaws(t), testservers.Dynalite(t), testservers.NewEventsRecorder(t), testservers.S3(t)
 	t.Setenv("SVC_KEY_ID", "services-test")
 	t.Setenv("SVC_SECRET", "services-test-secret")
 	dir := t.TempDir()
@@ -67,7 +70,12 @@ eventbridge:
   endpoint: %s
   accessKeyIdEnv: SVC_KEY_ID
   secretAccessKeyEnv: SVC_SECRET
-`, goaws, ddbURL, goaws, events.URL)
+s3:
+  endpoint: %s
+  pathStyle: true
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+`, goaws, ddbURL, goaws, events.URL, s3URL)
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +85,7 @@ eventbridge:
 		sfn:    sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
 		sqs:    sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
 		ddb:    dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
+		s3:     s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3URL), Credentials: creds, UsePathStyle: true}),
 		goaws:  goaws,
 		events: events,
 	}
@@ -93,6 +102,16 @@ eventbridge:
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// The objects the machines read with aws-sdk:s3:getObject.
+	if _, err := e.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("notes")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range []string{"o-17", "o-18"} {
+		if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("notes"), Key: aws.String("orders/" + order + ".txt"),
+			Body: strings.NewReader("deliver " + order + " to the back door")}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return e
 }
@@ -154,9 +173,34 @@ const sendPutGet = `{
       "ResultPath": null, "Next": "Get"},
     "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
       "Parameters": {"TableName": "orders", "Key": {"id": {"S.$": "$.order"}}},
-      "ResultSelector": {"status.$": "$.Item.status.S"}, "ResultPath": "$.stored", "End": true}
+      "ResultSelector": {"status.$": "$.Item.status.S"}, "ResultPath": "$.stored", "Next": "GetSDK"},
+    "GetSDK": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+      "Parameters": {"TableName": "orders", "Key": {"id": {"S.$": "$.order"}}, "ConsistentRead": true},
+      "ResultSelector": {"status.$": "$.Item.status.S"}, "ResultPath": "$.sdkStored", "Next": "Note"},
+    "Note": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+      "Parameters": {"Bucket": "notes", "Key.$": "States.Format('orders/{}.txt', $.order)"},
+      "ResultSelector": {"body.$": "$.Body", "length.$": "$.ContentLength"}, "ResultPath": "$.note", "End": true}
   }
 }`
+
+// note is what sendPutGet's last two states add to the output: the item
+// read again with aws-sdk:dynamodb:getItem and the object read with
+// aws-sdk:s3:getObject.
+type note struct {
+	SDKStored struct{ Status string } `json:"sdkStored"`
+	Note      struct {
+		Body   string
+		Length int
+	}
+}
+
+func (n note) check(t *testing.T, order, status string) {
+	t.Helper()
+	body := "deliver " + order + " to the back door"
+	if n.SDKStored.Status != status || n.Note.Body != body || n.Note.Length != len(body) {
+		t.Errorf("aws-sdk results %+v; want sdkStored.status %q and the object's body %q (%d bytes)", n, status, body, len(body))
+	}
+}
 
 // TestStandardCallbackQueueAndTable is issue 18's done test: a machine
 // sends to a queue with .waitForTaskToken, a worker reads the queue and
@@ -205,10 +249,14 @@ func TestStandardCallbackQueueAndTable(t *testing.T) {
 	if d.Status != sfntypes.ExecutionStatusSucceeded {
 		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
-	var out struct{ Stored struct{ Status string } }
+	var out struct {
+		Stored struct{ Status string }
+		note
+	}
 	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Stored.Status != "shipped o-17" {
 		t.Fatalf("output %s: want stored.status \"shipped o-17\"", aws.ToString(d.Output))
 	}
+	out.check(t, "o-17", "shipped o-17")
 	item, err := e.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "o-17"}}})
 	if err != nil || item.Item["status"] == nil {
 		t.Fatalf("the table has no item o-17: %+v, %v", item, err)
@@ -220,7 +268,7 @@ func TestStandardCallbackQueueAndTable(t *testing.T) {
 			scheduled = append(scheduled, aws.ToString(d.ResourceType)+":"+aws.ToString(d.Resource))
 		}
 	}
-	if want := "sqs:sendMessage.waitForTaskToken dynamodb:putItem dynamodb:getItem"; strings.Join(scheduled, " ") != want {
+	if want := "sqs:sendMessage.waitForTaskToken dynamodb:putItem dynamodb:getItem aws-sdk:dynamodb:getItem aws-sdk:s3:getObject"; strings.Join(scheduled, " ") != want {
 		t.Errorf("TaskScheduled resources %v, want %s", scheduled, want)
 	}
 }
@@ -242,10 +290,12 @@ func TestExpressQueueAndTable(t *testing.T) {
 	var res struct {
 		Sent   struct{ MessageId string }
 		Stored struct{ Status string }
+		note
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &res); err != nil || res.Sent.MessageId == "" || res.Stored.Status != res.Sent.MessageId {
 		t.Fatalf("output %s: want the message id stored and read back", aws.ToString(out.Output))
 	}
+	res.check(t, "o-18", res.Sent.MessageId)
 	got, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &e.queueURL})
 	if err != nil || len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != `{"order":"o-18"}` {
 		t.Fatalf("queue holds %+v, %v; want the message {\"order\":\"o-18\"}", got, err)
@@ -269,7 +319,10 @@ func TestFailuresCaught(t *testing.T) {
     "PutIfAbsent": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
       "Parameters": {"TableName": "orders", "Item": {"id": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(id)"},
       "Retry": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "IntervalSeconds": 1, "MaxAttempts": 1}],
-      "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.putError", "Next": "Done"}], "End": true},
+      "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.putError", "Next": "MissingKey"}], "End": true},
+    "MissingKey": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+      "Parameters": {"Bucket": "notes", "Key": "orders/none.txt"},
+      "Catch": [{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.keyError", "Next": "Done"}], "End": true},
     "Done": {"Type": "Succeed"}
   }
 }`, testservers.QueueURL(e.goaws, "no-such-queue"))
@@ -282,7 +335,7 @@ func TestFailuresCaught(t *testing.T) {
 	if d.Status != sfntypes.ExecutionStatusSucceeded {
 		t.Fatalf("status %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
-	var out struct{ QueueError, PutError struct{ Error, Cause string } }
+	var out struct{ QueueError, PutError, KeyError struct{ Error, Cause string } }
 	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +344,11 @@ func TestFailuresCaught(t *testing.T) {
 	}
 	if out.PutError.Error != "DynamoDB.ConditionalCheckFailedException" || !strings.Contains(out.PutError.Cause, "Error Code: ConditionalCheckFailedException") {
 		t.Errorf("put error %+v", out.PutError)
+	}
+	// The aws-sdk integration's name for S3's NoSuchKey, as Step
+	// Functions documents it, and a cause in AWS's form.
+	if out.KeyError.Error != "S3.NoSuchKeyException" || !strings.Contains(out.KeyError.Cause, "(Service: S3, Status Code: 404, Request ID: ") {
+		t.Errorf("key error %+v", out.KeyError)
 	}
 	failed := 0
 	for _, ev := range e.history(t, *run.ExecutionArn) {
@@ -304,16 +362,37 @@ func TestFailuresCaught(t *testing.T) {
 }
 
 // TestUnsupportedResourceRefused: CreateStateMachine refuses a Task
-// resource the server does not run, naming it and listing what it runs.
+// resource the server does not run, naming it and listing what it runs,
+// and an aws-sdk task's Parameters field its action's request does not
+// have, at its pointer, as AWS does.
 func TestUnsupportedResourceRefused(t *testing.T) {
 	e := start(t)
-	def := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "End": true}}}`
-	_, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
-		Name: aws.String("unsupported"), Definition: aws.String(def), RoleArn: aws.String(role)})
-	var invalid *sfntypes.InvalidDefinition
-	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::glue:startJobRun.sync") ||
-		!strings.Contains(invalid.ErrorMessage(), "arn:aws:states:::dynamodb:putItem") {
-		t.Fatalf("got %v, want InvalidDefinition naming the resource and listing the supported ones", err)
+	task := func(resource, params string) string {
+		return `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + resource + `", "Parameters": ` + params + `, "End": true}}}`
+	}
+	for i, c := range []struct {
+		def  string
+		want []string // what the message holds
+	}{
+		{task("arn:aws:states:::glue:startJobRun.sync", `{}`),
+			[]string{"arn:aws:states:::glue:startJobRun.sync", "arn:aws:states:::dynamodb:putItem", "arn:aws:states:::aws-sdk:SERVICE:ACTION (SERVICE one of dynamodb, eventbridge, lambda, s3, sfn, sns, sqs)"}},
+		{task("arn:aws:states:::aws-sdk:s3:fetchObject", `{}`),
+			[]string{`NOT_IMPLEMENTED: Statecraft cannot run the resource arn:aws:states:::aws-sdk:s3:fetchObject: the AWS SDK integration for s3 has no action "fetchObject"`, "aws-sdk runs the services dynamodb, eventbridge, lambda, s3, sfn, sns, sqs", "at /States/T/Resource"}},
+		{task("arn:aws:states:::aws-sdk:s3:getObject", `{"Bucket": "notes", "Key": "k", "Range": "bytes=0-9", "Colour": "red"}`),
+			[]string{`SCHEMA_VALIDATION_FAILED: The field "Colour" is not supported by Step Functions at /States/T/Parameters/Colour`}},
+	} {
+		_, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+			Name: aws.String(fmt.Sprintf("refused-%d", i)), Definition: aws.String(c.def), RoleArn: aws.String(role)})
+		var invalid *sfntypes.InvalidDefinition
+		if !errors.As(err, &invalid) {
+			t.Errorf("case %d: got %v, want InvalidDefinition", i, err)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(invalid.ErrorMessage(), w) {
+				t.Errorf("case %d: %s\ndoes not say %s", i, invalid.ErrorMessage(), w)
+			}
+		}
 	}
 }
 
