@@ -96,7 +96,9 @@ type frame struct {
 	index  int
 	scope  *asl.StateMachine
 
-	state     *asl.State
+	state *asl.State
+	// plan is state's plan when known (planOf checks that it is).
+	plan      *plan
 	input     any // raw state input
 	eff       any // after InputPath
 	taskInput any // after Parameters

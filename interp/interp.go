@@ -52,6 +52,7 @@ const DefaultMaxEvents = 25000
 // per-execution state lives in Execution.
 type Machine struct {
 	def     *asl.StateMachine
+	plans   map[*asl.State]*plan
 	opts    Options
 	limit   int
 	maxStep int64
@@ -59,7 +60,7 @@ type Machine struct {
 
 // New prepares a parsed definition for running.
 func New(def *asl.StateMachine, opts Options) *Machine {
-	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep}
+	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep, plans: buildPlans(def)}
 	if m.limit == 0 {
 		m.limit = DefaultMaxPayload
 	}

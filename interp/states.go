@@ -59,6 +59,11 @@ func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
 // enter runs the state f.state on f.input. It reports whether the frame
 // moved on to its next state and can keep running inline.
 func (x *Execution) enter(f *frame) bool {
+	if x.test == nil && !x.hist && !f.silent {
+		if p := x.planOf(f); p != nil && p.passResult {
+			return x.enterPassResult(f, p)
+		}
+	}
 	st := f.state
 	x.Transitions++
 	f.enteredAt = x.now
@@ -537,6 +542,11 @@ func (x *Execution) goTo(f *frame, next string, ns *asl.State, input any, ib int
 	}
 	if checkBounds && ib > 0 {
 		verifyBound(f, input, ib)
+	}
+	if p := f.plan; p != nil && p.st == f.state {
+		f.plan = p.successor(ns)
+	} else {
+		f.plan = nil
 	}
 	f.state = ns
 	f.input = input

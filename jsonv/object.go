@@ -98,13 +98,29 @@ func (o *Object) find(k string) int {
 		}
 		return -1
 	}
+	// Comparing the first bytes before the strings keeps a scan over a few
+	// short keys (the common object) from calling memequal on each miss.
+	n := len(k)
+	if n == 0 {
+		for i, x := range o.keys {
+			if len(x) == 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	c := k[0]
 	for i, x := range o.keys {
-		if x == k {
+		if len(x) == n && x[0] == c && x == k {
 			return i
 		}
 	}
 	return -1
 }
+
+// Index returns the position of k, -1 when absent, for a caller that
+// reads and then replaces a value (ValueAt, SetAt) with one lookup.
+func (o *Object) Index(k string) int { return o.find(k) }
 
 // Get returns the value of k.
 func (o *Object) Get(k string) (any, bool) {

@@ -1,0 +1,217 @@
+package interp
+
+import (
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// plan is what enter needs to know of a state that it can run without the
+// general path, worked out once per Machine. A chain of such states (a
+// loop of Pass states with a Result, as in W1) then touches one small
+// record per state, laid out side by side, instead of the definition's
+// large State structs and their parsed paths.
+type plan struct {
+	st   *asl.State
+	next *plan // the plan of st.NextState (nil: none or not planned)
+	// succ are the plans of every state st may go to (Next, Default,
+	// Choice rules, Catchers), so that goTo follows a pointer instead of
+	// looking the next state up.
+	succ []*plan
+	// passResult: a Pass state with a Result placed at the field key of
+	// its input (ResultPath "$.key"), or replacing its input (key "",
+	// no ResultPath), with no InputPath, OutputPath, Parameters or Assign,
+	// not an End state. Other states go through enter's general path.
+	passResult bool
+	key        string
+	result     any
+	resultSize int
+	growth     int
+}
+
+// buildPlans plans every state of the definition, nested ones included.
+// Field names are interned across the definition, so that a key placed by
+// one state and looked up by the next compares equal by pointer.
+func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
+	var states []*asl.State
+	var walk func(sm *asl.StateMachine)
+	walk = func(sm *asl.StateMachine) {
+		if sm == nil {
+			return
+		}
+		for _, st := range sm.States {
+			states = append(states, st)
+			for _, b := range st.Branches {
+				walk(b)
+			}
+			walk(st.Processor)
+		}
+	}
+	walk(def)
+	// One array, so a chain's records sit next to each other in memory.
+	plans := make([]plan, len(states))
+	byState := make(map[*asl.State]*plan, len(states))
+	for i, st := range states {
+		plans[i].st = st
+		byState[st] = &plans[i]
+	}
+	intern := map[string]string{}
+	for i := range plans {
+		p := &plans[i]
+		st := p.st
+		if st.NextState != nil {
+			p.next = byState[st.NextState]
+		}
+		p.succ = successors(st, byState)
+		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
+			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
+			continue
+		}
+		switch rp := st.ResultPath; {
+		case !rp.Set:
+		case rp.Null:
+			continue
+		default:
+			k, ok := rp.Path.Field()
+			if !ok {
+				continue
+			}
+			if s, ok := intern[k]; ok {
+				k = s
+			} else {
+				intern[k] = k
+			}
+			p.key = k
+			p.growth = rp.Path.SetGrowth()
+		}
+		p.passResult = true
+		p.result = st.Result
+		p.resultSize = st.ResultSize
+	}
+	return byState
+}
+
+func successors(st *asl.State, byState map[*asl.State]*plan) []*plan {
+	var out []*plan
+	add := func(s *asl.State) {
+		if s == nil {
+			return
+		}
+		p := byState[s]
+		for _, q := range out {
+			if q == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	add(st.NextState)
+	add(st.DefaultState)
+	for _, r := range st.Choices {
+		add(r.NextState)
+	}
+	for _, c := range st.Catch {
+		add(c.NextState)
+	}
+	return out
+}
+
+// successor is the plan of ns when p knows it, nil otherwise.
+func (p *plan) successor(ns *asl.State) *plan {
+	for _, q := range p.succ {
+		if q.st == ns {
+			return q
+		}
+	}
+	return nil
+}
+
+// plainPath reports whether an InputPath or OutputPath passes its value
+// through unchanged.
+func plainPath(p asl.IOPath) bool {
+	return !p.Set || (!p.Null && p.Path != nil && p.Path.IsRoot())
+}
+
+// planOf returns f's plan for its current state, nil when it has none.
+func (x *Execution) planOf(f *frame) *plan {
+	if p := f.plan; p != nil && p.st == f.state {
+		return p
+	}
+	p := x.m.plans[f.state]
+	f.plan = p
+	return p
+}
+
+// enterPassResult is enter for a state planned as passResult, on a frame
+// that records nothing and is not under test: the same steps as the
+// general path (events counted, ownership, ResultPath, size check, move
+// on) without the general path's questions.
+func (x *Execution) enterPassResult(f *frame, p *plan) bool {
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.pending = nil
+	f.enteredPrev = f.last
+	x.nextID++
+	f.enteredID = x.nextID
+	f.last = x.nextID
+	f.eff = f.input
+	f.effBound = f.inBound
+
+	merged, mb := p.result, p.resultSize
+	if p.key != "" {
+		obj, ok := f.input.(*jsonv.Object)
+		if !ok || obj == nil {
+			// Not an object: the general path raises the error.
+			return x.withResult(f, p.result, p.resultSize)
+		}
+		if f.owned != nil && mapPointer(obj) == f.owned {
+			// The input is this frame's own copy and the result a literal
+			// of the definition: set the field in place.
+			if i := obj.Index(p.key); i >= 0 {
+				obj.SetAt(i, p.result)
+			} else {
+				obj.Append(p.key, p.result)
+			}
+		} else {
+			obj = obj.With(p.key, p.result)
+			f.owned = mapPointer(obj)
+		}
+		merged = obj
+		mb = 0
+		if f.inBound > 0 && p.resultSize > 0 {
+			mb = f.inBound + p.resultSize + p.growth
+		}
+	}
+	mb = pathBound(p.st.OutputPath, mb)
+	if lim := x.m.limit; lim > 0 {
+		if mb > 0 && mb <= lim {
+			if checkBounds {
+				verifyBound(f, merged, mb)
+			}
+		} else {
+			var ok bool
+			if mb, ok = x.checkSize(f, merged, mb); !ok {
+				return false
+			}
+		}
+	} else {
+		mb = 0
+	}
+	// StateExited: no variables to bind.
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	if checkBounds && mb > 0 {
+		verifyBound(f, merged, mb)
+	}
+	f.state = next.st
+	f.plan = next
+	f.input = merged
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
