@@ -65,6 +65,16 @@ type Execution struct {
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
+	// memo is the last JSON text rendered for a history event of frame
+	// memoFrame, of the value memoValue: a state's input is the previous
+	// state's output, and a Choice passes its input on, so the same value
+	// would otherwise be encoded two or three times (see memoText).
+	memo      *string
+	memoValue any
+	memoFrame *frame
+	memoExit  bool
+	// slab is where event details are allocated, a few at a time.
+	slab []Details
 }
 
 type phase uint8
@@ -236,8 +246,10 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: hist}
 	var d *Details
 	if x.hist {
-		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn,
-			StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
+		x.History = make([]HistoryEvent, 0, 16)
+		d = x.details()
+		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
+		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -453,6 +465,56 @@ func (x *Execution) textFor(f *frame, v any) *string {
 
 func (x *Execution) history() bool { return x.hist }
 
+// details returns zeroed Details for one event. They are allocated eight
+// at a time: an execution with history records a few per state.
+func (x *Execution) details() *Details {
+	if len(x.slab) == 0 {
+		x.slab = make([]Details, 8)
+	}
+	d := &x.slab[0]
+	x.slab = x.slab[1:]
+	return d
+}
+
+// memoText is text for an event of frame f (nothing when f is silent).
+// A state's input is the previous state's output as it is, and a Choice
+// or Succeed state passes its input on unchanged, so the same value would
+// otherwise be encoded two or three times: the text is reused when v is
+// the very object or array the frame's last text was rendered from, and
+// that text was rendered on the other side of a state boundary (exit
+// says which side this text is for). An exit's text serves the next
+// entry of the same frame, which follows it with nothing run between;
+// an entry's serves the exit of a state that cannot change its input in
+// place (reuse false for the others: see ownsInput). A state that failed
+// after changing its input in place therefore never passes stale text on.
+func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
+	if !x.hist || f == nil || f.silent && !f.watched {
+		return nil
+	}
+	if reuse && x.memoFrame == f && x.memoExit != exit && sameRef(x.memoValue, v) {
+		x.memoExit = exit
+		s := *x.memo
+		return &s
+	}
+	s := jsonv.String(v)
+	x.memo, x.memoValue, x.memoFrame, x.memoExit = &s, v, f, exit
+	return &s
+}
+
+// sameRef reports whether a and b are the same object or array (not
+// merely equal ones).
+func sameRef(a, b any) bool {
+	switch av := a.(type) {
+	case *jsonv.Object:
+		bv, ok := b.(*jsonv.Object)
+		return ok && av == bv && av != nil
+	case []any:
+		bv, ok := b.([]any)
+		return ok && len(av) > 0 && len(av) == len(bv) && &av[0] == &bv[0]
+	}
+	return false
+}
+
 // SetHistory turns event recording on or off for this execution. A host
 // that rebuilds an execution by replaying its inputs does so with history
 // off (the events are already stored) and then turns it on.
@@ -483,7 +545,8 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		x.Output = out
 		var d *Details
 		if x.hist {
-			d = &Details{Output: x.text(out)}
+			d = x.details()
+			d.Output = x.memoText(x.root, out, true, false)
 		}
 		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:

@@ -73,7 +73,8 @@ func (x *Execution) enter(f *frame) bool {
 	var d *Details
 	var typ string
 	if x.recording(f) {
-		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
+		d = x.details()
+		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false)
 		typ = enteredType(st.Type)
 	}
 	f.enteredPrev = f.last
@@ -465,7 +466,13 @@ func (x *Execution) exitEvent(f *frame, out any) {
 	var typ string
 	if x.recording(f) {
 		typ = exitedType(f.state.Type)
-		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
+		d = x.details()
+		switch f.state.Type {
+		case asl.TypeChoice, asl.TypeSucceed:
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true)
+		default:
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true)
+		}
 		if f.pending != nil {
 			d.Assigned = make(map[string]string, f.pending.Len())
 			for k, v := range f.pending.All() {

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Parse decodes one JSON text. Numbers too large for int64 become float64.
@@ -57,7 +58,12 @@ func Marshal(v any) []byte {
 }
 
 // String is Marshal as a string.
-func String(v any) string { return string(Marshal(v)) }
+func String(v any) string {
+	// The buffer is this call's own and never written again: the string
+	// can take it over instead of copying it.
+	b := Marshal(v)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
 
 // Append appends the encoding of v to b.
 func Append(b []byte, v any) []byte {
