@@ -139,6 +139,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	}
 	f.results = make([]any, len(f.items))
 	f.children = f.children[:0]
+	f.doneBound, f.doneUnknown = 0, false
 	f.nextItem, f.running, f.failures = 0, 0, 0
 	f.childErr = nil
 	f.lastSucceed = f.last
@@ -194,8 +195,20 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		}
 		p := st.Processor
-		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed,
+		c := f.spare
+		if c != nil {
+			f.spare = nil
+			if x.memoFrame == c {
+				x.memoFrame = nil
+			}
+		} else {
+			c = new(frame)
+		}
+		*c = frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed,
 			watched: f.watched && !st.Distributed, began: x.now, itemIn: input}
+		if f.children == nil {
+			f.children = make([]*frame, 0, len(f.items))
+		}
 		f.children = append(f.children, c)
 		if st.Distributed {
 			x.watchStarted(f, c)
@@ -220,7 +233,13 @@ func (x *Execution) pump(f *frame) bool {
 		return x.writeResults(f)
 	}
 	results := f.results
-	return x.fanoutSucceeded(f, results, resultsBound(f.children, len(results)))
+	rb := resultsBound(f.children, len(results))
+	if f.doneUnknown {
+		rb = 0
+	} else if rb > 0 {
+		rb += f.doneBound
+	}
+	return x.fanoutSucceeded(f, results, rb)
 }
 
 // fanoutSucceeded ends a Parallel or Map state whose children all finished
@@ -280,6 +299,9 @@ func resultsBound(children []*frame, n int) int {
 	}
 	b := containerSize(n)
 	for _, c := range children {
+		if c == retired {
+			continue // its bound is in doneBound
+		}
 		if c == nil || c.err != nil || c.outBound <= 0 {
 			return 0
 		}
@@ -341,8 +363,33 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	if st.Type == asl.TypeMap && !st.Distributed {
 		f.lastSucceed = x.emit(f, c.last, "MapIterationSucceeded", x.iterationDetails(f, c.index))
 		f.last = c.last
+		x.retire(f, c)
 	}
 	x.push(f)
+}
+
+// retired stands in f.children for an inline Map iteration that succeeded
+// and whose frame was handed to the next iteration: a redrive keeps its
+// result (in f.results) and runs it no more, and nothing else reads a
+// finished iteration of an inline Map. A Map over 10,000 items then
+// holds one frame at a time instead of 10,000.
+var retired = &frame{phase: phaseDone}
+
+// retire hands c, an iteration of the inline Map f that just succeeded,
+// to the next iteration. Frames that a host or a test may look at again
+// (those of a Distributed Map's children, of an execution under test)
+// are left alone.
+func (x *Execution) retire(f *frame, c *frame) {
+	if c.silent || c.watched || x.test != nil || c.index >= len(f.children) || f.children[c.index] != c {
+		return
+	}
+	if c.outBound > 0 {
+		f.doneBound += c.outBound
+	} else {
+		f.doneUnknown = true
+	}
+	f.children[c.index] = retired
+	f.spare = c
 }
 
 // childrenFailed fails a Parallel or Map state whose child failed with

@@ -208,6 +208,12 @@ type fanout struct {
 	endedRun *MapRun
 	rerun    map[int]int64
 	rerunAt  map[int]time.Time
+	// spare is an iteration frame that finished and was retired (see
+	// retire), for the next iteration to reuse; doneBound sums the bounds
+	// of the retired iterations' outputs, doneUnknown says one was unknown.
+	spare       *frame
+	doneBound   int
+	doneUnknown bool
 }
 
 // stateError is an error raised while running a state.

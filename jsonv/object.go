@@ -149,6 +149,9 @@ func (o *Object) Set(k string, v any) {
 		o.vals[i] = v
 		return
 	}
+	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
+		o.grow()
+	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 	if o.idx != nil {
@@ -160,6 +163,9 @@ func (o *Object) Set(k string, v any) {
 
 // Append adds k, which the caller knows is not present, at the end.
 func (o *Object) Append(k string, v any) {
+	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
+		o.grow()
+	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 	if o.idx != nil {
@@ -167,6 +173,21 @@ func (o *Object) Append(k string, v any) {
 	} else if len(o.keys) > indexAt {
 		o.reindex()
 	}
+}
+
+// grow makes room for more keys. A small object's keys and values move
+// together into one larger block, as NewObject lays them out: one
+// allocation where two appends would make two.
+func (o *Object) grow() {
+	n := 2 * max(len(o.keys), 2)
+	var c *Object
+	if n <= 8 {
+		c = NewObject(n)
+	} else {
+		c = &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+	}
+	o.keys = append(c.keys, o.keys...)
+	o.vals = append(c.vals, o.vals...)
 }
 
 func (o *Object) reindex() {

@@ -85,10 +85,6 @@ type objectNode struct {
 	// unique: no two fields have the same output key ("a" and "a.$"), so
 	// the payload is built by appending, without looking keys up.
 	unique bool
-	// spare is room for keys added after the payload is built: a
-	// template's top-level payload often takes a ResultPath field next,
-	// which its owner may add in place, without growing the object.
-	spare int
 }
 
 type tfield struct {
@@ -115,9 +111,6 @@ func CompileTemplate(v any) (*Template, error) {
 		return &Template{static: true, literal: v, size: jsonv.Size(v, 0)}, nil
 	}
 	t := &Template{root: n}
-	if obj, ok := n.(*objectNode); ok {
-		obj.spare = 1
-	}
 	if obj, ok := n.(*objectNode); ok && len(obj.fields) <= maxFlat {
 		t.flat = true
 		for _, f := range obj.fields {
@@ -308,7 +301,7 @@ func (e *FieldError) Error() string {
 }
 
 func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
-	out := jsonv.NewObject(len(o.fields) + o.spare)
+	out := jsonv.NewObject(len(o.fields))
 	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
