@@ -201,11 +201,15 @@ func (x *Execution) pump(f *frame) bool {
 			if x.memoFrame == c {
 				x.memoFrame = nil
 			}
+			*c = frame{}
 		} else {
 			c = new(frame)
 		}
-		*c = frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed,
-			watched: f.watched && !st.Distributed, began: x.now, itemIn: input}
+		// Field by field: a composite literal assigned through a pointer
+		// is built aside and copied.
+		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
+		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
+		c.began, c.itemIn = x.now, input
 		if f.children == nil {
 			f.children = make([]*frame, 0, len(f.items))
 		}

@@ -171,7 +171,7 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 			if i := obj.Index(p.key); i >= 0 {
 				obj.SetAt(i, p.result)
 			} else {
-				obj.Append(p.key, p.result)
+				obj.Add(p.key, p.result)
 			}
 		} else {
 			obj = obj.With(p.key, p.result)

@@ -163,9 +163,6 @@ func (o *Object) Set(k string, v any) {
 
 // Append adds k, which the caller knows is not present, at the end.
 func (o *Object) Append(k string, v any) {
-	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
-		o.grow()
-	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 	if o.idx != nil {
@@ -173,6 +170,17 @@ func (o *Object) Append(k string, v any) {
 	} else if len(o.keys) > indexAt {
 		o.reindex()
 	}
+}
+
+// Add is Append for an object that was built before and may be full: it
+// grows keys and values together (see grow), one allocation instead of
+// two. Append, for objects being built at their final size, stays small
+// enough to be inlined.
+func (o *Object) Add(k string, v any) {
+	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
+		o.grow()
+	}
+	o.Append(k, v)
 }
 
 // grow makes room for more keys. A small object's keys and values move

@@ -325,7 +325,7 @@ func (p *Path) SetOwned(doc, value any) (any, error) {
 	if i >= 0 {
 		obj.SetAt(i, child)
 	} else {
-		obj.Append(key, child)
+		obj.Add(key, child)
 	}
 	return obj, nil
 }
