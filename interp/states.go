@@ -123,7 +123,14 @@ func (x *Execution) enter(f *frame) bool {
 				// and will not need again: build it in the input's object.
 				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(*jsonv.Object))
 			} else {
-				v, b, err = x.templateBound(f, st.Parameters, eff, f.effBound)
+				// The payload becomes this frame's own input when it is
+				// the output: leave room for a field a later state's
+				// ResultPath may add to it in place.
+				spare := 0
+				if !st.End && !st.HasResult && !st.ResultPath.Set && st.Assign == nil {
+					spare = 1
+				}
+				v, b, err = x.templateBoundSpare(f, st.Parameters, eff, f.effBound, spare)
 			}
 			if err != nil {
 				x.raise(f, err)
@@ -283,11 +290,20 @@ func (x *Execution) template(f *frame, t *jsonpath.Template, input any) (any, *s
 // templateBound is template that also bounds the size of the payload,
 // given in, a bound on the size of input (see Template.EvalBound).
 func (x *Execution) templateBound(f *frame, t *jsonpath.Template, input any, in int) (any, int, *stateError) {
+	return x.templateBoundSpare(f, t, input, in, 0)
+}
+
+// templateBoundSpare is templateBound leaving room for spare more keys in
+// the payload's object (see jsonpath.Scope.Spare).
+func (x *Execution) templateBoundSpare(f *frame, t *jsonpath.Template, input any, in int, spare int) (any, int, *stateError) {
 	if x.m.limit <= 0 {
 		v, err := x.template(f, t, input)
 		return v, 0, err
 	}
-	v, b, err := t.EvalBound(x.scope(f, input), in)
+	sc := x.scope(f, input)
+	sc.Spare = spare
+	v, b, err := t.EvalBound(sc, in)
+	sc.Spare = 0
 	if err != nil {
 		return nil, 0, x.evalErr(f, err, input)
 	}

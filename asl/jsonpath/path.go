@@ -56,6 +56,10 @@ type Scope struct {
 	// randomness; nil means none of them. It is an interface so that the
 	// interpreter can pass itself without allocating closures per state.
 	Env Env
+	// Spare is room for more keys that EvalBound leaves in a template's
+	// top-level object, for a caller that will add fields to the payload
+	// it owns (a ResultPath of a later state) without growing it.
+	Spare int
 }
 
 // Env is what a Scope needs beyond the input. Each method reports false

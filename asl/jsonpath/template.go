@@ -234,6 +234,9 @@ func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
 	if t.static {
 		return t.literal, t.size, nil
 	}
+	if o, ok := t.root.(*objectNode); ok && s.Spare > 0 {
+		return o.build(s, in, s.Spare)
+	}
 	return t.root.eval(s, in)
 }
 
@@ -300,8 +303,11 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input", e.Path, e.Field)
 }
 
-func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
-	out := jsonv.NewObject(len(o.fields))
+func (o *objectNode) eval(s *Scope, in int) (any, int, error) { return o.build(s, in, 0) }
+
+// build is eval with room for spare more keys.
+func (o *objectNode) build(s *Scope, in int, spare int) (any, int, error) {
+	out := jsonv.NewObject(len(o.fields) + spare)
 	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
