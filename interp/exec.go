@@ -73,8 +73,10 @@ type Execution struct {
 	memoValue any
 	memoFrame *frame
 	memoExit  bool
-	// slab is where event details are allocated, a few at a time.
+	// slab and strs are where event details and the headers of their
+	// texts are allocated, a few at a time.
 	slab []Details
+	strs []string
 }
 
 type phase uint8
@@ -471,11 +473,11 @@ func (x *Execution) textFor(f *frame, v any) *string {
 
 func (x *Execution) history() bool { return x.hist }
 
-// details returns zeroed Details for one event. They are allocated eight
-// at a time: an execution with history records a few per state.
+// details returns zeroed Details for one event. They are allocated four
+// at a time: an execution with history records two or more per state.
 func (x *Execution) details() *Details {
 	if len(x.slab) == 0 {
-		x.slab = make([]Details, 8)
+		x.slab = make([]Details, 4)
 	}
 	d := &x.slab[0]
 	x.slab = x.slab[1:]
@@ -499,12 +501,23 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
 	}
 	if reuse && x.memoFrame == f && x.memoExit != exit && sameRef(x.memoValue, v) {
 		x.memoExit = exit
-		s := *x.memo
-		return &s
+		return x.str(*x.memo)
 	}
-	s := jsonv.String(v)
-	x.memo, x.memoValue, x.memoFrame, x.memoExit = &s, v, f, exit
-	return &s
+	s := x.str(jsonv.String(v))
+	x.memo, x.memoValue, x.memoFrame, x.memoExit = s, v, f, exit
+	return s
+}
+
+// str returns a pointer to a copy of s, the headers allocated sixteen at
+// a time (an event's texts are *string).
+func (x *Execution) str(s string) *string {
+	if len(x.strs) == 0 {
+		x.strs = make([]string, 16)
+	}
+	p := &x.strs[0]
+	x.strs = x.strs[1:]
+	*p = s
+	return p
 }
 
 // sameRef reports whether a and b are the same object or array (not
