@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
@@ -27,9 +28,27 @@ type ataCtx struct {
 	hasErr    bool
 	item      *jsonv.Object // $states.context.Map.Item in ItemSelector
 
-	b       map[string]any
+	// names and vals are the bindings (see jsonata.Expr.EvalNamed), in
+	// nameBuf and valBuf while they fit; bound says they are made.
+	names   []string
+	vals    []any
+	bound   bool
+	nameBuf [4]string
+	valBuf  [4]any
 	states  *jsonv.Object
 	withCtx bool
+}
+
+// bind binds name to v, replacing an earlier binding of name.
+func (c *ataCtx) bind(name string, v any) {
+	for i, n := range c.names {
+		if n == name {
+			c.vals[i] = v
+			return
+		}
+	}
+	c.names = append(c.names, name)
+	c.vals = append(c.vals, v)
 }
 
 // ataEval evaluates one compiled field.
@@ -58,10 +77,10 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 	if len(q.Funcs) > 0 {
 		fns := x.ataFuncs()
 		for _, name := range q.Funcs {
-			c.b[name] = fns[name]
+			c.bind(name, fns[name])
 		}
 	}
-	v, qe := q.Eval(c.input, c.b, x.ataOptions())
+	v, qe := q.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
 	}
@@ -69,7 +88,8 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 }
 
 func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
-	if c.b == nil {
+	if !c.bound {
+		c.bound = true
 		c.states = jsonv.NewObject(4)
 		c.states.Append("input", c.input)
 		if c.hasResult {
@@ -78,18 +98,20 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 		if c.hasErr {
 			c.states.Append("errorOutput", c.errOut)
 		}
-		c.b = make(map[string]any, 8)
+		c.names, c.vals = c.nameBuf[:0], c.valBuf[:0]
 		for fr := f; fr != nil; fr = fr.parent {
 			for k, v := range fr.vars {
-				if _, seen := c.b[k]; !seen {
-					c.b[k] = v
+				// The innermost scope that assigned the name wins.
+				if !slices.Contains(c.names, k) {
+					c.names = append(c.names, k)
+					c.vals = append(c.vals, v)
 				}
 			}
 			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
 				break
 			}
 		}
-		c.b["states"] = c.states
+		c.bind("states", c.states)
 	}
 	if withContext && !c.withCtx {
 		c.withCtx = true
@@ -142,9 +164,9 @@ func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	}
 	x.ataBind(f, c, true)
 	for _, name := range q.Funcs {
-		c.b[name] = x.ataFuncs()[name]
+		c.bind(name, x.ataFuncs()[name])
 	}
-	t, err := probe.EvalWith(c.input, c.b, x.ataOptions())
+	t, err := probe.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
 	return err == nil && t == "function"
 }
 
