@@ -220,8 +220,14 @@ func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, ne
 		return false
 	}
 	out := c.input
+	// The input passed on as it is (every ataCtx here is made from
+	// f.input) keeps its size bound: a Choice or Succeed without Output
+	// is not measured again.
+	ob := 0
 	if c.hasResult {
 		out = c.result
+	} else {
+		ob = f.inBound
 	}
 	if output != nil {
 		v, err := x.ataEval(f, c, output)
@@ -229,16 +235,16 @@ func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, ne
 			x.raise(f, err)
 			return false
 		}
-		out = v
+		out, ob = v, 0
 	}
 	if choice {
-		ob, ok := x.checkSize(f, out, 0)
+		ob, ok := x.checkSize(f, out, ob)
 		if !ok {
 			return false
 		}
 		return x.exitTo(f, out, next, nil, ob)
 	}
-	return x.complete(f, out, 0)
+	return x.complete(f, out, ob)
 }
 
 // enterJSONata runs a JSONata state after its StateEntered event.
