@@ -2,6 +2,7 @@ package interp
 
 import (
 	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/asl/jsonpath"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -26,6 +27,15 @@ type plan struct {
 	result     any
 	resultSize int
 	growth     int
+	// passParams: a Pass state whose Parameters are literals and fields
+	// of its input (jsonpath.Template.FlatFields), with no InputPath,
+	// OutputPath, ResultPath, Result or Assign, not an End state: run in
+	// the input's object when the frame owns it, as Template.EvalInto
+	// would, with no path evaluated.
+	passParams bool
+	fields     []jsonpath.FlatField
+	fixed      int
+	unique     bool
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -62,6 +72,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 			p.next = byState[st.NextState]
 		}
 		p.succ = successors(st, byState)
+		planParams(p, intern)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
 			continue
@@ -125,10 +136,135 @@ func (p *plan) successor(ns *asl.State) *plan {
 	return nil
 }
 
+// planParams marks p passParams when its state qualifies.
+func planParams(p *plan, intern map[string]string) {
+	st := p.st
+	if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || st.HasResult || st.End || st.Parameters == nil ||
+		st.Assign != nil || st.ResultPath.Set || !plainPath(st.InputPath) || !plainPath(st.OutputPath) || st.Parameters.IsStatic() {
+		return
+	}
+	fields, fixed, unique, ok := st.Parameters.FlatFields()
+	if !ok || len(fields) > len(paramVals{}) {
+		return
+	}
+	for i := range fields {
+		for _, k := range []*string{&fields[i].Key, &fields[i].Input} {
+			if s, ok := intern[*k]; ok {
+				*k = s
+			} else {
+				intern[*k] = *k
+			}
+		}
+	}
+	p.passParams, p.fields, p.fixed, p.unique = true, fields, fixed, unique
+}
+
+// paramVals holds the values a passParams state reads before it writes.
+type paramVals [8]any
+
 // plainPath reports whether an InputPath or OutputPath passes its value
 // through unchanged.
 func plainPath(p asl.IOPath) bool {
 	return !p.Set || (!p.Null && p.Path != nil && p.Path.IsRoot())
+}
+
+// enterPassParams is enter for a state planned as passParams, on a frame
+// that records nothing and is not under test. It reads every input field
+// first; when the frame does not own its input or a field is missing (the
+// general path builds a new payload or raises the error), it hands over to
+// enterGeneral before anything changed.
+func (x *Execution) enterPassParams(f *frame, p *plan) bool {
+	obj, ok := f.input.(*jsonv.Object)
+	if !ok || obj == nil || f.owned == nil || mapPointer(obj) != f.owned {
+		return x.enterGeneral(f)
+	}
+	in := f.inBound
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	var vals paramVals
+	bound := p.fixed
+	for i := range p.fields {
+		fd := &p.fields[i]
+		if !fd.IsInput {
+			vals[i] = fd.Value
+			continue
+		}
+		j := obj.Index(fd.Input)
+		if j < 0 {
+			return x.enterGeneral(f)
+		}
+		v := obj.ValueAt(j)
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			var b int
+			switch y := v.(type) {
+			case string:
+				b = jsonv.StringSize(y)
+			case int64:
+				b = jsonv.IntSize(y)
+			case *jsonv.Object, []any:
+				b = in
+			default:
+				b = jsonv.Size(v, 0)
+			}
+			if b > 0 {
+				bound += b
+			} else {
+				bound = 0 // unknown
+			}
+		}
+	}
+	if in < 0 {
+		bound = 0
+	}
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.pending = nil
+	f.enteredPrev = f.last
+	x.nextID++
+	f.enteredID = x.nextID
+	f.last = x.nextID
+	f.eff = f.input
+	f.effBound = f.inBound
+
+	obj.Reset()
+	for i := range p.fields {
+		if p.unique {
+			obj.Append(p.fields[i].Key, vals[i])
+		} else {
+			obj.Set(p.fields[i].Key, vals[i])
+		}
+	}
+	mb := pathBound(p.st.OutputPath, bound)
+	if lim := x.m.limit; lim > 0 {
+		if mb > 0 && mb <= lim {
+			if checkBounds {
+				verifyBound(f, obj, mb)
+			}
+		} else {
+			var ok bool
+			if mb, ok = x.checkSize(f, obj, mb); !ok {
+				return false
+			}
+		}
+	} else {
+		mb = 0
+	}
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	f.state = next.st
+	f.plan = next
+	f.input = obj
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
 }
 
 // planOf returns f's plan for its current state, nil when it has none.

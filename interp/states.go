@@ -60,10 +60,20 @@ func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
 // moved on to its next state and can keep running inline.
 func (x *Execution) enter(f *frame) bool {
 	if x.test == nil && !x.hist && !f.silent {
-		if p := x.planOf(f); p != nil && p.passResult {
-			return x.enterPassResult(f, p)
+		if p := x.planOf(f); p != nil {
+			switch {
+			case p.passResult:
+				return x.enterPassResult(f, p)
+			case p.passParams:
+				return x.enterPassParams(f, p)
+			}
 		}
 	}
+	return x.enterGeneral(f)
+}
+
+// enterGeneral is enter for any state.
+func (x *Execution) enterGeneral(f *frame) bool {
 	st := f.state
 	x.Transitions++
 	f.enteredAt = x.now

@@ -427,3 +427,39 @@ func awsFieldOrder(fields []tfield) []tfield {
 	}
 	return out
 }
+
+// FlatField is one field of a flat template (see FlatFields): a literal
+// Value, or, when Input is set, the value of the input's field Input
+// ("key.$": "$.Input").
+type FlatField struct {
+	Key   string
+	Value any
+	Input string
+	// IsInput says the field reads the input's field Input.
+	IsInput bool
+}
+
+// FlatFields describes a template that EvalInto fills in place and whose
+// every path is one field of the input: its fields in payload order, the
+// fixed part of its size bound, and whether its keys are unique. ok is
+// false for any other template. A host may then build the payload itself
+// with the same result as EvalInto: the same keys in the same order, the
+// same bound (an object or array value bounded by the input's bound).
+func (t *Template) FlatFields() (fields []FlatField, fixed int, unique, ok bool) {
+	if !t.flat {
+		return nil, 0, false, false
+	}
+	o := t.root.(*objectNode)
+	for _, f := range o.fields {
+		ff := FlatField{Key: f.key, Value: f.value}
+		if f.expr != nil {
+			k, isField := f.expr.path.Field()
+			if !isField {
+				return nil, 0, false, false
+			}
+			ff.Input, ff.IsInput = k, true
+		}
+		fields = append(fields, ff)
+	}
+	return fields, o.fixed, o.unique, true
+}
