@@ -37,7 +37,7 @@ func itoa(i int) string { return jsonv.String(int64(i)) }
 func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 	cases := []struct {
 		name, def, input string
-		maxPayload      int
+		maxPayload       int
 	}{
 		{name: "result at a field", def: passChain(6, func(i int) string {
 			return `"Result":{"k":` + itoa(i) + `},"ResultPath":"$.r"`
