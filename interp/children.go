@@ -30,6 +30,7 @@ func (x *Execution) startParallel(f *frame) bool {
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
 	for i := n - 1; i >= 0; i-- {
+		f.children[i].plan = f.firstPlan(i)
 		x.push(f.children[i])
 	}
 	return false
@@ -208,6 +209,7 @@ func (x *Execution) pump(f *frame) bool {
 		// Field by field: a composite literal assigned through a pointer
 		// is built aside and copied.
 		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
+		c.plan = f.firstPlan(0)
 		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
 		c.began, c.itemIn = x.now, input
 		if f.children == nil {

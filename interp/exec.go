@@ -271,6 +271,9 @@ func (x *Execution) begin(st *asl.State, vars map[string]any) {
 	x.rootFrame.kind = frameRoot
 	x.rootFrame.scope = x.m.def
 	x.rootFrame.state = st
+	if p := x.m.first; p != nil && p.st == st {
+		x.rootFrame.plan = p
+	}
 	x.rootFrame.input = x.Info.Input
 	x.rootFrame.vars = vars
 	x.root = &x.rootFrame

@@ -53,6 +53,7 @@ const DefaultMaxEvents = 25000
 type Machine struct {
 	def     *asl.StateMachine
 	plans   map[*asl.State]*plan
+	first   *plan // the plan of the start state
 	opts    Options
 	limit   int
 	maxStep int64
@@ -61,6 +62,7 @@ type Machine struct {
 // New prepares a parsed definition for running.
 func New(def *asl.StateMachine, opts Options) *Machine {
 	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep, plans: buildPlans(def)}
+	m.first = m.plans[startState(def)]
 	if m.limit == 0 {
 		m.limit = DefaultMaxPayload
 	}

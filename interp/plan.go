@@ -18,6 +18,9 @@ type plan struct {
 	// Choice rules, Catchers), so that goTo follows a pointer instead of
 	// looking the next state up.
 	succ []*plan
+	// firsts are the plans of the start states of a Map's processor (one)
+	// or a Parallel's branches, for the frames it starts.
+	firsts []*plan
 	// passResult: a Pass state with a Result placed at the field key of
 	// its input (ResultPath "$.key"), or replacing its input (key "",
 	// no ResultPath), with no InputPath, OutputPath, Parameters or Assign,
@@ -72,6 +75,12 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 			p.next = byState[st.NextState]
 		}
 		p.succ = successors(st, byState)
+		if st.Processor != nil {
+			p.firsts = []*plan{byState[startState(st.Processor)]}
+		}
+		for _, b := range st.Branches {
+			p.firsts = append(p.firsts, byState[startState(b)])
+		}
 		planParams(p, intern)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
@@ -124,6 +133,22 @@ func successors(st *asl.State, byState map[*asl.State]*plan) []*plan {
 		add(c.NextState)
 	}
 	return out
+}
+
+// first is the plan of the start state of f's i-th child (a Map's
+// iterations all start at the same state), nil when unknown.
+func (f *frame) firstPlan(i int) *plan {
+	p := f.plan
+	if p == nil || p.st != f.state || len(p.firsts) == 0 {
+		return nil
+	}
+	if len(p.firsts) == 1 {
+		return p.firsts[0]
+	}
+	if i < len(p.firsts) {
+		return p.firsts[i]
+	}
+	return nil
 }
 
 // successor is the plan of ns when p knows it, nil otherwise.
