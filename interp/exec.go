@@ -254,7 +254,9 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: hist}
 	var d *Details
 	if x.hist {
-		x.History = make([]HistoryEvent, 0, 16)
+		n := max(int(m.events.Load()), 8)
+		x.History = make([]HistoryEvent, 0, n)
+		x.slab = make([]Details, min(n, 16))
 		d = x.details()
 		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
 		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
@@ -452,6 +454,9 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	x.nextID++
 	if x.hist && x.watch == nil {
 		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
+		if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+			x.m.events.Store(int32(n))
+		}
 	}
 	return x.nextID
 }
@@ -475,6 +480,10 @@ func (x *Execution) textFor(f *frame, v any) *string {
 }
 
 func (x *Execution) history() bool { return x.hist }
+
+// maxEventsHint bounds Machine.events: a long execution's list grows as
+// it goes instead of being made that large for every execution.
+const maxEventsHint = 64
 
 // details returns zeroed Details for one event. They are allocated four
 // at a time: an execution with history records two or more per state.

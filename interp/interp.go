@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
@@ -54,6 +55,12 @@ type Machine struct {
 	def     *asl.StateMachine
 	plans   map[*asl.State]*plan
 	first   *plan // the plan of the start state
+	// events is the most history events an execution of this Machine
+	// recorded in one step, up to maxEventsHint: the next ones size their
+	// event list and details for it at once. Only a sizing hint (what
+	// executions record never depends on it), kept atomically since
+	// executions run concurrently.
+	events atomic.Int32
 	opts    Options
 	limit   int
 	maxStep int64
