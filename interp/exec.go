@@ -453,12 +453,18 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	}
 	x.nextID++
 	if x.hist && x.watch == nil {
-		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
-		if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
-			x.m.events.Store(int32(n))
-		}
+		x.record(prev, typ, d)
 	}
 	return x.nextID
+}
+
+// record appends the event x.nextID to the history (out of emit, which
+// stays small enough to be inlined where history is off).
+func (x *Execution) record(prev int64, typ string, d *Details) {
+	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
+	if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+		x.m.events.Store(int32(n))
+	}
 }
 
 // text is the JSON text of v for a history event, or nil with history off.
