@@ -39,6 +39,56 @@ type ataCtx struct {
 	withCtx bool
 }
 
+// fast evaluates q without the engine and without bindings when every
+// expression in it is a plain field path of $states.input, .result or
+// .errorOutput that FastEval answers (an Output such as {"n": "{%
+// $states.input.n %}", "tag": "w2"}), building objects and arrays as
+// asl.Query.Eval does. ok is false when anything needs the engine.
+func (c *ataCtx) fast(q *asl.Query) (any, bool) {
+	switch {
+	case q.Const:
+		return q.Lit, true
+	case q.FastRoot != "":
+		var root any
+		has := false
+		switch q.FastRoot {
+		case "input":
+			root, has = c.input, true
+		case "result":
+			root, has = c.result, c.hasResult
+		case "errorOutput":
+			root, has = c.errOut, c.hasErr
+		}
+		if !has {
+			return nil, false
+		}
+		return q.FastEval(root)
+	case q.Expr != nil:
+		return nil, false
+	case q.IsObj:
+		out := jsonv.NewObject(len(q.Keys))
+		for i, k := range q.Keys {
+			v, ok := c.fast(q.Fields[i])
+			if !ok {
+				return nil, false
+			}
+			out.Set(k, v)
+		}
+		return out, true
+	case q.IsArr:
+		out := make([]any, len(q.Items))
+		for i, it := range q.Items {
+			v, ok := c.fast(it)
+			if !ok {
+				return nil, false
+			}
+			out[i] = v
+		}
+		return out, true
+	}
+	return nil, false
+}
+
 // bind binds name to v, replacing an earlier binding of name.
 func (c *ataCtx) bind(name string, v any) {
 	for i, n := range c.names {
@@ -56,21 +106,9 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 	if q.Const {
 		return q.Lit, nil
 	}
-	if q.FastRoot != "" {
-		var root any
-		has := false
-		switch q.FastRoot {
-		case "input":
-			root, has = c.input, true
-		case "result":
-			root, has = c.result, c.hasResult
-		case "errorOutput":
-			root, has = c.errOut, c.hasErr
-		}
-		if has {
-			if v, ok := q.FastEval(root); ok {
-				return v, nil
-			}
+	if q.FastRoot != "" || q.IsObj || q.IsArr {
+		if v, ok := c.fast(q); ok {
+			return v, nil
 		}
 	}
 	x.ataBind(f, c, q.UsesContext)
