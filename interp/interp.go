@@ -52,15 +52,15 @@ const DefaultMaxEvents = 25000
 // Machine is a definition ready to run. It is safe for concurrent use: all
 // per-execution state lives in Execution.
 type Machine struct {
-	def     *asl.StateMachine
-	plans   map[*asl.State]*plan
-	first   *plan // the plan of the start state
+	def   *asl.StateMachine
+	plans map[*asl.State]*plan
+	first *plan // the plan of the start state
 	// events is the most history events an execution of this Machine
 	// recorded in one step, up to maxEventsHint: the next ones size their
 	// event list and details for it at once. Only a sizing hint (what
 	// executions record never depends on it), kept atomically since
 	// executions run concurrently.
-	events atomic.Int32
+	events  atomic.Int32
 	opts    Options
 	limit   int
 	maxStep int64
