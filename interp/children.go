@@ -199,8 +199,8 @@ func (x *Execution) pump(f *frame) bool {
 		c := f.spare
 		if c != nil {
 			f.spare = nil
-			if x.memoFrame == c {
-				x.memoFrame = nil
+			if x.hb != nil && x.hb.memoFrame == c {
+				x.hb.memoFrame = nil
 			}
 			*c = frame{}
 		} else {
@@ -211,7 +211,9 @@ func (x *Execution) pump(f *frame) bool {
 		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
 		c.plan = f.firstPlan(0)
 		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
-		c.began, c.itemIn = x.now, input
+		if st.Distributed {
+			c.dist = &distChild{began: x.now, itemIn: input}
+		}
 		if f.children == nil {
 			f.children = make([]*frame, 0, len(f.items))
 		}
@@ -331,7 +333,9 @@ func (x *Execution) childDone(f *frame, c *frame) {
 		return // the parent already failed or was aborted
 	}
 	f.running--
-	c.ended = x.now
+	if c.dist != nil {
+		c.dist.ended = x.now
+	}
 	st := f.state
 	if st.Distributed {
 		x.runChildDone(f, c)

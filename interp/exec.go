@@ -22,6 +22,12 @@ type Execution struct {
 	// HasError distinguishes a failure with an empty error name from none.
 	HasError bool
 	HasCause bool
+	// hist says events are recorded (the bools sit together: the struct
+	// stays in a smaller allocation class).
+	hist bool
+	// quiet marks an event that changed the execution without a history
+	// event of its own (HasQuietChange).
+	quiet bool
 	// History holds the events recorded so far when Options.History is set.
 	// A host may take and clear it between calls.
 	History []HistoryEvent
@@ -39,13 +45,9 @@ type Execution struct {
 	cmds      []Command
 	execTimer int64
 	timerSeq  int64
-	hist      bool
 	// watch, when not nil, records the history of one Map Run child
 	// instead of the execution's (StartWatching).
-	watch *childWatch
-	// quiet marks an event that changed the execution without a history
-	// event of its own (HasQuietChange).
-	quiet     bool
+	watch     *childWatch
 	rootFrame frame
 	workBuf   [4]*frame
 	sc        jsonpath.Scope
@@ -65,6 +67,14 @@ type Execution struct {
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
+	// hb holds what only recording history needs (histBufs), allocated
+	// with the first event recorded, so that an execution without history
+	// stays small.
+	hb *histBufs
+}
+
+// histBufs are an execution's buffers for recording history.
+type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
 	// memoFrame, of the value memoValue: a state's input is the previous
 	// state's output, and a Choice passes its input on, so the same value
@@ -77,6 +87,14 @@ type Execution struct {
 	// texts are allocated, a few at a time.
 	slab []Details
 	strs []string
+}
+
+// bufs returns the execution's history buffers.
+func (x *Execution) bufs() *histBufs {
+	if x.hb == nil {
+		x.hb = &histBufs{}
+	}
+	return x.hb
 }
 
 type phase uint8
@@ -131,10 +149,9 @@ type frame struct {
 	// aborted marks a frame stopped because a sibling failed (or its
 	// parent did): a redrive runs it again.
 	aborted bool
-	// began and ended time a Distributed Map child, whose record a
-	// ResultWriter exports.
-	began, ended time.Time
-	itemIn       any // the child's input as it started
+	// dist is what a Distributed Map child keeps of its run (nil for any
+	// other frame).
+	dist *distChild
 	// silent frames record no history (Distributed Map children);
 	// watched ones are the child whose own history is being rebuilt
 	// (StartWatching), and its frames.
@@ -167,6 +184,13 @@ type frame struct {
 	out      any
 	outBound int
 	err      *stateError
+}
+
+// distChild times a Distributed Map child, whose record Map Run listings
+// and a ResultWriter show, and keeps its input as it started.
+type distChild struct {
+	began, ended time.Time
+	itemIn       any
 }
 
 // fanout is the state of a Parallel or Map state's children.
@@ -256,7 +280,7 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		x.slab = make([]Details, min(n, 16))
+		x.bufs().slab = make([]Details, min(n, 16))
 		d = x.details()
 		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
 		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
@@ -494,11 +518,12 @@ const maxEventsHint = 64
 // details returns zeroed Details for one event. They are allocated four
 // at a time: an execution with history records two or more per state.
 func (x *Execution) details() *Details {
-	if len(x.slab) == 0 {
-		x.slab = make([]Details, 4)
+	b := x.bufs()
+	if len(b.slab) == 0 {
+		b.slab = make([]Details, 4)
 	}
-	d := &x.slab[0]
-	x.slab = x.slab[1:]
+	d := &b.slab[0]
+	b.slab = b.slab[1:]
 	return d
 }
 
@@ -517,23 +542,24 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
 	if !x.hist || f == nil || f.silent && !f.watched {
 		return nil
 	}
-	if reuse && x.memoFrame == f && x.memoExit != exit && sameRef(x.memoValue, v) {
-		x.memoExit = exit
-		return x.str(*x.memo)
+	b := x.bufs()
+	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
+		b.memoExit = exit
+		return b.str(*b.memo)
 	}
-	s := x.str(jsonv.String(v))
-	x.memo, x.memoValue, x.memoFrame, x.memoExit = s, v, f, exit
+	s := b.str(jsonv.String(v))
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
 	return s
 }
 
 // str returns a pointer to a copy of s, the headers allocated sixteen at
 // a time (an event's texts are *string).
-func (x *Execution) str(s string) *string {
-	if len(x.strs) == 0 {
-		x.strs = make([]string, 16)
+func (b *histBufs) str(s string) *string {
+	if len(b.strs) == 0 {
+		b.strs = make([]string, 16)
 	}
-	p := &x.strs[0]
-	x.strs = x.strs[1:]
+	p := &b.strs[0]
+	b.strs = b.strs[1:]
 	*p = s
 	return p
 }

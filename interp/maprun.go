@@ -134,11 +134,11 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	name := childName(f.mapRunArn, c.index)
 	execArn, smArn := arn.MapRunChild(f.mapRunArn, name)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
-		Items: weight(f, c.index), Status: status, StartDate: c.began,
+		Items: weight(f, c.index), Status: status, StartDate: c.dist.began,
 		RedriveCount: f.rerun[c.index], RedriveDate: f.rerunAt[c.index]}
 	switch {
 	case status == Running:
-		ch.Input = jsonv.String(c.itemIn)
+		ch.Input = jsonv.String(c.dist.itemIn)
 	case status == Succeeded:
 		ch.Output = jsonv.String(c.out)
 	case c.err != nil:
