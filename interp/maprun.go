@@ -319,6 +319,9 @@ func (x *Execution) runRedriven(f *frame, again []*frame) {
 
 // abortRuns aborts every Map Run still open when the execution ends.
 func (x *Execution) abortRuns() {
+	if len(x.runs) == 0 {
+		return // the common case: no Distributed Map ran
+	}
 	for _, a := range x.MapRunArns() {
 		x.endRun(x.runs[a], Aborted)
 	}

@@ -39,6 +39,10 @@ type plan struct {
 	fields     []jsonpath.FlatField
 	fixed      int
 	unique     bool
+	// choice: a JSONPath Choice state with no Assign (its own or a
+	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
+	// neither path. Both pass their input on as it is.
+	choice, succeed bool
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -82,6 +86,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 			p.firsts = append(p.firsts, byState[startState(b)])
 		}
 		planParams(p, intern)
+		planPlain(p)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
 			continue
@@ -184,6 +189,28 @@ func planParams(p *plan, intern map[string]string) {
 	p.passParams, p.fields, p.fixed, p.unique = true, fields, fixed, unique
 }
 
+// planPlain marks p choice or succeed when its state qualifies.
+func planPlain(p *plan) {
+	st := p.st
+	if st.JSONata != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
+		return
+	}
+	switch st.Type {
+	case asl.TypeSucceed:
+		p.succeed = true
+	case asl.TypeChoice:
+		if st.Assign != nil {
+			return
+		}
+		for _, r := range st.Choices {
+			if r.Assign != nil {
+				return
+			}
+		}
+		p.choice = true
+	}
+}
+
 // paramVals holds the values a passParams state reads before it writes.
 type paramVals [8]any
 
@@ -200,9 +227,10 @@ func plainPath(p asl.IOPath) bool {
 // enterGeneral before anything changed.
 func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	obj, ok := f.input.(*jsonv.Object)
-	if !ok || obj == nil || f.owned == nil || mapPointer(obj) != f.owned {
+	if !ok || obj == nil {
 		return x.enterGeneral(f)
 	}
+	owned := f.owned != nil && mapPointer(obj) == f.owned
 	in := f.inBound
 	if x.m.limit <= 0 {
 		in = -1 // no bound needed
@@ -243,19 +271,15 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if in < 0 {
 		bound = 0
 	}
-	x.Transitions++
-	f.enteredAt = x.now
-	f.retries = nil
-	f.retryCount = 0
-	f.pending = nil
-	f.enteredPrev = f.last
-	x.nextID++
-	f.enteredID = x.nextID
-	f.last = x.nextID
-	f.eff = f.input
-	f.effBound = f.inBound
-
-	obj.Reset()
+	x.entered(f)
+	if owned {
+		obj.Reset()
+	} else {
+		// A new payload, the frame's own from now on, with room for a
+		// field a later ResultPath may add (as templateBoundSpare leaves).
+		obj = jsonv.NewObject(len(p.fields) + 1)
+		f.owned = mapPointer(obj)
+	}
 	for i := range p.fields {
 		if p.unique {
 			obj.Append(p.fields[i].Key, vals[i])
@@ -292,6 +316,53 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	return true
 }
 
+// entered is what entering a state does on a frame that records nothing
+// (StateEntered counted, not recorded) for a state whose InputPath passes
+// the input as it is.
+func (x *Execution) entered(f *frame) {
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.pending = nil
+	f.enteredPrev = f.last
+	x.nextID++
+	f.enteredID = x.nextID
+	f.last = x.nextID
+	f.eff = f.input
+	f.effBound = f.inBound
+}
+
+// enterChoice is enter for a state planned as choice.
+func (x *Execution) enterChoice(f *frame, p *plan) bool {
+	x.entered(f)
+	st := p.st
+	r, serr := x.choose(f, x.scope(f, f.input))
+	if serr != nil {
+		x.raise(f, serr)
+		return false
+	}
+	next, ns := st.Default, st.DefaultState
+	if r != nil {
+		next, ns = r.Next, r.NextState
+	}
+	if next == "" {
+		x.raise(f, noChoiceMatched(f))
+		return false
+	}
+	// StateExited: no variables to bind, no payload check (a Choice
+	// passes on its input, already within the limit).
+	x.nextID++
+	f.last = x.nextID
+	return x.goTo(f, next, ns, f.input, pathBound(st.OutputPath, f.effBound))
+}
+
+// enterSucceed is enter for a state planned as succeed.
+func (x *Execution) enterSucceed(f *frame, p *plan) bool {
+	x.entered(f)
+	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
+}
+
 // planOf returns f's plan for its current state, nil when it has none.
 func (x *Execution) planOf(f *frame) *plan {
 	if p := f.plan; p != nil && p.st == f.state {
@@ -307,18 +378,7 @@ func (x *Execution) planOf(f *frame) *plan {
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
-	x.Transitions++
-	f.enteredAt = x.now
-	f.retries = nil
-	f.retryCount = 0
-	f.pending = nil
-	f.enteredPrev = f.last
-	x.nextID++
-	f.enteredID = x.nextID
-	f.last = x.nextID
-	f.eff = f.input
-	f.effBound = f.inBound
-
+	x.entered(f)
 	merged, mb := p.result, p.resultSize
 	if p.key != "" {
 		obj, ok := f.input.(*jsonv.Object)

@@ -90,6 +90,26 @@ func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 			"Big":{"Type":"Pass","Result":"big","ResultPath":"$.size","Next":"Done"},
 			"Small":{"Type":"Pass","Result":"small","ResultPath":"$.size","Next":"Done"},
 			"Done":{"Type":"Succeed"}}}`, input: `{"n":77}`},
+		{name: "choice with no match and no default", def: `{"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":50,"Next":"S"}]},
+			"S":{"Type":"Succeed"}}}`, input: `{"n":7}`},
+		{name: "choice on a missing variable", def: `{"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.gone","NumericGreaterThan":50,"Next":"S"}],"Default":"S"},
+			"S":{"Type":"Succeed"}}}`, input: `{"n":7}`},
+		{name: "choice loop counting down", def: `{"StartAt":"Init","States":{
+			"Init":{"Type":"Pass","Parameters":{"n.$":"$.n"},"Next":"Check"},
+			"Check":{"Type":"Choice","Choices":[{"And":[{"Variable":"$.n","IsPresent":true},{"Variable":"$.n","NumericGreaterThan":0}],"Next":"Dec"}],"Default":"Done"},
+			"Dec":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, -1)","was.$":"$.n"},"Next":"Check"},
+			"Done":{"Type":"Succeed","InputPath":"$","OutputPath":"$"}}}`, input: `{"n":5}`},
+		{name: "succeed with an output path", def: `{"StartAt":"P","States":{
+			"P":{"Type":"Pass","Result":{"a":{"b":1}},"ResultPath":"$.r","Next":"S"},
+			"S":{"Type":"Succeed","OutputPath":"$.r.a"}}}`, input: `{}`},
+		{name: "parameters on a fresh input", def: passChain(3, func(i int) string {
+			return `"Parameters":{"v.$":"$.v","k":` + itoa(i) + `}`
+		}), input: `{"v":[1,2,3]}`},
+		{name: "parameters on an array input", def: passChain(2, func(i int) string {
+			return `"Parameters":{"v.$":"$.v"}`
+		}), input: `[1]`},
 		{name: "inline map", def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","End":true,
 			"ItemProcessor":{"StartAt":"A","States":{
 				"A":{"Type":"Pass","Parameters":{"id.$":"$.id","ok":true},"Next":"B"},

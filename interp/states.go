@@ -66,6 +66,10 @@ func (x *Execution) enter(f *frame) bool {
 				return x.enterPassResult(f, p)
 			case p.passParams:
 				return x.enterPassParams(f, p)
+			case p.choice:
+				return x.enterChoice(f, p)
+			case p.succeed:
+				return x.enterSucceed(f, p)
 			}
 		}
 	}
@@ -196,7 +200,7 @@ func (x *Execution) enterGeneral(f *frame) bool {
 			return false
 		}
 		if next == "" {
-			x.raise(f, &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", st.Name, f.enteredID), hasCause: true})
+			x.raise(f, noChoiceMatched(f))
 			return false
 		}
 		out, serr := x.applyPath(f, st.OutputPath, eff)
@@ -212,6 +216,12 @@ func (x *Execution) enterGeneral(f *frame) bool {
 	}
 	x.raise(f, x.runtimeErr(f, "Unknown state type "+st.Type))
 	return false
+}
+
+// noChoiceMatched is the error of a Choice state whose rules all failed
+// and that has no Default.
+func noChoiceMatched(f *frame) *stateError {
+	return &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", f.state.Name, f.enteredID), hasCause: true}
 }
 
 // body runs the part of a Task, Parallel or Map state that a retry repeats.
