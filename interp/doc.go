@@ -52,10 +52,11 @@
 // come from.
 //
 // New plans the definition's states once (plan.go): each state's
-// successors by pointer, and for the Pass states that need nothing else
-// (a Result placed at a field, or Parameters made of literals and input
-// fields filled into the frame's own input) a short path that enter takes
-// when the frame records no history and is not under test.
+// successors by pointer, and for the states that need nothing else (a
+// Pass with a Result placed at a field or with Parameters made of
+// literals and input fields, a Choice without Assign, a Succeed, none of
+// them with InputPath or OutputPath) a short path that enter takes when
+// the frame records no history and is not under test.
 // TestPlannedStatesMatchGeneralPath holds the two paths to the same
 // executions. With history on, a value's JSON text is reused across a
 // state boundary when the same object passes on unchanged (memoText).
