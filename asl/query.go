@@ -294,13 +294,44 @@ func (e *QueryError) Error() string {
 // host functions). Literal parts are returned as they are, unshared copies
 // are not made: callers must not modify the result in place.
 func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (any, *QueryError) {
+	return q.eval(input, binds{m: bindings}, opts)
+}
+
+// EvalNamed is Eval with the bindings given as names and values (see
+// jsonata.Expr.EvalNamed).
+func (q *Query) EvalNamed(input any, names []string, vals []any, opts jsonata.Options) (any, *QueryError) {
+	return q.eval(input, binds{names: names, vals: vals}, opts)
+}
+
+// binds are bindings in either form.
+type binds struct {
+	m     map[string]any
+	names []string
+	vals  []any
+}
+
+func (b binds) get(name string) (any, bool) {
+	if b.m != nil {
+		v, ok := b.m[name]
+		return v, ok
+	}
+	for i, n := range b.names {
+		if n == name {
+			return b.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+func (q *Query) eval(input any, b binds, opts jsonata.Options) (any, *QueryError) {
 	if q.Const {
 		return q.Lit, nil
 	}
 	switch {
 	case q.Expr != nil:
 		if q.FastRoot != "" {
-			if st, ok := bindings["states"].(*jsonv.Object); ok {
+			sv, _ := b.get("states")
+			if st, ok := sv.(*jsonv.Object); ok {
 				if root, ok := st.Get(q.FastRoot); ok {
 					if v, ok := q.FastEval(root); ok {
 						return v, nil
@@ -308,11 +339,23 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 				}
 			}
 		}
-		if q.noEval {
-			bindings = maps.Clone(bindings)
-			bindings["eval"] = nil
+		var v any
+		var err error
+		if b.m != nil {
+			bindings := b.m
+			if q.noEval {
+				bindings = maps.Clone(bindings)
+				bindings["eval"] = nil
+			}
+			v, err = q.Expr.EvalWith(input, bindings, opts)
+		} else {
+			names, vals := b.names, b.vals
+			if q.noEval {
+				names = append(names[:len(names):len(names)], "eval")
+				vals = append(vals[:len(vals):len(vals)], nil)
+			}
+			v, err = q.Expr.EvalNamed(input, names, vals, opts)
 		}
-		v, err := q.Expr.EvalWith(input, bindings, opts)
 		if err == jsonata.ErrUndefined {
 			return nil, &QueryError{Location: q.Location, Src: q.Src, Undefined: true}
 		}
@@ -323,7 +366,7 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 	case q.IsObj:
 		out := jsonv.NewObject(len(q.Keys))
 		for i, k := range q.Keys {
-			v, err := q.Fields[i].Eval(input, bindings, opts)
+			v, err := q.Fields[i].eval(input, b, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -333,7 +376,7 @@ func (q *Query) Eval(input any, bindings map[string]any, opts jsonata.Options) (
 	case q.IsArr:
 		out := make([]any, len(q.Items))
 		for i, c := range q.Items {
-			v, err := c.Eval(input, bindings, opts)
+			v, err := c.eval(input, b, opts)
 			if err != nil {
 				return nil, err
 			}

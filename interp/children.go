@@ -30,6 +30,7 @@ func (x *Execution) startParallel(f *frame) bool {
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
 	for i := n - 1; i >= 0; i-- {
+		f.children[i].plan = f.firstPlan(i)
 		x.push(f.children[i])
 	}
 	return false
@@ -139,6 +140,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	}
 	f.results = make([]any, len(f.items))
 	f.children = f.children[:0]
+	f.doneBound, f.doneUnknown = 0, false
 	f.nextItem, f.running, f.failures = 0, 0, 0
 	f.childErr = nil
 	f.lastSucceed = f.last
@@ -211,8 +213,27 @@ func (x *Execution) pump(f *frame) bool {
 			input = v
 		}
 		p := st.Processor
-		c := &frame{parent: f, kind: frameIteration, index: i, scope: p, state: startState(p), input: input, last: started, silent: f.silent || st.Distributed,
-			watched: f.watched && !st.Distributed, began: x.now, itemIn: input}
+		c := f.spare
+		if c != nil {
+			f.spare = nil
+			if x.hb != nil && x.hb.memoFrame == c {
+				x.hb.memoFrame = nil
+			}
+			*c = frame{}
+		} else {
+			c = new(frame)
+		}
+		// Field by field: a composite literal assigned through a pointer
+		// is built aside and copied.
+		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
+		c.plan = f.firstPlan(0)
+		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
+		if st.Distributed {
+			c.dist = &distChild{began: x.now, itemIn: input}
+		}
+		if f.children == nil {
+			f.children = make([]*frame, 0, len(f.items))
+		}
 		f.children = append(f.children, c)
 		if st.Distributed {
 			x.watchStarted(f, c)
@@ -240,7 +261,13 @@ func (x *Execution) pump(f *frame) bool {
 		return x.writeResults(f)
 	}
 	results := f.results
-	return x.fanoutSucceeded(f, results, resultsBound(f.children, len(results)))
+	rb := resultsBound(f.children, len(results))
+	if f.doneUnknown {
+		rb = 0
+	} else if rb > 0 {
+		rb += f.doneBound
+	}
+	return x.fanoutSucceeded(f, results, rb)
 }
 
 // fanoutSucceeded ends a Parallel or Map state whose children all finished
@@ -300,6 +327,9 @@ func resultsBound(children []*frame, n int) int {
 	}
 	b := containerSize(n)
 	for _, c := range children {
+		if c == retired {
+			continue // its bound is in doneBound
+		}
 		if c == nil || c.err != nil || c.outBound <= 0 {
 			return 0
 		}
@@ -323,7 +353,9 @@ func (x *Execution) childDone(f *frame, c *frame) {
 		return // the parent already failed or was aborted
 	}
 	f.running--
-	c.ended = x.now
+	if c.dist != nil {
+		c.dist.ended = x.now
+	}
 	x.stopChildLimit(c)
 	st := f.state
 	if st.Distributed {
@@ -362,8 +394,33 @@ func (x *Execution) childDone(f *frame, c *frame) {
 	if st.Type == asl.TypeMap && !st.Distributed {
 		f.lastSucceed = x.emit(f, c.last, "MapIterationSucceeded", x.iterationDetails(f, c.index))
 		f.last = c.last
+		x.retire(f, c)
 	}
 	x.push(f)
+}
+
+// retired stands in f.children for an inline Map iteration that succeeded
+// and whose frame was handed to the next iteration: a redrive keeps its
+// result (in f.results) and runs it no more, and nothing else reads a
+// finished iteration of an inline Map. A Map over 10,000 items then
+// holds one frame at a time instead of 10,000.
+var retired = &frame{phase: phaseDone}
+
+// retire hands c, an iteration of the inline Map f that just succeeded,
+// to the next iteration. Frames that a host or a test may look at again
+// (those of a Distributed Map's children, of an execution under test)
+// are left alone.
+func (x *Execution) retire(f *frame, c *frame) {
+	if c.silent || c.watched || x.test != nil || c.index >= len(f.children) || f.children[c.index] != c {
+		return
+	}
+	if c.outBound > 0 {
+		f.doneBound += c.outBound
+	} else {
+		f.doneUnknown = true
+	}
+	f.children[c.index] = retired
+	f.spare = c
 }
 
 // childrenFailed fails a Parallel or Map state whose child failed with
@@ -439,7 +496,9 @@ func (x *Execution) abortFrame(c *frame) {
 	}
 	c.phase = phaseDone
 	c.aborted = true
-	c.ended = x.now
+	if c.dist != nil {
+		c.dist.ended = x.now
+	}
 }
 
 // mapRunArn names the Map Run of a Distributed Map:

@@ -51,6 +51,16 @@
 // rules the history events follow, with the recorded AWS histories they
 // come from.
 //
+// New plans the definition's states once (plan.go): each state's
+// successors by pointer, and for the states that need nothing else (a
+// Pass with a Result placed at a field or with Parameters made of
+// literals and input fields, a Choice without Assign, a Succeed, none of
+// them with InputPath or OutputPath) a short path that enter takes when
+// the frame records no history and is not under test.
+// TestPlannedStatesMatchGeneralPath holds the two paths to the same
+// executions. With history on, a value's JSON text is reused across a
+// state boundary when the same object passes on unchanged (memoText).
+//
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's
 // transition and keeping what it computed on the way.

@@ -22,6 +22,12 @@ type Execution struct {
 	// HasError distinguishes a failure with an empty error name from none.
 	HasError bool
 	HasCause bool
+	// hist says events are recorded (the bools sit together: the struct
+	// stays in a smaller allocation class).
+	hist bool
+	// quiet marks an event that changed the execution without a history
+	// event of its own (HasQuietChange).
+	quiet bool
 	// History holds the events recorded so far when Options.History is set.
 	// A host may take and clear it between calls.
 	History []HistoryEvent
@@ -39,13 +45,9 @@ type Execution struct {
 	cmds      []Command
 	execTimer int64
 	timerSeq  int64
-	hist      bool
 	// watch, when not nil, records the history of one Map Run child
 	// instead of the execution's (StartWatching).
-	watch *childWatch
-	// quiet marks an event that changed the execution without a history
-	// event of its own (HasQuietChange).
-	quiet     bool
+	watch     *childWatch
 	rootFrame frame
 	workBuf   [4]*frame
 	sc        jsonpath.Scope
@@ -68,6 +70,34 @@ type Execution struct {
 	// test is set when the execution tests a single state (TestState):
 	// it records what the state computed and stops at its transition.
 	test *stateTest
+	// hb holds what only recording history needs (histBufs), allocated
+	// with the first event recorded, so that an execution without history
+	// stays small.
+	hb *histBufs
+}
+
+// histBufs are an execution's buffers for recording history.
+type histBufs struct {
+	// memo is the last JSON text rendered for a history event of frame
+	// memoFrame, of the value memoValue: a state's input is the previous
+	// state's output, and a Choice passes its input on, so the same value
+	// would otherwise be encoded two or three times (see memoText).
+	memo      *string
+	memoValue any
+	memoFrame *frame
+	memoExit  bool
+	// slab and strs are where event details and the headers of their
+	// texts are allocated, a few at a time.
+	slab []Details
+	strs []string
+}
+
+// bufs returns the execution's history buffers.
+func (x *Execution) bufs() *histBufs {
+	if x.hb == nil {
+		x.hb = &histBufs{}
+	}
+	return x.hb
 }
 
 type phase uint8
@@ -99,7 +129,9 @@ type frame struct {
 	index  int
 	scope  *asl.StateMachine
 
-	state     *asl.State
+	state *asl.State
+	// plan is state's plan when known (planOf checks that it is).
+	plan      *plan
 	input     any // raw state input
 	eff       any // after InputPath
 	taskInput any // after Parameters
@@ -120,12 +152,9 @@ type frame struct {
 	// aborted marks a frame stopped because a sibling failed (or its
 	// parent did): a redrive runs it again.
 	aborted bool
-	// began and ended time a Distributed Map child, whose record a
-	// ResultWriter exports.
-	began, ended time.Time
-	itemIn       any // the child's input as it started
-	// limitRef is the timer of an Express child's time limit (0: none).
-	limitRef int64
+	// dist is what a Distributed Map child keeps of its run (nil for any
+	// other frame).
+	dist *distChild
 	// silent frames record no history (Distributed Map children);
 	// watched ones are the child whose own history is being rebuilt
 	// (StartWatching), and its frames.
@@ -158,6 +187,15 @@ type frame struct {
 	out      any
 	outBound int
 	err      *stateError
+}
+
+// distChild times a Distributed Map child, whose record Map Run listings
+// and a ResultWriter show, and keeps its input as it started.
+type distChild struct {
+	began, ended time.Time
+	itemIn       any // the child's input as it started
+	// limitRef is the timer of an Express child's time limit (0: none).
+	limitRef int64
 }
 
 // fanout is the state of a Parallel or Map state's children.
@@ -205,6 +243,12 @@ type fanout struct {
 	// redrive runs again once MaxConcurrency lets them start (AWS's
 	// PENDING_REDRIVE).
 	redriveQueue []*frame
+	// spare is an iteration frame that finished and was retired (see
+	// retire), for the next iteration to reuse; doneBound sums the bounds
+	// of the retired iterations' outputs, doneUnknown says one was unknown.
+	spare       *frame
+	doneBound   int
+	doneUnknown bool
 }
 
 // stateError is an error raised while running a state.
@@ -243,8 +287,12 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	x := &Execution{Info: info, Status: Running, m: m, now: now, rng: seed, hist: hist}
 	var d *Details
 	if x.hist {
-		d = &Details{Input: x.text(info.Input), RoleArn: info.RoleArn,
-			StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
+		n := max(int(m.events.Load()), 8)
+		x.History = make([]HistoryEvent, 0, n)
+		x.bufs().slab = make([]Details, min(n, 16))
+		d = x.details()
+		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
+		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -258,6 +306,9 @@ func (x *Execution) begin(st *asl.State, vars map[string]any) {
 	x.rootFrame.kind = frameRoot
 	x.rootFrame.scope = x.m.def
 	x.rootFrame.state = st
+	if p := x.m.first; p != nil && p.st == st {
+		x.rootFrame.plan = p
+	}
 	x.rootFrame.input = x.Info.Input
 	x.rootFrame.vars = vars
 	x.root = &x.rootFrame
@@ -450,9 +501,18 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	}
 	x.nextID++
 	if x.hist && x.watch == nil {
-		x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
+		x.record(prev, typ, d)
 	}
 	return x.nextID
+}
+
+// record appends the event x.nextID to the history (out of emit, which
+// stays small enough to be inlined where history is off).
+func (x *Execution) record(prev int64, typ string, d *Details) {
+	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
+	if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+		x.m.events.Store(int32(n))
+	}
 }
 
 // text is the JSON text of v for a history event, or nil with history off.
@@ -474,6 +534,73 @@ func (x *Execution) textFor(f *frame, v any) *string {
 }
 
 func (x *Execution) history() bool { return x.hist }
+
+// maxEventsHint bounds Machine.events: a long execution's list grows as
+// it goes instead of being made that large for every execution.
+const maxEventsHint = 64
+
+// details returns zeroed Details for one event. They are allocated four
+// at a time: an execution with history records two or more per state.
+func (x *Execution) details() *Details {
+	b := x.bufs()
+	if len(b.slab) == 0 {
+		b.slab = make([]Details, 4)
+	}
+	d := &b.slab[0]
+	b.slab = b.slab[1:]
+	return d
+}
+
+// memoText is text for an event of frame f (nothing when f is silent).
+// A state's input is the previous state's output as it is, and a Choice
+// or Succeed state passes its input on unchanged, so the same value would
+// otherwise be encoded two or three times: the text is reused when v is
+// the very object or array the frame's last text was rendered from, and
+// that text was rendered on the other side of a state boundary (exit
+// says which side this text is for). An exit's text serves the next
+// entry of the same frame, which follows it with nothing run between;
+// an entry's serves the exit of a state that cannot change its input in
+// place (reuse false for the others: see ownsInput). A state that failed
+// after changing its input in place therefore never passes stale text on.
+func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
+	if !x.hist || f == nil || f.silent && !f.watched {
+		return nil
+	}
+	b := x.bufs()
+	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
+		b.memoExit = exit
+		return b.str(*b.memo)
+	}
+	s := b.str(jsonv.String(v))
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
+	return s
+}
+
+// str returns a pointer to a copy of s, the headers allocated sixteen at
+// a time (an event's texts are *string).
+func (b *histBufs) str(s string) *string {
+	if len(b.strs) == 0 {
+		b.strs = make([]string, 16)
+	}
+	p := &b.strs[0]
+	b.strs = b.strs[1:]
+	*p = s
+	return p
+}
+
+// sameRef reports whether a and b are the same object or array (not
+// merely equal ones).
+func sameRef(a, b any) bool {
+	switch av := a.(type) {
+	case *jsonv.Object:
+		bv, ok := b.(*jsonv.Object)
+		return ok && av == bv && av != nil
+	case []any:
+		bv, ok := b.([]any)
+		return ok && len(av) > 0 && len(av) == len(bv) && &av[0] == &bv[0]
+	}
+	return false
+}
 
 // SetHistory turns event recording on or off for this execution. A host
 // that rebuilds an execution by replaying its inputs does so with history
@@ -505,7 +632,8 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		x.Output = out
 		var d *Details
 		if x.hist {
-			d = &Details{Output: x.text(out)}
+			d = x.details()
+			d.Output = x.memoText(x.root, out, true, false)
 		}
 		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:
@@ -541,7 +669,7 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: x.execTimer})
 	}
 	for _, ref := range sortedRefs(x.childLimits) {
-		x.childLimits[ref].limitRef = 0
+		x.childLimits[ref].dist.limitRef = 0
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: ref})
 	}
 	x.childLimits = nil

@@ -27,7 +27,7 @@ func (x *Execution) startChildLimit(c *frame) {
 		limit = DefaultExpressChildLimit
 	}
 	ref := x.newTimerRef()
-	c.limitRef = ref
+	c.dist.limitRef = ref
 	if x.childLimits == nil {
 		x.childLimits = map[int64]*frame{}
 	}
@@ -37,20 +37,20 @@ func (x *Execution) startChildLimit(c *frame) {
 
 // stopChildLimit cancels the time limit of child c, if it has one.
 func (x *Execution) stopChildLimit(c *frame) {
-	if c.limitRef == 0 {
+	if c.dist == nil || c.dist.limitRef == 0 {
 		return
 	}
-	delete(x.childLimits, c.limitRef)
-	x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.limitRef})
-	c.limitRef = 0
+	delete(x.childLimits, c.dist.limitRef)
+	x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.dist.limitRef})
+	c.dist.limitRef = 0
 }
 
 // expressChildTimedOut ends Express child c, whose time limit came: what
 // it was doing is cancelled and it fails with States.Timeout, which its
 // Map counts as timed out (and its tolerance as a failure).
 func (x *Execution) expressChildTimedOut(c *frame) {
-	delete(x.childLimits, c.limitRef)
-	c.limitRef = 0
+	delete(x.childLimits, c.dist.limitRef)
+	c.dist.limitRef = 0
 	if c.phase == phaseDone {
 		return
 	}

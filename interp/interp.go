@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
@@ -62,7 +63,15 @@ const DefaultMaxEvents = 25000
 // Machine is a definition ready to run. It is safe for concurrent use: all
 // per-execution state lives in Execution.
 type Machine struct {
-	def     *asl.StateMachine
+	def   *asl.StateMachine
+	plans map[*asl.State]*plan
+	first *plan // the plan of the start state
+	// events is the most history events an execution of this Machine
+	// recorded in one step, up to maxEventsHint: the next ones size their
+	// event list and details for it at once. Only a sizing hint (what
+	// executions record never depends on it), kept atomically since
+	// executions run concurrently.
+	events  atomic.Int32
 	opts    Options
 	limit   int
 	maxStep int64
@@ -70,7 +79,8 @@ type Machine struct {
 
 // New prepares a parsed definition for running.
 func New(def *asl.StateMachine, opts Options) *Machine {
-	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep}
+	m := &Machine{def: def, opts: opts, limit: opts.MaxPayload, maxStep: opts.MaxTransitionsPerStep, plans: buildPlans(def)}
+	m.first = m.plans[startState(def)]
 	if m.limit == 0 {
 		m.limit = DefaultMaxPayload
 	}

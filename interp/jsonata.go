@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
@@ -27,17 +28,27 @@ type ataCtx struct {
 	hasErr    bool
 	item      *jsonv.Object // $states.context.Map.Item in ItemSelector
 
-	b       map[string]any
+	// names and vals are the bindings (see jsonata.Expr.EvalNamed), in
+	// nameBuf and valBuf while they fit; bound says they are made.
+	names   []string
+	vals    []any
+	bound   bool
+	nameBuf [4]string
+	valBuf  [4]any
 	states  *jsonv.Object
 	withCtx bool
 }
 
-// ataEval evaluates one compiled field.
-func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError) {
-	if q.Const {
-		return q.Lit, nil
-	}
-	if q.FastRoot != "" {
+// fast evaluates q without the engine and without bindings when every
+// expression in it is a plain field path of $states.input, .result or
+// .errorOutput that FastEval answers (an Output such as {"n": "{%
+// $states.input.n %}", "tag": "w2"}), building objects and arrays as
+// asl.Query.Eval does. ok is false when anything needs the engine.
+func (c *ataCtx) fast(q *asl.Query) (any, bool) {
+	switch {
+	case q.Const:
+		return q.Lit, true
+	case q.FastRoot != "":
 		var root any
 		has := false
 		switch q.FastRoot {
@@ -48,20 +59,66 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 		case "errorOutput":
 			root, has = c.errOut, c.hasErr
 		}
-		if has {
-			if v, ok := q.FastEval(root); ok {
-				return v, nil
+		if !has {
+			return nil, false
+		}
+		return q.FastEval(root)
+	case q.Expr != nil:
+		return nil, false
+	case q.IsObj:
+		out := jsonv.NewObject(len(q.Keys))
+		for i, k := range q.Keys {
+			v, ok := c.fast(q.Fields[i])
+			if !ok {
+				return nil, false
 			}
+			out.Set(k, v)
+		}
+		return out, true
+	case q.IsArr:
+		out := make([]any, len(q.Items))
+		for i, it := range q.Items {
+			v, ok := c.fast(it)
+			if !ok {
+				return nil, false
+			}
+			out[i] = v
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// bind binds name to v, replacing an earlier binding of name.
+func (c *ataCtx) bind(name string, v any) {
+	for i, n := range c.names {
+		if n == name {
+			c.vals[i] = v
+			return
+		}
+	}
+	c.names = append(c.names, name)
+	c.vals = append(c.vals, v)
+}
+
+// ataEval evaluates one compiled field.
+func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError) {
+	if q.Const {
+		return q.Lit, nil
+	}
+	if q.FastRoot != "" || q.IsObj || q.IsArr {
+		if v, ok := c.fast(q); ok {
+			return v, nil
 		}
 	}
 	x.ataBind(f, c, q.UsesContext)
 	if len(q.Funcs) > 0 {
 		fns := x.ataFuncs()
 		for _, name := range q.Funcs {
-			c.b[name] = fns[name]
+			c.bind(name, fns[name])
 		}
 	}
-	v, qe := q.Eval(c.input, c.b, x.ataOptions())
+	v, qe := q.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
 	}
@@ -69,7 +126,8 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 }
 
 func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
-	if c.b == nil {
+	if !c.bound {
+		c.bound = true
 		c.states = jsonv.NewObject(4)
 		c.states.Append("input", c.input)
 		if c.hasResult {
@@ -78,18 +136,20 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 		if c.hasErr {
 			c.states.Append("errorOutput", c.errOut)
 		}
-		c.b = make(map[string]any, 8)
+		c.names, c.vals = c.nameBuf[:0], c.valBuf[:0]
 		for fr := f; fr != nil; fr = fr.parent {
 			for k, v := range fr.vars {
-				if _, seen := c.b[k]; !seen {
-					c.b[k] = v
+				// The innermost scope that assigned the name wins.
+				if !slices.Contains(c.names, k) {
+					c.names = append(c.names, k)
+					c.vals = append(c.vals, v)
 				}
 			}
 			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
 				break
 			}
 		}
-		c.b["states"] = c.states
+		c.bind("states", c.states)
 	}
 	if withContext && !c.withCtx {
 		c.withCtx = true
@@ -142,9 +202,9 @@ func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	}
 	x.ataBind(f, c, true)
 	for _, name := range q.Funcs {
-		c.b[name] = x.ataFuncs()[name]
+		c.bind(name, x.ataFuncs()[name])
 	}
-	t, err := probe.EvalWith(c.input, c.b, x.ataOptions())
+	t, err := probe.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
 	return err == nil && t == "function"
 }
 
@@ -198,8 +258,14 @@ func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, ne
 		return false
 	}
 	out := c.input
+	// The input passed on as it is (every ataCtx here is made from
+	// f.input) keeps its size bound: a Choice or Succeed without Output
+	// is not measured again.
+	ob := 0
 	if c.hasResult {
 		out = c.result
+	} else {
+		ob = f.inBound
 	}
 	if output != nil {
 		v, err := x.ataEval(f, c, output)
@@ -207,16 +273,16 @@ func (x *Execution) ataFinish(f *frame, c *ataCtx, assign, output *asl.Query, ne
 			x.raise(f, err)
 			return false
 		}
-		out = v
+		out, ob = v, 0
 	}
 	if choice {
-		ob, ok := x.checkSize(f, out, 0)
+		ob, ok := x.checkSize(f, out, ob)
 		if !ok {
 			return false
 		}
 		return x.exitTo(f, out, next, nil, ob)
 	}
-	return x.complete(f, out, 0)
+	return x.complete(f, out, ob)
 }
 
 // enterJSONata runs a JSONata state after its StateEntered event.

@@ -135,11 +135,11 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	l := x.runLog
 	name, execArn, smArn, redrives, redriveDate := x.childIdentity(f, c)
 	ch := MapRunChild{MapRunArn: f.mapRunArn, Arn: execArn, StateMachineArn: smArn, Name: name, Index: c.index,
-		Items: weight(f, c.index), Status: status, StartDate: c.began,
+		Items: weight(f, c.index), Status: status, StartDate: c.dist.began,
 		RedriveCount: redrives, RedriveDate: redriveDate}
 	switch {
 	case status == Running:
-		ch.Input = jsonv.String(c.itemIn)
+		ch.Input = jsonv.String(c.dist.itemIn)
 	case status == Succeeded:
 		ch.Output = jsonv.String(c.out)
 	case c.err != nil:
@@ -149,7 +149,7 @@ func (x *Execution) logChild(f *frame, c *frame, status Status) {
 	case Running:
 	case PendingRedrive:
 		// It waits with the dates of the attempt that did not succeed.
-		ch.StopDate = c.ended
+		ch.StopDate = c.dist.ended
 	default:
 		ch.StopDate = x.now
 	}
@@ -353,7 +353,7 @@ func (x *Execution) runChildRedriven(f *frame, c *frame) {
 	f.rerun[c.index]++
 	f.rerunAt[c.index] = x.now
 	if f.state.ExpressChildren {
-		c.began = x.now // a new execution
+		c.dist.began = x.now // a new execution
 	}
 	x.logRun(r)
 	x.logChild(f, c, Running)
@@ -384,6 +384,9 @@ func addCount(m *MapRunCounts, st Status, n int64) {
 
 // abortRuns aborts every Map Run still open when the execution ends.
 func (x *Execution) abortRuns() {
+	if len(x.runs) == 0 {
+		return // the common case: no Distributed Map ran
+	}
 	for _, a := range x.MapRunArns() {
 		x.endRun(x.runs[a], Aborted)
 	}

@@ -82,7 +82,7 @@ func (x *Execution) rerunChild(f, c *frame, prev int64) {
 		return
 	}
 	p := f.state.Processor
-	c.state, c.input, c.inBound, c.vars, c.pending = startState(p), c.itemIn, 0, nil, nil
+	c.state, c.input, c.inBound, c.vars, c.pending = startState(p), c.dist.itemIn, 0, nil, nil
 	c.fanout = nil
 	x.reopen(c, prev)
 	x.startChildLimit(c)

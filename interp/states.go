@@ -59,6 +59,25 @@ func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
 // enter runs the state f.state on f.input. It reports whether the frame
 // moved on to its next state and can keep running inline.
 func (x *Execution) enter(f *frame) bool {
+	if x.test == nil && !x.hist && !f.silent {
+		if p := x.planOf(f); p != nil {
+			switch {
+			case p.passResult:
+				return x.enterPassResult(f, p)
+			case p.passParams:
+				return x.enterPassParams(f, p)
+			case p.choice:
+				return x.enterChoice(f, p)
+			case p.succeed:
+				return x.enterSucceed(f, p)
+			}
+		}
+	}
+	return x.enterGeneral(f)
+}
+
+// enterGeneral is enter for any state.
+func (x *Execution) enterGeneral(f *frame) bool {
 	st := f.state
 	x.Transitions++
 	f.enteredAt = x.now
@@ -68,7 +87,8 @@ func (x *Execution) enter(f *frame) bool {
 	var d *Details
 	var typ string
 	if x.recording(f) {
-		d = &Details{Name: st.Name, Input: x.textFor(f, f.input)}
+		d = x.details()
+		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false)
 		typ = enteredType(st.Type)
 	}
 	f.enteredPrev = f.last
@@ -117,7 +137,14 @@ func (x *Execution) enter(f *frame) bool {
 				// and will not need again: build it in the input's object.
 				v, b, err = x.templateInto(f, st.Parameters, eff, f.effBound, f.input.(*jsonv.Object))
 			} else {
-				v, b, err = x.templateBound(f, st.Parameters, eff, f.effBound)
+				// The payload becomes this frame's own input when it is
+				// the output: leave room for a field a later state's
+				// ResultPath may add to it in place.
+				spare := 0
+				if !st.End && !st.HasResult && !st.ResultPath.Set && st.Assign == nil {
+					spare = 1
+				}
+				v, b, err = x.templateBoundSpare(f, st.Parameters, eff, f.effBound, spare)
 			}
 			if err != nil {
 				x.raise(f, err)
@@ -173,7 +200,7 @@ func (x *Execution) enter(f *frame) bool {
 			return false
 		}
 		if next == "" {
-			x.raise(f, &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", st.Name, f.enteredID), hasCause: true})
+			x.raise(f, noChoiceMatched(f))
 			return false
 		}
 		out, serr := x.applyPath(f, st.OutputPath, eff)
@@ -189,6 +216,12 @@ func (x *Execution) enter(f *frame) bool {
 	}
 	x.raise(f, x.runtimeErr(f, "Unknown state type "+st.Type))
 	return false
+}
+
+// noChoiceMatched is the error of a Choice state whose rules all failed
+// and that has no Default.
+func noChoiceMatched(f *frame) *stateError {
+	return &stateError{name: ErrNoChoiceMatched, cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Failed to transition out of the state. No Choice matched and no Default was specified.", f.state.Name, f.enteredID), hasCause: true}
 }
 
 // body runs the part of a Task, Parallel or Map state that a retry repeats.
@@ -277,11 +310,20 @@ func (x *Execution) template(f *frame, t *jsonpath.Template, input any) (any, *s
 // templateBound is template that also bounds the size of the payload,
 // given in, a bound on the size of input (see Template.EvalBound).
 func (x *Execution) templateBound(f *frame, t *jsonpath.Template, input any, in int) (any, int, *stateError) {
+	return x.templateBoundSpare(f, t, input, in, 0)
+}
+
+// templateBoundSpare is templateBound leaving room for spare more keys in
+// the payload's object (see jsonpath.Scope.Spare).
+func (x *Execution) templateBoundSpare(f *frame, t *jsonpath.Template, input any, in int, spare int) (any, int, *stateError) {
 	if x.m.limit <= 0 {
 		v, err := x.template(f, t, input)
 		return v, 0, err
 	}
-	v, b, err := t.EvalBound(x.scope(f, input), in)
+	sc := x.scope(f, input)
+	sc.Spare = spare
+	v, b, err := t.EvalBound(sc, in)
+	sc.Spare = 0
 	if err != nil {
 		return nil, 0, x.evalErr(f, err, input)
 	}
@@ -460,7 +502,13 @@ func (x *Execution) exitEvent(f *frame, out any) {
 	var typ string
 	if x.recording(f) {
 		typ = exitedType(f.state.Type)
-		d = &Details{Name: f.state.Name, Output: x.textFor(f, out)}
+		d = x.details()
+		switch f.state.Type {
+		case asl.TypeChoice, asl.TypeSucceed:
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true)
+		default:
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true)
+		}
 		if f.pending != nil {
 			d.Assigned = make(map[string]string, f.pending.Len())
 			for k, v := range f.pending.All() {
@@ -537,6 +585,11 @@ func (x *Execution) goTo(f *frame, next string, ns *asl.State, input any, ib int
 	}
 	if checkBounds && ib > 0 {
 		verifyBound(f, input, ib)
+	}
+	if p := f.plan; p != nil && p.st == f.state {
+		f.plan = p.successor(ns)
+	} else {
+		f.plan = nil
 	}
 	f.state = ns
 	f.input = input

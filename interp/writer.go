@@ -166,10 +166,10 @@ func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 		"ExecutionArn":    execArn,
 		"Name":            name,
 		"StateMachineArn": smArn,
-		"Input":           jsonv.String(c.itemIn),
+		"Input":           jsonv.String(c.dist.itemIn),
 		"InputDetails":    map[string]any{"Included": true},
-		"StartDate":       c.began.UTC().Format(time.RFC3339Nano),
-		"StopDate":        c.ended.UTC().Format(time.RFC3339Nano),
+		"StartDate":       c.dist.began.UTC().Format(time.RFC3339Nano),
+		"StopDate":        c.dist.ended.UTC().Format(time.RFC3339Nano),
 		"RedriveCount":    redrives,
 		"RedriveStatus":   "NOT_REDRIVABLE",
 	}

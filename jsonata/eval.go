@@ -68,6 +68,18 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
+	return e.evalIn(input, bindings, nil, nil, opts)
+}
+
+// EvalNamed is EvalWith with the bindings given as names (without '$')
+// and their values, in two slices of the same length; a name given twice
+// takes its last value. A host that binds a few names for each evaluation
+// saves building and walking a map.
+func (e *Expr) EvalNamed(input any, names []string, vals []any, opts Options) (result any, err error) {
+	return e.evalIn(input, nil, names, vals, opts)
+}
+
+func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals []any, opts Options) (result any, err error) {
 	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
@@ -90,6 +102,17 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 	env := &ev.top
 	env.parent = builtinEnv
 	for k, v := range bindings {
+		if f, ok := v.(Function); ok {
+			b, err := hostBuiltin(k, f)
+			if err != nil {
+				return nil, err
+			}
+			v = b
+		}
+		env.set(k, v)
+	}
+	for i, k := range names {
+		v := vals[i]
 		if f, ok := v.(Function); ok {
 			b, err := hostBuiltin(k, f)
 			if err != nil {

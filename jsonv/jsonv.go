@@ -19,9 +19,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Parse decodes one JSON text. Numbers too large for int64 become float64.
@@ -57,7 +59,12 @@ func Marshal(v any) []byte {
 }
 
 // String is Marshal as a string.
-func String(v any) string { return string(Marshal(v)) }
+func String(v any) string {
+	// The buffer is this call's own and never written again: the string
+	// can take it over instead of copying it.
+	b := Marshal(v)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
 
 // Append appends the encoding of v to b.
 func Append(b []byte, v any) []byte {
@@ -161,9 +168,23 @@ const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string literal.
 func AppendString(b []byte, s string) []byte {
+	// Most strings (keys, names, ids) need no escaping: find the first
+	// byte that does, and copy everything before it at once.
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		n := len(b)
+		b = slices.Grow(b, len(s)+2)[:n+len(s)+2]
+		b[n] = '"'
+		copy(b[n+1:], s)
+		b[n+1+len(s)] = '"'
+		return b
+	}
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -206,6 +227,15 @@ func AppendString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// plain marks the bytes a JSON string holds as they are: printable ASCII
+// but the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // Size returns the length in bytes of Marshal(v), stopping early once the
 // count passes limit (when limit > 0), so that checking small payloads

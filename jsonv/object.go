@@ -98,13 +98,29 @@ func (o *Object) find(k string) int {
 		}
 		return -1
 	}
+	// Comparing the first bytes before the strings keeps a scan over a few
+	// short keys (the common object) from calling memequal on each miss.
+	n := len(k)
+	if n == 0 {
+		for i, x := range o.keys {
+			if len(x) == 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	c := k[0]
 	for i, x := range o.keys {
-		if x == k {
+		if len(x) == n && x[0] == c && x == k {
 			return i
 		}
 	}
 	return -1
 }
+
+// Index returns the position of k, -1 when absent, for a caller that
+// reads and then replaces a value (ValueAt, SetAt) with one lookup.
+func (o *Object) Index(k string) int { return o.find(k) }
 
 // Get returns the value of k.
 func (o *Object) Get(k string) (any, bool) {
@@ -133,6 +149,9 @@ func (o *Object) Set(k string, v any) {
 		o.vals[i] = v
 		return
 	}
+	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
+		o.grow()
+	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 	if o.idx != nil {
@@ -151,6 +170,32 @@ func (o *Object) Append(k string, v any) {
 	} else if len(o.keys) > indexAt {
 		o.reindex()
 	}
+}
+
+// Add is Append for an object that was built before and may be full: it
+// grows keys and values together (see grow), one allocation instead of
+// two. Append, for objects being built at their final size, stays small
+// enough to be inlined.
+func (o *Object) Add(k string, v any) {
+	if len(o.keys) == cap(o.keys) || len(o.vals) == cap(o.vals) {
+		o.grow()
+	}
+	o.Append(k, v)
+}
+
+// grow makes room for more keys. A small object's keys and values move
+// together into one larger block, as NewObject lays them out: one
+// allocation where two appends would make two.
+func (o *Object) grow() {
+	n := 2 * max(len(o.keys), 2)
+	var c *Object
+	if n <= 8 {
+		c = NewObject(n)
+	} else {
+		c = &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+	}
+	o.keys = append(c.keys, o.keys...)
+	o.vals = append(c.vals, o.vals...)
 }
 
 func (o *Object) reindex() {

@@ -56,6 +56,10 @@ type Scope struct {
 	// randomness; nil means none of them. It is an interface so that the
 	// interpreter can pass itself without allocating closures per state.
 	Env Env
+	// Spare is room for more keys that EvalBound leaves in a template's
+	// top-level object, for a caller that will add fields to the payload
+	// it owns (a ResultPath of a later state) without growing it.
+	Spare int
 }
 
 // Env is what a Scope needs beyond the input. Each method reports false
@@ -313,11 +317,20 @@ func (p *Path) SetOwned(doc, value any) (any, error) {
 		return set(doc, p.steps, value)
 	}
 	key := p.steps[0].key
-	child, err := set(obj.Value(key), p.steps[1:], value)
+	i := obj.Index(key)
+	var cur any
+	if i >= 0 {
+		cur = obj.ValueAt(i)
+	}
+	child, err := set(cur, p.steps[1:], value)
 	if err != nil {
 		return nil, err
 	}
-	obj.Set(key, child)
+	if i >= 0 {
+		obj.SetAt(i, child)
+	} else {
+		obj.Add(key, child)
+	}
 	return obj, nil
 }
 
@@ -384,4 +397,14 @@ func (p *Path) Bracketed() string {
 		}
 	}
 	return b.String()
+}
+
+// Field returns the field name of a path of one field on the input ($.a,
+// $['a']) and true, "" and false for any other path: a host may place a
+// value there directly.
+func (p *Path) Field() (string, bool) {
+	if p == nil || p.expr != nil || p.root != RootInput || len(p.steps) != 1 || p.steps[0].isIndex {
+		return "", false
+	}
+	return p.steps[0].key, true
 }

@@ -234,6 +234,9 @@ func (t *Template) EvalBound(s *Scope, in int) (any, int, error) {
 	if t.static {
 		return t.literal, t.size, nil
 	}
+	if o, ok := t.root.(*objectNode); ok && s.Spare > 0 {
+		return o.build(s, in, s.Spare)
+	}
 	return t.root.eval(s, in)
 }
 
@@ -300,8 +303,11 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input", e.Path, e.Field)
 }
 
-func (o *objectNode) eval(s *Scope, in int) (any, int, error) {
-	out := jsonv.NewObject(len(o.fields))
+func (o *objectNode) eval(s *Scope, in int) (any, int, error) { return o.build(s, in, 0) }
+
+// build is eval with room for spare more keys.
+func (o *objectNode) build(s *Scope, in int, spare int) (any, int, error) {
+	out := jsonv.NewObject(len(o.fields) + spare)
 	bound := o.fixed
 	for i := range o.fields {
 		f := &o.fields[i]
@@ -420,4 +426,40 @@ func awsFieldOrder(fields []tfield) []tfield {
 		out = append(out, dynFields[i])
 	}
 	return out
+}
+
+// FlatField is one field of a flat template (see FlatFields): a literal
+// Value, or, when Input is set, the value of the input's field Input
+// ("key.$": "$.Input").
+type FlatField struct {
+	Key   string
+	Value any
+	Input string
+	// IsInput says the field reads the input's field Input.
+	IsInput bool
+}
+
+// FlatFields describes a template that EvalInto fills in place and whose
+// every path is one field of the input: its fields in payload order, the
+// fixed part of its size bound, and whether its keys are unique. ok is
+// false for any other template. A host may then build the payload itself
+// with the same result as EvalInto: the same keys in the same order, the
+// same bound (an object or array value bounded by the input's bound).
+func (t *Template) FlatFields() (fields []FlatField, fixed int, unique, ok bool) {
+	if !t.flat {
+		return nil, 0, false, false
+	}
+	o := t.root.(*objectNode)
+	for _, f := range o.fields {
+		ff := FlatField{Key: f.key, Value: f.value}
+		if f.expr != nil {
+			k, isField := f.expr.path.Field()
+			if !isField {
+				return nil, 0, false, false
+			}
+			ff.Input, ff.IsInput = k, true
+		}
+		fields = append(fields, ff)
+	}
+	return fields, o.fixed, o.unique, true
 }

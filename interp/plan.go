@@ -1,0 +1,438 @@
+package interp
+
+import (
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/asl/jsonpath"
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// plan is what enter needs to know of a state that it can run without the
+// general path, worked out once per Machine. A chain of such states (a
+// loop of Pass states with a Result, as in W1) then touches one small
+// record per state, laid out side by side, instead of the definition's
+// large State structs and their parsed paths.
+type plan struct {
+	st   *asl.State
+	next *plan // the plan of st.NextState (nil: none or not planned)
+	// succ are the plans of every state st may go to (Next, Default,
+	// Choice rules, Catchers), so that goTo follows a pointer instead of
+	// looking the next state up.
+	succ []*plan
+	// firsts are the plans of the start states of a Map's processor (one)
+	// or a Parallel's branches, for the frames it starts.
+	firsts []*plan
+	// passResult: a Pass state with a Result placed at the field key of
+	// its input (ResultPath "$.key"), or replacing its input (key "",
+	// no ResultPath), with no InputPath, OutputPath, Parameters or Assign,
+	// not an End state. Other states go through enter's general path.
+	passResult bool
+	key        string
+	result     any
+	resultSize int
+	growth     int
+	// passParams: a Pass state whose Parameters are literals and fields
+	// of its input (jsonpath.Template.FlatFields), with no InputPath,
+	// OutputPath, ResultPath, Result or Assign, not an End state: run in
+	// the input's object when the frame owns it, as Template.EvalInto
+	// would, with no path evaluated.
+	passParams bool
+	fields     []jsonpath.FlatField
+	fixed      int
+	unique     bool
+	// choice: a JSONPath Choice state with no Assign (its own or a
+	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
+	// neither path. Both pass their input on as it is.
+	choice, succeed bool
+}
+
+// buildPlans plans every state of the definition, nested ones included.
+// Field names are interned across the definition, so that a key placed by
+// one state and looked up by the next compares equal by pointer.
+func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
+	var states []*asl.State
+	var walk func(sm *asl.StateMachine)
+	walk = func(sm *asl.StateMachine) {
+		if sm == nil {
+			return
+		}
+		for _, st := range sm.States {
+			states = append(states, st)
+			for _, b := range st.Branches {
+				walk(b)
+			}
+			walk(st.Processor)
+		}
+	}
+	walk(def)
+	// One array, so a chain's records sit next to each other in memory.
+	plans := make([]plan, len(states))
+	byState := make(map[*asl.State]*plan, len(states))
+	for i, st := range states {
+		plans[i].st = st
+		byState[st] = &plans[i]
+	}
+	intern := map[string]string{}
+	for i := range plans {
+		p := &plans[i]
+		st := p.st
+		if st.NextState != nil {
+			p.next = byState[st.NextState]
+		}
+		p.succ = successors(st, byState)
+		if st.Processor != nil {
+			p.firsts = []*plan{byState[startState(st.Processor)]}
+		}
+		for _, b := range st.Branches {
+			p.firsts = append(p.firsts, byState[startState(b)])
+		}
+		planParams(p, intern)
+		planPlain(p)
+		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
+			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
+			continue
+		}
+		switch rp := st.ResultPath; {
+		case !rp.Set:
+		case rp.Null:
+			continue
+		default:
+			k, ok := rp.Path.Field()
+			if !ok {
+				continue
+			}
+			if s, ok := intern[k]; ok {
+				k = s
+			} else {
+				intern[k] = k
+			}
+			p.key = k
+			p.growth = rp.Path.SetGrowth()
+		}
+		p.passResult = true
+		p.result = st.Result
+		p.resultSize = st.ResultSize
+	}
+	return byState
+}
+
+func successors(st *asl.State, byState map[*asl.State]*plan) []*plan {
+	var out []*plan
+	add := func(s *asl.State) {
+		if s == nil {
+			return
+		}
+		p := byState[s]
+		for _, q := range out {
+			if q == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	add(st.NextState)
+	add(st.DefaultState)
+	for _, r := range st.Choices {
+		add(r.NextState)
+	}
+	for _, c := range st.Catch {
+		add(c.NextState)
+	}
+	return out
+}
+
+// first is the plan of the start state of f's i-th child (a Map's
+// iterations all start at the same state), nil when unknown.
+func (f *frame) firstPlan(i int) *plan {
+	p := f.plan
+	if p == nil || p.st != f.state || len(p.firsts) == 0 {
+		return nil
+	}
+	if len(p.firsts) == 1 {
+		return p.firsts[0]
+	}
+	if i < len(p.firsts) {
+		return p.firsts[i]
+	}
+	return nil
+}
+
+// successor is the plan of ns when p knows it, nil otherwise.
+func (p *plan) successor(ns *asl.State) *plan {
+	for _, q := range p.succ {
+		if q.st == ns {
+			return q
+		}
+	}
+	return nil
+}
+
+// planParams marks p passParams when its state qualifies.
+func planParams(p *plan, intern map[string]string) {
+	st := p.st
+	if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || st.HasResult || st.End || st.Parameters == nil ||
+		st.Assign != nil || st.ResultPath.Set || !plainPath(st.InputPath) || !plainPath(st.OutputPath) || st.Parameters.IsStatic() {
+		return
+	}
+	fields, fixed, unique, ok := st.Parameters.FlatFields()
+	if !ok || len(fields) > len(paramVals{}) {
+		return
+	}
+	for i := range fields {
+		for _, k := range []*string{&fields[i].Key, &fields[i].Input} {
+			if s, ok := intern[*k]; ok {
+				*k = s
+			} else {
+				intern[*k] = *k
+			}
+		}
+	}
+	p.passParams, p.fields, p.fixed, p.unique = true, fields, fixed, unique
+}
+
+// planPlain marks p choice or succeed when its state qualifies.
+func planPlain(p *plan) {
+	st := p.st
+	if st.JSONata != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
+		return
+	}
+	switch st.Type {
+	case asl.TypeSucceed:
+		p.succeed = true
+	case asl.TypeChoice:
+		if st.Assign != nil {
+			return
+		}
+		for _, r := range st.Choices {
+			if r.Assign != nil {
+				return
+			}
+		}
+		p.choice = true
+	}
+}
+
+// paramVals holds the values a passParams state reads before it writes.
+type paramVals [8]any
+
+// plainPath reports whether an InputPath or OutputPath passes its value
+// through unchanged.
+func plainPath(p asl.IOPath) bool {
+	return !p.Set || (!p.Null && p.Path != nil && p.Path.IsRoot())
+}
+
+// enterPassParams is enter for a state planned as passParams, on a frame
+// that records nothing and is not under test. It reads every input field
+// first; when the frame does not own its input or a field is missing (the
+// general path builds a new payload or raises the error), it hands over to
+// enterGeneral before anything changed.
+func (x *Execution) enterPassParams(f *frame, p *plan) bool {
+	obj, ok := f.input.(*jsonv.Object)
+	if !ok || obj == nil {
+		return x.enterGeneral(f)
+	}
+	owned := f.owned != nil && mapPointer(obj) == f.owned
+	in := f.inBound
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	var vals paramVals
+	bound := p.fixed
+	for i := range p.fields {
+		fd := &p.fields[i]
+		if !fd.IsInput {
+			vals[i] = fd.Value
+			continue
+		}
+		j := obj.Index(fd.Input)
+		if j < 0 {
+			return x.enterGeneral(f)
+		}
+		v := obj.ValueAt(j)
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			var b int
+			switch y := v.(type) {
+			case string:
+				b = jsonv.StringSize(y)
+			case int64:
+				b = jsonv.IntSize(y)
+			case *jsonv.Object, []any:
+				b = in
+			default:
+				b = jsonv.Size(v, 0)
+			}
+			if b > 0 {
+				bound += b
+			} else {
+				bound = 0 // unknown
+			}
+		}
+	}
+	if in < 0 {
+		bound = 0
+	}
+	x.entered(f)
+	if owned {
+		obj.Reset()
+	} else {
+		// A new payload, the frame's own from now on, with room for a
+		// field a later ResultPath may add (as templateBoundSpare leaves).
+		obj = jsonv.NewObject(len(p.fields) + 1)
+		f.owned = mapPointer(obj)
+	}
+	for i := range p.fields {
+		if p.unique {
+			obj.Append(p.fields[i].Key, vals[i])
+		} else {
+			obj.Set(p.fields[i].Key, vals[i])
+		}
+	}
+	mb := pathBound(p.st.OutputPath, bound)
+	if lim := x.m.limit; lim > 0 {
+		if mb > 0 && mb <= lim {
+			if checkBounds {
+				verifyBound(f, obj, mb)
+			}
+		} else {
+			var ok bool
+			if mb, ok = x.checkSize(f, obj, mb); !ok {
+				return false
+			}
+		}
+	} else {
+		mb = 0
+	}
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	f.state = next.st
+	f.plan = next
+	f.input = obj
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
+
+// entered is what entering a state does on a frame that records nothing
+// (StateEntered counted, not recorded) for a state whose InputPath passes
+// the input as it is.
+func (x *Execution) entered(f *frame) {
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.pending = nil
+	f.enteredPrev = f.last
+	x.nextID++
+	f.enteredID = x.nextID
+	f.last = x.nextID
+	f.eff = f.input
+	f.effBound = f.inBound
+}
+
+// enterChoice is enter for a state planned as choice.
+func (x *Execution) enterChoice(f *frame, p *plan) bool {
+	x.entered(f)
+	st := p.st
+	r, serr := x.choose(f, x.scope(f, f.input))
+	if serr != nil {
+		x.raise(f, serr)
+		return false
+	}
+	next, ns := st.Default, st.DefaultState
+	if r != nil {
+		next, ns = r.Next, r.NextState
+	}
+	if next == "" {
+		x.raise(f, noChoiceMatched(f))
+		return false
+	}
+	// StateExited: no variables to bind, no payload check (a Choice
+	// passes on its input, already within the limit).
+	x.nextID++
+	f.last = x.nextID
+	return x.goTo(f, next, ns, f.input, pathBound(st.OutputPath, f.effBound))
+}
+
+// enterSucceed is enter for a state planned as succeed.
+func (x *Execution) enterSucceed(f *frame, p *plan) bool {
+	x.entered(f)
+	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
+}
+
+// planOf returns f's plan for its current state, nil when it has none.
+func (x *Execution) planOf(f *frame) *plan {
+	if p := f.plan; p != nil && p.st == f.state {
+		return p
+	}
+	p := x.m.plans[f.state]
+	f.plan = p
+	return p
+}
+
+// enterPassResult is enter for a state planned as passResult, on a frame
+// that records nothing and is not under test: the same steps as the
+// general path (events counted, ownership, ResultPath, size check, move
+// on) without the general path's questions.
+func (x *Execution) enterPassResult(f *frame, p *plan) bool {
+	x.entered(f)
+	merged, mb := p.result, p.resultSize
+	if p.key != "" {
+		obj, ok := f.input.(*jsonv.Object)
+		if !ok || obj == nil {
+			// Not an object: the general path raises the error.
+			return x.withResult(f, p.result, p.resultSize)
+		}
+		if f.owned != nil && mapPointer(obj) == f.owned {
+			// The input is this frame's own copy and the result a literal
+			// of the definition: set the field in place.
+			if i := obj.Index(p.key); i >= 0 {
+				obj.SetAt(i, p.result)
+			} else {
+				obj.Add(p.key, p.result)
+			}
+		} else {
+			obj = obj.With(p.key, p.result)
+			f.owned = mapPointer(obj)
+		}
+		merged = obj
+		mb = 0
+		if f.inBound > 0 && p.resultSize > 0 {
+			mb = f.inBound + p.resultSize + p.growth
+		}
+	}
+	mb = pathBound(p.st.OutputPath, mb)
+	if lim := x.m.limit; lim > 0 {
+		if mb > 0 && mb <= lim {
+			if checkBounds {
+				verifyBound(f, merged, mb)
+			}
+		} else {
+			var ok bool
+			if mb, ok = x.checkSize(f, merged, mb); !ok {
+				return false
+			}
+		}
+	} else {
+		mb = 0
+	}
+	// StateExited: no variables to bind.
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	if checkBounds && mb > 0 {
+		verifyBound(f, merged, mb)
+	}
+	f.state = next.st
+	f.plan = next
+	f.input = merged
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
