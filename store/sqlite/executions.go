@@ -67,6 +67,15 @@ func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
 	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
 }
 
+var _ store.QueuedCommitter = (*Store)(nil)
+
+// CommitStepQueued is CommitStep, calling queued once the step is in the
+// committer's queue: the committer applies ops in the order they were
+// queued, so any write queued after that point commits after this step.
+func (s *Store) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
+	return s.writeQueued(ctx, func(w *writer) error { return applyStep(w, &step) }, queued)
+}
+
 // applyStep is one step inside the committer's transaction. The seq check
 // comes first, so a conflicting step writes nothing and its savepoint has
 // nothing to undo.

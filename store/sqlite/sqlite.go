@@ -443,6 +443,12 @@ type op struct {
 // write runs fn on the committer inside the next group commit and returns
 // once that commit is durable (or fn failed).
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
+	return s.writeQueued(ctx, fn, nil)
+}
+
+// writeQueued is write, calling queued (when not nil) once the op is in
+// the committer's queue.
+func (s *Store) writeQueued(ctx context.Context, fn func(w *writer) error, queued func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -459,6 +465,9 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 		return ctx.Err()
 	}
 	s.mu.RUnlock()
+	if queued != nil {
+		queued()
+	}
 	select {
 	case err := <-o.done:
 		return err
