@@ -126,6 +126,57 @@ type live struct {
 	billed int64  // transitions committed so far
 	elem   *list.Element
 	gone   bool // evicted: reload before use
+	// exact is set on a copy that has made every step of its execution
+	// (started here, not replayed); armed is then every kind of task
+	// timer its steps have added, so ending a task deletes only those
+	// kinds (none for an activity without TimeoutSeconds or
+	// HeartbeatSeconds) instead of trying all four. Kinds, not refs: a
+	// byte per execution, whatever it waits for.
+	exact bool
+	armed timerKinds
+}
+
+// timerKinds is a set of task timer kinds.
+type timerKinds uint8
+
+const (
+	armedTask timerKinds = 1 << iota
+	armedHeartbeat
+	armedNested
+	armedInvoke
+	armedAll = armedTask | armedHeartbeat | armedNested | armedInvoke
+)
+
+// arm records that a step adds a task timer of kind.
+func (l *live) arm(kind string) {
+	switch kind {
+	case store.TimerTask:
+		l.armed |= armedTask
+	case store.TimerHeartbeat:
+		l.armed |= armedHeartbeat
+	case store.TimerNested:
+		l.armed |= armedNested
+	case store.TimerInvoke:
+		l.armed |= armedInvoke
+	}
+}
+
+// taskTimers are the timers a task of ref may have, to delete when it ends.
+func (l *live) taskTimers(ref int64) []store.Timer {
+	armed := l.armed
+	if !l.exact {
+		armed = armedAll
+	}
+	var out []store.Timer
+	for _, k := range [...]struct {
+		bit  timerKinds
+		kind string
+	}{{armedTask, store.TimerTask}, {armedHeartbeat, store.TimerHeartbeat}, {armedNested, store.TimerNested}, {armedInvoke, store.TimerInvoke}} {
+		if armed&k.bit != 0 {
+			out = append(out, store.Timer{ExecutionArn: l.arn, Ref: ref, Kind: k.kind})
+		}
+	}
+	return out
 }
 
 // machinePair holds one definition's machines: live records history for
@@ -334,7 +385,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		StateMachineAliasArn:   o.aliasArn,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
-	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn}
+	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn, exact: true}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -594,7 +645,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		switch ev.Kind {
 		case interp.TaskSucceeded, interp.TaskFailed, interp.TaskTimedOut:
 			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, ev.Ref, l.seed))
-			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, ev.Ref)...)
+			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(ev.Ref)...)
 		case interp.TimerFired:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: ev.Ref, Kind: store.TimerState})
 		}
@@ -651,7 +702,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState, Due: c.Due})
 		case interp.Cancel:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState})
-			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, c.Ref)...)
+			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(c.Ref)...)
 			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, c.Ref, l.seed))
 		}
 	}
@@ -662,16 +713,10 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		}
 		sp.Final = f
 	}
-	return sp
-}
-
-func taskTimers(arn string, ref int64) []store.Timer {
-	return []store.Timer{
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerTask},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerHeartbeat},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerNested},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerInvoke},
+	for _, t := range sp.AddTimers {
+		l.arm(t.Kind)
 	}
+	return sp
 }
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,
