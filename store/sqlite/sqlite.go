@@ -91,6 +91,10 @@ func DefaultOptions() Options {
 // ErrClosed is returned by writes made after Close.
 var ErrClosed = errors.New("store/sqlite: closed")
 
+// maxIDs bounds writer.ids: past it the map starts again empty. The
+// executions in flight are what it needs to hold.
+const maxIDs = 16384
+
 // maxBatch caps one group commit so a long queue cannot hold every op in
 // it hostage to one huge transaction.
 const maxBatch = 256
@@ -232,7 +236,7 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		ops:  make(chan *op, 4*maxBatch),
 		done: make(chan struct{}),
 	}
-	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}}
+	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}}
 	go s.commitLoop(s.w)
 	return s, nil
 }
@@ -509,6 +513,16 @@ type writer struct {
 	stmts map[string]*sql.Stmt
 	errs  []error
 
+	// ids maps the ARNs of executions being stepped to their row ids,
+	// which never change while the row exists: a step then needs no read
+	// to find its row. An entry goes when its execution ends, when an op
+	// fails (its rolled-back insert may have been the row), when a batch
+	// fails, and when executions are purged (a row id can be reused).
+	ids map[string]int64
+	// eventStmts are the multi-row event INSERTs, by row count.
+	eventStmts [maxEventRows + 1]*sql.Stmt
+	args       []any // reused for their arguments
+
 	// Counted so tests and benchmarks can see how well commits group;
 	// updated before callers are answered.
 	batches, batched atomic.Int64
@@ -594,6 +608,7 @@ func (w *writer) commit(batch []*op) {
 	// in the batch committed, whatever its own op said.
 	failAll := func(err error) {
 		w.exec("ROLLBACK")
+		clear(w.ids)
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -613,6 +628,7 @@ func (w *writer) commit(batch []*op) {
 		}
 		if err := o.fn(w); err != nil {
 			errs[i] = err
+			clear(w.ids)
 			// Some errors (I/O, full disk) make SQLite roll the whole
 			// transaction back, and then the savepoint is gone too.
 			if _, rerr := w.exec("ROLLBACK TO op"); rerr != nil {
