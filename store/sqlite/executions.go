@@ -48,7 +48,7 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 	e := p.Execution
 	step := p.Step
 	step.ExecutionArn, step.Seq = e.Arn, 0
-	return s.write(ctx, func(w *writer) error {
+	return s.writeStep(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
 			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
@@ -61,11 +61,11 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 			return err
 		}
 		return applyStep(w, &step)
-	})
+	}, nil)
 }
 
 func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
-	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
+	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) }, nil)
 }
 
 var _ store.QueuedCommitter = (*Store)(nil)
@@ -74,7 +74,7 @@ var _ store.QueuedCommitter = (*Store)(nil)
 // committer's queue: the committer applies ops in the order they were
 // queued, so any write queued after that point commits after this step.
 func (s *Store) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
-	return s.writeQueued(ctx, func(w *writer) error { return applyStep(w, &step) }, queued)
+	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) }, queued)
 }
 
 // applyStep is one step inside the committer's transaction. The seq check
@@ -304,6 +304,7 @@ func insertEvents(w *writer, id int64, evs []store.Event) error {
 		if err != nil {
 			return err
 		}
+		w.wrote = true
 		evs = evs[n:]
 	}
 	return nil

@@ -442,21 +442,31 @@ type op struct {
 	fn    func(w *writer) error
 	state atomic.Int32
 	done  chan error // buffered: the committer never waits on a caller
+	// bare ops (steps) run without a savepoint of their own: a step
+	// refused by its checks (a stale seq, a name taken) has written
+	// nothing, so there is nothing to undo, and steps are most of the
+	// writes. One that fails once it has written makes the committer roll
+	// the batch back and run it again, every op in a savepoint.
+	bare bool
 }
 
 // write runs fn on the committer inside the next group commit and returns
 // once that commit is durable (or fn failed).
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
-	return s.writeQueued(ctx, fn, nil)
+	return s.writeOp(ctx, &op{fn: fn}, nil)
 }
 
-// writeQueued is write, calling queued (when not nil) once the op is in
-// the committer's queue.
-func (s *Store) writeQueued(ctx context.Context, fn func(w *writer) error, queued func()) error {
+// writeStep is write for a step (see op.bare), calling queued (when not
+// nil) once the op is in the committer's queue.
+func (s *Store) writeStep(ctx context.Context, fn func(w *writer) error, queued func()) error {
+	return s.writeOp(ctx, &op{fn: fn, bare: true}, queued)
+}
+
+func (s *Store) writeOp(ctx context.Context, o *op, queued func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o := &op{fn: fn, done: make(chan error, 1)}
+	o.done = make(chan error, 1)
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -512,6 +522,7 @@ type writer struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 	errs  []error
+	wrote bool // the current op has changed a row
 
 	// ids maps the ARNs of executions being stepped to their row ids,
 	// which never change while the row exists: a step then needs no read
@@ -526,6 +537,7 @@ type writer struct {
 	// Counted so tests and benchmarks can see how well commits group;
 	// updated before callers are answered.
 	batches, batched atomic.Int64
+	redone           atomic.Int64 // batches run again, every op in a savepoint
 }
 
 // The writer's statements run under a context that is never cancelled: a
@@ -550,7 +562,13 @@ func (w *writer) exec(query string, args ...any) (sql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(bg, args...)
+	res, err := st.ExecContext(bg, args...)
+	if err == nil && !w.wrote {
+		if n, nerr := res.RowsAffected(); nerr != nil || n > 0 {
+			w.wrote = true
+		}
+	}
+	return res, err
 }
 
 // execN runs query and returns how many rows it changed.
@@ -617,18 +635,38 @@ func (w *writer) commit(batch []*op) {
 		answer()
 	}
 
+	safe := false // every op in a savepoint
+again:
 	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
 		failAll(fmt.Errorf("store/sqlite: begin: %w", err))
 		return
 	}
 	for i, o := range live {
-		if _, err := w.exec("SAVEPOINT op"); err != nil {
-			failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
-			return
+		bare := o.bare && !safe
+		if !bare {
+			if _, err := w.exec("SAVEPOINT op"); err != nil {
+				failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
+				return
+			}
 		}
+		w.wrote = false
 		if err := o.fn(w); err != nil {
 			errs[i] = err
+			// Its rolled-back insert may have been a remembered row.
 			clear(w.ids)
+			if bare {
+				if w.wrote || !cleanRefusal(err) {
+					// Written, or failed in a way that may have ended
+					// the transaction: nothing short of the whole batch
+					// can be undone, so undo it and run it again.
+					w.exec("ROLLBACK")
+					clear(errs)
+					safe = true
+					w.redone.Add(1)
+					goto again
+				}
+				continue
+			}
 			// Some errors (I/O, full disk) make SQLite roll the whole
 			// transaction back, and then the savepoint is gone too.
 			if _, rerr := w.exec("ROLLBACK TO op"); rerr != nil {
@@ -636,9 +674,11 @@ func (w *writer) commit(batch []*op) {
 				return
 			}
 		}
-		if _, err := w.exec("RELEASE op"); err != nil {
-			failAll(fmt.Errorf("store/sqlite: release: %w", err))
-			return
+		if !bare {
+			if _, err := w.exec("RELEASE op"); err != nil {
+				failAll(fmt.Errorf("store/sqlite: release: %w", err))
+				return
+			}
 		}
 	}
 	if _, err := w.exec("COMMIT"); err != nil {
@@ -646,6 +686,14 @@ func (w *writer) commit(batch []*op) {
 		return
 	}
 	answer()
+}
+
+// cleanRefusal tells the errors with which a step is refused by its own
+// checks, before it has written anything and without ending the
+// transaction.
+func cleanRefusal(err error) bool {
+	return errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrAlreadyExists) || errors.Is(err, store.ErrNoShards)
 }
 
 // sqliteCode is the extended result code of a SQLite error, 0 for others.
