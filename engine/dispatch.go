@@ -295,16 +295,22 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	done := make(chan error, 1)
 	go func() {
 		err := e.applyFenced(cctx, arn, ev, c, store.Fence{}, func() { once.Do(func() { close(held) }) })
-		e.endClaim(c.Token)
-		err = e.claimed(act, err)
 		select {
 		case <-held:
-			if err != nil && !errors.Is(err, errNotClaimed) {
-				e.log.Warn("recording a task handed out as started", "execution", arn, "err", err)
+			// The worker has the task. Rather than queue it for another
+			// poller at once (a second delivery), try to record the claim
+			// again: it fails for good only once the task has gone (the
+			// worker has answered) or the execution has ended.
+			for try := 0; err != nil && try < 3 && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) && !errors.Is(err, errIgnored); try++ {
+				err = e.applyFenced(cctx, arn, ev, c, store.Fence{}, nil)
+			}
+			if err != nil && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) && !errors.Is(err, errIgnored) {
+				e.log.Warn("recording a task handed out as started; it stays queued and is handed out again", "execution", arn, "err", err)
 			}
 		default:
 		}
-		done <- err
+		e.endClaim(c.Token)
+		done <- e.claimed(act, err)
 	}()
 	select {
 	case <-held:
