@@ -19,12 +19,21 @@
 // The committer takes the first op waiting, drains whatever else is queued
 // (up to maxBatch), and applies the lot in one transaction, each op inside
 // its own SAVEPOINT: an op that fails, such as a step with a stale Seq, is
-// rolled back to its savepoint and fails alone while the others go on. The
-// transaction then commits once, which with Options.Sync costs one fsync
+// rolled back to its savepoint and fails alone while the others go on.
+// Steps, most of the writes, skip the savepoint: one refused by its checks
+// has written nothing, and one that fails after writing makes the
+// committer roll the batch back and run it again, every op in a savepoint
+// (op.bare). The transaction then commits once, which with Options.Sync costs one fsync
 // for the whole batch, and only then is each caller answered. So a caller
 // returns only once its write is durable, yet N executions writing at once
 // share the fsyncs: the batch grows by itself while the previous one is
 // being synced, with no timer or added latency when the store is idle.
+// Checkpoints, which copy the WAL into the database file, run beside the
+// committer on a connection of their own (checkpointLoop).
+//
+// CommitStepQueued (store.QueuedCommitter) tells its caller when its step
+// has its place in the queue, before the commit: the engine answers a
+// worker's long poll then, while the claim of the task is committed.
 //
 // A caller whose context ends while its op is still queued gets the
 // context's error and the op is dropped; once the committer has taken the
