@@ -399,20 +399,33 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
+	// Kept before finishStep wakes a poller for its task, and locked
+	// until finishStep is done: the poller's claim then finds this copy
+	// rather than loading one of its own from the store.
+	l.mu.Lock()
 	if x.Status == interp.Running {
 		e.keep(l)
 	}
+	e.finishStep(l, cmds, step.AddTasks)
+	l.mu.Unlock()
 	return rec, nil
 }
 
 // keep puts an execution into the in-memory set, dropping the least
 // recently used beyond MaxLive.
-func (e *Engine) keep(l *live) {
+func (e *Engine) keep(l *live) *live {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if old, ok := e.live[l.arn]; ok && old != l {
-		e.lru.Remove(old.elem)
+	if old, ok := e.live[l.arn]; ok {
+		// The first copy kept wins: every copy is made from the store
+		// after the step that made it worth keeping, so the one kept is
+		// as new as l, and may have moved on since. Two copies both
+		// taking steps would each be stale to the other.
+		if old != l {
+			l.gone = true
+		}
+		e.lru.MoveToFront(old.elem)
+		return old
 	}
 	e.live[l.arn] = l
 	l.elem = e.lru.PushFront(l)
@@ -423,6 +436,7 @@ func (e *Engine) keep(l *live) {
 		delete(e.live, v.arn)
 		v.gone = true
 	}
+	return l
 }
 
 func (e *Engine) evict(arn string) {
@@ -451,14 +465,7 @@ func (e *Engine) acquire(ctx context.Context, arn string) (*live, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.mu.Lock()
-			if existing, ok := e.live[arn]; ok {
-				l = existing // someone else loaded it first
-				e.mu.Unlock()
-			} else {
-				e.mu.Unlock()
-				e.keep(l)
-			}
+			l = e.keep(l) // or the copy someone else loaded first
 		}
 		l.mu.Lock()
 		if !l.gone {
