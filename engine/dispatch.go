@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/statecraft/statecraft/interp"
@@ -259,16 +258,6 @@ var (
 // claim hands t to worker: it records ActivityStarted and claims the task
 // in one commit. errBeingClaimed: another poller of this node is at it;
 // errNotClaimed: the task has gone or was claimed elsewhere.
-//
-// On a store of one node that queues steps for a group commit (SQLite),
-// the task is handed out as soon as its claim is applied in memory and
-// queued, without waiting for that commit's fsync: the execution's lock is
-// held until the commit ends, so the worker's answer (or a release) is
-// applied after it. Delivery is at least once, as AWS's is: should the
-// commit never happen (the process dies first), the task is still queued
-// in the store and is handed out again with the same token, and the first
-// worker's answer is still accepted. On a shared store the claim commits
-// first: another node may be claiming the same task.
 func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error {
 	if isExpressArn(t.ExecutionArn) {
 		return e.claimExpress(t, worker)
@@ -278,56 +267,11 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	}
 	// The claim is not the poller's to cancel: once committed the task is
 	// recorded as started, and a poller gone meanwhile hands it back.
-	cctx := context.WithoutCancel(ctx)
-	arn, act := t.ExecutionArn, t.ActivityArn
-	ev := interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}
-	c := &store.TaskClaim{Token: t.Token, WorkerName: worker}
-	if _, ok := e.st.(store.QueuedCommitter); !ok || e.cl != nil {
-		err := e.applyFenced(cctx, arn, ev, c, store.Fence{}, nil)
-		e.endClaim(c.Token)
-		if err = e.claimed(act, err); err == nil {
-			t.Started, t.WorkerName = true, worker
-		}
-		return err
-	}
-	held := make(chan struct{})
-	var once sync.Once
-	done := make(chan error, 1)
-	go func() {
-		err := e.applyFenced(cctx, arn, ev, c, store.Fence{}, func() { once.Do(func() { close(held) }) })
-		select {
-		case <-held:
-			// The worker has the task. Rather than queue it for another
-			// poller at once (a second delivery), try to record the claim
-			// again: it fails for good only once the task has gone (the
-			// worker has answered) or the execution has ended.
-			for try := 0; err != nil && try < 3 && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) && !errors.Is(err, errIgnored); try++ {
-				err = e.applyFenced(cctx, arn, ev, c, store.Fence{}, nil)
-			}
-			if err != nil && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) && !errors.Is(err, errIgnored) {
-				e.log.Warn("recording a task handed out as started; it stays queued and is handed out again", "execution", arn, "err", err)
-			}
-		default:
-		}
-		e.endClaim(c.Token)
-		done <- e.claimed(act, err)
-	}()
-	select {
-	case <-held:
-	case err := <-done:
-		if err != nil {
-			return err
-		}
-	}
-	t.Started, t.WorkerName = true, worker
-	return nil
-}
-
-// claimed maps the outcome of a claim's step to claim's errors, waking
-// pollers when the task may still be queued.
-func (e *Engine) claimed(activityArn string, err error) error {
+	err := e.apply(context.WithoutCancel(ctx), t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}, &store.TaskClaim{Token: t.Token, WorkerName: worker})
+	e.endClaim(t.Token)
 	switch {
 	case err == nil:
+		t.Started, t.WorkerName = true, worker
 		return nil
 	case errors.Is(err, errNotRunning), errors.Is(err, ErrExecutionDoesNotExist):
 		return errNotClaimed // the execution ended meanwhile: its tasks are closed
@@ -335,10 +279,10 @@ func (e *Engine) claimed(activityArn string, err error) error {
 		// Claimed elsewhere, closed, or this node's copy was behind. If
 		// it is still queued, pollers that skipped it while it was being
 		// claimed may be asleep: make them look.
-		e.notifyActivity(activityArn, nil)
+		e.notifyActivity(t.ActivityArn, nil)
 		return errNotClaimed
 	default:
-		e.notifyActivity(activityArn, nil) // still queued: let another poller try
+		e.notifyActivity(t.ActivityArn, nil) // still queued: let another poller try
 		return err
 	}
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -154,91 +153,5 @@ func TestDispatchManyPollers(t *testing.T) {
 		if k != 1 {
 			t.Errorf("task %s handed out %d times", tok, k)
 		}
-	}
-}
-
-// slowClaims is a store.QueuedCommitter whose claims commit only once
-// gate is closed, after reporting them queued at once; failFor's claims
-// fail instead, as commits that never reach the disk.
-type slowClaims struct {
-	store.Store
-	gate    chan struct{}
-	failFor string
-}
-
-func (s *slowClaims) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
-	queued()
-	return s.CommitStep(ctx, step)
-}
-
-func (s *slowClaims) CommitStep(ctx context.Context, step store.StepParams) error {
-	if len(step.ClaimTasks) > 0 {
-		if step.ClaimTasks[0].WorkerName == s.failFor {
-			return errors.New("the disk went away")
-		}
-		<-s.gate
-	}
-	return s.Store.CommitStep(ctx, step)
-}
-
-// On a store that queues steps for a group commit, a poller is handed its
-// task once the claim is queued, before it is durable; the worker's answer
-// waits for that commit, so the history is in order. A claim that never
-// commits leaves the task queued: the next poller gets it, same token, and
-// the first worker's answer is still accepted, once.
-func TestHandOutBeforeClaimCommits(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		failFor string // the worker whose claim never commits
-	}{
-		{"claim commits", ""},
-		{"claim never commits", "w1"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			st := &slowClaims{Store: memstore.New(), gate: make(chan struct{}), failFor: tc.failFor}
-			h := newHarness(t, st)
-			sm := h.machine(activityMachine(""))
-			ctx := context.Background()
-			rec, err := h.eng.StartExecution(ctx, sm, "x", input(`{}`), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The claim's commit is held (or fails), so the poll can only
-			// return before it has committed.
-			task, err := h.eng.GetActivityTask(ctx, actArn, "w1", time.Minute)
-			if err != nil || task == nil || !task.Started || task.WorkerName != "w1" {
-				t.Fatalf("GetActivityTask = %+v, %v", task, err)
-			}
-			var second *store.Task
-			if tc.failFor != "" {
-				close(st.gate)
-				second, err = h.eng.GetActivityTask(ctx, actArn, "w2", time.Minute)
-				if err != nil || second == nil || second.Token != task.Token {
-					t.Fatalf("the next poller got %+v, %v; want the task again, token %s", second, err, task.Token)
-				}
-			}
-			answered := make(chan error, 1)
-			go func() { answered <- h.eng.SendTaskSuccess(ctx, task.Token, `{"by":"w1"}`) }()
-			if tc.failFor == "" {
-				close(st.gate)
-			}
-			if err := <-answered; err != nil {
-				t.Fatalf("the first worker's answer: %v", err)
-			}
-			if second != nil {
-				if err := h.eng.SendTaskSuccess(ctx, second.Token, `{"by":"w2"}`); !errors.Is(err, ErrTaskTimedOut) {
-					t.Fatalf("the second delivery's answer: %v, want %v", err, ErrTaskTimedOut)
-				}
-			}
-			end := h.wait(rec.Arn)
-			if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
-				t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
-			}
-			got := fmt.Sprint(h.types(rec.Arn))
-			want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
-			if got != want {
-				t.Errorf("history %s, want %s", got, want)
-			}
-		})
 	}
 }

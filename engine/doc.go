@@ -9,11 +9,7 @@
 // status) is committed in one store transaction before anything is acted
 // on, so a crash at any moment repeats no transition and loses no
 // accepted execution. Tasks are delivered at least once and are
-// identified by their token. The one step acted on before it is durable
-// is an activity task's claim (ActivityStarted), on a store that queues
-// steps for a group commit (SQLite): the worker's long poll is answered
-// once the claim is queued, and should it never commit, the task is still
-// queued and is handed out again with the same token (dispatch.go).
+// identified by their token.
 //
 // Executions are event-sourced: the engine keeps recently used executions
 // in memory (Options.MaxLive) and rebuilds any other by replaying its

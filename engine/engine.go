@@ -532,17 +532,13 @@ func (e *Engine) replay(ctx context.Context, rec *store.Execution) (*live, error
 // dropped, and the event is applied once more to the state replayed from
 // the store.
 func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim) error {
-	return e.applyFenced(ctx, arn, ev, claim, store.Fence{}, nil)
+	return e.applyFenced(ctx, arn, ev, claim, store.Fence{})
 }
 
 // applyFenced is apply for a write made on a shard's behalf (a timer
 // firing): the step carries the shard's fence, and the store refuses it
 // with ErrFenced when another node has taken the shard.
-//
-// held, when not nil, is called (perhaps more than once) when a claim's
-// step has been applied in memory and queued for its commit, under the
-// execution's lock, which is held until that commit ends: see claim.
-func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, held func()) error {
+func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
 	// On one node a conflict means this copy was behind a step of the
 	// same process (rare: one retry); on a shared store, other nodes'
 	// steps (a Map's iterations answered through different nodes) can
@@ -554,7 +550,7 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 	}
 	var err error
 	for range tries {
-		err = e.applyOnce(ctx, arn, ev, claim, fence, held)
+		err = e.applyOnce(ctx, arn, ev, claim, fence)
 		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
@@ -567,7 +563,7 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 // never handed out without its ActivityStarted, nor recorded as started
 // without being handed out; the claim fails with ErrConflict when another
 // poller has the task.
-func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, held func()) error {
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
@@ -588,7 +584,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
 				return errIgnored // closed, or claimed: nothing to retry
 			}
-			err := e.commitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}}, held)
+			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {
 				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
 					l.gone = true
@@ -611,7 +607,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	if claim != nil {
 		step.ClaimTasks = []store.TaskClaim{*claim}
 	}
-	if err := e.commitStep(ctx, step, held); err != nil {
+	if err := e.st.CommitStep(ctx, step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.
 		l.gone = true
 		e.evict(arn)
@@ -622,17 +618,6 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	x.History = x.History[:0]
 	e.finishStep(l, cmds, step.AddTasks)
 	return nil
-}
-
-// commitStep commits a step, calling held (when not nil) once it is
-// queued, on a store that queues steps for a group commit.
-func (e *Engine) commitStep(ctx context.Context, step store.StepParams, held func()) error {
-	if held != nil {
-		if qc, ok := e.st.(store.QueuedCommitter); ok {
-			return qc.CommitStepQueued(ctx, step, held)
-		}
-	}
-	return e.st.CommitStep(ctx, step)
 }
 
 // buildStep turns what the interpreter produced into one store step.

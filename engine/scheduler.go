@@ -145,7 +145,7 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 	case store.TimerHeartbeat:
 		ev = interp.Event{Kind: interp.TaskTimedOut, Ref: t.Ref, Error: interp.ErrHeartbeatTimeout}
 	}
-	err := e.applyFenced(ctx, t.ExecutionArn, ev, nil, t.Fence, nil)
+	err := e.applyFenced(ctx, t.ExecutionArn, ev, nil, t.Fence)
 	switch {
 	case err == nil:
 	case e.fenced(err, t.Fence):

@@ -335,18 +335,6 @@ type Notifier interface {
 	Listen(ctx context.Context, fn func(channel, payload string)) error
 }
 
-// QueuedCommitter is a Store whose CommitStep queues a step for a group
-// commit shared with other callers. CommitStepQueued is CommitStep that
-// also calls queued, once, as soon as the step has its place in the commit
-// order: before it is durable, and before any write queued later by anyone.
-// Its outcome is still the returned error: queued says nothing of success.
-// The engine uses it to answer a worker's long poll while the claim of the
-// task it hands out is being committed (the task stays queued in the store,
-// so it is handed out again, same token, if the commit never happens).
-type QueuedCommitter interface {
-	CommitStepQueued(ctx context.Context, step StepParams, queued func()) error
-}
-
 // Notification channels.
 const (
 	ChannelActivity = "statecraft_activity" // a task was queued; payload: its activity ARN

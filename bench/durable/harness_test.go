@@ -332,27 +332,8 @@ func newEnvOn(tb testing.TB, st store.Store, opts engine.Options) *env {
 	var engineStore store.Store = cs
 	if n, ok := st.(store.Notifier); ok {
 		engineStore = notifyingStore{cs, n}
-	} else if q, ok := st.(store.QueuedCommitter); ok {
-		engineStore = queuingStore{cs, q}
 	}
 	return startEnv(tb, st, cs, engineStore, opts)
-}
-
-// queuingStore shows the engine the store.QueuedCommitter of a
-// countingStore's store (SQLite's), as the server does: the engine then
-// answers a poller once the claim of its task is queued for the group
-// commit, not once it is durable.
-type queuingStore struct {
-	*countingStore
-	q store.QueuedCommitter
-}
-
-func (s queuingStore) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
-	err := s.q.CommitStepQueued(ctx, step, queued)
-	if err == nil {
-		s.count(step.ExecutionArn, &step)
-	}
-	return err
 }
 
 // startEnv runs an engine on engineStore, which wraps cs, which counts

@@ -61,9 +61,7 @@ func countEvents(t *testing.T, st store.Store, arn, typ string) int {
 }
 
 // cancelOnClaim ends the poller's context as soon as its claim of a task
-// has committed (or, where the engine hands the task out once the claim is
-// queued for its commit, as soon as it is queued): the worker gave up its
-// GetActivityTask just then.
+// has committed: the worker gave up its GetActivityTask just then.
 type cancelOnClaim struct {
 	*sqlite.Store
 	cancel context.CancelFunc
@@ -71,27 +69,11 @@ type cancelOnClaim struct {
 
 func (s *cancelOnClaim) CommitStep(ctx context.Context, step store.StepParams) error {
 	err := s.Store.CommitStep(ctx, step)
-	if err == nil && len(step.ClaimTasks) > 0 {
-		s.cancelOnce()
-	}
-	return err
-}
-
-func (s *cancelOnClaim) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
-	if len(step.ClaimTasks) == 0 {
-		return s.Store.CommitStepQueued(ctx, step, queued)
-	}
-	return s.Store.CommitStepQueued(ctx, step, func() {
-		s.cancelOnce()
-		queued()
-	})
-}
-
-func (s *cancelOnClaim) cancelOnce() {
-	if s.cancel != nil {
+	if err == nil && len(step.ClaimTasks) > 0 && s.cancel != nil {
 		s.cancel()
 		s.cancel = nil
 	}
+	return err
 }
 
 // A poller that goes away while it is being handed a task must not take

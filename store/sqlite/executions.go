@@ -61,20 +61,11 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 			return err
 		}
 		return applyStep(w, &step)
-	}, nil)
+	})
 }
 
 func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
-	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) }, nil)
-}
-
-var _ store.QueuedCommitter = (*Store)(nil)
-
-// CommitStepQueued is CommitStep, calling queued once the step is in the
-// committer's queue: the committer applies ops in the order they were
-// queued, so any write queued after that point commits after this step.
-func (s *Store) CommitStepQueued(ctx context.Context, step store.StepParams, queued func()) error {
-	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) }, queued)
+	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) })
 }
 
 // applyStep is one step inside the committer's transaction. The seq check

@@ -31,10 +31,6 @@
 // Checkpoints, which copy the WAL into the database file, run beside the
 // committer on a connection of their own (checkpointLoop).
 //
-// CommitStepQueued (store.QueuedCommitter) tells its caller when its step
-// has its place in the queue, before the commit: the engine answers a
-// worker's long poll then, while the claim of the task is committed.
-//
 // A caller whose context ends while its op is still queued gets the
 // context's error and the op is dropped; once the committer has taken the
 // op, the caller waits for its outcome (one batch at most), so a context
@@ -490,16 +486,15 @@ type op struct {
 // write runs fn on the committer inside the next group commit and returns
 // once that commit is durable (or fn failed).
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
-	return s.writeOp(ctx, &op{fn: fn}, nil)
+	return s.writeOp(ctx, &op{fn: fn})
 }
 
-// writeStep is write for a step (see op.bare), calling queued (when not
-// nil) once the op is in the committer's queue.
-func (s *Store) writeStep(ctx context.Context, fn func(w *writer) error, queued func()) error {
-	return s.writeOp(ctx, &op{fn: fn, bare: true}, queued)
+// writeStep is write for a step (see op.bare).
+func (s *Store) writeStep(ctx context.Context, fn func(w *writer) error) error {
+	return s.writeOp(ctx, &op{fn: fn, bare: true})
 }
 
-func (s *Store) writeOp(ctx context.Context, o *op, queued func()) error {
+func (s *Store) writeOp(ctx context.Context, o *op) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -516,9 +511,6 @@ func (s *Store) writeOp(ctx context.Context, o *op, queued func()) error {
 		return ctx.Err()
 	}
 	s.mu.RUnlock()
-	if queued != nil {
-		queued()
-	}
 	select {
 	case err := <-o.done:
 		return err

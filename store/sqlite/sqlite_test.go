@@ -266,7 +266,7 @@ func TestFailingStepFailsAlone(t *testing.T) {
 					if arn == "c" { // an op in a savepoint of its own, between steps
 						errs[i] = s.write(ctx, fn)
 					} else {
-						errs[i] = s.writeStep(ctx, fn, nil)
+						errs[i] = s.writeStep(ctx, fn)
 					}
 				})
 				for len(s.ops) < i+1 { // queued in this order
