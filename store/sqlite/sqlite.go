@@ -343,10 +343,10 @@ func dsn(path string, opts Options, readOnly bool) string {
 		// commits (see checkpointLoop). Its passes run while the writer
 		// appends, so under steady load one may never catch up with the
 		// end of the WAL, which then cannot start over and would grow
-		// without bound: past 4,000 pages the writer checkpoints in its
-		// commit as SQLite does by default (at 1,000), which finishes what
-		// the checkpointer has mostly done already.
-		q.Add("_pragma", "wal_autocheckpoint(4000)")
+		// without bound: the writer keeps SQLite's own checkpoint at
+		// 1,000 pages, which then mostly finds the pages copied already
+		// (and the database file synced), and lets the WAL start over.
+		q.Add("_pragma", "wal_autocheckpoint(1000)")
 		// The writer touches the leaf pages of every execution in flight
 		// in each batch; the default 2 MiB cache would reread them.
 		q.Add("_pragma", "cache_size(-32768)") // KiB
