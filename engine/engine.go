@@ -412,7 +412,8 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 }
 
 // keep puts an execution into the in-memory set, dropping the least
-// recently used beyond MaxLive.
+// recently used beyond MaxLive, and returns the copy kept: l, or the copy
+// of the same execution kept before it (l is then gone).
 func (e *Engine) keep(l *live) *live {
 	e.mu.Lock()
 	defer e.mu.Unlock()
