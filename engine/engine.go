@@ -136,6 +136,57 @@ type live struct {
 	billed int64  // transitions committed so far
 	elem   *list.Element
 	gone   bool // evicted: reload before use
+	// exact is set on a copy that has made every step of its execution
+	// (started here, not replayed); armed is then every kind of task
+	// timer its steps have added, so ending a task deletes only those
+	// kinds (none for an activity without TimeoutSeconds or
+	// HeartbeatSeconds) instead of trying all four. Kinds, not refs: a
+	// byte per execution, whatever it waits for.
+	exact bool
+	armed timerKinds
+}
+
+// timerKinds is a set of task timer kinds.
+type timerKinds uint8
+
+const (
+	armedTask timerKinds = 1 << iota
+	armedHeartbeat
+	armedNested
+	armedInvoke
+	armedAll = armedTask | armedHeartbeat | armedNested | armedInvoke
+)
+
+// arm records that a step adds a task timer of kind.
+func (l *live) arm(kind string) {
+	switch kind {
+	case store.TimerTask:
+		l.armed |= armedTask
+	case store.TimerHeartbeat:
+		l.armed |= armedHeartbeat
+	case store.TimerNested:
+		l.armed |= armedNested
+	case store.TimerInvoke:
+		l.armed |= armedInvoke
+	}
+}
+
+// taskTimers are the timers a task of ref may have, to delete when it ends.
+func (l *live) taskTimers(ref int64) []store.Timer {
+	armed := l.armed
+	if !l.exact {
+		armed = armedAll
+	}
+	var out []store.Timer
+	for _, k := range [...]struct {
+		bit  timerKinds
+		kind string
+	}{{armedTask, store.TimerTask}, {armedHeartbeat, store.TimerHeartbeat}, {armedNested, store.TimerNested}, {armedInvoke, store.TimerInvoke}} {
+		if armed&k.bit != 0 {
+			out = append(out, store.Timer{ExecutionArn: l.arn, Ref: ref, Kind: k.kind})
+		}
+	}
+	return out
 }
 
 // machinePair holds one definition's machines: live records history for
@@ -344,7 +395,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		StateMachineAliasArn:   o.aliasArn,
 	}
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
-	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn}
+	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn, exact: true}
 	step := e.buildStep(l, nil, cmds)
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -358,10 +409,15 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
+	// Kept before finishStep wakes a poller for its task, and locked
+	// until finishStep is done: the poller's claim then finds this copy
+	// rather than loading one of its own from the store.
+	l.mu.Lock()
 	if x.Status == interp.Running && !e.idle(l, cmds) {
 		e.keep(l)
 	}
+	e.finishStep(l, cmds, step.AddTasks)
+	l.mu.Unlock()
 	return rec, nil
 }
 
@@ -396,12 +452,21 @@ func (e *Engine) idle(l *live, cmds []interp.Command) bool {
 }
 
 // keep puts an execution into the in-memory set, dropping the least
-// recently used beyond MaxLive.
-func (e *Engine) keep(l *live) {
+// recently used beyond MaxLive, and returns the copy kept: l, or the copy
+// of the same execution kept before it (l is then gone).
+func (e *Engine) keep(l *live) *live {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if old, ok := e.live[l.arn]; ok && old != l {
-		e.lru.Remove(old.elem)
+	if old, ok := e.live[l.arn]; ok {
+		// The first copy kept wins: every copy is made from the store
+		// after the step that made it worth keeping, so the one kept is
+		// as new as l, and may have moved on since. Two copies both
+		// taking steps would each be stale to the other.
+		if old != l {
+			l.gone = true
+		}
+		e.lru.MoveToFront(old.elem)
+		return old
 	}
 	e.live[l.arn] = l
 	l.elem = e.lru.PushFront(l)
@@ -412,6 +477,7 @@ func (e *Engine) keep(l *live) {
 		delete(e.live, v.arn)
 		v.gone = true
 	}
+	return l
 }
 
 func (e *Engine) evict(arn string) {
@@ -440,14 +506,7 @@ func (e *Engine) acquire(ctx context.Context, arn string) (*live, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.mu.Lock()
-			if existing, ok := e.live[arn]; ok {
-				l = existing // someone else loaded it first
-				e.mu.Unlock()
-			} else {
-				e.mu.Unlock()
-				e.keep(l)
-			}
+			l = e.keep(l) // or the copy someone else loaded first
 		}
 		l.mu.Lock()
 		if !l.gone {
@@ -622,7 +681,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		switch ev.Kind {
 		case interp.TaskSucceeded, interp.TaskFailed, interp.TaskTimedOut:
 			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, ev.Ref, l.seed))
-			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, ev.Ref)...)
+			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(ev.Ref)...)
 		case interp.TimerFired:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: ev.Ref, Kind: store.TimerState})
 		}
@@ -679,7 +738,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState, Due: c.Due})
 		case interp.Cancel:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState})
-			sp.DeleteTimers = append(sp.DeleteTimers, taskTimers(l.arn, c.Ref)...)
+			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(c.Ref)...)
 			sp.CloseTasks = append(sp.CloseTasks, TaskToken(l.arn, c.Ref, l.seed))
 		}
 	}
@@ -690,16 +749,10 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		}
 		sp.Final = f
 	}
-	return sp
-}
-
-func taskTimers(arn string, ref int64) []store.Timer {
-	return []store.Timer{
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerTask},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerHeartbeat},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerNested},
-		{ExecutionArn: arn, Ref: ref, Kind: store.TimerInvoke},
+	for _, t := range sp.AddTimers {
+		l.arm(t.Kind)
 	}
+	return sp
 }
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,

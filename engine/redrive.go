@@ -122,10 +122,13 @@ func (e *Engine) redriveOnce(ctx context.Context, arn, clientToken string) (time
 	l.seq++
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
+	// Kept first, as startExecution does.
+	l.mu.Lock()
 	if x.Status == interp.Running && !e.idle(l, cmds) {
 		e.keep(l)
 	}
+	e.finishStep(l, cmds, step.AddTasks)
+	l.mu.Unlock()
 	return now, nil
 }
 

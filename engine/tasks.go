@@ -85,16 +85,41 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 		}
 		return r.answer(ref, ev)
 	}
-	t, err := e.openTask(ctx, token)
-	if err != nil {
-		return err
+	arn, ref, ok := e.liveToken(token)
+	if !ok {
+		t, err := e.openTask(ctx, token)
+		if err != nil {
+			return err
+		}
+		arn, ref = t.ExecutionArn, t.Ref
 	}
-	ev.Ref = t.Ref
-	err = e.apply(ctx, t.ExecutionArn, ev, nil)
+	ev.Ref = ref
+	err := e.apply(ctx, arn, ev, nil)
 	if errors.Is(err, errIgnored) || errors.Is(err, errNotRunning) {
 		return ErrTaskTimedOut
 	}
 	return err
+}
+
+// liveToken resolves the token of an execution this node has in memory
+// without reading the task's row: the token names the execution and the
+// task's ref, and the execution's seed proves it genuine. Whether the task
+// is still open is then the execution's to say: it waits for a task
+// exactly as long as the task's row exists (the step that ends the one
+// closes the other), and ignores an answer for one it no longer waits for,
+// which complete reports as the store's missing row would be.
+func (e *Engine) liveToken(token string) (string, int64, bool) {
+	arn, ref, ok := parseToken(token)
+	if !ok {
+		return "", 0, false
+	}
+	e.mu.Lock()
+	l, ok := e.live[arn]
+	e.mu.Unlock()
+	if !ok || TaskToken(arn, ref, l.seed) != token {
+		return "", 0, false
+	}
+	return arn, ref, true
 }
 
 // SendTaskSuccess completes a task with its output (JSON text).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/store"
@@ -47,7 +48,7 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 	e := p.Execution
 	step := p.Step
 	step.ExecutionArn, step.Seq = e.Arn, 0
-	return s.write(ctx, func(w *writer) error {
+	return s.writeStep(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
 			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
@@ -64,7 +65,7 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 }
 
 func (s *Store) CommitStep(ctx context.Context, step store.StepParams) error {
-	return s.write(ctx, func(w *writer) error { return applyStep(w, &step) })
+	return s.writeStep(ctx, func(w *writer) error { return applyStep(w, &step) })
 }
 
 // applyStep is one step inside the committer's transaction. The seq check
@@ -82,40 +83,80 @@ func applyStep(w *writer, st *store.StepParams) error {
 	if st.Input != nil {
 		seq++
 	}
-	// Read, check, then write by rowid: the committer is the only writer,
-	// so nothing can move the row in between, and this is cheaper than an
-	// UPDATE ... WHERE seq = ? RETURNING.
-	var id, cur int64
-	var status string
-	err := w.queryRow(`SELECT id, seq, status FROM executions WHERE arn = ?`, arn).Scan(&id, &cur, &status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	if cur != st.Seq || (st.Redrive == nil && status != statusRunning) || (st.Redrive != nil && !redrivable[status]) {
-		return store.ErrConflict
-	}
-	if r := st.Redrive; r != nil {
-		if _, err := w.exec(`UPDATE executions SET status = 'RUNNING', output = '', error = '', has_error = 0,
-			cause = '', has_cause = 0, stopped_at = 0, redrive_count = redrive_count + 1, redrive_date = ?
-			WHERE id = ?`, toNanos(r.At), id); err != nil {
+	var id int64
+	if st.Redrive == nil {
+		// The common step: the seq and status checks are the UPDATE's
+		// condition, on the row id the writer remembers for the ARN, so
+		// one statement does what a read and a write did. Only when it
+		// matches nothing is the row read, to tell why.
+		var ok bool
+		id, ok = w.ids[arn]
+		if !ok {
+			var err error
+			if id, err = w.lookupID(arn); err != nil {
+				return err
+			}
+		}
+		var n int64
+		var err error
+		if f := st.Final; f != nil {
+			n, err = w.execN(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
+				status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
+				WHERE id = ? AND seq = ? AND status = 'RUNNING'`,
+				seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
+				f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id, st.Seq)
+		} else {
+			n, err = w.execN(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?)
+				WHERE id = ? AND seq = ? AND status = 'RUNNING'`,
+				seq, len(st.Events), st.Transitions, id, st.Seq)
+		}
+		if err != nil {
 			return err
 		}
-	}
-	if f := st.Final; f != nil {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
-			status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
-			WHERE id = ?`,
-			seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
-			f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
+		if n != 1 {
+			delete(w.ids, arn)
+			if _, err := w.lookupID(arn); err != nil {
+				return err // ErrNotFound
+			}
+			return store.ErrConflict
+		}
+		if st.Final != nil {
+			// Only a redrive steps it again, and that reads the row.
+			delete(w.ids, arn)
+		}
 	} else {
-		_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?) WHERE id = ?`,
-			seq, len(st.Events), st.Transitions, id)
-	}
-	if err != nil {
-		return err
+		// Read, check, then write by rowid: the committer is the only
+		// writer, so nothing can move the row in between.
+		var cur int64
+		var status string
+		err := w.queryRow(`SELECT id, seq, status FROM executions WHERE arn = ?`, arn).Scan(&id, &cur, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if cur != st.Seq || !redrivable[status] {
+			return store.ErrConflict
+		}
+		if _, err := w.exec(`UPDATE executions SET status = 'RUNNING', output = '', error = '', has_error = 0,
+			cause = '', has_cause = 0, stopped_at = 0, redrive_count = redrive_count + 1, redrive_date = ?
+			WHERE id = ?`, toNanos(st.Redrive.At), id); err != nil {
+			return err
+		}
+		if f := st.Final; f != nil {
+			_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
+				status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
+				WHERE id = ?`,
+				seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
+				f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
+		} else {
+			_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?) WHERE id = ?`,
+				seq, len(st.Events), st.Transitions, id)
+		}
+		if err != nil {
+			return err
+		}
 	}
 
 	if st.Input != nil {
@@ -124,15 +165,11 @@ func applyStep(w *writer, st *store.StepParams) error {
 			return err
 		}
 	}
-	for _, ev := range st.Events {
-		_, err := w.exec(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`,
-			id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body))
+	if err := insertEvents(w, id, st.Events); err != nil {
 		if isDuplicate(err) {
-			return fmt.Errorf("store/sqlite: event %d of %s: %w", ev.ID, arn, store.ErrConflict)
+			return fmt.Errorf("store/sqlite: events %d-%d of %s: %w", st.Events[0].ID, st.Events[len(st.Events)-1].ID, arn, store.ErrConflict)
 		}
-		if err != nil {
-			return err
-		}
+		return err
 	}
 	// Deletions before additions, so a step that deletes a timer and adds
 	// it back (a retry re-arming its back-off) ends with the timer set.
@@ -201,12 +238,67 @@ func nonNil(b []byte) []byte {
 
 // execID finds an execution's row id; ErrNotFound when there is none.
 func execID(w *writer, arn string) (int64, error) {
+	if id, ok := w.ids[arn]; ok {
+		return id, nil
+	}
+	return w.lookupID(arn)
+}
+
+// lookupID reads an execution's row id and remembers it (see writer.ids);
+// ErrNotFound when there is none.
+func (w *writer) lookupID(arn string) (int64, error) {
 	var id int64
 	err := w.queryRow(`SELECT id FROM executions WHERE arn = ?`, arn).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrNotFound
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	if len(w.ids) >= maxIDs {
+		clear(w.ids)
+	}
+	w.ids[arn] = id
+	return id, nil
+}
+
+// maxEventRows is the most events one INSERT writes; a step with more
+// takes several.
+const maxEventRows = 16
+
+// insertEvents writes a step's events, as few multi-row INSERTs as it
+// takes: one statement per step instead of one per event, each prepared
+// once per row count.
+func insertEvents(w *writer, id int64, evs []store.Event) error {
+	for len(evs) > 0 {
+		n := min(len(evs), maxEventRows)
+		st := w.eventStmts[n]
+		if st == nil {
+			q := strings.Builder{}
+			q.WriteString(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`)
+			for range n - 1 {
+				q.WriteString(`, (?, ?, ?, ?, ?)`)
+			}
+			var err error
+			if st, err = w.stmt(q.String()); err != nil {
+				return err
+			}
+			w.eventStmts[n] = st
+		}
+		args := w.args[:0]
+		for _, ev := range evs[:n] {
+			args = append(args, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body))
+		}
+		_, err := st.ExecContext(bg, args...)
+		clear(args)
+		w.args = args[:0]
+		if err != nil {
+			return err
+		}
+		w.wrote = true
+		evs = evs[n:]
+	}
+	return nil
 }
 
 func upsertTimer(w *writer, id int64, t store.Timer) error {

@@ -52,6 +52,9 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.PurgeParams) (int, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if len(vs) > 0 {
+			clear(w.ids) // a purged row's id can be given to a new one
+		}
 		for _, v := range vs {
 			// The cascades would do the first four; saying it keeps the
 			// purge whole should foreign keys ever be off.

@@ -19,12 +19,17 @@
 // The committer takes the first op waiting, drains whatever else is queued
 // (up to maxBatch), and applies the lot in one transaction, each op inside
 // its own SAVEPOINT: an op that fails, such as a step with a stale Seq, is
-// rolled back to its savepoint and fails alone while the others go on. The
-// transaction then commits once, which with Options.Sync costs one fsync
+// rolled back to its savepoint and fails alone while the others go on.
+// Steps, most of the writes, skip the savepoint: one refused by its checks
+// has written nothing, and one that fails after writing makes the
+// committer roll the batch back and run it again, every op in a savepoint
+// (op.bare). The transaction then commits once, which with Options.Sync costs one fsync
 // for the whole batch, and only then is each caller answered. So a caller
 // returns only once its write is durable, yet N executions writing at once
 // share the fsyncs: the batch grows by itself while the previous one is
 // being synced, with no timer or added latency when the store is idle.
+// Checkpoints, which copy the WAL into the database file, run beside the
+// committer on a connection of their own (checkpointLoop).
 //
 // A caller whose context ends while its op is still queued gets the
 // context's error and the op is dropped; once the committer has taken the
@@ -91,6 +96,10 @@ func DefaultOptions() Options {
 // ErrClosed is returned by writes made after Close.
 var ErrClosed = errors.New("store/sqlite: closed")
 
+// maxIDs bounds writer.ids: past it the map starts again empty. The
+// executions in flight are what it needs to hold.
+const maxIDs = 16384
+
 // maxBatch caps one group commit so a long queue cannot hold every op in
 // it hostage to one huge transaction.
 const maxBatch = 256
@@ -107,7 +116,13 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
 
-	done      chan struct{} // closed when the committer has exited
+	done chan struct{} // closed when the committer has exited
+	// The checkpointer copies the WAL into the database on a connection
+	// of its own (cdb), woken by commits, so that the committer never
+	// does it inside a COMMIT (see checkpointLoop).
+	cdb       *sql.DB
+	ckpt      chan struct{}
+	ckptDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 
@@ -226,13 +241,25 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 
-	s := &Store{
-		wdb:  wdb,
-		rdb:  rdb,
-		ops:  make(chan *op, 4*maxBatch),
-		done: make(chan struct{}),
+	cdb, err := sql.Open("sqlite", dsn(path, opts, false))
+	if err != nil {
+		rdb.Close()
+		return fail("", err)
 	}
-	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetMaxIdleConns(1)
+
+	s := &Store{
+		wdb:      wdb,
+		rdb:      rdb,
+		cdb:      cdb,
+		ops:      make(chan *op, 4*maxBatch),
+		done:     make(chan struct{}),
+		ckpt:     make(chan struct{}, 1),
+		ckptDone: make(chan struct{}),
+	}
+	go s.checkpointLoop()
+	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}}
 	go s.commitLoop(s.w)
 	return s, nil
 }
@@ -312,6 +339,14 @@ func dsn(path string, opts Options, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		// The checkpointer does what SQLite would do in the writer's
+		// commits (see checkpointLoop). Its passes run while the writer
+		// appends, so under steady load one may never catch up with the
+		// end of the WAL, which then cannot start over and would grow
+		// without bound: the writer keeps SQLite's own checkpoint at
+		// 1,000 pages, which then mostly finds the pages copied already
+		// (and the database file synced), and lets the WAL start over.
+		q.Add("_pragma", "wal_autocheckpoint(1000)")
 		// The writer touches the leaf pages of every execution in flight
 		// in each batch; the default 2 MiB cache would reread them.
 		q.Add("_pragma", "cache_size(-32768)") // KiB
@@ -376,11 +411,13 @@ func (s *Store) Close() error {
 		close(s.ops)
 		s.mu.Unlock()
 		<-s.done
+		close(s.ckpt)
+		<-s.ckptDone
 		s.rstmts.Range(func(_, st any) bool {
 			st.(*sql.Stmt).Close()
 			return true
 		})
-		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.closeErr = errors.Join(s.rdb.Close(), s.cdb.Close(), s.wdb.Close())
 		// Last: the next opener may come in as soon as this is closed.
 		s.closeErr = errors.Join(s.closeErr, s.lock.Close())
 	})
@@ -438,15 +475,30 @@ type op struct {
 	fn    func(w *writer) error
 	state atomic.Int32
 	done  chan error // buffered: the committer never waits on a caller
+	// bare ops (steps) run without a savepoint of their own: a step
+	// refused by its checks (a stale seq, a name taken) has written
+	// nothing, so there is nothing to undo, and steps are most of the
+	// writes. One that fails once it has written makes the committer roll
+	// the batch back and run it again, every op in a savepoint.
+	bare bool
 }
 
 // write runs fn on the committer inside the next group commit and returns
 // once that commit is durable (or fn failed).
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
+	return s.writeOp(ctx, &op{fn: fn})
+}
+
+// writeStep is write for a step (see op.bare).
+func (s *Store) writeStep(ctx context.Context, fn func(w *writer) error) error {
+	return s.writeOp(ctx, &op{fn: fn, bare: true})
+}
+
+func (s *Store) writeOp(ctx context.Context, o *op) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o := &op{fn: fn, done: make(chan error, 1)}
+	o.done = make(chan error, 1)
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -490,6 +542,34 @@ func (s *Store) commitLoop(w *writer) {
 		}
 		w.commit(batch)
 		clear(batch) // let the ops' closures be collected
+		select {
+		case s.ckpt <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkpointEvery spaces the checkpointer's passes while commits go on:
+// at a thousand W3 executions a second the WAL grows by about as many
+// pages as SQLite's own automatic checkpoint (every 1,000 pages) allows
+// between two of its passes.
+const checkpointEvery = 20 * time.Millisecond
+
+// checkpointLoop copies committed pages from the WAL into the database
+// file, which lets the writer start the WAL over. SQLite would do it
+// itself every 1,000 pages, inside the COMMIT that crossed the line, on
+// the committer: its page copies and the database file's fsync would then
+// hold up every write queued behind it, where here they run beside the
+// committer, on another core. A PASSIVE checkpoint waits for no reader
+// and no writer; what it cannot copy yet the next pass does.
+func (s *Store) checkpointLoop() {
+	defer close(s.ckptDone)
+	for range s.ckpt {
+		var busy, log, done int
+		// Errors are left to the next pass; one that lasts only lets the
+		// WAL grow, and Close checkpoints it all.
+		_ = s.cdb.QueryRowContext(bg, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+		time.Sleep(checkpointEvery)
 	}
 }
 
@@ -499,10 +579,22 @@ type writer struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 	errs  []error
+	wrote bool // the current op has changed a row
+
+	// ids maps the ARNs of executions being stepped to their row ids,
+	// which never change while the row exists: a step then needs no read
+	// to find its row. An entry goes when its execution ends, when an op
+	// fails (its rolled-back insert may have been the row), when a batch
+	// fails, and when executions are purged (a row id can be reused).
+	ids map[string]int64
+	// eventStmts are the multi-row event INSERTs, by row count.
+	eventStmts [maxEventRows + 1]*sql.Stmt
+	args       []any // reused for their arguments
 
 	// Counted so tests and benchmarks can see how well commits group;
 	// updated before callers are answered.
 	batches, batched atomic.Int64
+	redone           atomic.Int64 // batches run again, every op in a savepoint
 }
 
 // The writer's statements run under a context that is never cancelled: a
@@ -527,7 +619,13 @@ func (w *writer) exec(query string, args ...any) (sql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(bg, args...)
+	res, err := st.ExecContext(bg, args...)
+	if err == nil && !w.wrote {
+		if n, nerr := res.RowsAffected(); nerr != nil || n > 0 {
+			w.wrote = true
+		}
+	}
+	return res, err
 }
 
 // execN runs query and returns how many rows it changed.
@@ -585,6 +683,7 @@ func (w *writer) commit(batch []*op) {
 	// in the batch committed, whatever its own op said.
 	failAll := func(err error) {
 		w.exec("ROLLBACK")
+		clear(w.ids)
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -593,17 +692,38 @@ func (w *writer) commit(batch []*op) {
 		answer()
 	}
 
+	safe := false // every op in a savepoint
+again:
 	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
 		failAll(fmt.Errorf("store/sqlite: begin: %w", err))
 		return
 	}
 	for i, o := range live {
-		if _, err := w.exec("SAVEPOINT op"); err != nil {
-			failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
-			return
+		bare := o.bare && !safe
+		if !bare {
+			if _, err := w.exec("SAVEPOINT op"); err != nil {
+				failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
+				return
+			}
 		}
+		w.wrote = false
 		if err := o.fn(w); err != nil {
 			errs[i] = err
+			// Its rolled-back insert may have been a remembered row.
+			clear(w.ids)
+			if bare {
+				if w.wrote || !cleanRefusal(err) {
+					// Written, or failed in a way that may have ended
+					// the transaction: nothing short of the whole batch
+					// can be undone, so undo it and run it again.
+					w.exec("ROLLBACK")
+					clear(errs)
+					safe = true
+					w.redone.Add(1)
+					goto again
+				}
+				continue
+			}
 			// Some errors (I/O, full disk) make SQLite roll the whole
 			// transaction back, and then the savepoint is gone too.
 			if _, rerr := w.exec("ROLLBACK TO op"); rerr != nil {
@@ -611,9 +731,11 @@ func (w *writer) commit(batch []*op) {
 				return
 			}
 		}
-		if _, err := w.exec("RELEASE op"); err != nil {
-			failAll(fmt.Errorf("store/sqlite: release: %w", err))
-			return
+		if !bare {
+			if _, err := w.exec("RELEASE op"); err != nil {
+				failAll(fmt.Errorf("store/sqlite: release: %w", err))
+				return
+			}
 		}
 	}
 	if _, err := w.exec("COMMIT"); err != nil {
@@ -621,6 +743,14 @@ func (w *writer) commit(batch []*op) {
 		return
 	}
 	answer()
+}
+
+// cleanRefusal tells the errors with which a step is refused by its own
+// checks, before it has written anything and without ending the
+// transaction.
+func cleanRefusal(err error) bool {
+	return errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrAlreadyExists) || errors.Is(err, store.ErrNoShards)
 }
 
 // sqliteCode is the extended result code of a SQLite error, 0 for others.

@@ -219,6 +219,82 @@ func TestFailingOpFailsAlone(t *testing.T) {
 	}
 }
 
+// TestFailingStepFailsAlone is TestFailingOpFailsAlone for steps, which
+// run without a savepoint: a step refused before it writes fails alone in
+// the batch as it is; one that fails once it has written makes the whole
+// batch run again, every op in a savepoint, and still fails alone.
+func TestFailingStepFailsAlone(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name   string
+		fail   error // what op "b" returns
+		writes bool  // whether it writes first
+		redone int64
+	}{
+		{"refused before writing", store.ErrConflict, false, 0},
+		{"conflict after writing", store.ErrConflict, true, 1},
+		{"other error after writing", boom, true, 1},
+		{"other error before writing", boom, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, filepath.Join(t.TempDir(), "db"))
+			ctx := t.Context()
+			release := make(chan struct{})
+			entered := make(chan struct{})
+			go s.write(context.Background(), func(*writer) error {
+				close(entered)
+				<-release
+				return nil
+			})
+			<-entered
+			arns := []string{"a", "b", "c", "d"}
+			errs := make([]error, len(arns))
+			var wg sync.WaitGroup
+			for i, arn := range arns {
+				fn := func(w *writer) error {
+					if arn != "b" || tc.writes {
+						if _, err := w.exec(`INSERT INTO tags (arn, key, value) VALUES (?, 'k', 'v')`, arn); err != nil {
+							return err
+						}
+					}
+					if arn == "b" {
+						return tc.fail
+					}
+					return nil
+				}
+				wg.Go(func() {
+					if arn == "c" { // an op in a savepoint of its own, between steps
+						errs[i] = s.write(ctx, fn)
+					} else {
+						errs[i] = s.writeStep(ctx, fn)
+					}
+				})
+				for len(s.ops) < i+1 { // queued in this order
+					time.Sleep(time.Millisecond)
+				}
+			}
+			b0, r0 := s.w.batches.Load(), s.w.redone.Load()
+			close(release)
+			wg.Wait()
+			if errs[0] != nil || !errors.Is(errs[1], tc.fail) || errs[2] != nil || errs[3] != nil {
+				t.Fatalf("errs = %v", errs)
+			}
+			if n := s.w.batches.Load() - b0; n != 2 {
+				t.Errorf("%d transactions, want 2", n)
+			}
+			if n := s.w.redone.Load() - r0; n != tc.redone {
+				t.Errorf("batch run again %d times, want %d", n, tc.redone)
+			}
+			for arn, want := range map[string]int{"a": 1, "b": 0, "c": 1, "d": 1} {
+				tags, err := s.ListTags(ctx, arn)
+				if err != nil || len(tags) != want {
+					t.Errorf("tags of %s = %v, %v; want %d", arn, tags, err, want)
+				}
+			}
+		})
+	}
+}
+
 // TestCancelledWhileQueued checks that a caller that gives up before its
 // op is taken gets its context's error and the op never runs.
 func TestCancelledWhileQueued(t *testing.T) {
