@@ -347,7 +347,17 @@ Resources:
 	if err := os.WriteFile(file, []byte(act), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var last time.Time
 	for _, args := range [][]string{{}, {"--parameter-overrides", "Suffix=two"}} {
+		// The CLI names its change set after the Unix second it runs in
+		// (awscli-cloudformation-package-deploy-<seconds>), and a stack's
+		// executed change set keeps its name, as on AWS: two deploys of
+		// one stack in the same second would collide, which AWS, slower
+		// to deploy, never shows.
+		for time.Now().Unix() == last.Unix() {
+			time.Sleep(50 * time.Millisecond)
+		}
+		last = time.Now()
 		r := c.cfn(example, append([]string{"deploy", "--stack-name", "deployed", "--template-file", file}, args...)...)
 		if r.code != 0 || !bytes.Contains(r.stdout, []byte("Successfully created/updated stack - deployed")) {
 			t.Fatalf("deploy: %v", r)
