@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -71,7 +72,10 @@ type Machine struct {
 	// event list and details for it at once. Only a sizing hint (what
 	// executions record never depends on it), kept atomically since
 	// executions run concurrently.
-	events  atomic.Int32
+	events atomic.Int32
+	// free holds released Executions (Execution.Release); a sync.Pool
+	// because executions of one Machine run concurrently.
+	free    sync.Pool
 	opts    Options
 	limit   int
 	maxStep int64
