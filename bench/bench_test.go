@@ -66,7 +66,10 @@ func runOne(b *testing.B, m *interp.Machine, input any) int64 {
 	if x.Status != interp.Succeeded || len(cmds) != 0 {
 		b.Fatalf("execution ended %s (%s: %s)", x.Status, x.Error, x.Cause)
 	}
-	return x.Transitions
+	n := x.Transitions
+	// As runner.Run does once an execution has ended.
+	x.Release()
+	return n
 }
 
 func benchWorkload(b *testing.B, name string, opts interp.Options, inputs func(i int, base any) any) {

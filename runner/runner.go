@@ -219,7 +219,7 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 		flush()
 	}
 	flush()
-	return &Result{
+	res := &Result{
 		Status:      x.Status,
 		Output:      x.Output,
 		Error:       x.Error,
@@ -228,7 +228,11 @@ func Run(ctx context.Context, m *interp.Machine, opts Options) (*Result, error) 
 		HasCause:    x.HasCause,
 		History:     x.History,
 		Transitions: x.Transitions,
-	}, nil
+	}
+	// The Result holds only values Release leaves valid; the Execution
+	// itself goes back to m for the next run.
+	x.Release()
+	return res, nil
 }
 
 // itemsError is the error of a failed item read or results write, or ""
