@@ -87,7 +87,7 @@ type expressRun struct {
 	e    *Engine
 	mu   sync.Mutex
 	rec  store.Execution
-	x    *interp.Execution
+	x    *interp.Execution // nil once the execution has ended (finish)
 	seed uint64
 	// tasks are the open tasks by ref: what results and tokens may still
 	// close. A ref not in it is a task that has ended, and what arrives
@@ -266,7 +266,7 @@ func (r *expressRun) act(cmds []interp.Command) {
 			}
 		}
 	}
-	if r.x.Status != interp.Running {
+	if r.x != nil && r.x.Status != interp.Running {
 		r.finish()
 	}
 }
@@ -358,6 +358,10 @@ func (r *expressRun) finish() {
 	if x.Status == interp.Succeeded {
 		rec.Output = jsonv.String(x.Output)
 	}
+	// The record now holds copies of all it needs from x: x's memory goes
+	// back to the Machine for the next execution (r.x nil reads as ended).
+	x.Release()
+	r.x = nil
 	for _, t := range r.tasks {
 		r.closeTask(t)
 	}
@@ -431,7 +435,7 @@ func (r *expressRun) beat(ref int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := r.tasks[ref]
-	if !ok || r.x.Status != interp.Running {
+	if !ok || r.x == nil || r.x.Status != interp.Running {
 		return ErrTaskTimedOut
 	}
 	if t.heartbeat != nil {

@@ -68,27 +68,27 @@ func TestReleaseKeepsHandedOutValues(t *testing.T) {
 			{`{"n": 1, "tag": "first", "list": [1, 2, {"k": "v"}]}`, `{"fail": true, "tag": "ErrB", "cause": "cause of B"}`},
 		}
 		for _, c := range cases {
-			xa, a := run("A", c.a)
-			if a.status != interp.Succeeded && a.status != interp.Failed || a.status == interp.Failed && a.err != "ErrA" {
-				t.Fatalf("A ended %s (%s: %s)", a.status, a.err, a.cause)
-			}
-			before := snapshot(t, a)
-			if history && len(a.history) == 0 {
-				t.Fatal("no history recorded")
-			}
-			xa.Release()
-			xa.Release() // a second Release of the same execution does nothing
+			var a, b handedOut
+			var before string
 			reused := false
-			var b handedOut
-			// sync.Pool may drop an item (a collection, the race detector):
-			// run B until it lands in A's memory.
+			// sync.Pool may drop what is put in it (a collection, or at
+			// random under the race detector): run A and B again until B
+			// lands in A's memory.
 			for i := 0; i < 1000 && !reused; i++ {
-				var xb *interp.Execution
+				var xa, xb *interp.Execution
+				xa, a = run("A", c.a)
+				if a.status != interp.Succeeded && a.status != interp.Failed || a.status == interp.Failed && a.err != "ErrA" {
+					t.Fatalf("A ended %s (%s: %s)", a.status, a.err, a.cause)
+				}
+				before = snapshot(t, a)
+				if history && len(a.history) == 0 {
+					t.Fatal("no history recorded")
+				}
+				xa.Release()
+				xa.Release() // a second Release of the same execution does nothing
 				xb, b = run("B", c.b)
 				reused = xb == xa
-				if !reused {
-					xb.Release()
-				}
+				xb.Release()
 			}
 			if !reused {
 				t.Fatal("no execution reused the released one's memory")
