@@ -31,11 +31,15 @@
 //		cmds = x.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: ref, Time: now, Output: result})
 //	}
 //	// x.Status, x.Output (or x.Error and x.Cause), x.History
+//	x.Release()                                        // optional: m reuses x's memory; what x handed out stays valid
 //
 // Apply ignores an event about a Ref nothing waits for (a cancelled task,
 // a timer that was superseded), so a host may deliver events at least
 // once. An Execution is not safe for concurrent use: its host applies one
-// event at a time. See package runner for a complete in-process host and
+// event at a time. A host done with an execution (it will not redrive it)
+// releases it: for short executions the Execution itself is most of what
+// an execution allocates, and runner and the engine's EXPRESS executions
+// release theirs. See package runner for a complete in-process host and
 // package engine for the durable one.
 //
 // A Distributed Map's Map Run (maprun.go) is kept as DescribeMapRun shows
