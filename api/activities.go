@@ -200,7 +200,7 @@ func (s *server) sendTaskSuccess(c *call) (any, error) {
 	if _, err := parseJSON(output); err != nil {
 		return nil, invalidOutput(err)
 	}
-	if err := c.ownsToken(token); err != nil {
+	if err := c.ownsToken(s.eng, token); err != nil {
 		return nil, err
 	}
 	return nil, taskError(s.eng.SendTaskSuccess(context.WithoutCancel(c.ctx), token, output))
@@ -214,7 +214,7 @@ func (s *server) sendTaskFailure(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	if err := c.ownsToken(token); err != nil {
+	if err := c.ownsToken(s.eng, token); err != nil {
 		return nil, err
 	}
 	return nil, taskError(s.eng.SendTaskFailure(context.WithoutCancel(c.ctx), token, errName, cause))
@@ -226,7 +226,7 @@ func (s *server) sendTaskHeartbeat(c *call) (any, error) {
 	if err := in.r.check(); err != nil {
 		return nil, err
 	}
-	if err := c.ownsToken(token); err != nil {
+	if err := c.ownsToken(s.eng, token); err != nil {
 		return nil, err
 	}
 	return nil, taskError(s.eng.SendTaskHeartbeat(c.ctx, token))

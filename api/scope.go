@@ -54,12 +54,19 @@ func (c *call) ownsText(text string) (bool, *apiError) {
 // ownsToken refuses a task token of another account's or region's
 // execution as a token this endpoint never issued. A malformed token is
 // left to the engine, which answers it as AWS does.
-func (c *call) ownsToken(token string) *apiError {
+func (c *call) ownsToken(eng *engine.Engine, token string) *apiError {
 	execArn, ok := engine.TokenExecution(token)
 	if !ok {
 		return nil
 	}
 	if mine, _ := c.ownsText(execArn); !mine {
+		// An activity task under a role's Credentials is queued in the
+		// role's account: the workers of the activity's account answer it.
+		if act := eng.TokenActivity(c.ctx, token); act != "" {
+			if mine, _ := c.ownsText(act); mine {
+				return nil
+			}
+		}
 		return serviceError(errInvalidToken, "Invalid Token: 'The task token is not valid'")
 	}
 	return nil

@@ -462,18 +462,13 @@ func (v *defValidator) credentials(st *vdState, raw any, resource string) {
 	case !hasArn && !hasPath:
 		v.schema(ptr, "Missing required field 'RoleArn' in Credentials")
 	}
-	// The role is assumed to call a service. An activity's workers poll
-	// for its tasks and a nested execution is started by Step Functions
-	// itself: Statecraft has no meaning for a role there yet.
+	// The role is assumed to call a service, to queue an activity task
+	// in the role's account or to start a child execution there; AWS
+	// service integrations are not called under a role.
+	// AWS service integrations call the endpoint the server's service
+	// settings name with their credentials: no role is assumed there.
 	parts := strings.SplitN(resource, ":", 7)
-	switch {
-	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
-		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it")
-	case len(parts) == 7 && parts[2] == "states" && parts[5] == "states":
-		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (starting an execution in the role's account); remove it", resource)
-	case len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] != "lambda" && parts[5] != "http":
-		// AWS service integrations call the endpoint the server's service
-		// settings name with their credentials; no role is assumed there.
+	if len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] != "lambda" && parts[5] != "http" && parts[5] != "states" {
 		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings", resource)
 	}
 }

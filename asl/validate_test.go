@@ -202,12 +202,13 @@ var invalidDefinitions = []struct {
 		schemaAt("/States/T/Credentials", "Missing required field 'RoleArn' in Credentials"),
 		schemaAt("/States/T/Credentials/RoleArn.$", "Field 'RoleArn.$' is not supported in Credentials; expected only 'RoleArn'"),
 	}},
-	{"Credentials with an activity", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
-		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with an activity yet"},
-	}},
-	{"Credentials with startExecution", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
-		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::states:startExecution.sync:2 yet"},
-	}},
+	// Under a role an activity task is queued in the role's account, and a
+	// child execution is started there: valid with every pattern.
+	{"Credentials with an activity", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials with startExecution", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials with startExecution.sync", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials with startExecution.sync:2", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials with startExecution.waitForTaskToken", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.waitForTaskToken","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","Input":{"t.$":"$$.Task.Token"}},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
 	{"Credentials with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
 		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet"},
 	}},

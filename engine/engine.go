@@ -690,7 +690,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 		switch c.Kind {
 		case interp.RunTask:
 			t := c.Task
-			kind := taskKind(t.Resource, l.arn)
+			kind := e.kindOf(t, l.arn, l.x.Info.RoleArn)
 			if kind == kindOther || kind == kindCallback || kind == kindItems {
 				// Same outbox as nested executions: the invocation survives a
 				// crash between this commit and running it.
@@ -711,7 +711,7 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 					Token:        TaskToken(l.arn, c.Ref, l.seed),
 					ExecutionArn: l.arn,
 					Ref:          c.Ref,
-					Input:        nestedTaskInput(t.Resource, t.Input),
+					Input:        nestedTaskInput(t.Resource, t.Input, t.RoleArn),
 					CreatedAt:    now,
 				})
 				sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerNested, Due: now})
@@ -762,15 +762,23 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 	for _, c := range cmds {
 		switch c.Kind {
 		case interp.RunTask:
-			switch taskKind(c.Task.Resource, l.arn) {
-			case kindActivity:
-				var t *store.Task
-				for i := range added {
-					if added[i].Ref == c.Ref && added[i].ActivityArn != "" {
-						t = new(added[i])
-						break
-					}
+			// The committed rows say whether the task was queued on its
+			// activity (kindOf decided it when the step was built).
+			var t *store.Task
+			for i := range added {
+				if added[i].Ref == c.Ref && added[i].ActivityArn != "" {
+					t = new(added[i])
+					break
 				}
+			}
+			kind := taskKind(c.Task.Resource, l.arn)
+			if t != nil {
+				kind = kindActivity
+			} else if kind == kindActivity {
+				kind = kindOther
+			}
+			switch kind {
+			case kindActivity:
 				if !e.notifyActivity(c.Task.Resource, t) {
 					// No poller here took it: tell the other nodes'.
 					e.publish(store.ChannelActivity, c.Task.Resource)

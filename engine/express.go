@@ -280,7 +280,7 @@ func (r *expressRun) runTask(c interp.Command) {
 	t := &expressTask{
 		ref:      ref,
 		resource: task.Resource,
-		kind:     taskKind(task.Resource, r.rec.Arn),
+		kind:     r.e.kindOf(task, r.rec.Arn, r.rec.RoleArn),
 		token:    TaskToken(r.rec.Arn, ref, r.seed),
 		beat:     time.Duration(task.HeartbeatSeconds) * time.Second,
 	}

@@ -21,9 +21,14 @@ const nestedWatch = 30 * time.Second
 
 // nestedTaskInput is what the task row of a startExecution task keeps: the
 // resource (which says .sync, .sync:2 or .waitForTaskToken) and the
-// parameters.
-func nestedTaskInput(resource string, params any) string {
-	return jsonv.String(map[string]any{"Resource": resource, "Parameters": params})
+// parameters, and the role of the task's Credentials, under which the
+// child is started in the role's account.
+func nestedTaskInput(resource string, params any, roleArn string) string {
+	m := map[string]any{"Resource": resource, "Parameters": params}
+	if roleArn != "" {
+		m["RoleArn"] = roleArn
+	}
+	return jsonv.String(m)
 }
 
 type nestedTask struct {
@@ -42,6 +47,7 @@ func nestedRequest(text, executionArn, token string) (taskport.Request, error) {
 	m, _ := v.(*jsonv.Object)
 	req := taskport.Request{ExecutionArn: executionArn, Token: token, Input: m.Value("Parameters")}
 	req.Resource, _ = m.Value("Resource").(string)
+	req.RoleArn, _ = m.Value("RoleArn").(string)
 	return req, nil
 }
 
@@ -105,6 +111,15 @@ func (e *Engine) nested(ctx context.Context, t store.Timer) {
 		}
 		return
 	}
+	if req.RoleArn != "" {
+		acct, fail := e.roleAccount(req, parent.RoleArn)
+		if fail != nil {
+			fail.Ref = t.Ref
+			e.deliver(ctx, parent.Arn, *fail)
+			return
+		}
+		req.Account = acct
+	}
 	out, err := e.startNested(ctx, req)
 	var f *taskport.Failure
 	switch {
@@ -132,7 +147,7 @@ func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, er
 	if err != nil {
 		return nil, taskport.Fail("States.Runtime", "Invalid parameters for states:startExecution: "+err.Error())
 	}
-	child, err := e.startChild(ctx, nt, req.Token)
+	child, err := e.startChild(ctx, nt, req.Token, req.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +162,17 @@ func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, er
 	return nil, errPending
 }
 
-func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token string) (*store.Execution, error) {
-	if parent, ok := TokenExecution(token); ok && foreignResource(nt.smArn, parent) {
-		return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
+// startChild starts the child in the parent's account, or in account, the
+// one of the role of the task's Credentials: the state machine must be
+// there, and the child execution then belongs to that account.
+func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token, account string) (*store.Execution, error) {
+	if parent, ok := TokenExecution(token); ok {
+		switch {
+		case account == "" && foreignResource(nt.smArn, parent):
+			return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
+		case account != "" && foreignTo(nt.smArn, parent, account):
+			return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("The role of the task's Credentials (account %s) is not authorized to perform: states:StartExecution on resource: %s (another account or region)", account, nt.smArn))
+		}
 	}
 	// A version or an alias ARN starts the child as StartExecution would.
 	t, err := Resolve(ctx, e.st, nt.smArn)

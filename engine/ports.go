@@ -54,7 +54,7 @@ func taskKind(resource, executionArn string) resourceKind {
 	}
 	parts := strings.SplitN(resource, ":", 7)
 	switch {
-	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+	case isActivity(resource):
 		if foreignResource(resource, executionArn) {
 			// Never queued where the other account's workers would get
 			// it: the invoke path fails the task instead.
@@ -67,6 +67,27 @@ func taskKind(resource, executionArn string) resourceKind {
 		return kindCallback
 	}
 	return kindOther
+}
+
+// kindOf is taskKind for a task of an execution whose state machine has
+// machineRole. An activity under Credentials is queued in its role's
+// account, where that account's workers poll for it: a foreign activity
+// is queued when it is the role's, and an activity the role cannot reach
+// (or a role that cannot be assumed) goes through the invoke path, which
+// fails the task saying why.
+func (e *Engine) kindOf(t *interp.Task, executionArn, machineRole string) resourceKind {
+	if t.RoleArn == "" || !isActivity(t.Resource) {
+		return taskKind(t.Resource, executionArn)
+	}
+	if _, fail := e.roleAccount(taskport.Request{Resource: t.Resource, ExecutionArn: executionArn, RoleArn: t.RoleArn}, machineRole); fail != nil {
+		return kindOther
+	}
+	return kindActivity
+}
+
+func isActivity(resource string) bool {
+	parts := strings.SplitN(resource, ":", 7)
+	return len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity"
 }
 
 // port is the Port that runs resources of a kind; nil when nothing does.
@@ -117,16 +138,11 @@ func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Re
 		return e.readItems(ctx, req), false
 	}
 	if req.RoleArn != "" {
-		acct, err := e.assumeRole(req.RoleArn, req.ExecutionArn, machineRole)
-		if err != nil {
-			return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
-				Cause: "Step Functions could not assume the role of the task's Credentials: " + err.Error()}, false
+		acct, fail := e.roleAccount(req, machineRole)
+		if fail != nil {
+			return *fail, false
 		}
 		req.Account = acct
-		if foreignTo(req.Resource, req.ExecutionArn, acct) {
-			return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
-				Cause: "The resource " + req.Resource + " belongs to another account or region than the role " + req.RoleArn + " of the task's Credentials; a task runs in its role's account, in its execution's region."}, false
-		}
 	} else if foreignResource(req.Resource, req.ExecutionArn) {
 		return interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
 			Cause: "The resource " + req.Resource + " belongs to another account or region than the execution " + req.ExecutionArn + "; an execution can only use its own account's resources in its own region."}, false
@@ -199,6 +215,22 @@ func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Eve
 		return failedEvent(f)
 	}
 	return interp.Event{Kind: interp.TaskFailed, Error: name, Cause: err.Error()}
+}
+
+// roleAccount assumes the role of a task's Credentials and answers the
+// account the task then runs in, or the event that fails the task: the
+// role cannot be assumed, or the resource is outside the role's account.
+func (e *Engine) roleAccount(req taskport.Request, machineRole string) (string, *interp.Event) {
+	acct, err := e.assumeRole(req.RoleArn, req.ExecutionArn, machineRole)
+	if err != nil {
+		return "", &interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+			Cause: "Step Functions could not assume the role of the task's Credentials: " + err.Error()}
+	}
+	if foreignTo(req.Resource, req.ExecutionArn, acct) {
+		return "", &interp.Event{Kind: interp.TaskFailed, Error: "States.TaskFailed",
+			Cause: "The resource " + req.Resource + " belongs to another account or region than the role " + req.RoleArn + " of the task's Credentials; a task runs in its role's account, in its execution's region."}
+	}
+	return acct, nil
 }
 
 // assumeRole is Options.AssumeRole, or the refusal of a server that has

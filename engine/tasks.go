@@ -173,3 +173,26 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 	}
 	return e.st.GetExecution(ctx, arn)
 }
+
+// TokenActivity is the activity a task token's task is queued on, "" for
+// a task of another kind or a token no open task has. An activity task
+// under Credentials may be queued in another account than its
+// execution's: that account's workers answer its token.
+func (e *Engine) TokenActivity(ctx context.Context, token string) string {
+	if r, ref, express, err := e.expressTask(token); express {
+		if err != nil {
+			return ""
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if t := r.tasks[ref]; t != nil && t.kind == kindActivity {
+			return t.resource
+		}
+		return ""
+	}
+	t, err := e.st.GetTask(ctx, token)
+	if err != nil {
+		return ""
+	}
+	return t.ActivityArn
+}
