@@ -77,7 +77,7 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	diags, _ = r.body["diagnostics"].([]any)
 	d, _ = diags[0].(map[string]any)
 	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Work/Credentials" ||
-		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement Credentials with an activity yet") {
+		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet") {
 		t.Errorf("not implemented: %s", r.raw)
 	}
 }

@@ -266,9 +266,9 @@ var (
 	passDef = compact(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`)
 	waitDef = compact(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`)
 	// refusedDef is valid on AWS and uses a field Statecraft refuses.
-	refusedDef = compact(`{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
-		"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`)
-	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it at /States/Work/Credentials'"
+	refusedDef = compact(`{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+		"Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`)
+	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings at /States/Work/Credentials'"
 )
 
 func (e *testEnv) createMachine(name, def, typ string) string {

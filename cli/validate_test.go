@@ -18,9 +18,9 @@ func TestValidate(t *testing.T) {
 		{"invalid", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Succeed"},"R":{"Type":"Succeed"}}}`,
 			"/States/R: State 'R' is not reachable; expected StartAt, a Next, a Default or a Catch Next of its scope to lead to it\n"},
 		// Valid on AWS, refused here rather than run by other rules.
-		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
-			"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`,
-			"/States/Work/Credentials: Statecraft does not implement Credentials with an activity yet (its workers poll for the task; no call is made under the role); remove it\n"},
+		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+			"Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`,
+			"/States/Work/Credentials: Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings\n"},
 		// The aws-sdk integrations are wired in: their actions run and
 		// their requests' fields are checked, as CreateStateMachine does.
 		{"aws-sdk", `{"StartAt":"Get","States":{"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject",
