@@ -57,7 +57,8 @@ func taskKind(resource, executionArn string) resourceKind {
 	case isActivity(resource):
 		if foreignResource(resource, executionArn) {
 			// Never queued where the other account's workers would get
-			// it: the invoke path fails the task instead.
+			// it: the invoke path fails the task instead. Under a role of
+			// that account it is (kindOf).
 			return kindOther
 		}
 		return kindActivity
