@@ -288,19 +288,8 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 		}
 	}
 	mb := pathBound(p.st.OutputPath, bound)
-	if lim := x.m.limit; lim > 0 {
-		if mb > 0 && mb <= lim {
-			if checkBounds {
-				verifyBound(f, obj, mb)
-			}
-		} else {
-			var ok bool
-			if mb, ok = x.checkSize(f, obj, mb); !ok {
-				return false
-			}
-		}
-	} else {
-		mb = 0
+	if mb, ok = x.checkSize(f, obj, mb); !ok {
+		return false
 	}
 	x.nextID++
 	f.last = x.nextID
@@ -405,19 +394,9 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 		}
 	}
 	mb = pathBound(p.st.OutputPath, mb)
-	if lim := x.m.limit; lim > 0 {
-		if mb > 0 && mb <= lim {
-			if checkBounds {
-				verifyBound(f, merged, mb)
-			}
-		} else {
-			var ok bool
-			if mb, ok = x.checkSize(f, merged, mb); !ok {
-				return false
-			}
-		}
-	} else {
-		mb = 0
+	var ok bool
+	if mb, ok = x.checkSize(f, merged, mb); !ok {
+		return false
 	}
 	// StateExited: no variables to bind.
 	x.nextID++
