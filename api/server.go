@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/httpjson"
@@ -45,6 +46,10 @@ type Options struct {
 	// STANDARD ones (in memory); off by default, so the API answers as
 	// AWS does.
 	ExpressAllTasks bool
+	// AWSSDK is the aws-sdk integrations the engine's tasks run, which
+	// CreateStateMachine accepts (their services and actions) and checks
+	// (their Parameters' fields); nil refuses every aws-sdk resource.
+	AWSSDK *asl.AWSSDK
 }
 
 // maxBody bounds a request body. AWS caps requests at 1 MB, but a

@@ -179,12 +179,13 @@ func invalidDefinition(problems []asl.Problem) *apiError {
 }
 
 // validateDefinition is asl.Validate behind the strict JSON check that
-// parseJSON explains; express adds AWS's rules of EXPRESS machines.
-func validateDefinition(def string, express bool) []asl.Problem {
+// parseJSON explains; express adds AWS's rules of EXPRESS machines, and
+// sdk is the aws-sdk integrations the server runs (nil: none).
+func validateDefinition(def string, express bool, sdk *asl.AWSSDK) []asl.Problem {
 	if _, err := parseJSON(def); err != nil && strings.TrimSpace(def) != "" {
 		return []asl.Problem{{Code: asl.CodeInvalidJSON, Message: "The definition is not valid JSON (" + err.Error() + "); expected a JSON object with 'StartAt' and 'States'"}}
 	}
-	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: express, Runnable: true}); len(problems) > 0 {
+	if problems := asl.Validate([]byte(def), asl.ValidateOptions{Express: express, Runnable: true, AWSSDK: sdk}); len(problems) > 0 {
 		return problems
 	}
 	// What passes validation must also build: ValidateStateMachineDefinition
@@ -202,9 +203,9 @@ func (s *server) expressRules(typ string) bool {
 	return typ == typeExpress && !s.opts.ExpressAllTasks
 }
 
-// checkDefinition validates a definition; express as validateDefinition.
-func checkDefinition(def string, express bool) *apiError {
-	if problems := validateDefinition(def, express); len(problems) > 0 {
+// checkDefinition validates a definition, as validateDefinition does.
+func checkDefinition(def string, express bool, sdk *asl.AWSSDK) *apiError {
+	if problems := validateDefinition(def, express, sdk); len(problems) > 0 {
 		return invalidDefinition(problems)
 	}
 	return nil
@@ -261,7 +262,7 @@ func (s *server) createStateMachine(c *call) (any, error) {
 	if len(tags) > maxTags {
 		return nil, tooManyTags(arn, len(tags))
 	}
-	if err := checkDefinition(def, s.expressRules(typ)); err != nil {
+	if err := checkDefinition(def, s.expressRules(typ), s.opts.AWSSDK); err != nil {
 		return nil, err
 	}
 	now := s.stamp()
@@ -442,7 +443,7 @@ func (s *server) updateStateMachine(c *call) (any, error) {
 		return nil, smDeleting(sm.Arn)
 	}
 	if defGiven {
-		if err := checkDefinition(def, s.expressRules(sm.Type)); err != nil {
+		if err := checkDefinition(def, s.expressRules(sm.Type), s.opts.AWSSDK); err != nil {
 			return nil, err
 		}
 		sm.Definition = def
@@ -689,7 +690,7 @@ func (s *server) validateStateMachineDefinition(c *call) (any, error) {
 	if nGiven && n > 0 {
 		limit = int(n)
 	}
-	problems := validateDefinition(def, s.expressRules(typ))
+	problems := validateDefinition(def, s.expressRules(typ), s.opts.AWSSDK)
 	out := &validateOutput{Result: "OK", Diagnostics: []diagnostic{}}
 	if len(problems) > 0 {
 		out.Result = "FAIL"

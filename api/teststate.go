@@ -57,7 +57,7 @@ func (s *server) testState(c *call) (any, error) {
 	if a.reveal && !c.p.Role.Allows("states:RevealSecrets") {
 		return nil, accessDenied(c.p.DeniedMessage("states:RevealSecrets", ""))
 	}
-	sm, st, aerr := testedState(a)
+	sm, st, aerr := testedState(a, s.opts.AWSSDK)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -218,10 +218,10 @@ func describeJSON(text string, err error) string {
 }
 
 // testedState validates and builds the definition, and finds the state to
-// test in it.
-func testedState(a *testStateArgs) (*asl.StateMachine, *asl.State, *apiError) {
+// test in it; sdk is the aws-sdk integrations the server runs.
+func testedState(a *testStateArgs, sdk *asl.AWSSDK) (*asl.StateMachine, *asl.State, *apiError) {
 	if a.stateName != "" {
-		if aerr := checkDefinition(a.def, false); aerr != nil {
+		if aerr := checkDefinition(a.def, false, sdk); aerr != nil {
 			return nil, nil, aerr
 		}
 		sm, err := asl.Parse([]byte(a.def))

@@ -3,7 +3,6 @@ package asl
 import (
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/statecraft/statecraft/arn"
 )
@@ -28,12 +27,12 @@ var serviceIntegrations = map[string]map[string][]string{
 
 // AWSSDK is what validation asks of the package that runs
 // arn:aws:states:::aws-sdk:SERVICE:ACTION tasks: which services and
-// actions it runs and which fields their Parameters may hold. That
-// package provides it when it is wired in (RegisterAWSSDK); asl does not
-// import it, as asl is linked into everything that reads a definition
-// and the SDK's clients are large.
+// actions it runs and which fields their Parameters may hold. The server
+// passes it in ValidateOptions.AWSSDK; asl does not import that package,
+// as asl is linked into everything that reads a definition and the SDK's
+// clients are large. A nil *AWSSDK runs no aws-sdk task.
 type AWSSDK struct {
-	// Services lists the services, as the ARN names them.
+	// Services lists the services, as the ARN names them, sorted.
 	Services []string
 	// Supported tells whether SERVICE runs ACTION (camelCase, as in the
 	// ARN, without .waitForTaskToken).
@@ -45,30 +44,17 @@ type AWSSDK struct {
 	CheckParameters func(service, action string, params any) (path []string, message string)
 }
 
-var (
-	sdkMu sync.RWMutex
-	sdk   AWSSDK
-)
-
-// RegisterAWSSDK makes the aws-sdk tasks s describes runnable (any
-// action Supported, request-response or .waitForTaskToken) and checks
-// their Parameters at validation; it replaces an earlier registration.
-func RegisterAWSSDK(s AWSSDK) {
-	s.Services = slices.Sorted(slices.Values(s.Services))
-	sdkMu.Lock()
-	defer sdkMu.Unlock()
-	sdk = s
+// services lists the aws-sdk services s runs, sorted; none for nil.
+func (s *AWSSDK) services() []string {
+	if s == nil {
+		return nil
+	}
+	return s.Services
 }
 
-func registeredSDK() AWSSDK {
-	sdkMu.RLock()
-	defer sdkMu.RUnlock()
-	return sdk
-}
-
-// AWSSDKServices lists the registered aws-sdk services, sorted.
-func AWSSDKServices() []string {
-	return slices.Clone(registeredSDK().Services)
+// runs tells whether s runs service:action.
+func (s *AWSSDK) runs(service, action string) bool {
+	return s != nil && slices.Contains(s.Services, service) && s.Supported != nil && s.Supported(service, action)
 }
 
 // awsSDKResource splits an aws-sdk Task resource's SERVICE and ACTION;
@@ -82,15 +68,9 @@ func awsSDKResource(resource string) (service, action string, ok bool) {
 	return service, action, ok && service != "" && action != ""
 }
 
-// runsAWSSDK tells whether the registered package runs service:action.
-func runsAWSSDK(service, action string) bool {
-	s := registeredSDK()
-	return slices.Contains(s.Services, service) && s.Supported != nil && s.Supported(service, action)
-}
-
-// SupportedResources describes every Task resource this server runs, as
-// the message refusing another one lists them.
-func SupportedResources() []string {
+// SupportedResources describes every Task resource this server runs, with
+// sdk's aws-sdk services, as the message refusing another one lists them.
+func SupportedResources(sdk *AWSSDK) []string {
 	out := []string{
 		"arn:aws:lambda:REGION:ACCOUNT:function:NAME",
 		"arn:aws:states:REGION:ACCOUNT:activity:NAME",
@@ -104,14 +84,15 @@ func SupportedResources() []string {
 		}
 	}
 	slices.Sort(out)
-	if sdk := AWSSDKServices(); len(sdk) > 0 {
-		out = append(out, arn.Integration("aws-sdk", "SERVICE:ACTION")+" (SERVICE one of "+strings.Join(sdk, ", ")+")")
+	if svcs := sdk.services(); len(svcs) > 0 {
+		out = append(out, arn.Integration("aws-sdk", "SERVICE:ACTION")+" (SERVICE one of "+strings.Join(svcs, ", ")+")")
 	}
 	return out
 }
 
-// Runs tells whether this server runs the Task resource.
-func Runs(resource string) bool {
+// Runs tells whether this server, with sdk's aws-sdk services, runs the
+// Task resource.
+func Runs(resource string, sdk *AWSSDK) bool {
 	parts := strings.SplitN(resource, ":", 7)
 	if len(parts) < 6 || parts[0] != "arn" {
 		return false
@@ -127,7 +108,7 @@ func Runs(resource string) bool {
 		return false
 	case parts[5] == "aws-sdk":
 		svc, action, ok := awsSDKResource(resource)
-		return ok && runsAWSSDK(svc, action)
+		return ok && sdk.runs(svc, action)
 	}
 	actions := serviceIntegrations[parts[5]]
 	for a, patterns := range actions {

@@ -46,22 +46,22 @@ func TestRuns(t *testing.T) {
 		"arn:aws:states:::aws-sdk:svctest:":                                false,
 		"arn:aws:states:::aws-sdk:unregistered:getObject.waitForTaskToken": false,
 	}
+	var sdk *AWSSDK
 	check := func() {
 		for r, want := range cases {
-			if got := Runs(r); got != want {
+			if got := Runs(r, sdk); got != want {
 				t.Errorf("Runs(%s) = %v, want %v", r, got, want)
 			}
 		}
 	}
 	check()
-	// The package that runs aws-sdk tasks registers its services.
-	RegisterAWSSDK(AWSSDK{Services: []string{"svctest"}, Supported: func(svc, action string) bool { return action == "doThing" }})
-	defer RegisterAWSSDK(AWSSDK{})
+	// The package that runs aws-sdk tasks describes its services.
+	sdk = &AWSSDK{Services: []string{"svctest"}, Supported: func(svc, action string) bool { return action == "doThing" }}
 	cases["arn:aws:states:::aws-sdk:svctest:otherThing"] = false
 	cases["arn:aws:states:::aws-sdk:svctest:doThing"] = true
 	cases["arn:aws:states:::aws-sdk:svctest:doThing.waitForTaskToken"] = true
 	check()
-	if list := strings.Join(SupportedResources(), " "); !strings.Contains(list, "aws-sdk:SERVICE:ACTION (SERVICE one of svctest)") {
+	if list := strings.Join(SupportedResources(sdk), " "); !strings.Contains(list, "aws-sdk:SERVICE:ACTION (SERVICE one of svctest)") {
 		t.Errorf("SupportedResources() = %s", list)
 	}
 }
@@ -79,12 +79,12 @@ func TestValidateRunnable(t *testing.T) {
 }
 
 // TestValidateAWSSDK: with the package that runs aws-sdk tasks
-// registered, an action it lacks is refused naming the action and its
+// described in ValidateOptions.AWSSDK, an action it lacks is refused naming the action and its
 // services, and a Parameters or Arguments field the action's request does
 // not have is refused at its pointer with the registered message.
 func TestValidateAWSSDK(t *testing.T) {
-	RegisterAWSSDK(AWSSDK{
-		Services:  []string{"svctest", "other"},
+	sdk := &AWSSDK{
+		Services:  []string{"other", "svctest"},
 		Supported: func(svc, action string) bool { return action == "doThing" },
 		CheckParameters: func(svc, action string, params any) ([]string, string) {
 			o, _ := params.(*jsonv.Object)
@@ -93,8 +93,7 @@ func TestValidateAWSSDK(t *testing.T) {
 			}
 			return []string{"Bad", "a/b"}, `The field "a/b" is not supported by Step Functions`
 		},
-	})
-	defer RegisterAWSSDK(AWSSDK{})
+	}
 	task := func(resource, params string) string {
 		return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `",` + params + `"End":true}}}`
 	}
@@ -103,16 +102,16 @@ func TestValidateAWSSDK(t *testing.T) {
 		opts      ValidateOptions
 		want      []Problem
 	}{
-		{"runs", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Good":1},`), ValidateOptions{Runnable: true}, nil},
-		{"unknown action", task("arn:aws:states:::aws-sdk:svctest:doOther.waitForTaskToken", ""), ValidateOptions{Runnable: true}, []Problem{{
+		{"runs", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Good":1},`), ValidateOptions{Runnable: true, AWSSDK: sdk}, nil},
+		{"unknown action", task("arn:aws:states:::aws-sdk:svctest:doOther.waitForTaskToken", ""), ValidateOptions{Runnable: true, AWSSDK: sdk}, []Problem{{
 			Pointer: "/States/T/Resource", Code: CodeNotImplemented,
 			Message: `Statecraft cannot run the resource arn:aws:states:::aws-sdk:svctest:doOther.waitForTaskToken: the AWS SDK integration for svctest has no action "doOther" (actions are the API's operations in camelCase, as getObject); aws-sdk runs the services other, svctest`}}},
-		{"unknown field", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Bad":{}},`), ValidateOptions{Runnable: true}, []Problem{{
+		{"unknown field", task("arn:aws:states:::aws-sdk:svctest:doThing", `"Parameters":{"Bad":{}},`), ValidateOptions{Runnable: true, AWSSDK: sdk}, []Problem{{
 			Pointer: "/States/T/Parameters/Bad/a~1b", Code: CodeSchema, Message: `The field "a/b" is not supported by Step Functions`}}},
 		{"unknown field in Arguments", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:svctest:doThing","Arguments":{"Bad":1},"End":true}}}`,
-			ValidateOptions{Runnable: true}, []Problem{{Pointer: "/States/T/Arguments/Bad/a~1b", Code: CodeSchema, Message: `The field "a/b" is not supported by Step Functions`}}},
+			ValidateOptions{Runnable: true, AWSSDK: sdk}, []Problem{{Pointer: "/States/T/Arguments/Bad/a~1b", Code: CodeSchema, Message: `The field "a/b" is not supported by Step Functions`}}},
 		// Without Runnable (mocks answer the tasks) neither is checked.
-		{"not runnable", task("arn:aws:states:::aws-sdk:svctest:doOther", `"Parameters":{"Bad":1},`), ValidateOptions{}, nil},
+		{"not runnable", task("arn:aws:states:::aws-sdk:svctest:doOther", `"Parameters":{"Bad":1},`), ValidateOptions{AWSSDK: sdk}, nil},
 	} {
 		got := Validate([]byte(c.def), c.opts)
 		if !slices.Equal(got, c.want) {

@@ -16,6 +16,9 @@ type ValidateOptions struct {
 	// Runnable refuses Task resources this server does not run (Runs),
 	// as CreateStateMachine does; off where mocks answer the tasks.
 	Runnable bool
+	// AWSSDK is the aws-sdk integrations the server runs, with Runnable;
+	// nil runs none.
+	AWSSDK *AWSSDK
 }
 
 // Validate checks a definition the way CreateStateMachine does and returns

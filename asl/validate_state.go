@@ -401,10 +401,10 @@ func (v *defValidator) task(st *vdState) {
 // Runnable: the action's request is known where the server runs it.
 func (v *defValidator) awsSDKParameters(st *vdState, resource string) {
 	svc, action, ok := awsSDKResource(resource)
-	if !ok || !runsAWSSDK(svc, action) {
+	if !ok || !v.opts.AWSSDK.runs(svc, action) {
 		return
 	}
-	check := registeredSDK().CheckParameters
+	check := v.opts.AWSSDK.CheckParameters
 	if check == nil {
 		return
 	}
@@ -481,15 +481,15 @@ func (v *defValidator) resource(ptr, s string) {
 		v.add(ptr, CodeInvalidResource, "Field 'Resource' must be an ARN of the form arn:<partition>:<service>:<region>:<account>:<resource>, got %q", s)
 		return
 	}
-	if v.opts.Runnable && !Runs(s) {
-		if svc, action, ok := awsSDKResource(s); ok && slices.Contains(AWSSDKServices(), svc) {
+	if sdk := v.opts.AWSSDK; v.opts.Runnable && !Runs(s, sdk) {
+		if svc, action, ok := awsSDKResource(s); ok && slices.Contains(sdk.services(), svc) {
 			// The service runs, the action does not: say which part is
 			// wrong rather than list every resource.
 			v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s: the AWS SDK integration for %s has no action %q (actions are the API's operations in camelCase, as getObject); aws-sdk runs the services %s",
-				s, svc, action, strings.Join(AWSSDKServices(), ", "))
+				s, svc, action, strings.Join(sdk.services(), ", "))
 			return
 		}
-		v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s; it runs %s", s, strings.Join(SupportedResources(), ", "))
+		v.add(ptr, CodeNotImplemented, "Statecraft cannot run the resource %s; it runs %s", s, strings.Join(SupportedResources(sdk), ", "))
 		return
 	}
 	if !v.opts.Express {

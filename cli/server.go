@@ -160,7 +160,7 @@ func Server(ctx context.Context, o ServerOptions, stdout, stderr io.Writer) erro
 	signed := func(service string) *auth.Authenticator {
 		return &auth.Authenticator{Keyring: keys, Service: service}
 	}
-	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName), ExpressAllTasks: o.ExpressAllTasks})
+	apiHandler := api.New(st, eng, api.Options{Region: o.Region, Account: o.Account, Log: log, Auth: signed(api.SigningName), ExpressAllTasks: o.ExpressAllTasks, AWSSDK: awsSDK})
 	// Deployments write state machines and activities through the API, in
 	// process: its validation, revision ids and errors are theirs.
 	target := deploy.Target{API: apiHandler, Functions: host, Connections: conns, Region: o.Region, Account: o.Account,

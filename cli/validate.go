@@ -15,7 +15,7 @@ func Validate(path string, express bool, stdout io.Writer) error {
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	problems := asl.Validate(data, asl.ValidateOptions{Express: express, Runnable: true})
+	problems := asl.Validate(data, asl.ValidateOptions{Express: express, Runnable: true, AWSSDK: awsSDK})
 	if len(problems) == 0 {
 		if _, err := asl.Parse(data); err != nil {
 			fmt.Fprintln(stdout, err.Error())

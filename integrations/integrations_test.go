@@ -219,7 +219,7 @@ func TestResources(t *testing.T) {
 // TestValidationAccepts: what this package runs, validation accepts.
 func TestValidationAccepts(t *testing.T) {
 	for _, r := range Supported() {
-		if !asl.Runs(r) {
+		if !asl.Runs(r, nil) {
 			t.Errorf("asl.Runs refuses %s, which integrations runs", r)
 		}
 	}
