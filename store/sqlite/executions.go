@@ -360,7 +360,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	query += ` ORDER BY started_at DESC, arn DESC LIMIT ?`
 	args = append(args, p.Limit+1)
 	var out []*store.Execution
-	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
+	next, err := s.pageRows(ctx, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
 		e, err := scanExecution(rows)
 		if err != nil {
 			return 0, "", err

@@ -125,7 +125,7 @@ func (s *Store) ListMapRuns(ctx context.Context, p store.ListMapRunsParams) ([]*
 	query += ` ORDER BY r.started_at DESC, r.arn DESC LIMIT ?`
 	args = append(args, p.Limit+1)
 	var out []*store.MapRun
-	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
+	next, err := s.pageRows(ctx, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
 		r, err := scanMapRun(rows)
 		if err != nil {
 			return 0, "", err
@@ -166,7 +166,7 @@ func (s *Store) ListMapRunExecutions(ctx context.Context, p store.ListMapRunExec
 	query += ` ORDER BY c.started_at DESC, c.arn DESC LIMIT ?`
 	args = append(args, p.Limit+1)
 	var out []*store.MapRunExecution
-	next, err := pageRows(ctx, s.rdb, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
+	next, err := s.pageRows(ctx, query, args, p.Limit, func(rows *sql.Rows) (int64, string, error) {
 		c, err := scanMapRunExec(rows)
 		if err != nil {
 			return 0, "", err

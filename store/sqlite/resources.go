@@ -186,7 +186,7 @@ func (s *Store) listByCreation(ctx context.Context, table, columns string, p sto
 	// One row more than the page says whether another page follows.
 	query += ` ORDER BY created_at, arn LIMIT ?`
 	args = append(args, p.Limit+1)
-	return pageRows(ctx, s.rdb, query, args, p.Limit, scan)
+	return s.pageRows(ctx, query, args, p.Limit, scan)
 }
 
 // prefixEnd is the least string greater than every string that starts
@@ -204,9 +204,9 @@ func prefixEnd(prefix string) (end string, ok bool) {
 	return "", false
 }
 
-func pageRows(ctx context.Context, db *sql.DB, query string, args []any, limit int,
+func (s *Store) pageRows(ctx context.Context, query string, args []any, limit int,
 	scan func(*sql.Rows) (int64, string, error)) (string, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+	rows, err := s.rquery(ctx, query, args...)
 	if err != nil {
 		return "", err
 	}
@@ -256,7 +256,7 @@ func (s *Store) UntagResource(ctx context.Context, p store.UntagResourceParams) 
 }
 
 func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT key, value FROM tags WHERE arn = ?`, arn)
+	rows, err := s.rquery(ctx, `SELECT key, value FROM tags WHERE arn = ?`, arn)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,8 +234,23 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		return fail("requeueing claimed tasks: ", err)
 	}
 
+	var syncer *walSyncer
+	if opts.Sync {
+		// The writer's COMMITs leave the fsync to the syncer (see
+		// walSyncer); everything before this point committed under
+		// synchronous=FULL.
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+			return fail("synchronous: ", err)
+		}
+		if syncer, err = newWALSyncer(path); err != nil {
+			return fail("", err)
+		}
+	}
 	rdb, err := sql.Open("sqlite", dsn(path, opts, true))
 	if err != nil {
+		if syncer != nil {
+			syncer.f.Close()
+		}
 		return fail("", err)
 	}
 	n := max(4, 2*runtime.GOMAXPROCS(0))
@@ -244,6 +260,9 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 	cdb, err := sql.Open("sqlite", dsn(path, opts, false))
 	if err != nil {
 		rdb.Close()
+		if syncer != nil {
+			syncer.f.Close()
+		}
 		return fail("", err)
 	}
 	cdb.SetMaxOpenConns(1)
@@ -259,7 +278,10 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		ckptDone: make(chan struct{}),
 	}
 	go s.checkpointLoop()
-	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}}
+	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}, syncer: syncer}
+	if syncer != nil {
+		go syncer.loop(s.w)
+	}
 	go s.commitLoop(s.w)
 	return s, nil
 }
@@ -446,12 +468,15 @@ func (s *Store) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // queryRow runs a prepared read of one row.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := s.rstmt(ctx, query)
-	if err != nil {
+	var row *sql.Row
+	if st, err := s.rstmt(ctx, query); err == nil {
+		row = st.QueryRowContext(ctx, args...)
+	} else {
 		// Only QueryRow makes a Row that carries an error.
-		return s.rdb.QueryRowContext(ctx, query, args...)
+		row = s.rdb.QueryRowContext(ctx, query, args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	s.durable()
+	return row
 }
 
 // query runs a prepared read.
@@ -460,7 +485,33 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, args...)
+	if err == nil {
+		s.durable()
+	}
+	return rows, err
+}
+
+// rquery runs a read that is not worth preparing.
+func (s *Store) rquery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err == nil {
+		s.durable()
+	}
+	return rows, err
+}
+
+// durable waits, with Options.Sync, until every batch a read may have seen
+// is fsynced (see walSyncer), so that no read returns what a power loss
+// could take back. It is called once the read's statement has taken its
+// snapshot: the driver runs a query's first step before QueryContext
+// returns, and the snapshot lasts until the rows are closed. Reads that
+// see no batch still in flight do not wait.
+func (s *Store) durable() {
+	if y := s.w.syncer; y != nil {
+		// A broken syncer refuses every write; reads go on.
+		_ = y.wait()
+	}
 }
 
 // op states: the committer and a caller whose context ended race to move
@@ -595,6 +646,10 @@ type writer struct {
 	// updated before callers are answered.
 	batches, batched atomic.Int64
 	redone           atomic.Int64 // batches run again, every op in a savepoint
+
+	// syncer fsyncs committed batches and answers them, with
+	// Options.Sync; nil without it (nothing is fsynced at commit).
+	syncer *walSyncer
 }
 
 // The writer's statements run under a context that is never cancelled: a
@@ -648,6 +703,9 @@ func (w *writer) queryRow(query string, args ...any) *sql.Row {
 }
 
 func (w *writer) close() {
+	if w.syncer != nil {
+		w.syncer.close()
+	}
 	for _, st := range w.stmts {
 		st.Close()
 	}
@@ -672,6 +730,13 @@ func (w *writer) commit(batch []*op) {
 	w.errs = errs
 
 	answer := func() {
+		if y := w.syncer; y != nil {
+			// The batch's answers wait for the fsync that covers it
+			// (see walSyncer); the committer goes on with the next.
+			y.in <- syncBatch{ops: slices.Clone(live), errs: slices.Clone(errs), upTo: y.committed.Load()}
+			clear(errs)
+			return
+		}
 		w.batches.Add(1)
 		w.batched.Add(int64(len(live)))
 		for i, o := range live {
@@ -690,6 +755,16 @@ func (w *writer) commit(batch []*op) {
 			}
 		}
 		answer()
+	}
+
+	if y := w.syncer; y != nil {
+		if err := y.err(); err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+			answer()
+			return
+		}
 	}
 
 	safe := false // every op in a savepoint
@@ -737,6 +812,11 @@ again:
 				return
 			}
 		}
+	}
+	if y := w.syncer; y != nil {
+		// Counted before the COMMIT publishes the batch to readers, so a
+		// read that sees it waits for its fsync (Store.durable).
+		y.committed.Add(1)
 	}
 	if _, err := w.exec("COMMIT"); err != nil {
 		failAll(fmt.Errorf("store/sqlite: commit: %w", err))

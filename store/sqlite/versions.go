@@ -112,7 +112,7 @@ func (s *Store) ListStateMachineVersions(ctx context.Context, p store.ListVersio
 	}
 	query += ` ORDER BY version DESC LIMIT ?`
 	args = append(args, p.Limit+1)
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	rows, err := s.rquery(ctx, query, args...)
 	if err != nil {
 		return nil, "", err
 	}
