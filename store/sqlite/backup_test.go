@@ -138,11 +138,12 @@ func checkSnapshot(t *testing.T, path string, ended []string) {
 		}
 	}
 	var broken int
-	err = db.QueryRow(`SELECT count(*) FROM executions e WHERE
+	err = db.QueryRow(`SELECT count(*) FROM executions e JOIN exec_progress p USING (id) WHERE
 		(SELECT count(*) FROM events WHERE exec_id = e.id) != coalesce((SELECT max(id) FROM events WHERE exec_id = e.id), 0)
 		OR (SELECT min(id) FROM events WHERE exec_id = e.id) != 1
-		OR (SELECT count(*) FROM inputs WHERE exec_id = e.id) != e.seq
-		OR (e.status = 'SUCCEEDED') != (e.seq = 3)`).Scan(&broken)
+		OR (SELECT count(*) FROM inputs WHERE exec_id = e.id) != p.seq
+		OR (e.status = 'SUCCEEDED') != (p.seq = 3)
+		OR (e.status = 'RUNNING') != p.running`).Scan(&broken)
 	if err != nil || broken != 0 {
 		t.Errorf("%s: %d executions caught inside a commit (%v)", path, broken, err)
 	}

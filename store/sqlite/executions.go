@@ -18,13 +18,20 @@ const statusRunning = "RUNNING"
 // finalStatus holds the statuses an execution can end with.
 var finalStatus = map[string]bool{"SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true}
 
+// execColumns are those StartExecution sets.
 const execColumns = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
-	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, parent_token,
 	state_machine_version_arn, state_machine_alias_arn`
 
-// execSelect is what reads of an execution select: its columns, then those
-// a redrive sets (which an insert leaves at their defaults).
-const execSelect = execColumns + `, redrive_count, redrive_date, transitions`
+// execSelect is what reads of an execution select, from execFrom, in
+// scanExecution's order.
+const execSelect = `arn, state_machine_arn, name, definition, role_arn, input, status, output,
+	error, has_error, cause, has_cause, trace_header, seed, started_at, stopped_at, seq, events, parent_token,
+	state_machine_version_arn, state_machine_alias_arn, redrive_count, redrive_date, transitions`
+
+// execFrom joins an execution's row to its counters, which steps update
+// apart from it (see migration 0012).
+const execFrom = `executions JOIN exec_progress USING (id)`
 
 // redrivable holds the statuses a step's Redrive may reopen.
 var redrivable = map[string]bool{"FAILED": true, "TIMED_OUT": true, "ABORTED": true}
@@ -46,11 +53,12 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 
 func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
 	e := p.Execution
+	arn := e.Arn
 	step := p.Step
-	step.ExecutionArn, step.Seq = e.Arn, 0
+	step.ExecutionArn, step.Seq = arn, 0
 	return s.writeStep(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO executions (`+execColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
+		res, err := w.exec(`INSERT INTO executions (`+execColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '', '', 0, '', 0, ?, ?, ?, 0, ?, ?, ?)`,
 			e.Arn, e.StateMachineArn, e.Name, e.Definition, e.RoleArn, e.Input,
 			e.TraceHeader, int64(e.Seed), toNanos(e.StartedAt), e.ParentToken,
 			e.StateMachineVersionArn, e.StateMachineAliasArn)
@@ -60,6 +68,15 @@ func (s *Store) StartExecution(ctx context.Context, p store.StartExecutionParams
 		if err != nil {
 			return err
 		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(`INSERT INTO exec_progress (id, seq, events, transitions, running) VALUES (?, 0, 0, 0, 1)`, id); err != nil {
+			return err
+		}
+		// The step below finds the row by it, without a read.
+		w.remember(arn, id)
 		return applyStep(w, &step)
 	})
 }
@@ -97,19 +114,9 @@ func applyStep(w *writer, st *store.StepParams) error {
 				return err
 			}
 		}
-		var n int64
-		var err error
-		if f := st.Final; f != nil {
-			n, err = w.execN(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
-				status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
-				WHERE id = ? AND seq = ? AND status = 'RUNNING'`,
-				seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
-				f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id, st.Seq)
-		} else {
-			n, err = w.execN(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?)
-				WHERE id = ? AND seq = ? AND status = 'RUNNING'`,
-				seq, len(st.Events), st.Transitions, id, st.Seq)
-		}
+		n, err := w.execN(`UPDATE exec_progress SET seq = ?, events = events + ?, transitions = max(transitions, ?),
+			running = ? WHERE id = ? AND seq = ? AND running = 1`,
+			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), id, st.Seq)
 		if err != nil {
 			return err
 		}
@@ -120,7 +127,10 @@ func applyStep(w *writer, st *store.StepParams) error {
 			}
 			return store.ErrConflict
 		}
-		if st.Final != nil {
+		if f := st.Final; f != nil {
+			if err := endExecution(w, id, f); err != nil {
+				return err
+			}
 			// Only a redrive steps it again, and that reads the row.
 			delete(w.ids, arn)
 		}
@@ -129,7 +139,7 @@ func applyStep(w *writer, st *store.StepParams) error {
 		// writer, so nothing can move the row in between.
 		var cur int64
 		var status string
-		err := w.queryRow(`SELECT id, seq, status FROM executions WHERE arn = ?`, arn).Scan(&id, &cur, &status)
+		err := w.queryRow(`SELECT id, seq, status FROM `+execFrom+` WHERE arn = ?`, arn).Scan(&id, &cur, &status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -144,18 +154,15 @@ func applyStep(w *writer, st *store.StepParams) error {
 			WHERE id = ?`, toNanos(st.Redrive.At), id); err != nil {
 			return err
 		}
-		if f := st.Final; f != nil {
-			_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?),
-				status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?, stopped_at = ?
-				WHERE id = ?`,
-				seq, len(st.Events), st.Transitions, f.Status, f.Output, f.Error, boolInt(f.HasError),
-				f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
-		} else {
-			_, err = w.exec(`UPDATE executions SET seq = ?, events = events + ?, transitions = max(transitions, ?) WHERE id = ?`,
-				seq, len(st.Events), st.Transitions, id)
-		}
-		if err != nil {
+		if _, err := w.exec(`UPDATE exec_progress SET seq = ?, events = events + ?, transitions = max(transitions, ?),
+			running = ? WHERE id = ?`,
+			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), id); err != nil {
 			return err
+		}
+		if f := st.Final; f != nil {
+			if err := endExecution(w, id, f); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -227,6 +234,15 @@ func applyStep(w *writer, st *store.StepParams) error {
 	return nil
 }
 
+// endExecution records how an execution ended, on its row (its counters
+// and running flag are the step's).
+func endExecution(w *writer, id int64, f *store.Final) error {
+	_, err := w.exec(`UPDATE executions SET status = ?, output = ?, error = ?, has_error = ?, cause = ?, has_cause = ?,
+		stopped_at = ? WHERE id = ?`,
+		f.Status, f.Output, f.Error, boolInt(f.HasError), f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
+	return err
+}
+
 // nonNil keeps an empty body from being stored as NULL, which the NOT NULL
 // column would refuse.
 func nonNil(b []byte) []byte {
@@ -255,11 +271,16 @@ func (w *writer) lookupID(arn string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	w.remember(arn, id)
+	return id, nil
+}
+
+// remember keeps an execution's row id for its next steps.
+func (w *writer) remember(arn string, id int64) {
 	if len(w.ids) >= maxIDs {
 		clear(w.ids)
 	}
 	w.ids[arn] = id
-	return id, nil
 }
 
 // maxEventRows is the most events one INSERT writes; a step with more
@@ -310,7 +331,7 @@ func upsertTimer(w *writer, id int64, t store.Timer) error {
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
 	e, err := scanExecution(s.queryRow(ctx,
-		`SELECT `+execSelect+` FROM executions WHERE arn = ?`, arn))
+		`SELECT `+execSelect+` FROM `+execFrom+` WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -323,7 +344,7 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 	if p.Limit <= 0 {
 		return nil, "", store.ErrInvalidLimit
 	}
-	query := `SELECT ` + execSelect + ` FROM executions WHERE 1`
+	query := `SELECT ` + execSelect + ` FROM ` + execFrom + ` WHERE 1`
 	var args []any
 	if p.StateMachineArn != "" {
 		query += ` AND state_machine_arn = ?`
