@@ -167,8 +167,10 @@ func applyStep(w *writer, st *store.StepParams) error {
 	}
 
 	if st.Input != nil {
-		if _, err := w.exec(`INSERT INTO inputs (exec_id, seq, body) VALUES (?, ?, ?)`,
-			id, seq, st.Input); err != nil {
+		if err := w.inputs.add(w, id, seq, st.Input); err != nil {
+			if isDuplicate(err) {
+				return fmt.Errorf("store/sqlite: input %d of %s: %w", seq, arn, store.ErrConflict)
+			}
 			return err
 		}
 	}
@@ -283,41 +285,84 @@ func (w *writer) remember(arn string, id int64) {
 	w.ids[arn] = id
 }
 
-// maxEventRows is the most events one INSERT writes; a step with more
-// takes several.
-const maxEventRows = 16
+// maxRows is the most rows one multi-row INSERT writes.
+const maxRows = 64
 
-// insertEvents writes a step's events, as few multi-row INSERTs as it
-// takes: one statement per step instead of one per event, each prepared
-// once per row count.
-func insertEvents(w *writer, id int64, evs []store.Event) error {
-	for len(evs) > 0 {
-		n := min(len(evs), maxEventRows)
-		st := w.eventStmts[n]
+// rowBatch gathers rows for one table's multi-row INSERTs. Within a group
+// commit's bare steps (see op.bare) the rows of every step go into the
+// same few INSERTs, written when maxRows have gathered and before the
+// COMMIT, instead of one INSERT per step and table: the statements' own
+// cost (binding, running the program, resetting it) is paid per batch
+// rather than per step. A failure then cannot be told apart from the
+// other steps' rows, so, as for any bare step that fails once it has
+// written, the committer rolls the batch back and runs it again with
+// every op in a savepoint, where each step writes its own rows at once.
+type rowBatch struct {
+	head  string // INSERT INTO table (columns) VALUES
+	cols  int
+	stmts [maxRows + 1]*sql.Stmt // by row count, prepared on first use
+	args  []any
+}
+
+func (b *rowBatch) rows() int { return len(b.args) / b.cols }
+
+// add appends a row; with defer off (or a full batch) it writes at once.
+func (b *rowBatch) add(w *writer, row ...any) error {
+	b.args = append(b.args, row...)
+	if !w.deferRows || b.rows() >= maxRows {
+		return b.flush(w)
+	}
+	return nil
+}
+
+// flush writes the rows gathered so far.
+func (b *rowBatch) flush(w *writer) error {
+	args := b.args
+	defer func() {
+		clear(b.args)
+		b.args = b.args[:0]
+	}()
+	for len(args) > 0 {
+		n := min(len(args)/b.cols, maxRows)
+		st := b.stmts[n]
 		if st == nil {
 			q := strings.Builder{}
-			q.WriteString(`INSERT INTO events (exec_id, id, type, ts, body) VALUES (?, ?, ?, ?, ?)`)
-			for range n - 1 {
-				q.WriteString(`, (?, ?, ?, ?, ?)`)
+			q.WriteString(b.head)
+			for k := range n {
+				if k > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?")
+				q.WriteString(strings.Repeat(", ?", b.cols-1))
+				q.WriteString(")")
 			}
 			var err error
 			if st, err = w.stmt(q.String()); err != nil {
 				return err
 			}
-			w.eventStmts[n] = st
+			b.stmts[n] = st
 		}
-		args := w.args[:0]
-		for _, ev := range evs[:n] {
-			args = append(args, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body))
-		}
-		_, err := st.ExecContext(bg, args...)
-		clear(args)
-		w.args = args[:0]
-		if err != nil {
+		if _, err := st.ExecContext(bg, args[:n*b.cols]...); err != nil {
 			return err
 		}
 		w.wrote = true
-		evs = evs[n:]
+		args = args[n*b.cols:]
+	}
+	return nil
+}
+
+// discard drops the rows gathered past the first keep.
+func (b *rowBatch) discard(keep int) {
+	clear(b.args[keep*b.cols:])
+	b.args = b.args[:keep*b.cols]
+}
+
+// insertEvents writes (or, see rowBatch, gathers) a step's events.
+func insertEvents(w *writer, id int64, evs []store.Event) error {
+	for _, ev := range evs {
+		if err := w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

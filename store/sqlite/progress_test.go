@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"path/filepath"
 	"strconv"
+	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/internal/sqlkit"
@@ -83,5 +86,99 @@ func TestMigrateExecProgress(t *testing.T) {
 	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('executions')
 		WHERE name IN ('seq', 'events', 'transitions')`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("executions keeps %d of the moved columns (%v)", n, err)
+	}
+}
+
+// TestGatheredRows: within a batch the steps' events and inputs go into
+// shared INSERTs (rowBatch). An op in a savepoint of its own between the
+// steps sees the rows of the steps before it. One step whose event is a
+// duplicate fails them all; the batch is then run again, each op in a
+// savepoint, and only that step fails.
+func TestGatheredRows(t *testing.T) {
+	for _, dup := range []bool{false, true} {
+		t.Run(map[bool]string{false: "all good", true: "one duplicate"}[dup], func(t *testing.T) {
+			testGatheredRows(t, dup)
+		})
+	}
+}
+
+func testGatheredRows(t *testing.T, dup bool) {
+	s := openTest(t, filepath.Join(t.TempDir(), "db"))
+	ctx := t.Context()
+	ev := func(id int64) []store.Event {
+		return []store.Event{{ID: id, Type: "T", Timestamp: time.Now(), Body: []byte("{}")}}
+	}
+	for _, arn := range []string{"a", "b", "d"} {
+		if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution(arn),
+			Step: store.StepParams{Input: []byte("0"), Events: ev(1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release, entered := make(chan struct{}), make(chan struct{})
+	go s.write(context.Background(), func(*writer) error {
+		close(entered)
+		<-release
+		return nil
+	})
+	<-entered
+	bID := int64(2)
+	if dup {
+		bID = 1 // there already: refused only when the rows go in
+	}
+	var seen int
+	ops := []func() error{
+		func() error {
+			return s.CommitStep(ctx, store.StepParams{ExecutionArn: "a", Seq: 1, Input: []byte("1"), Events: ev(2)})
+		},
+		func() error {
+			return s.CommitStep(ctx, store.StepParams{ExecutionArn: "b", Seq: 1, Input: []byte("1"), Events: ev(bID)})
+		},
+		func() error {
+			return s.write(ctx, func(w *writer) error {
+				return w.queryRow(`SELECT count(*) FROM events JOIN executions x ON x.id = exec_id WHERE x.arn = 'a'`).Scan(&seen)
+			})
+		},
+		func() error {
+			return s.CommitStep(ctx, store.StepParams{ExecutionArn: "d", Seq: 1, Input: []byte("1"), Events: ev(2)})
+		},
+	}
+	errs := make([]error, len(ops))
+	var wg gosync.WaitGroup
+	for i, op := range ops {
+		wg.Go(func() { errs[i] = op() })
+		for len(s.ops) < i+1 { // queued in this order
+			time.Sleep(time.Millisecond)
+		}
+	}
+	r0 := s.w.redone.Load()
+	close(release)
+	wg.Wait()
+	want := map[string]int64{"a": 2, "b": 2, "d": 2}
+	wantRedone := int64(0)
+	if dup {
+		if !errors.Is(errs[1], store.ErrConflict) {
+			t.Errorf("step with a duplicate event: %v, want ErrConflict", errs[1])
+		}
+		errs[1] = nil
+		want["b"], wantRedone = 1, 1
+	}
+	if errs[0] != nil || errs[1] != nil || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("errs = %v", errs)
+	}
+	if n := s.w.redone.Load() - r0; n != wantRedone {
+		t.Errorf("batch run again %d times, want %d", n, wantRedone)
+	}
+	if seen != 2 {
+		t.Errorf("the op between the steps saw %d events of a, want 2", seen)
+	}
+	for arn, want := range want {
+		e, err := s.GetExecution(ctx, arn)
+		if err != nil || e.Seq != want || e.Events != want {
+			t.Errorf("%s: %+v, %v; want seq and events %d", arn, e, err, want)
+		}
+		in, err := s.Inputs(ctx, arn)
+		if err != nil || int64(len(in)) != want {
+			t.Errorf("%s: %d inputs, %v; want %d", arn, len(in), err, want)
+		}
 	}
 }

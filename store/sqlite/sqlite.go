@@ -278,7 +278,9 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		ckptDone: make(chan struct{}),
 	}
 	go s.checkpointLoop()
-	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}, syncer: syncer}
+	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}, syncer: syncer,
+		events: rowBatch{head: `INSERT INTO events (exec_id, id, type, ts, body) VALUES `, cols: 5},
+		inputs: rowBatch{head: `INSERT INTO inputs (exec_id, seq, body) VALUES `, cols: 3}}
 	if syncer != nil {
 		go syncer.loop(s.w)
 	}
@@ -638,9 +640,10 @@ type writer struct {
 	// fails (its rolled-back insert may have been the row), when a batch
 	// fails, and when executions are purged (a row id can be reused).
 	ids map[string]int64
-	// eventStmts are the multi-row event INSERTs, by row count.
-	eventStmts [maxEventRows + 1]*sql.Stmt
-	args       []any // reused for their arguments
+	// events and inputs gather the rows of a batch's steps (see
+	// rowBatch), while deferRows is on.
+	events, inputs rowBatch
+	deferRows      bool
 
 	// Counted so tests and benchmarks can see how well commits group;
 	// updated before callers are answered.
@@ -747,6 +750,7 @@ func (w *writer) commit(batch []*op) {
 	// failAll is for errors that leave the transaction unusable: nothing
 	// in the batch committed, whatever its own op said.
 	failAll := func(err error) {
+		w.dropRows()
 		w.exec("ROLLBACK")
 		clear(w.ids)
 		for i := range errs {
@@ -769,19 +773,36 @@ func (w *writer) commit(batch []*op) {
 
 	safe := false // every op in a savepoint
 again:
+	w.dropRows()
 	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
 		failAll(fmt.Errorf("store/sqlite: begin: %w", err))
 		return
 	}
+	// redo undoes the batch and runs it again, every op in a savepoint.
+	redo := func() {
+		w.dropRows()
+		w.exec("ROLLBACK")
+		clear(errs)
+		safe = true
+		w.redone.Add(1)
+	}
 	for i, o := range live {
 		bare := o.bare && !safe
+		w.deferRows = bare
 		if !bare {
+			// Rows gathered from the bare steps before it go in first,
+			// in order, and their failure is not this op's.
+			if err := w.flushRows(); err != nil {
+				redo()
+				goto again
+			}
 			if _, err := w.exec("SAVEPOINT op"); err != nil {
 				failAll(fmt.Errorf("store/sqlite: savepoint: %w", err))
 				return
 			}
 		}
 		w.wrote = false
+		ev, in := w.events.rows(), w.inputs.rows()
 		if err := o.fn(w); err != nil {
 			errs[i] = err
 			// Its rolled-back insert may have been a remembered row.
@@ -791,12 +812,13 @@ again:
 					// Written, or failed in a way that may have ended
 					// the transaction: nothing short of the whole batch
 					// can be undone, so undo it and run it again.
-					w.exec("ROLLBACK")
-					clear(errs)
-					safe = true
-					w.redone.Add(1)
+					redo()
 					goto again
 				}
+				// Refused before writing: it gathered no rows, but
+				// leave none of its own behind if it had.
+				w.events.discard(ev)
+				w.inputs.discard(in)
 				continue
 			}
 			// Some errors (I/O, full disk) make SQLite roll the whole
@@ -813,6 +835,11 @@ again:
 			}
 		}
 	}
+	w.deferRows = false
+	if err := w.flushRows(); err != nil {
+		redo()
+		goto again
+	}
 	if y := w.syncer; y != nil {
 		// Counted before the COMMIT publishes the batch to readers, so a
 		// read that sees it waits for its fsync (Store.durable).
@@ -823,6 +850,20 @@ again:
 		return
 	}
 	answer()
+}
+
+// flushRows writes the rows the batch's steps have gathered.
+func (w *writer) flushRows() error {
+	if err := w.events.flush(w); err != nil {
+		return err
+	}
+	return w.inputs.flush(w)
+}
+
+// dropRows forgets gathered rows, when their transaction is rolled back.
+func (w *writer) dropRows() {
+	w.events.discard(0)
+	w.inputs.discard(0)
 }
 
 // cleanRefusal tells the errors with which a step is refused by its own
