@@ -664,6 +664,10 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	return nil
 }
 
+// eventBodyHint is the room buildStep makes per history event body;
+// larger ones cost a reallocation, as every body's growth from nothing did.
+const eventBodyHint = 384
+
 // buildStep turns what the interpreter produced into one store step.
 func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) store.StepParams {
 	x := l.x
@@ -671,9 +675,19 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 	if ev != nil {
 		sp.Input = encodeInput(*ev)
 	}
-	for i := range x.History {
-		h := &x.History[i]
-		sp.Events = append(sp.Events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: h.AppendJSON(nil)})
+	if n := len(x.History); n > 0 {
+		// The step's bodies share one buffer, sized for typical events,
+		// instead of each growing its own from nothing. A body is capped
+		// at its end, so appending the next never touches it, and one
+		// left behind by a reallocation keeps its old array.
+		sp.Events = make([]store.Event, 0, n)
+		buf := make([]byte, 0, n*eventBodyHint)
+		for i := range x.History {
+			h := &x.History[i]
+			start := len(buf)
+			buf = h.AppendJSON(buf)
+			sp.Events = append(sp.Events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Body: buf[start:len(buf):len(buf)]})
+		}
 	}
 	e.mapRunRows(l, &sp)
 	now := e.now()
