@@ -23,11 +23,15 @@
 // Steps, most of the writes, skip the savepoint: one refused by its checks
 // has written nothing, and one that fails after writing makes the
 // committer roll the batch back and run it again, every op in a savepoint
-// (op.bare). The transaction then commits once, which with Options.Sync costs one fsync
-// for the whole batch, and only then is each caller answered. So a caller
-// returns only once its write is durable, yet N executions writing at once
-// share the fsyncs: the batch grows by itself while the previous one is
-// being synced, with no timer or added latency when the store is idle.
+// (op.bare). The steps' events and inputs go into a few multi-row INSERTs
+// shared by the batch (rowBatch). The transaction then commits once,
+// which with Options.Sync costs one fsync for the whole batch, and only
+// then is each caller answered. So a caller returns only once its write is
+// durable, yet N executions writing at once share the fsyncs: the batch
+// grows by itself while the previous one is being synced, with no timer
+// or added latency when the store is idle. The fsync itself runs beside
+// the committer (walSyncer), which meanwhile applies the next batch; reads
+// wait for the fsync of any batch they may have seen (Store.durable).
 // Checkpoints, which copy the WAL into the database file, run beside the
 // committer on a connection of their own (checkpointLoop).
 //
@@ -44,8 +48,8 @@
 // applied at Open in one transaction, with PRAGMA user_version recording
 // the last one applied; a database whose schema is newer than the binary
 // is refused. Times are integer unix nanoseconds. Rows that belong to an
-// execution (events, inputs, timers, tasks) refer to it by an integer id,
-// not by its ARN.
+// execution (events, inputs, timers, tasks, and exec_progress, the
+// counters a step updates) refer to it by an integer id, not by its ARN.
 package sqlite
 
 import (
@@ -75,8 +79,10 @@ import (
 // Options tunes a Store. Start from DefaultOptions: the zero value turns
 // Sync off.
 type Options struct {
-	// Sync fsyncs the write-ahead log at every commit (synchronous=FULL),
-	// so a committed step survives power loss. Without it
+	// Sync fsyncs the write-ahead log at every commit, before the commit's
+	// callers are answered and before a read returns it, so a committed
+	// step survives power loss (synchronous=FULL's guarantee; the fsync is
+	// the store's own, see walSyncer). Without it
 	// (synchronous=NORMAL) a commit survives the process crashing but the
 	// last ones may be lost with the machine.
 	Sync bool
