@@ -17,6 +17,12 @@ func (x *Execution) startParallel(f *frame) bool {
 		f.fanout = &fanout{}
 	}
 	f.last = x.emit(f, f.last, "ParallelStateStarted", nil)
+	if m := x.mockedChildren(f); m != nil {
+		// AWS reports no afterInputPath for a Parallel state, even one
+		// with an InputPath (the recorded mocked Parallel tests).
+		x.probe(f).insp.AfterInputPath = Data{}
+		return x.runMocked(f, m)
+	}
 	n := len(st.Branches)
 	f.children = make([]*frame, n)
 	f.results = make([]any, n)
@@ -133,6 +139,12 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 			return false
 		}
 		f.items, f.weights = batches, weights
+	}
+	if m := x.mockedChildren(f); m != nil {
+		if !x.inspectMap(f, arr) {
+			return false
+		}
+		return x.runMocked(f, m)
 	}
 	if st.Distributed {
 		f.mapRunArn = x.mapRunArn(st)
@@ -296,6 +308,13 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 	f.last = prev
 	f.children = nil
 	f.results, f.items, f.weights = nil, nil, nil
+	return x.fanoutResult(f, result, rb)
+}
+
+// fanoutResult ends a Parallel or Map state with result, of bound rb, the
+// result of its children: ResultSelector, Assign, ResultPath.
+func (x *Execution) fanoutResult(f *frame, result any, rb int) bool {
+	st := f.state
 	rb, ok := x.checkSize(f, result, rb)
 	if !ok {
 		return false
@@ -311,6 +330,11 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 			return false
 		}
 		result, rb = v, b
+	}
+	if t := x.probe(f); t != nil {
+		// Without the result itself: AWS reports none for a Map or a
+		// Parallel state.
+		t.insp.AfterResultSelector = set(result)
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {

@@ -764,6 +764,9 @@ func (x *Execution) recording(f *frame) bool {
 // RedriveCount), StateMachine (Id, Name), State (Name, EnteredTime, then
 // RetryCount, which no recording shows), then Task and Map.
 func (x *Execution) contextObject(f *frame, item *jsonv.Object) any {
+	if c := x.testContext(f); c != nil {
+		return c
+	}
 	info := &x.Info
 	state := jsonv.NewObject(3)
 	state.Append("Name", f.state.Name)
