@@ -42,7 +42,19 @@ type StateTest struct {
 	// the state's error (see interp.TestOptions).
 	RetryCount int64
 	// Mock, when set, is the task's outcome: the resource is not called.
+	// For a Map or Parallel state it is its children's outcome: they do
+	// not run.
 	Mock *TaskMock
+	// MapFailures, when HasMapFailures, is how many iterations of a
+	// mocked Map failed (TestState's mapIterationFailureCount).
+	MapFailures    int64
+	HasMapFailures bool
+	// Items, when set, answers a mocked Distributed Map's ItemReader
+	// (TestState's mapItemReaderData): the engine's object store is never
+	// read for a test. Without it, such a read fails.
+	Items taskport.Port
+	// Context, when set, is the tested state's context object ($$).
+	Context *jsonv.Object
 	// Trace, when set, receives the HTTP exchange of an HTTP task.
 	Trace *taskport.HTTPTrace
 }
@@ -53,6 +65,8 @@ type TaskMock struct {
 	Result       any
 	Failed       bool
 	Error, Cause string
+	// HasCause is false when the mock gave no cause.
+	HasCause bool
 }
 
 // TestResult is how a tested state ended, with its values as JSON text.
@@ -72,7 +86,11 @@ type TestInspection struct {
 	Input, AfterInputPath, AfterParameters, AfterArguments *string
 	Result, AfterResultSelector, AfterResultPath           *string
 	Variables                                              *string
-	RetryIndex, CatchIndex                                 *int
+	// A mocked Map state's stages and limits (interp.Inspection).
+	AfterItemsPath, AfterItemSelector, AfterItemBatcher *string
+	MaxConcurrency, ToleratedFailureCount               *int64
+	ToleratedFailurePercentage                          *float64
+	RetryIndex, CatchIndex                              *int
 	// RetryBackoff is set when the status is RETRIABLE.
 	RetryBackoff *time.Duration
 }
@@ -90,7 +108,12 @@ func (e *Engine) TestState(ctx context.Context, t *StateTest) (*TestResult, erro
 	testCtx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
 	m := interp.New(t.Machine, interp.Options{})
-	test, cmds := m.TestState(t.State, interp.TestOptions{Info: info, Variables: t.Variables, RetryCount: t.RetryCount, Seed: randomSeed()}, e.now())
+	opts := interp.TestOptions{Info: info, Variables: t.Variables, RetryCount: t.RetryCount, Seed: randomSeed(), Context: t.Context}
+	if mock := t.Mock; mock != nil && (t.State.Type == asl.TypeMap || t.State.Type == asl.TypeParallel) {
+		opts.Children = &interp.ChildrenMock{Result: mock.Result, Failed: mock.Failed, Error: mock.Error, Cause: mock.Cause, HasCause: mock.HasCause,
+			FailedIterations: t.MapFailures, HasFailedIterations: t.HasMapFailures}
+	}
+	test, cmds := m.TestState(t.State, opts, e.now())
 	for !test.Done() {
 		c := nextCommand(cmds)
 		var ev interp.Event
@@ -132,6 +155,12 @@ func nextCommand(cmds []interp.Command) *interp.Command {
 // testTask runs a tested Task state's task, or answers it with the mock,
 // and returns the event that ends it.
 func (e *Engine) testTask(ctx context.Context, c *interp.Command, info interp.Info, t *StateTest) interp.Event {
+	if c.Task.Resource == interp.ItemReaderResource {
+		if t.Items == nil {
+			return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: "A tested Map reads its items from stateConfiguration.mapItemReaderData, and none was given."}
+		}
+		return itemsEvent(ctx, t.Items, taskport.Request{Resource: c.Task.Resource, Input: c.Task.Input, StateName: c.Task.StateName}, interp.ErrItemReaderFailed)
+	}
 	if mock := t.Mock; mock != nil {
 		if mock.Failed {
 			return failedEvent(&taskport.Failure{Name: mock.Error, Cause: mock.Cause})
@@ -181,6 +210,19 @@ func testResult(test *interp.StateTest) *TestResult {
 	}
 	if in.Variables != nil {
 		out.Inspect.Variables = jsonText(in.Variables)
+	}
+	out.Inspect.AfterItemsPath, out.Inspect.AfterItemSelector, out.Inspect.AfterItemBatcher = d(in.AfterItemsPath), d(in.AfterItemSelector), d(in.AfterItemBatcher)
+	if v := in.MaxConcurrency; v.Set {
+		n, _ := jsonv.Integer(v.Value)
+		out.Inspect.MaxConcurrency = &n
+	}
+	if v := in.ToleratedFailureCount; v.Set {
+		n, _ := jsonv.Integer(v.Value)
+		out.Inspect.ToleratedFailureCount = &n
+	}
+	if v := in.ToleratedFailurePercentage; v.Set {
+		p, _ := jsonv.Number(v.Value)
+		out.Inspect.ToleratedFailurePercentage = &p
 	}
 	if in.RetryIndex >= 0 {
 		out.Inspect.RetryIndex = &in.RetryIndex
