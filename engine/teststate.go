@@ -120,7 +120,8 @@ func (e *Engine) TestState(ctx context.Context, t *StateTest) (*TestResult, erro
 		switch {
 		case c == nil:
 			// Only a state nested in the tested one waits for anything
-			// else, and the API tests no state with nested ones.
+			// else, and nested states do not run in a test: the API tests
+			// a Map or Parallel state only with a mock for its children.
 			ev = interp.Event{Kind: interp.Stop, Error: interp.ErrRuntime, Cause: "The tested state waits for something a test cannot give."}
 		case c.Kind == interp.StartTimer:
 			// A tested state does not wait.

@@ -20,6 +20,9 @@ import (
 //   - the values the state computed on its way (after InputPath, after
 //     Parameters, the result, ...) are kept for the caller to inspect.
 //
+// A test may also give the context object the state sees, and a mock that
+// stands for a Map's or Parallel's children, which then do not run.
+//
 // A Task state asks its host to run the task, as in an execution: the
 // host answers with Apply.
 
