@@ -260,7 +260,8 @@ func (n noItems) Invoke(context.Context, taskport.Request) (any, error) {
 // assume answers the account a task with Credentials runs in ("" for
 // one without), or the failure of a role that cannot be assumed.
 func assume(opts Options, req taskport.Request) (string, error) {
-	if req.RoleArn == "" {
+	if req.RoleArn == "" || taskport.RoleAssumedByPort(req.Resource) {
+		// An AWS service integration's port assumes the role through STS.
 		return "", nil
 	}
 	if opts.AssumeRole == nil {
