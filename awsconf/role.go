@@ -159,12 +159,13 @@ func (c *Configs) roleCache(ctx context.Context, k roleKey) (*aws.CredentialsCac
 
 // SessionName is the RoleSessionName of the roles an execution's tasks
 // assume: what follows the execution ARN's resource type (the state
-// machine's and the execution's names), with the characters STS does not
-// allow replaced by '-', cut to fit, and a hash of the whole ARN so that
-// two executions never share a name. STS allows 2 to 64 characters of
-// [\w+=,.@-]. The session name Step Functions itself uses is not
-// documented nor recorded anywhere we could check; this one names the
-// execution in the role's CloudTrail entries, which is its purpose.
+// machine's and the execution's names, ':' as '.'), with the other
+// characters STS does not allow replaced by '-', cut to fit, and a hash
+// of the whole ARN so that two executions never share a name. STS allows
+// 2 to 64 characters of [\w+=,.@-]. The session name Step Functions
+// itself uses is not documented nor recorded anywhere we could check;
+// this one names the execution in the role's CloudTrail entries, which
+// is its purpose.
 func SessionName(executionArn string) string {
 	sum := sha256.Sum256([]byte(executionArn))
 	hash := hex.EncodeToString(sum[:6])
@@ -176,6 +177,8 @@ func SessionName(executionArn string) string {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("_+=,.@-", r):
 			return r
+		case r == ':':
+			return '.'
 		}
 		return '-'
 	}, name)
