@@ -43,7 +43,8 @@ type Options struct {
 	// AssumeRole decides whether a task may run under the role of its
 	// Credentials and answers the role's account, as
 	// engine.Options.AssumeRole does; nil fails every task with
-	// Credentials.
+	// Credentials but those of AWS service integrations, whose port
+	// assumes the role through STS (taskport.RoleAssumedByPort).
 	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
