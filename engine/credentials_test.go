@@ -80,7 +80,10 @@ func TestServiceIntegrationCredentialsGoToThePort(t *testing.T) {
 	})
 	st := memstore.New()
 	h := &harness{t: t, st: st, done: make(chan struct{}), eng: New(st, Options{Tasks: port,
-		AssumeRole: func(string, string, string) (string, error) { assumed.Add(1); return "", errors.New("not one of Statecraft's roles") }})}
+		AssumeRole: func(string, string, string) (string, error) {
+			assumed.Add(1)
+			return "", errors.New("not one of Statecraft's roles")
+		}})}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { _ = h.eng.Run(ctx); close(h.done) }()
