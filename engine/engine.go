@@ -89,7 +89,9 @@ type Options struct {
 	// AssumeRole decides whether an execution may run a task under the
 	// role its Task state's Credentials name, and answers the account the
 	// task then runs in (auth.Keyring.AssumeRole). Nil fails every task
-	// with Credentials: no role can be assumed.
+	// with Credentials: no role can be assumed. AWS service integrations
+	// (taskport.RoleAssumedByPort) do not ask it: their port assumes the
+	// role through STS.
 	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 

@@ -138,7 +138,7 @@ func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Re
 	if kind == kindItems {
 		return e.readItems(ctx, req), false
 	}
-	if req.RoleArn != "" {
+	if req.RoleArn != "" && !taskport.RoleAssumedByPort(req.Resource) {
 		acct, fail := e.roleAccount(req, machineRole)
 		if fail != nil {
 			return *fail, false
