@@ -125,3 +125,70 @@ func TestSDKResultWriterFailedMapRun(t *testing.T) {
 		t.Fatalf("SUCCEEDED after the redrive: %v", succeeded)
 	}
 }
+
+// TestSDKResultWriterStoppedParent: a Map Run aborted because its parent
+// was stopped writes no file, and a redrive of the parent writes them,
+// under the same Map Run id, when the Map Run ends. AWS's guide describes
+// PENDING_n.json as the children "that weren't started because the Map
+// Run failed or aborted", which suggests it writes an aborted Map Run's
+// results too; Statecraft does not (README, "Writing Distributed Map
+// results to S3"), and this test pins what it does.
+func TestSDKResultWriterStoppedParent(t *testing.T) {
+	be := s3mem.New()
+	if err := be.CreateBucket("out"); err != nil {
+		t.Fatal(err)
+	}
+	s3srv := httptest.NewServer(gofakes3.New(be).Server())
+	t.Cleanup(s3srv.Close)
+	r, err := itemreader.New(itemreader.Config{Endpoint: s3srv.URL, AccessKeyID: "AKID", SecretAccessKey: "SECRET", PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvEngine(t, nil, engine.Options{Items: r})
+	c := e.newClient("us-east-1")
+	ctx := context.Background()
+	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
+	def := compact(fmt.Sprintf(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"T","States":{"T":{"Type":"Task","Resource":%q,"End":true}}},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"res"}}}}}`, *act.ActivityArn))
+	sm := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("stopped"), Definition: aws.String(def), RoleArn: aws.String(role)}))(t)
+	ex := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2,3]`)}))(t)
+	task := pollTask(t, c, *act.ActivityArn)
+	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
+	pollTask(t, c, *act.ActivityArn) // the second child runs; the third waits
+	must(c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusAborted)
+	runs := must(c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn}))(t)
+	runArn := aws.ToString(runs.MapRuns[0].MapRunArn)
+	run := must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)}))(t)
+	if run.Status != types.MapRunStatusAborted || run.ExecutionCounts.ResultsWritten != 0 {
+		t.Fatalf("Map Run %s, %d results written", run.Status, run.ExecutionCounts.ResultsWritten)
+	}
+	list, err := be.ListBucket("out", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) != 0 {
+		t.Fatalf("an aborted Map Run wrote %d objects, the first %s", len(list.Contents), list.Contents[0].Key)
+	}
+
+	// The redrive reruns the aborted child, starts the pending one, and
+	// the files are written as the Map Run succeeds.
+	must(c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	for range 2 {
+		task := pollTask(t, c, *act.ActivityArn)
+		must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
+	}
+	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusSucceeded)
+	dir := "res/" + runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
+	o, err := be.GetObject("out", dir+"SUCCEEDED_0.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Contents.Close()
+	var succeeded []map[string]any
+	if err := json.NewDecoder(o.Contents).Decode(&succeeded); err != nil || len(succeeded) != 3 {
+		t.Fatalf("SUCCEEDED_0.json after the redrive: %v %v", succeeded, err)
+	}
+}

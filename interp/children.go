@@ -31,7 +31,7 @@ func (x *Execution) startParallel(f *frame) bool {
 	f.phase = phaseChildren
 	for i, b := range st.Branches {
 		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: startState(b), input: f.taskInput, inBound: f.taskBound, last: f.last,
-			silent: f.silent, watched: f.watched}
+			silent: f.silent, watched: f.watched, express: f.express}
 	}
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
@@ -240,6 +240,7 @@ func (x *Execution) pump(f *frame) bool {
 		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
 		c.plan = f.firstPlan(0)
 		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
+		c.express = f.express || st.ExpressChildren
 		if st.Distributed {
 			c.dist = &distChild{began: x.now, itemIn: input}
 		}

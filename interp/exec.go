@@ -32,8 +32,16 @@ type Execution struct {
 	// A host may take and clear it between calls.
 	History []HistoryEvent
 	// Transitions counts states entered, retries included (what AWS bills).
+	// The states of an Express child of a Distributed Map are not in it
+	// (AWS bills the child as an Express execution), but each start of
+	// such a child is: AWS charges "one state transition for each child
+	// workflow execution that the Distributed Map state starts"
+	// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html).
 	Transitions int64
-	runFrom     int64 // Transitions when the current step began
+	// expressSteps counts the states Express children entered: spinning
+	// bounds them with the rest.
+	expressSteps int64
+	runFrom      int64 // Transitions+expressSteps when the current step began
 
 	m         *Machine
 	nextID    int64
@@ -159,6 +167,11 @@ type frame struct {
 	// watched ones are the child whose own history is being rebuilt
 	// (StartWatching), and its frames.
 	silent, watched bool
+	// express marks the frames of an Express child of a Distributed Map:
+	// AWS bills that child as an Express execution (a request and its
+	// duration), not by state transitions, so the states it enters are
+	// not the parent's Transitions.
+	express bool
 	// childFailed marks a Parallel/Map error that came from a child, which
 	// AWS closes with a <Type>StateFailed event unless the state retries.
 	childFailed bool
@@ -477,7 +490,7 @@ func (x *Execution) push(f *frame) {
 }
 
 func (x *Execution) run() {
-	x.runFrom = x.Transitions
+	x.runFrom = x.Transitions + x.expressSteps
 	for len(x.work) > 0 && x.Status == Running && !x.overLimit() {
 		f := x.work[len(x.work)-1]
 		x.work = x.work[:len(x.work)-1]
@@ -502,7 +515,19 @@ func (x *Execution) overLimit() bool {
 	return (x.m.opts.MaxEvents > 0 && x.nextID >= x.m.opts.MaxEvents) || x.spinning()
 }
 
-func (x *Execution) spinning() bool { return x.Transitions-x.runFrom >= x.m.maxStep }
+// step counts a state entered (or a retry) by frame f: a billed
+// transition, unless f runs in an Express child.
+func (x *Execution) step(f *frame) {
+	if f.express {
+		x.expressSteps++
+	} else {
+		x.Transitions++
+	}
+}
+
+func (x *Execution) spinning() bool {
+	return x.Transitions+x.expressSteps-x.runFrom >= x.m.maxStep
+}
 
 func (x *Execution) wait(f *frame, ph phase, ref int64) {
 	f.phase = ph

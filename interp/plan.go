@@ -309,7 +309,7 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 // (StateEntered counted, not recorded) for a state whose InputPath passes
 // the input as it is.
 func (x *Execution) entered(f *frame) {
-	x.Transitions++
+	x.step(f)
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0

@@ -79,7 +79,7 @@ func (x *Execution) enter(f *frame) bool {
 // enterGeneral is enter for any state.
 func (x *Execution) enterGeneral(f *frame) bool {
 	st := f.state
-	x.Transitions++
+	x.step(f)
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
@@ -875,7 +875,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 const maxRetryDelay = float64(1<<62) / float64(time.Second)
 
 func (x *Execution) retryNow(f *frame) {
-	x.Transitions++
+	x.step(f)
 	f.phase = phaseEnter
 	if f.fanout != nil {
 		// A retry runs every child again, whatever a failed attempt left.
