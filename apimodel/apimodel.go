@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -323,4 +324,32 @@ func upperFirst(s string) string {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// SDKService is botocore's name for an aws-sdk integration's service, as
+// its ARN names it; "" for a service outside the models.
+func SDKService(name string) string { return sdkServices[name] }
+
+// Operations lists the operations of a botocore service the models hold,
+// sorted.
+func Operations(service string) []string {
+	s := models()[service]
+	if s == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(s.Ops))
+}
+
+// Members lists the output's members as Step Functions names them, sorted;
+// none when the operation has no output.
+func (o *Output) Members() []string {
+	if o.shape == "" {
+		return nil
+	}
+	var out []string
+	for name := range o.svc.Shapes[o.shape].M {
+		out = append(out, upperFirst(name))
+	}
+	slices.Sort(out)
+	return out
 }
