@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/apimodel"
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/engine"
@@ -47,6 +48,7 @@ type testStateArgs struct {
 	input                any
 	vars                 map[string]any
 	mock                 *engine.TaskMock
+	mockMode             string // fieldValidationMode, STRICT when absent
 	retryCount           int64
 	// context is the context object given ("context"), nil when absent.
 	context *jsonv.Object
@@ -71,6 +73,9 @@ func (s *server) testState(c *call) (any, error) {
 		return nil, aerr
 	}
 	if aerr := checkTestable(st, a); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkMockResult(st, a); aerr != nil {
 		return nil, aerr
 	}
 
@@ -138,6 +143,7 @@ func readTestState(c *call) (*testStateArgs, error) {
 			return nil, err
 		}
 		a.mock = m
+		a.mockMode = mock.mode
 	}
 	if contextGiven {
 		if mock == nil {
@@ -180,22 +186,31 @@ type mockArgs struct {
 	err, cause  string
 	hasErr      bool
 	hasCause    bool
-	mode        string // fieldValidationMode as sent, "" when absent
+	mode        string // fieldValidationMode, STRICT when absent (AWS's default)
 }
+
+// The fieldValidationMode values.
+const (
+	modeStrict  = "STRICT"
+	modePresent = "PRESENT"
+	modeNone    = "NONE"
+)
 
 // readMock reads the mock member (nil when absent).
 func readMock(f *fields) *mockArgs {
 	if f == nil {
 		return nil
 	}
-	m := &mockArgs{}
+	m := &mockArgs{mode: modeStrict}
 	m.result, m.hasResult = f.str("result", dataStr)
 	if out := f.object("errorOutput", false); out != nil {
 		m.errorOutput = true
 		m.err, m.hasErr = out.str("error", errorStr)
 		m.cause, m.hasCause = out.str("cause", causeStr)
 	}
-	m.mode, _ = f.enum("fieldValidationMode", false, "STRICT", "PRESENT", "NONE")
+	if mode, ok := f.enum("fieldValidationMode", false, modeStrict, modePresent, modeNone); ok {
+		m.mode = mode
+	}
 	return m
 }
 
@@ -206,13 +221,6 @@ func (m *mockArgs) check(reveal bool) (*engine.TaskMock, *apiError) {
 	}
 	if reveal {
 		return nil, validationError("TestState does not support RevealSecrets when a mock is specified.")
-	}
-	// Statecraft has no service models to check a mocked result against,
-	// so it can keep NONE's promise only: a mode that asks for checks is
-	// refused rather than accepted and not applied. Absent, it checks
-	// nothing, as NONE does (on AWS the default is STRICT).
-	if m.mode == "STRICT" || m.mode == "PRESENT" {
-		return nil, validationError("Statecraft does not support fieldValidationMode %s: it has no service models to check a mocked result against; give NONE or leave fieldValidationMode out", m.mode)
 	}
 	if m.errorOutput {
 		if !m.hasErr {
@@ -293,6 +301,25 @@ func checkTestable(st *asl.State, a *testStateArgs) *apiError {
 		if a.mock != nil {
 			return validationError("State type '%s' is not supported when a mock is specified", st.Type)
 		}
+	}
+	return nil
+}
+
+// checkMockResult checks a Task's mocked result against the output shape
+// of the API its resource calls, as fieldValidationMode asks (package
+// apimodel: botocore's models; AWS's recorded messages). A resource no
+// model describes (a Lambda function, an activity, a callback's token,
+// http:invoke, a .sync job) has its result taken as given, in any mode.
+func checkMockResult(st *asl.State, a *testStateArgs) *apiError {
+	if a.mock == nil || a.mock.Failed || st.Type != asl.TypeTask || a.mockMode == modeNone {
+		return nil
+	}
+	out := apimodel.ForResource(st.Resource)
+	if out == nil {
+		return nil
+	}
+	if err := out.Check(a.mock.Result, a.mockMode == modeStrict); err != nil {
+		return validationError("%s", err.Error())
 	}
 	return nil
 }

@@ -321,9 +321,6 @@ func TestSDKTestStateErrors(t *testing.T) {
 			"TestState API does not support Map or Parallel states"},
 		{"a Parallel state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`)}, new(*types.InvalidDefinition),
 			"does not support Map or Parallel states"},
-		{"a mock to be checked against the service's model", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
-			Mock: &types.MockInput{Result: aws.String(`{}`), FieldValidationMode: types.MockResponseValidationModeStrict}},
-			new(*types.ValidationException), "does not support fieldValidationMode STRICT"},
 		{"a mocked Map's result that is not an array", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` + inlineProc + `}`), Mock: &types.MockInput{Result: aws.String(`{"a":1}`)}},
 			new(*types.ValidationException), "Mocked result must be an array."},
 		{"a mocked Map with a ResultWriter: an object", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},` +
@@ -410,6 +407,105 @@ func TestSDKTestStateErrors(t *testing.T) {
 				t.Errorf("message %q, want it to contain %q", api.ErrorMessage(), tc.msg)
 			}
 		})
+	}
+}
+
+// A mocked Task result is checked against the output shape of the API
+// the resource calls (botocore's models), as fieldValidationMode asks,
+// STRICT when absent. Each message is AWS's, recorded in LocalStack's
+// snapshots of TestState on AWS (tests/aws/services/stepfunctions/v2/test_state/
+// test_field_validation_mode{,_present,_none}.snapshot.json, the case
+// named in the comment), with the same resource and mocked result.
+func TestSDKTestStateFieldValidation(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	task := func(resource string) *string {
+		return aws.String(`{"Type":"Task","Resource":"` + resource + `","ResultPath":"$.r","End":true}`)
+	}
+	const (
+		start     = "arn:aws:states:::states:startExecution"
+		putEvents = "arn:aws:states:::events:putEvents"
+		prefix    = "Mock result schema validation error: "
+	)
+	var none types.MockResponseValidationMode
+	cases := []struct {
+		name     string
+		resource string
+		result   string
+		mode     types.MockResponseValidationMode
+		msg      string // the whole message of the ValidationException; "" when the test runs
+	}{
+		// test_strict_mode_sfn_task[missing_required_fields]
+		{"default is STRICT: a required field missing", start, `{}`, none, prefix + "Required field 'ExecutionArn' is missing"},
+		{"STRICT: a required field missing", start, `{}`, types.MockResponseValidationModeStrict, prefix + "Required field 'ExecutionArn' is missing"},
+		// test_strict_mode_sfn_task[field_name_not_in_sfn_case]
+		{"STRICT: the model's camelCase is not the member", start, `{"executionArn":"stringValueExecutionArn","startDate":"stringValueStartDate"}`, none,
+			prefix + "Required field 'ExecutionArn' is missing"},
+		// test_present_mode_sfn_task_validation_pass[missing_required_fields]
+		{"PRESENT: required fields may be missing", start, `{}`, types.MockResponseValidationModePresent, ""},
+		// test_present_mode_sfn_task_validation_fail[wrong_timestamp_type_bool]
+		{"PRESENT: a wrong type", start, `{"StartDate":true}`, types.MockResponseValidationModePresent, prefix + "Field 'StartDate' must be a string"},
+		// test_strict_mode_sfn_task[wrong_timestamp_type_number]
+		{"STRICT: a wrong type", start, `{"ExecutionArn":"stringValueExecutionArn","StartDate":1764103483}`, none, prefix + "Field 'StartDate' must be a string"},
+		// test_strict_mode_mock_result_field_not_in_api_spec[field_not_part_of_api_spec]
+		{"STRICT: a field outside the model", putEvents, `{"random":"json"}`, none, ""},
+		// test_present_mode_eventbridge_task[wrong_type_2nd_array_element]
+		{"PRESENT: a nested wrong type", putEvents, `{"Entries":[{"EventId":"First eventId has correct type: string"},{"EventId":["Second eventId has incorrect type: array"]}]}`,
+			types.MockResponseValidationModePresent, prefix + "Field 'EventId' must be a string"},
+		// test_strict_mode_lambda_task[wrong_integer_type_string]
+		{"lambda:invoke: a number as a string", "arn:aws:states:::lambda:invoke", `{"StatusCode":"200"}`, none, prefix + "Field 'StatusCode' must be a number"},
+		// test_strict_mode_dynamodb_task[wrong_float_type_string]
+		{"dynamodb:putItem: a double as a string", "arn:aws:states:::dynamodb:putItem", `{"ConsumedCapacity":{"CapacityUnits":"123.45"}}`, none, prefix + "Field 'CapacityUnits' must be a number"},
+		// test_present_mode_aws_sdk_s3_task[non_existent_enum_value]
+		{"aws-sdk: an enum", "arn:aws:states:::aws-sdk:s3:getObject", `{"StorageClass":"Papyrus"}`, types.MockResponseValidationModePresent,
+			prefix + "Field 'StorageClass' is not an expected value"},
+		// test_strict_mode_aws_sdk_lambda_get_function_task[integer_less_than_minimum_allowed]
+		{"aws-sdk: under a minimum", "arn:aws:states:::aws-sdk:lambda:getFunction", `{"Configuration":{"MemorySize":127}}`, none,
+			prefix + "Field 'MemorySize' is less than the minimum value"},
+		// Recorded for KMS's CiphertextBlob (test_strict_mode_aws_sdk_kms_task[wrong_blob_length_less_than_minimum]);
+		// sfn's ExecutionArn has a minimum length of 1 too.
+		{"a string under its minimum length", start, `{"ExecutionArn":"","StartDate":"2025-11-25T20:44:43Z"}`, none,
+			prefix + "Field 'ExecutionArn' is smaller than the minimum length"},
+		// test_none_mode_sfn_task[wrong_timestamp_type_bool]
+		{"NONE checks nothing", start, `{"ExecutionArn":"stringValueExecutionArn","StartDate":true}`, types.MockResponseValidationModeNone, ""},
+		{"NONE: a required field missing", start, `{}`, types.MockResponseValidationModeNone, ""},
+		// test_test_state_mock_scenarios: sfn startExecution's and
+		// sqs sendMessage's results as AWS gives them, checked in STRICT.
+		{"a whole result", start, `{"ExecutionArn":"arn:aws:states:us-east-1:123456789012:execution:TargetStateMachine:TestStartTarget","StartDate":"2025-11-25T20:44:43.123Z"}`, none, ""},
+		{"a whole sqs result", "arn:aws:states:::sqs:sendMessage", `{"MD5OfMessageBody":"d41d8cd98f00b204e9800998ecf8427e","MessageId":"0b6d-4f"}`, none, ""},
+		// What no API model describes is taken as given, in any mode:
+		// what a worker, a function or a token's holder sends.
+		{"an activity", "arn:aws:states:us-east-1:123456789012:activity:work", `{"StartDate":true}`, types.MockResponseValidationModeStrict, ""},
+		{"a Lambda function", "arn:aws:lambda:us-east-1:123456789012:function:f", `{"StatusCode":"200"}`, types.MockResponseValidationModeStrict, ""},
+		{"a callback", "arn:aws:states:::sqs:sendMessage.waitForTaskToken", `{"MessageId":1}`, types.MockResponseValidationModeStrict, ""},
+		{"a .sync job", "arn:aws:states:::states:startExecution.sync:2", `{"Output":{"a":1}}`, types.MockResponseValidationModeStrict, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: task(tc.resource), Input: aws.String(`{"in":1}`),
+				Mock: &types.MockInput{Result: aws.String(tc.result), FieldValidationMode: tc.mode}})
+			if tc.msg != "" {
+				var ve *types.ValidationException
+				if !errors.As(err, &ve) || ve.ErrorMessage() != tc.msg {
+					t.Fatalf("err = %v, want a ValidationException %q", err, tc.msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `{"in":1,"r":` + tc.result + `}`
+			if out.Status != types.TestExecutionStatusSucceeded || out.Output == nil || !reflect.DeepEqual(decode(t, *out.Output), decode(t, want)) {
+				t.Errorf("status %s output %s, want %s", out.Status, aws.ToString(out.Output), want)
+			}
+		})
+	}
+
+	// A mocked error has no result to check.
+	out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: task(start),
+		Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}, FieldValidationMode: types.MockResponseValidationModeStrict}})
+	if err != nil || out.Status != types.TestExecutionStatusFailed || aws.ToString(out.Error) != "E" {
+		t.Fatalf("mocked error: %v %+v", err, out)
 	}
 }
 
