@@ -17,9 +17,10 @@ import (
 // region, except that nothing waits and nothing is kept. A Task state's
 // resource is called once, through the port that runs the resources the
 // engine does not run itself, within the state's TimeoutSeconds and the
-// test's TestStateMaxDuration; the engine's own resources (activities,
-// callbacks, nested executions) are not run: the API refuses them, or a
-// mock answers for them.
+// test's TestStateMaxDuration. Of the engine's own resources, only a
+// request-response states:startExecution runs, as on AWS: it starts a real
+// execution. Those that wait (activities, callbacks, .sync) are not run:
+// the API refuses them, or a mock answers for them.
 
 // TestStateMaxDuration is how long AWS lets a TestState call run; a test
 // that runs longer fails with States.Timeout.
@@ -176,9 +177,25 @@ func (e *Engine) testTask(ctx context.Context, c *interp.Command, info interp.In
 		ExecutionArn: info.ExecutionArn, StateName: task.StateName, Attempt: task.Attempt,
 		Trace: t.Trace, RoleArn: task.RoleArn,
 	}
-	// Whatever the resource, it is a call that answers: the engine's own
-	// kinds wait for others.
-	ev, _ := e.runTask(ctx, kindOther, req, t.RoleArn)
+	kind := kindOther
+	if taskKind(task.Resource, info.ExecutionArn) == kindNested && pattern(task.Resource) == "" {
+		// Started as an execution's request-response task starts it, in
+		// the caller's account (info's ARN is there), through the same
+		// port, so its errors are an execution's. But with no token: the
+		// tested state is no execution, so the child has no parent, as on
+		// AWS. All it knows of its starter is what its Input passes: an
+		// AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID taken from
+		// $$.Execution.Id names the test's made-up execution. (What AWS's
+		// console makes of such a child is not documented.)
+		kind = kindNested
+	}
+	// Any other resource is a call that answers: the engine's own kinds
+	// that wait for others never run here.
+	ev, pending := e.runTask(ctx, kind, req, t.RoleArn)
+	if pending {
+		// Only a pattern that waits pends, and none reaches here.
+		return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrRuntime, Cause: "The tested task waits for an outcome a test cannot wait for."}
+	}
 	return ev
 }
 
