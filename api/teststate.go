@@ -23,7 +23,8 @@ import (
 // (the definition is the state's JSON object), or one state of a whole
 // machine (stateName). The engine runs it (Engine.TestState), through the
 // interpreter's own code and the port its executions use, so a Task state
-// calls the local function or HTTP endpoint an execution would. What the
+// calls the local function or HTTP endpoint an execution would, or starts
+// the execution a request-response states:startExecution names. What the
 // state computed comes back by inspectionLevel: INFO the outcome, DEBUG
 // its data flow, TRACE the HTTP exchange of an HTTP task as well.
 
