@@ -72,6 +72,9 @@ type Execution struct {
 	// since the host last took it (maprun.go).
 	runs   map[string]*frame
 	runLog *mapRunLog
+	// afterEnd holds the WriteAfterEnd tasks of the execution's last end,
+	// by Ref.
+	afterEnd map[int64]*Task
 	// childLimits are the timers of the Express children of Distributed
 	// Maps, by ref: each times its child out (expresschild.go).
 	childLimits map[int64]*frame
