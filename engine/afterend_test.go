@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/statecraft/statecraft/interp"
+	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/sqlite"
+	"github.com/statecraft/statecraft/taskport"
+)
+
+const writerDef = `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + actArn + `","End":true}}},
+	"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"res"}}}}}`
+
+// TestAfterEndWriteSurvivesRestart: StopExecution ends a parent whose
+// Distributed Map has a ResultWriter at once, and owes the aborted Map
+// Run's export. The engine dies while writing (its object store never
+// answers); a new engine on the same SQLite database does the write, with
+// the child that succeeded, the one the stop aborted and the item never
+// started, then records it: the Map Run counts the results written, the
+// owed timer is gone, and the execution is as the stop left it.
+func TestAfterEndWriteSurvivesRestart(t *testing.T) {
+	old := invokeWatch
+	invokeWatch = 200 * time.Millisecond // the watchdog that rewrites after the restart
+	t.Cleanup(func() { invokeWatch = old })
+	path := filepath.Join(t.TempDir(), "db")
+	ctx := context.Background()
+
+	st1, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	called := make(chan struct{}, 8)
+	hang := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
+		called <- struct{}{}
+		<-ctx.Done() // the process dies before the store answers
+		return nil, ctx.Err()
+	})
+	h1 := &harness{t: t, st: st1, eng: New(st1, Options{Items: hang}), done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(ctx)
+	h1.cancel = cancel
+	go func() { _ = h1.eng.Run(runCtx); close(h1.done) }()
+	sm := h1.machine(writerDef)
+	rec, err := h1.eng.StartExecution(ctx, sm, "p", input(`[1,2,3]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := h1.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second)
+	if err != nil || task == nil {
+		t.Fatalf("no task: %v", err)
+	}
+	if err := h1.eng.SendTaskSuccess(ctx, task.Token, `"one"`); err != nil {
+		t.Fatal(err)
+	}
+	if task, err = h1.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second); err != nil || task == nil {
+		t.Fatalf("no second task: %v", err)
+	}
+	stopped, err := h1.eng.StopExecution(ctx, rec.Arn, "Halt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped.Status != "ABORTED" || stopped.StoppedAt.IsZero() {
+		t.Fatalf("after StopExecution: %s, stopped at %v", stopped.Status, stopped.StoppedAt)
+	}
+	<-called // the write began, and never ends
+	h1.stop()
+	if err := st1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st2, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	if timers := afterEndTimers(t, st2, rec.Arn); len(timers) != 1 {
+		t.Fatalf("owed writes after the crash: %+v", timers)
+	}
+	run, _, err := st2.ListMapRuns(ctx, store.ListMapRunsParams{ExecutionArn: rec.Arn, Limit: 1})
+	if err != nil || len(run) != 1 || run[0].Status != "ABORTED" || run[0].ExecutionCounts.ResultsWritten != 0 {
+		t.Fatalf("Map Run before the write: %+v %v", run, err)
+	}
+	var mu sync.Mutex
+	var reqs []taskport.Request
+	write := taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reqs = append(reqs, req)
+		return map[string]any{"Bucket": "out", "Key": "res/manifest.json"}, nil
+	})
+	h2 := &harness{t: t, st: st2, eng: New(st2, Options{Items: write}), done: make(chan struct{})}
+	runCtx, cancel = context.WithCancel(ctx)
+	h2.cancel = cancel
+	go func() { _ = h2.eng.Run(runCtx); close(h2.done) }()
+	t.Cleanup(h2.stop)
+	var r *store.MapRun
+	for i := 0; ; i++ {
+		if r, err = st2.GetMapRun(ctx, run[0].Arn); err != nil {
+			t.Fatal(err)
+		}
+		if r.ExecutionCounts.ResultsWritten != 0 {
+			break
+		}
+		if i == 6000 {
+			t.Fatalf("the owed write was never done after the restart: %+v", r)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r.ExecutionCounts.ResultsWritten != 2 || r.ItemCounts.ResultsWritten != 2 || r.Status != "ABORTED" {
+		t.Fatalf("Map Run after the write: %+v", r)
+	}
+	if timers := afterEndTimers(t, st2, rec.Arn); len(timers) != 0 {
+		t.Fatalf("owed writes after the write: %+v", timers)
+	}
+	if after, err := st2.GetExecution(ctx, rec.Arn); err != nil || after.Status != "ABORTED" || after.Seq != stopped.Seq || after.Events != stopped.Events {
+		t.Fatalf("the write moved the execution: %+v %v (stopped: %+v)", after, err, stopped)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 1 || reqs[0].Resource != interp.ResultWriterResource {
+		t.Fatalf("writes after the restart: %+v", reqs)
+	}
+	in := reqs[0].Input.(*jsonv.Object)
+	results := in.Value("Results").(*jsonv.Object)
+	succeeded, _ := results.Value("SUCCEEDED").([]any)
+	failed, _ := results.Value("FAILED").([]any)
+	pending, _ := results.Value("PENDING").([]any)
+	if in.Value("MapRunArn") != r.Arn || len(succeeded) != 1 || len(failed) != 1 || len(pending) != 1 {
+		t.Fatalf("the write: %s", jsonv.String(in))
+	}
+	if s := succeeded[0].(*jsonv.Object); s.Value("Output") != `"one"` || s.Value("Status") != "SUCCEEDED" {
+		t.Fatalf("SUCCEEDED: %s", jsonv.String(s))
+	}
+	if f := failed[0].(*jsonv.Object); f.Value("Status") != "ABORTED" || f.Value("Input") != "2" || f.Value("StopDate") == nil {
+		t.Fatalf("FAILED: %s", jsonv.String(f))
+	}
+	if p := pending[0].(*jsonv.Object); p.Value("Input") != "3" || p.Value("Status") != "PENDING" {
+		t.Fatalf("PENDING: %s", jsonv.String(p))
+	}
+}
+
+func afterEndTimers(t *testing.T, st store.Store, arn string) []store.Timer {
+	t.Helper()
+	all, err := st.DueTimers(context.Background(), store.DueTimersParams{DueBy: time.Now().Add(time.Hour), Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Timer
+	for _, tm := range all {
+		if tm.ExecutionArn == arn && tm.Kind == store.TimerAfterEnd {
+			out = append(out, tm)
+		}
+	}
+	return out
+}
