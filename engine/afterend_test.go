@@ -10,6 +10,7 @@ import (
 	"github.com/statecraft/statecraft/interp"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/store"
+	"github.com/statecraft/statecraft/store/memstore"
 	"github.com/statecraft/statecraft/store/sqlite"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -159,4 +160,52 @@ func afterEndTimers(t *testing.T, st store.Store, arn string) []store.Timer {
 		}
 	}
 	return out
+}
+
+// TestAfterEndWriteGivesUp: an owed write the object store refuses is
+// tried afterEndTries times, then given up: the execution has ended, so
+// nothing fails, and the owed timer goes without resultsWritten.
+func TestAfterEndWriteGivesUp(t *testing.T) {
+	old := invokeWatch
+	invokeWatch = 50 * time.Millisecond // the retry's delay
+	t.Cleanup(func() { invokeWatch = old })
+	ctx := context.Background()
+	var mu sync.Mutex
+	tries := 0
+	refuse := taskport.Func(func(context.Context, taskport.Request) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		tries++
+		return nil, taskport.Fail("S3.NoSuchBucket", "The specified bucket does not exist")
+	})
+	st := memstore.New()
+	h := &harness{t: t, st: st, eng: New(st, Options{Items: refuse}), done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(ctx)
+	h.cancel = cancel
+	go func() { _ = h.eng.Run(runCtx); close(h.done) }()
+	t.Cleanup(h.stop)
+	rec, err := h.eng.StartExecution(ctx, h.machine(writerDef), "p", input(`[1,2]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task, err := h.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second); err != nil || task == nil {
+		t.Fatalf("no task: %v", err)
+	}
+	if _, err := h.eng.StopExecution(ctx, rec.Arn, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; len(afterEndTimers(t, st, rec.Arn)) != 0; i++ {
+		if i == 6000 {
+			t.Fatal("the refused write was never given up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if tries != afterEndTries {
+		t.Fatalf("%d tries, want %d", tries, afterEndTries)
+	}
+	if r := h.mapRun(rec.Arn); r.Status != "ABORTED" || r.ExecutionCounts.ResultsWritten != 0 {
+		t.Fatalf("Map Run after the refused write: %+v", r)
+	}
 }
