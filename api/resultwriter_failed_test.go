@@ -260,4 +260,10 @@ func TestSDKResultWriterStoppedParent(t *testing.T) {
 	if len(manifest.ResultFiles["PENDING"]) != 0 || len(manifest.ResultFiles["FAILED"]) != 0 {
 		t.Fatalf("manifest after the redrive: %+v", manifest)
 	}
+	// The child the stop aborted counts as succeeded now, not as aborted
+	// nor (as a redrive once miscounted it) as -1 failed.
+	run = must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)}))(t)
+	if ec := run.ExecutionCounts; run.Status != types.MapRunStatusSucceeded || ec.Succeeded != 3 || ec.Failed != 0 || ec.Aborted != 0 || ec.ResultsWritten != 3 {
+		t.Fatalf("Map Run after the redrive: %s %+v", run.Status, ec)
+	}
 }

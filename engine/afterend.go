@@ -42,7 +42,12 @@ func (e *Engine) afterEnd(ctx context.Context, t store.Timer) {
 		return
 	}
 	if err != nil {
-		return // the timer comes due again
+		// Try again later, not at once: the timer is still due.
+		moved := store.Timer{ExecutionArn: t.ExecutionArn, Ref: t.Ref, Kind: t.Kind, Due: e.now().Add(invokeWatch), Fence: t.Fence}
+		if err := e.st.SetTimer(ctx, moved); err != nil {
+			e.fenced(err, t.Fence)
+		}
+		return
 	}
 	if rec.Status == "RUNNING" {
 		// Redriven since: its Map Run writes when it ends again.
@@ -90,10 +95,14 @@ func (e *Engine) afterEnd(ctx context.Context, t store.Timer) {
 
 // writeAfterEnd does the write timer t owes for the ended execution rec.
 func (e *Engine) writeAfterEnd(ctx context.Context, rec *store.Execution, t store.Timer) {
+	step := store.StepParams{ExecutionArn: rec.Arn, Seq: rec.Seq, AfterEnd: true, Fence: t.Fence,
+		DeleteTimers: []store.Timer{{ExecutionArn: rec.Arn, Ref: t.Ref, Kind: t.Kind}}}
 	l, err := e.replay(ctx, rec)
 	if err != nil {
-		e.log.Error("replaying an ended execution for the write its end owes", "execution", rec.Arn, "err", err)
-		return // the watchdog tries again
+		if e.afterEndRefused(rec.Arn, t.Ref, "replaying the ended execution", err.Error()) {
+			e.commitAfterEnd(ctx, step, t)
+		}
+		return
 	}
 	task := l.x.AfterEndTask(t.Ref)
 	if task == nil {
@@ -107,45 +116,58 @@ func (e *Engine) writeAfterEnd(ctx context.Context, rec *store.Execution, t stor
 		return // cut short by shutdown: the watchdog writes after the restart
 	default:
 	}
-	step := store.StepParams{ExecutionArn: rec.Arn, Seq: rec.Seq, AfterEnd: true, Fence: t.Fence,
-		DeleteTimers: []store.Timer{{ExecutionArn: rec.Arn, Ref: t.Ref, Kind: t.Kind}}}
 	if ev.Kind != interp.TaskSucceeded {
-		e.mu.Lock()
-		if e.afterEndFails == nil {
-			e.afterEndFails = map[string]int{}
-		}
-		key := rec.Arn + "\x00" + strconv.FormatInt(t.Ref, 10)
-		e.afterEndFails[key]++
-		n := e.afterEndFails[key]
-		if n >= afterEndTries {
-			delete(e.afterEndFails, key)
-		}
-		e.mu.Unlock()
-		e.log.Error("writing the results of a Map Run its execution's end aborted", "execution", rec.Arn,
-			"error", ev.Error, "cause", ev.Cause, "try", n)
-		if n < afterEndTries {
+		if !e.afterEndRefused(rec.Arn, t.Ref, ev.Error, ev.Cause) {
 			return // the watchdog tries again
 		}
 	} else if runArn := mapRunOf(task); runArn != "" {
-		if r, err := e.st.GetMapRun(ctx, runArn); err == nil {
-			// Every child the files name, whatever its status; the items
-			// no child started are not results.
-			c := &r.ExecutionCounts
-			c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
-			c = &r.ItemCounts
-			c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
-			step.MapRuns = []store.MapRun{*r}
+		r, err := e.st.GetMapRun(ctx, runArn)
+		if err != nil {
+			e.log.Error("reading the Map Run whose results were written", "mapRun", runArn, "err", err)
+			return // the watchdog writes again, and counts them
 		}
+		// Every child the files name, whatever its status; the items no
+		// child started are not results.
+		c := &r.ExecutionCounts
+		c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
+		c = &r.ItemCounts
+		c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
+		step.MapRuns = []store.MapRun{*r}
 	}
-	err = e.st.CommitStep(ctx, step)
+	e.commitAfterEnd(ctx, step, t)
+}
+
+// afterEndRefused counts a try of the write an ended execution owes that
+// did not succeed, and tells whether to give it up.
+func (e *Engine) afterEndRefused(arn string, ref int64, name, cause string) bool {
+	key := arn + "\x00" + strconv.FormatInt(ref, 10)
+	e.mu.Lock()
+	if e.afterEndFails == nil {
+		e.afterEndFails = map[string]int{}
+	}
+	e.afterEndFails[key]++
+	n := e.afterEndFails[key]
+	if n >= afterEndTries {
+		delete(e.afterEndFails, key)
+	}
+	e.mu.Unlock()
+	e.log.Error("writing the results of a Map Run its execution's end aborted", "execution", arn,
+		"error", name, "cause", cause, "try", n, "givenUp", n >= afterEndTries)
+	return n >= afterEndTries
+}
+
+// commitAfterEnd records the write timer t owed as done (or given up).
+func (e *Engine) commitAfterEnd(ctx context.Context, step store.StepParams, t store.Timer) {
+	err := e.st.CommitStep(ctx, step)
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-		// Redriven (or purged) meanwhile: nothing is owed any more.
-		e.dropAfterEnd(context.Background(), t)
+		// Redriven (or purged) meanwhile. The timer is left for its next
+		// firing to judge: a redriven execution that ended again may
+		// owe the write anew, under the same timer.
 	case e.fenced(err, t.Fence):
 	default:
-		e.log.Error("recording the write an execution's end owed", "execution", rec.Arn, "err", err)
+		e.log.Error("recording the write an execution's end owed", "execution", step.ExecutionArn, "err", err)
 	}
 }
 

@@ -209,3 +209,78 @@ func TestAfterEndWriteGivesUp(t *testing.T) {
 		t.Fatalf("Map Run after the refused write: %+v", r)
 	}
 }
+
+// TestAfterEndWriteRedriven: a redrive while the owed write runs wins:
+// the write's record is refused (the redrive moved the execution on),
+// so the aborted attempt's results are not counted on the reopened Map
+// Run, the owed timer goes at its next firing, and the redriven Map Run
+// writes its own results when it ends.
+func TestAfterEndWriteRedriven(t *testing.T) {
+	old := invokeWatch
+	invokeWatch = 50 * time.Millisecond // the owed timer's next firing
+	t.Cleanup(func() { invokeWatch = old })
+	ctx := context.Background()
+	var mu sync.Mutex
+	var writes []int // the SUCCEEDED results of each write
+	began, release := make(chan struct{}, 8), make(chan struct{})
+	port := taskport.Func(func(ctx context.Context, req taskport.Request) (any, error) {
+		res := req.Input.(*jsonv.Object).Value("Results").(*jsonv.Object)
+		mu.Lock()
+		first := len(writes) == 0
+		writes = append(writes, len(res.Value("SUCCEEDED").([]any)))
+		mu.Unlock()
+		if first {
+			began <- struct{}{}
+			<-release
+		}
+		return map[string]any{"Bucket": "out", "Key": "res/manifest.json"}, nil
+	})
+	st := memstore.New()
+	h := &harness{t: t, st: st, eng: New(st, Options{Items: port}), done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(ctx)
+	h.cancel = cancel
+	go func() { _ = h.eng.Run(runCtx); close(h.done) }()
+	t.Cleanup(h.stop)
+	rec, err := h.eng.StartExecution(ctx, h.machine(writerDef), "p", input(`[1,2]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func() {
+		t.Helper()
+		task, err := h.eng.GetActivityTask(ctx, actArn, "w", 10*time.Second)
+		if err != nil || task == nil {
+			t.Fatalf("no task: %v", err)
+		}
+		if err := h.eng.SendTaskSuccess(ctx, task.Token, `1`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer()
+	if _, err := h.eng.StopExecution(ctx, rec.Arn, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	<-began
+	if _, err := h.eng.RedriveExecution(ctx, rec.Arn, ""); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	answer()
+	if end := h.wait(rec.Arn); end.Status != "SUCCEEDED" {
+		t.Fatalf("the redriven execution %s", end.Status)
+	}
+	for i := 0; len(afterEndTimers(t, st, rec.Arn)) != 0; i++ {
+		if i == 6000 {
+			t.Fatal("the owed timer of the redriven execution stayed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(writes) != 2 || writes[0] != 1 || writes[1] != 2 {
+		t.Fatalf("writes (their SUCCEEDED counts): %v", writes)
+	}
+	if r := h.mapRun(rec.Arn); r.Status != "SUCCEEDED" || r.ExecutionCounts.ResultsWritten != 2 ||
+		r.ExecutionCounts.Succeeded != 2 || r.ExecutionCounts.Failed != 0 || r.ExecutionCounts.Aborted != 0 {
+		t.Fatalf("Map Run at the end: %+v", r)
+	}
+}

@@ -359,10 +359,12 @@ func (x *Execution) runChildRedriven(f *frame, c *frame) {
 	x.logChild(f, c, Running)
 }
 
-// unsuccessful is how child c, which did not succeed, ended.
+// unsuccessful is how child c, which did not succeed, ended. A child
+// still running when its execution ended (StopExecution) was counted as
+// aborted by endRun, though its frame was left as it was, for a redrive.
 func unsuccessful(c *frame) Status {
 	switch {
-	case c.aborted:
+	case c.aborted || c.phase != phaseDone:
 		return Aborted
 	case c.err != nil && c.err.name == "States.Timeout":
 		return TimedOut
