@@ -126,13 +126,15 @@ func (e *Engine) writeAfterEnd(ctx context.Context, rec *store.Execution, t stor
 			e.log.Error("reading the Map Run whose results were written", "mapRun", runArn, "err", err)
 			return // the watchdog writes again, and counts them
 		}
-		// Every child the files name, whatever its status; the items no
-		// child started are not results.
-		c := &r.ExecutionCounts
-		c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
-		c = &r.ItemCounts
-		c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
-		step.MapRuns = []store.MapRun{*r}
+		if r.Status != "SUCCEEDED" { // one that succeeded counted them as it ended
+			// Every child the files name, whatever its status; the items
+			// no child started are not results.
+			c := &r.ExecutionCounts
+			c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
+			c = &r.ItemCounts
+			c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut + c.Aborted
+			step.MapRuns = []store.MapRun{*r}
+		}
 	}
 	e.commitAfterEnd(ctx, step, t)
 }

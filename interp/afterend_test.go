@@ -87,3 +87,38 @@ func TestAbortedMapRunOwesItsExport(t *testing.T) {
 		})
 	}
 }
+
+// TestStopWhileWritingOwesTheWrite: an execution stopped while its
+// Distributed Map's export runs (the Map Run has ended) cancels the task
+// but owes the same export again, under the task's Ref.
+func TestStopWhileWritingOwesTheWrite(t *testing.T) {
+	const act = "arn:aws:states:us-east-1:123456789012:activity:work"
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"res"}}}}}`
+	x, cmds := compile(t, def).Start(testInfo([]any{int64(1)}), t0, 1)
+	if len(cmds) != 1 || cmds[0].Kind != interp.RunTask {
+		t.Fatalf("start: %+v", cmds)
+	}
+	cmds = x.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: cmds[0].Ref, Time: t0.Add(time.Second), Output: "one"})
+	if len(cmds) != 1 || cmds[0].Kind != interp.RunTask || cmds[0].Task.Resource != interp.ResultWriterResource {
+		t.Fatalf("the export did not start: %+v", cmds)
+	}
+	write := cmds[0]
+	var owed, cancelled []interp.Command
+	for _, c := range x.Apply(interp.Event{Kind: interp.Stop, Time: t0.Add(2 * time.Second)}) {
+		switch c.Kind {
+		case interp.WriteAfterEnd:
+			owed = append(owed, c)
+		case interp.Cancel:
+			cancelled = append(cancelled, c)
+		}
+	}
+	if len(cancelled) != 1 || cancelled[0].Ref != write.Ref {
+		t.Fatalf("cancelled %+v", cancelled)
+	}
+	if len(owed) != 1 || owed[0].Ref != write.Ref || owed[0].Task != write.Task || x.AfterEndTask(write.Ref) != write.Task {
+		t.Fatalf("owed %+v, the write was %+v", owed, write)
+	}
+}

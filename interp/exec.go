@@ -259,6 +259,9 @@ type fanout struct {
 	// redrive runs again once MaxConcurrency lets them start (AWS's
 	// PENDING_REDRIVE).
 	redriveQueue []*frame
+	// writeTask is the export a Map in phaseWrite waits for: an end of
+	// the execution before its answer owes it again (oweWrites).
+	writeTask *Task
 	// spare is an iteration frame that finished and was retired (see
 	// retire), for the next iteration to reuse; doneBound sums the bounds
 	// of the retired iterations' outputs, doneUnknown says one was unknown.
@@ -437,6 +440,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskSucceeded:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil // answered: its results need not be kept
 			x.resultsWritten(f, ev.Output)
 			break
 		}
@@ -453,6 +457,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskFailed, TaskTimedOut:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil
 			x.writeFailed(f, ev.Error, ev.Cause)
 			break
 		}

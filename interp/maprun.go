@@ -385,12 +385,14 @@ func addCount(m *MapRunCounts, st Status, n int64) {
 }
 
 // abortRuns aborts every Map Run still open when the execution ends, and
-// owes the export of those that have a ResultWriter. Their WriteAfterEnd
+// owes the export of those that have a ResultWriter (and of those whose
+// export was under way: oweWrites). Their WriteAfterEnd
 // commands take Refs -1, -2, ... in the order of the Map Runs' ARNs,
 // outside the execution's own Refs: drawing them from its counter would
 // move the Refs (and task tokens) of whatever a redrive runs next.
 func (x *Execution) abortRuns() {
 	x.afterEnd = nil
+	x.oweWrites()
 	if len(x.runs) == 0 {
 		return // the common case: no Distributed Map ran
 	}

@@ -124,6 +124,7 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 	}
 	ref := x.newTimerRef()
 	x.wait(f, phaseWrite, ref)
+	f.writeTask = task
 	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: task})
 	return false
 }
@@ -198,11 +199,27 @@ func (x *Execution) exportAborted(f *frame, ref int64) {
 	if err != nil {
 		return
 	}
+	x.oweAfterEnd(ref, task)
+}
+
+func (x *Execution) oweAfterEnd(ref int64, task *Task) {
 	if x.afterEnd == nil {
 		x.afterEnd = map[int64]*Task{}
 	}
 	x.afterEnd[ref] = task
 	x.cmds = append(x.cmds, Command{Kind: WriteAfterEnd, Ref: ref, Task: task})
+}
+
+// oweWrites owes again, under their own Refs, the exports that Maps of
+// the execution's own states were waiting for when it ended: the end
+// cancels the task, yet the Map Run has ended and its files are due
+// (those of a Map Run that succeeded are counted as written already).
+func (x *Execution) oweWrites() {
+	for _, ref := range sortedRefs(x.waiting) {
+		if f := x.waiting[ref]; f.phase == phaseWrite && !f.silent && f.writeTask != nil {
+			x.oweAfterEnd(ref, f.writeTask)
+		}
+	}
 }
 
 // AfterEndTask is the WriteAfterEnd task of Ref ref that the execution's
