@@ -284,3 +284,49 @@ func TestAfterEndWriteRedriven(t *testing.T) {
 		t.Fatalf("Map Run at the end: %+v", r)
 	}
 }
+
+// TestAfterEndWriteOnACluster: on nodes sharing a store, the owed write
+// is done by the owner of the execution's shard, with fenced writes, as
+// any timer's work.
+func TestAfterEndWriteOnACluster(t *testing.T) {
+	st := newSharedBus(8)
+	var mu sync.Mutex
+	writes := 0
+	port := taskport.Func(func(context.Context, taskport.Request) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		writes++
+		return map[string]any{"Bucket": "out", "Key": "res/manifest.json"}, nil
+	})
+	var nodes []*harness
+	for _, id := range []string{"a", "b"} {
+		h := &harness{t: t, st: st, eng: New(st, Options{NodeID: id, ShardLease: time.Second, PollInterval: 50 * time.Millisecond, Items: port}), done: make(chan struct{})}
+		ctx, cancel := context.WithCancel(context.Background())
+		h.cancel = cancel
+		go func() { _ = h.eng.Run(ctx); close(h.done) }()
+		t.Cleanup(h.stop)
+		nodes = append(nodes, h)
+	}
+	a := nodes[0]
+	ctx := context.Background()
+	rec, err := a.eng.StartExecution(ctx, a.machine(writerDef), "p", input(`[1,2]`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task, err := nodes[1].eng.GetActivityTask(ctx, actArn, "w", 10*time.Second); err != nil || task == nil {
+		t.Fatalf("no task: %v", err)
+	}
+	if _, err := nodes[1].eng.StopExecution(ctx, rec.Arn, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the owed write recorded", func() bool {
+		return a.mapRun(rec.Arn).ExecutionCounts.ResultsWritten == 1 && len(afterEndTimers(t, st, rec.Arn)) == 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	// At least once: a node that loses the shard during the write leaves
+	// it to the next owner, which writes the same files again.
+	if writes == 0 {
+		t.Fatal("no write")
+	}
+}
