@@ -58,11 +58,11 @@ var (
 // method that reads what something owns (Inputs, History,
 // ListStateMachineVersions, ListStateMachineAliases, ListTags) returns
 // nothing instead. ErrAlreadyExists: a create names a taken key.
-// ErrConflict: a step against a stale Seq or an ended execution, a step
-// that repeats an event ID, adds a task whose token is open or claims a
-// task that is not open and unclaimed in its execution, a publish
-// against a replaced revision, and the deletion of a version an alias
-// routes to. Anything else is the driver's own error.
+// ErrConflict: a step against a stale Seq or an ended execution (an
+// AfterEnd step: a running one), a step that repeats an event ID, adds a
+// task whose token is open or claims a task that is not open and
+// unclaimed in its execution, a publish against a replaced revision, and
+// the deletion of a version an alias routes to. Anything else is the driver's own error.
 //
 // Limits. Every method that returns or deletes a number of rows that
 // grows with the data takes a Limit and handles at most that many;
