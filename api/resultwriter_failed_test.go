@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -127,12 +128,14 @@ func TestSDKResultWriterFailedMapRun(t *testing.T) {
 }
 
 // TestSDKResultWriterStoppedParent: a Map Run aborted because its parent
-// was stopped writes no file, and a redrive of the parent writes them,
-// under the same Map Run id, when the Map Run ends. AWS's guide describes
-// PENDING_n.json as the children "that weren't started because the Map
-// Run failed or aborted", which suggests it writes an aborted Map Run's
-// results too; Statecraft does not (README, "Writing Distributed Map
-// results to S3"), and this test pins what it does.
+// was stopped still writes its results, as AWS's guide describes the
+// files of a Map Run that "failed or aborted": the child that succeeded
+// in SUCCEEDED_0.json, the one the stop cut short in FAILED_0.json with
+// Status ABORTED (where AWS puts it is not documented), the item no child
+// started in PENDING_0.json, and the manifest naming them. The execution
+// is ABORTED when StopExecution returns; the files follow. A redrive of
+// the parent writes them again, under the same Map Run id, when the Map
+// Run ends.
 func TestSDKResultWriterStoppedParent(t *testing.T) {
 	be := s3mem.New()
 	if err := be.CreateBucket("out"); err != nil {
@@ -157,20 +160,86 @@ func TestSDKResultWriterStoppedParent(t *testing.T) {
 	task := pollTask(t, c, *act.ActivityArn)
 	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
 	pollTask(t, c, *act.ActivityArn) // the second child runs; the third waits
-	must(c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
-	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusAborted)
+	stop := must(c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn, Error: aws.String("Halt"), Cause: aws.String("by hand")}))(t)
+	if stop.StopDate == nil {
+		t.Fatal("StopExecution returned no stopDate")
+	}
+	desc := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	if desc.Status != types.ExecutionStatusAborted {
+		t.Fatalf("after StopExecution the execution is %s", desc.Status)
+	}
 	runs := must(c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn}))(t)
 	runArn := aws.ToString(runs.MapRuns[0].MapRunArn)
-	run := must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)}))(t)
-	if run.Status != types.MapRunStatusAborted || run.ExecutionCounts.ResultsWritten != 0 {
-		t.Fatalf("Map Run %s, %d results written", run.Status, run.ExecutionCounts.ResultsWritten)
+	dir := "res/" + runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
+
+	// The write follows the stop: wait for the Map Run to count it.
+	var run *sfn.DescribeMapRunOutput
+	for i := 0; ; i++ {
+		run = must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)}))(t)
+		if run.ExecutionCounts.ResultsWritten != 0 {
+			break
+		}
+		if i == 6000 {
+			t.Fatalf("the aborted Map Run's results were never written: %+v", run.ExecutionCounts)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	list, err := be.ListBucket("out", nil, gofakes3.ListBucketPage{})
-	if err != nil {
+	if run.Status != types.MapRunStatusAborted || run.ExecutionCounts.ResultsWritten != 2 || run.ItemCounts.ResultsWritten != 2 ||
+		run.ExecutionCounts.Succeeded != 1 || run.ExecutionCounts.Aborted != 1 || run.ExecutionCounts.Pending != 1 {
+		t.Fatalf("Map Run %s, executions %+v, items %+v", run.Status, run.ExecutionCounts, run.ItemCounts)
+	}
+	get := func(key string) []byte {
+		o, err := be.GetObject("out", key, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		defer o.Contents.Close()
+		b, _ := io.ReadAll(o.Contents)
+		return b
+	}
+	var manifest struct {
+		DestinationBucket, MapRunArn string
+		ResultFiles                  map[string][]struct {
+			Key  string
+			Size int
+		}
+	}
+	if err := json.Unmarshal(get(dir+"manifest.json"), &manifest); err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Contents) != 0 {
-		t.Fatalf("an aborted Map Run wrote %d objects, the first %s", len(list.Contents), list.Contents[0].Key)
+	if manifest.MapRunArn != runArn || manifest.DestinationBucket != "out" {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	for _, st := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		if fs := manifest.ResultFiles[st]; len(fs) != 1 || fs[0].Key != dir+st+"_0.json" {
+			t.Fatalf("manifest %+v", manifest)
+		}
+	}
+	var pending, failed, succeeded []map[string]any
+	for _, f := range []struct {
+		st  string
+		out *[]map[string]any
+	}{{"PENDING", &pending}, {"FAILED", &failed}, {"SUCCEEDED", &succeeded}} {
+		if err := json.Unmarshal(get(dir+f.st+"_0.json"), f.out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pending) != 1 || pending[0]["Input"] != "3" || pending[0]["Status"] != "PENDING" || len(pending[0]) != 3 {
+		t.Fatalf("PENDING: %v", pending)
+	}
+	if len(failed) != 1 || failed[0]["Status"] != "ABORTED" || failed[0]["Input"] != "2" || failed[0]["Error"] != nil ||
+		failed[0]["RedriveStatus"] != "REDRIVABLE_BY_MAP_RUN" || failed[0]["StopDate"] == nil {
+		t.Fatalf("FAILED: %v", failed)
+	}
+	if len(succeeded) != 1 || succeeded[0]["Status"] != "SUCCEEDED" || succeeded[0]["Output"] != "1" {
+		t.Fatalf("SUCCEEDED: %v", succeeded)
+	}
+	// The write changed nothing of the execution: still ABORTED, its
+	// history ending with ExecutionAborted.
+	desc = must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	hist := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn, ReverseOrder: true, MaxResults: 1}))(t)
+	if desc.Status != types.ExecutionStatusAborted || !desc.StopDate.Equal(*stop.StopDate) || hist.Events[0].Type != types.HistoryEventTypeExecutionAborted {
+		t.Fatalf("after the write: %s stopped %v (StopExecution said %v), last event %s", desc.Status, desc.StopDate, stop.StopDate, hist.Events[0].Type)
 	}
 
 	// The redrive reruns the aborted child, starts the pending one, and
@@ -181,14 +250,20 @@ func TestSDKResultWriterStoppedParent(t *testing.T) {
 		must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
 	}
 	waitStatus(t, c, *ex.ExecutionArn, types.ExecutionStatusSucceeded)
-	dir := "res/" + runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
-	o, err := be.GetObject("out", dir+"SUCCEEDED_0.json", nil)
-	if err != nil {
+	succeeded = nil
+	if err := json.Unmarshal(get(dir+"SUCCEEDED_0.json"), &succeeded); err != nil || len(succeeded) != 3 {
+		t.Fatalf("SUCCEEDED_0.json after the redrive: %v %v", succeeded, err)
+	}
+	if err := json.Unmarshal(get(dir+"manifest.json"), &manifest); err != nil {
 		t.Fatal(err)
 	}
-	defer o.Contents.Close()
-	var succeeded []map[string]any
-	if err := json.NewDecoder(o.Contents).Decode(&succeeded); err != nil || len(succeeded) != 3 {
-		t.Fatalf("SUCCEEDED_0.json after the redrive: %v %v", succeeded, err)
+	if len(manifest.ResultFiles["PENDING"]) != 0 || len(manifest.ResultFiles["FAILED"]) != 0 {
+		t.Fatalf("manifest after the redrive: %+v", manifest)
+	}
+	// The child the stop aborted counts as succeeded now, not as aborted
+	// nor (as a redrive once miscounted it) as -1 failed.
+	run = must(c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)}))(t)
+	if ec := run.ExecutionCounts; run.Status != types.MapRunStatusSucceeded || ec.Succeeded != 3 || ec.Failed != 0 || ec.Aborted != 0 || ec.ResultsWritten != 3 {
+		t.Fatalf("Map Run after the redrive: %s %+v", run.Status, ec)
 	}
 }

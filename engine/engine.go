@@ -110,8 +110,11 @@ type Engine struct {
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
-	express  map[string]*expressRun
-	children map[string]*expressRun // EXPRESS children by their parent's task token
+	// afterEndFails counts the refused tries of each write an ended
+	// execution owes (afterend.go), by execution and Ref.
+	afterEndFails map[string]int
+	express       map[string]*expressRun
+	children      map[string]*expressRun // EXPRESS children by their parent's task token
 
 	wake     chan struct{}
 	sem      chan struct{}
@@ -738,6 +741,10 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 			}
 		case interp.StartTimer:
 			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState, Due: c.Due})
+		case interp.WriteAfterEnd:
+			// The end's Final keeps this timer: it is the durable record
+			// of the write the end owes (afterend.go).
+			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerAfterEnd, Due: now})
 		case interp.Cancel:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState})
 			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(c.Ref)...)
@@ -793,7 +800,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 			if c.Task.TimeoutSeconds > 0 || c.Task.HeartbeatSeconds > 0 {
 				timers = true
 			}
-		case interp.StartTimer:
+		case interp.StartTimer, interp.WriteAfterEnd:
 			timers = true
 		}
 	}

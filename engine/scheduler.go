@@ -140,6 +140,9 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 	case store.TimerInvoke:
 		e.invoke(ctx, t)
 		return
+	case store.TimerAfterEnd:
+		e.afterEnd(ctx, t)
+		return
 	}
 	ev := interp.Event{Kind: interp.TimerFired, Ref: t.Ref}
 	switch t.Kind {

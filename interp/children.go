@@ -516,6 +516,9 @@ func (x *Execution) abortFrame(c *frame) {
 	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:
 		delete(x.waiting, c.ref)
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.ref})
+		if c.phase == phaseWrite {
+			c.writeTask = nil
+		}
 	case phaseChildren:
 		x.abortChildren(c)
 	}

@@ -72,6 +72,9 @@ type Execution struct {
 	// since the host last took it (maprun.go).
 	runs   map[string]*frame
 	runLog *mapRunLog
+	// afterEnd holds the WriteAfterEnd tasks of the execution's last end,
+	// by Ref.
+	afterEnd map[int64]*Task
 	// childLimits are the timers of the Express children of Distributed
 	// Maps, by ref: each times its child out (expresschild.go).
 	childLimits map[int64]*frame
@@ -256,6 +259,9 @@ type fanout struct {
 	// redrive runs again once MaxConcurrency lets them start (AWS's
 	// PENDING_REDRIVE).
 	redriveQueue []*frame
+	// writeTask is the export a Map in phaseWrite waits for: an end of
+	// the execution before its answer owes it again (oweWrites).
+	writeTask *Task
 	// spare is an iteration frame that finished and was retired (see
 	// retire), for the next iteration to reuse; doneBound sums the bounds
 	// of the retired iterations' outputs, doneUnknown says one was unknown.
@@ -434,6 +440,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskSucceeded:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil // answered: its results need not be kept
 			x.resultsWritten(f, ev.Output)
 			break
 		}
@@ -450,6 +457,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskFailed, TaskTimedOut:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil
 			x.writeFailed(f, ev.Error, ev.Cause)
 			break
 		}
