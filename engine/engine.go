@@ -104,7 +104,7 @@ type Engine struct {
 	lru      *list.List
 	machines map[string]*machinePair
 	queues   map[string]*activityQueue // activity ARN -> its pollers and known tasks
-	claiming map[string]bool           // task tokens this node's pollers are claiming
+	claiming map[string]*pendingClaim  // task tokens this node's pollers are claiming, until the claim's commit ends
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
@@ -231,7 +231,7 @@ func New(st store.Store, opts Options) *Engine {
 		lru:      list.New(),
 		machines: map[string]*machinePair{},
 		queues:   map[string]*activityQueue{},
-		claiming: map[string]bool{},
+		claiming: map[string]*pendingClaim{},
 		done:     map[string][]chan struct{}{},
 		inflight: map[store.Timer]bool{},
 		wake:     make(chan struct{}, 1),
@@ -601,9 +601,10 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 
 // applyOnce applies one event in one committed step. With a claim (a
 // TaskStarted for a poller) the same commit claims the task, so a task is
-// never handed out without its ActivityStarted, nor recorded as started
-// without being handed out; the claim fails with ErrConflict when another
-// poller has the task.
+// never recorded as started without being handed out; the claim fails
+// with ErrConflict when another poller has the task. handOff, just before
+// the commit, lets a poller on a store of one node have the task while
+// the commit runs (see claim); the execution stays locked until it ends.
 func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
@@ -625,6 +626,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
 				return errIgnored // closed, or claimed: nothing to retry
 			}
+			e.handOff(l, claim)
 			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {
 				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
@@ -647,6 +649,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	step.Fence = fence
 	if claim != nil {
 		step.ClaimTasks = []store.TaskClaim{*claim}
+		e.handOff(l, claim)
 	}
 	if err := e.st.CommitStep(ctx, step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.

@@ -85,6 +85,7 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 		}
 		return r.answer(ref, ev)
 	}
+	e.awaitClaim(token)
 	arn, ref, ok := e.liveToken(token)
 	if !ok {
 		t, err := e.openTask(ctx, token)
@@ -144,6 +145,7 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 		}
 		return r.beat(ref)
 	}
+	e.awaitClaim(token)
 	t, err := e.openTask(ctx, token)
 	if err != nil {
 		return err
