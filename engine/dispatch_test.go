@@ -245,9 +245,9 @@ func TestHandOutBeforeClaimCommits(t *testing.T) {
 	}
 }
 
-// jitterStore delays claims' commits and store reads of queued tasks by
-// random short spells, so that claims handed out before their commit
-// overlap the other ways a poller finds a task.
+// jitterStore delays claims' commits, store reads of queued tasks and
+// the answers of starts by random short spells, so that claims handed
+// out before their commit overlap the other ways a poller finds a task.
 type jitterStore struct{ store.Store }
 
 func jitter() { time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond) }
@@ -257,6 +257,14 @@ func (s *jitterStore) CommitStep(ctx context.Context, step store.StepParams) err
 		jitter()
 	}
 	return s.Store.CommitStep(ctx, step)
+}
+
+// StartExecution answers late: a poller reading the store may find the
+// new execution's task before the engine that started it has gone on.
+func (s *jitterStore) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
+	err := s.Store.StartExecution(ctx, p)
+	jitter()
+	return err
 }
 
 func (s *jitterStore) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {

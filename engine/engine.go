@@ -397,7 +397,21 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn, exact: true}
 	step := e.buildStep(l, nil, cmds)
+	// Kept, and locked, before the commit that makes the execution
+	// visible, until finishStep is done: whoever finds its task in the
+	// store (a poller reading it) then waits for this copy rather than
+	// load one of its own. A copy kept after the commit could be stale:
+	// a poller's copy may have taken steps meanwhile, even ended the
+	// execution and left memory, and the dispatch hands tasks out before
+	// their claim commits only from a copy known to be current (handOff).
+	l.mu.Lock()
+	kept := x.Status == interp.Running && !e.idle(l, cmds) && e.keep(l) == l
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
+		if kept {
+			e.evict(execArn)
+		}
+		l.gone = true
+		l.mu.Unlock()
 		if errors.Is(err, store.ErrAlreadyExists) {
 			if prev, err2 := e.st.GetExecution(ctx, execArn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil
@@ -409,13 +423,6 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	// Kept before finishStep wakes a poller for its task, and locked
-	// until finishStep is done: the poller's claim then finds this copy
-	// rather than loading one of its own from the store.
-	l.mu.Lock()
-	if x.Status == interp.Running && !e.idle(l, cmds) {
-		e.keep(l)
-	}
 	e.finishStep(l, cmds, step.AddTasks)
 	l.mu.Unlock()
 	return rec, nil
