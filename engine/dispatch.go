@@ -280,11 +280,7 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	if isExpressArn(t.ExecutionArn) {
 		return e.claimExpress(t, worker)
 	}
-	// A store that can notify other nodes (PostgreSQL) may be shared by
-	// engines that are not a store.Cluster's nodes: only the commit tells
-	// whether another node has moved the execution on.
-	_, shared := e.st.(store.Notifier)
-	early := e.cl == nil && !shared
+	early := e.handsOutEarly()
 	pc := e.startClaim(t.Token, early)
 	if pc == nil {
 		return errBeingClaimed
@@ -328,6 +324,16 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	}
 	t.Started, t.WorkerName = true, worker
 	return nil
+}
+
+// handsOutEarly tells whether this node may hand a task out before its
+// claim commits: only on a store it has to itself. A store that can
+// notify other nodes (PostgreSQL) may be shared by engines that are not a
+// store.Cluster's nodes, and only the commit tells whether another node
+// has moved the execution on.
+func (e *Engine) handsOutEarly() bool {
+	_, shared := e.st.(store.Notifier)
+	return e.cl == nil && !shared
 }
 
 // claimed maps the outcome of a claim's step to claim's errors, waking

@@ -185,9 +185,13 @@ func TestHandOutBeforeClaimCommits(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		failFor string // the worker whose claim never commits
+		again   bool   // another poller gets the task before w1 answers
 	}{
-		{"claim commits", ""},
-		{"claim never commits", "w1"},
+		{"claim commits", "", false},
+		{"claim never commits, handed out again", "w1", true},
+		// The answer itself records ActivityStarted, which the lost
+		// claim did not.
+		{"claim never commits, answered first", "w1", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &gatedClaims{Store: memstore.New(), gate: make(chan struct{}), failFor: tc.failFor}
@@ -207,6 +211,8 @@ func TestHandOutBeforeClaimCommits(t *testing.T) {
 			var second *store.Task
 			if tc.failFor != "" {
 				close(st.gate)
+			}
+			if tc.again {
 				second, err = h.eng.GetActivityTask(ctx, actArn, "w2", time.Minute)
 				if err != nil || second == nil || second.Token != task.Token {
 					t.Fatalf("the next poller got %+v, %v; want the task again, token %s", second, err, task.Token)
