@@ -11,9 +11,23 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// Activity dispatch. A task is handed to a worker by one commit that both
-// claims its row and records ActivityStarted, so it is never handed out
-// without its event nor recorded as started without being handed out.
+// Activity dispatch. A task is claimed by one commit that both claims its
+// row and records ActivityStarted, so it is never recorded as started
+// without being handed out.
+//
+// Delivery is at least once, Step Functions' contract for activity tasks.
+// On a store this node has to itself (SQLite), a task is handed to its
+// poller as soon as the claim's step is built, while the commit runs
+// (claim, handOff): a poller need not wait for an fsync. Until that commit
+// has ended the task stays claimed on this node (e.claiming), so no other
+// poller is handed it, and the worker's answer or heartbeat waits for the
+// commit. If the commit never lands (the process dies first) or fails,
+// the task is still queued: it is handed out again with the same token,
+// and an answer from the first worker records the missing ActivityStarted
+// before its result (startHandedOut). Without a crash or a failed commit
+// each task goes to one worker exactly once (TestDispatchStressExactlyOnce).
+// On a shared store a task is handed out only once its claim has
+// committed: another node may be claiming the same row.
 //
 // Finding the task costs no store read in the common case: the step that
 // queued a task hands it to the longest-waiting poller (one poller, not a
