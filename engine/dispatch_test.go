@@ -159,7 +159,7 @@ func TestDispatchManyPollers(t *testing.T) {
 }
 
 // gatedClaims holds the commits of claims until gate is closed; failFor's
-// claims fail instead, as commits that never reach the disk.
+// claims then fail, as commits that never reach the disk.
 type gatedClaims struct {
 	store.Store
 	gate    chan struct{}
@@ -168,10 +168,10 @@ type gatedClaims struct {
 
 func (s *gatedClaims) CommitStep(ctx context.Context, step store.StepParams) error {
 	if len(step.ClaimTasks) > 0 {
+		<-s.gate
 		if step.ClaimTasks[0].WorkerName == s.failFor {
 			return errors.New("the disk went away")
 		}
-		<-s.gate
 	}
 	return s.Store.CommitStep(ctx, step)
 }
