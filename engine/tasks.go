@@ -21,6 +21,9 @@ func (e *Engine) release(t *store.Task) {
 		e.releaseExpress(t)
 		return
 	}
+	// A task handed out before its claim committed: once the commit has
+	// ended, the pollers woken below can claim the task again.
+	e.awaitClaim(t.Token)
 	for range 16 {
 		err := e.releaseOnce(t)
 		if err == nil {
