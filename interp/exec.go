@@ -76,7 +76,10 @@ type Execution struct {
 	hb *histBufs
 }
 
-// histBufs are an execution's buffers for recording history.
+// histBufs are an execution's buffers for recording history. They are
+// allocated for one execution and never reused by another (Release drops
+// them with the rest of the Execution), so what events point into stays
+// valid and unchanged once handed out.
 type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
 	// memoFrame, of the value memoValue: a state's input is the previous
@@ -90,6 +93,46 @@ type histBufs struct {
 	// texts are allocated, a few at a time.
 	slab []Details
 	strs []string
+	// arena holds the bytes of the texts memoText rendered, one after
+	// another: the texts are strings over it, and append only ever writes
+	// past the bytes already handed out (see render).
+	arena []byte
+	// start is the rarer details of ExecutionStarted.
+	start MoreDetails
+}
+
+// Texts are rendered into chunks of between minArena and maxArena bytes
+// (a larger text gets a chunk of its own size): a chunk lives as long as
+// any text in it, so a long execution whose host takes its events keeps
+// at most the last chunk beyond them.
+const (
+	minArena = 256
+	maxArena = 8 << 10
+)
+
+// render returns the JSON text of v as a string over the arena. The bytes
+// of a text are never written again: the arena is only appended to, and
+// when a text does not fit, append moves on to a new array and leaves the
+// old one, with the texts in it, as it was.
+func (b *histBufs) render(v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = make([]byte, 0, minArena)
+	}
+	old := cap(b.arena)
+	out := jsonv.Append(b.arena, v)
+	if cap(out) != old && n > 0 {
+		// append grew the arena into a new array, with a copy of the
+		// earlier texts in front that nothing refers to: move the text to
+		// a chunk of its own instead of keeping that copy alive.
+		t := out[n:]
+		chunk := make([]byte, len(t), max(len(t), min(2*old, maxArena)))
+		copy(chunk, t)
+		b.arena = chunk
+		return unsafe.String(&chunk[0], len(chunk))
+	}
+	b.arena = out
+	return unsafe.String(&out[n], len(out)-n)
 }
 
 // bufs returns the execution's history buffers.
@@ -294,10 +337,14 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		x.bufs().slab = make([]Details, min(n, 16))
+		// As many details and text headers as the Machine's executions
+		// have recorded events so far (bounded: see maxEventsHint).
+		b := x.bufs()
+		b.slab = make([]Details, n)
+		b.strs = make([]string, n)
 		d = x.details()
-		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
-		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
+		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true), &b.start
+		b.start = MoreDetails{RoleArn: info.RoleArn, StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -596,7 +643,7 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
 		b.memoExit = exit
 		return b.str(*b.memo)
 	}
-	s := b.str(jsonv.String(v))
+	s := b.str(b.render(v))
 	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
 	return s
 }
