@@ -32,6 +32,9 @@ type Details struct {
 	Cause    *string
 	// More is nil for an event with none of its fields.
 	More *MoreDetails
+	// text holds the header of Input or Output when the interpreter
+	// rendered it (memoText): one allocation less per text.
+	text string
 }
 
 // MoreDetails are the fields of Details that few events carry.

@@ -85,20 +85,21 @@ type histBufs struct {
 	// memoFrame, of the value memoValue: a state's input is the previous
 	// state's output, and a Choice passes its input on, so the same value
 	// would otherwise be encoded two or three times (see memoText).
-	memo      *string
+	memo      string
 	memoValue any
 	memoFrame *frame
 	memoExit  bool
-	// slab and strs are where event details and the headers of their
-	// texts are allocated, a few at a time.
+	// slab is where event details are allocated, a few at a time.
 	slab []Details
-	strs []string
 	// arena holds the bytes of the texts memoText rendered, one after
 	// another: the texts are strings over it, and append only ever writes
 	// past the bytes already handed out (see render).
 	arena []byte
 	// start is the rarer details of ExecutionStarted.
 	start MoreDetails
+	// firstArena is the arena's first chunk, so that the texts of a short
+	// execution cost no allocation of their own.
+	firstArena [minArena]byte
 }
 
 // Texts are rendered into chunks of between minArena and maxArena bytes
@@ -117,7 +118,7 @@ const (
 func (b *histBufs) render(v any) string {
 	n := len(b.arena)
 	if n == 0 && cap(b.arena) == 0 {
-		b.arena = make([]byte, 0, minArena)
+		b.arena = b.firstArena[:0]
 	}
 	old := cap(b.arena)
 	out := jsonv.Append(b.arena, v)
@@ -337,13 +338,12 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		// As many details and text headers as the Machine's executions
+		// As many details as the Machine's executions
 		// have recorded events so far (bounded: see maxEventsHint).
 		b := x.bufs()
 		b.slab = make([]Details, n)
-		b.strs = make([]string, n)
 		d = x.details()
-		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true), &b.start
+		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true, d), &b.start
 		b.start = MoreDetails{RoleArn: info.RoleArn, StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
@@ -623,7 +623,8 @@ func (x *Execution) details() *Details {
 	return d
 }
 
-// memoText is text for an event of frame f (nothing when f is silent).
+// memoText is text for an event of frame f (nothing when f is silent),
+// held in d (the event's details, of which it is the only text).
 // A state's input is the previous state's output as it is, and a Choice
 // or Succeed state passes its input on unchanged, so the same value would
 // otherwise be encoded two or three times: the text is reused when v is
@@ -634,30 +635,19 @@ func (x *Execution) details() *Details {
 // an entry's serves the exit of a state that cannot change its input in
 // place (reuse false for the others: see ownsInput). A state that failed
 // after changing its input in place therefore never passes stale text on.
-func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
+func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *string {
 	if !x.hist || f == nil || f.silent && !f.watched {
 		return nil
 	}
 	b := x.bufs()
 	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
 		b.memoExit = exit
-		return b.str(*b.memo)
+		d.text = b.memo
+		return &d.text
 	}
-	s := b.str(b.render(v))
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
-	return s
-}
-
-// str returns a pointer to a copy of s, the headers allocated sixteen at
-// a time (an event's texts are *string).
-func (b *histBufs) str(s string) *string {
-	if len(b.strs) == 0 {
-		b.strs = make([]string, 16)
-	}
-	p := &b.strs[0]
-	b.strs = b.strs[1:]
-	*p = s
-	return p
+	d.text = b.render(v)
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, v, f, exit
+	return &d.text
 }
 
 // sameRef reports whether a and b are the same object or array (not
@@ -705,7 +695,7 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		var d *Details
 		if x.hist {
 			d = x.details()
-			d.Output = x.memoText(x.root, out, true, false)
+			d.Output = x.memoText(x.root, out, true, false, d)
 		}
 		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:

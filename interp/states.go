@@ -88,7 +88,7 @@ func (x *Execution) enterGeneral(f *frame) bool {
 	var typ string
 	if x.recording(f) {
 		d = x.details()
-		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false)
+		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false, d)
 		typ = enteredType(st.Type)
 	}
 	f.enteredPrev = f.last
@@ -505,9 +505,9 @@ func (x *Execution) exitEvent(f *frame, out any) {
 		d = x.details()
 		switch f.state.Type {
 		case asl.TypeChoice, asl.TypeSucceed:
-			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true)
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true, d)
 		default:
-			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true)
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true, d)
 		}
 		if f.pending != nil {
 			d.Assigned = make(map[string]string, f.pending.Len())
