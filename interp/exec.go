@@ -581,10 +581,13 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
 func (x *Execution) record(prev int64, typ string, d *Details) {
-	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
-	if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
+		// The list outgrows what the hint made room for: the next
+		// executions start with room for this one's events so far. (The
+		// hint only grows, so it needs checking when the list does.)
 		x.m.events.Store(int32(n))
 	}
+	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
 }
 
 // text is the JSON text of v for a history event, or nil with history off.

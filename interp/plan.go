@@ -43,6 +43,9 @@ type plan struct {
 	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
 	// neither path. Both pass their input on as it is.
 	choice, succeed bool
+	// entType and exitType are the types of st's StateEntered and
+	// StateExited events.
+	entType, exitType string
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -69,6 +72,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 	byState := make(map[*asl.State]*plan, len(states))
 	for i, st := range states {
 		plans[i].st = st
+		plans[i].entType, plans[i].exitType = enteredType(st.Type), exitedType(st.Type)
 		byState[st] = &plans[i]
 	}
 	intern := map[string]string{}
@@ -221,7 +225,7 @@ func plainPath(p asl.IOPath) bool {
 }
 
 // enterPassParams is enter for a state planned as passParams, on a frame
-// that records nothing and is not under test. It reads every input field
+// that is not silent and not under test. It reads every input field
 // first; when the frame does not own its input or a field is missing (the
 // general path builds a new payload or raises the error), it hands over to
 // enterGeneral before anything changed.
@@ -271,7 +275,7 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if in < 0 {
 		bound = 0
 	}
-	x.entered(f)
+	x.entered(f, p)
 	if owned {
 		obj.Reset()
 	} else {
@@ -291,8 +295,7 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if mb, ok = x.checkSize(f, obj, mb); !ok {
 		return false
 	}
-	x.nextID++
-	f.last = x.nextID
+	x.exited(f, p, obj, false)
 	next := p.next
 	f.state = next.st
 	f.plan = next
@@ -305,26 +308,46 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	return true
 }
 
-// entered is what entering a state does on a frame that records nothing
-// (StateEntered counted, not recorded) for a state whose InputPath passes
-// the input as it is.
-func (x *Execution) entered(f *frame) {
+// entered is what entering a state does for a state whose InputPath
+// passes the input as it is, on a frame that is not silent: StateEntered
+// recorded when the execution keeps history, counted otherwise.
+func (x *Execution) entered(f *frame, p *plan) {
 	x.Transitions++
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
 	f.pending = nil
 	f.enteredPrev = f.last
-	x.nextID++
-	f.enteredID = x.nextID
-	f.last = x.nextID
+	if x.hist {
+		d := x.details()
+		d.Name, d.Input = p.st.Name, x.memoText(f, f.input, true, false, d)
+		f.enteredID = x.emit(f, f.last, p.entType, d)
+	} else {
+		x.nextID++
+		f.enteredID = x.nextID
+	}
+	f.last = f.enteredID
 	f.eff = f.input
 	f.effBound = f.inBound
 }
 
+// exited is the StateExited of a planned state that assigns no variables,
+// with output out; reuse is memoText's (false when the state may have
+// changed its input in place).
+func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
+	if !x.hist {
+		x.nextID++
+		f.last = x.nextID
+		return
+	}
+	d := x.details()
+	d.Name, d.Output = p.st.Name, x.memoText(f, out, reuse, true, d)
+	f.last = x.emit(f, f.last, p.exitType, d)
+}
+
 // enterChoice is enter for a state planned as choice.
 func (x *Execution) enterChoice(f *frame, p *plan) bool {
-	x.entered(f)
+	x.entered(f, p)
 	st := p.st
 	r, serr := x.choose(f, x.scope(f, f.input))
 	if serr != nil {
@@ -341,14 +364,13 @@ func (x *Execution) enterChoice(f *frame, p *plan) bool {
 	}
 	// StateExited: no variables to bind, no payload check (a Choice
 	// passes on its input, already within the limit).
-	x.nextID++
-	f.last = x.nextID
+	x.exited(f, p, f.input, true)
 	return x.goTo(f, next, ns, f.input, pathBound(st.OutputPath, f.effBound))
 }
 
 // enterSucceed is enter for a state planned as succeed.
 func (x *Execution) enterSucceed(f *frame, p *plan) bool {
-	x.entered(f)
+	x.entered(f, p)
 	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
 }
 
@@ -363,11 +385,11 @@ func (x *Execution) planOf(f *frame) *plan {
 }
 
 // enterPassResult is enter for a state planned as passResult, on a frame
-// that records nothing and is not under test: the same steps as the
+// that is not silent and not under test: the same steps as the
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
-	x.entered(f)
+	x.entered(f, p)
 	merged, mb := p.result, p.resultSize
 	if p.key != "" {
 		obj, ok := f.input.(*jsonv.Object)
@@ -399,8 +421,7 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 		return false
 	}
 	// StateExited: no variables to bind.
-	x.nextID++
-	f.last = x.nextID
+	x.exited(f, p, merged, false)
 	next := p.next
 	if checkBounds && mb > 0 {
 		verifyBound(f, merged, mb)

@@ -59,7 +59,7 @@ func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
 // enter runs the state f.state on f.input. It reports whether the frame
 // moved on to its next state and can keep running inline.
 func (x *Execution) enter(f *frame) bool {
-	if x.test == nil && !x.hist && !f.silent {
+	if x.test == nil && !f.silent {
 		if p := x.planOf(f); p != nil {
 			switch {
 			case p.passResult:

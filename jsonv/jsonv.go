@@ -171,6 +171,22 @@ func AppendString(b []byte, s string) []byte {
 	// Most strings (keys, names, ids) need no escaping: find the first
 	// byte that does, and copy everything before it at once.
 	i := 0
+	if len(s) <= 16 && cap(b)-len(b) >= len(s)+2 {
+		// A short string (a key, a name) into room already there: store
+		// each byte as it is checked, cheaper than a copy call.
+		n := len(b)
+		o := b[n : n+len(s)+2]
+		o[0] = '"'
+		for i < len(s) && plain[s[i]] {
+			o[i+1] = s[i]
+			i++
+		}
+		if i == len(s) {
+			o[i+1] = '"'
+			return b[:n+len(s)+2]
+		}
+		i = 0
+	}
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
