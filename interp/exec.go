@@ -120,8 +120,28 @@ func (b *histBufs) render(v any) string {
 	if n == 0 && cap(b.arena) == 0 {
 		b.arena = b.firstArena[:0]
 	}
-	old := cap(b.arena)
-	out := jsonv.Append(b.arena, v)
+	return b.keep(jsonv.Append(b.arena, v), n, cap(b.arena))
+}
+
+// renderAdded is render for an object whose text is obj with the field
+// key: v added at its end (obj the text of a non-empty object).
+func (b *histBufs) renderAdded(obj, key string, v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	out := append(b.arena, obj[:len(obj)-1]...)
+	out = append(out, ',')
+	out = jsonv.AppendString(out, key)
+	out = append(out, ':')
+	out = jsonv.Append(out, v)
+	out = append(out, '}')
+	return b.keep(out, n, cap(b.arena))
+}
+
+// keep makes out[n:], a text just appended to the arena whose capacity
+// was old, part of the arena and returns it.
+func (b *histBufs) keep(out []byte, n, old int) string {
 	if cap(out) != old && n > 0 {
 		// append grew the arena into a new array, with a copy of the
 		// earlier texts in front that nothing refers to: move the text to
@@ -580,6 +600,8 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
+//
+//go:noinline
 func (x *Execution) record(prev int64, typ string, d *Details) {
 	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
 		// The list outgrows what the hint made room for: the next

@@ -275,7 +275,11 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if in < 0 {
 		bound = 0
 	}
-	x.entered(f, p)
+	if x.hist {
+		x.enteredRecorded(f, p)
+	} else {
+		x.entered(f)
+	}
 	if owned {
 		obj.Reset()
 	} else {
@@ -308,24 +312,36 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	return true
 }
 
-// entered is what entering a state does for a state whose InputPath
-// passes the input as it is, on a frame that is not silent: StateEntered
-// recorded when the execution keeps history, counted otherwise.
-func (x *Execution) entered(f *frame, p *plan) {
+// entered is what entering a state does on a frame that records nothing
+// (StateEntered counted, not recorded) for a state whose InputPath passes
+// the input as it is. (Small enough to be inlined where history is off.)
+func (x *Execution) entered(f *frame) {
 	x.Transitions++
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
 	f.pending = nil
 	f.enteredPrev = f.last
-	if x.hist {
-		d := x.details()
-		d.Name, d.Input = p.st.Name, x.memoText(f, f.input, true, false, d)
-		f.enteredID = x.emit(f, f.last, p.entType, d)
-	} else {
-		x.nextID++
-		f.enteredID = x.nextID
-	}
+	x.nextID++
+	f.enteredID = x.nextID
+	f.last = x.nextID
+	f.eff = f.input
+	f.effBound = f.inBound
+}
+
+// enteredRecorded is entered for an execution that keeps history, the
+// StateEntered recorded (not silent: the planned paths run no silent
+// frame).
+func (x *Execution) enteredRecorded(f *frame, p *plan) {
+	x.Transitions++
+	f.enteredAt = x.now
+	f.retries = nil
+	f.retryCount = 0
+	f.pending = nil
+	f.enteredPrev = f.last
+	d := x.details()
+	d.Name, d.Input = p.st.Name, x.memoText(f, f.input, true, false, d)
+	f.enteredID = x.emit(f, f.last, p.entType, d)
 	f.last = f.enteredID
 	f.eff = f.input
 	f.effBound = f.inBound
@@ -340,6 +356,11 @@ func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
 		f.last = x.nextID
 		return
 	}
+	x.recordExited(f, p, out, reuse)
+}
+
+// recordExited records the StateExited of a planned state (see exited).
+func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
 	d := x.details()
 	d.Name, d.Output = p.st.Name, x.memoText(f, out, reuse, true, d)
 	f.last = x.emit(f, f.last, p.exitType, d)
@@ -347,7 +368,11 @@ func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
 
 // enterChoice is enter for a state planned as choice.
 func (x *Execution) enterChoice(f *frame, p *plan) bool {
-	x.entered(f, p)
+	if x.hist {
+		x.enteredRecorded(f, p)
+	} else {
+		x.entered(f)
+	}
 	st := p.st
 	r, serr := x.choose(f, x.scope(f, f.input))
 	if serr != nil {
@@ -370,7 +395,11 @@ func (x *Execution) enterChoice(f *frame, p *plan) bool {
 
 // enterSucceed is enter for a state planned as succeed.
 func (x *Execution) enterSucceed(f *frame, p *plan) bool {
-	x.entered(f, p)
+	if x.hist {
+		x.enteredRecorded(f, p)
+	} else {
+		x.entered(f)
+	}
 	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
 }
 
@@ -389,7 +418,11 @@ func (x *Execution) planOf(f *frame) *plan {
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
-	x.entered(f, p)
+	if x.hist {
+		x.enteredRecorded(f, p)
+	} else {
+		x.entered(f)
+	}
 	merged, mb := p.result, p.resultSize
 	if p.key != "" {
 		obj, ok := f.input.(*jsonv.Object)
@@ -397,6 +430,7 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 			// Not an object: the general path raises the error.
 			return x.withResult(f, p.result, p.resultSize)
 		}
+		in, had, added := obj, obj.Len(), false
 		if f.owned != nil && mapPointer(obj) == f.owned {
 			// The input is this frame's own copy and the result a literal
 			// of the definition: set the field in place.
@@ -404,12 +438,25 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 				obj.SetAt(i, p.result)
 			} else {
 				obj.Add(p.key, p.result)
+				added = true
 			}
 		} else {
+			added = x.hist && obj.Index(p.key) < 0
 			obj = obj.With(p.key, p.result)
 			f.owned = mapPointer(obj)
 		}
 		merged = obj
+		if added && x.hist && had > 0 {
+			// The output is the input with one field added at its end:
+			// its text is the input's with that field.
+			mb, ok := x.checkSize(f, merged, x.passResultBound(f, p))
+			if !ok {
+				return false
+			}
+			x.exitedAdded(f, p, in, obj)
+			x.moveOn(f, p, merged, mb)
+			return true
+		}
 		mb = 0
 		if f.inBound > 0 && p.resultSize > 0 {
 			mb = f.inBound + p.resultSize + p.growth
@@ -422,17 +469,51 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 	}
 	// StateExited: no variables to bind.
 	x.exited(f, p, merged, false)
+	x.moveOn(f, p, merged, mb)
+	return true
+}
+
+// passResultBound is the bound enterPassResult gives the output of a
+// passResult state with a key (0: unknown).
+func (x *Execution) passResultBound(f *frame, p *plan) int {
+	mb := 0
+	if f.inBound > 0 && p.resultSize > 0 {
+		mb = f.inBound + p.resultSize + p.growth
+	}
+	return pathBound(p.st.OutputPath, mb)
+}
+
+// moveOn takes f to the state after p's with input in, of size at most
+// mb (0: unknown).
+func (x *Execution) moveOn(f *frame, p *plan, in any, mb int) {
 	next := p.next
 	if checkBounds && mb > 0 {
-		verifyBound(f, merged, mb)
+		verifyBound(f, in, mb)
 	}
 	f.state = next.st
 	f.plan = next
-	f.input = merged
+	f.input = in
 	f.inBound = mb
 	f.phase = phaseEnter
 	if f.fanout != nil {
 		f.children, f.results = nil, nil
 	}
-	return true
+}
+
+// exitedAdded is exited for a passResult state whose output out is its
+// input in (the very object, or a copy of it) with the field p.key added
+// at its end. When the text this state's StateEntered recorded is in's,
+// the output's text is that text with the field appended, rendered
+// without encoding in again.
+func (x *Execution) exitedAdded(f *frame, p *plan, in, out *jsonv.Object) {
+	b := x.hb
+	if b == nil || b.memoFrame != f || b.memoExit || b.memoValue != any(in) || len(b.memo) < 2 || b.memo[len(b.memo)-1] != '}' {
+		x.exited(f, p, out, false)
+		return
+	}
+	d := x.details()
+	d.text = b.renderAdded(b.memo, p.key, p.result)
+	d.Name, d.Output = p.st.Name, &d.text
+	b.memo, b.memoValue, b.memoExit = d.text, out, true
+	f.last = x.emit(f, f.last, p.exitType, d)
 }
