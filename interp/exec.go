@@ -358,13 +358,13 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		// As many details as the Machine's executions
-		// have recorded events so far (bounded: see maxEventsHint).
+		// As many details as the Machine's executions have recorded
+		// events so far (bounded: see maxEventsHint).
 		b := x.bufs()
 		b.slab = make([]Details, n)
 		d = x.details()
 		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true, d), &b.start
-		b.start = MoreDetails{RoleArn: info.RoleArn, StateMachineVersionArn: info.StateMachineVersionArn, StateMachineAliasArn: info.StateMachineAliasArn}
+		b.start.RoleArn, b.start.StateMachineVersionArn, b.start.StateMachineAliasArn = info.RoleArn, info.StateMachineVersionArn, info.StateMachineAliasArn
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -598,10 +598,18 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	return x.nextID
 }
 
+// emitOn is emit for an event of a frame that is not silent, in an
+// execution that keeps history.
+func (x *Execution) emitOn(prev int64, typ string, d *Details) int64 {
+	x.nextID++
+	if x.watch == nil {
+		x.record(prev, typ, d)
+	}
+	return x.nextID
+}
+
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
-//
-//go:noinline
 func (x *Execution) record(prev int64, typ string, d *Details) {
 	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
 		// The list outgrows what the hint made room for: the next
@@ -664,6 +672,11 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *str
 	if !x.hist || f == nil || f.silent && !f.watched {
 		return nil
 	}
+	return x.memoTextOn(f, v, reuse, exit, d)
+}
+
+// memoTextOn is memoText for a frame whose events are recorded.
+func (x *Execution) memoTextOn(f *frame, v any, reuse, exit bool, d *Details) *string {
 	b := x.bufs()
 	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
 		b.memoExit = exit

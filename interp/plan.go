@@ -330,8 +330,7 @@ func (x *Execution) entered(f *frame) {
 }
 
 // enteredRecorded is entered for an execution that keeps history, the
-// StateEntered recorded (not silent: the planned paths run no silent
-// frame).
+// StateEntered recorded (the planned paths run no silent frame).
 func (x *Execution) enteredRecorded(f *frame, p *plan) {
 	x.Transitions++
 	f.enteredAt = x.now
@@ -340,8 +339,8 @@ func (x *Execution) enteredRecorded(f *frame, p *plan) {
 	f.pending = nil
 	f.enteredPrev = f.last
 	d := x.details()
-	d.Name, d.Input = p.st.Name, x.memoText(f, f.input, true, false, d)
-	f.enteredID = x.emit(f, f.last, p.entType, d)
+	d.Name, d.Input = p.st.Name, x.memoTextOn(f, f.input, true, false, d)
+	f.enteredID = x.emitOn(f.last, p.entType, d)
 	f.last = f.enteredID
 	f.eff = f.input
 	f.effBound = f.inBound
@@ -362,8 +361,8 @@ func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
 // recordExited records the StateExited of a planned state (see exited).
 func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
 	d := x.details()
-	d.Name, d.Output = p.st.Name, x.memoText(f, out, reuse, true, d)
-	f.last = x.emit(f, f.last, p.exitType, d)
+	d.Name, d.Output = p.st.Name, x.memoTextOn(f, out, reuse, true, d)
+	f.last = x.emitOn(f.last, p.exitType, d)
 }
 
 // enterChoice is enter for a state planned as choice.
@@ -515,5 +514,5 @@ func (x *Execution) exitedAdded(f *frame, p *plan, in, out *jsonv.Object) {
 	d.text = b.renderAdded(b.memo, p.key, p.result)
 	d.Name, d.Output = p.st.Name, &d.text
 	b.memo, b.memoValue, b.memoExit = d.text, out, true
-	f.last = x.emit(f, f.last, p.exitType, d)
+	f.last = x.emitOn(f.last, p.exitType, d)
 }
