@@ -275,10 +275,9 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if in < 0 {
 		bound = 0
 	}
+	x.entered(f)
 	if x.hist {
-		x.enteredRecorded(f, p)
-	} else {
-		x.entered(f)
+		x.recordEntered(f, p)
 	}
 	if owned {
 		obj.Reset()
@@ -312,9 +311,9 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	return true
 }
 
-// entered is what entering a state does on a frame that records nothing
-// (StateEntered counted, not recorded) for a state whose InputPath passes
-// the input as it is. (Small enough to be inlined where history is off.)
+// entered is what entering a state does on a frame that is not silent,
+// for a state whose InputPath passes the input as it is: StateEntered
+// counted (recordEntered records it when history is kept).
 func (x *Execution) entered(f *frame) {
 	x.Transitions++
 	f.enteredAt = x.now
@@ -329,21 +328,14 @@ func (x *Execution) entered(f *frame) {
 	f.effBound = f.inBound
 }
 
-// enteredRecorded is entered for an execution that keeps history, the
-// StateEntered recorded (the planned paths run no silent frame).
-func (x *Execution) enteredRecorded(f *frame, p *plan) {
-	x.Transitions++
-	f.enteredAt = x.now
-	f.retries = nil
-	f.retryCount = 0
-	f.pending = nil
-	f.enteredPrev = f.last
+// recordEntered records the StateEntered that entered counted, for an
+// execution that keeps history (the planned paths run no silent frame).
+func (x *Execution) recordEntered(f *frame, p *plan) {
 	d := x.details()
 	d.Name, d.Input = p.st.Name, x.memoTextOn(f, f.input, true, false, d)
-	f.enteredID = x.emitOn(f.last, p.entType, d)
-	f.last = f.enteredID
-	f.eff = f.input
-	f.effBound = f.inBound
+	if x.watch == nil {
+		x.record(f.enteredPrev, p.entType, d)
+	}
 }
 
 // exited is the StateExited of a planned state that assigns no variables,
@@ -367,10 +359,9 @@ func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
 
 // enterChoice is enter for a state planned as choice.
 func (x *Execution) enterChoice(f *frame, p *plan) bool {
+	x.entered(f)
 	if x.hist {
-		x.enteredRecorded(f, p)
-	} else {
-		x.entered(f)
+		x.recordEntered(f, p)
 	}
 	st := p.st
 	r, serr := x.choose(f, x.scope(f, f.input))
@@ -394,10 +385,9 @@ func (x *Execution) enterChoice(f *frame, p *plan) bool {
 
 // enterSucceed is enter for a state planned as succeed.
 func (x *Execution) enterSucceed(f *frame, p *plan) bool {
+	x.entered(f)
 	if x.hist {
-		x.enteredRecorded(f, p)
-	} else {
-		x.entered(f)
+		x.recordEntered(f, p)
 	}
 	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
 }
@@ -417,11 +407,7 @@ func (x *Execution) planOf(f *frame) *plan {
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
-	if x.hist {
-		x.enteredRecorded(f, p)
-	} else {
-		x.entered(f)
-	}
+	x.entered(f)
 	merged, mb := p.result, p.resultSize
 	if p.key != "" {
 		obj, ok := f.input.(*jsonv.Object)
@@ -429,7 +415,6 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 			// Not an object: the general path raises the error.
 			return x.withResult(f, p.result, p.resultSize)
 		}
-		in, had, added := obj, obj.Len(), false
 		if f.owned != nil && mapPointer(obj) == f.owned {
 			// The input is this frame's own copy and the result a literal
 			// of the definition: set the field in place.
@@ -437,25 +422,12 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 				obj.SetAt(i, p.result)
 			} else {
 				obj.Add(p.key, p.result)
-				added = true
 			}
 		} else {
-			added = x.hist && obj.Index(p.key) < 0
 			obj = obj.With(p.key, p.result)
 			f.owned = mapPointer(obj)
 		}
 		merged = obj
-		if added && x.hist && had > 0 {
-			// The output is the input with one field added at its end:
-			// its text is the input's with that field.
-			mb, ok := x.checkSize(f, merged, x.passResultBound(f, p))
-			if !ok {
-				return false
-			}
-			x.exitedAdded(f, p, in, obj)
-			x.moveOn(f, p, merged, mb)
-			return true
-		}
 		mb = 0
 		if f.inBound > 0 && p.resultSize > 0 {
 			mb = f.inBound + p.resultSize + p.growth
@@ -467,30 +439,98 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 		return false
 	}
 	// StateExited: no variables to bind.
-	x.exited(f, p, merged, false)
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	if checkBounds && mb > 0 {
+		verifyBound(f, merged, mb)
+	}
+	f.state = next.st
+	f.plan = next
+	f.input = merged
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
+
+// enterPassResultRecorded is enterPassResult for an execution that keeps
+// history (apart, so that the loops of Pass states of executions without
+// history pay nothing for it): the same steps, its events recorded. When
+// the Result is a new field of an object with fields, the output's text
+// is the input's with that field (passResultAdded).
+func (x *Execution) enterPassResultRecorded(f *frame, p *plan) bool {
+	obj, _ := f.input.(*jsonv.Object)
+	if p.key != "" && obj == nil {
+		// Not an object: the general path raises the error.
+		return x.enterGeneral(f)
+	}
+	x.entered(f)
+	x.recordEntered(f, p)
+	merged, mb := p.result, p.resultSize
+	if p.key != "" {
+		in, added := obj, false
+		if f.owned != nil && mapPointer(obj) == f.owned {
+			if i := obj.Index(p.key); i >= 0 {
+				obj.SetAt(i, p.result)
+			} else {
+				obj.Add(p.key, p.result)
+				added = true
+			}
+		} else {
+			added = obj.Index(p.key) < 0
+			obj = obj.With(p.key, p.result)
+			f.owned = mapPointer(obj)
+		}
+		if added && obj.Len() > 1 {
+			return x.passResultAdded(f, p, in, obj)
+		}
+		merged = obj
+		mb = 0
+		if f.inBound > 0 && p.resultSize > 0 {
+			mb = f.inBound + p.resultSize + p.growth
+		}
+	}
+	mb, ok := x.checkSize(f, merged, pathBound(p.st.OutputPath, mb))
+	if !ok {
+		return false
+	}
+	x.recordExited(f, p, merged, false)
+	if checkBounds && mb > 0 {
+		verifyBound(f, merged, mb)
+	}
 	x.moveOn(f, p, merged, mb)
 	return true
 }
 
-// passResultBound is the bound enterPassResult gives the output of a
-// passResult state with a key (0: unknown).
-func (x *Execution) passResultBound(f *frame, p *plan) int {
+// passResultAdded ends enterPassResult, with history on, for an output out
+// that is the input in (the very object, or a copy of it) with the field
+// p.key added at its end: its text is the input's with that field
+// (exitedAdded).
+func (x *Execution) passResultAdded(f *frame, p *plan, in, out *jsonv.Object) bool {
 	mb := 0
 	if f.inBound > 0 && p.resultSize > 0 {
 		mb = f.inBound + p.resultSize + p.growth
 	}
-	return pathBound(p.st.OutputPath, mb)
+	mb, ok := x.checkSize(f, out, pathBound(p.st.OutputPath, mb))
+	if !ok {
+		return false
+	}
+	x.exitedAdded(f, p, in, out)
+	if checkBounds && mb > 0 {
+		verifyBound(f, out, mb)
+	}
+	x.moveOn(f, p, out, mb)
+	return true
 }
 
 // moveOn takes f to the state after p's with input in, of size at most
 // mb (0: unknown).
 func (x *Execution) moveOn(f *frame, p *plan, in any, mb int) {
-	next := p.next
-	if checkBounds && mb > 0 {
-		verifyBound(f, in, mb)
-	}
-	f.state = next.st
-	f.plan = next
+	f.state = p.next.st
+	f.plan = p.next
 	f.input = in
 	f.inBound = mb
 	f.phase = phaseEnter

@@ -63,6 +63,9 @@ func (x *Execution) enter(f *frame) bool {
 		if p := x.planOf(f); p != nil {
 			switch {
 			case p.passResult:
+				if x.hist {
+					return x.enterPassResultRecorded(f, p)
+				}
 				return x.enterPassResult(f, p)
 			case p.passParams:
 				return x.enterPassParams(f, p)
