@@ -505,7 +505,7 @@ func (x *Execution) enterPassResultRecorded(f *frame, p *plan) bool {
 	return true
 }
 
-// passResultAdded ends enterPassResult, with history on, for an output out
+// passResultAdded ends enterPassResultRecorded for an output out
 // that is the input in (the very object, or a copy of it) with the field
 // p.key added at its end: its text is the input's with that field
 // (exitedAdded).
