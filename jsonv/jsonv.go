@@ -177,12 +177,13 @@ func AppendString(b []byte, s string) []byte {
 		n := len(b)
 		o := b[n : n+len(s)+2]
 		o[0] = '"'
-		for i < len(s) && plain[s[i]] {
-			o[i+1] = s[i]
+		d := o[1 : len(s)+1]
+		for i < len(d) && i < len(s) && plain[s[i]] {
+			d[i] = s[i]
 			i++
 		}
 		if i == len(s) {
-			o[i+1] = '"'
+			o[len(o)-1] = '"'
 			return b[:n+len(s)+2]
 		}
 		i = 0
