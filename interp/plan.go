@@ -276,9 +276,6 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 		bound = 0
 	}
 	x.entered(f)
-	if x.hist {
-		x.recordEntered(f, p)
-	}
 	if owned {
 		obj.Reset()
 	} else {
@@ -298,7 +295,94 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	if mb, ok = x.checkSize(f, obj, mb); !ok {
 		return false
 	}
-	x.exited(f, p, obj, false)
+	x.nextID++
+	f.last = x.nextID
+	next := p.next
+	f.state = next.st
+	f.plan = next
+	f.input = obj
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
+
+// enterPassParamsRecorded is enterPassParams for an execution that keeps
+// history: the same steps, its events recorded. It is a copy rather than
+// a check in enterPassParams so that executions without history (loops
+// of such states, Parallel branches) pay nothing for it;
+// TestPlannedStatesMatchGeneralPath holds both to the general path.
+func (x *Execution) enterPassParamsRecorded(f *frame, p *plan) bool {
+	obj, ok := f.input.(*jsonv.Object)
+	if !ok || obj == nil {
+		return x.enterGeneral(f)
+	}
+	owned := f.owned != nil && mapPointer(obj) == f.owned
+	in := f.inBound
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	var vals paramVals
+	bound := p.fixed
+	for i := range p.fields {
+		fd := &p.fields[i]
+		if !fd.IsInput {
+			vals[i] = fd.Value
+			continue
+		}
+		j := obj.Index(fd.Input)
+		if j < 0 {
+			return x.enterGeneral(f)
+		}
+		v := obj.ValueAt(j)
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			var b int
+			switch y := v.(type) {
+			case string:
+				b = jsonv.StringSize(y)
+			case int64:
+				b = jsonv.IntSize(y)
+			case *jsonv.Object, []any:
+				b = in
+			default:
+				b = jsonv.Size(v, 0)
+			}
+			if b > 0 {
+				bound += b
+			} else {
+				bound = 0 // unknown
+			}
+		}
+	}
+	if in < 0 {
+		bound = 0
+	}
+	x.entered(f)
+	// The input's text, before the payload replaces it in place.
+	x.recordEntered(f, p)
+	if owned {
+		obj.Reset()
+	} else {
+		// A new payload, the frame's own from now on, with room for a
+		// field a later ResultPath may add (as templateBoundSpare leaves).
+		obj = jsonv.NewObject(len(p.fields) + 1)
+		f.owned = mapPointer(obj)
+	}
+	for i := range p.fields {
+		if p.unique {
+			obj.Append(p.fields[i].Key, vals[i])
+		} else {
+			obj.Set(p.fields[i].Key, vals[i])
+		}
+	}
+	mb := pathBound(p.st.OutputPath, bound)
+	if mb, ok = x.checkSize(f, obj, mb); !ok {
+		return false
+	}
+	x.recordExited(f, p, obj, false)
 	next := p.next
 	f.state = next.st
 	f.plan = next

@@ -68,6 +68,9 @@ func (x *Execution) enter(f *frame) bool {
 				}
 				return x.enterPassResult(f, p)
 			case p.passParams:
+				if x.hist {
+					return x.enterPassParamsRecorded(f, p)
+				}
 				return x.enterPassParams(f, p)
 			case p.choice:
 				return x.enterChoice(f, p)
