@@ -87,7 +87,7 @@ func (x *Execution) startMap(f *frame) bool {
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Length: ptr(int64(len(arr)))}
+		d = &Details{More: &MoreDetails{Length: ptr(int64(len(arr)))}}
 	}
 	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
@@ -148,7 +148,7 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 	}
 	if st.Distributed {
 		f.mapRunArn = x.mapRunArn(st)
-		f.last = x.emit(f, f.last, "MapRunStarted", &Details{MapRunArn: f.mapRunArn})
+		f.last = x.emit(f, f.last, "MapRunStarted", &Details{More: &MoreDetails{MapRunArn: f.mapRunArn}})
 	}
 	f.results = make([]any, len(f.items))
 	f.children = f.children[:0]
@@ -187,7 +187,7 @@ func (x *Execution) pump(f *frame) bool {
 		x.runChildRedriven(f, c)
 		start := f.last
 		if c.watched {
-			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
+			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{More: &MoreDetails{RedriveCount: ptr(f.rerun[c.index])}})
 		}
 		x.push(f)
 		x.rerunChild(f, c, start)
@@ -477,7 +477,7 @@ func (x *Execution) iterationDetails(f *frame, i int) *Details {
 	if !x.recording(f) {
 		return nil
 	}
-	return &Details{Name: f.state.Name, Index: ptr(int64(i))}
+	return &Details{Name: f.state.Name, More: &MoreDetails{Index: ptr(int64(i))}}
 }
 
 func (x *Execution) exceeded(f *frame) bool {

@@ -87,20 +87,84 @@ type Execution struct {
 	hb *histBufs
 }
 
-// histBufs are an execution's buffers for recording history.
+// histBufs are an execution's buffers for recording history. They are
+// allocated for one execution and never reused by another (Release drops
+// them with the rest of the Execution), so what events point into stays
+// valid and unchanged once handed out.
 type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
 	// memoFrame, of the value memoValue: a state's input is the previous
 	// state's output, and a Choice passes its input on, so the same value
 	// would otherwise be encoded two or three times (see memoText).
-	memo      *string
+	memo      string
 	memoValue any
 	memoFrame *frame
 	memoExit  bool
-	// slab and strs are where event details and the headers of their
-	// texts are allocated, a few at a time.
+	// slab is where event details are allocated, a few at a time.
 	slab []Details
-	strs []string
+	// arena holds the bytes of the texts memoText rendered, one after
+	// another: the texts are strings over it, and append only ever writes
+	// past the bytes already handed out (see render).
+	arena []byte
+	// start is the rarer details of ExecutionStarted.
+	start MoreDetails
+	// firstArena is the arena's first chunk, so that the texts of a short
+	// execution cost no allocation of their own.
+	firstArena [minArena]byte
+}
+
+// Texts are rendered into chunks of between minArena and maxArena bytes
+// (a larger text gets a chunk of its own size): a chunk lives as long as
+// any text in it, so a long execution whose host takes its events keeps
+// at most the last chunk beyond them.
+const (
+	minArena = 256
+	maxArena = 8 << 10
+)
+
+// render returns the JSON text of v as a string over the arena. The bytes
+// of a text are never written again: the arena is only appended to, and
+// when a text does not fit, append moves on to a new array and leaves the
+// old one, with the texts in it, as it was.
+func (b *histBufs) render(v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	return b.keep(jsonv.Append(b.arena, v), n, cap(b.arena))
+}
+
+// renderAdded is render for an object whose text is obj with the field
+// key: v added at its end (obj the text of a non-empty object).
+func (b *histBufs) renderAdded(obj, key string, v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	out := append(b.arena, obj[:len(obj)-1]...)
+	out = append(out, ',')
+	out = jsonv.AppendString(out, key)
+	out = append(out, ':')
+	out = jsonv.Append(out, v)
+	out = append(out, '}')
+	return b.keep(out, n, cap(b.arena))
+}
+
+// keep makes out[n:], a text just appended to the arena whose capacity
+// was old, part of the arena and returns it.
+func (b *histBufs) keep(out []byte, n, old int) string {
+	if cap(out) != old && n > 0 {
+		// append grew the arena into a new array, with a copy of the
+		// earlier texts in front that nothing refers to: move the text to
+		// a chunk of its own instead of keeping that copy alive.
+		t := out[n:]
+		chunk := make([]byte, len(t), max(len(t), min(2*old, maxArena)))
+		copy(chunk, t)
+		b.arena = chunk
+		return unsafe.String(&chunk[0], len(chunk))
+	}
+	b.arena = out
+	return unsafe.String(&out[n], len(out)-n)
 }
 
 // bufs returns the execution's history buffers.
@@ -313,10 +377,13 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		x.bufs().slab = make([]Details, min(n, 16))
+		// As many details as the Machine's executions have recorded
+		// events so far (bounded: see maxEventsHint).
+		b := x.bufs()
+		b.slab = make([]Details, n)
 		d = x.details()
-		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
-		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
+		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true, d), &b.start
+		b.start.RoleArn, b.start.StateMachineVersionArn, b.start.StateMachineAliasArn = info.RoleArn, info.StateMachineVersionArn, info.StateMachineAliasArn
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -564,13 +631,26 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	return x.nextID
 }
 
+// emitOn is emit for an event of a frame that is not silent, in an
+// execution that keeps history.
+func (x *Execution) emitOn(prev int64, typ string, d *Details) int64 {
+	x.nextID++
+	if x.watch == nil {
+		x.record(prev, typ, d)
+	}
+	return x.nextID
+}
+
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
 func (x *Execution) record(prev int64, typ string, d *Details) {
-	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
-	if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
+		// The list outgrows what the hint made room for: the next
+		// executions start with room for this one's events so far. (The
+		// hint only grows, so it needs checking when the list does.)
 		x.m.events.Store(int32(n))
 	}
+	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
 }
 
 // text is the JSON text of v for a history event, or nil with history off.
@@ -609,7 +689,8 @@ func (x *Execution) details() *Details {
 	return d
 }
 
-// memoText is text for an event of frame f (nothing when f is silent).
+// memoText is text for an event of frame f (nothing when f is silent),
+// held in d (the event's details, of which it is the only text).
 // A state's input is the previous state's output as it is, and a Choice
 // or Succeed state passes its input on unchanged, so the same value would
 // otherwise be encoded two or three times: the text is reused when v is
@@ -620,30 +701,24 @@ func (x *Execution) details() *Details {
 // an entry's serves the exit of a state that cannot change its input in
 // place (reuse false for the others: see ownsInput). A state that failed
 // after changing its input in place therefore never passes stale text on.
-func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
+func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *string {
 	if !x.hist || f == nil || f.silent && !f.watched {
 		return nil
 	}
+	return x.memoTextOn(f, v, reuse, exit, d)
+}
+
+// memoTextOn is memoText for a frame whose events are recorded.
+func (x *Execution) memoTextOn(f *frame, v any, reuse, exit bool, d *Details) *string {
 	b := x.bufs()
 	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
 		b.memoExit = exit
-		return b.str(*b.memo)
+		d.text = b.memo
+		return &d.text
 	}
-	s := b.str(jsonv.String(v))
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
-	return s
-}
-
-// str returns a pointer to a copy of s, the headers allocated sixteen at
-// a time (an event's texts are *string).
-func (b *histBufs) str(s string) *string {
-	if len(b.strs) == 0 {
-		b.strs = make([]string, 16)
-	}
-	p := &b.strs[0]
-	b.strs = b.strs[1:]
-	*p = s
-	return p
+	d.text = b.render(v)
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, v, f, exit
+	return &d.text
 }
 
 // sameRef reports whether a and b are the same object or array (not
@@ -691,7 +766,7 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		var d *Details
 		if x.hist {
 			d = x.details()
-			d.Output = x.memoText(x.root, out, true, false)
+			d.Output = x.memoText(x.root, out, true, false, d)
 		}
 		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:

@@ -518,7 +518,7 @@ func (x *Execution) ataMapSetup(f *frame, read []any, haveRead bool) ([]any, boo
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Length: ptr(int64(len(arr)))}
+		d = &Details{More: &MoreDetails{Length: ptr(int64(len(arr)))}}
 	}
 	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
@@ -584,7 +584,7 @@ func (x *Execution) evaluationFailed(f *frame, e *stateError) {
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Error: ptr(e.name), Cause: ptr(e.cause), Location: e.location, State: st.Name}
+		d = &Details{Error: ptr(e.name), Cause: ptr(e.cause), More: &MoreDetails{Location: e.location, State: st.Name}}
 	}
 	f.last = x.emit(f, prev, "EvaluationFailed", d)
 	if st.Type == asl.TypeMap || st.Type == asl.TypeParallel {
