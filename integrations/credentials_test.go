@@ -111,7 +111,7 @@ func TestCredentialsAssumeRole(t *testing.T) {
 	for _, e := range res.History {
 		if e.Type == "TaskScheduled" {
 			scheduled++
-			if e.Details == nil || e.Details.TaskCredentials != goodRole {
+			if e.Details == nil || e.Details.More == nil || e.Details.More.TaskCredentials != goodRole {
 				t.Errorf("TaskScheduled without the role: %+v", e.Details)
 			}
 		}
