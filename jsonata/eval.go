@@ -80,6 +80,9 @@ func (e *Expr) EvalNamed(input any, names []string, vals []any, opts Options) (r
 }
 
 func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals []any, opts Options) (result any, err error) {
+	if res, err, ok := e.evalFast(input, bindings, names, vals, opts); ok {
+		return res, err
+	}
 	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
