@@ -53,10 +53,11 @@ type Execution struct {
 	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    *jsonv.Object
-	// JSONata: the clock and Step Functions' functions, made once.
-	ataNow    func() time.Time
-	ataRandom func() float64
-	ataFn     map[string]any
+	// JSONata: Step Functions' functions, made once, and the scratch
+	// buffers of the bindings (ataBind).
+	ataFn    map[string]any
+	ataNames []string
+	ataVals  []any
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time

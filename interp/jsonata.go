@@ -18,8 +18,8 @@ import (
 const ErrQueryEvaluation = "States.QueryEvaluationError"
 
 // ataCtx is what the JSONata fields of one step of a state see: $states and
-// the variables. The bindings are built on first use and shared by every
-// field evaluated in the step (Assign and Output see the same values).
+// the variables. $states is built on first use and shared by every field
+// evaluated in the step (Assign and Output see the same values).
 type ataCtx struct {
 	input     any
 	result    any
@@ -28,13 +28,6 @@ type ataCtx struct {
 	hasErr    bool
 	item      *jsonv.Object // $states.context.Map.Item in ItemSelector
 
-	// names and vals are the bindings (see jsonata.Expr.EvalNamed), in
-	// nameBuf and valBuf while they fit; bound says they are made.
-	names   []string
-	vals    []any
-	bound   bool
-	nameBuf [4]string
-	valBuf  [4]any
 	states  *jsonv.Object
 	withCtx bool
 }
@@ -89,16 +82,16 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 	return nil, false
 }
 
-// bind binds name to v, replacing an earlier binding of name.
-func (c *ataCtx) bind(name string, v any) {
-	for i, n := range c.names {
+// bindName binds name to v in names and vals, replacing an earlier
+// binding of name.
+func bindName(names []string, vals []any, name string, v any) ([]string, []any) {
+	for i, n := range names {
 		if n == name {
-			c.vals[i] = v
-			return
+			vals[i] = v
+			return names, vals
 		}
 	}
-	c.names = append(c.names, name)
-	c.vals = append(c.vals, v)
+	return append(names, name), append(vals, v)
 }
 
 // ataEval evaluates one compiled field.
@@ -111,23 +104,21 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 			return v, nil
 		}
 	}
-	x.ataBind(f, c, q.UsesContext)
-	if len(q.Funcs) > 0 {
-		fns := x.ataFuncs()
-		for _, name := range q.Funcs {
-			c.bind(name, fns[name])
-		}
-	}
-	v, qe := q.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
+	names, vals := x.ataBind(f, c, q.UsesContext, q.Funcs)
+	v, qe := q.EvalNamed(c.input, names, vals, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
 	}
 	return v, nil
 }
 
-func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
-	if !c.bound {
-		c.bound = true
+// ataBind returns the bindings an expression of c's step sees: the
+// variables in scope, $states (with its context when withContext) and the
+// Step Functions functions named in funcs, which shadow variables of the
+// same names. They are made in x's scratch buffers, valid until the next
+// ataBind: the engine does not keep them past the evaluation.
+func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool, funcs []string) ([]string, []any) {
+	if c.states == nil {
 		c.states = jsonv.NewObject(4)
 		c.states.Append("input", c.input)
 		if c.hasResult {
@@ -136,38 +127,51 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
 		if c.hasErr {
 			c.states.Append("errorOutput", c.errOut)
 		}
-		c.names, c.vals = c.nameBuf[:0], c.valBuf[:0]
-		for fr := f; fr != nil; fr = fr.parent {
-			for k, v := range fr.vars {
-				// The innermost scope that assigned the name wins.
-				if !slices.Contains(c.names, k) {
-					c.names = append(c.names, k)
-					c.vals = append(c.vals, v)
-				}
-			}
-			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
-				break
-			}
-		}
-		c.bind("states", c.states)
 	}
 	if withContext && !c.withCtx {
 		c.withCtx = true
 		c.states.Set("context", x.contextObject(f, c.item))
 	}
+	names, vals := x.ataNames[:0], x.ataVals[:0]
+	for fr := f; fr != nil; fr = fr.parent {
+		for k, v := range fr.vars {
+			// The innermost scope that assigned the name wins.
+			if !slices.Contains(names, k) {
+				names = append(names, k)
+				vals = append(vals, v)
+			}
+		}
+		if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
+			break
+		}
+	}
+	names, vals = bindName(names, vals, "states", c.states)
+	if len(funcs) > 0 {
+		fns := x.ataFuncs()
+		for _, name := range funcs {
+			names, vals = bindName(names, vals, name, fns[name])
+		}
+	}
+	// Keep what grew for the next step.
+	x.ataNames, x.ataVals = names[:0], vals[:0]
+	return names, vals
 }
 
 func (x *Execution) ataOptions() jsonata.Options {
-	if x.ataNow == nil {
-		x.ataNow = func() time.Time { return x.now }
-	}
-	if x.ataRandom == nil {
-		// $shuffle (and the engine's own $random, which Step Functions'
-		// $random shadows) draw from the execution's seeded generator,
-		// so replays repeat them.
-		x.ataRandom = func() float64 { return float64(x.rand()>>11) / (1 << 53) }
-	}
-	return jsonata.Options{Now: x.ataNow, Random: x.ataRandom}
+	return jsonata.Options{Host: (*ataHost)(x)}
+}
+
+// ataHost is the execution as the engine's source of time and random
+// numbers: $now is the execution's clock, and $shuffle (and the engine's
+// own $random, which Step Functions' $random shadows) draw from the
+// execution's seeded generator, so replays repeat them. An interface value
+// rather than two closures: nothing to allocate.
+type ataHost Execution
+
+func (h *ataHost) Now() time.Time { return h.now }
+
+func (h *ataHost) Random() float64 {
+	return float64((*Execution)(h).rand()>>11) / (1 << 53)
 }
 
 // queryErr is a States.QueryEvaluationError of f's current state; raise
@@ -200,11 +204,8 @@ func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	if probe == nil {
 		return false
 	}
-	x.ataBind(f, c, true)
-	for _, name := range q.Funcs {
-		c.bind(name, x.ataFuncs()[name])
-	}
-	t, err := probe.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
+	names, vals := x.ataBind(f, c, true, q.Funcs)
+	t, err := probe.EvalNamed(c.input, names, vals, x.ataOptions())
 	return err == nil && t == "function"
 }
 

@@ -33,6 +33,16 @@ type Options struct {
 	// is called once per random number. Without it those functions fail
 	// with D3201, keeping the engine free of hidden inputs.
 	Random func() float64
+	// Host, when set, supplies the clock and the random numbers where Now
+	// and Random are not set: one interface value, which a host can pass
+	// without allocating, where each closure would cost an allocation.
+	Host Host
+}
+
+// Host is a source of time and random numbers (see Options.Host).
+type Host interface {
+	Now() time.Time
+	Random() float64
 }
 
 const (
@@ -83,7 +93,7 @@ func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals [
 	if res, err, ok := e.evalFast(input, bindings, names, vals, opts); ok {
 		return res, err
 	}
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, host: opts.Host}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -148,6 +158,7 @@ type evaluator struct {
 	steps, maxSteps int
 	clock           func() time.Time
 	random          func() float64
+	host            Host
 	callEnv         *env
 	freeScopes      []*env // released lambda scopes, see newScope
 	arg1            [1]any // reusable argument slice for single-argument callbacks
