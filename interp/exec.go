@@ -55,9 +55,11 @@ type Execution struct {
 	scItem    *jsonv.Object
 	// JSONata: Step Functions' functions, made once, and the scratch
 	// buffers of the bindings (ataBind).
-	ataFn    map[string]any
-	ataNames []string
-	ataVals  []any
+	ataFn      map[string]any
+	ataNames   []string
+	ataVals    []any
+	ataNameBuf [4]string
+	ataValBuf  [4]any
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time

@@ -133,6 +133,9 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool, funcs []strin
 		c.states.Set("context", x.contextObject(f, c.item))
 	}
 	names, vals := x.ataNames[:0], x.ataVals[:0]
+	if names == nil {
+		names, vals = x.ataNameBuf[:0], x.ataValBuf[:0]
+	}
 	for fr := f; fr != nil; fr = fr.parent {
 		for k, v := range fr.vars {
 			// The innermost scope that assigned the name wins.

@@ -197,6 +197,11 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 		}
 		size := 0
 		for i, it := range items {
+			if it.fast == fastObject {
+				// merged from its pairs below, without the object
+				size += len(it.pairs)
+				continue
+			}
 			v, ok := ev.fast(it, input, env)
 			if !ok {
 				return nil, false
@@ -211,7 +216,37 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 			size += m.Len()
 		}
 		out := objBuilder{o: jsonv.NewObject(size)}
-		for _, m := range objs[:len(items)] {
+		for i, it := range items {
+			if it.fast == fastObject {
+				// Setting the pairs one by one is setting the object they
+				// make: its keys are distinct, and set puts array-index
+				// keys in their place either way.
+				ev.steps++
+				for _, p := range it.pairs {
+					v, ok := ev.fast(p[1], input, env)
+					if !ok {
+						return nil, false
+					}
+					if !isUndef(v) {
+						ev.steps++
+						out.set(p[0].val.(string), v)
+					}
+				}
+				continue
+			}
+			m := objs[i]
+			if out.o.Len() == 0 {
+				// into an empty object: the keys are distinct
+				for k, v := range m.All() {
+					ev.steps++
+					if _, idx := arrayIndex(k); idx {
+						out.set(k, v)
+					} else {
+						out.o.Append(k, v)
+					}
+				}
+				continue
+			}
 			for k, v := range m.All() {
 				ev.steps++
 				out.set(k, v)
