@@ -35,6 +35,12 @@ type Query struct {
 	// UsesContext is set when an expression may read $states.context (or
 	// the whole $states), so evaluation builds the context object only then.
 	UsesContext bool
+	// HoldsStates is set when an expression may take the $states object
+	// itself as a value, not only the members it reads (UsesContext, or
+	// a parent operator that could climb back to it). Without it, the
+	// evaluation leaves nothing that refers to $states, and the host may
+	// reuse that object.
+	HoldsStates bool
 	// Funcs lists the Step Functions functions ($partition, $uuid, ...)
 	// the expressions mention, so that only those are bound.
 	Funcs []string
@@ -83,6 +89,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 		// call fails at run time with T1006, whatever the engine offers.
 		q.noEval = usesEval(src)
 		q.UsesContext = readsContext(src)
+		q.HoldsStates = q.UsesContext || strings.Contains(src, "%")
 		q.FastRoot, q.fastPath = simplePath(src)
 		for _, name := range ExtraFunctions {
 			if mentions(src, "$"+name) {
@@ -103,6 +110,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Fields = append(q.Fields, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.HoldsStates = q.HoldsStates || c.HoldsStates
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {
@@ -120,6 +128,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Items = append(q.Items, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.HoldsStates = q.HoldsStates || c.HoldsStates
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {

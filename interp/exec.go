@@ -60,6 +60,8 @@ type Execution struct {
 	ataVals    []any
 	ataNameBuf [4]string
 	ataValBuf  [4]any
+	ataStates  *jsonv.Object
+	ataGen     uint64
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time

@@ -30,6 +30,10 @@ type ataCtx struct {
 
 	states  *jsonv.Object
 	withCtx bool
+	// scratch: states is the execution's reusable object (x.ataStates),
+	// valid while x.ataGen is gen.
+	scratch bool
+	gen     uint64
 }
 
 // fast evaluates q without the engine and without bindings when every
@@ -104,7 +108,7 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 			return v, nil
 		}
 	}
-	names, vals := x.ataBind(f, c, q.UsesContext, q.Funcs)
+	names, vals := x.ataBind(f, c, q.UsesContext, q.HoldsStates, q.Funcs)
 	v, qe := q.EvalNamed(c.input, names, vals, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
@@ -116,18 +120,38 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 // variables in scope, $states (with its context when withContext) and the
 // Step Functions functions named in funcs, which shadow variables of the
 // same names. They are made in x's scratch buffers, valid until the next
-// ataBind: the engine does not keep them past the evaluation.
-func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool, funcs []string) ([]string, []any) {
-	if c.states == nil {
-		c.states = jsonv.NewObject(4)
-		c.states.Append("input", c.input)
-		if c.hasResult {
-			c.states.Append("result", c.result)
-		}
-		if c.hasErr {
-			c.states.Append("errorOutput", c.errOut)
-		}
+// ataBind: the engine does not keep them past the evaluation. $states
+// too is x's reusable object when the expression cannot hold on to it
+// (holds false, see asl.Query.HoldsStates).
+func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs []string) ([]string, []any) {
+	switch {
+	case c.states == nil:
+	case c.scratch && (holds || c.gen != x.ataGen):
+		// Another step's evaluation took the object over, or this one
+		// may keep it: make it again.
+	default:
+		goto made
 	}
+	if holds {
+		c.states, c.scratch = jsonv.NewObject(4), false
+	} else {
+		if x.ataStates == nil {
+			x.ataStates = jsonv.NewObject(4)
+		} else {
+			x.ataStates.Reset()
+		}
+		x.ataGen++
+		c.states, c.scratch, c.gen = x.ataStates, true, x.ataGen
+	}
+	c.withCtx = false
+	c.states.Append("input", c.input)
+	if c.hasResult {
+		c.states.Append("result", c.result)
+	}
+	if c.hasErr {
+		c.states.Append("errorOutput", c.errOut)
+	}
+made:
 	if withContext && !c.withCtx {
 		c.withCtx = true
 		c.states.Set("context", x.contextObject(f, c.item))
@@ -207,7 +231,7 @@ func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	if probe == nil {
 		return false
 	}
-	names, vals := x.ataBind(f, c, true, q.Funcs)
+	names, vals := x.ataBind(f, c, true, true, q.Funcs)
 	t, err := probe.EvalNamed(c.input, names, vals, x.ataOptions())
 	return err == nil && t == "function"
 }

@@ -1,0 +1,45 @@
+package interp
+
+import (
+	"testing"
+
+	"github.com/statecraft/statecraft/jsonv"
+)
+
+// ataBind's reusable $states object: a step whose object another step
+// took over gets its own values back, and an expression that may hold on
+// to $states gets an object of its own.
+func TestAtaBindStatesScratch(t *testing.T) {
+	x := &Execution{}
+	f := &frame{}
+	states := func(names []string, vals []any) *jsonv.Object {
+		for i, n := range names {
+			if n == "states" {
+				return vals[i].(*jsonv.Object)
+			}
+		}
+		t.Fatal("no $states")
+		return nil
+	}
+	a := &ataCtx{input: int64(1)}
+	b := &ataCtx{input: int64(2), result: "r", hasResult: true}
+	sa := states(x.ataBind(f, a, false, false, nil))
+	if sa != x.ataStates || jsonv.String(sa) != `{"input":1}` {
+		t.Fatalf("a: %s", jsonv.String(sa))
+	}
+	sb := states(x.ataBind(f, b, false, false, nil))
+	if sb != x.ataStates || jsonv.String(sb) != `{"input":2,"result":"r"}` {
+		t.Fatalf("b: %s", jsonv.String(sb))
+	}
+	if sa := states(x.ataBind(f, a, false, false, nil)); jsonv.String(sa) != `{"input":1}` {
+		t.Fatalf("a again: %s", jsonv.String(sa))
+	}
+	held := states(x.ataBind(f, a, false, true, nil))
+	if held == x.ataStates || jsonv.String(held) != `{"input":1}` {
+		t.Fatalf("held: %s (scratch %v)", jsonv.String(held), held == x.ataStates)
+	}
+	states(x.ataBind(f, b, false, false, nil))
+	if jsonv.String(held) != `{"input":1}` {
+		t.Fatalf("held after b: %s", jsonv.String(held))
+	}
+}
