@@ -43,6 +43,9 @@ type plan struct {
 	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
 	// neither path. Both pass their input on as it is.
 	choice, succeed bool
+	// ataPass, ataChoice, ataSucceed: JSONata states planned by planATA
+	// (ataplan.go).
+	ataPass, ataChoice, ataSucceed bool
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -87,6 +90,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 		}
 		planParams(p, intern)
 		planPlain(p)
+		planATA(p)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
 			continue
