@@ -60,7 +60,7 @@ type Execution struct {
 	ataVals    []any
 	ataNameBuf [4]string
 	ataValBuf  [4]any
-	ataStates  *jsonv.Object
+	ataStates  jsonv.Small
 	ataGen     uint64
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64

@@ -69,7 +69,8 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			out.Set(k, v)
+			// The keys of a definition's object are distinct.
+			out.Append(k, v)
 		}
 		return out, true
 	case q.IsArr:
@@ -135,13 +136,8 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs 
 	if holds {
 		c.states, c.scratch = jsonv.NewObject(4), false
 	} else {
-		if x.ataStates == nil {
-			x.ataStates = jsonv.NewObject(4)
-		} else {
-			x.ataStates.Reset()
-		}
 		x.ataGen++
-		c.states, c.scratch, c.gen = x.ataStates, true, x.ataGen
+		c.states, c.scratch, c.gen = x.ataStates.Object(), true, x.ataGen
 	}
 	c.withCtx = false
 	c.states.Append("input", c.input)
@@ -161,11 +157,13 @@ made:
 		names, vals = x.ataNameBuf[:0], x.ataValBuf[:0]
 	}
 	for fr := f; fr != nil; fr = fr.parent {
-		for k, v := range fr.vars {
-			// The innermost scope that assigned the name wins.
-			if !slices.Contains(names, k) {
-				names = append(names, k)
-				vals = append(vals, v)
+		if len(fr.vars) > 0 {
+			for k, v := range fr.vars {
+				// The innermost scope that assigned the name wins.
+				if !slices.Contains(names, k) {
+					names = append(names, k)
+					vals = append(vals, v)
+				}
 			}
 		}
 		if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {

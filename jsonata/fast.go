@@ -25,9 +25,15 @@ const (
 )
 
 // classifyFast sets n.fast (and n.fastDepth, a bound on how deep the
-// evaluator would go) once n's operands are annotated.
+// evaluator would go, and n.fastDollar, whether $$ is read) once n's
+// operands are annotated.
 func classifyFast(n *node) {
 	n.fast = fastNone
+	defer func() {
+		if n.fast != fastNone {
+			n.fastDollar = readsDollar(n)
+		}
+	}()
 	if noFastPaths {
 		return
 	}
@@ -78,8 +84,33 @@ func classifyFast(n *node) {
 		if d > 100 {
 			return
 		}
-		n.fast, n.fastDepth, n.fastFn = fastMerge, 3+d, builtinEnv.lookup("merge")
+		n.fast, n.fastDepth = fastMerge, 3+d
 	}
+}
+
+// readsDollar reports whether a node of a fast shape reads $$.
+func readsDollar(n *node) bool {
+	switch n.kind {
+	case nVariable:
+		return n.op == "$"
+	case nPath:
+		return n.items[0].kind == nVariable && n.items[0].op == "$"
+	case nBinary:
+		return readsDollar(n.lhs) || readsDollar(n.rhs)
+	case nObject:
+		for _, p := range n.pairs {
+			if p[1].fastDollar {
+				return true
+			}
+		}
+	case nFunction:
+		for _, it := range n.items[0].items {
+			if it.fastDollar {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // evalFast is evalIn for an expression of a fast shape, when nothing
@@ -120,10 +151,13 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 	}
 	ev := evaluator{maxDepth: math.MaxInt32, maxSteps: math.MaxInt}
 	top := env{names: names, vals: vals, vars: bindings, parent: builtinEnv}
-	// $$, as evalIn binds it over the bindings
-	dn, dv := [1]string{"$"}, [1]any{input}
-	dollar := env{names: dn[:], vals: dv[:], parent: &top}
-	res, ok := ev.fast(n, input, &dollar)
+	scope := &top
+	if n.fastDollar {
+		// $$, as evalIn binds it over the bindings
+		dn, dv := [1]string{"$"}, [1]any{input}
+		scope = &env{names: dn[:], vals: dv[:], parent: &top}
+	}
+	res, ok := ev.fast(n, input, scope)
 	if !ok {
 		return nil, nil, false
 	}
@@ -187,7 +221,7 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 		}
 		return out.o, true
 	case fastMerge:
-		if env.lookup("merge") != n.fastFn {
+		if env.shadows("merge") {
 			return nil, false // a binding shadows the built-in
 		}
 		items := n.items[0].items
@@ -255,6 +289,23 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 		return out.o, true
 	}
 	return nil, false
+}
+
+// shadows reports whether a scope from e up to the built-ins binds name.
+func (e *env) shadows(name string) bool {
+	for s := e; s != nil && s != builtinEnv; s = s.parent {
+		for _, n := range s.names {
+			if n == name {
+				return true
+			}
+		}
+		if s.vars != nil {
+			if _, ok := s.vars[name]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fastValue reports whether v is a value the fast shapes pass on as
