@@ -25,15 +25,9 @@ const (
 )
 
 // classifyFast sets n.fast (and n.fastDepth, a bound on how deep the
-// evaluator would go, and n.fastDollar, whether $$ is read) once n's
-// operands are annotated.
+// evaluator would go) once n's operands are annotated.
 func classifyFast(n *node) {
 	n.fast = fastNone
-	defer func() {
-		if n.fast != fastNone {
-			n.fastDollar = readsDollar(n)
-		}
-	}()
 	if noFastPaths {
 		return
 	}
@@ -88,31 +82,6 @@ func classifyFast(n *node) {
 	}
 }
 
-// readsDollar reports whether a node of a fast shape reads $$.
-func readsDollar(n *node) bool {
-	switch n.kind {
-	case nVariable:
-		return n.op == "$"
-	case nPath:
-		return n.items[0].kind == nVariable && n.items[0].op == "$"
-	case nBinary:
-		return readsDollar(n.lhs) || readsDollar(n.rhs)
-	case nObject:
-		for _, p := range n.pairs {
-			if p[1].fastDollar {
-				return true
-			}
-		}
-	case nFunction:
-		for _, it := range n.items[0].items {
-			if it.fastDollar {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // evalFast is evalIn for an expression of a fast shape, when nothing
 // unusual happens: it answers (result, error, true) only when evalIn would
 // give that very answer, and false otherwise (a value of an unexpected
@@ -140,38 +109,42 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 	if maxDepth < 2*int(n.fastDepth)+8 || maxSteps < fastStepMargin {
 		return nil, nil, false
 	}
-	for i, k := range names {
-		for _, j := range names[:i] {
-			if j == k {
-				// the scope below would find the first value, evalIn
-				// takes the last
-				return nil, nil, false
-			}
+	// A function with a signature is checked when evalIn binds it, used
+	// or not.
+	for _, v := range vals {
+		if f, ok := v.(Function); ok && f.Signature != "" {
+			return nil, nil, false
 		}
 	}
-	ev := evaluator{maxDepth: math.MaxInt32, maxSteps: math.MaxInt}
-	top := env{names: names, vals: vals, vars: bindings, parent: builtinEnv}
-	scope := &top
-	if n.fastDollar {
-		// $$, as evalIn binds it over the bindings
-		dn, dv := [1]string{"$"}, [1]any{input}
-		scope = &env{names: dn[:], vals: dv[:], parent: &top}
+	for _, v := range bindings {
+		if f, ok := v.(Function); ok && f.Signature != "" {
+			return nil, nil, false
+		}
 	}
-	res, ok := ev.fast(n, input, scope)
+	s := fastScope{input: input, names: names, vals: vals, m: bindings}
+	res, ok := s.eval(n)
 	if !ok {
 		return nil, nil, false
 	}
-	if isUndef(res) {
-		return nil, ErrUndefined, ev.steps*4+fastStepMargin <= maxSteps
+	switch x := res.(type) {
+	case undefinedType:
+		return nil, ErrUndefined, s.steps*4+fastStepMargin <= maxSteps
+	case bool, string, int64, nil:
+		// export leaves these as they are
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, nil, false // D1001
+		}
+		res, _ = exportFloat(x, res)
+	default:
+		ev := evaluator{maxDepth: math.MaxInt32, maxSteps: math.MaxInt}
+		res, _ = ev.export(res)
+		s.steps += ev.steps
 	}
-	if f, ok := res.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+	if s.steps*4+fastStepMargin > maxSteps {
 		return nil, nil, false
 	}
-	out, _ := ev.export(res)
-	if ev.steps*4+fastStepMargin > maxSteps {
-		return nil, nil, false
-	}
-	return out, nil, true
+	return res, nil, true
 }
 
 // fastStepMargin is what evalFast leaves between the steps it counted
@@ -179,39 +152,128 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 // checks, builder ticks) stays well inside it.
 const fastStepMargin = 256
 
-// fast evaluates a node of a fast shape; false when evalIn must.
-func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
-	ev.steps++
+// fastScope is what evalFast's walk sees: the input, the bindings as
+// evalIn was given them, and the steps counted.
+type fastScope struct {
+	input any
+	names []string
+	vals  []any
+	m     map[string]any
+	steps int
+}
+
+// lookup is the value of the variable name as evalIn's scopes give it
+// ($$ over the bindings, the last of a name given twice, the built-ins
+// under them); false for a built-in or a function, which the walk leaves
+// to the evaluator.
+func (s *fastScope) lookup(name string) (any, bool) {
+	var v any
+	found := false
+	if name == "$" {
+		v, found = s.input, true
+	} else {
+		for i := len(s.names) - 1; i >= 0; i-- {
+			if s.names[i] == name {
+				v, found = s.vals[i], true
+				break
+			}
+		}
+		if !found && s.m != nil {
+			v, found = s.m[name]
+		}
+	}
+	if !found {
+		if !isUndef(builtinEnv.lookup(name)) {
+			return nil, false
+		}
+		return undefined, true
+	}
+	v = unwrapSeq(v)
+	return v, fastValue(v)
+}
+
+// shadows reports whether a binding hides the built-in name.
+func (s *fastScope) shadows(name string) bool {
+	for _, n := range s.names {
+		if n == name {
+			return true
+		}
+	}
+	if s.m != nil {
+		if _, ok := s.m[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// eval evaluates a node of a fast shape; false when evalIn must.
+func (s *fastScope) eval(n *node) (any, bool) {
+	s.steps++
 	switch n.fast {
 	case fastLit:
 		return n.val, true
-	case fastPath:
-		v, steps, ok := pathOperand(n, input, env)
-		ev.steps += steps
-		return v, ok && fastValue(v)
 	case fastVar:
-		v := varOperand(n, env)
+		return s.lookup(n.op)
+	case fastPath:
+		items := n.items
+		var v any
+		if items[0].kind == nVariable {
+			var ok bool
+			if v, ok = s.lookup(items[0].op); !ok {
+				return nil, false
+			}
+			items = items[1:]
+		} else {
+			v = s.input
+		}
+		for _, st := range items {
+			s.steps += 2
+			switch m := v.(type) {
+			case *jsonv.Object:
+				f, found := m.Get(st.op)
+				if !found {
+					v = undefined
+					continue
+				}
+				v = f
+			case []any, *array:
+				return nil, false // mapped over: the evaluator's
+			case undefinedType:
+				return v, true
+			default:
+				v = undefined
+			}
+		}
 		return v, fastValue(v)
 	case fastFused:
-		return ev.evalFused(n, input, env)
+		l, ok := s.eval(n.lhs)
+		if !ok {
+			return nil, false
+		}
+		r, ok := s.eval(n.rhs)
+		if !ok {
+			return nil, false
+		}
+		return fastBinary(n.binop, l, r)
 	case fastAndOr:
-		l, ok := ev.fast(n.lhs, input, env)
+		l, ok := s.eval(n.lhs)
 		if !ok || !fastTruthValue(l) {
 			return nil, false
 		}
-		lt := ev.truthy(l)
+		lt := truthy(l)
 		if lt == (n.binop == opOr) {
 			return lt, true
 		}
-		r, ok := ev.fast(n.rhs, input, env)
+		r, ok := s.eval(n.rhs)
 		if !ok || !fastTruthValue(r) {
 			return nil, false
 		}
-		return ev.truthy(r), true
+		return truthy(r), true
 	case fastObject:
 		out := objBuilder{o: jsonv.NewObject(len(n.pairs))}
 		for _, p := range n.pairs {
-			v, ok := ev.fast(p[1], input, env)
+			v, ok := s.eval(p[1])
 			if !ok {
 				return nil, false
 			}
@@ -221,8 +283,8 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 		}
 		return out.o, true
 	case fastMerge:
-		if env.shadows("merge") {
-			return nil, false // a binding shadows the built-in
+		if s.shadows("merge") {
+			return nil, false // a binding hides the built-in
 		}
 		items := n.items[0].items
 		var objs [8]*jsonv.Object
@@ -236,7 +298,7 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 				size += len(it.pairs)
 				continue
 			}
-			v, ok := ev.fast(it, input, env)
+			v, ok := s.eval(it)
 			if !ok {
 				return nil, false
 			}
@@ -255,24 +317,24 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 				// Setting the pairs one by one is setting the object they
 				// make: its keys are distinct, and set puts array-index
 				// keys in their place either way.
-				ev.steps++
+				s.steps++
 				for _, p := range it.pairs {
-					v, ok := ev.fast(p[1], input, env)
+					v, ok := s.eval(p[1])
 					if !ok {
 						return nil, false
 					}
 					if !isUndef(v) {
-						ev.steps++
+						s.steps++
 						out.set(p[0].val.(string), v)
 					}
 				}
 				continue
 			}
 			m := objs[i]
+			s.steps += m.Len()
 			if out.o.Len() == 0 {
 				// into an empty object: the keys are distinct
 				for k, v := range m.All() {
-					ev.steps++
 					if _, idx := arrayIndex(k); idx {
 						out.set(k, v)
 					} else {
@@ -282,7 +344,6 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 				continue
 			}
 			for k, v := range m.All() {
-				ev.steps++
 				out.set(k, v)
 			}
 		}
@@ -291,21 +352,87 @@ func (ev *evaluator) fast(n *node, input any, env *env) (any, bool) {
 	return nil, false
 }
 
-// shadows reports whether a scope from e up to the built-ins binds name.
-func (e *env) shadows(name string) bool {
-	for s := e; s != nil && s != builtinEnv; s = s.parent {
-		for _, n := range s.names {
-			if n == name {
-				return true
-			}
+// fastBinary is evalFused's operator on operand values: false where
+// evalBinary would fail or look further (structured operands, numbers
+// that are not finite, mixed types).
+func fastBinary(op binop, lhs, rhs any) (any, bool) {
+	if op == opEq || op == opNe {
+		if isUndef(lhs) || isUndef(rhs) {
+			return false, true
 		}
-		if s.vars != nil {
-			if _, ok := s.vars[name]; ok {
-				return true
-			}
+		eq, ok := scalarEqual(lhs, rhs)
+		if !ok {
+			return nil, false
 		}
+		return eq == (op == opEq), true
 	}
-	return false
+	lf, lnum := fastNumber(lhs)
+	rf, rnum := fastNumber(rhs)
+	if op <= opMod {
+		switch {
+		case lnum && rnum:
+			// x-x is 0 for finite x, NaN for infinities and NaN
+			if (lf-lf)+(rf-rf) != 0 {
+				return nil, false
+			}
+			var r float64
+			switch op {
+			case opAdd:
+				r = lf + rf
+			case opSub:
+				r = lf - rf
+			case opMul:
+				r = lf * rf
+			case opDiv:
+				r = lf / rf
+			default:
+				r = math.Mod(lf, rf)
+			}
+			return boxNum(r), true
+		case (lnum || isUndef(lhs)) && (rnum || isUndef(rhs)):
+			return undefined, true
+		}
+		return nil, false
+	}
+	c := 0
+	if lnum && rnum {
+		switch {
+		case lf < rf:
+			c = -1
+		case lf > rf:
+			c = 1
+		}
+		return compareResult(op, c), true
+	}
+	ls, lstr := lhs.(string)
+	rs, rstr := rhs.(string)
+	lu, ru := isUndef(lhs), isUndef(rhs)
+	switch {
+	case !(lnum || lstr || lu) || !(rnum || rstr || ru):
+		return nil, false // T2010
+	case lu || ru:
+		return undefined, true
+	case lnum != rnum:
+		return nil, false // T2009
+	}
+	switch {
+	case ls < rs:
+		c = -1
+	case ls > rs:
+		c = 1
+	}
+	return compareResult(op, c), true
+}
+
+// fastNumber is toNumber, quicker for the common number types.
+func fastNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	return otherNumber(v)
 }
 
 // fastValue reports whether v is a value the fast shapes pass on as

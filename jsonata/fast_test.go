@@ -115,7 +115,12 @@ func TestFastTaken(t *testing.T) {
 		{`$states.input.n > 50 and $states.input.n < 100`, []string{"states"}, []any{st}, true},
 		{`$merge([$states.input, {'size': 'big'}])`, []string{"states", "merge"}, []any{st, fn}, false},
 		{`$merge([$states.input, {'size': 'big'}])`, []string{"merge", "states"}, []any{int64(1), st}, false},
-		{`$x + 1`, []string{"x", "x"}, []any{int64(1), int64(2)}, false},
+		{`$x + 1`, []string{"x", "x"}, []any{int64(1), int64(2)}, true},
+		{`$states.input.n > 50`, []string{"states", "f"}, []any{st, Function{Signature: "<n:n>", Call: fn.Call}}, false},
+		{`$states.input.n > 50`, []string{"states", "f"}, []any{st, Function{Signature: "<bad", Call: fn.Call}}, false},
+		{`$$.n + $states.input.n`, []string{"states"}, []any{st}, true},
+		{`$zz.n`, []string{"states"}, []any{st}, true},
+		{`$sum.n`, []string{"states"}, []any{st}, false},
 		{`$merge([$states.input.arr, {'size': 'big'}])`, []string{"states"}, []any{st}, false},
 		{`$f`, []string{"f"}, []any{fn}, false},
 	}

@@ -83,10 +83,9 @@ type node struct {
 	// operands are each a literal, a directPath or a plainVar, which
 	// evalFused can do in one go
 	fused bool
-	// fast, fastDepth, fastDollar: see classifyFast (fast.go)
-	fast       fastShape
-	fastDepth  uint8
-	fastDollar bool
+	// fast, fastDepth: see classifyFast (fast.go)
+	fast      fastShape
+	fastDepth uint8
 	// plainVar: an nVariable (not $) with nothing applied to its value
 	plainVar  bool
 	pos       int
