@@ -43,3 +43,32 @@ func TestAtaBindStatesScratch(t *testing.T) {
 		t.Fatalf("held after b: %s", jsonv.String(held))
 	}
 }
+
+// Two steps on the same object input share the object's making; a step
+// with a result after them does not see their $states, nor they its.
+func TestAtaBindStatesShared(t *testing.T) {
+	x := &Execution{}
+	f := &frame{}
+	in := jsonv.ObjectOf("n", int64(1))
+	get := func(names []string, vals []any) string { return jsonv.String(vals[len(vals)-1]) }
+	a, b := &ataCtx{input: in}, &ataCtx{input: in}
+	if s := get(x.ataBind(f, a, false, false, nil)); s != `{"input":{"n":1}}` {
+		t.Fatal(s)
+	}
+	gen := x.ataGen
+	if s := get(x.ataBind(f, b, false, false, nil)); s != `{"input":{"n":1}}` || x.ataGen != gen {
+		t.Fatalf("%s, generation %d after %d", s, x.ataGen, gen)
+	}
+	r := &ataCtx{input: in, result: int64(2), hasResult: true}
+	if s := get(x.ataBind(f, r, false, false, nil)); s != `{"input":{"n":1},"result":2}` {
+		t.Fatal(s)
+	}
+	for _, c := range []*ataCtx{a, b} {
+		if s := get(x.ataBind(f, c, false, false, nil)); s != `{"input":{"n":1}}` {
+			t.Fatal(s)
+		}
+	}
+	if s := get(x.ataBind(f, r, false, false, nil)); s != `{"input":{"n":1},"result":2}` {
+		t.Fatal(s)
+	}
+}

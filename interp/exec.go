@@ -62,6 +62,11 @@ type Execution struct {
 	ataValBuf  [4]any
 	ataStates  jsonv.Small
 	ataGen     uint64
+	// ataStatesObj is the object in ataStates, made for generation ataGen;
+	// ataStatesIn the input it holds alone (nil: it holds more, or an
+	// input that is not an object).
+	ataStatesObj *jsonv.Object
+	ataStatesIn  *jsonv.Object
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time

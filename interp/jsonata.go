@@ -136,8 +136,20 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs 
 	if holds {
 		c.states, c.scratch = jsonv.NewObject(4), false
 	} else {
+		in, _ := c.input.(*jsonv.Object)
+		if in != nil && in == x.ataStatesIn && !c.hasResult && !c.hasErr {
+			// The object holds this input alone already (a Choice state
+			// and the state it goes to see the same input).
+			c.states, c.scratch, c.gen, c.withCtx = x.ataStatesObj, true, x.ataGen, false
+			goto made
+		}
 		x.ataGen++
-		c.states, c.scratch, c.gen = x.ataStates.Object(), true, x.ataGen
+		x.ataStatesObj = x.ataStates.Object()
+		x.ataStatesIn = nil
+		if !c.hasResult && !c.hasErr {
+			x.ataStatesIn = in
+		}
+		c.states, c.scratch, c.gen = x.ataStatesObj, true, x.ataGen
 	}
 	c.withCtx = false
 	c.states.Append("input", c.input)

@@ -116,9 +116,11 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 			return nil, nil, false
 		}
 	}
-	for _, v := range bindings {
-		if f, ok := v.(Function); ok && f.Signature != "" {
-			return nil, nil, false
+	if len(bindings) > 0 {
+		for _, v := range bindings {
+			if f, ok := v.(Function); ok && f.Signature != "" {
+				return nil, nil, false
+			}
 		}
 	}
 	s := fastScope{input: input, names: names, vals: vals, m: bindings}
@@ -137,14 +139,22 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 		}
 		res, _ = exportFloat(x, res)
 	default:
-		ev := evaluator{maxDepth: math.MaxInt32, maxSteps: math.MaxInt}
-		res, _ = ev.export(res)
-		s.steps += ev.steps
+		var steps int
+		res, steps = exportCounting(res)
+		s.steps += steps
 	}
 	if s.steps*4+fastStepMargin > maxSteps {
 		return nil, nil, false
 	}
 	return res, nil, true
+}
+
+// exportCounting is export, and the steps it took. (Out of evalFast,
+// whose frame stays small: the evaluator is large.)
+func exportCounting(v any) (any, int) {
+	ev := evaluator{maxDepth: math.MaxInt32, maxSteps: math.MaxInt}
+	v, _ = ev.export(v)
+	return v, ev.steps
 }
 
 // fastStepMargin is what evalFast leaves between the steps it counted
@@ -271,85 +281,96 @@ func (s *fastScope) eval(n *node) (any, bool) {
 		}
 		return truthy(r), true
 	case fastObject:
-		out := objBuilder{o: jsonv.NewObject(len(n.pairs))}
-		for _, p := range n.pairs {
-			v, ok := s.eval(p[1])
-			if !ok {
-				return nil, false
-			}
-			if !isUndef(v) {
-				out.set(p[0].val.(string), v)
-			}
-		}
-		return out.o, true
+		return s.object(n)
 	case fastMerge:
-		if s.shadows("merge") {
-			return nil, false // a binding hides the built-in
-		}
-		items := n.items[0].items
-		var objs [8]*jsonv.Object
-		if len(items) > len(objs) {
-			return nil, false
-		}
-		size := 0
-		for i, it := range items {
-			if it.fast == fastObject {
-				// merged from its pairs below, without the object
-				size += len(it.pairs)
-				continue
-			}
-			v, ok := s.eval(it)
-			if !ok {
-				return nil, false
-			}
-			m, ok := v.(*jsonv.Object)
-			if !ok || m == nil {
-				// undefined items are dropped, arrays flattened, other
-				// values fail the signature: the evaluator's business
-				return nil, false
-			}
-			objs[i] = m
-			size += m.Len()
-		}
-		out := objBuilder{o: jsonv.NewObject(size)}
-		for i, it := range items {
-			if it.fast == fastObject {
-				// Setting the pairs one by one is setting the object they
-				// make: its keys are distinct, and set puts array-index
-				// keys in their place either way.
-				s.steps++
-				for _, p := range it.pairs {
-					v, ok := s.eval(p[1])
-					if !ok {
-						return nil, false
-					}
-					if !isUndef(v) {
-						s.steps++
-						out.set(p[0].val.(string), v)
-					}
-				}
-				continue
-			}
-			m := objs[i]
-			s.steps += m.Len()
-			if out.o.Len() == 0 {
-				// into an empty object: the keys are distinct
-				for k, v := range m.All() {
-					if _, idx := arrayIndex(k); idx {
-						out.set(k, v)
-					} else {
-						out.o.Append(k, v)
-					}
-				}
-				continue
-			}
-			for k, v := range m.All() {
-				out.set(k, v)
-			}
-		}
-		return out.o, true
+		return s.merge(n)
 	}
 	return nil, false
+}
+
+// object is eval of an object constructor (out of eval, whose frame
+// stays small for the common shapes).
+func (s *fastScope) object(n *node) (any, bool) {
+	out := objBuilder{o: jsonv.NewObject(len(n.pairs))}
+	for _, p := range n.pairs {
+		v, ok := s.eval(p[1])
+		if !ok {
+			return nil, false
+		}
+		if !isUndef(v) {
+			out.set(p[0].val.(string), v)
+		}
+	}
+	return out.o, true
+}
+
+// merge is eval of $merge([...]).
+func (s *fastScope) merge(n *node) (any, bool) {
+	if s.shadows("merge") {
+		return nil, false // a binding hides the built-in
+	}
+	items := n.items[0].items
+	var objs [8]*jsonv.Object
+	if len(items) > len(objs) {
+		return nil, false
+	}
+	size := 0
+	for i, it := range items {
+		if it.fast == fastObject {
+			// merged from its pairs below, without the object
+			size += len(it.pairs)
+			continue
+		}
+		v, ok := s.eval(it)
+		if !ok {
+			return nil, false
+		}
+		m, ok := v.(*jsonv.Object)
+		if !ok || m == nil {
+			// undefined items are dropped, arrays flattened, other
+			// values fail the signature: the evaluator's business
+			return nil, false
+		}
+		objs[i] = m
+		size += m.Len()
+	}
+	out := objBuilder{o: jsonv.NewObject(size)}
+	for i, it := range items {
+		if it.fast == fastObject {
+			// Setting the pairs one by one is setting the object they
+			// make: its keys are distinct, and set puts array-index
+			// keys in their place either way.
+			s.steps++
+			for _, p := range it.pairs {
+				v, ok := s.eval(p[1])
+				if !ok {
+					return nil, false
+				}
+				if !isUndef(v) {
+					s.steps++
+					out.set(p[0].val.(string), v)
+				}
+			}
+			continue
+		}
+		m := objs[i]
+		s.steps += m.Len()
+		if out.o.Len() == 0 {
+			// into an empty object: the keys are distinct
+			for k, v := range m.All() {
+				if _, idx := arrayIndex(k); idx {
+					out.set(k, v)
+				} else {
+					out.o.Append(k, v)
+				}
+			}
+			continue
+		}
+		for k, v := range m.All() {
+			out.set(k, v)
+		}
+	}
+	return out.o, true
 }
 
 // fastBinary is evalFused's operator on operand values: false where
