@@ -66,7 +66,19 @@ func (x *Execution) enterATAPass(f *frame, p *plan) bool {
 		}
 		out, ob = v, 0
 	}
-	return x.complete(f, out, ob)
+	st := p.st
+	if st.End {
+		return x.complete(f, out, ob)
+	}
+	// exitTo: the size check, StateExited counted (no variables to
+	// bind), and on.
+	ob, ok := x.checkSize(f, out, ob)
+	if !ok {
+		return false
+	}
+	x.nextID++
+	f.last = x.nextID
+	return x.goTo(f, st.Next, st.NextState, out, ob)
 }
 
 // enterATASucceed is enter for a state planned as ataSucceed.
@@ -105,5 +117,8 @@ func (x *Execution) enterATAChoice(f *frame, p *plan) bool {
 	if !ok {
 		return false
 	}
-	return x.exitTo(f, f.input, next, ns, ob)
+	// exitTo: StateExited counted (no variables to bind), and on.
+	x.nextID++
+	f.last = x.nextID
+	return x.goTo(f, next, ns, f.input, ob)
 }

@@ -376,17 +376,32 @@ func (ev *evaluator) export(v any) (any, bool) {
 		return x, false
 	case *jsonv.Object:
 		var out *jsonv.Object
-		for k, it := range x.All() {
+		scalars := 0
+		for i := 0; i < x.Len(); i++ {
+			it := x.ValueAt(i)
+			switch it.(type) {
+			case string, int64, bool, nil:
+				// export leaves these as they are; their ticks are
+				// charged after the loop (bounded by the members)
+				scalars++
+				continue
+			}
 			e, changed := ev.export(it)
 			if changed || isUndef(it) {
 				if out == nil {
 					out = x.Clone(0)
 				}
 				if isUndef(it) {
-					out.Delete(k)
+					out.Delete(x.KeyAt(i))
 				} else {
-					out.Set(k, e)
+					out.Set(x.KeyAt(i), e)
 				}
+			}
+		}
+		if ev != nil && scalars > 0 {
+			ev.steps += scalars
+			if ev.steps > ev.maxSteps {
+				panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
 			}
 		}
 		if out != nil {
