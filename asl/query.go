@@ -49,6 +49,11 @@ type Query struct {
 	// "result" or "errorOutput"), fastPath the fields below it.
 	FastRoot string
 	fastPath []string
+	// LitSize is the size of Lit (Const queries); FrameSize, of an
+	// object's braces, commas and keys with their colons (IsObj queries):
+	// the size of an object value is FrameSize plus its members' sizes.
+	LitSize   int
+	FrameSize int
 }
 
 // ExtraFunctions are the functions Step Functions adds to JSONata.
@@ -76,7 +81,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 	switch x := v.(type) {
 	case string:
 		if !IsExpression(x) {
-			q.Const, q.Lit = true, x
+			q.Const, q.Lit, q.LitSize = true, x, jsonv.StringSize(x)
 			return q, nil
 		}
 		src := strings.TrimSpace(x[2 : len(x)-2])
@@ -113,8 +118,15 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.HoldsStates = q.HoldsStates || c.HoldsStates
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
+		q.FrameSize = 2
+		if len(q.Keys) > 0 {
+			q.FrameSize += len(q.Keys) - 1
+		}
+		for _, k := range q.Keys {
+			q.FrameSize += jsonv.StringSize(k) + 1
+		}
 		if q.Const {
-			q.Lit = x
+			q.Lit, q.LitSize = x, jsonv.Size(x, 0)
 		}
 		return q, nil
 	case []any:
@@ -132,11 +144,11 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {
-			q.Lit = x
+			q.Lit, q.LitSize = x, jsonv.Size(x, 0)
 		}
 		return q, nil
 	}
-	q.Const, q.Lit = true, v
+	q.Const, q.Lit, q.LitSize = true, v, jsonv.Size(v, 0)
 	return q, nil
 }
 

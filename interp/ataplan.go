@@ -1,6 +1,9 @@
 package interp
 
-import "github.com/statecraft/statecraft/asl"
+import (
+	"github.com/statecraft/statecraft/asl"
+	"github.com/statecraft/statecraft/jsonv"
+)
 
 // JSONata states enter can run without the general path: a Pass state
 // without Assign (its Output evaluated or its input passed on), a Succeed
@@ -64,7 +67,7 @@ func (x *Execution) enterATAPass(f *frame, p *plan) bool {
 			x.raise(f, err)
 			return false
 		}
-		out, ob = v, 0
+		out, ob = v, templateSize(q, v)
 	}
 	st := p.st
 	if st.End {
@@ -121,4 +124,34 @@ func (x *Execution) enterATAChoice(f *frame, p *plan) bool {
 	x.nextID++
 	f.last = x.nextID
 	return x.goTo(f, next, ns, f.input, ob)
+}
+
+// templateSize is the size of v, the value of the field q evaluated, when
+// q is a literal or an object whose members are literals, strings and
+// integers: what checkSize would measure, worked out from the sizes the
+// definition gave. 0 when unknown.
+func templateSize(q *asl.Query, v any) int {
+	if q.Const {
+		return q.LitSize
+	}
+	o, ok := v.(*jsonv.Object)
+	if !ok || !q.IsObj || o.Len() != len(q.Keys) {
+		return 0
+	}
+	b := q.FrameSize
+	for i, fq := range q.Fields {
+		if fq.Const {
+			b += fq.LitSize
+			continue
+		}
+		switch y := o.ValueAt(i).(type) {
+		case string:
+			b += jsonv.StringSize(y)
+		case int64:
+			b += jsonv.IntSize(y)
+		default:
+			return 0
+		}
+	}
+	return b
 }

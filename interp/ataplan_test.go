@@ -38,6 +38,13 @@ func TestPlannedJSONataStatesMatchGeneralPath(t *testing.T) {
 		{name: "w2 missing", def: w2, input: `{}`},
 		{name: "w2 array input", def: w2, input: `[1]`},
 		{name: "w2 payload limit", def: w2, input: `{"n":77}`, maxPayload: 30},
+		{name: "w2 payload limit on the template", def: w2, input: `{"n":77}`, maxPayload: 18},
+		{name: "w2 payload just within the limit", def: w2, input: `{"n":77}`, maxPayload: 32},
+		{name: "template with escapes", def: pass(`{"a\"b":"x\ny","s":"{% $states.input.s %}","o":{"k":[1,"\u0001"]},"n":"{% $states.input.n %}"}`),
+			input: `{"s":"q\"\u0002","n":-12}`, maxPayload: 80},
+		{name: "template with escapes over the limit", def: pass(`{"a\"b":"x\ny","s":"{% $states.input.s %}","o":{"k":[1,"\u0001"]},"n":"{% $states.input.n %}"}`),
+			input: `{"s":"q\"\u0002","n":-12}`, maxPayload: 60},
+		{name: "template with an object member", def: pass(`{"i":"{% $states.input %}","t":"x"}`), input: `{"s":"abc"}`, maxPayload: 30},
 		{name: "choice no match no default", def: `{"QueryLanguage":"JSONata","StartAt":"C","States":{
 			"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.n > 50 %}","Next":"S"}]},
 			"S":{"Type":"Succeed"}}}`, input: `{"n":7}`},

@@ -90,7 +90,7 @@ func (e *Expr) EvalNamed(input any, names []string, vals []any, opts Options) (r
 }
 
 func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals []any, opts Options) (result any, err error) {
-	if res, err, ok := e.evalFast(input, bindings, names, vals, opts); ok {
+	if res, err, ok := e.evalFast(input, bindings, names, vals, opts.MaxDepth, opts.MaxSteps); ok {
 		return res, err
 	}
 	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, host: opts.Host}

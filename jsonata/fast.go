@@ -87,7 +87,7 @@ func classifyFast(n *node) {
 // give that very answer, and false otherwise (a value of an unexpected
 // type, a limit near, a shadowed built-in, ...), having changed nothing,
 // so that evalIn does it all.
-func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals []any, opts Options) (any, error, bool) {
+func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals []any, maxDepth, maxSteps int) (any, error, bool) {
 	n := e.ast
 	if n == nil || n.fast == fastNone {
 		return nil, nil, false
@@ -97,7 +97,6 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 		// evalIn wraps an array input; leave that to it
 		return nil, nil, false
 	}
-	maxDepth, maxSteps := opts.MaxDepth, opts.MaxSteps
 	if maxDepth <= 0 {
 		maxDepth = defaultMaxDepth
 	}
@@ -123,7 +122,8 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 			}
 		}
 	}
-	s := fastScope{input: input, names: names, vals: vals, m: bindings}
+	var s fastScope
+	s.input, s.names, s.vals, s.m = input, names, vals, bindings
 	res, ok := s.eval(n)
 	if !ok {
 		return nil, nil, false

@@ -129,7 +129,7 @@ func TestFastTaken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, ok := e.evalFast(in, nil, c.names, c.vals, Options{})
+		_, _, ok := e.evalFast(in, nil, c.names, c.vals, 0, 0)
 		if ok != c.fast {
 			t.Errorf("%q %v: fast %v, want %v", c.src, c.names, ok, c.fast)
 		}
@@ -145,10 +145,10 @@ func TestFastTaken(t *testing.T) {
 	}
 	// near the limits the evaluator decides
 	e, _ := Compile(`$states.input.n > 50`)
-	if _, _, ok := e.evalFast(in, nil, []string{"states"}, []any{st}, Options{MaxSteps: 10}); ok {
+	if _, _, ok := e.evalFast(in, nil, []string{"states"}, []any{st}, 0, 10); ok {
 		t.Error("fast with MaxSteps 10")
 	}
-	if _, _, ok := e.evalFast(in, nil, []string{"states"}, []any{st}, Options{MaxDepth: 3}); ok {
+	if _, _, ok := e.evalFast(in, nil, []string{"states"}, []any{st}, 3, 0); ok {
 		t.Error("fast with MaxDepth 3")
 	}
 	_ = math.Inf
