@@ -78,6 +78,9 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
+	if res, err, ok := e.evalFast(input, bindings, nil, nil, opts.MaxDepth, opts.MaxSteps); ok {
+		return res, err
+	}
 	return e.evalIn(input, bindings, nil, nil, opts)
 }
 
@@ -86,13 +89,14 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 // takes its last value. A host that binds a few names for each evaluation
 // saves building and walking a map.
 func (e *Expr) EvalNamed(input any, names []string, vals []any, opts Options) (result any, err error) {
+	// The common shapes without evalIn's setup.
+	if res, err, ok := e.evalFast(input, nil, names, vals, opts.MaxDepth, opts.MaxSteps); ok {
+		return res, err
+	}
 	return e.evalIn(input, nil, names, vals, opts)
 }
 
 func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals []any, opts Options) (result any, err error) {
-	if res, err, ok := e.evalFast(input, bindings, names, vals, opts.MaxDepth, opts.MaxSteps); ok {
-		return res, err
-	}
 	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, host: opts.Host}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
