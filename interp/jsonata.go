@@ -45,6 +45,22 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 	switch {
 	case q.Const:
 		return q.Lit, true
+	case q.CmpRoot != "":
+		var root any
+		has := false
+		switch q.CmpRoot {
+		case "input":
+			root, has = c.input, true
+		case "result":
+			root, has = c.result, c.hasResult
+		case "errorOutput":
+			root, has = c.errOut, c.hasErr
+		}
+		if !has {
+			return nil, false
+		}
+		r, ok := q.FastCompare(root)
+		return r, ok
 	case q.FastRoot != "":
 		var root any
 		has := false
@@ -104,7 +120,7 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 	if q.Const {
 		return q.Lit, nil
 	}
-	if q.FastRoot != "" || q.IsObj || q.IsArr {
+	if q.FastRoot != "" || q.CmpRoot != "" || q.IsObj || q.IsArr {
 		if v, ok := c.fast(q); ok {
 			return v, nil
 		}

@@ -476,3 +476,53 @@ func fastTruthValue(v any) bool {
 	}
 	return true
 }
+
+// PathComparison reports whether the expression compares a plain field
+// path from a variable with a number literal, as "$states.input.n > 50"
+// or "10 <= $x.a.b" does: the variable's name (without '$'), the fields,
+// the operator ("<", "<=", ">", ">=", "=" or "!=", with the path on its
+// left) and the number. An embedder may answer such a test without
+// binding the variable when the path leads through objects to a number
+// (int64 or float64): the answer is the numbers' comparison. Anything
+// else (a missing field, an array, another type) is the evaluator's.
+func (e *Expr) PathComparison() (name string, fields []string, op string, num float64, ok bool) {
+	n := e.ast
+	if n == nil || n.fast != fastFused {
+		return "", nil, "", 0, false
+	}
+	switch n.binop {
+	case opLt, opLe, opGt, opGe, opEq, opNe:
+	default:
+		return "", nil, "", 0, false
+	}
+	path, lit, swapped := n.lhs, n.rhs, false
+	if path.fast != fastPath {
+		path, lit, swapped = n.rhs, n.lhs, true
+	}
+	f, isNum := lit.val.(float64)
+	if path.fast != fastPath || lit.fast != fastLit || !isNum || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", nil, "", 0, false
+	}
+	v := path.items[0]
+	if v.kind != nVariable || v.op == "" || v.op == "$" {
+		return "", nil, "", 0, false
+	}
+	for _, st := range path.items[1:] {
+		fields = append(fields, st.op)
+	}
+	op = n.op
+	if swapped {
+		// 50 < $x.n is $x.n > 50
+		switch op {
+		case "<":
+			op = ">"
+		case "<=":
+			op = ">="
+		case ">":
+			op = "<"
+		case ">=":
+			op = "<="
+		}
+	}
+	return v.op, fields, op, f, true
+}
