@@ -108,6 +108,12 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 	if maxDepth < 2*int(n.fastDepth)+8 || maxSteps < fastStepMargin {
 		return nil, nil, false
 	}
+	var s fastScope
+	s.input, s.names, s.vals, s.m = input, names, vals, bindings
+	res, ok := s.eval(n)
+	if !ok {
+		return nil, nil, false
+	}
 	// A function with a signature is checked when evalIn binds it, used
 	// or not.
 	for _, v := range vals {
@@ -121,12 +127,6 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 				return nil, nil, false
 			}
 		}
-	}
-	var s fastScope
-	s.input, s.names, s.vals, s.m = input, names, vals, bindings
-	res, ok := s.eval(n)
-	if !ok {
-		return nil, nil, false
 	}
 	switch x := res.(type) {
 	case undefinedType:
