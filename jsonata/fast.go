@@ -139,9 +139,11 @@ func (e *Expr) evalFast(input any, bindings map[string]any, names []string, vals
 		}
 		res, _ = exportFloat(x, res)
 	default:
-		var steps int
-		res, steps = exportCounting(res)
-		s.steps += steps
+		if o, ok := res.(*jsonv.Object); !ok || o != s.done {
+			var steps int
+			res, steps = exportCounting(res)
+			s.steps += steps
+		}
 	}
 	if s.steps*4+fastStepMargin > maxSteps {
 		return nil, nil, false
@@ -170,6 +172,8 @@ type fastScope struct {
 	vals  []any
 	m     map[string]any
 	steps int
+	// done is an object built with its members exported already.
+	done *jsonv.Object
 }
 
 // lookup is the value of the variable name as evalIn's scopes give it
@@ -348,7 +352,7 @@ func (s *fastScope) merge(n *node) (any, bool) {
 				}
 				if !isUndef(v) {
 					s.steps++
-					out.set(p[0].val.(string), v)
+					out.set(p[0].val.(string), s.exported(v))
 				}
 			}
 			continue
@@ -357,7 +361,8 @@ func (s *fastScope) merge(n *node) (any, bool) {
 		s.steps += m.Len()
 		if out.o.Len() == 0 {
 			// into an empty object: the keys are distinct
-			for k, v := range m.All() {
+			for j := 0; j < m.Len(); j++ {
+				k, v := m.KeyAt(j), s.exported(m.ValueAt(j))
 				if _, idx := arrayIndex(k); idx {
 					out.set(k, v)
 				} else {
@@ -366,11 +371,31 @@ func (s *fastScope) merge(n *node) (any, bool) {
 			}
 			continue
 		}
-		for k, v := range m.All() {
-			out.set(k, v)
+		for j := 0; j < m.Len(); j++ {
+			out.set(m.KeyAt(j), s.exported(m.ValueAt(j)))
 		}
 	}
+	// Its members are exported as they are placed: evalFast need not
+	// walk it again.
+	s.steps++
+	s.done = out.o
 	return out.o, true
+}
+
+// exported is export of a member of an object being built, its steps
+// counted.
+func (s *fastScope) exported(v any) any {
+	s.steps++
+	switch x := v.(type) {
+	case string, int64, bool, nil:
+		return v
+	case float64:
+		v, _ = exportFloat(x, v)
+		return v
+	}
+	v, steps := exportCounting(v)
+	s.steps += steps
+	return v
 }
 
 // fastBinary is evalFused's operator on operand values: false where
