@@ -485,21 +485,29 @@ func fastNumber(v any) (float64, bool) {
 // evalIn would: not an engine sequence, nor a function (which a binding
 // may hold unconverted).
 func fastValue(v any) bool {
+	// The data types first: a concrete case is a comparison, the
+	// function interface a runtime lookup.
 	switch v.(type) {
-	case *array, function, Function:
+	case *jsonv.Object, string, int64, float64, bool, nil, []any, undefinedType:
+		return true
+	case *array, Function:
 		return false
 	}
-	return true
+	_, isFn := v.(function)
+	return !isFn
 }
 
 // fastTruthValue reports whether truthy(v) is a plain test of v (no
 // arrays or functions to look into).
 func fastTruthValue(v any) bool {
 	switch v.(type) {
-	case []any, *array, function, Function:
+	case *jsonv.Object, string, int64, float64, bool, nil, undefinedType:
+		return true
+	case []any, *array, Function:
 		return false
 	}
-	return true
+	_, isFn := v.(function)
+	return !isFn
 }
 
 // PathComparison reports whether the expression compares a plain field
