@@ -55,9 +55,9 @@ func TestAtaBindStatesShared(t *testing.T) {
 	if s := get(x.ataBind(f, a, false, false, nil)); s != `{"input":{"n":1}}` {
 		t.Fatal(s)
 	}
-	gen := x.ataGen
-	if s := get(x.ataBind(f, b, false, false, nil)); s != `{"input":{"n":1}}` || x.ataGen != gen {
-		t.Fatalf("%s, generation %d after %d", s, x.ataGen, gen)
+	gen := x.ata.gen
+	if s := get(x.ataBind(f, b, false, false, nil)); s != `{"input":{"n":1}}` || x.ata.gen != gen {
+		t.Fatalf("%s, generation %d after %d", s, x.ata.gen, gen)
 	}
 	r := &ataCtx{input: in, result: int64(2), hasResult: true}
 	if s := get(x.ataBind(f, r, false, false, nil)); s != `{"input":{"n":1},"result":2}` {

@@ -54,19 +54,9 @@ type Execution struct {
 	scFrame   *frame
 	scItem    *jsonv.Object
 	// JSONata: Step Functions' functions, made once, and the scratch
-	// buffers of the bindings (ataBind).
-	ataFn      map[string]any
-	ataNames   []string
-	ataVals    []any
-	ataNameBuf [4]string
-	ataValBuf  [4]any
-	ataStates  jsonv.Small
-	ataGen     uint64
-	// ataStatesObj is the object in ataStates, made for generation ataGen;
-	// ataStatesIn the input it holds alone (nil: it holds more, or an
-	// input that is not an object).
-	ataStatesObj *jsonv.Object
-	ataStatesIn  *jsonv.Object
+	// of the bindings (ataBind), made on first use and kept by Release.
+	ataFn map[string]any
+	ata   *ataScratch
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time
@@ -329,7 +319,13 @@ func (x *Execution) Release() {
 	}
 	// Zeroing drops every reference x held, so a pooled Execution keeps
 	// nothing alive, and the next execution starts from a clean struct.
+	a := x.ata
 	*x = Execution{}
+	if a != nil {
+		// JSONata's scratch is kept for the next execution, emptied.
+		*a = ataScratch{}
+		x.ata = a
+	}
 	m.free.Put(x)
 }
 

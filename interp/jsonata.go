@@ -30,8 +30,8 @@ type ataCtx struct {
 
 	states  *jsonv.Object
 	withCtx bool
-	// scratch: states is the execution's reusable object (x.ataStates),
-	// valid while x.ataGen is gen.
+	// scratch: states is the execution's reusable object (ataScratch),
+	// valid while its gen is gen.
 	scratch bool
 	gen     uint64
 }
@@ -141,9 +141,14 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 // too is x's reusable object when the expression cannot hold on to it
 // (holds false, see asl.Query.HoldsStates).
 func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs []string) ([]string, []any) {
+	a := x.ata
+	if a == nil {
+		a = new(ataScratch)
+		x.ata = a
+	}
 	switch {
 	case c.states == nil:
-	case c.scratch && (holds || c.gen != x.ataGen):
+	case c.scratch && (holds || c.gen != a.gen):
 		// Another step's evaluation took the object over, or this one
 		// may keep it: make it again.
 	default:
@@ -153,19 +158,19 @@ func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs 
 		c.states, c.scratch = jsonv.NewObject(4), false
 	} else {
 		in, _ := c.input.(*jsonv.Object)
-		if in != nil && in == x.ataStatesIn && !c.hasResult && !c.hasErr {
+		if in != nil && in == a.statesIn && !c.hasResult && !c.hasErr {
 			// The object holds this input alone already (a Choice state
 			// and the state it goes to see the same input).
-			c.states, c.scratch, c.gen, c.withCtx = x.ataStatesObj, true, x.ataGen, false
+			c.states, c.scratch, c.gen, c.withCtx = a.statesObj, true, a.gen, false
 			goto made
 		}
-		x.ataGen++
-		x.ataStatesObj = x.ataStates.Object()
-		x.ataStatesIn = nil
+		a.gen++
+		a.statesObj = a.states.Object()
+		a.statesIn = nil
 		if !c.hasResult && !c.hasErr {
-			x.ataStatesIn = in
+			a.statesIn = in
 		}
-		c.states, c.scratch, c.gen = x.ataStatesObj, true, x.ataGen
+		c.states, c.scratch, c.gen = a.statesObj, true, a.gen
 	}
 	c.withCtx = false
 	c.states.Append("input", c.input)
@@ -180,9 +185,9 @@ made:
 		c.withCtx = true
 		c.states.Set("context", x.contextObject(f, c.item))
 	}
-	names, vals := x.ataNames[:0], x.ataVals[:0]
+	names, vals := a.names[:0], a.vals[:0]
 	if names == nil {
-		names, vals = x.ataNameBuf[:0], x.ataValBuf[:0]
+		names, vals = a.nameBuf[:0], a.valBuf[:0]
 	}
 	for fr := f; fr != nil; fr = fr.parent {
 		if len(fr.vars) > 0 {
@@ -206,7 +211,7 @@ made:
 		}
 	}
 	// Keep what grew for the next step.
-	x.ataNames, x.ataVals = names[:0], vals[:0]
+	a.names, a.vals = names[:0], vals[:0]
 	return names, vals
 }
 
@@ -644,6 +649,21 @@ func (x *Execution) evaluationFailed(f *frame, e *stateError) {
 	if st.Type == asl.TypeMap || st.Type == asl.TypeParallel {
 		f.childFailed = true
 	}
+}
+
+// ataScratch is what ataBind reuses from one evaluation to the next: the
+// buffers of the bindings, and $states for the expressions that cannot
+// hold on to it, made for generation gen; statesIn is the input it holds
+// alone (nil: it holds more, or an input that is not an object).
+type ataScratch struct {
+	names     []string
+	vals      []any
+	nameBuf   [4]string
+	valBuf    [4]any
+	states    jsonv.Small
+	gen       uint64
+	statesObj *jsonv.Object
+	statesIn  *jsonv.Object
 }
 
 // ataFuncs are Step Functions' functions beyond JSONata's built-ins. They
