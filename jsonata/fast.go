@@ -75,10 +75,11 @@ func classifyFast(n *node) {
 			}
 			d = max(d, it.fastDepth)
 		}
-		if d > 100 {
-			return
-		}
 		n.fast, n.fastDepth = fastMerge, 3+d
+	}
+	if n.fastDepth > 100 {
+		// deeply nested: the evaluator's (and fastDepth stays small)
+		n.fast, n.fastDepth = fastNone, 0
 	}
 }
 

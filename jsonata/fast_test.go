@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/statecraft/statecraft/jsonv"
@@ -142,6 +143,13 @@ func TestFastTaken(t *testing.T) {
 		if jsonv.String(got) != jsonv.String(want) || errText(err) != errText(werr) {
 			t.Errorf("%q %v: %s %v, want %s %v", c.src, c.names, jsonv.String(got), err, jsonv.String(want), werr)
 		}
+	}
+	// deep nesting is the evaluator's
+	deep := strings.Repeat(`{"a": `, 120) + `$states.input.n` + strings.Repeat(`}`, 120)
+	if e, err := Compile(deep); err != nil {
+		t.Fatal(err)
+	} else if _, _, ok := e.evalFast(in, nil, []string{"states"}, []any{st}, 0, 0); ok {
+		t.Error("fast with 120 nested objects")
 	}
 	// near the limits the evaluator decides
 	e, _ := Compile(`$states.input.n > 50`)
