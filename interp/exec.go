@@ -61,10 +61,10 @@ type Execution struct {
 	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    *jsonv.Object
-	// JSONata: the clock and Step Functions' functions, made once.
-	ataNow    func() time.Time
-	ataRandom func() float64
-	ataFn     map[string]any
+	// JSONata: Step Functions' functions, made once, and the scratch
+	// of the bindings (ataBind), made on first use and kept by Release.
+	ataFn map[string]any
+	ata   *ataScratch
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time
@@ -405,7 +405,13 @@ func (x *Execution) Release() {
 	}
 	// Zeroing drops every reference x held, so a pooled Execution keeps
 	// nothing alive, and the next execution starts from a clean struct.
+	a := x.ata
 	*x = Execution{}
+	if a != nil {
+		// JSONata's scratch is kept for the next execution, emptied.
+		*a = ataScratch{}
+		x.ata = a
+	}
 	m.free.Put(x)
 }
 

@@ -46,6 +46,9 @@ type plan struct {
 	// entType and exitType are the types of st's StateEntered and
 	// StateExited events.
 	entType, exitType string
+	// ataPass, ataChoice, ataSucceed: JSONata states planned by planATA
+	// (ataplan.go).
+	ataPass, ataChoice, ataSucceed bool
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -91,6 +94,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 		}
 		planParams(p, intern)
 		planPlain(p)
+		planATA(p)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
 			continue

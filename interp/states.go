@@ -76,6 +76,12 @@ func (x *Execution) enter(f *frame) bool {
 				return x.enterChoice(f, p)
 			case p.succeed:
 				return x.enterSucceed(f, p)
+			case p.ataPass:
+				return x.enterATAPass(f, p)
+			case p.ataChoice:
+				return x.enterATAChoice(f, p)
+			case p.ataSucceed:
+				return x.enterATASucceed(f, p)
 			}
 		}
 	}

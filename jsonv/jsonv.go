@@ -300,7 +300,15 @@ func size(v any, n *int, limit int) {
 		}
 		for i, k := range x.Keys() {
 			*n += stringSize(k) + 1
-			size(x.vals[i], n, limit)
+			// The common scalar members without a call.
+			switch y := x.vals[i].(type) {
+			case string:
+				*n += stringSize(y)
+			case int64:
+				*n += intSize(y)
+			default:
+				size(y, n, limit)
+			}
 		}
 	case map[string]any:
 		*n += 2
