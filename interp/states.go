@@ -76,6 +76,9 @@ func (x *Execution) enter(f *frame) bool {
 				return x.enterChoice(f, p)
 			case p.succeed:
 				return x.enterSucceed(f, p)
+			// The planned JSONata paths record no events: with history
+			// on, those states take the general path.
+			case x.hist:
 			case p.ataPass:
 				return x.enterATAPass(f, p)
 			case p.ataChoice:
