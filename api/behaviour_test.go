@@ -76,8 +76,8 @@ func TestValidateStateMachineDefinition(t *testing.T) {
 	r = e.call("ValidateStateMachineDefinition", obj{"definition": refusedDef})
 	diags, _ = r.body["diagnostics"].([]any)
 	d, _ = diags[0].(map[string]any)
-	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Work/Credentials" ||
-		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet") {
+	if r.str("result") != "FAIL" || len(diags) != 1 || d["code"] != "NOT_IMPLEMENTED" || d["location"] != "/States/Work/Resource" ||
+		!strings.HasPrefix(fmt.Sprint(d["message"]), "Statecraft cannot run the resource arn:aws:states:::glue:startJobRun.sync; it runs ") {
 		t.Errorf("not implemented: %s", r.raw)
 	}
 }

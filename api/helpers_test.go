@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/auth"
 	"github.com/statecraft/statecraft/engine"
 	"github.com/statecraft/statecraft/store"
@@ -265,10 +266,12 @@ func compact(s string) string {
 var (
 	passDef = compact(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`)
 	waitDef = compact(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`)
-	// refusedDef is valid on AWS and uses a field Statecraft refuses.
-	refusedDef = compact(`{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
-		"Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`)
-	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings at /States/Work/Credentials'"
+	// refusedDef is valid on AWS and uses a resource Statecraft does not
+	// run.
+	refusedDef = compact(`{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync",
+		"Parameters":{"JobName":"j"},"End":true}}}`)
+	refusedMsg = "Invalid State Machine Definition: 'NOT_IMPLEMENTED: Statecraft cannot run the resource arn:aws:states:::glue:startJobRun.sync; it runs " +
+		strings.Join(asl.SupportedResources(nil), ", ") + " at /States/Work/Resource'"
 )
 
 func (e *testEnv) createMachine(name, def, typ string) string {

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statecraft/statecraft/apimodel"
 	"github.com/statecraft/statecraft/arn"
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/engine"
+	"github.com/statecraft/statecraft/itemreader"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -21,7 +23,8 @@ import (
 // (the definition is the state's JSON object), or one state of a whole
 // machine (stateName). The engine runs it (Engine.TestState), through the
 // interpreter's own code and the port its executions use, so a Task state
-// calls the local function or HTTP endpoint an execution would. What the
+// calls the local function or HTTP endpoint an execution would, or starts
+// the execution a request-response states:startExecution names. What the
 // state computed comes back by inspectionLevel: INFO the outcome, DEBUG
 // its data flow, TRACE the HTTP exchange of an HTTP task as well.
 
@@ -46,7 +49,16 @@ type testStateArgs struct {
 	input                any
 	vars                 map[string]any
 	mock                 *engine.TaskMock
+	mockMode             string // fieldValidationMode, STRICT when absent
 	retryCount           int64
+	// context is the context object given ("context"), nil when absent.
+	context *jsonv.Object
+	// The stateConfiguration for mocked Map and Parallel states.
+	causedBy       string // errorCausedByState, "" when absent
+	mapFailures    int64
+	hasMapFailures bool
+	itemData       string
+	hasItemData    bool
 }
 
 func (s *server) testState(c *call) (any, error) {
@@ -64,10 +76,26 @@ func (s *server) testState(c *call) (any, error) {
 	if aerr := checkTestable(st, a); aerr != nil {
 		return nil, aerr
 	}
+	if aerr := checkMockResult(st, a); aerr != nil {
+		return nil, aerr
+	}
+
+	if aerr := checkStateConfiguration(st, a); aerr != nil {
+		return nil, aerr
+	}
+	if a.context != nil {
+		if aerr := checkContext(a.context, st); aerr != nil {
+			return nil, aerr
+		}
+	}
 
 	t := &engine.StateTest{
 		Machine: sm, State: st, Region: c.region, Account: c.p.Account, RoleArn: a.role,
 		Input: a.input, Variables: a.vars, RetryCount: a.retryCount, Mock: a.mock,
+		MapFailures: a.mapFailures, HasMapFailures: a.hasMapFailures, Context: a.context,
+	}
+	if a.hasItemData {
+		t.Items = itemreader.Data(a.itemData)
 	}
 	if a.level == levelTrace {
 		t.Trace = &taskport.HTTPTrace{RevealSecrets: a.reveal}
@@ -92,20 +120,13 @@ func readTestState(c *call) (*testStateArgs, error) {
 	vars, varsGiven := in.str("variables", dataStr)
 	a.stateName, _ = in.str("stateName", stateNameStr)
 	mock := readMock(in.object("mock", false))
-	_, contextGiven := in.str("context", dataStr)
-	var unsupportedConf []string
+	ctxText, contextGiven := in.str("context", dataStr)
 	if conf := in.object("stateConfiguration", false); conf != nil {
 		a.retryCount, _ = conf.integer("retrierRetryCount", 0, math32)
 		// The rest configures mocked Map and Parallel states.
-		if _, ok := conf.str("errorCausedByState", stateNameStr); ok {
-			unsupportedConf = append(unsupportedConf, "errorCausedByState")
-		}
-		if _, ok := conf.str("mapItemReaderData", dataStr); ok {
-			unsupportedConf = append(unsupportedConf, "mapItemReaderData")
-		}
-		if _, ok := conf.integer("mapIterationFailureCount", 0, math32); ok {
-			unsupportedConf = append(unsupportedConf, "mapIterationFailureCount")
-		}
+		a.causedBy, _ = conf.str("errorCausedByState", stateNameStr)
+		a.itemData, a.hasItemData = conf.str("mapItemReaderData", dataStr)
+		a.mapFailures, a.hasMapFailures = conf.integer("mapIterationFailureCount", 0, math32)
 	}
 	if err := in.r.check(); err != nil {
 		return nil, err
@@ -123,15 +144,21 @@ func readTestState(c *call) (*testStateArgs, error) {
 			return nil, err
 		}
 		a.mock = m
+		a.mockMode = mock.mode
 	}
 	if contextGiven {
 		if mock == nil {
 			return nil, validationError("A context can only be specified when a mock is specified.")
 		}
-		return nil, unsupported("TestState's context")
+		v, err := parseJSON(ctxText)
+		m, isObject := v.(*jsonv.Object)
+		if err != nil || !isObject {
+			return nil, validationError("Invalid Context object provided: the context must be a JSON object, got %s", describeJSON(ctxText, err))
+		}
+		a.context = m
 	}
-	if len(unsupportedConf) > 0 {
-		return nil, unsupported("TestState's stateConfiguration." + strings.Join(unsupportedConf, ", stateConfiguration."))
+	if a.hasMapFailures && mock == nil {
+		return nil, validationError("TestState does not support MapIterationFailureCount when a mock is not specified.")
 	}
 	if !inputGiven {
 		input = "{}"
@@ -159,22 +186,32 @@ type mockArgs struct {
 	errorOutput bool
 	err, cause  string
 	hasErr      bool
-	mode        string // fieldValidationMode as sent, "" when absent
+	hasCause    bool
+	mode        string // fieldValidationMode, STRICT when absent (AWS's default)
 }
+
+// The fieldValidationMode values.
+const (
+	modeStrict  = "STRICT"
+	modePresent = "PRESENT"
+	modeNone    = "NONE"
+)
 
 // readMock reads the mock member (nil when absent).
 func readMock(f *fields) *mockArgs {
 	if f == nil {
 		return nil
 	}
-	m := &mockArgs{}
+	m := &mockArgs{mode: modeStrict}
 	m.result, m.hasResult = f.str("result", dataStr)
 	if out := f.object("errorOutput", false); out != nil {
 		m.errorOutput = true
 		m.err, m.hasErr = out.str("error", errorStr)
-		m.cause, _ = out.str("cause", causeStr)
+		m.cause, m.hasCause = out.str("cause", causeStr)
 	}
-	m.mode, _ = f.enum("fieldValidationMode", false, "STRICT", "PRESENT", "NONE")
+	if mode, ok := f.enum("fieldValidationMode", false, modeStrict, modePresent, modeNone); ok {
+		m.mode = mode
+	}
 	return m
 }
 
@@ -186,22 +223,15 @@ func (m *mockArgs) check(reveal bool) (*engine.TaskMock, *apiError) {
 	if reveal {
 		return nil, validationError("TestState does not support RevealSecrets when a mock is specified.")
 	}
-	// Statecraft has no service models to check a mocked result against,
-	// so it can keep NONE's promise only: a mode that asks for checks is
-	// refused rather than accepted and not applied. Absent, it checks
-	// nothing, as NONE does (on AWS the default is STRICT).
-	if m.mode == "STRICT" || m.mode == "PRESENT" {
-		return nil, validationError("Statecraft does not support fieldValidationMode %s: it has no service models to check a mocked result against; give NONE or leave fieldValidationMode out", m.mode)
-	}
 	if m.errorOutput {
 		if !m.hasErr {
 			return nil, validationError("The error of a test mock's errorOutput must be specified.")
 		}
-		return &engine.TaskMock{Failed: true, Error: m.err, Cause: m.cause}, nil
+		return &engine.TaskMock{Failed: true, Error: m.err, Cause: m.cause, HasCause: m.hasCause}, nil
 	}
 	v, err := parseJSON(m.result)
 	if err != nil {
-		return nil, validationError("The mocked result is not valid JSON: %v", err)
+		return nil, validationError("Mocked result must be valid JSON")
 	}
 	return &engine.TaskMock{Result: v}, nil
 }
@@ -257,10 +287,7 @@ func checkTestable(st *asl.State, a *testStateArgs) *apiError {
 		if a.mock == nil {
 			return serviceError("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
 		}
-		// A mocked Map or Parallel state needs the data flow around its
-		// children (ItemsPath, ItemSelector, the tolerated failures)
-		// reported without running them.
-		return unsupported("mocked Map and Parallel states in TestState")
+		return checkChildrenMock(st, a.mock)
 	case asl.TypeTask:
 		if a.mock != nil {
 			return nil
@@ -274,6 +301,163 @@ func checkTestable(st *asl.State, a *testStateArgs) *apiError {
 	default:
 		if a.mock != nil {
 			return validationError("State type '%s' is not supported when a mock is specified", st.Type)
+		}
+	}
+	return nil
+}
+
+// checkMockResult checks a Task's mocked result against the output shape
+// of the API its resource calls, as fieldValidationMode asks (package
+// apimodel: botocore's models; AWS's recorded messages). A resource no
+// model describes (a Lambda function, an activity, a callback's token,
+// http:invoke, a .sync job) has its result taken as given, in any mode.
+func checkMockResult(st *asl.State, a *testStateArgs) *apiError {
+	if a.mock == nil || a.mock.Failed || st.Type != asl.TypeTask || a.mockMode == modeNone {
+		return nil
+	}
+	out := apimodel.ForResource(st.Resource)
+	if out == nil {
+		return nil
+	}
+	if err := out.Check(a.mock.Result, a.mockMode == modeStrict); err != nil {
+		return validationError("%s", err.Error())
+	}
+	return nil
+}
+
+// checkChildrenMock applies AWS's rules for the mock of a Map or Parallel
+// state: its result is what the children would give together, an array
+// (one member per branch of a Parallel), or the object a Map's
+// ResultWriter gives. The messages are AWS's (recorded).
+func checkChildrenMock(st *asl.State, m *engine.TaskMock) *apiError {
+	if m.Failed {
+		return nil
+	}
+	if st.Type == asl.TypeMap && st.ResultWriter != nil {
+		if _, ok := m.Result.(*jsonv.Object); !ok {
+			return validationError("Mocked result must be a JSON object.")
+		}
+		return nil
+	}
+	arr, ok := m.Result.([]any)
+	if !ok {
+		return validationError("Mocked result must be an array.")
+	}
+	if st.Type == asl.TypeParallel && len(arr) != len(st.Branches) {
+		return validationError("Mocked result must contain the same number of items as number of Parallel branches.")
+	}
+	return nil
+}
+
+// checkStateConfiguration applies the rules of stateConfiguration's
+// members for mocked Map and Parallel states. Where AWS's rule is not
+// known (a member given for a state it does not configure), the member is
+// refused rather than ignored.
+func checkStateConfiguration(st *asl.State, a *testStateArgs) *apiError {
+	if a.hasMapFailures {
+		if st.Type != asl.TypeMap {
+			return validationError("stateConfiguration.mapIterationFailureCount can only be specified when testing a Map state, not a %s state", st.Type)
+		}
+		// Compared with the mocked result's items, as AWS does (the
+		// recorded check): one result per iteration.
+		if arr, ok := a.mock.Result.([]any); ok && !a.mock.Failed && a.mapFailures > int64(len(arr)) {
+			return validationError("Map iteration failure count must be less than or equal to the number of Map iterations")
+		}
+	}
+	if a.causedBy != "" {
+		if st.Type != asl.TypeMap && st.Type != asl.TypeParallel {
+			return validationError("stateConfiguration.errorCausedByState can only be specified when testing a Map or Parallel state, not a %s state", st.Type)
+		}
+		if a.mock == nil || !a.mock.Failed {
+			return validationError("stateConfiguration.errorCausedByState names the state a mocked error comes from: it needs a mock with an errorOutput")
+		}
+		if !containsState(st, a.causedBy) {
+			return validationError("stateConfiguration.errorCausedByState '%s' is not a state of the %s state '%s'", a.causedBy, st.Type, st.Name)
+		}
+	}
+	reads := st.Type == asl.TypeMap && st.ItemReader != nil
+	if a.hasItemData && !reads {
+		return validationError("stateConfiguration.mapItemReaderData can only be specified when testing a Map state with an ItemReader")
+	}
+	if reads && a.mock != nil && !a.mock.Failed {
+		// A test reads nothing from the object store: the items come from
+		// the request, as the object's text.
+		r := st.ItemReader
+		if !a.hasItemData {
+			return validationError("A tested Map state with an ItemReader takes its items from stateConfiguration.mapItemReaderData, which is missing")
+		}
+		if r.Resource != asl.ReaderGetObject || r.ManifestType != "" || (r.InputType != "JSON" && r.InputType != "JSONL" && r.InputType != "CSV") {
+			return validationError("Statecraft takes stateConfiguration.mapItemReaderData as the text of an object read with %s as JSON, JSONL or CSV; it cannot stand for this ItemReader's source", asl.ReaderGetObject)
+		}
+	}
+	return nil
+}
+
+// containsState tells whether a state named name is nested in st (a
+// Map's ItemProcessor, a Parallel's branches), at any depth.
+func containsState(st *asl.State, name string) bool {
+	var scopes []*asl.StateMachine
+	if st.Processor != nil {
+		scopes = append(scopes, st.Processor)
+	}
+	scopes = append(scopes, st.Branches...)
+	for _, sc := range scopes {
+		for _, s := range sc.States {
+			if s.Name == name || containsState(s, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// contextFields are the members a given context object may have, and
+// their types: what Statecraft's own context object holds, less Map,
+// which AWS refuses in a test ("'Map' field is not supported when mocking
+// a Context object"). Execution.Input may be any JSON value.
+var contextFields = map[string]map[string]string{
+	"Execution":    {"Id": "string", "Input": "", "Name": "string", "RoleArn": "string", "StartTime": "string", "RedriveCount": "integer", "RedriveTime": "string"},
+	"State":        {"EnteredTime": "string", "Name": "string", "RetryCount": "integer"},
+	"StateMachine": {"Id": "string", "Name": "string"},
+	"Task":         {"Token": "string"},
+}
+
+// checkContext applies AWS's rules for a given context object; the
+// messages are AWS's where recorded.
+func checkContext(ctx *jsonv.Object, st *asl.State) *apiError {
+	const prefix = "Invalid Context object provided: "
+	for _, k := range ctx.Keys() {
+		v := ctx.Value(k)
+		if k == "Map" {
+			return validationError(prefix + "'Map' field is not supported when mocking a Context object")
+		}
+		fields, ok := contextFields[k]
+		if !ok {
+			return validationError(prefix+"Field '%s' is not allowed", k)
+		}
+		m, ok := v.(*jsonv.Object)
+		if !ok {
+			return validationError(prefix+"%s must be an object", k)
+		}
+		for _, f := range m.Keys() {
+			want, ok := fields[f]
+			if !ok {
+				return validationError(prefix+"Field '%s' is not allowed", f)
+			}
+			fv := m.Value(f)
+			switch want {
+			case "string":
+				if _, ok := fv.(string); !ok {
+					return validationError(prefix+"%s.%s must be a string", k, f)
+				}
+			case "integer":
+				if _, ok := jsonv.Integer(fv); !ok {
+					return validationError(prefix+"%s.%s must be an integer", k, f)
+				}
+			}
+		}
+		if k == "Task" && !(st.Type == asl.TypeTask && (strings.HasSuffix(st.Resource, ".waitForTaskToken") || strings.HasSuffix(st.Resource, ".sync") || strings.Contains(st.Resource, ".sync:"))) {
+			return validationError(prefix + "Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern")
 		}
 	}
 	return nil
@@ -309,6 +493,14 @@ type inspectionData struct {
 	Response            *inspectionResponse `json:"response,omitempty"`
 	Variables           *string             `json:"variables,omitempty"`
 	ErrorDetails        *errorDetails       `json:"errorDetails,omitempty"`
+	// A mocked Map state's. afterItemsPointer is never set: Statecraft
+	// does not accept ReaderConfig.ItemsPointer.
+	AfterItemsPath             *string  `json:"afterItemsPath,omitempty"`
+	AfterItemSelector          *string  `json:"afterItemSelector,omitempty"`
+	AfterItemBatcher           *string  `json:"afterItemBatcher,omitempty"`
+	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
+	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
+	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
 }
 
 type inspectionRequest struct {
@@ -343,6 +535,8 @@ func testStateResult(res *engine.TestResult, level string, trace *taskport.HTTPT
 		Input: in.Input, AfterInputPath: in.AfterInputPath, AfterParameters: in.AfterParameters,
 		AfterArguments: in.AfterArguments, Result: in.Result, AfterResultSelector: in.AfterResultSelector,
 		AfterResultPath: in.AfterResultPath, Variables: in.Variables,
+		AfterItemsPath: in.AfterItemsPath, AfterItemSelector: in.AfterItemSelector, AfterItemBatcher: in.AfterItemBatcher,
+		MaxConcurrency: in.MaxConcurrency, ToleratedFailureCount: in.ToleratedFailureCount, ToleratedFailurePercentage: in.ToleratedFailurePercentage,
 	}
 	if in.RetryIndex != nil || in.CatchIndex != nil {
 		d.ErrorDetails = &errorDetails{RetryIndex: in.RetryIndex, CatchIndex: in.CatchIndex}

@@ -30,11 +30,20 @@ func inspection(t *testing.T, d *types.InspectionData) any {
 	for name, v := range map[string]*string{
 		"input": d.Input, "afterInputPath": d.AfterInputPath, "afterParameters": d.AfterParameters,
 		"afterArguments": d.AfterArguments, "result": d.Result, "afterResultSelector": d.AfterResultSelector,
-		"afterResultPath": d.AfterResultPath, "variables": d.Variables,
+		"afterResultPath": d.AfterResultPath, "variables": d.Variables, "afterItemsPath": d.AfterItemsPath,
+		"afterItemSelector": d.AfterItemSelector, "afterItemBatcher": d.AfterItemBatcher, "afterItemsPointer": d.AfterItemsPointer,
 	} {
 		if v != nil {
 			out[name] = decode(t, *v)
 		}
+	}
+	for name, v := range map[string]*int32{"maxConcurrency": d.MaxConcurrency, "toleratedFailureCount": d.ToleratedFailureCount} {
+		if v != nil {
+			out[name] = float64(*v)
+		}
+	}
+	if v := d.ToleratedFailurePercentage; v != nil {
+		out["toleratedFailurePercentage"] = float64(*v)
 	}
 	if e := d.ErrorDetails; e != nil {
 		details := map[string]any{}
@@ -56,6 +65,11 @@ func decode(t *testing.T, text string) any {
 	}
 	return v
 }
+
+const inlineProc = `"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}`
+
+var mapMachine = compact(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ToleratedFailureCount":2,"End":true,
+	"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Handle","States":{"Handle":{"Type":"Pass","End":true}}}}}}`)
 
 // TestState through the Go SDK, over every state type, level and outcome:
 // Task states call a real local function and a real HTTP endpoint through
@@ -130,6 +144,43 @@ func TestSDKTestState(t *testing.T) {
 			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Mocked"), Cause: aws.String("as asked")}}},
 			level: types.InspectionLevelDebug, status: types.TestExecutionStatusCaughtError, err: "Mocked", cause: "as asked", next: "B", output: `{"Error":"Mocked","Cause":"as asked"}`,
 			inspect: `{"input":{},"afterArguments":{"q":1},"errorDetails":{"catchIndex":1}}`},
+		{name: "a mocked Map: its own data flow, the mock as its result", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Map","InputPath":"$.in","ItemsPath":"$.xs","ItemSelector":{"x.$":"$$.Map.Item.Value","n.$":"$.n"},
+				"MaxConcurrency":2,"ToleratedFailurePercentage":50,"ResultSelector":{"all.$":"$"},"ResultPath":"$.out","Next":"After",` + inlineProc + `}`),
+			Input: aws.String(`{"in":{"xs":[1,2],"n":0}}`), Mock: &types.MockInput{Result: aws.String(`["a","b"]`)},
+			StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(1)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"in":{"xs":[1,2],"n":0},"out":{"all":["a","b"]}}`, next: "After",
+			inspect: `{"input":{"in":{"xs":[1,2],"n":0}},"afterInputPath":{"xs":[1,2],"n":0},"afterItemsPath":[1,2],"afterItemSelector":[{"x":1,"n":0},{"x":2,"n":0}],
+				"maxConcurrency":2,"toleratedFailurePercentage":50,"afterResultSelector":{"all":["a","b"]},"afterResultPath":{"in":{"xs":[1,2],"n":0},"out":{"all":["a","b"]}}}`},
+		{name: "a mocked Map past its tolerated failures", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Map","ToleratedFailureCount":1,"Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"Next":"Handle"}],"End":true,` + inlineProc + `}`),
+			Input:      aws.String(`[1,2,3]`), Mock: &types.MockInput{Result: aws.String(`[0,0,1]`)}, StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(2)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusCaughtError, err: "States.ExceedToleratedFailureThreshold",
+			cause: "The specified tolerated failure threshold was exceeded", next: "Handle", output: "*",
+			inspect: `{"input":[1,2,3],"afterInputPath":[1,2,3],"afterItemsPath":[1,2,3],"maxConcurrency":0,"toleratedFailureCount":1,"errorDetails":{"catchIndex":0}}`},
+		{name: "a mocked Map whose child fails, in a machine", in: sfn.TestStateInput{Definition: aws.String(mapMachine), StateName: aws.String("M"),
+			Input: aws.String(`{"xs":[1]}`), Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("c")}},
+			StateConfiguration: &types.TestStateConfiguration{ErrorCausedByState: aws.String("Handle"), MapIterationFailureCount: aws.Int32(1)}},
+			status: types.TestExecutionStatusFailed, err: "MockException", cause: "c"},
+		{name: "a mocked Distributed Map reads mapItemReaderData, then batches", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Map","QueryLanguage":"JSONata","MaxConcurrency":1,"End":true,
+				"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Arguments":{"Bucket":"{% $states.input.Bucket %}","Key":"k"}},
+				"ItemBatcher":{"MaxItemsPerBatch":2},"Output":{"r":"{% $states.result %}"},
+				"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}}`),
+			Input: aws.String(`{"Bucket":"test-bucket"}`), Mock: &types.MockInput{Result: aws.String(`[1,4,9]`)},
+			StateConfiguration: &types.TestStateConfiguration{MapItemReaderData: aws.String("id\n1\n2\n3\n")}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"r":[1,4,9]}`,
+			inspect: `{"input":{"Bucket":"test-bucket"},"afterItemBatcher":[{"Items":[{"id":"1"},{"id":"2"}]},{"Items":[{"id":"3"}]}],"maxConcurrency":1}`},
+		{name: "a mocked Parallel", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Parallel","InputPath":"$.p","ResultPath":"$.r","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}`),
+			Input:      aws.String(`{"p":{"d":1}}`), Mock: &types.MockInput{Result: aws.String(`[{"branch1":"result"},{"branch2":"result"}]`)}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"p":{"d":1},"r":[{"branch1":"result"},{"branch2":"result"}]}`,
+			inspect: `{"input":{"p":{"d":1}},"afterResultSelector":[{"branch1":"result"},{"branch2":"result"}],"afterResultPath":{"p":{"d":1},"r":[{"branch1":"result"},{"branch2":"result"}]}}`},
+		{name: "a mocked Parallel's error, retriable", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Parallel","Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":2}],"End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}]}`),
+			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Boom")}}, StateConfiguration: &types.TestStateConfiguration{ErrorCausedByState: aws.String("A")}},
+			level: types.InspectionLevelDebug, status: types.TestExecutionStatusRetriable, err: "Boom",
+			inspect: `{"input":{},"errorDetails":{"retryIndex":0,"retryBackoffIntervalSeconds":2}}`},
 		{name: "one state of a machine", in: sfn.TestStateInput{Definition: aws.String(machine), StateName: aws.String("Second"), Input: aws.String(`{"n":3}`)},
 			level: types.InspectionLevelDebug, status: types.TestExecutionStatusSucceeded, output: `{"second":3}`, next: "Third",
 			inspect: `{"input":{"n":3},"afterInputPath":{"n":3},"afterParameters":{"second":3},"afterResultSelector":{"second":3},"afterResultPath":{"second":3}}`},
@@ -270,11 +321,42 @@ func TestSDKTestStateErrors(t *testing.T) {
 			"TestState API does not support Map or Parallel states"},
 		{"a Parallel state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`)}, new(*types.InvalidDefinition),
 			"does not support Map or Parallel states"},
-		{"a mock to be checked against the service's model", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
-			Mock: &types.MockInput{Result: aws.String(`{}`), FieldValidationMode: types.MockResponseValidationModeStrict}},
-			new(*types.ValidationException), "does not support fieldValidationMode STRICT"},
-		{"a mocked Map state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`), Mock: &types.MockInput{Result: aws.String(`[]`)}},
-			new(*types.ValidationException), "Statecraft does not support mocked Map and Parallel states in TestState yet"},
+		{"a mocked Map's result that is not an array", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` + inlineProc + `}`), Mock: &types.MockInput{Result: aws.String(`{"a":1}`)}},
+			new(*types.ValidationException), "Mocked result must be an array."},
+		{"a mocked Map with a ResultWriter: an object", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}}`), Mock: &types.MockInput{Result: aws.String(`[1]`)}},
+			new(*types.ValidationException), "Mocked result must be a JSON object."},
+		{"a mocked Parallel's result that is not an array", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`),
+			Mock: &types.MockInput{Result: aws.String(`{}`)}}, new(*types.ValidationException), "Mocked result must be an array."},
+		{"a mocked Parallel's result of another size", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`),
+			Mock: &types.MockInput{Result: aws.String(`[1,2]`)}}, new(*types.ValidationException), "Mocked result must contain the same number of items as number of Parallel branches."},
+		{"mapIterationFailureCount without a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` + inlineProc + `}`), RoleArn: aws.String(role),
+			StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(0)}},
+			new(*types.ValidationException), "TestState does not support MapIterationFailureCount when a mock is not specified."},
+		{"mapIterationFailureCount past the iterations", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` + inlineProc + `}`), Input: aws.String(`[1,1,1]`),
+			Mock: &types.MockInput{Result: aws.String(`[1,1,1]`)}, StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(4)}},
+			new(*types.ValidationException), "Map iteration failure count must be less than or equal to the number of Map iterations"},
+		{"mapIterationFailureCount for a Task", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`{}`)}, StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(0)}},
+			new(*types.ValidationException), "mapIterationFailureCount can only be specified when testing a Map state"},
+		{"errorCausedByState that is not a child", sfn.TestStateInput{Definition: aws.String(mapMachine), StateName: aws.String("M"),
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}}, StateConfiguration: &types.TestStateConfiguration{ErrorCausedByState: aws.String("M")}},
+			new(*types.ValidationException), "errorCausedByState 'M' is not a state of the Map state 'M'"},
+		{"errorCausedByState with a mocked result", sfn.TestStateInput{Definition: aws.String(mapMachine), StateName: aws.String("M"), Input: aws.String(`{"xs":[]}`),
+			Mock: &types.MockInput{Result: aws.String(`[]`)}, StateConfiguration: &types.TestStateConfiguration{ErrorCausedByState: aws.String("Handle")}},
+			new(*types.ValidationException), "it needs a mock with an errorOutput"},
+		{"mapItemReaderData for a Map without an ItemReader", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` + inlineProc + `}`),
+			Mock: &types.MockInput{Result: aws.String(`[]`)}, StateConfiguration: &types.TestStateConfiguration{MapItemReaderData: aws.String(`[]`)}},
+			new(*types.ValidationException), "mapItemReaderData can only be specified when testing a Map state with an ItemReader"},
+		{"a mocked Map with an ItemReader and no mapItemReaderData", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` +
+			`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"data","Key":"k"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`), Mock: &types.MockInput{Result: aws.String(`[]`)}},
+			new(*types.ValidationException), "takes its items from stateConfiguration.mapItemReaderData, which is missing"},
+		{"mapItemReaderData for a listing", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","End":true,` +
+			`"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"data","Prefix":"k"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}`), Mock: &types.MockInput{Result: aws.String(`[]`)},
+			StateConfiguration: &types.TestStateConfiguration{MapItemReaderData: aws.String(`[]`)}},
+			new(*types.ValidationException), "cannot stand for this ItemReader's source"},
 		{"an activity", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`), RoleArn: aws.String(role)},
 			new(*types.InvalidDefinition), "does not support Activity tasks"},
 		{"a callback", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","End":true}`), RoleArn: aws.String(role)},
@@ -294,10 +376,24 @@ func TestSDKTestStateErrors(t *testing.T) {
 			Mock: &types.MockInput{Result: aws.String(`{}`), ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}}}, new(*types.ValidationException),
 			"A test mock should have only one of the following fields: [result, errorOutput]."},
 		{"a mocked result that is not JSON", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
-			Mock: &types.MockInput{Result: aws.String(`not JSON`)}}, new(*types.ValidationException), "not valid JSON"},
+			Mock: &types.MockInput{Result: aws.String(`not JSON`)}}, new(*types.ValidationException), "Mocked result must be valid JSON"},
 		{"revealed secrets with a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`),
 			Mock: &types.MockInput{Result: aws.String(`{}`)}, RevealSecrets: true}, new(*types.ValidationException), "TestState does not support RevealSecrets when a mock is specified."},
 		{"a context without a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Context: aws.String(`{}`)}, new(*types.ValidationException), "only be specified when a mock is specified"},
+		{"a context for a Pass state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Context: aws.String(`{}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "State type 'Pass' is not supported when a mock is specified"},
+		{"a context that is not an object", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`[]`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: the context must be a JSON object, got a JSON array"},
+		{"a context's Execution.Id that is not a string", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`{"Execution":{"Id":1}}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: Execution.Id must be a string"},
+		{"a context with Map", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`{"Map":{}}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"},
+		{"a context with an unknown Execution field", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`{"Execution":{"pokemon":"squirtle"}}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: Field 'pokemon' is not allowed"},
+		{"a context with an unknown field", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`{"Pokedex":{}}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: Field 'Pokedex' is not allowed"},
+		{"a context with a Task for a state without a token", sfn.TestStateInput{Definition: aws.String(mockedTask), Context: aws.String(`{"Task":{"Token":"t"}}`), Mock: &types.MockInput{Result: aws.String(`{}`)}},
+			new(*types.ValidationException), "Invalid Context object provided: Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,6 +405,149 @@ func TestSDKTestStateErrors(t *testing.T) {
 			var api smithy.APIError
 			if !errors.As(err, &api) || !strings.Contains(api.ErrorMessage(), tc.msg) {
 				t.Errorf("message %q, want it to contain %q", api.ErrorMessage(), tc.msg)
+			}
+		})
+	}
+}
+
+// A mocked Task result is checked against the output shape of the API
+// the resource calls (botocore's models), as fieldValidationMode asks,
+// STRICT when absent. Each message is AWS's, recorded in LocalStack's
+// snapshots of TestState on AWS (tests/aws/services/stepfunctions/v2/test_state/
+// test_field_validation_mode{,_present,_none}.snapshot.json, the case
+// named in the comment), with the same resource and mocked result.
+func TestSDKTestStateFieldValidation(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	task := func(resource string) *string {
+		return aws.String(`{"Type":"Task","Resource":"` + resource + `","ResultPath":"$.r","End":true}`)
+	}
+	const (
+		start     = "arn:aws:states:::states:startExecution"
+		putEvents = "arn:aws:states:::events:putEvents"
+		prefix    = "Mock result schema validation error: "
+	)
+	var none types.MockResponseValidationMode
+	cases := []struct {
+		name     string
+		resource string
+		result   string
+		mode     types.MockResponseValidationMode
+		msg      string // the whole message of the ValidationException; "" when the test runs
+	}{
+		// test_strict_mode_sfn_task[missing_required_fields]
+		{"default is STRICT: a required field missing", start, `{}`, none, prefix + "Required field 'ExecutionArn' is missing"},
+		{"STRICT: a required field missing", start, `{}`, types.MockResponseValidationModeStrict, prefix + "Required field 'ExecutionArn' is missing"},
+		// test_strict_mode_sfn_task[field_name_not_in_sfn_case]
+		{"STRICT: the model's camelCase is not the member", start, `{"executionArn":"stringValueExecutionArn","startDate":"stringValueStartDate"}`, none,
+			prefix + "Required field 'ExecutionArn' is missing"},
+		// test_present_mode_sfn_task_validation_pass[missing_required_fields]
+		{"PRESENT: required fields may be missing", start, `{}`, types.MockResponseValidationModePresent, ""},
+		// test_present_mode_sfn_task_validation_fail[wrong_timestamp_type_bool]
+		{"PRESENT: a wrong type", start, `{"StartDate":true}`, types.MockResponseValidationModePresent, prefix + "Field 'StartDate' must be a string"},
+		// test_strict_mode_sfn_task[wrong_timestamp_type_number]
+		{"STRICT: a wrong type", start, `{"ExecutionArn":"stringValueExecutionArn","StartDate":1764103483}`, none, prefix + "Field 'StartDate' must be a string"},
+		// test_strict_mode_mock_result_field_not_in_api_spec[field_not_part_of_api_spec]
+		{"STRICT: a field outside the model", putEvents, `{"random":"json"}`, none, ""},
+		// test_present_mode_eventbridge_task[wrong_type_2nd_array_element]
+		{"PRESENT: a nested wrong type", putEvents, `{"Entries":[{"EventId":"First eventId has correct type: string"},{"EventId":["Second eventId has incorrect type: array"]}]}`,
+			types.MockResponseValidationModePresent, prefix + "Field 'EventId' must be a string"},
+		// test_strict_mode_lambda_task[wrong_integer_type_string]
+		{"lambda:invoke: a number as a string", "arn:aws:states:::lambda:invoke", `{"StatusCode":"200"}`, none, prefix + "Field 'StatusCode' must be a number"},
+		// test_strict_mode_dynamodb_task[wrong_float_type_string]
+		{"dynamodb:putItem: a double as a string", "arn:aws:states:::dynamodb:putItem", `{"ConsumedCapacity":{"CapacityUnits":"123.45"}}`, none, prefix + "Field 'CapacityUnits' must be a number"},
+		// test_present_mode_aws_sdk_s3_task[non_existent_enum_value]
+		{"aws-sdk: an enum", "arn:aws:states:::aws-sdk:s3:getObject", `{"StorageClass":"Papyrus"}`, types.MockResponseValidationModePresent,
+			prefix + "Field 'StorageClass' is not an expected value"},
+		// test_strict_mode_aws_sdk_lambda_get_function_task[integer_less_than_minimum_allowed]
+		{"aws-sdk: under a minimum", "arn:aws:states:::aws-sdk:lambda:getFunction", `{"Configuration":{"MemorySize":127}}`, none,
+			prefix + "Field 'MemorySize' is less than the minimum value"},
+		// Recorded for KMS's CiphertextBlob (test_strict_mode_aws_sdk_kms_task[wrong_blob_length_less_than_minimum]);
+		// sfn's ExecutionArn has a minimum length of 1 too.
+		{"a string under its minimum length", start, `{"ExecutionArn":"","StartDate":"2025-11-25T20:44:43Z"}`, none,
+			prefix + "Field 'ExecutionArn' is smaller than the minimum length"},
+		// test_none_mode_sfn_task[wrong_timestamp_type_bool]
+		{"NONE checks nothing", start, `{"ExecutionArn":"stringValueExecutionArn","StartDate":true}`, types.MockResponseValidationModeNone, ""},
+		{"NONE: a required field missing", start, `{}`, types.MockResponseValidationModeNone, ""},
+		// test_test_state_mock_scenarios: sfn startExecution's and
+		// sqs sendMessage's results as AWS gives them, checked in STRICT.
+		{"a whole result", start, `{"ExecutionArn":"arn:aws:states:us-east-1:123456789012:execution:TargetStateMachine:TestStartTarget","StartDate":"2025-11-25T20:44:43.123Z"}`, none, ""},
+		{"a whole sqs result", "arn:aws:states:::sqs:sendMessage", `{"MD5OfMessageBody":"d41d8cd98f00b204e9800998ecf8427e","MessageId":"0b6d-4f"}`, none, ""},
+		// What no API model describes is taken as given, in any mode:
+		// what a worker, a function or a token's holder sends.
+		{"an activity", "arn:aws:states:us-east-1:123456789012:activity:work", `{"StartDate":true}`, types.MockResponseValidationModeStrict, ""},
+		{"a Lambda function", "arn:aws:lambda:us-east-1:123456789012:function:f", `{"StatusCode":"200"}`, types.MockResponseValidationModeStrict, ""},
+		{"a callback", "arn:aws:states:::sqs:sendMessage.waitForTaskToken", `{"MessageId":1}`, types.MockResponseValidationModeStrict, ""},
+		{"a .sync job", "arn:aws:states:::states:startExecution.sync:2", `{"Output":{"a":1}}`, types.MockResponseValidationModeStrict, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: task(tc.resource), Input: aws.String(`{"in":1}`),
+				Mock: &types.MockInput{Result: aws.String(tc.result), FieldValidationMode: tc.mode}})
+			if tc.msg != "" {
+				var ve *types.ValidationException
+				if !errors.As(err, &ve) || ve.ErrorMessage() != tc.msg {
+					t.Fatalf("err = %v, want a ValidationException %q", err, tc.msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `{"in":1,"r":` + tc.result + `}`
+			if out.Status != types.TestExecutionStatusSucceeded || out.Output == nil || !reflect.DeepEqual(decode(t, *out.Output), decode(t, want)) {
+				t.Errorf("status %s output %s, want %s", out.Status, aws.ToString(out.Output), want)
+			}
+		})
+	}
+
+	// A mocked error has no result to check.
+	out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: task(start),
+		Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}, FieldValidationMode: types.MockResponseValidationModeStrict}})
+	if err != nil || out.Status != types.TestExecutionStatusFailed || aws.ToString(out.Error) != "E" {
+		t.Fatalf("mocked error: %v %+v", err, out)
+	}
+}
+
+const mockedTask = `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"ctx.$":"$$"},"End":true}`
+
+// A context given with a mock is the whole context object: what it names
+// is what $$ holds, and what it leaves out is not there (an empty object
+// gives an empty $$), as AWS answers.
+func TestSDKTestStateGivenContext(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("us-east-1")
+	cases := []struct {
+		name, def, context string
+		result             string // the mock's
+		params             string // afterParameters, "" to check the output
+		output             string
+	}{
+		{name: "parameters see it", def: `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id.$":"$$.Execution.Id","retry.$":"$$.State.RetryCount","in.$":"$$.Execution.Input.v"},"End":true}`,
+			context: `{"Execution":{"Id":"arn:aws:states:::execution:MyStateMachine:execution-name-12345","Input":{"v":[1]}},"State":{"RetryCount":3}}`, result: `{}`,
+			params: `{"id":"arn:aws:states:::execution:MyStateMachine:execution-name-12345","retry":3,"in":[1]}`},
+		{name: "all of it", def: mockedTask, context: `{"Execution":{"Id":"x"},"StateMachine":{}}`, result: `{}`, params: `{"ctx":{"Execution":{"Id":"x"},"StateMachine":{}}}`},
+		{name: "empty", def: mockedTask, context: `{}`, result: `{}`, params: `{"ctx":{}}`},
+		{name: "a token for a callback", def: `{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"t.$":"$$.Task.Token"},"End":true}`,
+			context: `{"Task":{"Token":"abcd123"}}`, result: `{}`, params: `{"t":"abcd123"}`},
+		{name: "jsonata", def: `{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke","Output":"{% $states.context.Execution.Name %}","End":true}`,
+			context: `{"Execution":{"Name":"given"}}`, result: `{}`, output: `"given"`},
+		{name: "a mocked Map's ItemsPath", def: `{"Type":"Map","ItemsPath":"$$.Execution.Input.values","ResultSelector":{"r.$":"$","n.$":"$$.Execution.Name"},"End":true,` + inlineProc + `}`,
+			context: `{"Execution":{"Name":"n","Input":{"values":["a","b"]}}}`, result: `["A","B"]`, output: `{"r":["A","B"],"n":"n"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: aws.String(tc.def), Input: aws.String(`{"a":1}`),
+				Context: aws.String(tc.context), Mock: &types.MockInput{Result: aws.String(tc.result)}, InspectionLevel: types.InspectionLevelDebug})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := aws.ToString(out.Output), tc.output
+			if tc.params != "" {
+				got, want = aws.ToString(out.InspectionData.AfterParameters), tc.params
+			}
+			if !reflect.DeepEqual(decode(t, got), decode(t, want)) {
+				t.Errorf("got %s, want %s", got, want)
 			}
 		})
 	}

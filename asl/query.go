@@ -35,6 +35,12 @@ type Query struct {
 	// UsesContext is set when an expression may read $states.context (or
 	// the whole $states), so evaluation builds the context object only then.
 	UsesContext bool
+	// HoldsStates is set when an expression may take the $states object
+	// itself as a value, not only the members it reads (UsesContext, or
+	// a parent operator that could climb back to it). Without it, the
+	// evaluation leaves nothing that refers to $states, and the host may
+	// reuse that object.
+	HoldsStates bool
 	// Funcs lists the Step Functions functions ($partition, $uuid, ...)
 	// the expressions mention, so that only those are bound.
 	Funcs []string
@@ -43,6 +49,19 @@ type Query struct {
 	// "result" or "errorOutput"), fastPath the fields below it.
 	FastRoot string
 	fastPath []string
+	// CmpRoot, cmpPath, cmpOp and cmpNum are set for a comparison of a
+	// plain field path of $states with a number, such as
+	// $states.input.n > 50 (jsonata.Expr.PathComparison), which
+	// FastCompare answers when the path leads to a number.
+	CmpRoot string
+	cmpPath []string
+	cmpOp   string
+	cmpNum  float64
+	// LitSize is the size of Lit (Const queries); FrameSize, of an
+	// object's braces, commas and keys with their colons (IsObj queries):
+	// the size of an object value is FrameSize plus its members' sizes.
+	LitSize   int
+	FrameSize int
 }
 
 // ExtraFunctions are the functions Step Functions adds to JSONata.
@@ -70,7 +89,7 @@ func CompileQuery(v any, location string) (*Query, error) {
 	switch x := v.(type) {
 	case string:
 		if !IsExpression(x) {
-			q.Const, q.Lit = true, x
+			q.Const, q.Lit, q.LitSize = true, x, jsonv.StringSize(x)
 			return q, nil
 		}
 		src := strings.TrimSpace(x[2 : len(x)-2])
@@ -83,7 +102,14 @@ func CompileQuery(v any, location string) (*Query, error) {
 		// call fails at run time with T1006, whatever the engine offers.
 		q.noEval = usesEval(src)
 		q.UsesContext = readsContext(src)
+		q.HoldsStates = q.UsesContext || strings.Contains(src, "%")
 		q.FastRoot, q.fastPath = simplePath(src)
+		if name, fields, op, num, ok := e.PathComparison(); ok && name == "states" && len(fields) > 0 {
+			switch fields[0] {
+			case "input", "result", "errorOutput":
+				q.CmpRoot, q.cmpPath, q.cmpOp, q.cmpNum = fields[0], fields[1:], op, num
+			}
+		}
 		for _, name := range ExtraFunctions {
 			if mentions(src, "$"+name) {
 				q.Funcs = append(q.Funcs, name)
@@ -103,10 +129,18 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Fields = append(q.Fields, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.HoldsStates = q.HoldsStates || c.HoldsStates
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
+		q.FrameSize = 2
+		if len(q.Keys) > 0 {
+			q.FrameSize += len(q.Keys) - 1
+		}
+		for _, k := range q.Keys {
+			q.FrameSize += jsonv.StringSize(k) + 1
+		}
 		if q.Const {
-			q.Lit = x
+			q.Lit, q.LitSize = x, jsonv.Size(x, 0)
 		}
 		return q, nil
 	case []any:
@@ -120,14 +154,15 @@ func CompileQuery(v any, location string) (*Query, error) {
 			q.Items = append(q.Items, c)
 			q.Const = q.Const && c.Const
 			q.UsesContext = q.UsesContext || c.UsesContext
+			q.HoldsStates = q.HoldsStates || c.HoldsStates
 			q.Funcs = mergeNames(q.Funcs, c.Funcs)
 		}
 		if q.Const {
-			q.Lit = x
+			q.Lit, q.LitSize = x, jsonv.Size(x, 0)
 		}
 		return q, nil
 	}
-	q.Const, q.Lit = true, v
+	q.Const, q.Lit, q.LitSize = true, v, jsonv.Size(v, 0)
 	return q, nil
 }
 
@@ -210,6 +245,48 @@ func (q *Query) FastEval(root any) (v any, ok bool) {
 		}
 	}
 	return v, true
+}
+
+// FastCompare answers a comparison (CmpRoot set) given the value of its
+// $states member, when the path leads through objects to an int64 or
+// float64: the engine compares numbers as numbers. ok is false for
+// anything else (a missing field, an array, another type), which the
+// engine must decide.
+func (q *Query) FastCompare(root any) (result, ok bool) {
+	v := root
+	for _, name := range q.cmpPath {
+		m, isObj := v.(*jsonv.Object)
+		if !isObj {
+			return false, false
+		}
+		if v, ok = m.Get(name); !ok {
+			return false, false
+		}
+	}
+	var f float64
+	switch x := v.(type) {
+	case int64:
+		f = float64(x)
+	case float64:
+		f = x
+	default:
+		return false, false
+	}
+	switch q.cmpOp {
+	case "<":
+		return f < q.cmpNum, true
+	case "<=":
+		return f <= q.cmpNum, true
+	case ">":
+		return f > q.cmpNum, true
+	case ">=":
+		return f >= q.cmpNum, true
+	case "=":
+		return f == q.cmpNum, true
+	case "!=":
+		return f != q.cmpNum, true
+	}
+	return false, false
 }
 
 // usesEval reports whether the expression calls $eval (and not, say, a
@@ -329,12 +406,18 @@ func (q *Query) eval(input any, b binds, opts jsonata.Options) (any, *QueryError
 	}
 	switch {
 	case q.Expr != nil:
-		if q.FastRoot != "" {
+		if q.FastRoot != "" || q.CmpRoot != "" {
 			sv, _ := b.get("states")
 			if st, ok := sv.(*jsonv.Object); ok {
-				if root, ok := st.Get(q.FastRoot); ok {
-					if v, ok := q.FastEval(root); ok {
-						return v, nil
+				if q.FastRoot != "" {
+					if root, ok := st.Get(q.FastRoot); ok {
+						if v, ok := q.FastEval(root); ok {
+							return v, nil
+						}
+					}
+				} else if root, ok := st.Get(q.CmpRoot); ok {
+					if r, ok := q.FastCompare(root); ok {
+						return r, nil
 					}
 				}
 			}

@@ -25,10 +25,10 @@ type ValidateOptions struct {
 // every problem (not just the first), sorted by pointer, then message. It
 // returns nil when the definition is valid. It never panics.
 //
-// A field AWS accepts that Statecraft does not implement (Credentials on an
-// activity or a nested execution) is a problem with CodeNotImplemented: an
-// accepted definition must run as AWS would run it, not as if the field
-// were absent.
+// A field or a resource AWS accepts that Statecraft does not implement
+// (vdNotImplemented; with Runnable, a resource no port runs) is a problem
+// with CodeNotImplemented: an accepted definition must run as AWS would
+// run it, not as if the field were absent.
 func Validate(doc []byte, opts ValidateOptions) (problems []Problem) {
 	defer func() {
 		// A validator bug must not take down a server that validates

@@ -386,8 +386,7 @@ func (v *defValidator) task(st *vdState) {
 		v.refPathField(st, "HeartbeatSecondsPath")
 	}
 	if c, has := obj.Get("Credentials"); has {
-		r, _ := res.(string)
-		v.credentials(st, c, r)
+		v.credentials(st, c)
 	}
 	if r, ok := res.(string); ok && v.opts.Runnable {
 		v.awsSDKParameters(st, r)
@@ -425,7 +424,7 @@ var vdRoleArn = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]
 // credentials checks a Task's Credentials: the role the task runs under,
 // {"RoleArn": ARN} or {"RoleArn.$": path} (JSONPath), {"RoleArn": ARN or
 // expression} (JSONata).
-func (v *defValidator) credentials(st *vdState, raw any, resource string) {
+func (v *defValidator) credentials(st *vdState, raw any) {
 	ptr := st.field("Credentials")
 	obj, ok := raw.(*jsonv.Object)
 	if !ok {
@@ -462,15 +461,10 @@ func (v *defValidator) credentials(st *vdState, raw any, resource string) {
 	case !hasArn && !hasPath:
 		v.schema(ptr, "Missing required field 'RoleArn' in Credentials")
 	}
-	// The role is assumed to call a service, to queue an activity task
-	// in the role's account or to start a child execution there; AWS
-	// service integrations are not called under a role.
-	// AWS service integrations call the endpoint the server's service
-	// settings name with their credentials: no role is assumed there.
-	parts := strings.SplitN(resource, ":", 7)
-	if len(parts) == 7 && parts[2] == "states" && parts[3] == "" && parts[5] != "lambda" && parts[5] != "http" && parts[5] != "states" {
-		v.add(ptr, CodeNotImplemented, "Statecraft does not implement Credentials with %s yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings", resource)
-	}
+	// The role is assumed on every resource Step Functions runs: to call
+	// an AWS service (through STS, with its temporary credentials), to
+	// invoke a function or an HTTP endpoint, to queue an activity task
+	// in the role's account or to start a child execution there.
 }
 
 // resource checks that a Task resource is an ARN, and what EXPRESS machines

@@ -209,11 +209,13 @@ var invalidDefinitions = []struct {
 	{"Credentials with startExecution.sync", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
 	{"Credentials with startExecution.sync:2", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
 	{"Credentials with startExecution.waitForTaskToken", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.waitForTaskToken","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","Input":{"t.$":"$$.Task.Token"}},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
-	{"Credentials with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
-		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet"},
-	}},
-	{"Credentials with aws-sdk", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","Parameters":{},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, []want{
-		{"/States/T/Credentials", CodeNotImplemented, "Statecraft does not implement Credentials with arn:aws:states:::aws-sdk:s3:listBuckets yet"},
+	// AWS assumes the role for service integrations too (through STS).
+	{"Credentials with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials path with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"t","Item":{}},"Credentials":{"RoleArn.$":"$.role"},"End":true}}}`, ValidateOptions{Runnable: true}, nil},
+	{"Credentials with aws-sdk", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","Parameters":{},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/r"},"End":true}}}`, ValidateOptions{}, nil},
+	{"Credentials expression with aws-sdk", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","Arguments":{},"Credentials":{"RoleArn":"{% $states.input.role %}"},"End":true}}}`, ValidateOptions{}, nil},
+	{"Credentials not a role with a service integration", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:user/u"},"End":true}}}`, ValidateOptions{Runnable: true}, []want{
+		{"/States/T/Credentials/RoleArn", CodeSchema, "Field 'RoleArn' must be an IAM role ARN"},
 	}},
 
 	// Retry and Catch.

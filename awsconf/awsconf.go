@@ -204,6 +204,7 @@ type Configs struct {
 
 	mu    sync.Mutex
 	built map[string]aws.Config
+	roles map[roleKey]*roleEntry
 }
 
 // Settings are what apply to service: its own entry, else the default one.

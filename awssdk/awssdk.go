@@ -279,11 +279,16 @@ var sharedHTTP = awshttp.NewBuildableClient()
 type Port struct {
 	Config   func(ctx context.Context, service string) (aws.Config, error)
 	Settings func(service string) awsconf.Service
+	// RoleConfig is Config under a Task's Credentials: the role's
+	// temporary credentials, assumed for the execution (an
+	// *awsconf.AssumeRoleError when STS refuses it). Nil fails such a
+	// task: it must not run with the server's own credentials.
+	RoleConfig func(ctx context.Context, service, role, executionArn string) (aws.Config, error)
 }
 
 // New is the Port calling the services c configures.
 func New(c *awsconf.Configs) Port {
-	return Port{Config: c.For, Settings: c.Settings}
+	return Port{Config: c.For, Settings: c.Settings, RoleConfig: c.ForRole}
 }
 
 // Invoke implements taskport.Port.
@@ -312,8 +317,17 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	if p.Config == nil {
 		return nil, fmt.Errorf("awssdk: Port has no Config")
 	}
-	cfg, err := p.Config(ctx, r.Service)
+	cfg, err := p.config(ctx, r.Service, req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var role *awsconf.AssumeRoleError
+		if errors.As(err, &role) {
+			// Worded as the host words a Statecraft role it cannot
+			// assume, so Retry and Catch see the same failure.
+			return nil, taskport.Fail("States.TaskFailed", "Step Functions could not assume the role of the task's Credentials: "+role.Error())
+		}
 		// The settings cannot make a configuration (a credentials
 		// variable they name is unset): the task fails, naming why, as
 		// the optimized integrations' tasks do.
@@ -359,6 +373,18 @@ func (p Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 		return nil, taskport.Fail(svc.pascal+".SdkClientException", err.Error())
 	}
 	return out, nil
+}
+
+// config is the configuration of the call: the service's, or under a
+// Task's Credentials the role's.
+func (p Port) config(ctx context.Context, service string, req taskport.Request) (aws.Config, error) {
+	if req.RoleArn == "" {
+		return p.Config(ctx, service)
+	}
+	if p.RoleConfig == nil {
+		return aws.Config{}, fmt.Errorf("this server cannot assume the role %s of the task's Credentials for an AWS service (no STS settings)", req.RoleArn)
+	}
+	return p.RoleConfig(ctx, service, req.RoleArn, req.ExecutionArn)
 }
 
 // failure turns an SDK error into the Step Functions failure; attempts is

@@ -108,6 +108,14 @@ func printCost(w io.Writer, r *cost.Report) error {
 		if x.LambdaUnpriced > 0 {
 			fmt.Fprintf(w, "(%d invocations of functions this server does not run are not priced)\n", x.LambdaUnpriced)
 		}
+		if x.ExpressRequests > 0 {
+			// Before total would read better, but the lines above are what
+			// scripts already parse.
+			fmt.Fprintf(w, "express map    %d children, %d ms, %.6f GB-s  %s\n", x.ExpressRequests, x.ExpressBilledMs, x.ExpressGBSeconds, usd(x.ExpressUSD))
+			if x.ExpressRunning > 0 {
+				fmt.Fprintf(w, "(%d of them still running: their duration is not counted yet)\n", x.ExpressRunning)
+			}
+		}
 		return nil
 	}
 	rng := "all time"
@@ -120,11 +128,25 @@ func printCost(w io.Writer, r *cost.Report) error {
 		rng = "started before " + r.Until.Format(time.RFC3339)
 	}
 	fmt.Fprintf(w, "executions %s\n\n", rng)
+	// The Express children's columns show only when some were started,
+	// so the common table stays as narrow as it was.
+	express := false
+	for _, t := range r.Accounts {
+		express = express || t.ExpressRequests > 0
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE MACHINE\tACCOUNT\tEXECUTIONS\tTRANSITIONS\tTRANSITIONS USD\tLAMBDA REQUESTS\tLAMBDA GB-S\tLAMBDA USD\tTOTAL USD")
+	head := "STATE MACHINE\tACCOUNT\tEXECUTIONS\tTRANSITIONS\tTRANSITIONS USD\tLAMBDA REQUESTS\tLAMBDA GB-S\tLAMBDA USD"
+	if express {
+		head += "\tEXPRESS CHILDREN\tEXPRESS GB-S\tEXPRESS USD"
+	}
+	fmt.Fprintln(tw, head+"\tTOTAL USD")
 	row := func(name string, t cost.Total) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%.6f\t%s\t%s\n", name, t.Account, t.Executions, t.Transitions, usd(t.TransitionsUSD),
-			t.LambdaRequests, t.LambdaGBSeconds, usd(t.LambdaUSD), usd(t.TotalUSD))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%.6f\t%s\t", name, t.Account, t.Executions, t.Transitions, usd(t.TransitionsUSD),
+			t.LambdaRequests, t.LambdaGBSeconds, usd(t.LambdaUSD))
+		if express {
+			fmt.Fprintf(tw, "%d\t%.6f\t%s\t", t.ExpressRequests, t.ExpressGBSeconds, usd(t.ExpressUSD))
+		}
+		fmt.Fprintf(tw, "%s\n", usd(t.TotalUSD))
 	}
 	for _, t := range r.StateMachines {
 		row(t.StateMachineArn, t)

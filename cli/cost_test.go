@@ -59,6 +59,16 @@ var costCases = []struct {
 		transitions: 7, status: types.ExecutionStatusSucceeded,
 	},
 	{
+		// A Distributed Map of STANDARD children: M, then two states in
+		// each of three children, as for the inline Map: 1 + 3×2.
+		name: "distributed-map",
+		definition: `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{
+			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I1","States":{
+			"I1":{"Type":"Pass","Next":"I2"},"I2":{"Type":"Pass","End":true}}}}}}`,
+		input:       `[1,2,3]`,
+		transitions: 7, status: types.ExecutionStatusSucceeded,
+	},
+	{
 		// P entered (1) and its branch's Fail (1); two retries, each a
 		// transition (2) that enters the Fail again (2); then the Catch
 		// goes to Handled (1): 7.
@@ -250,5 +260,133 @@ func TestCostPricesOverride(t *testing.T) {
 	err := Server(t.Context(), o, &bytes.Buffer{}, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "standardPerTransiton") {
 		t.Errorf("a misspelt price: %v", err)
+	}
+}
+
+// TestCostExpressMapChildren: the Express children of a Distributed Map
+// are billed as AWS bills them, each as an Express execution (a request,
+// and its duration rounded up to 100 ms at 64 MB), while their STANDARD
+// parent pays its own transitions and one per child it started; read
+// through GET /statecraft/cost and `statecraft cost`. The children's
+// durations are checked against the start and stop dates ListExecutions
+// shows of them (to the millisecond, so each billed duration is one of
+// two 100 ms steps at most).
+func TestCostExpressMapChildren(t *testing.T) {
+	addr, _, _ := startTestServer(t, DefaultServerOptions())
+	ctx := t.Context()
+	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: authtest.Credentials("", ""), RetryMaxAttempts: 1})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{
+		"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"I1","States":{
+		"I1":{"Type":"Pass","Next":"I2"},"I2":{"Type":"Pass","End":true}}}}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("cost-express-map"),
+		Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2,3]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			if d.Status != types.ExecutionStatusSucceeded {
+				t.Fatalf("status %s", d.Status)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still running")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: x.ExecutionArn})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("ListMapRuns: %v %+v", err, runs)
+	}
+	kids, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil || len(kids.Executions) != 3 {
+		t.Fatalf("ListExecutions: %v %+v", err, kids)
+	}
+	ceil100 := func(d time.Duration) int64 { return (max(d.Milliseconds(), 1) + 99) / 100 * 100 }
+	var lo, hi int64
+	for _, k := range kids.Executions {
+		if !strings.Contains(*k.ExecutionArn, ":express:") || k.StopDate == nil {
+			t.Fatalf("child %+v", k)
+		}
+		d := k.StopDate.Sub(*k.StartDate)
+		lo += ceil100(d - time.Millisecond)
+		hi += ceil100(d + time.Millisecond)
+	}
+
+	const perTransition, perRequest, perGBs = 0.000025, 0.000001, 0.00001667
+	check := func(what string, transitions, requests, ms int64, gbs, expressUSD, total float64) {
+		t.Helper()
+		// The Map (1) and one per child started (3); none of the
+		// children's own states.
+		if transitions != 1+3 {
+			t.Errorf("%s: %d transitions, want 4", what, transitions)
+		}
+		wantGBs := float64(ms) / 1000 * 64 / 1024
+		if requests != 3 || ms < lo || ms > hi || ms%100 != 0 || !near(gbs, wantGBs) ||
+			!near(expressUSD, 3*perRequest+wantGBs*perGBs) || !near(total, 4*perTransition+expressUSD) {
+			t.Errorf("%s: %d children, %d ms (want %d to %d), %g GB-s, $%g, total $%g", what, requests, ms, lo, hi, gbs, expressUSD, total)
+		}
+	}
+	u := "http://" + addr + cost.Path + "?" + url.Values{"executionArn": {*x.ExecutionArn}}.Encode()
+	status, body := get(t, "GET", u, cost.SigningName, nil, false)
+	b, _ := json.Marshal(body)
+	var r cost.Report
+	if err := json.Unmarshal(b, &r); status != 200 || err != nil || r.Execution == nil {
+		t.Fatalf("%d %v %s", status, err, b)
+	}
+	e := r.Execution
+	check("execution", e.Transitions, e.ExpressRequests, e.ExpressBilledMs, e.ExpressGBSeconds, e.ExpressUSD, e.TotalUSD)
+	if e.ExpressRunning != 0 {
+		t.Errorf("running children %d", e.ExpressRunning)
+	}
+	status, body = get(t, "GET", "http://"+addr+cost.Path, cost.SigningName, nil, false)
+	b, _ = json.Marshal(body)
+	r = cost.Report{}
+	if err := json.Unmarshal(b, &r); status != 200 || err != nil || len(r.StateMachines) != 1 || len(r.Accounts) != 1 {
+		t.Fatalf("%d %v %s", status, err, b)
+	}
+	for _, tot := range []cost.Total{r.StateMachines[0], r.Accounts[0]} {
+		check("total "+tot.StateMachineArn, tot.Transitions, tot.ExpressRequests, tot.ExpressBilledMs, tot.ExpressGBSeconds, tot.ExpressUSD, tot.TotalUSD)
+	}
+	// A child's own ARN is not an execution the report bills on its own.
+	q := url.Values{"executionArn": {*kids.Executions[0].ExecutionArn}}.Encode()
+	if status, body := get(t, "GET", "http://"+addr+cost.Path+"?"+q, cost.SigningName, nil, false); status != 400 ||
+		body["__type"] != "ValidationException" || !strings.Contains(fmt.Sprint(body["message"]), "parent") {
+		t.Errorf("a child's ARN: %d %v", status, body)
+	}
+
+	o := DefaultCostOptions()
+	o.Endpoint = "http://" + addr
+	var out bytes.Buffer
+	if err := Cost(ctx, o, noEnv, &out); err != nil {
+		t.Fatal(err)
+	}
+	tot := r.Accounts[0]
+	for _, want := range []string{"EXPRESS CHILDREN", "EXPRESS USD", usd(tot.ExpressUSD), usd(tot.TotalUSD)} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("statecraft cost: no %q in\n%s", want, out.String())
+		}
+	}
+	o.Execution = *x.ExecutionArn
+	out.Reset()
+	if err := Cost(ctx, o, noEnv, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"transitions    4  " + usd(4*perTransition),
+		fmt.Sprintf("express map    3 children, %d ms, %.6f GB-s  %s", e.ExpressBilledMs, e.ExpressGBSeconds, usd(e.ExpressUSD))} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("statecraft cost --execution: no %q in\n%s", want, out.String())
+		}
 	}
 }

@@ -17,10 +17,10 @@ func TestValidate(t *testing.T) {
 		{"valid", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, ""},
 		{"invalid", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Succeed"},"R":{"Type":"Succeed"}}}`,
 			"/States/R: State 'R' is not reachable; expected StartAt, a Next, a Default or a Catch Next of its scope to lead to it\n"},
-		// Valid on AWS, refused here rather than run by other rules.
-		{"not implemented", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
-			"Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`,
-			"/States/Work/Credentials: Statecraft does not implement Credentials with arn:aws:states:::sqs:sendMessage yet (calling an AWS service under an assumed role); remove it: the call uses the server's service settings\n"},
+		// Credentials on a service integration run (the role is assumed
+		// through STS).
+		{"credentials", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+			"Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/other"},"End":true}}}`, ""},
 		// The aws-sdk integrations are wired in: their actions run and
 		// their requests' fields are checked, as CreateStateMachine does.
 		{"aws-sdk", `{"StartAt":"Get","States":{"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject",

@@ -124,3 +124,69 @@ func TestLambdaFromHistory(t *testing.T) {
 		t.Errorf("execution %+v", x)
 	}
 }
+
+// The Express children of an execution's Map Runs are billed one by one
+// from their start and stop times: a request each, the duration rounded
+// up to 100 ms at 64 MB; one still running has its request counted and
+// not its duration; a STANDARD Map Run's children are none of it.
+func TestExpressChildren(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	const smArn = "arn:aws:states:us-east-1:123456789012:stateMachine:x"
+	const execArn = "arn:aws:states:us-east-1:123456789012:execution:x:1"
+	const xRun = "arn:aws:states:us-east-1:123456789012:mapRun:x/L:a1b2"
+	const sRun = "arn:aws:states:us-east-1:123456789012:mapRun:x/S:c3d4"
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	kid := func(run, typ, name string, began, took time.Duration) store.MapRunExecution {
+		k := store.MapRunExecution{MapRunArn: run, ExecutionArn: execArn, Name: name, Status: "SUCCEEDED", StartedAt: t0.Add(began)}
+		if typ == "express" {
+			k.Arn = "arn:aws:states:us-east-1:123456789012:express:x/L:" + name + ":" + name + "-id"
+			k.StateMachineArn = smArn + "/L"
+		} else {
+			k.Arn = "arn:aws:states:us-east-1:123456789012:execution:x/S:" + name
+			k.StateMachineArn = smArn + "/S"
+		}
+		if took < 0 {
+			k.Status = "RUNNING"
+		} else {
+			k.StoppedAt = k.StartedAt.Add(took)
+		}
+		return k
+	}
+	err := st.StartExecution(ctx, store.StartExecutionParams{
+		Execution: &store.Execution{Arn: execArn, StateMachineArn: smArn, Name: "1", Definition: `{"ExecutionType":"EXPRESS"}`, Input: "{}", StartedAt: t0},
+		Step: store.StepParams{Input: []byte("x"), Transitions: 6,
+			MapRuns: []store.MapRun{
+				{Arn: xRun, ExecutionArn: execArn, StateMachineArn: smArn + "/L", Status: "RUNNING", StartedAt: t0},
+				{Arn: sRun, ExecutionArn: execArn, StateMachineArn: smArn + "/S", Status: "SUCCEEDED", StartedAt: t0, StoppedAt: t0.Add(time.Second)},
+			},
+			MapRunExecutions: []store.MapRunExecution{
+				kid(xRun, "express", "a", 0, 30*time.Millisecond),                  // 100 ms
+				kid(xRun, "express", "b", time.Millisecond, 1234*time.Millisecond), // 1,300 ms
+				kid(xRun, "express", "c", 2*time.Millisecond, -1),                  // running
+				kid(sRun, "standard", "d", 0, 5*time.Second),
+			}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Calculator{Store: st, Prices: Default()}
+	e, _ := st.GetExecution(ctx, execArn)
+	x, err := c.Of(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gbs := (0.1 + 1.3) * 0.0625
+	usd := 3*0.000001 + gbs*0.00001667
+	if x.ExpressRequests != 3 || x.ExpressRunning != 1 || x.ExpressBilledMs != 1400 || !near(x.ExpressGBSeconds, gbs) || !near(x.ExpressUSD, usd) {
+		t.Errorf("express %+v, want 3 requests (1 running), 1,400 ms, %g GB-s, $%g", x.Express, gbs, usd)
+	}
+	if x.Transitions != 6 || !near(x.TotalUSD, 6*0.000025+usd) {
+		t.Errorf("execution %+v", x)
+	}
+	// A definition that starts no Express child is not looked into.
+	e.Definition = `{}`
+	if x, err := c.Of(ctx, e); err != nil || x.ExpressRequests != 0 {
+		t.Errorf("no EXPRESS in the definition: %+v %v", x.Express, err)
+	}
+}

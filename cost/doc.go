@@ -14,7 +14,14 @@
 // Parallel), states inside Parallel branches and Map iterations included,
 // and +1 for every retry attempt; ExecutionStarted and the execution's end
 // are not steps and count nothing. A redriven execution keeps counting
-// from where it was.
+// from where it was. The states of a Distributed Map's Express children
+// are not transitions of their parent: AWS bills each child as an Express
+// execution (below), and the parent "one state transition for each child
+// workflow execution that the Distributed Map state starts"
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html),
+// which the interpreter counts instead. Whether a STANDARD child's start
+// is also charged on top of its states that page leaves unclear; its
+// states are counted, its start is not.
 //
 // # Prices
 //
@@ -29,6 +36,8 @@
 //     per GB-second, the duration rounded up to 100 ms and the memory
 //     (ExpressMemoryMB, an estimate: AWS measures it) up to a multiple of
 //     64 MB.
+//     Applied to each Express child of a Distributed Map, from the start
+//     and stop times its Map Run keeps (Express).
 //   - Lambda (local functions): LambdaPerRequest per invocation plus
 //     LambdaPerGBSecond per GB-second, the duration rounded up to 1 ms,
 //     at the function's configured memory.

@@ -119,6 +119,9 @@ func serve(ctx context.Context, c *Calculator, region string, p *auth.Principal,
 		}
 		a, err := arn.ParseStates(execArn)
 		if err != nil || a.Type != "execution" {
+			if err == nil && a.Type == "express" && a.Label != "" {
+				return nil, http.StatusBadRequest, "ValidationException", "an Express child of a Distributed Map is billed with its parent execution (expressRequests, expressUSD): ask for the parent's: " + execArn
+			}
 			if err == nil && a.Type == "express" {
 				return nil, http.StatusBadRequest, "ValidationException", "EXPRESS executions are not stored, so what they cost is not measured: " + execArn
 			}

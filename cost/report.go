@@ -29,7 +29,32 @@ type Execution struct {
 	Transitions    int64   `json:"transitions"`
 	TransitionsUSD float64 `json:"transitionsUSD"`
 	Lambda
+	Express
 	TotalUSD float64 `json:"totalUSD"`
+}
+
+// Express is what the Express children of an execution's Distributed
+// Maps (ProcessorConfig ExecutionType EXPRESS) cost: AWS bills each as an
+// Express execution, a request and its duration (rounded up to 100 ms, at
+// ExpressMemoryMB), not by state transitions; their parent pays one
+// transition per child started, which is in its Transitions.
+// ExpressRequests counts the children started (a redrive's new start of a
+// child that did not succeed is one more), ExpressRunning those of them
+// still running, whose request is counted and whose duration is not yet.
+type Express struct {
+	ExpressRequests  int64   `json:"expressRequests"`
+	ExpressBilledMs  int64   `json:"expressBilledMs"`
+	ExpressGBSeconds float64 `json:"expressGBSeconds"`
+	ExpressUSD       float64 `json:"expressUSD"`
+	ExpressRunning   int64   `json:"expressRunning,omitempty"`
+}
+
+func (x *Express) add(o Express) {
+	x.ExpressRequests += o.ExpressRequests
+	x.ExpressBilledMs += o.ExpressBilledMs
+	x.ExpressGBSeconds += o.ExpressGBSeconds
+	x.ExpressUSD += o.ExpressUSD
+	x.ExpressRunning += o.ExpressRunning
 }
 
 // Lambda is what the local Lambda functions an execution called cost:
@@ -63,6 +88,7 @@ type Total struct {
 	Transitions     int64   `json:"transitions"`
 	TransitionsUSD  float64 `json:"transitionsUSD"`
 	Lambda
+	Express
 	TotalUSD float64 `json:"totalUSD"`
 }
 
@@ -71,6 +97,7 @@ func (t *Total) add(e *Execution) {
 	t.Transitions += e.Transitions
 	t.TransitionsUSD += e.TransitionsUSD
 	t.Lambda.add(e.Lambda)
+	t.Express.add(e.Express)
 	t.TotalUSD += e.TotalUSD
 }
 
@@ -109,7 +136,8 @@ type Calculator struct {
 }
 
 // Of computes what e costs. It reads e's history only when its definition
-// can call a Lambda function.
+// can call a Lambda function, and its Map Runs only when it can start
+// Express children.
 func (c *Calculator) Of(ctx context.Context, e *store.Execution) (*Execution, error) {
 	x := &Execution{ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Status: e.Status,
 		StartDate: e.StartedAt, StopDate: e.StoppedAt, Transitions: e.Transitions}
@@ -124,8 +152,61 @@ func (c *Calculator) Of(ctx context.Context, e *store.Execution) (*Execution, er
 		}
 		x.Lambda = l
 	}
-	x.TotalUSD = x.TransitionsUSD + x.LambdaUSD
+	if strings.Contains(e.Definition, "EXPRESS") {
+		ex, err := c.expressChildren(ctx, e.Arn)
+		if err != nil {
+			return nil, err
+		}
+		x.Express = ex
+	}
+	x.TotalUSD = x.TransitionsUSD + x.LambdaUSD + x.ExpressUSD
 	return x, nil
+}
+
+// expressChildren bills the Express children of execArn's Map Runs, from
+// the start and stop times the store keeps of each.
+func (c *Calculator) expressChildren(ctx context.Context, execArn string) (Express, error) {
+	var out Express
+	runs := ""
+	for {
+		page, next, err := c.Store.ListMapRuns(ctx, store.ListMapRunsParams{ExecutionArn: execArn, Limit: 1000, Token: runs})
+		if err != nil {
+			return Express{}, err
+		}
+		for _, r := range page {
+			kids := ""
+			for {
+				ks, more, err := c.Store.ListMapRunExecutions(ctx, store.ListMapRunExecutionsParams{MapRunArn: r.Arn, Limit: 1000, Token: kids})
+				if err != nil {
+					return Express{}, err
+				}
+				for _, k := range ks {
+					if a, err := arn.ParseStates(k.Arn); err != nil || a.Type != "express" {
+						continue // a STANDARD child: its states are its parent's transitions
+					}
+					out.ExpressRequests++
+					if k.StoppedAt.IsZero() {
+						out.ExpressRunning++
+						out.ExpressUSD += c.Prices.ExpressPerRequest
+						continue
+					}
+					d := k.StoppedAt.Sub(k.StartedAt)
+					ms, mb := c.Prices.ExpressBilled(d)
+					out.ExpressBilledMs += ms
+					out.ExpressGBSeconds += gbSeconds(ms, mb)
+					out.ExpressUSD += c.Prices.Express(d)
+				}
+				if more == "" {
+					break
+				}
+				kids = more
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		runs = next
+	}
 }
 
 // lambda measures the Lambda invocations of an execution's history: from

@@ -65,3 +65,36 @@ func TestExpressTaskCredentials(t *testing.T) {
 		})
 	}
 }
+
+// A Task's Credentials on an AWS service integration are the port's to
+// assume (through STS): the engine passes the role on without consulting
+// AssumeRole, which knows only Statecraft's own roles, and without an
+// account.
+func TestServiceIntegrationCredentialsGoToThePort(t *testing.T) {
+	const role = "arn:aws:iam::222222222222:role/aws-side"
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject",
+		"Parameters":{"Bucket":"b","Key":"k"},"Credentials":{"RoleArn.$":"$.role"},"End":true}}}`
+	var assumed atomic.Int32
+	port := taskport.Func(func(_ context.Context, req taskport.Request) (any, error) {
+		return map[string]any{"account": req.Account, "role": req.RoleArn}, nil
+	})
+	st := memstore.New()
+	h := &harness{t: t, st: st, done: make(chan struct{}), eng: New(st, Options{Tasks: port,
+		AssumeRole: func(string, string, string) (string, error) {
+			assumed.Add(1)
+			return "", errors.New("not one of Statecraft's roles")
+		}})}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { _ = h.eng.Run(ctx); close(h.done) }()
+	t.Cleanup(h.stop)
+	rctx, rcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer rcancel()
+	rec := h.eng.RunExpress(rctx, expressMachine(def), "x", input(`{"role":"`+role+`"}`), "")
+	if rec.Status != "SUCCEEDED" || rec.Output != `{"account":"","role":"`+role+`"}` {
+		t.Fatalf("got %s %s", rec.Status, rec.Output)
+	}
+	if assumed.Load() != 0 {
+		t.Errorf("AssumeRole was asked %d times for a service integration's role", assumed.Load())
+	}
+}

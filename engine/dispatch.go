@@ -11,9 +11,23 @@ import (
 	"github.com/statecraft/statecraft/taskport"
 )
 
-// Activity dispatch. A task is handed to a worker by one commit that both
-// claims its row and records ActivityStarted, so it is never handed out
-// without its event nor recorded as started without being handed out.
+// Activity dispatch. A task is claimed by one commit that both claims its
+// row and records ActivityStarted, so it is never recorded as started
+// without being handed out.
+//
+// Delivery is at least once, Step Functions' contract for activity tasks.
+// On a store this node has to itself (SQLite), a task is handed to its
+// poller as soon as the claim's step is built, while the commit runs
+// (claim, handOff): a poller need not wait for an fsync. Until that commit
+// has ended the task stays claimed on this node (e.claiming), so no other
+// poller is handed it, and the worker's answer or heartbeat waits for the
+// commit. If the commit never lands (the process dies first) or fails,
+// the task is still queued: it is handed out again with the same token,
+// and an answer from the first worker records the missing ActivityStarted
+// before its result (startHandedOut). Without a crash or a failed commit
+// each task goes to one worker exactly once (TestDispatchStressExactlyOnce).
+// On a shared store a task is handed out only once its claim has
+// committed: another node may be claiming the same row.
 //
 // Finding the task costs no store read in the common case: the step that
 // queued a task hands it to the longest-waiting poller (one poller, not a
@@ -258,20 +272,89 @@ var (
 // claim hands t to worker: it records ActivityStarted and claims the task
 // in one commit. errBeingClaimed: another poller of this node is at it;
 // errNotClaimed: the task has gone or was claimed elsewhere.
+//
+// On a store of one node (no e.cl) the task is handed to the worker once
+// the claim's step is built, under the execution's lock, while its commit
+// runs (the next group commit on SQLite), not after it. Nothing on this
+// node can claim the task meanwhile: its token stays in e.claiming until
+// the commit has ended, and every claim path (hints, store reads,
+// notifications) goes through startClaim. The execution stays locked until
+// then, and an answer or heartbeat for the token waits for the claim
+// (awaitClaim), so the worker's SendTaskSuccess is applied after
+// ActivityStarted, as the one writer commits them. Should the commit never
+// happen (the process dies first) or fail, the task row is still queued,
+// unclaimed: it is handed out again, with the same token, and whichever
+// worker answers first completes it; the other's answer is refused as
+// for a closed task (TaskTimedOut). That is at-least-once delivery, Step
+// Functions' own contract for activity tasks.
+//
+// On a shared store (e.cl set) the claim commits first: another node may
+// claim the same row, and only the commit tells which node has it.
 func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error {
 	if isExpressArn(t.ExecutionArn) {
 		return e.claimExpress(t, worker)
 	}
-	if !e.startClaim(t.Token) {
+	early := e.handsOutEarly()
+	pc := e.startClaim(t.Token, early)
+	if pc == nil {
 		return errBeingClaimed
 	}
 	// The claim is not the poller's to cancel: once committed the task is
 	// recorded as started, and a poller gone meanwhile hands it back.
-	err := e.apply(context.WithoutCancel(ctx), t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}, &store.TaskClaim{Token: t.Token, WorkerName: worker})
-	e.endClaim(t.Token)
+	cctx := context.WithoutCancel(ctx)
+	arn, token, activityArn := t.ExecutionArn, t.Token, t.ActivityArn
+	ev := interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}
+	c := &store.TaskClaim{Token: token, WorkerName: worker}
+	if !early {
+		err := e.apply(cctx, arn, ev, c)
+		e.endClaim(token, pc)
+		err = e.claimed(activityArn, err)
+		if err == nil {
+			t.Started, t.WorkerName = true, worker
+		}
+		return err
+	}
+	result := make(chan error, 1)
+	go func() {
+		err := e.apply(cctx, arn, ev, c)
+		// Only now may another poller of this node claim the task: the
+		// store says whether it is claimed (committed) or still queued
+		// (failed). endClaim comes before claimed's wake-up, which would
+		// otherwise find the task still being claimed and be lost.
+		e.endClaim(token, pc)
+		if err != nil && pc.wasHanded() && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) {
+			// Not expected on a store of one node, which owns the
+			// execution: worth a line in the log.
+			e.log.Warn("a task handed out was not recorded as started; if still queued it is handed out again", "execution", arn, "token", token, "err", err)
+		}
+		result <- e.claimed(activityArn, err)
+	}()
+	select {
+	case <-pc.handed:
+	case err := <-result:
+		if err != nil {
+			return err
+		}
+	}
+	t.Started, t.WorkerName = true, worker
+	return nil
+}
+
+// handsOutEarly tells whether this node may hand a task out before its
+// claim commits: only on a store it has to itself. A store that can
+// notify other nodes (PostgreSQL) may be shared by engines that are not a
+// store.Cluster's nodes, and only the commit tells whether another node
+// has moved the execution on.
+func (e *Engine) handsOutEarly() bool {
+	_, shared := e.st.(store.Notifier)
+	return e.cl == nil && !shared
+}
+
+// claimed maps the outcome of a claim's step to claim's errors, waking
+// the pollers when the task may still be queued.
+func (e *Engine) claimed(activityArn string, err error) error {
 	switch {
 	case err == nil:
-		t.Started, t.WorkerName = true, worker
 		return nil
 	case errors.Is(err, errNotRunning), errors.Is(err, ErrExecutionDoesNotExist):
 		return errNotClaimed // the execution ended meanwhile: its tasks are closed
@@ -279,31 +362,111 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 		// Claimed elsewhere, closed, or this node's copy was behind. If
 		// it is still queued, pollers that skipped it while it was being
 		// claimed may be asleep: make them look.
-		e.notifyActivity(t.ActivityArn, nil)
+		e.notifyActivity(activityArn, nil)
 		return errNotClaimed
 	default:
-		e.notifyActivity(t.ActivityArn, nil) // still queued: let another poller try
+		e.notifyActivity(activityArn, nil) // still queued: let another poller try
 		return err
 	}
 }
 
-// startClaim marks a task as being claimed by one of this node's pollers;
-// false when another already is.
-func (e *Engine) startClaim(token string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.claiming[token] {
-		return false
-	}
-	e.claiming[token] = true
-	return true
+// pendingClaim is a claim one of this node's pollers is making, from
+// startClaim until its commit has ended (endClaim).
+type pendingClaim struct {
+	done chan struct{} // closed by endClaim
+	// handed, for a claim handed out before its commit, is closed by
+	// handOff once the claim's step is built; nil when the poller waits
+	// for the commit.
+	handed chan struct{}
+	closed bool // handed is closed; under e.mu
 }
 
-// endClaim ends a claim attempt.
-func (e *Engine) endClaim(token string) {
+// wasHanded tells whether the task went to its worker before the commit.
+func (pc *pendingClaim) wasHanded() bool {
+	if pc.handed == nil {
+		return false
+	}
+	select {
+	case <-pc.handed:
+		return true
+	default:
+		return false
+	}
+}
+
+// startClaim marks a task as being claimed by one of this node's pollers;
+// nil when another already is. early: the task may be handed out before
+// the claim commits.
+func (e *Engine) startClaim(token string, early bool) *pendingClaim {
 	e.mu.Lock()
-	delete(e.claiming, token)
+	defer e.mu.Unlock()
+	if e.claiming[token] != nil {
+		return nil
+	}
+	pc := &pendingClaim{done: make(chan struct{})}
+	if early {
+		pc.handed = make(chan struct{})
+	}
+	e.claiming[token] = pc
+	return pc
+}
+
+// endClaim ends a claim attempt, once its commit has ended.
+func (e *Engine) endClaim(token string, pc *pendingClaim) {
+	e.mu.Lock()
+	if e.claiming[token] == pc {
+		delete(e.claiming, token)
+	}
 	e.mu.Unlock()
+	close(pc.done)
+}
+
+// handOff is called by applyOnce, under the execution's lock, when a
+// claim's step is about to be committed: a poller that may have its task
+// before the commit gets it now, if the step was computed from a copy of
+// the execution known to be current. That is a copy this process started
+// (exact) and still keeps: every step of the execution has gone through
+// it, under its lock. A copy replayed from the store may be behind a step
+// an evicted copy is still committing; its claim would then conflict
+// after the task was handed out, so its poller waits for the commit. A
+// step tried again after a conflict calls handOff again; a task handed
+// out the first time stays handed out.
+func (e *Engine) handOff(l *live, c *store.TaskClaim) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !l.exact || l.gone {
+		return
+	}
+	if pc := e.claiming[c.Token]; pc != nil && pc.handed != nil && !pc.closed {
+		pc.closed = true
+		close(pc.handed)
+	}
+}
+
+// awaitClaim waits until a claim of token this node is making has
+// committed (or failed): a worker's answer or heartbeat for a task handed
+// out before its claim committed then comes after ActivityStarted.
+func (e *Engine) awaitClaim(token string) {
+	e.mu.Lock()
+	pc := e.claiming[token]
+	e.mu.Unlock()
+	if pc != nil {
+		<-pc.done
+	}
+}
+
+// awaitClaims waits for the claims being made when it is called: the
+// engine stops with no claim's commit left running on its own.
+func (e *Engine) awaitClaims() {
+	e.mu.Lock()
+	pending := make([]*pendingClaim, 0, len(e.claiming))
+	for _, pc := range e.claiming {
+		pending = append(pending, pc)
+	}
+	e.mu.Unlock()
+	for _, pc := range pending {
+		<-pc.done
+	}
 }
 
 // queueActivity is the port of activities for EXPRESS executions: it puts

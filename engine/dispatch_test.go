@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -152,6 +154,234 @@ func TestDispatchManyPollers(t *testing.T) {
 	for tok, k := range seen {
 		if k != 1 {
 			t.Errorf("task %s handed out %d times", tok, k)
+		}
+	}
+}
+
+// gatedClaims holds the commits of claims until gate is closed; failFor's
+// claims then fail, as commits that never reach the disk.
+type gatedClaims struct {
+	store.Store
+	gate    chan struct{}
+	failFor string
+}
+
+func (s *gatedClaims) CommitStep(ctx context.Context, step store.StepParams) error {
+	if len(step.ClaimTasks) > 0 {
+		<-s.gate
+		if step.ClaimTasks[0].WorkerName == s.failFor {
+			return errors.New("the disk went away")
+		}
+	}
+	return s.Store.CommitStep(ctx, step)
+}
+
+// On a store of its own the engine hands a task to its poller before the
+// claim commits; the worker's answer and heartbeat wait for that commit,
+// so the history is in order. A claim that never commits leaves the task
+// queued: the next poller gets it, same token, and the first worker's
+// answer is still accepted, once.
+func TestHandOutBeforeClaimCommits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		failFor string // the worker whose claim never commits
+		again   bool   // another poller gets the task before w1 answers
+	}{
+		{"claim commits", "", false},
+		{"claim never commits, handed out again", "w1", true},
+		// The answer itself records ActivityStarted, which the lost
+		// claim did not.
+		{"claim never commits, answered first", "w1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &gatedClaims{Store: memstore.New(), gate: make(chan struct{}), failFor: tc.failFor}
+			h := newHarness(t, st)
+			sm := h.machine(activityMachine(`"HeartbeatSeconds":600,`))
+			ctx := context.Background()
+			rec, err := h.eng.StartExecution(ctx, sm, "x", input(`{}`), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The claim's commit is held (or fails), so the poll can only
+			// return before it has committed.
+			task, err := h.eng.GetActivityTask(ctx, actArn, "w1", time.Minute)
+			if err != nil || task == nil || !task.Started || task.WorkerName != "w1" {
+				t.Fatalf("GetActivityTask = %+v, %v", task, err)
+			}
+			var second *store.Task
+			if tc.failFor != "" {
+				close(st.gate)
+			}
+			if tc.again {
+				second, err = h.eng.GetActivityTask(ctx, actArn, "w2", time.Minute)
+				if err != nil || second == nil || second.Token != task.Token {
+					t.Fatalf("the next poller got %+v, %v; want the task again, token %s", second, err, task.Token)
+				}
+			}
+			beat := make(chan error, 1)
+			answered := make(chan error, 1)
+			go func() {
+				beat <- h.eng.SendTaskHeartbeat(ctx, task.Token)
+				answered <- h.eng.SendTaskSuccess(ctx, task.Token, `{"by":"w1"}`)
+			}()
+			if tc.failFor == "" {
+				close(st.gate)
+			}
+			if err := <-beat; err != nil {
+				t.Fatalf("the first worker's heartbeat: %v", err)
+			}
+			if err := <-answered; err != nil {
+				t.Fatalf("the first worker's answer: %v", err)
+			}
+			if second != nil {
+				if err := h.eng.SendTaskSuccess(ctx, second.Token, `{"by":"w2"}`); !errors.Is(err, ErrTaskTimedOut) {
+					t.Fatalf("the second delivery's answer: %v, want %v", err, ErrTaskTimedOut)
+				}
+			}
+			end := h.wait(rec.Arn)
+			if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
+				t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
+			}
+			got := fmt.Sprint(h.types(rec.Arn))
+			want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
+			if got != want {
+				t.Errorf("history %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// jitterStore delays claims' commits, store reads of queued tasks and
+// the answers of starts by random short spells, so that claims handed
+// out before their commit overlap the other ways a poller finds a task.
+type jitterStore struct{ store.Store }
+
+func jitter() { time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond) }
+
+func (s *jitterStore) CommitStep(ctx context.Context, step store.StepParams) error {
+	if len(step.ClaimTasks) > 0 {
+		jitter()
+	}
+	return s.Store.CommitStep(ctx, step)
+}
+
+// StartExecution answers late: a poller reading the store may find the
+// new execution's task before the engine that started it has gone on.
+func (s *jitterStore) StartExecution(ctx context.Context, p store.StartExecutionParams) error {
+	err := s.Store.StartExecution(ctx, p)
+	jitter()
+	return err
+}
+
+func (s *jitterStore) NextTasks(ctx context.Context, p store.NextTasksParams) ([]*store.Task, error) {
+	jitter()
+	return s.Store.NextTasks(ctx, p)
+}
+
+// Every task is handed out exactly once, with no crash, however pollers
+// find it: handed from the step that queued it, from the hints, from the
+// store (tasks queued before a restart, and reads forced while claims are
+// still committing), by pollers whose long polls keep ending and starting
+// again. Run it many times (-count) when touching dispatch.
+func TestDispatchStressExactlyOnce(t *testing.T) {
+	st := &jitterStore{Store: memstore.New()}
+	first := newHarness(t, st)
+	const before, after, pollers = 60, 240, 24
+	sm := first.machine(`{"StartAt":"T1","States":{
+		"T1":{"Type":"Task","Resource":"` + actArn + `","Next":"T2"},
+		"T2":{"Type":"Task","Resource":"` + actArn + `","End":true}}}`)
+	var arns []string
+	for i := range before {
+		rec, err := first.eng.StartExecution(context.Background(), sm, fmt.Sprint("before-", i), input(`{}`), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, rec.Arn)
+	}
+	first.stop() // the next engine has no hint of these
+	h := newHarness(t, st)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range pollers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				// Short polls: pollers keep leaving and coming back.
+				wait := time.Duration(1+rand.IntN(20)) * time.Millisecond
+				task, err := h.eng.GetActivityTask(ctx, actArn, fmt.Sprint("w", w), wait)
+				if err != nil {
+					t.Errorf("poller %d: %v", w, err)
+					return
+				}
+				if task == nil {
+					continue
+				}
+				mu.Lock()
+				seen[task.Token]++
+				mu.Unlock()
+				if rand.IntN(4) == 0 {
+					if err := h.eng.SendTaskHeartbeat(context.Background(), task.Token); err != nil {
+						t.Errorf("heartbeat: %v", err)
+					}
+				}
+				if err := h.eng.SendTaskSuccess(context.Background(), task.Token, `{}`); err != nil {
+					t.Errorf("answer of %s: %v", task.Token, err)
+				}
+			}
+		})
+	}
+	// Store reads forced at random: as if another path had found the
+	// store may hold tasks without a hint.
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			h.eng.notifyActivity(actArn, nil)
+			jitter()
+		}
+	})
+	var started sync.WaitGroup
+	var amu sync.Mutex
+	for s := range 4 {
+		started.Go(func() {
+			for i := s; i < after; i += 4 {
+				rec, err := h.eng.StartExecution(context.Background(), sm, fmt.Sprint("after-", i), input(`{}`), "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				amu.Lock()
+				arns = append(arns, rec.Arn)
+				amu.Unlock()
+			}
+		})
+	}
+	started.Wait()
+	for _, arn := range arns {
+		if rec := h.wait(arn); rec.Status != "SUCCEEDED" {
+			t.Errorf("%s: %s", arn, rec.Status)
+		}
+	}
+	cancel()
+	wg.Wait()
+	if len(seen) != 2*len(arns) {
+		t.Errorf("%d distinct tasks handed out, want %d", len(seen), 2*len(arns))
+	}
+	for tok, k := range seen {
+		if k != 1 {
+			t.Errorf("task %s handed out %d times", tok, k)
+		}
+	}
+	for _, arn := range arns {
+		n := 0
+		for _, typ := range h.types(arn) {
+			if typ == "ActivityStarted" {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d ActivityStarted events, want 2", arn, n)
 		}
 	}
 }

@@ -9,7 +9,10 @@
 // status) is committed in one store transaction before anything is acted
 // on, so a crash at any moment repeats no transition and loses no
 // accepted execution. Tasks are delivered at least once and are
-// identified by their token.
+// identified by their token. On a store the engine has to itself
+// (SQLite), an activity task is handed to its poller while its claim
+// (ActivityStarted) is being committed; a kill before that commit leaves
+// it queued, to be handed out again with the same token (dispatch.go).
 //
 // Executions are event-sourced: the engine keeps recently used executions
 // in memory (Options.MaxLive) and rebuilds any other by replaying its

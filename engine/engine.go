@@ -89,7 +89,9 @@ type Options struct {
 	// AssumeRole decides whether an execution may run a task under the
 	// role its Task state's Credentials name, and answers the account the
 	// task then runs in (auth.Keyring.AssumeRole). Nil fails every task
-	// with Credentials: no role can be assumed.
+	// with Credentials: no role can be assumed. AWS service integrations
+	// (taskport.RoleAssumedByPort) do not ask it: their port assumes the
+	// role through STS.
 	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
@@ -104,12 +106,15 @@ type Engine struct {
 	lru      *list.List
 	machines map[string]*machinePair
 	queues   map[string]*activityQueue // activity ARN -> its pollers and known tasks
-	claiming map[string]bool           // task tokens this node's pollers are claiming
+	claiming map[string]*pendingClaim  // task tokens this node's pollers are claiming, until the claim's commit ends
 	done     map[string][]chan struct{}
 	inflight map[store.Timer]bool
 	invoking map[string]bool // task tokens whose invocation runs in this process
-	express  map[string]*expressRun
-	children map[string]*expressRun // EXPRESS children by their parent's task token
+	// afterEndFails counts the refused tries of each write an ended
+	// execution owes (afterend.go), by execution and Ref.
+	afterEndFails map[string]int
+	express       map[string]*expressRun
+	children      map[string]*expressRun // EXPRESS children by their parent's task token
 
 	wake     chan struct{}
 	sem      chan struct{}
@@ -231,7 +236,7 @@ func New(st store.Store, opts Options) *Engine {
 		lru:      list.New(),
 		machines: map[string]*machinePair{},
 		queues:   map[string]*activityQueue{},
-		claiming: map[string]bool{},
+		claiming: map[string]*pendingClaim{},
 		done:     map[string][]chan struct{}{},
 		inflight: map[store.Timer]bool{},
 		wake:     make(chan struct{}, 1),
@@ -397,7 +402,21 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	x, cmds := mp.live.Start(e.info(rec, input.Value, rec.Seed), now, rec.Seed)
 	l := &live{arn: execArn, x: x, seed: rec.Seed, parent: parentToken, sm: sm.Arn, exact: true}
 	step := e.buildStep(l, nil, cmds)
+	// Kept, and locked, before the commit that makes the execution
+	// visible, until finishStep is done: whoever finds its task in the
+	// store (a poller reading it) then waits for this copy rather than
+	// load one of its own. A copy kept after the commit could be stale:
+	// a poller's copy may have taken steps meanwhile, even ended the
+	// execution and left memory, and the dispatch hands tasks out before
+	// their claim commits only from a copy known to be current (handOff).
+	l.mu.Lock()
+	kept := x.Status == interp.Running && !e.idle(l, cmds) && e.keep(l) == l
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
+		if kept {
+			e.evict(execArn)
+		}
+		l.gone = true
+		l.mu.Unlock()
 		if errors.Is(err, store.ErrAlreadyExists) {
 			if prev, err2 := e.st.GetExecution(ctx, execArn); err2 == nil && prev.Status == "RUNNING" && prev.Input == input.Text {
 				return prev, nil
@@ -409,13 +428,6 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	// Kept before finishStep wakes a poller for its task, and locked
-	// until finishStep is done: the poller's claim then finds this copy
-	// rather than loading one of its own from the store.
-	l.mu.Lock()
-	if x.Status == interp.Running && !e.idle(l, cmds) {
-		e.keep(l)
-	}
 	e.finishStep(l, cmds, step.AddTasks)
 	l.mu.Unlock()
 	return rec, nil
@@ -601,9 +613,10 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 
 // applyOnce applies one event in one committed step. With a claim (a
 // TaskStarted for a poller) the same commit claims the task, so a task is
-// never handed out without its ActivityStarted, nor recorded as started
-// without being handed out; the claim fails with ErrConflict when another
-// poller has the task.
+// never recorded as started without being handed out; the claim fails
+// with ErrConflict when another poller has the task. handOff, just before
+// the commit, lets a poller on a store of one node have the task while
+// the commit runs (see claim); the execution stays locked until it ends.
 func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
@@ -625,6 +638,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
 				return errIgnored // closed, or claimed: nothing to retry
 			}
+			e.handOff(l, claim)
 			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {
 				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
@@ -647,6 +661,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	step.Fence = fence
 	if claim != nil {
 		step.ClaimTasks = []store.TaskClaim{*claim}
+		e.handOff(l, claim)
 	}
 	if err := e.st.CommitStep(ctx, step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.
@@ -750,6 +765,10 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 			}
 		case interp.StartTimer:
 			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState, Due: c.Due})
+		case interp.WriteAfterEnd:
+			// The end's Final keeps this timer: it is the durable record
+			// of the write the end owes (afterend.go).
+			sp.AddTimers = append(sp.AddTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerAfterEnd, Due: now})
 		case interp.Cancel:
 			sp.DeleteTimers = append(sp.DeleteTimers, store.Timer{ExecutionArn: l.arn, Ref: c.Ref, Kind: store.TimerState})
 			sp.DeleteTimers = append(sp.DeleteTimers, l.taskTimers(c.Ref)...)
@@ -805,7 +824,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 			if c.Task.TimeoutSeconds > 0 || c.Task.HeartbeatSeconds > 0 {
 				timers = true
 			}
-		case interp.StartTimer:
+		case interp.StartTimer, interp.WriteAfterEnd:
 			timers = true
 		}
 	}

@@ -463,9 +463,16 @@ func (r *expressRun) childEnded(ref int64, child *store.Execution) {
 
 // expressChild starts the EXPRESS child of a startExecution task, once per
 // task: a STANDARD parent asking again (its watchdog) finds the same child
-// while this process runs it or reports its end.
+// while this process runs it or reports its end. Without a token (a
+// TestState's start) the child is on its own.
 func (e *Engine) expressChild(t *Target, nt *nestedTask, token string) *store.Execution {
 	sm, o := runs(t.Machine, []StartOption{Through(t)})
+	if token == "" {
+		// No parent asks again, nor waits for the end.
+		r := e.newExpress(sm, o, nt.name, nt.input, "", "")
+		r.start(sm, nt.input)
+		return r.snapshot()
+	}
 	e.mu.Lock()
 	r, ok := e.children[token]
 	if !ok {

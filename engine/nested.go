@@ -74,7 +74,13 @@ func parseNestedTask(resource string, parameters any, token string) (*nestedTask
 		nt.input = &Input{Text: jsonv.String(in), Value: in}
 	}
 	nt.name, _ = params.Value("Name").(string)
-	if nt.name == "" {
+	switch {
+	case nt.name != "":
+	case token == "":
+		// A start no task waits on (TestState's) is never repeated: a
+		// random UUID, as StartExecution names an unnamed execution.
+		nt.name = newExpressID()
+	default:
 		// Deterministic, so that starting again after a crash finds the
 		// same child instead of starting a second one.
 		sum := sha256.Sum256([]byte(token))
@@ -141,13 +147,16 @@ func (e *Engine) nested(ctx context.Context, t store.Timer) {
 
 // startNested is the port of nested executions: it starts the child (once:
 // asking again finds the same child) and answers with what the pattern
-// returns, the child's ARN at once or its result once it has one.
+// returns, the child's ARN at once or its result once it has one. The
+// child is started in req.ExecutionArn's account and region (or in
+// req.Account, the role's), and req.Token, the parent's task, is its
+// parent link; without a token (TestState's call) it has no parent.
 func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, error) {
 	nt, err := parseNestedTask(req.Resource, req.Input, req.Token)
 	if err != nil {
 		return nil, taskport.Fail("States.Runtime", "Invalid parameters for states:startExecution: "+err.Error())
 	}
-	child, err := e.startChild(ctx, nt, req.Token, req.Account)
+	child, err := e.startChild(ctx, nt, req.ExecutionArn, req.Token, req.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +171,21 @@ func (e *Engine) startNested(ctx context.Context, req taskport.Request) (any, er
 	return nil, errPending
 }
 
-// startChild starts the child in the parent's account, or in account, the
-// one of the role of the task's Credentials: the state machine must be
-// there, and the child execution then belongs to that account.
-func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token, account string) (*store.Execution, error) {
-	if parent, ok := TokenExecution(token); ok {
-		switch {
-		case account == "" && foreignResource(nt.smArn, parent):
-			return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
-		case account != "" && foreignTo(nt.smArn, parent, account):
-			return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("The role of the task's Credentials (account %s) is not authorized to perform: states:StartExecution on resource: %s (another account or region)", account, nt.smArn))
-		}
+// startChild starts the child in the account of parent (the ARN of the
+// execution whose task starts it), or in account, the one of the role of
+// the task's Credentials: the state machine must be there, and the child
+// execution then belongs to that account. token is the parent's task,
+// which the child reports to; "" starts a child with no parent.
+func (e *Engine) startChild(ctx context.Context, nt *nestedTask, parent, token, account string) (*store.Execution, error) {
+	switch {
+	case parent == "":
+		// Every caller names its execution: refuse rather than start a
+		// child in whatever account its ARN names.
+		return nil, taskport.Fail("States.Runtime", "A nested execution was asked for with no execution to start it in.")
+	case account == "" && foreignResource(nt.smArn, parent):
+		return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("Execution %s is not authorized to perform: states:StartExecution on resource: %s (another account or region)", parent, nt.smArn))
+	case account != "" && foreignTo(nt.smArn, parent, account):
+		return nil, taskport.Fail("StepFunctions.AccessDeniedException", fmt.Sprintf("The role of the task's Credentials (account %s) is not authorized to perform: states:StartExecution on resource: %s (another account or region)", account, nt.smArn))
 	}
 	// A version or an alias ARN starts the child as StartExecution would.
 	t, err := Resolve(ctx, e.st, nt.smArn)
@@ -189,7 +202,7 @@ func (e *Engine) startChild(ctx context.Context, nt *nestedTask, token, account 
 	child, err := e.startExecution(ctx, sm, nt.name, nt.input, "", token, Through(t))
 	if errors.Is(err, ErrExecutionAlreadyExists) {
 		prev, gerr := e.st.GetExecution(ctx, arn.Execution(sm.Arn, nt.name))
-		if gerr == nil && prev.ParentToken == token {
+		if gerr == nil && token != "" && prev.ParentToken == token {
 			return prev, nil // ours, started before a crash
 		}
 		return nil, taskport.Fail("StepFunctions.ExecutionAlreadyExistsException", fmt.Sprintf("Execution Already Exists: '%s'", arn.Execution(sm.Arn, nt.name)))

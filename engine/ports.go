@@ -138,7 +138,7 @@ func (e *Engine) runTask(ctx context.Context, kind resourceKind, req taskport.Re
 	if kind == kindItems {
 		return e.readItems(ctx, req), false
 	}
-	if req.RoleArn != "" {
+	if req.RoleArn != "" && !taskport.RoleAssumedByPort(req.Resource) {
 		acct, fail := e.roleAccount(req, machineRole)
 		if fail != nil {
 			return *fail, false
@@ -207,7 +207,13 @@ func (e *Engine) readItems(ctx context.Context, req taskport.Request) interp.Eve
 	if e.opts.Items == nil {
 		return interp.Event{Kind: interp.TaskFailed, Error: name, Cause: NoItemStore}
 	}
-	out, err := e.opts.Items.Invoke(ctx, req)
+	return itemsEvent(ctx, e.opts.Items, req, name)
+}
+
+// itemsEvent runs an item read or results export through p; name is the
+// error of a failure p does not name.
+func itemsEvent(ctx context.Context, p taskport.Port, req taskport.Request, name string) interp.Event {
+	out, err := p.Invoke(ctx, req)
 	var f *taskport.Failure
 	switch {
 	case err == nil:

@@ -115,8 +115,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// drain waits for timer firings under way.
+// drain waits for timer firings under way, and for the commits of claims
+// whose tasks were handed out before them.
 func (e *Engine) drain() {
+	e.awaitClaims()
 	for i := 0; i < cap(e.sem); i++ {
 		e.sem <- struct{}{}
 	}
@@ -139,6 +141,9 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) {
 		return
 	case store.TimerInvoke:
 		e.invoke(ctx, t)
+		return
+	case store.TimerAfterEnd:
+		e.afterEnd(ctx, t)
 		return
 	}
 	ev := interp.Event{Kind: interp.TimerFired, Ref: t.Ref}

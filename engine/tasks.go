@@ -21,6 +21,9 @@ func (e *Engine) release(t *store.Task) {
 		e.releaseExpress(t)
 		return
 	}
+	// A task handed out before its claim committed: once the commit has
+	// ended, the pollers woken below can claim the task again.
+	e.awaitClaim(t.Token)
 	for range 16 {
 		err := e.releaseOnce(t)
 		if err == nil {
@@ -85,13 +88,19 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 		}
 		return r.answer(ref, ev)
 	}
-	arn, ref, ok := e.liveToken(token)
-	if !ok {
+	e.awaitClaim(token)
+	arn, ref, exact, ok := e.liveToken(token)
+	if !ok || (!exact && e.handsOutEarly()) {
 		t, err := e.openTask(ctx, token)
 		if err != nil {
 			return err
 		}
 		arn, ref = t.ExecutionArn, t.Ref
+		if t.ActivityArn != "" && !t.Started {
+			if err := e.startHandedOut(ctx, t); err != nil {
+				return err
+			}
+		}
 	}
 	ev.Ref = ref
 	err := e.apply(ctx, arn, ev, nil)
@@ -107,19 +116,48 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 // is still open is then the execution's to say: it waits for a task
 // exactly as long as the task's row exists (the step that ends the one
 // closes the other), and ignores an answer for one it no longer waits for,
-// which complete reports as the store's missing row would be.
-func (e *Engine) liveToken(token string) (string, int64, bool) {
-	arn, ref, ok := parseToken(token)
+// which complete reports as the store's missing row would be. exact: the
+// copy is one this process started and has made every step through (see
+// handOff).
+func (e *Engine) liveToken(token string) (arn string, ref int64, exact, ok bool) {
+	arn, ref, ok = parseToken(token)
 	if !ok {
-		return "", 0, false
+		return "", 0, false, false
 	}
 	e.mu.Lock()
 	l, ok := e.live[arn]
+	if ok {
+		exact = l.exact
+	}
 	e.mu.Unlock()
 	if !ok || TaskToken(arn, ref, l.seed) != token {
-		return "", 0, false
+		return "", 0, false, false
 	}
-	return arn, ref, true
+	return arn, ref, exact, true
+}
+
+// startHandedOut records ActivityStarted for an activity task a worker
+// answers though the store has it unclaimed: it was handed out before its
+// claim committed, and the claim was lost (the server died first, or the
+// commit failed). The answer then follows ActivityStarted in the history,
+// as after any other delivery. The worker's name went with the lost
+// claim: the event has none. A poller claiming the task meanwhile is
+// serialised with this step by the execution's lock; whichever comes
+// second finds the task started and records nothing.
+//
+// On a store of one node a live copy the process started itself (exact)
+// has recorded every claim it handed out (a claim whose commit failed
+// drops the copy), so only answers reaching other copies read the row.
+func (e *Engine) startHandedOut(ctx context.Context, t *store.Task) error {
+	err := e.apply(ctx, t.ExecutionArn, interp.Event{Kind: interp.TaskStarted, Ref: t.Ref}, &store.TaskClaim{Token: t.Token})
+	switch {
+	case err == nil, errors.Is(err, errIgnored), errors.Is(err, errNotRunning), errors.Is(err, store.ErrConflict):
+		// Recorded, or started or closed meanwhile: the answer's own
+		// step says what it finds.
+		return nil
+	default:
+		return err
+	}
 }
 
 // SendTaskSuccess completes a task with its output (JSON text).
@@ -144,6 +182,7 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 		}
 		return r.beat(ref)
 	}
+	e.awaitClaim(token)
 	t, err := e.openTask(ctx, token)
 	if err != nil {
 		return err

@@ -17,9 +17,10 @@ import (
 // region, except that nothing waits and nothing is kept. A Task state's
 // resource is called once, through the port that runs the resources the
 // engine does not run itself, within the state's TimeoutSeconds and the
-// test's TestStateMaxDuration; the engine's own resources (activities,
-// callbacks, nested executions) are not run: the API refuses them, or a
-// mock answers for them.
+// test's TestStateMaxDuration. Of the engine's own resources, only a
+// request-response states:startExecution runs, as on AWS: it starts a real
+// execution. Those that wait (activities, callbacks, .sync) are not run:
+// the API refuses them, or a mock answers for them.
 
 // TestStateMaxDuration is how long AWS lets a TestState call run; a test
 // that runs longer fails with States.Timeout.
@@ -42,7 +43,19 @@ type StateTest struct {
 	// the state's error (see interp.TestOptions).
 	RetryCount int64
 	// Mock, when set, is the task's outcome: the resource is not called.
+	// For a Map or Parallel state it is its children's outcome: they do
+	// not run.
 	Mock *TaskMock
+	// MapFailures, when HasMapFailures, is how many iterations of a
+	// mocked Map failed (TestState's mapIterationFailureCount).
+	MapFailures    int64
+	HasMapFailures bool
+	// Items, when set, answers a mocked Distributed Map's ItemReader
+	// (TestState's mapItemReaderData): the engine's object store is never
+	// read for a test. Without it, such a read fails.
+	Items taskport.Port
+	// Context, when set, is the tested state's context object ($$).
+	Context *jsonv.Object
 	// Trace, when set, receives the HTTP exchange of an HTTP task.
 	Trace *taskport.HTTPTrace
 }
@@ -53,6 +66,8 @@ type TaskMock struct {
 	Result       any
 	Failed       bool
 	Error, Cause string
+	// HasCause is false when the mock gave no cause.
+	HasCause bool
 }
 
 // TestResult is how a tested state ended, with its values as JSON text.
@@ -72,7 +87,11 @@ type TestInspection struct {
 	Input, AfterInputPath, AfterParameters, AfterArguments *string
 	Result, AfterResultSelector, AfterResultPath           *string
 	Variables                                              *string
-	RetryIndex, CatchIndex                                 *int
+	// A mocked Map state's stages and limits (interp.Inspection).
+	AfterItemsPath, AfterItemSelector, AfterItemBatcher *string
+	MaxConcurrency, ToleratedFailureCount               *int64
+	ToleratedFailurePercentage                          *float64
+	RetryIndex, CatchIndex                              *int
 	// RetryBackoff is set when the status is RETRIABLE.
 	RetryBackoff *time.Duration
 }
@@ -90,14 +109,20 @@ func (e *Engine) TestState(ctx context.Context, t *StateTest) (*TestResult, erro
 	testCtx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
 	m := interp.New(t.Machine, interp.Options{})
-	test, cmds := m.TestState(t.State, interp.TestOptions{Info: info, Variables: t.Variables, RetryCount: t.RetryCount, Seed: randomSeed()}, e.now())
+	opts := interp.TestOptions{Info: info, Variables: t.Variables, RetryCount: t.RetryCount, Seed: randomSeed(), Context: t.Context}
+	if mock := t.Mock; mock != nil && (t.State.Type == asl.TypeMap || t.State.Type == asl.TypeParallel) {
+		opts.Children = &interp.ChildrenMock{Result: mock.Result, Failed: mock.Failed, Error: mock.Error, Cause: mock.Cause, HasCause: mock.HasCause,
+			FailedIterations: t.MapFailures, HasFailedIterations: t.HasMapFailures}
+	}
+	test, cmds := m.TestState(t.State, opts, e.now())
 	for !test.Done() {
 		c := nextCommand(cmds)
 		var ev interp.Event
 		switch {
 		case c == nil:
 			// Only a state nested in the tested one waits for anything
-			// else, and the API tests no state with nested ones.
+			// else, and nested states do not run in a test: the API tests
+			// a Map or Parallel state only with a mock for its children.
 			ev = interp.Event{Kind: interp.Stop, Error: interp.ErrRuntime, Cause: "The tested state waits for something a test cannot give."}
 		case c.Kind == interp.StartTimer:
 			// A tested state does not wait.
@@ -132,6 +157,12 @@ func nextCommand(cmds []interp.Command) *interp.Command {
 // testTask runs a tested Task state's task, or answers it with the mock,
 // and returns the event that ends it.
 func (e *Engine) testTask(ctx context.Context, c *interp.Command, info interp.Info, t *StateTest) interp.Event {
+	if c.Task.Resource == interp.ItemReaderResource {
+		if t.Items == nil {
+			return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrItemReaderFailed, Cause: "A tested Map reads its items from stateConfiguration.mapItemReaderData, and none was given."}
+		}
+		return itemsEvent(ctx, t.Items, taskport.Request{Resource: c.Task.Resource, Input: c.Task.Input, StateName: c.Task.StateName}, interp.ErrItemReaderFailed)
+	}
 	if mock := t.Mock; mock != nil {
 		if mock.Failed {
 			return failedEvent(&taskport.Failure{Name: mock.Error, Cause: mock.Cause})
@@ -146,9 +177,25 @@ func (e *Engine) testTask(ctx context.Context, c *interp.Command, info interp.In
 		ExecutionArn: info.ExecutionArn, StateName: task.StateName, Attempt: task.Attempt,
 		Trace: t.Trace, RoleArn: task.RoleArn,
 	}
-	// Whatever the resource, it is a call that answers: the engine's own
-	// kinds wait for others.
-	ev, _ := e.runTask(ctx, kindOther, req, t.RoleArn)
+	kind := kindOther
+	if taskKind(task.Resource, info.ExecutionArn) == kindNested && pattern(task.Resource) == "" {
+		// Started as an execution's request-response task starts it, in
+		// the caller's account (info's ARN is there), through the same
+		// port, so its errors are an execution's. But with no token: the
+		// tested state is no execution, so the child has no parent, as on
+		// AWS. All it knows of its starter is what its Input passes: an
+		// AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID taken from
+		// $$.Execution.Id names the test's made-up execution. (What AWS's
+		// console makes of such a child is not documented.)
+		kind = kindNested
+	}
+	// Any other resource is a call that answers: the engine's own kinds
+	// that wait for others never run here.
+	ev, pending := e.runTask(ctx, kind, req, t.RoleArn)
+	if pending {
+		// Only a pattern that waits pends, and none reaches here.
+		return interp.Event{Kind: interp.TaskFailed, Error: interp.ErrRuntime, Cause: "The tested task waits for an outcome a test cannot wait for."}
+	}
 	return ev
 }
 
@@ -181,6 +228,19 @@ func testResult(test *interp.StateTest) *TestResult {
 	}
 	if in.Variables != nil {
 		out.Inspect.Variables = jsonText(in.Variables)
+	}
+	out.Inspect.AfterItemsPath, out.Inspect.AfterItemSelector, out.Inspect.AfterItemBatcher = d(in.AfterItemsPath), d(in.AfterItemSelector), d(in.AfterItemBatcher)
+	if v := in.MaxConcurrency; v.Set {
+		n, _ := jsonv.Integer(v.Value)
+		out.Inspect.MaxConcurrency = &n
+	}
+	if v := in.ToleratedFailureCount; v.Set {
+		n, _ := jsonv.Integer(v.Value)
+		out.Inspect.ToleratedFailureCount = &n
+	}
+	if v := in.ToleratedFailurePercentage; v.Set {
+		p, _ := jsonv.Number(v.Value)
+		out.Inspect.ToleratedFailurePercentage = &p
 	}
 	if in.RetryIndex >= 0 {
 		out.Inspect.RetryIndex = &in.RetryIndex

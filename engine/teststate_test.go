@@ -3,12 +3,14 @@ package engine
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/statecraft/statecraft/asl"
 	"github.com/statecraft/statecraft/jsonv"
+	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/memstore"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -64,7 +66,7 @@ func TestTestState(t *testing.T) {
 			tasks:  taskport.Func(func(context.Context, taskport.Request) (any, error) { return nil, taskport.ErrNotSupported }),
 			status: "FAILED", err: taskport.ErrorNotSupported},
 		{name: "no port", def: `{"Type":"Task",` + lambda + `,"End":true}`, status: "FAILED", err: taskport.ErrorNotSupported},
-		{name: "a nested execution is not started", def: `{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"End":true}`,
+		{name: "a .sync nested execution is not started", def: `{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"},"End":true}`,
 			tasks:  taskport.Func(func(context.Context, taskport.Request) (any, error) { return nil, taskport.ErrNotSupported }),
 			status: "FAILED", err: taskport.ErrorNotSupported},
 		{name: "another account's function", def: `{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:999999999999:function:f","End":true}`,
@@ -142,5 +144,152 @@ func TestTestStateCancelled(t *testing.T) {
 	}), `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}`, nil, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A tested request-response states:startExecution starts the execution,
+// through the port an execution's task uses: its result and its errors
+// are an execution's, and the child has no parent.
+func TestTestStateStartsExecution(t *testing.T) {
+	const childDef = `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`
+	task := func(params string) string {
+		return `{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":` + params + `,
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true}`
+	}
+	cases := []struct {
+		name   string
+		def    string
+		status string
+		err    string
+		cause  string // a part of it
+		child  string // the started child's name, "*" for any
+		output string // the child's
+	}{
+		{name: "named", def: task(`{"StateMachineArn":"` + childArn + `","Name":"named","Input":{"n.$":"$.in"}}`),
+			status: "SUCCEEDED", child: "named", output: `{"doubled":2}`},
+		{name: "unnamed, input as text", def: task(`{"StateMachineArn":"` + childArn + `","Input":"{\"n\":4}"}`),
+			status: "SUCCEEDED", child: "*", output: `{"doubled":8}`},
+		{name: "JSONata Arguments", def: `{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::states:startExecution",
+			"Arguments":{"StateMachineArn":"` + childArn + `","Name":"jsonata","Input":{"n":"{% $states.input.in + 2 %}"}},"End":true}`,
+			status: "SUCCEEDED", child: "jsonata", output: `{"doubled":6}`},
+		{name: "no such machine, caught", def: task(`{"StateMachineArn":"` + childArn + `-missing"}`),
+			status: "CAUGHT_ERROR", err: "StepFunctions.StateMachineDoesNotExistException", cause: "State Machine Does Not Exist"},
+		{name: "no such machine", def: `{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + childArn + `-missing"},"End":true}`,
+			status: "FAILED", err: "StepFunctions.StateMachineDoesNotExistException", cause: childArn + "-missing"},
+		{name: "another account's machine", def: task(`{"StateMachineArn":"arn:aws:states:us-east-1:999999999999:stateMachine:child"}`),
+			status: "CAUGHT_ERROR", err: "StepFunctions.AccessDeniedException", cause: "another account or region"},
+		{name: "another region's machine", def: task(`{"StateMachineArn":"arn:aws:states:eu-west-1:123456789012:stateMachine:child"}`),
+			status: "CAUGHT_ERROR", err: "StepFunctions.AccessDeniedException", cause: "another account or region"},
+		// States.ALL does not catch States.Runtime.
+		{name: "no StateMachineArn", def: task(`{"Input":{}}`),
+			status: "FAILED", err: "States.Runtime", cause: "no StateMachineArn"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, memstore.New())
+			h.child(childDef)
+			res := h.testState(c.def)
+			str := func(p *string) string {
+				if p == nil {
+					return ""
+				}
+				return *p
+			}
+			if res.Status != c.status || str(res.Error) != c.err || !strings.Contains(str(res.Cause), c.cause) {
+				t.Fatalf("status %s, error %q %q, output %s", res.Status, str(res.Error), str(res.Cause), str(res.Output))
+			}
+			kids, _, err := h.st.ListExecutions(context.Background(), store.ListExecutionsParams{StateMachineArn: childArn, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.child == "" {
+				if len(kids) != 0 {
+					t.Fatalf("started %d executions", len(kids))
+				}
+				return
+			}
+			if len(kids) != 1 || c.child != "*" && kids[0].Name != c.child {
+				t.Fatalf("started %+v, want one named %s", kids, c.child)
+			}
+			kid := h.wait(kids[0].Arn)
+			out, err := jsonv.ParseString(*res.Output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := out.(*jsonv.Object)
+			if o.Value("ExecutionArn") != kid.Arn || o.Value("StartDate") != kid.StartedAt.UnixMilli() || len(o.Keys()) != 2 {
+				t.Errorf("output %s, child %s started %v", *res.Output, kid.Arn, kid.StartedAt)
+			}
+			if kid.Status != "SUCCEEDED" || kid.Output != c.output || kid.ParentToken != "" {
+				t.Errorf("child %s %s %q, parent %q", kid.Status, kid.Error, kid.Output, kid.ParentToken)
+			}
+			if c.child == "*" && !uuidName.MatchString(kid.Name) {
+				t.Errorf("child's name %q, want a UUID", kid.Name)
+			}
+		})
+	}
+}
+
+var uuidName = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// testState tests a state defined alone on h's engine, as the API does.
+func (h *harness) testState(def string) *TestResult {
+	h.t.Helper()
+	if probs := asl.ValidateState([]byte(def), asl.ValidateOptions{}); len(probs) > 0 {
+		h.t.Fatal(probs)
+	}
+	sm, err := asl.ParseState([]byte(def), "StateName")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res, err := h.eng.TestState(context.Background(), &StateTest{
+		Machine: sm, State: sm.Start, Region: "us-east-1", Account: "123456789012",
+		RoleArn: "arn:aws:iam::123456789012:role/r", Input: jsonv.ObjectOf("in", int64(1)),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res
+}
+
+// Starting twice under one name is StartExecution's: the same input while
+// the first runs answers the first, another input is
+// ExecutionAlreadyExists. Unnamed starts are two executions; an EXPRESS
+// child runs on its own, with no parent to report to.
+func TestTestStateStartsExecutionTwice(t *testing.T) {
+	h := newHarness(t, memstore.New())
+	// Waits long enough that the second test finds the first running.
+	h.child(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	start := func(params string) *TestResult {
+		return h.testState(`{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":` + params + `,"End":true}`)
+	}
+	first := start(`{"StateMachineArn":"` + childArn + `","Name":"once","Input":{"a":1}}`)
+	again := start(`{"StateMachineArn":"` + childArn + `","Name":"once","Input":{"a":1}}`)
+	if first.Status != "SUCCEEDED" || again.Status != "SUCCEEDED" || *first.Output != *again.Output {
+		t.Fatalf("first %+v, again %+v", first, again)
+	}
+	other := start(`{"StateMachineArn":"` + childArn + `","Name":"once","Input":{"a":2}}`)
+	if other.Status != "FAILED" || *other.Error != "StepFunctions.ExecutionAlreadyExistsException" || !strings.Contains(*other.Cause, ":execution:child:once") {
+		t.Fatalf("another input: %+v", other)
+	}
+	start(`{"StateMachineArn":"` + childArn + `"}`)
+	start(`{"StateMachineArn":"` + childArn + `"}`)
+	kids, _, err := h.st.ListExecutions(context.Background(), store.ListExecutionsParams{StateMachineArn: childArn, Limit: 10})
+	if err != nil || len(kids) != 3 {
+		t.Fatalf("%d executions, %v", len(kids), err)
+	}
+
+	if err := h.st.CreateStateMachine(context.Background(), expressMachine(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	res := start(`{"StateMachineArn":"` + expressSmArn + `","Name":"fast-child"}`)
+	if res.Status != "SUCCEEDED" || !strings.Contains(*res.Output, ":express:fast:fast-child:") {
+		t.Fatalf("EXPRESS child: %+v %s", res, *res.Output)
+	}
+	h.eng.mu.Lock()
+	n := len(h.eng.children)
+	h.eng.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d EXPRESS children kept for a parent", n)
 	}
 }

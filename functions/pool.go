@@ -586,7 +586,7 @@ func (p *process) start() error {
 	setProcessGroup(cmd)
 	p.cmd = cmd
 	p.startedAt = time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := startProcess(cmd); err != nil {
 		return err
 	}
 	h.procs.Add(1)

@@ -118,9 +118,9 @@ func (p *Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	if !ok {
 		return nil, taskport.Fail("States.Runtime", fmt.Sprintf("The parameters of %s must be a JSON object, got %s.", req.Resource, jsonv.TypeName(req.Input)))
 	}
-	client, err := p.client(ctx, svc)
+	client, err := p.client(ctx, svc, req)
 	if err != nil {
-		return nil, taskport.Fail("States.TaskFailed", err.Error())
+		return nil, configFailure(ctx, err)
 	}
 	switch svc {
 	case "sqs":
@@ -133,7 +133,34 @@ func (p *Port) Invoke(ctx context.Context, req taskport.Request) (any, error) {
 	return dynamo(ctx, client.(*dynamodb.Client), action, params)
 }
 
-func (p *Port) client(ctx context.Context, svc string) (any, error) {
+// configFailure is the task's failure when no configuration could be
+// made for the call: the role of the task's Credentials could not be
+// assumed (worded as the host words a Statecraft role it cannot assume,
+// States.TaskFailed, so Retry and Catch see the same failure), or the
+// settings make none (a credentials variable they name is unset).
+func configFailure(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the host times the task out or drops it
+	}
+	var role *awsconf.AssumeRoleError
+	if errors.As(err, &role) {
+		return taskport.Fail("States.TaskFailed", "Step Functions could not assume the role of the task's Credentials: "+role.Error())
+	}
+	return taskport.Fail("States.TaskFailed", err.Error())
+}
+
+// client is the service's client: one kept per service with the
+// settings' credentials, or, under a task's Credentials, one for this
+// call with the role's temporary credentials (awsconf keeps those, not
+// the client).
+func (p *Port) client(ctx context.Context, svc string, req taskport.Request) (any, error) {
+	if req.RoleArn != "" {
+		cfg, err := p.Configs.ForRole(ctx, svc, req.RoleArn, req.ExecutionArn)
+		if err != nil {
+			return nil, err
+		}
+		return p.newClient(cfg, svc), nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.clients[svc]; ok {
@@ -143,22 +170,24 @@ func (p *Port) client(ctx context.Context, svc string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c any
-	switch svc {
-	case "sqs":
-		c = sqs.NewFromConfig(cfg, p.Configs.Settings(svc).SQSOptions)
-	case "sns":
-		c = sns.NewFromConfig(cfg)
-	case "events":
-		c = eventbridge.NewFromConfig(cfg)
-	case "dynamodb":
-		c = dynamodb.NewFromConfig(cfg)
-	}
+	c := p.newClient(cfg, svc)
 	if p.clients == nil {
 		p.clients = map[string]any{}
 	}
 	p.clients[svc] = c
 	return c, nil
+}
+
+func (p *Port) newClient(cfg aws.Config, svc string) any {
+	switch svc {
+	case "sqs":
+		return sqs.NewFromConfig(cfg, p.Configs.Settings(svc).SQSOptions)
+	case "sns":
+		return sns.NewFromConfig(cfg)
+	case "events":
+		return eventbridge.NewFromConfig(cfg)
+	}
+	return dynamodb.NewFromConfig(cfg)
 }
 
 // decode fills in, an SDK input struct, from params: the API's field

@@ -35,7 +35,6 @@ var (
 // same measure as the 256 KiB payload limit. An item that alone exceeds
 // the limit cannot be split and goes alone in its batch.
 func (x *Execution) batches(f *frame, arr []any) ([]any, []int, bool) {
-	st := f.state
 	maxItems, maxBytes, ok := x.batchLimits(f)
 	if !ok {
 		return nil, nil, false
@@ -65,23 +64,10 @@ func (x *Execution) batches(f *frame, arr []any) ([]any, []int, bool) {
 		cur, size = nil, base
 	}
 	for i, item := range arr {
-		switch {
-		case st.JSONata != nil && st.JSONata.ItemSelector != nil:
-			v, err := x.ataItem(f, i, item)
-			if err != nil {
-				x.raise(f, err)
-				return nil, nil, false
-			}
-			item = v
-		case st.JSONata == nil && st.ItemSelector != nil:
-			sc := x.scope(f, f.taskInput)
-			x.scItem = jsonv.ObjectOf("Index", int64(i), "Value", item)
-			v, err := st.ItemSelector.Eval(sc)
-			if err != nil {
-				x.raise(f, x.evalErr(f, err, f.taskInput))
-				return nil, nil, false
-			}
-			item = v
+		item, err := x.selectItem(f, i, item)
+		if err != nil {
+			x.raise(f, err)
+			return nil, nil, false
 		}
 		add := jsonv.Size(item, 0)
 		if len(cur) > 0 {
@@ -199,4 +185,22 @@ func (x *Execution) batchInput(f *frame) (any, bool, bool) {
 // batching reports whether a Map state's children take batches.
 func batching(st *asl.State) bool {
 	return st.Type == asl.TypeMap && st.Distributed && st.ItemBatcher != nil
+}
+
+// selectItem applies f's ItemSelector, if any, to item i of its Map.
+func (x *Execution) selectItem(f *frame, i int, item any) (any, *stateError) {
+	st := f.state
+	switch {
+	case st.JSONata != nil && st.JSONata.ItemSelector != nil:
+		return x.ataItem(f, i, item)
+	case st.JSONata == nil && st.ItemSelector != nil:
+		sc := x.scope(f, f.taskInput)
+		x.scItem = jsonv.ObjectOf("Index", int64(i), "Value", item)
+		v, err := st.ItemSelector.Eval(sc)
+		if err != nil {
+			return nil, x.evalErr(f, err, f.taskInput)
+		}
+		return v, nil
+	}
+	return item, nil
 }

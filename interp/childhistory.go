@@ -67,7 +67,7 @@ func (x *Execution) watchStarted(f *frame, c *frame) {
 	c.last = 0
 	x.watch.state = f.state.Name
 	// Its first state's event points at 0, as an execution's does.
-	x.emit(c, 0, "ExecutionStarted", &Details{Input: ptr(jsonv.String(c.dist.itemIn)), RoleArn: x.Info.RoleArn})
+	x.emit(c, 0, "ExecutionStarted", &Details{Input: ptr(jsonv.String(c.dist.itemIn)), More: &MoreDetails{RoleArn: x.Info.RoleArn}})
 }
 
 // watchEnded records how watched child c ended.

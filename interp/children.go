@@ -17,6 +17,12 @@ func (x *Execution) startParallel(f *frame) bool {
 		f.fanout = &fanout{}
 	}
 	f.last = x.emit(f, f.last, "ParallelStateStarted", nil)
+	if m := x.mockedChildren(f); m != nil {
+		// AWS reports no afterInputPath for a Parallel state, even one
+		// with an InputPath (the recorded mocked Parallel tests).
+		x.probe(f).insp.AfterInputPath = Data{}
+		return x.runMocked(f, m)
+	}
 	n := len(st.Branches)
 	f.children = make([]*frame, n)
 	f.results = make([]any, n)
@@ -25,7 +31,7 @@ func (x *Execution) startParallel(f *frame) bool {
 	f.phase = phaseChildren
 	for i, b := range st.Branches {
 		f.children[i] = &frame{parent: f, kind: frameBranch, index: i, scope: b, state: startState(b), input: f.taskInput, inBound: f.taskBound, last: f.last,
-			silent: f.silent, watched: f.watched}
+			silent: f.silent, watched: f.watched, express: f.express}
 	}
 	// Branches run in order: the stack is LIFO, so push the last one first.
 	x.push(f)
@@ -81,7 +87,7 @@ func (x *Execution) startMap(f *frame) bool {
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Length: ptr(int64(len(arr)))}
+		d = &Details{More: &MoreDetails{Length: ptr(int64(len(arr)))}}
 	}
 	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
@@ -134,9 +140,15 @@ func (x *Execution) mapStarted(f *frame, arr []any) bool {
 		}
 		f.items, f.weights = batches, weights
 	}
+	if m := x.mockedChildren(f); m != nil {
+		if !x.inspectMap(f, arr) {
+			return false
+		}
+		return x.runMocked(f, m)
+	}
 	if st.Distributed {
 		f.mapRunArn = x.mapRunArn(st)
-		f.last = x.emit(f, f.last, "MapRunStarted", &Details{MapRunArn: f.mapRunArn})
+		f.last = x.emit(f, f.last, "MapRunStarted", &Details{More: &MoreDetails{MapRunArn: f.mapRunArn}})
 	}
 	f.results = make([]any, len(f.items))
 	f.children = f.children[:0]
@@ -175,7 +187,7 @@ func (x *Execution) pump(f *frame) bool {
 		x.runChildRedriven(f, c)
 		start := f.last
 		if c.watched {
-			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
+			start = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{More: &MoreDetails{RedriveCount: ptr(f.rerun[c.index])}})
 		}
 		x.push(f)
 		x.rerunChild(f, c, start)
@@ -228,6 +240,7 @@ func (x *Execution) pump(f *frame) bool {
 		c.parent, c.kind, c.index, c.scope, c.state = f, frameIteration, i, p, startState(p)
 		c.plan = f.firstPlan(0)
 		c.input, c.last, c.silent, c.watched = input, started, f.silent || st.Distributed, f.watched && !st.Distributed
+		c.express = f.express || st.ExpressChildren
 		if st.Distributed {
 			c.dist = &distChild{began: x.now, itemIn: input}
 		}
@@ -296,6 +309,13 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 	f.last = prev
 	f.children = nil
 	f.results, f.items, f.weights = nil, nil, nil
+	return x.fanoutResult(f, result, rb)
+}
+
+// fanoutResult ends a Parallel or Map state with result, of bound rb, the
+// result of its children: ResultSelector, Assign, ResultPath.
+func (x *Execution) fanoutResult(f *frame, result any, rb int) bool {
+	st := f.state
 	rb, ok := x.checkSize(f, result, rb)
 	if !ok {
 		return false
@@ -311,6 +331,11 @@ func (x *Execution) fanoutSucceeded(f *frame, result any, rb int) bool {
 			return false
 		}
 		result, rb = v, b
+	}
+	if t := x.probe(f); t != nil {
+		// Without the result itself: AWS reports none for a Map or a
+		// Parallel state.
+		t.insp.AfterResultSelector = set(result)
 	}
 	f.phase = phaseEnter
 	if !x.prepareAssign(f, st.Assign, result) {
@@ -452,7 +477,7 @@ func (x *Execution) iterationDetails(f *frame, i int) *Details {
 	if !x.recording(f) {
 		return nil
 	}
-	return &Details{Name: f.state.Name, Index: ptr(int64(i))}
+	return &Details{Name: f.state.Name, More: &MoreDetails{Index: ptr(int64(i))}}
 }
 
 func (x *Execution) exceeded(f *frame) bool {
@@ -491,6 +516,9 @@ func (x *Execution) abortFrame(c *frame) {
 	case phaseTask, phaseWait, phaseRetry, phaseRead, phaseWrite:
 		delete(x.waiting, c.ref)
 		x.cmds = append(x.cmds, Command{Kind: Cancel, Ref: c.ref})
+		if c.phase == phaseWrite {
+			c.writeTask = nil
+		}
 	case phaseChildren:
 		x.abortChildren(c)
 	}

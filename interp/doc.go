@@ -60,10 +60,14 @@
 // Pass with a Result placed at a field or with Parameters made of
 // literals and input fields, a Choice without Assign, a Succeed, none of
 // them with InputPath or OutputPath) a short path that enter takes when
-// the frame records no history and is not under test.
+// the frame is not silent and not under test, recording the state's
+// events when the execution keeps history.
 // TestPlannedStatesMatchGeneralPath holds the two paths to the same
-// executions. With history on, a value's JSON text is reused across a
-// state boundary when the same object passes on unchanged (memoText).
+// executions and the same events. With history on, a value's JSON text is
+// reused across a state boundary when the same object passes on unchanged
+// (memoText), a Pass state that adds its Result as a new field renders its
+// output's text from its input's (exitedAdded), and the texts are rendered
+// into a per-execution arena that is only ever appended to (render).
 //
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's

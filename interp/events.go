@@ -18,15 +18,28 @@ type HistoryEvent struct {
 }
 
 // Details holds the fields of every <type>EventDetails member. Which member
-// name an event uses follows from its type (see DetailsKey).
+// name an event uses follows from its type (see DetailsKey). The fields of
+// the state and execution events that make up most of a history sit here;
+// those of the rarer events are in More, so that recording a state's two
+// events allocates a small record each (an execution with history keeps
+// one per event).
 type Details struct {
-	Name       string
-	Assigned   map[string]string // variable -> JSON text (StateExited)
-	Input      *string           // JSON text
-	Output     *string           // JSON text
+	Name     string
+	Input    *string           // JSON text
+	Output   *string           // JSON text
+	Assigned map[string]string // variable -> JSON text (StateExited)
+	Error    *string
+	Cause    *string
+	// More is nil for an event with none of its fields.
+	More *MoreDetails
+	// text holds the header of Input or Output when the interpreter
+	// rendered it (memoText): one allocation less per text.
+	text string
+}
+
+// MoreDetails are the fields of Details that few events carry.
+type MoreDetails struct {
 	RoleArn    string
-	Error      *string
-	Cause      *string
 	Index      *int64
 	Length     *int64
 	WorkerName string
@@ -50,6 +63,17 @@ type Details struct {
 	// EvaluationFailed
 	Location string
 	State    string
+}
+
+// noMore stands for the MoreDetails of an event without any.
+var noMore MoreDetails
+
+// more returns d's MoreDetails, allocating them on first use.
+func (d *Details) more() *MoreDetails {
+	if d.More == nil {
+		d.More = &MoreDetails{}
+	}
+	return d.More
 }
 
 // DetailsKey returns the member name that carries an event's details.
@@ -81,6 +105,10 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 	b = append(b, `,"type":`...)
 	b = jsonv.AppendString(b, e.Type)
 	if d := e.Details; d != nil {
+		m := d.More
+		if m == nil {
+			m = &noMore
+		}
 		b = append(b, ',')
 		b = jsonv.AppendString(b, DetailsKey(e.Type))
 		b = append(b, ":{"...)
@@ -139,24 +167,24 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 		if d.Error != nil {
 			str("error", *d.Error)
 		}
-		if d.HeartbeatInSecs != nil {
-			num("heartbeatInSeconds", *d.HeartbeatInSecs)
+		if m.HeartbeatInSecs != nil {
+			num("heartbeatInSeconds", *m.HeartbeatInSecs)
 		}
-		if d.Index != nil {
-			num("index", *d.Index)
+		if m.Index != nil {
+			num("index", *m.Index)
 		}
 		if d.Input != nil {
 			str("input", *d.Input)
 			raw("inputDetails", `{"truncated":false}`)
 		}
-		if d.Length != nil {
-			num("length", *d.Length)
+		if m.Length != nil {
+			num("length", *m.Length)
 		}
-		if d.Location != "" {
-			str("location", d.Location)
+		if m.Location != "" {
+			str("location", m.Location)
 		}
-		if d.MapRunArn != "" {
-			str("mapRunArn", d.MapRunArn)
+		if m.MapRunArn != "" {
+			str("mapRunArn", m.MapRunArn)
 		}
 		if d.Name != "" {
 			str("name", d.Name)
@@ -165,41 +193,41 @@ func (e *HistoryEvent) AppendJSON(b []byte) []byte {
 			str("output", *d.Output)
 			raw("outputDetails", `{"truncated":false}`)
 		}
-		if d.Parameters != nil {
-			str("parameters", *d.Parameters)
+		if m.Parameters != nil {
+			str("parameters", *m.Parameters)
 		}
-		if d.RedriveCount != nil {
-			num("redriveCount", *d.RedriveCount)
+		if m.RedriveCount != nil {
+			num("redriveCount", *m.RedriveCount)
 		}
-		if d.Region != "" {
-			str("region", d.Region)
+		if m.Region != "" {
+			str("region", m.Region)
 		}
-		if d.Resource != "" {
-			str("resource", d.Resource)
+		if m.Resource != "" {
+			str("resource", m.Resource)
 		}
-		if d.ResourceType != "" {
-			str("resourceType", d.ResourceType)
+		if m.ResourceType != "" {
+			str("resourceType", m.ResourceType)
 		}
-		if d.RoleArn != "" {
-			str("roleArn", d.RoleArn)
+		if m.RoleArn != "" {
+			str("roleArn", m.RoleArn)
 		}
-		if d.State != "" {
-			str("state", d.State)
+		if m.State != "" {
+			str("state", m.State)
 		}
-		if d.StateMachineAliasArn != "" {
-			str("stateMachineAliasArn", d.StateMachineAliasArn)
+		if m.StateMachineAliasArn != "" {
+			str("stateMachineAliasArn", m.StateMachineAliasArn)
 		}
-		if d.StateMachineVersionArn != "" {
-			str("stateMachineVersionArn", d.StateMachineVersionArn)
+		if m.StateMachineVersionArn != "" {
+			str("stateMachineVersionArn", m.StateMachineVersionArn)
 		}
-		if d.TaskCredentials != "" {
-			raw("taskCredentials", string(jsonv.AppendString([]byte(`{"roleArn":`), d.TaskCredentials))+"}")
+		if m.TaskCredentials != "" {
+			raw("taskCredentials", string(jsonv.AppendString([]byte(`{"roleArn":`), m.TaskCredentials))+"}")
 		}
-		if d.TimeoutInSeconds != nil {
-			num("timeoutInSeconds", *d.TimeoutInSeconds)
+		if m.TimeoutInSeconds != nil {
+			num("timeoutInSeconds", *m.TimeoutInSeconds)
 		}
-		if d.WorkerName != "" {
-			str("workerName", d.WorkerName)
+		if m.WorkerName != "" {
+			str("workerName", m.WorkerName)
 		}
 		b = append(b, '}')
 	}

@@ -32,8 +32,16 @@ type Execution struct {
 	// A host may take and clear it between calls.
 	History []HistoryEvent
 	// Transitions counts states entered, retries included (what AWS bills).
+	// The states of an Express child of a Distributed Map are not in it
+	// (AWS bills the child as an Express execution), but each start of
+	// such a child is: AWS charges "one state transition for each child
+	// workflow execution that the Distributed Map state starts"
+	// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html).
 	Transitions int64
-	runFrom     int64 // Transitions when the current step began
+	// expressSteps counts the states Express children entered: spinning
+	// bounds them with the rest.
+	expressSteps int64
+	runFrom      int64 // Transitions+expressSteps when the current step began
 
 	m         *Machine
 	nextID    int64
@@ -53,10 +61,10 @@ type Execution struct {
 	sc        jsonpath.Scope
 	scFrame   *frame
 	scItem    *jsonv.Object
-	// JSONata: the clock and Step Functions' functions, made once.
-	ataNow    func() time.Time
-	ataRandom func() float64
-	ataFn     map[string]any
+	// JSONata: Step Functions' functions, made once, and the scratch
+	// of the bindings (ataBind), made on first use and kept by Release.
+	ataFn map[string]any
+	ata   *ataScratch
 	// redrives counts the execution's redrives; redriveTime is the last.
 	redrives    int64
 	redriveTime time.Time
@@ -64,6 +72,9 @@ type Execution struct {
 	// since the host last took it (maprun.go).
 	runs   map[string]*frame
 	runLog *mapRunLog
+	// afterEnd holds the WriteAfterEnd tasks of the execution's last end,
+	// by Ref.
+	afterEnd map[int64]*Task
 	// childLimits are the timers of the Express children of Distributed
 	// Maps, by ref: each times its child out (expresschild.go).
 	childLimits map[int64]*frame
@@ -76,20 +87,84 @@ type Execution struct {
 	hb *histBufs
 }
 
-// histBufs are an execution's buffers for recording history.
+// histBufs are an execution's buffers for recording history. They are
+// allocated for one execution and never reused by another (Release drops
+// them with the rest of the Execution), so what events point into stays
+// valid and unchanged once handed out.
 type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
 	// memoFrame, of the value memoValue: a state's input is the previous
 	// state's output, and a Choice passes its input on, so the same value
 	// would otherwise be encoded two or three times (see memoText).
-	memo      *string
+	memo      string
 	memoValue any
 	memoFrame *frame
 	memoExit  bool
-	// slab and strs are where event details and the headers of their
-	// texts are allocated, a few at a time.
+	// slab is where event details are allocated, a few at a time.
 	slab []Details
-	strs []string
+	// arena holds the bytes of the texts memoText rendered, one after
+	// another: the texts are strings over it, and append only ever writes
+	// past the bytes already handed out (see render).
+	arena []byte
+	// start is the rarer details of ExecutionStarted.
+	start MoreDetails
+	// firstArena is the arena's first chunk, so that the texts of a short
+	// execution cost no allocation of their own.
+	firstArena [minArena]byte
+}
+
+// Texts are rendered into chunks of between minArena and maxArena bytes
+// (a larger text gets a chunk of its own size): a chunk lives as long as
+// any text in it, so a long execution whose host takes its events keeps
+// at most the last chunk beyond them.
+const (
+	minArena = 256
+	maxArena = 8 << 10
+)
+
+// render returns the JSON text of v as a string over the arena. The bytes
+// of a text are never written again: the arena is only appended to, and
+// when a text does not fit, append moves on to a new array and leaves the
+// old one, with the texts in it, as it was.
+func (b *histBufs) render(v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	return b.keep(jsonv.Append(b.arena, v), n, cap(b.arena))
+}
+
+// renderAdded is render for an object whose text is obj with the field
+// key: v added at its end (obj the text of a non-empty object).
+func (b *histBufs) renderAdded(obj, key string, v any) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	out := append(b.arena, obj[:len(obj)-1]...)
+	out = append(out, ',')
+	out = jsonv.AppendString(out, key)
+	out = append(out, ':')
+	out = jsonv.Append(out, v)
+	out = append(out, '}')
+	return b.keep(out, n, cap(b.arena))
+}
+
+// keep makes out[n:], a text just appended to the arena whose capacity
+// was old, part of the arena and returns it.
+func (b *histBufs) keep(out []byte, n, old int) string {
+	if cap(out) != old && n > 0 {
+		// append grew the arena into a new array, with a copy of the
+		// earlier texts in front that nothing refers to: move the text to
+		// a chunk of its own instead of keeping that copy alive.
+		t := out[n:]
+		chunk := make([]byte, len(t), max(len(t), min(2*old, maxArena)))
+		copy(chunk, t)
+		b.arena = chunk
+		return unsafe.String(&chunk[0], len(chunk))
+	}
+	b.arena = out
+	return unsafe.String(&out[n], len(out)-n)
 }
 
 // bufs returns the execution's history buffers.
@@ -159,6 +234,11 @@ type frame struct {
 	// watched ones are the child whose own history is being rebuilt
 	// (StartWatching), and its frames.
 	silent, watched bool
+	// express marks the frames of an Express child of a Distributed Map:
+	// AWS bills that child as an Express execution (a request and its
+	// duration), not by state transitions, so the states it enters are
+	// not the parent's Transitions.
+	express bool
 	// childFailed marks a Parallel/Map error that came from a child, which
 	// AWS closes with a <Type>StateFailed event unless the state retries.
 	childFailed bool
@@ -243,6 +323,9 @@ type fanout struct {
 	// redrive runs again once MaxConcurrency lets them start (AWS's
 	// PENDING_REDRIVE).
 	redriveQueue []*frame
+	// writeTask is the export a Map in phaseWrite waits for: an end of
+	// the execution before its answer owes it again (oweWrites).
+	writeTask *Task
 	// spare is an iteration frame that finished and was retired (see
 	// retire), for the next iteration to reuse; doneBound sums the bounds
 	// of the retired iterations' outputs, doneUnknown says one was unknown.
@@ -294,10 +377,13 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	if x.hist {
 		n := max(int(m.events.Load()), 8)
 		x.History = make([]HistoryEvent, 0, n)
-		x.bufs().slab = make([]Details, min(n, 16))
+		// As many details as the Machine's executions have recorded
+		// events so far (bounded: see maxEventsHint).
+		b := x.bufs()
+		b.slab = make([]Details, n)
 		d = x.details()
-		d.Input, d.RoleArn = x.memoText(&x.rootFrame, info.Input, false, true), info.RoleArn
-		d.StateMachineVersionArn, d.StateMachineAliasArn = info.StateMachineVersionArn, info.StateMachineAliasArn
+		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true, d), &b.start
+		b.start.RoleArn, b.start.StateMachineVersionArn, b.start.StateMachineAliasArn = info.RoleArn, info.StateMachineVersionArn, info.StateMachineAliasArn
 	}
 	x.emit(nil, 0, "ExecutionStarted", d)
 	return x
@@ -319,7 +405,13 @@ func (x *Execution) Release() {
 	}
 	// Zeroing drops every reference x held, so a pooled Execution keeps
 	// nothing alive, and the next execution starts from a clean struct.
+	a := x.ata
 	*x = Execution{}
+	if a != nil {
+		// JSONata's scratch is kept for the next execution, emptied.
+		*a = ataScratch{}
+		x.ata = a
+	}
 	m.free.Put(x)
 }
 
@@ -421,6 +513,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskSucceeded:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil // answered: its results need not be kept
 			x.resultsWritten(f, ev.Output)
 			break
 		}
@@ -437,6 +530,7 @@ func (x *Execution) Apply(ev Event) []Command {
 	case TaskFailed, TaskTimedOut:
 		if f.phase == phaseWrite {
 			delete(x.waiting, ev.Ref)
+			f.writeTask = nil
 			x.writeFailed(f, ev.Error, ev.Cause)
 			break
 		}
@@ -477,7 +571,7 @@ func (x *Execution) push(f *frame) {
 }
 
 func (x *Execution) run() {
-	x.runFrom = x.Transitions
+	x.runFrom = x.Transitions + x.expressSteps
 	for len(x.work) > 0 && x.Status == Running && !x.overLimit() {
 		f := x.work[len(x.work)-1]
 		x.work = x.work[:len(x.work)-1]
@@ -502,7 +596,19 @@ func (x *Execution) overLimit() bool {
 	return (x.m.opts.MaxEvents > 0 && x.nextID >= x.m.opts.MaxEvents) || x.spinning()
 }
 
-func (x *Execution) spinning() bool { return x.Transitions-x.runFrom >= x.m.maxStep }
+// step counts a state entered (or a retry) by frame f: a billed
+// transition, unless f runs in an Express child.
+func (x *Execution) step(f *frame) {
+	if f.express {
+		x.expressSteps++
+	} else {
+		x.Transitions++
+	}
+}
+
+func (x *Execution) spinning() bool {
+	return x.Transitions+x.expressSteps-x.runFrom >= x.m.maxStep
+}
 
 func (x *Execution) wait(f *frame, ph phase, ref int64) {
 	f.phase = ph
@@ -531,13 +637,26 @@ func (x *Execution) emit(f *frame, prev int64, typ string, d *Details) int64 {
 	return x.nextID
 }
 
+// emitOn is emit for an event of a frame that is not silent, in an
+// execution that keeps history.
+func (x *Execution) emitOn(prev int64, typ string, d *Details) int64 {
+	x.nextID++
+	if x.watch == nil {
+		x.record(prev, typ, d)
+	}
+	return x.nextID
+}
+
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
 func (x *Execution) record(prev int64, typ string, d *Details) {
-	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
-	if n := len(x.History); n <= maxEventsHint && int32(n) > x.m.events.Load() {
+	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
+		// The list outgrows what the hint made room for: the next
+		// executions start with room for this one's events so far. (The
+		// hint only grows, so it needs checking when the list does.)
 		x.m.events.Store(int32(n))
 	}
+	x.History = append(x.History, HistoryEvent{ID: x.nextID, PreviousEventID: prev, Timestamp: x.now, Type: typ, Details: d})
 }
 
 // text is the JSON text of v for a history event, or nil with history off.
@@ -576,7 +695,8 @@ func (x *Execution) details() *Details {
 	return d
 }
 
-// memoText is text for an event of frame f (nothing when f is silent).
+// memoText is text for an event of frame f (nothing when f is silent),
+// held in d (the event's details, of which it is the only text).
 // A state's input is the previous state's output as it is, and a Choice
 // or Succeed state passes its input on unchanged, so the same value would
 // otherwise be encoded two or three times: the text is reused when v is
@@ -587,30 +707,24 @@ func (x *Execution) details() *Details {
 // an entry's serves the exit of a state that cannot change its input in
 // place (reuse false for the others: see ownsInput). A state that failed
 // after changing its input in place therefore never passes stale text on.
-func (x *Execution) memoText(f *frame, v any, reuse, exit bool) *string {
+func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *string {
 	if !x.hist || f == nil || f.silent && !f.watched {
 		return nil
 	}
+	return x.memoTextOn(f, v, reuse, exit, d)
+}
+
+// memoTextOn is memoText for a frame whose events are recorded.
+func (x *Execution) memoTextOn(f *frame, v any, reuse, exit bool, d *Details) *string {
 	b := x.bufs()
 	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
 		b.memoExit = exit
-		return b.str(*b.memo)
+		d.text = b.memo
+		return &d.text
 	}
-	s := b.str(jsonv.String(v))
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = s, v, f, exit
-	return s
-}
-
-// str returns a pointer to a copy of s, the headers allocated sixteen at
-// a time (an event's texts are *string).
-func (b *histBufs) str(s string) *string {
-	if len(b.strs) == 0 {
-		b.strs = make([]string, 16)
-	}
-	p := &b.strs[0]
-	b.strs = b.strs[1:]
-	*p = s
-	return p
+	d.text = b.render(v)
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, v, f, exit
+	return &d.text
 }
 
 // sameRef reports whether a and b are the same object or array (not
@@ -658,7 +772,7 @@ func (x *Execution) finishExecution(st Status, out any, err *stateError, typ str
 		var d *Details
 		if x.hist {
 			d = x.details()
-			d.Output = x.memoText(x.root, out, true, false)
+			d.Output = x.memoText(x.root, out, true, false, d)
 		}
 		x.emit(nil, prev, "ExecutionSucceeded", d)
 	default:
@@ -764,6 +878,9 @@ func (x *Execution) recording(f *frame) bool {
 // RedriveCount), StateMachine (Id, Name), State (Name, EnteredTime, then
 // RetryCount, which no recording shows), then Task and Map.
 func (x *Execution) contextObject(f *frame, item *jsonv.Object) any {
+	if c := x.testContext(f); c != nil {
+		return c
+	}
 	info := &x.Info
 	state := jsonv.NewObject(3)
 	state.Append("Name", f.state.Name)

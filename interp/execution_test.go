@@ -484,7 +484,7 @@ func TestExecutionStartedNamesVersionAndAlias(t *testing.T) {
 	} {
 		in := "{}"
 		ev := interp.HistoryEvent{ID: 1, Timestamp: t0, Type: "ExecutionStarted", Details: &interp.Details{
-			Input: &in, RoleArn: "r", StateMachineVersionArn: c.version, StateMachineAliasArn: c.alias,
+			Input: &in, More: &interp.MoreDetails{RoleArn: "r", StateMachineVersionArn: c.version, StateMachineAliasArn: c.alias},
 		}}
 		want := `{"id":1,"previousEventId":0,"timestamp":1709294400.000,"type":"ExecutionStarted","executionStartedEventDetails":` + c.want + `}`
 		if got := string(ev.AppendJSON(nil)); got != want {

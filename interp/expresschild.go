@@ -20,8 +20,11 @@ import (
 // redrive that starts each unsuccessful one anew, as a new execution with
 // a new ARN, instead of redriving it.
 
-// startChildLimit starts the time limit of Express child c.
+// startChildLimit starts the time limit of Express child c, which is
+// starting: a new Express execution, whose start AWS bills its parent as
+// one state transition (see Execution.Transitions).
 func (x *Execution) startChildLimit(c *frame) {
+	x.Transitions++
 	limit := x.m.opts.ExpressChildLimit
 	if limit <= 0 {
 		limit = DefaultExpressChildLimit

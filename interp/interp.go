@@ -165,6 +165,11 @@ const (
 	RunTask    CommandKind = iota + 1 // Task holds what to run
 	StartTimer                        // fire TimerFired with Ref at Due
 	Cancel                            // forget the task or timer Ref
+	// WriteAfterEnd is a Task (a ResultWriter's export) the host runs
+	// once the step that ended the execution is committed, and keeps
+	// owing across restarts until it is done; Execution.AfterEndTask
+	// gives it again by Ref, after a replay.
+	WriteAfterEnd
 )
 
 // Command is one thing for the host to carry out.

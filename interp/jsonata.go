@@ -18,8 +18,8 @@ import (
 const ErrQueryEvaluation = "States.QueryEvaluationError"
 
 // ataCtx is what the JSONata fields of one step of a state see: $states and
-// the variables. The bindings are built on first use and shared by every
-// field evaluated in the step (Assign and Output see the same values).
+// the variables. $states is built on first use and shared by every field
+// evaluated in the step (Assign and Output see the same values).
 type ataCtx struct {
 	input     any
 	result    any
@@ -28,15 +28,12 @@ type ataCtx struct {
 	hasErr    bool
 	item      *jsonv.Object // $states.context.Map.Item in ItemSelector
 
-	// names and vals are the bindings (see jsonata.Expr.EvalNamed), in
-	// nameBuf and valBuf while they fit; bound says they are made.
-	names   []string
-	vals    []any
-	bound   bool
-	nameBuf [4]string
-	valBuf  [4]any
 	states  *jsonv.Object
 	withCtx bool
+	// scratch: states is the execution's reusable object (ataScratch),
+	// valid while its gen is gen.
+	scratch bool
+	gen     uint64
 }
 
 // fast evaluates q without the engine and without bindings when every
@@ -48,6 +45,22 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 	switch {
 	case q.Const:
 		return q.Lit, true
+	case q.CmpRoot != "":
+		var root any
+		has := false
+		switch q.CmpRoot {
+		case "input":
+			root, has = c.input, true
+		case "result":
+			root, has = c.result, c.hasResult
+		case "errorOutput":
+			root, has = c.errOut, c.hasErr
+		}
+		if !has {
+			return nil, false
+		}
+		r, ok := q.FastCompare(root)
+		return r, ok
 	case q.FastRoot != "":
 		var root any
 		has := false
@@ -72,7 +85,8 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			out.Set(k, v)
+			// The keys of a definition's object are distinct.
+			out.Append(k, v)
 		}
 		return out, true
 	case q.IsArr:
@@ -89,16 +103,16 @@ func (c *ataCtx) fast(q *asl.Query) (any, bool) {
 	return nil, false
 }
 
-// bind binds name to v, replacing an earlier binding of name.
-func (c *ataCtx) bind(name string, v any) {
-	for i, n := range c.names {
+// bindName binds name to v in names and vals, replacing an earlier
+// binding of name.
+func bindName(names []string, vals []any, name string, v any) ([]string, []any) {
+	for i, n := range names {
 		if n == name {
-			c.vals[i] = v
-			return
+			vals[i] = v
+			return names, vals
 		}
 	}
-	c.names = append(c.names, name)
-	c.vals = append(c.vals, v)
+	return append(names, name), append(vals, v)
 }
 
 // ataEval evaluates one compiled field.
@@ -106,68 +120,116 @@ func (x *Execution) ataEval(f *frame, c *ataCtx, q *asl.Query) (any, *stateError
 	if q.Const {
 		return q.Lit, nil
 	}
-	if q.FastRoot != "" || q.IsObj || q.IsArr {
+	if q.FastRoot != "" || q.CmpRoot != "" || q.IsObj || q.IsArr {
 		if v, ok := c.fast(q); ok {
 			return v, nil
 		}
 	}
-	x.ataBind(f, c, q.UsesContext)
-	if len(q.Funcs) > 0 {
-		fns := x.ataFuncs()
-		for _, name := range q.Funcs {
-			c.bind(name, fns[name])
-		}
-	}
-	v, qe := q.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
+	names, vals := x.ataBind(f, c, q.UsesContext, q.HoldsStates, q.Funcs)
+	v, qe := q.EvalNamed(c.input, names, vals, x.ataOptions())
 	if qe != nil {
 		return nil, x.queryErr(f, qe.Location, qe.Error())
 	}
 	return v, nil
 }
 
-func (x *Execution) ataBind(f *frame, c *ataCtx, withContext bool) {
-	if !c.bound {
-		c.bound = true
-		c.states = jsonv.NewObject(4)
-		c.states.Append("input", c.input)
-		if c.hasResult {
-			c.states.Append("result", c.result)
-		}
-		if c.hasErr {
-			c.states.Append("errorOutput", c.errOut)
-		}
-		c.names, c.vals = c.nameBuf[:0], c.valBuf[:0]
-		for fr := f; fr != nil; fr = fr.parent {
-			for k, v := range fr.vars {
-				// The innermost scope that assigned the name wins.
-				if !slices.Contains(c.names, k) {
-					c.names = append(c.names, k)
-					c.vals = append(c.vals, v)
-				}
-			}
-			if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
-				break
-			}
-		}
-		c.bind("states", c.states)
+// ataBind returns the bindings an expression of c's step sees: the
+// variables in scope, $states (with its context when withContext) and the
+// Step Functions functions named in funcs, which shadow variables of the
+// same names. They are made in x's scratch buffers, valid until the next
+// ataBind: the engine does not keep them past the evaluation. $states
+// too is x's reusable object when the expression cannot hold on to it
+// (holds false, see asl.Query.HoldsStates).
+func (x *Execution) ataBind(f *frame, c *ataCtx, withContext, holds bool, funcs []string) ([]string, []any) {
+	a := x.ata
+	if a == nil {
+		a = new(ataScratch)
+		x.ata = a
 	}
+	switch {
+	case c.states == nil:
+	case c.scratch && (holds || c.gen != a.gen):
+		// Another step's evaluation took the object over, or this one
+		// may keep it: make it again.
+	default:
+		goto made
+	}
+	if holds {
+		c.states, c.scratch = jsonv.NewObject(4), false
+	} else {
+		in, _ := c.input.(*jsonv.Object)
+		if in != nil && in == a.statesIn && !c.hasResult && !c.hasErr {
+			// The object holds this input alone already (a Choice state
+			// and the state it goes to see the same input).
+			c.states, c.scratch, c.gen, c.withCtx = a.statesObj, true, a.gen, false
+			goto made
+		}
+		a.gen++
+		a.statesObj = a.states.Object()
+		a.statesIn = nil
+		if !c.hasResult && !c.hasErr {
+			a.statesIn = in
+		}
+		c.states, c.scratch, c.gen = a.statesObj, true, a.gen
+	}
+	c.withCtx = false
+	c.states.Append("input", c.input)
+	if c.hasResult {
+		c.states.Append("result", c.result)
+	}
+	if c.hasErr {
+		c.states.Append("errorOutput", c.errOut)
+	}
+made:
 	if withContext && !c.withCtx {
 		c.withCtx = true
 		c.states.Set("context", x.contextObject(f, c.item))
 	}
+	names, vals := a.names[:0], a.vals[:0]
+	if names == nil {
+		names, vals = a.nameBuf[:0], a.valBuf[:0]
+	}
+	for fr := f; fr != nil; fr = fr.parent {
+		if len(fr.vars) > 0 {
+			for k, v := range fr.vars {
+				// The innermost scope that assigned the name wins.
+				if !slices.Contains(names, k) {
+					names = append(names, k)
+					vals = append(vals, v)
+				}
+			}
+		}
+		if fr.kind == frameIteration && fr.parent != nil && fr.parent.state.Distributed {
+			break
+		}
+	}
+	names, vals = bindName(names, vals, "states", c.states)
+	if len(funcs) > 0 {
+		fns := x.ataFuncs()
+		for _, name := range funcs {
+			names, vals = bindName(names, vals, name, fns[name])
+		}
+	}
+	// Keep what grew for the next step.
+	a.names, a.vals = names[:0], vals[:0]
+	return names, vals
 }
 
 func (x *Execution) ataOptions() jsonata.Options {
-	if x.ataNow == nil {
-		x.ataNow = func() time.Time { return x.now }
-	}
-	if x.ataRandom == nil {
-		// $shuffle (and the engine's own $random, which Step Functions'
-		// $random shadows) draw from the execution's seeded generator,
-		// so replays repeat them.
-		x.ataRandom = func() float64 { return float64(x.rand()>>11) / (1 << 53) }
-	}
-	return jsonata.Options{Now: x.ataNow, Random: x.ataRandom}
+	return jsonata.Options{Host: (*ataHost)(x)}
+}
+
+// ataHost is the execution as the engine's source of time and random
+// numbers: $now is the execution's clock, and $shuffle (and the engine's
+// own $random, which Step Functions' $random shadows) draw from the
+// execution's seeded generator, so replays repeat them. An interface value
+// rather than two closures: nothing to allocate.
+type ataHost Execution
+
+func (h *ataHost) Now() time.Time { return h.now }
+
+func (h *ataHost) Random() float64 {
+	return float64((*Execution)(h).rand()>>11) / (1 << 53)
 }
 
 // queryErr is a States.QueryEvaluationError of f's current state; raise
@@ -200,11 +262,8 @@ func (x *Execution) isFunction(f *frame, c *ataCtx, q *asl.Query) bool {
 	if probe == nil {
 		return false
 	}
-	x.ataBind(f, c, true)
-	for _, name := range q.Funcs {
-		c.bind(name, x.ataFuncs()[name])
-	}
-	t, err := probe.EvalNamed(c.input, c.names, c.vals, x.ataOptions())
+	names, vals := x.ataBind(f, c, true, true, q.Funcs)
+	t, err := probe.EvalNamed(c.input, names, vals, x.ataOptions())
 	return err == nil && t == "function"
 }
 
@@ -518,7 +577,7 @@ func (x *Execution) ataMapSetup(f *frame, read []any, haveRead bool) ([]any, boo
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Length: ptr(int64(len(arr)))}
+		d = &Details{More: &MoreDetails{Length: ptr(int64(len(arr)))}}
 	}
 	f.last = x.emit(f, f.last, "MapStateStarted", d)
 	f.tolerant = false
@@ -584,12 +643,27 @@ func (x *Execution) evaluationFailed(f *frame, e *stateError) {
 	}
 	var d *Details
 	if x.recording(f) {
-		d = &Details{Error: ptr(e.name), Cause: ptr(e.cause), Location: e.location, State: st.Name}
+		d = &Details{Error: ptr(e.name), Cause: ptr(e.cause), More: &MoreDetails{Location: e.location, State: st.Name}}
 	}
 	f.last = x.emit(f, prev, "EvaluationFailed", d)
 	if st.Type == asl.TypeMap || st.Type == asl.TypeParallel {
 		f.childFailed = true
 	}
+}
+
+// ataScratch is what ataBind reuses from one evaluation to the next: the
+// buffers of the bindings, and $states for the expressions that cannot
+// hold on to it, made for generation gen; statesIn is the input it holds
+// alone (nil: it holds more, or an input that is not an object).
+type ataScratch struct {
+	names     []string
+	vals      []any
+	nameBuf   [4]string
+	valBuf    [4]any
+	states    jsonv.Small
+	gen       uint64
+	statesObj *jsonv.Object
+	statesIn  *jsonv.Object
 }
 
 // ataFuncs are Step Functions' functions beyond JSONata's built-ins. They

@@ -117,6 +117,9 @@ func TestEndlessLoopFails(t *testing.T) {
 	loop := `{"StartAt":"A","States":` + states + `}`
 	dmap := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
 		"StartAt":"A","States":` + states + `},"End":true}}}`
+	// An Express child's states are not billed transitions of its parent,
+	// but the bound counts them all the same.
+	xmap := strings.Replace(dmap, `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
 	cases := []struct {
 		name, def string
 		input     any
@@ -126,6 +129,7 @@ func TestEndlessLoopFails(t *testing.T) {
 		{"history limit", loop, jsonv.NewObject(0), interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
 		{"no history limit", loop, jsonv.NewObject(0), interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 		{"distributed map child", dmap, []any{jsonv.NewObject(0)}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+		{"express distributed map child", xmap, []any{jsonv.NewObject(0)}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

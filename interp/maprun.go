@@ -359,10 +359,12 @@ func (x *Execution) runChildRedriven(f *frame, c *frame) {
 	x.logChild(f, c, Running)
 }
 
-// unsuccessful is how child c, which did not succeed, ended.
+// unsuccessful is how child c, which did not succeed, ended. A child
+// still running when its execution ended (StopExecution) was counted as
+// aborted by endRun, though its frame was left as it was, for a redrive.
 func unsuccessful(c *frame) Status {
 	switch {
-	case c.aborted:
+	case c.aborted || c.phase != phaseDone:
 		return Aborted
 	case c.err != nil && c.err.name == "States.Timeout":
 		return TimedOut
@@ -382,13 +384,22 @@ func addCount(m *MapRunCounts, st Status, n int64) {
 	}
 }
 
-// abortRuns aborts every Map Run still open when the execution ends.
+// abortRuns aborts every Map Run still open when the execution ends, and
+// owes the export of those that have a ResultWriter (and of those whose
+// export was under way: oweWrites). Their WriteAfterEnd
+// commands take Refs -1, -2, ... in the order of the Map Runs' ARNs,
+// outside the execution's own Refs: drawing them from its counter would
+// move the Refs (and task tokens) of whatever a redrive runs next.
 func (x *Execution) abortRuns() {
+	x.afterEnd = nil
+	x.oweWrites()
 	if len(x.runs) == 0 {
 		return // the common case: no Distributed Map ran
 	}
-	for _, a := range x.MapRunArns() {
-		x.endRun(x.runs[a], Aborted)
+	for i, a := range x.MapRunArns() {
+		f := x.runs[a]
+		x.exportAborted(f, -int64(i+1))
+		x.endRun(f, Aborted)
 	}
 }
 

@@ -217,3 +217,39 @@ func TestExpressChildTimesOut(t *testing.T) {
 		t.Fatalf("a second firing: %+v", cmds)
 	}
 }
+
+// TestDistributedChildTransitions: the states a STANDARD child of a
+// Distributed Map enters are billed transitions of its parent, as ever
+// (1 for the Map, 2 per child); an Express child is billed as an Express
+// execution instead, so its states are not, but its start is: AWS charges
+// one transition for each child workflow execution the Distributed Map
+// starts (1 for the Map, 1 per child, retries inside the child
+// included in neither). A nested Parallel in an Express child stays the
+// child's.
+func TestDistributedChildTransitions(t *testing.T) {
+	processor := `"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+		"B":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"C","States":{"C":{"Type":"Pass","End":true}}}]}}`
+	cases := []struct {
+		typ  string
+		want int64
+	}{
+		{"STANDARD", 1 + 3*3},
+		{"EXPRESS", 1 + 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.typ, func(t *testing.T) {
+			def := `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"L","End":true,
+				"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + tc.typ + `"},` + processor + `}}}}`
+			for _, hist := range []bool{true, false} {
+				m := compile(t, def, interp.Options{History: hist})
+				info := interp.Info{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:e", Name: "e",
+					StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+					Input: parseJSON(t, `[1,2,3]`)}
+				x, _ := m.Start(info, t0, 7)
+				if x.Status != interp.Succeeded || x.Transitions != tc.want {
+					t.Errorf("history %v: %s, %d transitions, want SUCCEEDED and %d", hist, x.Status, x.Transitions, tc.want)
+				}
+			}
+		})
+	}
+}

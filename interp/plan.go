@@ -43,6 +43,12 @@ type plan struct {
 	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
 	// neither path. Both pass their input on as it is.
 	choice, succeed bool
+	// entType and exitType are the types of st's StateEntered and
+	// StateExited events.
+	entType, exitType string
+	// ataPass, ataChoice, ataSucceed: JSONata states planned by planATA
+	// (ataplan.go).
+	ataPass, ataChoice, ataSucceed bool
 }
 
 // buildPlans plans every state of the definition, nested ones included.
@@ -69,6 +75,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 	byState := make(map[*asl.State]*plan, len(states))
 	for i, st := range states {
 		plans[i].st = st
+		plans[i].entType, plans[i].exitType = enteredType(st.Type), exitedType(st.Type)
 		byState[st] = &plans[i]
 	}
 	intern := map[string]string{}
@@ -87,6 +94,7 @@ func buildPlans(def *asl.StateMachine) map[*asl.State]*plan {
 		}
 		planParams(p, intern)
 		planPlain(p)
+		planATA(p)
 		if p.next == nil || st.Type != asl.TypePass || st.JSONata != nil || !st.HasResult || st.End || st.NextState == nil ||
 			st.Parameters != nil || st.Assign != nil || !plainPath(st.InputPath) || !plainPath(st.OutputPath) {
 			continue
@@ -221,7 +229,7 @@ func plainPath(p asl.IOPath) bool {
 }
 
 // enterPassParams is enter for a state planned as passParams, on a frame
-// that records nothing and is not under test. It reads every input field
+// that is not silent and not under test. It reads every input field
 // first; when the frame does not own its input or a field is missing (the
 // general path builds a new payload or raises the error), it hands over to
 // enterGeneral before anything changed.
@@ -305,11 +313,97 @@ func (x *Execution) enterPassParams(f *frame, p *plan) bool {
 	return true
 }
 
-// entered is what entering a state does on a frame that records nothing
-// (StateEntered counted, not recorded) for a state whose InputPath passes
-// the input as it is.
+// enterPassParamsRecorded is enterPassParams for an execution that keeps
+// history: the same steps, its events recorded. It is a copy rather than
+// a check in enterPassParams so that executions without history (loops
+// of such states, Parallel branches) pay nothing for it;
+// TestPlannedStatesMatchGeneralPath holds both to the general path.
+func (x *Execution) enterPassParamsRecorded(f *frame, p *plan) bool {
+	obj, ok := f.input.(*jsonv.Object)
+	if !ok || obj == nil {
+		return x.enterGeneral(f)
+	}
+	owned := f.owned != nil && mapPointer(obj) == f.owned
+	in := f.inBound
+	if x.m.limit <= 0 {
+		in = -1 // no bound needed
+	}
+	var vals paramVals
+	bound := p.fixed
+	for i := range p.fields {
+		fd := &p.fields[i]
+		if !fd.IsInput {
+			vals[i] = fd.Value
+			continue
+		}
+		j := obj.Index(fd.Input)
+		if j < 0 {
+			return x.enterGeneral(f)
+		}
+		v := obj.ValueAt(j)
+		vals[i] = v
+		if in >= 0 && bound > 0 {
+			var b int
+			switch y := v.(type) {
+			case string:
+				b = jsonv.StringSize(y)
+			case int64:
+				b = jsonv.IntSize(y)
+			case *jsonv.Object, []any:
+				b = in
+			default:
+				b = jsonv.Size(v, 0)
+			}
+			if b > 0 {
+				bound += b
+			} else {
+				bound = 0 // unknown
+			}
+		}
+	}
+	if in < 0 {
+		bound = 0
+	}
+	x.entered(f)
+	// The input's text, before the payload replaces it in place.
+	x.recordEntered(f, p)
+	if owned {
+		obj.Reset()
+	} else {
+		// A new payload, the frame's own from now on, with room for a
+		// field a later ResultPath may add (as templateBoundSpare leaves).
+		obj = jsonv.NewObject(len(p.fields) + 1)
+		f.owned = mapPointer(obj)
+	}
+	for i := range p.fields {
+		if p.unique {
+			obj.Append(p.fields[i].Key, vals[i])
+		} else {
+			obj.Set(p.fields[i].Key, vals[i])
+		}
+	}
+	mb := pathBound(p.st.OutputPath, bound)
+	if mb, ok = x.checkSize(f, obj, mb); !ok {
+		return false
+	}
+	x.recordExited(f, p, obj, false)
+	next := p.next
+	f.state = next.st
+	f.plan = next
+	f.input = obj
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+	return true
+}
+
+// entered is what entering a state does on a frame that is not silent,
+// for a state whose InputPath passes the input as it is: StateEntered
+// counted (recordEntered records it when history is kept).
 func (x *Execution) entered(f *frame) {
-	x.Transitions++
+	x.step(f)
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
@@ -322,9 +416,41 @@ func (x *Execution) entered(f *frame) {
 	f.effBound = f.inBound
 }
 
+// recordEntered records the StateEntered that entered counted, for an
+// execution that keeps history (the planned paths run no silent frame).
+func (x *Execution) recordEntered(f *frame, p *plan) {
+	d := x.details()
+	d.Name, d.Input = p.st.Name, x.memoTextOn(f, f.input, true, false, d)
+	if x.watch == nil {
+		x.record(f.enteredPrev, p.entType, d)
+	}
+}
+
+// exited is the StateExited of a planned state that assigns no variables,
+// with output out; reuse is memoText's (false when the state may have
+// changed its input in place).
+func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
+	if !x.hist {
+		x.nextID++
+		f.last = x.nextID
+		return
+	}
+	x.recordExited(f, p, out, reuse)
+}
+
+// recordExited records the StateExited of a planned state (see exited).
+func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
+	d := x.details()
+	d.Name, d.Output = p.st.Name, x.memoTextOn(f, out, reuse, true, d)
+	f.last = x.emitOn(f.last, p.exitType, d)
+}
+
 // enterChoice is enter for a state planned as choice.
 func (x *Execution) enterChoice(f *frame, p *plan) bool {
 	x.entered(f)
+	if x.hist {
+		x.recordEntered(f, p)
+	}
 	st := p.st
 	r, serr := x.choose(f, x.scope(f, f.input))
 	if serr != nil {
@@ -341,14 +467,16 @@ func (x *Execution) enterChoice(f *frame, p *plan) bool {
 	}
 	// StateExited: no variables to bind, no payload check (a Choice
 	// passes on its input, already within the limit).
-	x.nextID++
-	f.last = x.nextID
+	x.exited(f, p, f.input, true)
 	return x.goTo(f, next, ns, f.input, pathBound(st.OutputPath, f.effBound))
 }
 
 // enterSucceed is enter for a state planned as succeed.
 func (x *Execution) enterSucceed(f *frame, p *plan) bool {
 	x.entered(f)
+	if x.hist {
+		x.recordEntered(f, p)
+	}
 	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
 }
 
@@ -363,7 +491,7 @@ func (x *Execution) planOf(f *frame) *plan {
 }
 
 // enterPassResult is enter for a state planned as passResult, on a frame
-// that records nothing and is not under test: the same steps as the
+// that is not silent and not under test: the same steps as the
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
@@ -414,4 +542,105 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 		f.children, f.results = nil, nil
 	}
 	return true
+}
+
+// enterPassResultRecorded is enterPassResult for an execution that keeps
+// history (apart, so that the loops of Pass states of executions without
+// history pay nothing for it): the same steps, its events recorded. When
+// the Result is a new field of an object with fields, the output's text
+// is the input's with that field (passResultAdded).
+func (x *Execution) enterPassResultRecorded(f *frame, p *plan) bool {
+	obj, _ := f.input.(*jsonv.Object)
+	if p.key != "" && obj == nil {
+		// Not an object: the general path raises the error.
+		return x.enterGeneral(f)
+	}
+	x.entered(f)
+	x.recordEntered(f, p)
+	merged, mb := p.result, p.resultSize
+	if p.key != "" {
+		in, added := obj, false
+		if f.owned != nil && mapPointer(obj) == f.owned {
+			if i := obj.Index(p.key); i >= 0 {
+				obj.SetAt(i, p.result)
+			} else {
+				obj.Add(p.key, p.result)
+				added = true
+			}
+		} else {
+			added = obj.Index(p.key) < 0
+			obj = obj.With(p.key, p.result)
+			f.owned = mapPointer(obj)
+		}
+		if added && obj.Len() > 1 {
+			return x.passResultAdded(f, p, in, obj)
+		}
+		merged = obj
+		mb = 0
+		if f.inBound > 0 && p.resultSize > 0 {
+			mb = f.inBound + p.resultSize + p.growth
+		}
+	}
+	mb, ok := x.checkSize(f, merged, pathBound(p.st.OutputPath, mb))
+	if !ok {
+		return false
+	}
+	x.recordExited(f, p, merged, false)
+	if checkBounds && mb > 0 {
+		verifyBound(f, merged, mb)
+	}
+	x.moveOn(f, p, merged, mb)
+	return true
+}
+
+// passResultAdded ends enterPassResultRecorded for an output out
+// that is the input in (the very object, or a copy of it) with the field
+// p.key added at its end: its text is the input's with that field
+// (exitedAdded).
+func (x *Execution) passResultAdded(f *frame, p *plan, in, out *jsonv.Object) bool {
+	mb := 0
+	if f.inBound > 0 && p.resultSize > 0 {
+		mb = f.inBound + p.resultSize + p.growth
+	}
+	mb, ok := x.checkSize(f, out, pathBound(p.st.OutputPath, mb))
+	if !ok {
+		return false
+	}
+	x.exitedAdded(f, p, in, out)
+	if checkBounds && mb > 0 {
+		verifyBound(f, out, mb)
+	}
+	x.moveOn(f, p, out, mb)
+	return true
+}
+
+// moveOn takes f to the state after p's with input in, of size at most
+// mb (0: unknown).
+func (x *Execution) moveOn(f *frame, p *plan, in any, mb int) {
+	f.state = p.next.st
+	f.plan = p.next
+	f.input = in
+	f.inBound = mb
+	f.phase = phaseEnter
+	if f.fanout != nil {
+		f.children, f.results = nil, nil
+	}
+}
+
+// exitedAdded is exited for a passResult state whose output out is its
+// input in (the very object, or a copy of it) with the field p.key added
+// at its end. When the text this state's StateEntered recorded is in's,
+// the output's text is that text with the field appended, rendered
+// without encoding in again.
+func (x *Execution) exitedAdded(f *frame, p *plan, in, out *jsonv.Object) {
+	b := x.hb
+	if b == nil || b.memoFrame != f || b.memoExit || b.memoValue != any(in) || len(b.memo) < 2 || b.memo[len(b.memo)-1] != '}' {
+		x.exited(f, p, out, false)
+		return
+	}
+	d := x.details()
+	d.text = b.renderAdded(b.memo, p.key, p.result)
+	d.Name, d.Output = p.st.Name, &d.text
+	b.memo, b.memoValue, b.memoExit = d.text, out, true
+	f.last = x.emitOn(f.last, p.exitType, d)
 }

@@ -29,11 +29,11 @@ func passChain(n int, state func(i int) string) string {
 
 func itoa(i int) string { return jsonv.String(int64(i)) }
 
-// TestPlannedStatesMatchGeneralPath runs each definition with history off,
-// where the planned paths of simple Pass states run (plan.go), and with
-// history on, where every state takes the general path, and wants the
-// same execution: status, output and its key order, error, cause,
-// transitions and event count.
+// TestPlannedStatesMatchGeneralPath runs each definition through the
+// planned paths of simple states (plan.go), with history off and on, and
+// through the general path alone (history on), and wants the same
+// execution: status, output and its key order, error, cause, transitions,
+// event count, and with history the same events, texts included.
 func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 	cases := []struct {
 		name, def, input string
@@ -104,6 +104,18 @@ func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 		{name: "succeed with an output path", def: `{"StartAt":"P","States":{
 			"P":{"Type":"Pass","Result":{"a":{"b":1}},"ResultPath":"$.r","Next":"S"},
 			"S":{"Type":"Succeed","OutputPath":"$.r.a"}}}`, input: `{}`},
+		{name: "results added to the input's text", def: passChain(5, func(i int) string {
+			return `"Result":{"k":"` + itoa(i) + `\n"},"ResultPath":"$.f` + itoa(i%2) + `"`
+		}), input: `{"v":"x"}`},
+		{name: "results added after parameters", def: passChain(6, func(i int) string {
+			if i%3 == 0 {
+				return `"Parameters":{"v.$":"$.v","n":` + itoa(i) + `}`
+			}
+			return `"Result":[` + itoa(i) + `],"ResultPath":"$.r` + itoa(i) + `"`
+		}), input: `{"v":{"deep":[1,"a"]}}`},
+		{name: "result added to an empty object", def: passChain(3, func(i int) string {
+			return `"Result":"x","ResultPath":"$.r` + itoa(i) + `"`
+		}), input: `{}`},
 		{name: "parameters on a fresh input", def: passChain(3, func(i int) string {
 			return `"Parameters":{"v.$":"$.v","k":` + itoa(i) + `}`
 		}), input: `{"v":[1,2,3]}`},
@@ -125,12 +137,28 @@ func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			run := func(hist bool) *interp.Execution {
+			run := func(hist, planned bool) *interp.Execution {
 				m := compile(t, c.def, interp.Options{History: hist, MaxPayload: c.maxPayload})
+				if !planned {
+					interp.WithoutPlans(m)
+				}
 				x, _ := m.Start(interp.Info{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:x", Input: parseJSON(t, c.input)}, t0, 1)
 				return x
 			}
-			fast, general := run(false), run(true)
+			fast, recorded, general := run(false, true), run(true, true), run(true, false)
+			if len(recorded.History) != len(general.History) {
+				t.Fatalf("planned: %d events, general: %d", len(recorded.History), len(general.History))
+			}
+			for i := range general.History {
+				p, g := recorded.History[i].AppendJSON(nil), general.History[i].AppendJSON(nil)
+				if string(p) != string(g) {
+					t.Fatalf("event %d planned:\n%s\ngeneral:\n%s", i, p, g)
+				}
+			}
+			if fast.Status != recorded.Status || !jsonv.Equal(fast.Output, recorded.Output) || fast.EventCount() != recorded.EventCount() {
+				t.Fatalf("history off: %s %s, %d events; on: %s %s, %d events", fast.Status, jsonv.String(fast.Output), fast.EventCount(),
+					recorded.Status, jsonv.String(recorded.Output), recorded.EventCount())
+			}
 			if fast.Status != general.Status || fast.Error != general.Error || fast.Cause != general.Cause ||
 				fast.Transitions != general.Transitions || fast.EventCount() != general.EventCount() {
 				t.Fatalf("history off: %s %q %q, %d transitions, %d events; history on: %s %q %q, %d transitions, %d events",

@@ -33,7 +33,7 @@ func (x *Execution) redrive(ev Event) []Command {
 	x.Error, x.Cause, x.HasError, x.HasCause = "", "", false, false
 	var d *Details
 	if x.hist {
-		d = &Details{RedriveCount: ptr(x.redrives)}
+		d = &Details{More: &MoreDetails{RedriveCount: ptr(x.redrives)}}
 	}
 	id := x.emit(nil, x.nextID, "ExecutionRedriven", d)
 	if x.m.def.TimeoutSeconds > 0 {
@@ -100,7 +100,7 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 		f.redrives++
 		var d *Details
 		if x.recording(f) {
-			d = &Details{MapRunArn: f.mapRunArn, RedriveCount: ptr(f.redrives)}
+			d = &Details{More: &MoreDetails{MapRunArn: f.mapRunArn, RedriveCount: ptr(f.redrives)}}
 		}
 		if id := x.emit(f, prev, "MapRunRedriven", d); id != 0 {
 			prev = id
@@ -133,7 +133,7 @@ func (x *Execution) reopenChildren(f *frame, prev int64) {
 		starts[i] = prev
 		if c.watched {
 			// The child's own history goes on as the parent's does.
-			starts[i] = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{RedriveCount: ptr(f.rerun[c.index])})
+			starts[i] = x.emit(c, x.watch.nextID, "ExecutionRedriven", &Details{More: &MoreDetails{RedriveCount: ptr(f.rerun[c.index])}})
 		}
 		if st.Type == asl.TypeMap && !st.Distributed {
 			if id := x.emit(f, prev, "MapIterationStarted", x.iterationDetails(f, c.index)); id != 0 {

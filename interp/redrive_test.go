@@ -469,3 +469,40 @@ func TestRedriveTimedOut(t *testing.T) {
 	}
 	checkChain(t, x.History)
 }
+
+// TestRedriveDistributedMapTransitions: a redrive bills what it runs
+// again. Child 2 fails, which aborts child 3 (all three run at once). A
+// STANDARD child reruns the state it failed or was stopped in, one
+// transition of its parent each; an Express child is started anew, a new
+// Express execution whose start is one transition of its parent and whose
+// states are none.
+func TestRedriveDistributedMapTransitions(t *testing.T) {
+	for _, tc := range []struct {
+		typ          string
+		first, later int64
+	}{
+		{"STANDARD", 1 + 3*2, 1 + 3*2 + 2}, // the Map, P and T per child; T of 2 and 3 again
+		{"EXPRESS", 1 + 3, 1 + 3 + 2},      // the Map, each start; 2 and 3 started anew
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ToleratedFailureCount":0,
+				"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + tc.typ + `"},
+					"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},` + taskState("T", `"End":true`) + `}}}}}`
+			fixed := false
+			d := startDriven(t, def, `[1,2,3]`, func(_ string, in any) (any, string) {
+				if n, _ := in.(int64); n == 2 && !fixed {
+					return nil, "Broken"
+				}
+				return in, ""
+			})
+			if d.x.Status != interp.Failed || d.x.Transitions != tc.first {
+				t.Fatalf("first run: %s, %d transitions, want FAILED and %d", d.x.Status, d.x.Transitions, tc.first)
+			}
+			fixed = true
+			d.redrive()
+			if d.x.Status != interp.Succeeded || d.x.Transitions != tc.later {
+				t.Fatalf("after the redrive: %s, %d transitions, want SUCCEEDED and %d", d.x.Status, d.x.Transitions, tc.later)
+			}
+		})
+	}
+}

@@ -59,17 +59,32 @@ func (x *Execution) runtimeErr(f *frame, detail string) *stateError {
 // enter runs the state f.state on f.input. It reports whether the frame
 // moved on to its next state and can keep running inline.
 func (x *Execution) enter(f *frame) bool {
-	if x.test == nil && !x.hist && !f.silent {
+	if x.test == nil && !f.silent {
 		if p := x.planOf(f); p != nil {
 			switch {
 			case p.passResult:
+				if x.hist {
+					return x.enterPassResultRecorded(f, p)
+				}
 				return x.enterPassResult(f, p)
 			case p.passParams:
+				if x.hist {
+					return x.enterPassParamsRecorded(f, p)
+				}
 				return x.enterPassParams(f, p)
 			case p.choice:
 				return x.enterChoice(f, p)
 			case p.succeed:
 				return x.enterSucceed(f, p)
+			// The planned JSONata paths record no events: with history
+			// on, those states take the general path.
+			case x.hist:
+			case p.ataPass:
+				return x.enterATAPass(f, p)
+			case p.ataChoice:
+				return x.enterATAChoice(f, p)
+			case p.ataSucceed:
+				return x.enterATASucceed(f, p)
 			}
 		}
 	}
@@ -79,7 +94,7 @@ func (x *Execution) enter(f *frame) bool {
 // enterGeneral is enter for any state.
 func (x *Execution) enterGeneral(f *frame) bool {
 	st := f.state
-	x.Transitions++
+	x.step(f)
 	f.enteredAt = x.now
 	f.retries = nil
 	f.retryCount = 0
@@ -88,7 +103,7 @@ func (x *Execution) enterGeneral(f *frame) bool {
 	var typ string
 	if x.recording(f) {
 		d = x.details()
-		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false)
+		d.Name, d.Input = st.Name, x.memoText(f, f.input, true, false, d)
 		typ = enteredType(st.Type)
 	}
 	f.enteredPrev = f.last
@@ -505,9 +520,9 @@ func (x *Execution) exitEvent(f *frame, out any) {
 		d = x.details()
 		switch f.state.Type {
 		case asl.TypeChoice, asl.TypeSucceed:
-			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true)
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, true, true, d)
 		default:
-			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true)
+			d.Name, d.Output = f.state.Name, x.memoText(f, out, false, true, d)
 		}
 		if f.pending != nil {
 			d.Assigned = make(map[string]string, f.pending.Len())
@@ -875,7 +890,7 @@ func (x *Execution) raise(f *frame, e *stateError) {
 const maxRetryDelay = float64(1<<62) / float64(time.Second)
 
 func (x *Execution) retryNow(f *frame) {
-	x.Transitions++
+	x.step(f)
 	f.phase = phaseEnter
 	if f.fanout != nil {
 		// A retry runs every child again, whatever a failed attempt left.

@@ -78,32 +78,33 @@ func (x *Execution) scheduleTask(f *frame) {
 	if rec {
 		d = &Details{}
 		if timeout > 0 {
-			d.TimeoutInSeconds = ptr(timeout)
+			d.more().TimeoutInSeconds = ptr(timeout)
 		}
 		if heartbeat > 0 {
-			d.HeartbeatInSecs = ptr(heartbeat)
+			d.more().HeartbeatInSecs = ptr(heartbeat)
 		}
-		d.TaskCredentials = role
+		d.more().TaskCredentials = role
 	}
 	var scheduled int64
 	switch ri.kind {
 	case resLambda:
 		if rec {
-			d.Resource, d.Input = st.Resource, x.textFor(f, input)
-			d.HeartbeatInSecs = nil
+			d.more().Resource, d.Input = st.Resource, x.textFor(f, input)
+			d.more().HeartbeatInSecs = nil
 		}
 		scheduled = x.emit(f, f.last, "LambdaFunctionScheduled", d)
 		f.last = x.emit(f, scheduled, "LambdaFunctionStarted", nil)
 	case resActivity:
 		if rec {
-			d.Resource, d.Input = st.Resource, x.textFor(f, input)
+			d.more().Resource, d.Input = st.Resource, x.textFor(f, input)
 		}
 		scheduled = x.emit(f, f.last, "ActivityScheduled", d)
 		f.last = scheduled
 	default:
 		if rec {
-			d.ResourceType, d.Resource, d.Region, d.Parameters = ri.resourceType, ri.resource, x.Info.Region, x.textFor(f, input)
-			started = &Details{ResourceType: ri.resourceType, Resource: ri.resource}
+			m := d.more()
+			m.ResourceType, m.Resource, m.Region, m.Parameters = ri.resourceType, ri.resource, x.Info.Region, x.textFor(f, input)
+			started = &Details{More: &MoreDetails{ResourceType: ri.resourceType, Resource: ri.resource}}
 		}
 		scheduled = x.emit(f, f.last, "TaskScheduled", d)
 		f.last = x.emit(f, scheduled, "TaskStarted", started)
@@ -167,7 +168,7 @@ func (x *Execution) taskStarted(f *frame, worker string) {
 		f.started = true
 		var d *Details
 		if x.recording(f) {
-			d = &Details{WorkerName: worker}
+			d = &Details{More: &MoreDetails{WorkerName: worker}}
 		}
 		f.last = x.emit(f, f.last, "ActivityStarted", d)
 		x.quiet = x.quiet || f.silent
@@ -181,7 +182,7 @@ func (x *Execution) taskSucceeded(f *frame, out any) {
 	if x.recording(f) {
 		d = &Details{Output: x.textFor(f, out)}
 		if ri.kind == resService {
-			d.ResourceType, d.Resource = ri.resourceType, ri.resource
+			d.More = &MoreDetails{ResourceType: ri.resourceType, Resource: ri.resource}
 		}
 	}
 	switch ri.kind {
@@ -238,7 +239,7 @@ func (x *Execution) taskFailed(f *frame, timedOut bool, name, cause string) {
 			d.Cause = nil
 		}
 		if ri.kind == resService {
-			d.ResourceType, d.Resource = ri.resourceType, ri.resource
+			d.More = &MoreDetails{ResourceType: ri.resourceType, Resource: ri.resource}
 		}
 	}
 	typ := "Failed"

@@ -17,7 +17,9 @@ func inspected(in interp.Inspection) map[string]any {
 	for name, d := range map[string]interp.Data{
 		"input": in.Input, "afterInputPath": in.AfterInputPath, "afterParameters": in.AfterParameters,
 		"afterArguments": in.AfterArguments, "result": in.Result, "afterResultSelector": in.AfterResultSelector,
-		"afterResultPath": in.AfterResultPath,
+		"afterResultPath": in.AfterResultPath, "afterItemsPath": in.AfterItemsPath, "afterItemSelector": in.AfterItemSelector,
+		"afterItemBatcher": in.AfterItemBatcher, "maxConcurrency": in.MaxConcurrency,
+		"toleratedFailureCount": in.ToleratedFailureCount, "toleratedFailurePercentage": in.ToleratedFailurePercentage,
 	} {
 		if d.Set {
 			out[name] = d.Value
@@ -274,5 +276,162 @@ func TestTestStateKeepsTheCallersVariables(t *testing.T) {
 	test, _ := interp.New(sm, interp.Options{}).TestState(sm.Start, interp.TestOptions{Info: interp.Info{Input: jsonv.NewObject(0)}, Variables: vars}, t0)
 	if got := test.Inspection().Variables; got["a"] != int64(2) || vars["a"] != int64(1) {
 		t.Errorf("variables after %v, the caller's %v", got, vars)
+	}
+}
+
+// A mocked Map or Parallel state runs its own data flow around the
+// children it does not run: the mock is the children's outcome.
+func TestTestStateMockedChildren(t *testing.T) {
+	const proc = `"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}`
+	const branches = `"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]`
+	ok := &interp.ChildrenMock{Result: []any{int64(1), int64(4), int64(9)}}
+	failed := func(n int64) *interp.ChildrenMock {
+		return &interp.ChildrenMock{Result: []any{int64(1), int64(4), int64(9)}, FailedIterations: n, HasFailedIterations: true}
+	}
+	cases := []struct {
+		name    string
+		def     string
+		input   string
+		mock    *interp.ChildrenMock
+		read    string // the items an ItemReader reads; "" for none
+		retries int64
+
+		status  interp.TestStatus
+		output  string
+		err     string
+		next    string
+		inspect string
+	}{
+		{
+			name:  "jsonpath map: items, selector, limits, then the result's stages",
+			def:   `{"Type":"Map","InputPath":"$.in","ItemsPath":"$.xs","ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},"MaxConcurrency":2,"ToleratedFailureCount":1,"ResultSelector":{"r.$":"$"},"ResultPath":"$.out",` + proc + `,"Next":"N"}`,
+			input: `{"in":{"xs":[1,2,3]}}`, mock: ok,
+			status: interp.TestSucceeded, output: `{"in":{"xs":[1,2,3]},"out":{"r":[1,4,9]}}`, next: "N",
+			inspect: `{"input":{"in":{"xs":[1,2,3]}},"afterInputPath":{"xs":[1,2,3]},"afterItemsPath":[1,2,3],
+				"afterItemSelector":[{"v":1,"i":0},{"v":2,"i":1},{"v":3,"i":2}],"maxConcurrency":2,"toleratedFailureCount":1,
+				"afterResultSelector":{"r":[1,4,9]},"afterResultPath":{"in":{"xs":[1,2,3]},"out":{"r":[1,4,9]}}}`,
+		},
+		{
+			name:  "failed iterations within the tolerated percentage",
+			def:   `{"Type":"Map","ToleratedFailurePercentage":50,` + proc + `,"End":true}`,
+			input: `[1,2,3,4]`, mock: failed(2),
+			status: interp.TestSucceeded, output: `[1,4,9]`,
+			inspect: `{"input":[1,2,3,4],"afterInputPath":[1,2,3,4],"afterItemsPath":[1,2,3,4],"maxConcurrency":0,"toleratedFailurePercentage":50,
+				"afterResultSelector":[1,4,9],"afterResultPath":[1,4,9]}`,
+		},
+		{
+			name:  "failed iterations past the tolerated count are caught",
+			def:   `{"Type":"Map","ToleratedFailureCount":1,"Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"Next":"H"}],` + proc + `,"End":true}`,
+			input: `[1,2,3]`, mock: failed(2),
+			status: interp.TestCaughtError, err: "States.ExceedToleratedFailureThreshold", next: "H",
+			output:  `{"Error":"States.ExceedToleratedFailureThreshold","Cause":"The specified tolerated failure threshold was exceeded"}`,
+			inspect: `{"input":[1,2,3],"afterInputPath":[1,2,3],"afterItemsPath":[1,2,3],"maxConcurrency":0,"toleratedFailureCount":1}`,
+		},
+		{
+			name:  "failed iterations without a threshold: the Map succeeds, as AWS answers",
+			def:   `{"Type":"Map",` + proc + `,"End":true}`,
+			input: `[1,2,3]`, mock: failed(3),
+			status: interp.TestSucceeded, output: `[1,4,9]`,
+			inspect: `{"input":[1,2,3],"afterInputPath":[1,2,3],"afterItemsPath":[1,2,3],"maxConcurrency":0,"afterResultSelector":[1,4,9],"afterResultPath":[1,4,9]}`,
+		},
+		{
+			name:  "a mocked error is retriable",
+			def:   `{"Type":"Map","Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":2}],` + proc + `,"End":true}`,
+			input: `[1]`, mock: &interp.ChildrenMock{Failed: true, Error: "Boom", Cause: "c", HasCause: true}, retries: 1,
+			status: interp.TestRetriable, err: "Boom",
+			inspect: `{"input":[1],"afterInputPath":[1],"afterItemsPath":[1],"maxConcurrency":0}`,
+		},
+		{
+			name:  "jsonata map: Items and the result through Output",
+			def:   `{"Type":"Map","QueryLanguage":"JSONata","Items":"{% $states.input.xs %}","ItemSelector":{"x":"{% $states.context.Map.Item.Value %}"},"Output":{"got":"{% $states.result %}"},` + proc + `,"End":true}`,
+			input: `{"xs":["a","b"]}`, mock: ok,
+			status: interp.TestSucceeded, output: `{"got":[1,4,9]}`,
+			inspect: `{"input":{"xs":["a","b"]},"afterItemSelector":[{"x":"a"},{"x":"b"}],"maxConcurrency":0}`,
+		},
+		{
+			name: "distributed map: items read, then batched",
+			def: `{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+				"ItemBatcher":{"MaxItemsPerBatch":2},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}`,
+			input: `{}`, read: `[1,2,3]`, mock: &interp.ChildrenMock{Result: []any{"ok"}},
+			status: interp.TestSucceeded, output: `["ok"]`,
+			inspect: `{"input":{},"afterInputPath":{},"afterItemBatcher":[{"Items":[1,2]},{"Items":[3]}],"maxConcurrency":0,"afterResultSelector":["ok"],"afterResultPath":["ok"]}`,
+		},
+		{
+			name:  "parallel: no afterInputPath, as AWS reports it",
+			def:   `{"Type":"Parallel","InputPath":"$.p","ResultPath":"$.r",` + branches + `,"End":true}`,
+			input: `{"p":{"d":1}}`, mock: &interp.ChildrenMock{Result: []any{"a", "b"}},
+			status: interp.TestSucceeded, output: `{"p":{"d":1},"r":["a","b"]}`,
+			inspect: `{"input":{"p":{"d":1}},"afterResultSelector":["a","b"],"afterResultPath":{"p":{"d":1},"r":["a","b"]}}`,
+		},
+		{
+			name:  "parallel: a mocked error is caught",
+			def:   `{"Type":"Parallel","Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"H"}],` + branches + `,"End":true}`,
+			input: `{}`, mock: &interp.ChildrenMock{Failed: true, Error: "Boom"},
+			status: interp.TestCaughtError, err: "Boom", next: "H", output: `{"e":{"Error":"Boom","Cause":""}}`,
+			inspect: `{"input":{}}`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if probs := asl.ValidateState([]byte(c.def), asl.ValidateOptions{}); len(probs) > 0 {
+				t.Fatalf("definition does not validate: %v", probs)
+			}
+			sm, err := asl.ParseState([]byte(c.def), "StateName")
+			if err != nil {
+				t.Fatal(err)
+			}
+			test, cmds := interp.New(sm, interp.Options{}).TestState(sm.Start, interp.TestOptions{
+				Info: interp.Info{Input: parseJSON(t, c.input)}, RetryCount: c.retries, Seed: 1, Children: c.mock,
+			}, t0)
+			for !test.Done() {
+				// Only the item reader may ask for anything.
+				if len(cmds) != 1 || cmds[0].Kind != interp.RunTask || cmds[0].Task.Resource != interp.ItemReaderResource || c.read == "" {
+					t.Fatalf("the test waits for %+v", cmds)
+				}
+				cmds = test.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: cmds[0].Ref, Time: t0, Output: parseJSON(t, c.read)})
+			}
+			if got := test.Status(); got != c.status {
+				name, cause, _, _ := test.Error()
+				t.Errorf("status %s (%s: %s), want %s", got, name, cause, c.status)
+			}
+			out, hasOut := test.Output()
+			if c.output == "" && hasOut {
+				t.Errorf("output %s, want none", jsonv.String(out))
+			} else if c.output != "" && (!hasOut || !jsonv.Equal(out, parseJSON(t, c.output))) {
+				t.Errorf("output %s (%v), want %s", jsonv.String(out), hasOut, c.output)
+			}
+			if name, _, _, _ := test.Error(); name != c.err {
+				t.Errorf("error %q, want %q", name, c.err)
+			}
+			if got := test.NextState(); got != c.next {
+				t.Errorf("next state %q, want %q", got, c.next)
+			}
+			if got, want := inspected(test.Inspection()), parseJSON(t, c.inspect); !jsonv.Equal(got, want) {
+				t.Errorf("inspection\n %s\nwant\n %s", jsonv.String(got), jsonv.String(want))
+			}
+		})
+	}
+}
+
+// A context given to a test is the whole $$: what it leaves out is not
+// there.
+func TestTestStateContext(t *testing.T) {
+	sm, err := asl.ParseState([]byte(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id.$":"$$.Execution.Id","all.$":"$$"},"End":true}`), "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := parseJSON(t, `{"Execution":{"Id":"arn:given"}}`).(*jsonv.Object)
+	test, cmds := interp.New(sm, interp.Options{}).TestState(sm.Start, interp.TestOptions{
+		Info: interp.Info{Input: jsonv.NewObject(0), ExecutionArn: "arn:default"}, Context: ctx,
+	}, t0)
+	if len(cmds) != 1 || cmds[0].Kind != interp.RunTask {
+		t.Fatalf("commands %+v", cmds)
+	}
+	if got, want := cmds[0].Task.Input, parseJSON(t, `{"id":"arn:given","all":{"Execution":{"Id":"arn:given"}}}`); !jsonv.Equal(got, want) {
+		t.Errorf("task input %s, want %s", jsonv.String(got), jsonv.String(want))
+	}
+	test.Apply(interp.Event{Kind: interp.TaskSucceeded, Ref: cmds[0].Ref, Time: t0, Output: jsonv.NewObject(0)})
+	if test.Status() != interp.TestSucceeded {
+		t.Errorf("status %s", test.Status())
 	}
 }

@@ -38,7 +38,7 @@ func (x *Execution) writeResults(f *frame) bool {
 			tr = "NONE"
 		}
 	}
-	succeeded, failed := x.childRecords(f, tr)
+	succeeded, failed := x.childRecords(f, tr, false)
 	if w.Resource == "" {
 		return x.fanoutSucceeded(f, append(succeeded, failed...), 0)
 	}
@@ -46,12 +46,15 @@ func (x *Execution) writeResults(f *frame) bool {
 }
 
 // childRecords are the results of f's children, transformed by tr: those
-// that succeeded and those that did not.
-func (x *Execution) childRecords(f *frame, tr string) (succeeded, failed []any) {
+// that succeeded and those that did not. A child still running is
+// exported as ABORTED: only the end of its execution leaves one running.
+// redrivable says that a redrive of the parent runs again the children
+// that did not succeed (their Map Run failed or was aborted).
+func (x *Execution) childRecords(f *frame, tr string, redrivable bool) (succeeded, failed []any) {
 	succeeded, failed = []any{}, []any{}
 	for _, c := range f.children {
-		rec := x.childRecord(f, c)
-		if c.err != nil || c.aborted {
+		rec := x.childRecord(f, c, redrivable)
+		if c.err != nil || c.aborted || c.phase != phaseDone {
 			// A failed child is exported whole whatever the
 			// transformation, as AWS does.
 			failed = append(failed, rec)
@@ -73,6 +76,16 @@ func (x *Execution) childRecords(f *frame, tr string) (succeeded, failed []any) 
 	return succeeded, failed
 }
 
+// pendingRecords are the items of f no child started, as AWS's
+// PENDING_n.json lists them.
+func pendingRecords(f *frame) []any {
+	pending := []any{}
+	for i := f.nextItem; i < len(f.items); i++ {
+		pending = append(pending, jsonv.ObjectOf("Input", jsonv.String(f.items[i]), "InputDetails", jsonv.ObjectOf("Included", true), "Status", "PENDING"))
+	}
+	return pending
+}
+
 // exportFailed exports the results of f's Map Run, which failed with err,
 // as AWS does: the children that succeeded, those that failed or were
 // aborted, and the items no child started (PENDING). The Map then fails
@@ -84,12 +97,8 @@ func (x *Execution) exportFailed(f *frame, err *stateError) {
 		tr = "NONE"
 	}
 	f.failed = err
-	succeeded, failed := x.childRecords(f, tr)
-	pending := []any{}
-	for i := f.nextItem; i < len(f.items); i++ {
-		pending = append(pending, jsonv.ObjectOf("Input", jsonv.String(f.items[i]), "InputDetails", jsonv.ObjectOf("Included", true), "Status", "PENDING"))
-	}
-	x.export(f, tr, succeeded, failed, pending)
+	succeeded, failed := x.childRecords(f, tr, true)
+	x.export(f, tr, succeeded, failed, pendingRecords(f))
 }
 
 // exportError fails a Map whose results cannot be exported with err, or
@@ -105,6 +114,23 @@ func (x *Execution) exportError(f *frame, err *stateError) {
 // pending is nil unless the Map Run failed. The children are kept when it
 // failed: a redrive reruns those that did not succeed.
 func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any) bool {
+	task, err := x.exportTask(f, tr, succeeded, failed, pending)
+	if err != nil {
+		x.exportError(f, err)
+		return false
+	}
+	if pending == nil {
+		f.children, f.results, f.items, f.weights = nil, nil, nil, nil
+	}
+	ref := x.newTimerRef()
+	x.wait(f, phaseWrite, ref)
+	f.writeTask = task
+	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: task})
+	return false
+}
+
+// exportTask is the ResultWriterResource task that writes f's results.
+func (x *Execution) exportTask(f *frame, tr string, succeeded, failed, pending []any) (*Task, *stateError) {
 	st := f.state
 	w := st.ResultWriter
 	var args any = jsonv.NewObject(0)
@@ -112,22 +138,19 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 		if w.ArgumentsQuery != nil {
 			v, err := x.ataEval(f, &ataCtx{input: f.input}, w.ArgumentsQuery)
 			if err != nil {
-				x.exportError(f, err)
-				return false
+				return nil, err
 			}
 			args = v
 		}
 	} else if w.Parameters != nil {
 		v, err := x.template(f, w.Parameters, f.taskInput)
 		if err != nil {
-			x.exportError(f, err)
-			return false
+			return nil, err
 		}
 		args = v
 	}
 	if _, ok := args.(*jsonv.Object); !ok {
-		x.exportError(f, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args)))
-		return false
+		return nil, x.runtimeErr(f, "The ResultWriter's parameters must be an object with 'Bucket' and 'Prefix', but were: "+jsonv.String(args))
 	}
 	ot := w.OutputType
 	if ot == "" {
@@ -138,12 +161,8 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 	results := jsonv.ObjectOf("SUCCEEDED", succeeded, "FAILED", failed)
 	if pending != nil {
 		results.Append("PENDING", pending)
-	} else {
-		f.children, f.results, f.items, f.weights = nil, nil, nil, nil
 	}
-	ref := x.newTimerRef()
-	x.wait(f, phaseWrite, ref)
-	x.cmds = append(x.cmds, Command{Kind: RunTask, Ref: ref, Task: &Task{
+	return &Task{
 		Resource: ResultWriterResource,
 		Input: jsonv.ObjectOf(
 			"Resource", w.Resource,
@@ -154,14 +173,73 @@ func (x *Execution) export(f *frame, tr string, succeeded, failed, pending []any
 		),
 		StateName: st.Name,
 		Attempt:   f.retryCount,
-	}})
-	return false
+	}, nil
+}
+
+// exportAborted owes, as a WriteAfterEnd command of Ref ref, the export
+// of the results of f's Map Run, which the end of the execution aborts.
+// AWS's guide names the files of a Map Run that "failed or aborted"
+// (PENDING_n.json: the children "that weren't started because the Map
+// Run failed or aborted"); it does not say where the children the abort
+// cut short go, so they are exported in FAILED_n.json with Status
+// ABORTED, as a child aborted by StopExecution is. The execution has
+// ended: a ResultWriter whose parameters cannot be evaluated writes
+// nothing, as there is no state left to fail.
+func (x *Execution) exportAborted(f *frame, ref int64) {
+	w := f.state.ResultWriter
+	if f.silent || w == nil || w.Resource == "" || f.phase != phaseChildren {
+		return
+	}
+	tr := w.Transformation
+	if tr == "" {
+		tr = "NONE"
+	}
+	succeeded, failed := x.childRecords(f, tr, true)
+	task, err := x.exportTask(f, tr, succeeded, failed, pendingRecords(f))
+	if err != nil {
+		return
+	}
+	x.oweAfterEnd(ref, task)
+}
+
+func (x *Execution) oweAfterEnd(ref int64, task *Task) {
+	if x.afterEnd == nil {
+		x.afterEnd = map[int64]*Task{}
+	}
+	x.afterEnd[ref] = task
+	x.cmds = append(x.cmds, Command{Kind: WriteAfterEnd, Ref: ref, Task: task})
+}
+
+// oweWrites owes again, under their own Refs, the exports that Maps of
+// the execution's own states were waiting for when it ended: the end
+// cancels the task, yet the Map Run has ended and its files are due
+// (those of a Map Run that succeeded are counted as written already).
+func (x *Execution) oweWrites() {
+	for _, ref := range sortedRefs(x.waiting) {
+		if f := x.waiting[ref]; f.phase == phaseWrite && !f.silent && f.writeTask != nil {
+			x.oweAfterEnd(ref, f.writeTask)
+		}
+	}
+}
+
+// AfterEndTask is the WriteAfterEnd task of Ref ref that the execution's
+// end owes, nil when its last end owes none of that Ref (a redrive
+// reopened it, or it ended again since).
+func (x *Execution) AfterEndTask(ref int64) *Task {
+	if x.Status == Running {
+		return nil
+	}
+	return x.afterEnd[ref]
 }
 
 // childRecord is what AWS exports of one child execution.
 // Its keys are sorted, as in AWS's documented example of SUCCEEDED_0.json.
-func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
+func (x *Execution) childRecord(f *frame, c *frame, redrivable bool) *jsonv.Object {
 	name, execArn, smArn, redrives, redriveDate := x.childIdentity(f, c)
+	aborted, stop := c.aborted, c.dist.ended
+	if c.phase != phaseDone {
+		aborted, stop = true, x.now
+	}
 	rec := map[string]any{
 		"ExecutionArn":    execArn,
 		"Name":            name,
@@ -169,18 +247,19 @@ func (x *Execution) childRecord(f *frame, c *frame) *jsonv.Object {
 		"Input":           jsonv.String(c.dist.itemIn),
 		"InputDetails":    map[string]any{"Included": true},
 		"StartDate":       c.dist.began.UTC().Format(time.RFC3339Nano),
-		"StopDate":        c.dist.ended.UTC().Format(time.RFC3339Nano),
+		"StopDate":        stop.UTC().Format(time.RFC3339Nano),
 		"RedriveCount":    redrives,
 		"RedriveStatus":   "NOT_REDRIVABLE",
 	}
 	if !redriveDate.IsZero() {
 		rec["RedriveDate"] = redriveDate.UTC().Format(time.RFC3339Nano)
 	}
-	if f.failed != nil && (c.err != nil || c.aborted) {
-		// The Map Run failed: a redrive of the parent runs it again.
+	if redrivable && (c.err != nil || aborted) {
+		// The Map Run failed or was aborted: a redrive of the parent runs
+		// it again.
 		rec["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
 	}
-	if c.aborted {
+	if aborted {
 		rec["Status"] = "ABORTED"
 		return jsonv.FromMap(rec)
 	}

@@ -376,3 +376,36 @@ func (rd *Reader) list(ctx context.Context, r *request) (any, error) {
 	}
 	return items, nil
 }
+
+// Data answers item reads with data given in advance instead of an
+// object: TestState's stateConfiguration.mapItemReaderData, "the data read
+// by ItemReader in Distributed Map states as found in its original
+// source". Only an object read as JSON, JSON Lines or CSV has such a
+// text; a listing, a manifest or a Parquet file is refused, and so is a
+// results export. Nothing is fetched: no store is reached.
+func Data(text string) taskport.Port { return dataReader(text) }
+
+type dataReader string
+
+func (d dataReader) Invoke(_ context.Context, req taskport.Request) (any, error) {
+	if req.Resource != interp.ItemReaderResource {
+		return nil, failAs(errWriter, "A test writes no results.")
+	}
+	r, err := parse(req.Input)
+	if err != nil {
+		return nil, err
+	}
+	if r.resource != asl.ReaderGetObject || r.manifestType != "" {
+		return nil, fail("The items of a test come from its mapItemReaderData, which stands for an object read as JSON, JSONL or CSV, not for what %s reads here.", r.resource)
+	}
+	body := []byte(d)
+	switch r.inputType {
+	case "JSON":
+		return jsonItems(body, r.maxItems)
+	case "JSONL":
+		return jsonlItems(body, r.maxItems)
+	case "CSV":
+		return csvItems(body, r)
+	}
+	return nil, fail("The items of a test come from its mapItemReaderData, which stands for an object read as JSON, JSONL or CSV, not as %q.", r.inputType)
+}

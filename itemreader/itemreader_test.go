@@ -147,3 +147,39 @@ func TestBucketNameChecked(t *testing.T) {
 		}
 	}
 }
+
+// Data parses the text it is given as the object would be, and reads
+// nothing else.
+func TestData(t *testing.T) {
+	args := map[string]any{"Bucket": "items", "Key": "k"}
+	cases := []struct {
+		name, text, resource string
+		cfg                  map[string]any
+		want                 any
+		cause                string // a failure's cause, "" for none
+	}{
+		{name: "json", text: `[1,{"a":2}]`, resource: getObject, cfg: map[string]any{"InputType": "JSON"}, want: []any{int64(1), map[string]any{"a": int64(2)}}},
+		{name: "jsonl max", text: "1\n2\n3\n", resource: getObject, cfg: map[string]any{"InputType": "JSONL", "MaxItems": int64(2)}, want: []any{int64(1), int64(2)}},
+		{name: "csv", text: "id\n7\n", resource: getObject, cfg: map[string]any{"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, want: []any{map[string]any{"id": "7"}}},
+		{name: "not json", text: `[1,`, resource: getObject, cfg: map[string]any{"InputType": "JSON"}, cause: "not valid JSON"},
+		{name: "listing", text: `[]`, resource: listObjects, cfg: map[string]any{}, cause: "not for what"},
+		{name: "parquet", text: `x`, resource: getObject, cfg: map[string]any{"InputType": "PARQUET"}, cause: `not as "PARQUET"`},
+		{name: "manifest", text: `{}`, resource: getObject, cfg: map[string]any{"InputType": "CSV", "ManifestType": "S3_INVENTORY"}, cause: "not for what"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := itemreader.Data(c.text).Invoke(context.Background(), taskport.Request{Resource: interp.ItemReaderResource,
+				Input: jsonv.Normalize(map[string]any{"Resource": c.resource, "Arguments": args, "ReaderConfig": c.cfg})})
+			if c.cause != "" {
+				var f *taskport.Failure
+				if !errors.As(err, &f) || f.Name != interp.ErrItemReaderFailed || !strings.Contains(f.Cause, c.cause) {
+					t.Fatalf("got %v, %v, want %s mentioning %q", got, err, interp.ErrItemReaderFailed, c.cause)
+				}
+				return
+			}
+			if err != nil || !jsonv.Equal(got, jsonv.Normalize(c.want)) {
+				t.Fatalf("got %#v, %v, want %#v", got, err, c.want)
+			}
+		})
+	}
+}

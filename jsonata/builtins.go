@@ -958,10 +958,15 @@ func (ev *evaluator) timeNow(pos int) (time.Time, error) {
 	if ev.now != nil {
 		return *ev.now, nil
 	}
-	if ev.clock == nil {
+	var t time.Time
+	switch {
+	case ev.clock != nil:
+		t = ev.clock()
+	case ev.host != nil:
+		t = ev.host.Now()
+	default:
 		return time.Time{}, &Error{Code: "D3200", Position: pos, Message: messages["D3200"]}
 	}
-	t := ev.clock()
 	ev.now = &t
 	return t, nil
 }

@@ -15,8 +15,8 @@
 //	// a JSON null result (nil, nil).
 //
 // EvalWith takes Options: the clock and the random source (without them
-// $now() and $random() fail rather than read hidden inputs) and evaluation
-// limits.
+// $now() and $random() fail rather than read hidden inputs; Options.Host
+// gives both as one interface value) and evaluation limits.
 //
 // Values follow the jsonv model (*jsonv.Object, []any, string, int64,
 // float64, bool, nil). Inside the engine numbers are float64; results turn
@@ -72,7 +72,9 @@
 //
 // Layout: lexer.go (tokens), parser.go (Pratt parser plus the path,
 // predicate and ancestry rewriting jsonata-js calls processAST), eval.go
-// (evaluator, sequences, path and tuple-stream semantics), call.go
+// (evaluator, sequences, path and tuple-stream semantics), fast.go (the
+// common shapes evaluated without the evaluator's setup, falling back to
+// it for anything unusual; Expr.PathComparison for embedders), call.go
 // (lambdas, partial application, tail calls, ~>, transforms), signature.go
 // (function signatures), builtins.go, datetime.go (integer and date/time
 // pictures), formatnumber.go ($formatNumber, $formatBase), misc.go (URL

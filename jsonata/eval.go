@@ -33,6 +33,16 @@ type Options struct {
 	// is called once per random number. Without it those functions fail
 	// with D3201, keeping the engine free of hidden inputs.
 	Random func() float64
+	// Host, when set, supplies the clock and the random numbers where Now
+	// and Random are not set: one interface value, which a host can pass
+	// without allocating, where each closure would cost an allocation.
+	Host Host
+}
+
+// Host is a source of time and random numbers (see Options.Host).
+type Host interface {
+	Now() time.Time
+	Random() float64
 }
 
 const (
@@ -68,6 +78,9 @@ func (e *Expr) Eval(input any, bindings map[string]any) (any, error) {
 
 // EvalWith is Eval with options.
 func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (result any, err error) {
+	if res, err, ok := e.evalFast(input, bindings, nil, nil, opts.MaxDepth, opts.MaxSteps); ok {
+		return res, err
+	}
 	return e.evalIn(input, bindings, nil, nil, opts)
 }
 
@@ -76,11 +89,15 @@ func (e *Expr) EvalWith(input any, bindings map[string]any, opts Options) (resul
 // takes its last value. A host that binds a few names for each evaluation
 // saves building and walking a map.
 func (e *Expr) EvalNamed(input any, names []string, vals []any, opts Options) (result any, err error) {
+	// The common shapes without evalIn's setup.
+	if res, err, ok := e.evalFast(input, nil, names, vals, opts.MaxDepth, opts.MaxSteps); ok {
+		return res, err
+	}
 	return e.evalIn(input, nil, names, vals, opts)
 }
 
 func (e *Expr) evalIn(input any, bindings map[string]any, names []string, vals []any, opts Options) (result any, err error) {
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random}
+	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, clock: opts.Now, random: opts.Random, host: opts.Host}
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = defaultMaxDepth
 	}
@@ -145,6 +162,7 @@ type evaluator struct {
 	steps, maxSteps int
 	clock           func() time.Time
 	random          func() float64
+	host            Host
 	callEnv         *env
 	freeScopes      []*env // released lambda scopes, see newScope
 	arg1            [1]any // reusable argument slice for single-argument callbacks

@@ -3,6 +3,9 @@ package jsonata
 import (
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/statecraft/statecraft/jsonv"
 )
 
 func TestHostFunction(t *testing.T) {
@@ -63,5 +66,26 @@ func TestEvalInTailPosition(t *testing.T) {
 		if err != nil || v != int64(2) {
 			t.Errorf("%s = %v, %v; want 2", src, v, err)
 		}
+	}
+}
+
+type fixedHost struct{}
+
+func (fixedHost) Now() time.Time  { return time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC) }
+func (fixedHost) Random() float64 { return 0.25 }
+
+// Options.Host supplies $now and $random; Now and Random win over it.
+func TestOptionsHost(t *testing.T) {
+	e, err := Compile(`[$now(), $random()]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.EvalWith(nil, nil, Options{Host: fixedHost{}})
+	if err != nil || jsonv.String(got) != `["2020-01-02T03:04:05.000Z",0.25]` {
+		t.Fatalf("Host: %s %v", jsonv.String(got), err)
+	}
+	got, err = e.EvalWith(nil, nil, Options{Host: fixedHost{}, Random: func() float64 { return 0.5 }})
+	if err != nil || jsonv.String(got) != `["2020-01-02T03:04:05.000Z",0.5]` {
+		t.Fatalf("Random over Host: %s %v", jsonv.String(got), err)
 	}
 }

@@ -196,10 +196,15 @@ func init() {
 }
 
 func (ev *evaluator) randomNumber(pos int) (float64, error) {
-	if ev.random == nil {
+	var r float64
+	switch {
+	case ev.random != nil:
+		r = ev.random()
+	case ev.host != nil:
+		r = ev.host.Random()
+	default:
 		return 0, &Error{Code: "D3201", Position: pos, Message: messages["D3201"]}
 	}
-	r := ev.random()
 	if !(r >= 0 && r < 1) {
 		r = 0
 	}

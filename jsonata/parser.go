@@ -83,6 +83,9 @@ type node struct {
 	// operands are each a literal, a directPath or a plainVar, which
 	// evalFused can do in one go
 	fused bool
+	// fast, fastDepth: see classifyFast (fast.go)
+	fast      fastShape
+	fastDepth uint8
 	// plainVar: an nVariable (not $) with nothing applied to its value
 	plainVar  bool
 	pos       int
@@ -276,6 +279,7 @@ func (a *annotator) annotate(n *node) {
 			}
 		}
 	}
+	classifyFast(n)
 }
 
 // fusable reports whether evalFused can evaluate o as an operand.

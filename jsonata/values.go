@@ -343,7 +343,14 @@ func (ev *evaluator) export(v any) (any, bool) {
 				k++
 				continue
 			}
-			if isUndef(it) {
+			switch it.(type) {
+			case string, int64, bool, nil:
+				// left as they are, their ticks charged likewise
+				floats++
+				out[k] = it
+				k++
+				continue
+			case undefinedType:
 				continue
 			}
 			out[k], _ = ev.export(it)
@@ -375,24 +382,7 @@ func (ev *evaluator) export(v any) (any, bool) {
 		}
 		return x, false
 	case *jsonv.Object:
-		var out *jsonv.Object
-		for k, it := range x.All() {
-			e, changed := ev.export(it)
-			if changed || isUndef(it) {
-				if out == nil {
-					out = x.Clone(0)
-				}
-				if isUndef(it) {
-					out.Delete(k)
-				} else {
-					out.Set(k, e)
-				}
-			}
-		}
-		if out != nil {
-			return out, true
-		}
-		return x, false
+		return ev.exportObject(x)
 	case function:
 		return nil, true
 	case undefinedType:
@@ -401,6 +391,44 @@ func (ev *evaluator) export(v any) (any, bool) {
 		return jsonv.Normalize(v), true
 	}
 	return v, false
+}
+
+// exportObject is export's object case, out of export, whose frame stays
+// small for the scalars it is called on most.
+func (ev *evaluator) exportObject(x *jsonv.Object) (any, bool) {
+	var out *jsonv.Object
+	scalars := 0
+	for i := 0; i < x.Len(); i++ {
+		it := x.ValueAt(i)
+		switch it.(type) {
+		case string, int64, bool, nil:
+			// export leaves these as they are; their ticks are
+			// charged after the loop (bounded by the members)
+			scalars++
+			continue
+		}
+		e, changed := ev.export(it)
+		if changed || isUndef(it) {
+			if out == nil {
+				out = x.Clone(0)
+			}
+			if isUndef(it) {
+				out.Delete(x.KeyAt(i))
+			} else {
+				out.Set(x.KeyAt(i), e)
+			}
+		}
+	}
+	if ev != nil && scalars > 0 {
+		ev.steps += scalars
+		if ev.steps > ev.maxSteps {
+			panic(stepLimit{&Error{Code: "U1002", Message: messages["U1002"]}})
+		}
+	}
+	if out != nil {
+		return out, true
+	}
+	return x, false
 }
 
 // exportFloat is export of f, boxed in v: an integral f of magnitude

@@ -171,6 +171,23 @@ func AppendString(b []byte, s string) []byte {
 	// Most strings (keys, names, ids) need no escaping: find the first
 	// byte that does, and copy everything before it at once.
 	i := 0
+	if len(s) <= 16 && cap(b)-len(b) >= len(s)+2 {
+		// A short string (a key, a name) into room already there: store
+		// each byte as it is checked, cheaper than a copy call.
+		n := len(b)
+		o := b[n : n+len(s)+2]
+		o[0] = '"'
+		d := o[1 : len(s)+1]
+		for i < len(d) && i < len(s) && plain[s[i]] {
+			d[i] = s[i]
+			i++
+		}
+		if i == len(s) {
+			o[len(o)-1] = '"'
+			return b[:n+len(s)+2]
+		}
+		i = 0
+	}
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
@@ -283,7 +300,15 @@ func size(v any, n *int, limit int) {
 		}
 		for i, k := range x.Keys() {
 			*n += stringSize(k) + 1
-			size(x.vals[i], n, limit)
+			// The common scalar members without a call.
+			switch y := x.vals[i].(type) {
+			case string:
+				*n += stringSize(y)
+			case int64:
+				*n += intSize(y)
+			default:
+				size(y, n, limit)
+			}
 		}
 	case map[string]any:
 		*n += 2

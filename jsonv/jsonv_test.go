@@ -98,3 +98,37 @@ func FuzzParseAgreesWithEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// AppendString quotes the same whether or not the buffer has room for a
+// short string (the room is written before the escaping is known), and
+// leaves what the buffer held before untouched.
+func TestAppendStringWithAndWithoutRoom(t *testing.T) {
+	for _, s := range []string{"", "a", "tag", "sixteen-chars-ok", "seventeen-chars-x", `q"uote`, "new\nline", "tab\t", "\x01", "é", "back\\slash", "a\u2028b", "<&>"} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first []byte
+		for _, room := range []int{0, 1, len(s) + 1, len(s) + 2, 64} {
+			b := append(make([]byte, 0, 3+room), "ab,"...)
+			got := AppendString(b, s)
+			if first == nil {
+				first = got
+			} else if string(got) != string(first) {
+				t.Errorf("%q, room %d: %s, with no room %s", s, room, got, first)
+			}
+			if string(got[:3]) != "ab," {
+				t.Fatalf("%q, room %d: prefix now %q", s, room, got[:3])
+			}
+			if g, err := unquote(got[3:]); err != nil || g != s {
+				t.Errorf("%q, room %d: %s does not decode to it (%v; encoding/json gives %s)", s, room, got[3:], err, want)
+			}
+		}
+	}
+}
+
+func unquote(b []byte) (string, error) {
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}

@@ -63,6 +63,23 @@ func NewObject(n int) *Object {
 	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
 
+// Small is room for an object of up to four keys inside a structure that
+// reuses one object of its own: it comes with the structure's allocation,
+// not one of its own as NewObject's.
+type Small struct {
+	o Object
+	k [4]string
+	v [4]any
+}
+
+// Object empties s's object and returns it. It builds in s's room while
+// it fits; it is valid until the next call.
+func (s *Small) Object() *Object {
+	clear(s.v[:])
+	s.o.keys, s.o.vals, s.o.idx = s.k[:0], s.v[:0], nil
+	return &s.o
+}
+
 // ObjectOf builds an object from key, value pairs, in that order; a
 // repeated key keeps its first position and takes the last value. Go ints
 // and maps among the values are converted as Normalize does, but values

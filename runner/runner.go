@@ -43,7 +43,8 @@ type Options struct {
 	// AssumeRole decides whether a task may run under the role of its
 	// Credentials and answers the role's account, as
 	// engine.Options.AssumeRole does; nil fails every task with
-	// Credentials.
+	// Credentials but those of AWS service integrations, whose port
+	// assumes the role through STS (taskport.RoleAssumedByPort).
 	AssumeRole func(role, executionArn, machineRole string) (account string, err error)
 }
 
@@ -260,7 +261,8 @@ func (n noItems) Invoke(context.Context, taskport.Request) (any, error) {
 // assume answers the account a task with Credentials runs in ("" for
 // one without), or the failure of a role that cannot be assumed.
 func assume(opts Options, req taskport.Request) (string, error) {
-	if req.RoleArn == "" {
+	if req.RoleArn == "" || taskport.RoleAssumedByPort(req.Resource) {
+		// An AWS service integration's port assumes the role through STS.
 		return "", nil
 	}
 	if opts.AssumeRole == nil {

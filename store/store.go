@@ -58,11 +58,11 @@ var (
 // method that reads what something owns (Inputs, History,
 // ListStateMachineVersions, ListStateMachineAliases, ListTags) returns
 // nothing instead. ErrAlreadyExists: a create names a taken key.
-// ErrConflict: a step against a stale Seq or an ended execution, a step
-// that repeats an event ID, adds a task whose token is open or claims a
-// task that is not open and unclaimed in its execution, a publish
-// against a replaced revision, and the deletion of a version an alias
-// routes to. Anything else is the driver's own error.
+// ErrConflict: a step against a stale Seq or an ended execution (an
+// AfterEnd step: a running one), a step that repeats an event ID, adds a
+// task whose token is open or claims a task that is not open and
+// unclaimed in its execution, a publish against a replaced revision, and
+// the deletion of a version an alias routes to. Anything else is the driver's own error.
 //
 // Limits. Every method that returns or deletes a number of rows that
 // grows with the data takes a Limit and handles at most that many;
@@ -465,6 +465,10 @@ const (
 	TimerHeartbeat = "heartbeat" // a task's HeartbeatSeconds
 	TimerNested    = "nested"    // starts a nested execution and watches it until the parent has its result
 	TimerInvoke    = "invoke"    // runs a task this server runs itself (local functions, HTTP) and watches it
+	// TimerAfterEnd is work the end of an execution owes (a Map Run's
+	// ResultWriter export when the end aborted it): a step's Final keeps
+	// it, and the step that records the work done (AfterEnd) deletes it.
+	TimerAfterEnd = "afterend"
 )
 
 // Timer is a due time for an execution, keyed by (ExecutionArn, Ref,
@@ -517,8 +521,9 @@ type StartExecutionParams struct {
 // Redrive; Input and Events; DeleteTimers, then AddTimers (a back-off re-armed);
 // CloseTasks, ClaimTasks, then AddTasks (a claimed task handed back to
 // its queue is closed and added unclaimed); then Final, which also
-// deletes the execution's timers and closes its tasks, since an ended
-// execution waits for nothing and takes no more steps. The timers and
+// deletes the execution's timers (but those of kind TimerAfterEnd, the
+// work its end owes) and closes its tasks, since an ended execution
+// waits for nothing and takes no more steps but AfterEnd ones. The timers and
 // tasks of a step are its execution's, whatever their own ExecutionArn
 // fields say.
 type StepParams struct {
@@ -571,6 +576,24 @@ type StepParams struct {
 	// after the step; the stored count only grows (a smaller one, such as
 	// the 0 of a step that only claims a task, leaves it as it is).
 	Transitions int64
+	// AfterEnd makes this the step of an ended execution that records
+	// work its end owed as done: Seq must still be the execution's and
+	// the execution ended (ErrConflict otherwise: a redrive reopened it).
+	// Such a step may only delete timers and write Map Runs (and their
+	// children); anything else in it fails the step (CheckAfterEnd).
+	AfterEnd bool
+}
+
+// CheckAfterEnd refuses an AfterEnd step that holds more than it may.
+func CheckAfterEnd(st *StepParams) error {
+	if !st.AfterEnd {
+		return nil
+	}
+	if st.Redrive != nil || st.Input != nil || len(st.Events) > 0 || len(st.AddTimers) > 0 ||
+		len(st.CloseTasks) > 0 || len(st.ClaimTasks) > 0 || len(st.AddTasks) > 0 || st.Final != nil {
+		return errors.New("store: an AfterEnd step of " + st.ExecutionArn + " may only delete timers and write Map Runs")
+	}
+	return nil
 }
 
 // Redrive is when a step reopened its ended execution.

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -134,4 +135,23 @@ func NotSupported(resource string) *Failure {
 // failing it, as it does for a task that ran past its own limits.
 func (f *Failure) TimedOut() bool {
 	return f.Name == "States.Timeout" || f.Name == "States.HeartbeatTimeout"
+}
+
+// RoleAssumedByPort tells whether the port that runs resource assumes
+// the role of a Task's Credentials itself: an AWS service integration
+// (arn:PARTITION:states:::SERVICE:ACTION other than Statecraft's own
+// lambda, http and states resources; aws-sdk ones included), whose call
+// is signed with the temporary credentials STS gives for the role, as
+// Step Functions makes it. The host then passes Request.RoleArn on
+// without assuming one of its own roles, and Request.Account stays "".
+func RoleAssumedByPort(resource string) bool {
+	parts := strings.SplitN(resource, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "states" || parts[3] != "" || parts[4] != "" {
+		return false
+	}
+	switch parts[5] {
+	case "lambda", "http", "states", "activity":
+		return false
+	}
+	return true
 }

@@ -31,3 +31,29 @@ func TestFailure(t *testing.T) {
 		t.Errorf("NotSupported = %+v", f)
 	}
 }
+
+func TestRoleAssumedByPort(t *testing.T) {
+	cases := []struct {
+		resource string
+		want     bool
+	}{
+		{"arn:aws:states:::sqs:sendMessage", true},
+		{"arn:aws:states:::sns:publish.waitForTaskToken", true},
+		{"arn:aws:states:::dynamodb:putItem", true},
+		{"arn:aws:states:::aws-sdk:s3:getObject", true},
+		{"arn:aws:states:::aws-sdk:lambda:invoke", true},
+		{"arn:aws-cn:states:::events:putEvents", true},
+		{"arn:aws:states:::lambda:invoke", false},
+		{"arn:aws:states:::http:invoke", false},
+		{"arn:aws:states:::states:startExecution.sync:2", false},
+		{"arn:aws:states:us-east-1:123456789012:activity:a", false},
+		{"arn:aws:lambda:us-east-1:123456789012:function:f", false},
+		{"arn:aws:states:us-east-1::sqs:sendMessage", false},
+		{"not an arn", false},
+	}
+	for _, c := range cases {
+		if got := RoleAssumedByPort(c.resource); got != c.want {
+			t.Errorf("RoleAssumedByPort(%q) = %v, want %v", c.resource, got, c.want)
+		}
+	}
+}

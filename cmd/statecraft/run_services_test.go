@@ -58,3 +58,48 @@ func TestRunServices(t *testing.T) {
 		}
 	}
 }
+
+// TestRunServicesUnderRole: `statecraft run` sends under a Task's
+// Credentials: the role is assumed at the --services file's sts endpoint
+// and the message reaches goaws signed with its temporary key; a role
+// STS refuses fails the run with States.TaskFailed.
+func TestRunServicesUnderRole(t *testing.T) {
+	const role = "arn:aws:iam::210987654321:role/sender"
+	goaws := testservers.Goaws(t)
+	seen := testservers.NewRecorder(t, goaws)
+	sts := testservers.NewSTS(t, "run-key", "run-secret", role)
+	t.Setenv("RUN_ROLE_KEY", "run-key")
+	t.Setenv("RUN_ROLE_SECRET", "run-secret")
+	q := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) })
+	if _, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("run-role")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const keys = "  accessKeyIdEnv: RUN_ROLE_KEY\n  secretAccessKeyEnv: RUN_ROLE_SECRET\n"
+	settings := fmt.Sprintf("sqs:\n  endpoint: %s\n  protocol: query\n%ssts:\n  endpoint: %s\n%s", seen.URL, keys, sts.URL, keys)
+	def := `{"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+  "Parameters": {"QueueUrl": "` + testservers.QueueURL(goaws, "run-role") + `", "MessageBody": "m"}, "Credentials": {"RoleArn.$": "$.role"}, "End": true}}}`
+	for name, body := range map[string]string{"services.yaml": settings, "send.asl.json": def} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"run", filepath.Join(dir, "send.asl.json"), "--services", filepath.Join(dir, "services.yaml"), "--input"}
+	x := mustRun(t, "", append(args, `{"role": "`+role+`"}`)...)
+	if x.status != "SUCCEEDED" || !strings.Contains(string(x.fields["output"]), "MessageId") {
+		t.Fatalf("%s %s", x.status, x.fields["output"])
+	}
+	calls, signers := sts.Calls(), seen.Signers()
+	if len(calls) != 1 || calls[0].Caller != "run-key" || len(signers) != 1 ||
+		signers[0].AccessKeyID != calls[0].AccessKeyID || signers[0].SessionToken != calls[0].SessionToken {
+		t.Fatalf("AssumeRole calls %+v; goaws saw %+v", calls, signers)
+	}
+	r := statecraft(t, "", append(args, `{"role": "arn:aws:iam::210987654321:role/other"}`)...)
+	if x := decodeExecution(t, r.stdout); x.status != "FAILED" || !strings.Contains(r.stdout, "States.TaskFailed") || !strings.Contains(r.stdout, "Error Code: AccessDenied") {
+		t.Fatalf("refused role: exit %d %s", r.code, r.stdout)
+	}
+	if n := len(seen.Signers()); n != 1 {
+		t.Errorf("goaws saw %d requests, want none under the refused role", n)
+	}
+}

@@ -940,6 +940,10 @@ function costPanel(query, id) {
       rows.push(['State transitions', `${t.transitions || 0} × ${usd(r.prices.standardPerTransition)} = ${usd(t.transitionsUSD)}`]);
       rows.push(['Lambda', `${t.lambdaRequests || 0} requests, ${(t.lambdaGBSeconds || 0).toFixed(6)} GB-s = ${usd(t.lambdaUSD)}` +
         (t.lambdaUnpriced ? ` (${t.lambdaUnpriced} calls of functions not run here are not priced)` : '')]);
+      if (t.expressRequests) {
+        rows.push(['Express Map children', `${t.expressRequests} executions, ${(t.expressGBSeconds || 0).toFixed(6)} GB-s = ${usd(t.expressUSD)}` +
+          (t.expressRunning ? ` (${t.expressRunning} still running: duration not counted yet)` : '')]);
+      }
       rows.push(['Total', usd(t.totalUSD)]);
       body.textContent = '';
       body.appendChild(h('table', { class: 'kv', id: id + '-table' }, h('tbody', {}, rows.map(([k, v]) =>

@@ -1,8 +1,10 @@
 // Package services_test runs state machines that call AWS services
 // through the real `statecraft server`, against real servers of those
 // services on 127.0.0.1: goaws (SQS, SNS), dynalite (DynamoDB), gofakes3
-// (S3, reached through the aws-sdk integrations), and a recorder of
-// EventBridge's PutEvents (no compatible server exists).
+// (S3, reached through the aws-sdk integrations), a recorder of
+// EventBridge's PutEvents (no compatible server exists), and an STS test
+// server where Task Credentials' roles are assumed. The server reaches
+// DynamoDB and S3 through recorders of who signed each request.
 package services_test
 
 import (
@@ -37,8 +39,14 @@ import (
 
 const role = "arn:aws:iam::123456789012:role/services"
 
+// crossRole is the one role the STS lets the server's base key assume.
+const crossRole = "arn:aws:iam::210987654321:role/cross"
+
 type env struct {
 	events   *testservers.EventsRecorder
+	sts      *testservers.STS
+	ddbSeen  *testservers.Recorder // who signed the server's DynamoDB calls
+	s3Seen   *testservers.Recorder // and its S3 calls
 	sfn      *sfn.Client
 	sqs      *sqs.Client
 	ddb      *dynamodb.Client
@@ -51,6 +59,8 @@ type env struct {
 // the compatible services it is configured to call.
 func start(t *testing.T, args ...string) *env {
 	goaws, ddbURL, events, s3URL := testservers.Goaws(t), testservers.Dynalite(t), testservers.NewEventsRecorder(t), testservers.S3(t)
+	ddbSeen, s3Seen := testservers.NewRecorder(t, ddbURL), testservers.NewRecorder(t, s3URL)
+	sts := testservers.NewSTS(t, "services-test", "services-test-secret", crossRole)
 	t.Setenv("SVC_KEY_ID", "services-test")
 	t.Setenv("SVC_SECRET", "services-test-secret")
 	dir := t.TempDir()
@@ -77,19 +87,26 @@ s3:
   pathStyle: true
   accessKeyIdEnv: SVC_KEY_ID
   secretAccessKeyEnv: SVC_SECRET
-`, goaws, ddbURL, goaws, events.URL, s3URL)
+sts:
+  endpoint: %s
+  accessKeyIdEnv: SVC_KEY_ID
+  secretAccessKeyEnv: SVC_SECRET
+`, goaws, ddbSeen.URL, goaws, events.URL, s3Seen.URL, sts.URL)
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	endpoint := server.Start(t, dir, append([]string{"--services", file}, args...)...)
 	creds := credentials.NewStaticCredentialsProvider("services-test", "services-test-secret", "")
 	e := &env{
-		sfn:    sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
-		sqs:    sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
-		ddb:    dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
-		s3:     s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3URL), Credentials: creds, UsePathStyle: true}),
-		goaws:  goaws,
-		events: events,
+		sfn:     sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: authtest.Credentials("", ""), APIOptions: []func(*middleware.Stack) error{noHostPrefix}}),
+		sqs:     sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(goaws), Credentials: creds}, func(o *sqs.Options) { o.Protocol = awsquery.New(sqsschemas.AmazonSQS) }),
+		ddb:     dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL), Credentials: creds}),
+		s3:      s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3URL), Credentials: creds, UsePathStyle: true}),
+		goaws:   goaws,
+		events:  events,
+		sts:     sts,
+		ddbSeen: ddbSeen,
+		s3Seen:  s3Seen,
 	}
 	ctx := context.Background()
 	queue := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
@@ -480,5 +497,111 @@ func TestTopicAndEventBus(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Published.MessageId == "" || !out.Answer.Ok {
 		t.Fatalf("output %s: want the published MessageId and the callback's answer", aws.ToString(d.Output))
+	}
+}
+
+// underRole reads an object and writes an item under the role its input
+// names (Credentials.RoleArn.$); a role that cannot be assumed is caught.
+const underRole = `{
+  "StartAt": "Read",
+  "States": {
+    "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+      "Parameters": {"Bucket": "notes", "Key.$": "States.Format('orders/{}.txt', $.order)"},
+      "Credentials": {"RoleArn.$": "$.role"},
+      "ResultSelector": {"body.$": "$.Body"}, "ResultPath": "$.note", "Next": "Put",
+      "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Denied"}]},
+    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.order"}, "note": {"S.$": "$.note.body"}}},
+      "Credentials": {"RoleArn.$": "$.role"}, "ResultPath": null, "End": true},
+    "Denied": {"Type": "Pass", "End": true}
+  }
+}`
+
+// TestServiceCallsUnderRole is issue 14's Credentials on AWS service
+// integrations, through the binary: the server assumes the role at the
+// sts endpoint of its --services file, signed with its base key, and
+// calls S3 (aws-sdk) and DynamoDB (optimized) with the temporary key and
+// session token STS issued; the role is assumed once for the execution.
+// A role STS refuses fails the task with States.TaskFailed, which Catch
+// handles, and the history shows the failure like any task's.
+func TestServiceCallsUnderRole(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	sm := e.create(t, "underrole", "STANDARD", underRole)
+	run := func(name, input string) (*sfn.DescribeExecutionOutput, []sfntypes.HistoryEvent) {
+		t.Helper()
+		out, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &sm, Name: aws.String(name), Input: aws.String(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := e.wait(t, *out.ExecutionArn)
+		return d, e.history(t, *out.ExecutionArn)
+	}
+
+	ddbBefore, s3Before := len(e.ddbSeen.Signers()), len(e.s3Seen.Signers())
+	d, hist := run("allowed", `{"order": "o-18", "role": "`+crossRole+`"}`)
+	want := `{"order":"o-18","role":"` + crossRole + `","note":{"body":"deliver o-18 to the back door"}}`
+	if d.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(d.Output) != want {
+		t.Fatalf("status %s output %s, want %s", d.Status, aws.ToString(d.Output), want)
+	}
+	item, err := e.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "o-18"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := item.Item["note"].(*ddbtypes.AttributeValueMemberS); n == nil || n.Value != "deliver o-18 to the back door" {
+		t.Errorf("item %v", item.Item)
+	}
+	calls := e.sts.Calls()
+	if len(calls) != 1 || calls[0].Caller != "services-test" || calls[0].RoleArn != crossRole || !strings.HasPrefix(calls[0].RoleSessionName, "underrole.allowed-") {
+		t.Fatalf("AssumeRole calls %+v, want one by the base key for %s", calls, crossRole)
+	}
+	seen := append(e.s3Seen.Signers()[s3Before:], e.ddbSeen.Signers()[ddbBefore:]...)
+	if len(seen) != 2 {
+		t.Fatalf("S3 and DynamoDB saw %d requests from the server, want 2: %+v", len(seen), seen)
+	}
+	for _, s := range seen {
+		if s.AccessKeyID != calls[0].AccessKeyID || s.SessionToken != calls[0].SessionToken {
+			t.Errorf("a service saw %+v, want the temporary key %s and its session token", s, calls[0].AccessKeyID)
+		}
+	}
+	var roles []string
+	for _, ev := range hist {
+		if ev.Type == sfntypes.HistoryEventTypeTaskScheduled {
+			if c := ev.TaskScheduledEventDetails.TaskCredentials; c != nil {
+				roles = append(roles, aws.ToString(c.RoleArn))
+			}
+		}
+	}
+	if strings.Join(roles, " ") != crossRole+" "+crossRole {
+		t.Errorf("TaskScheduled taskCredentials %v", roles)
+	}
+
+	const denied = "arn:aws:iam::210987654321:role/not-trusted"
+	ddbBefore, s3Before = len(e.ddbSeen.Signers()), len(e.s3Seen.Signers())
+	d, hist = run("denied", `{"order": "o-17", "role": "`+denied+`"}`)
+	var out struct {
+		Error struct{ Error, Cause string }
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || d.Status != sfntypes.ExecutionStatusSucceeded ||
+		out.Error.Error != "States.TaskFailed" ||
+		!strings.HasPrefix(out.Error.Cause, "Step Functions could not assume the role of the task's Credentials: User: ") ||
+		!strings.Contains(out.Error.Cause, "sts:AssumeRole on resource: "+denied+" (Service: Sts, Status Code: 403, Error Code: AccessDenied, Request ID: ") {
+		t.Fatalf("denied: status %s output %s", d.Status, aws.ToString(d.Output))
+	}
+	if n := len(e.s3Seen.Signers()) - s3Before + len(e.ddbSeen.Signers()) - ddbBefore; n != 0 {
+		t.Errorf("the services saw %d requests under a refused role", n)
+	}
+	var failed *sfntypes.TaskFailedEventDetails
+	for _, ev := range hist {
+		if ev.Type == sfntypes.HistoryEventTypeTaskFailed {
+			failed = ev.TaskFailedEventDetails
+		}
+	}
+	if failed == nil || aws.ToString(failed.Error) != "States.TaskFailed" || aws.ToString(failed.Cause) != out.Error.Cause ||
+		aws.ToString(failed.Resource) != "s3:getObject" || aws.ToString(failed.ResourceType) != "aws-sdk" {
+		if failed == nil {
+			t.Fatal("no TaskFailed event")
+		}
+		t.Errorf("TaskFailed event: error %s cause %s resource %s type %s", aws.ToString(failed.Error), aws.ToString(failed.Cause), aws.ToString(failed.Resource), aws.ToString(failed.ResourceType))
 	}
 }

@@ -467,7 +467,14 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 // check rejects a step before anything is changed, so that a bad step
 // changes nothing (the contract's atomicity).
 func (s *Store) check(e *store.Execution, step store.StepParams) error {
-	if step.Redrive != nil {
+	if err := store.CheckAfterEnd(&step); err != nil {
+		return err
+	}
+	if step.AfterEnd {
+		if !finalStatus[e.Status] {
+			return store.ErrConflict
+		}
+	} else if step.Redrive != nil {
 		if e.Status == statusRunning || !finalStatus[e.Status] || e.Status == "SUCCEEDED" {
 			return store.ErrConflict
 		}
@@ -558,7 +565,7 @@ func (s *Store) apply(e *store.Execution, step store.StepParams) {
 		e.StoppedAt = utc(f.StoppedAt)
 		// An ended execution waits for nothing.
 		for k := range s.timers {
-			if k.arn == e.Arn {
+			if k.arn == e.Arn && k.kind != store.TimerAfterEnd {
 				delete(s.timers, k)
 			}
 		}
@@ -759,7 +766,7 @@ func (s *Store) PurgeExecutions(_ context.Context, p store.PurgeParams) (int, er
 		delete(s.tags, e.Arn)
 		s.purgeMapRuns(e.Arn)
 		for k := range s.timers {
-			if k.arn == e.Arn {
+			if k.arn == e.Arn && k.kind != store.TimerAfterEnd {
 				delete(s.timers, k)
 			}
 		}

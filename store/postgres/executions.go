@@ -93,6 +93,9 @@ func (s *Store) CommitStep(ctx context.Context, st store.StepParams) error {
 }
 
 func checkFinal(st *store.StepParams) error {
+	if err := store.CheckAfterEnd(st); err != nil {
+		return err
+	}
 	if f := st.Final; f != nil && !finalStatus[f.Status] {
 		return fmt.Errorf("store/postgres: step of %s: final status %q", st.ExecutionArn, f.Status)
 	}
@@ -131,6 +134,11 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 	// A redrive moves an ended execution's row: the same statement
 	// reopens it (and the step's Final, if any, ends it again).
 	where, redo := ` AND status = 'RUNNING'`, ""
+	if st.AfterEnd {
+		// The end's work done: the row must still be the ended one,
+		// locked against a redrive by the UPDATE that changes nothing.
+		where = ` AND status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED')`
+	}
 	if r := st.Redrive; r != nil {
 		where = ` AND status IN ('FAILED', 'TIMED_OUT', 'ABORTED')`
 		redo = `, redrive_count = redrive_count + 1, redrive_date = ` + a.add(r.At)
@@ -200,7 +208,7 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 	// An ended execution waits for nothing: its leftover timers would
 	// fire for nobody and its tokens must stop being accepted.
 	if endTimers {
-		with = append(with, `ft AS (DELETE FROM timers t USING x WHERE t.exec_id = x.id)`)
+		with = append(with, `ft AS (DELETE FROM timers t USING x WHERE t.exec_id = x.id AND t.kind <> `+a.add(store.TimerAfterEnd)+`)`)
 	}
 	if endTasks {
 		with = append(with, `fk AS (DELETE FROM tasks t USING x WHERE t.exec_id = x.id)`)
@@ -256,7 +264,7 @@ func queueStep(b *pgx.Batch, st *store.StepParams, start *store.Execution, shard
 	}
 	queueMapRuns(b, st)
 	if final && !endTimers {
-		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID, arnv)
+		b.Queue(`DELETE FROM timers WHERE exec_id = `+execID+` AND kind <> $2`, arnv, store.TimerAfterEnd)
 	}
 	if final && !endTasks {
 		b.Queue(`DELETE FROM tasks WHERE exec_id = `+execID, arnv)

@@ -96,6 +96,9 @@ func applyStep(w *writer, st *store.StepParams) error {
 	if f := st.Final; f != nil && !finalStatus[f.Status] {
 		return fmt.Errorf("store/sqlite: step of %s: final status %q", arn, f.Status)
 	}
+	if st.AfterEnd {
+		return applyAfterEnd(w, st)
+	}
 	seq := st.Seq
 	if st.Input != nil {
 		seq++
@@ -226,7 +229,7 @@ func applyStep(w *writer, st *store.StepParams) error {
 	if st.Final != nil {
 		// An ended execution waits for nothing: its leftover timers would
 		// fire for nobody and its tokens must stop being accepted.
-		if _, err := w.exec(`DELETE FROM timers WHERE exec_id = ?`, id); err != nil {
+		if _, err := w.exec(`DELETE FROM timers WHERE exec_id = ? AND kind <> ?`, id, store.TimerAfterEnd); err != nil {
 			return err
 		}
 		if _, err := w.exec(`DELETE FROM tasks WHERE exec_id = ?`, id); err != nil {
@@ -243,6 +246,34 @@ func endExecution(w *writer, id int64, f *store.Final) error {
 		stopped_at = ? WHERE id = ?`,
 		f.Status, f.Output, f.Error, boolInt(f.HasError), f.Cause, boolInt(f.HasCause), toNanos(f.StoppedAt), id)
 	return err
+}
+
+// applyAfterEnd is an AfterEnd step: the execution must still be ended
+// at Seq. The committer is the only writer, so nothing can move the row
+// between the read and the writes.
+func applyAfterEnd(w *writer, st *store.StepParams) error {
+	if err := store.CheckAfterEnd(st); err != nil {
+		return err
+	}
+	var id, cur int64
+	var status string
+	err := w.queryRow(`SELECT id, seq, status FROM `+execFrom+` WHERE arn = ?`, st.ExecutionArn).Scan(&id, &cur, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if cur != st.Seq || !finalStatus[status] {
+		return store.ErrConflict
+	}
+	for _, t := range st.DeleteTimers {
+		if _, err := w.exec(`DELETE FROM timers WHERE exec_id = ? AND ref = ? AND kind = ?`,
+			id, t.Ref, t.Kind); err != nil {
+			return err
+		}
+	}
+	return writeMapRuns(w, id, st)
 }
 
 // nonNil keeps an empty body from being stored as NULL, which the NOT NULL

@@ -19,6 +19,7 @@ func exerciseMapRuns(t *testing.T, open func(*testing.T) store.Store) {
 		{"ConflictWritesNothing", testMapRunConflict},
 		{"Purge", testMapRunPurge},
 		{"Redrive", testMapRunRedrive},
+		{"AfterEnd", testMapRunAfterEnd},
 	})
 }
 
@@ -248,4 +249,66 @@ func testMapRunRedrive(t *testing.T, s store.Store) {
 			checkTime(t, "never redriven", cs[0].RedriveDate, time.Time{})
 		}
 	}
+}
+
+// testMapRunAfterEnd: the step that ends an execution keeps its
+// TimerAfterEnd timers (the work its end owes), and an AfterEnd step of
+// the ended execution deletes them and writes its Map Runs; against a
+// running execution, a moved Seq or with anything else in it, an AfterEnd
+// step writes nothing.
+func testMapRunAfterEnd(t *testing.T, s store.Store) {
+	e := start(t, s, "p", at(0), 1)
+	r := mapRun("1", at(1))
+	owed := store.Timer{ExecutionArn: e.Arn, Ref: -1, Kind: store.TimerAfterEnd, Due: at(5)}
+	must(t, "step", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte(`"x"`), MapRuns: []store.MapRun{r},
+		AddTimers: []store.Timer{{ExecutionArn: e.Arn, Ref: 3, Kind: store.TimerState, Due: at(9)}}}))
+	done := store.StepParams{ExecutionArn: e.Arn, Seq: 2, AfterEnd: true, DeleteTimers: []store.Timer{owed}}
+	checkErr(t, "AfterEnd while running", s.CommitStep(ctxT(t), done), store.ErrConflict)
+
+	r.Status, r.StoppedAt = "ABORTED", at(5)
+	must(t, "stop", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte(`"stop"`),
+		Events: events(2, 1, at(5)), MapRuns: []store.MapRun{r}, AddTimers: []store.Timer{owed},
+		Final: &store.Final{Status: "ABORTED", StoppedAt: at(5)}}))
+	if got := timersOf(t, s, e.Arn); len(got) != 1 || got[0].Kind != store.TimerAfterEnd || got[0].Ref != -1 {
+		t.Fatalf("timers after the end: %+v (want only the after-end one)", got)
+	}
+
+	done.Seq = 3 // the stop applied an input
+	written := r
+	written.ExecutionCounts.ResultsWritten, written.ItemCounts.ResultsWritten = 5, 10
+	done.MapRuns = []store.MapRun{written}
+	for _, bad := range []store.StepParams{
+		{ExecutionArn: e.Arn, Seq: 3, AfterEnd: true, Events: events(3, 1, at(6))},
+		{ExecutionArn: e.Arn, Seq: 3, AfterEnd: true, AddTimers: []store.Timer{owed}},
+		{ExecutionArn: e.Arn, Seq: 3, AfterEnd: true, Input: []byte(`"y"`)},
+	} {
+		if err := s.CommitStep(ctxT(t), bad); err == nil {
+			t.Fatalf("an AfterEnd step with more than it may: %+v", bad)
+		}
+	}
+	stale := done
+	stale.Seq = 2
+	checkErr(t, "AfterEnd at a stale Seq", s.CommitStep(ctxT(t), stale), store.ErrConflict)
+	if got, err := s.GetMapRun(ctxT(t), r.Arn); err != nil || got.ExecutionCounts.ResultsWritten != 0 || len(timersOf(t, s, e.Arn)) != 1 {
+		t.Fatalf("refused AfterEnd steps wrote: %+v %v", got, err)
+	}
+	must(t, "AfterEnd", s.CommitStep(ctxT(t), done))
+	if got := timersOf(t, s, e.Arn); len(got) != 0 {
+		t.Fatalf("timers after the AfterEnd step: %+v", got)
+	}
+	got, err := s.GetMapRun(ctxT(t), r.Arn)
+	must(t, "GetMapRun", err)
+	if got.Status != "ABORTED" || got.ExecutionCounts.ResultsWritten != 5 || got.ItemCounts.ResultsWritten != 10 {
+		t.Fatalf("Map Run after the AfterEnd step: %+v", got)
+	}
+	if x := getExecution(t, s, e.Arn); x.Seq != 3 || x.Status != "ABORTED" || x.Events != 2 {
+		t.Fatalf("the AfterEnd step moved the execution: %+v", x)
+	}
+
+	// A redrive moves Seq on: the end's work is no longer owed.
+	must(t, "redrive", s.CommitStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte(`"redrive"`),
+		Redrive: &store.Redrive{At: at(7)}, Events: events(3, 1, at(7))}))
+	checkErr(t, "AfterEnd after a redrive", s.CommitStep(ctxT(t), done), store.ErrConflict)
+	done.Seq = 4
+	checkErr(t, "AfterEnd of the redriven execution", s.CommitStep(ctxT(t), done), store.ErrConflict)
 }
