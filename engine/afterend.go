@@ -74,23 +74,7 @@ func (e *Engine) afterEnd(ctx context.Context, t store.Timer) {
 		}
 		return
 	}
-	go func() {
-		defer func() {
-			e.mu.Lock()
-			delete(e.invoking, key)
-			e.mu.Unlock()
-		}()
-		life, stop := context.WithCancel(context.Background())
-		defer stop()
-		go func() {
-			select {
-			case <-e.stopping:
-				stop()
-			case <-life.Done():
-			}
-		}()
-		e.writeAfterEnd(life, rec, moved)
-	}()
+	e.goInvoking(key, func(life context.Context) { e.writeAfterEnd(life, rec, moved) })
 }
 
 // writeAfterEnd does the write timer t owes for the ended execution rec.

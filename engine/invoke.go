@@ -85,21 +85,7 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		e.mu.Unlock()
 		return
 	}
-	go func() {
-		defer func() {
-			e.mu.Lock()
-			delete(e.invoking, token)
-			e.mu.Unlock()
-		}()
-		life, stop := context.WithCancel(context.Background())
-		defer stop()
-		go func() {
-			select {
-			case <-e.stopping:
-				stop()
-			case <-life.Done():
-			}
-		}()
+	e.goInvoking(token, func(life context.Context) {
 		ev, pending := e.runTask(life, taskKind(req.Resource, req.ExecutionArn), req, parent.RoleArn)
 		if pending {
 			// The holder of the token answers later: only the watchdog
@@ -116,6 +102,29 @@ func (e *Engine) invoke(ctx context.Context, t store.Timer) {
 		}
 		ev.Ref = t.Ref
 		e.deliver(context.Background(), parent.Arn, ev)
+	})
+}
+
+// goInvoking runs fn on a goroutine of its own, with a context that ends
+// when the engine stops, and takes key out of e.invoking once fn returns.
+// The caller has put key there.
+func (e *Engine) goInvoking(key string, fn func(life context.Context)) {
+	go func() {
+		defer func() {
+			e.mu.Lock()
+			delete(e.invoking, key)
+			e.mu.Unlock()
+		}()
+		life, stop := context.WithCancel(context.Background())
+		defer stop()
+		go func() {
+			select {
+			case <-e.stopping:
+				stop()
+			case <-life.Done():
+			}
+		}()
+		fn(life)
 	}()
 }
 
