@@ -422,20 +422,7 @@ func fastBinary(op binop, lhs, rhs any) (any, bool) {
 			if (lf-lf)+(rf-rf) != 0 {
 				return nil, false
 			}
-			var r float64
-			switch op {
-			case opAdd:
-				r = lf + rf
-			case opSub:
-				r = lf - rf
-			case opMul:
-				r = lf * rf
-			case opDiv:
-				r = lf / rf
-			default:
-				r = math.Mod(lf, rf)
-			}
-			return boxNum(r), true
+			return arithOp(op, lf, rf), true
 		case (lnum || isUndef(lhs)) && (rnum || isUndef(rhs)):
 			return undefined, true
 		}
