@@ -232,19 +232,32 @@ func (rd *Reader) getObject(ctx context.Context, r *request) (any, error) {
 	default:
 		return nil, fail("Statecraft does not read ManifestType %q.", r.manifestType)
 	}
+	if items, ok, err := textItems(body, r); ok {
+		return items, err
+	}
 	switch r.inputType {
-	case "JSON":
-		return jsonItems(body, r.maxItems)
-	case "JSONL":
-		return jsonlItems(body, r.maxItems)
-	case "CSV":
-		return csvItems(body, r)
 	case "MANIFEST":
 		return rd.manifestItems(ctx, body, r)
 	case "PARQUET":
 		return parquetItems(body, r.maxItems)
 	}
 	return nil, fail("Statecraft does not read InputType %q.", r.inputType)
+}
+
+// textItems reads an object's text as its InputType says when that is
+// JSON, JSONL or CSV; ok is false for any other InputType.
+func textItems(body []byte, r *request) (items any, ok bool, err error) {
+	switch r.inputType {
+	case "JSON":
+		items, err = jsonItems(body, r.maxItems)
+	case "JSONL":
+		items, err = jsonlItems(body, r.maxItems)
+	case "CSV":
+		items, err = csvItems(body, r)
+	default:
+		return nil, false, nil
+	}
+	return items, true, err
 }
 
 // fetch reads one object, within the size bound.
@@ -398,14 +411,8 @@ func (d dataReader) Invoke(_ context.Context, req taskport.Request) (any, error)
 	if r.resource != asl.ReaderGetObject || r.manifestType != "" {
 		return nil, fail("The items of a test come from its mapItemReaderData, which stands for an object read as JSON, JSONL or CSV, not for what %s reads here.", r.resource)
 	}
-	body := []byte(d)
-	switch r.inputType {
-	case "JSON":
-		return jsonItems(body, r.maxItems)
-	case "JSONL":
-		return jsonlItems(body, r.maxItems)
-	case "CSV":
-		return csvItems(body, r)
+	if items, ok, err := textItems([]byte(d), r); ok {
+		return items, err
 	}
 	return nil, fail("The items of a test come from its mapItemReaderData, which stands for an object read as JSON, JSONL or CSV, not as %q.", r.inputType)
 }
