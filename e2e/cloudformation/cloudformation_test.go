@@ -103,13 +103,11 @@ func (c *cli) aws(dir, service string, args ...string) result {
 	return r
 }
 
-// nextSecond waits until the wall clock is past prev's Unix second, and
-// returns the time then.
-func nextSecond(prev time.Time) time.Time {
+// nextSecond waits until the wall clock is past prev's Unix second.
+func nextSecond(prev time.Time) {
 	for time.Now().Unix() == prev.Unix() {
 		time.Sleep(50 * time.Millisecond)
 	}
-	return time.Now()
 }
 
 func (c *cli) cfn(dir string, args ...string) result { return c.aws(dir, "cloudformation", args...) }
@@ -362,9 +360,12 @@ Resources:
 		// (awscli-cloudformation-package-deploy-<seconds>), and a stack's
 		// executed change set keeps its name, as on AWS: two deploys of
 		// one stack in the same second would collide, which AWS, slower
-		// to deploy, never shows.
-		last = nextSecond(last)
+		// to deploy, never shows. The CLI picks the name some time after
+		// it starts, so the second that counts is the one the previous
+		// deploy ended in, not the one it started in.
+		nextSecond(last)
 		r := c.cfn(example, append([]string{"deploy", "--stack-name", "deployed", "--template-file", file}, args...)...)
+		last = time.Now()
 		if r.code != 0 || !bytes.Contains(r.stdout, []byte("Successfully created/updated stack - deployed")) {
 			t.Fatalf("deploy: %v", r)
 		}
@@ -398,12 +399,14 @@ Resources:
 	if err := os.WriteFile(samFile, []byte(sam), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	last = nextSecond(last)
-	if r := c.cfn(example, "deploy", "--stack-name", "sam", "--template-file", samFile); r.code == 0 ||
+	nextSecond(last)
+	r := c.cfn(example, "deploy", "--stack-name", "sam", "--template-file", samFile)
+	last = time.Now()
+	if r.code == 0 ||
 		!bytes.Contains(append(r.stdout, r.stderr...), []byte("CAPABILITY_IAM")) {
 		t.Errorf("deploying SAM's roles without CAPABILITY_IAM: %v", r)
 	}
-	last = nextSecond(last)
+	nextSecond(last)
 	if r := c.cfn(example, "deploy", "--stack-name", "sam", "--template-file", samFile, "--capabilities", "CAPABILITY_IAM"); r.code != 0 {
 		t.Fatalf("deploy of a SAM template: %v", r)
 	}
