@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,16 +19,18 @@ import (
 	"github.com/statecraft/statecraft/itemreader"
 )
 
-// s3Env is a test server whose engine reads items from an in-memory S3
-// on 127.0.0.1 holding objects (key -> body) in bucket "data".
-func s3Env(t *testing.T, objects map[string]string) *testEnv {
+// fakeS3 is an in-memory S3 on 127.0.0.1 holding buckets, and an item
+// reader (ItemReader, ResultWriter) that reaches it.
+type fakeS3 struct {
+	be    *s3mem.Backend
+	items *itemreader.Reader
+}
+
+func newFakeS3(t *testing.T, buckets ...string) *fakeS3 {
 	t.Helper()
 	be := s3mem.New()
-	if err := be.CreateBucket("data"); err != nil {
-		t.Fatal(err)
-	}
-	for k, body := range objects {
-		if _, err := be.PutObject("data", k, map[string]string{}, strings.NewReader(body), int64(len(body)), nil); err != nil {
+	for _, b := range buckets {
+		if err := be.CreateBucket(b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +40,37 @@ func s3Env(t *testing.T, objects map[string]string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEnvEngine(t, nil, engine.Options{Items: r})
+	return &fakeS3{be: be, items: r}
+}
+
+func (s *fakeS3) put(t *testing.T, bucket, key, body string) {
+	t.Helper()
+	if _, err := s.be.PutObject(bucket, key, map[string]string{}, strings.NewReader(body), int64(len(body)), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get is an object's body; a missing object fails the test.
+func (s *fakeS3) get(t *testing.T, bucket, key string) []byte {
+	t.Helper()
+	o, err := s.be.GetObject(bucket, key, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	defer o.Contents.Close()
+	b, _ := io.ReadAll(o.Contents)
+	return b
+}
+
+// s3Env is a test server whose engine reads items from an in-memory S3
+// on 127.0.0.1 holding objects (key -> body) in bucket "data".
+func s3Env(t *testing.T, objects map[string]string) *testEnv {
+	t.Helper()
+	s3 := newFakeS3(t, "data")
+	for k, body := range objects {
+		s3.put(t, "data", k, body)
+	}
+	return newEnvEngine(t, nil, engine.Options{Items: s3.items})
 }
 
 func runMachine(t *testing.T, c *sfn.Client, name, def, input string, want types.ExecutionStatus) *sfn.DescribeExecutionOutput {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,11 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/itemreader"
 	"github.com/statecraft/statecraft/jsonv"
 	"github.com/statecraft/statecraft/taskport"
 )
@@ -31,16 +26,7 @@ import (
 // starts the unsuccessful ones anew, as new executions held to
 // MaxConcurrency, whose ARNs the ResultWriter exports.
 func TestSDKMapRunExpressChildren(t *testing.T) {
-	be := s3mem.New()
-	if err := be.CreateBucket("out"); err != nil {
-		t.Fatal(err)
-	}
-	s3srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(s3srv.Close)
-	items, err := itemreader.New(itemreader.Config{Endpoint: s3srv.URL, AccessKeyID: "AKID", SecretAccessKey: "SECRET", PathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s3 := newFakeS3(t, "out")
 	// Item 2 first asks its child to wait past the time limit, item 3
 	// first fails; on their second calls both succeed.
 	var mu sync.Mutex
@@ -58,7 +44,7 @@ func TestSDKMapRunExpressChildren(t *testing.T) {
 	})
 	// The limit is AWS's 5 minutes shortened; the child that waits waits
 	// an hour, so it times out however slow the machine is.
-	e := newEnvEngine(t, nil, engine.Options{Tasks: port, Items: items, ExpressLimit: time.Second})
+	e := newEnvEngine(t, nil, engine.Options{Tasks: port, Items: s3.items, ExpressLimit: time.Second})
 	c := e.newClient("us-east-1")
 	ctx := context.Background()
 	def := compact(`{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Fan","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
@@ -168,15 +154,7 @@ func TestSDKMapRunExpressChildren(t *testing.T) {
 		ResultFiles map[string][]struct{ Key string }
 	}
 	dir := "res/" + (*runArn)[strings.LastIndexByte(*runArn, ':')+1:] + "/"
-	get := func(key string) []byte {
-		o, err := be.GetObject("out", key, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		defer o.Contents.Close()
-		b, _ := io.ReadAll(o.Contents)
-		return b
-	}
+	get := func(key string) []byte { return s3.get(t, "out", key) }
 	if err := json.Unmarshal(get(dir+"manifest.json"), &manifest); err != nil {
 		t.Fatal(err)
 	}

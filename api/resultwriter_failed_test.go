@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/itemreader"
 )
 
 // TestSDKResultWriterFailedMapRun: a Map Run that fails (a child fails,
@@ -25,17 +20,8 @@ import (
 // succeeded, the one that failed, and the item no child started in
 // PENDING_0.json, with the manifest naming the three; then the Map fails.
 func TestSDKResultWriterFailedMapRun(t *testing.T) {
-	be := s3mem.New()
-	if err := be.CreateBucket("out"); err != nil {
-		t.Fatal(err)
-	}
-	s3srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(s3srv.Close)
-	r, err := itemreader.New(itemreader.Config{Endpoint: s3srv.URL, AccessKeyID: "AKID", SecretAccessKey: "SECRET", PathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvEngine(t, nil, engine.Options{Items: r})
+	s3 := newFakeS3(t, "out")
+	e := newEnvEngine(t, nil, engine.Options{Items: s3.items})
 	c := e.newClient("us-east-1")
 	ctx := context.Background()
 	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
@@ -59,15 +45,7 @@ func TestSDKResultWriterFailedMapRun(t *testing.T) {
 	runs := must(c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: out.ExecutionArn}))(t)
 	runArn := aws.ToString(runs.MapRuns[0].MapRunArn)
 	dir := "res/" + runArn[strings.LastIndexByte(runArn, ':')+1:] + "/"
-	get := func(key string) []byte {
-		o, err := be.GetObject("out", key, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		defer o.Contents.Close()
-		b, _ := io.ReadAll(o.Contents)
-		return b
-	}
+	get := func(key string) []byte { return s3.get(t, "out", key) }
 	var manifest struct {
 		DestinationBucket, MapRunArn string
 		ResultFiles                  map[string][]struct {
@@ -137,17 +115,8 @@ func TestSDKResultWriterFailedMapRun(t *testing.T) {
 // the parent writes them again, under the same Map Run id, when the Map
 // Run ends.
 func TestSDKResultWriterStoppedParent(t *testing.T) {
-	be := s3mem.New()
-	if err := be.CreateBucket("out"); err != nil {
-		t.Fatal(err)
-	}
-	s3srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(s3srv.Close)
-	r, err := itemreader.New(itemreader.Config{Endpoint: s3srv.URL, AccessKeyID: "AKID", SecretAccessKey: "SECRET", PathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvEngine(t, nil, engine.Options{Items: r})
+	s3 := newFakeS3(t, "out")
+	e := newEnvEngine(t, nil, engine.Options{Items: s3.items})
 	c := e.newClient("us-east-1")
 	ctx := context.Background()
 	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t)
@@ -188,15 +157,7 @@ func TestSDKResultWriterStoppedParent(t *testing.T) {
 		run.ExecutionCounts.Succeeded != 1 || run.ExecutionCounts.Aborted != 1 || run.ExecutionCounts.Pending != 1 {
 		t.Fatalf("Map Run %s, executions %+v, items %+v", run.Status, run.ExecutionCounts, run.ItemCounts)
 	}
-	get := func(key string) []byte {
-		o, err := be.GetObject("out", key, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		defer o.Contents.Close()
-		b, _ := io.ReadAll(o.Contents)
-		return b
-	}
+	get := func(key string) []byte { return s3.get(t, "out", key) }
 	var manifest struct {
 		DestinationBucket, MapRunArn string
 		ResultFiles                  map[string][]struct {

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -13,11 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/statecraft/statecraft/engine"
-	"github.com/statecraft/statecraft/itemreader"
 )
 
 // A Distributed Map over a 100,000-row CSV read with ItemReader, 100 rows
@@ -27,28 +22,15 @@ import (
 func TestSDKResultWriterCSV(t *testing.T) {
 	const rows = 100_000
 	start := time.Now()
-	be := s3mem.New()
-	for _, b := range []string{"data", "out"} {
-		if err := be.CreateBucket(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s3 := newFakeS3(t, "data", "out")
 	var csv strings.Builder
 	csv.WriteString("id,name\n")
 	for i := range rows {
 		fmt.Fprintf(&csv, "%d,row %d\n", i, i)
 	}
-	if _, err := be.PutObject("data", "rows.csv", map[string]string{}, strings.NewReader(csv.String()), int64(csv.Len()), nil); err != nil {
-		t.Fatal(err)
-	}
+	s3.put(t, "data", "rows.csv", csv.String())
 	csv = strings.Builder{}
-	s3srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(s3srv.Close)
-	r, err := itemreader.New(itemreader.Config{Endpoint: s3srv.URL, AccessKeyID: "AKID", SecretAccessKey: "SECRET", PathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvEngine(t, nil, engine.Options{Items: r})
+	e := newEnvEngine(t, nil, engine.Options{Items: s3.items})
 	c := e.newClient("us-east-1")
 	def := compact(`{
 		"StartAt": "Rows",
@@ -88,16 +70,7 @@ func TestSDKResultWriterCSV(t *testing.T) {
 	if got.ResultWriterDetails.Bucket != "out" || got.ResultWriterDetails.Key != "runs/"+runID+"/manifest.json" {
 		t.Fatalf("output %s", aws.ToString(out.Output))
 	}
-	get := func(key string) []byte {
-		t.Helper()
-		o, err := be.GetObject("out", key, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		defer o.Contents.Close()
-		b, _ := io.ReadAll(o.Contents)
-		return b
-	}
+	get := func(key string) []byte { return s3.get(t, "out", key) }
 	var manifest struct {
 		DestinationBucket, MapRunArn string
 		ResultFiles                  map[string][]struct {
