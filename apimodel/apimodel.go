@@ -37,6 +37,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/statecraft/statecraft/apimodel/internal/modelfile"
 	"github.com/statecraft/statecraft/jsonv"
 )
 
@@ -45,23 +46,10 @@ import (
 //go:embed outputs.json.gz
 var packed []byte
 
-// shape is a shape as the generator writes it.
-type shape struct {
-	T   string            `json:"t"`
-	M   map[string]string `json:"m"`
-	R   []string          `json:"r"`
-	L   string            `json:"l"`
-	V   string            `json:"v"`
-	E   []string          `json:"e"`
-	Min *float64          `json:"min"`
-	Max *float64          `json:"max"`
-}
-
-type service struct {
-	Version string            `json:"version"`
-	Ops     map[string]string `json:"ops"`
-	Shapes  map[string]shape  `json:"shapes"`
-}
+type (
+	shape   = modelfile.Shape
+	service = modelfile.Service
+)
 
 var models = sync.OnceValue(func() map[string]*service {
 	r, err := gzip.NewReader(bytes.NewReader(packed))

@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/statecraft/statecraft/apimodel/internal/modelfile"
 )
 
 // services are the botocore services whose operations Statecraft calls:
@@ -50,29 +52,6 @@ type model struct {
 	Shapes map[string]shape `json:"shapes"`
 }
 
-// outShape is a shape as written: short keys keep the embedded file small.
-type outShape struct {
-	T   string            `json:"t"`
-	M   map[string]string `json:"m,omitempty"`
-	R   []string          `json:"r,omitempty"`
-	L   string            `json:"l,omitempty"`
-	V   string            `json:"v,omitempty"`
-	E   []string          `json:"e,omitempty"`
-	Min *float64          `json:"min,omitempty"`
-	Max *float64          `json:"max,omitempty"`
-}
-
-type outService struct {
-	Version string              `json:"version"`
-	Ops     map[string]string   `json:"ops"`
-	Shapes  map[string]outShape `json:"shapes"`
-}
-
-type outFile struct {
-	Source   string                 `json:"source"`
-	Services map[string]*outService `json:"services"`
-}
-
 func main() {
 	dir := flag.String("botocore", "", "botocore's package directory (default: found through python3)")
 	out := flag.String("o", ".", "directory to write outputs.json.gz and models_gen.go to")
@@ -97,7 +76,7 @@ func main() {
 			}
 		}
 	}
-	f := outFile{Source: "botocore " + version + " (Apache-2.0), data/SERVICE/VERSION/service-2.json", Services: map[string]*outService{}}
+	f := modelfile.File{Source: "botocore " + version + " (Apache-2.0), data/SERVICE/VERSION/service-2.json", Services: map[string]*modelfile.Service{}}
 	for _, svc := range services {
 		s, err := convert(filepath.Join(*dir, "data", svc))
 		if err != nil {
@@ -138,7 +117,7 @@ const Source = %q
 
 // convert reads the newest model of a service and keeps what its
 // operations' outputs reach.
-func convert(dir string) (*outService, error) {
+func convert(dir string) (*modelfile.Service, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -159,7 +138,7 @@ func convert(dir string) (*outService, error) {
 	if version == "" {
 		return nil, fmt.Errorf("no service-2.json under %s", dir)
 	}
-	s := &outService{Version: version, Ops: map[string]string{}, Shapes: map[string]outShape{}}
+	s := &modelfile.Service{Version: version, Ops: map[string]string{}, Shapes: map[string]modelfile.Shape{}}
 	var walk func(name string) error
 	walk = func(name string) error {
 		if _, done := s.Shapes[name]; done {
@@ -169,7 +148,7 @@ func convert(dir string) (*outService, error) {
 		if !ok {
 			return fmt.Errorf("shape %s not in the model", name)
 		}
-		o := outShape{T: sh.Type, E: sh.Enum, Min: sh.Min, Max: sh.Max}
+		o := modelfile.Shape{T: sh.Type, E: sh.Enum, Min: sh.Min, Max: sh.Max}
 		if sh.Document {
 			o.T = "document"
 		}
