@@ -99,10 +99,16 @@ func TestConsoleInBrowserCluster(t *testing.T) {
 	}
 	sh.wait("node-1's new figure", cell("node-1", "live-executions")+` === '250'`)
 	if len(gone) > 0 {
-		sh.wait("node-9's lapsed leases", `!document.querySelector('#expired-panel').hidden && document.querySelector('#expired-shards').textContent.includes('last held by node-9')`)
-		if got := sh.eval(fmt.Sprintf(`document.querySelector('#shard-map .shard[data-shard="%d"]').className`, gone[0].Shard)); got != "shard expired" {
-			t.Errorf("a lapsed shard is drawn %q", got)
+		// One predicate, so the panel and the map are read from the same
+		// drawing: the server's own node may take the lapsed shards over
+		// at its next lease round, and the page's next read shows that.
+		var shards []string
+		for _, l := range gone {
+			shards = append(shards, strconv.Itoa(l.Shard))
 		}
+		sh.wait("node-9's lapsed leases, in the panel and on the map", `!document.querySelector('#expired-panel').hidden &&
+			document.querySelector('#expired-shards').textContent.includes('last held by node-9') &&
+			[`+strings.Join(shards, ",")+`].some((s) => document.querySelector('#shard-map .shard[data-shard="' + s + '"]').className === 'shard expired')`)
 	}
 	sh.shot("cluster-refreshed")
 
