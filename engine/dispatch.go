@@ -332,7 +332,10 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	var out handOut
 	if e.handsOutEarly() {
 		out = func(l *live, commit func() error) error {
-			if !l.exact || l.gone {
+			e.mu.Lock() // evict marks a copy gone under e.mu
+			current := l.exact && !l.gone
+			e.mu.Unlock()
+			if !current {
 				return commit()
 			}
 			handed = true
