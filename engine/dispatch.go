@@ -18,7 +18,7 @@ import (
 // Delivery is at least once, Step Functions' contract for activity tasks.
 // On a store this node has to itself (SQLite), a task is handed to its
 // poller as soon as the claim's step is built, while the commit runs
-// (claim, handOff): a poller need not wait for an fsync. Until that commit
+// (claim): a poller need not wait for an fsync. Until that commit
 // has ended the task stays claimed on this node (e.claiming), so no other
 // poller is handed it, and the worker's answer or heartbeat waits for the
 // commit. If the commit never lands (the process dies first) or fails,
@@ -273,11 +273,14 @@ var (
 // in one commit. errBeingClaimed: another poller of this node is at it;
 // errNotClaimed: the task has gone or was claimed elsewhere.
 //
-// On a store of one node (no e.cl) the task is handed to the worker once
-// the claim's step is built, under the execution's lock, while its commit
-// runs (the next group commit on SQLite), not after it. Nothing on this
-// node can claim the task meanwhile: its token stays in e.claiming until
-// the commit has ended, and every claim path (hints, store reads,
+// On a store of one node (no e.cl) the poller builds the claim's step
+// itself, under the execution's lock, and returns the task to its worker
+// at once, leaving the commit (the next group commit on SQLite) to a
+// goroutine: the worker's answer is not behind an fsync, nor behind the
+// committer's work, which a poller woken by the committing goroutine
+// would otherwise wait for on the same core. Nothing on this node can
+// claim the task meanwhile: its token stays in e.claiming until the
+// commit has ended, and every claim path (hints, store reads,
 // notifications) goes through startClaim. The execution stays locked until
 // then, and an answer or heartbeat for the token waits for the claim
 // (awaitClaim), so the worker's SendTaskSuccess is applied after
@@ -288,14 +291,20 @@ var (
 // for a closed task (TaskTimedOut). That is at-least-once delivery, Step
 // Functions' own contract for activity tasks.
 //
+// Only a step built from a copy of the execution known to be current is
+// handed out before its commit: a copy this process started (exact) and
+// still keeps, every step of the execution having gone through it, under
+// its lock. A copy replayed from the store may be behind a step an
+// evicted copy is still committing; its claim would then conflict after
+// the task was handed out, so its poller waits for the commit.
+//
 // On a shared store (e.cl set) the claim commits first: another node may
 // claim the same row, and only the commit tells which node has it.
 func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error {
 	if isExpressArn(t.ExecutionArn) {
 		return e.claimExpress(t, worker)
 	}
-	early := e.handsOutEarly()
-	pc := e.startClaim(t.Token, early)
+	pc := e.startClaim(t.Token)
 	if pc == nil {
 		return errBeingClaimed
 	}
@@ -305,39 +314,53 @@ func (e *Engine) claim(ctx context.Context, t *store.Task, worker string) error 
 	arn, token, activityArn := t.ExecutionArn, t.Token, t.ActivityArn
 	ev := interp.Event{Kind: interp.TaskStarted, Ref: t.Ref, WorkerName: worker}
 	c := &store.TaskClaim{Token: token, WorkerName: worker}
-	if !early {
-		err := e.apply(cctx, arn, ev, c)
+	handed := false
+	// ended ends the claim once its commit has: only now may another
+	// poller of this node claim the task, the store saying whether it is
+	// claimed (committed) or still queued (failed). endClaim comes before
+	// claimed's wake-up, which would otherwise find the task still being
+	// claimed and be lost.
+	ended := func(err error) error {
 		e.endClaim(token, pc)
-		err = e.claimed(activityArn, err)
-		if err == nil {
-			t.Started, t.WorkerName = true, worker
-		}
-		return err
-	}
-	result := make(chan error, 1)
-	go func() {
-		err := e.apply(cctx, arn, ev, c)
-		// Only now may another poller of this node claim the task: the
-		// store says whether it is claimed (committed) or still queued
-		// (failed). endClaim comes before claimed's wake-up, which would
-		// otherwise find the task still being claimed and be lost.
-		e.endClaim(token, pc)
-		if err != nil && pc.wasHanded() && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) {
+		if err != nil && handed && !errors.Is(err, errNotRunning) && !errors.Is(err, ErrExecutionDoesNotExist) {
 			// Not expected on a store of one node, which owns the
 			// execution: worth a line in the log.
 			e.log.Warn("a task handed out was not recorded as started; if still queued it is handed out again", "execution", arn, "token", token, "err", err)
 		}
-		result <- e.claimed(activityArn, err)
-	}()
-	select {
-	case <-pc.handed:
-	case err := <-result:
-		if err != nil {
-			return err
+		return e.claimed(activityArn, err)
+	}
+	var out handOut
+	if e.handsOutEarly() {
+		out = func(l *live, commit func() error) error {
+			e.mu.Lock() // evict marks a copy gone under e.mu
+			current := l.exact && !l.gone
+			e.mu.Unlock()
+			if !current {
+				return commit()
+			}
+			handed = true
+			go func() {
+				err := commit()
+				if errors.Is(err, store.ErrConflict) {
+					// What apply would have tried next; the task stays
+					// handed out.
+					err = e.apply(cctx, arn, ev, c)
+				}
+				ended(err)
+			}()
+			return nil
 		}
 	}
-	t.Started, t.WorkerName = true, worker
-	return nil
+	err := e.applyTries(cctx, arn, ev, c, store.Fence{}, out)
+	if handed {
+		// The commit is the goroutine's; the task is the worker's.
+		t.Started, t.WorkerName = true, worker
+		return nil
+	}
+	if err = ended(err); err == nil {
+		t.Started, t.WorkerName = true, worker
+	}
+	return err
 }
 
 // handsOutEarly tells whether this node may hand a task out before its
@@ -374,39 +397,17 @@ func (e *Engine) claimed(activityArn string, err error) error {
 // startClaim until its commit has ended (endClaim).
 type pendingClaim struct {
 	done chan struct{} // closed by endClaim
-	// handed, for a claim handed out before its commit, is closed by
-	// handOff once the claim's step is built; nil when the poller waits
-	// for the commit.
-	handed chan struct{}
-	closed bool // handed is closed; under e.mu
-}
-
-// wasHanded tells whether the task went to its worker before the commit.
-func (pc *pendingClaim) wasHanded() bool {
-	if pc.handed == nil {
-		return false
-	}
-	select {
-	case <-pc.handed:
-		return true
-	default:
-		return false
-	}
 }
 
 // startClaim marks a task as being claimed by one of this node's pollers;
-// nil when another already is. early: the task may be handed out before
-// the claim commits.
-func (e *Engine) startClaim(token string, early bool) *pendingClaim {
+// nil when another already is.
+func (e *Engine) startClaim(token string) *pendingClaim {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.claiming[token] != nil {
 		return nil
 	}
 	pc := &pendingClaim{done: make(chan struct{})}
-	if early {
-		pc.handed = make(chan struct{})
-	}
 	e.claiming[token] = pc
 	return pc
 }
@@ -419,28 +420,6 @@ func (e *Engine) endClaim(token string, pc *pendingClaim) {
 	}
 	e.mu.Unlock()
 	close(pc.done)
-}
-
-// handOff is called by applyOnce, under the execution's lock, when a
-// claim's step is about to be committed: a poller that may have its task
-// before the commit gets it now, if the step was computed from a copy of
-// the execution known to be current. That is a copy this process started
-// (exact) and still keeps: every step of the execution has gone through
-// it, under its lock. A copy replayed from the store may be behind a step
-// an evicted copy is still committing; its claim would then conflict
-// after the task was handed out, so its poller waits for the commit. A
-// step tried again after a conflict calls handOff again; a task handed
-// out the first time stays handed out.
-func (e *Engine) handOff(l *live, c *store.TaskClaim) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !l.exact || l.gone {
-		return
-	}
-	if pc := e.claiming[c.Token]; pc != nil && pc.handed != nil && !pc.closed {
-		pc.closed = true
-		close(pc.handed)
-	}
 }
 
 // awaitClaim waits until a claim of token this node is making has

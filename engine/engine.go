@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -408,7 +409,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	// load one of its own. A copy kept after the commit could be stale:
 	// a poller's copy may have taken steps meanwhile, even ended the
 	// execution and left memory, and the dispatch hands tasks out before
-	// their claim commits only from a copy known to be current (handOff).
+	// their claim commits only from a copy known to be current (claim).
 	l.mu.Lock()
 	kept := x.Status == interp.Running && !e.idle(l, cmds) && e.keep(l) == l
 	if err := e.st.StartExecution(ctx, store.StartExecutionParams{Execution: rec, Step: step}); err != nil {
@@ -428,8 +429,11 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.History = x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
+	woke := e.finishStep(l, cmds, step.AddTasks)
 	l.mu.Unlock()
+	if woke {
+		yieldToPoller()
+	}
 	return rec, nil
 }
 
@@ -592,6 +596,11 @@ func (e *Engine) apply(ctx context.Context, arn string, ev interp.Event, claim *
 // firing): the step carries the shard's fence, and the store refuses it
 // with ErrFenced when another node has taken the shard.
 func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
+	return e.applyTries(ctx, arn, ev, claim, fence, nil)
+}
+
+// applyTries is applyFenced with applyOnce's out.
+func (e *Engine) applyTries(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, out handOut) error {
 	// On one node a conflict means this copy was behind a step of the
 	// same process (rare: one retry); on a shared store, other nodes'
 	// steps (a Map's iterations answered through different nodes) can
@@ -603,7 +612,7 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 	}
 	var err error
 	for range tries {
-		err = e.applyOnce(ctx, arn, ev, claim, fence)
+		err = e.applyOnce(ctx, arn, ev, claim, fence, out)
 		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
@@ -611,18 +620,31 @@ func (e *Engine) applyFenced(ctx context.Context, arn string, ev interp.Event, c
 	return err
 }
 
+// handOut is given to applyOnce with a claim by a poller that may have its
+// task before the claim commits (claim). applyOnce calls it, under the
+// execution's lock, once the claim's step is built, with commit, which
+// commits the step and then unlocks the execution. handOut either runs
+// commit on a goroutine of its own and returns nil, the task being the
+// poller's from then on, or calls commit and returns what it returns.
+type handOut func(l *live, commit func() error) error
+
 // applyOnce applies one event in one committed step. With a claim (a
 // TaskStarted for a poller) the same commit claims the task, so a task is
 // never recorded as started without being handed out; the claim fails
-// with ErrConflict when another poller has the task. handOff, just before
-// the commit, lets a poller on a store of one node have the task while
-// the commit runs (see claim); the execution stays locked until it ends.
-func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence) error {
+// with ErrConflict when another poller has the task. out, when set, may
+// let the poller have the task while the commit runs (see claim); the
+// execution stays locked until the commit ends.
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, out handOut) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
 	}
-	defer l.mu.Unlock()
+	locked := true // until out takes the unlock over
+	defer func() {
+		if locked {
+			l.mu.Unlock()
+		}
+	}()
 	x := l.x
 	if x.Status != interp.Running {
 		return errNotRunning
@@ -638,7 +660,6 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
 				return errIgnored // closed, or claimed: nothing to retry
 			}
-			e.handOff(l, claim)
 			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {
 				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
@@ -661,23 +682,52 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 	step.Fence = fence
 	if claim != nil {
 		step.ClaimTasks = []store.TaskClaim{*claim}
-		e.handOff(l, claim)
+		if out != nil {
+			locked = false
+			claimed := step // only this copy escapes to the closure
+			return out(l, func() error {
+				defer l.mu.Unlock()
+				_, err := e.commitApplied(ctx, l, &claimed, cmds)
+				return err
+			})
+		}
 	}
-	if err := e.st.CommitStep(ctx, step); err != nil {
+	woke, err := e.commitApplied(ctx, l, &step, cmds)
+	if woke {
+		locked = false
+		l.mu.Unlock()
+		yieldToPoller()
+	}
+	return err
+}
+
+// commitApplied commits the step applyOnce built, l locked, and acts on
+// it. woke: the step handed a task to a waiting poller (finishStep).
+func (e *Engine) commitApplied(ctx context.Context, l *live, step *store.StepParams, cmds []interp.Command) (woke bool, err error) {
+	if err := e.st.CommitStep(ctx, *step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.
 		l.gone = true
-		e.evict(arn)
-		return err
+		e.evict(l.arn)
+		return false, err
 	}
 	l.seq++
-	e.countStep(l, &step)
-	x.History = x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
-	if x.Status == interp.Running && e.idle(l, cmds) {
-		e.evict(arn)
+	e.countStep(l, step)
+	l.x.History = l.x.History[:0]
+	woke = e.finishStep(l, cmds, step.AddTasks)
+	if l.x.Status == interp.Running && e.idle(l, cmds) {
+		e.evict(l.arn)
 	}
-	return nil
+	return woke, nil
 }
+
+// yieldToPoller is called, with no lock held, by a goroutine that has just
+// handed a task to a poller waiting in GetActivityTask. The poller was made
+// ready on this goroutine's core, where the scheduler keeps it (in a slot
+// other cores take from only after a while) until this goroutine blocks:
+// after the rest of its own call, an HTTP response to encode and write.
+// Yielding lets the poller run first, so the waiting worker gets its task
+// before whoever called the step that queued it gets an answer.
+func yieldToPoller() { runtime.Gosched() }
 
 // eventBodyHint is the room buildStep makes per history event body;
 // larger ones cost a reallocation, as every body's growth from nothing did.
@@ -790,7 +840,8 @@ func (e *Engine) buildStep(l *live, ev *interp.Event, cmds []interp.Command) sto
 
 // finishStep acts on a committed step: wakes pollers and the scheduler,
 // runs what this server runs itself, and reports finished executions.
-func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) {
+// woke: it handed a task to a waiting poller.
+func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) (woke bool) {
 	var timers bool
 	for _, c := range cmds {
 		switch c.Kind {
@@ -812,7 +863,9 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 			}
 			switch kind {
 			case kindActivity:
-				if !e.notifyActivity(c.Task.Resource, t) {
+				if e.notifyActivity(c.Task.Resource, t) {
+					woke = true
+				} else {
 					// No poller here took it: tell the other nodes'.
 					e.publish(store.ChannelActivity, c.Task.Resource)
 				}
@@ -851,6 +904,7 @@ func (e *Engine) finishStep(l *live, cmds []interp.Command, added []store.Task) 
 			close(ch)
 		}
 	}
+	return woke
 }
 
 // publish tells other engine nodes on a shared store, when the store can.

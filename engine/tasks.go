@@ -118,7 +118,7 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 // closes the other), and ignores an answer for one it no longer waits for,
 // which complete reports as the store's missing row would be. exact: the
 // copy is one this process started and has made every step through (see
-// handOff).
+// claim).
 func (e *Engine) liveToken(token string) (arn string, ref int64, exact, ok bool) {
 	arn, ref, ok = parseToken(token)
 	if !ok {
