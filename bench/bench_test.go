@@ -61,18 +61,28 @@ func info(input any) interp.Info {
 }
 
 // runOne runs one execution to completion and returns its transitions.
-func runOne(b *testing.B, m *interp.Machine, input any) int64 {
+// With keep, its events are kept past Release, as runner.Run keeps them
+// for its caller; otherwise they are handed back first, as a durable host
+// hands back the events of each step once it has stored them.
+func runOne(b *testing.B, m *interp.Machine, input any, keep bool) int64 {
 	x, cmds := m.Start(info(input), start, 1)
 	if x.Status != interp.Succeeded || len(cmds) != 0 {
 		b.Fatalf("execution ended %s (%s: %s)", x.Status, x.Error, x.Cause)
 	}
 	n := x.Transitions
+	if !keep {
+		x.ClearHistory()
+	}
 	// As runner.Run does once an execution has ended.
 	x.Release()
 	return n
 }
 
 func benchWorkload(b *testing.B, name string, opts interp.Options, inputs func(i int, base any) any) {
+	benchRuns(b, name, opts, inputs, false)
+}
+
+func benchRuns(b *testing.B, name string, opts interp.Options, inputs func(i int, base any) any, keep bool) {
 	sm, raw := load(b, name)
 	base, err := jsonv.Parse(raw)
 	if err != nil {
@@ -87,7 +97,7 @@ func benchWorkload(b *testing.B, name string, opts interp.Options, inputs func(i
 		if inputs != nil {
 			in = inputs(i, base)
 		}
-		transitions += runOne(b, m, in)
+		transitions += runOne(b, m, in, keep)
 	}
 	elapsed := b.Elapsed().Seconds()
 	b.ReportMetric(float64(transitions)/elapsed, "transitions/s")
@@ -124,13 +134,26 @@ func BenchmarkW5Parallel10x10(b *testing.B) {
 	benchWorkload(b, "w5-parallel-10x10", interp.Options{}, nil)
 }
 
-// W2 with history on: the cost a durable execution pays for its events.
+// W2 with history on: the cost a durable execution pays for its events,
+// recorded in full (details, input and output texts) and handed back once
+// stored (ClearHistory), as the engine does after each step.
 func BenchmarkW2ChoiceHistory(b *testing.B) {
 	var ins [100]any
 	for i := range ins {
 		ins[i] = jsonv.ObjectOf("n", int64(i))
 	}
 	benchWorkload(b, "w2-choice", interp.Options{History: true}, func(i int, _ any) any { return ins[i%100] })
+}
+
+// W2 with history on, its events kept past the execution's end, as
+// runner.Run returns them: each execution's events take memory of their
+// own.
+func BenchmarkW2ChoiceHistoryKept(b *testing.B) {
+	var ins [100]any
+	for i := range ins {
+		ins[i] = jsonv.ObjectOf("n", int64(i))
+	}
+	benchRuns(b, "w2-choice", interp.Options{History: true}, func(i int, _ any) any { return ins[i%100] }, true)
 }
 
 // BenchmarkJSONRoundTrip is the baseline: one encoding/json decode and

@@ -87,10 +87,12 @@ type Execution struct {
 	hb *histBufs
 }
 
-// histBufs are an execution's buffers for recording history. They are
-// allocated for one execution and never reused by another (Release drops
-// them with the rest of the Execution), so what events point into stays
-// valid and unchanged once handed out.
+// histBufs are an execution's buffers for recording history. What events
+// point into (their details, the texts of their inputs and outputs) stays
+// valid and unchanged once handed out, until the host hands the events
+// back with ClearHistory: only then are the buffers written again, by this
+// execution's next events or, after Release, by a later execution of the
+// same Machine.
 type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
 	// memoFrame, of the value memoValue: a state's input is the previous
@@ -100,8 +102,23 @@ type histBufs struct {
 	memoValue any
 	memoFrame *frame
 	memoExit  bool
-	// slab is where event details are allocated, a few at a time.
-	slab []Details
+	// cleared says that the host handed the events back (ClearHistory)
+	// when the execution had counted clearedAt events: if it has counted
+	// no more when it is released, nothing points into the buffers and
+	// they go to the next execution with the Execution itself.
+	cleared   bool
+	clearedAt int64
+	// block holds the details of events, handed out in order: block[:next]
+	// are in use. Past its end they come from slab, a few at a time, and
+	// spilled counts them, so that the block is made larger once it can be
+	// written again.
+	block   []Details
+	next    int
+	slab    []Details
+	spilled int
+	// events is the array History was made with, which ClearHistory hands
+	// back.
+	events []HistoryEvent
 	// arena holds the bytes of the texts memoText rendered, one after
 	// another: the texts are strings over it, and append only ever writes
 	// past the bytes already handed out (see render).
@@ -112,6 +129,10 @@ type histBufs struct {
 	// execution cost no allocation of their own.
 	firstArena [minArena]byte
 }
+
+// maxBlock bounds the details block that ClearHistory makes larger: a
+// step that records more events takes the rest a few at a time.
+const maxBlock = 256
 
 // Texts are rendered into chunks of between minArena and maxArena bytes
 // (a larger text gets a chunk of its own size): a chunk lives as long as
@@ -375,12 +396,18 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 	x.Info, x.Status, x.m, x.now, x.rng, x.hist = info, Running, m, now, seed, hist
 	var d *Details
 	if x.hist {
+		// Room for as many events and details as the Machine's executions
+		// have recorded in a step so far (bounded: see maxEventsHint),
+		// unless a released execution left room enough.
 		n := max(int(m.events.Load()), 8)
-		x.History = make([]HistoryEvent, 0, n)
-		// As many details as the Machine's executions have recorded
-		// events so far (bounded: see maxEventsHint).
 		b := x.bufs()
-		b.slab = make([]Details, n)
+		if cap(b.events) < n {
+			b.events = make([]HistoryEvent, 0, n)
+		}
+		x.History = b.events[:0]
+		if len(b.block) < n {
+			b.block = make([]Details, n)
+		}
 		d = x.details()
 		d.Input, d.More = x.memoText(&x.rootFrame, info.Input, false, true, d), &b.start
 		b.start.RoleArn, b.start.StateMachineVersionArn, b.start.StateMachineAliasArn = info.RoleArn, info.StateMachineVersionArn, info.StateMachineAliasArn
@@ -395,7 +422,9 @@ func (m *Machine) newExecution(info Info, now time.Time, seed uint64, hist bool)
 // garbage, and collecting it cost more than interpreting simple states.
 // What x handed out stays valid and unchanged: its Output, Error, Cause,
 // History (events and their details), commands and Info are not backed by
-// memory that is reused, only the Execution struct itself is. After Release
+// memory that is reused, only the Execution struct itself is, and the
+// memory of the events the host handed back with ClearHistory when x
+// recorded none since. After Release
 // x must not be used (it can no longer be redriven); releasing it again
 // does nothing unless it has been reused meanwhile.
 func (x *Execution) Release() {
@@ -406,11 +435,22 @@ func (x *Execution) Release() {
 	// Zeroing drops every reference x held, so a pooled Execution keeps
 	// nothing alive, and the next execution starts from a clean struct.
 	a := x.ata
+	b := x.hb
+	if b != nil && (!b.cleared || b.clearedAt != x.nextID || x.watch != nil) {
+		b = nil // events recorded since the host last cleared History
+	}
 	*x = Execution{}
 	if a != nil {
 		// JSONata's scratch is kept for the next execution, emptied.
 		*a = ataScratch{}
 		x.ata = a
+	}
+	if b != nil {
+		// The history buffers too: the host handed their events back
+		// (ClearHistory cleared them).
+		b.cleared, b.clearedAt = false, 0
+		b.start = MoreDetails{}
+		x.hb = b
 	}
 	m.free.Put(x)
 }
@@ -683,16 +723,68 @@ func (x *Execution) history() bool { return x.hist }
 // it goes instead of being made that large for every execution.
 const maxEventsHint = 64
 
-// details returns zeroed Details for one event. They are allocated four
-// at a time: an execution with history records two or more per state.
+// details returns zeroed Details for one event, the next of the
+// execution's block (newExecution makes it as large as the Machine's
+// executions record events in a step, bounded by maxEventsHint).
 func (x *Execution) details() *Details {
 	b := x.bufs()
+	if b.next < len(b.block) {
+		d := &b.block[b.next]
+		b.next++
+		return d
+	}
+	return b.spill()
+}
+
+// spill returns Details past the end of the block, allocated four at a
+// time: an execution with history records two or more per state.
+func (b *histBufs) spill() *Details {
+	b.spilled++
 	if len(b.slab) == 0 {
 		b.slab = make([]Details, 4)
 	}
 	d := &b.slab[0]
 	b.slab = b.slab[1:]
 	return d
+}
+
+// ClearHistory tells x that the host is done with the events in History:
+// it has stored or encoded what it needs of them and keeps no reference
+// to them, to their details or to their texts. x empties History and
+// records its next events into the same memory; when x records none
+// before Release, the memory goes with the Execution to the Machine's next
+// execution. A host that keeps the events (runner.Run returns them) does
+// not call it, and they stay valid after Release.
+func (x *Execution) ClearHistory() {
+	x.History = x.History[:0]
+	b := x.hb
+	if b == nil || x.watch != nil {
+		// A watching execution's details are the child's history's.
+		return
+	}
+	b.clear()
+	b.cleared, b.clearedAt = true, x.nextID
+	// The list History was made with, or the larger one it grew into.
+	b.events = x.History
+}
+
+// clear makes the block and the arena free to be written again. The memo
+// goes with the texts (a step's events seldom share a text with the next
+// step's).
+func (b *histBufs) clear() {
+	clear(b.block[:b.next])
+	b.next = 0
+	if b.spilled > 0 {
+		// Room for all of the events recorded since the block was last
+		// cleared (up to maxBlock).
+		if n := min(len(b.block)+b.spilled, maxBlock); n > len(b.block) {
+			b.block = make([]Details, n)
+		}
+		b.spilled = 0
+	}
+	b.slab = nil
+	b.arena = b.arena[:0]
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = "", nil, nil, false
 }
 
 // memoText is text for an event of frame f (nothing when f is silent),
