@@ -171,6 +171,23 @@ func (b *histBufs) renderAdded(obj, key string, v any) string {
 	return b.keep(out, n, cap(b.arena))
 }
 
+// renderParts is render for a payload whose text is parts, with the
+// values of its input fields in vals.
+func (b *histBufs) renderParts(parts []textPart, vals *paramVals) string {
+	n := len(b.arena)
+	if n == 0 && cap(b.arena) == 0 {
+		b.arena = b.firstArena[:0]
+	}
+	out := b.arena
+	for i := range parts {
+		out = append(out, parts[i].text...)
+		if j := parts[i].field; j >= 0 {
+			out = jsonv.Append(out, vals[j])
+		}
+	}
+	return b.keep(out, n, cap(b.arena))
+}
+
 // keep makes out[n:], a text just appended to the arena whose capacity
 // was old, part of the arena and returns it.
 func (b *histBufs) keep(out []byte, n, old int) string {

@@ -39,6 +39,10 @@ type plan struct {
 	fields     []jsonpath.FlatField
 	fixed      int
 	unique     bool
+	// paramText is the JSON text of a passParams state's output with
+	// unique keys, in parts (paramsText): its history records the text
+	// without encoding the keys and literal values again.
+	paramText []textPart
 	// choice: a JSONPath Choice state with no Assign (its own or a
 	// rule's), no InputPath or OutputPath; succeed: a Succeed state with
 	// neither path. Both pass their input on as it is.
@@ -195,6 +199,40 @@ func planParams(p *plan, intern map[string]string) {
 		}
 	}
 	p.passParams, p.fields, p.fixed, p.unique = true, fields, fixed, unique
+	if unique {
+		p.paramText = paramsText(fields)
+	}
+}
+
+// textPart is a piece of the JSON text of a planned payload: text, then
+// the encoding of the value of field (none when field < 0).
+type textPart struct {
+	text  string
+	field int
+}
+
+// paramsText splits the JSON text of a payload built from fields (its keys
+// unique, in this order) into parts: the keys and the literal values are
+// encoded once, here, and only the values of input fields when it is
+// recorded, which gives the same text as encoding the payload whole.
+func paramsText(fields []jsonpath.FlatField) []textPart {
+	var parts []textPart
+	b := []byte{'{'}
+	for i, fd := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonv.AppendString(b, fd.Key)
+		b = append(b, ':')
+		if !fd.IsInput {
+			b = jsonv.Append(b, fd.Value)
+			continue
+		}
+		parts = append(parts, textPart{string(b), i})
+		b = b[:0]
+	}
+	b = append(b, '}')
+	return append(parts, textPart{string(b), -1})
 }
 
 // planPlain marks p choice or succeed when its state qualifies.
@@ -386,7 +424,11 @@ func (x *Execution) enterPassParamsRecorded(f *frame, p *plan) bool {
 	if mb, ok = x.checkSize(f, obj, mb); !ok {
 		return false
 	}
-	x.recordExited(f, p, obj, false)
+	if p.paramText != nil {
+		x.exitedParams(f, p, obj, &vals)
+	} else {
+		x.recordExited(f, p, obj, false)
+	}
 	next := p.next
 	f.state = next.st
 	f.plan = next
@@ -442,6 +484,18 @@ func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
 func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
 	d := x.details()
 	d.Name, d.Output = p.st.Name, x.memoTextOn(f, out, reuse, true, d)
+	f.last = x.emitOn(f.last, p.exitType, d)
+}
+
+// exitedParams records the StateExited of a passParams state with
+// unique keys whose output obj holds vals: its text is made from the
+// state's parts (paramsText).
+func (x *Execution) exitedParams(f *frame, p *plan, obj *jsonv.Object, vals *paramVals) {
+	b := x.bufs()
+	d := x.details()
+	d.text = b.renderParts(p.paramText, vals)
+	d.Name, d.Output = p.st.Name, &d.text
+	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, obj, f, true
 	f.last = x.emitOn(f.last, p.exitType, d)
 }
 

@@ -72,6 +72,12 @@ func TestPlannedStatesMatchGeneralPath(t *testing.T) {
 			}
 			return `"Parameters":{"v.$":"$.v"}`
 		}), input: `{"v":"payload"}`},
+		{name: "parameters with escapes and literals between fields", def: passChain(4, func(i int) string {
+			return `"Parameters":{"a\"q":"x\\y","o.$":"$.o","lit":{"k":[1,2.5,null,true,-0.125]},"n.$":"$.n","z":"\u00e9\n","e":{}}`
+		}), input: `{"o":{"x":[1,{"y":"z\n"}],"f":1e300},"n":-3}`},
+		{name: "parameters of input fields only", def: passChain(3, func(i int) string {
+			return `"Parameters":{"n.$":"$.n","o.$":"$.o"}`
+		}), input: `{"o":"\u2028","n":1.5}`},
 		{name: "payload limit on a result", maxPayload: 120, def: passChain(12, func(i int) string {
 			return `"Result":"0123456789","ResultPath":"$.f` + itoa(i) + `"`
 		}), input: `{"v":"x"}`},
