@@ -95,11 +95,15 @@ type Execution struct {
 // same Machine.
 type histBufs struct {
 	// memo is the last JSON text rendered for a history event of frame
-	// memoFrame, of the value memoValue: a state's input is the previous
-	// state's output, and a Choice passes its input on, so the same value
-	// would otherwise be encoded two or three times (see memoText).
-	memo      string
-	memoValue any
+	// memoFrame (the text field of that event's Details), of the object
+	// memoObj or the array whose first element is memoArr: a state's input
+	// is the previous state's output, and a Choice passes its input on, so
+	// the same value would otherwise be encoded two or three times (see
+	// memoText). Events that reuse it point to the same text.
+	memo      *string
+	memoObj   *jsonv.Object
+	memoArr   *any
+	memoLen   int
 	memoFrame *frame
 	memoExit  bool
 	// cleared says that the host handed the events back (ClearHistory)
@@ -801,7 +805,50 @@ func (b *histBufs) clear() {
 	}
 	b.slab = nil
 	b.arena = b.arena[:0]
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = "", nil, nil, false
+	b.forget()
+}
+
+// forget drops the memo.
+func (b *histBufs) forget() {
+	b.memo, b.memoObj, b.memoArr, b.memoLen, b.memoFrame, b.memoExit = nil, nil, nil, 0, nil, false
+}
+
+// remember makes *text, the text of v just rendered for an event of frame
+// f on the side exit says, the memo.
+func (b *histBufs) remember(text *string, v any, f *frame, exit bool) {
+	b.memo, b.memoFrame, b.memoExit = text, f, exit
+	b.memoObj, b.memoArr, b.memoLen = nil, nil, 0
+	switch y := v.(type) {
+	case *jsonv.Object:
+		b.memoObj = y
+	case []any:
+		if len(y) > 0 {
+			b.memoArr, b.memoLen = &y[0], len(y)
+		}
+	}
+}
+
+// recall returns the memo when it is the text of v (the very object or
+// array) rendered for an event of frame f on the other side of a state
+// boundary than exit says, nil otherwise.
+func (b *histBufs) recall(f *frame, v any, exit bool) *string {
+	if b.memoFrame != f || b.memoExit == exit {
+		return nil
+	}
+	switch y := v.(type) {
+	case *jsonv.Object:
+		if y == nil || y != b.memoObj {
+			return nil
+		}
+	case []any:
+		if len(y) == 0 || &y[0] != b.memoArr || len(y) != b.memoLen {
+			return nil
+		}
+	default:
+		return nil
+	}
+	b.memoExit = exit
+	return b.memo
 }
 
 // memoText is text for an event of frame f (nothing when f is silent),
@@ -826,28 +873,14 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *str
 // memoTextOn is memoText for a frame whose events are recorded.
 func (x *Execution) memoTextOn(f *frame, v any, reuse, exit bool, d *Details) *string {
 	b := x.bufs()
-	if reuse && b.memoFrame == f && b.memoExit != exit && sameRef(b.memoValue, v) {
-		b.memoExit = exit
-		d.text = b.memo
-		return &d.text
+	if reuse {
+		if t := b.recall(f, v, exit); t != nil {
+			return t
+		}
 	}
 	d.text = b.render(v)
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, v, f, exit
+	b.remember(&d.text, v, f, exit)
 	return &d.text
-}
-
-// sameRef reports whether a and b are the same object or array (not
-// merely equal ones).
-func sameRef(a, b any) bool {
-	switch av := a.(type) {
-	case *jsonv.Object:
-		bv, ok := b.(*jsonv.Object)
-		return ok && av == bv && av != nil
-	case []any:
-		bv, ok := b.([]any)
-		return ok && len(av) > 0 && len(av) == len(bv) && &av[0] == &bv[0]
-	}
-	return false
 }
 
 // SetHistory turns event recording on or off for this execution. A host

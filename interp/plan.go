@@ -495,7 +495,7 @@ func (x *Execution) exitedParams(f *frame, p *plan, obj *jsonv.Object, vals *par
 	d := x.details()
 	d.text = b.renderParts(p.paramText, vals)
 	d.Name, d.Output = p.st.Name, &d.text
-	b.memo, b.memoValue, b.memoFrame, b.memoExit = d.text, obj, f, true
+	b.remember(&d.text, obj, f, true)
 	f.last = x.emitOn(f.last, p.exitType, d)
 }
 
@@ -688,13 +688,13 @@ func (x *Execution) moveOn(f *frame, p *plan, in any, mb int) {
 // without encoding in again.
 func (x *Execution) exitedAdded(f *frame, p *plan, in, out *jsonv.Object) {
 	b := x.hb
-	if b == nil || b.memoFrame != f || b.memoExit || b.memoValue != any(in) || len(b.memo) < 2 || b.memo[len(b.memo)-1] != '}' {
+	if b == nil || b.memoFrame != f || b.memoExit || b.memoObj != in || len(*b.memo) < 2 || (*b.memo)[len(*b.memo)-1] != '}' {
 		x.exited(f, p, out, false)
 		return
 	}
 	d := x.details()
-	d.text = b.renderAdded(b.memo, p.key, p.result)
+	d.text = b.renderAdded(*b.memo, p.key, p.result)
 	d.Name, d.Output = p.st.Name, &d.text
-	b.memo, b.memoValue, b.memoExit = d.text, out, true
+	b.remember(&d.text, out, f, true)
 	f.last = x.emitOn(f.last, p.exitType, d)
 }
