@@ -528,10 +528,20 @@ func (x *Execution) enterChoice(f *frame, p *plan) bool {
 // enterSucceed is enter for a state planned as succeed.
 func (x *Execution) enterSucceed(f *frame, p *plan) bool {
 	x.entered(f)
-	if x.hist {
-		x.recordEntered(f, p)
+	if !x.hist {
+		return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
 	}
-	return x.complete(f, f.input, pathBound(p.st.OutputPath, f.effBound))
+	// complete's steps, its StateExited recorded as planned: a Succeed
+	// state assigns no variables and passes its input on.
+	x.recordEntered(f, p)
+	ob, ok := x.checkSize(f, f.input, pathBound(p.st.OutputPath, f.effBound))
+	if !ok {
+		return false
+	}
+	x.recordExited(f, p, f.input, true)
+	f.outBound = ob
+	x.frameDone(f, f.input, nil)
+	return false
 }
 
 // planOf returns f's plan for its current state, nil when it has none.

@@ -79,6 +79,13 @@ func Append(b []byte, v any) []byte {
 	case string:
 		return AppendString(b, x)
 	case int64:
+		if uint64(x) < 100 {
+			// Small counts and indexes, the most common numbers.
+			if x < 10 {
+				return append(b, byte('0'+x))
+			}
+			return append(b, byte('0'+x/10), byte('0'+x%10))
+		}
 		return strconv.AppendInt(b, x, 10)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
