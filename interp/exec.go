@@ -872,6 +872,27 @@ func (x *Execution) memoText(f *frame, v any, reuse, exit bool, d *Details) *str
 
 // memoTextOn is memoText for a frame whose events are recorded.
 func (x *Execution) memoTextOn(f *frame, v any, reuse, exit bool, d *Details) *string {
+	if reuse {
+		if t := x.bufs().hit(f, v, exit); t != nil {
+			return t
+		}
+	}
+	return x.newText(f, v, reuse, exit, d)
+}
+
+// hit is recall for an object (the common payload), small enough to be
+// inlined where it is asked.
+func (b *histBufs) hit(f *frame, v any, exit bool) *string {
+	if o, ok := v.(*jsonv.Object); ok && o == b.memoObj && o != nil && b.memoFrame == f && b.memoExit != exit {
+		b.memoExit = exit
+		return b.memo
+	}
+	return nil
+}
+
+// newText is memoTextOn past its first question: the memo of an array,
+// or a text rendered.
+func (x *Execution) newText(f *frame, v any, reuse, exit bool, d *Details) *string {
 	b := x.bufs()
 	if reuse {
 		if t := b.recall(f, v, exit); t != nil {

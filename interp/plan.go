@@ -462,7 +462,10 @@ func (x *Execution) entered(f *frame) {
 // execution that keeps history (the planned paths run no silent frame).
 func (x *Execution) recordEntered(f *frame, p *plan) {
 	d := x.details()
-	d.Name, d.Input = p.st.Name, x.memoTextOn(f, f.input, true, false, d)
+	d.Name = p.st.Name
+	if d.Input = x.hb.hit(f, f.input, false); d.Input == nil {
+		d.Input = x.newText(f, f.input, true, false, d)
+	}
 	if x.watch == nil {
 		x.record(f.enteredPrev, p.entType, d)
 	}
@@ -483,7 +486,12 @@ func (x *Execution) exited(f *frame, p *plan, out any, reuse bool) {
 // recordExited records the StateExited of a planned state (see exited).
 func (x *Execution) recordExited(f *frame, p *plan, out any, reuse bool) {
 	d := x.details()
-	d.Name, d.Output = p.st.Name, x.memoTextOn(f, out, reuse, true, d)
+	d.Name = p.st.Name
+	if !reuse {
+		d.Output = x.newText(f, out, false, true, d)
+	} else if d.Output = x.hb.hit(f, out, true); d.Output == nil {
+		d.Output = x.newText(f, out, true, true, d)
+	}
 	f.last = x.emitOn(f.last, p.exitType, d)
 }
 
