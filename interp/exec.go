@@ -711,7 +711,21 @@ func (x *Execution) emitOn(prev int64, typ string, d *Details) int64 {
 // record appends the event x.nextID to the history (out of emit, which
 // stays small enough to be inlined where history is off).
 func (x *Execution) record(prev int64, typ string, d *Details) {
-	if n := len(x.History) + 1; n > cap(x.History) && n <= maxEventsHint && int32(n) > x.m.events.Load() {
+	h := x.History
+	n := len(h)
+	if n == cap(h) {
+		x.recordGrow(prev, typ, d)
+		return
+	}
+	h = h[:n+1]
+	e := &h[n]
+	e.ID, e.PreviousEventID, e.Timestamp, e.Type, e.Details = x.nextID, prev, x.now, typ, d
+	x.History = h
+}
+
+// recordGrow is record for a list that has no room left.
+func (x *Execution) recordGrow(prev int64, typ string, d *Details) {
+	if n := len(x.History) + 1; n <= maxEventsHint && int32(n) > x.m.events.Load() {
 		// The list outgrows what the hint made room for: the next
 		// executions start with room for this one's events so far. (The
 		// hint only grows, so it needs checking when the list does.)
