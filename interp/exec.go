@@ -468,9 +468,17 @@ func (x *Execution) Release() {
 	}
 	if b != nil {
 		// The history buffers too: the host handed their events back
-		// (ClearHistory cleared them).
+		// (ClearHistory cleared them). A list or an arena chunk that a
+		// long step made large is left to the collector, not kept for
+		// every later execution.
 		b.cleared, b.clearedAt = false, 0
 		b.start = MoreDetails{}
+		if cap(b.events) > maxBlock {
+			b.events = nil
+		}
+		if cap(b.arena) > maxArena {
+			b.arena = nil
+		}
 		x.hb = b
 	}
 	m.free.Put(x)
