@@ -25,6 +25,9 @@
 //	m := interp.New(sm, interp.Options{History: true}) // once per definition; safe for concurrent use
 //	x, cmds := m.Start(info, now, seed)                // info: the execution's ARNs, name and input
 //	for x.Status == interp.Running {
+//		// Store the events of the step, x.History, and then, keeping
+//		// none of them, hand them back so their memory is reused:
+//		x.ClearHistory()                           // optional
 //		// Carry out cmds: a RunTask names a Ref and a *Task, a
 //		// StartTimer a Ref and a due time, a Cancel a Ref to forget.
 //		// When something happens, report it:
@@ -65,9 +68,14 @@
 // TestPlannedStatesMatchGeneralPath holds the two paths to the same
 // executions and the same events. With history on, a value's JSON text is
 // reused across a state boundary when the same object passes on unchanged
-// (memoText), a Pass state that adds its Result as a new field renders its
-// output's text from its input's (exitedAdded), and the texts are rendered
-// into a per-execution arena that is only ever appended to (render).
+// (memoText: the events share the text), a Pass state that adds its
+// Result as a new field renders its output's text from its input's
+// (exitedAdded), one with Parameters from parts of the text encoded once
+// per Machine (paramsText), and the texts are rendered into a
+// per-execution arena that is only ever appended to (render). Details and
+// texts are handed out of per-execution buffers (histBufs), written again
+// only once the host hands the events back (ClearHistory): by the
+// execution's next events, or, after Release, by a later execution's.
 //
 // Machine.TestState runs one state on its own, as the TestState API does
 // (teststate.go): through the same code, stopping at the state's

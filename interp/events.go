@@ -33,7 +33,8 @@ type Details struct {
 	// More is nil for an event with none of its fields.
 	More *MoreDetails
 	// text holds the header of Input or Output when the interpreter
-	// rendered it (memoText): one allocation less per text.
+	// rendered it for this event (memoText): one allocation less per
+	// text. Later events with the same text point to this one's.
 	text string
 }
 
