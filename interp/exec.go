@@ -113,12 +113,11 @@ type histBufs struct {
 	cleared   bool
 	clearedAt int64
 	// block holds the details of events, handed out in order: block[:next]
-	// are in use. Past its end they come from slab, a few at a time, and
-	// spilled counts them, so that the block is made larger once it can be
-	// written again.
+	// are in use. Past its end they come from new blocks of a few, and
+	// spilled counts those handed out before the current block, so that
+	// the block is made larger once it can be written again.
 	block   []Details
 	next    int
-	slab    []Details
 	spilled int
 	// events is the array History was made with, which ClearHistory hands
 	// back.
@@ -782,13 +781,10 @@ func (x *Execution) details() *Details {
 // spill returns Details past the end of the block, allocated four at a
 // time: an execution with history records two or more per state.
 func (b *histBufs) spill() *Details {
-	b.spilled++
-	if len(b.slab) == 0 {
-		b.slab = make([]Details, 4)
-	}
-	d := &b.slab[0]
-	b.slab = b.slab[1:]
-	return d
+	b.spilled += len(b.block)
+	b.block = make([]Details, 4)
+	b.next = 1
+	return &b.block[0]
 }
 
 // ClearHistory tells x that the host is done with the events in History:
@@ -815,17 +811,15 @@ func (x *Execution) ClearHistory() {
 // goes with the texts (a step's events seldom share a text with the next
 // step's).
 func (b *histBufs) clear() {
-	clear(b.block[:b.next])
-	b.next = 0
 	if b.spilled > 0 {
-		// Room for all of the events recorded since the block was last
-		// cleared (up to maxBlock).
-		if n := min(len(b.block)+b.spilled, maxBlock); n > len(b.block) {
-			b.block = make([]Details, n)
-		}
+		// A new block with room for all of the events recorded since the
+		// block was last cleared (up to maxBlock).
+		b.block = make([]Details, min(b.spilled+b.next, maxBlock))
 		b.spilled = 0
+	} else {
+		clear(b.block[:b.next])
 	}
-	b.slab = nil
+	b.next = 0
 	b.arena = b.arena[:0]
 	b.forget()
 }
