@@ -428,7 +428,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 	}
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
-	x.History = x.History[:0]
+	x.ClearHistory()
 	woke := e.finishStep(l, cmds, step.AddTasks)
 	l.mu.Unlock()
 	if woke {
@@ -712,7 +712,7 @@ func (e *Engine) commitApplied(ctx context.Context, l *live, step *store.StepPar
 	}
 	l.seq++
 	e.countStep(l, step)
-	l.x.History = l.x.History[:0]
+	l.x.ClearHistory()
 	woke = e.finishStep(l, cmds, step.AddTasks)
 	if l.x.Status == interp.Running && e.idle(l, cmds) {
 		e.evict(l.arn)

@@ -121,7 +121,7 @@ func (e *Engine) redriveOnce(ctx context.Context, arn, clientToken string) (time
 	}
 	l.seq++
 	e.countStep(l, &step)
-	x.History = x.History[:0]
+	x.ClearHistory()
 	// Kept first, as startExecution does.
 	l.mu.Lock()
 	if x.Status == interp.Running && !e.idle(l, cmds) {
