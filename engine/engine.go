@@ -641,7 +641,9 @@ func (e *Engine) applyTries(ctx context.Context, arn string, ev interp.Event, cl
 // handOut is given to applyOnce with a claim by a poller that may have its
 // task before the claim commits (claim). applyOnce calls it, under the
 // execution's lock, once the claim's step is built, with commit, which
-// commits the step and then unlocks the execution. handOut either runs
+// commits the step and then unlocks the execution (or, for a claim's step
+// queued by queueClaim, the execution already unlocked, waits for the
+// commit and drops the copy if it failed). handOut either runs
 // commit on a goroutine of its own and returns nil, the task being the
 // poller's from then on, or calls commit and returns what it returns.
 type handOut func(l *live, commit func() error) error
