@@ -284,7 +284,13 @@ var (
 // notifications) goes through startClaim. The execution stays locked until
 // then, and an answer or heartbeat for the token waits for the claim
 // (awaitClaim), so the worker's SendTaskSuccess is applied after
-// ActivityStarted, as the one writer commits them. Should the commit never
+// ActivityStarted, as the one writer commits them. On a store that queues
+// steps (store.StepQueue: SQLite, memstore) the claim's step is instead
+// queued and applied to the copy at once, and the execution unlocked
+// (queueClaim): the worker's answer is built on top of it and queued
+// right behind it (complete), without waiting for its commit, and the
+// store refuses the answer if the claim was not applied; the answer then
+// takes the path above. Should the commit never
 // happen (the process dies first) or fail, the task row is still queued,
 // unclaimed: it is handed out again, with the same token, and whichever
 // worker answers first completes it; the other's answer is refused as

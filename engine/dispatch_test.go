@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,6 +252,117 @@ func TestHandOutBeforeClaimCommits(t *testing.T) {
 	}
 }
 
+// gatedQueue is a store that queues steps (store.StepQueue): it holds a
+// claim's step, and every step queued after it, until release; with
+// fail, the claim's step then fails, as a commit that never reaches the
+// disk. behind gets each step queued behind a held claim; refused counts
+// the steps the store refused because the step they follow was not
+// applied.
+type gatedQueue struct {
+	*memstore.Store
+	fail    bool
+	behind  chan store.StepParams
+	mu      sync.Mutex
+	open    bool
+	held    []func()
+	refused atomic.Int32
+}
+
+func (s *gatedQueue) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	s.mu.Lock()
+	if !s.open && (len(step.ClaimTasks) > 0 || len(s.held) > 0) {
+		if len(s.held) > 0 {
+			s.behind <- step
+		}
+		s.held = append(s.held, func() { s.pass(ctx, step, after, q) })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.pass(ctx, step, after, q)
+}
+
+func (s *gatedQueue) pass(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	if s.fail && len(step.ClaimTasks) > 0 {
+		q.Finish(errors.New("the disk went away"))
+		return
+	}
+	q.Then(func(err error) {
+		if after != nil && errors.Is(err, store.ErrConflict) {
+			s.refused.Add(1)
+		}
+	})
+	s.Store.QueueStep(ctx, step, after, q)
+}
+
+func (s *gatedQueue) release() {
+	s.mu.Lock()
+	s.open = true
+	held := s.held
+	s.held = nil
+	s.mu.Unlock()
+	for _, f := range held {
+		f()
+	}
+}
+
+// On a store that queues steps, a worker's answer to a task handed out
+// before its claim committed is built on top of the claim and queued
+// right behind it, without waiting for its commit; it returns once both
+// have committed. If the claim fails, the store refuses the answer, which
+// then records the missing ActivityStarted and its result, once.
+func TestAnswerQueuedBehindClaim(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint("claim fails=", fail), func(t *testing.T) {
+			st := &gatedQueue{Store: memstore.New(), fail: fail, behind: make(chan store.StepParams, 16)}
+			h := newHarness(t, st)
+			sm := h.machine(activityMachine(""))
+			ctx := context.Background()
+			rec, err := h.eng.StartExecution(ctx, sm, "x", input(`{}`), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := h.eng.GetActivityTask(ctx, actArn, "w1", time.Minute)
+			if err != nil || task == nil || !task.Started {
+				t.Fatalf("GetActivityTask = %+v, %v", task, err)
+			}
+			answered := make(chan error, 1)
+			go func() { answered <- h.eng.SendTaskSuccess(ctx, task.Token, `{"by":"w1"}`) }()
+			select {
+			case step := <-st.behind:
+				if len(step.CloseTasks) != 1 || step.CloseTasks[0] != task.Token {
+					t.Fatalf("queued behind the claim: %+v; want the answer", step)
+				}
+			case err := <-answered:
+				t.Fatalf("answered (%v) while its claim was held", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the answer was not queued behind its held claim")
+			}
+			select {
+			case err := <-answered:
+				t.Fatalf("answered (%v) before its claim committed", err)
+			case <-time.After(10 * time.Millisecond):
+			}
+			st.release()
+			if err := <-answered; err != nil {
+				t.Fatalf("the answer: %v", err)
+			}
+			if n, want := st.refused.Load(), map[bool]int32{false: 0, true: 1}[fail]; n != want {
+				t.Errorf("%d steps refused behind a claim not applied, want %d", n, want)
+			}
+			end := h.wait(rec.Arn)
+			if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
+				t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
+			}
+			got := fmt.Sprint(h.types(rec.Arn))
+			want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
+			if got != want {
+				t.Errorf("history %s, want %s", got, want)
+			}
+		})
+	}
+}
+
 // jitterStore delays claims' commits, store reads of queued tasks and
 // the answers of starts by random short spells, so that claims handed
 // out before their commit overlap the other ways a poller finds a task.
@@ -283,8 +395,42 @@ func (s *jitterStore) NextTasks(ctx context.Context, p store.NextTasksParams) ([
 // store (tasks queued before a restart, and reads forced while claims are
 // still committing), by pollers whose long polls keep ending and starting
 // again. Run it many times (-count) when touching dispatch.
+//
+// With QueueStep, claims' steps are queued (store.StepQueue) and commit
+// late, one by one in queue order, and answers are queued behind them.
 func TestDispatchStressExactlyOnce(t *testing.T) {
-	st := &jitterStore{Store: memstore.New()}
+	t.Run("CommitStep", func(t *testing.T) {
+		dispatchStress(t, &jitterStore{Store: memstore.New()})
+	})
+	t.Run("QueueStep", func(t *testing.T) {
+		m := memstore.New()
+		st := &jitterQueue{jitterStore: jitterStore{Store: m}, sq: m, ops: make(chan func(), 1024)}
+		go st.run()
+		defer close(st.ops)
+		dispatchStress(t, st)
+	})
+}
+
+// jitterQueue is a jitterStore that queues steps (store.StepQueue): they
+// commit one at a time, in queue order, each after a random short spell.
+type jitterQueue struct {
+	jitterStore
+	sq  store.StepQueue
+	ops chan func()
+}
+
+func (s *jitterQueue) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	s.ops <- func() { s.sq.QueueStep(ctx, step, after, q) }
+}
+
+func (s *jitterQueue) run() {
+	for op := range s.ops {
+		jitter()
+		op()
+	}
+}
+
+func dispatchStress(t *testing.T, st store.Store) {
 	first := newHarness(t, st)
 	const before, after, pollers = 60, 240, 24
 	sm := first.machine(`{"StartAt":"T1","States":{

@@ -37,6 +37,9 @@ var (
 	// errNotRunning and errIgnored are internal: the event had no effect.
 	errNotRunning = errors.New("execution is not running")
 	errIgnored    = errors.New("event ignored")
+	// errNotQueued: the answer's claim is not queued on the copy found
+	// (applyOnce's follows); the answer takes the ordinary path.
+	errNotQueued = errors.New("claim not queued on this copy")
 )
 
 // Options configure an Engine.
@@ -129,6 +132,11 @@ type Engine struct {
 	counters counters // for Stats
 
 	cl *cluster // nil unless the store is a store.Cluster
+	// sq is the store as a store.StepQueue, on a store of one node that
+	// queues steps (handsOutEarly); nil otherwise. A claim's step is then
+	// queued and the execution left unlocked before it commits, and its
+	// answer queued behind it (queueClaim).
+	sq store.StepQueue
 }
 
 type live struct {
@@ -150,6 +158,12 @@ type live struct {
 	// byte per execution, whatever it waits for.
 	exact bool
 	armed timerKinds
+	// pending is a claim's step queued on the store (Engine.sq) and
+	// applied to this copy before it has committed (queueClaim);
+	// pendingToken is its task's token. Every step built on this copy
+	// while it is set is queued behind it, and refused with it (commit).
+	pending      *store.QueuedStep
+	pendingToken string
 }
 
 // timerKinds is a set of task timer kinds.
@@ -224,7 +238,7 @@ func New(st store.Store, opts Options) *Engine {
 	if c, ok := st.(store.Cluster); ok {
 		cl = newCluster(c, opts)
 	}
-	return &Engine{
+	e := &Engine{
 		cl:       cl,
 		alive:    alive,
 		stop:     stop,
@@ -244,6 +258,10 @@ func New(st store.Store, opts Options) *Engine {
 		stopping: make(chan struct{}),
 		sem:      make(chan struct{}, opts.Workers),
 	}
+	if sq, ok := st.(store.StepQueue); ok && e.handsOutEarly() {
+		e.sq = sq
+	}
+	return e
 }
 
 func (e *Engine) now() time.Time { return e.opts.Now().UTC() }
@@ -612,7 +630,7 @@ func (e *Engine) applyTries(ctx context.Context, arn string, ev interp.Event, cl
 	}
 	var err error
 	for range tries {
-		err = e.applyOnce(ctx, arn, ev, claim, fence, out)
+		err = e.applyOnce(ctx, arn, ev, claim, fence, out, "")
 		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
@@ -623,7 +641,9 @@ func (e *Engine) applyTries(ctx context.Context, arn string, ev interp.Event, cl
 // handOut is given to applyOnce with a claim by a poller that may have its
 // task before the claim commits (claim). applyOnce calls it, under the
 // execution's lock, once the claim's step is built, with commit, which
-// commits the step and then unlocks the execution. handOut either runs
+// commits the step and then unlocks the execution (or, for a claim's step
+// queued by queueClaim, the execution already unlocked, waits for the
+// commit and drops the copy if it failed). handOut either runs
 // commit on a goroutine of its own and returns nil, the task being the
 // poller's from then on, or calls commit and returns what it returns.
 type handOut func(l *live, commit func() error) error
@@ -634,7 +654,12 @@ type handOut func(l *live, commit func() error) error
 // with ErrConflict when another poller has the task. out, when set, may
 // let the poller have the task while the commit runs (see claim); the
 // execution stays locked until the commit ends.
-func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, out handOut) error {
+//
+// follows, when set, is the token of a task whose claim's step must be
+// queued on the copy found (queueClaim): the event (its answer) is then
+// built on that copy and queued behind the claim. errNotQueued when the
+// copy has no such claim pending.
+func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, claim *store.TaskClaim, fence store.Fence, out handOut, follows string) error {
 	l, err := e.acquire(ctx, arn)
 	if err != nil {
 		return err
@@ -645,6 +670,9 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			l.mu.Unlock()
 		}
 	}()
+	if follows != "" && (l.pending == nil || l.pendingToken != follows || !l.exact) {
+		return errNotQueued
+	}
 	x := l.x
 	if x.Status != interp.Running {
 		return errNotRunning
@@ -660,7 +688,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			if t, err := e.st.GetTask(ctx, claim.Token); err != nil || t.Started {
 				return errIgnored // closed, or claimed: nothing to retry
 			}
-			err := e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
+			err := e.commit(ctx, l, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, ClaimTasks: []store.TaskClaim{*claim}})
 			if errors.Is(err, store.ErrConflict) {
 				if rec, gerr := e.st.GetExecution(ctx, arn); gerr == nil && rec.Seq != l.seq {
 					l.gone = true
@@ -670,7 +698,14 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 			return err
 		}
 		// Ignored: stale, or this copy is behind another engine node's
-		// steps. Only the store can tell, and only this rare path asks it.
+		// steps. Only the store can tell, and only this rare path asks it,
+		// once a claim's step this copy has applied ahead of the store
+		// has ended (queueClaim).
+		if q := l.pending; q != nil && q.Wait() != nil {
+			l.gone = true
+			e.evict(arn)
+			return store.ErrConflict
+		}
 		if rec, err := e.st.GetExecution(ctx, arn); err == nil && rec.Seq != l.seq {
 			l.gone = true
 			e.evict(arn)
@@ -685,6 +720,11 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 		if out != nil {
 			locked = false
 			claimed := step // only this copy escapes to the closure
+			if e.sq != nil && e.current(l) {
+				q := e.queueClaim(ctx, l, &claimed, cmds, claim.Token)
+				l.mu.Unlock()
+				return out(l, func() error { return e.claimCommitted(l, q) })
+			}
 			return out(l, func() error {
 				defer l.mu.Unlock()
 				_, err := e.commitApplied(ctx, l, &claimed, cmds)
@@ -704,7 +744,7 @@ func (e *Engine) applyOnce(ctx context.Context, arn string, ev interp.Event, cla
 // commitApplied commits the step applyOnce built, l locked, and acts on
 // it. woke: the step handed a task to a waiting poller (finishStep).
 func (e *Engine) commitApplied(ctx context.Context, l *live, step *store.StepParams, cmds []interp.Command) (woke bool, err error) {
-	if err := e.st.CommitStep(ctx, *step); err != nil {
+	if err := e.commit(ctx, l, *step); err != nil {
 		// Memory ran ahead of the store: forget it, the store is the truth.
 		l.gone = true
 		e.evict(l.arn)
@@ -718,6 +758,94 @@ func (e *Engine) commitApplied(ctx context.Context, l *live, step *store.StepPar
 		e.evict(l.arn)
 	}
 	return woke, nil
+}
+
+// commit commits a step built on l, l locked: on a copy with a claim's
+// step pending, queued behind it, and refused (ErrConflict) if it fails.
+func (e *Engine) commit(ctx context.Context, l *live, step store.StepParams) error {
+	q := l.pending
+	if q == nil {
+		return e.st.CommitStep(ctx, step)
+	}
+	select {
+	case <-q.Done():
+		if q.Err() != nil {
+			return store.ErrConflict // this copy ran ahead of the store
+		}
+		l.pending, l.pendingToken = nil, ""
+		return e.st.CommitStep(ctx, step)
+	default:
+	}
+	next := store.NewQueuedStep()
+	e.sq.QueueStep(ctx, step, q, next)
+	return next.Wait()
+}
+
+// current tells whether l is a copy known to be current: one this
+// process started (exact) and still keeps, every step of the execution
+// having gone through it. evict marks a copy gone under e.mu.
+func (e *Engine) current(l *live) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return l.exact && !l.gone
+}
+
+// queueClaim queues a claim's step, built on l (locked, current), on the
+// store (e.sq) and applies it to l at once, as if committed: the
+// execution can be unlocked before the commit, and the task's answer,
+// built on top of the claim, queued right behind it (complete), instead
+// of waiting for the claim's commit to build its own. The store applies
+// the two in order, the answer only if the claim was applied, and one
+// fsync makes both durable; the answer's caller is answered only then.
+// Until claimCommitted has seen the commit, every step built on l is
+// queued behind the claim's (commit). Should it fail, l is dropped
+// (claimCommitted) and every step queued behind it refused.
+func (e *Engine) queueClaim(ctx context.Context, l *live, step *store.StepParams, cmds []interp.Command, token string) *store.QueuedStep {
+	after := l.pending
+	if after != nil {
+		select {
+		case <-after.Done():
+			if after.Err() == nil {
+				after = nil
+			}
+		default:
+		}
+	}
+	q := store.NewQueuedStep()
+	e.sq.QueueStep(ctx, *step, after, q)
+	l.pending, l.pendingToken = q, token
+	l.seq++
+	e.countStep(l, step)
+	l.x.History = l.x.History[:0]
+	e.finishStep(l, cmds, step.AddTasks)
+	return q
+}
+
+// claimCommitted waits for a claim's step queued by queueClaim. On failure
+// the copy, which applied it, is dropped: the steps queued behind it are
+// refused, and the next reads the store. Its pending mark is cleared when
+// the copy is free (a step holding it clears it itself, commit).
+func (e *Engine) claimCommitted(l *live, q *store.QueuedStep) error {
+	err := q.Wait()
+	if err != nil {
+		// Under l's lock, as commitApplied does: acquire reads gone
+		// under it.
+		l.mu.Lock()
+		l.gone = true
+		e.evict(l.arn)
+		if l.pending == q {
+			l.pending, l.pendingToken = nil, ""
+		}
+		l.mu.Unlock()
+		return err
+	}
+	if l.mu.TryLock() {
+		if l.pending == q {
+			l.pending, l.pendingToken = nil, ""
+		}
+		l.mu.Unlock()
+	}
+	return nil
 }
 
 // yieldToPoller is called, with no lock held, by a goroutine that has just

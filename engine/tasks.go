@@ -57,7 +57,7 @@ func (e *Engine) releaseOnce(t *store.Task) error {
 	}
 	back := *open
 	back.Started, back.WorkerName = false, ""
-	return e.st.CommitStep(ctx, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, CloseTasks: []string{t.Token}, AddTasks: []store.Task{back}})
+	return e.commit(ctx, l, store.StepParams{ExecutionArn: l.arn, Seq: l.seq, CloseTasks: []string{t.Token}, AddTasks: []store.Task{back}})
 }
 
 // openTask resolves a token to its open task.
@@ -87,6 +87,25 @@ func (e *Engine) complete(ctx context.Context, token string, ev interp.Event) er
 			return err
 		}
 		return r.answer(ref, ev)
+	}
+	if e.sq != nil {
+		// The task's claim may be queued on the store, not yet committed
+		// (queueClaim): the answer is built on top of it and queued right
+		// behind it, rather than waiting for its commit. Should the claim
+		// fail, the store refuses the answer and it takes the ordinary
+		// path below, which finds the task as the store has it.
+		if arn, ref, exact, ok := e.liveToken(token); ok && exact {
+			ev := ev
+			ev.Ref = ref
+			err := e.applyOnce(ctx, arn, ev, nil, store.Fence{}, nil, token)
+			switch {
+			case errors.Is(err, errNotQueued), errors.Is(err, store.ErrConflict):
+			case errors.Is(err, errIgnored), errors.Is(err, errNotRunning):
+				return ErrTaskTimedOut
+			default:
+				return err
+			}
+		}
 	}
 	e.awaitClaim(token)
 	arn, ref, exact, ok := e.liveToken(token)

@@ -843,3 +843,73 @@ type UntagResourceParams struct {
 	Arn  string
 	Keys []string
 }
+
+// StepQueue is implemented by a store whose steps go through one writer,
+// in the order they are queued, on this process alone (SQLite's
+// committer, memstore's lock): a step can be queued before the one it
+// follows has committed. PostgreSQL does not implement it: its steps
+// commit on separate connections in no order between them.
+//
+// QueueStep queues step and returns once it is queued, before it commits
+// (memstore: once applied); q, made by NewQueuedStep, then says how it
+// ended (Wait), once the step is durable, as CommitStep would return. A step queued after
+// QueueStep has returned for another is applied after it, and a commit
+// that makes it durable makes every step queued before it durable too.
+// With after set (a step queued earlier on this store), step is applied
+// only if after was: if after failed, was dropped, or its transaction
+// did not commit, step is refused with ErrConflict, whatever its Seq says.
+// Seq alone could not tell: another copy of the execution may have made a
+// different step at after's Seq meanwhile.
+type StepQueue interface {
+	QueueStep(ctx context.Context, step StepParams, after, q *QueuedStep)
+}
+
+// QueuedStep is a step queued with StepQueue.QueueStep.
+type QueuedStep struct {
+	done chan struct{}
+	err  error
+	// applied is the store's writer's own: whether the step's writes are
+	// in the transaction that is committing or has committed. Only the
+	// writer reads and writes it.
+	applied bool
+	then    []func(error)
+}
+
+// NewQueuedStep makes a step's handle for StepQueue.QueueStep.
+func NewQueuedStep() *QueuedStep { return &QueuedStep{done: make(chan struct{})} }
+
+// Then adds f, to be called with the step's outcome before Wait returns
+// it, on the store's goroutine (f must not block); for a store wrapping
+// another, before it passes q on.
+func (q *QueuedStep) Then(f func(error)) { q.then = append(q.then, f) }
+
+// Finish records how the step ended; for StepQueue's implementations,
+// once.
+func (q *QueuedStep) Finish(err error) {
+	for _, f := range q.then {
+		f(err)
+	}
+	q.then = nil
+	q.err = err
+	close(q.done)
+}
+
+// SetApplied and Applied are for the store's writer, which alone calls
+// them: whether the step's writes are in a transaction that is committing
+// or has committed.
+func (q *QueuedStep) SetApplied(ok bool) { q.applied = ok }
+
+// Applied: see SetApplied. A nil step counts as applied.
+func (q *QueuedStep) Applied() bool { return q == nil || q.applied }
+
+// Wait returns the step's outcome once it has one: nil once it is durable.
+func (q *QueuedStep) Wait() error {
+	<-q.done
+	return q.err
+}
+
+// Done is closed when the step has its outcome (Err).
+func (q *QueuedStep) Done() <-chan struct{} { return q.done }
+
+// Err is the step's outcome; only after Done is closed.
+func (q *QueuedStep) Err() error { return q.err }

@@ -245,6 +245,23 @@ type notifyingStore struct {
 	store.Notifier
 }
 
+// queueingStore shows the engine the store.StepQueue of a countingStore's
+// store (SQLite), as the server does, counting what it commits through it
+// as CommitStep does.
+type queueingStore struct {
+	*countingStore
+	sq store.StepQueue
+}
+
+func (c queueingStore) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	q.Then(func(err error) {
+		if err == nil {
+			c.count(step.ExecutionArn, &step)
+		}
+	})
+	c.sq.QueueStep(ctx, step, after, q)
+}
+
 // clusterStore also shows the engine the store.Cluster of a countingStore's
 // store, so that the engine holds shard leases as a node of a cluster
 // does. The one-node envs hide it: their engine owns every timer, as it
@@ -332,6 +349,8 @@ func newEnvOn(tb testing.TB, st store.Store, opts engine.Options) *env {
 	var engineStore store.Store = cs
 	if n, ok := st.(store.Notifier); ok {
 		engineStore = notifyingStore{cs, n}
+	} else if q, ok := st.(store.StepQueue); ok {
+		engineStore = queueingStore{cs, q}
 	}
 	return startEnv(tb, st, cs, engineStore, opts)
 }

@@ -193,6 +193,22 @@ type killBeforeClaim struct {
 	handed, killed chan struct{}
 }
 
+// QueueStep is the claim's other way to the disk: on this store of one
+// node the engine queues a claim's step (store.StepQueue) and the
+// worker's answer behind it. The claim's step is held, then lost, in the
+// same way; the other steps are queued as they come.
+func (s *killBeforeClaim) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	if len(step.ClaimTasks) > 0 {
+		close(s.handed)
+		go func() {
+			<-s.killed
+			q.Finish(errors.New("killed before the claim reached the disk"))
+		}()
+		return
+	}
+	s.Store.QueueStep(ctx, step, after, q)
+}
+
 func (s *killBeforeClaim) CommitStep(ctx context.Context, step store.StepParams) error {
 	if len(step.ClaimTasks) > 0 {
 		close(s.handed)

@@ -445,11 +445,32 @@ func (s *Store) ListExecutions(_ context.Context, p store.ListExecutionsParams) 
 }
 
 func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
+	return s.commitStep(step, nil, nil)
+}
+
+var _ store.StepQueue = (*Store)(nil)
+
+// QueueStep applies step at once, under the store's lock, which orders it
+// after every step queued before it; it is refused when after was not
+// applied.
+func (s *Store) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	err := ctx.Err()
+	if err == nil {
+		err = s.commitStep(step, after, q)
+	}
+	q.Finish(err)
+}
+
+// commitStep commits step if after was applied, and marks self applied.
+func (s *Store) commitStep(step store.StepParams, after, self *store.QueuedStep) error {
 	if !step.Fence.IsZero() {
 		return store.ErrNoShards
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !after.Applied() {
+		return store.ErrConflict
+	}
 	e, ok := s.execs[step.ExecutionArn]
 	if !ok {
 		return store.ErrNotFound
@@ -461,6 +482,9 @@ func (s *Store) CommitStep(_ context.Context, step store.StepParams) error {
 		return err
 	}
 	s.apply(e, step)
+	if self != nil {
+		self.SetApplied(true)
+	}
 	return nil
 }
 

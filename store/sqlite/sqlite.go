@@ -540,6 +540,26 @@ type op struct {
 	// writes. One that fails once it has written makes the committer roll
 	// the batch back and run it again, every op in a savepoint.
 	bare bool
+	// q, for a step queued with QueueStep, is answered instead of done;
+	// after is the queued step it must follow (store.StepQueue).
+	q, after *store.QueuedStep
+}
+
+// answer gives the op's caller its outcome.
+func (o *op) answer(err error) {
+	if o.q != nil {
+		o.q.Finish(err)
+		return
+	}
+	o.done <- err
+}
+
+// setApplied records, for a queued step, whether its writes are in the
+// batch's transaction.
+func (o *op) setApplied(ok bool) {
+	if o.q != nil {
+		o.q.SetApplied(ok)
+	}
 }
 
 // write runs fn on the committer inside the next group commit and returns
@@ -578,6 +598,31 @@ func (s *Store) writeOp(ctx context.Context, o *op) error {
 			return ctx.Err()
 		}
 		return <-o.done
+	}
+}
+
+var _ store.StepQueue = (*Store)(nil)
+
+// QueueStep queues step to the committer and returns once it is queued
+// (store.StepQueue); ctx bounds only the queueing, not the commit. The
+// committer takes ops in the order they were queued and answers a batch
+// only once an fsync covers it and every batch before it.
+func (s *Store) QueueStep(ctx context.Context, step store.StepParams, after, q *store.QueuedStep) {
+	o := &op{fn: func(w *writer) error { return applyStep(w, &step) }, bare: true, q: q, after: after}
+	if err := ctx.Err(); err != nil {
+		q.Finish(err)
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		q.Finish(ErrClosed)
+		return
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		q.Finish(ctx.Err())
 	}
 }
 
@@ -749,7 +794,7 @@ func (w *writer) commit(batch []*op) {
 		w.batches.Add(1)
 		w.batched.Add(int64(len(live)))
 		for i, o := range live {
-			o.done <- errs[i]
+			o.answer(errs[i])
 		}
 		clear(errs)
 	}
@@ -760,6 +805,7 @@ func (w *writer) commit(batch []*op) {
 		w.exec("ROLLBACK")
 		clear(w.ids)
 		for i := range errs {
+			live[i].setApplied(false)
 			if errs[i] == nil {
 				errs[i] = err
 			}
@@ -809,7 +855,14 @@ again:
 		}
 		w.wrote = false
 		ev, in := w.events.rows(), w.inputs.rows()
-		if err := o.fn(w); err != nil {
+		o.setApplied(false)
+		err := store.ErrConflict
+		if o.after.Applied() {
+			// A queued step that follows one not applied is refused
+			// before it writes (store.StepQueue).
+			err = o.fn(w)
+		}
+		if err != nil {
 			errs[i] = err
 			// Its rolled-back insert may have been a remembered row.
 			clear(w.ids)
@@ -839,6 +892,9 @@ again:
 				failAll(fmt.Errorf("store/sqlite: release: %w", err))
 				return
 			}
+		}
+		if errs[i] == nil {
+			o.setApplied(true)
 		}
 	}
 	w.deferRows = false

@@ -141,7 +141,7 @@ func (y *walSyncer) loop(w *writer) {
 			w.batches.Add(1)
 			w.batched.Add(int64(len(b.ops)))
 			for i, o := range b.ops {
-				o.done <- b.errs[i]
+				o.answer(b.errs[i])
 			}
 		}
 		clear(pending)

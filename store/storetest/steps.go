@@ -30,7 +30,62 @@ func exerciseSteps(t *testing.T, open func(*testing.T) store.Store) {
 		{"Concurrent/ManyExecutions", testConcurrencyManyExecutions},
 		{"Concurrent/SameSeq", testConcurrencySameSeq},
 		{"Concurrent/MixedConflicts", testConcurrencyMixedConflicts},
+		{"Queued/InOrder", testQueueStepInOrder},
+		{"Queued/RefusedBehindRefused", testQueueStepRefusedBehindRefused},
 	})
+}
+
+// stepQueue is s as a store.StepQueue; the test is skipped for a store
+// that does not queue steps.
+func stepQueue(t *testing.T, s store.Store) store.StepQueue {
+	q, ok := s.(store.StepQueue)
+	if !ok {
+		t.Skip("the store does not queue steps")
+	}
+	return q
+}
+
+// A step queued behind another, before that one has committed, commits
+// after it.
+func testQueueStepInOrder(t *testing.T, s store.Store) {
+	sq := stepQueue(t, s)
+	e := start(t, s, "x", at(0), 1)
+	q1, q2 := store.NewQueuedStep(), store.NewQueuedStep()
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("a"), Events: events(2, 1, at(1))}, nil, q1)
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("b"), Events: events(3, 1, at(2))}, q1, q2)
+	must(t, "first", q1.Wait())
+	must(t, "second", q2.Wait())
+	got := getExecution(t, s, e.Arn)
+	if got.Seq != 3 || got.Events != 3 {
+		t.Errorf("Seq, Events = %d, %d, want 3, 3", got.Seq, got.Events)
+	}
+}
+
+// A step queued behind one that is refused is refused too, even when
+// another step has meanwhile brought the execution to the Seq it names.
+func testQueueStepRefusedBehindRefused(t *testing.T, s store.Store) {
+	sq := stepQueue(t, s)
+	e := start(t, s, "x", at(0), 1)
+	refused, other, behind := store.NewQueuedStep(), store.NewQueuedStep(), store.NewQueuedStep()
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 0, Input: []byte("a"), Events: events(2, 1, at(1))}, nil, refused)
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("c"), Events: events(2, 1, at(1))}, nil, other)
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("b"), Events: events(3, 1, at(2))}, refused, behind)
+	if err := refused.Wait(); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale step: %v, want ErrConflict", err)
+	}
+	must(t, "the other copy's step", other.Wait())
+	if err := behind.Wait(); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("step behind the refused one: %v, want ErrConflict", err)
+	}
+	got := getExecution(t, s, e.Arn)
+	if got.Seq != 2 || got.Events != 2 {
+		t.Errorf("Seq, Events = %d, %d, want 2, 2", got.Seq, got.Events)
+	}
+	ins, err := s.Inputs(ctxT(t), e.Arn)
+	must(t, "Inputs", err)
+	if len(ins) != 2 || string(ins[1].Body) != "c" {
+		t.Errorf("Inputs = %+v, want the start's and c", ins)
+	}
 }
 
 func testCommitStepEvents(t *testing.T, s store.Store) {
