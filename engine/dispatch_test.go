@@ -239,15 +239,7 @@ func TestHandOutBeforeClaimCommits(t *testing.T) {
 					t.Fatalf("the second delivery's answer: %v, want %v", err, ErrTaskTimedOut)
 				}
 			}
-			end := h.wait(rec.Arn)
-			if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
-				t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
-			}
-			got := fmt.Sprint(h.types(rec.Arn))
-			want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
-			if got != want {
-				t.Errorf("history %s, want %s", got, want)
-			}
+			wantW1Answered(t, h, rec.Arn)
 		})
 	}
 }
@@ -350,15 +342,7 @@ func TestAnswerQueuedBehindClaim(t *testing.T) {
 			if n, want := st.refused.Load(), map[bool]int32{false: 0, true: 1}[fail]; n != want {
 				t.Errorf("%d steps refused behind a claim not applied, want %d", n, want)
 			}
-			end := h.wait(rec.Arn)
-			if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
-				t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
-			}
-			got := fmt.Sprint(h.types(rec.Arn))
-			want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
-			if got != want {
-				t.Errorf("history %s, want %s", got, want)
-			}
+			wantW1Answered(t, h, rec.Arn)
 		})
 	}
 }
@@ -529,5 +513,20 @@ func dispatchStress(t *testing.T, st store.Store) {
 		if n != 2 {
 			t.Errorf("%s: %d ActivityStarted events, want 2", arn, n)
 		}
+	}
+}
+
+// wantW1Answered checks that the one-activity execution arn succeeded with
+// worker w1's answer, its task started and answered once.
+func wantW1Answered(t *testing.T, h *harness, arn string) {
+	t.Helper()
+	end := h.wait(arn)
+	if end.Status != "SUCCEEDED" || end.Output != `{"result":{"by":"w1"}}` {
+		t.Fatalf("execution = %s %s; want SUCCEEDED with w1's answer", end.Status, end.Output)
+	}
+	got := fmt.Sprint(h.types(arn))
+	want := "[ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded]"
+	if got != want {
+		t.Errorf("history %s, want %s", got, want)
 	}
 }
