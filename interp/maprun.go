@@ -392,7 +392,9 @@ func addCount(m *MapRunCounts, st Status, n int64) {
 // move the Refs (and task tokens) of whatever a redrive runs next.
 func (x *Execution) abortRuns() {
 	x.afterEnd = nil
-	x.oweWrites()
+	if len(x.waiting) > 0 {
+		x.oweWrites()
+	}
 	if len(x.runs) == 0 {
 		return // the common case: no Distributed Map ran
 	}
