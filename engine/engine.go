@@ -750,10 +750,7 @@ func (e *Engine) commitApplied(ctx context.Context, l *live, step *store.StepPar
 		e.evict(l.arn)
 		return false, err
 	}
-	l.seq++
-	e.countStep(l, step)
-	l.x.ClearHistory()
-	woke = e.finishStep(l, cmds, step.AddTasks)
+	woke = e.stepDone(l, step, cmds)
 	if l.x.Status == interp.Running && e.idle(l, cmds) {
 		e.evict(l.arn)
 	}
@@ -814,11 +811,19 @@ func (e *Engine) queueClaim(ctx context.Context, l *live, step *store.StepParams
 	q := store.NewQueuedStep()
 	e.sq.QueueStep(ctx, *step, after, q)
 	l.pending, l.pendingToken = q, token
+	e.stepDone(l, step, cmds)
+	return q
+}
+
+// stepDone moves l past a step it applied, committed or (queueClaim)
+// queued: the next Seq, the step counted, its events handed back to the
+// interpreter (they are encoded in step), and what it asks for done
+// (finishStep, whose woke it returns).
+func (e *Engine) stepDone(l *live, step *store.StepParams, cmds []interp.Command) bool {
 	l.seq++
 	e.countStep(l, step)
-	l.x.History = l.x.History[:0]
-	e.finishStep(l, cmds, step.AddTasks)
-	return q
+	l.x.ClearHistory()
+	return e.finishStep(l, cmds, step.AddTasks)
 }
 
 // claimCommitted waits for a claim's step queued by queueClaim. On failure

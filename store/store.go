@@ -852,9 +852,10 @@ type UntagResourceParams struct {
 //
 // QueueStep queues step and returns once it is queued, before it commits
 // (memstore: once applied); q, made by NewQueuedStep, then says how it
-// ended (Wait), once the step is durable, as CommitStep would return. A step queued after
-// QueueStep has returned for another is applied after it, and a commit
-// that makes it durable makes every step queued before it durable too.
+// ended (Wait), once the step is durable, as CommitStep would return. A
+// step queued after QueueStep has returned for another is applied after
+// it, and a commit that makes it durable makes every step queued before
+// it durable too.
 // With after set (a step queued earlier on this store), step is applied
 // only if after was: if after failed, was dropped, or its transaction
 // did not commit, step is refused with ErrConflict, whatever its Seq says.
