@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/statecraft/statecraft/arn"
@@ -158,6 +159,9 @@ type live struct {
 	// byte per execution, whatever it waits for.
 	exact bool
 	armed timerKinds
+	// started: the step that started the execution has committed. A copy
+	// is kept before that commit, which may still fail (Done).
+	started atomic.Bool
 	// pending is a claim's step queued on the store (Engine.sq) and
 	// applied to this copy before it has committed (queueClaim);
 	// pendingToken is its task's token. Every step built on this copy
@@ -444,6 +448,7 @@ func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, nam
 		}
 		return nil, err
 	}
+	l.started.Store(true)
 	e.counters.started.Add(1)
 	e.countStep(l, &step)
 	x.ClearHistory()
@@ -808,7 +813,11 @@ func (e *Engine) queueClaim(ctx context.Context, l *live, step *store.StepParams
 		default:
 		}
 	}
-	q := store.NewQueuedStep()
+	// Nobody waits for the claim's commit but a step queued behind it,
+	// which starts that commit at once: the store may hold it a moment
+	// for company (store.NewDeferredStep), so a worker in this process
+	// reads its task before the commit takes a core.
+	q := store.NewDeferredStep()
 	e.sq.QueueStep(ctx, *step, after, q)
 	l.pending, l.pendingToken = q, token
 	e.stepDone(l, step, cmds)
@@ -1087,7 +1096,17 @@ func (e *Engine) Done(ctx context.Context, arn string) <-chan struct{} {
 	ch := make(chan struct{})
 	e.mu.Lock()
 	e.done[arn] = append(e.done[arn], ch)
+	// A copy this process started and still keeps, on a store it has to
+	// itself, has made every step of the execution: once its start has
+	// committed it is running, and its end, which evicts it before
+	// closing the channels registered, will close ch. No read is needed
+	// to know it has not ended.
+	l, kept := e.live[arn]
+	running := kept && l.exact && !l.gone && l.started.Load() && e.handsOutEarly()
 	e.mu.Unlock()
+	if running {
+		return ch
+	}
 	if rec, err := e.st.GetExecution(ctx, arn); err != nil || rec.Status != "RUNNING" {
 		// Close it only if it is still registered: an execution that
 		// ended meanwhile has closed (and removed) it already.

@@ -127,11 +127,13 @@ type Store struct {
 	// The checkpointer copies the WAL into the database on a connection
 	// of its own (cdb), woken by commits, so that the committer never
 	// does it inside a COMMIT (see checkpointLoop).
-	cdb       *sql.DB
-	ckpt      chan struct{}
-	ckptDone  chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	cdb      *sql.DB
+	ckpt     chan struct{}
+	ckptDone chan struct{}
+	// deferWindow is store.DeferWindow, in nanoseconds; tests stretch it.
+	deferWindow atomic.Int64
+	closeOnce   sync.Once
+	closeErr    error
 
 	w *writer // the committer's; the store reads only its counters
 
@@ -283,6 +285,7 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		ckpt:     make(chan struct{}, 1),
 		ckptDone: make(chan struct{}),
 	}
+	s.deferWindow.Store(int64(store.DeferWindow))
 	go s.checkpointLoop()
 	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}, syncer: syncer,
 		events: rowBatch{head: `INSERT INTO events (exec_id, id, type, ts, body) VALUES `, cols: 5},
@@ -644,6 +647,9 @@ func (s *Store) commitLoop(w *writer) {
 				break drain
 			}
 		}
+		if deferred(batch) {
+			batch = s.gather(batch)
+		}
 		w.commit(batch)
 		clear(batch) // let the ops' closures be collected
 		select {
@@ -651,6 +657,40 @@ func (s *Store) commitLoop(w *writer) {
 		default:
 		}
 	}
+}
+
+// deferred tells whether every op of batch is a deferred step
+// (store.NewDeferredStep), which may wait for company.
+func deferred(batch []*op) bool {
+	for _, o := range batch {
+		if !o.q.Deferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// gather adds to a batch of deferred steps what is queued within
+// store.DeferWindow (s.deferWindow), and stops at the first op that is not deferred: its
+// caller waits for the commit, and the deferred steps share it.
+func (s *Store) gather(batch []*op) []*op {
+	t := time.NewTimer(time.Duration(s.deferWindow.Load()))
+	defer t.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+			if !o.q.Deferred() {
+				return batch
+			}
+		case <-t.C:
+			return batch
+		}
+	}
+	return batch
 }
 
 // checkpointEvery spaces the checkpointer's passes while commits go on:

@@ -219,6 +219,42 @@ func TestFailingOpFailsAlone(t *testing.T) {
 	}
 }
 
+// TestDeferredStepWaitsForCompany: a deferred step (a claim's) queued
+// alone waits for another step to share its commit, and the first step
+// that is not deferred starts that commit at once. The window is
+// stretched to an hour, so the step waits for the second one whatever the
+// machine's speed.
+func TestDeferredStepWaitsForCompany(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "db"))
+	s.deferWindow.Store(int64(time.Hour))
+	ctx := t.Context()
+	arn := "arn:aws:states:us-east-1:123456789012:execution:sm:x"
+	if err := s.StartExecution(ctx, store.StartExecutionParams{Execution: testExecution(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(id int64) []store.Event {
+		return []store.Event{{ID: id, Type: "PassStateEntered", Timestamp: time.Now(), Body: []byte("{}")}}
+	}
+	b0 := s.w.batches.Load()
+	claim, answer := store.NewDeferredStep(), store.NewQueuedStep()
+	s.QueueStep(ctx, store.StepParams{ExecutionArn: arn, Seq: 0, Input: []byte("a"), Events: ev(1)}, nil, claim)
+	select {
+	case <-claim.Done():
+		t.Fatalf("the deferred step committed alone (%v), within its hour's window", claim.Err())
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.QueueStep(ctx, store.StepParams{ExecutionArn: arn, Seq: 1, Input: []byte("b"), Events: ev(2)}, claim, answer)
+	if err := claim.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := answer.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.w.batches.Load() - b0; n != 1 {
+		t.Errorf("%d commits, want the one both steps share", n)
+	}
+}
+
 // TestFailingStepFailsAlone is TestFailingOpFailsAlone for steps, which
 // run without a savepoint: a step refused before it writes fails alone in
 // the batch as it is; one that fails once it has written makes the whole

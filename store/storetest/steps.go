@@ -32,6 +32,7 @@ func exerciseSteps(t *testing.T, open func(*testing.T) store.Store) {
 		{"Concurrent/MixedConflicts", testConcurrencyMixedConflicts},
 		{"Queued/InOrder", testQueueStepInOrder},
 		{"Queued/RefusedBehindRefused", testQueueStepRefusedBehindRefused},
+		{"Queued/Deferred", testQueueStepDeferred},
 	})
 }
 
@@ -58,6 +59,26 @@ func testQueueStepInOrder(t *testing.T, s store.Store) {
 	got := getExecution(t, s, e.Arn)
 	if got.Seq != 3 || got.Events != 3 {
 		t.Errorf("Seq, Events = %d, %d, want 3, 3", got.Seq, got.Events)
+	}
+}
+
+// A deferred step commits, alone or with a step queued behind it.
+func testQueueStepDeferred(t *testing.T, s store.Store) {
+	sq := stepQueue(t, s)
+	e := start(t, s, "x", at(0), 1)
+	alone := store.NewDeferredStep()
+	if !alone.Deferred() || store.NewQueuedStep().Deferred() {
+		t.Fatal("Deferred does not tell NewDeferredStep's steps from NewQueuedStep's")
+	}
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 1, Input: []byte("a"), Events: events(2, 1, at(1))}, nil, alone)
+	must(t, "deferred step alone", alone.Wait())
+	q1, q2 := store.NewDeferredStep(), store.NewQueuedStep()
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 2, Input: []byte("b"), Events: events(3, 1, at(2))}, nil, q1)
+	sq.QueueStep(ctxT(t), store.StepParams{ExecutionArn: e.Arn, Seq: 3, Input: []byte("c"), Events: events(4, 1, at(3))}, q1, q2)
+	must(t, "deferred step", q1.Wait())
+	must(t, "step behind it", q2.Wait())
+	if got := getExecution(t, s, e.Arn); got.Seq != 4 || got.Events != 4 {
+		t.Errorf("Seq, Events = %d, %d, want 4, 4", got.Seq, got.Events)
 	}
 }
 
