@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/statecraft/statecraft/auth/authtest"
+	"github.com/statecraft/statecraft/store"
 	"github.com/statecraft/statecraft/store/sqlite"
 )
 
@@ -331,9 +332,13 @@ func checkBackup(t *testing.T, backup string, ended []string) map[string]string 
 	// Every history runs 1..n from ExecutionStarted; an execution the
 	// backup holds as ended ends with its ending event, one it holds as
 	// running does not.
-	rows, err = db.Query(`SELECT e.arn, e.status, count(v.id), min(v.id), max(v.id),
+	// A row of events holds a step's events (store/sqlite's history.go):
+	// the last event is the last one packed into the last row.
+	rows, err = db.Query(`SELECT e.arn, e.status, sum(coalesce(v.last_id, v.id) - v.id + 1), min(v.id),
+			max(coalesce(v.last_id, v.id)),
 			(SELECT type FROM events WHERE exec_id = e.id AND id = 1),
-			(SELECT type FROM events WHERE exec_id = e.id ORDER BY id DESC LIMIT 1)
+			(SELECT type FROM events WHERE exec_id = e.id ORDER BY id DESC LIMIT 1),
+			(SELECT more FROM events WHERE exec_id = e.id ORDER BY id DESC LIMIT 1)
 		FROM executions e JOIN events v ON v.exec_id = e.id GROUP BY e.id`)
 	if err != nil {
 		t.Fatal(err)
@@ -343,9 +348,15 @@ func checkBackup(t *testing.T, backup string, ended []string) map[string]string 
 	for rows.Next() {
 		var arn, st, first, lastType string
 		var n, lo, hi int
-		if err := rows.Scan(&arn, &st, &n, &lo, &hi, &first, &lastType); err != nil {
+		var more []byte
+		if err := rows.Scan(&arn, &st, &n, &lo, &hi, &first, &lastType, &more); err != nil {
 			t.Fatal(err)
 		}
+		last, err := sqlite.UnpackEvents(nil, store.Event{Type: lastType}, more)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastType = last[len(last)-1].Type
 		histories++
 		if lo != 1 || hi != n || first != "ExecutionStarted" || (st == "SUCCEEDED") != (lastType == "ExecutionSucceeded") {
 			t.Errorf("%s: %s (%s) has %d events, ids %d..%d, from %s to %s", backup, arn, st, n, lo, hi, first, lastType)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,16 @@ func applyStep(w *writer, st *store.StepParams) error {
 	if st.Input != nil {
 		seq++
 	}
+	// A step's events come after every event of the history, in order:
+	// exec_progress.last_event checks it, as the events table's key, one
+	// per row of events (history.go), cannot.
+	firstEvent, lastEvent := int64(math.MaxInt64), int64(0)
+	for i, ev := range st.Events {
+		if i > 0 && ev.ID <= lastEvent {
+			return fmt.Errorf("store/sqlite: events of %s out of order (%d after %d): %w", arn, ev.ID, lastEvent, store.ErrConflict)
+		}
+		firstEvent, lastEvent = min(firstEvent, ev.ID), ev.ID
+	}
 	var id int64
 	if st.Redrive == nil {
 		// The common step: the seq and status checks are the UPDATE's
@@ -118,8 +129,8 @@ func applyStep(w *writer, st *store.StepParams) error {
 			}
 		}
 		n, err := w.execN(`UPDATE exec_progress SET seq = ?, events = events + ?, transitions = max(transitions, ?),
-			running = ? WHERE id = ? AND seq = ? AND running = 1`,
-			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), id, st.Seq)
+			running = ?, last_event = max(last_event, ?) WHERE id = ? AND seq = ? AND running = 1 AND last_event < ?`,
+			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), lastEvent, id, st.Seq, firstEvent)
 		if err != nil {
 			return err
 		}
@@ -157,10 +168,14 @@ func applyStep(w *writer, st *store.StepParams) error {
 			WHERE id = ?`, toNanos(st.Redrive.At), id); err != nil {
 			return err
 		}
-		if _, err := w.exec(`UPDATE exec_progress SET seq = ?, events = events + ?, transitions = max(transitions, ?),
-			running = ? WHERE id = ?`,
-			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), id); err != nil {
+		n, err := w.execN(`UPDATE exec_progress SET seq = ?, events = events + ?, transitions = max(transitions, ?),
+			running = ?, last_event = max(last_event, ?) WHERE id = ? AND last_event < ?`,
+			seq, len(st.Events), st.Transitions, boolInt(st.Final == nil), lastEvent, id, firstEvent)
+		if err != nil {
 			return err
+		}
+		if n != 1 {
+			return store.ErrConflict // an event id already in the history
 		}
 		if f := st.Final; f != nil {
 			if err := endExecution(w, id, f); err != nil {
@@ -388,10 +403,15 @@ func (b *rowBatch) discard(keep int) {
 	b.args = b.args[:keep*b.cols]
 }
 
-// insertEvents writes (or, see rowBatch, gathers) a step's events.
+// insertEvents writes (or, see rowBatch, gathers) a step's events, in
+// one row when their ids follow on (history.go).
 func insertEvents(w *writer, id int64, evs []store.Event) error {
+	if len(evs) > 1 && packable(evs) {
+		ev := &evs[0]
+		return w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), packEvents(evs[1:]), evs[len(evs)-1].ID)
+	}
 	for _, ev := range evs {
-		if err := w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body)); err != nil {
+		if err := w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), nil, nil); err != nil {
 			return err
 		}
 	}
@@ -489,6 +509,10 @@ func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input,
 	return out, rows.Err()
 }
 
+// History reads the rows that hold the events asked for: rows hold a
+// step's events each (history.go), so a page may begin inside a row,
+// whose events before the page are skipped, and needs no more rows than
+// events.
 func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Event, error) {
 	if p.Limit <= 0 {
 		return nil, store.ErrInvalidLimit
@@ -497,15 +521,21 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 	var err error
 	switch {
 	case !p.Reverse:
-		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
-			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`,
+		// From the row holding event AfterID+1: the last that begins at
+		// or before it. One more row than events, as that row may end
+		// before it (it does when the history has no such event).
+		rows, err = s.query(ctx, `SELECT id, type, ts, body, more FROM events
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?1)
+			AND id >= coalesce((SELECT max(id) FROM events
+				WHERE exec_id = (SELECT id FROM executions WHERE arn = ?1) AND id <= ?2 + 1), 0)
+			ORDER BY id LIMIT ?3 + 1`,
 			p.ExecutionArn, p.AfterID, p.Limit)
 	case p.AfterID <= 0:
-		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body, more FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY id DESC LIMIT ?`,
 			p.ExecutionArn, p.Limit)
 	default:
-		rows, err = s.query(ctx, `SELECT id, type, ts, body FROM events
+		rows, err = s.query(ctx, `SELECT id, type, ts, body, more FROM events
 			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
 			p.ExecutionArn, p.AfterID, p.Limit)
 	}
@@ -513,15 +543,31 @@ func (s *Store) History(ctx context.Context, p store.HistoryParams) ([]store.Eve
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Event
-	for rows.Next() {
+	var out, row []store.Event
+	for rows.Next() && len(out) < p.Limit {
 		var ev store.Event
 		var ts int64
-		if err := rows.Scan(&ev.ID, &ev.Type, &ts, &ev.Body); err != nil {
+		var more []byte
+		if err := rows.Scan(&ev.ID, &ev.Type, &ts, &ev.Body, &more); err != nil {
 			return nil, err
 		}
 		ev.Timestamp = fromNanos(ts)
-		out = append(out, ev)
+		if row, err = UnpackEvents(row[:0], ev, more); err != nil {
+			return nil, err
+		}
+		if !p.Reverse {
+			for _, ev := range row {
+				if ev.ID > p.AfterID && len(out) < p.Limit {
+					out = append(out, ev)
+				}
+			}
+			continue
+		}
+		for i := len(row) - 1; i >= 0; i-- {
+			if (p.AfterID <= 0 || row[i].ID < p.AfterID) && len(out) < p.Limit {
+				out = append(out, row[i])
+			}
+		}
 	}
 	return out, rows.Err()
 }

@@ -338,6 +338,39 @@ func testHistoryPaging(t *testing.T, s store.Store) {
 				c.p.AfterID, c.p.Reverse, c.p.Limit, got, c.want)
 		}
 	}
+	// Every page, from anywhere inside a step's events, with each event
+	// whole: a store may keep a step's events together.
+	all := append(events(1, 4, at(0)), events(5, 6, at(1))...)
+	for after := int64(0); after <= 11; after++ {
+		for limit := 1; limit <= 11; limit++ {
+			for _, reverse := range []bool{false, true} {
+				var want []store.Event
+				for _, ev := range all {
+					if !reverse && ev.ID > after {
+						want = append(want, ev)
+					}
+					if reverse && (after == 0 || ev.ID < after) {
+						want = append([]store.Event{ev}, want...)
+					}
+				}
+				want = want[:min(limit, len(want))]
+				got, err := s.History(ctxT(t), store.HistoryParams{ExecutionArn: e.Arn, AfterID: after, Reverse: reverse, Limit: limit})
+				must(t, "History", err)
+				if !sameEvents(got, want) {
+					t.Errorf("History(after %d, reverse %v, limit %d) = %v, want %v", after, reverse, limit, got, want)
+				}
+			}
+		}
+	}
+}
+
+// sameEvents compares events by ID, Type, Timestamp (to the microsecond,
+// PostgreSQL's) and Body.
+func sameEvents(a, b []store.Event) bool {
+	return slices.EqualFunc(a, b, func(x, y store.Event) bool {
+		return x.ID == y.ID && x.Type == y.Type && string(x.Body) == string(y.Body) &&
+			x.Timestamp.Truncate(time.Microsecond).Equal(y.Timestamp.Truncate(time.Microsecond))
+	})
 }
 
 // testExecutionListEveryMachine lists without a StateMachineArn: every
