@@ -141,7 +141,7 @@ func checkSnapshot(t *testing.T, path string, ended []string) {
 	err = db.QueryRow(`SELECT count(*) FROM executions e JOIN exec_progress p USING (id) WHERE
 		(SELECT sum(coalesce(last_id, id) - id + 1) FROM events WHERE exec_id = e.id) != (SELECT max(coalesce(last_id, id)) FROM events WHERE exec_id = e.id)
 		OR (SELECT min(id) FROM events WHERE exec_id = e.id) != 1
-		OR (SELECT count(*) FROM inputs WHERE exec_id = e.id) != p.seq
+		OR (SELECT count(*) FROM inputs WHERE exec_id = e.id) + (SELECT count(seq) FROM events WHERE exec_id = e.id) != p.seq
 		OR (e.status = 'SUCCEEDED') != (p.seq = 3)
 		OR (e.status = 'RUNNING') != p.running`).Scan(&broken)
 	if err != nil || broken != 0 {

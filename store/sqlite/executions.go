@@ -184,7 +184,7 @@ func applyStep(w *writer, st *store.StepParams) error {
 		}
 	}
 
-	if st.Input != nil {
+	if st.Input != nil && len(st.Events) == 0 {
 		if err := w.inputs.add(w, id, seq, st.Input); err != nil {
 			if isDuplicate(err) {
 				return fmt.Errorf("store/sqlite: input %d of %s: %w", seq, arn, store.ErrConflict)
@@ -192,7 +192,11 @@ func applyStep(w *writer, st *store.StepParams) error {
 			return err
 		}
 	}
-	if err := insertEvents(w, id, st.Events); err != nil {
+	var inSeq, in any // NULL without an input
+	if st.Input != nil {
+		inSeq, in = seq, nonNil(st.Input)
+	}
+	if err := insertEvents(w, id, st.Events, inSeq, in); err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("store/sqlite: events %d-%d of %s: %w", st.Events[0].ID, st.Events[len(st.Events)-1].ID, arn, store.ErrConflict)
 		}
@@ -404,14 +408,18 @@ func (b *rowBatch) discard(keep int) {
 }
 
 // insertEvents writes (or, see rowBatch, gathers) a step's events, in
-// one row when their ids follow on (history.go).
-func insertEvents(w *writer, id int64, evs []store.Event) error {
+// one row when their ids follow on (history.go), the step's input (seq
+// and in, NULL without one) in the first.
+func insertEvents(w *writer, id int64, evs []store.Event, seq, in any) error {
 	if len(evs) > 1 && packable(evs) {
 		ev := &evs[0]
-		return w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), packEvents(evs[1:]), evs[len(evs)-1].ID)
+		return w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), packEvents(evs[1:]), evs[len(evs)-1].ID, seq, in)
 	}
-	for _, ev := range evs {
-		if err := w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), nil, nil); err != nil {
+	for i, ev := range evs {
+		if i == 1 {
+			seq, in = nil, nil
+		}
+		if err := w.events.add(w, id, ev.ID, ev.Type, toNanos(ev.Timestamp), nonNil(ev.Body), nil, nil, seq, in); err != nil {
 			return err
 		}
 	}
@@ -492,8 +500,14 @@ func (s *Store) ListExecutions(ctx context.Context, p store.ListExecutionsParams
 }
 
 func (s *Store) Inputs(ctx context.Context, executionArn string) ([]store.Input, error) {
-	rows, err := s.query(ctx, `SELECT seq, body FROM inputs
-		WHERE exec_id = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, executionArn)
+	// A step with events has its input in its first event's row, one
+	// without in inputs (migration 0013), and so does every step before
+	// that migration.
+	rows, err := s.query(ctx, `SELECT seq, input FROM events
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?1) AND seq IS NOT NULL
+		UNION ALL SELECT seq, body FROM inputs
+			WHERE exec_id = (SELECT id FROM executions WHERE arn = ?1)
+		ORDER BY seq`, executionArn)
 	if err != nil {
 		return nil, err
 	}

@@ -156,6 +156,26 @@ func TestMigrateEventsPacked(t *testing.T) {
 	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*), max(last_id) FROM events WHERE id > 3`).Scan(&rows, &last); err != nil || rows != 1 || last != 6 {
 		t.Fatalf("the step's events are in %d rows, last_id %d (%v); want one row, 6", rows, last, err)
 	}
+	// The inputs: the old step's row of inputs, the new step's in its
+	// events' row, and one of a step without events in inputs again.
+	if err := s.CommitStep(ctx, store.StepParams{ExecutionArn: "x", Seq: 2, Input: []byte("3")}); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := s.Inputs(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range ins {
+		got = append(got, strconv.FormatInt(in.Seq, 10)+":"+string(in.Body))
+	}
+	if !slices.Equal(got, []string{"1:1", "2:2", "3:3"}) {
+		t.Errorf("inputs: %v", got)
+	}
+	var inEvents int
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE seq = 2 AND input = x'32'`).Scan(&inEvents); err != nil || inEvents != 1 {
+		t.Errorf("the input of the step with events is in %d of its rows (%v), want 1", inEvents, err)
+	}
 }
 
 // TestGatheredRows: within a batch the steps' events and inputs go into

@@ -288,7 +288,7 @@ func open(path string, opts Options, log *slog.Logger) (*Store, error) {
 	s.deferWindow.Store(int64(store.DeferWindow))
 	go s.checkpointLoop()
 	s.w = &writer{conn: conn, stmts: map[string]*sql.Stmt{}, ids: map[string]int64{}, syncer: syncer,
-		events: rowBatch{head: `INSERT INTO events (exec_id, id, type, ts, body, more, last_id) VALUES `, cols: 7},
+		events: rowBatch{head: `INSERT INTO events (exec_id, id, type, ts, body, more, last_id, seq, input) VALUES `, cols: 9},
 		inputs: rowBatch{head: `INSERT INTO inputs (exec_id, seq, body) VALUES `, cols: 3}}
 	if syncer != nil {
 		go syncer.loop(s.w)

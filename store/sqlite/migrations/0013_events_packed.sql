@@ -9,6 +9,13 @@
 ALTER TABLE events ADD COLUMN more BLOB;
 ALTER TABLE events ADD COLUMN last_id INTEGER;
 
+-- A step's input (its row of inputs before this migration) goes in the
+-- row of its first event when it has events: seq and input, NULL in the
+-- other rows. A step without events keeps a row of inputs. One row and
+-- one index entry per step, where there were two of each.
+ALTER TABLE events ADD COLUMN seq INTEGER;
+ALTER TABLE events ADD COLUMN input BLOB;
+
 -- A row holding several events has one key, its first id: the primary key
 -- no longer refuses an event id already in the history. last_event, the
 -- history's highest id, does: a step's events must come after it (the
