@@ -23,7 +23,8 @@
 // Steps, most of the writes, skip the savepoint: one refused by its checks
 // has written nothing, and one that fails after writing makes the
 // committer roll the batch back and run it again, every op in a savepoint
-// (op.bare). The steps' events and inputs go into a few multi-row INSERTs
+// (op.bare). A step's events and its input are one row of events
+// (history.go), and the batch's rows go into a few multi-row INSERTs
 // shared by the batch (rowBatch). The transaction then commits once,
 // which with Options.Sync costs one fsync for the whole batch, and only
 // then is each caller answered. So a caller returns only once its write is
