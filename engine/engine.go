@@ -393,14 +393,9 @@ func (e *Engine) StartExecution(ctx context.Context, sm *store.StateMachine, nam
 func (e *Engine) startExecution(ctx context.Context, sm *store.StateMachine, name string, input *Input, traceHeader, parentToken string, opts ...StartOption) (*store.Execution, error) {
 	sm, o := runs(sm, opts)
 	execArn := arn.Execution(sm.Arn, name)
-	if prev, err := e.st.GetExecution(ctx, execArn); err == nil {
-		if prev.Status == "RUNNING" && prev.Input == input.Text {
-			return prev, nil
-		}
-		return nil, ErrExecutionAlreadyExists
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
+	// A name already used is found by the store's insert, which refuses it
+	// (ErrAlreadyExists, answered below), not by a read first: that read
+	// was a transaction of its own for every start.
 	mp, err := e.machine(sm.Definition)
 	if err != nil {
 		return nil, err
