@@ -267,12 +267,12 @@ func plainPath(p asl.IOPath) bool {
 }
 
 // enterNext moves the frame on to the planned state's next state, with
-// payload obj bounded by mb.
-func (f *frame) enterNext(p *plan, obj *jsonv.Object, mb int) {
+// payload input bounded by mb.
+func (f *frame) enterNext(p *plan, input any, mb int) {
 	next := p.next
 	f.state = next.st
 	f.plan = next
-	f.input = obj
+	f.input = input
 	f.inBound = mb
 	f.phase = phaseEnter
 	if f.fanout != nil {
@@ -601,18 +601,10 @@ func (x *Execution) enterPassResult(f *frame, p *plan) bool {
 	// StateExited: no variables to bind.
 	x.nextID++
 	f.last = x.nextID
-	next := p.next
 	if checkBounds && mb > 0 {
 		verifyBound(f, merged, mb)
 	}
-	f.state = next.st
-	f.plan = next
-	f.input = merged
-	f.inBound = mb
-	f.phase = phaseEnter
-	if f.fanout != nil {
-		f.children, f.results = nil, nil
-	}
+	f.enterNext(p, merged, mb)
 	return true
 }
 
