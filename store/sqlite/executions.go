@@ -107,12 +107,15 @@ func applyStep(w *writer, st *store.StepParams) error {
 	// A step's events come after every event of the history, in order:
 	// exec_progress.last_event checks it, as the events table's key, one
 	// per row of events (history.go), cannot.
-	firstEvent, lastEvent := int64(math.MaxInt64), int64(0)
+	firstEvent, lastEvent := int64(math.MaxInt64), int64(0) // no events: no check
 	for i, ev := range st.Events {
 		if i > 0 && ev.ID <= lastEvent {
 			return fmt.Errorf("store/sqlite: events of %s out of order (%d after %d): %w", arn, ev.ID, lastEvent, store.ErrConflict)
 		}
-		firstEvent, lastEvent = min(firstEvent, ev.ID), ev.ID
+		lastEvent = ev.ID
+	}
+	if len(st.Events) > 0 {
+		firstEvent = st.Events[0].ID
 	}
 	var id int64
 	if st.Redrive == nil {
