@@ -341,12 +341,23 @@ func (cl *cluster) watchTakeover(ctx context.Context, nd *node, killed time.Time
 
 // cut ends the database sessions of the nodes given, as a database restart
 // or a network failure would, and says how many it ended.
+//
+// A node whose sessions the previous cut ended may hold none for a while:
+// its pool opens connections on demand and its listener reconnects with
+// back-off. So cut waits up to 10 s for a session to end; only a node that
+// opens none in that time (misnamed sessions, say) gets 0.
 func (cl *cluster) cut(ctx context.Context, nodes []*node) (int, error) {
 	var names []string
 	for _, nd := range nodes {
 		names = append(names, nd.appName)
 	}
-	var n int
-	err := cl.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ANY($1)`, names).Scan(&n)
-	return n, err
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		err := cl.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ANY($1)`, names).Scan(&n)
+		if err != nil || n > 0 || time.Now().After(deadline) {
+			return n, err
+		}
+		crashkit.Sleep(ctx, 50*time.Millisecond)
+	}
 }
