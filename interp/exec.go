@@ -42,6 +42,9 @@ type Execution struct {
 	// bounds them with the rest.
 	expressSteps int64
 	runFrom      int64 // Transitions+expressSteps when the current step began
+	// keyHint is where a planned Pass state last found its ResultPath
+	// field in its input (jsonv.Object.HasKeyAt).
+	keyHint int
 
 	m         *Machine
 	nextID    int64

@@ -120,6 +120,18 @@ func TestEndlessLoopFails(t *testing.T) {
 	// An Express child's states are not billed transitions of its parent,
 	// but the bound counts them all the same.
 	xmap := strings.Replace(dmap, `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
+	// Mostly Pass states with a Result: planned, a chain of them runs on
+	// in a loop of its own (enterPassResult), which must ask for the
+	// bounds too. The bound of 5,000 falls inside the chain: 5,000 is 2
+	// past a multiple of the loop's 6 states.
+	passLoop := `{"StartAt":"P1","States":{
+		"P1":{"Type":"Pass","Result":1,"ResultPath":"$.a","Next":"P2"},
+		"P2":{"Type":"Pass","Result":2,"ResultPath":"$.b","Next":"P3"},
+		"P3":{"Type":"Pass","Result":3,"ResultPath":"$.a","Next":"P4"},
+		"P4":{"Type":"Pass","Result":4,"ResultPath":"$.b","Next":"P5"},
+		"P5":{"Type":"Pass","Result":5,"ResultPath":"$.c","Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"P1"},
+		"Done":{"Type":"Succeed"}}}`
 	cases := []struct {
 		name, def string
 		input     any
@@ -128,6 +140,8 @@ func TestEndlessLoopFails(t *testing.T) {
 	}{
 		{"history limit", loop, jsonv.NewObject(0), interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
 		{"no history limit", loop, jsonv.NewObject(0), interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
+		{"pass result loop, history limit", passLoop, jsonv.NewObject(0), interp.Options{History: true, MaxEvents: 1000}, "The execution reached the limit of 1000 history events."},
+		{"pass result loop, no history limit", passLoop, jsonv.NewObject(0), interp.Options{MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 		{"distributed map child", dmap, []any{jsonv.NewObject(0)}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 		{"express distributed map child", xmap, []any{jsonv.NewObject(0)}, interp.Options{History: true, MaxEvents: 1000, MaxTransitionsPerStep: 5000}, "The execution entered 5000 states without waiting"},
 	}
@@ -138,6 +152,9 @@ func TestEndlessLoopFails(t *testing.T) {
 			x, _ := m.Start(info, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1)
 			if x.Status != interp.Failed || x.Error != "States.Runtime" || !strings.Contains(x.Cause, c.cause) {
 				t.Fatalf("got %s %s %q, want FAILED States.Runtime %q", x.Status, x.Error, x.Cause, c.cause)
+			}
+			if c.opts.MaxTransitionsPerStep > 0 && c.def != dmap && c.def != xmap && x.Transitions != c.opts.MaxTransitionsPerStep {
+				t.Errorf("%d transitions, want the bound, %d", x.Transitions, c.opts.MaxTransitionsPerStep)
 			}
 		})
 	}

@@ -567,45 +567,59 @@ func (x *Execution) planOf(f *frame) *plan {
 // general path (events counted, ownership, ResultPath, size check, move
 // on) without the general path's questions.
 func (x *Execution) enterPassResult(f *frame, p *plan) bool {
-	x.entered(f)
-	merged, mb := p.result, p.resultSize
-	if p.key != "" {
-		obj, ok := f.input.(*jsonv.Object)
-		if !ok || obj == nil {
-			// Not an object: the general path raises the error.
-			return x.withResult(f, p.result, p.resultSize)
-		}
-		if f.owned != nil && mapPointer(obj) == f.owned {
-			// The input is this frame's own copy and the result a literal
-			// of the definition: set the field in place.
-			if i := obj.Index(p.key); i >= 0 {
-				obj.SetAt(i, p.result)
-			} else {
-				obj.Add(p.key, p.result)
+	for {
+		x.entered(f)
+		merged, mb := p.result, p.resultSize
+		if p.key != "" {
+			obj, ok := f.input.(*jsonv.Object)
+			if !ok || obj == nil {
+				// Not an object: the general path raises the error.
+				return x.withResult(f, p.result, p.resultSize)
 			}
-		} else {
-			obj = obj.With(p.key, p.result)
-			f.owned = mapPointer(obj)
+			if f.owned != nil && mapPointer(obj) == f.owned {
+				// The input is this frame's own copy and the result a literal
+				// of the definition: set the field in place.
+				i := x.keyHint
+				if !obj.HasKeyAt(i, p.key) {
+					i = obj.Index(p.key)
+				}
+				if i >= 0 {
+					obj.SetAt(i, p.result)
+					x.keyHint = i
+				} else {
+					obj.Add(p.key, p.result)
+				}
+			} else {
+				obj = obj.With(p.key, p.result)
+				f.owned = mapPointer(obj)
+			}
+			merged = obj
+			mb = 0
+			if f.inBound > 0 && p.resultSize > 0 {
+				mb = f.inBound + p.resultSize + p.growth
+			}
 		}
-		merged = obj
-		mb = 0
-		if f.inBound > 0 && p.resultSize > 0 {
-			mb = f.inBound + p.resultSize + p.growth
+		mb = pathBound(p.st.OutputPath, mb)
+		if uint(mb-1) >= uint(x.m.limit) { // checkSize, unless 0 < mb <= limit
+			var ok bool
+			if mb, ok = x.checkSize(f, merged, mb); !ok {
+				return false
+			}
+		}
+		// StateExited: no variables to bind.
+		x.nextID++
+		f.last = x.nextID
+		if checkBounds && mb > 0 {
+			verifyBound(f, merged, mb)
+		}
+		f.enterNext(p, merged, mb)
+		// A chain of planned Pass states runs on in this loop: advance's
+		// loop would ask only what it asks (the execution still runs, its
+		// state held for a step within the limits).
+		if p = f.plan; !p.passResult || x.overLimit() {
+			return true
 		}
 	}
-	mb = pathBound(p.st.OutputPath, mb)
-	var ok bool
-	if mb, ok = x.checkSize(f, merged, mb); !ok {
-		return false
-	}
-	// StateExited: no variables to bind.
-	x.nextID++
-	f.last = x.nextID
-	if checkBounds && mb > 0 {
-		verifyBound(f, merged, mb)
-	}
-	f.enterNext(p, merged, mb)
-	return true
 }
 
 // enterPassResultRecorded is enterPassResult for an execution that keeps
@@ -625,8 +639,13 @@ func (x *Execution) enterPassResultRecorded(f *frame, p *plan) bool {
 	if p.key != "" {
 		in, added := obj, false
 		if f.owned != nil && mapPointer(obj) == f.owned {
-			if i := obj.Index(p.key); i >= 0 {
+			i := x.keyHint
+			if !obj.HasKeyAt(i, p.key) {
+				i = obj.Index(p.key)
+			}
+			if i >= 0 {
 				obj.SetAt(i, p.result)
+				x.keyHint = i
 			} else {
 				obj.Add(p.key, p.result)
 				added = true

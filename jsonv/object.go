@@ -139,6 +139,14 @@ func (o *Object) find(k string) int {
 // reads and then replaces a value (ValueAt, SetAt) with one lookup.
 func (o *Object) Index(k string) int { return o.find(k) }
 
+// HasKeyAt reports whether the key at position i is k, false when i is
+// out of range: a caller that sets the same field of like objects again
+// and again (a chain of Pass states with one ResultPath) checks where it
+// found it last before it scans.
+func (o *Object) HasKeyAt(i int, k string) bool {
+	return uint(i) < uint(o.Len()) && o.keys[i] == k
+}
+
 // Get returns the value of k.
 func (o *Object) Get(k string) (any, bool) {
 	if i := o.find(k); i >= 0 {
