@@ -223,6 +223,20 @@ func testSDKExpressRunsTasks(t *testing.T, all bool) {
 		}
 	}
 	srv.waitCall(t, "/child", "async")
+	// The children are STANDARD executions: their last step may still be
+	// committing after their HTTP call was heard. The store closes with
+	// the test, so wait for every child to have ended.
+	list := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: child.StateMachineArn}))(t)
+	want := 2 // a Child for each run; with all, a Wait too
+	if all {
+		want = 4
+	}
+	if len(list.Executions) != want {
+		t.Errorf("%d child executions, want %d", len(list.Executions), want)
+	}
+	for _, x := range list.Executions {
+		waitDescribe(t, c, aws.ToString(x.ExecutionArn), types.ExecutionStatusSucceeded)
+	}
 }
 
 // activityWorker long-polls GetActivityTask and answers each task with
