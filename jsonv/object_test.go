@@ -50,3 +50,28 @@ func TestCanonicalIgnoresOrder(t *testing.T) {
 		t.Error("Marshal must keep each object's own order")
 	}
 }
+
+// HasKeyAt answers for a position in range only, and never panics on one
+// out of it (a stale hint) or on a nil object.
+func TestObjectHasKeyAt(t *testing.T) {
+	o := NewObject(0)
+	o.Set("a", 1)
+	o.Set("r", 2)
+	var none *Object
+	for _, c := range []struct {
+		o    *Object
+		i    int
+		k    string
+		want bool
+	}{
+		{o, 1, "r", true},
+		{o, 0, "r", false},
+		{o, 2, "r", false},
+		{o, -1, "a", false},
+		{none, 0, "a", false},
+	} {
+		if got := c.o.HasKeyAt(c.i, c.k); got != c.want {
+			t.Errorf("HasKeyAt(%d, %q) on an object of %d keys = %v, want %v", c.i, c.k, c.o.Len(), got, c.want)
+		}
+	}
+}
