@@ -675,8 +675,9 @@ func deferred(batch []*op) bool {
 }
 
 // gather adds to a batch of deferred steps what is queued within
-// store.DeferWindow (s.deferWindow), and stops at the first op that is not deferred: its
-// caller waits for the commit, and the deferred steps share it.
+// store.DeferWindow (s.deferWindow), and stops at the first op that is
+// not deferred: its caller waits for the commit, and the deferred steps
+// share it.
 func (s *Store) gather(batch []*op) []*op {
 	t := time.NewTimer(time.Duration(s.deferWindow.Load()))
 	defer t.Stop()
